@@ -1,0 +1,3 @@
+from coordgeo.cli import main
+
+main()

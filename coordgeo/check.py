@@ -1,0 +1,490 @@
+"""Recompute the rows of the authors' own ``_geom_bond/angle/hbond/torsion`` loops.
+
+For every row of those loops the atoms and symmetry codes are mapped onto
+the structure, the value is recomputed from the coordinates with its su
+(:mod:`coordgeo.geometry`), and the row gets a status:
+
+``ok``
+    |calculated − published| ≤ 2·su(published) + half a unit of the last
+    printed digit of the published value + the effect of the coordinates'
+    own rounding (which matters for riding H atoms printed without su).
+    Rows published without su are judged on the rounding terms alone, with
+    2·su(calculated) added, since those values carry the su of the
+    coordinates they came from.
+``mismatch``
+    the value does not follow from the coordinates; ``reason`` says by how
+    many su's and names likely causes (a riding H, a site with rounded
+    coordinates, a torsion sign).
+``unresolved``
+    the row cannot be recomputed: unknown label, a symmetry code naming no
+    operator of the CIF, a '?' code that no image explains, a block that
+    could not be read; ``reason`` says which.
+
+The comparison tolerance is therefore the one a referee would use: the su
+the authors printed, plus rounding of the printed numbers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from coordgeo.errors import InputError
+from coordgeo.geometry import contacts, measure
+from coordgeo.model import Structure
+from coordgeo.symmetry import SymmetryCode, compose, format_code, identity, parse_code
+from coordgeo.tables import decimals_of, parse_su
+
+COLUMNS = [
+    "block",
+    "kind",
+    "atoms",
+    "symmetry_codes",
+    "published",
+    "published_su",
+    "calculated",
+    "calculated_su",
+    "status",
+    "reason",
+]
+
+#: (label columns, symmetry-code columns by atom position, value columns) per loop.
+_LAYOUT = {
+    "bond": (
+        ["atom_site_label_1", "atom_site_label_2"],
+        {0: "site_symmetry_1", 1: "site_symmetry_2"},
+        ["distance"],
+    ),
+    "angle": (
+        ["atom_site_label_1", "atom_site_label_2", "atom_site_label_3"],
+        {0: "site_symmetry_1", 1: "site_symmetry_2", 2: "site_symmetry_3"},
+        ["value"],
+    ),
+    "torsion": (
+        ["atom_site_label_1", "atom_site_label_2", "atom_site_label_3", "atom_site_label_4"],
+        {0: "site_symmetry_1", 1: "site_symmetry_2", 2: "site_symmetry_3", 3: "site_symmetry_4"},
+        ["value"],
+    ),
+    "hbond": (
+        ["atom_site_label_D", "atom_site_label_H", "atom_site_label_A"],
+        {0: "site_symmetry_D", 1: "site_symmetry_H", 2: "site_symmetry_A"},
+        ["distance_DH", "distance_HA", "distance_DA", "angle_DHA"],
+    ),
+}
+# which atoms of an H-bond row each value is measured between
+_HBOND_PARTS = {
+    "distance_DH": (0, 1),
+    "distance_HA": (1, 2),
+    "distance_DA": (0, 2),
+    "angle_DHA": (0, 1, 2),
+}
+_KIND_NAME = {
+    "distance_DH": "D-H",
+    "distance_HA": "H...A",
+    "distance_DA": "D...A",
+    "angle_DHA": "D-H...A",
+}
+
+
+@dataclass(frozen=True)
+class _Row:
+    kind: str
+    atoms: tuple[str, ...]
+    code_texts: tuple[str, ...]
+    value_text: str
+    part: str = ""  # which value of an H-bond row
+    has_codes: bool = True  # does the loop have symmetry-code columns at all
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    """Readings of one row: (sites, codes) options, and which atoms have no usable code.
+
+    ``options`` hold the literal readings (one per way of reading repeated
+    labels), with the identity standing in for codes that are unknown;
+    ``unknown`` lists those atom positions, whose images are searched when
+    the literal reading does not give the published value.
+    """
+
+    options: tuple[tuple[tuple[int, ...], tuple[SymmetryCode, ...]], ...]
+    unknown: tuple[int, ...] = ()
+    note: str = ""
+
+
+def check(structure: Structure) -> pd.DataFrame:
+    """One row per published ``_geom_*`` row (H-bond rows give one row per value).
+
+    Columns: ``block, kind, atoms, symmetry_codes, published, published_su,
+    calculated, calculated_su, status, reason``. ``kind`` is ``bond``,
+    ``angle``, ``torsion`` or ``hbond``; ``atoms`` is the labels joined by
+    ``-`` (the four values of an H-bond row are told apart in ``atoms``,
+    e.g. ``O1-H1...N4 [H...A]``); ``symmetry_codes`` the codes of the atoms
+    as n_klm, space separated.
+
+    Where a code is missing or cannot be read (``?``, a loop without code
+    columns, a label marked as a symmetry mate such as ``P(2')``, operators
+    the CIF does not list) and the identity does not give the published
+    value, the images of the atom near its bonded partner are searched for
+    the one that does, and the reason says so.
+    """
+    rows = _published_rows(structure.geom)
+    if not rows:
+        return pd.DataFrame(columns=COLUMNS)
+    candidates = [_candidates(structure, r) for r in rows]
+    best = _evaluate(structure, rows, candidates)
+    judged = [_judge_row(structure, row, res) for row, res in zip(rows, best, strict=True)]
+    # second pass: search the images for rows whose codes are unknown and did not fit
+    retry = [
+        k
+        for k, (cand, (status, _)) in enumerate(zip(candidates, judged, strict=True))
+        if isinstance(cand, _Candidates) and cand.unknown and status != "ok"
+    ]
+    searched: set[int] = set()
+    if retry:
+        near = _neighbour_images(structure, candidates, retry)
+        expanded = {k: _image_options(structure, rows[k], candidates[k], near) for k in retry}
+        second = _evaluate(structure, [rows[k] for k in retry], [expanded[k] for k in retry])
+        for k, res in zip(retry, second, strict=True):
+            if res is not None:
+                best[k] = res
+                judged[k] = _judge_row(structure, rows[k], res)
+                searched.add(k)
+    records = []
+    for k, (row, cand) in enumerate(zip(rows, candidates, strict=True)):
+        pub, pub_su = _published_value(row.value_text)
+        label = "-".join(row.atoms)
+        if row.kind == "hbond":
+            label = f"{row.atoms[0]}-{row.atoms[1]}...{row.atoms[2]} [{_KIND_NAME[row.part]}]"
+        codes_text = " ".join(t if t not in ("", "?") else "." for t in row.code_texts)
+        calc = calc_su = np.nan
+        if isinstance(cand, str):
+            status, reason = "unresolved", cand
+        elif pub is None:
+            status, reason = "unresolved", f"published value {row.value_text!r} is not a number"
+        else:
+            (_, codes), calc, calc_su, _ = best[k]
+            codes_text = " ".join(format_code(c, structure) for c in codes)
+            status, reason = judged[k]
+            note = cand.note
+            if k in searched:
+                note += (
+                    f": image {codes_text} gives the published value"
+                    if status == "ok"
+                    else f": no image gives the published value (nearest {codes_text})"
+                )
+            if note:
+                reason = f"{note}; {reason}" if reason else note
+        records.append(
+            [
+                structure.block,
+                row.kind,
+                label,
+                codes_text,
+                pub,
+                pub_su,
+                calc,
+                calc_su,
+                status,
+                reason,
+            ]
+        )
+    return pd.DataFrame(records, columns=COLUMNS)
+
+
+def unresolved_rows(geom, block: str, reason: str) -> pd.DataFrame:
+    """Rows for the ``_geom_*`` loops of a block that could not be read at all."""
+    records = []
+    for row in _published_rows(geom):
+        pub, pub_su = _published_value(row.value_text)
+        atoms, codes = "-".join(row.atoms), " ".join(row.code_texts)
+        records.append(
+            [block, row.kind, atoms, codes, pub, pub_su, np.nan, np.nan, "unresolved", reason]
+        )
+    return pd.DataFrame(records, columns=COLUMNS)
+
+
+def agreement(table: pd.DataFrame, kinds: tuple[str, ...] = ("bond", "angle")) -> dict[str, float]:
+    """Share of rows with a published su that are ``ok``, overall and per kind."""
+    with_su = table[table["kind"].isin(kinds) & (table["published_su"] > 0)]
+    result = {"rows": float(len(with_su)), "ok": float((with_su["status"] == "ok").sum())}
+    result["fraction_ok"] = result["ok"] / result["rows"] if len(with_su) else float("nan")
+    return result
+
+
+# --- reading the loops --------------------------------------------------------------------
+
+
+def _published_rows(geom) -> list[_Row]:
+    rows: list[_Row] = []
+    for kind, (label_cols, code_cols, value_cols) in _LAYOUT.items():
+        loop = geom.get(kind)
+        if loop is None:
+            continue
+        columns = list(loop.columns)
+        width = len(columns)
+        index = {c.lower(): i for i, c in enumerate(columns)}
+        try:
+            label_idx = [index[c.lower()] for c in label_cols]
+        except KeyError:
+            continue  # a loop without its labels cannot be checked
+        code_idx = {pos: index.get(col.lower()) for pos, col in code_cols.items()}
+        has_codes = any(v is not None for v in code_idx.values())
+        values = [v[1:-1] if v[:1] in "'\"" and v[-1:] == v[:1] else v for v in loop.values]
+        for r in range(0, len(values), width):
+            cells = values[r : r + width]
+            atoms = tuple(cells[i] for i in label_idx)
+            codes = tuple(
+                cells[code_idx[p]] if code_idx.get(p) is not None else "."
+                for p in range(len(atoms))
+            )
+            for vc in value_cols:
+                vi = index.get(vc.lower())
+                if vi is None:
+                    continue
+                part = vc if kind == "hbond" else ""
+                rows.append(_Row(kind, atoms, codes, cells[vi], part, has_codes))
+    return rows
+
+
+def _published_value(text: str) -> tuple[float | None, float]:
+    try:
+        value, su = parse_su(text)
+    except ValueError:
+        return None, np.nan
+    return value, (su if su is not None else np.nan)
+
+
+# --- mapping a row onto the structure -----------------------------------------------------
+
+# marks some programs add to a label to say "a symmetry mate of": N1', N(1''), C12*, O1#2, O1$3
+_MATE_MARK = re.compile(r"'+|\"|\*|#\d+$|\$\d+$")
+# which atom an atom of a row is bonded to (to search its images near that partner)
+_PARTNER = {
+    ("bond", 2): {0: 1, 1: 0},
+    ("angle", 3): {0: 1, 1: 0, 2: 1},
+    ("torsion", 4): {0: 1, 1: 2, 2: 1, 3: 2},
+    ("hbond", 2): {0: 1, 1: 0},
+    ("hbond", 3): {0: 1, 1: 0, 2: 1},
+}
+# the atom a loop without code columns is measured from (the others are searched around it)
+_REFERENCE = {"bond": 0, "angle": 1, "torsion": 1, "hbond": 0}
+_MAX_OPTIONS = 4096
+
+
+def _site_options(structure: Structure, label: str) -> tuple[list[int], str, bool]:
+    """Sites a printed label may mean, how it was read, and whether it marks a symmetry mate."""
+    matches = structure.sites_with_label(label)
+    if matches:
+        note = f"label {label} names {len(matches)} sites" if len(matches) > 1 else ""
+        return matches, note, False
+    bare = label.replace("(", "").replace(")", "")
+    if bare != label and structure.sites_with_label(bare):
+        return structure.sites_with_label(bare), "", False
+    base = _MATE_MARK.sub("", label)
+    if base and base != label:
+        for name in (base, base.replace("(", "").replace(")", "")):
+            found = structure.sites_with_label(name)
+            if found:
+                return found, f"{label} read as a symmetry mate of {name}", True
+    return [], "", False
+
+
+def _candidates(structure: Structure, row: _Row) -> _Candidates | str:
+    """Literal readings of a row's atoms (several when a label repeats), or why there is none."""
+    per_atom_sites: list[list[int]] = []
+    codes: list[SymmetryCode] = []
+    unknown: list[int] = []
+    notes: list[str] = []
+    ops_from_cif = not any("lists no symmetry operators" in n for n in structure.notes)
+    for pos, (label, text) in enumerate(zip(row.atoms, row.code_texts, strict=True)):
+        sites, note, is_mate = _site_options(structure, label)
+        if not sites:
+            return f"unknown atom label {label!r}"
+        if note:
+            notes.append(note)
+        per_atom_sites.append(sites)
+        text = text.strip()
+        reading = None
+        if text == "?":
+            reading = "symmetry code '?'"
+        elif is_mate:
+            reading = ""
+        elif not row.has_codes and pos != _REFERENCE[row.kind]:
+            reading = "the loop has no symmetry codes"
+        elif not ops_from_cif and text not in ("", "."):
+            reading = "the CIF lists no symmetry operators, so its codes cannot be read"
+        if reading is not None:
+            unknown.append(pos)
+            codes.append(identity(structure))
+            if reading:
+                notes.append(reading)
+            continue
+        try:
+            codes.append(parse_code(text, structure))
+        except InputError as exc:
+            return exc.message
+    if row.kind == "hbond":
+        part = _HBOND_PARTS[row.part]
+        per_atom_sites = [per_atom_sites[i] for i in part]
+        codes = [codes[i] for i in part]
+        unknown = [part.index(i) for i in unknown if i in part]
+    options = tuple((tuple(sites), tuple(codes)) for sites in itertools.product(*per_atom_sites))[
+        :_MAX_OPTIONS
+    ]
+    return _Candidates(options, tuple(unknown), "; ".join(dict.fromkeys(notes)))
+
+
+def _neighbour_images(structure: Structure, candidates: list, retry: list[int]):
+    """Images of every site within the search radius of each partner site, in one search."""
+    centers = sorted({s for k in retry for sites, _ in candidates[k].options for s in sites})
+    found = contacts(structure, _SEARCH_RADIUS, centers=centers, min_distance=0.0)
+    near: dict[tuple[int, int], list[SymmetryCode]] = {}
+    for c, s, code in zip(found.center, found.site, found.codes(), strict=True):
+        near.setdefault((int(c), int(s)), []).append(code)
+    return near
+
+
+def _image_options(structure: Structure, row: _Row, cand: _Candidates, near) -> _Candidates:
+    """Readings where each unknown code is one of the images near the atom's bonded partner."""
+    options = []
+    for sites, codes in cand.options:
+        partner = _PARTNER[(row.kind, len(sites))]
+        choices: list[list[SymmetryCode]] = []
+        for i, code in enumerate(codes):
+            j = partner[i]
+            if i not in cand.unknown or i == j:
+                choices.append([code])
+                continue
+            images = [compose(c, codes[j], structure) for c in near.get((sites[j], sites[i]), [])]
+            choices.append(list(dict.fromkeys(images)) or [code])
+        options.extend((sites, combo) for combo in itertools.product(*choices))
+        if len(options) > _MAX_OPTIONS:
+            break
+    return _Candidates(tuple(options[:_MAX_OPTIONS]), cand.unknown, cand.note)
+
+
+_SEARCH_RADIUS = 4.5  # Å: bonds, angles and H-bonds reach their partner within this
+
+
+def _evaluate(structure: Structure, rows: list[_Row], candidates: list):
+    """Measure every reading of every row in batches; keep the one closest to the published value.
+
+    Returns per row ``((sites, codes), value, su, rounding)`` or None.
+    """
+    flat: dict[int, list[tuple[int, int]]] = {}  # number of atoms → [(row, option)]
+    for k, cand in enumerate(candidates):
+        if isinstance(cand, _Candidates):
+            for o, (sites, _) in enumerate(cand.options):
+                flat.setdefault(len(sites), []).append((k, o))
+    values: dict[tuple[int, int], tuple[float, float, float]] = {}
+    for keys in flat.values():
+        opts = [candidates[k].options[o] for k, o in keys]
+        sites = np.array([o[0] for o in opts])
+        ops = np.array([[c.op for c in o[1]] for o in opts])
+        shifts = np.array([[c.shift for c in o[1]] for o in opts], dtype=float)
+        v, su = measure(structure, sites, ops, shifts)
+        rnd = _rounding_effect(structure, sites, ops, shifts)
+        for key, a, b, c in zip(keys, v.tolist(), su.tolist(), rnd.tolist(), strict=True):
+            values[key] = (a, b, c)
+    best = []
+    for k, (row, cand) in enumerate(zip(rows, candidates, strict=True)):
+        if not isinstance(cand, _Candidates):
+            best.append(None)
+            continue
+        pub, _ = _published_value(row.value_text)
+        scored = []
+        for o in range(len(cand.options)):
+            v, su, rnd = values[(k, o)]
+            if row.kind == "torsion" and pub is not None and abs(v - pub) > 180:
+                v -= 360 * np.sign(v - pub)
+            scored.append((abs(v - pub) if pub is not None else float(o), o, v, su, rnd))
+        _, o, v, su, rnd = min(scored)
+        best.append((cand.options[o], v, su, rnd))
+    return best
+
+
+def _judge_row(structure: Structure, row: _Row, result) -> tuple[str, str]:
+    pub, pub_su = _published_value(row.value_text)
+    if result is None or pub is None:
+        return "unresolved", ""
+    (sites, _), calc, calc_su, rounding = result
+    return _judge(structure, row, list(sites), pub, pub_su, calc, calc_su, rounding)
+
+
+# --- judging ------------------------------------------------------------------------------
+
+
+def _rounding_effect(
+    structure: Structure, sites: np.ndarray, ops: np.ndarray, shifts: np.ndarray
+) -> np.ndarray:
+    """How much the coordinates' print rounding can move each value, as an su.
+
+    Rounding to the last printed digit is a uniform error of half-width h,
+    i.e. a standard deviation of h/√3. Only coordinates printed without su
+    (riding H) count, so ordinary rows are unaffected.
+    """
+    h = np.where(structure.fract_su > 0, 0.0, structure.fract_rounding) / np.sqrt(3.0)
+    p = structure.site_projector  # coordinates fixed by symmetry are exact, not rounded
+    rounded = replace(
+        structure,
+        fract_cov=np.einsum("nij,nj,nkj->nik", p, h**2, p),
+        cell=replace(structure.cell, su=(0.0,) * 6),
+    )
+    return measure(rounded, sites, ops, shifts)[1]
+
+
+def _judge(
+    structure: Structure,
+    row: _Row,
+    sites: list[int],
+    pub: float,
+    pub_su: float,
+    calc: float,
+    calc_su: float,
+    rounding: float,
+) -> tuple[str, str]:
+    half_digit = 0.5 * 10.0 ** (-decimals_of(row.value_text))
+    diff = calc - pub
+    has_su = np.isfinite(pub_su) and pub_su > 0
+    tolerance = half_digit + 2.0 * rounding + 1e-9
+    tolerance += 2.0 * pub_su if has_su else 2.0 * (calc_su if np.isfinite(calc_su) else 0.0)
+    if abs(diff) <= tolerance:
+        return "ok", ""
+    scale = pub_su if has_su else (calc_su if calc_su > 0 else np.nan)
+    causes = []
+    riding = [
+        structure.labels[s] for s in sites if structure.calc[s] and structure.elements[s] == "H"
+    ]
+    if riding:
+        causes.append(f"riding H {', '.join(dict.fromkeys(riding))} with no su")
+    no_su = [
+        structure.labels[s]
+        for s in sites
+        if not structure.fract_su[s].any() and structure.elements[s] != "H"
+    ]
+    if no_su:
+        causes.append(f"coordinates of {', '.join(dict.fromkeys(no_su))} printed without su")
+    if row.kind == "torsion" and abs(calc + pub) <= tolerance:
+        causes.append("opposite sign: the authors' torsion sign convention differs")
+    if np.isfinite(calc_su) and calc_su < 1e-9 and not any(structure.calc[s] for s in sites):
+        special = [structure.labels[s] for s in sites if structure.site_symmetry_order[s] > 1]
+        causes.append(
+            "the value is fixed by symmetry"
+            + (f" ({', '.join(dict.fromkeys(special))} on a special position)" if special else "")
+            + "; the published one was computed from coordinates off it"
+        )
+    elif has_su and np.isfinite(calc_su) and abs(diff) <= 2.0 * calc_su + half_digit:
+        causes.append(
+            f"within 2 su of the recomputed value (su {calc_su:.2g} from the coordinates): "
+            "the published su is smaller than the coordinates support, as for a restrained "
+            "or constrained geometry"
+        )
+    size = f"{abs(diff) / scale:.1f} su" if np.isfinite(scale) and scale > 0 else "no su"
+    reason = f"differs by {diff:+.4g} ({size})"
+    if causes:
+        reason += "; " + "; ".join(causes)
+    return "mismatch", reason

@@ -1,0 +1,186 @@
+"""Core commands: ``sphere``, ``bonds``, ``angles``, ``check``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from coordgeo.check import COLUMNS as CHECK_COLUMNS
+from coordgeo.check import check as check_structure
+from coordgeo.check import unresolved_rows
+from coordgeo.cli.app import (
+    BlockOption,
+    CifArgument,
+    Failures,
+    Format,
+    FormatOption,
+    app,
+    emit,
+    load,
+)
+from coordgeo.coordination import (
+    DEFAULT_TOLERANCE,
+    angles,
+    bonds,
+    coordination_spheres,
+    sphere_geometry,
+)
+from coordgeo.errors import InputError
+from coordgeo.tables import si_table, si_text
+
+ToleranceOption = Annotated[
+    float,
+    typer.Option(
+        "--tolerance",
+        "-t",
+        help="Bond criterion: d ≤ r_cov(A) + r_cov(B) + TOLERANCE (Å, Cordero 2008 radii).",
+    ),
+]
+
+
+@app.command()
+def sphere(
+    files: CifArgument,
+    block: BlockOption = None,
+    fmt: FormatOption = Format.table,
+    tolerance: ToleranceOption = DEFAULT_TOLERANCE,
+) -> None:
+    """Metal–ligand bonds and L–M–L angles of every metal, as in Table S1 of an SI."""
+    failures = Failures()
+    frames, legends, texts = [], [], []
+    for structure in load(files, block, failures):
+        spheres = coordination_spheres(structure, tolerance)
+        rows, legend = si_table(structure, sphere_geometry(structure, spheres))
+        temperature = f", {structure.temperature:g} K" if structure.temperature else ""
+        if fmt in (Format.table, Format.markdown):
+            if rows.empty:
+                texts.append(f"{structure.path} data_{structure.block}: no metal sites\n\n")
+                continue
+            title = f"{structure.path}  data_{structure.block}{temperature}"
+            for metal, sub in rows.groupby(["metal", "configuration"], sort=False):
+                label = metal[0] + (f" (disorder {metal[1]})" if metal[1] else "")
+                n = int((sub["kind"] == "bond").sum())
+                used = set(" ".join(sub["symmetry_codes"]).split())
+                leg = legend[legend["symmetry_code"].isin(used)]
+                texts.append(
+                    si_text(f"{title}  {label}, CN {n}", sub, leg, markdown=fmt == Format.markdown)
+                )
+        frames.append(rows)
+        legends.append(legend.assign(block=structure.block))
+    if fmt in (Format.table, Format.markdown):
+        emit("".join(texts))
+    elif fmt == Format.csv:
+        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        legend_rows = pd.concat(legends, ignore_index=True) if legends else pd.DataFrame()
+        if len(legend_rows):
+            legend_rows = pd.DataFrame(
+                {
+                    "block": legend_rows["block"],
+                    "kind": "legend",
+                    "label": legend_rows["letter"],
+                    "symmetry_codes": legend_rows["symmetry_code"],
+                    "formatted": legend_rows["operator"],
+                }
+            )
+        emit(pd.concat([table, legend_rows], ignore_index=True), fmt)
+    else:
+        payload = [
+            {
+                "block": r["block"].iloc[0] if len(r) else None,
+                "rows": r.to_dict("records"),
+                "legend": lg.to_dict("records"),
+            }
+            for r, lg in zip(frames, legends, strict=True)
+        ]
+        emit(pd.Series(payload).to_json(orient="values", indent=2) + "\n")
+    failures.exit_if_any()
+
+
+@app.command("bonds")
+def bonds_command(
+    files: CifArgument,
+    block: BlockOption = None,
+    fmt: FormatOption = Format.table,
+    tolerance: ToleranceOption = DEFAULT_TOLERANCE,
+) -> None:
+    """Every covalent and coordination bond; symmetry_code applies to atom2.."""
+    failures = Failures()
+    frames = [bonds(s, tolerance) for s in load(files, block, failures)]
+    columns = ["block", "atom1", "atom2", "symmetry_code", "distance", "distance_su"]
+    emit(_concat(frames, columns), fmt)
+    failures.exit_if_any()
+
+
+@app.command("angles")
+def angles_command(
+    files: CifArgument,
+    block: BlockOption = None,
+    fmt: FormatOption = Format.table,
+    tolerance: ToleranceOption = DEFAULT_TOLERANCE,
+) -> None:
+    """Every bond angle; atom2 is the vertex, the symmetry codes apply to atoms 1 and 3."""
+    failures = Failures()
+    frames = [angles(s, tolerance) for s in load(files, block, failures)]
+    columns = [
+        "block",
+        "atom1",
+        "atom2",
+        "atom3",
+        "symmetry_code_1",
+        "symmetry_code_3",
+        "angle",
+        "angle_su",
+    ]
+    emit(_concat(frames, columns), fmt)
+    failures.exit_if_any()
+
+
+@app.command("check")
+def check_command(
+    files: CifArgument,
+    block: BlockOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Recompute every row of the CIF's own _geom_bond/_geom_angle/_geom_hbond/_geom_torsion loops.
+
+    Exit status: 0 when every row is ok, 1 when any is not, 2 when an input
+    could not be read (its rows are listed as unresolved).
+    """
+    from coordgeo.io.cif import read_cif_blocks
+
+    failures = Failures()
+    frames = []
+    for path in files:
+        try:
+            results = read_cif_blocks(path)
+        except InputError as exc:
+            failures.add(exc)
+            continue
+        for item in results:
+            if block is not None and item.block != block:
+                continue
+            if isinstance(item, InputError):
+                failures.add(item)
+                geom = getattr(item, "geom", {})
+                frames.append(
+                    unresolved_rows(geom, item.block or "", f"block not read: {item.message}")
+                )
+            else:
+                frames.append(check_structure(item))
+    table = _concat(frames, CHECK_COLUMNS)
+    emit(table, fmt)
+    counts = table["status"].value_counts().to_dict() if len(table) else {}
+    summary = ", ".join(f"{counts.get(k, 0)} {k}" for k in ("ok", "mismatch", "unresolved"))
+    typer.echo(f"coordgeo check: {len(table)} rows: {summary}", err=True)
+    failures.exit_if_any()
+    if counts.get("mismatch", 0) or counts.get("unresolved", 0):
+        raise typer.Exit(1)
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]

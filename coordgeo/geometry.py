@@ -1,0 +1,420 @@
+"""Distances, angles and torsions between atoms of a crystal, with su's, and neighbour search.
+
+An atom of the crystal is a site of the asymmetric unit plus a
+:class:`~coordgeo.symmetry.SymmetryCode`. The vectorised functions take
+arrays: ``sites`` (n, m) site indices, ``ops`` (n, m) operator indices and
+``shifts`` (n, m, 3) lattice translations for n measurements of m atoms each.
+
+Standard uncertainties
+----------------------
+No covariance is stored in a CIF, so su's are propagated as PLATON does
+(Spek, Acta Cryst. D 2009, 65, 148) by linearisation:
+
+    σ²(f) = Σ_s g_sᵀ C_s g_s + Σ_p (∂f/∂p)² σ_p²
+
+where g_s = Σ_{atoms a of site s} (∂f/∂x_a)·M·R_a is the gradient with
+respect to the fractional coordinates of site s (an atom and its symmetry
+image share one site, so their contributions add before squaring), C_s the
+3×3 covariance of the site's coordinates (independent su's projected onto
+its special position), M the orthogonalisation matrix, R_a the rotation of
+the atom's operator, and p the cell parameters with their su's. Cell
+parameters tied by the lattice (a = b = c in cubic, a = b in tetragonal and
+hexagonal) vary together, as in SHELXL. Analytic gradients are used for
+distances, angles and torsions; any other function of positions (Σ, Θ,
+shape measures, …) gets its gradient by central finite differences through
+:func:`su_by_finite_differences`.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import gemmi
+import numpy as np
+
+from coordgeo.model import Structure, orthogonalization_matrix
+from coordgeo.symmetry import SymmetryCode, format_code
+
+FINITE_DIFFERENCE_STEP = 1e-5  # Å
+
+
+@dataclass(frozen=True, order=True)
+class Atom:
+    """One atom of the crystal: site ``site`` of the asymmetric unit transformed by ``code``."""
+
+    site: int
+    code: SymmetryCode
+
+
+def atom_label(structure: Structure, atom: Atom) -> str:
+    """``N1`` for an untransformed site, ``N1_2_655`` otherwise (CIF n_klm)."""
+    code = format_code(atom.code, structure)
+    label = structure.labels[atom.site]
+    return label if code == "." else f"{label}_{code}"
+
+
+def _arrays(structure: Structure, atoms: Sequence[Sequence[Atom]]):
+    sites = np.array([[a.site for a in row] for row in atoms], dtype=int)
+    ops = np.array([[a.code.op for a in row] for row in atoms], dtype=int)
+    shifts = np.array([[a.code.shift for a in row] for row in atoms], dtype=float)
+    return sites, ops, shifts.reshape(*sites.shape, 3)
+
+
+def image_fract(
+    structure: Structure, sites: np.ndarray, ops: np.ndarray, shifts: np.ndarray
+) -> np.ndarray:
+    """Fractional coordinates R·x + t + shift for arrays of sites, operators and shifts."""
+    x = structure.fract[sites]
+    rot = structure.rotations[ops]
+    return np.einsum("...ij,...j->...i", rot, x) + structure.translations[ops] + shifts
+
+
+def cartesian(structure: Structure, atoms: Sequence[Atom]) -> np.ndarray:
+    """(n, 3) Cartesian coordinates (Å) of atoms."""
+    sites, ops, shifts = _arrays(structure, [atoms])
+    return image_fract(structure, sites[0], ops[0], shifts[0]) @ structure.cell.orthogonalization.T
+
+
+# --- values and analytic gradients --------------------------------------------------------
+
+
+def _distance_grad(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    d = x[..., 1, :] - x[..., 0, :]
+    r = np.linalg.norm(d, axis=-1)
+    u = d / np.where(r > 0, r, 1.0)[..., None]
+    return r, np.stack([-u, u], axis=-2)
+
+
+def _angle_grad(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    u = x[..., 0, :] - x[..., 1, :]
+    v = x[..., 2, :] - x[..., 1, :]
+    lu = np.linalg.norm(u, axis=-1)[..., None]
+    lv = np.linalg.norm(v, axis=-1)[..., None]
+    uh, vh = u / lu, v / lv
+    cos = np.clip(np.sum(uh * vh, axis=-1), -1.0, 1.0)
+    sin = np.linalg.norm(np.cross(uh, vh), axis=-1)
+    theta = np.arctan2(sin, cos)
+    # dθ/du = (û cosθ − v̂) / (|u| sinθ); zero where the angle is exactly 0 or 180°
+    safe = np.where(sin > 1e-10, sin, np.inf)[..., None]
+    ga = (uh * cos[..., None] - vh) / (lu * safe)
+    gc = (vh * cos[..., None] - uh) / (lv * safe)
+    grad = np.stack([ga, -(ga + gc), gc], axis=-2)
+    return np.degrees(theta), np.degrees(grad)
+
+
+def _torsion_grad(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    b1 = x[..., 1, :] - x[..., 0, :]
+    b2 = x[..., 2, :] - x[..., 1, :]
+    b3 = x[..., 3, :] - x[..., 2, :]
+    n1 = np.cross(b1, b2)
+    n2 = np.cross(b2, b3)
+    lb2 = np.linalg.norm(b2, axis=-1)
+    phi = np.arctan2(lb2 * np.sum(b1 * n2, axis=-1), np.sum(n1 * n2, axis=-1))
+    # Blondel & Karplus, J. Comput. Chem. 1996, 17, 1132
+    # collinear atoms have no torsion: inf keeps the gradient (and su) at zero there
+    n1sq = np.sum(n1 * n1, axis=-1)[..., None]
+    n2sq = np.sum(n2 * n2, axis=-1)[..., None]
+    n1sq = np.where(n1sq > 1e-12, n1sq, np.inf)
+    n2sq = np.where(n2sq > 1e-12, n2sq, np.inf)
+    g1 = -lb2[..., None] * n1 / n1sq
+    g4 = lb2[..., None] * n2 / n2sq
+    f12 = (np.sum(b1 * b2, axis=-1) / lb2**2)[..., None]
+    f32 = (np.sum(b3 * b2, axis=-1) / lb2**2)[..., None]
+    g2 = -(1.0 + f12) * g1 + f32 * g4
+    g3 = f12 * g1 - (1.0 + f32) * g4
+    return np.degrees(phi), np.degrees(np.stack([g1, g2, g3, g4], axis=-2))
+
+
+_GRADIENTS: dict[int, Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]] = {
+    2: _distance_grad,
+    3: _angle_grad,
+    4: _torsion_grad,
+}
+
+
+def measure(
+    structure: Structure, sites: np.ndarray, ops: np.ndarray, shifts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distances (m = 2), angles (m = 3, vertex in the middle) or torsions (m = 4) with su's.
+
+    Arrays are (n, m), (n, m) and (n, m, 3); returns (values, su's), each (n,),
+    in Å or degrees.
+    """
+    sites = np.asarray(sites, dtype=int)
+    ops = np.asarray(ops, dtype=int)
+    shifts = np.asarray(shifts, dtype=float)
+    if sites.shape[0] == 0:
+        return np.zeros(0), np.zeros(0)
+    f = image_fract(structure, sites, ops, shifts)
+    x = f @ structure.cell.orthogonalization.T
+    values, grad = _GRADIENTS[sites.shape[1]](x)
+    return values, propagate_su(structure, sites, ops, f, grad)
+
+
+def distance(structure: Structure, a: Atom, b: Atom) -> tuple[float, float]:
+    """Distance a–b in Å and its su."""
+    v, s = measure(structure, *_arrays(structure, [[a, b]]))
+    return float(v[0]), float(s[0])
+
+
+def angle(structure: Structure, a: Atom, b: Atom, c: Atom) -> tuple[float, float]:
+    """Angle a–b–c (vertex b) in degrees and its su."""
+    v, s = measure(structure, *_arrays(structure, [[a, b, c]]))
+    return float(v[0]), float(s[0])
+
+
+def torsion(structure: Structure, a: Atom, b: Atom, c: Atom, d: Atom) -> tuple[float, float]:
+    """Torsion angle a–b–c–d in degrees (IUPAC/IUCr sign convention) and its su."""
+    v, s = measure(structure, *_arrays(structure, [[a, b, c, d]]))
+    return float(v[0]), float(s[0])
+
+
+# --- su propagation -----------------------------------------------------------------------
+
+
+def _tied_cell_groups(structure: Structure) -> list[list[int]]:
+    """Which of (a, b, c, α, β, γ) vary together, from the crystal system (as SHELXL does)."""
+    system = structure.crystal_system
+    cell = structure.cell
+    if system == "cubic":
+        return [[0, 1, 2]]
+    if system == "trigonal" and abs(cell.gamma - 120.0) > 1e-3:  # rhombohedral axes
+        return [[0, 1, 2], [3, 4, 5]]
+    if system in ("tetragonal", "trigonal", "hexagonal"):
+        return [[0, 1], [2]]
+    return [[0], [1], [2], [3], [4], [5]]
+
+
+@lru_cache(maxsize=64)
+def _orthogonalization_derivatives(params: tuple[float, ...]) -> np.ndarray:
+    """dM/dp for p = (a, b, c, α, β, γ), angles in degrees: (6, 3, 3), by central differences."""
+    out = np.empty((6, 3, 3))
+    for k in range(6):
+        h = 1e-6 * (params[k] if k < 3 else 1.0)
+        up = list(params)
+        down = list(params)
+        up[k] += h
+        down[k] -= h
+        out[k] = (orthogonalization_matrix(up) - orthogonalization_matrix(down)) / (2 * h)
+    return out
+
+
+def propagate_su(
+    structure: Structure,
+    sites: np.ndarray,
+    ops: np.ndarray,
+    fract: np.ndarray,
+    grad_cart: np.ndarray,
+) -> np.ndarray:
+    """su of n functions of m atoms each, from their Cartesian gradients (n, m, 3).
+
+    ``fract`` (n, m, 3) are the fractional coordinates of the atoms (after
+    symmetry); see the module docstring for the formula.
+    """
+    m_orth = structure.cell.orthogonalization
+    # gradient with respect to each atom's site coordinates: ∂f/∂x · M · R
+    g = np.einsum("nai,ij,najk->nak", grad_cart, m_orth, structure.rotations[ops])
+    cov = structure.fract_cov[sites]
+    same = sites[:, :, None] == sites[:, None, :]
+    var = np.einsum("nai,naij,nbj,nab->n", g, cov, g, same)
+    sigma = np.asarray(structure.cell.su, dtype=float)
+    if sigma.any():
+        dm = _orthogonalization_derivatives(structure.cell.parameters)
+        dfdp = np.einsum("nai,kij,naj->nk", grad_cart, dm, fract)
+        for group in _tied_cell_groups(structure):
+            s = sigma[group].max()
+            if s > 0:
+                var = var + (dfdp[:, group].sum(axis=1) * s) ** 2
+    return np.sqrt(np.maximum(var, 0.0))
+
+
+def su_by_finite_differences(
+    structure: Structure,
+    atoms: Sequence[Sequence[Atom]],
+    func: Callable[[np.ndarray], np.ndarray],
+    step: float = FINITE_DIFFERENCE_STEP,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Value and su of ``func`` of atom positions, for n groups of m atoms.
+
+    ``func`` maps Cartesian coordinates of shape (..., m, 3) to (...) and must
+    be vectorised over the leading axes: it is called once on the n groups
+    and once on all 2·3·m displaced copies of each. The gradient comes from
+    central differences with ``step`` Å; it then goes through
+    :func:`propagate_su`. Returns (values, su's), each (n,); nan values give
+    nan su's.
+    """
+    sites, ops, shifts = _arrays(structure, atoms)
+    return su_of_function(structure, sites, ops, shifts, func, step)
+
+
+def su_of_function(
+    structure: Structure,
+    sites: np.ndarray,
+    ops: np.ndarray,
+    shifts: np.ndarray,
+    func: Callable[[np.ndarray], np.ndarray],
+    step: float = FINITE_DIFFERENCE_STEP,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Array form of :func:`su_by_finite_differences`."""
+    n, m = sites.shape
+    f = image_fract(structure, sites, ops, shifts)
+    x = f @ structure.cell.orthogonalization.T
+    values = np.asarray(func(x), dtype=float)
+    displaced = np.repeat(x[:, None], 2 * 3 * m, axis=1)  # (n, 6m, m, 3)
+    k = np.arange(3 * m)
+    displaced[:, 2 * k, k // 3, k % 3] += step
+    displaced[:, 2 * k + 1, k // 3, k % 3] -= step
+    out = np.asarray(func(displaced), dtype=float)  # (n, 6m)
+    grad = ((out[:, 0::2] - out[:, 1::2]) / (2 * step)).reshape(n, m, 3)
+    su = propagate_su(structure, sites, ops, f, np.nan_to_num(grad))
+    return values, np.where(np.isfinite(values), su, np.nan)
+
+
+# --- neighbour search ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Contacts:
+    """Pairs (center site → atom) found by :func:`contacts`; parallel arrays."""
+
+    center: np.ndarray  # (k,) site index of the untransformed center
+    site: np.ndarray  # (k,) site index of the neighbour
+    op: np.ndarray  # (k,) operator index of the neighbour
+    shift: np.ndarray  # (k, 3) int lattice translation of the neighbour
+    distance: np.ndarray  # (k,) Å
+
+    def __len__(self) -> int:
+        return len(self.center)
+
+    def codes(self) -> list[SymmetryCode]:
+        return [
+            SymmetryCode(int(o), (int(s[0]), int(s[1]), int(s[2])))
+            for o, s in zip(self.op, self.shift, strict=True)
+        ]
+
+    def take(self, mask: np.ndarray) -> Contacts:
+        return Contacts(
+            self.center[mask], self.site[mask], self.op[mask], self.shift[mask], self.distance[mask]
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class _UnitCell:
+    """Distinct images of every site inside the unit cell, and gemmi's search over them."""
+
+    site: np.ndarray
+    op: np.ndarray
+    shift: np.ndarray  # lattice translation that brought R·x + t into [0, 1)
+    fract: np.ndarray
+    search: gemmi.NeighborSearch
+    small: gemmi.SmallStructure
+    radius: float
+
+
+def unit_cell_images(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every distinct image of every site in the unit cell: (site, op, shift, fract) arrays.
+
+    A site on a special position has fewer images than there are operators;
+    of the operators giving the same image, the first in the CIF's list is kept.
+    """
+    images = np.einsum("kij,nj->nki", structure.rotations, structure.fract) + structure.translations
+    wrap = -np.floor(images + 1e-9)
+    inside = images + wrap
+    inside[inside >= 1.0 - 1e-9] = 0.0  # 0.9999999999 and 1.0 are the origin
+    n, k = inside.shape[:2]
+    keep = np.ones((n, k), dtype=bool)
+    for j in range(1, k):
+        d = inside[:, :j, :] - inside[:, j : j + 1, :]
+        d -= np.round(d)
+        dup = np.all(np.abs(d) < 1e-5, axis=-1) & keep[:, :j]
+        keep[:, j] = ~dup.any(axis=1)
+    site, op = np.nonzero(keep)
+    fract = inside[site, op]
+    shift = np.round(fract - images[site, op]).astype(int)
+    return site, op, shift, fract
+
+
+# One search per structure; weak keys so bulk runs do not accumulate them.
+_SEARCH_CACHE: weakref.WeakKeyDictionary[Structure, _UnitCell] = weakref.WeakKeyDictionary()
+
+
+def _unit_cell(structure: Structure, radius: float) -> _UnitCell:
+    cached = _SEARCH_CACHE.get(structure)
+    if cached is not None and cached.radius >= radius:
+        return cached
+    site, op, shift, fract = unit_cell_images(structure)
+    small = gemmi.SmallStructure()
+    small.cell = gemmi.UnitCell(*structure.cell.parameters)
+    for i, f in enumerate(fract):
+        atom = gemmi.SmallStructure.Site()
+        atom.label = str(i)
+        atom.fract = gemmi.Fractional(*f)
+        small.add_site(atom)
+    # a generous cell-list radius so later, longer searches (H-bonds) reuse it
+    radius = max(radius, 4.0)
+    search = gemmi.NeighborSearch(small, radius).populate()
+    result = _UnitCell(site, op, shift, fract, search, small, radius)
+    _SEARCH_CACHE[structure] = result
+    return result
+
+
+_STEPS = np.array(np.meshgrid([-1, 0, 1], [-1, 0, 1], [-1, 0, 1], indexing="ij")).reshape(3, -1).T
+
+
+def contacts(
+    structure: Structure,
+    max_distance: float | np.ndarray,
+    centers: Sequence[int] | np.ndarray | None = None,
+    min_distance: float = 0.01,
+) -> Contacts:
+    """All atoms of the crystal within ``max_distance`` Å of each center site.
+
+    ``max_distance`` is one number or one per center. Periodic images and
+    symmetry mates are included, each with its symmetry code (operator in
+    the CIF's numbering plus lattice translation); the center itself is
+    excluded by ``min_distance``. gemmi's cell-list search finds the
+    candidates; exact translations are then resolved in numpy, so a
+    neighbour appearing at two lattice translations (small cells) is
+    reported twice.
+    """
+    centers = np.arange(len(structure)) if centers is None else np.asarray(centers, dtype=int)
+    limits = np.broadcast_to(np.asarray(max_distance, dtype=float), centers.shape)
+    if len(centers) == 0:
+        empty = np.zeros(0, dtype=int)
+        return Contacts(empty, empty, empty, np.zeros((0, 3), dtype=int), np.zeros(0))
+    uc = _unit_cell(structure, float(limits.max()))
+    cand_center, cand_image = [], []
+    for c, limit in zip(centers, limits, strict=True):
+        query = gemmi.SmallStructure.Site()
+        query.fract = gemmi.Fractional(*structure.fract[c])
+        marks = uc.search.find_site_neighbors(query, 0.0, float(limit) + 1e-6)
+        found = {m.atom_idx for m in marks}
+        cand_center.extend([c] * len(found))
+        cand_image.extend(found)
+    if not cand_center:
+        empty = np.zeros(0, dtype=int)
+        return Contacts(empty, empty, empty, np.zeros((0, 3), dtype=int), np.zeros(0))
+    cc = np.asarray(cand_center)
+    ci = np.asarray(cand_image)
+    # exact lattice translations: around the minimum image, try ±1 in each direction
+    diff = uc.fract[ci] - structure.fract[cc]
+    base = -np.round(diff)
+    trial = base[:, None, :] + _STEPS[None]  # (k, 27, 3)
+    vec = (diff[:, None, :] + trial) @ structure.cell.orthogonalization.T
+    dist = np.linalg.norm(vec, axis=-1)
+    limit_of = dict(zip(centers.tolist(), limits.tolist(), strict=True))
+    lim = np.array([limit_of[c] for c in cc])[:, None]
+    hit_k, hit_t = np.nonzero((dist <= lim) & (dist >= min_distance))
+    order = np.lexsort((dist[hit_k, hit_t], cc[hit_k]))
+    hit_k, hit_t = hit_k[order], hit_t[order]
+    image = ci[hit_k]
+    return Contacts(
+        center=cc[hit_k],
+        site=uc.site[image],
+        op=uc.op[image],
+        shift=(uc.shift[image] + trial[hit_k, hit_t]).astype(int),
+        distance=dist[hit_k, hit_t],
+    )

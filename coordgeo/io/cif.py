@@ -1,0 +1,717 @@
+"""CIF → :class:`~coordgeo.model.Structure`, one per data block.
+
+gemmi does the tokenising (``gemmi.cif``) and the operator parsing
+(``gemmi.Op``); this module only maps CIF items onto the model:
+
+* the cell with su's;
+* the symmetry operators in the CIF's own order and numbering
+  (``_space_group_symop_id`` / ``_symmetry_equiv_pos_site_id``); when the
+  CIF lists none, the operators of its space-group symbol (gemmi's order,
+  with a note), and P1 when it has no symmetry information at all;
+* the sites: label, element, fractional coordinates with su's, occupancy,
+  Uiso/Uani, disorder assembly/group, calc flag; coordinates at special
+  positions are snapped (see :func:`coordgeo.symmetry.snap_special_positions`);
+* the temperature, a few crystal-data items for reports, and the authors'
+  own ``_geom_bond``, ``_geom_angle``, ``_geom_hbond`` and ``_geom_torsion``
+  loops (as printed) for :mod:`coordgeo.check`.
+
+Errors are :class:`~coordgeo.errors.InputError` naming file, block and line.
+A block that fails does not stop the others (:func:`read_cif_blocks`); a
+file gemmi cannot tokenise is split at its ``data_`` headers so the blocks
+that are readable still are.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import gemmi
+import numpy as np
+
+from coordgeo.errors import InputError
+from coordgeo.model import CRYSTAL_SYSTEMS, Cell, GeomLoop, Structure, SymOp
+from coordgeo.symmetry import SPECIAL_POSITION_TOLERANCE, snap_special_positions
+from coordgeo.tables import parse_su
+
+_OP_LOOPS = (
+    ("_space_group_symop_operation_xyz", "_space_group_symop_id"),
+    ("_symmetry_equiv_pos_as_xyz", "_symmetry_equiv_pos_site_id"),
+)
+_SG_NAME_TAGS = (
+    "_space_group_name_H-M_alt",
+    "_symmetry_space_group_name_H-M",
+    "_space_group_name_Hall",
+    "_symmetry_space_group_name_Hall",
+)
+_SG_NUMBER_TAGS = ("_space_group_IT_number", "_symmetry_Int_Tables_number")
+_INFO_TAGS = {
+    "formula_sum": "_chemical_formula_sum",
+    "formula_moiety": "_chemical_formula_moiety",
+    "formula_weight": "_chemical_formula_weight",
+    "name_systematic": "_chemical_name_systematic",
+    "name_common": "_chemical_name_common",
+    "Z": "_cell_formula_units_Z",
+    "cell_volume": "_cell_volume",
+    "R1": "_refine_ls_R_factor_gt",
+    "R_all": "_refine_ls_R_factor_all",
+    "wR2": "_refine_ls_wR_factor_ref",
+    "goof": "_refine_ls_goodness_of_fit_ref",
+    "wavelength": "_diffrn_radiation_wavelength",
+    "radiation": "_diffrn_radiation_type",
+    "ccdc": "_database_code_depnum_ccdc_archive",
+    "cod": "_cod_database_code",
+    "density": "_exptl_crystal_density_diffrn",
+}
+_GEOM_LOOPS = {
+    "bond": ("_geom_bond_distance", "_geom_bond_"),
+    "angle": ("_geom_angle", "_geom_angle_"),
+    "hbond": ("_geom_hbond_distance_DA", "_geom_hbond_"),
+    "torsion": ("_geom_torsion", "_geom_torsion_"),
+}
+_DUMMY_FLAGS = {"dum", "dummy"}
+_CALC_FLAGS = {"calc", "c", "riding"}
+
+
+# --- public API ---------------------------------------------------------------------------
+
+
+def read_cif(path: str | Path, block: str | None = None) -> list[Structure]:
+    """Read every data block with a structure (or only ``block``); raise on the first bad block.
+
+    Use :func:`read_cif_blocks` to keep going past bad blocks.
+    """
+    results = read_cif_blocks(path)
+    structures = []
+    for item in results:
+        if block is not None and item.block != block:
+            continue
+        if isinstance(item, InputError):
+            raise item
+        structures.append(item)
+    if block is not None and not structures:
+        names = ", ".join(str(r.block) for r in results)
+        raise InputError(f"no data block {block!r} (blocks: {names})", path=str(path))
+    return structures
+
+
+def read_cif_blocks(path: str | Path) -> list[Structure | InputError]:
+    """One entry per data block with a structure: the Structure, or the error that stopped it.
+
+    Blocks with neither a cell nor atom sites (publication or ``global``
+    blocks of a multi-block CIF) are skipped. A file with no structure at
+    all raises :class:`InputError`.
+    """
+    path = Path(path)
+    docs = _parse_document(path)
+    results: list[Structure | InputError] = []
+    for doc, line_offset, doc_error in docs:
+        if doc_error is not None:
+            results.append(doc_error)
+            continue
+        for block in doc:
+            if not _describes_structure(block):
+                continue
+            try:
+                results.append(structure_from_block(block, path=str(path), line_offset=line_offset))
+            except InputError as exc:
+                failed = exc.located(path=str(path), block=block.name)
+                failed.geom = _read_geom(block, line_offset)  # so check can still list its rows
+                results.append(failed)
+    if not results:
+        raise InputError("no data block with a unit cell or atom sites", path=str(path))
+    return results
+
+
+def structure_from_block(block: gemmi.cif.Block, path: str = "", line_offset: int = 0) -> Structure:
+    """Build a :class:`Structure` from one gemmi CIF block."""
+    notes: list[str] = []
+    cell = _read_cell(block)
+    sites = _read_sites(block, notes)
+    symops, sg_name, sg = _read_symops(block, notes, cell, sites)
+    crystal_system = _crystal_system(block, sg)
+    rotations = np.array([op.rotation for op in symops], dtype=int)
+    translations = np.array([op.translation for op in symops], dtype=float)
+    snapped, order, projector = snap_special_positions(
+        sites["fract"], rotations, translations, cell.orthogonalization, SPECIAL_POSITION_TOLERANCE
+    )
+    moved = np.linalg.norm((snapped - sites["fract"]) @ cell.orthogonalization.T, axis=1)
+    for i in np.flatnonzero(order > 1):
+        if moved[i] > 1e-4:
+            notes.append(
+                f"{sites['labels'][i]} snapped onto a special position "
+                f"(site symmetry of order {order[i]}, moved {moved[i]:.4f} Å)"
+            )
+    # Covariance of each site's fractional coordinates: independent su's
+    # (no covariance is in a CIF), projected onto the special position.
+    var = np.einsum("ni,nj->nij", sites["fract_su"], sites["fract_su"]) * np.eye(3)[None]
+    cov = projector @ var @ np.transpose(projector, (0, 2, 1))
+    fract_su = np.sqrt(np.einsum("nii->ni", cov))
+    temperature, temperature_su = _read_temperature(block, notes)
+    header_line = _block_line(block)
+    return Structure(
+        path=path,
+        block=block.name,
+        cell=cell,
+        symops=tuple(symops),
+        labels=tuple(sites["labels"]),
+        elements=tuple(sites["elements"]),
+        fract=snapped,
+        fract_su=fract_su,
+        fract_cov=cov,
+        fract_rounding=sites["fract_rounding"],
+        occupancy=sites["occupancy"],
+        u_iso=sites["u_iso"],
+        u_aniso=sites["u_aniso"],
+        disorder_assembly=tuple(sites["assembly"]),
+        disorder_group=tuple(sites["group"]),
+        calc=sites["calc"],
+        site_symmetry_order=order,
+        site_projector=projector,
+        space_group=sg_name,
+        crystal_system=crystal_system,
+        temperature=temperature,
+        temperature_su=temperature_su,
+        line=header_line + line_offset if header_line else None,
+        info=_read_info(block),
+        geom=_read_geom(block, line_offset),
+        notes=tuple(notes),
+    )
+
+
+# --- document level -----------------------------------------------------------------------
+
+
+def _parse_document(path: Path) -> list[tuple[gemmi.cif.Document | None, int, InputError | None]]:
+    """Parse the file; on a syntax error, parse each ``data_`` chunk on its own."""
+    name = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", path=name) from None
+    if not data.strip():
+        raise InputError("file is empty", path=name)
+    if b"\0" in data[:4096]:
+        raise InputError("not a CIF (binary data)", path=name)
+    try:
+        return [(gemmi.cif.read_string(data), 0, None)]
+    except (RuntimeError, ValueError) as exc:
+        first_error = _gemmi_error(exc, name)
+    # Salvage what can be read: split at data_ headers, parse each chunk.
+    lines = data.split(b"\n")
+    starts = [i for i, line in enumerate(lines) if line[:5].lower() == b"data_"]
+    if len(starts) < 2:
+        raise first_error
+    chunks: list[tuple[gemmi.cif.Document | None, int, InputError | None]] = []
+    if starts[0] > 0 and b"".join(lines[: starts[0]]).strip():
+        head = b"\n".join(lines[: starts[0]])
+        try:
+            gemmi.cif.read_string(head + b"\ndata_x\n")
+        except (RuntimeError, ValueError) as exc:
+            chunks.append((None, 0, _gemmi_error(exc, name)))
+    for k, start in enumerate(starts):
+        end = starts[k + 1] if k + 1 < len(starts) else len(lines)
+        text = b"\n".join(lines[start:end])
+        block_name = lines[start][5:].strip().decode("utf-8", "replace")
+        try:
+            chunks.append((gemmi.cif.read_string(text), start, None))
+        except (RuntimeError, ValueError) as exc:
+            err = _gemmi_error(exc, name, line_offset=start)
+            chunks.append((None, start, err.located(block=block_name)))
+    return chunks
+
+
+_GEMMI_LOCATION = re.compile(
+    r"^(?:.*?):(\d+)(?::\d+(?:\(\d+\))?)?(?: in data_(\S+))?:\s*(.*)$", re.S
+)
+
+
+def _gemmi_error(exc: Exception, path: str, line_offset: int = 0) -> InputError:
+    """Turn gemmi's ``file:line:col(offset): message`` into an InputError."""
+    text = str(exc).strip()
+    m = _GEMMI_LOCATION.match(text)
+    if m:
+        line, block, message = m.groups()
+        return InputError(
+            f"CIF syntax: {message}", path=path, block=block, line=int(line) + line_offset
+        )
+    return InputError(f"CIF syntax: {text}", path=path)
+
+
+def _describes_structure(block: gemmi.cif.Block) -> bool:
+    return bool(
+        block.find_value("_cell_length_a")
+        or block.find_values("_atom_site_label")
+        or block.find_values("_atom_site_fract_x")
+    )
+
+
+def _block_line(block: gemmi.cif.Block) -> int | None:
+    for item in block:
+        return max(int(item.line_number) - 1, 1)  # the data_ line is just above its first item
+    return None
+
+
+def _item_line(block: gemmi.cif.Block, tag: str) -> int | None:
+    item = block.find_loop_item(tag.lower()) or block.find_pair_item(tag.lower())
+    return int(item.line_number) if item is not None else None
+
+
+# --- cell, symmetry -----------------------------------------------------------------------
+
+
+def _read_cell(block: gemmi.cif.Block) -> Cell:
+    values, sus = [], []
+    for tag in (
+        "_cell_length_a",
+        "_cell_length_b",
+        "_cell_length_c",
+        "_cell_angle_alpha",
+        "_cell_angle_beta",
+        "_cell_angle_gamma",
+    ):
+        text = block.find_value(tag)
+        if text is None:
+            if "angle" in tag:  # some CIFs omit 90° angles
+                values.append(90.0)
+                sus.append(0.0)
+                continue
+            raise InputError(f"no {tag}: the block has no unit cell")
+        try:
+            value, su = parse_su(gemmi.cif.as_string(text))
+        except ValueError:
+            raise InputError(
+                f"{tag} is not a number: {text!r}", line=_item_line(block, tag)
+            ) from None
+        if value is None or value <= 0:
+            raise InputError(
+                f"{tag} is missing or not positive ({text!r})", line=_item_line(block, tag)
+            )
+        values.append(value)
+        sus.append(su or 0.0)
+    cell = Cell(*values, su=tuple(sus))  # type: ignore[arg-type]
+    if not np.isfinite(cell.volume) or cell.volume < 1.0:
+        raise InputError(f"the cell {values} has no volume")
+    return cell
+
+
+def _read_symops(
+    block: gemmi.cif.Block, notes: list[str], cell: Cell, sites: dict
+) -> tuple[list[SymOp], str, gemmi.SpaceGroup | None]:
+    symops: list[SymOp] = []
+    for xyz_tag, id_tag in _OP_LOOPS:
+        column = block.find_values(xyz_tag)
+        if len(column) == 0:
+            continue
+        ids = block.find_values(id_tag)
+        line = _item_line(block, xyz_tag)
+        for k in range(len(column)):
+            triplet = gemmi.cif.as_string(column[k])
+            op_id = gemmi.cif.as_string(ids[k]) if len(ids) == len(column) else str(k + 1)
+            try:
+                op = gemmi.Op(triplet)
+            except (RuntimeError, ValueError) as exc:
+                raise InputError(
+                    f"cannot read symmetry operator {triplet!r}: {exc}", line=line
+                ) from None
+            symops.append(_symop(op_id or str(k + 1), triplet, op))
+        break
+    sg_name = ""
+    for tag in _SG_NAME_TAGS:
+        value = block.find_value(tag)
+        if value and not gemmi.cif.is_null(value):
+            sg_name = gemmi.cif.as_string(value).strip()
+            break
+    sg = _find_spacegroup(block, sg_name)
+    if not symops:
+        if sg is not None:
+            sg, why = _choose_setting(sg, cell, sites)
+            for k, op in enumerate(sg.operations()):
+                symops.append(_symop(str(k + 1), op.triplet(), op))
+            notes.append(
+                f"the CIF lists no symmetry operators; used those of {sg.xhm()}{why} "
+                "in gemmi's order, which n_klm codes in the CIF may not follow"
+            )
+        else:
+            symops.append(_symop("1", "x,y,z", gemmi.Op("x,y,z")))
+            notes.append("no symmetry operators or space group: treated as P1")
+    if not any(op.is_identity for op in symops):
+        symops.insert(0, _symop("1", "x,y,z", gemmi.Op("x,y,z")))
+        notes.append("the operator list has no identity; x,y,z added")
+    if sg is None:
+        try:
+            sg = gemmi.find_spacegroup_by_ops(gemmi.GroupOps([_gemmi_op(op) for op in symops]))
+        except (RuntimeError, ValueError):
+            sg = None
+    if not sg_name and sg is not None:
+        sg_name = sg.hm
+    return symops, sg_name, sg
+
+
+def _choose_setting(sg: gemmi.SpaceGroup, cell: Cell, sites: dict) -> tuple[gemmi.SpaceGroup, str]:
+    """For a symbol with two settings (origin choices 1/2, rhombohedral H/R axes), pick the one
+    the coordinates fit: the one whose symmetry images do not collide.
+
+    A CIF that gives only "F d -3 m" leaves the origin open; placing the
+    atoms with the wrong origin's operators puts symmetry mates on top of
+    each other, which is how a crystallographer would notice.
+    """
+    name = sg.hm
+    if sg.ext in ("H", "R"):
+        axes = "H" if abs(cell.gamma - 120.0) < 0.5 else "R"
+        other = gemmi.find_spacegroup_by_name(f"{name}:{axes}")
+        return (
+            other or sg
+        ), f" ({'hexagonal' if axes == 'H' else 'rhombohedral'} axes, from the cell)"
+    options = [gemmi.find_spacegroup_by_name(f"{name}:{ext}") for ext in ("2", "1")]
+    options = [o for o in options if o is not None]
+    if len(options) < 2:
+        return sg, ""
+    scores = [_collisions(o, cell, sites) for o in options]
+    best = min(
+        range(len(options)), key=lambda k: scores[k]
+    )  # ties: origin choice 2 (centre at origin)
+    return options[best], (
+        f" (origin choice {options[best].ext}: {scores[best]} close contacts between "
+        f"symmetry mates against {scores[1 - best]} with origin choice {options[1 - best].ext})"
+    )
+
+
+def _collisions(sg: gemmi.SpaceGroup, cell: Cell, sites: dict) -> int:
+    """Pairs of atoms (images included) closer than 60 % of their covalent-radius sum."""
+    ops = list(sg.operations())
+    rot = np.array([op.rot for op in ops], dtype=float) / gemmi.Op.DEN
+    tran = np.array([op.tran for op in ops], dtype=float) / gemmi.Op.DEN
+    x = sites["fract"][:200]
+    radii = np.array(
+        [gemmi.Element(e).covalent_r if e != "X" else 0.0 for e in sites["elements"][:200]]
+    )
+    images = (np.einsum("kij,nj->nki", rot, x) + tran[None]).reshape(-1, 3)
+    owner = np.repeat(np.arange(len(x)), len(ops))
+    d = images[:, None, :] - images[None, :, :]
+    d -= np.round(d)
+    dist = np.linalg.norm(d @ cell.orthogonalization.T, axis=-1)
+    limit = 0.6 * (radii[owner][:, None] + radii[owner][None, :])
+    close = (dist < limit) & (dist > 1e-3)
+    return int(np.triu(close, 1).sum())
+
+
+def _symop(op_id: str, triplet: str, op: gemmi.Op) -> SymOp:
+    rot = np.array(op.rot, dtype=int) // gemmi.Op.DEN
+    tran = np.array(op.tran, dtype=float) / gemmi.Op.DEN
+    return SymOp(id=op_id.strip(), triplet=triplet.strip(), rotation=rot, translation=tran)
+
+
+def _gemmi_op(op: SymOp) -> gemmi.Op:
+    g = gemmi.Op()
+    g.rot = [[int(v) * gemmi.Op.DEN for v in row] for row in op.rotation]
+    g.tran = [round(float(t) * gemmi.Op.DEN) for t in op.translation]
+    return g
+
+
+def _find_spacegroup(block: gemmi.cif.Block, name: str) -> gemmi.SpaceGroup | None:
+    if name:
+        try:
+            sg = gemmi.find_spacegroup_by_name(name)
+        except (RuntimeError, ValueError):
+            sg = None
+        if sg is not None:
+            return sg
+    for tag in _SG_NUMBER_TAGS:
+        value = block.find_value(tag)
+        if value and not gemmi.cif.is_null(value):
+            try:
+                return gemmi.find_spacegroup_by_number(int(gemmi.cif.as_number(value)))
+            except (RuntimeError, ValueError):
+                return None
+    return None
+
+
+def _crystal_system(block: gemmi.cif.Block, sg: gemmi.SpaceGroup | None) -> str:
+    if sg is not None:
+        return sg.crystal_system_str()
+    for tag in ("_space_group_crystal_system", "_symmetry_cell_setting"):
+        value = block.find_value(tag)
+        if value:
+            text = gemmi.cif.as_string(value).strip().lower()
+            if text in CRYSTAL_SYSTEMS:
+                return text
+            if text == "rhombohedral":
+                return "trigonal"
+    return ""
+
+
+# --- sites --------------------------------------------------------------------------------
+
+
+def _read_sites(block: gemmi.cif.Block, notes: list[str]) -> dict:
+    """Read the ``_atom_site_`` loop column by column (fast for bulk runs)."""
+    labels_raw = block.find_values("_atom_site_label")
+    xyz_raw = [block.find_values(f"_atom_site_fract_{c}") for c in "xyz"]
+    if len(xyz_raw[0]) == 0 or any(len(col) != len(xyz_raw[0]) for col in xyz_raw):
+        if block.find_values("_atom_site_Cartn_x"):
+            raise InputError(
+                "atom sites are given only in Cartesian coordinates; coordgeo needs fractional ones"
+            )
+        missing = [
+            f"_atom_site_fract_{c}" for c, col in zip("xyz", xyz_raw, strict=True) if not col
+        ]
+        hint = ""
+        for tag in missing:
+            for item in block:
+                if item.loop is not None:
+                    odd = [
+                        t for t in item.loop.tags if t.strip("_").lower() == tag.strip("_").lower()
+                    ]
+                    if odd:
+                        hint = f" (found {odd[0]}: misspelled?)"
+        raise InputError(
+            f"no atom sites: {', '.join(missing) or '_atom_site_fract_x/y/z'} missing{hint}"
+        )
+    n = len(xyz_raw[0])
+    line = _item_line(block, "_atom_site_fract_x")
+    labels = (
+        [_unquote(v) for v in labels_raw]
+        if len(labels_raw) == n
+        else [str(i + 1) for i in range(n)]
+    )
+    columns = {
+        name: _column(block, f"_atom_site_{name}", n)
+        for name in (
+            "type_symbol",
+            "occupancy",
+            "U_iso_or_equiv",
+            "calc_flag",
+            "refinement_flags",
+            "refinement_flags_posn",
+            "disorder_assembly",
+            "disorder_group",
+        )
+    }
+    fract = np.empty((n, 3))
+    fract_su = np.zeros((n, 3))
+    rounding = np.empty((n, 3))
+    for c in range(3):
+        fract[:, c], fract_su[:, c], rounding[:, c] = _numbers_with_su(xyz_raw[c], labels, line)
+    located = np.all(np.isfinite(fract), axis=1)
+    all_caps = not any(ch.islower() for label in labels for ch in label)
+    elements: list[str] = []
+    calc = np.zeros(n, dtype=bool)
+    for i in range(n):
+        flag = columns["calc_flag"][i].lower()
+        type_symbol = columns["type_symbol"][i]
+        element = "X" if flag in _DUMMY_FLAGS else _element(type_symbol, labels[i], all_caps)
+        if element is None:
+            if not located[i]:
+                element = "X"
+            else:
+                raise InputError(
+                    f"site {labels[i]}: unknown element {type_symbol or labels[i]!r}", line=line
+                )
+        elements.append(element)
+        refinement = (columns["refinement_flags"][i] + columns["refinement_flags_posn"][i]).upper()
+        calc[i] = flag in _CALC_FLAGS or "R" in refinement or "G" in refinement
+        if element == "H" and not fract_su[i].any():
+            calc[i] = True
+    occupancy = _as_numbers(columns["occupancy"], 1.0)
+    u_iso = _as_numbers(columns["U_iso_or_equiv"], np.nan)
+    keep = np.flatnonzero(located)
+    if len(keep) < n:
+        notes.append(
+            "sites without coordinates ignored: "
+            + ", ".join(labels[i] for i in range(n) if not located[i])
+        )
+    if len(keep) == 0:
+        raise InputError("no atom site has coordinates")
+    labels = [labels[i] for i in keep]
+    elements = [elements[i] for i in keep]
+    dummies = [lab for lab, el in zip(labels, elements, strict=True) if el == "X"]
+    if dummies:
+        notes.append(f"dummy sites kept for geometry only: {', '.join(dummies)}")
+    return {
+        "labels": labels,
+        "elements": elements,
+        "fract": fract[keep],
+        "fract_su": fract_su[keep],
+        "fract_rounding": rounding[keep],
+        "occupancy": occupancy[keep],
+        "u_iso": u_iso[keep],
+        "u_aniso": _read_aniso(block, labels),
+        "calc": calc[keep],
+        "assembly": [_null_to_empty(columns["disorder_assembly"][i]) for i in keep],
+        "group": [_null_to_empty(columns["disorder_group"][i]) for i in keep],
+    }
+
+
+def _unquote(token: str) -> str:
+    return gemmi.cif.as_string(token) if token[:1] in ("'", '"', ";") else token
+
+
+def _column(block: gemmi.cif.Block, tag: str, n: int) -> list[str]:
+    """A loop column as unquoted strings, '' for null; all '' when absent."""
+    raw = block.find_values(tag)
+    if len(raw) != n:
+        return [""] * n
+    return ["" if v in ("?", ".") else _unquote(v).strip() for v in raw]
+
+
+def _as_numbers(texts: list[str], default: float) -> np.ndarray:
+    return np.array([gemmi.cif.as_number(t, default) if t else default for t in texts], dtype=float)
+
+
+def _numbers_with_su(
+    raw: gemmi.cif.Column, labels: list[str], line: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values, su's (0 when not given) and rounding half-units of a numeric column; nan for ?/."""
+    n = len(raw)
+    values = np.full(n, np.nan)
+    sus = np.zeros(n)
+    rounding = np.zeros(n)
+    for k, (head, paren, tail) in enumerate(t.strip("'\"").partition("(") for t in raw):
+        if head in ("?", ".", ""):
+            continue
+        try:
+            values[k] = float(head)
+        except ValueError:
+            values[k] = _fraction(head, labels[k], line)  # exact fractions such as 1/4
+            continue
+        mantissa, e, power = head.lower().partition("e")
+        dot = mantissa.find(".")
+        exponent = (int(power) if e else 0) - (len(mantissa) - dot - 1 if dot >= 0 else 0)
+        rounding[k] = 0.5 * 10.0**exponent
+        if paren:
+            try:
+                sus[k] = int(tail.rstrip(")")) * 10.0**exponent
+            except ValueError:
+                raise InputError(
+                    f"site {labels[k]}: cannot read su in {head}({tail}", line=line
+                ) from None
+    return values, sus, rounding
+
+
+def _fraction(text: str, label: str, line: int | None) -> float:
+    num, slash, den = text.partition("/")
+    try:
+        if slash:
+            return float(num) / float(den)
+    except (ValueError, ZeroDivisionError):
+        pass
+    raise InputError(f"site {label}: coordinate {text!r} is not a number", line=line)
+
+
+def _null_to_empty(text: str) -> str:
+    return "" if text in ("", ".", "?") else text
+
+
+_SYMBOL = re.compile(r"^([A-Za-z]{1,2})")
+
+
+def _element(type_symbol: str, label: str, all_caps: bool) -> str | None:
+    """Element symbol from ``_atom_site_type_symbol`` (``Fe2+``, ``O2-``), else from the label.
+
+    Returns None when neither gives a known element.
+    """
+    for text, from_label in ((type_symbol, False), (label, True)):
+        m = _SYMBOL.match(text.strip())
+        if not m:
+            continue
+        letters = m.group(1)
+        candidates = []
+        if len(letters) == 2:
+            two = letters[0].upper() + letters[1].lower()
+            if not from_label or letters[1].islower() or all_caps:
+                candidates.append(two)
+        candidates.append(letters[0].upper())
+        for symbol in candidates:
+            if symbol == "D":
+                return "H"  # deuterium: hydrogen for geometry
+            if gemmi.Element(symbol).atomic_number > 0:
+                return symbol
+        if not from_label:
+            return None  # a type symbol that names no element is an error, not a hint
+    return None
+
+
+def _read_aniso(block: gemmi.cif.Block, labels: list[str]) -> np.ndarray:
+    out = np.full((len(labels), 6), np.nan)
+    aniso_labels = block.find_values("_atom_site_aniso_label")
+    if len(aniso_labels) == 0:
+        return out
+    where = {label: i for i, label in enumerate(labels)}
+    rows = np.array([where.get(_unquote(v), -1) for v in aniso_labels])
+    ok = rows >= 0
+    for k, name in enumerate(("U_11", "U_22", "U_33", "U_12", "U_13", "U_23")):
+        raw = block.find_values(f"_atom_site_aniso_{name}")
+        if len(raw) == len(aniso_labels):
+            values = np.array([gemmi.cif.as_number(v) for v in raw])
+            out[rows[ok], k] = values[ok]
+    return out
+
+
+# --- temperature, info, geom loops --------------------------------------------------------
+
+_NUMBER_PREFIX = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?)(?:\((\d+)\))?")
+
+
+def _read_temperature(
+    block: gemmi.cif.Block, notes: list[str]
+) -> tuple[float | None, float | None]:
+    for tag in ("_diffrn_ambient_temperature", "_cell_measurement_temperature"):
+        value = block.find_value(tag)
+        if not value or gemmi.cif.is_null(value):
+            continue
+        text = gemmi.cif.as_string(value)
+        m = _NUMBER_PREFIX.match(text)
+        if not m:
+            notes.append(f"{tag} {text!r} is not a temperature")
+            continue
+        number = m.group(1) + (f"({m.group(2)})" if m.group(2) else "")
+        t, su = parse_su(number)
+        if t is not None and t <= 0:
+            notes.append(f"{tag} {text!r} is not a temperature in K")
+            continue
+        return t, su
+    return None, None
+
+
+def _read_info(block: gemmi.cif.Block) -> dict[str, str]:
+    info = {}
+    for key, tag in _INFO_TAGS.items():
+        value = block.find_value(tag)
+        if value and not gemmi.cif.is_null(value):
+            info[key] = " ".join(gemmi.cif.as_string(value).split())
+    return info
+
+
+def _read_geom(block: gemmi.cif.Block, line_offset: int) -> dict[str, GeomLoop]:
+    """The authors' ``_geom_*`` loops as printed, with the loop's line number."""
+    out = {}
+    for kind, (value_tag, prefix) in _GEOM_LOOPS.items():
+        item = block.find_loop_item(value_tag.lower())
+        if item is not None:
+            tags = list(item.loop.tags)
+            values = item.loop.values
+        else:
+            item = block.find_pair_item(value_tag.lower())
+            if item is None:
+                continue
+            pairs = [
+                it.pair
+                for it in block
+                if it.pair is not None and it.pair[0].lower().startswith(prefix.rstrip("_").lower())
+            ]
+            tags = [p[0] for p in pairs]
+            values = [p[1] for p in pairs]
+        out[kind] = GeomLoop(
+            columns=tuple(_geom_column(t, prefix) for t in tags),
+            values=tuple(values),
+            line=int(item.line_number) + line_offset,
+        )
+    return out
+
+
+def _geom_column(tag: str, prefix: str) -> str:
+    """``_geom_bond_distance`` → ``distance``; the bare angle/torsion tag → ``value``."""
+    if tag.lower() == prefix.rstrip("_").lower():
+        return "value"
+    return tag[len(prefix) :] if tag.lower().startswith(prefix.lower()) else tag

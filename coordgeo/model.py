@@ -1,0 +1,289 @@
+"""The structure model: what a CIF data block says, as small frozen objects over arrays.
+
+A :class:`Structure` is one data block: its cell (with su's), the symmetry
+operators in the CIF's own order and numbering, and the sites of the
+asymmetric unit as parallel arrays (label, element, fractional coordinates
+with su's, occupancy, displacement parameters, disorder, calc flag). It is
+produced by :func:`coordgeo.io.cif.read_cif` and never modified afterwards;
+every later stage (geometry, coordination, distortion, …) takes it as input.
+
+Arrays rather than a list of site objects keep the geometry vectorised;
+:meth:`Structure.site` gives a readable per-site view when one is wanted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+CRYSTAL_SYSTEMS = (
+    "triclinic",
+    "monoclinic",
+    "orthorhombic",
+    "tetragonal",
+    "trigonal",
+    "hexagonal",
+    "cubic",
+)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Unit cell: lengths in Å, angles in degrees, each with its su (0 when not given)."""
+
+    a: float
+    b: float
+    c: float
+    alpha: float
+    beta: float
+    gamma: float
+    su: tuple[float, float, float, float, float, float] = (0.0,) * 6
+
+    @property
+    def parameters(self) -> tuple[float, float, float, float, float, float]:
+        return (self.a, self.b, self.c, self.alpha, self.beta, self.gamma)
+
+    @cached_property
+    def orthogonalization(self) -> np.ndarray:
+        """3×3 M with cart = M @ fract (gemmi/PDB convention: a along x, b in the xy plane)."""
+        return orthogonalization_matrix(self.parameters)
+
+    @cached_property
+    def fractionalization(self) -> np.ndarray:
+        return np.linalg.inv(self.orthogonalization)
+
+    @property
+    def volume(self) -> float:
+        return float(abs(np.linalg.det(self.orthogonalization)))
+
+
+def orthogonalization_matrix(params: tuple[float, ...] | np.ndarray) -> np.ndarray:
+    """Orthogonalization matrix for cell parameters (a, b, c, α, β, γ), angles in degrees.
+
+    Same convention as gemmi and the PDB: **a** along x, **b** in the xy plane,
+    **c*** along z.
+    """
+    a, b, c, al, be, ga = (float(p) for p in params)
+    ca, cb, cg = np.cos(np.radians([al, be, ga]))
+    sg = np.sin(np.radians(ga))
+    v = np.sqrt(max(1.0 - ca * ca - cb * cb - cg * cg + 2.0 * ca * cb * cg, 0.0))
+    return np.array(
+        [
+            [a, b * cg, c * cb],
+            [0.0, b * sg, c * (ca - cb * cg) / sg],
+            [0.0, 0.0, c * v / sg],
+        ]
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class SymOp:
+    """One symmetry operator of the CIF, x' = R·x + t.
+
+    ``id`` is the CIF's own identifier (``_space_group_symop_id`` or
+    ``_symmetry_equiv_pos_site_id``; the 1-based position in the list when
+    the CIF gives none). It is what ``n`` means in an ``n_klm`` code.
+    """
+
+    id: str
+    triplet: str
+    rotation: np.ndarray  # (3, 3) int
+    translation: np.ndarray  # (3,) float, as written (not reduced modulo 1)
+
+    @property
+    def is_identity(self) -> bool:
+        return bool(
+            np.array_equal(self.rotation, np.eye(3, dtype=int)) and not self.translation.any()
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class GeomLoop:
+    """One of the authors' ``_geom_*`` loops, as printed.
+
+    ``columns`` are the tags without their category prefix (``atom_site_label_1``,
+    ``distance``, ``site_symmetry_2``, …; the bare ``_geom_angle`` and
+    ``_geom_torsion`` values are ``value``); ``values`` the cells as
+    written (quotes removed by :meth:`frame`), row after row; ``line`` the
+    line of the loop in the file.
+    """
+
+    columns: tuple[str, ...]
+    values: tuple[str, ...]
+    line: int | None = None
+
+    def __len__(self) -> int:
+        return len(self.values) // max(len(self.columns), 1)
+
+    def frame(self) -> pd.DataFrame:
+        width = len(self.columns)
+        cells = [_unquote(v) for v in self.values]
+        rows = [cells[r : r + width] for r in range(0, len(cells), width)]
+        return pd.DataFrame(rows, columns=list(self.columns), dtype=object)
+
+
+def _unquote(token: str) -> str:
+    if len(token) >= 2 and token[0] in "'\"" and token[-1] == token[0]:
+        return token[1:-1]
+    return token
+
+
+@dataclass(frozen=True)
+class Site:
+    """A readable view of one site of the asymmetric unit (see :meth:`Structure.site`)."""
+
+    index: int
+    label: str
+    element: str
+    fract: tuple[float, float, float]
+    fract_su: tuple[float, float, float]
+    occupancy: float
+    u_iso: float
+    disorder_assembly: str
+    disorder_group: str
+    calc: bool
+    site_symmetry_order: int
+
+
+@dataclass(frozen=True, eq=False)
+class Structure:
+    """One CIF data block as an asymmetric unit plus its symmetry.
+
+    Site arrays are parallel, indexed by site number ``i`` in CIF order.
+    ``fract`` holds coordinates already snapped onto special positions;
+    ``fract_cov`` the 3×3 covariance of each site's fractional coordinates
+    (from the CIF su's, projected onto the site's special-position subspace).
+    ``fract_rounding`` is half a unit of the last printed digit of each
+    coordinate, used to judge values computed from coordinates printed
+    without su (riding H atoms).
+    """
+
+    path: str
+    block: str
+    cell: Cell
+    symops: tuple[SymOp, ...]
+    labels: tuple[str, ...]
+    elements: tuple[str, ...]
+    fract: np.ndarray  # (N, 3)
+    fract_su: np.ndarray  # (N, 3), 0 where not given
+    fract_cov: np.ndarray  # (N, 3, 3)
+    fract_rounding: np.ndarray  # (N, 3)
+    occupancy: np.ndarray  # (N,)
+    u_iso: np.ndarray  # (N,), nan when not given
+    u_aniso: np.ndarray  # (N, 6) U11 U22 U33 U12 U13 U23, nan when not given
+    disorder_assembly: tuple[str, ...]
+    disorder_group: tuple[str, ...]  # "" when ordered
+    calc: np.ndarray  # (N,) bool: calc/riding flag or no su on any coordinate of an H
+    site_symmetry_order: np.ndarray  # (N,) int, 1 on a general position
+    site_projector: np.ndarray  # (N, 3, 3) maps coordinate shifts onto each site's special position
+    space_group: str = ""
+    crystal_system: str = ""
+    temperature: float | None = None  # K
+    temperature_su: float | None = None
+    line: int | None = None  # line of the data_ header
+    info: Mapping[str, str] = field(default_factory=dict)  # crystal data for reports
+    geom: Mapping[str, GeomLoop] = field(default_factory=dict)  # published _geom_* loops
+    notes: tuple[str, ...] = ()  # what the reader did that a user should know
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @cached_property
+    def _label_index(self) -> dict[str, int]:
+        index: dict[str, int] = {}
+        for i, label in enumerate(self.labels):
+            index.setdefault(label, i)
+        for i, label in enumerate(self.labels):
+            index.setdefault(label.upper(), i)
+        return index
+
+    def index(self, label: str) -> int:
+        """Site number of a label (exact match first, then case-insensitive); KeyError if absent."""
+        idx = self._label_index.get(label)
+        if idx is None:
+            idx = self._label_index.get(label.upper())
+        if idx is None:
+            raise KeyError(label)
+        return idx
+
+    @cached_property
+    def _label_sites(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for i, label in enumerate(self.labels):
+            out.setdefault(label, []).append(i)
+        return out
+
+    def sites_with_label(self, label: str) -> list[int]:
+        """Every site with this label (exact, else case-insensitive); CIFs do repeat labels."""
+        found = self._label_sites.get(label)
+        if found:
+            return list(found)
+        upper = label.upper()
+        return [i for i, lab in enumerate(self.labels) if lab.upper() == upper]
+
+    def site(self, i: int) -> Site:
+        return Site(
+            index=i,
+            label=self.labels[i],
+            element=self.elements[i],
+            fract=tuple(float(x) for x in self.fract[i]),
+            fract_su=tuple(float(x) for x in self.fract_su[i]),
+            occupancy=float(self.occupancy[i]),
+            u_iso=float(self.u_iso[i]),
+            disorder_assembly=self.disorder_assembly[i],
+            disorder_group=self.disorder_group[i],
+            calc=bool(self.calc[i]),
+            site_symmetry_order=int(self.site_symmetry_order[i]),
+        )
+
+    @property
+    def sites(self) -> list[Site]:
+        return [self.site(i) for i in range(len(self))]
+
+    @cached_property
+    def rotations(self) -> np.ndarray:
+        """(n_ops, 3, 3) int rotation matrices in CIF order."""
+        return np.array([op.rotation for op in self.symops], dtype=int).reshape(-1, 3, 3)
+
+    @cached_property
+    def translations(self) -> np.ndarray:
+        """(n_ops, 3) translations in CIF order."""
+        return np.array([op.translation for op in self.symops], dtype=float).reshape(-1, 3)
+
+    @cached_property
+    def identity_op(self) -> int:
+        """Index of the identity operator in :attr:`symops`."""
+        for k, op in enumerate(self.symops):
+            if op.is_identity:
+                return k
+        raise ValueError("no identity operator")  # the reader guarantees one
+
+    @cached_property
+    def cartesian(self) -> np.ndarray:
+        """(N, 3) Cartesian coordinates of the asymmetric unit, Å."""
+        return self.fract @ self.cell.orthogonalization.T
+
+    def sites_frame(self) -> pd.DataFrame:
+        """The asymmetric unit as a table (one row per site)."""
+        return pd.DataFrame(
+            {
+                "label": self.labels,
+                "element": self.elements,
+                "x": self.fract[:, 0],
+                "y": self.fract[:, 1],
+                "z": self.fract[:, 2],
+                "x_su": self.fract_su[:, 0],
+                "y_su": self.fract_su[:, 1],
+                "z_su": self.fract_su[:, 2],
+                "occupancy": self.occupancy,
+                "u_iso": self.u_iso,
+                "disorder_assembly": self.disorder_assembly,
+                "disorder_group": self.disorder_group,
+                "calc": self.calc,
+                "site_symmetry_order": self.site_symmetry_order,
+            }
+        )

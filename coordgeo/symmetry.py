@@ -1,0 +1,309 @@
+"""Symmetry codes and special positions.
+
+A symmetry code says which copy of a site is meant: operator *n* of the CIF's
+own list, followed by a lattice translation. The same code is written three
+ways, and this module converts between them:
+
+``n_klm`` (CIF)
+    ``2_655`` = operator 2 of the CIF's list, then +1 along **a** (k, l, m
+    are the translations plus 5); ``.`` or ``1_555`` = identity. Variants
+    met in real CIFs are read too: ``2 655``, ``3`` (no translation),
+    ``55607`` (ORTEP ``klmnn``) and ``-4_555`` (the centrosymmetric mate of
+    operator 4, written by some older programs).
+operator string
+    ``-x+1,y,-z+1/2``: the operator with the translation folded in.
+paper letters
+    ``N1A`` with a legend line ``A -x+1,y,-z+1/2`` under the table.
+
+Operators are parsed by :class:`gemmi.Op`; nothing here tokenises a triplet
+itself.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import gemmi
+import numpy as np
+
+from coordgeo.errors import InputError
+
+#: Default distance (Å) within which a site and one of its symmetry images are
+#: taken to be the same point, i.e. the site lies on a special position.
+SPECIAL_POSITION_TOLERANCE = 0.05
+
+
+@dataclass(frozen=True, order=True)
+class SymmetryCode:
+    """Operator index into ``Structure.symops`` (0-based) and a lattice translation."""
+
+    op: int
+    shift: tuple[int, int, int] = (0, 0, 0)
+
+
+def identity(structure) -> SymmetryCode:
+    """The code of the untransformed site."""
+    return SymmetryCode(structure.identity_op)
+
+
+def is_identity(code: SymmetryCode, structure) -> bool:
+    return code.op == structure.identity_op and code.shift == (0, 0, 0)
+
+
+# --- n_klm --------------------------------------------------------------------------------
+
+_NKLM = re.compile(r"^(-?)(\d+)(?:[_ ](\d{3}))?$")
+_ORTEP = re.compile(r"^(\d)(\d)(\d)(\d\d)$")
+
+
+def parse_code(text: str, structure) -> SymmetryCode:
+    """Read a CIF symmetry code (``2_655``, ``.``, ``3``, ``2 655``, ``55607``, ``-4_555``).
+
+    Raises :class:`~coordgeo.errors.InputError` when the text is not a code or
+    names an operator the structure does not have.
+    """
+    raw = text
+    text = text.strip().strip("'\"").strip()
+    if text in ("", "."):
+        return identity(structure)
+    if text == "?":
+        raise InputError("symmetry code '?' (unknown)")
+    ids = {op.id: k for k, op in enumerate(structure.symops)}
+    m = _NKLM.match(text)
+    if m and not (len(text) == 5 and "_" not in text and " " not in text):
+        negative, number, klm = m.groups()
+        shift = (0, 0, 0) if klm is None else tuple(int(c) - 5 for c in klm)
+    else:
+        m = _ORTEP.match(text)
+        if not m:
+            raise InputError(f"cannot read symmetry code {raw!r}")
+        negative, number = "", str(int(m.group(4)))
+        shift = tuple(int(c) - 5 for c in m.group(1, 2, 3))
+    if number not in ids:
+        raise InputError(
+            f"symmetry code {raw!r} names operator {number}, but the CIF lists "
+            f"{len(structure.symops)} (ids {', '.join(op.id for op in structure.symops)})"
+        )
+    op = ids[number]
+    if negative:
+        # centrosymmetric mate of operator n: -(R x + t) + klm translation
+        rot = -structure.rotations[op]
+        tran = -structure.translations[op]
+        found = find_operator(rot, tran, structure)
+        if found is None:
+            raise InputError(
+                f"symmetry code {raw!r}: the structure has no operator "
+                f"-({structure.symops[op].triplet})"
+            )
+        op, base = found
+        shift = tuple(int(s + b) for s, b in zip(shift, base, strict=True))
+    return SymmetryCode(op, shift)  # type: ignore[arg-type]
+
+
+def format_code(code: SymmetryCode, structure) -> str:
+    """The CIF form: ``.`` for the identity, otherwise ``n_klm``.
+
+    Translations beyond ±4 cannot be written with one digit each; they are
+    written as ``n_k_l_m`` with signed integers (``2_-5_0_0``), which no CIF
+    program reads but which is unambiguous.
+    """
+    if is_identity(code, structure):
+        return "."
+    op_id = structure.symops[code.op].id
+    if all(-4 <= s <= 4 for s in code.shift):
+        return f"{op_id}_{''.join(str(s + 5) for s in code.shift)}"
+    return f"{op_id}_" + "_".join(str(s) for s in code.shift)
+
+
+# --- operator strings ---------------------------------------------------------------------
+
+
+def code_operator(code: SymmetryCode, structure) -> gemmi.Op:
+    """The code as one :class:`gemmi.Op` (operator with the translation folded in)."""
+    op = structure.symops[code.op]
+    rot = op.rotation.astype(int)
+    tran = op.translation + np.asarray(code.shift, dtype=float)
+    return _gemmi_op(rot, tran)
+
+
+def code_to_triplet(code: SymmetryCode, structure) -> str:
+    """``SymmetryCode`` → operator string such as ``-x+1,y,-z+1/2``."""
+    return code_operator(code, structure).triplet()
+
+
+def triplet_to_code(triplet: str, structure) -> SymmetryCode:
+    """Operator string → code, if it is an operation of the structure's space group.
+
+    Raises :class:`InputError` when the string is not an operator, or when no
+    operator of the CIF equals it up to a lattice translation.
+    """
+    op = parse_operator(triplet)
+    rot = np.array(op.rot, dtype=int) // gemmi.Op.DEN
+    tran = np.array(op.tran, dtype=float) / gemmi.Op.DEN
+    found = find_operator(rot, tran, structure)
+    if found is None:
+        raise InputError(f"{triplet!r} is not an operation of this space group")
+    k, shift = found
+    return SymmetryCode(k, shift)
+
+
+def parse_operator(triplet: str) -> gemmi.Op:
+    """Parse an operator string with gemmi (``1 - y`` style spacing accepted)."""
+    try:
+        return gemmi.Op(triplet.strip().strip("'\""))
+    except (RuntimeError, ValueError) as exc:
+        raise InputError(f"cannot read symmetry operator {triplet!r}: {exc}") from None
+
+
+def find_operator(
+    rotation: np.ndarray, translation: np.ndarray, structure
+) -> tuple[int, tuple[int, int, int]] | None:
+    """The CIF operator with this rotation and translation modulo 1, and the lattice shift."""
+    rots = structure.rotations
+    same = np.all(rots == np.asarray(rotation, dtype=int)[None], axis=(1, 2))
+    for k in np.flatnonzero(same):
+        diff = np.asarray(translation, dtype=float) - structure.translations[k]
+        shift = np.round(diff)
+        if np.allclose(diff, shift, atol=1e-6):
+            return int(k), tuple(int(s) for s in shift)  # type: ignore[return-value]
+    return None
+
+
+def _gemmi_op(rotation: np.ndarray, translation: np.ndarray) -> gemmi.Op:
+    op = gemmi.Op()
+    op.rot = [[int(v) * gemmi.Op.DEN for v in row] for row in rotation]
+    op.tran = [round(float(t) * gemmi.Op.DEN) for t in translation]
+    return op
+
+
+# --- paper-style letters ------------------------------------------------------------------
+
+
+def letters(n: int) -> list[str]:
+    """A, B, …, Z, AA, AB, … (as many as needed)."""
+    out: list[str] = []
+    alphabet = string.ascii_uppercase
+    width = 1
+    while len(out) < n:
+        for k in range(len(alphabet) ** width):
+            word = ""
+            for _ in range(width):
+                k, r = divmod(k, len(alphabet))
+                word = alphabet[r] + word
+            out.append(word)
+            if len(out) == n:
+                break
+        width += 1
+    return out
+
+
+def assign_letters(codes: Iterable[SymmetryCode], structure) -> dict[SymmetryCode, str]:
+    """Give each distinct non-identity code a letter, in order of first appearance."""
+    distinct: list[SymmetryCode] = []
+    for code in codes:
+        if not is_identity(code, structure) and code not in distinct:
+            distinct.append(code)
+    return dict(zip(distinct, letters(len(distinct)), strict=True))
+
+
+def lettered_label(label: str, letter: str) -> str:
+    """``N1`` + ``A`` → ``N1A``; ``Fe(1)`` + ``A`` → ``Fe(1A)``; ``C12B`` + ``A`` → ``C12B_A``.
+
+    A label that already ends in a letter gets an underscore so that the
+    letter cannot be mistaken for part of the label.
+    """
+    if not letter:
+        return label
+    if label.endswith(")"):
+        return f"{label[:-1]}{letter})"
+    if label[-1:].isalpha():
+        return f"{label}_{letter}"
+    return f"{label}{letter}"
+
+
+def legend(assigned: dict[SymmetryCode, str], structure) -> list[tuple[str, str, str]]:
+    """``[(letter, operator string, n_klm), …]`` for the legend under a table."""
+    return [
+        (letter, code_to_triplet(code, structure), format_code(code, structure))
+        for code, letter in assigned.items()
+    ]
+
+
+# --- special positions --------------------------------------------------------------------
+
+
+def snap_special_positions(
+    fract: np.ndarray,
+    rotations: np.ndarray,
+    translations: np.ndarray,
+    orthogonalization: np.ndarray,
+    tolerance: float = SPECIAL_POSITION_TOLERANCE,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Move sites that lie (within ``tolerance`` Å) on a special position exactly onto it.
+
+    For each site x the operators g = (R, t) with |g·x − x − n| < tolerance
+    (n a lattice vector) form its site-symmetry group S. The snapped position
+    is the average of those images, x' = (1/|S|) Σ (R x + t − n), which is the
+    point of the special position nearest to x; the projector
+    P = (1/|S|) Σ R maps coordinate errors onto the directions the site may
+    move in. This is how coordinates printed as 0.3333 come out as 1/3, and
+    why bonds related by the site symmetry come out identical.
+
+    Returns ``(snapped, order, projector)``: (N, 3) coordinates, (N,) the
+    order of each site-symmetry group (1 on a general position), and
+    (N, 3, 3) projectors.
+    """
+    fract = np.asarray(fract, dtype=float)
+    # images of every site under every operator: (N, n_ops, 3)
+    images = np.einsum("kij,nj->nki", rotations, fract) + translations[None]
+    diff = images - fract[:, None, :]
+    lattice = np.round(diff)
+    dist = np.linalg.norm((diff - lattice) @ orthogonalization.T, axis=-1)
+    on = dist < tolerance  # (N, n_ops); identity always True
+    order = on.sum(axis=1)
+    weights = on / order[:, None]
+    snapped = np.einsum("nk,nki->ni", weights, images - lattice)
+    projector = np.einsum("nk,kij->nij", weights, rotations.astype(float))
+    return snapped, order, projector
+
+
+def site_symmetry_codes(structure, site: int) -> list[SymmetryCode]:
+    """Codes that map a (snapped) site onto itself: its site-symmetry group."""
+    x = structure.fract[site]
+    out = []
+    for k in range(len(structure.symops)):
+        y = structure.rotations[k] @ x + structure.translations[k]
+        shift = np.round(x - y)
+        if np.allclose(y + shift, x, atol=1e-6):
+            out.append(SymmetryCode(k, tuple(int(s) for s in shift)))  # type: ignore[arg-type]
+    return out
+
+
+def apply(code: SymmetryCode, fract: np.ndarray, structure) -> np.ndarray:
+    """Fractional coordinates of the image of ``fract`` under ``code``."""
+    return (
+        structure.rotations[code.op] @ np.asarray(fract, dtype=float)
+        + structure.translations[code.op]
+        + np.asarray(code.shift, dtype=float)
+    )
+
+
+def compose(first: SymmetryCode, second: SymmetryCode, structure) -> SymmetryCode:
+    """The code of ``second`` applied after ``first`` (x → g2(g1(x)))."""
+    r1, t1 = structure.rotations[first.op], structure.translations[first.op] + first.shift
+    r2, t2 = structure.rotations[second.op], structure.translations[second.op] + second.shift
+    found = find_operator(r2 @ r1, r2 @ t1 + t2, structure)
+    if found is None:
+        raise ValueError("operators do not form a group")
+    k, shift = found
+    return SymmetryCode(k, shift)
+
+
+def codes_array(codes: Sequence[SymmetryCode]) -> tuple[np.ndarray, np.ndarray]:
+    """Split codes into an (n,) operator-index array and an (n, 3) shift array."""
+    ops = np.fromiter((c.op for c in codes), dtype=int, count=len(codes))
+    shifts = np.array([c.shift for c in codes], dtype=float).reshape(-1, 3)
+    return ops, shifts

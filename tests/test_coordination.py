@@ -1,0 +1,144 @@
+"""Coordination spheres: donors, disorder, hydrides, M–M bonds."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from cifs_for_tests import write
+from coordgeo.coordination import bonds, coordination_spheres
+from coordgeo.io.cif import read_cif
+
+
+def _path(shared, name):
+    sub = "spin-crossover" if name.startswith("Fe_qsal") else "published"
+    return shared / "cifs" / sub / name
+
+
+def test_donor_sets_match_reference(shared):
+    """The 80 six-coordinate sites of the peer reference: same six donors (labels, with images)."""
+    rows = list(csv.DictReader(open(shared / "reference/octahedra_octadist_cosymlib.csv")))
+    assert len(rows) == 80
+    cache = {}
+    matched = 0
+    for r in rows:
+        if r["file"] not in cache:
+            cache[r["file"]] = {s.block: s for s in read_cif(_path(shared, r["file"]))}
+        s = cache[r["file"]][r["block"]]
+        spheres = [sp for sp in coordination_spheres(s) if s.labels[sp.metal] == r["metal"]]
+        got = [sorted(s.labels[a.site] for a in sp.donors) for sp in spheres]
+        matched += sorted(r["donors"].split()) in got
+    assert matched == 80
+
+
+def test_metal_metal_bond_counts(shared):
+    # 1518798: the Ru1B sphere includes the other Ru of the dimer (reference donors)
+    (s,) = read_cif(_path(shared, "1518798.cif"))
+    (ru,) = [sp for sp in coordination_spheres(s) if s.labels[sp.metal] == "Ru1B"]
+    assert "Ru1B" in [s.labels[a.site] for a in ru.donors]
+
+
+DISORDERED = """data_dis
+_cell_length_a 20
+_cell_length_b 20
+_cell_length_c 20
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+_atom_site_occupancy
+_atom_site_disorder_assembly
+_atom_site_disorder_group
+Fe1 Fe 0.5 0.5 0.5 1 . .
+N1 N 0.6 0.5 0.5 1 . .
+N2 N 0.4 0.5 0.5 1 . .
+N3 N 0.5 0.6 0.5 1 . .
+N4 N 0.5 0.4 0.5 1 . .
+O1A O 0.5 0.5 0.6 0.6 A 1
+O1B O 0.53 0.5 0.595 0.4 A 2
+O2A O 0.5 0.5 0.4 0.6 A 1
+O2B O 0.47 0.5 0.405 0.4 A 2
+O3W O 0.5 0.5 0.5 0 . .
+"""
+
+
+def test_disorder_groups_never_mix(tmp_path):
+    # O3W sits on Fe (0 occupancy, 0 Å): never a donor. O1A/O1B are 0.6 Å apart.
+    s = read_cif(write(tmp_path, "d.cif", DISORDERED.replace("O3W O 0.5 0.5 0.5 0 . .\n", "")))[0]
+    spheres = coordination_spheres(s)
+    assert len(spheres) == 2
+    for sp in spheres:
+        labels = sorted(s.labels[a.site] for a in sp.donors)
+        assert labels[:4] == ["N1", "N2", "N3", "N4"]
+        groups = {s.disorder_group[a.site] for a in sp.donors} - {""}
+        assert len(groups) == 1, labels
+    assert sorted(sp.configuration for sp in spheres) == ["A:1", "A:2"]
+    assert sorted(sp.occupancy for sp in spheres) == [0.4, 0.6]
+
+
+WATER_AND_HYDRIDE = """data_h
+_cell_length_a 20
+_cell_length_b 20
+_cell_length_c 20
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+loop_
+_atom_site_label
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Ru1 0.5 0.5 0.5
+O1 0.6 0.5 0.5
+H1A 0.63 0.535 0.5
+H1B 0.63 0.465 0.5
+H2 0.5 0.5 0.42
+"""
+
+
+def test_water_h_is_not_a_donor_but_a_hydride_is(tmp_path):
+    # Ru-O1 2.0 A; H1A/H1B are 0.95 A from O1 and 2.5 A from Ru; H2 is 1.6 A from Ru only.
+    s = read_cif(write(tmp_path, "h.cif", WATER_AND_HYDRIDE))[0]
+    (sp,) = coordination_spheres(s)
+    assert sorted(s.labels[a.site] for a in sp.donors) == ["H2", "O1"]
+    b = bonds(s)
+    assert set(zip(b.atom1, b.atom2, strict=True)) == {
+        ("Ru1", "O1"),
+        ("Ru1", "H2"),
+        ("O1", "H1A"),
+        ("O1", "H1B"),
+    }
+
+
+def test_bonds_listed_once(qsal_cif):
+    s = read_cif(qsal_cif, "wp91ltb")[0]
+    b = bonds(s)
+    keys = list(zip(b.atom1, b.atom2, b.symmetry_code, strict=True))
+    assert len(keys) == len(set(keys))
+    reverse = {(a2, a1) for a1, a2, c in keys if c == "."}
+    assert not reverse & {(a1, a2) for a1, a2, c in keys if c == "."}
+    # every bond of the authors' _geom_bond loop (none to H) is found
+    published = s.geom["bond"].frame()
+    ours = {frozenset((a1, a2)) for a1, a2, _ in keys}
+    missing = [
+        (r.atom_site_label_1, r.atom_site_label_2)
+        for r in published.itertuples()
+        if frozenset((r.atom_site_label_1, r.atom_site_label_2)) not in ours
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize("name", ["2204271.cif", "7051424.cif"])
+def test_metal_on_inversion_centre_has_pairs(shared, name):
+    # Co on an inversion centre: trans donors are images, bond lengths in equal pairs
+    for s in read_cif(_path(shared, name)):
+        for sp in coordination_spheres(s):
+            if sp.coordination_number == 6 and s.site_symmetry_order[sp.metal] > 1:
+                d = sorted(sp.distances)
+                assert d[0::2] == pytest.approx(d[1::2], abs=1e-12)

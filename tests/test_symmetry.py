@@ -1,0 +1,83 @@
+"""Symmetry codes: n_klm ⇄ operator strings ⇄ letters, special positions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cifs_for_tests import C2C, P63M, write
+from coordgeo.errors import InputError
+from coordgeo.io.cif import read_cif
+from coordgeo.symmetry import (
+    SymmetryCode,
+    assign_letters,
+    code_to_triplet,
+    format_code,
+    legend,
+    lettered_label,
+    letters,
+    parse_code,
+    triplet_to_code,
+)
+
+
+@pytest.fixture
+def c2c(tmp_path):
+    return read_cif(write(tmp_path, "c2c.cif", C2C))[0]
+
+
+def test_nklm_forms(c2c):
+    # operator 4 of C2/c is -x+1/2,y+1/2,-z+1/2; 4_565 adds +1 along b
+    assert parse_code("4_565", c2c) == SymmetryCode(3, (0, 1, 0))
+    assert parse_code("4 565", c2c) == SymmetryCode(3, (0, 1, 0))
+    assert parse_code("'4_565'", c2c) == SymmetryCode(3, (0, 1, 0))
+    assert parse_code(".", c2c) == SymmetryCode(0)
+    assert parse_code("1_555", c2c) == SymmetryCode(0)
+    assert parse_code("3", c2c) == SymmetryCode(2)
+    # ORTEP klmnn: translation 5 5 6, operator 07
+    assert parse_code("55607", c2c) == SymmetryCode(6, (0, 0, 1))
+    # -n: the centrosymmetric mate of operator n; -(x+1/2, y+1/2, z) = op 7 shifted by (-1,-1,0)
+    assert parse_code("-3_555", c2c) == SymmetryCode(6, (-1, -1, 0))
+
+
+def test_code_round_trips(c2c):
+    for text in ("4_565", "2_655", "5_444", "8_556", "."):
+        assert format_code(parse_code(text, c2c), c2c) == text
+    code = parse_code("4_565", c2c)
+    assert code_to_triplet(code, c2c) == "-x+1/2,y+3/2,-z+1/2"
+    assert triplet_to_code("-x+1/2,y+3/2,-z+1/2", c2c) == code
+    # the seed's legend style, with spaces and the constant first
+    assert triplet_to_code("1/2 - x, 3/2 + y, 1/2 - z", c2c) == code
+    assert format_code(triplet_to_code("-x+1,y,-z+1/2", c2c), c2c) == "2_655"
+
+
+def test_bad_codes_are_input_errors(c2c):
+    with pytest.raises(InputError, match="names operator 9"):
+        parse_code("9_555", c2c)
+    with pytest.raises(InputError, match="not an operation"):
+        triplet_to_code("-x, y, -z+2/3", c2c)  # not in C2/c whatever the translation
+    with pytest.raises(InputError):
+        parse_code("garbage", c2c)
+
+
+def test_letters_and_legend(c2c):
+    assert letters(3) == ["A", "B", "C"]
+    assert letters(28)[26:] == ["AA", "AB"]
+    a, b = SymmetryCode(1, (1, 0, 0)), SymmetryCode(4)
+    assigned = assign_letters([SymmetryCode(0), a, b, a], c2c)
+    assert assigned == {a: "A", b: "B"}
+    assert legend(assigned, c2c)[0] == ("A", "-x+1,y,-z+1/2", "2_655")
+    assert lettered_label("N1", "A") == "N1A"
+    assert lettered_label("Fe(1)", "A") == "Fe(1A)"  # as in seed 003: O(3B)
+    assert lettered_label("C12B", "A") == "C12B_A"  # a label ending in a letter stays readable
+
+
+def test_special_position_snapped(tmp_path):
+    s = read_cif(write(tmp_path, "p63m.cif", P63M))[0]
+    co = s.index("Co1")
+    # 0.3333, 0.6667 are 1/3, 2/3 rounded; the -6 site has order 6 (hand: 3-fold x mirror)
+    assert s.fract[co] == pytest.approx([1 / 3, 2 / 3, 0.25], abs=1e-12)
+    assert s.site_symmetry_order[co] == 6
+    assert any("Co1 snapped" in n for n in s.notes)
+    # a coordinate fixed by symmetry has no variance left
+    assert np.allclose(s.fract_cov[co], 0.0)
