@@ -1,0 +1,293 @@
+"""Reading χMT(T) curves: temperature (K) and χMT (cm³ K mol⁻¹), optionally a sweep direction.
+
+File format
+-----------
+One measurement per line, two or three columns separated by commas, semicolons,
+tabs or spaces::
+
+    # [Fe(bztpen)…] 1, 2 K/min        <- comment lines start with '#'
+    T (K), chiMT (cm3 K/mol), sweep  <- one optional header line
+    350.0, 3.512, cooling
+    348.0, 3.509, cooling
+    …
+    50.0, 0.104, heating
+
+1. temperature in kelvin (> 0);
+2. χMT, the molar susceptibility times temperature, in cm³ K mol⁻¹. This is the
+   same number as emu K mol⁻¹ (CGS-emu), so headers such as ``emu K/mol`` need no
+   conversion. A header giving SI units (``m3 K mol-1``) is converted with
+   χ(cm³) = χ(m³)/(4π × 10⁻⁶). Plain χM (cm³ mol⁻¹, not multiplied by T) is *not*
+   converted: it is recognised from a header such as ``chi_M (emu/mol)`` or from
+   values that fall roughly as 1/T, and a :class:`ChiMWarning` says to multiply by T;
+3. optional: the sweep direction of that point, ``cooling``/``heating``
+   (also ``cool``/``heat``, ``down``/``up``, ``c``/``h``, ``d``/``u``, ``↓``/``↑``,
+   ``warming``, …), which makes two branches for hysteresis loops. Without it the
+   branch is ``unspecified``; separate cooling and heating files are read with
+   ``read_chimt(path, branch="cooling")`` or :func:`read_chimt_sweeps`.
+
+Anything else (text in a data row, one column, a temperature ≤ 0, an unknown sweep
+word, a file without data) raises :class:`coordgeo.errors.InputError` naming the
+file and the line.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from coordgeo.errors import InputError
+
+COLUMNS = ("temperature_K", "chi_mt", "branch")
+BRANCHES = ("cooling", "heating", "unspecified")
+CHI_MT_UNITS = "cm³ K mol⁻¹"
+
+# SI → CGS-emu molar susceptibility: χ(SI, m³ mol⁻¹) = 4π × 10⁻⁶ χ(cgs, cm³ mol⁻¹).
+SI_TO_CGS = 1.0 / (4.0 * math.pi * 1e-6)
+
+_SWEEP_WORDS = {
+    "cooling": "cooling",
+    "cool": "cooling",
+    "cooled": "cooling",
+    "c": "cooling",
+    "down": "cooling",
+    "dn": "cooling",
+    "d": "cooling",
+    "decreasing": "cooling",
+    "↓": "cooling",
+    "heating": "heating",
+    "heat": "heating",
+    "heated": "heating",
+    "h": "heating",
+    "warming": "heating",
+    "warm": "heating",
+    "w": "heating",
+    "up": "heating",
+    "u": "heating",
+    "increasing": "heating",
+    "↑": "heating",
+    "unspecified": "unspecified",
+}
+
+# A whitespace-separated header keeps "chiMT (cm3 K/mol)" together with its unit.
+_WS_FIELD = re.compile(r"\S+(?:\s*[(\[][^)\]]*[)\]])?")
+
+
+class ChiMWarning(UserWarning):
+    """The second column looks like χM (cm³ mol⁻¹) rather than χMT (cm³ K mol⁻¹)."""
+
+
+def sweep_direction(word: str) -> str | None:
+    """Normalise a sweep word (``'Cooling'``, ``'down'``, ``'h'``, ``'↑'`` …) or return None."""
+    return _SWEEP_WORDS.get(word.strip().strip("\"'").lower())
+
+
+def _split(line: str) -> list[str]:
+    for sep in (",", ";", "\t"):
+        if sep in line:
+            return [field.strip() for field in line.split(sep)]
+    return line.split()
+
+
+def _float(text: str) -> float | None:
+    try:
+        value = float(text.strip().strip("\"'"))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _chi_header(line: str) -> tuple[str, float]:
+    """Classify the χ column of a header: (``'chi_mt'|'chi_m'|'unknown'``, scale to cm³ K mol⁻¹)."""
+    if any(sep in line for sep in (",", ";", "\t")):
+        fields = _split(line)
+    else:
+        fields = _WS_FIELD.findall(line)
+    if len(fields) < 2:
+        return "unknown", 1.0
+    field = fields[1].lower()
+    cut = re.search(r"[(\[/]", field)  # "chiMT (cm3 K/mol)", "χMT [emu K/mol]", "χMT/cm3 K mol-1"
+    name, unit = (field[: cut.start()], field[cut.start() :]) if cut else (field, "")
+    squeeze = re.sub(r"[\s_*·.^{}\\$-]", "", name)
+    unit_squeeze = re.sub(r"[\s_*·.^{}\\$]", "", unit)
+    scale = SI_TO_CGS if re.search(r"(?<![c])m(3|³)", unit_squeeze) else 1.0
+    # a 'K' among the units (cm3 K mol-1, emu K/mol) or a T in the name (chiMT, χT) means χMT
+    has_k = re.search(r"(?<![a-z])k(?![a-z])", field.replace("kg", "")) is not None
+    if has_k or re.search(r"(chi|χ|x)m?t", squeeze):
+        return "chi_mt", scale
+    if re.fullmatch(r"(chi|χ|x)(m|mol|molar)?", squeeze) or (
+        unit and ("emu" in unit or "m3" in unit)
+    ):
+        return "chi_m", scale
+    return "unknown", scale
+
+
+def read_chimt(path: str | Path, *, branch: str | None = None) -> pd.DataFrame:
+    """Read a χMT(T) file into a DataFrame with columns ``temperature_K``, ``chi_mt``, ``branch``.
+
+    Parameters
+    ----------
+    path
+        Text file in the format described in :mod:`coordgeo.io.magdata`.
+    branch
+        Give every row this sweep direction (``'cooling'`` or ``'heating'``), e.g. for a
+        file holding one sweep; a third column, if present, must then agree.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per measurement in file order; ``branch`` is ``'cooling'``,
+        ``'heating'`` or ``'unspecified'``. ``df.attrs['path']`` is the file name.
+
+    Raises
+    ------
+    coordgeo.errors.InputError
+        Unreadable file, no data rows, a row that is not two numbers (plus an optional
+        sweep word), or a temperature that is not positive.
+    """
+    where = str(path)
+    forced = None
+    if branch is not None:
+        forced = sweep_direction(branch)
+        if forced is None:
+            raise InputError(
+                f"unknown sweep direction {branch!r}; use cooling or heating", path=where
+            )
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read χMT(T) file: {exc.strerror or exc}", path=where) from None
+    if b"\x00" in raw:
+        raise InputError("not a text file (binary data)", path=where)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+
+    temperatures: list[float] = []
+    chis: list[float] = []
+    branches: list[str] = []
+    header: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        fields = _split(stripped)
+        values = [_float(f) for f in fields[:2]]
+        if header is None and not temperatures and values[0] is None:
+            header = stripped  # the one header line allowed, before any data
+            continue
+        if len(fields) < 2:
+            raise InputError(
+                f"expected two columns (temperature in K, χMT in {CHI_MT_UNITS}), "
+                f"found one: {stripped[:40]!r}",
+                path=where,
+                line=number,
+            )
+        if len(fields) > 3:
+            raise InputError(
+                f"expected 2 or 3 columns (temperature, χMT, sweep direction), found "
+                f"{len(fields)}: {stripped[:40]!r}",
+                path=where,
+                line=number,
+            )
+        if values[0] is None or values[1] is None:
+            bad = fields[0] if values[0] is None else fields[1]
+            raise InputError(
+                f"not a number: {bad[:30]!r} (expected temperature in K and χMT)",
+                path=where,
+                line=number,
+            )
+        if values[0] <= 0:
+            raise InputError(
+                f"temperature must be positive (kelvin), got {fields[0]}", path=where, line=number
+            )
+        row_branch = "unspecified"
+        if len(fields) == 3:
+            row_branch = sweep_direction(fields[2]) or ""
+            if not row_branch:
+                raise InputError(
+                    f"third column must name the sweep direction (cooling/heating, down/up, "
+                    f"c/h), got {fields[2][:30]!r}",
+                    path=where,
+                    line=number,
+                )
+        if forced is not None:
+            if row_branch not in ("unspecified", forced):
+                raise InputError(
+                    f"row says {row_branch} but the file was given as {forced}",
+                    path=where,
+                    line=number,
+                )
+            row_branch = forced
+        temperatures.append(values[0])
+        chis.append(values[1])
+        branches.append(row_branch)
+
+    if not temperatures:
+        raise InputError("no data rows (expected temperature and χMT columns)", path=where)
+
+    chi = np.asarray(chis, dtype=float)
+    kind, scale = _chi_header(header) if header else ("unknown", 1.0)
+    chi = chi * scale
+    temperature = np.asarray(temperatures, dtype=float)
+    if kind == "chi_m":
+        warnings.warn(
+            f"{where}: header {header!r} names χM; coordgeo expects χMT in {CHI_MT_UNITS} "
+            "(multiply χM by T)",
+            ChiMWarning,
+            stacklevel=2,
+        )
+    elif kind == "unknown" and _falls_as_inverse_t(temperature, chi):
+        warnings.warn(
+            f"{where}: the second column falls roughly as 1/T, like χM; coordgeo expects "
+            f"χMT in {CHI_MT_UNITS} (multiply χM by T)",
+            ChiMWarning,
+            stacklevel=2,
+        )
+    df = pd.DataFrame(
+        {
+            "temperature_K": temperature,
+            "chi_mt": chi,
+            "branch": pd.Series(branches, dtype="object"),
+        }
+    )
+    df.attrs["path"] = where
+    return df
+
+
+def _falls_as_inverse_t(temperature: np.ndarray, chi: np.ndarray) -> bool:
+    """True when χ·T is flatter than χ on a log scale and χ falls with T (Curie-like χM)."""
+    if temperature.size < 5 or np.any(chi <= 0) or np.ptp(temperature) <= 0:
+        return False
+    log_t, log_chi = np.log(temperature), np.log(chi)
+    slope = np.polyfit(log_t, log_chi, 1)[0]
+    return bool(slope < -0.5 and np.std(log_chi + log_t) < np.std(log_chi))
+
+
+def read_chimt_sweeps(
+    cooling: str | Path | None = None,
+    heating: str | Path | None = None,
+    *,
+    data: Sequence[str | Path] = (),
+) -> pd.DataFrame:
+    """Read a cooling file, a heating file and/or further files into one DataFrame.
+
+    ``read_chimt_sweeps("cool.dat", "heat.dat")`` gives the two branches of a loop.
+    Files in ``data`` keep the sweep directions of their own third column.
+    """
+    frames = [read_chimt(p) for p in data]
+    if cooling is not None:
+        frames.append(read_chimt(cooling, branch="cooling"))
+    if heating is not None:
+        frames.append(read_chimt(heating, branch="heating"))
+    if not frames:
+        raise InputError("no χMT(T) file given")
+    df = pd.concat(frames, ignore_index=True)
+    df.attrs["path"] = ", ".join(f.attrs["path"] for f in frames)
+    return df
