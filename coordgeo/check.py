@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -99,6 +100,11 @@ class _Row:
     part: str = ""  # which value of an H-bond row
     has_codes: bool = True  # does the loop have symmetry-code columns at all
 
+    @cached_property
+    def published(self) -> tuple[float | None, float]:
+        """(value, su) as printed; su is nan when none is printed."""
+        return _published_value(self.value_text)
+
 
 @dataclass(frozen=True)
 class _Candidates:
@@ -134,7 +140,8 @@ def check(structure: Structure) -> pd.DataFrame:
     rows = _published_rows(structure.geom)
     if not rows:
         return pd.DataFrame(columns=COLUMNS)
-    candidates = [_candidates(structure, r) for r in rows]
+    code_cache: dict[str, SymmetryCode] = {}  # a loop repeats few codes
+    candidates = [_candidates(structure, r, code_cache) for r in rows]
     best = _evaluate(structure, rows, candidates)
     judged = [_judge_row(structure, row, res) for row, res in zip(rows, best, strict=True)]
     # second pass: search the images for rows whose codes are unknown and did not fit
@@ -155,7 +162,7 @@ def check(structure: Structure) -> pd.DataFrame:
                 searched.add(k)
     records = []
     for k, (row, cand) in enumerate(zip(rows, candidates, strict=True)):
-        pub, pub_su = _published_value(row.value_text)
+        pub, pub_su = row.published
         label = "-".join(row.atoms)
         if row.kind == "hbond":
             label = f"{row.atoms[0]}-{row.atoms[1]}...{row.atoms[2]} [{_KIND_NAME[row.part]}]"
@@ -293,7 +300,9 @@ def _site_options(structure: Structure, label: str) -> tuple[list[int], str, boo
     return [], "", False
 
 
-def _candidates(structure: Structure, row: _Row) -> _Candidates | str:
+def _candidates(
+    structure: Structure, row: _Row, code_cache: dict[str, SymmetryCode]
+) -> _Candidates | str:
     """Literal readings of a row's atoms (several when a label repeats), or why there is none."""
     per_atom_sites: list[list[int]] = []
     codes: list[SymmetryCode] = []
@@ -324,7 +333,9 @@ def _candidates(structure: Structure, row: _Row) -> _Candidates | str:
                 notes.append(reading)
             continue
         try:
-            codes.append(parse_code(text, structure))
+            if text not in code_cache:
+                code_cache[text] = parse_code(text, structure)
+            codes.append(code_cache[text])
         except InputError as exc:
             return exc.message
     if row.kind == "hbond":
@@ -395,7 +406,7 @@ def _evaluate(structure: Structure, rows: list[_Row], candidates: list):
         if not isinstance(cand, _Candidates):
             best.append(None)
             continue
-        pub, _ = _published_value(row.value_text)
+        pub, _ = row.published
         scored = []
         for o in range(len(cand.options)):
             v, su, rnd = values[(k, o)]
@@ -408,7 +419,7 @@ def _evaluate(structure: Structure, rows: list[_Row], candidates: list):
 
 
 def _judge_row(structure: Structure, row: _Row, result) -> tuple[str, str]:
-    pub, pub_su = _published_value(row.value_text)
+    pub, pub_su = row.published
     if result is None or pub is None:
         return "unresolved", ""
     (sites, _), calc, calc_su, rounding = result
