@@ -92,24 +92,38 @@ def _excluded_by_disorder(
     return different_groups | mates_in_negative_part
 
 
-def bond_contacts(structure: Structure, tolerance: float = DEFAULT_TOLERANCE):
-    """All bonds from each site of the asymmetric unit (both directions), as geometry.Contacts."""
-    radii = np.array([covalent_radius(e) for e in structure.elements])
-    if len(radii) == 0:
+def bond_contacts(
+    structure: Structure, tolerance: float = DEFAULT_TOLERANCE, centers: np.ndarray | None = None
+):
+    """All bonds from each site of the asymmetric unit (or of ``centers``), as geometry.Contacts.
+
+    Bonds between two sites appear once from each end.
+    """
+    radii = _radii(structure)
+    centers = np.arange(len(structure)) if centers is None else np.asarray(centers, dtype=int)
+    if len(radii) == 0 or len(centers) == 0:
         return contacts(structure, 0.0, centers=[])
-    reach = radii + radii.max() + tolerance
-    found = contacts(structure, reach, min_distance=MIN_BOND)
+    reach = radii[centers] + radii.max() + tolerance
+    found = contacts(structure, reach, centers=centers, min_distance=MIN_BOND)
     i, j = found.center, found.site
     ok = found.distance <= radii[i] + radii[j] + tolerance
     ok &= (radii[i] > 0) & (radii[j] > 0)
     identity_op = structure.identity_op
     same = (found.op == identity_op) & ~found.shift.any(axis=1)
     ok &= ~_excluded_by_disorder(structure, i, j, same)
-    hh = np.array([structure.elements[a] == "H" for a in i]) & np.array(
-        [structure.elements[b] == "H" for b in j]
-    )
-    ok &= ~hh
+    hydrogen = np.array([e == "H" for e in structure.elements], dtype=bool)
+    ok &= ~(hydrogen[i] & hydrogen[j])
     return found.take(ok)
+
+
+def _radii(structure: Structure) -> np.ndarray:
+    cache = {e: covalent_radius(e) for e in set(structure.elements)}
+    return np.array([cache[e] for e in structure.elements])
+
+
+def _metal_mask(structure: Structure) -> np.ndarray:
+    cache = {e: is_metal(e) for e in set(structure.elements)}
+    return np.array([cache[e] for e in structure.elements], dtype=bool)
 
 
 def bonds(structure: Structure, tolerance: float = DEFAULT_TOLERANCE) -> pd.DataFrame:
@@ -129,7 +143,7 @@ def bonds(structure: Structure, tolerance: float = DEFAULT_TOLERANCE) -> pd.Data
     ops = np.stack([np.full(n, structure.identity_op), found.op], axis=1)
     shifts = np.stack([np.zeros((n, 3)), found.shift.astype(float)], axis=1)
     values, sus = measure(structure, sites, ops, shifts)
-    metal = np.array([is_metal(e) for e in structure.elements], dtype=bool)
+    metal = _metal_mask(structure)
     return pd.DataFrame(
         {
             "block": structure.block,
@@ -223,46 +237,48 @@ def coordination_spheres(
     See the module docstring for the criteria. A metal with disordered
     donors gets one sphere per compatible donor set.
     """
-    found = bond_contacts(structure, tolerance)
-    if metals is None:
-        metals = [i for i, e in enumerate(structure.elements) if is_metal(e)]
-    hydride = _hydrides(structure, found)
+    metal_mask = _metal_mask(structure)
+    metals = np.flatnonzero(metal_mask) if metals is None else np.asarray(metals, dtype=int)
+    if len(metals) == 0:
+        return []
+    hydrogen = np.array([e == "H" for e in structure.elements], dtype=bool)
+    centers = np.union1d(metals, np.flatnonzero(hydrogen))
+    found = bond_contacts(structure, tolerance, centers=centers)
+    # an H is a donor only as a hydride: bonded to metals alone
+    h_bonded_to_nonmetal = np.zeros(len(structure), dtype=bool)
+    from_h = hydrogen[found.center]
+    np.logical_or.at(h_bonded_to_nonmetal, found.center[from_h], ~metal_mask[found.site[from_h]])
+    found = found.take(np.isin(found.center, metals))
+    found = found.take(~(hydrogen[found.site] & h_bonded_to_nonmetal[found.site]))
+    n = len(found)
+    sites = np.stack([found.center, found.site], axis=1)
+    ops = np.stack([np.full(n, structure.identity_op), found.op], axis=1)
+    shifts = np.stack([np.zeros((n, 3)), found.shift.astype(float)], axis=1)
+    d_all, su_all = measure(structure, sites, ops, shifts)
+    mate = (found.op != structure.identity_op) | found.shift.any(axis=1)
+    # per metal: nearest first; equal bonds (symmetry mates): the untransformed donor first
+    order = np.lexsort((mate, np.round(d_all, 6), found.center))
+    found, d_all, su_all = found.take(order), d_all[order], su_all[order]
+    starts = np.searchsorted(found.center, metals)
+    ends = np.searchsorted(found.center, metals, side="right")
+    codes = found.codes()
     spheres: list[Sphere] = []
-    for m in metals:
-        pick = found.center == m
-        donors = found.take(pick)
-        keep = np.array(
-            [structure.elements[s] != "H" or s in hydride for s in donors.site], dtype=bool
-        )
-        donors = donors.take(keep)
-        for subset, configuration in _compatible_sets(structure, donors):
-            sub = donors.take(subset)
-            # nearest first; equal bonds (symmetry mates): the untransformed donor first
-            mate = (sub.op != structure.identity_op) | sub.shift.any(axis=1)
-            order = np.lexsort((mate, np.round(sub.distance, 6)))
-            sub = sub.take(order)
-            n = len(sub)
-            sites = np.stack([np.full(n, m), sub.site], axis=1)
-            ops = np.stack([np.full(n, structure.identity_op), sub.op], axis=1)
-            shifts = np.stack([np.zeros((n, 3)), sub.shift.astype(float)], axis=1)
-            d, su = measure(structure, sites, ops, shifts)
-            atoms = tuple(Atom(int(s), c) for s, c in zip(sub.site, sub.codes(), strict=True))
-            occ = min([structure.occupancy[m]] + [structure.occupancy[a.site] for a in atoms])
+    for m, a, b in zip(metals.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        for subset, configuration in _compatible_sets(structure, found.take(np.arange(a, b))):
+            idx = a + np.sort(subset)
+            atoms = tuple(Atom(int(found.site[k]), codes[k]) for k in idx)
+            occ = min([structure.occupancy[m]] + [structure.occupancy[x.site] for x in atoms])
             spheres.append(
-                Sphere(m, atoms, tuple(d.tolist()), tuple(su.tolist()), configuration, float(occ))
+                Sphere(
+                    m,
+                    atoms,
+                    tuple(d_all[idx].tolist()),
+                    tuple(su_all[idx].tolist()),
+                    configuration,
+                    float(occ),
+                )
             )
     return spheres
-
-
-def _hydrides(structure: Structure, found) -> set[int]:
-    """H sites bonded to nothing but metals."""
-    metal = np.array([is_metal(e) for e in structure.elements], dtype=bool)
-    out = set()
-    for h in (i for i, e in enumerate(structure.elements) if e == "H"):
-        partners = found.site[found.center == h]
-        if len(partners) and metal[partners].all():
-            out.add(h)
-    return out
 
 
 def _compatible_sets(structure: Structure, donors) -> list[tuple[np.ndarray, str]]:
@@ -273,6 +289,8 @@ def _compatible_sets(structure: Structure, donors) -> list[tuple[np.ndarray, str
     sites = donors.site
     asm = [structure.disorder_assembly[s] for s in sites]
     grp = [structure.disorder_group[s] for s in sites]
+    if n == 1:
+        return [(np.arange(1), _configuration(asm, grp, range(1)))]
     x = (
         np.einsum("kij,kj->ki", structure.rotations[donors.op], structure.fract[sites])
         + structure.translations[donors.op]
