@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cifs_for_tests import C2C, write
 from coordgeo.check import COLUMNS, agreement, check
 from coordgeo.errors import InputError
 from coordgeo.io.cif import read_cif, read_cif_blocks
+
+from cifs_for_tests import C2C, write
 
 
 @pytest.fixture(scope="module")

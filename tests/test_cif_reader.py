@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from cifs_for_tests import C2C, NO_SYMOP_LOOP, write
 from coordgeo.errors import InputError
 from coordgeo.io.cif import read_cif, read_cif_blocks
+
+from cifs_for_tests import C2C, NO_SYMOP_LOOP, write
 
 
 def test_model_fields(qsal_cif):

@@ -7,8 +7,9 @@ import io
 import pandas as pd
 from typer.testing import CliRunner
 
-from cifs_for_tests import C2C, write
 from coordgeo.cli.app import app
+
+from cifs_for_tests import C2C, write
 
 runner = CliRunner()
 
@@ -21,7 +22,14 @@ def test_bonds_csv_contract(qsal_cif):
     result = run("bonds", qsal_cif, "--format", "csv")
     assert result.exit_code == 0, result.output
     df = pd.read_csv(io.StringIO(result.stdout), keep_default_na=False)
-    assert list(df.columns) == ["block", "atom1", "atom2", "symmetry_code", "distance", "distance_su"]
+    assert list(df.columns) == [
+        "block",
+        "atom1",
+        "atom2",
+        "symmetry_code",
+        "distance",
+        "distance_su",
+    ]
     assert set(df.block) == {"wp91ltb", "wp91-rt2", "wp91-mt2"}
     # Fe1-O1 1.874(8) in the authors' loop at 163 K
     fe_o1 = df[(df.block == "wp91ltb") & (df.atom1 == "Fe1") & (df.atom2 == "O1")].iloc[0]

@@ -6,9 +6,10 @@ import csv
 
 import pytest
 
-from cifs_for_tests import write
 from coordgeo.coordination import bonds, coordination_spheres
 from coordgeo.io.cif import read_cif
+
+from cifs_for_tests import write
 
 
 def _path(shared, name):
@@ -18,7 +19,8 @@ def _path(shared, name):
 
 def test_donor_sets_match_reference(shared):
     """The 80 six-coordinate sites of the peer reference: same six donors (labels, with images)."""
-    rows = list(csv.DictReader(open(shared / "reference/octahedra_octadist_cosymlib.csv")))
+    with open(shared / "reference/octahedra_octadist_cosymlib.csv") as f:
+        rows = list(csv.DictReader(f))
     assert len(rows) == 80
     cache = {}
     matched = 0

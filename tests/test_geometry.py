@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cifs_for_tests import C2C, P63M, write
 from coordgeo.coordination import coordination_spheres
 from coordgeo.geometry import (
     Atom,
@@ -18,6 +17,8 @@ from coordgeo.geometry import (
 from coordgeo.io.cif import read_cif
 from coordgeo.model import orthogonalization_matrix
 from coordgeo.symmetry import SymmetryCode
+
+from cifs_for_tests import C2C, P63M, write
 
 
 def test_hand_derived_values(tmp_path):
@@ -82,9 +83,7 @@ def _monte_carlo_su(structure, atoms, n=4000, seed=1):
         else:
             b1, b2, b3 = p[1] - p[0], p[2] - p[1], p[3] - p[2]
             n1, n2 = np.cross(b1, b2), np.cross(b2, b3)
-            values.append(
-                np.degrees(np.arctan2(np.linalg.norm(b2) * b1 @ n2, n1 @ n2))
-            )
+            values.append(np.degrees(np.arctan2(np.linalg.norm(b2) * b1 @ n2, n1 @ n2)))
     return float(np.std(values))
 
 
@@ -134,7 +133,7 @@ def test_finite_difference_su_equals_analytic(qsal_cif):
     ident = SymmetryCode(0)
     atoms = [Atom(s.index("Fe1"), ident), Atom(s.index("N1"), ident)]
     _, su = distance(s, *atoms)
-    value, su_fd = su_by_finite_differences(
+    _, su_fd = su_by_finite_differences(
         s, [atoms], lambda x: np.linalg.norm(x[..., 1, :] - x[..., 0, :], axis=-1)
     )
     assert su_fd[0] == pytest.approx(su, rel=1e-5)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cifs_for_tests import C2C, P63M, write
 from coordgeo.errors import InputError
 from coordgeo.io.cif import read_cif
 from coordgeo.symmetry import (
@@ -19,6 +18,8 @@ from coordgeo.symmetry import (
     parse_code,
     triplet_to_code,
 )
+
+from cifs_for_tests import C2C, P63M, write
 
 
 @pytest.fixture

@@ -1,0 +1,809 @@
+"""Reading the tables of supporting-information (SI) documents as they are published.
+
+An SI document converted to text holds its tables in one of two shapes:
+
+* tab-separated blocks, one row a line, usually with a header of temperatures
+  (``\\t100 K\\t290 K`` then ``Fe1-N1\\t1.994(4)\\t2.153(4)``);
+* markdown pipe tables, sometimes with two (label, value) groups side by side and
+  section rows such as ``| Selected bond angles (°) | | | |``.
+
+:func:`read_si_tables` finds every such block, the caption near it (``Table S1 …``),
+the symmetry-code legend under it (``A -x+1,y,-z+1/2`` or ``Symmetry codes: A -x, 1 - y,
+2 - z; B …``) and returns one :class:`SITable` per block. The numbers are in
+``SITable.rows``, a long-form :class:`pandas.DataFrame` with one row per printed value:
+
+============  =====================================================================
+``row``       1-based row of the table (section rows not counted); the values of one
+              printed line (both temperatures, both side-by-side groups, the four
+              numbers of an H-bond) share it
+``label``     the label cell as printed (``Ru(1)–O(3B)``)
+``atoms``     tuple of normalised atom labels without symmetry codes (``('Ru1', 'O3')``)
+``codes``     tuple of legend keys, '' for the asymmetric-unit atom (``('', 'B')``)
+``candidates``  per atom, every (label, code) reading the legend allows, preferred first
+              (``((('Ru1', ''),), (('O3', 'B'), ('O3B', '')))``)
+``kind``      ``distance`` / ``angle`` / ``torsion`` (from the number of atoms) or
+              ``value`` (a row that names no atoms, a thermodynamic or CV value)
+``quantity``  what the number is: ``distance``/``angle``/``torsion`` for geometry tables;
+              ``D-H``, ``H...A``, ``D...A``, ``D-H...A`` for H-bond tables; ``delta_h``,
+              ``delta_s``, ``t_half``, ``gamma`` for thermodynamic tables; the column
+              header otherwise
+``column``    the data set: the value column's header, normalised (``290 K``); ``value``
+              when the header cell is blank (side-by-side groups with blank headers
+              continue one list, so they share it)
+``group``     1-based side-by-side group the value was printed in (1 when there is one)
+``temperature``  K, from the column header or else the caption (``at 100 K``); NaN if none
+``published``, ``published_su``  the number and its su (NaN when none is printed)
+``unit``      ``Å``, ``°``, ``K``, ``kJ/mol``, ``J/(mol K)``, ``V`` … ('' if unknown)
+``section``   the section row in force (``Selected bond angles (°)``), '' if none
+``text``      the value cell as printed; ``line`` its 1-based line in the document
+============  =====================================================================
+
+H-bond tables are stored in the same long form, one row per number, because each of
+``D-H``, ``H...A``, ``D...A`` (``kind`` distance) and ``D-H...A`` (``kind`` angle) is an
+ordinary distance or angle between named atoms: validating against a CIF later needs no
+special case, and ``row`` ties the four numbers of one H-bond together.
+
+Label normalisation follows what a careful reader does: ``Fe(1)`` → ``Fe1``; Cyrillic and
+Greek capitals that look like Latin ones (``К``, ``О``, ``Н``, ``С``, ``Т``) → Latin; a
+leading digit zero where the element symbol must start (``01`` → ``O1``); en/em dashes,
+minus signs, ``…``, ``...`` and ``···`` are separators; element symbols are capitalised
+(``CO(1)`` → ``Co1``; matching against a CIF may still ignore case). A trailing letter
+is read as a symmetry code only when the legend defines that key (``O(3B)`` → ``O3`` +
+``B`` under a legend with B, else the label ``O3B``); the other reading stays in
+``candidates``. For hydrogen atoms the label reading is preferred (``H1B`` is a riding-H
+name far more often than H1 + code B).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import gemmi
+import pandas as pd
+
+from coordgeo.errors import InputError
+from coordgeo.tables import parse_su
+
+__all__ = [
+    "ROW_COLUMNS",
+    "SITable",
+    "atom_readings",
+    "clean_text",
+    "element_of_label",
+    "normalise_atom",
+    "operator_from_text",
+    "parse_label",
+    "parse_legend",
+    "parse_value",
+    "read_si_tables",
+]
+
+ROW_COLUMNS = (
+    "row",
+    "label",
+    "atoms",
+    "codes",
+    "candidates",
+    "kind",
+    "quantity",
+    "column",
+    "group",
+    "temperature",
+    "published",
+    "published_su",
+    "unit",
+    "section",
+    "text",
+    "line",
+)
+
+# Cyrillic and Greek capitals (and a few small letters) that OCR and PDF extraction put in
+# place of Latin ones; only letters with a Latin twin, so Δ, Γ, α … are untouched.
+_LOOKALIKES = str.maketrans(
+    {
+        "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+        "С": "C", "Т": "T", "Х": "X", "У": "Y", "І": "I", "Ј": "J", "Ѕ": "S",
+        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "і": "i",
+        "ј": "j", "ѕ": "s",
+        "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
+        "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "ο": "o",
+    }
+)  # fmt: skip
+# In headers and captions Cyrillic Г stands for Γ (cooperativity) and ∆ (increment) for Δ.
+_HEADER_FIXES = str.maketrans({"Г": "Γ", "∆": "Δ", "º": "°", "−": "-", "\u00a0": " "})
+
+# Separators between atom labels: hyphens and dashes of every width, the minus sign,
+# the ellipsis and its spelled-out forms (H-bond tables), middle dots.
+_SEPARATOR = re.compile(r"\s*(?:\.{2,3}|…|⋯|[·∙•]{2,3}|[-‐‑‒–—−])\s*|\s+(?=[·∙…])|(?<=[·∙…])\s+")
+_ATOM = re.compile(
+    r"^(?P<letters>[A-Za-z]{1,4}?)(?P<number>\d+)(?P<tail>[A-Za-z]{0,3})(?P<mark>#\d+|'+|_\$?\d+|\$\d+)?$"
+)
+_NUMBER = re.compile(
+    r"^(?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(?:\((?P<su>\d+)\))?"
+    r"(?P<rest>.*)$"
+)
+_MISSING = {"", "-", "–", "—", "−", "n/a", "na", "?", "."}
+_FOOTNOTE = re.compile(r"^[\s*†‡§#a-z¹²³⁰-⁹]*$")
+_CAPTION = re.compile(r"^(?:Table|Tab\.)\s*(?P<number>S?\s*\d+[A-Za-z]?)\b", re.IGNORECASE)
+_TEMPERATURE = re.compile(r"(?<![\w.⁻−-])(?P<t>\d+(?:\.\d+)?)\s*K\b(?!\s*[-−⁻]\s*1)")
+_COMPOUND = re.compile(
+    r"\b(?:for|of|in)\s+(?:the\s+)?(?:complex(?:es)?|compounds?)?\s*"
+    r"(?P<list>\d+[a-z]?(?:\s*(?:,|and|&)\s*\d+[a-z]?)*)\b(?!\s*(?:K|°|mmol|mol|nm|Å))"
+)
+_LEGEND_PREFIX = re.compile(
+    r"^\s*(?:symmetry\s+(?:codes?|operat\w*|transformations?)[^:]*|"
+    r"equivalent\s+positions?)\s*:\s*",
+    re.IGNORECASE,
+)
+_LEGEND_ENTRY = re.compile(
+    r"^\s*(?P<key>#\d+|\(?[ivx]+\)|[A-Z]{1,2}|'+|\$\d+|\d+)\s*[:=)]?\s*(?P<op>.+?)\s*[;.]?\s*$"
+)
+_MAX_GAP = 8  # lines between a table and its caption or legend
+
+
+@dataclass(frozen=True, eq=False)
+class SITable:
+    """One table of an SI document.
+
+    ``kind`` is ``geometry`` (distances/angles named by atom labels), ``hbond``,
+    ``thermo`` (ΔH, ΔS, T½, Γ) or ``other``. ``legend`` maps each key of the symmetry-code
+    legend to the operator as printed; :attr:`operators` gives them as ``gemmi.Op``.
+    ``columns`` are the value-column names of the long-form ``rows`` and ``temperatures``
+    their temperatures (None when not given).
+    """
+
+    kind: str
+    rows: pd.DataFrame
+    columns: tuple[str, ...]
+    temperatures: tuple[float | None, ...]
+    caption: str | None = None
+    number: str | None = None
+    compounds: tuple[str, ...] = ()
+    legend: Mapping[str, str] = field(default_factory=dict)
+    legend_line: int | None = None
+    first_line: int = 0
+    last_line: int = 0
+    layout: str = "tsv"
+    source: str | None = None
+
+    @property
+    def name(self) -> str:
+        """``Table S1`` when a caption names it, else ``table at line N``."""
+        if self.number:
+            return f"Table {self.number}"
+        return f"table at line {self.first_line}"
+
+    @property
+    def compound(self) -> str | None:
+        """The compound the table is about, when its caption names exactly one."""
+        return self.compounds[0] if len(self.compounds) == 1 else None
+
+    @property
+    def operators(self) -> dict[str, gemmi.Op]:
+        """Legend keys → parsed operators (entries gemmi cannot read are left out)."""
+        ops = {}
+        for key, text in self.legend.items():
+            op = operator_from_text(text)
+            if op is not None:
+                ops[key] = op
+        return ops
+
+    def __repr__(self) -> str:
+        return (
+            f"SITable({self.name!r}, kind={self.kind!r}, lines {self.first_line}-"
+            f"{self.last_line}, {len(self.rows)} values, columns={self.columns!r})"
+        )
+
+
+# --------------------------------------------------------------------------- text helpers
+
+
+def clean_text(text: str) -> str:
+    """Header/caption text as a reader sees it: no HTML tags or markdown emphasis,
+    look-alike letters fixed, ``Δ H`` → ``ΔH``, whitespace collapsed."""
+    text = re.sub(r"</?(?:i|b|em|strong)>", "", text)
+    text = re.sub(r"\s*<sub>\s*(.*?)\s*</sub>", r"\1", text)  # T <sub>1/2</sub> → T1/2
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = text.replace("**", "").replace("__", "")
+    text = re.sub(r"^#+\s*", "", text.strip())
+    text = re.sub(r"\$([^$]*)\$", r"\1", text)
+    text = text.translate(_HEADER_FIXES).translate(_LOOKALIKES)
+    text = " ".join(text.split())
+    text = re.sub(r"([Δ∠])\s+(?=\w)", r"\1", text)
+    text = re.sub(r"\b(mol|K|g|s|cm|m|L|kg)\s*[-−]\s*1\b", r"\1⁻¹", text)  # mol -1 → mol⁻¹
+    text = re.sub(r"\s+([)\]])", r"\1", text)
+    return text
+
+
+def operator_text_for_gemmi(text: str) -> str:
+    """Spaces, unicode minus signs and dashes removed, so gemmi reads ``1 - y`` or ``½−x``."""
+    text = text.translate(_HEADER_FIXES).translate(_LOOKALIKES)
+    text = text.replace("–", "-").replace("—", "-").replace("½", "1/2")
+    return re.sub(r"\s+", "", text).rstrip(";.").lower()
+
+
+def operator_from_text(text: str) -> gemmi.Op | None:
+    """``gemmi.Op`` for an operator as printed, or None when it is not one."""
+    try:
+        return gemmi.Op(operator_text_for_gemmi(text))
+    except (RuntimeError, ValueError):
+        return None
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def normalise_atom(token: str) -> tuple[str, str, str] | None:
+    """Split one printed atom token into ``(label, tail, mark)`` after normalisation.
+
+    ``label`` is the element-capitalised label without parentheses (``Fe(1)`` → ``Fe1``,
+    ``01`` → ``O1``, ``CO(1)`` → ``Co1``); ``tail`` the trailing letters that may be a
+    symmetry code (``'B'`` for ``O(3B)``); ``mark`` a code written as ``#1``, ``'`` or
+    ``$1``. ``label`` still includes ``tail``. Returns None when the token is not an atom.
+    """
+    text = token.translate(_LOOKALIKES).strip()
+    text = re.sub(r"\s+(?=[(\d])|(?<=\()\s+|\s+(?=\))", "", text)  # "Fe (1 )" → "Fe(1)"
+    if re.search(r"[\s\[\]{}]", text):
+        return None  # "[Fe II 2Co II]" is a formula, not an atom
+    text = text.replace("(", "").replace(")", "")
+    if re.match(r"^0\d", text):  # digit zero where the element symbol must start
+        text = "O" + text[1:]
+    match = _ATOM.match(text)
+    if not match:
+        return None
+    letters, number = match["letters"], match["number"]
+    tail, mark = match["tail"], match["mark"] or ""
+    if _element_of(letters) is None:
+        return None
+    if _is_symbol(letters):
+        letters = letters.capitalize()  # FE1 → Fe1, CO1 → Co1
+    return letters + number + tail, tail, mark
+
+
+def _is_symbol(text: str) -> bool:
+    """Whether ``text`` is an element symbol in any letter case (gemmi reads only two
+    letters, so the name is compared back)."""
+    element = gemmi.Element(text.capitalize())
+    return element.atomic_number > 0 and element.name == text.capitalize()
+
+
+def _element_of(letters: str) -> str | None:
+    """The element symbol a label starts with (two letters preferred: Co before C)."""
+    for size in (2, 1):
+        symbol = letters[:size].capitalize()
+        if len(symbol) == size and _is_symbol(symbol):
+            return symbol
+    return None
+
+
+def element_of_label(label: str) -> str | None:
+    """Element symbol of a normalised label (``Fe1`` → ``Fe``, ``OW1`` → ``O``)."""
+    match = re.match(r"^[A-Za-z]+", label)
+    return _element_of(match.group(0)) if match else None
+
+
+def atom_readings(token: str, legend_keys: Iterable[str]) -> list[tuple[str, str]] | None:
+    """Every ``(label, code)`` reading of a printed atom, the preferred one first.
+
+    A trailing letter (or ``#n``/``'``/``$n`` mark) is a code only when it is a legend key.
+    Hydrogen atoms prefer the plain-label reading (``H1B``); other atoms prefer the code.
+    """
+    parts = normalise_atom(token)
+    if parts is None:
+        return None
+    label, tail, mark = parts
+    keys = set(legend_keys)
+    readings: list[tuple[str, str]] = []
+    if mark:
+        if mark in keys:
+            readings.append((label, mark))
+        readings.append((label + mark, ""))
+        return readings
+    for cut in range(len(tail)):  # longest code suffix first
+        suffix = tail[cut:]
+        if suffix in keys:
+            readings.append((label[: len(label) - len(suffix)], suffix))
+    readings.append((label, ""))
+    if len(readings) > 1 and element_of_label(label) == "H":
+        readings = [readings[-1], *readings[:-1]]
+    return readings
+
+
+def split_label(text: str) -> list[str]:
+    """Printed atom tokens of a label such as ``Ru(1)–O(3B)`` or ``01-H1B …N4``."""
+    text = text.translate(_LOOKALIKES).strip().strip("*").strip()
+    return [part for part in _SEPARATOR.split(text) if part]
+
+
+def parse_label(
+    text: str, legend_keys: Iterable[str] = ()
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[tuple[str, str], ...], ...]] | None:
+    """Read a geometry label: ``(atoms, codes, candidates)`` or None when it names no atoms.
+
+    >>> parse_label("N3A-Fe1-N1", ["A"])[:2]
+    (('N3', 'Fe1', 'N1'), ('A', '', ''))
+    """
+    tokens = split_label(text)
+    if not 2 <= len(tokens) <= 4:
+        return None
+    keys = tuple(legend_keys)
+    readings = [atom_readings(token, keys) for token in tokens]
+    if any(r is None for r in readings):
+        return None
+    candidates = tuple(tuple(r) for r in readings if r is not None)
+    atoms = tuple(r[0][0] for r in candidates)
+    codes = tuple(r[0][1] for r in candidates)
+    return atoms, codes, candidates
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def parse_value(text: str) -> tuple[float, float | None] | None:
+    """A printed number with optional su (``1.994(4)``, ``−0.84``, ``120*``).
+
+    Returns None for an empty or 'not given' cell; raises ValueError for text that is
+    not a number. Footnote markers after the number are ignored.
+    """
+    cell = text.strip().translate(_HEADER_FIXES).replace("–", "-")
+    if cell.lower() in _MISSING:
+        return None
+    cell = re.sub(r"^([+-])\s+", r"\1", cell)
+    match = _NUMBER.match(cell)
+    if not match or not _FOOTNOTE.match(match["rest"]):
+        raise ValueError(f"cannot read {text.strip()!r} as a number")
+    number = match["number"] + (f"({match['su']})" if match["su"] else "")
+    value, su = parse_su(number)
+    assert value is not None
+    return value, su
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return parse_value(text) is not None
+    except ValueError:
+        return False
+
+
+# --------------------------------------------------------------------------- legends
+
+
+def parse_legend(line: str) -> dict[str, str]:
+    """Legend entries of one line: key → operator as printed.
+
+    Reads ``A -x+1,y,-z+1/2``, ``Symmetry codes: A -x, 1 - y, 2 - z; B …`` and SHELXL's
+    ``#1 -x+1,y,-z+1/2  #2 …``. Returns {} when the line holds no operator.
+    """
+    text = _LEGEND_PREFIX.sub("", line.strip())
+    chunks = []
+    for part in text.split(";"):
+        chunks.extend(re.split(r"\s+(?=(?:#\d+|\([ivx]+\))\s)", part))
+    legend: dict[str, str] = {}
+    for chunk in chunks:
+        if not chunk.strip():
+            continue
+        match = _LEGEND_ENTRY.match(chunk)
+        if not match:
+            return legend
+        op = match["op"].strip()
+        if op.count(",") != 2 or not re.search(r"[xX]", op) or not re.search(r"[zZ]", op):
+            return legend
+        if re.search(r"[^-+−–xyzXYZ0-9/.,\s½]", op):
+            return legend
+        legend[match["key"].strip("()")] = op
+    return legend
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+@dataclass(frozen=True)
+class _Block:
+    layout: str
+    first: int  # 1-based line numbers
+    last: int
+    rows: tuple[tuple[int, tuple[str, ...]], ...]  # (line, cells)
+    header: tuple[str, ...] | None
+
+
+def _markdown_cells(line: str) -> tuple[str, ...]:
+    text = line.strip()
+    text = text.removeprefix("|").removesuffix("|")
+    return tuple(cell.strip() for cell in re.split(r"(?<!\\)\|", text))
+
+
+def _find_blocks(lines: list[str]) -> list[_Block]:
+    blocks: list[_Block] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.lstrip().startswith("|") and line.count("|") >= 2:
+            j = i
+            while j < len(lines) and lines[j].lstrip().startswith("|"):
+                j += 1
+            cells = [(k + 1, _markdown_cells(lines[k])) for k in range(i, j)]
+            header = None
+            separator = [
+                n
+                for n, (_, row) in enumerate(cells)
+                if all(re.fullmatch(r":?-{3,}:?", c) for c in row if c) and any(row)
+            ]
+            if separator:
+                s = separator[0]
+                if s > 0:
+                    header = cells[s - 1][1]
+                cells = cells[: max(s - 1, 0)] + cells[s + 1 :]
+            blocks.append(_Block("markdown", i + 1, j, tuple(cells), header))
+            i = j
+        elif "\t" in line:
+            j = i
+            while j < len(lines) and "\t" in lines[j]:
+                j += 1
+            cells = [(k + 1, tuple(c.strip() for c in lines[k].split("\t"))) for k in range(i, j)]
+            if len(cells) >= 2:
+                header = None
+                if not any(_is_number(c) for c in cells[0][1][1:]):
+                    header = cells[0][1]
+                    cells = cells[1:]
+                blocks.append(_Block("tsv", i + 1, j, tuple(cells), header))
+            i = j
+        else:
+            i += 1
+    return [b for b in blocks if any(_is_number(c) for _, row in b.rows for c in row[1:])]
+
+
+# --------------------------------------------------------------------------- captions, legends
+
+
+def _captions(lines: list[str], tables: set[int]) -> list[tuple[int, str, str]]:
+    found = []
+    for n, line in enumerate(lines, 1):
+        if n in tables:
+            continue
+        text = clean_text(line)
+        match = _CAPTION.match(text)
+        if match:
+            found.append((n, text, match["number"].replace(" ", "").upper()))
+    return found
+
+
+def _assign_nearby(
+    items: list[int], blocks: list[_Block], *, prefer_before: bool
+) -> dict[int, int]:
+    """Pair text lines with blocks one-to-one by the smallest gap (≤ _MAX_GAP lines).
+
+    ``prefer_before`` breaks ties toward the block that follows the line (captions are
+    more often above a table); legends prefer the block above them.
+    """
+    pairs = []
+    for i, line in enumerate(items):
+        for b, block in enumerate(blocks):
+            if line > block.last:
+                gap, after = line - block.last, 1
+            elif line < block.first:
+                gap, after = block.first - line, 0
+            else:
+                continue
+            between = [
+                o
+                for o in blocks
+                if o is not block and min(line, block.first) < o.first < max(line, block.last)
+            ]
+            if gap <= _MAX_GAP and not between:
+                tie = after if prefer_before else 1 - after
+                pairs.append((gap, tie, i, b))
+    assigned: dict[int, int] = {}
+    used: set[int] = set()
+    for _gap, _tie, i, b in sorted(pairs):
+        if i not in assigned and b not in used:
+            assigned[i] = b
+            used.add(b)
+    return assigned
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_si_tables(path_or_text: str | Path) -> list[SITable]:
+    """Find and read every table of an SI document given as a path or as its text.
+
+    Raises :class:`coordgeo.errors.InputError` for a file that cannot be read or a
+    number that cannot be read in a value column. A document without tables gives [].
+    """
+    text, path = _load(path_or_text)
+    lines = text.splitlines()
+    blocks = _find_blocks(lines)
+    in_table = {n for b in blocks for n in range(b.first, b.last + 1)}
+
+    captions = _captions(lines, in_table)
+    caption_of = {
+        b: captions[i]
+        for i, b in _assign_nearby([c[0] for c in captions], blocks, prefer_before=True).items()
+    }
+
+    legend_lines: list[tuple[int, dict[str, str]]] = []
+    for n, line in enumerate(lines, 1):
+        if n in in_table:
+            continue
+        entries = parse_legend(line)
+        if entries:
+            if legend_lines and n - legend_lines[-1][0] <= 2:  # one entry per line: merge
+                legend_lines[-1] = (legend_lines[-1][0], {**legend_lines[-1][1], **entries})
+            else:
+                legend_lines.append((n, entries))
+    legend_of = {
+        b: legend_lines[i]
+        for i, b in _assign_nearby(
+            [n for n, _ in legend_lines], blocks, prefer_before=False
+        ).items()
+    }
+
+    tables = []
+    for b, block in enumerate(blocks):
+        caption = caption_of.get(b)
+        legend_line, legend = legend_of.get(b, (None, {}))
+        try:
+            tables.append(_read_block(block, caption, legend, legend_line, path))
+        except InputError as exc:
+            raise exc.located(path=path) from None
+    return tables
+
+
+def _load(path_or_text: str | Path) -> tuple[str, str | None]:
+    if isinstance(path_or_text, Path) or (
+        isinstance(path_or_text, str)
+        and "\n" not in path_or_text
+        and "\t" not in path_or_text
+        and len(path_or_text) < 4096
+        and (Path(path_or_text).exists() or re.search(r"\.(txt|md|text)$", path_or_text))
+    ):
+        path = Path(path_or_text)
+        try:
+            return path.read_text(encoding="utf-8"), str(path)
+        except FileNotFoundError:
+            raise InputError("no such file", path=str(path)) from None
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-8 text ({exc.reason})", path=str(path)) from None
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    return str(path_or_text), None
+
+
+_HBOND_QUANTITIES = ("D-H", "H...A", "D...A", "D-H...A")
+_THERMO_UNITS = {"delta_h": "kJ/mol", "delta_s": "J/(mol K)", "t_half": "K", "gamma": "kJ/mol"}
+
+
+def _separators_to_dots(text: str) -> str:
+    text = re.sub(r"\s*(?:\.{2,3}|…|⋯|[·∙•]{2,3})\s*", "...", text)
+    return re.sub(r"\s*[-‐‑‒–—−]\s*", "-", text)
+
+
+def _hbond_quantity(header: str, position: int) -> str:
+    text = _separators_to_dots(header)
+    if "∠" in text or re.search(r"[°]|deg|angle", text, re.IGNORECASE):
+        return "D-H...A"
+    for quantity in ("D...A", "H...A", "D-H"):
+        if quantity in text:
+            return quantity
+    return _HBOND_QUANTITIES[position] if position < 4 else header
+
+
+def _thermo_quantity(header: str) -> str | None:
+    text = header.replace(" ", "")
+    if re.match(r"^ΔH", text):
+        return "delta_h"
+    if re.match(r"^ΔS", text):
+        return "delta_s"
+    if re.match(r"^T(1/2|½|c)", text):
+        return "t_half"
+    if re.match(r"^(Γ|Gamma)", text, re.IGNORECASE):
+        return "gamma"
+    return None
+
+
+def _unit(header: str) -> str:
+    match = re.search(r"[\[(]([^\])]+)[\])]\s*$", header)
+    if not match:
+        return ""
+    unit = match.group(1).strip()
+    compact = unit.replace(" ", "").replace("⁻¹", "-1").replace("^", "")
+    if re.fullmatch(r"kJmol-1", compact):
+        return "kJ/mol"
+    if re.fullmatch(r"Jmol-1K-1|J/molK|J/\(molK\)|JK-1mol-1", compact):
+        return "J/(mol K)"
+    if re.fullmatch(r"kJmol-1K-1|kJK-1mol-1", compact):
+        return "kJ/(mol K)"
+    if re.fullmatch(r"Jmol-1", compact):
+        return "J/mol"
+    return {"º": "°"}.get(unit, unit)
+
+
+def _read_block(
+    block: _Block,
+    caption: tuple[int, str, str] | None,
+    legend: dict[str, str],
+    legend_line: int | None,
+    path: str | None,
+) -> SITable:
+    width = max([len(block.header or ())] + [len(cells) for _, cells in block.rows])
+    header = tuple(clean_text(c) for c in (block.header or ())) + ("",) * width
+    header = header[:width]
+    rows = [(line, cells + ("",) * (width - len(cells))) for line, cells in block.rows]
+
+    def is_section(cells: tuple[str, ...]) -> bool:
+        return bool(cells[0]) and not any(cells[1:])
+
+    body = [(line, cells) for line, cells in rows if not is_section(cells)]
+    # Column 0 always holds row labels; another column holds values when most of its
+    # filled cells are numbers (a stray non-number there is an error, reported below).
+    value_cols = []
+    for j in range(1, width):
+        filled = [cells[j] for _, cells in body if cells[j].strip().lower() not in _MISSING]
+        if filled and sum(_is_number(c) for c in filled) * 2 >= len(filled):
+            value_cols.append(j)
+    groups: list[tuple[int, list[int]]] = []
+    for j in range(width):
+        if j == 0 or j not in value_cols:
+            groups.append((j, []))
+        else:
+            groups[-1][1].append(j)
+    groups = [g for g in groups if g[1]]
+    if not groups:
+        raise InputError("table has no column of numbers", line=block.first)
+
+    caption_text = caption[1] if caption else None
+    caption_temperature = None
+    compounds: tuple[str, ...] = ()
+    if caption_text:
+        match = (
+            _TEMPERATURE.search(caption_text.split(" at ")[-1]) if " at " in caption_text else None
+        )
+        caption_temperature = float(match["t"]) if match else None
+        found = _COMPOUND.search(caption_text)
+        if found:
+            compounds = tuple(re.split(r"\s*(?:,|and|&)\s*", found["list"]))
+
+    # Side-by-side groups continue one list, so a blank header names the same data set
+    # ('value') in every group; the group number is kept in the rows' ``group``.
+    column_names: dict[int, str] = {}
+    group_of: dict[int, int] = {}
+    for k, (_, cols) in enumerate(groups, 1):
+        for position, j in enumerate(cols, 1):
+            column_names[j] = header[j] or ("value" if len(cols) == 1 else f"value {position}")
+            group_of[j] = k
+    temperature_of = {}
+    for j, name in column_names.items():
+        match = _TEMPERATURE.search(name)
+        temperature_of[j] = float(match["t"]) if match else caption_temperature
+
+    header_text = " ".join(header)
+    labels = [cells[g] for _, cells in body for g, _ in groups if cells[g]]
+    keys = tuple(legend)
+    thermo = [_thermo_quantity(header[j]) for j in value_cols]
+    if sum(q in ("delta_h", "delta_s", "t_half") for q in thermo) >= 2:
+        kind = "thermo"
+    elif re.search(r"D-H.*H\.\.\.A", _separators_to_dots(header_text)) or (
+        len(groups) == 1
+        and len(groups[0][1]) == 4
+        and labels
+        and all(len(split_label(lab)) == 3 for lab in labels)
+        and all(atom_readings(split_label(lab)[1], ()) for lab in labels)
+        and all(
+            element_of_label(atom_readings(split_label(lab)[1], ())[0][0]) == "H" for lab in labels
+        )
+    ):
+        kind = "hbond"
+    elif labels and sum(parse_label(lab, keys) is not None for lab in labels) * 2 >= len(labels):
+        kind = "geometry"
+    else:
+        kind = "other"
+
+    section = header[0] if header[0] and not any(header[1:]) else ""
+    records = []
+    number = 0
+    for line, cells in rows:
+        if is_section(cells):
+            section = clean_text(cells[0])
+            continue
+        number += 1
+        for label_col, cols in groups:
+            label = cells[label_col]
+            for j in cols:
+                text = cells[j]
+                try:
+                    parsed = parse_value(text)
+                except ValueError:
+                    raise InputError(
+                        f"cannot read {text!r} as a number in column {column_names[j]!r}"
+                        f" of row {label!r}",
+                        line=line,
+                    ) from None
+                if parsed is None:
+                    continue
+                value, su = parsed
+                base = {
+                    "row": number,
+                    "label": label,
+                    "column": column_names[j],
+                    "group": group_of[j],
+                    "temperature": temperature_of[j] if temperature_of[j] is not None else math.nan,
+                    "published": value,
+                    "published_su": su if su is not None else math.nan,
+                    "section": section,
+                    "text": text,
+                    "line": line,
+                }
+                records.append(base | _describe(kind, label, header[j], cols.index(j), keys))
+    frame = pd.DataFrame.from_records(records, columns=list(ROW_COLUMNS))
+    frame = frame.astype(
+        {"row": "int64", "group": "int64", "line": "int64", "published": "float64"}
+    )
+    frame["published_su"] = frame["published_su"].astype("float64")
+    frame["temperature"] = frame["temperature"].astype("float64")
+    names = tuple(dict.fromkeys(column_names[j] for _, cols in groups for j in cols))
+    temps = tuple(
+        next(temperature_of[j] for j in column_names if column_names[j] == name) for name in names
+    )
+    return SITable(
+        kind=kind,
+        rows=frame,
+        columns=names,
+        temperatures=temps,
+        caption=caption_text,
+        number=caption[2] if caption else None,
+        compounds=compounds,
+        legend=legend,
+        legend_line=legend_line,
+        first_line=block.first,
+        last_line=block.last,
+        layout=block.layout,
+        source=path,
+    )
+
+
+def _describe(kind: str, label: str, header: str, position: int, keys: tuple[str, ...]) -> dict:
+    """atoms/codes/candidates/kind/quantity/unit of one value cell."""
+    empty = {"atoms": (), "codes": (), "candidates": ()}
+    if kind == "hbond":
+        tokens = split_label(label)
+        readings = [atom_readings(t, keys) for t in tokens]
+        quantity = _hbond_quantity(header, position)
+        if len(tokens) == 3 and all(readings):
+            picks = {"D-H": (0, 1), "H...A": (1, 2), "D...A": (0, 2), "D-H...A": (0, 1, 2)}
+            chosen = picks.get(quantity)
+            if chosen:
+                cand = tuple(tuple(readings[i]) for i in chosen)  # type: ignore[arg-type]
+                return {
+                    "atoms": tuple(c[0][0] for c in cand),
+                    "codes": tuple(c[0][1] for c in cand),
+                    "candidates": cand,
+                    "kind": "angle" if len(chosen) == 3 else "distance",
+                    "quantity": quantity,
+                    "unit": "°" if len(chosen) == 3 else "Å",
+                }
+        return empty | {"kind": "value", "quantity": quantity, "unit": _unit(header)}
+    if kind == "thermo":
+        quantity = _thermo_quantity(header) or header
+        return empty | {
+            "kind": "value",
+            "quantity": quantity,
+            "unit": _unit(header) or _THERMO_UNITS.get(quantity, ""),
+        }
+    if kind == "geometry":
+        parsed = parse_label(label, keys)
+        if parsed is not None:
+            atoms, codes, candidates = parsed
+            geometric = {2: "distance", 3: "angle", 4: "torsion"}[len(atoms)]
+            return {
+                "atoms": atoms,
+                "codes": codes,
+                "candidates": candidates,
+                "kind": geometric,
+                "quantity": geometric,
+                "unit": "Å" if geometric == "distance" else "°",
+            }
+    return empty | {"kind": "value", "quantity": header, "unit": _unit(header)}
