@@ -258,7 +258,11 @@ def su_of_function(
     func: Callable[[np.ndarray], np.ndarray],
     step: float = FINITE_DIFFERENCE_STEP,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Array form of :func:`su_by_finite_differences`."""
+    """Array form of :func:`su_by_finite_differences`.
+
+    ``func`` may return (...) or (..., k) for k quantities at once; the
+    values and su's then have shape (n,) or (n, k).
+    """
     n, m = sites.shape
     f = image_fract(structure, sites, ops, shifts)
     x = f @ structure.cell.orthogonalization.T
@@ -267,9 +271,15 @@ def su_of_function(
     k = np.arange(3 * m)
     displaced[:, 2 * k, k // 3, k % 3] += step
     displaced[:, 2 * k + 1, k // 3, k % 3] -= step
-    out = np.asarray(func(displaced), dtype=float)  # (n, 6m)
-    grad = ((out[:, 0::2] - out[:, 1::2]) / (2 * step)).reshape(n, m, 3)
-    su = propagate_su(structure, sites, ops, f, np.nan_to_num(grad))
+    out = np.asarray(func(displaced), dtype=float)  # (n, 6m[, q])
+    grad = (out[:, 0::2] - out[:, 1::2]) / (2 * step)  # (n, 3m[, q])
+    if values.ndim == 1:
+        su = propagate_su(structure, sites, ops, f, np.nan_to_num(grad.reshape(n, m, 3)))
+        return values, np.where(np.isfinite(values), su, np.nan)
+    su = np.empty_like(values)
+    for q in range(values.shape[1]):
+        g = np.nan_to_num(grad[..., q].reshape(n, m, 3))
+        su[:, q] = propagate_su(structure, sites, ops, f, g)
     return values, np.where(np.isfinite(values), su, np.nan)
 
 
