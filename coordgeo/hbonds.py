@@ -1,0 +1,644 @@
+"""Hydrogen bonds D–H···A, intra- and intermolecular, with symmetry-generated acceptors.
+
+Criteria (defaults; every one is a keyword of :func:`hbonds`)
+--------------------------------------------------------------
+A contact D–H···A is listed when
+
+* **H** is a hydrogen atom with coordinates, covalently bonded (criterion of
+  :mod:`coordgeo.coordination`: d ≤ r_cov + r_cov + 0.45 Å, Cordero 2008 radii) to a
+  non-metal **D**; when H is bonded to several non-metals the nearest is D. H atoms
+  bonded to nothing, or only to metals (hydrides), have no donor and are skipped;
+* **D** is N or O (``donors``), plus C with ``include_c`` and S with ``include_s``;
+* **A** is N, O, S, F, Cl, Br or I (``acceptors``), any symmetry image of any site;
+* d(H···A) < r_vdW(H) + r_vdW(A) − ``ha_margin``, with ``ha_margin`` = 0 Å by default:
+  H and A closer than the sum of their van der Waals radii. PLATON's CALC HBOND asks
+  for 0.12 Å less (Spek, Acta Cryst. D 2009, 65, 148); that finds 93 % of the N–H···A
+  and O–H···A bonds authors publish, the vdW sum itself 98.6 % (the rest are mostly
+  water H···O of 2.62–2.72 Å), hence the default here (see ``docs/hbonds.md``).
+  Jeffrey (1997) and Steiner (2002) both warn that a van der Waals cut-off is, if
+  anything, too strict for weak hydrogen bonds;
+* ∠D–H···A > ``min_angle`` = 100°, PLATON's limit (Steiner 2002 counts angles down to
+  90° as weak hydrogen bonds; authors tabulate contacts from 102° up);
+* A is not D and not bonded to D (a 1,3 contact H–D–A, whose short H···A the D–H and
+  D–A bonds impose; PLATON leaves them out too). Contacts further along the bonds are
+  kept: the 1,4 contact of a coordinated water H with a cis ligand (H–O–M–A) is the
+  classic intramolecular hydrogen bond of a complex. A second atom within covalent
+  distance of H is kept as an acceptor: that is a short, strong (e.g. symmetric
+  O···H···O) hydrogen bond, not a second donor;
+* H, D and A can coexist: no two of them belong to different disorder groups of one
+  disorder assembly, nor are symmetry mates within one negative PART (the rules of
+  :func:`coordgeo.coordination._excluded_by_disorder`).
+
+van der Waals radii are gemmi's ``Element.vdw_r``. gemmi's table combines Bondi
+(J. Phys. Chem. 1964, 68, 441) and Mantina et al. (J. Phys. Chem. A 2009, 113, 5806);
+for H, C, N, O, F, S, Cl, Br and I its values are Bondi's: 1.20, 1.70, 1.55, 1.52, 1.47,
+1.80, 1.75, 1.85 and 1.98 Å (not Mantina's H 1.10 or Br 1.83, nor Alvarez 2013).
+
+Symmetry codes and "intramolecular"
+-----------------------------------
+H is the untransformed site of the CIF; ``acceptor_code`` (and ``donor_code``, "." unless
+the CIF's asymmetric unit puts H next to an image of its donor) is the CIF ``n_klm`` code
+of A relative to it. A contact is ``intramolecular`` when A belongs to the same
+covalently bonded molecule as D: the set of atoms reachable from D through bonds
+(coordination bonds included, so a complex ion is one molecule), symmetry images
+included, so that a hydrogen bond inside a molecule lying on an inversion centre is
+intramolecular although A carries a code.
+
+Standard uncertainties
+----------------------
+su's are propagated from the coordinates and the cell as for every other quantity
+(:mod:`coordgeo.geometry`). A riding H (calc flag, refinement flag R/G, or printed
+without su) has no independent su: its position is computed from D and D's neighbours.
+Quantities that involve it (D–H, H···A, ∠D–H···A) are then given without su (NaN), as
+SHELXL prints them in ``_geom_hbond`` and as SI tables do (``0.84``, ``2.56``, ``120``);
+the su of the hydrogen bond is that of D···A, which comes from D and A only.
+
+References: G. A. Jeffrey, *An Introduction to Hydrogen Bonding*, OUP 1997;
+T. Steiner, Angew. Chem. Int. Ed. 2002, 41, 48; A. L. Spek, PLATON, Acta Cryst. D 2009,
+65, 148.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Sequence
+
+import gemmi
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import breadth_first_order, connected_components
+
+from coordgeo.coordination import (
+    DEFAULT_TOLERANCE,
+    _excluded_by_disorder,
+    bond_contacts,
+    is_metal,
+)
+from coordgeo.geometry import Atom, Contacts, contacts, image_fract, measure
+from coordgeo.model import Structure
+from coordgeo.symmetry import SymmetryCode, assign_letters, format_code, lettered_label
+from coordgeo.symmetry import legend as legend_rows
+from coordgeo.tables import format_su
+
+#: Å subtracted from r_vdW(H) + r_vdW(A) to give the longest H···A (0: the vdW sum itself).
+DEFAULT_HA_MARGIN = 0.0
+#: Smallest D–H···A angle, degrees (PLATON's default).
+DEFAULT_MIN_ANGLE = 100.0
+DEFAULT_DONORS = ("N", "O")
+DEFAULT_ACCEPTORS = ("N", "O", "S", "F", "Cl", "Br", "I")
+HYDROGEN = ("H", "D")
+
+#: The command-line contract (``coordgeo hbonds --format csv``).
+COLUMNS = [
+    "block",
+    "donor",
+    "hydrogen",
+    "acceptor",
+    "acceptor_code",
+    "d_dh",
+    "d_dh_su",
+    "d_ha",
+    "d_ha_su",
+    "d_da",
+    "d_da_su",
+    "angle_dha",
+    "angle_dha_su",
+]
+#: Everything :func:`hbonds` returns: the contract plus what tables and analyses need.
+ALL_COLUMNS = [
+    *COLUMNS,
+    "donor_code",
+    "intramolecular",
+    "riding",
+    "donor_atom",
+    "hydrogen_atom",
+    "acceptor_atom",
+]
+
+_POSITION_DECIMALS = 4  # fractional coordinates equal to 1e-4 are the same atom
+
+
+def vdw_radius(element: str) -> float:
+    """Van der Waals radius (Å) from gemmi: Bondi 1964 for H and the main-group non-metals."""
+    return float(gemmi.Element(element).vdw_r)
+
+
+def hbonds(
+    structure: Structure,
+    *,
+    ha_margin: float = DEFAULT_HA_MARGIN,
+    min_angle: float = DEFAULT_MIN_ANGLE,
+    donors: Sequence[str] = DEFAULT_DONORS,
+    acceptors: Sequence[str] = DEFAULT_ACCEPTORS,
+    include_c: bool = False,
+    include_s: bool = False,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> pd.DataFrame:
+    """Every hydrogen bond D–H···A of the structure (criteria in the module docstring).
+
+    Parameters
+    ----------
+    ha_margin
+        d(H···A) < r_vdW(H) + r_vdW(A) − ``ha_margin`` (Å, Bondi radii). 0 by default;
+        PLATON uses 0.12.
+    min_angle
+        ∠D–H···A > ``min_angle`` (degrees); 100 as in PLATON.
+    donors, include_c, include_s
+        Donor elements; ``include_c``/``include_s`` add C and S (C–H···A, S–H···A).
+    acceptors
+        Acceptor elements.
+    tolerance
+        Covalent-bond tolerance (Å) used to find each H's donor and the 1,3 exclusions.
+
+    Returns
+    -------
+    One row per hydrogen bond, ordered by H (CIF order) then by H···A: the
+    :data:`COLUMNS` of the command-line contract (distances in Å, angle in degrees,
+    ``acceptor_code`` in CIF ``n_klm`` relative to the untransformed H; su's NaN for
+    quantities that involve a riding H), then ``donor_code``, ``intramolecular``,
+    ``riding`` and the three atoms as :class:`~coordgeo.geometry.Atom`.
+    """
+    donor_set = {e.capitalize() for e in donors}
+    if include_c:
+        donor_set.add("C")
+    if include_s:
+        donor_set.add("S")
+    acceptor_set = {e.capitalize() for e in acceptors}
+    elements = np.array(structure.elements, dtype=object)
+    n_sites = len(structure)
+    if n_sites == 0:
+        return _empty()
+    bonded = _bonds(structure, tolerance)
+    donor_of = _donors(structure, bonded, donor_set)
+    if len(donor_of.center) == 0:
+        return _empty()
+    hyd = donor_of.center
+    # --- H···A candidates: one neighbour search around the H atoms with donors
+    is_acceptor = np.isin(elements, list(acceptor_set))
+    if not is_acceptor.any():
+        return _empty()
+    radii = np.array(
+        [vdw_radius(e) if a else 0.0 for e, a in zip(elements, is_acceptor, strict=True)]
+    )
+    reach = vdw_radius("H") + radii.max() - ha_margin
+    if reach <= 0:
+        return _empty()
+    found = contacts(structure, np.full(len(hyd), reach), centers=hyd)
+    found = found.take(_regular(structure)[found.op])
+    h_radius = np.array([vdw_radius(e) for e in elements[found.center]])
+    keep = is_acceptor[found.site]
+    keep &= found.distance < h_radius + radii[found.site] - ha_margin
+    found = found.take(keep)
+    if len(found) == 0:
+        return _empty()
+    # the donor of each candidate's H (one per H, so index by H site)
+    row_of_h = np.full(n_sites, -1)
+    row_of_h[hyd] = np.arange(len(hyd))
+    k = row_of_h[found.center]
+    d_site, d_op, d_shift = donor_of.site[k], donor_of.op[k], donor_of.shift[k]
+    ident = structure.identity_op
+    a_fract = image_fract(structure, found.site, found.op, found.shift.astype(float))
+    # --- exclusions: A = D, A bonded to D (1,3 contacts), and disorder
+    excluded = _keys(*_excluded_acceptors(structure, bonded, donor_of))
+    keep = ~_isin(_keys(found.center, found.site, a_fract), excluded)
+    # "same" marks atoms of one asymmetric-unit copy (for negative PARTs): same code
+    a_is_identity = (found.op == ident) & ~found.shift.any(axis=1)
+    keep &= ~_excluded_by_disorder(structure, found.center, found.site, a_is_identity)
+    same_da = (d_op == found.op) & np.all(d_shift == found.shift, axis=1)
+    keep &= ~_excluded_by_disorder(structure, d_site, found.site, same_da)
+    found = found.take(keep)
+    d_site, d_op, d_shift, a_fract = d_site[keep], d_op[keep], d_shift[keep], a_fract[keep]
+    n = len(found)
+    if n == 0:
+        return _empty()
+    # --- the angle first (it rejects most candidates), then the distances: two calls
+    sites3 = np.stack([d_site, found.center, found.site], axis=1)
+    ops3 = np.stack([d_op, np.full(n, ident), found.op], axis=1)
+    shifts3 = np.stack([d_shift, np.zeros((n, 3), dtype=int), found.shift], axis=1).astype(float)
+    angle, angle_su = measure(structure, sites3, ops3, shifts3)
+    ok = angle > min_angle
+    if not ok.any():
+        return _empty()
+    sites3, ops3, shifts3 = sites3[ok], ops3[ok], shifts3[ok]
+    angle, angle_su = angle[ok], angle_su[ok]
+    found = found.take(ok)
+    a_fract = a_fract[ok]
+    n = len(found)
+    pairs = [(0, 1), (1, 2), (0, 2)]  # D–H, H···A, D···A
+    sites2 = np.concatenate([sites3[:, p] for p in pairs])
+    ops2 = np.concatenate([ops3[:, p] for p in pairs])
+    shifts2 = np.concatenate([shifts3[:, p] for p in pairs])
+    dist, dist_su = measure(structure, sites2, ops2, shifts2)
+    d_dh, d_ha, d_da = dist.reshape(3, n)
+    d_dh_su, d_ha_su, d_da_su = dist_su.reshape(3, n)
+    # a riding H has no su of its own (module docstring): no su for what involves it
+    riding = np.asarray(structure.calc, dtype=bool)[found.center]
+    d_dh_su = np.where(riding, np.nan, d_dh_su)
+    d_ha_su = np.where(riding, np.nan, d_ha_su)
+    angle_su = np.where(riding, np.nan, angle_su)
+    d_map = _affine(
+        structure.rotations[ops3[:, 0]], structure.translations[ops3[:, 0]] + shifts3[:, 0]
+    )
+    intra = _intramolecular(structure, bonded, sites3[:, 0], d_map, sites3[:, 2], a_fract)
+    h_site = found.center
+    order = np.lexsort((np.round(d_ha, 6), h_site))
+    a_codes = found.codes()
+    d_codes = [
+        SymmetryCode(int(o), (int(s[0]), int(s[1]), int(s[2])))
+        for o, s in zip(ops3[:, 0], shifts3[:, 0].astype(int), strict=True)
+    ]
+    h_code = SymmetryCode(ident)
+    labels = structure.labels
+    frame = pd.DataFrame(
+        {
+            "block": structure.block,
+            "donor": [labels[s] for s in sites3[:, 0]],
+            "hydrogen": [labels[s] for s in h_site],
+            "acceptor": [labels[s] for s in found.site],
+            "acceptor_code": [format_code(c, structure) for c in a_codes],
+            "d_dh": d_dh,
+            "d_dh_su": d_dh_su,
+            "d_ha": d_ha,
+            "d_ha_su": d_ha_su,
+            "d_da": d_da,
+            "d_da_su": d_da_su,
+            "angle_dha": angle,
+            "angle_dha_su": angle_su,
+            "donor_code": [format_code(c, structure) for c in d_codes],
+            "intramolecular": intra,
+            "riding": riding,
+            "donor_atom": [Atom(int(s), c) for s, c in zip(sites3[:, 0], d_codes, strict=True)],
+            "hydrogen_atom": [Atom(int(s), h_code) for s in h_site],
+            "acceptor_atom": [Atom(int(s), c) for s, c in zip(found.site, a_codes, strict=True)],
+        }
+    )
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def _empty() -> pd.DataFrame:
+    dtypes = dict.fromkeys(ALL_COLUMNS, object)
+    dtypes |= {c: float for c in COLUMNS if c.startswith(("d_", "angle"))}
+    dtypes |= {"intramolecular": bool, "riding": bool}
+    return pd.DataFrame({c: np.array([], dtype=t) for c, t in dtypes.items()})
+
+
+# --- bonds, donors, exclusions ------------------------------------------------------------
+
+# bond_contacts is the costly part of a small structure; hbonds() of one structure with
+# several criteria (CLI options, tests) reuses it.
+_BONDS_CACHE: weakref.WeakKeyDictionary[Structure, dict[float, Contacts]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _bonds(structure: Structure, tolerance: float) -> Contacts:
+    per = _BONDS_CACHE.setdefault(structure, {})
+    if tolerance not in per:
+        found = bond_contacts(structure, tolerance)
+        per[tolerance] = found.take(_regular(structure)[found.op])
+    return per[tolerance]
+
+
+def _regular(structure: Structure) -> np.ndarray:
+    """Which operators are invertible: a CIF may list a singular one (``x,y,x``)."""
+    return np.abs(np.linalg.det(structure.rotations)) > 0.5
+
+
+def _donors(structure: Structure, bonded: Contacts, donor_set: set[str]) -> Contacts:
+    """For each H site with a donor: the donor (nearest bonded non-metal), as Contacts."""
+    elements = np.array(structure.elements, dtype=object)
+    is_h = np.isin(elements, HYDROGEN)
+    metal = np.array([is_metal(e) for e in structure.elements], dtype=bool)
+    pick = is_h[bonded.center] & ~metal[bonded.site] & ~is_h[bonded.site]
+    cand = bonded.take(pick)
+    if len(cand) == 0:
+        return cand
+    # nearest partner first; of equidistant ones (H on a special position between two
+    # images of one atom) the untransformed one
+    mate = (cand.op != structure.identity_op) | cand.shift.any(axis=1)
+    cand = cand.take(np.lexsort((mate, np.round(cand.distance, 4), cand.center)))
+    first = np.ones(len(cand), dtype=bool)
+    first[1:] = cand.center[1:] != cand.center[:-1]
+    cand = cand.take(first)
+    return cand.take(np.isin(elements[cand.site], list(donor_set)))
+
+
+def _excluded_acceptors(structure: Structure, bonded: Contacts, donor_of: Contacts):
+    """Atoms that cannot be the acceptor of each H: D itself and D's bonded partners.
+
+    A partner of D makes a 1,3 contact H–D–A whose short H···A the two bonds impose
+    (PLATON leaves them out too); H itself is one of D's partners. A second atom bonded
+    to H by the covalent criterion is *not* excluded: H···A ≤ r_cov + r_cov + 0.45 Å
+    (1.42 Å for O) with another atom than D is the short, strong (often symmetric)
+    hydrogen bond O–H···O. Returns (h site, atom site, fractional coordinates) in H's
+    frame.
+    """
+    # D's partners, carried into H's frame by D's code: x = R_d (R_e x + t_e + n_e) + t_d + n_d
+    order = np.argsort(bonded.center, kind="stable")
+    centers = bonded.center[order]
+    starts = np.searchsorted(centers, donor_of.site)
+    ends = np.searchsorted(centers, donor_of.site, side="right")
+    counts = ends - starts
+    idx = order[np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])]
+    which = np.repeat(np.arange(len(donor_of)), counts)
+    f_e = image_fract(structure, bonded.site[idx], bonded.op[idx], bonded.shift[idx].astype(float))
+    rot = structure.rotations[donor_of.op[which]]
+    tran = structure.translations[donor_of.op[which]] + donor_of.shift[which]
+    f_partners = np.einsum("kij,kj->ki", rot, f_e) + tran
+    f_donor = image_fract(structure, donor_of.site, donor_of.op, donor_of.shift.astype(float))
+    return (
+        np.concatenate([donor_of.center, donor_of.center[which]]),
+        np.concatenate([donor_of.site, bonded.site[idx]]),
+        np.concatenate([f_donor, f_partners]),
+    )
+
+
+def _keys(h: np.ndarray, site: np.ndarray, fract: np.ndarray) -> np.ndarray:
+    """One integer row per (H, atom) pair, the atom named by site and position."""
+    pos = np.round(np.asarray(fract) * 10**_POSITION_DECIMALS).astype(np.int64)
+    return np.column_stack([np.asarray(h, dtype=np.int64), np.asarray(site, np.int64), pos])
+
+
+# fixed odd multipliers: a row of small integers → one int64 (wrapping), for set operations
+_HASH = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93] * 4,
+    dtype=np.uint64,
+).view(np.int64)
+
+
+def _hash_rows(rows: np.ndarray) -> np.ndarray:
+    rows = np.asarray(rows, dtype=np.int64)
+    return (rows * _HASH[: rows.shape[1]]).sum(axis=1)
+
+
+def _isin(rows: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Which rows of ``rows`` occur in ``table`` (2-d int arrays of equal width)."""
+    if len(table) == 0 or len(rows) == 0:
+        return np.zeros(len(rows), dtype=bool)
+    return np.isin(_hash_rows(rows), _hash_rows(table))
+
+
+# --- molecules ----------------------------------------------------------------------------
+
+_SAME_POSITION = 1e-4  # fractional
+# translations of space-group operators are multiples of 1/12 (…, 1/4, 1/3, 1/6)
+_TRANSLATION_SCALE = 12
+
+
+def _affine(rot: np.ndarray, tran: np.ndarray) -> np.ndarray:
+    """(..., 4, 4) homogeneous maps from (..., 3, 3) rotations and (..., 3) translations."""
+    rot = np.asarray(rot, dtype=float)
+    out = np.zeros((*rot.shape[:-2], 4, 4))
+    out[..., :3, :3] = rot
+    out[..., :3, 3] = tran
+    out[..., 3, 3] = 1.0
+    return out
+
+
+def _intramolecular(
+    structure: Structure,
+    bonded: Contacts,
+    d_site: np.ndarray,
+    d_map: np.ndarray,
+    a_site: np.ndarray,
+    a_fract: np.ndarray,
+) -> np.ndarray:
+    """True where the acceptor atom belongs to the donor atom's molecule.
+
+    Sites are nodes and bonds edges (with their symmetry codes) of a graph. In each
+    connected component a breadth-first tree gives every site t a map c(t) that puts
+    the images c(t)·x_t into one molecule M. A bond that closes a cycle onto a
+    different image of a site maps M onto itself; such maps generate the molecule's
+    own symmetry G (a molecule on an inversion centre has G = {1, −1}; a polymer also
+    has a lattice of translations L), and M = {h·c(t)·x_t : h ∈ G}. Molecules that
+    share an atom are one molecule, so D (placed by the map ``d_map``) lies in
+    d_map·c(D)⁻¹·M: A is intramolecular when q = c(D)·d_map⁻¹·x(A) equals h·c(A)·x_A
+    for some h ∈ G, i.e. when q − r·c(A)·x_A ∈ L for one of the finitely many coset
+    representatives r of G over L. The test is exact, polymers included.
+    """
+    out = np.zeros(len(d_site), dtype=bool)
+    n = len(structure)
+    graph = csr_matrix((np.ones(len(bonded)), (bonded.center, bonded.site)), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    same = np.flatnonzero(component[d_site] == component[a_site])
+    if len(same) == 0:
+        return out
+    edge = _bond_maps(structure, bonded)
+    # first bond of each ordered (i, j) pair, for the tree edges
+    pair = bonded.center.astype(np.int64) * n + bonded.site
+    pair_sorted, first = np.unique(pair, return_index=True)
+    maps = np.tile(np.eye(4), (n, 1, 1))
+    for comp in np.unique(component[d_site[same]]):
+        members = component == comp
+        order, pred = breadth_first_order(graph, int(np.flatnonzero(members)[0]), directed=False)
+        for j in order[1:]:
+            i = pred[j]
+            maps[j] = maps[i] @ edge[first[np.searchsorted(pair_sorted, i * n + j)]]
+        reps, lattice = _own_symmetry(structure, bonded, edge, maps, members)
+        ks = same[component[d_site[same]] == comp]
+        q = np.linalg.inv(d_map[ks] @ np.linalg.inv(maps[d_site[ks]]))
+        q = np.einsum("kij,kj->ki", q[:, :3, :3], a_fract[ks]) + q[:, :3, 3]
+        y = np.einsum("kij,kj->ki", maps[a_site[ks], :3, :3], structure.fract[a_site[ks]])
+        y += maps[a_site[ks], :3, 3]
+        ry = np.einsum("rij,kj->kri", reps[:, :3, :3], y) + reps[None, :, :3, 3]  # (k, r, 3)
+        diff = (q[:, None, :] - ry) * _TRANSLATION_SCALE
+        whole = np.all(np.abs(diff - np.round(diff)) < _SAME_POSITION * _TRANSLATION_SCALE, -1)
+        for kk, r in zip(*np.nonzero(whole), strict=True):
+            if not out[ks[kk]] and _in_lattice(np.round(diff[kk, r]).astype(int), lattice):
+                out[ks[kk]] = True
+    return out
+
+
+def _bond_maps(structure: Structure, bonded: Contacts) -> np.ndarray:
+    """(k, 4, 4) map of each bond's code: operator then lattice translation."""
+    return _affine(structure.rotations[bonded.op], structure.translations[bonded.op] + bonded.shift)
+
+
+def _own_symmetry(
+    structure: Structure,
+    bonded: Contacts,
+    edge: np.ndarray,
+    maps: np.ndarray,
+    members: np.ndarray,
+) -> tuple[np.ndarray, list[list[int]]]:
+    """A molecule's own symmetry: coset representatives (identity first) and lattice L.
+
+    Generators come from the bonds that close a cycle onto another image of a site;
+    the representatives are the distinct rotations they generate (a finite group), and
+    L is spanned by the Schreier generators r'⁻¹·g·r (rotation-free by construction),
+    in units of 1/12 and in echelon form; L is empty for a finite molecule.
+    """
+    k = np.flatnonzero(members[bonded.center])
+    i, j = bonded.center[k], bonded.site[k]
+    reached = maps[i] @ edge[k]  # where the bond puts site j, from the tree image of i
+    x_j = structure.fract[j]
+    p_reached = np.einsum("kab,kb->ka", reached[:, :3, :3], x_j) + reached[:, :3, 3]
+    p_tree = np.einsum("kab,kb->ka", maps[j][:, :3, :3], x_j) + maps[j][:, :3, 3]
+    closing = np.any(np.abs(p_reached - p_tree) > _SAME_POSITION, axis=1)
+    if not closing.any():
+        return np.eye(4)[None], []
+    generators = reached[closing] @ np.linalg.inv(maps[j[closing]])
+    generators = np.concatenate([generators, np.linalg.inv(generators)])
+    # coset representatives: one element per rotation, by breadth-first products
+    reps = {_rotation_key(np.eye(4)): np.eye(4)}
+    frontier = [np.eye(4)]
+    while frontier:
+        new = []
+        for r in frontier:
+            for g in generators:
+                m = g @ r
+                key = _rotation_key(m)
+                if key not in reps:
+                    reps[key] = m
+                    new.append(m)
+        frontier = new
+    vectors = []
+    for r in reps.values():
+        for g in generators:
+            m = g @ r
+            t = (np.linalg.inv(reps[_rotation_key(m)]) @ m)[:3, 3] * _TRANSLATION_SCALE
+            vectors.append([round(float(v)) for v in t])
+    return np.array(list(reps.values())), _echelon(vectors)
+
+
+def _rotation_key(m: np.ndarray) -> tuple[int, ...]:
+    return tuple(np.rint(m[:3, :3]).astype(int).ravel().tolist())
+
+
+def _echelon(vectors: list[list[int]]) -> list[list[int]]:
+    """Integer row-echelon basis of the lattice spanned by integer vectors (Hermite form)."""
+    rows = [list(v) for v in vectors if any(v)]
+    basis = []
+    for col in range(3):
+        # Euclid on this column until one row is left with a non-zero entry
+        while True:
+            live = [r for r in rows if r[col] != 0]
+            if len(live) <= 1:
+                break
+            live.sort(key=lambda r: abs(r[col]))
+            pivot = live[0]
+            for r in live[1:]:
+                f = r[col] // pivot[col]
+                for c in range(3):
+                    r[c] -= f * pivot[c]
+            rows = [r for r in rows if any(r)]
+        live = [r for r in rows if r[col] != 0]
+        if live:
+            pivot = live[0]
+            if pivot[col] < 0:
+                pivot = [-v for v in pivot]
+            basis.append(pivot)
+            rows = [r for r in rows if r[col] == 0 and any(r)]
+    return basis
+
+
+def _in_lattice(vector: np.ndarray, basis: list[list[int]]) -> bool:
+    """Whether an integer vector is an integer combination of an echelon basis."""
+    v = [int(x) for x in vector]
+    for row in basis:
+        col = next(c for c in range(3) if row[c] != 0)
+        if v[col] % row[col]:
+            return False
+        f = v[col] // row[col]
+        v = [a - f * b for a, b in zip(v, row, strict=True)]
+    return not any(v)
+
+
+# --- SI table -----------------------------------------------------------------------------
+
+
+def hbond_table(structure: Structure, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows of :func:`hbonds` labelled and formatted as in an SI table (Table S2 layout).
+
+    Returns ``(rows, legend)``. ``rows`` has ``block``, ``label`` (``O1-H1B…N4A``:
+    symmetry-generated atoms get a letter), the four values formatted
+    (``d_dh``, ``d_ha``, ``d_da``, ``angle_dha``: ``0.84``, ``2.56``, ``3.07(2)``,
+    ``120``; values without su, i.e. those of riding H, are printed to 0.01 Å and 1°),
+    ``symmetry_code`` (CIF n_klm of A) and ``intramolecular``. ``legend`` lists each
+    letter with its operator (``A``, ``-x+1,y,-z+1/2``) and n_klm code, in order of use.
+    """
+    codes = []
+    for d, a in zip(frame["donor_atom"], frame["acceptor_atom"], strict=True):
+        codes.extend([d.code, a.code])
+    letters = assign_letters(codes, structure)
+    labels = []
+    for d, h, a in zip(
+        frame["donor_atom"], frame["hydrogen_atom"], frame["acceptor_atom"], strict=True
+    ):
+        name = [
+            lettered_label(structure.labels[x.site], letters.get(x.code, "")) for x in (d, h, a)
+        ]
+        labels.append(f"{name[0]}-{name[1]}…{name[2]}")
+    rows = pd.DataFrame(
+        {
+            "block": structure.block,
+            "label": labels,
+            "d_dh": [
+                format_su(v, s, 2) for v, s in zip(frame["d_dh"], frame["d_dh_su"], strict=True)
+            ],
+            "d_ha": [
+                format_su(v, s, 2) for v, s in zip(frame["d_ha"], frame["d_ha_su"], strict=True)
+            ],
+            "d_da": [
+                format_su(v, s, 2) for v, s in zip(frame["d_da"], frame["d_da_su"], strict=True)
+            ],
+            "angle_dha": [
+                format_su(v, s, 0)
+                for v, s in zip(frame["angle_dha"], frame["angle_dha_su"], strict=True)
+            ],
+            "symmetry_code": list(frame["acceptor_code"]),
+            "intramolecular": list(frame["intramolecular"]),
+        },
+        columns=[
+            "block",
+            "label",
+            "d_dh",
+            "d_ha",
+            "d_da",
+            "angle_dha",
+            "symmetry_code",
+            "intramolecular",
+        ],
+    )
+    legend = pd.DataFrame(
+        legend_rows(letters, structure), columns=["letter", "operator", "symmetry_code"]
+    )
+    return rows, legend
+
+
+def hbond_text(title: str, rows: pd.DataFrame, legend: pd.DataFrame, markdown: bool = False) -> str:
+    """Table S2-style text of :func:`hbond_table` output, the symmetry legend underneath."""
+    head = ["D-H…A", "D-H [Å]", "H…A [Å]", "D…A [Å]", "∠D-H…A [°]"]
+    values = ["d_dh", "d_ha", "d_da", "angle_dha"]
+    out = []
+    if markdown:
+        out.append(f"**{title}**\n")
+        out.append("| " + " | ".join(head) + " |")
+        out.append("|---|" + "---:|" * len(values))
+        out.extend(
+            "| " + " | ".join([r["label"], *(r[v] for v in values)]) + " |"
+            for r in rows.to_dict("records")
+        )
+        if len(legend):
+            out.append("")
+            out.append(
+                "Symmetry codes: "
+                + "; ".join(f"{r.letter} {r.operator}" for r in legend.itertuples())
+                + "."
+            )
+    else:
+        out.append(title)
+        width = max([len(x) for x in rows["label"]] + [len(head[0])])
+        cols = [max([len(head[k + 1])] + [len(x) for x in rows[v]]) for k, v in enumerate(values)]
+        out.append(
+            f"  {head[0]:<{width}}"
+            + "".join(f"  {h:>{w}}" for h, w in zip(head[1:], cols, strict=True))
+        )
+        for r in rows.to_dict("records"):
+            out.append(
+                f"  {r['label']:<{width}}"
+                + "".join(f"  {r[v]:>{w}}" for v, w in zip(values, cols, strict=True))
+            )
+        out.extend(f"  {r.letter} {r.operator}   ({r.symmetry_code})" for r in legend.itertuples())
+    return "\n".join(out) + "\n\n"
