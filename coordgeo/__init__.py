@@ -7,6 +7,8 @@ pandas DataFrames::
     structures = coordgeo.read("compound.cif")   # one Structure per data block
     coordgeo.bonds(structures)                    # every bond, with su's
     coordgeo.spheres(structures)                  # metal–donor bonds
+    coordgeo.octahedra(structures)                # ⟨d⟩, ζ, Δ, Σ, Θ, CShM with su's
+    coordgeo.hbonds(structures)                   # D–H···A with su's
     coordgeo.check("compound.cif")                # the CIF's own _geom_* rows, recomputed
 
 The functions accept a path, a Structure or a list of Structures.
@@ -75,6 +77,23 @@ def spheres(
     return _each(source, one, tolerance=tolerance)
 
 
+def octahedra(source: StructureLike, shapes: str | tuple[str, ...] = "all") -> pd.DataFrame:
+    """Distortion and shape parameters with su's of every metal site.
+
+    See :func:`coordgeo.polyhedra.site_parameters`.
+    """
+    from coordgeo.polyhedra import site_parameters
+
+    return _each(source, site_parameters, shapes=shapes)
+
+
+def hbonds(source: StructureLike) -> pd.DataFrame:
+    """D–H···A hydrogen bonds with su's (see :func:`coordgeo.hbonds.hbonds`)."""
+    from coordgeo.hbonds import hbonds as find
+
+    return _each(source, find)
+
+
 def check(source: StructureLike) -> pd.DataFrame:
     """The CIF's own ``_geom_*`` rows recomputed (see :mod:`coordgeo.check`)."""
     return _each(source, _check.check)
@@ -86,6 +105,8 @@ __all__ = [
     "angles",
     "bonds",
     "check",
+    "hbonds",
+    "octahedra",
     "read",
     "read_cif_blocks",
     "spheres",
