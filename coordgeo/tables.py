@@ -13,6 +13,9 @@ import math
 
 import pandas as pd
 
+from coordgeo.symmetry import assign_letters, format_code, lettered_label
+from coordgeo.symmetry import legend as legend_rows
+
 FORMATS = ("table", "csv", "json", "markdown")
 
 
@@ -107,9 +110,6 @@ def si_table(structure, geometry: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
     ``legend`` lists each letter with its operator (``A``,
     ``-x+1,y,-z+1/2``) and n_klm code, in order of first use.
     """
-    from coordgeo.symmetry import assign_letters, format_code, lettered_label
-    from coordgeo.symmetry import legend as legend_rows
-
     letters = assign_letters((a.code for atoms in geometry["atoms"] for a in atoms), structure)
     labels, codes, formatted = [], [], []
     for atoms, kind, value, su in zip(

@@ -79,12 +79,20 @@ class Failures:
             raise typer.Exit(2)
 
 
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; a folder stands for every ``*.cif`` below it (sorted)."""
+    out: list[Path] = []
+    for path in paths:
+        out.extend(sorted(path.rglob("*.cif")) if path.is_dir() else [path])
+    return out
+
+
 def load(paths: Iterable[Path], block: str | None, failures: Failures):
     """Read every structure of every file; bad files/blocks are reported, not fatal."""
     from coordgeo.io.cif import read_cif_blocks
 
     structures = []
-    for path in paths:
+    for path in expand(paths):
         try:
             results = read_cif_blocks(path)
         except InputError as exc:

@@ -18,6 +18,7 @@ from coordgeo.cli.app import (
     FormatOption,
     app,
     emit,
+    expand,
     load,
 )
 from coordgeo.coordination import (
@@ -28,6 +29,7 @@ from coordgeo.coordination import (
     sphere_geometry,
 )
 from coordgeo.errors import InputError
+from coordgeo.polyhedra import donor_set
 from coordgeo.tables import si_table, si_text
 
 ToleranceOption = Annotated[
@@ -59,13 +61,18 @@ def sphere(
                 texts.append(f"{structure.path} data_{structure.block}: no metal sites\n\n")
                 continue
             title = f"{structure.path}  data_{structure.block}{temperature}"
+            donor_sets = {
+                (structure.labels[sp.metal], sp.configuration): donor_set(structure, sp)
+                for sp in spheres
+            }
             for metal, sub in rows.groupby(["metal", "configuration"], sort=False):
                 label = metal[0] + (f" (disorder {metal[1]})" if metal[1] else "")
                 n = int((sub["kind"] == "bond").sum())
+                label += f", CN {n} ({donor_sets.get(metal, '')})"
                 used = set(" ".join(sub["symmetry_codes"]).split())
                 leg = legend[legend["symmetry_code"].isin(used)]
                 texts.append(
-                    si_text(f"{title}  {label}, CN {n}", sub, leg, markdown=fmt == Format.markdown)
+                    si_text(f"{title}  {label}", sub, leg, markdown=fmt == Format.markdown)
                 )
         frames.append(rows)
         legends.append(legend.assign(block=structure.block))
@@ -152,7 +159,7 @@ def check_command(
 
     failures = Failures()
     frames = []
-    for path in files:
+    for path in expand(files):
         try:
             results = read_cif_blocks(path)
         except InputError as exc:
