@@ -472,10 +472,12 @@ def _judge(
     ]
     if riding:
         causes.append(f"riding H {', '.join(dict.fromkeys(riding))} with no su")
+    # coordinates the site symmetry fixes have no su by right; only free ones count
+    free = np.einsum("nii->ni", structure.site_projector) > 1e-6
     no_su = [
         structure.labels[s]
         for s in sites
-        if not structure.fract_su[s].any() and structure.elements[s] != "H"
+        if structure.elements[s] != "H" and (free[s] & (structure.fract_su[s] == 0)).any()
     ]
     if no_su:
         causes.append(f"coordinates of {', '.join(dict.fromkeys(no_su))} printed without su")

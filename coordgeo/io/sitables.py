@@ -526,15 +526,17 @@ def read_si_tables(path_or_text: str | Path) -> list[SITable]:
     }
 
     legend_lines: list[tuple[int, dict[str, str]]] = []
+    previous = -10  # line of the last legend entry: one entry per line continues a legend
     for n, line in enumerate(lines, 1):
         if n in in_table:
             continue
         entries = parse_legend(line)
         if entries:
-            if legend_lines and n - legend_lines[-1][0] <= 2:  # one entry per line: merge
+            if legend_lines and n - previous <= 2:  # one entry per line: merge
                 legend_lines[-1] = (legend_lines[-1][0], {**legend_lines[-1][1], **entries})
             else:
                 legend_lines.append((n, entries))
+            previous = n
     legend_of = {
         b: legend_lines[i]
         for i, b in _assign_nearby(
