@@ -42,3 +42,21 @@ def published_cifs(shared: Path) -> list[Path]:
 @pytest.fixture(scope="session")
 def qsal_cif(shared: Path) -> Path:
     return shared / "cifs" / "spin-crossover" / "Fe_qsal-I_2_OTf_MeOH_163K_293K_230K.cif"
+
+
+# Figures the issues ask the tests to print (agreement rates, recall): collected here and
+# written in pytest's terminal summary, where they survive output capturing.
+_FIGURES: list[str] = []
+
+
+@pytest.fixture
+def report_figure():
+    """Call with a line of text to show it in the test run's summary."""
+    return _FIGURES.append
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _FIGURES:
+        terminalreporter.section("coordgeo figures")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)

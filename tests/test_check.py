@@ -26,16 +26,16 @@ def corpus(published_cifs, qsal_cif) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def test_agreement_on_published_corpus(corpus):
+def test_agreement_on_published_corpus(corpus, report_figure):
     """≥ 99.5 % of the published bond and angle rows that carry an su are reproduced."""
     figure = agreement(corpus)
     per_kind = {k: agreement(corpus, (k,)) for k in ("bond", "angle", "hbond", "torsion")}
-    print(
-        f"\ncheck on ../shared/cifs/published: {figure['ok']:.0f}/{figure['rows']:.0f} bond+angle "
+    report_figure(
+        f"check on ../shared/cifs/published: {figure['ok']:.0f}/{figure['rows']:.0f} bond+angle "
         f"rows with su ok = {100 * figure['fraction_ok']:.2f} %"
     )
     for kind, f in per_kind.items():
-        print(f"  {kind:8s} {f['ok']:.0f}/{f['rows']:.0f} = {100 * f['fraction_ok']:.2f} %")
+        report_figure(f"  {kind:8s} {f['ok']:.0f}/{f['rows']:.0f} = {100 * f['fraction_ok']:.2f} %")
     assert figure["rows"] > 30000
     assert figure["fraction_ok"] >= 0.995
 

@@ -330,21 +330,21 @@ def recall(published) -> pd.DataFrame:
     return _recall(published, **RECALL_SEARCH)
 
 
-def test_recall_of_published_hbonds(recall):
+def test_recall_of_published_hbonds(recall, report_figure):
     """≥ 95 % of the authors' H-bonds are found with the same D, H, A and symmetry image."""
     assert len(recall) > 690  # 698 rows in 39 files
     counted = recall[recall.status != "not an atom"]
     found = (counted.status == "found").sum()
     share = found / len(counted)
-    print(
-        f"\nhbonds recall on ../shared/cifs/published: {found}/{len(counted)} = "
+    report_figure(
+        f"hbonds recall on ../shared/cifs/published: {found}/{len(counted)} = "
         f"{100 * share:.1f} % (+{(recall.status == 'not an atom').sum()} rows to centroids "
         "or without acceptor, not counted)"
     )
     misses = counted[counted.status == "miss"]
     for r in misses.itertuples():
         key = (r.file, r.block, r.D, r.H, r.A)
-        print(f"  miss {' '.join(key)}: {EXPECTED_MISSES.get(key, 'UNEXPECTED')}")
+        report_figure(f"  miss {' '.join(key)}: {EXPECTED_MISSES.get(key, 'UNEXPECTED')}")
     assert share >= 0.95
     assert {(r.file, r.block, r.D, r.H, r.A) for r in misses.itertuples()} == set(EXPECTED_MISSES)
     assert {
@@ -353,7 +353,7 @@ def test_recall_of_published_hbonds(recall):
     } == NOT_ATOM_ACCEPTORS
 
 
-def test_recall_with_default_donors(published):
+def test_recall_with_default_donors(published, report_figure):
     """N–H and O–H rows are found with the defaults; C–H rows only with include_c."""
     default = _recall(published)
     counted = default[default.status != "not an atom"]
@@ -363,8 +363,9 @@ def test_recall_with_default_donors(published):
     assert len(c_donor) == len(default)
     no = counted[~c_donor[default.status != "not an atom"]]
     share = (no.status == "found").mean()
-    print(
-        f"\ndefault donors (N, O): {(no.status == 'found').sum()}/{len(no)} = {100 * share:.1f} %"
+    report_figure(
+        f"hbonds recall, default donors (N, O): {(no.status == 'found').sum()}/{len(no)} "
+        f"= {100 * share:.1f} %"
     )
     assert share >= 0.95
     c_rows = counted[c_donor[default.status != "not an atom"]]
@@ -375,15 +376,15 @@ def _donors_of(s: Structure) -> list[str]:
     return list(s.geom["hbond"].frame()["atom_site_label_D"])
 
 
-def test_distances_agree_with_published(recall):
+def test_distances_agree_with_published(recall, report_figure):
     """D···A and H···A within 0.002 Å + half the last printed digit (+ coordinate rounding)."""
     f = recall[recall.status == "found"].copy()
     strict_da = (f.d_da - f.pub_da).abs() <= 0.002 + f.half_da
     strict_ha = (f.d_ha - f.pub_ha).abs() <= 0.002 + f.half_ha
     rounded_da = (f.d_da - f.pub_da).abs() <= 0.002 + f.half_da + f.round_da
     rounded_ha = (f.d_ha - f.pub_ha).abs() <= 0.002 + f.half_ha + f.round_ha
-    print(
-        f"\nD···A within 0.002 Å + half a printed digit: {strict_da.sum()}/{len(f)}; "
+    report_figure(
+        f"hbonds D···A within 0.002 Å + half a printed digit: {strict_da.sum()}/{len(f)}; "
         f"H···A: {strict_ha.sum()}/{len(f)}; allowing for the rounding of the CIF's own "
         f"coordinates: {rounded_da.sum()}/{len(f)} and {rounded_ha.sum()}/{len(f)}"
     )
