@@ -78,13 +78,13 @@ def spheres(
 
 
 def octahedra(source: StructureLike, shapes: str | tuple[str, ...] = "all") -> pd.DataFrame:
-    """Distortion and shape parameters with su's of every metal site.
+    """Distortion and shape parameters with su's of every metal site, and its spin state.
 
-    See :func:`coordgeo.polyhedra.site_parameters`.
+    What ``coordgeo octahedra`` prints (see :func:`coordgeo.spin.site_table`).
     """
-    from coordgeo.polyhedra import site_parameters
+    from coordgeo.spin import site_table
 
-    return _each(source, site_parameters, shapes=shapes)
+    return _each(source, site_table, shapes=shapes)
 
 
 def hbonds(source: StructureLike) -> pd.DataFrame:

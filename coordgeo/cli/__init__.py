@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import sys
 
-from coordgeo.cli import core, distortion, hbonds, magnetism, pxrd, validate  # noqa: F401  (registers commands)
+from coordgeo.cli import (  # noqa: F401  (each module registers its commands)
+    compare,
+    core,
+    distortion,
+    hbonds,
+    magnetism,
+    pxrd,
+    validate,
+)
 from coordgeo.cli.app import app, error
 from coordgeo.errors import InputError
 

@@ -8,11 +8,12 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+from coordgeo import spin
 from coordgeo.cli.app import BlockOption, Failures, Format, FormatOption, app, emit, load
 from coordgeo.cli.core import ToleranceOption
 from coordgeo.coordination import DEFAULT_TOLERANCE
 from coordgeo.errors import InputError
-from coordgeo.polyhedra import site_parameters, xyz_parameters
+from coordgeo.polyhedra import xyz_parameters
 from coordgeo.tables import format_su
 
 ShapesOption = Annotated[
@@ -46,11 +47,13 @@ def octahedra(
     cifs = [f for f in files if f.suffix.lower() != ".xyz"]
     for path in (f for f in files if f.suffix.lower() == ".xyz"):
         try:
-            frames.append(xyz_parameters(read_xyz(path), shapes=wanted))
+            polyhedra = read_xyz(path)
+            table = xyz_parameters(polyhedra, shapes=wanted)
+            frames.append(spin.with_spin_columns(table, spin.assign_polyhedra(polyhedra, table)))
         except InputError as exc:
             failures.add(exc)
     for structure in load(cifs, block, failures):
-        frames.append(site_parameters(structure, tolerance=tolerance, shapes=wanted))
+        frames.append(spin.site_table(structure, tolerance=tolerance, shapes=wanted))
     frames = [f for f in frames if len(f)]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if fmt == Format.table and len(table):

@@ -1,0 +1,238 @@
+"""``compare`` (structures of one compound side by side, linked to χMT) and ``graph`` (export)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from coordgeo.cli.app import (
+    BlockOption,
+    CifArgument,
+    Failures,
+    Format,
+    FormatOption,
+    app,
+    emit,
+    error,
+    load,
+    warn,
+)
+from coordgeo.cli.core import ToleranceOption
+from coordgeo.coordination import DEFAULT_TOLERANCE
+from coordgeo.errors import InputError
+from coordgeo.tables import render
+
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+CELL_COLUMNS = ["block", "temperature_K", "a", "b", "c", "alpha", "beta", "gamma", "volume",
+                "volume_change", "volume_significance"]  # fmt: skip
+HBOND_COLUMNS = ["temperature_from_K", "temperature_to_K", "donor", "hydrogen", "acceptor",
+                 "d_da_from", "d_da_to", "significance", "status"]  # fmt: skip
+
+
+class Branch(StrEnum):
+    cooling = "cooling"
+    heating = "heating"
+    equilibrium = "equilibrium"
+
+
+def _sd_parameters(magnetism: Path | None, sd_params: str | None):
+    """SDParameters from a χMT file (fitted) or from --sd-params; None without either."""
+    from coordgeo.compare import SDParameters
+    from coordgeo.io.magdata import ChiMWarning
+    from coordgeo.magnetism import fit_sd
+
+    if magnetism is not None and sd_params is not None:
+        raise InputError("give either --magnetism or --sd-params, not both")
+    if sd_params is not None:
+        return SDParameters.parse(sd_params)
+    if magnetism is None:
+        return None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ChiMWarning)
+        fit = fit_sd(magnetism)
+    for item in caught:
+        warn(str(item.message))
+    for note in fit.notes:
+        warn(f"{magnetism}: {note}")
+    return SDParameters.from_fit(fit)
+
+
+def _write_tables(directory: Path, tables: dict[str, pd.DataFrame]) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, frame in tables.items():
+            (directory / f"{name}.csv").write_text(render(frame, "csv"))
+    except OSError as exc:
+        raise InputError(
+            f"cannot write tables: {exc.strerror or exc}", path=str(directory)
+        ) from None
+
+
+@app.command()
+def compare(
+    files: CifArgument,
+    block: BlockOption = None,
+    magnetism: Annotated[
+        Path | None,
+        typer.Option(
+            "--magnetism",
+            help="χMT(T) file: fit the Slichter–Drickamer model and compare its γHS(T) "
+            "with the structural γHS of each structure.",
+        ),
+    ] = None,
+    sd_params: Annotated[
+        str | None,
+        typer.Option(
+            "--sd-params",
+            help="Use these Slichter–Drickamer parameters instead of a fit: "
+            "dH,dS,Gamma (kJ/mol, J/mol/K, kJ/mol), as fit-sd reports them.",
+        ),
+    ] = None,
+    branch: Annotated[
+        Branch,
+        typer.Option("--branch", help="SD branch for γHS(T) when Γ > 2RT½.", case_sensitive=False),
+    ] = Branch.cooling,
+    tables: Annotated[
+        Path | None,
+        typer.Option("--tables", help="Write every table as CSV into this directory."),
+    ] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="Plot structural and magnetic γHS(T) to FILE.png/.svg/.pdf."),
+    ] = None,
+    fmt: FormatOption = Format.table,
+    tolerance: ToleranceOption = DEFAULT_TOLERANCE,
+) -> None:
+    """Compare structures of one compound (e.g. a variable-temperature series), ordered by T.
+
+    Atoms are paired by label, or by graph isomorphism when the labels differ; per metal
+    site ⟨M–L⟩, every M–L bond, Σ, Θ, CShM, volume with su's and the significance of each
+    change; cell and H-bond changes; spin state and γHS; with --magnetism or --sd-params
+    the structural γHS beside the magnetic one.
+    """
+    from coordgeo.compare import (
+        SITE_COLUMNS,
+        format_changes,
+        link_magnetism,
+        plot_link,
+        s1_text,
+    )
+    from coordgeo.compare import (
+        compare as run_compare,
+    )
+
+    if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
+        error(f"{plot}: plot file must end in {', '.join(PLOT_SUFFIXES)}")
+        raise typer.Exit(2)
+    if plot is not None and magnetism is None and sd_params is None:
+        error("--plot needs --magnetism or --sd-params (it plots structural and magnetic γHS)")
+        raise typer.Exit(2)
+    failures = Failures()
+    try:
+        sd = _sd_parameters(magnetism, sd_params)
+    except InputError as exc:
+        error(str(exc))
+        raise typer.Exit(2) from None
+    structures = load(files, block, failures)
+    if len(structures) < 2:
+        failures.exit_if_any()
+        error(f"compare needs at least two structures, got {len(structures)}")
+        raise typer.Exit(2)
+    result = run_compare(structures, tolerance=tolerance)
+    if result.sites.empty:
+        warn("no metal site could be paired across the structures")
+    for r in result.unpaired.itertuples(index=False):
+        warn(f"{r.structure} block {r.block}: {r.label} ({r.element}) not paired: {r.reason}")
+    link = link_magnetism(result, sd, branch=branch.value) if sd is not None else None
+    if plot is not None and link is not None:
+        try:
+            plot_link(link, sd, plot, branch=branch.value)
+        except OSError as exc:
+            error(f"{plot}: cannot write plot: {exc.strerror or exc}")
+            raise typer.Exit(2) from None
+    frames = {
+        "sites": result.sites,
+        "bonds": result.bonds,
+        "hbonds": result.hbonds,
+        "cell": result.structures,
+        "pairing": result.pairing,
+        "unpaired": result.unpaired,
+        "table_s1": result.table,
+        "legend": result.legend,
+    }
+    if link is not None:
+        frames["magnetism"] = link
+    if tables is not None:
+        try:
+            _write_tables(tables, frames)
+        except InputError as exc:
+            error(str(exc))
+            raise typer.Exit(2) from None
+    if fmt == Format.csv:
+        emit(result.sites.reindex(columns=SITE_COLUMNS), fmt)
+    elif fmt == Format.json:
+        payload = {
+            name: json.loads(frame.to_json(orient="records")) for name, frame in frames.items()
+        }
+        emit(json.dumps(payload, indent=2) + "\n")
+    else:
+        md = fmt == Format.markdown
+        parts = [s1_text(result, markdown=md)]
+        if not result.sites.empty:
+            parts.append(render(format_changes(result.sites), fmt.value))
+        cell = result.structures[CELL_COLUMNS]
+        parts.append(render(cell.round(4), fmt.value))
+        if not result.hbonds.empty:
+            hb = result.hbonds[HBOND_COLUMNS]
+            parts.append(render(hb.round(3), fmt.value))
+        if link is not None:
+            parts.append(render(link.round(3), fmt.value))
+        emit("\n".join(parts))
+    failures.exit_if_any()
+
+
+@app.command("graph")
+def graph_command(
+    file: Annotated[Path, typer.Argument(help="CIF file.", show_default=False)],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Output FILE.graphml or FILE.json (node-link)."),
+    ],
+    block: BlockOption = None,
+    fmt: FormatOption = Format.table,
+    tolerance: ToleranceOption = DEFAULT_TOLERANCE,
+) -> None:
+    """Export the structure graph (atoms, covalent/coordination/H-bond edges) of a CIF.
+
+    Several data blocks give one file each, named FILE_<block>.graphml. The molecules of
+    each block are listed on stdout.
+    """
+    from coordgeo.graph import GRAPH_SUFFIXES, molecules, structure_graph, write_graph
+
+    if out.suffix.lower() not in GRAPH_SUFFIXES:
+        error(f"{out}: graph file must end in {' or '.join(GRAPH_SUFFIXES)}")
+        raise typer.Exit(2)
+    failures = Failures()
+    structures = load([file], block, failures)
+    frames = []
+    for s in structures:
+        g = structure_graph(s, tolerance=tolerance)
+        path = out if len(structures) == 1 else out.with_name(f"{out.stem}_{s.block}{out.suffix}")
+        try:
+            write_graph(g, path)
+        except InputError as exc:
+            failures.add(exc)
+            continue
+        m = molecules(g).drop(columns=["nodes"])
+        m.insert(0, "block", s.block)
+        m.insert(1, "file", str(path))
+        frames.append(m)
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    emit(table, fmt)
+    failures.exit_if_any()

@@ -1,0 +1,971 @@
+r"""Two or more structures of one compound side by side: pairing, changes, significance, γ_HS.
+
+:func:`compare` takes structures of one compound (separate files, or the blocks of one
+multi-block CIF such as a variable-temperature series), orders them by temperature
+(``_diffrn_ambient_temperature``, else ``_cell_measurement_temperature``: see
+:attr:`coordgeo.model.Structure.temperature`; structures without one go last) and
+takes the first as the reference for labels.
+
+Pairing atoms across structures
+-------------------------------
+1. **By label**: a site pairs with the reference site of the same label and element.
+   The pairing is trusted when at least 90 % of the bonds between labelled sites of the
+   two structures agree (the same label pairs are bonded in both).
+2. **By graph isomorphism** otherwise (a re-refinement that renumbered the atoms):
+   each molecule (:func:`coordgeo.graph.molecules`) is matched to a reference molecule of
+   the same formula with :class:`networkx.algorithms.isomorphism.GraphMatcher` on the
+   heavy-atom bond graphs with ``node_match`` on the element. A molecule with internal
+   symmetry (two identical ligands, a CF₃ group) has several isomorphisms; the one whose
+   atoms superimpose best (Kabsch, reflections allowed so that an inverted copy in the
+   other asymmetric unit still matches) is kept, refined by re-assigning atoms of each
+   element to their nearest superimposed partner (Hungarian algorithm) while the bonds
+   are preserved. H atoms follow the heavy atom they are bonded to.
+
+What could not be paired is listed in :attr:`Comparison.unpaired`.
+
+Changes and their significance
+------------------------------
+For consecutive structures (in temperature order) every paired quantity x with su σ
+changes by Δ = x₂ − x₁ with su √(σ₁² + σ₂²); the significance is Δ/√(σ₁² + σ₂²)
+(|Δ| > 3 combined su is the usual criterion for a real change). Per metal site:
+⟨M–L⟩, Σ, Θ, polyhedron volume, CShM(OC-6) (:mod:`coordgeo.polyhedra`); per M–L bond;
+cell parameters and volume; H-bonds D···A (:mod:`coordgeo.hbonds`): ``formed``,
+``broken``, ``lengthened``/``shortened`` (beyond 3 combined su) or ``unchanged``. An
+H-bond is the same in two structures when its donor, H and acceptor are paired atoms;
+its symmetry code may differ (another origin or asymmetric unit).
+
+γ_HS of each site through the series is :func:`coordgeo.spin.gamma_hs_series`;
+:func:`link_magnetism` puts it beside the Slichter–Drickamer γ_HS(T) of the χMT data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from networkx.algorithms.isomorphism import GraphMatcher
+from scipy.optimize import linear_sum_assignment
+
+from coordgeo import graph as sgraph
+from coordgeo import spin
+from coordgeo.coordination import DEFAULT_TOLERANCE, coordination_spheres, sphere_geometry
+from coordgeo.errors import InputError
+from coordgeo.model import Structure, orthogonalization_matrix
+from coordgeo.polyhedra import site_parameters
+from coordgeo.symmetry import format_code
+from coordgeo.tables import format_su, si_table
+
+#: The command-line contract (``coordgeo compare … --format csv``).
+SITE_COLUMNS = [
+    "structure",
+    "block",
+    "temperature_K",
+    "metal",
+    "d_mean",
+    "d_mean_su",
+    "Sigma",
+    "Sigma_su",
+    "Theta",
+    "cshm_oc6",
+    "spin_state",
+    "gamma_hs",
+]
+CHANGED = ("d_mean", "Sigma", "Theta", "volume", "cshm_oc6")
+LABEL_AGREEMENT = 0.9  # fraction of bonds that must agree to trust a pairing by label
+MAX_ISOMORPHISMS = 200  # isomorphisms tried per molecule before refinement
+MAX_MOLECULE = 3000  # atoms; larger components are not matched by isomorphism
+SIGNIFICANT = 3.0  # combined su's
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """Result of :func:`compare`; every attribute is a DataFrame.
+
+    ``structures``: one row per structure, in temperature order, with cell parameters,
+    volume and their su's, and the change from the previous structure with significance.
+    ``sites``: one row per paired metal site and structure (:data:`SITE_COLUMNS`, then
+    ``site`` (the reference label), spin and oxidation state, γ_HS details, su's of Θ,
+    volume and CShM, and ``<x>_change``, ``<x>_change_su``, ``<x>_significance`` for
+    ⟨M–L⟩, Σ, Θ, volume and CShM(OC-6)). ``bonds``: every paired M–L bond per structure
+    with its change. ``hbonds``: H-bond changes between consecutive structures.
+    ``pairing``: each atom's reference label and how it was found; ``unpaired``: what
+    could not be paired. ``table``: the Table S1 layout, one column per temperature
+    (values ``1.994(4)``), labels with the reference structure's letters; ``legend``: its
+    symmetry codes.
+    """
+
+    structures: pd.DataFrame
+    sites: pd.DataFrame
+    bonds: pd.DataFrame
+    hbonds: pd.DataFrame
+    pairing: pd.DataFrame
+    unpaired: pd.DataFrame
+    table: pd.DataFrame
+    legend: pd.DataFrame
+
+
+@dataclass(frozen=True, eq=False)
+class _Analysed:
+    structure: Structure
+    name: str
+    spheres: list
+    sites: pd.DataFrame
+    graph: nx.Graph
+    hbonds: pd.DataFrame
+
+
+def _analyse(structure: Structure, tolerance: float) -> _Analysed:
+    from coordgeo.hbonds import hbonds
+
+    spheres = coordination_spheres(structure, tolerance)
+    table = site_parameters(structure, spheres, shapes=("OC-6", "TPR-6"))
+    if len(table):
+        table = pd.concat([table, spin.assign(structure, table, spheres)], axis=1)
+        table["element"] = [structure.elements[sp.metal] for sp in spheres]
+    hb = hbonds(structure, tolerance=tolerance)
+    graph = sgraph.structure_graph(structure, tolerance=tolerance, hbonds=hb)
+    return _Analysed(structure, structure.path, spheres, table, graph, hb)
+
+
+def temperature_order(structures: Sequence[Structure]) -> list[int]:
+    """Indices of ``structures`` by temperature; those without one last, in input order."""
+    return sorted(
+        range(len(structures)),
+        key=lambda k: (structures[k].temperature is None, structures[k].temperature or 0.0, k),
+    )
+
+
+# --------------------------------------------------------------------------- pairing
+
+
+def _site_bonds(g: nx.Graph) -> set[frozenset[int]]:
+    view = sgraph.bonded_view(g)
+    return {frozenset((view.nodes[a]["site"], view.nodes[b]["site"])) for a, b in view.edges}
+
+
+def _label_pairing(ref: _Analysed, other: _Analysed) -> dict[int, int] | None:
+    """site → reference site by label, or None when the labels do not describe the same atoms."""
+    rs, os_ = ref.structure, other.structure
+    index = {(lab, el): i for i, (lab, el) in enumerate(zip(rs.labels, rs.elements, strict=True))}
+    mapping = {
+        i: index[(lab, el)]
+        for i, (lab, el) in enumerate(zip(os_.labels, os_.elements, strict=True))
+        if (lab, el) in index
+    }
+    if not mapping:
+        return None
+    ref_bonds = _site_bonds(ref.graph)
+    mapped = [
+        frozenset(mapping[i] for i in bond)
+        for bond in _site_bonds(other.graph)
+        if all(i in mapping for i in bond)
+    ]
+    if not mapped:
+        return None
+    agree = sum(b in ref_bonds for b in mapped) / max(len(mapped), 1)
+    return mapping if agree >= LABEL_AGREEMENT else None
+
+
+def _coords(g: nx.Graph, nodes: Sequence[str]) -> np.ndarray:
+    return np.array([[g.nodes[n]["x"], g.nodes[n]["y"], g.nodes[n]["z"]] for n in nodes])
+
+
+def _superpose(p: np.ndarray, q: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """Kabsch with reflections allowed: rmsd and (rotation, centre_p, centre_q) of p onto q."""
+    cp, cq = p.mean(axis=0), q.mean(axis=0)
+    p0, q0 = p - cp, q - cq
+    u, s, vt = np.linalg.svd(p0.T @ q0)
+    n = max(len(p), 1)
+    rmsd = math.sqrt(max((np.sum(p0**2) + np.sum(q0**2) - 2.0 * s.sum()) / n, 0.0))
+    return rmsd, u @ vt, cp, cq
+
+
+def _match_molecule(rg: nx.Graph, og: nx.Graph) -> tuple[dict[str, str], float] | None:
+    """Best isomorphism other → reference of two molecule graphs (module docstring)."""
+    heavy_r = [n for n in rg if rg.nodes[n]["element"] not in ("H", "D")]
+    heavy_o = [n for n in og if og.nodes[n]["element"] not in ("H", "D")]
+    if len(heavy_r) < 3:  # too few heavy atoms to orient the molecule: match every atom
+        heavy_r, heavy_o = list(rg), list(og)
+    if not heavy_r or len(heavy_r) != len(heavy_o) or len(heavy_r) > MAX_MOLECULE:
+        return None
+    hr, ho = rg.subgraph(heavy_r), og.subgraph(heavy_o)
+    matcher = GraphMatcher(ho, hr, node_match=lambda a, b: a["element"] == b["element"])
+    best: tuple[float, dict[str, str]] | None = None
+    xo = {n: np.array([og.nodes[n][c] for c in "xyz"]) for n in og}
+    xr = {n: np.array([rg.nodes[n][c] for c in "xyz"]) for n in rg}
+    for k, iso in enumerate(matcher.isomorphisms_iter()):
+        keys = list(iso)
+        rmsd = _superpose(np.array([xo[a] for a in keys]), np.array([xr[iso[a]] for a in keys]))[0]
+        if best is None or rmsd < best[0]:
+            best = (rmsd, dict(iso))
+        if k + 1 >= MAX_ISOMORPHISMS:
+            break
+    if best is None:
+        return None
+    rmsd, mapping = best
+    mapping, rmsd = _refine(ho, hr, mapping, rmsd, xo, xr)
+    # H atoms follow their heavy atom; several H on one atom go to the nearest partner
+    keys = list(mapping)
+    _, rot, cp, cq = _superpose(
+        np.array([xo[a] for a in keys]), np.array([xr[mapping[a]] for a in keys])
+    )
+    for a, b in list(mapping.items()):
+        if og.nodes[a]["element"] in ("H", "D"):
+            continue
+        taken = set(mapping.values())
+        ho_ = [
+            n for n in og.neighbors(a) if og.nodes[n]["element"] in ("H", "D") and n not in mapping
+        ]
+        hr_ = [
+            n for n in rg.neighbors(b) if rg.nodes[n]["element"] in ("H", "D") and n not in taken
+        ]
+        if not ho_ or not hr_:
+            continue
+        po = (np.array([xo[n] for n in ho_]) - cp) @ rot + cq
+        cost = np.linalg.norm(po[:, None] - np.array([xr[n] for n in hr_])[None], axis=-1)
+        rows, cols = linear_sum_assignment(cost)
+        mapping.update({ho_[r]: hr_[c] for r, c in zip(rows, cols, strict=True)})
+    return mapping, rmsd
+
+
+def _refine(
+    ho: nx.Graph, hr: nx.Graph, mapping: dict[str, str], rmsd: float, xo: dict, xr: dict
+) -> tuple[dict[str, str], float]:
+    """Re-assign atoms of each element to their nearest superimposed partner while bonds hold."""
+    for _ in range(5):
+        keys = list(mapping)
+        _, rot, cp, cq = _superpose(
+            np.array([xo[a] for a in keys]), np.array([xr[mapping[a]] for a in keys])
+        )
+        new: dict[str, str] = {}
+        for element in {ho.nodes[n]["element"] for n in ho}:
+            mine = [n for n in ho if ho.nodes[n]["element"] == element]
+            theirs = [n for n in hr if hr.nodes[n]["element"] == element]
+            po = (np.array([xo[n] for n in mine]) - cp) @ rot + cq
+            cost = np.linalg.norm(po[:, None] - np.array([xr[n] for n in theirs])[None], axis=-1)
+            rows, cols = linear_sum_assignment(cost)
+            new.update({mine[r]: theirs[c] for r, c in zip(rows, cols, strict=True)})
+        if new == mapping or any(not hr.has_edge(new[a], new[b]) for a, b in ho.edges):
+            break
+        keys = list(new)
+        r = _superpose(np.array([xo[a] for a in keys]), np.array([xr[new[a]] for a in keys]))[0]
+        if r >= rmsd:
+            break
+        mapping, rmsd = new, r
+    return mapping, rmsd
+
+
+def _isomorphism_pairing(
+    ref: _Analysed, other: _Analysed
+) -> tuple[dict[int, int], dict[int, float]]:
+    """site → reference site, and the rmsd of the molecule each site was matched in."""
+    ref_mols = sgraph.molecules(ref.graph)
+    oth_mols = sgraph.molecules(other.graph)
+    ref_graphs = sgraph.molecule_graphs(ref.graph)
+    oth_graphs = sgraph.molecule_graphs(other.graph)
+    used: set[int] = set()
+    mapping: dict[int, int] = {}
+    rmsds: dict[int, float] = {}
+    candidates = []
+    for i, mol in oth_mols.iterrows():
+        for j, rmol in ref_mols.iterrows():
+            if rmol["formula"] == mol["formula"]:
+                found = _match_molecule(ref_graphs[j], oth_graphs[i])
+                if found is not None:
+                    candidates.append((found[1], i, j, found[0]))
+    done: set[int] = set()
+    for rmsd, i, j, node_map in sorted(candidates, key=lambda c: c[0]):
+        if i in done or j in used:
+            continue
+        done.add(i)
+        used.add(j)
+        og, rg = oth_graphs[i], ref_graphs[j]
+        for a, b in node_map.items():
+            site = og.nodes[a]["site"]
+            if site not in mapping:
+                mapping[site] = rg.nodes[b]["site"]
+                rmsds[site] = rmsd
+    return mapping, rmsds
+
+
+def pair_atoms(ref: _Analysed, other: _Analysed) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(pairing, unpaired) of ``other`` against the reference (module docstring)."""
+    rs, os_ = ref.structure, other.structure
+    by_label = _label_pairing(ref, other)
+    if by_label is not None:
+        mapping, method, rmsds = by_label, "label", {}
+    else:
+        mapping, rmsds = _isomorphism_pairing(ref, other)
+        method = "isomorphism"
+    pairing = pd.DataFrame(
+        {
+            "structure": other.name,
+            "block": os_.block,
+            "label": [os_.labels[i] for i in mapping],
+            "element": [os_.elements[i] for i in mapping],
+            "reference_label": [rs.labels[j] for j in mapping.values()],
+            "method": method,
+            "rmsd": [rmsds.get(i, np.nan) for i in mapping],
+        }
+    )
+    paired_ref = set(mapping.values())
+    rows = [
+        (other.name, os_.block, os_.labels[i], os_.elements[i], "no partner in the reference")
+        for i in range(len(os_))
+        if i not in mapping
+    ]
+    rows += [
+        (other.name, os_.block, rs.labels[j], rs.elements[j], "reference atom with no partner")
+        for j in range(len(rs))
+        if j not in paired_ref
+    ]
+    unpaired = pd.DataFrame(rows, columns=["structure", "block", "label", "element", "reason"])
+    return pairing, unpaired
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def compare(structures: Sequence[Structure], *, tolerance: float = DEFAULT_TOLERANCE) -> Comparison:
+    """Compare two or more structures of one compound (module docstring).
+
+    Raises :class:`~coordgeo.errors.InputError` with fewer than two structures.
+    """
+    if len(structures) < 2:
+        raise InputError(f"compare needs at least two structures, got {len(structures)}")
+    order = temperature_order(structures)
+    analysed = [_analyse(structures[k], tolerance) for k in order]
+    ref = analysed[0]
+    site_maps: list[dict[int, int]] = []
+    pairings, unpaired = [], []
+    for a in analysed:
+        if a is ref:
+            site_maps.append({i: i for i in range(len(a.structure))})
+            pairings.append(
+                pd.DataFrame(
+                    {
+                        "structure": a.name,
+                        "block": a.structure.block,
+                        "label": list(a.structure.labels),
+                        "element": list(a.structure.elements),
+                        "reference_label": list(a.structure.labels),
+                        "method": "reference",
+                        "rmsd": 0.0,
+                    }
+                )
+            )
+            continue
+        p, u = pair_atoms(ref, a)
+        lookup = {lab: i for i, lab in enumerate(ref.structure.labels)}
+        own = {lab: i for i, lab in enumerate(a.structure.labels)}
+        site_maps.append(
+            {own[r.label]: lookup[r.reference_label] for r in p.itertuples(index=False)}
+        )
+        pairings.append(p)
+        unpaired.append(u)
+    structures_frame = _cell_frame(analysed)
+    sites = _sites_frame(analysed, site_maps)
+    bonds = _bonds_frame(analysed, site_maps)
+    hbonds = _hbond_changes(analysed, site_maps)
+    table, legend = _s1_table(analysed, site_maps)
+    return Comparison(
+        structures=structures_frame,
+        sites=sites,
+        bonds=bonds,
+        hbonds=hbonds,
+        pairing=pd.concat(pairings, ignore_index=True),
+        unpaired=pd.concat(unpaired, ignore_index=True)
+        if unpaired
+        else pd.DataFrame(columns=["structure", "block", "label", "element", "reason"]),
+        table=table,
+        legend=legend,
+    )
+
+
+def _change(values: np.ndarray, sus: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Δ from the previous entry, its su and Δ/su (NaN for the first)."""
+    delta = np.full(len(values), np.nan)
+    su = np.full(len(values), np.nan)
+    delta[1:] = values[1:] - values[:-1]
+    su[1:] = np.sqrt(np.nan_to_num(sus[1:]) ** 2 + np.nan_to_num(sus[:-1]) ** 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        significance = np.where(su > 0, delta / su, np.nan)
+    return delta, su, significance
+
+
+def _cell_frame(analysed: Sequence[_Analysed]) -> pd.DataFrame:
+    rows = []
+    for a in analysed:
+        s = a.structure
+        row = {"structure": a.name, "block": s.block, "temperature_K": _temperature(s)}
+        for name, value, su in zip(
+            ("a", "b", "c", "alpha", "beta", "gamma"), s.cell.parameters, s.cell.su, strict=True
+        ):
+            row[name], row[f"{name}_su"] = value, su
+        row["volume"], row["volume_su"] = s.cell.volume, _volume_su(s)
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    for name in ("a", "b", "c", "alpha", "beta", "gamma", "volume"):
+        d, su, sig = _change(frame[name].to_numpy(float), frame[f"{name}_su"].to_numpy(float))
+        frame[f"{name}_change"], frame[f"{name}_significance"] = d, sig
+    return frame
+
+
+def _volume_su(s: Structure) -> float:
+    """su of the cell volume from the cell su's (lattice-tied parameters together)."""
+    from coordgeo.geometry import _tied_cell_groups
+
+    p = np.array(s.cell.parameters, dtype=float)
+    sig = np.asarray(s.cell.su, dtype=float)
+    var = 0.0
+    for group in _tied_cell_groups(s):
+        h = np.zeros(6)
+        h[group] = 1e-5
+        dv = (_volume(p + h) - _volume(p - h)) / 2e-5
+        var += (dv * sig[group].max()) ** 2
+    return float(math.sqrt(var))
+
+
+def _volume(p: np.ndarray) -> float:
+    return float(abs(np.linalg.det(orthogonalization_matrix(p))))
+
+
+def _temperature(s: Structure) -> float:
+    return float(s.temperature) if s.temperature is not None else np.nan
+
+
+def _sites_frame(
+    analysed: Sequence[_Analysed], site_maps: Sequence[dict[int, int]]
+) -> pd.DataFrame:
+    ref = analysed[0].structure
+    frames = []
+    for a, m in zip(analysed, site_maps, strict=True):
+        t = a.sites
+        if t.empty:
+            continue
+        index = {lab: i for i, lab in enumerate(a.structure.labels)}
+        ref_site = [m.get(index[lab]) for lab in t["metal"]]
+        keep = [r is not None for r in ref_site]
+        t = t[keep].copy()
+        t["site"] = [ref.labels[r] for r in ref_site if r is not None]
+        t.insert(0, "structure", a.name)
+        t["temperature_K"] = _temperature(a.structure)
+        frames.append(t)
+    if not frames:
+        return pd.DataFrame(columns=SITE_COLUMNS)
+    all_sites = pd.concat(frames, ignore_index=True)
+    all_sites["order"] = all_sites.groupby(["site", "configuration"]).cumcount()
+    out = []
+    for _, g in all_sites.groupby(["site", "configuration"], sort=False):
+        g = g.copy()
+        d_ref = _series_reference(g)
+        series = spin.gamma_hs_series(g["d_mean"].to_numpy(), g["Sigma"].to_numpy(), d_ref)
+        g["gamma_hs_literature"] = g["gamma_hs"].to_numpy()
+        g["gamma_hs"] = series["gamma_hs"].to_numpy()
+        g["gamma_hs_su"] = g["d_mean_su"].to_numpy() * series["gamma_hs_su_scale"].to_numpy()
+        g["gamma_hs_sigma"] = series["gamma_hs_sigma"].to_numpy()
+        g["gamma_basis"] = series["gamma_basis"].to_numpy()
+        for name in CHANGED:
+            su_col = f"{name}_su"
+            sus = g[su_col].to_numpy(float) if su_col in g else np.full(len(g), np.nan)
+            d, su, sig = _change(g[name].to_numpy(float), sus)
+            g[f"{name}_change"], g[f"{name}_change_su"], g[f"{name}_significance"] = d, su, sig
+        out.append(g)
+    frame = pd.concat(out, ignore_index=True)
+    extra = [
+        "site",
+        "configuration",
+        "donor_set",
+        "spin_confidence",
+        "oxidation_state",
+        "oxidation_state_confidence",
+        "oxidation_state_method",
+        "oxidation_state_bvs",
+        "gamma_hs_su",
+        "gamma_hs_literature",
+        "gamma_hs_sigma",
+        "gamma_basis",
+        "Theta_su",
+        "volume",
+        "volume_su",
+        "cshm_oc6_su",
+        "donors",
+        *[f"{n}_{k}" for n in CHANGED for k in ("change", "change_su", "significance")],
+    ]
+    frame = frame.sort_values(["site", "configuration", "order"], kind="stable")
+    return frame[SITE_COLUMNS + [c for c in extra if c in frame]].reset_index(drop=True)
+
+
+def _series_reference(g: pd.DataFrame) -> tuple[float, float] | None:
+    """Literature (d_LS, d_HS) for a site's series: LS of its shortest, HS of its longest."""
+    shortest = g.loc[g["d_mean"].idxmin()]
+    longest = g.loc[g["d_mean"].idxmax()]
+    metal_element = str(g["element"].iloc[0])
+    d_ls = d_hs = np.nan
+    for row, pick in ((shortest, 0), (longest, 1)):
+        ox = row["oxidation_state"]
+        if pd.isna(ox):
+            continue
+        value = spin.reference_distances(metal_element, int(ox), row["donor_set"])[pick]
+        if pick == 0:
+            d_ls = value
+        else:
+            d_hs = value
+    if not (np.isfinite(d_ls) and np.isfinite(d_hs)):
+        for ox in (2, 3):
+            ls, hs = spin.reference_distances(metal_element, ox, shortest["donor_set"])
+            if np.isfinite(ls) and np.isfinite(hs):
+                d_ls = d_ls if np.isfinite(d_ls) else ls
+                d_hs = d_hs if np.isfinite(d_hs) else hs
+                break
+    return (d_ls, d_hs) if np.isfinite(d_ls) and np.isfinite(d_hs) else None
+
+
+def _donor_keys(structure: Structure, sphere, site_map: dict[int, int]) -> list[tuple]:
+    """(reference donor site, rank) for each donor: images of one site ranked, identity first."""
+    ident = structure.identity_op
+    order = sorted(
+        range(len(sphere.donors)),
+        key=lambda k: (
+            not (sphere.donors[k].code.op == ident and not any(sphere.donors[k].code.shift)),
+            round(sphere.distances[k], 4),
+            k,
+        ),
+    )
+    seen: dict[int, int] = {}
+    keys: list[tuple] = [()] * len(sphere.donors)
+    for k in order:
+        ref_site = site_map.get(sphere.donors[k].site, -1 - sphere.donors[k].site)
+        keys[k] = (ref_site, seen.get(ref_site, 0))
+        seen[ref_site] = seen.get(ref_site, 0) + 1
+    return keys
+
+
+def _bonds_frame(
+    analysed: Sequence[_Analysed], site_maps: Sequence[dict[int, int]]
+) -> pd.DataFrame:
+    ref = analysed[0].structure
+    rows = []
+    for a, m in zip(analysed, site_maps, strict=True):
+        s = a.structure
+        for sp in a.spheres:
+            metal_ref = m.get(sp.metal)
+            if metal_ref is None:
+                continue
+            for k, key in enumerate(_donor_keys(s, sp, m)):
+                donor = sp.donors[k]
+                code = format_code(donor.code, s)
+                rows.append(
+                    {
+                        "structure": a.name,
+                        "block": s.block,
+                        "temperature_K": _temperature(s),
+                        "site": ref.labels[metal_ref],
+                        "configuration": sp.configuration,
+                        "bond": f"{ref.labels[metal_ref]}–"
+                        + (ref.labels[key[0]] if key[0] >= 0 else s.labels[donor.site])
+                        + ("" if key[1] == 0 else f"'{key[1]}"),
+                        "metal": s.labels[sp.metal],
+                        "donor": s.labels[donor.site],
+                        "symmetry_code": code,
+                        "distance": sp.distances[k],
+                        "distance_su": sp.distances_su[k],
+                    }
+                )
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    out = []
+    for _, g in frame.groupby(["site", "configuration", "bond"], sort=False):
+        g = g.copy()
+        d, su, sig = _change(g["distance"].to_numpy(float), g["distance_su"].to_numpy(float))
+        g["change"], g["change_su"], g["significance"] = d, su, sig
+        out.append(g)
+    return pd.concat(out, ignore_index=True)
+
+
+def _hbond_changes(
+    analysed: Sequence[_Analysed], site_maps: Sequence[dict[int, int]]
+) -> pd.DataFrame:
+    ref = analysed[0].structure
+    keyed = []
+    for a, m in zip(analysed, site_maps, strict=True):
+        s = a.structure
+        rows = {}
+        hb = a.hbonds.sort_values("d_ha", kind="stable")
+        for r in hb.itertuples(index=False):
+            sites = (r.donor_atom.site, r.hydrogen_atom.site, r.acceptor_atom.site)
+            names = tuple(
+                ref.labels[m[i]] if i in m else f"{s.labels[i]} (unpaired)" for i in sites
+            )
+            rank = 0
+            while (*names, rank) in rows:
+                rank += 1
+            rows[(*names, rank)] = r
+        keyed.append(rows)
+    out = []
+    for k in range(1, len(analysed)):
+        before, after = keyed[k - 1], keyed[k]
+        a0, a1 = analysed[k - 1], analysed[k]
+        for key in sorted(set(before) | set(after)):
+            r0, r1 = before.get(key), after.get(key)
+            d0 = r0.d_da if r0 is not None else np.nan
+            d1 = r1.d_da if r1 is not None else np.nan
+            s0 = r0.d_da_su if r0 is not None else np.nan
+            s1 = r1.d_da_su if r1 is not None else np.nan
+            su = math.sqrt(np.nan_to_num(s0) ** 2 + np.nan_to_num(s1) ** 2)
+            delta = d1 - d0
+            if r0 is None:
+                status = "formed"
+            elif r1 is None:
+                status = "broken"
+            elif su > 0 and abs(delta) > SIGNIFICANT * su:
+                status = "lengthened" if delta > 0 else "shortened"
+            else:
+                status = "unchanged"
+            out.append(
+                {
+                    "structure_from": a0.name,
+                    "block_from": a0.structure.block,
+                    "temperature_from_K": _temperature(a0.structure),
+                    "structure_to": a1.name,
+                    "block_to": a1.structure.block,
+                    "temperature_to_K": _temperature(a1.structure),
+                    "donor": key[0],
+                    "hydrogen": key[1],
+                    "acceptor": key[2],
+                    "acceptor_code_from": r0.acceptor_code if r0 is not None else "",
+                    "acceptor_code_to": r1.acceptor_code if r1 is not None else "",
+                    "d_da_from": d0,
+                    "d_da_from_su": s0,
+                    "d_da_to": d1,
+                    "d_da_to_su": s1,
+                    "d_ha_from": r0.d_ha if r0 is not None else np.nan,
+                    "d_ha_to": r1.d_ha if r1 is not None else np.nan,
+                    "angle_dha_from": r0.angle_dha if r0 is not None else np.nan,
+                    "angle_dha_to": r1.angle_dha if r1 is not None else np.nan,
+                    "change": delta,
+                    "change_su": su if su > 0 else np.nan,
+                    "significance": delta / su if su > 0 else np.nan,
+                    "status": status,
+                }
+            )
+    columns = [
+        "structure_from", "block_from", "temperature_from_K", "structure_to", "block_to",
+        "temperature_to_K", "donor", "hydrogen", "acceptor", "acceptor_code_from",
+        "acceptor_code_to", "d_da_from", "d_da_from_su", "d_da_to", "d_da_to_su", "d_ha_from",
+        "d_ha_to", "angle_dha_from", "angle_dha_to", "change", "change_su", "significance",
+        "status",
+    ]  # fmt: skip
+    return pd.DataFrame(out, columns=columns)
+
+
+def temperature_headers(analysed_or_structures: Sequence) -> list[str]:
+    """Column titles ``163 K`` (``163 K (block)`` when two structures share a temperature)."""
+    structures = [getattr(a, "structure", a) for a in analysed_or_structures]
+    plain = [f"{s.temperature:g} K" if s.temperature is not None else s.block for s in structures]
+    return [
+        f"{p} ({s.block})" if plain.count(p) > 1 else p
+        for p, s in zip(plain, structures, strict=True)
+    ]
+
+
+def _s1_table(
+    analysed: Sequence[_Analysed], site_maps: Sequence[dict[int, int]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Table S1: M–L bonds and L–M–L angles, one column per structure (temperature)."""
+    headers = temperature_headers(analysed)
+    rows: dict[tuple, dict] = {}
+    legend = pd.DataFrame(columns=["letter", "operator", "symmetry_code"])
+    for n, (a, m) in enumerate(zip(analysed, site_maps, strict=True)):
+        s = a.structure
+        geometry = sphere_geometry(s, a.spheres)
+        if geometry.empty:
+            continue
+        labelled, leg = si_table(s, geometry)
+        if n == 0:
+            legend = leg
+        donor_key = {}
+        for sp in a.spheres:
+            for k, key in enumerate(_donor_keys(s, sp, m)):
+                donor_key[(sp.metal, sp.configuration, sp.donors[k])] = key
+        for atoms, kind, lab, text, conf in zip(
+            geometry["atoms"],
+            geometry["kind"],
+            labelled["label"],
+            labelled["formatted"],
+            geometry["configuration"],
+            strict=True,
+        ):
+            metal_atom = atoms[0] if kind == "bond" else atoms[1]
+            metal_ref = m.get(metal_atom.site)
+            if metal_ref is None:
+                continue
+            donors = [atoms[1]] if kind == "bond" else [atoms[0], atoms[2]]
+            dkeys = [donor_key.get((metal_atom.site, conf, d)) for d in donors]
+            key = (metal_ref, conf, kind, frozenset(dkeys) if kind == "angle" else dkeys[0])
+            if key not in rows:  # a row first seen in a later structure keeps its own label
+                rows[key] = {
+                    "metal": analysed[0].structure.labels[metal_ref],
+                    "kind": kind,
+                    "label": lab if n == 0 else f"{lab} [{s.block}]",
+                }
+            rows[key][headers[n]] = text
+    frame = pd.DataFrame(list(rows.values()))
+    if frame.empty:
+        return pd.DataFrame(columns=["metal", "kind", "label", *headers]), legend
+    frame = frame.reindex(columns=["metal", "kind", "label", *headers]).fillna("")
+    order = {"bond": 0, "angle": 1}
+    frame = frame.sort_values(
+        ["metal", "kind"], key=lambda c: c.map(order) if c.name == "kind" else c, kind="stable"
+    )
+    return frame.reset_index(drop=True), legend
+
+
+# --------------------------------------------------------------------------- magnetism
+
+
+@dataclass(frozen=True)
+class SDParameters:
+    """Slichter–Drickamer parameters: ΔH (kJ/mol), ΔS (J/mol/K), Γ (kJ/mol), and their su's."""
+
+    dH_kJ_mol: float
+    dS_J_mol_K: float
+    Gamma_kJ_mol: float
+    dH_su: float = np.nan
+    dS_su: float = np.nan
+    Gamma_su: float = np.nan
+    source: str = "given"
+
+    @classmethod
+    def from_fit(cls, fit) -> SDParameters:
+        return cls(
+            fit.dH_kJ_mol,
+            fit.dS_J_mol_K,
+            fit.Gamma_kJ_mol,
+            fit.dH_su,
+            fit.dS_su,
+            fit.Gamma_su,
+            f"fit of {fit.path}" if fit.path else "fit",
+        )
+
+    @classmethod
+    def parse(cls, text: str) -> SDParameters:
+        """``'dH,dS,Gamma'`` (kJ/mol, J/mol/K, kJ/mol), as ``coordgeo fit-sd`` reports them."""
+        parts = [p for p in text.replace(";", ",").split(",") if p.strip()]
+        try:
+            values = [float(p) for p in parts]
+        except ValueError:
+            values = []
+        if len(values) != 3 or not all(math.isfinite(v) for v in values):
+            raise InputError(
+                "--sd-params needs three numbers dH,dS,Gamma (kJ/mol, J/mol/K, kJ/mol), "
+                f"got {text!r}"
+            )
+        if values[1] <= 0:
+            raise InputError(f"--sd-params: dS must be positive (J/mol/K), got {values[1]:g}")
+        if abs(values[0]) > 500 or abs(values[2]) > 500:
+            raise InputError("--sd-params: dH and Gamma are in kJ/mol (e.g. 21.87, not 21870)")
+        return cls(*values, source="--sd-params")
+
+    def gamma(self, T: np.ndarray, branch: str = "cooling") -> np.ndarray:
+        from coordgeo.magnetism import gamma_hs
+
+        return gamma_hs(T, self.dH_kJ_mol, self.dS_J_mol_K, self.Gamma_kJ_mol, branch=branch)
+
+
+#: |γ_structure − γ_magnetic| beyond which a structure is flagged (HS fraction units).
+LINK_TOLERANCE = 0.2
+
+
+def switching_sites(sites: pd.DataFrame) -> list[str]:
+    """Sites whose spin state or γ_HS changes through the series (the SCO centres)."""
+    out = []
+    for site, g in sites.groupby("site", sort=False):
+        known = g[g["spin_state"] != "unknown"]
+        if known.empty:
+            continue
+        if (
+            known["spin_state"].nunique() > 1
+            or np.nanmax(known["gamma_hs"]) - np.nanmin(known["gamma_hs"]) >= 0.5
+        ):
+            out.append(site)
+    return out
+
+
+def link_magnetism(
+    comparison: Comparison | pd.DataFrame,
+    sd: SDParameters,
+    *,
+    branch: str = "cooling",
+    tolerance: float = LINK_TOLERANCE,
+) -> pd.DataFrame:
+    r"""Structural γ_HS of each structure beside the magnetic γ_HS(T) at its temperature.
+
+    For every switching site (:func:`switching_sites`; every assigned site when none
+    switches) and structure: ``gamma_hs`` (structure, :func:`coordgeo.spin.gamma_hs_series`)
+    with ``gamma_hs_su`` = su(⟨M–L⟩)/(d_HS − d_LS), ``gamma_hs_magnetic`` = γ of the
+    Slichter–Drickamer model at the structure's temperature on ``branch``
+    (:func:`coordgeo.magnetism.gamma_hs`), ``difference`` = structure − magnetic, and
+    ``consistent``: |difference| ≤ max(``tolerance``, 3·su). The tolerance (0.2 by
+    default) stands for what su's do not contain: the LS/HS reference distances of a
+    single structure are known to ±0.02–0.05 Å on a 0.1–0.2 Å LS→HS scale, and a series'
+    extremes need not be 100 % LS and HS.
+    """
+    sites = comparison.sites if isinstance(comparison, Comparison) else comparison
+    if sites.empty:
+        return pd.DataFrame()
+    chosen = switching_sites(sites) or list(
+        sites.loc[sites["spin_state"] != "unknown", "site"].unique()
+    )
+    rows = sites[sites["site"].isin(chosen)].copy()
+    t = rows["temperature_K"].to_numpy(float)
+    known = np.isfinite(t) & (t > 0)
+    mag = np.full(len(rows), np.nan)
+    if known.any():
+        mag[known] = sd.gamma(t[known], branch=branch)
+    structural = rows["gamma_hs"].to_numpy(float)
+    su = rows["gamma_hs_su"].to_numpy(float) if "gamma_hs_su" in rows else np.zeros(len(rows))
+    diff = structural - mag
+    limit = np.maximum(tolerance, SIGNIFICANT * np.nan_to_num(su))
+    consistent = np.abs(diff) <= limit
+    note = np.where(
+        ~known,
+        "no temperature in the CIF",
+        np.where(consistent, "", "structure and magnetism disagree"),
+    )
+    return pd.DataFrame(
+        {
+            "structure": rows["structure"].to_numpy(),
+            "block": rows["block"].to_numpy(),
+            "temperature_K": t,
+            "site": rows["site"].to_numpy(),
+            "spin_state": rows["spin_state"].to_numpy(),
+            "gamma_hs": structural,
+            "gamma_hs_su": su,
+            "gamma_hs_magnetic": mag,
+            "difference": diff,
+            "consistent": np.where(known, consistent, False),
+            "branch": branch,
+            "note": note,
+        }
+    )
+
+
+def plot_link(link: pd.DataFrame, sd: SDParameters, path: str | Path | None = None, *,
+              branch: str = "cooling", t_range: tuple[float, float] | None = None):  # fmt: skip
+    """γ_HS(T) of the SD model (line) and of each structure (points, su bars); save to ``path``.
+
+    Uses :class:`matplotlib.figure.Figure` with the Agg canvas (headless); the file type
+    follows the suffix (PNG, SVG, PDF). Returns the Figure.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5.5, 4.0), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    temps = link["temperature_K"].to_numpy(float) if len(link) else np.array([])
+    temps = temps[np.isfinite(temps)]
+    t_half = 1e3 * sd.dH_kJ_mol / sd.dS_J_mol_K
+    lo, hi = t_range or (
+        max(2.0, min([t_half * 0.5, *temps]) - 20.0),
+        max([t_half * 1.5, *temps]) + 20.0,
+    )
+    grid = np.linspace(lo, hi, 500)
+    ax.plot(grid, sd.gamma(grid, branch=branch), "-", color="k", label=f"SD model ({branch})")
+    for site, g in link.groupby("site", sort=False):
+        ax.errorbar(
+            g["temperature_K"],
+            g["gamma_hs"],
+            yerr=np.nan_to_num(g["gamma_hs_su"].to_numpy(float)),
+            fmt="o",
+            capsize=3,
+            label=f"{site} (structure)",
+        )
+        bad = g[~g["consistent"].astype(bool)]
+        if len(bad):
+            ax.plot(bad["temperature_K"], bad["gamma_hs"], "x", color="red", ms=10)
+    ax.set_xlabel("T / K")
+    ax.set_ylabel("γ_HS")
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_title(
+        f"ΔH = {sd.dH_kJ_mol:.2f} kJ/mol, ΔS = {sd.dS_J_mol_K:.1f} J/mol/K, "
+        f"Γ = {sd.Gamma_kJ_mol:.2f} kJ/mol",
+        fontsize=8,
+    )
+    ax.legend(fontsize=7)
+    if path is not None:
+        fig.savefig(path, dpi=150)
+    return fig
+
+
+def s1_text(comparison: Comparison, markdown: bool = False) -> str:
+    """The Table S1 layout as text: one column per temperature, legend underneath."""
+    table = comparison.table
+    if table.empty:
+        return "no paired metal sites\n"
+    cols = [c for c in table.columns if c not in ("metal", "kind", "label")]
+    out = []
+    for metal, g in table.groupby("metal", sort=False):
+        body = g[["label", *cols]].rename(columns={"label": metal})
+        out.append(body.to_markdown(index=False) if markdown else body.to_string(index=False))
+    legend = comparison.legend
+    if len(legend):
+        out.append(
+            "Symmetry codes: " + "; ".join(f"{r.letter} {r.operator}" for r in legend.itertuples())
+        )
+    return "\n\n".join(out) + "\n"
+
+
+def format_changes(sites: pd.DataFrame) -> pd.DataFrame:
+    """Readable per-site table: ⟨M–L⟩, Σ, Θ with su and their change/significance."""
+    rows = []
+    for r in sites.itertuples(index=False):
+        rows.append(
+            {
+                "site": r.site,
+                "T/K": f"{r.temperature_K:g}",
+                "<M-L>/Å": format_su(r.d_mean, r.d_mean_su, 4),
+                "Δ<M-L>": _delta_text(
+                    r.d_mean_change, r.d_mean_change_su, r.d_mean_significance, 4
+                ),
+                "Σ/°": format_su(r.Sigma, r.Sigma_su, 2),
+                "ΔΣ": _delta_text(r.Sigma_change, r.Sigma_change_su, r.Sigma_significance, 2),
+                "Θ/°": format_su(r.Theta, getattr(r, "Theta_su", np.nan), 2),
+                "ΔΘ": _delta_text(r.Theta_change, r.Theta_change_su, r.Theta_significance, 2),
+                "CShM": f"{r.cshm_oc6:.3f}" if np.isfinite(r.cshm_oc6) else "",
+                "spin": r.spin_state,
+                "conf": f"{r.spin_confidence:.2f}" if np.isfinite(r.spin_confidence) else "",
+                "γ_HS": f"{r.gamma_hs:.2f}" if np.isfinite(r.gamma_hs) else "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _delta_text(delta: float, su: float, significance: float, decimals: int) -> str:
+    if not np.isfinite(delta):
+        return ""
+    sig = f" [{significance:+.1f}σ]" if np.isfinite(significance) else ""
+    return format_su(delta, su, decimals) + sig
+
+
+__all__ = [
+    "SITE_COLUMNS",
+    "Comparison",
+    "SDParameters",
+    "compare",
+    "format_changes",
+    "link_magnetism",
+    "pair_atoms",
+    "plot_link",
+    "s1_text",
+    "switching_sites",
+    "temperature_headers",
+    "temperature_order",
+]
