@@ -15,6 +15,7 @@ from coordgeo.cli import (  # noqa: F401  (each module registers its commands)
     hbonds,
     magnetism,
     pxrd,
+    report,
     validate,
 )
 from coordgeo.cli.app import app, error

@@ -1,0 +1,338 @@
+"""Structure → the DataFrames a report page shows (the only part of the report that computes).
+
+:func:`structure_tables` runs the analyses of the package on one data block and
+returns a :class:`StructureTables`: crystal data, the SI-style coordination table
+and its symmetry legend (:func:`coordgeo.tables.si_table`), the distortion and
+shape parameters (:func:`coordgeo.polyhedra.site_parameters`), the hydrogen
+bonds (:func:`coordgeo.hbonds.hbonds`, :func:`coordgeo.hbonds.hbond_table`), the
+atoms of each coordination sphere (:func:`coordgeo.export.sphere_to_ase`) and the
+simulated powder pattern (:func:`coordgeo.pxrd.powder_pattern`). Everything
+after this step (pages, figures) is a function of these tables.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from coordgeo.coordination import DEFAULT_TOLERANCE, coordination_spheres, sphere_geometry
+from coordgeo.errors import InputError
+from coordgeo.export import sphere_to_ase
+from coordgeo.hbonds import COLUMNS as HBOND_COLUMNS
+from coordgeo.hbonds import hbond_table, hbonds
+from coordgeo.model import Structure
+from coordgeo.polyhedra import site_parameters
+from coordgeo.pxrd import PowderPattern, powder_pattern
+from coordgeo.symmetry import format_code
+from coordgeo.tables import format_su, si_table
+
+#: CIF text markup (``CuK\a``) → Unicode, for the few codes crystal data use.
+_CIF_MARKUP = {
+    r"\a": "α",
+    r"\b": "β",
+    r"\g": "γ",
+    r"\q": "θ",
+    r"\l": "λ",
+    r"\m": "μ",
+    r"\s": "σ",
+    r"\D": "Δ",
+    r"\%": "°",
+}
+_UNKNOWN = ("", "?", ".")
+#: Quantities of :func:`crystal_data` that pages look up.
+FORMULA = "Empirical formula"
+SPACE_GROUP = "Space group"
+R1 = "R₁ [I > 2σ(I)]"
+
+
+@dataclass(frozen=True, eq=False)
+class StructureTables:
+    """What one structure page shows, as DataFrames.
+
+    ``crystal``: ``quantity, value`` (text as printed). ``geometry``/``legend``:
+    :func:`coordgeo.tables.si_table` of all coordination spheres (one letter per
+    operator on the whole page), plus ``pair_key`` (:func:`pair_key`) and ``atom_codes``
+    (``N3@. Fe1@. N1@2_655``: each atom's label and CIF code, in the row's order).
+    ``parameters``: :func:`coordgeo.polyhedra.site_parameters`.
+    ``hbonds``: the numeric columns of :func:`coordgeo.hbonds.hbonds` plus the ``label``
+    and formatted values of :func:`coordgeo.hbonds.hbond_table` (``d_dh_text`` …);
+    ``hbond_legend`` its legend. ``sphere_atoms``: one row per atom of each sphere
+    (``sphere, metal, configuration, atom, symmetry_code, element, x, y, z``, Cartesian Å
+    with the metal at the origin, metal first). ``pattern``: the simulated powder
+    pattern, or None when it could not be computed (the reason is in ``notes``).
+    """
+
+    slug: str
+    block: str
+    path: str
+    compound: str  # plain text
+    compound_md: str  # the same as Markdown (formula subscripts, CIF text escaped)
+    formula: str
+    temperature: float | None
+    crystal: pd.DataFrame
+    geometry: pd.DataFrame
+    legend: pd.DataFrame
+    parameters: pd.DataFrame
+    hbonds: pd.DataFrame
+    hbond_legend: pd.DataFrame
+    sphere_atoms: pd.DataFrame
+    pattern: PowderPattern | None
+    has_su: bool
+    notes: tuple[str, ...] = ()
+
+    @property
+    def temperature_text(self) -> str:
+        return temperature_text(self.temperature)
+
+
+def temperature_text(temperature: float | None) -> str:
+    """``163 K``; ``T unknown`` when the CIF gives none."""
+    if temperature is None or not math.isfinite(temperature):
+        return "T unknown"
+    return f"{temperature:g} K"
+
+
+def cif_text(text: str) -> str:
+    """CIF markup to Unicode (``CuK\\a`` → ``CuKα``); '?' and '.' give ''."""
+    text = text.strip()
+    if text in _UNKNOWN:
+        return ""
+    for code, char in _CIF_MARKUP.items():
+        text = text.replace(code, char)
+    return text
+
+
+def info_value(info: Mapping[str, str], key: str) -> str:
+    """An item of :attr:`Structure.info` as text, '' when absent or CIF-unknown."""
+    return cif_text(str(info.get(key, "")))
+
+
+def esc(text: object) -> str:
+    """Text from a CIF (labels, names) made literal in Markdown and inside a table cell."""
+    out = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for char in ("\\", "`", "*", "_", "[", "]", "|", "#"):
+        out = out.replace(char, "\\" + char)
+    return out
+
+
+def formula_markdown(formula: str) -> str:
+    """``C34 H24 F3 Fe`` → ``C<sub>34</sub>H<sub>24</sub>F<sub>3</sub>Fe`` (Hill order kept)."""
+    parts = []
+    for token in formula.split():
+        match = re.fullmatch(r"([A-Z][a-z]?)([0-9.]*)", token)
+        if match is None:  # charges, brackets: keep as written
+            parts.append(f" {esc(token)} ")
+            continue
+        element, count = match.groups()
+        parts.append(element + (f"<sub>{count}</sub>" if count and count != "1" else ""))
+    return "".join(parts).strip()
+
+
+def composition(structure: Structure) -> dict[str, float]:
+    """Element → count per asymmetric unit (occupancy ÷ site-symmetry order), without H.
+
+    H is left out because whether it was located differs between refinements of one
+    compound; the rest identifies the compound when the CIF gives no formula.
+    """
+    counts: Counter[str] = Counter()
+    for element, occ, order in zip(
+        structure.elements, structure.occupancy, structure.site_symmetry_order, strict=True
+    ):
+        if element not in ("H", "D", "X"):
+            counts[element] += float(occ) / max(int(order), 1)
+    return {el: round(n, 2) for el, n in sorted(counts.items())}
+
+
+def parse_formula(formula: str) -> dict[str, float]:
+    """``'C34 H24 F3 Fe'`` → ``{'C': 34, 'H': 24, 'F': 3, 'Fe': 1}`` ({} when unreadable)."""
+    out: dict[str, float] = {}
+    for token in formula.split():
+        match = re.fullmatch(r"([A-Z][a-z]?)([0-9.]*)", token)
+        if match is None:
+            continue
+        element, count = match.groups()
+        try:
+            out[element] = out.get(element, 0.0) + (float(count) if count else 1.0)
+        except ValueError:
+            return {}
+    return out
+
+
+def compound_name(structure: Structure) -> tuple[str, str]:
+    """The name a caption uses, as plain text and as Markdown: the CIF's common or systematic
+    name, else the formula (with subscripts), else the data block."""
+    for key in ("name_common", "name_systematic"):
+        name = info_value(structure.info, key)
+        if name:
+            return name, esc(name)
+    for key in ("formula_moiety", "formula_sum"):
+        formula = info_value(structure.info, key)
+        if formula:
+            return formula, formula_markdown(formula)
+    return f"data_{structure.block}", esc(f"data_{structure.block}")
+
+
+def slugify(text: str) -> str:
+    """A file-name and URL-safe lower-case name: ``'wp91-rt2'`` → ``'wp91-rt2'``."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug or "x"
+
+
+# --- crystal data -------------------------------------------------------------------------
+
+
+def _cell_value(value: float, su: float, decimals: int) -> str:
+    # SHELXL prints angles fixed by the lattice (su 0) as plain 90 / 120
+    if not su > 0 and decimals == 3 and abs(value - round(value)) < 1e-9:
+        return f"{value:.0f}"
+    return format_su(value, su, decimals)
+
+
+def crystal_data(structure: Structure) -> pd.DataFrame:
+    """Crystal data and refinement summary (``quantity, value``), as in Table S1 of an SI.
+
+    Plain text (Unicode sub- and superscripts, no markup). Values are the CIF's own where
+    it gives them (volume, R factors, as printed); the cell comes with its su's; rows the
+    CIF does not fill are left out.
+    """
+    info = structure.info
+    cell = structure.cell
+    rows: list[tuple[str, str]] = []
+
+    def add(quantity: str, value: str) -> None:
+        if value:
+            rows.append((quantity, value))
+
+    add("Identification code", f"data_{structure.block}")
+    formula = info_value(info, "formula_sum")
+    add(FORMULA, formula)
+    add("Moiety formula", info_value(info, "formula_moiety"))
+    add("Formula weight [g mol⁻¹]", info_value(info, "formula_weight"))
+    if structure.temperature is not None:
+        add("Temperature [K]", format_su(structure.temperature, structure.temperature_su, 0))
+    add("Crystal system", structure.crystal_system)
+    add(SPACE_GROUP, structure.space_group)
+    names = ("a [Å]", "b [Å]", "c [Å]", "α [°]", "β [°]", "γ [°]")
+    for k, (name, value, su) in enumerate(zip(names, cell.parameters, cell.su, strict=True)):
+        rows.append((name, _cell_value(value, su, 4 if k < 3 else 3)))
+    volume = info_value(info, "cell_volume")
+    add("V [Å³]", volume or f"{cell.volume:.1f}")
+    add("Z", info_value(info, "Z"))
+    add("Density (calc.) [g cm⁻³]", info_value(info, "density"))
+    radiation = info_value(info, "radiation")
+    wavelength = info_value(info, "wavelength")
+    if radiation or wavelength:
+        add("Radiation, λ [Å]", ", ".join(x for x in (radiation, wavelength) if x))
+    add(R1, info_value(info, "R1"))
+    add("wR₂ (all data)", info_value(info, "wR2"))
+    add("Goodness of fit on F²", info_value(info, "goof"))
+    add("CCDC", info_value(info, "ccdc").removeprefix("CCDC").strip())
+    add("COD", info_value(info, "cod"))
+    return pd.DataFrame(rows, columns=["quantity", "value"])
+
+
+# --- the page's tables --------------------------------------------------------------------
+
+
+def sphere_atoms(structure: Structure, spheres) -> pd.DataFrame:
+    """Metal and donors of each sphere, Cartesian with the metal at the origin (metal first)."""
+    rows = []
+    for k, sphere in enumerate(spheres):
+        atoms = sphere_to_ase(structure, sphere)
+        positions = atoms.positions - atoms.positions[0]
+        codes = ["."] + [format_code(a.code, structure) for a in sphere.donors]
+        sites = [sphere.metal] + [a.site for a in sphere.donors]
+        for site, code, element, xyz in zip(
+            sites, codes, atoms.get_chemical_symbols(), positions, strict=True
+        ):
+            rows.append(
+                {
+                    "sphere": k,
+                    "metal": structure.labels[sphere.metal],
+                    "configuration": sphere.configuration,
+                    "atom": structure.labels[site],
+                    "symmetry_code": code,
+                    "element": element,
+                    "x": float(xyz[0]),
+                    "y": float(xyz[1]),
+                    "z": float(xyz[2]),
+                }
+            )
+    columns = ["sphere", "metal", "configuration", "atom", "symmetry_code", "element", "x", "y"]
+    return pd.DataFrame(rows, columns=[*columns, "z"])
+
+
+def pair_key(structure: Structure, row) -> str:
+    """What identifies a bond or angle across structures of one compound: metal, disorder
+    configuration, kind, and the atoms with their codes (the two ends of an angle sorted,
+    since donors are listed nearest first and the order changes with temperature)."""
+    atoms = [f"{structure.labels[a.site]}@{format_code(a.code, structure)}" for a in row.atoms]
+    if row.kind == "angle":
+        atoms = [min(atoms[0], atoms[2]), atoms[1], max(atoms[0], atoms[2])]
+    return "|".join([row.metal, row.configuration, row.kind, *atoms])
+
+
+def hbond_frame(structure: Structure) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hydrogen bonds: numeric columns, SI label and formatted values; and the legend."""
+    found = hbonds(structure)
+    rows, legend = hbond_table(structure, found)
+    frame = found[[*HBOND_COLUMNS, "intramolecular"]].copy()
+    frame.insert(1, "label", rows["label"].to_numpy() if len(rows) else [])
+    for column in ("d_dh", "d_ha", "d_da", "angle_dha"):
+        frame[f"{column}_text"] = rows[column].to_numpy() if len(rows) else []
+    return frame.reset_index(drop=True), legend
+
+
+def structure_tables(
+    structure: Structure,
+    slug: str | None = None,
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    pxrd: bool = True,
+) -> StructureTables:
+    """Run every analysis a structure page needs (see the module docstring)."""
+    notes = list(structure.notes)
+    spheres = coordination_spheres(structure, tolerance)
+    measured = sphere_geometry(structure, spheres)
+    geometry, legend = si_table(structure, measured)
+    geometry["pair_key"] = [pair_key(structure, r) for r in measured.itertuples()]
+    geometry["atom_codes"] = [
+        " ".join(f"{structure.labels[a.site]}@{format_code(a.code, structure)}" for a in atoms)
+        for atoms in measured["atoms"]
+    ]
+    parameters = site_parameters(structure, spheres) if spheres else pd.DataFrame(columns=["metal"])
+    hb, hb_legend = hbond_frame(structure)
+    pattern = None
+    if pxrd:
+        try:
+            pattern = powder_pattern(structure)
+        except (InputError, ValueError, RuntimeError) as exc:  # a page without it still helps
+            notes.append(f"powder pattern not computed: {exc}")
+    has_su = bool(np.any(structure.fract_su > 0) or any(s > 0 for s in structure.cell.su))
+    formula = info_value(structure.info, "formula_sum")
+    compound, compound_md = compound_name(structure)
+    return StructureTables(
+        slug=slug or slugify(structure.block),
+        block=structure.block,
+        path=structure.path,
+        compound=compound,
+        compound_md=compound_md,
+        formula=formula,
+        temperature=structure.temperature,
+        crystal=crystal_data(structure),
+        geometry=geometry,
+        legend=legend,
+        parameters=parameters,
+        hbonds=hb,
+        hbond_legend=hb_legend,
+        sphere_atoms=sphere_atoms(structure, spheres),
+        pattern=pattern,
+        has_su=has_su,
+        notes=tuple(notes),
+    )

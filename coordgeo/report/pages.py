@@ -1,0 +1,848 @@
+"""Page text: Markdown (with a little HTML) built from DataFrames, nothing computed here.
+
+Every function returns a string and reads only its arguments, so pages can be tested
+without files. Tables follow the layout of a supporting-information document: a
+numbered caption above ("**Table 2.** Selected bond lengths [Å] and angles [°] for …
+at 163 K."), values as ``1.994(4)``, the symmetry legend underneath, and a CSV
+download of the same rows beside the page. File names of the figures and CSVs a page
+links to are fixed here (:data:`CSV_FILES`, :func:`sphere_stem`) and written by
+:mod:`coordgeo.report.site`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from coordgeo.report.collect import (
+    FORMULA,
+    R1,
+    SPACE_GROUP,
+    StructureTables,
+    esc,
+    formula_markdown,
+    slugify,
+)
+from coordgeo.report.series import (
+    Series,
+    member_headers,
+    parameter_rows,
+    pivot_formatted,
+    series_crystal,
+    series_geometry,
+    series_parameters,
+    site_key,
+    temperatures_text,
+)
+from coordgeo.tables import format_su
+
+#: CSV downloads of a structure page, by table.
+CSV_FILES = {
+    "crystal": "crystal_data.csv",
+    "geometry": "bonds_angles.csv",
+    "legend": "symmetry_codes.csv",
+    "parameters": "distortion_shape.csv",
+    "hbonds": "hbonds.csv",
+    "hbond_legend": "hbond_symmetry_codes.csv",
+    "sphere_atoms": "sphere_coordinates.csv",
+    "pxrd_peaks": "pxrd_peaks.csv",
+    "pxrd_profile": "pxrd_profile.csv",
+}
+#: CSV downloads of a series page.
+SERIES_CSV_FILES = {
+    "crystal": "crystal_data.csv",
+    "geometry": "bonds_angles.csv",
+    "legend": "symmetry_codes.csv",
+    "parameters": "distortion_shape.csv",
+    "chimt": "chimt_data.csv",
+    "sd_fit": "sd_fit.csv",
+    "sd_curve": "sd_curve.csv",
+    "gamma": "gamma_hs.csv",
+}
+PXRD_STEM = "pxrd"
+#: Front matter of pages with wide tables: Material leaves out the right-hand contents.
+WIDE = "---\nhide:\n  - toc\n---\n"
+MAGNETISM_STEM = "chimt_sd_fit"
+
+DEFINITIONS = (
+    "⟨d(M–L)⟩: mean metal–donor distance; ζ = Σ|d<sub>i</sub> − ⟨d⟩| over the six bonds; "
+    "Δ = (1/6) Σ[(d<sub>i</sub> − ⟨d⟩)/⟨d⟩]²; Σ = Σ|90° − φ<sub>i</sub>| over the 12 cis "
+    "L–M–L angles; Θ = Σ|60° − θ<sub>j</sub>| over the 24 trigonal twist angles of the "
+    "eight faces (as in OctaDist, Ketkaew et al., Dalton Trans. 2021, 50, 1086); "
+    "V<sub>p</sub>: volume of the coordination polyhedron; S(X): continuous shape measure "
+    "relative to the ideal polyhedron X with the metal at its centre (0 = ideal; Pinsky & "
+    "Avnir, Inorg. Chem. 1998, 37, 5575; Alvarez et al., Coord. Chem. Rev. 2005, 249, "
+    "1693). Standard uncertainties are propagated linearly from the coordinate and cell "
+    "su's."
+)
+HBOND_CRITERIA = (
+    "D = N, O; A = N, O, S, F, Cl, Br, I; d(H···A) below the sum of the van der Waals "
+    "radii (Bondi) and ∠D–H···A > 100°. Values involving riding H atoms are given "
+    "without su."
+)
+
+
+# --- Markdown building blocks -------------------------------------------------------------
+
+
+def md_table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> str:
+    """A Markdown table; ``align`` one letter per column (``l``, ``r``, ``c``; default ``l``).
+
+    Cells are used as given (escape CIF text with :func:`esc` first); a line break in a
+    cell would end the table, so it becomes a space.
+    """
+    width = len(header)
+    align = (align or "l" * width).ljust(width, "l")
+    rule = {"l": ":--", "r": "--:", "c": ":-:"}
+    lines = [
+        "| " + " | ".join(str(h) for h in header) + " |",
+        "|" + "|".join(rule[a] for a in align) + "|",
+    ]
+    for row in rows:
+        cells = [str(c).replace("\n", " ") for c in row]
+        cells += [""] * (width - len(cells))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def caption(kind: str, number: int, text: str) -> str:
+    return f"**{kind} {number}.** {text}\n"
+
+
+def figure(svg: str, png: str, text: str, alt: str) -> str:
+    """An SVG figure with its caption and a link to the PNG version."""
+    return (
+        '<figure markdown="span">\n'
+        f"  ![{esc(alt)}]({svg}){{ loading=lazy }}\n"
+        f'  <figcaption markdown="span">{text} [PNG]({png}) · [SVG]({svg})</figcaption>\n'
+        "</figure>\n"
+    )
+
+
+def legend_text(legend: pd.DataFrame) -> str:
+    """``Symmetry transformations used to generate equivalent atoms: A -x+1,y,-z+1/2.``"""
+    if not len(legend):
+        return ""
+    items = "; ".join(f"{esc(r.letter)} {esc(r.operator)}" for r in legend.itertuples())
+    return f"Symmetry transformations used to generate equivalent atoms: {items}.\n"
+
+
+def downloads(items: Sequence[tuple[str, str]]) -> str:
+    """A list of ``[file](file) — what it holds`` lines."""
+    return "".join(f"- [{esc(name)}]({name}) — {text}\n" for name, text in items)
+
+
+def admonition(kind: str, title: str, lines: Sequence[str]) -> str:
+    body = "".join(f"    {line}\n\n" for line in lines)
+    return f'!!! {kind} "{title}"\n\n{body}'
+
+
+def site_anchor(metal: str, configuration: str = "") -> str:
+    """The id of a metal site's section on a structure page (``site-fe1``)."""
+    return "site-" + slugify(f"{metal} {configuration}".strip())
+
+
+def sphere_stem(index: int, metal: str) -> str:
+    """File stem of a coordination-sphere figure (``sphere_1_fe1``)."""
+    return f"sphere_{index + 1}_{slugify(metal)}"
+
+
+def series_stem(site: str) -> str:
+    return f"compare_{slugify(site)}"
+
+
+def _value_or_blank(value: object, su: object = None, decimals: int = 3) -> str:
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return esc(value) if value is not None else ""
+    if not math.isfinite(v):
+        return ""
+    try:
+        s = float(su) if su is not None else None  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        s = None
+    text = format_su(v, s if s is not None and math.isfinite(s) else None, decimals)
+    return text[1:] if text.startswith("-") and float(text.split("(")[0]) == 0 else text
+
+
+# --- structure page -----------------------------------------------------------------------
+
+
+@dataclass
+class _Counter:
+    table: int = 0
+    figure: int = 0
+
+    def next_table(self) -> int:
+        self.table += 1
+        return self.table
+
+    def next_figure(self) -> int:
+        self.figure += 1
+        return self.figure
+
+
+def subject(t: StructureTables) -> str:
+    """``compound 1 (data_x) at 100 K``: who a caption is about."""
+    return f"{t.compound_md} (data\\_{esc(t.block)}) at {t.temperature_text}"
+
+
+def spheres_of(t: StructureTables) -> list[tuple[int, str, str]]:
+    """(sphere index, metal, configuration) in page order."""
+    atoms = t.sphere_atoms.drop_duplicates("sphere")
+    return [
+        (int(r.sphere), str(r.metal), str(r.configuration))
+        for r in atoms[["sphere", "metal", "configuration"]].itertuples()
+    ]
+
+
+def crystal_value(quantity: str, value: str) -> str:
+    """A crystal-data value as Markdown (the formula with subscripts)."""
+    return formula_markdown(value) if quantity == FORMULA else esc(value)
+
+
+def crystal_rows(crystal: pd.DataFrame) -> list[list[str]]:
+    return [
+        [esc(q), crystal_value(q, v)]
+        for q, v in zip(crystal["quantity"], crystal["value"], strict=True)
+    ]
+
+
+def geometry_table(rows: pd.DataFrame) -> str:
+    """Bonds then angles of one sphere, two columns, as printed in an SI."""
+    bonds = rows[rows["kind"] == "bond"]
+    angles = rows[rows["kind"] == "angle"]
+    body = [[esc(r.label), r.formatted] for r in bonds.itertuples()]
+    if len(angles):
+        body.append(["**Angle**", "**[°]**"])
+        body.extend([esc(r.label), r.formatted] for r in angles.itertuples())
+    return md_table(["Bond", "Length [Å]"], body, "lr")
+
+
+def parameters_table(parameters: pd.DataFrame) -> str:
+    """Parameters as rows, one column per metal site (values with su's)."""
+    sites = [site_key(r) for _, r in parameters.iterrows()]
+    body = [
+        ["CN / donor set"]
+        + [
+            f"{int(r['coordination_number'])} / {r.get('donor_set', '')}"
+            for _, r in parameters.iterrows()
+        ]
+    ]
+    for column, heading, decimals in parameter_rows(parameters):
+        body.append(
+            [heading]
+            + [
+                _value_or_blank(r.get(column), r.get(f"{column}_su"), decimals)
+                for _, r in parameters.iterrows()
+            ]
+        )
+    return md_table(["Parameter", *map(esc, sites)], body, "l" + "r" * len(sites))
+
+
+def hbond_table_md(hb: pd.DataFrame) -> str:
+    body = [
+        [esc(r.label), r.d_dh_text, r.d_ha_text, r.d_da_text, r.angle_dha_text]
+        for r in hb.itertuples()
+    ]
+    header = ["D–H···A", "d(D–H) [Å]", "d(H···A) [Å]", "d(D···A) [Å]", "∠D–H···A [°]"]
+    return md_table(header, body, "lrrrr")
+
+
+def structure_page(
+    t: StructureTables,
+    *,
+    series: Sequence[tuple[str, str]] = (),
+    index_link: str = "../index.md",
+) -> str:
+    """The Markdown of one structure page; assets are in the folder ``t.slug`` beside it.
+
+    ``series``: (title, relative link) of the series pages this structure is part of.
+    """
+    a = t.slug  # the page's asset folder
+    n = _Counter()
+    out = [f"# {esc(t.block)}: {t.compound_md} at {t.temperature_text}\n"]
+    where = f"Data block `data_{t.block}` of `{t.path}`"
+    out.append(where + "." + "".join(f" Part of the series [{s}]({link})." for s, link in series))
+    out.append(f" [All structures]({index_link}).\n")
+    notes = []
+    if not t.has_su:
+        notes.append(
+            "The CIF gives no standard uncertainties for the coordinates or the cell, "
+            "so values are printed without esds."
+        )
+    notes.extend(esc(x) for x in t.notes)
+    if notes:
+        out.append(admonition("note", "Notes", notes))
+
+    out.append("## Crystal data\n")
+    out.append(
+        caption("Table", n.next_table(), f"Crystal data and structure refinement for {subject(t)}.")
+    )
+    rows = crystal_rows(t.crystal)  # the first row (the data block) heads the table
+    out.append(md_table(rows[0], rows[1:], "ll"))
+    out.append(f"\n[CSV]({a}/{CSV_FILES['crystal']})\n")
+
+    out.append("## Coordination spheres\n")
+    spheres = spheres_of(t)
+    if not spheres:
+        out.append("No metal atom in this structure.\n")
+    for k, metal, configuration in spheres:
+        rows = t.geometry[
+            (t.geometry["metal"] == metal) & (t.geometry["configuration"] == configuration)
+        ]
+        heading = esc(metal) + (
+            f" (disorder configuration {esc(configuration)})" if configuration else ""
+        )
+        out.append(f"### {heading} {{#{site_anchor(metal, configuration)}}}\n")
+        number = n.next_table()
+        out.append(
+            caption(
+                "Table",
+                number,
+                f"Selected bond lengths [Å] and angles [°] for {esc(metal)} in {subject(t)}.",
+            )
+        )
+        codes = set(" ".join(rows["symmetry_codes"]).split())
+        stem = sphere_stem(k, metal)
+        # table and picture side by side (Material's grid; stacked on narrow screens)
+        out.append('<div class="grid" markdown>\n\n<div markdown>\n')
+        out.append(geometry_table(rows))
+        out.append("\n" + legend_text(t.legend[t.legend["symmetry_code"].isin(codes)]))
+        out.append("\n</div>\n\n<div markdown>\n")
+        out.append(
+            figure(
+                f"{a}/{stem}.svg",
+                f"{a}/{stem}.png",
+                f"**Figure {n.next_figure()}.** Coordination sphere of {esc(metal)} in "
+                f"{subject(t)}; symmetry-generated atoms lettered as in Table {number}.",
+                f"Coordination sphere of {metal}",
+            )
+        )
+        out.append("\n</div>\n\n</div>\n")
+    if len(t.geometry):
+        out.append(
+            f"\n[CSV of all bonds and angles]({a}/{CSV_FILES['geometry']}) · "
+            f"[symmetry codes]({a}/{CSV_FILES['legend']}) · "
+            f"[sphere coordinates]({a}/{CSV_FILES['sphere_atoms']})\n"
+        )
+
+    if len(t.parameters) and "d_mean" in t.parameters:
+        out.append("## Distortion and shape parameters\n")
+        out.append(
+            caption(
+                "Table",
+                n.next_table(),
+                f"Distortion parameters and continuous shape measures of the metal sites of "
+                f"{subject(t)}.",
+            )
+        )
+        out.append(parameters_table(t.parameters))
+        reasons = {
+            site_key(r): r["reason"]
+            for _, r in t.parameters.iterrows()
+            if isinstance(r.get("reason"), str) and r["reason"]
+        }
+        out.append("\n" + DEFINITIONS + "\n")
+        for site, reason in reasons.items():
+            out.append(f"\n{esc(site)}: {esc(reason)}\n")
+        out.append(f"\n[CSV]({a}/{CSV_FILES['parameters']})\n")
+
+    out.append("## Hydrogen bonds\n")
+    if len(t.hbonds):
+        out.append(
+            caption("Table", n.next_table(), f"Hydrogen-bond geometry [Å, °] for {subject(t)}.")
+        )
+        out.append(hbond_table_md(t.hbonds))
+        out.append("\n" + legend_text(t.hbond_legend))
+        out.append(f"\nCriteria: {HBOND_CRITERIA}\n")
+        links = f"\n[CSV]({a}/{CSV_FILES['hbonds']})"
+        if len(t.hbond_legend):
+            links += f" · [symmetry codes]({a}/{CSV_FILES['hbond_legend']})"
+        out.append(links + "\n")
+    else:
+        out.append(f"No D–H···A hydrogen bonds found. Criteria: {HBOND_CRITERIA}\n")
+
+    out.append("## Simulated powder pattern\n")
+    if t.pattern is not None:
+        out.append(
+            figure(
+                f"{a}/{PXRD_STEM}.svg",
+                f"{a}/{PXRD_STEM}.png",
+                f"**Figure {n.next_figure()}.** Simulated powder pattern of {subject(t)} "
+                f"({esc(t.pattern.describe())}).",
+                "Simulated powder pattern",
+            )
+        )
+        out.append(
+            f"\n[Peak list (CSV)]({a}/{CSV_FILES['pxrd_peaks']}) · "
+            f"[profile (CSV)]({a}/{CSV_FILES['pxrd_profile']})\n"
+        )
+    else:
+        out.append("Not computed (see the notes above).\n")
+
+    out.append("## Downloads\n")
+    out.append(downloads([(f"{a}/{name}", text) for name, text in structure_downloads(t)]))
+    return "\n".join(out)
+
+
+def structure_downloads(t: StructureTables) -> list[tuple[str, str]]:
+    """(file name in the asset folder, description) of every file a structure page offers."""
+    items = [(CSV_FILES["crystal"], "crystal data")]
+    if len(t.geometry):
+        items += [
+            (CSV_FILES["geometry"], "M–L bonds and L–M–L angles with su's (SI rows)"),
+            (CSV_FILES["legend"], "symmetry codes of the lettered atoms"),
+            (CSV_FILES["sphere_atoms"], "Cartesian coordinates of each coordination sphere"),
+        ]
+    if len(t.parameters) and "d_mean" in t.parameters:
+        items.append((CSV_FILES["parameters"], "distortion and shape parameters with su's"))
+    items.append((CSV_FILES["hbonds"], "hydrogen bonds with su's"))
+    if len(t.hbond_legend):
+        items.append((CSV_FILES["hbond_legend"], "symmetry codes of the hydrogen-bond table"))
+    if t.pattern is not None:
+        items += [
+            (CSV_FILES["pxrd_peaks"], "powder pattern: reflections"),
+            (CSV_FILES["pxrd_profile"], "powder pattern: profile"),
+        ]
+    for k, metal, _ in spheres_of(t):
+        stem = sphere_stem(k, metal)
+        items += [(f"{stem}.svg", f"figure of {metal} (SVG)"), (f"{stem}.png", "(PNG)")]
+    if t.pattern is not None:
+        items += [(f"{PXRD_STEM}.svg", "powder pattern (SVG)"), (f"{PXRD_STEM}.png", "(PNG)")]
+    return items
+
+
+# --- series page --------------------------------------------------------------------------
+
+
+@dataclass
+class MagnetismSection:
+    """What a series page shows of χMT(T) data: the fit and the structural γHS, as tables."""
+
+    source: str
+    fit: pd.DataFrame  # quantity, value, unit
+    gamma: pd.DataFrame | None  # coordgeo.compare.link_magnetism: block, site, gamma_hs, …
+    notes: list[str] = field(default_factory=list)
+
+
+def sd_fit_table(fit) -> pd.DataFrame:
+    """The Slichter–Drickamer parameters as printed in Table S6 of an SI (``quantity,
+    value, unit``)."""
+
+    def su(value: float, su: float, decimals: int) -> str:
+        return format_su(value, su if math.isfinite(su) else None, decimals)
+
+    rows = [
+        ("ΔH", su(fit.dH_kJ_mol, fit.dH_su, 2), "kJ mol⁻¹"),
+        ("ΔS", su(fit.dS_J_mol_K, fit.dS_su, 1), "J mol⁻¹ K⁻¹"),
+        ("Γ", su(fit.Gamma_kJ_mol, fit.Gamma_su, 2), "kJ mol⁻¹"),
+        ("T½ = ΔH/ΔS", su(fit.T_half_K, fit.T_half_su, 1), "K"),
+        ("regime", f"{fit.regime} (Γ {'>' if fit.hysteresis else '≤'} 2RT½)", ""),
+        ("χMT (LS plateau)", su(fit.chi_mt_ls, fit.chi_mt_ls_su, 3), "cm³ K mol⁻¹"),
+        ("χMT (HS plateau)", su(fit.chi_mt_hs, fit.chi_mt_hs_su, 3), "cm³ K mol⁻¹"),
+        ("points / parameters", f"{fit.n_points} / {fit.n_parameters}", ""),
+    ]
+    return pd.DataFrame(rows, columns=["quantity", "value", "unit"])
+
+
+def series_page(
+    series: Series,
+    members: Sequence[StructureTables],
+    member_links: Sequence[str],
+    magnetism: MagnetismSection | None = None,
+    *,
+    spin: pd.DataFrame | None = None,
+    index_link: str = "../index.md",
+) -> str:
+    """The Markdown of one series page (members ordered by temperature; assets in the
+    folder ``series.slug`` beside the page).
+
+    ``spin``: per-site spin state and structural γHS (``block, site, gamma_hs`` and
+    optionally ``spin_state``; :attr:`coordgeo.compare.Comparison.sites`), shown under
+    each site's parameter table when given.
+    """
+    a = series.slug
+    n = _Counter()
+    headers = member_headers(members)
+    name = series.name_md
+    temps = temperatures_text(members)
+    out = [WIDE, f"# {name}: structures at {temps}\n"]
+    listing = ", ".join(
+        f"[data\\_{esc(m.block)}]({link}) ({m.temperature_text})"
+        for m, link in zip(members, member_links, strict=True)
+    )
+    out.append(f"{len(members)} structure(s), {esc(series.reason)}: {listing}. ")
+    out.append(f"[All structures]({index_link}).\n")
+
+    out.append("## Crystal data\n")
+    out.append(caption("Table", n.next_table(), f"Crystal data of {name} at {temps}."))
+    crystal = series_crystal(members)
+    out.append(
+        md_table(
+            ["", *headers],
+            [[esc(r[0]), *(crystal_value(r[0], v) for v in r[1:])] for r in crystal.to_numpy()],
+            "l" + "l" * len(headers),
+        )
+    )
+    out.append(f"\n[CSV]({a}/{SERIES_CSV_FILES['crystal']})\n")
+
+    long, legend = series_geometry(members)
+    params = series_parameters(members)
+    sites = list(dict.fromkeys(params["site"])) if len(params) else []
+    geometry_sites = list(dict.fromkeys(zip(long["metal"], long["configuration"], strict=True)))
+    out.append("## Metal sites\n")
+    if not geometry_sites:
+        out.append("No metal atom in these structures.\n")
+    for metal, configuration in geometry_sites:
+        site = f"{metal} ({configuration})" if configuration else metal
+        out.append(f"### {esc(site)} {{#{site_anchor(metal, configuration)}}}\n")
+        rows = long[(long["metal"] == metal) & (long["configuration"] == configuration)]
+        wide = pivot_formatted(rows, headers)
+        number = n.next_table()
+        out.append(
+            caption(
+                "Table",
+                number,
+                f"Bond lengths [Å] and angles [°] of {esc(site)} in {name} at {temps}.",
+            )
+        )
+        body = []
+        bonds = wide[wide["kind"] == "bond"]
+        angles = wide[wide["kind"] == "angle"]
+        body += [[esc(r["label"]), *(r[h] for h in headers)] for _, r in bonds.iterrows()]
+        if len(angles):
+            body.append(["**Angle [°]**", *([""] * len(headers))])
+            body += [[esc(r["label"]), *(r[h] for h in headers)] for _, r in angles.iterrows()]
+        out.append(md_table(["Bond [Å]", *headers], body, "l" + "r" * len(headers)))
+        codes = set(" ".join(rows["symmetry_codes"]).split())
+        out.append("\n" + legend_text(legend[legend["symmetry_code"].isin(codes)]))
+        site_params = params[params["site"] == site] if site in sites else params.iloc[0:0]
+        if len(site_params):
+            out.append(
+                "\n"
+                + caption(
+                    "Table",
+                    n.next_table(),
+                    f"Distortion parameters and continuous shape measures of {esc(site)} in "
+                    f"{name} at {temps}.",
+                )
+            )
+            order = list(dict.fromkeys(site_params["heading"]))
+            table = site_params.pivot_table(
+                index="heading", columns="header", values="formatted", aggfunc="first"
+            ).reindex(index=order, columns=headers)
+            out.append(
+                md_table(
+                    ["Parameter", *headers],
+                    [[h, *table.loc[h].fillna("").tolist()] for h in order],
+                    "l" + "r" * len(headers),
+                )
+            )
+            if spin is not None and len(spin):
+                g = spin[spin["site"] == metal]
+                if len(g):
+                    out.append("\n" + _spin_rows(g, members, headers))
+        out.append(
+            "\n"
+            + figure(
+                f"{a}/{series_stem(site)}.svg",
+                f"{a}/{series_stem(site)}.png",
+                f"**Figure {n.next_figure()}.** {esc(site)} in {name}: M–L distances "
+                f"(markers with su bars; dashed lines ⟨d⟩), Σ and Θ at {temps} "
+                f"(blue: lowest, red: highest temperature).",
+                f"Comparison of {site}",
+            )
+        )
+    if len(long):
+        out.append(
+            f"\n[CSV of all bonds and angles]({a}/{SERIES_CSV_FILES['geometry']}) · "
+            f"[symmetry codes]({a}/{SERIES_CSV_FILES['legend']}) · "
+            f"[parameters]({a}/{SERIES_CSV_FILES['parameters']})\n"
+        )
+        out.append("\n" + DEFINITIONS + "\n")
+
+    if magnetism is not None:
+        out.append("## Magnetic data\n")
+        out.append(
+            caption(
+                "Table",
+                n.next_table(),
+                f"Slichter–Drickamer fit of χMT(T) of {name} ({esc(magnetism.source)}).",
+            )
+        )
+        out.append(
+            md_table(
+                ["", "", ""],
+                [[q, esc(v), u] for q, v, u in magnetism.fit.to_numpy()],
+                "lrl",
+            )
+        )
+        caption_text = (
+            f"**Figure {n.next_figure()}.** χMT(T) of {name} (points) and the "
+            "Slichter–Drickamer fit (lines)"
+        )
+        if magnetism.gamma is not None and len(magnetism.gamma):
+            caption_text += "; diamonds: γHS from each structure (right axis)"
+        out.append(
+            "\n"
+            + figure(
+                f"{a}/{MAGNETISM_STEM}.svg",
+                f"{a}/{MAGNETISM_STEM}.png",
+                caption_text + ".",
+                "χMT(T) and Slichter–Drickamer fit",
+            )
+        )
+        if magnetism.gamma is not None and len(magnetism.gamma):
+            out.append(
+                "\n"
+                + caption(
+                    "Table",
+                    n.next_table(),
+                    "High-spin fraction from the structures and from the fit at each "
+                    "structure's temperature.",
+                )
+            )
+            g = magnetism.gamma
+            out.append(
+                md_table(
+                    [
+                        "Structure",
+                        "T [K]",
+                        "Site",
+                        "γHS (structure)",
+                        "γHS (SD fit)",
+                        "difference",
+                        "",
+                    ],
+                    [
+                        [
+                            esc(r["block"]),
+                            f"{r['temperature_K']:g}",
+                            esc(r["site"]),
+                            _value_or_blank(r["gamma_hs"], r.get("gamma_hs_su"), 2),
+                            _value_or_blank(r.get("gamma_hs_magnetic"), None, 2),
+                            _value_or_blank(r.get("difference"), None, 2),
+                            esc(r.get("note", "")),
+                        ]
+                        for _, r in g.iterrows()
+                    ],
+                    "lrlrrrl",
+                )
+            )
+        for note in magnetism.notes:
+            out.append(f"\n{esc(note)}\n")
+        files = [
+            (SERIES_CSV_FILES["chimt"], "χMT(T) data as read"),
+            (SERIES_CSV_FILES["sd_fit"], "fitted parameters with su's"),
+            (SERIES_CSV_FILES["sd_curve"], "fitted curve"),
+        ]
+        if magnetism.gamma is not None and len(magnetism.gamma):
+            files.append((SERIES_CSV_FILES["gamma"], "structural and fitted γHS"))
+        out.append("\n" + " · ".join(f"[{esc(f)}]({a}/{f})" for f, _ in files) + "\n")
+
+    out.append("## Downloads\n")
+    out.append(downloads([(f"{a}/{f}", text) for f, text in series_downloads(members, magnetism)]))
+    return "\n".join(out)
+
+
+def _spin_rows(gamma: pd.DataFrame, members: Sequence[StructureTables], headers) -> str:
+    """Spin state and γHS per structure under a site's parameter table."""
+    by_block = {r.block: r for r in gamma.itertuples()}
+    cells_state, cells_gamma = [], []
+    for m in members:
+        r = by_block.get(m.block)
+        cells_state.append(esc(getattr(r, "spin_state", "")) if r is not None else "")
+        value = getattr(r, "gamma_hs", math.nan) if r is not None else math.nan
+        cells_gamma.append(f"{value:.2f}" if math.isfinite(value) else "")
+    return md_table(
+        ["", *headers],
+        [["spin state", *cells_state], ["γHS (structure)", *cells_gamma]],
+        "l" + "r" * len(headers),
+    )
+
+
+def series_downloads(
+    members: Sequence[StructureTables], magnetism: MagnetismSection | None
+) -> list[tuple[str, str]]:
+    items = [
+        (SERIES_CSV_FILES["crystal"], "crystal data side by side"),
+        (SERIES_CSV_FILES["geometry"], "bonds and angles of every structure, paired"),
+        (SERIES_CSV_FILES["legend"], "symmetry codes"),
+        (SERIES_CSV_FILES["parameters"], "distortion and shape parameters of every structure"),
+    ]
+    if magnetism is not None:
+        items += [
+            (SERIES_CSV_FILES["chimt"], "χMT(T) data"),
+            (SERIES_CSV_FILES["sd_fit"], "Slichter–Drickamer parameters"),
+            (SERIES_CSV_FILES["sd_curve"], "fitted curve"),
+        ]
+        if magnetism.gamma is not None and len(magnetism.gamma):
+            items.append((SERIES_CSV_FILES["gamma"], "γHS from structures and fit"))
+    return items
+
+
+# --- index page ---------------------------------------------------------------------------
+
+
+def index_page(
+    title: str,
+    structures: Sequence[StructureTables],
+    structure_links: Sequence[str],
+    series: Sequence[tuple[Series, str]],
+    errors: Sequence[str] = (),
+    *,
+    version: str = "",
+    inputs: Sequence[str] = (),
+) -> str:
+    """The front page: every structure, every series, every metal site, unread inputs."""
+    out = [WIDE, f"# {esc(title)}\n"]
+    out.append(
+        f"{len(structures)} structure(s) from {len(inputs)} file(s), {len(series)} comparison "
+        f"series. Generated by coordgeo {esc(version)}. Every table can be downloaded as CSV "
+        "from its page ([all metal sites](all_sites.csv), [structures](structures.csv)).\n"
+    )
+    out.append("## Structures\n")
+    rows = []
+    for t, link in zip(structures, structure_links, strict=True):
+        info = dict(zip(t.crystal["quantity"], t.crystal["value"], strict=True))
+        sites = ", ".join(
+            f"[{esc(metal)}]({link}#{site_anchor(metal, conf)})" for _, metal, conf in spheres_of(t)
+        )
+        rows.append(
+            [
+                f"[{esc(t.block)}]({link})",
+                f"`{t.path.rsplit('/', 1)[-1]}`",
+                t.compound_md,
+                f"{t.temperature:g}" if t.temperature is not None else "",
+                esc(info.get(SPACE_GROUP, "")),
+                esc(info.get(R1, "")),
+                sites,
+            ]
+        )
+    out.append(
+        md_table(
+            [
+                "Data block",
+                "File",
+                "Compound",
+                "T [K]",
+                "Space group",
+                "R<sub>1</sub>",
+                "Metal sites",
+            ],
+            rows,
+            "lllrllr",
+        )
+    )
+    if series:
+        out.append("## Comparison series\n")
+        out.append(
+            md_table(
+                ["Series", "Structures", "Grouped by"],
+                [
+                    [
+                        f"[{s.name_md}]({link})",
+                        ", ".join(
+                            f"{esc(structures[i].block)} ({structures[i].temperature_text})"
+                            for i in s.members
+                        ),
+                        esc(s.reason),
+                    ]
+                    for s, link in series
+                ],
+                "lll",
+            )
+        )
+    out.append("## Metal sites\n")
+    site_rows = []
+    for t, link in zip(structures, structure_links, strict=True):
+        for _, r in t.parameters.iterrows():
+            if "d_mean" not in r:
+                continue
+            anchor = site_anchor(r["metal"], r.get("configuration", ""))
+            site_rows.append(
+                [
+                    f"[{esc(t.block)}]({link})",
+                    f"[{esc(site_key(r))}]({link}#{anchor})",
+                    f"{t.temperature:g}" if t.temperature is not None else "",
+                    f"{int(r['coordination_number'])}",
+                    esc(r.get("donor_set", "")),
+                    _value_or_blank(r.get("d_mean"), r.get("d_mean_su"), 4),
+                    _value_or_blank(r.get("Sigma"), r.get("Sigma_su"), 2),
+                    _value_or_blank(r.get("Theta"), r.get("Theta_su"), 2),
+                    _value_or_blank(r.get("cshm_oc6"), r.get("cshm_oc6_su"), 3),
+                ]
+            )
+    if site_rows:
+        out.append(
+            md_table(
+                [
+                    "Structure",
+                    "Site",
+                    "T [K]",
+                    "CN",
+                    "Donors",
+                    "⟨d⟩ [Å]",
+                    "Σ [°]",
+                    "Θ [°]",
+                    "S(OC-6)",
+                ],
+                site_rows,
+                "llrrlrrrr",
+            )
+        )
+    else:
+        out.append("No metal sites.\n")
+    if errors:
+        out.append("## Inputs that could not be read\n")
+        out.extend(f"- {esc(e)}\n" for e in errors)
+    return "\n".join(out)
+
+
+def sites_frame(structures: Sequence[StructureTables]) -> pd.DataFrame:
+    """Every metal site of every structure (the index page's CSV)."""
+    frames = [
+        t.parameters.assign(temperature_K=t.temperature, path=t.path)
+        for t in structures
+        if len(t.parameters) and "d_mean" in t.parameters
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def structures_frame(structures: Sequence[StructureTables]) -> pd.DataFrame:
+    """One row per structure: block, file, compound, T and its crystal data (the index CSV)."""
+    rows = []
+    for t in structures:
+        row = {
+            "block": t.block,
+            "path": t.path,
+            "formula": t.formula,
+            "temperature_K": t.temperature,
+        }
+        row.update(dict(zip(t.crystal["quantity"], t.crystal["value"], strict=True)))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def series_headers(members: Sequence[StructureTables]) -> list[str]:
+    return member_headers(members)
+
+
+__all__ = [
+    "CSV_FILES",
+    "SERIES_CSV_FILES",
+    "MagnetismSection",
+    "esc",
+    "index_page",
+    "md_table",
+    "sd_fit_table",
+    "series_page",
+    "site_anchor",
+    "sphere_stem",
+    "structure_page",
+]

@@ -1,0 +1,371 @@
+"""Comparison series: structures of one compound at several temperatures, and their tables.
+
+Grouping (:func:`group_series`)
+-------------------------------
+1. Files or data blocks named together with ``--series A.cif,B.cif`` (``explicit``)
+   form one series, whatever they contain.
+2. The other structures are grouped when they are the same compound in the same
+   cell setting: the same formula (``_chemical_formula_sum``; when a CIF gives none,
+   the composition of its asymmetric unit without H) and unit cells that agree within
+   :data:`LENGTH_TOLERANCE` (relative, each of a, b, c) and :data:`ANGLE_TOLERANCE`
+   (each of α, β, γ). That holds across a spin transition (the qsal cell changes by
+   4 % in a and 2.6° in β between 163 and 293 K) and separates polymorphs and
+   solvates. A transition that changes the cell setting or multiplies the cell is not
+   recognised: name such structures with ``--series``.
+
+Blocks of one multi-block file are grouped by the same rule (a paper's combined CIF
+often holds several compounds). Members are ordered by temperature (unknown last).
+Groups of one structure are returned too; pages are written for groups of two or more
+(and for a group that χMT data are attached to).
+
+The series tables (:func:`series_geometry`, :func:`series_parameters`,
+:func:`series_crystal`) are functions of the members' :class:`StructureTables`:
+rows paired across structures by metal, atom labels and symmetry codes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from coordgeo.model import Structure
+from coordgeo.report.collect import (
+    StructureTables,
+    composition,
+    esc,
+    formula_markdown,
+    info_value,
+    parse_formula,
+    slugify,
+    temperature_text,
+)
+from coordgeo.tables import format_su
+
+LENGTH_TOLERANCE = 0.05  # relative, per cell length
+ANGLE_TOLERANCE = 5.0  # degrees, per cell angle
+
+
+@dataclass(frozen=True)
+class Series:
+    """Indices (into the structure list) of one compound's structures, ordered by T."""
+
+    slug: str
+    name: str  # plain text
+    name_md: str  # the same as Markdown
+    members: tuple[int, ...]
+    reason: str  # why these belong together, in words
+
+
+def formula_key(structure: Structure) -> tuple[tuple[str, float], ...]:
+    """What identifies the compound: the CIF formula, else the asymmetric unit's composition."""
+    formula = parse_formula(info_value(structure.info, "formula_sum"))
+    if formula:
+        return (("formula", 1.0), *sorted(formula.items()))
+    return (("sites", 1.0), *sorted(composition(structure).items()))
+
+
+def cells_agree(
+    a: Structure,
+    b: Structure,
+    length_tolerance: float = LENGTH_TOLERANCE,
+    angle_tolerance: float = ANGLE_TOLERANCE,
+) -> bool:
+    """True when each cell length agrees within the relative tolerance and each angle within
+    ``angle_tolerance`` degrees."""
+    pa, pb = a.cell.parameters, b.cell.parameters
+    lengths = all(
+        abs(x - y) <= length_tolerance * max(x, y) for x, y in zip(pa[:3], pb[:3], strict=True)
+    )
+    angles = all(abs(x - y) <= angle_tolerance for x, y in zip(pa[3:], pb[3:], strict=True))
+    return lengths and angles
+
+
+def _by_temperature(structures: Sequence[Structure], members: list[int]) -> tuple[int, ...]:
+    def key(i: int) -> tuple[bool, float, int]:
+        t = structures[i].temperature
+        known = t is not None and math.isfinite(t)
+        return (not known, t if known else 0.0, i)
+
+    return tuple(sorted(members, key=key))
+
+
+def _matches(structure: Structure, entry: str) -> bool:
+    """A ``--series`` entry names a file (path or name) or a data block."""
+    if entry == structure.block:
+        return True
+    path = Path(structure.path)
+    candidate = Path(entry)
+    try:
+        return path.resolve() == candidate.resolve() or (
+            candidate.name == path.name and len(candidate.parts) == 1
+        )
+    except OSError:
+        return False
+
+
+def series_name(structures: Sequence[Structure], members: Sequence[int]) -> tuple[str, str]:
+    """The shared name of the compound (common/systematic name, else formula, else blocks),
+    as plain text and as Markdown."""
+    for key in ("name_common", "name_systematic", "formula_moiety", "formula_sum"):
+        names = {info_value(structures[i].info, key) for i in members}
+        if len(names) == 1 and (name := names.pop()):
+            if key.startswith("formula"):  # C34H24F3FeI2N4O6S in titles and file names
+                return "".join(name.split()), formula_markdown(name)
+            return name, esc(name)
+    name = " / ".join(structures[i].block for i in members)
+    return name, esc(name)
+
+
+def group_series(
+    structures: Sequence[Structure],
+    explicit: Sequence[Sequence[str]] = (),
+    *,
+    length_tolerance: float = LENGTH_TOLERANCE,
+    angle_tolerance: float = ANGLE_TOLERANCE,
+) -> list[Series]:
+    """Group structures into series (see the module docstring); every structure is in one."""
+    assigned: set[int] = set()
+    groups: list[tuple[list[int], str]] = []
+    for entries in explicit:
+        members = [
+            i
+            for i, s in enumerate(structures)
+            if i not in assigned and any(_matches(s, e) for e in entries)
+        ]
+        if members:
+            assigned.update(members)
+            groups.append((members, "named together with --series"))
+    for i, s in enumerate(structures):
+        if i in assigned:
+            continue
+        members = [i]
+        for j in range(i + 1, len(structures)):
+            other = structures[j]
+            if (
+                j not in assigned
+                and formula_key(other) == formula_key(s)
+                and cells_agree(s, other, length_tolerance, angle_tolerance)
+            ):
+                members.append(j)
+        assigned.update(members)
+        groups.append((members, "same formula and unit cell"))
+    out: list[Series] = []
+    used: set[str] = set()
+    for members, reason in groups:
+        ordered = _by_temperature(structures, members)
+        name, name_md = series_name(structures, ordered)
+        slug = base = slugify(name)[:60]
+        n = 2
+        while slug in used:
+            slug, n = f"{base}-{n}", n + 1
+        used.add(slug)
+        out.append(Series(slug, name, name_md, ordered, reason))
+    return out
+
+
+# --- tables across a series ---------------------------------------------------------------
+
+
+def member_headers(members: Sequence[StructureTables]) -> list[str]:
+    """Column headings: ``163 K``; the data block is added where temperatures repeat."""
+    texts = [m.temperature_text for m in members]
+    return [
+        f"{t} ({m.block})" if texts.count(t) > 1 else t for t, m in zip(texts, members, strict=True)
+    ]
+
+
+def series_geometry(members: Sequence[StructureTables]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every M–L bond and L–M–L angle of every member, paired across members; and the legend.
+
+    Returns ``(long, legend)``. ``long`` has the columns ``block, temperature_K, header,
+    metal, configuration, kind, key, label, symmetry_codes, value, value_su, formatted``;
+    ``key`` (the members' ``pair_key``) pairs rows: the same metal, configuration, kind,
+    atom labels and symmetry codes. ``label`` is lettered with one letter per symmetry
+    code over the whole series (in order of first use), atoms in the order of the first
+    member that has the row; ``legend`` lists the letters (``letter, operator,
+    symmetry_code``).
+    """
+    from coordgeo.symmetry import lettered_label, letters
+
+    columns = ["block", "temperature_K", "header", "metal", "configuration", "kind", "key"]
+    columns += ["label", "symmetry_codes", "value", "value_su", "formatted"]
+    frames = []
+    operator_of: dict[str, str] = {}
+    for header, m in zip(member_headers(members), members, strict=True):
+        g = m.geometry
+        if not len(g):
+            continue
+        frames.append(
+            g.assign(
+                temperature_K=m.temperature if m.temperature is not None else np.nan,
+                header=header,
+                key=g["pair_key"],
+            )
+        )
+        for code, operator in zip(m.legend["symmetry_code"], m.legend["operator"], strict=True):
+            operator_of.setdefault(code, operator)
+    if not frames:
+        return pd.DataFrame(columns=columns), pd.DataFrame(
+            columns=["letter", "operator", "symmetry_code"]
+        )
+    long = pd.concat(frames, ignore_index=True)
+    first = long.drop_duplicates("key").set_index("key")["atom_codes"]
+    atoms_of = {key: [a.split("@") for a in text.split()] for key, text in first.items()}
+    codes = list(dict.fromkeys(c for atoms in atoms_of.values() for _, c in atoms if c != "."))
+    letter_of = dict(zip(codes, letters(len(codes)), strict=True))
+    long["label"] = [
+        "-".join(lettered_label(a, letter_of.get(c, "")) for a, c in atoms_of[key])
+        for key in long["key"]
+    ]
+    legend = pd.DataFrame(
+        [(letter_of[c], operator_of.get(c, ""), c) for c in codes],
+        columns=["letter", "operator", "symmetry_code"],
+    )
+    return long[columns], legend
+
+
+def pivot_formatted(long: pd.DataFrame, headers: Sequence[str]) -> pd.DataFrame:
+    """One row per key, one column of formatted values per member header (blank if absent)."""
+    if not len(long):
+        return pd.DataFrame(columns=["key", "kind", "label", *headers])
+    order = list(dict.fromkeys(long["key"]))
+    wide = long.pivot_table(
+        index="key", columns="header", values="formatted", aggfunc="first", sort=False
+    )
+    wide = wide.reindex(index=order, columns=list(headers)).fillna("")
+    info = long.drop_duplicates("key").set_index("key")[["kind", "label"]].reindex(order)
+    return pd.concat([info, wide], axis=1).reset_index()
+
+
+#: Parameters of :func:`coordgeo.polyhedra.site_parameters` shown in tables, with the
+#: heading and the decimals printed when a value has no su.
+PARAMETERS: tuple[tuple[str, str, int], ...] = (
+    ("d_mean", "⟨d(M–L)⟩ [Å]", 4),
+    ("zeta", "ζ [Å]", 4),
+    ("Delta", "Δ", 6),
+    ("Sigma", "Σ [°]", 2),
+    ("Theta", "Θ [°]", 2),
+    ("volume", "V<sub>p</sub> [Å³]", 3),
+)
+CSHM_DECIMALS = 3
+
+
+def shape_heading(column: str) -> str:
+    """``cshm_oc6`` → ``S(OC-6)``, with the label as :mod:`coordgeo.shape` writes it."""
+    from coordgeo.polyhedra import shape_column
+    from coordgeo.shape import shape_labels
+
+    for label in shape_labels():
+        if shape_column(label) == column:
+            return f"S({label})"
+    return column
+
+
+def parameter_rows(parameters: pd.DataFrame) -> list[tuple[str, str, int]]:
+    """(column, heading, decimals) of every parameter with a value in ``parameters``:
+    the distortion parameters, then the shape measures (OC-6 and TPR-6 first)."""
+    rows = []
+    for column, heading, decimals in PARAMETERS:
+        if column in parameters and parameters[column].notna().any():
+            rows.append((column, heading, decimals))
+    shapes = [c for c in parameters.columns if c.startswith("cshm_") and not c.endswith("_su")]
+    shapes.sort(key=lambda c: (c not in ("cshm_oc6", "cshm_tpr6"), c != "cshm_oc6"))
+    for column in shapes:
+        if parameters[column].notna().any():
+            rows.append((column, shape_heading(column), CSHM_DECIMALS))
+    return rows
+
+
+def formatted_parameter(row: pd.Series, column: str, decimals: int) -> str:
+    value = row.get(column, math.nan)
+    su = row.get(f"{column}_su", math.nan)
+    if value is None or not np.isfinite(value):
+        return ""
+    return format_su(
+        float(value), float(su) if su is not None and np.isfinite(su) else None, decimals
+    )
+
+
+def site_key(row: pd.Series) -> str:
+    """``Fe1`` or ``Fe1 (A:1)`` for a disorder configuration."""
+    return f"{row['metal']} ({row['configuration']})" if row.get("configuration") else row["metal"]
+
+
+def series_parameters(members: Sequence[StructureTables]) -> pd.DataFrame:
+    """Long table of the distortion/shape parameters of every member's sites.
+
+    Columns ``block, temperature_K, header, site, parameter, heading, value, value_su,
+    formatted``, one row per site, parameter and member.
+    """
+    rows = []
+    for header, m in zip(member_headers(members), members, strict=True):
+        p = m.parameters
+        if not len(p) or "d_mean" not in p:
+            continue
+        for column, heading, decimals in parameter_rows(p):
+            for _, r in p.iterrows():
+                value = r.get(column, math.nan)
+                su = r.get(f"{column}_su", math.nan)
+                rows.append(
+                    {
+                        "block": m.block,
+                        "temperature_K": m.temperature if m.temperature is not None else np.nan,
+                        "header": header,
+                        "site": site_key(r),
+                        "parameter": column,
+                        "heading": heading,
+                        "value": value,
+                        "value_su": su,
+                        "formatted": formatted_parameter(r, column, decimals),
+                    }
+                )
+    columns = ["block", "temperature_K", "header", "site", "parameter", "heading", "value"]
+    return pd.DataFrame(rows, columns=[*columns, "value_su", "formatted"])
+
+
+def series_crystal(members: Sequence[StructureTables]) -> pd.DataFrame:
+    """Crystal data side by side: ``quantity`` then one column per member (blank if absent)."""
+    headers = member_headers(members)
+    order: list[str] = []
+    for m in members:
+        order.extend(q for q in m.crystal["quantity"] if q not in order)
+    table = pd.DataFrame({"quantity": order})
+    for header, m in zip(headers, members, strict=True):
+        values = dict(zip(m.crystal["quantity"], m.crystal["value"], strict=True))
+        table[header] = [values.get(q, "") for q in order]
+    return table
+
+
+def temperatures_text(members: Sequence[StructureTables]) -> str:
+    """``163, 230 and 293 K``."""
+    known = [m.temperature for m in members if m.temperature is not None]
+    texts = [f"{t:g}" for t in known]
+    if not texts:
+        return "unknown temperatures"
+    if len(texts) == 1:
+        return f"{texts[0]} K"
+    return ", ".join(texts[:-1]) + f" and {texts[-1]} K"
+
+
+__all__ = [
+    "ANGLE_TOLERANCE",
+    "LENGTH_TOLERANCE",
+    "PARAMETERS",
+    "Series",
+    "cells_agree",
+    "formula_key",
+    "group_series",
+    "member_headers",
+    "parameter_rows",
+    "pivot_formatted",
+    "series_crystal",
+    "series_geometry",
+    "series_parameters",
+    "temperature_text",
+    "temperatures_text",
+]

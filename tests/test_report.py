@@ -1,0 +1,521 @@
+"""``coordgeo report``: the generated site's tables against the API, its links, its looks.
+
+Expected values are computed here, independently, with the API the report builds on
+(``si_table``, ``site_parameters``, ``hbond_table``, ``fit_sd``) and compared with the
+numbers parsed back from the built HTML, to the precision printed. Nothing the report
+prints is hard-coded.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import coordgeo
+from coordgeo.cli import main
+from coordgeo.coordination import coordination_spheres, sphere_geometry
+from coordgeo.hbonds import hbond_table, hbonds
+from coordgeo.magnetism import chi_mt_sd, fit_sd
+from coordgeo.polyhedra import site_parameters
+from coordgeo.report import build_report, group_series
+from coordgeo.report.clidoc import cli_reference
+from coordgeo.report.pages import esc, md_table
+from coordgeo.tables import parse_su, si_table
+
+ROOT = Path(__file__).resolve().parents[1]
+CIFS = sorted((ROOT / "cifs").glob("*.cif"))
+
+# Parameters shown on a structure page and the row heading they have there.
+PARAMETER_HEADINGS = {
+    "d_mean": "⟨d(M–L)⟩ [Å]",
+    "zeta": "ζ [Å]",
+    "Delta": "Δ",
+    "Sigma": "Σ [°]",
+    "Theta": "Θ [°]",
+    "cshm_oc6": "S(OC-6)",
+    "cshm_tpr6": "S(TPR-6)",
+}
+# Seed 000, Table S6, compound 1: the χMT curve the magnetism test fits.
+SD_COMPOUND_1 = {"dH": 21.87, "dS": 87.46, "Gamma": 0.42}
+
+
+# --- reading the built HTML ---------------------------------------------------------------
+
+
+class Page(HTMLParser):
+    """Links, ids, tables (rows of cell texts) and text of one HTML page."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(convert_charrefs=True)
+        self.path = path
+        self.links: list[tuple[str, str]] = []  # (tag, url)
+        self.ids: set[str] = set()
+        self.tables: list[list[list[str]]] = []
+        self.anchors: list[tuple[str, str]] = []  # (text, href)
+        self._cell: list[str] | None = None
+        self._row: list[str] | None = None
+        self._a: tuple[str, list[str]] | None = None
+        self.text: list[str] = []
+        self.feed(path.read_text(encoding="utf-8"))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"])
+        if a.get("name") and tag == "a":
+            self.ids.add(a["name"])
+        for key in ("href", "src"):
+            if a.get(key) and tag in ("a", "link", "img", "script", "source", "iframe"):
+                self.links.append((tag, a[key]))
+        if tag == "a" and a.get("href"):
+            self._a = (a["href"], [])
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self._row = []
+            self.tables[-1].append(self._row)
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "a" and self._a is not None:
+            self.anchors.append((" ".join("".join(self._a[1]).split()), self._a[0]))
+            self._a = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._a is not None:
+            self._a[1].append(data)
+        self.text.append(data)
+
+    @property
+    def all_text(self) -> str:
+        return " ".join(" ".join(self.text).split())
+
+    def rows(self) -> list[list[str]]:
+        return [row for table in self.tables for row in table]
+
+    def table_starting(self, first_header: str) -> list[list[str]]:
+        found = [t for t in self.tables if t and t[0] and t[0][0] == first_header]
+        assert found, f"no table headed {first_header!r} in {self.path.name}"
+        return found[0]
+
+    def href(self, text: str) -> str:
+        hits = [h for t, h in self.anchors if t == text]
+        assert hits, f"no link {text!r} in {self.path.name}"
+        return hits[0]
+
+
+def page_of(site: Path, index: Page, link_text: str) -> Page:
+    return Page((site / urlsplit(index.href(link_text)).path).resolve())
+
+
+def html_pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def check_links(site: Path) -> int:
+    """Every internal href/src of every page resolves to a file, and every #fragment to an
+    id of its target page. Returns the number of links checked."""
+    cache: dict[Path, Page] = {}
+
+    def parsed(path: Path) -> Page:
+        if path not in cache:
+            cache[path] = Page(path)
+        return cache[path]
+
+    checked = 0
+    problems = []
+    for path in html_pages(site):
+        page = parsed(path)
+        for tag, url in page.links:
+            parts = urlsplit(url)
+            if parts.scheme or url.startswith("//"):
+                continue  # external (none on our pages, but Material may link its own site)
+            if not parts.path:
+                target = path
+            elif parts.path.startswith("/"):  # 404.html: served from the site's root
+                target = (site / unquote(parts.path).lstrip("/")).resolve()
+            else:
+                target = (path.parent / unquote(parts.path)).resolve()
+            checked += 1
+            if not target.is_file():
+                problems.append(f"{path.relative_to(site)}: <{tag}> {url} → missing {target}")
+                continue
+            fragment = unquote(parts.fragment)
+            if fragment and target.suffix == ".html" and fragment not in parsed(target).ids:
+                problems.append(f"{path.relative_to(site)}: {url} → no id {parts.fragment!r}")
+    assert not problems, "\n".join(problems[:20])
+    return checked
+
+
+def number(cell: str) -> tuple[float, float | None]:
+    value, su = parse_su(cell)
+    assert value is not None, cell
+    return value, su
+
+
+def decimals(cell: str) -> int:
+    text = cell.split("(")[0]
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def assert_printed(cell: str, value: float, su: float | None) -> None:
+    """``cell`` is ``value`` (± half a unit of its last digit) with ``su`` to its precision."""
+    shown, shown_su = number(cell)
+    unit = 10.0 ** -decimals(cell)
+    assert abs(shown - value) <= 0.5 * unit + 1e-9, (cell, value)
+    if su is not None and np.isfinite(su) and su > 0:
+        assert shown_su is not None, (cell, su)
+        assert abs(shown_su - su) <= 0.5 * unit + 1e-9, (cell, su)
+
+
+# --- fixtures -----------------------------------------------------------------------------
+
+
+def run_cli(*args: str) -> int:
+    try:
+        main(list(args))
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+@pytest.fixture(scope="module")
+def chimt_file(tmp_path_factory) -> Path:
+    """χMT(T) of compound 1 from its published SD parameters, with 1 % noise."""
+    t = np.arange(100.0, 361.0, 4.0)
+    chi = chi_mt_sd(t, SD_COMPOUND_1["dH"], SD_COMPOUND_1["dS"], SD_COMPOUND_1["Gamma"], 0.1, 3.4)
+    chi *= 1.0 + 0.01 * np.random.default_rng(7).standard_normal(t.size)
+    path = tmp_path_factory.mktemp("chimt") / "compound1_chimt.csv"
+    path.write_text(
+        "T (K), chiMT (cm3 K/mol)\n"
+        + "".join(f"{a}, {b:.5f}\n" for a, b in zip(t, chi, strict=True))
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def cifs_site(tmp_path_factory, chimt_file: Path) -> Path:
+    """The report of cifs/ built through the command line, as a user runs it."""
+    out = tmp_path_factory.mktemp("cifs-report") / "out"
+    magnetism = f"seed000_compound1_100K_core={chimt_file}"
+    code = run_cli("report", str(ROOT / "cifs"), "--out", str(out), "--magnetism", magnetism)
+    assert code == 0
+    return out / "site"
+
+
+@pytest.fixture(scope="module")
+def qsal_site(tmp_path_factory, qsal_cif: Path) -> Path:
+    out = tmp_path_factory.mktemp("qsal-report") / "out"
+    report = build_report([qsal_cif], out)
+    assert report.errors == () and report.index_html is not None
+    return report.html_dir
+
+
+# --- the cifs/ report ---------------------------------------------------------------------
+
+
+def test_cifs_structure_pages_match_api(cifs_site: Path) -> None:
+    index = Page(cifs_site / "index.html")
+    assert len(CIFS) == 4
+    for path in CIFS:
+        for s in coordgeo.read(path):
+            page = page_of(cifs_site, index, s.block)
+            rows = page.rows()
+            spheres = coordination_spheres(s)
+            expected, legend = si_table(s, sphere_geometry(s, spheres))
+            for r in expected.itertuples():  # every bond and angle, label and 1.994(4) text
+                assert [r.label, r.formatted] in rows, (s.block, r.label, r.formatted)
+            for r in legend.itertuples():
+                assert f"{r.letter} {r.operator}" in page.all_text
+            params = site_parameters(s, spheres)
+            table = page.table_starting("Parameter")
+            by_heading = {row[0]: row[1:] for row in table[1:]}
+            for k, site in enumerate(params.itertuples()):
+                assert table[0][k + 1] == site.metal
+                for column, heading in PARAMETER_HEADINGS.items():
+                    assert_printed(
+                        by_heading[heading][k],
+                        getattr(site, column),
+                        getattr(site, f"{column}_su"),
+                    )
+            # crystal data: the cell and the temperature as the CIF gives them
+            crystal = {row[0]: row[1] for row in page.tables[0] if len(row) == 2}
+            assert_printed(crystal["a [Å]"], s.cell.a, s.cell.su[0])
+            assert number(crystal["Temperature [K]"])[0] == s.temperature
+            # one sphere picture per site and the powder pattern, all as SVG
+            svgs = [u for tag, u in page.links if tag == "img" and u.endswith(".svg")]
+            assert len(svgs) == len(spheres) + 1
+            assert f"at {s.temperature:g} K" in page.all_text
+
+
+def test_cifs_downloads_hold_the_tables(cifs_site: Path) -> None:
+    index = Page(cifs_site / "index.html")
+    s = coordgeo.read(CIFS[0])[0]
+    page = page_of(cifs_site, index, s.block)
+    csv = next(u for tag, u in page.links if tag == "a" and u.endswith("bonds_angles.csv"))
+    table = pd.read_csv((page.path.parent / csv).resolve(), dtype={"formatted": str})
+    expected, _ = si_table(s, sphere_geometry(s, coordination_spheres(s)))
+    assert list(table["label"]) == list(expected["label"])
+    np.testing.assert_allclose(table["value"], expected["value"], atol=1e-9)
+    assert list(table["formatted"]) == list(expected["formatted"])
+    downloads = [u for tag, u in page.links if tag == "a" and u.endswith((".csv", ".png"))]
+    assert len(downloads) >= 8
+
+
+def test_cifs_links_and_images_resolve(cifs_site: Path) -> None:
+    assert check_links(cifs_site) > 100
+
+
+def test_cifs_series_pages(cifs_site: Path, chimt_file: Path) -> None:
+    index = Page(cifs_site / "index.html")
+    series_table = index.table_starting("Series")
+    assert len(series_table) == 3  # header + compound 1 + compound 2 (formula/cell grouping)
+    structures = {s.block: s for p in CIFS for s in coordgeo.read(p)}
+    for compound in ("compound1", "compound2"):
+        members = sorted(
+            (s for b, s in structures.items() if compound in b), key=lambda s: s.temperature
+        )
+        row = next(r for r in series_table[1:] if all(m.block in r[1] for m in members))
+        name = row[0]
+        page = page_of(cifs_site, index, name)
+        table = next(t for t in page.tables if t[0][0] == "Bond [Å]")
+        headers = table[0][1:]
+        assert headers == [f"{m.temperature:g} K" for m in members]  # ordered by T
+        cells = {r[0]: r[1:] for r in table[1:]}
+        for k, s in enumerate(members):
+            expected, _ = si_table(s, sphere_geometry(s, coordination_spheres(s)))
+            for r in expected[expected["kind"] == "bond"].itertuples():
+                assert cells[r.label][k] == r.formatted, (s.block, r.label)
+        params = next(t for t in page.tables if t[0][0] == "Parameter")
+        sigma = next(r for r in params if r[0] == "Σ [°]")
+        for k, s in enumerate(members):
+            p = site_parameters(s)
+            assert_printed(sigma[k + 1], p["Sigma"].iloc[0], p["Sigma_su"].iloc[0])
+        svgs = [u for tag, u in page.links if tag == "img" and u.endswith(".svg")]
+        if compound == "compound1":  # the χMT data were attached to compound 1
+            fit = fit_sd(chimt_file)
+            sd = {r[0]: r[1] for r in page.rows() if len(r) == 3}
+            assert_printed(sd["ΔH"], fit.dH_kJ_mol, fit.dH_su)
+            assert_printed(sd["T½ = ΔH/ΔS"], fit.T_half_K, fit.T_half_su)
+            assert abs(fit.T_half_K - 1e3 * SD_COMPOUND_1["dH"] / SD_COMPOUND_1["dS"]) < 3.0
+            assert len(svgs) == 2  # the comparison figure and χMT(T) with the fit
+            if importlib.util.find_spec("coordgeo.compare") is not None:
+                gamma = page.table_starting("Structure")
+                assert [r[0] for r in gamma[1:]] == [m.block for m in members]
+            else:
+                assert "No structural γHS points" in page.all_text
+        else:
+            assert len(svgs) == 1
+
+
+# --- the qsal series (three blocks of one file) ---------------------------------------------
+
+
+def test_qsal_series_page(qsal_site: Path, qsal_cif: Path) -> None:
+    structures = sorted(coordgeo.read(qsal_cif), key=lambda s: s.temperature)
+    assert [s.temperature for s in structures] == [163.0, 230.0, 293.0]
+    index = Page(qsal_site / "index.html")
+    series_table = index.table_starting("Series")
+    assert len(series_table) == 2
+    page = page_of(qsal_site, index, series_table[1][0])
+    table = next(t for t in page.tables if t[0][0] == "Bond [Å]")
+    assert table[0][1:] == ["163 K", "230 K", "293 K"]
+    cells = {r[0]: r[1:] for r in table[1:]}
+    for k, s in enumerate(structures):
+        expected, _ = si_table(s, sphere_geometry(s, coordination_spheres(s)))
+        for r in expected.itertuples():
+            key = r.label if r.label in cells else "-".join(reversed(r.label.split("-")))
+            assert cells[key][k] == r.formatted, (s.block, r.label)
+    crystal = page.tables[0]
+    volume = next(r for r in crystal if r[0] == "V [Å³]")
+    assert volume[1:] == [s.info["cell_volume"] for s in structures]
+
+
+def test_qsal_structure_pages_hbonds(qsal_site: Path, qsal_cif: Path) -> None:
+    index = Page(qsal_site / "index.html")
+    for s in coordgeo.read(qsal_cif):
+        page = page_of(qsal_site, index, s.block)
+        rows, legend = hbond_table(s, hbonds(s))
+        assert len(rows) >= 1
+        table = page.table_starting("D–H···A")
+        for r in rows.itertuples():
+            assert [r.label, r.d_dh, r.d_ha, r.d_da, r.angle_dha] in table[1:]
+        for r in legend.itertuples():
+            assert f"{r.letter} {r.operator}" in page.all_text
+    assert check_links(qsal_site) > 50
+
+
+# --- command line behaviour ---------------------------------------------------------------
+
+
+def test_unreadable_input_is_listed_and_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "in" / "broken.cif"
+    bad.parent.mkdir()
+    bad.write_text("data_x\n_cell_length_a 'not a number'\nloop_\n_atom_site_label\n")
+    shutil.copy(CIFS[0], tmp_path / "in")
+    out = tmp_path / "out"
+    code = run_cli("report", str(tmp_path / "in"), "--out", str(out), "--no-build", "--no-pxrd")
+    assert code == 2
+    index = (out / "docs" / "index.md").read_text()
+    assert "Inputs that could not be read" in index and "broken.cif" in index
+    assert (out / "docs" / "structures").is_dir() and (out / "mkdocs.yml").is_file()
+
+
+def test_out_folder_of_something_else_is_refused(tmp_path: Path, capsys) -> None:
+    (tmp_path / "precious.txt").write_text("keep me")
+    assert run_cli("report", str(CIFS[0]), "--out", str(tmp_path), "--no-build") == 2
+    assert "not empty" in capsys.readouterr().err
+    assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_magnetism_needs_a_name_with_two_compounds(tmp_path: Path, chimt_file, capsys) -> None:
+    args = ["report", str(ROOT / "cifs"), "--out", str(tmp_path / "o"), "--no-build"]
+    assert run_cli(*args, "--no-pxrd", "--magnetism", str(chimt_file)) == 2
+    assert "NAME=FILE" in capsys.readouterr().err
+
+
+# --- pure parts ---------------------------------------------------------------------------
+
+
+def test_grouping_by_formula_and_cell(qsal_cif: Path) -> None:
+    cifs = [s for p in CIFS for s in coordgeo.read(p)]
+    qsal = coordgeo.read(qsal_cif)
+    groups = group_series(cifs + qsal)
+    blocks = [{(cifs + qsal)[i].block for i in g.members} for g in groups]
+    assert {s.block for s in qsal} in blocks
+    assert {"seed000_compound1_100K_core", "seed000_compound1_290K_core"} in blocks
+    assert {"seed000_compound2_100K_core", "seed000_compound2_300K_core"} in blocks
+    # named together, structures form one series whatever they are
+    forced = group_series(cifs, [["seed000_compound1_100K_core", CIFS[2].name]])
+    assert {cifs[i].block for i in forced[0].members} == {cifs[0].block, cifs[2].block}
+
+
+def test_markdown_cells_keep_cif_text_literal() -> None:
+    text = md_table(["a", "b"], [[esc("C1*|x_2"), "1.994(4)"]], "lr")
+    assert "C1\\*\\|x\\_2" in text and text.splitlines()[1] == "|:--|--:|"
+
+
+def test_cli_reference_lists_every_command() -> None:
+    import typer.main
+
+    from coordgeo.cli import app
+
+    group = typer.main.get_command(app)
+    names = group.list_commands(group.context_class(group, info_name="coordgeo"))
+    text = cli_reference()
+    assert "report" in names
+    for name in names:
+        assert f"## `coordgeo {name}`" in text
+    assert "--magnetism" in text
+
+
+# --- headless Chromium --------------------------------------------------------------------
+
+
+def find_chromium() -> tuple[str | None, str]:
+    """The Chromium binary, installing Debian's package when root with apt; else (None, why)."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if found := shutil.which(name):
+            return found, ""
+    if os.name != "posix" or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return None, "Chromium is not installed and cannot be installed (needs root and apt-get)"
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
+    try:
+        done = subprocess.run(install, env=env, capture_output=True, timeout=900)
+        if done.returncode != 0:  # a clean machine has no package lists yet
+            subprocess.run(["apt-get", "update"], env=env, capture_output=True, timeout=300)
+            done = subprocess.run(install, env=env, capture_output=True, timeout=900)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, f"installing Chromium with apt-get failed: {exc}"
+    found = shutil.which("chromium")
+    if found is None:
+        tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:]
+        return None, f"apt-get install chromium failed: {' '.join(tail)}"
+    return found, ""
+
+
+def screenshot(chromium: str, page: Path, out: Path, profile: Path) -> np.ndarray:
+    args = [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        f"--user-data-dir={profile}",
+        "--hide-scrollbars",
+        f"--screenshot={out}",
+        "--window-size=1280,900",
+        page.resolve().as_uri(),
+    ]
+    subprocess.run(args, capture_output=True, timeout=180, check=False)
+    assert out.is_file(), f"Chromium wrote no screenshot of {page}"
+    from PIL import Image
+
+    with Image.open(out) as image:
+        return np.asarray(image.convert("RGB"), dtype=float)
+
+
+def test_site_renders_in_headless_chromium(qsal_site: Path, tmp_path: Path) -> None:
+    chromium, why = find_chromium()
+    if chromium is None:
+        pytest.skip(why)
+    index = Page(qsal_site / "index.html")
+    structure = (qsal_site / urlsplit(index.href("wp91ltb")).path).resolve()
+    shots = []
+    for name, page in (("index", qsal_site / "index.html"), ("structure", structure)):
+        pixels = screenshot(chromium, page, tmp_path / f"{name}.png", tmp_path / "profile")
+        assert pixels.shape[:2] == (900, 1280)
+        not_white = (pixels < 235).any(axis=2).mean()
+        # a rendered page: the header bar, text and table rules; a blank or error page is
+        # nearly all white or all one colour
+        assert not_white > 0.05, (name, not_white)
+        assert pixels.std() > 20, (name, pixels.std())
+        shots.append(pixels)
+    assert np.abs(shots[0] - shots[1]).mean() > 1.0  # two different pages
+
+
+# --- the project's own documentation --------------------------------------------------------
+
+
+def test_project_docs_build_strict(tmp_path: Path) -> None:
+    if importlib.util.find_spec("mkdocstrings") is None:
+        message = "mkdocstrings[python] is not installed (needed for docs/api.md)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    site = tmp_path / "docs-site"
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "WARNING" not in done.stderr, done.stderr[-3000:]
+    cli = Page(site / "cli.html").all_text
+    assert "coordgeo report" in cli and "--magnetism" in cli
+    assert "site_parameters" in Page(site / "api.html").all_text
