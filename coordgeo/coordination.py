@@ -37,7 +37,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import gemmi
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -305,6 +304,8 @@ def _compatible_sets(structure: Structure, donors) -> list[tuple[np.ndarray, str
                 conflict[a, b] = conflict[b, a] = True
     if not conflict.any():
         return [(np.arange(n), _configuration(asm, grp, range(n)))]
+    import networkx as nx  # only disordered spheres need it: keep start-up fast
+
     graph = nx.Graph()
     graph.add_nodes_from(range(n))
     graph.add_edges_from((a, b) for a in range(n) for b in range(a + 1, n) if not conflict[a, b])

@@ -26,7 +26,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import ConvexHull, QhullError
 
 __all__ = [
     "PARAMETERS",
@@ -414,6 +413,8 @@ def _volume_with_faces(v: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np
 
 def _hull_faces(points: np.ndarray) -> np.ndarray | None:
     """Triangles of the convex hull of (n, 3) points; None when the points are coplanar."""
+    from scipy.spatial import ConvexHull, QhullError  # rarely needed: keep start-up fast
+
     try:
         return ConvexHull(points - points.mean(axis=0)).simplices
     except QhullError:  # coplanar or collinear donors

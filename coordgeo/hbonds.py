@@ -66,8 +66,6 @@ from collections.abc import Sequence
 import gemmi
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from coordgeo.coordination import (
     DEFAULT_TOLERANCE,
@@ -417,6 +415,10 @@ def _intramolecular(
     for some h ∈ G, i.e. when q − r·c(A)·x_A ∈ L for one of the finitely many coset
     representatives r of G over L. The test is exact, polymers included.
     """
+    # scipy.sparse is slow to import, and this runs only when H-bonds are found
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import breadth_first_order, connected_components
+
     out = np.zeros(len(d_site), dtype=bool)
     n = len(structure)
     graph = csr_matrix((np.ones(len(bonded)), (bonded.center, bonded.site)), shape=(n, n))

@@ -63,7 +63,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
 
 from coordgeo.coordination import DEFAULT_TOLERANCE, Sphere, coordination_spheres
 from coordgeo.model import Structure
@@ -321,6 +320,8 @@ def classify(
     s, ox = s[keep], ox[keep]
     lo, hi = long["lo"].to_numpy(), long["hi"].to_numpy()
     sigma = np.sqrt(REFERENCE_SIGMA**2 + su[s] ** 2)
+    from scipy.special import ndtr  # imported on use: scipy.special is slow to load
+
     like = (ndtr((hi - d[s]) / sigma) - ndtr((lo - d[s]) / sigma)) / (hi - lo)
     v = np.where(ox == 2, bvs[2][s], bvs[3][s])
     use_bvs = np.where(ox == 2, bvs_used[2][s], bvs_used[3][s])

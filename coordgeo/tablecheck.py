@@ -58,8 +58,6 @@ from pathlib import Path
 import gemmi
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.optimize import least_squares
 
 from coordgeo.errors import InputError
 from coordgeo.io.sitables import (
@@ -71,6 +69,14 @@ from coordgeo.io.sitables import (
 )
 from coordgeo.model import orthogonalization_matrix
 from coordgeo.tables import decimals_of
+
+
+def _chi2_sf(chi2: float, dof: int) -> float:
+    """P(χ² ≥ chi2) for dof degrees of freedom (scipy imported on first use: slow to load)."""
+    from scipy.special import chdtrc
+
+    return float(chdtrc(dof, chi2))
+
 
 __all__ = [
     "CoreFit",
@@ -1169,7 +1175,7 @@ class CoreFit:
     @property
     def p_value(self) -> float:
         """P(χ² ≥ observed) for ``dof`` degrees of freedom (nan when dof = 0)."""
-        return float(stats.chi2.sf(self.chi2, self.dof)) if self.dof > 0 else math.nan
+        return _chi2_sf(self.chi2, self.dof) if self.dof > 0 else math.nan
 
     def __repr__(self) -> str:
         return (
@@ -1316,6 +1322,8 @@ def reconstruct_core(
         for donor in labels:
             direction = rng.normal(size=3)
             start.extend(direction / np.linalg.norm(direction) * distance_of.get(donor, 2.0))
+        from scipy.optimize import least_squares  # imported here: slow, and only fits need it
+
         fit = least_squares(
             residuals, np.array(start), jac=jacobian, method="trf", xtol=1e-12, ftol=1e-12
         )
@@ -1360,7 +1368,7 @@ def reconstruct_core(
             }
         )
     rows = pd.DataFrame.from_records(records, index=[o[0] for o in observations])
-    p_value = float(stats.chi2.sf(chi2, dof)) if dof > 0 else math.nan
+    p_value = _chi2_sf(chi2, dof) if dof > 0 else math.nan
     worst = rows.loc[rows["residual"].abs().idxmax()]
     if (rows["status"] == "inconsistent").any() or (dof > 0 and p_value < 1e-3):
         status = "inconsistent"
