@@ -268,7 +268,7 @@ def _published_value(text: str) -> tuple[float | None, float]:
 # --- mapping a row onto the structure -----------------------------------------------------
 
 # marks some programs add to a label to say "a symmetry mate of": N1', N(1''), C12*, O1#2, O1$3
-_MATE_MARK = re.compile(r"'+|\"|\*|#\d+$|\$\d+$")
+MATE_MARK = re.compile(r"'+|\"|\*|#\d+$|\$\d+$")
 # which atom an atom of a row is bonded to (to search its images near that partner)
 _PARTNER = {
     ("bond", 2): {0: 1, 1: 0},
@@ -282,7 +282,7 @@ _REFERENCE = {"bond": 0, "angle": 1, "torsion": 1, "hbond": 0}
 _MAX_OPTIONS = 4096
 
 
-def _site_options(structure: Structure, label: str) -> tuple[list[int], str, bool]:
+def label_sites(structure: Structure, label: str) -> tuple[list[int], str, bool]:
     """Sites a printed label may mean, how it was read, and whether it marks a symmetry mate."""
     matches = structure.sites_with_label(label)
     if matches:
@@ -291,7 +291,7 @@ def _site_options(structure: Structure, label: str) -> tuple[list[int], str, boo
     bare = label.replace("(", "").replace(")", "")
     if bare != label and structure.sites_with_label(bare):
         return structure.sites_with_label(bare), "", False
-    base = _MATE_MARK.sub("", label)
+    base = MATE_MARK.sub("", label)
     if base and base != label:
         for name in (base, base.replace("(", "").replace(")", "")):
             found = structure.sites_with_label(name)
@@ -310,7 +310,7 @@ def _candidates(
     notes: list[str] = []
     ops_from_cif = not any("lists no symmetry operators" in n for n in structure.notes)
     for pos, (label, text) in enumerate(zip(row.atoms, row.code_texts, strict=True)):
-        sites, note, is_mate = _site_options(structure, label)
+        sites, note, is_mate = label_sites(structure, label)
         if not sites:
             return f"unknown atom label {label!r}"
         if note:
@@ -398,7 +398,7 @@ def _evaluate(structure: Structure, rows: list[_Row], candidates: list):
         ops = np.array([[c.op for c in o[1]] for o in opts])
         shifts = np.array([[c.shift for c in o[1]] for o in opts], dtype=float)
         v, su = measure(structure, sites, ops, shifts)
-        rnd = _rounding_effect(structure, sites, ops, shifts)
+        rnd = rounding_effect(structure, sites, ops, shifts)
         for key, a, b, c in zip(keys, v.tolist(), su.tolist(), rnd.tolist(), strict=True):
             values[key] = (a, b, c)
     best = []
@@ -429,7 +429,7 @@ def _judge_row(structure: Structure, row: _Row, result) -> tuple[str, str]:
 # --- judging ------------------------------------------------------------------------------
 
 
-def _rounding_effect(
+def rounding_effect(
     structure: Structure, sites: np.ndarray, ops: np.ndarray, shifts: np.ndarray
 ) -> np.ndarray:
     """How much the coordinates' print rounding can move each value, as an su.
@@ -458,7 +458,28 @@ def _judge(
     calc_su: float,
     rounding: float,
 ) -> tuple[str, str]:
-    half_digit = 0.5 * 10.0 ** (-decimals_of(row.value_text))
+    return judge(structure, row.kind, row.value_text, sites, pub, pub_su, calc, calc_su, rounding)
+
+
+def judge(
+    structure: Structure,
+    kind: str,
+    value_text: str,
+    sites: list[int],
+    pub: float,
+    pub_su: float,
+    calc: float,
+    calc_su: float,
+    rounding: float,
+) -> tuple[str, str]:
+    """Status (``ok``/``mismatch``) and reason for one recomputed value (module docstring).
+
+    ``kind`` is ``bond``/``angle``/``torsion``/``hbond``, ``value_text`` the
+    published value as printed (its decimals set the rounding term), ``sites``
+    the atoms measured, ``rounding`` the su-like effect of rounded coordinates
+    (:func:`rounding_effect`).
+    """
+    half_digit = 0.5 * 10.0 ** (-decimals_of(value_text))
     diff = calc - pub
     has_su = np.isfinite(pub_su) and pub_su > 0
     tolerance = half_digit + 2.0 * rounding + 1e-9
@@ -481,7 +502,7 @@ def _judge(
     ]
     if no_su:
         causes.append(f"coordinates of {', '.join(dict.fromkeys(no_su))} printed without su")
-    if row.kind == "torsion" and abs(calc + pub) <= tolerance:
+    if kind == "torsion" and abs(calc + pub) <= tolerance:
         causes.append("opposite sign: the authors' torsion sign convention differs")
     if np.isfinite(calc_su) and calc_su < 1e-9 and not any(structure.calc[s] for s in sites):
         special = [structure.labels[s] for s in sites if structure.site_symmetry_order[s] > 1]

@@ -76,7 +76,7 @@ import gemmi
 import numpy as np
 import pandas as pd
 
-from coordgeo.check import _MATE_MARK, _judge, _rounding_effect, _Row, _site_options
+from coordgeo.check import MATE_MARK, judge, label_sites, rounding_effect
 from coordgeo.coordination import (
     DEFAULT_TOLERANCE,
     coordination_spheres,
@@ -808,7 +808,7 @@ def _sites_for(structure: Structure, label: str) -> tuple[list[int], str, bool]:
     symmetry mate: check.py's fallbacks (exact, case-insensitive, parentheses, marks such
     as ``N1'``), then CIF labels that carry parentheses themselves (``P(2)`` for ``P2``
     and ``P2'``)."""
-    sites, note, mate = _site_options(structure, label)
+    sites, note, mate = label_sites(structure, label)
     if sites:
         return sites, note, mate
 
@@ -821,7 +821,7 @@ def _sites_for(structure: Structure, label: str) -> tuple[list[int], str, bool]:
     found = by_bare.get(bare(label), [])
     if found:  # the same label with or without parentheses: nothing to say
         return found, "", False
-    base = _MATE_MARK.sub("", label)
+    base = MATE_MARK.sub("", label)
     found = by_bare.get(bare(base), []) if base != label else []
     if found:
         return found, f"{label} read as a symmetry mate of {structure.labels[found[0]]}", True
@@ -948,7 +948,7 @@ def _validate_rows(table: SITable, rows: pd.DataFrame, structure: Structure) -> 
         sites = np.array([[rd.site for rd in combo.readings] for combo in combos])
         ops = np.array([[code.op for code in combo.best[0]] for combo in combos])
         shifts = np.array([[code.shift for code in combo.best[0]] for combo in combos], float)
-        for key, value in zip(group, _rounding_effect(structure, sites, ops, shifts), strict=True):
+        for key, value in zip(group, rounding_effect(structure, sites, ops, shifts), strict=True):
             rounding[key] = float(value)
 
     records = []
@@ -960,16 +960,11 @@ def _validate_rows(table: SITable, rows: pd.DataFrame, structure: Structure) -> 
             continue
         for c, combo in enumerate(combos):
             if combo.status is None and combo.best is not None:
-                option, value, su = combo.best
-                row = _Row(
-                    "torsion" if r.kind == "torsion" else "bond",
-                    tuple(structure.labels[rd.site] for rd in combo.readings),
-                    tuple(format_code(code, structure) for code in option),
-                    r.text,
-                )
-                combo.judged = _judge(
+                _, value, su = combo.best
+                combo.judged = judge(
                     structure,
-                    row,
+                    "torsion" if r.kind == "torsion" else "bond",
+                    r.text,
                     [rd.site for rd in combo.readings],
                     float(r.published),
                     float(r.published_su),
