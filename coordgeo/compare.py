@@ -418,12 +418,12 @@ def _cell_frame(analysed: Sequence[_Analysed]) -> pd.DataFrame:
 
 def _volume_su(s: Structure) -> float:
     """su of the cell volume from the cell su's (lattice-tied parameters together)."""
-    from coordgeo.geometry import _tied_cell_groups
+    from coordgeo.geometry import tied_cell_groups
 
     p = np.array(s.cell.parameters, dtype=float)
     sig = np.asarray(s.cell.su, dtype=float)
     var = 0.0
-    for group in _tied_cell_groups(s):
+    for group in tied_cell_groups(s):
         h = np.zeros(6)
         h[group] = 1e-5
         dv = (_volume(p + h) - _volume(p - h)) / 2e-5

@@ -175,7 +175,7 @@ def torsion(structure: Structure, a: Atom, b: Atom, c: Atom, d: Atom) -> tuple[f
 # --- su propagation -----------------------------------------------------------------------
 
 
-def _tied_cell_groups(structure: Structure) -> list[list[int]]:
+def tied_cell_groups(structure: Structure) -> list[list[int]]:
     """Which of (a, b, c, α, β, γ) vary together, from the crystal system (as SHELXL does)."""
     system = structure.crystal_system
     cell = structure.cell
@@ -224,7 +224,7 @@ def propagate_su(
     if sigma.any():
         dm = _orthogonalization_derivatives(structure.cell.parameters)
         dfdp = np.einsum("nai,kij,naj->nk", grad_cart, dm, fract)
-        for group in _tied_cell_groups(structure):
+        for group in tied_cell_groups(structure):
             s = sigma[group].max()
             if s > 0:
                 var = var + (dfdp[:, group].sum(axis=1) * s) ** 2
@@ -263,24 +263,68 @@ def su_of_function(
     ``func`` may return (...) or (..., k) for k quantities at once; the
     values and su's then have shape (n,) or (n, k).
     """
-    n, m = sites.shape
     f = image_fract(structure, sites, ops, shifts)
     x = f @ structure.cell.orthogonalization.T
     values = np.asarray(func(x), dtype=float)
+    out = np.asarray(func(displaced_copies(x, step)), dtype=float)  # (n, 6m[, q])
+    return values, su_from_differences(structure, sites, ops, f, values, out, step)
+
+
+def displaced_copies(x: np.ndarray, step: float = FINITE_DIFFERENCE_STEP) -> np.ndarray:
+    """(n, 6m, m, 3): each of the 3m coordinates of (n, m, 3) positions moved by +step, −step."""
+    m = x.shape[1]
     displaced = np.repeat(x[:, None], 2 * 3 * m, axis=1)  # (n, 6m, m, 3)
     k = np.arange(3 * m)
     displaced[:, 2 * k, k // 3, k % 3] += step
     displaced[:, 2 * k + 1, k // 3, k % 3] -= step
-    out = np.asarray(func(displaced), dtype=float)  # (n, 6m[, q])
+    return displaced
+
+
+def su_from_differences(
+    structure: Structure,
+    sites: np.ndarray,
+    ops: np.ndarray,
+    fract: np.ndarray,
+    values: np.ndarray,
+    out: np.ndarray,
+    step: float = FINITE_DIFFERENCE_STEP,
+) -> np.ndarray:
+    """su's from a function's ``values`` (n[, q]) and its values ``out`` (n, 6m[, q]) on the
+    :func:`displaced_copies`: central differences, then :func:`propagate_su`."""
+    n, m = sites.shape
     grad = (out[:, 0::2] - out[:, 1::2]) / (2 * step)  # (n, 3m[, q])
     if values.ndim == 1:
-        su = propagate_su(structure, sites, ops, f, np.nan_to_num(grad.reshape(n, m, 3)))
-        return values, np.where(np.isfinite(values), su, np.nan)
-    su = np.empty_like(values)
-    for q in range(values.shape[1]):
-        g = np.nan_to_num(grad[..., q].reshape(n, m, 3))
-        su[:, q] = propagate_su(structure, sites, ops, f, g)
-    return values, np.where(np.isfinite(values), su, np.nan)
+        su = propagate_su(structure, sites, ops, fract, np.nan_to_num(grad.reshape(n, m, 3)))
+        return np.where(np.isfinite(values), su, np.nan)
+    # every quantity at once: one set of einsums instead of one per quantity
+    g = np.nan_to_num(grad.reshape(n, m, 3, values.shape[1]))
+    su = _propagate_su_columns(structure, sites, ops, fract, g)
+    return np.where(np.isfinite(values), su, np.nan)
+
+
+def _propagate_su_columns(
+    structure: Structure,
+    sites: np.ndarray,
+    ops: np.ndarray,
+    fract: np.ndarray,
+    grad_cart: np.ndarray,
+) -> np.ndarray:
+    """:func:`propagate_su` of q functions at once: ``grad_cart`` (n, m, 3, q) → (n, q)."""
+    m_orth = structure.cell.orthogonalization
+    g = np.einsum("naiq,ij,najk->nakq", grad_cart, m_orth, structure.rotations[ops])
+    cov = structure.fract_cov[sites]
+    same = sites[:, :, None] == sites[:, None, :]
+    # Σ over atom pairs of one site: sum the gradients of a site's atoms first (cheaper)
+    var = np.einsum("naiq,naij,nbjq,nab->nq", g, cov, g, same)
+    sigma = np.asarray(structure.cell.su, dtype=float)
+    if sigma.any():
+        dm = _orthogonalization_derivatives(structure.cell.parameters)
+        dfdp = np.einsum("naiq,kij,naj->nkq", grad_cart, dm, fract)
+        for group in tied_cell_groups(structure):
+            s = sigma[group].max()
+            if s > 0:
+                var = var + (dfdp[:, group].sum(axis=1) * s) ** 2
+    return np.sqrt(np.maximum(var, 0.0))
 
 
 # --- neighbour search ---------------------------------------------------------------------
