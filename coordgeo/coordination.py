@@ -323,23 +323,25 @@ def _configuration(asm: list[str], grp: list[str], members) -> str:
 
 def spheres_frame(structure: Structure, spheres: list[Sphere]) -> pd.DataFrame:
     """One row per metal–donor bond, with the donor's symmetry code and the distance (+su)."""
-    rows = []
-    for sp in spheres:
-        for atom, d, su in zip(sp.donors, sp.distances, sp.distances_su, strict=True):
-            rows.append(
-                {
-                    "block": structure.block,
-                    "metal": structure.labels[sp.metal],
-                    "configuration": sp.configuration,
-                    "donor": structure.labels[atom.site],
-                    "donor_element": structure.elements[atom.site],
-                    "symmetry_code": format_code(atom.code, structure),
-                    "distance": d,
-                    "distance_su": su,
-                    "occupancy": sp.occupancy,
-                }
-            )
-    return pd.DataFrame(rows)
+    if not any(sp.donors for sp in spheres):
+        return pd.DataFrame([])
+    # column lists rather than a dict per row: the same frame, built faster
+    labels, elements = structure.labels, structure.elements
+    per_bond = [sp for sp in spheres for _ in sp.donors]
+    donors = [atom for sp in spheres for atom in sp.donors]
+    return pd.DataFrame(
+        {
+            "block": [structure.block] * len(donors),
+            "metal": [labels[sp.metal] for sp in per_bond],
+            "configuration": [sp.configuration for sp in per_bond],
+            "donor": [labels[a.site] for a in donors],
+            "donor_element": [elements[a.site] for a in donors],
+            "symmetry_code": [format_code(a.code, structure) for a in donors],
+            "distance": [d for sp in spheres for d in sp.distances],
+            "distance_su": [su for sp in spheres for su in sp.distances_su],
+            "occupancy": [sp.occupancy for sp in per_bond],
+        }
+    )
 
 
 def donor_labels(structure: Structure, sphere: Sphere) -> list[str]:

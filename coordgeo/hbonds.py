@@ -275,10 +275,17 @@ def hbonds(
 
 
 def _empty() -> pd.DataFrame:
-    dtypes = dict.fromkeys(ALL_COLUMNS, object)
-    dtypes |= {c: float for c in COLUMNS if c.startswith(("d_", "angle"))}
-    dtypes |= {"intramolecular": bool, "riding": bool}
-    return pd.DataFrame({c: np.array([], dtype=t) for c, t in dtypes.items()})
+    """The table without rows (a copy of one built once: most structures have no H-bonds)."""
+    global _EMPTY
+    if _EMPTY is None:
+        dtypes = dict.fromkeys(ALL_COLUMNS, object)
+        dtypes |= {c: float for c in COLUMNS if c.startswith(("d_", "angle"))}
+        dtypes |= {"intramolecular": bool, "riding": bool}
+        _EMPTY = pd.DataFrame({c: np.array([], dtype=t) for c, t in dtypes.items()})
+    return _EMPTY.copy()
+
+
+_EMPTY: pd.DataFrame | None = None
 
 
 # --- bonds, donors, exclusions ------------------------------------------------------------
@@ -307,7 +314,8 @@ def _donors(structure: Structure, bonded: Contacts, donor_set: set[str]) -> Cont
     """For each H site with a donor: the donor (nearest bonded non-metal), as Contacts."""
     elements = np.array(structure.elements, dtype=object)
     is_h = np.isin(elements, HYDROGEN)
-    metal = np.array([is_metal(e) for e in structure.elements], dtype=bool)
+    metal_of = {e: is_metal(e) for e in set(structure.elements)}
+    metal = np.array([metal_of[e] for e in structure.elements], dtype=bool)
     pick = is_h[bonded.center] & ~metal[bonded.site] & ~is_h[bonded.site]
     cand = bonded.take(pick)
     if len(cand) == 0:

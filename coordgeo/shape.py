@@ -363,6 +363,67 @@ def shape_measures(
     return {label: s[..., k] for k, label in enumerate(labels)}
 
 
+# A 1e-5 Å move of one coordinate changes the shape measure of any one pairing by less than
+# 100·(2√3 + 2)·step/|Q′| (|Q′|: root of Σ|q − q₀|²; ν is √3-Lipschitz, |P′| = 1), so only
+# pairings within twice that of the best one can be the best for a displaced copy.
+_PAIRING_MARGIN = 2000.0
+
+
+def shape_measures_with_copies(
+    center: np.ndarray,
+    ligands: np.ndarray,
+    displaced: np.ndarray,
+    labels: tuple[str, ...],
+    step: float,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Shape measures of k polyhedra and of their displaced copies (for finite differences).
+
+    ``center`` (k, 3) and ``ligands`` (k, n, 3) are the polyhedra, ``displaced``
+    (k, c, n+1, 3) c copies of each (centre first) with one coordinate moved by
+    ``step`` Å. The polyhedra get :func:`shape_measures`, every pairing of every
+    shape. A copy displaced by ``step`` can only be best fitted by a pairing whose
+    measure on the undisplaced polyhedron is within :data:`_PAIRING_MARGIN`·step/|Q′|
+    of the best one; the copies are measured with those pairings only (usually one
+    per shape, out of up to 5040 for an eight-coordinate shape), which is the same
+    minimum: the finite-difference su's do not change (to rounding).
+    """
+    values = shape_measures(center, ligands, labels)
+    q, norm2 = _prepare(center, ligands)
+    dq, dnorm2 = _prepare(displaced[..., 0, :], displaced[..., 1:, :])
+    k, n = ligands.shape[:2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        margin = _PAIRING_MARGIN * step / np.sqrt(norm2) + 1e-9
+    chosen, counts = [], []
+    for label in labels:
+        table = _pairings(label)  # (K, n+1, 3)
+        flat, _, _ = _stacked((label,), n)
+        every = np.arange(len(table))
+        r = (q.swapaxes(-1, -2) @ flat).reshape(k, 3, 3, len(table))
+        nu = _best_nuclear_norms(r, every, every)  # each pairing on its own
+        with np.errstate(invalid="ignore", divide="ignore"):
+            measure = 100.0 * (1.0 - nu * nu / norm2[:, None])
+        best = measure.min(axis=1)
+        near = measure <= (best + margin)[:, None]
+        near[~(np.isfinite(best) & np.isfinite(margin))] = True  # degenerate: all of them
+        count = near.sum(axis=1)
+        width = int(count.max())
+        picked = np.argsort(~near, axis=1, kind="stable")[:, :width]  # the near ones first
+        # pad with a repeat of the site's first pairing: repeats do not change a maximum
+        picked = np.where(np.arange(width)[None] < count[:, None], picked, picked[:, :1])
+        chosen.append(table[picked])  # (k, width, n+1, 3)
+        counts.append(width)
+    references = np.concatenate(chosen, axis=1)
+    starts = np.cumsum([0, *counts[:-1]])
+    owner = np.repeat(np.arange(len(labels)), counts)
+    # H = Pᵀ Q for each copy and chosen pairing, laid out (…, b, a, pairing) as shape does
+    r = np.einsum("kcpa,kdpb->kdbac", references, dq)
+    best_nu = _best_nuclear_norms(r, starts, owner)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        moved = 100.0 * (1.0 - best_nu * best_nu / dnorm2[..., None])
+    moved = np.where(dnorm2[..., None] > 0, np.clip(moved, 0.0, 100.0), np.nan)
+    return values, {label: moved[..., j] for j, label in enumerate(labels)}
+
+
 def cshm(center: np.ndarray, ligands: np.ndarray, shape: str) -> np.ndarray:
     """Continuous shape measure S_shape of a polyhedron with its central atom, shape (...).
 

@@ -153,3 +153,25 @@ def test_degenerate_and_mismatched_input() -> None:
     with pytest.raises(ValueError, match="unknown shape"):
         S.ideal_polyhedron("XX-6")
     assert S.shape_labels(6) == ("HP-6", "PPY-6", "OC-6", "TPR-6", "JPPY-6")
+
+
+@pytest.mark.parametrize(("label", "noise"), [("OC-6", 0.0), ("OC-6", 0.1), ("TBPY-5", 0.2),
+                                              ("T-4", 0.05), ("SAPR-8", 0.15)])  # fmt: skip
+def test_copies_use_only_pairings_that_can_win_and_lose_nothing(label, noise) -> None:
+    # Reference: every pairing of every shape on every displaced copy (shape_measures).
+    # An undistorted OC-6 (noise 0) is the hardest case: 48 pairings tie at S = 0.
+    from coordgeo.geometry import displaced_copies
+
+    rng = np.random.default_rng(11)
+    pairs = [distorted(label, rng, noise) for _ in range(3)]
+    center = np.array([c for c, _ in pairs])
+    ligands = np.array([lig for _, lig in pairs])
+    x = np.concatenate([center[:, None], ligands], axis=1)
+    copies = displaced_copies(x, 1e-5)
+    labels = S.shape_labels(ligands.shape[1])
+    values, moved = S.shape_measures_with_copies(center, ligands, copies, labels, 1e-5)
+    full = S.shape_measures(copies[..., 0, :], copies[..., 1:, :], labels)
+    plain = S.shape_measures(center, ligands, labels)
+    for key in labels:
+        np.testing.assert_allclose(values[key], plain[key], atol=1e-12)
+        np.testing.assert_allclose(moved[key], full[key], atol=1e-9)

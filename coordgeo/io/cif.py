@@ -23,6 +23,7 @@ that are readable still are.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -494,6 +495,7 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str]) -> dict:
     for c in range(3):
         fract[:, c], fract_su[:, c], rounding[:, c] = _numbers_with_su(xyz_raw[c], labels, line)
     located = np.all(np.isfinite(fract), axis=1)
+    no_su = ~fract_su.any(axis=1)
     all_caps = not any(ch.islower() for label in labels for ch in label)
     elements: list[str] = []
     calc = np.zeros(n, dtype=bool)
@@ -511,7 +513,7 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str]) -> dict:
         elements.append(element)
         refinement = (columns["refinement_flags"][i] + columns["refinement_flags_posn"][i]).upper()
         calc[i] = flag in _CALC_FLAGS or "R" in refinement or "G" in refinement
-        if element == "H" and not fract_su[i].any():
+        if element == "H" and no_su[i]:
             calc[i] = True
     occupancy = _as_numbers(columns["occupancy"], 1.0)
     u_iso = _as_numbers(columns["U_iso_or_equiv"], np.nan)
@@ -606,6 +608,7 @@ def _null_to_empty(text: str) -> str:
 _SYMBOL = re.compile(r"^([A-Za-z]{1,2})")
 
 
+@functools.lru_cache(maxsize=4096)  # labels and type symbols repeat across sites and files
 def _element(type_symbol: str, label: str, all_caps: bool) -> str | None:
     """Element symbol from ``_atom_site_type_symbol`` (``Fe2+``, ``O2-``), else from the label.
 
