@@ -8,6 +8,7 @@ ratio is meaningful on a noisy machine; absolute times are printed for context o
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import sys
 import time
@@ -32,10 +33,8 @@ def files_from(args: list[str]) -> list[Path]:
 
 def bare_parse(files: list[Path]) -> None:
     for f in files:
-        try:
+        with contextlib.suppress(RuntimeError, ValueError):
             gemmi.cif.read(str(f))
-        except (RuntimeError, ValueError):
-            pass
 
 
 def full_check(files: list[Path]) -> int:
@@ -70,8 +69,10 @@ def main() -> None:
     print(f"{len(files)} files, {megabytes:.1f} MB, {rows} _geom_* rows checked")
     print(f"bare gemmi parse : {len(files) / g:8.0f} files/s  {megabytes / g:6.1f} MB/s")
     print(f"coordgeo check   : {len(files) / c:8.0f} files/s  {megabytes / c:6.1f} MB/s")
-    print(f"ratio check/parse: median {statistics.median(ratios):.1f} "
-          f"(min {min(ratios):.1f}, max {max(ratios):.1f}) over {len(ratios)} rounds")
+    print(
+        f"ratio check/parse: median {statistics.median(ratios):.1f} "
+        f"(min {min(ratios):.1f}, max {max(ratios):.1f}) over {len(ratios)} rounds"
+    )
 
 
 if __name__ == "__main__":
