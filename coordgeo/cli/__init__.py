@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from coordgeo.cli import (  # noqa: F401  (each module registers its commands)
+    bulk,
     compare,
     core,
     distortion,

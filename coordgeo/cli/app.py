@@ -19,7 +19,21 @@ import typer
 from coordgeo.errors import InputError
 from coordgeo.tables import render
 
+
+class _Group(typer.core.TyperGroup):
+    """Ends any command that raises InputError with one line and status 2, however the
+    app is invoked (``coordgeo``, ``python -m coordgeo``, a test's CliRunner)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            error(str(exc))
+            raise typer.Exit(2) from None
+
+
 app = typer.Typer(
+    cls=_Group,
     name="coordgeo",
     help="Coordination geometry, distortion, hydrogen bonds and spin-crossover analysis from CIFs.",
     no_args_is_help=True,

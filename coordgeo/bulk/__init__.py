@@ -1,0 +1,57 @@
+"""Many CIF files → one dataset: coordination geometry of every metal site as Parquet tables.
+
+``run(paths, out)`` analyses every data block of every input file (coordination
+spheres, distortion and shape parameters with su's, spin-state assignment, hydrogen
+bonds) in parallel and streams the results to ``out`` as five partitioned Parquet
+datasets, one folder each::
+
+    out/files/part-000000.parquet    one row per input file: status, error, sha256, time
+    out/blocks/…                     one row per data block with a structure
+    out/sites/…                      one row per coordination sphere (site_parameters + spin)
+    out/bonds/…                      one row per metal–donor bond (coordination.spheres_frame)
+    out/hbonds/…                     one row per D–H···A (hbonds.hbonds)
+
+Every table starts with ``path`` and ``sha256``, which join them. Nothing is lost:
+a file that cannot be read, is empty, binary, a directory, or crashes the analysis
+still has its row in ``files`` with ``status`` = ``error`` and the reason; a file
+with a bad block is ``partial``.
+
+Part files are written whole under a temporary name and renamed, ``files`` last, so
+a run killed at any moment leaves only complete parts; ``resume=True`` then skips
+every file whose path and content hash are already recorded (see ``docs/bulk.md``).
+
+Read the results with :func:`load` (a DataFrame per table) or :func:`query`; or
+directly, ``pandas.read_parquet(out / "sites")``, DuckDB, Spark, ….
+
+The stages, one module each, in the order data flows::
+
+    inputs    paths, folders, globs → the files to analyse (discover)
+    analyse   one worker's batch of files → Arrow tables (analyse_file, analyse_batch)
+    engines   where batches run: this process, a process pool, a Dask cluster
+    dataset   numbered Parquet parts written atomically; load, query, export_csv
+    run       all of it, with progress and a Summary
+    schema    the tables' columns, the options and tasks sent to workers
+"""
+
+from coordgeo.bulk.analyse import analyse_batch, analyse_file
+from coordgeo.bulk.dataset import export_csv, load, query, sigma_vs_d_figure
+from coordgeo.bulk.inputs import discover
+from coordgeo.bulk.run import Summary, run
+from coordgeo.bulk.schema import BULK_SHAPES, TABLES, Options, Task, schemas
+
+__all__ = [
+    "BULK_SHAPES",
+    "TABLES",
+    "Options",
+    "Summary",
+    "Task",
+    "analyse_batch",
+    "analyse_file",
+    "discover",
+    "export_csv",
+    "load",
+    "query",
+    "run",
+    "schemas",
+    "sigma_vs_d_figure",
+]

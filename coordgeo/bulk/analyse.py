@@ -1,0 +1,429 @@
+"""The work of one worker: files → rows of every table, as Arrow tables per batch.
+
+Nothing a file contains makes these functions raise: every failure becomes the
+``status``/``error`` of its ``files`` (and ``blocks``) row."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from coordgeo.bulk.inputs import read_input
+from coordgeo.bulk.schema import Options, Task, describe, file_row, now, schemas
+from coordgeo.coordination import coordination_spheres, spheres_frame
+from coordgeo.errors import InputError
+from coordgeo.model import Structure
+
+
+class _Timeout(Exception):
+    """Raised by the alarm when one file takes longer than ``Options.timeout``."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None):
+    """SIGALRM-based limit; only in a process's main thread (process and serial engines)."""
+    usable = (
+        seconds
+        and hasattr(signal, "SIGALRM")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def fire(signum, frame):
+        raise _Timeout(f"analysis took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0.0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@dataclass
+class Collected:
+    """Rows of one batch, per table: dict rows, or DataFrames with their key columns.
+
+    ``meta`` holds, for each ``sites`` frame, what the batch's spin assignment needs
+    (the spheres' bond lengths and donor elements) and the rows to update if it fails.
+    """
+
+    files: list[dict] = field(default_factory=list)
+    blocks: list[dict] = field(default_factory=list)
+    frames: dict[str, list[pd.DataFrame]] = field(
+        default_factory=lambda: {"sites": [], "bonds": [], "hbonds": []}
+    )
+    keys: dict[str, list[tuple[int, dict]]] = field(
+        default_factory=lambda: {"sites": [], "bonds": [], "hbonds": []}
+    )
+    meta: list[dict] = field(default_factory=list)
+
+    def add_frame(
+        self, table: str, frame: pd.DataFrame, meta: dict | None = None, **constants: Any
+    ) -> None:
+        if len(frame):
+            self.frames[table].append(frame)
+            self.keys[table].append((len(frame), constants))
+            if table == "sites":
+                self.meta.append(meta or {})
+
+    def truncate(self, sizes: dict[str, int], n_blocks: int) -> None:
+        """Forget what was added after ``sizes`` (a file that failed half-way)."""
+        del self.blocks[n_blocks:]
+        for table, n in sizes.items():
+            del self.frames[table][n:]
+            del self.keys[table][n:]
+        del self.meta[sizes["sites"] :]
+
+
+def _float(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
+def _block_row(path: str, sha: str, s: Structure) -> dict:
+    info = s.info
+    cell = s.cell
+    return {
+        "path": path,
+        "sha256": sha,
+        "block": s.block,
+        "status": "ok",
+        "error_type": None,
+        "error": None,
+        "line": s.line,
+        "n_atoms": len(s),
+        "n_sites": 0,
+        "n_bonds": 0,
+        "n_hbonds": 0,
+        "space_group": s.space_group,
+        "crystal_system": s.crystal_system,
+        "a": cell.a,
+        "b": cell.b,
+        "c": cell.c,
+        "alpha": cell.alpha,
+        "beta": cell.beta,
+        "gamma": cell.gamma,
+        "cell_volume": cell.volume,
+        "temperature": s.temperature,
+        "temperature_su": s.temperature_su,
+        "formula_sum": info.get("formula_sum"),
+        "R1": _float(info.get("R1")),
+        "wR2": _float(info.get("wR2")),
+        "ccdc": info.get("ccdc"),
+        "cod": info.get("cod"),
+        "notes": "; ".join(s.notes) or None,
+    }
+
+
+def _spin_columns(sites: dict[str, np.ndarray], meta: list[dict]) -> pd.DataFrame:
+    """Spin state, its confidence, BVS and γ_HS of a batch's sites: the one place bulk
+    calls :mod:`coordgeo.spin`.
+
+    :func:`coordgeo.spin.classify` is the vectorised core of :func:`coordgeo.spin.assign`
+    and treats every site on its own, so one call for the whole batch gives what
+    ``assign`` gives block by block, without its fixed cost (~25 ms) per block.
+    ``sites`` holds the batch's ``site_parameters`` columns, ``meta`` the blocks' bonds.
+    """
+    from coordgeo import spin
+
+    lengths_of = [d for m in meta for d in m["lengths"]]
+    elements_of = [e for m in meta for e in m["elements"]]
+    width = max((len(d) for d in lengths_of), default=0)
+    lengths = np.full((len(lengths_of), width), np.nan)
+    elements = np.full((len(lengths_of), width), "", dtype=object)
+    for k, (d, e) in enumerate(zip(lengths_of, elements_of, strict=True)):
+        lengths[k, : len(d)] = d
+        elements[k, : len(e)] = e
+    assigned = spin.classify(
+        np.array([e for m in meta for e in m["metals"]], dtype=object),
+        sites["donor_set"],
+        sites["coordination_number"],
+        sites["d_mean"],
+        sites["d_mean_su"],
+        sites["cshm_oc6"],
+        lengths,
+        elements,
+    )
+    return assigned[spin.CONTRACT_COLUMNS]
+
+
+def _spin(sites: dict[str, np.ndarray], meta: list[dict]) -> pd.DataFrame:
+    """:func:`_spin_columns`, block by block if the batch fails (NaN where a block fails)."""
+    try:
+        return _spin_columns(sites, meta)
+    except Exception:
+        parts = []
+        start = 0
+        for m in meta:  # find the block(s) at fault; the others keep their assignment
+            rows = slice(start, start + len(m["metals"]))
+            start = rows.stop
+            try:
+                parts.append(_spin_columns({k: v[rows] for k, v in sites.items()}, [m]))
+            except Exception as exc:
+                parts.append(pd.DataFrame(index=range(rows.stop - rows.start)))
+                _flag(m, "spin: {}: {}".format(*describe(exc)))
+        return pd.concat(parts, ignore_index=True)
+
+
+def _flag(meta: dict, problem: str) -> None:
+    """Mark a block (and its file) partial after the fact."""
+    block, file = meta["block_row"], meta["file_row"]
+    for row, prefix in ((block, ""), (file, f"block {block['block']}: ")):
+        if row["status"] == "ok":
+            row["status"], row["error_type"] = "partial", "AnalysisError"
+        row["error"] = "; ".join(filter(None, [row["error"], prefix + problem]))
+
+
+def _analyse_structure(
+    path: str, sha: str, s: Structure, options: Options, out: Collected, file_row: dict
+) -> tuple[int, int, list[str]]:
+    """All analyses of one block into ``out``; (sites, hbonds, problems)."""
+    from coordgeo.hbonds import hbonds
+    from coordgeo.polyhedra import site_parameters
+
+    row = _block_row(path, sha, s)
+    problems: list[str] = []
+    elements = s.elements
+    spheres = coordination_spheres(s, options.tolerance)  # nothing else works without them
+    metal_elements = [elements[sp.metal] for sp in spheres]
+    n_sites = n_hbonds = 0
+    try:
+        table = site_parameters(s, spheres, tolerance=options.tolerance, shapes=options.shapes)
+        meta = {
+            "metals": metal_elements,
+            "lengths": [sp.distances for sp in spheres],
+            "elements": [[elements[a.site] for a in sp.donors] for sp in spheres],
+            "block_row": row,
+            "file_row": file_row,
+        }
+        out.add_frame(
+            "sites",
+            table,
+            meta,
+            path=path,
+            sha256=sha,
+            temperature=s.temperature,
+            metal_element=np.array(metal_elements, dtype=object),
+        )
+        n_sites = len(table)
+    except Exception as exc:
+        problems.append("sites: {}: {}".format(*describe(exc)))
+    try:
+        bonds = spheres_frame(s, spheres)
+        counts = [sp.coordination_number for sp in spheres]
+        per_bond = np.repeat(np.array(metal_elements, dtype=object), counts)
+        out.add_frame("bonds", bonds, path=path, sha256=sha, metal_element=per_bond)
+        row["n_bonds"] = len(bonds)
+    except Exception as exc:
+        problems.append("bonds: {}: {}".format(*describe(exc)))
+    try:
+        found = hbonds(s, tolerance=options.tolerance)  # the schema picks its columns
+        out.add_frame("hbonds", found, path=path, sha256=sha)
+        n_hbonds = len(found)
+    except Exception as exc:
+        problems.append("hbonds: {}: {}".format(*describe(exc)))
+    row["n_sites"], row["n_hbonds"] = n_sites, n_hbonds
+    if problems:
+        row["status"], row["error_type"] = "partial", "AnalysisError"
+        row["error"] = "; ".join(problems)
+    out.blocks.append(row)
+    return n_sites, n_hbonds, problems
+
+
+class _Unreadable(Exception):
+    """(type, message) of a file the client could not read (send-bytes mode)."""
+
+
+def analyse_file(path: str, options: Options, out: Collected, task: Task | None = None) -> bool:
+    """Analyse one file into ``out`` (its ``files`` row always); False when skipped.
+
+    Skipped means resumed: ``task.expected`` equals the file's sha256. Never raises
+    for anything the file contains.
+    """
+    started = time.perf_counter()
+    task = task or Task(path)
+    row = file_row(path, "error", None, None)
+    row["run"] = options.run
+    sizes = {table: len(out.frames[table]) for table in out.frames}
+    n_blocks = len(out.blocks)
+    tmp_name = None
+    try:
+        with _time_limit(options.timeout):
+            if task.problem is not None:
+                row["size"] = task.size if task.size >= 0 else None
+                raise _Unreadable(*task.problem)
+            data = task.data if task.data is not None else read_input(path, options, row)
+            row["size"] = len(data)
+            sha = hashlib.sha256(data).hexdigest()
+            row["sha256"] = sha
+            if task.expected is not None and task.expected == sha:
+                return False
+            source = path
+            if task.data is not None:  # bytes sent by the client: parse a local copy
+                fd, tmp_name = tempfile.mkstemp(suffix=".cif", prefix="coordgeo-bulk-")
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                source = tmp_name
+            _analyse_blocks(row["path"], source, sha, options, out, row)
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        out.truncate(sizes, n_blocks)  # a file's tables must not be half there
+        row["status"] = "error"
+        row["error_type"], row["error"] = (
+            exc.args if isinstance(exc, _Unreadable) else describe(exc)
+        )
+        row["n_blocks"] = row["n_blocks_ok"] = row["n_sites"] = row["n_hbonds"] = 0
+    finally:
+        if tmp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+    row["seconds"] = time.perf_counter() - started
+    row["finished"] = now()
+    out.files.append(row)
+    return True
+
+
+def _analyse_blocks(
+    path: str, source: str, sha: str, options: Options, out: Collected, row: dict
+) -> None:
+    from coordgeo.io.cif import read_cif_blocks
+
+    results = read_cif_blocks(source)
+    problems: list[str] = []
+    n_ok = 0
+    for item in results:
+        if isinstance(item, InputError):
+            kind, message = describe(item)
+            problems.append(f"block {item.block}: {message}" if item.block else message)
+            out.blocks.append(
+                {
+                    "path": path,
+                    "sha256": sha,
+                    "block": item.block,
+                    "status": "error",
+                    "error_type": kind,
+                    "error": message,
+                    "line": item.line,
+                }
+            )
+            continue
+        try:
+            n_sites, n_hbonds, trouble = _analyse_structure(path, sha, item, options, out, row)
+        except _Timeout:
+            raise
+        except Exception as exc:  # one block's crash must not hide the others
+            kind, message = describe(exc)
+            problems.append(f"block {item.block}: {kind}: {message}")
+            failed = _block_row(path, sha, item)
+            failed.update(status="error", error_type=kind, error=message)
+            out.blocks.append(failed)
+            continue
+        n_ok += 1
+        row["n_sites"] += n_sites
+        row["n_hbonds"] += n_hbonds
+        problems += [f"block {item.block}: {p}" for p in trouble]
+    row["n_blocks"] = len(results)
+    row["n_blocks_ok"] = n_ok
+    clean = n_ok == len(results) and not problems
+    row["status"] = "ok" if clean else ("partial" if n_ok else "error")
+    if not clean:
+        row["error_type"] = "InputError" if n_ok < len(results) else "AnalysisError"
+        row["error"] = "; ".join(problems)
+
+
+def _frame_table(
+    frames: list[pd.DataFrame],
+    keys: list[tuple[int, dict]],
+    schema: pa.Schema,
+    meta: list[dict] | None = None,
+) -> pa.Table:
+    """One Arrow table from a batch's DataFrames, with the columns each frame was added
+    with (a value for all its rows, or one per row); for ``sites`` (``meta`` given) the
+    spin columns too, one :func:`_spin` call for the whole batch.
+
+    One ``pandas.concat`` and one conversion to Arrow for the batch: anything done per
+    frame and per column costs more than the analysis of a small file.
+    """
+    if not frames:
+        return schema.empty_table()
+    df = pd.concat(frames, ignore_index=True)
+    wanted = [name for name in df.columns if name in schema.names]  # not hbonds' Atom columns
+    whole = pa.Table.from_pandas(df, columns=wanted, preserve_index=False)
+    n = whole.num_rows
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {}
+    for name, kind in zip(schema.names, schema.types, strict=True):
+        if name in whole.column_names:
+            columns[name] = whole.column(name).cast(kind)
+        elif name in keys[0][1]:
+            parts = [
+                value if isinstance(value, np.ndarray) else np.full(size, value, dtype=object)
+                for size, value in ((size, values[name]) for size, values in keys)
+            ]
+            columns[name] = pa.array(np.concatenate(parts), type=kind, from_pandas=True)
+    if meta is not None:
+        inputs = {
+            name: columns[name].to_numpy(zero_copy_only=False)
+            for name in ("donor_set", "coordination_number", "d_mean", "d_mean_su", "cshm_oc6")
+        }
+        spin = _spin(inputs, meta)
+        for name in spin.columns:
+            columns[name] = pa.Array.from_pandas(spin[name], type=schema.field(name).type)
+    arrays = [columns[name] if name in columns else pa.nulls(n, kind)
+              for name, kind in zip(schema.names, schema.types, strict=True)]  # fmt: skip
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def rows_table(rows: list[dict], schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
+
+
+def to_tables(out: Collected, schema: dict[str, pa.Schema]) -> dict[str, pa.Table]:
+    # sites first: its spin assignment may turn blocks and files partial
+    sites = _frame_table(out.frames["sites"], out.keys["sites"], schema["sites"], out.meta)
+    tables = {
+        "files": rows_table(out.files, schema["files"]),
+        "blocks": rows_table(out.blocks, schema["blocks"]),
+        "sites": sites,
+    }
+    for name in ("bonds", "hbonds"):
+        tables[name] = _frame_table(out.frames[name], out.keys[name], schema[name])
+    return tables
+
+
+def analyse_batch(tasks: Sequence[Task], options: Options) -> dict[str, pa.Table]:
+    """Analyse a batch of files; one Arrow table per table name (what a worker returns).
+
+    Files skipped on resume have no row. Catches everything a file can cause.
+    """
+    out = Collected()
+    for task in tasks:
+        analyse_file(task.path, options, out, task)
+    return to_tables(out, schemas(options.shapes))
+
+
+def crashed_rows(tasks: Sequence[Task], options: Options, why: str) -> dict[str, pa.Table]:
+    out = Collected()
+    for task in tasks:
+        row = file_row(task.path, "error", "WorkerCrash", why)
+        row["run"], row["size"] = options.run, task.size if task.size >= 0 else None
+        out.files.append(row)
+    return to_tables(out, schemas(options.shapes))

@@ -1,0 +1,224 @@
+"""``run``: inputs → engine → dataset, with progress and a summary."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from coordgeo.bulk.analyse import Collected, rows_table, to_tables
+from coordgeo.bulk.dataset import (
+    DEFAULT_FLUSH_SECONDS,
+    DEFAULT_PART_SIZE,
+    PartWriter,
+    export_csv,
+    prepare_out,
+)
+from coordgeo.bulk.engines import make_batches, run_dask, run_pool, run_serial
+from coordgeo.bulk.inputs import discover, read_list
+from coordgeo.bulk.progress import Progress
+from coordgeo.bulk.schema import BULK_SHAPES, TABLES, Options, Task, now, schemas, storable
+from coordgeo.coordination import DEFAULT_TOLERANCE
+from coordgeo.errors import InputError
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a run did (``str()`` is one line for the log)."""
+
+    out: str
+    files: int
+    analysed: int
+    skipped: int
+    ok: int
+    partial: int
+    error: int
+    blocks: int
+    sites: int
+    bonds: int
+    hbonds: int
+    megabytes: float
+    seconds: float
+    parts: int
+    run: str
+
+    @property
+    def files_per_second(self) -> float:
+        return self.analysed / self.seconds if self.seconds > 0 else math.nan
+
+    def __str__(self) -> str:
+        return (
+            f"{self.files} files ({self.analysed} analysed, {self.skipped} already done): "
+            f"{self.ok} ok, {self.partial} partial, {self.error} error; {self.blocks} blocks, "
+            f"{self.sites} sites, {self.bonds} M–L bonds, {self.hbonds} H-bonds; "
+            f"{self.seconds:.1f} s, {self.files_per_second:.1f} files/s → {self.out}"
+        )
+
+    def as_dict(self) -> dict:
+        return asdict(self) | {"files_per_second": self.files_per_second}
+
+
+def run(
+    paths: Iterable[str | os.PathLike] | str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    jobs: int | None = None,
+    engine: str = "local",
+    scheduler: Any = None,
+    resume: bool = False,
+    csv: bool = False,
+    pattern: str = "*.cif",
+    files_from: str | os.PathLike | None = None,
+    shapes: str | Sequence[str] = BULK_SHAPES,
+    tolerance: float = DEFAULT_TOLERANCE,
+    timeout: float | None = None,
+    max_size: int | None = None,
+    send_bytes: bool = False,
+    part_size: int = DEFAULT_PART_SIZE,
+    flush_seconds: float = DEFAULT_FLUSH_SECONDS,
+    task_size: int | None = None,
+    progress: bool | str | None = None,
+) -> Summary:
+    """Analyse every data block of every file under ``paths`` into Parquet tables in ``out``.
+
+    Parameters
+    ----------
+    paths
+        Files, folders (searched recursively for ``pattern``, case-insensitive) and
+        globs (``**`` allowed); ``files_from`` adds files listed one per line (taken
+        as they are: a folder listed there is an error row, not searched).
+    out
+        The dataset folder: ``out/<table>/part-NNNNNN.parquet`` for each of
+        :data:`TABLES` (and ``out/<table>.csv`` with ``csv=True``).
+    jobs
+        Worker processes (default: every core); 1 runs in this process.
+    engine
+        ``"local"`` (process pool) or ``"dask"``: the same work on a Dask cluster at
+        ``scheduler`` (an address such as ``tcp://host:8786`` or a ``Client``);
+        ``send_bytes`` ships each file's bytes with its task, for workers without the
+        client's filesystem.
+    resume
+        Continue the dataset in ``out``: files already recorded with the same content
+        (sha256) are skipped; files that failed to be read, or changed, are redone.
+    shapes
+        Shape measures: :data:`BULK_SHAPES` (default), ``"all"``, or labels.
+    tolerance
+        Bond criterion (Å), as everywhere in coordgeo.
+    timeout, max_size
+        Per-file limits (seconds, bytes): a file beyond them is an ``error`` row.
+        ``timeout`` needs the local engine.
+    part_size, flush_seconds, task_size
+        Files per part file, the longest wait between parts, files per worker task.
+    progress
+        ``None`` (a bar on a terminal, else log lines on stderr), ``True``, ``"log"``,
+        or ``False`` (silent).
+    """
+    started = time.monotonic()
+    out = Path(out)
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    paths = list(paths)
+    listed = read_list(files_from) if files_from is not None else []
+    if engine not in ("local", "dask"):
+        raise InputError(f"unknown engine {engine!r}: use 'local' or 'dask'")
+    if engine == "dask" and scheduler is None:
+        raise InputError("the dask engine needs a scheduler address (--scheduler)")
+    from coordgeo.shape import shape_labels
+
+    wanted = shape_labels() if shapes == "all" else tuple(s.strip().upper() for s in shapes)
+    unknown = [s for s in wanted if s not in shape_labels()]
+    if unknown:
+        raise InputError(f"unknown shape(s) {', '.join(unknown)}; known: {shape_labels()}")
+    run_id = f"{now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    options = Options(
+        tolerance=tolerance, shapes=tuple(wanted), timeout=timeout, max_size=max_size, run=run_id
+    )
+    first_part, done = prepare_out(out, options, resume)
+    schema = schemas(options.shapes)
+
+    found, problems = discover(paths, pattern, listed)
+    sizes = []
+    for p in found:
+        try:
+            sizes.append(os.stat(p).st_size)
+        except OSError:
+            sizes.append(-1)
+    # largest first: the long files start early instead of ending the run alone
+    order = sorted(range(len(found)), key=lambda k: (-sizes[k], found[k]))
+    tasks = [Task(found[k], sizes[k], done.get(storable(found[k]))) for k in order]
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    if task_size is None:
+        # big enough to spread the per-task costs (spin assignment, IPC), small enough
+        # to keep every worker busy to the end
+        task_size = max(1, min(64, len(tasks) // (8 * jobs) or 1))
+
+    mode = progress
+    if mode is None or mode is True:
+        mode = "bar" if sys.stderr.isatty() else "log"
+    elif mode is False:
+        mode = "off"
+    reporter = Progress(len(tasks) + len(problems), mode)
+    writer = PartWriter(out, schema, first_part, part_size, flush_seconds)
+    totals = {"analysed": 0, "skipped": 0, "ok": 0, "partial": 0, "error": 0, "bytes": 0}
+
+    def consume(tables: dict[str, pa.Table], n_tasks: int) -> None:
+        files = tables["files"]
+        statuses = files.column("status").to_pylist()
+        skipped = n_tasks - files.num_rows
+        totals["analysed"] += files.num_rows
+        totals["skipped"] += skipped
+        for status in statuses:
+            totals[status] += 1
+        sizes = files.column("size").to_pylist()
+        totals["bytes"] += sum(s for s in sizes if s)
+        writer.add(tables)
+        reporter.update(statuses, skipped)
+
+    try:
+        if problems:
+            for row in problems:
+                row["run"] = run_id
+            tables = to_tables(Collected(), schema)
+            tables["files"] = rows_table(problems, schema["files"])
+            consume(tables, len(problems))
+        batches = make_batches(tasks, task_size)
+        if engine == "dask":
+            run_dask(batches, options, consume, scheduler, send_bytes)
+        elif jobs == 1:
+            run_serial(batches, options, consume)
+        else:
+            run_pool(batches, options, consume, jobs)
+    except KeyboardInterrupt:
+        writer.flush()  # what is complete is kept: --resume goes on from there
+        raise
+    finally:
+        reporter.close()
+    writer.flush()
+    if csv:
+        for table in TABLES:
+            export_csv(out, table, schema[table])
+    return Summary(
+        out=str(out),
+        files=len(tasks) + len(problems),
+        analysed=totals["analysed"],
+        skipped=totals["skipped"],
+        ok=totals["ok"],
+        partial=totals["partial"],
+        error=totals["error"],
+        blocks=writer.rows["blocks"],
+        sites=writer.rows["sites"],
+        bonds=writer.rows["bonds"],
+        hbonds=writer.rows["hbonds"],
+        megabytes=totals["bytes"] / 1e6,
+        seconds=time.monotonic() - started,
+        parts=writer.parts_written,
+        run=run_id,
+    )

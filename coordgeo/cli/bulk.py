@@ -1,0 +1,201 @@
+"""``bulk``: many CIFs to Parquet tables; ``query``: questions to those tables."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from coordgeo.cli.app import Format, FormatOption, app, emit
+from coordgeo.cli.core import ToleranceOption
+from coordgeo.coordination import DEFAULT_TOLERANCE
+from coordgeo.errors import InputError
+
+
+class BulkFormat(StrEnum):
+    parquet = "parquet"
+    csv = "csv"
+
+
+class Engine(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+@app.command()
+def bulk(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="CIF files, folders (searched recursively) and globs.", show_default=False
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Dataset folder to write.")] = Path(
+        "coordgeo-bulk"
+    ),
+    fmt: Annotated[
+        BulkFormat,
+        typer.Option(
+            "--format", "-f", help="parquet, or csv: Parquet and CSV too.", case_sensitive=False
+        ),
+    ] = BulkFormat.parquet,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Worker processes (default: all cores).")
+    ] = None,
+    engine: Annotated[
+        Engine, typer.Option("--engine", help="local process pool, or a Dask cluster.")
+    ] = Engine.local,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786).")
+    ] = None,
+    send_bytes: Annotated[
+        bool,
+        typer.Option(
+            "--send-bytes", help="Dask: send each file's bytes to the workers (no shared disk)."
+        ),
+    ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Continue the dataset in --out; skip files already done."),
+    ] = False,
+    pattern: Annotated[
+        str, typer.Option("--pattern", help="File names to take from folders (case-insensitive).")
+    ] = "*.cif",
+    files_from: Annotated[
+        Path | None, typer.Option("--files-from", help="A file listing input paths, one a line.")
+    ] = None,
+    shapes: Annotated[
+        str,
+        typer.Option(
+            "--shapes",
+            help="Shape measures: 'bulk' (main shapes of each CN), 'all', or e.g. OC-6,TPR-6.",
+        ),
+    ] = "bulk",
+    tolerance: ToleranceOption = DEFAULT_TOLERANCE,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help="Seconds per file before it is an error.")
+    ] = None,
+    max_size: Annotated[
+        float | None, typer.Option("--max-size", help="MB; larger files are errors, not read.")
+    ] = None,
+    part_size: Annotated[
+        int, typer.Option("--part-size", help="Files per Parquet part file.")
+    ] = 1000,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Every metal site of many CIFs into one dataset: files, blocks, sites, bonds, hbonds.
+
+    Writes OUT/<table>/part-NNNNNN.parquet (read with pandas.read_parquet(OUT/"sites"),
+    DuckDB, …; see docs/bulk.md). Every input gets a row in OUT/files with its status
+    (ok/partial/error) and the reason; the run goes on past bad files.
+    """
+    from coordgeo import bulk as bulk_api
+
+    if not paths and files_from is None:
+        raise InputError("no input: give files, folders or globs (or --files-from)")
+    if shapes == "bulk":
+        wanted: str | tuple[str, ...] = bulk_api.BULK_SHAPES
+    elif shapes == "all":
+        wanted = "all"
+    else:
+        wanted = tuple(s.strip() for s in shapes.split(",") if s.strip())
+    summary = bulk_api.run(
+        paths or [],
+        out,
+        jobs=jobs,
+        engine=engine.value,
+        scheduler=scheduler,
+        resume=resume,
+        csv=fmt == BulkFormat.csv,
+        pattern=pattern,
+        files_from=files_from,
+        shapes=wanted,
+        tolerance=tolerance,
+        timeout=timeout,
+        max_size=int(max_size * 1e6) if max_size else None,
+        send_bytes=send_bytes,
+        part_size=part_size,
+        progress=False if quiet else None,
+    )
+    typer.echo(f"coordgeo bulk: {summary}", err=True)
+
+
+QUERY_COLUMNS = [
+    "path",
+    "block",
+    "temperature",
+    "metal",
+    "donor_set",
+    "d_mean",
+    "d_mean_su",
+    "Sigma",
+    "Sigma_su",
+    "Theta",
+    "cshm_oc6",
+    "spin_state",
+    "spin_confidence",
+]
+
+
+def _range(text: str | None) -> tuple[float, float] | None:
+    if not text:
+        return None
+    try:
+        lo, hi = (float(x) for x in text.split(","))
+    except ValueError:
+        raise InputError(f"--d-mean wants LOW,HIGH in Å (e.g. 2.0,2.1), not {text!r}") from None
+    return (min(lo, hi), max(lo, hi))
+
+
+@app.command()
+def query(
+    dataset: Annotated[Path, typer.Argument(help="A folder written by coordgeo bulk.")],
+    metal: Annotated[str | None, typer.Option("--metal", help="Metal element, e.g. Fe.")] = None,
+    donors: Annotated[
+        str | None, typer.Option("--donors", help="Donor set as a formula, e.g. N6 or N4O2.")
+    ] = None,
+    d_mean: Annotated[
+        str | None, typer.Option("--d-mean", help="⟨M–L⟩ range in Å: LOW,HIGH.")
+    ] = None,
+    spin_state: Annotated[
+        str | None, typer.Option("--spin-state", help="LS, HS, intermediate or unknown.")
+    ] = None,
+    columns: Annotated[
+        str | None, typer.Option("--columns", help="Comma list of columns ('all' for every one).")
+    ] = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Also draw Σ vs ⟨M–L⟩ by spin state to this file.")
+    ] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Sites of a bulk dataset by metal, donor set, ⟨M–L⟩ range and spin state.
+
+    Example: coordgeo query out --metal Fe --donors N6 --d-mean 2.0,2.1 --plot fe.png
+    """
+    from coordgeo import bulk as bulk_api
+
+    if columns == "all":
+        wanted = None
+    elif columns:
+        wanted = [c.strip() for c in columns.split(",") if c.strip()]
+    else:
+        wanted = QUERY_COLUMNS
+    plot_columns = ["d_mean", "d_mean_su", "Sigma", "Sigma_su", "spin_state"]
+    read = None if wanted is None else list(dict.fromkeys([*wanted, *plot_columns]))
+    found = bulk_api.query(
+        dataset,
+        metal=metal,
+        donors=donors,
+        d_mean=_range(d_mean),
+        spin_state=spin_state,
+        columns=read,
+    )
+    if plot is not None:
+        what = " ".join(x for x in (metal, donors) if x) or "all sites"
+        fig = bulk_api.sigma_vs_d_figure(found, title=f"{what} ({len(found)} sites)")
+        fig.savefig(plot, dpi=150)
+        typer.echo(f"coordgeo query: wrote {plot}", err=True)
+    emit(found if wanted is None else found[wanted], fmt)
+    typer.echo(f"coordgeo query: {len(found)} sites", err=True)
