@@ -29,14 +29,14 @@ The stages, one module each, in the order data flows::
     analyse   one worker's batch of files → Arrow tables (analyse_file, analyse_batch)
     engines   where batches run: this process, a process pool, a Dask cluster
     dataset   numbered Parquet parts written atomically; load, query, export_csv
-    run       all of it, with progress and a Summary
+    runner    run(): all of it, with progress and a Summary
     schema    the tables' columns, the options and tasks sent to workers
 """
 
 from coordgeo.bulk.analyse import analyse_batch, analyse_file
 from coordgeo.bulk.dataset import export_csv, load, query, sigma_vs_d_figure
 from coordgeo.bulk.inputs import discover
-from coordgeo.bulk.run import Summary, run
+from coordgeo.bulk.runner import Summary, run
 from coordgeo.bulk.schema import BULK_SHAPES, TABLES, Options, Task, schemas
 
 __all__ = [
