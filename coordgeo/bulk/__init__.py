@@ -29,6 +29,7 @@ The stages, one module each, in the order data flows::
     analyse   one worker's batch of files → Arrow tables (analyse_file, analyse_batch)
     engines   where batches run: this process, a process pool, a Dask cluster
     dataset   numbered Parquet parts written atomically; load, query, export_csv
+    progress  a rich bar on a terminal, log lines otherwise
     runner    run(): all of it, with progress and a Summary
     schema    the tables' columns, the options and tasks sent to workers
 """
