@@ -326,7 +326,8 @@ def theta(center: np.ndarray, ligands: np.ndarray) -> np.ndarray:
     """Trigonal distortion Θ = Σⱼ₌₁²⁴ |60° − θⱼ|, in degrees.
 
     M. Marchivie, P. Guionneau, J.-F. Létard, D. Chasseau, *Acta Cryst.*
-    2005, **B61**, 25. θⱼ are the 24 angles between the donors of a face
+    2003, **B59**, 479 (the definition) and 2005, **B61**, 25 (the form
+    OctaDist implements). θⱼ are the 24 angles between the donors of a face
     and those of the opposite face, seen along the face normal: 0 for a
     regular octahedron, large towards a trigonal prism.
 
