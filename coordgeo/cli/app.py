@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
@@ -19,12 +19,15 @@ import typer
 from coordgeo.errors import InputError
 from coordgeo.tables import render
 
+if TYPE_CHECKING:
+    import click
+
 
 class _Group(typer.core.TyperGroup):
     """Ends any command that raises InputError with one line and status 2, however the
     app is invoked (``coordgeo``, ``python -m coordgeo``, a test's CliRunner)."""
 
-    def invoke(self, ctx):
+    def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except InputError as exc:
