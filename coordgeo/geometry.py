@@ -214,21 +214,7 @@ def propagate_su(
     ``fract`` (n, m, 3) are the fractional coordinates of the atoms (after
     symmetry); see the module docstring for the formula.
     """
-    m_orth = structure.cell.orthogonalization
-    # gradient with respect to each atom's site coordinates: ∂f/∂x · M · R
-    g = np.einsum("nai,ij,najk->nak", grad_cart, m_orth, structure.rotations[ops])
-    cov = structure.fract_cov[sites]
-    same = sites[:, :, None] == sites[:, None, :]
-    var = np.einsum("nai,naij,nbj,nab->n", g, cov, g, same)
-    sigma = np.asarray(structure.cell.su, dtype=float)
-    if sigma.any():
-        dm = _orthogonalization_derivatives(structure.cell.parameters)
-        dfdp = np.einsum("nai,kij,naj->nk", grad_cart, dm, fract)
-        for group in tied_cell_groups(structure):
-            s = sigma[group].max()
-            if s > 0:
-                var = var + (dfdp[:, group].sum(axis=1) * s) ** 2
-    return np.sqrt(np.maximum(var, 0.0))
+    return _propagate_su_columns(structure, sites, ops, fract, grad_cart[..., None])[:, 0]
 
 
 def su_by_finite_differences(
@@ -314,7 +300,7 @@ def _propagate_su_columns(
     g = np.einsum("naiq,ij,najk->nakq", grad_cart, m_orth, structure.rotations[ops])
     cov = structure.fract_cov[sites]
     same = sites[:, :, None] == sites[:, None, :]
-    # Σ over atom pairs of one site: sum the gradients of a site's atoms first (cheaper)
+    # an atom and its symmetry mates are one site: their terms couple through its covariance
     var = np.einsum("naiq,naij,nbjq,nab->nq", g, cov, g, same)
     sigma = np.asarray(structure.cell.su, dtype=float)
     if sigma.any():
