@@ -77,10 +77,15 @@ def is_metal(element: str) -> bool:
 # --- bonds --------------------------------------------------------------------------------
 
 
-def _excluded_by_disorder(
+def excluded_by_disorder(
     structure: Structure, i: np.ndarray, j: np.ndarray, same: np.ndarray
 ) -> np.ndarray:
-    """True where a pair of sites cannot be bonded because of disorder (see module docstring)."""
+    """True where sites ``i`` and ``j`` cannot be bonded because of disorder.
+
+    Different groups of one assembly never bond; nor do two symmetry mates of one site
+    in a negative PART (``same`` is False for such pairs of images). Used for bonds
+    here and for D–H···A in :mod:`coordgeo.hbonds`; see the module docstring.
+    """
     asm = np.array(structure.disorder_assembly, dtype=object)
     grp = np.array(structure.disorder_group, dtype=object)
     gi, gj = grp[i], grp[j]
@@ -109,7 +114,7 @@ def bond_contacts(
     ok &= (radii[i] > 0) & (radii[j] > 0)
     identity_op = structure.identity_op
     same = (found.op == identity_op) & ~found.shift.any(axis=1)
-    ok &= ~_excluded_by_disorder(structure, i, j, same)
+    ok &= ~excluded_by_disorder(structure, i, j, same)
     hydrogen = np.array([e == "H" for e in structure.elements], dtype=bool)
     ok &= ~(hydrogen[i] & hydrogen[j])
     return found.take(ok)

@@ -27,7 +27,7 @@ A contact D–H···A is listed when
   O···H···O) hydrogen bond, not a second donor;
 * H, D and A can coexist: no two of them belong to different disorder groups of one
   disorder assembly, nor are symmetry mates within one negative PART (the rules of
-  :func:`coordgeo.coordination._excluded_by_disorder`).
+  :func:`coordgeo.coordination.excluded_by_disorder`).
 
 van der Waals radii are gemmi's ``Element.vdw_r``. gemmi's table combines Bondi
 (J. Phys. Chem. 1964, 68, 441) and Mantina et al. (J. Phys. Chem. A 2009, 113, 5806);
@@ -69,15 +69,13 @@ import pandas as pd
 
 from coordgeo.coordination import (
     DEFAULT_TOLERANCE,
-    _excluded_by_disorder,
     bond_contacts,
+    excluded_by_disorder,
     is_metal,
 )
 from coordgeo.geometry import Atom, Contacts, contacts, image_fract, measure
 from coordgeo.model import Structure
-from coordgeo.symmetry import SymmetryCode, assign_letters, format_code, lettered_label
-from coordgeo.symmetry import legend as legend_rows
-from coordgeo.tables import format_su
+from coordgeo.symmetry import SymmetryCode, format_code
 
 #: Å subtracted from r_vdW(H) + r_vdW(A) to give the longest H···A (0: the vdW sum itself).
 DEFAULT_HA_MARGIN = 0.0
@@ -202,9 +200,9 @@ def hbonds(
     keep = ~_isin(_keys(found.center, found.site, a_fract), excluded)
     # "same" marks atoms of one asymmetric-unit copy (for negative PARTs): same code
     a_is_identity = (found.op == ident) & ~found.shift.any(axis=1)
-    keep &= ~_excluded_by_disorder(structure, found.center, found.site, a_is_identity)
+    keep &= ~excluded_by_disorder(structure, found.center, found.site, a_is_identity)
     same_da = (d_op == found.op) & np.all(d_shift == found.shift, axis=1)
-    keep &= ~_excluded_by_disorder(structure, d_site, found.site, same_da)
+    keep &= ~excluded_by_disorder(structure, d_site, found.site, same_da)
     found = found.take(keep)
     d_site, d_op, d_shift, a_fract = d_site[keep], d_op[keep], d_shift[keep], a_fract[keep]
     n = len(found)
@@ -553,102 +551,3 @@ def _in_lattice(vector: np.ndarray, basis: list[list[int]]) -> bool:
         f = v[col] // row[col]
         v = [a - f * b for a, b in zip(v, row, strict=True)]
     return not any(v)
-
-
-# --- SI table -----------------------------------------------------------------------------
-
-
-def hbond_table(structure: Structure, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rows of :func:`hbonds` labelled and formatted as in an SI table (Table S2 layout).
-
-    Returns ``(rows, legend)``. ``rows`` has ``block``, ``label`` (``O1-H1B…N4A``:
-    symmetry-generated atoms get a letter), the four values formatted
-    (``d_dh``, ``d_ha``, ``d_da``, ``angle_dha``: ``0.84``, ``2.56``, ``3.07(2)``,
-    ``120``; values without su, i.e. those of riding H, are printed to 0.01 Å and 1°),
-    ``symmetry_code`` (CIF n_klm of A) and ``intramolecular``. ``legend`` lists each
-    letter with its operator (``A``, ``-x+1,y,-z+1/2``) and n_klm code, in order of use.
-    """
-    codes = []
-    for d, a in zip(frame["donor_atom"], frame["acceptor_atom"], strict=True):
-        codes.extend([d.code, a.code])
-    letters = assign_letters(codes, structure)
-    labels = []
-    for d, h, a in zip(
-        frame["donor_atom"], frame["hydrogen_atom"], frame["acceptor_atom"], strict=True
-    ):
-        name = [
-            lettered_label(structure.labels[x.site], letters.get(x.code, "")) for x in (d, h, a)
-        ]
-        labels.append(f"{name[0]}-{name[1]}…{name[2]}")
-    rows = pd.DataFrame(
-        {
-            "block": structure.block,
-            "label": labels,
-            "d_dh": [
-                format_su(v, s, 2) for v, s in zip(frame["d_dh"], frame["d_dh_su"], strict=True)
-            ],
-            "d_ha": [
-                format_su(v, s, 2) for v, s in zip(frame["d_ha"], frame["d_ha_su"], strict=True)
-            ],
-            "d_da": [
-                format_su(v, s, 2) for v, s in zip(frame["d_da"], frame["d_da_su"], strict=True)
-            ],
-            "angle_dha": [
-                format_su(v, s, 0)
-                for v, s in zip(frame["angle_dha"], frame["angle_dha_su"], strict=True)
-            ],
-            "symmetry_code": list(frame["acceptor_code"]),
-            "intramolecular": list(frame["intramolecular"]),
-        },
-        columns=[
-            "block",
-            "label",
-            "d_dh",
-            "d_ha",
-            "d_da",
-            "angle_dha",
-            "symmetry_code",
-            "intramolecular",
-        ],
-    )
-    legend = pd.DataFrame(
-        legend_rows(letters, structure), columns=["letter", "operator", "symmetry_code"]
-    )
-    return rows, legend
-
-
-def hbond_text(title: str, rows: pd.DataFrame, legend: pd.DataFrame, markdown: bool = False) -> str:
-    """Table S2-style text of :func:`hbond_table` output, the symmetry legend underneath."""
-    head = ["D-H…A", "D-H [Å]", "H…A [Å]", "D…A [Å]", "∠D-H…A [°]"]
-    values = ["d_dh", "d_ha", "d_da", "angle_dha"]
-    out = []
-    if markdown:
-        out.append(f"**{title}**\n")
-        out.append("| " + " | ".join(head) + " |")
-        out.append("|---|" + "---:|" * len(values))
-        out.extend(
-            "| " + " | ".join([r["label"], *(r[v] for v in values)]) + " |"
-            for r in rows.to_dict("records")
-        )
-        if len(legend):
-            out.append("")
-            out.append(
-                "Symmetry codes: "
-                + "; ".join(f"{r.letter} {r.operator}" for r in legend.itertuples())
-                + "."
-            )
-    else:
-        out.append(title)
-        width = max([len(x) for x in rows["label"]] + [len(head[0])])
-        cols = [max([len(head[k + 1])] + [len(x) for x in rows[v]]) for k, v in enumerate(values)]
-        out.append(
-            f"  {head[0]:<{width}}"
-            + "".join(f"  {h:>{w}}" for h, w in zip(head[1:], cols, strict=True))
-        )
-        for r in rows.to_dict("records"):
-            out.append(
-                f"  {r['label']:<{width}}"
-                + "".join(f"  {r[v]:>{w}}" for v, w in zip(values, cols, strict=True))
-            )
-        out.extend(f"  {r.letter} {r.operator}   ({r.symmetry_code})" for r in legend.itertuples())
-    return "\n".join(out) + "\n\n"

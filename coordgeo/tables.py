@@ -13,6 +13,7 @@ import math
 
 import pandas as pd
 
+from coordgeo.model import Structure
 from coordgeo.symmetry import assign_letters, format_code, lettered_label
 from coordgeo.symmetry import legend as legend_rows
 
@@ -138,10 +139,14 @@ def si_table(structure, geometry: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
             "formatted",
         ]
     ]
-    legend = pd.DataFrame(
+    return rows, _legend_frame(letters, structure)
+
+
+def _legend_frame(letters: dict, structure: Structure) -> pd.DataFrame:
+    """The symmetry legend under an SI table: letter, operator, n_klm code, in order of use."""
+    return pd.DataFrame(
         legend_rows(letters, structure), columns=["letter", "operator", "symmetry_code"]
     )
-    return rows, legend
 
 
 def si_text(title: str, rows: pd.DataFrame, legend: pd.DataFrame, markdown: bool = False) -> str:
@@ -167,5 +172,101 @@ def si_text(title: str, rows: pd.DataFrame, legend: pd.DataFrame, markdown: bool
             f"  {lab:<{width}}  {txt:>12}"
             for lab, txt in zip(rows["label"], rows["formatted"], strict=True)
         )
+        out.extend(f"  {r.letter} {r.operator}   ({r.symmetry_code})" for r in legend.itertuples())
+    return "\n".join(out) + "\n\n"
+
+
+# --- Table S2: hydrogen bonds ------------------------------------------------------------
+
+
+def hbond_table(structure: Structure, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows of :func:`coordgeo.hbonds.hbonds` labelled and formatted as in Table S2 of an SI.
+
+    Returns ``(rows, legend)``. ``rows`` has ``block``, ``label`` (``O1-H1B…N4A``:
+    symmetry-generated atoms get a letter), the four values formatted
+    (``d_dh``, ``d_ha``, ``d_da``, ``angle_dha``: ``0.84``, ``2.56``, ``3.07(2)``,
+    ``120``; values without su, i.e. those of riding H, are printed to 0.01 Å and 1°),
+    ``symmetry_code`` (CIF n_klm of A) and ``intramolecular``. ``legend`` lists each
+    letter with its operator (``A``, ``-x+1,y,-z+1/2``) and n_klm code, in order of use.
+    """
+    codes = []
+    for d, a in zip(frame["donor_atom"], frame["acceptor_atom"], strict=True):
+        codes.extend([d.code, a.code])
+    letters = assign_letters(codes, structure)
+    labels = []
+    for d, h, a in zip(
+        frame["donor_atom"], frame["hydrogen_atom"], frame["acceptor_atom"], strict=True
+    ):
+        name = [
+            lettered_label(structure.labels[x.site], letters.get(x.code, "")) for x in (d, h, a)
+        ]
+        labels.append(f"{name[0]}-{name[1]}…{name[2]}")
+    rows = pd.DataFrame(
+        {
+            "block": structure.block,
+            "label": labels,
+            "d_dh": [
+                format_su(v, s, 2) for v, s in zip(frame["d_dh"], frame["d_dh_su"], strict=True)
+            ],
+            "d_ha": [
+                format_su(v, s, 2) for v, s in zip(frame["d_ha"], frame["d_ha_su"], strict=True)
+            ],
+            "d_da": [
+                format_su(v, s, 2) for v, s in zip(frame["d_da"], frame["d_da_su"], strict=True)
+            ],
+            "angle_dha": [
+                format_su(v, s, 0)
+                for v, s in zip(frame["angle_dha"], frame["angle_dha_su"], strict=True)
+            ],
+            "symmetry_code": list(frame["acceptor_code"]),
+            "intramolecular": list(frame["intramolecular"]),
+        },
+        columns=[
+            "block",
+            "label",
+            "d_dh",
+            "d_ha",
+            "d_da",
+            "angle_dha",
+            "symmetry_code",
+            "intramolecular",
+        ],
+    )
+    return rows, _legend_frame(letters, structure)
+
+
+def hbond_text(title: str, rows: pd.DataFrame, legend: pd.DataFrame, markdown: bool = False) -> str:
+    """Table S2-style text of :func:`hbond_table` output, the symmetry legend underneath."""
+    head = ["D-H…A", "D-H [Å]", "H…A [Å]", "D…A [Å]", "∠D-H…A [°]"]
+    values = ["d_dh", "d_ha", "d_da", "angle_dha"]
+    out = []
+    if markdown:
+        out.append(f"**{title}**\n")
+        out.append("| " + " | ".join(head) + " |")
+        out.append("|---|" + "---:|" * len(values))
+        out.extend(
+            "| " + " | ".join([r["label"], *(r[v] for v in values)]) + " |"
+            for r in rows.to_dict("records")
+        )
+        if len(legend):
+            out.append("")
+            out.append(
+                "Symmetry codes: "
+                + "; ".join(f"{r.letter} {r.operator}" for r in legend.itertuples())
+                + "."
+            )
+    else:
+        out.append(title)
+        width = max([len(x) for x in rows["label"]] + [len(head[0])])
+        cols = [max([len(head[k + 1])] + [len(x) for x in rows[v]]) for k, v in enumerate(values)]
+        out.append(
+            f"  {head[0]:<{width}}"
+            + "".join(f"  {h:>{w}}" for h, w in zip(head[1:], cols, strict=True))
+        )
+        for r in rows.to_dict("records"):
+            out.append(
+                f"  {r['label']:<{width}}"
+                + "".join(f"  {r[v]:>{w}}" for v, w in zip(values, cols, strict=True))
+            )
         out.extend(f"  {r.letter} {r.operator}   ({r.symmetry_code})" for r in legend.itertuples())
     return "\n".join(out) + "\n\n"

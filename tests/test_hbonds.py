@@ -17,11 +17,11 @@ from coordgeo.cli.app import app
 from coordgeo.coordination import bond_contacts
 from coordgeo.errors import InputError
 from coordgeo.geometry import image_fract
-from coordgeo.hbonds import COLUMNS, hbond_table, hbonds, vdw_radius
+from coordgeo.hbonds import COLUMNS, hbonds, vdw_radius
 from coordgeo.io.cif import read_cif, read_cif_blocks
 from coordgeo.model import Structure
 from coordgeo.symmetry import apply, parse_code
-from coordgeo.tables import decimals_of, parse_su
+from coordgeo.tables import decimals_of, hbond_table, parse_su
 
 from cifs_for_tests import write
 

@@ -22,10 +22,9 @@ from coordgeo.hbonds import (
     COLUMNS,
     DEFAULT_HA_MARGIN,
     DEFAULT_MIN_ANGLE,
-    hbond_table,
-    hbond_text,
     hbonds,
 )
+from coordgeo.tables import hbond_table, hbond_text
 
 #: What ``--format json`` adds to the csv columns (scalars only).
 JSON_EXTRA = ["donor_code", "intramolecular", "riding"]

@@ -4,7 +4,7 @@
 returns a :class:`StructureTables`: crystal data, the SI-style coordination table
 and its symmetry legend (:func:`coordgeo.tables.si_table`), the distortion and
 shape parameters (:func:`coordgeo.polyhedra.site_parameters`), the hydrogen
-bonds (:func:`coordgeo.hbonds.hbonds`, :func:`coordgeo.hbonds.hbond_table`), the
+bonds (:func:`coordgeo.hbonds.hbonds`, :func:`coordgeo.tables.hbond_table`), the
 atoms of each coordination sphere (:func:`coordgeo.export.sphere_to_ase`) and the
 simulated powder pattern (:func:`coordgeo.pxrd.powder_pattern`). Everything
 after this step (pages, figures) is a function of these tables.
@@ -25,12 +25,12 @@ from coordgeo.coordination import DEFAULT_TOLERANCE, coordination_spheres, spher
 from coordgeo.errors import InputError
 from coordgeo.export import sphere_to_ase
 from coordgeo.hbonds import COLUMNS as HBOND_COLUMNS
-from coordgeo.hbonds import hbond_table, hbonds
+from coordgeo.hbonds import hbonds
 from coordgeo.model import Structure
 from coordgeo.polyhedra import site_parameters
 from coordgeo.pxrd import PowderPattern, powder_pattern
 from coordgeo.symmetry import format_code
-from coordgeo.tables import format_su, si_table
+from coordgeo.tables import format_su, hbond_table, si_table
 
 #: CIF text markup (``CuK\a``) → Unicode, for the few codes crystal data use.
 _CIF_MARKUP = {
@@ -61,7 +61,7 @@ class StructureTables:
     (``N3@. Fe1@. N1@2_655``: each atom's label and CIF code, in the row's order).
     ``parameters``: :func:`coordgeo.polyhedra.site_parameters`.
     ``hbonds``: the numeric columns of :func:`coordgeo.hbonds.hbonds` plus the ``label``
-    and formatted values of :func:`coordgeo.hbonds.hbond_table` (``d_dh_text`` …);
+    and formatted values of :func:`coordgeo.tables.hbond_table` (``d_dh_text`` …);
     ``hbond_legend`` its legend. ``sphere_atoms``: one row per atom of each sphere
     (``sphere, metal, configuration, atom, symmetry_code, element, x, y, z``, Cartesian Å
     with the metal at the origin, metal first). ``pattern``: the simulated powder
