@@ -433,3 +433,30 @@ def test_progress_is_log_lines_when_not_a_terminal(tmp_path, shared, capsys):
     err = capsys.readouterr().err
     assert f"coordgeo bulk: {len(PUBLISHED)}/{len(PUBLISHED)} files (100.0 %)" in err
     assert "files/s" in err and "\x1b[" not in err  # no terminal control codes
+
+
+def test_bad_dataset_folders_and_lists_exit_2_with_one_line(tmp_path, qsal_cif):
+    runner = CliRunner()
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("x")
+    damaged = tmp_path / "damaged"
+    (damaged / "sites").mkdir(parents=True)
+    (damaged / "sites" / "part-000000.parquet").write_bytes(b"junk")
+    good = tmp_path / "good"
+    bulk.run([qsal_cif], good, jobs=1, progress=False)
+    cases = [
+        (["bulk", str(qsal_cif), "--out", str(not_a_folder)], str(not_a_folder)),
+        (["bulk", "--files-from", str(tmp_path / "no-list.txt"), "--out", str(tmp_path / "o")],
+         "no-list.txt"),
+        (["query", str(damaged)], str(damaged)),
+        (["query", str(good), "--columns", "d_mean,nosuch"], "no column nosuch"),
+    ]  # fmt: skip
+    for args, named in cases:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and named in lines[0], (args, lines)
+        assert "Traceback" not in result.output
+    (good / "_bulk.json").write_text("{broken")
+    result = runner.invoke(app, ["bulk", str(qsal_cif), "--out", str(good), "--resume"])
+    assert result.exit_code == 2 and str(good) in result.stderr

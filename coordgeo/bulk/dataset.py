@@ -6,7 +6,7 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -91,8 +91,26 @@ class PartWriter:
         self.last_flush = time.monotonic()
 
 
+@contextlib.contextmanager
+def _dataset_errors(out: Path) -> Iterator[None]:
+    """A folder that cannot be created or read, or holds damaged files, is the user's
+    input: one InputError naming it, not a traceback."""
+    try:
+        yield
+    except InputError:
+        raise
+    except (OSError, pa.ArrowException, json.JSONDecodeError) as exc:
+        text = getattr(exc, "strerror", None) or str(exc)
+        raise InputError(f"bulk dataset: {' '.join(text.split())}", path=str(out)) from None
+
+
 def prepare_out(out: Path, options: Options, resume: bool) -> tuple[int, dict[str, str]]:
     """Create or reopen ``out``; (next part number, {path: sha256} of files already done)."""
+    with _dataset_errors(out):
+        return _prepare_out(out, options, resume)
+
+
+def _prepare_out(out: Path, options: Options, resume: bool) -> tuple[int, dict[str, str]]:
     manifest_path = out / _MANIFEST
     settings = {"tolerance": options.tolerance, "shapes": list(options.shapes)}
     if manifest_path.exists():
@@ -178,8 +196,19 @@ def load(
     need = None if cols is None else list(dict.fromkeys([*cols, "path", "sha256", "finished"]))
     if table != "files" and need is not None:
         need.remove("finished")
-    frame = pd.read_parquet(out / table, columns=need, filters=filters)
-    current = _current(out)
+    with _dataset_errors(out):
+        if cols is not None:
+            import pyarrow.dataset as ds
+
+            known = set(ds.dataset(out / table, format="parquet").schema.names)
+            unknown = [c for c in cols if c not in known]
+            if unknown:
+                raise InputError(
+                    f"no column {', '.join(unknown)} in {table} (all columns: --columns all)",
+                    path=str(out),
+                )
+        frame = pd.read_parquet(out / table, columns=need, filters=filters)
+        current = _current(out)
     if current is not None:
         frame = frame[_is_current(frame, current, table)]
     if cols is not None:
@@ -194,19 +223,20 @@ def export_csv(out: str | os.PathLike, table: str, schema: pa.Schema | None = No
     out = Path(out)
     target = out / f"{table}.csv"
     tmp = out / f".{table}.csv.tmp"
-    current = _current(out)
-    parts = sorted(p for p in (out / table).iterdir() if _part_number(p.name) is not None)
-    if parts:
-        schema = pq.read_schema(parts[0])
-    if schema is None:
-        raise InputError(f"{out / table} has no parts to export")
-    with pacsv.CSVWriter(tmp, schema) as writer:
-        for part in parts:
-            data = pq.read_table(part)
-            if current is not None:
-                data = data.filter(pa.array(_is_current(data.to_pandas(), current, table)))
-            writer.write_table(data)
-    os.replace(tmp, target)
+    with _dataset_errors(out):
+        current = _current(out)
+        parts = sorted(p for p in (out / table).iterdir() if _part_number(p.name) is not None)
+        if parts:
+            schema = pq.read_schema(parts[0])
+        if schema is None:
+            raise InputError(f"{out / table} has no parts to export")
+        with pacsv.CSVWriter(tmp, schema) as writer:
+            for part in parts:
+                data = pq.read_table(part)
+                if current is not None:
+                    data = data.filter(pa.array(_is_current(data.to_pandas(), current, table)))
+                writer.write_table(data)
+        os.replace(tmp, target)
     return target
 
 

@@ -126,7 +126,11 @@ def run(
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     paths = list(paths)
-    listed = read_list(files_from) if files_from is not None else []
+    try:
+        listed = read_list(files_from) if files_from is not None else []
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise InputError(f"cannot read the list of files: {why}", path=str(files_from)) from None
     if engine not in ("local", "dask"):
         raise InputError(f"unknown engine {engine!r}: use 'local' or 'dask'")
     if engine == "dask" and scheduler is None:
