@@ -35,10 +35,10 @@ import numpy as np
 import pandas as pd
 
 from coordgeo.errors import InputError
+from coordgeo.esd import decimals_of, parse_su
 from coordgeo.geometry import contacts, measure
 from coordgeo.model import Structure
 from coordgeo.symmetry import SymmetryCode, compose, format_code, identity, parse_code
-from coordgeo.tables import decimals_of, parse_su
 
 COLUMNS = [
     "block",

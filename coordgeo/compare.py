@@ -55,10 +55,11 @@ from coordgeo import graph as sgraph
 from coordgeo import spin
 from coordgeo.coordination import DEFAULT_TOLERANCE, coordination_spheres, sphere_geometry
 from coordgeo.errors import InputError
+from coordgeo.esd import format_su
 from coordgeo.model import Structure, orthogonalization_matrix
 from coordgeo.polyhedra import site_parameters
 from coordgeo.symmetry import format_code
-from coordgeo.tables import format_su, si_table
+from coordgeo.tables import si_table
 
 #: The command-line contract (``coordgeo compare … --format csv``).
 SITE_COLUMNS = [

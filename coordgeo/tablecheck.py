@@ -60,6 +60,7 @@ import numpy as np
 import pandas as pd
 
 from coordgeo.errors import InputError
+from coordgeo.esd import decimals_of
 from coordgeo.io.sitables import (
     SITable,
     clean_text,
@@ -68,7 +69,6 @@ from coordgeo.io.sitables import (
     read_si_tables,
 )
 from coordgeo.model import orthogonalization_matrix
-from coordgeo.tables import decimals_of
 
 
 def _chi2_sf(chi2: float, dof: int) -> float:

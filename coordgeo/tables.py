@@ -9,84 +9,14 @@ the same last digit.
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
+from coordgeo.esd import format_su
 from coordgeo.model import Structure
 from coordgeo.symmetry import assign_letters, format_code, lettered_label
 from coordgeo.symmetry import legend as legend_rows
 
 FORMATS = ("table", "csv", "json", "markdown")
-
-
-def su_digits(su: float) -> tuple[int, int]:
-    """Return ``(digits, exponent)`` so that su ≈ digits·10**exponent with 2 ≤ digits ≤ 19.
-
-    >>> su_digits(0.0042)
-    (4, -3)
-    >>> su_digits(0.00016)
-    (16, -5)
-    """
-    if not su > 0 or not math.isfinite(su):
-        raise ValueError(f"su must be positive and finite, got {su!r}")
-    exponent = math.floor(math.log10(su)) - 1
-    digits = round(su / 10.0**exponent)
-    if digits > 19:
-        exponent += 1
-        digits = round(su / 10.0**exponent)
-    if digits < 2:  # only reachable through rounding at a decade boundary
-        exponent -= 1
-        digits = round(su / 10.0**exponent)
-    return digits, exponent
-
-
-def format_su(value: float | None, su: float | None = None, decimals: int = 4) -> str:
-    """Format a value with its su in parentheses: ``format_su(1.99412, 0.0042) == '1.994(4)'``.
-
-    Without an su (None, 0 or nan) the value is printed with ``decimals``
-    decimals and no parentheses, as riding-H distances are in SHELXL tables.
-    An empty string stands for a missing value.
-    """
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return ""
-    if su is None or not (su > 0) or not math.isfinite(su):
-        return f"{value:.{decimals}f}"
-    digits, exponent = su_digits(su)
-    if exponent < 0:
-        return f"{value:.{-exponent}f}({digits})"
-    scale = 10**exponent
-    return f"{round(value / scale) * scale:.0f}({digits * scale})"
-
-
-def parse_su(text: str) -> tuple[float | None, float | None]:
-    """Split ``'1.994(4)'`` into ``(1.994, 0.004)``; ``'0.84'`` gives ``(0.84, None)``.
-
-    '?' and '.' (CIF unknown / not applicable) and empty text give ``(None, None)``.
-    Raises ValueError for text that is not a number.
-    """
-    text = text.strip()
-    if text in ("", "?", "."):
-        return None, None
-    if "(" in text:
-        number, _, rest = text.partition("(")
-        su_text = rest.rstrip(")").strip()
-    else:
-        number, su_text = text, ""
-    number = number.strip()
-    value = float(number)
-    if not su_text:
-        return value, None
-    mantissa = number.lower().split("e")[0]
-    decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
-    exponent = int(number.lower().split("e")[1]) if "e" in number.lower() else 0
-    return value, int(su_text) * 10.0 ** (exponent - decimals)
-
-
-def decimals_of(text: str) -> int:
-    """Number of decimals printed in a number such as ``'1.994(4)'`` (→ 3)."""
-    number = text.strip().split("(")[0].lower().split("e")[0]
-    return len(number.split(".")[1]) if "." in number else 0
 
 
 def render(df: pd.DataFrame, fmt: str = "table", *, float_format: str | None = None) -> str:

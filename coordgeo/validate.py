@@ -84,6 +84,7 @@ from coordgeo.coordination import (
     sphere_geometry,
 )
 from coordgeo.errors import InputError
+from coordgeo.esd import decimals_of, format_su
 from coordgeo.geometry import contacts, measure
 from coordgeo.io.sitables import SITable, operator_from_text, read_si_tables
 from coordgeo.model import Structure
@@ -94,7 +95,7 @@ from coordgeo.symmetry import (
     format_code,
 )
 from coordgeo.tablecheck import check_operator, check_reconstruction, check_table
-from coordgeo.tables import decimals_of, format_su, si_table
+from coordgeo.tables import si_table
 
 __all__ = [
     "COLUMNS",

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 import coordgeo
 from coordgeo import compare as cmp
 from coordgeo.cli.app import app
+from coordgeo.esd import parse_su
 from coordgeo.magnetism import chi_mt_sd
-from coordgeo.tables import parse_su
 
 runner = CliRunner()
 

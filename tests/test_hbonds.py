@@ -16,12 +16,13 @@ from typer.testing import CliRunner
 from coordgeo.cli.app import app
 from coordgeo.coordination import bond_contacts
 from coordgeo.errors import InputError
+from coordgeo.esd import decimals_of, parse_su
 from coordgeo.geometry import image_fract
 from coordgeo.hbonds import COLUMNS, hbonds, vdw_radius
 from coordgeo.io.cif import read_cif, read_cif_blocks
 from coordgeo.model import Structure
 from coordgeo.symmetry import apply, parse_code
-from coordgeo.tables import decimals_of, hbond_table, parse_su
+from coordgeo.tables import hbond_table
 
 from cifs_for_tests import write
 

@@ -24,13 +24,14 @@ import pytest
 import coordgeo
 from coordgeo.cli import main
 from coordgeo.coordination import coordination_spheres, sphere_geometry
+from coordgeo.esd import parse_su
 from coordgeo.hbonds import hbonds
 from coordgeo.magnetism import chi_mt_sd, fit_sd
 from coordgeo.polyhedra import site_parameters
 from coordgeo.report import build_report, group_series
 from coordgeo.report.clidoc import cli_reference
 from coordgeo.report.pages import esc, md_table
-from coordgeo.tables import hbond_table, parse_su, si_table
+from coordgeo.tables import hbond_table, si_table
 
 ROOT = Path(__file__).resolve().parents[1]
 CIFS = sorted((ROOT / "cifs").glob("*.cif"))

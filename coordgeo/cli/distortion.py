@@ -13,8 +13,8 @@ from coordgeo.cli.app import BlockOption, Failures, Format, FormatOption, app, e
 from coordgeo.cli.core import ToleranceOption
 from coordgeo.coordination import DEFAULT_TOLERANCE
 from coordgeo.errors import InputError
+from coordgeo.esd import format_su
 from coordgeo.polyhedra import xyz_parameters
-from coordgeo.tables import format_su
 
 ShapesOption = Annotated[
     str,

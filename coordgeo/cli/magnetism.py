@@ -13,7 +13,8 @@ import typer
 
 from coordgeo.cli.app import Format, FormatOption, app, emit, error, warn
 from coordgeo.errors import InputError
-from coordgeo.tables import format_su, render
+from coordgeo.esd import format_su
+from coordgeo.tables import render
 
 
 class Sweep(StrEnum):

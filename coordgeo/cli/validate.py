@@ -12,8 +12,8 @@ import typer
 
 from coordgeo.cli.app import BlockOption, Failures, Format, FormatOption, app, emit, error, warn
 from coordgeo.errors import InputError
+from coordgeo.esd import decimals_of, format_su
 from coordgeo.io.sitables import SITable, read_si_tables
-from coordgeo.tables import decimals_of, format_su
 from coordgeo.validate import (
     COLUMNS,
     EXTRA_COLUMNS,

@@ -31,9 +31,9 @@ import gemmi
 import numpy as np
 
 from coordgeo.errors import InputError
+from coordgeo.esd import parse_su
 from coordgeo.model import CRYSTAL_SYSTEMS, Cell, GeomLoop, Structure, SymOp
 from coordgeo.symmetry import SPECIAL_POSITION_TOLERANCE, snap_special_positions
-from coordgeo.tables import parse_su
 
 _OP_LOOPS = (
     ("_space_group_symop_operation_xyz", "_space_group_symop_id"),

@@ -66,7 +66,7 @@ import gemmi
 import pandas as pd
 
 from coordgeo.errors import InputError
-from coordgeo.tables import parse_su
+from coordgeo.esd import parse_su
 
 __all__ = [
     "ROW_COLUMNS",

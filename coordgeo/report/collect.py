@@ -23,6 +23,7 @@ import pandas as pd
 
 from coordgeo.coordination import DEFAULT_TOLERANCE, coordination_spheres, sphere_geometry
 from coordgeo.errors import InputError
+from coordgeo.esd import format_su
 from coordgeo.export import sphere_to_ase
 from coordgeo.hbonds import COLUMNS as HBOND_COLUMNS
 from coordgeo.hbonds import hbonds
@@ -30,7 +31,7 @@ from coordgeo.model import Structure
 from coordgeo.polyhedra import site_parameters
 from coordgeo.pxrd import PowderPattern, powder_pattern
 from coordgeo.symmetry import format_code
-from coordgeo.tables import format_su, hbond_table, si_table
+from coordgeo.tables import hbond_table, si_table
 
 #: CIF text markup (``CuK\a``) → Unicode, for the few codes crystal data use.
 _CIF_MARKUP = {

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from coordgeo.esd import format_su
 from coordgeo.report.collect import (
     FORMULA,
     R1,
@@ -37,7 +38,6 @@ from coordgeo.report.series import (
     site_key,
     temperatures_text,
 )
-from coordgeo.tables import format_su
 
 #: CSV downloads of a structure page, by table.
 CSV_FILES = {

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from coordgeo.esd import format_su
 from coordgeo.model import Structure
 from coordgeo.report.collect import (
     StructureTables,
@@ -44,7 +45,6 @@ from coordgeo.report.collect import (
     slugify,
     temperature_text,
 )
-from coordgeo.tables import format_su
 
 LENGTH_TOLERANCE = 0.05  # relative, per cell length
 ANGLE_TOLERANCE = 5.0  # degrees, per cell angle
