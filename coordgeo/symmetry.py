@@ -307,3 +307,20 @@ def codes_array(codes: Sequence[SymmetryCode]) -> tuple[np.ndarray, np.ndarray]:
     ops = np.fromiter((c.op for c in codes), dtype=int, count=len(codes))
     shifts = np.array([c.shift for c in codes], dtype=float).reshape(-1, 3)
     return ops, shifts
+
+
+def op_parts(op: gemmi.Op) -> tuple[np.ndarray, np.ndarray]:
+    """A :class:`gemmi.Op` as (integer 3×3 rotation, fractional translation).
+
+    gemmi stores both in units of ``gemmi.Op.DEN`` (24); ``-x+1,y,-z+1/2`` →
+    (diag(-1, 1, -1), (1, 0, 1/2)).
+    """
+    rot = np.array(op.rot, dtype=int) // gemmi.Op.DEN
+    tran = np.array(op.tran, dtype=float) / gemmi.Op.DEN
+    return rot, tran
+
+
+def op_from_parts(rotation: np.ndarray, translation: np.ndarray) -> gemmi.Op:
+    """The :class:`gemmi.Op` of an integer rotation and a fractional translation (the
+    translation is kept as given, not reduced modulo 1): the inverse of :func:`op_parts`."""
+    return _gemmi_op(rotation, translation)
