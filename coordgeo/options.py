@@ -1,0 +1,239 @@
+"""Limits on input and work, and the validation of numeric options: one place for both.
+
+Every bound that protects a run from hostile or mistaken input (a 1 GB file, a
+10⁶-row χMT file, a 10⁵ Å cell, ``--tolerance 30``, ``--radiation 0.01``) is a
+:class:`Limit` here, with a default, an environment variable that raises it and a
+one-line message that names both. Exceeding a limit raises
+:class:`~coordgeo.errors.InputError` (exit status 2 on the command line) *before*
+the work starts. The table of limits is in ``docs/limits.md``.
+
+This module is at the bottom of the package (it imports only :mod:`coordgeo.errors`)
+so that readers, analyses and the command line validate options the same way.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from coordgeo.errors import InputError
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A bound on input size or work: its default, the variable that raises it, its unit."""
+
+    name: str
+    default: int
+    env: str
+    what: str  # what is counted, in the user's words ("bytes in one input file")
+
+    def value(self, override: int | None = None) -> int:
+        """The limit in force: ``override`` when given, else the environment, else the default."""
+        if override is not None:
+            return _positive_int(override, f"limit {self.name}")
+        text = os.environ.get(self.env, "").strip()
+        if not text:
+            return self.default
+        return _positive_int(text.replace("_", ""), f"environment variable {self.env}")
+
+    def check(
+        self,
+        count: float,
+        *,
+        override: int | None = None,
+        path: str | None = None,
+        block: str | None = None,
+        line: int | None = None,
+        context: str = "",
+    ) -> None:
+        """Raise :class:`InputError` when ``count`` is over the limit (message names the remedy)."""
+        limit = self.value(override)
+        if math.isfinite(count) and count <= limit:  # nan and inf counts are over
+            return
+        shown = _count(count)
+        where = f" ({context})" if context else ""
+        raise InputError(
+            f"{shown} {self.what}{where} is over the limit of {_count(limit)}; if the input is "
+            f"meant, raise the limit with the environment variable {self.env}=N",
+            path=path,
+            block=block,
+            line=line,
+        )
+
+
+def _count(value: float) -> str:
+    if not math.isfinite(value):
+        return str(value)
+    if abs(value) >= 1e12:
+        return f"{value:.3g}"
+    return f"{round(value):,}".replace(",", " ")
+
+
+def _positive_int(value: object, what: str) -> int:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(f"{what} must be a positive number, got {value!r}") from None
+    if not (math.isfinite(number) and number >= 1):
+        raise InputError(f"{what} must be a positive number, got {value!r}")
+    return int(number)
+
+
+#: Every limit, by name. Defaults are far above any real input: a CIF with an embedded
+#: hkl file is ~30 MB, a SQUID run a few thousand points, a laboratory powder pattern
+#: ~10⁴ points and a synchrotron one ~10⁵.
+LIMITS: Mapping[str, Limit] = {
+    limit.name: limit
+    for limit in (
+        Limit("bytes", 200_000_000, "COORDGEO_MAX_BYTES", "bytes in one input file"),
+        Limit("chimt_rows", 50_000, "COORDGEO_MAX_CHIMT_ROWS", "χMT(T) data rows"),
+        Limit("pattern_points", 500_000, "COORDGEO_MAX_PATTERN_POINTS", "measured 2θ points"),
+        Limit("table_lines", 50_000, "COORDGEO_MAX_TABLE_LINES", "lines of SI tables"),
+        Limit("sites", 20_000, "COORDGEO_MAX_SITES", "atom sites in one data block"),
+        Limit(
+            "search_atoms",
+            2_000_000,
+            "COORDGEO_MAX_SEARCH_ATOMS",
+            "atoms in the neighbour-search volume",
+        ),
+        Limit("search_cells", 4_000_000, "COORDGEO_MAX_SEARCH_CELLS", "neighbour-search cells"),
+        Limit("reflections", 300_000, "COORDGEO_MAX_REFLECTIONS", "reflections"),
+        Limit("profile_points", 2_000_000, "COORDGEO_MAX_PROFILE_POINTS", "profile points"),
+    )
+}
+
+
+def limit(name: str, override: int | None = None) -> int:
+    """The value in force of the limit ``name`` (see :data:`LIMITS`)."""
+    return LIMITS[name].value(override)
+
+
+def check_limit(name: str, count: float, **where) -> None:
+    """Raise :class:`InputError` when ``count`` exceeds the limit ``name``.
+
+    ``where`` takes ``override``, ``path``, ``block``, ``line`` and ``context`` (see
+    :meth:`Limit.check`).
+    """
+    LIMITS[name].check(count, **where)
+
+
+# --- option values ------------------------------------------------------------------------
+
+#: Allowed bond tolerance (Å added to the sum of covalent radii). Below −1 Å not even a
+#: short M–L bond of a low-spin ion is found; above 1.5 Å every non-bonded contact of a
+#: molecular crystal (≈ r_vdW sums) becomes a "bond" and the neighbour search grows
+#: with the cube of the radius.
+TOLERANCE_RANGE = (-1.0, 1.5)
+
+#: Allowed X-ray wavelengths, Å: from hard synchrotron radiation to Cr Kα and beyond.
+WAVELENGTH_RANGE = (0.1, 5.0)
+
+
+def _finite(value: object, option: str) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(f"{option} {value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise InputError(f"{option} {value!r} is not a finite number")
+    return number
+
+
+def validate_tolerance(value: object, option: str = "--tolerance") -> float:
+    """The bond tolerance as a float, or :class:`InputError` outside :data:`TOLERANCE_RANGE`.
+
+    The bond criterion is d ≤ r_cov(A) + r_cov(B) + tolerance (Cordero et al., Dalton
+    Trans. 2008, 2832); see :mod:`coordgeo.coordination`.
+    """
+    number = _finite(value, option)
+    lo, hi = TOLERANCE_RANGE
+    if not lo <= number <= hi:
+        raise InputError(
+            f"{option} {number:g} Å is outside the allowed {lo:g} … {hi:g} Å "
+            "(added to the sum of covalent radii; the default is 0.45)"
+        )
+    return number
+
+
+def validate_wavelength(value: object, option: str = "--radiation") -> float:
+    """An X-ray wavelength in Å within :data:`WAVELENGTH_RANGE`, or :class:`InputError`."""
+    number = _finite(value, option)
+    lo, hi = WAVELENGTH_RANGE
+    if not lo <= number <= hi:
+        raise InputError(
+            f"{option}: wavelength {number:g} Å is not an X-ray wavelength ({lo:g}–{hi:g} Å)"
+        )
+    return number
+
+
+def check_profile_points(two_theta_range: tuple[float, float], step: float) -> None:
+    """Bound the number of points of a calculated profile, (to − from)/step."""
+    lo, hi = two_theta_range
+    check_limit(
+        "profile_points", (hi - lo) / step, context=f"2θ {lo:g}–{hi:g}° in steps of {step:g}°"
+    )
+
+
+def expected_reflections(cell_volume: float, d_min: float, d_max: float = math.inf) -> float:
+    """Number of reciprocal-lattice points with d_min ≤ d ≤ d_max, from the sphere volume.
+
+    N ≈ (4π/3)(1/d_min³ − 1/d_max³)·V: the reciprocal lattice has one point per 1/V of
+    reciprocal space. Friedel pairs and symmetry reduce what is calculated, but the
+    enumeration and the per-reflection arrays scale with this number.
+    """
+    inner = 0.0 if not math.isfinite(d_max) else 1.0 / d_max**3
+    return 4.0 * math.pi / 3.0 * (1.0 / d_min**3 - inner) * cell_volume
+
+
+def check_reflections(
+    cell_volume: float, d_min: float, d_max: float = math.inf, symmetry_order: int = 1, **where
+) -> None:
+    """Bound the reflections of a powder pattern: N/(2·order) of :func:`expected_reflections`.
+
+    ``symmetry_order`` is the number of point-group rotations (N/(2·order) families are
+    calculated one by one).
+    """
+    count = expected_reflections(cell_volume, d_min, d_max) / (2.0 * max(symmetry_order, 1))
+    where.setdefault("context", f"d ≥ {d_min:.3g} Å in a cell of {cell_volume:.4g} Å³")
+    check_limit("reflections", count, **where)
+
+
+def check_work_bounds(structure, radius: float) -> None:
+    """Refuse a neighbour search whose work would not fit in memory or time.
+
+    A search for every atom within ``radius`` Å of each site builds a cell list over the
+    unit cell (one cell per radius³, at least 4 Å) and visits the atoms of the cell
+    within radius of each centre. The work is bounded by
+
+    * search cells = V / max(radius, 4 Å)³ (a 10⁵ Å cell has 10¹³ of them);
+    * atoms in the search volume = N_centres × (N_cell / V) × (4π/3)(radius + 1 Å)³, with
+      N_cell = sites × operators (an upper bound on the atoms of the unit cell).
+
+    ``structure`` needs ``cell.volume``, ``len()`` and ``symops`` (a
+    :class:`~coordgeo.model.Structure`). The radius must be finite and not negative.
+    """
+    where = {"path": getattr(structure, "path", None), "block": getattr(structure, "block", None)}
+    if not (math.isfinite(radius) and radius >= 0):
+        raise InputError(f"neighbour-search radius {radius!r} Å is not a finite distance", **where)
+    volume = float(structure.cell.volume)
+    if not (math.isfinite(volume) and volume > 0):
+        raise InputError(f"the cell volume {volume!r} Å³ is not a finite positive number", **where)
+    cell_radius = max(radius, 4.0)
+    check_limit(
+        "search_cells",
+        volume / cell_radius**3,
+        context=f"a cell of {volume:.4g} Å³ searched to {cell_radius:g} Å",
+        **where,
+    )
+    atoms_in_cell = len(structure) * max(len(structure.symops), 1)
+    density = atoms_in_cell / volume
+    per_centre = density * 4.0 * math.pi / 3.0 * (radius + 1.0) ** 3
+    check_limit(
+        "search_atoms",
+        len(structure) * min(per_centre, atoms_in_cell * 27.0),
+        context=f"{len(structure)} sites searched to {radius:g} Å",
+        **where,
+    )
