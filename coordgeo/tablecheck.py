@@ -59,6 +59,7 @@ import gemmi
 import numpy as np
 import pandas as pd
 
+from coordgeo.elements import is_metal
 from coordgeo.errors import InputError
 from coordgeo.esd import decimals_of
 from coordgeo.io.sitables import (
@@ -562,7 +563,7 @@ def _group_closure(generators: Iterable[gemmi.Op], limit: int = 48) -> list[gemm
 
 def _is_metal(label: str) -> bool:
     element = element_of_label(label)
-    return bool(element) and gemmi.Element(element).is_metal
+    return bool(element) and is_metal(element)
 
 
 def _bond_limit(a: str, b: str) -> float:

@@ -23,13 +23,13 @@ that are readable still are.
 
 from __future__ import annotations
 
-import functools
 import re
 from pathlib import Path
 
 import gemmi
 import numpy as np
 
+from coordgeo.elements import element_from_label
 from coordgeo.errors import InputError
 from coordgeo.esd import parse_su
 from coordgeo.model import CRYSTAL_SYSTEMS, Cell, GeomLoop, Structure, SymOp
@@ -502,7 +502,9 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str]) -> dict:
     for i in range(n):
         flag = columns["calc_flag"][i].lower()
         type_symbol = columns["type_symbol"][i]
-        element = "X" if flag in _DUMMY_FLAGS else _element(type_symbol, labels[i], all_caps)
+        element = (
+            "X" if flag in _DUMMY_FLAGS else element_from_label(labels[i], type_symbol, all_caps)
+        )
         if element is None:
             if not located[i]:
                 element = "X"
@@ -603,36 +605,6 @@ def _fraction(text: str, label: str, line: int | None) -> float:
 
 def _null_to_empty(text: str) -> str:
     return "" if text in ("", ".", "?") else text
-
-
-_SYMBOL = re.compile(r"^([A-Za-z]{1,2})")
-
-
-@functools.lru_cache(maxsize=4096)  # labels and type symbols repeat across sites and files
-def _element(type_symbol: str, label: str, all_caps: bool) -> str | None:
-    """Element symbol from ``_atom_site_type_symbol`` (``Fe2+``, ``O2-``), else from the label.
-
-    Returns None when neither gives a known element.
-    """
-    for text, from_label in ((type_symbol, False), (label, True)):
-        m = _SYMBOL.match(text.strip())
-        if not m:
-            continue
-        letters = m.group(1)
-        candidates = []
-        if len(letters) == 2:
-            two = letters[0].upper() + letters[1].lower()
-            if not from_label or letters[1].islower() or all_caps:
-                candidates.append(two)
-        candidates.append(letters[0].upper())
-        for symbol in candidates:
-            if symbol == "D":
-                return "H"  # deuterium: hydrogen for geometry
-            if gemmi.Element(symbol).atomic_number > 0:
-                return symbol
-        if not from_label:
-            return None  # a type symbol that names no element is an error, not a hint
-    return None
 
 
 def _read_aniso(block: gemmi.cif.Block, labels: list[str]) -> np.ndarray:

@@ -65,6 +65,7 @@ from pathlib import Path
 import gemmi
 import pandas as pd
 
+from coordgeo.elements import element_from_label
 from coordgeo.errors import InputError
 from coordgeo.esd import parse_su
 
@@ -257,7 +258,7 @@ def normalise_atom(token: str) -> tuple[str, str, str] | None:
         return None
     letters, number = match["letters"], match["number"]
     tail, mark = match["tail"], match["mark"] or ""
-    if _element_of(letters) is None:
+    if element_from_label(letters) is None:
         return None
     if _is_symbol(letters):
         letters = letters.capitalize()  # FE1 → Fe1, CO1 → Co1
@@ -271,19 +272,10 @@ def _is_symbol(text: str) -> bool:
     return element.atomic_number > 0 and element.name == text.capitalize()
 
 
-def _element_of(letters: str) -> str | None:
-    """The element symbol a label starts with (two letters preferred: Co before C)."""
-    for size in (2, 1):
-        symbol = letters[:size].capitalize()
-        if len(symbol) == size and _is_symbol(symbol):
-            return symbol
-    return None
-
-
 def element_of_label(label: str) -> str | None:
-    """Element symbol of a normalised label (``Fe1`` → ``Fe``, ``OW1`` → ``O``)."""
-    match = re.match(r"^[A-Za-z]+", label)
-    return _element_of(match.group(0)) if match else None
+    """Element symbol of a normalised label (``Fe1`` → ``Fe``, ``OW1`` → ``O``): the one rule
+    of :func:`coordgeo.elements.element_from_label` (two letters preferred, any case)."""
+    return element_from_label(label)
 
 
 def atom_readings(token: str, legend_keys: Iterable[str]) -> list[tuple[str, str]] | None:

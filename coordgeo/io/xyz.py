@@ -37,13 +37,13 @@ from pathlib import Path
 import gemmi
 import numpy as np
 
+from coordgeo.elements import is_transition_metal
 from coordgeo.errors import InputError
 
 __all__ = [
     "XyzMolecule",
     "XyzPolyhedron",
     "extract_octahedron",
-    "is_metal",
     "metal_indices",
     "read_xyz",
     "read_xyz_molecules",
@@ -111,15 +111,10 @@ def _element(token: str) -> str | None:
     return element.name if element.atomic_number > 0 and element.name == symbol else None
 
 
-def is_metal(element: str) -> bool:
-    """True for d- and f-block metals (OctaDist's ``find_metal``: Z 21–30, 39–48, 57–80, 89–109)."""
-    z = gemmi.Element(element).atomic_number
-    return 21 <= z <= 30 or 39 <= z <= 48 or 57 <= z <= 80 or 89 <= z <= 109
-
-
 def metal_indices(elements: Sequence[str]) -> list[int]:
-    """0-based indices of the metal atoms (see :func:`is_metal`), in file order."""
-    return [i for i, element in enumerate(elements) if is_metal(element)]
+    """0-based indices of the polyhedron centres, in file order: the d- and f-block metals
+    (:func:`coordgeo.elements.is_transition_metal`, OctaDist's ``find_metal``)."""
+    return [i for i, element in enumerate(elements) if is_transition_metal(element)]
 
 
 def _read_text(path: str | Path) -> str:
