@@ -7,101 +7,37 @@ pandas DataFrames::
     structures = coordgeo.read("compound.cif")   # one Structure per data block
     coordgeo.bonds(structures)                    # every bond, with su's
     coordgeo.spheres(structures)                  # metal–donor bonds
-    coordgeo.octahedra(structures)                # ⟨d⟩, ζ, Δ, Σ, Θ, CShM with su's
+    coordgeo.octahedra(structures)                # ⟨d⟩, ζ, Δ, Σ, Θ, CShM with su's, spin state
     coordgeo.hbonds(structures)                   # D–H···A with su's
     coordgeo.check("compound.cif")                # the CIF's own _geom_* rows, recomputed
+    coordgeo.analyse(structures)                  # all of it, one Analysis per structure
 
-The functions accept a path, a Structure or a list of Structures.
+The functions accept a path, a Structure or a list of Structures, and the options of
+:class:`coordgeo.pipeline.Options` as keywords (``tolerance=0.4, shapes="OC-6"``), checked
+in one place whatever door they come in by.
 """
 
-from __future__ import annotations
-
-from collections.abc import Iterable
-from pathlib import Path
-
-import pandas as pd
-
-from coordgeo import check as _check
-from coordgeo import coordination as _coordination
+# The submodules whose names the facade reuses (coordgeo.check, coordgeo.hbonds) are
+# imported first: importing a submodule later would rebind the package attribute from
+# the function to the module, so that coordgeo.hbonds(s) worked only once per process.
+from coordgeo import check as _check_module
+from coordgeo import hbonds as _hbonds_module
 from coordgeo.errors import InputError
-from coordgeo.io.cif import read_cif, read_cif_blocks
+from coordgeo.io.cif import read_cif as _read_cif
+from coordgeo.io.cif import read_cif_blocks
 from coordgeo.model import Structure
+from coordgeo.pipeline import Analysis, Options
+from coordgeo.pipeline import analyse_structure as _analyse_structure
+from coordgeo.pipeline import make_options as _make_options
 
 __version__ = "0.1.0"
 
-StructureLike = str | Path | Structure | Iterable[Structure]
-
-
-def read(path: str | Path, block: str | None = None) -> list[Structure]:
-    """Read a CIF: one :class:`Structure` per data block (or only ``block``)."""
-    return read_cif(path, block)
-
-
-def structures_of(source: StructureLike) -> list[Structure]:
-    """A path, one Structure or several → a list of Structures."""
-    if isinstance(source, str | Path):
-        return read_cif(source)
-    if isinstance(source, Structure):
-        return [source]
-    return list(source)
-
-
-def _each(source: StructureLike, func, **kwargs) -> pd.DataFrame:
-    frames = [func(s, **kwargs) for s in structures_of(source)]
-    frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def bonds(
-    source: StructureLike, tolerance: float = _coordination.DEFAULT_TOLERANCE
-) -> pd.DataFrame:
-    """Every covalent and coordination bond with su (see :func:`coordgeo.coordination.bonds`)."""
-    return _each(source, _coordination.bonds, tolerance=tolerance)
-
-
-def angles(
-    source: StructureLike, tolerance: float = _coordination.DEFAULT_TOLERANCE
-) -> pd.DataFrame:
-    """Every bond angle with su (see :func:`coordgeo.coordination.angles`)."""
-    return _each(source, _coordination.angles, tolerance=tolerance)
-
-
-def spheres(
-    source: StructureLike, tolerance: float = _coordination.DEFAULT_TOLERANCE
-) -> pd.DataFrame:
-    """Metal–donor bonds of every coordination sphere, one row per bond."""
-
-    def one(s: Structure, tolerance: float) -> pd.DataFrame:
-        return _coordination.spheres_frame(s, _coordination.coordination_spheres(s, tolerance))
-
-    return _each(source, one, tolerance=tolerance)
-
-
-def octahedra(source: StructureLike, shapes: str | tuple[str, ...] = "all") -> pd.DataFrame:
-    """Distortion and shape parameters with su's of every metal site, and its spin state.
-
-    What ``coordgeo octahedra`` prints (see :func:`coordgeo.spin.site_table`).
-    """
-    from coordgeo.spin import site_table
-
-    return _each(source, site_table, shapes=shapes)
-
-
-def hbonds(source: StructureLike) -> pd.DataFrame:
-    """D–H···A hydrogen bonds with su's (see :func:`coordgeo.hbonds.hbonds`)."""
-    from coordgeo.hbonds import hbonds as find
-
-    return _each(source, find)
-
-
-def check(source: StructureLike) -> pd.DataFrame:
-    """The CIF's own ``_geom_*`` rows recomputed (see :mod:`coordgeo.check`)."""
-    return _each(source, _check.check)
-
-
 __all__ = [
+    "Analysis",
     "InputError",
+    "Options",
     "Structure",
+    "analyse",
     "angles",
     "bonds",
     "check",
@@ -112,3 +48,74 @@ __all__ = [
     "spheres",
     "structures_of",
 ]
+
+
+def read(path, block: str | None = None) -> list[Structure]:
+    """Read a CIF: one :class:`Structure` per data block (or only ``block``)."""
+    return _read_cif(path, block)
+
+
+def structures_of(source) -> list[Structure]:
+    """A path, one Structure or several → a list of Structures."""
+    from pathlib import Path
+
+    if isinstance(source, str | Path):
+        return _read_cif(source)
+    if isinstance(source, Structure):
+        return [source]
+    return list(source)
+
+
+def _frame(frames):
+    import pandas as pd
+
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def analyse(source, **options) -> list[Analysis]:
+    """:func:`coordgeo.pipeline.analyse_structure` of every structure of ``source``."""
+    opts = _make_options(**options)
+    return [_analyse_structure(s, opts) for s in structures_of(source)]
+
+
+def bonds(source, **options):
+    """Every covalent and coordination bond with su (see :func:`coordgeo.coordination.bonds`)."""
+    from coordgeo.coordination import bonds as find
+
+    tolerance = _make_options(**options).tolerance
+    return _frame(find(s, tolerance=tolerance) for s in structures_of(source))
+
+
+def angles(source, **options):
+    """Every bond angle with su (see :func:`coordgeo.coordination.angles`)."""
+    from coordgeo.coordination import angles as find
+
+    tolerance = _make_options(**options).tolerance
+    return _frame(find(s, tolerance=tolerance) for s in structures_of(source))
+
+
+def spheres(source, **options):
+    """Metal–donor bonds of every coordination sphere, one row per bond."""
+    from coordgeo.coordination import spheres_frame
+
+    return _frame(spheres_frame(a.structure, a.spheres) for a in analyse(source, **options))
+
+
+def octahedra(source, **options):
+    """Distortion and shape parameters with su's of every metal site, its spin and
+    oxidation state: what ``coordgeo octahedra`` prints (:attr:`Analysis.sites`)."""
+    return _frame(a.sites for a in analyse(source, **options))
+
+
+def hbonds(source, **options):
+    """D–H···A hydrogen bonds with su's (see :func:`coordgeo.hbonds.hbonds`)."""
+    return _frame(a.hbonds for a in analyse(source, **options))
+
+
+def check(source):
+    """The CIF's own ``_geom_*`` rows recomputed (see :mod:`coordgeo.check`)."""
+    return _frame(_check_module.check(s) for s in structures_of(source))
+
+
+del _hbonds_module  # imported only for its side effect on the package namespace

@@ -6,22 +6,9 @@ multi-block CIF such as a variable-temperature series), orders them by temperatu
 :attr:`coordgeo.model.Structure.temperature`; structures without one go last) and
 takes the first as the reference for labels.
 
-Pairing atoms across structures
--------------------------------
-1. **By label**: a site pairs with the reference site of the same label and element.
-   The pairing is trusted when at least 90 % of the bonds between labelled sites of the
-   two structures agree (the same label pairs are bonded in both).
-2. **By graph isomorphism** otherwise (a re-refinement that renumbered the atoms):
-   each molecule (:func:`coordgeo.graph.molecules`) is matched to a reference molecule of
-   the same formula with :class:`networkx.algorithms.isomorphism.GraphMatcher` on the
-   heavy-atom bond graphs with ``node_match`` on the element. A molecule with internal
-   symmetry (two identical ligands, a CF₃ group) has several isomorphisms; the one whose
-   atoms superimpose best (Kabsch, reflections allowed so that an inverted copy in the
-   other asymmetric unit still matches) is kept, refined by re-assigning atoms of each
-   element to their nearest superimposed partner (Hungarian algorithm) while the bonds
-   are preserved. H atoms follow the heavy atom they are bonded to.
-
-What could not be paired is listed in :attr:`Comparison.unpaired`.
+Atoms are paired across structures by :func:`coordgeo.series.pair_series` (by label,
+else by graph isomorphism); what could not be paired is listed in
+:attr:`Comparison.unpaired`.
 
 Changes and their significance
 ------------------------------
@@ -45,21 +32,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 import pandas as pd
-from networkx.algorithms.isomorphism import GraphMatcher
-from scipy.optimize import linear_sum_assignment
 
-from coordgeo import graph as sgraph
 from coordgeo import spin
-from coordgeo.coordination import DEFAULT_TOLERANCE, coordination_spheres, sphere_geometry
 from coordgeo.errors import InputError
 from coordgeo.esd import format_su
 from coordgeo.model import Structure, orthogonalization_matrix
-from coordgeo.polyhedra import site_parameters
+from coordgeo.pipeline import Analysis, Options, analyse_structure, make_options
+from coordgeo.series import (
+    donor_keys,
+    pair_atoms,
+    pair_series,
+    table_s1,
+    temperature_headers,
+    temperature_order,
+)
 from coordgeo.symmetry import format_code
-from coordgeo.tables import si_table
 
 #: The command-line contract (``coordgeo compare … --format csv``).
 SITE_COLUMNS = [
@@ -77,9 +66,6 @@ SITE_COLUMNS = [
     "gamma_hs",
 ]
 CHANGED = ("d_mean", "Sigma", "Theta", "volume", "cshm_oc6")
-LABEL_AGREEMENT = 0.9  # fraction of bonds that must agree to trust a pairing by label
-MAX_ISOMORPHISMS = 200  # isomorphisms tried per molecule before refinement
-MAX_MOLECULE = 3000  # atoms; larger components are not matched by isomorphism
 SIGNIFICANT = 3.0  # combined su's
 
 
@@ -110,229 +96,12 @@ class Comparison:
     legend: pd.DataFrame
 
 
-@dataclass(frozen=True, eq=False)
-class _Analysed:
-    structure: Structure
-    name: str
-    spheres: list
-    sites: pd.DataFrame
-    graph: nx.Graph
-    hbonds: pd.DataFrame
-
-
-def _analyse(structure: Structure, tolerance: float) -> _Analysed:
-    from coordgeo.hbonds import hbonds
-
-    spheres = coordination_spheres(structure, tolerance)
-    table = site_parameters(structure, spheres, shapes=("OC-6", "TPR-6"))
-    if len(table):
-        table = pd.concat([table, spin.assign(structure, table, spheres)], axis=1)
-        table["element"] = [structure.elements[sp.metal] for sp in spheres]
-    hb = hbonds(structure, tolerance=tolerance)
-    graph = sgraph.structure_graph(structure, tolerance=tolerance, hbonds=hb)
-    return _Analysed(structure, structure.path, spheres, table, graph, hb)
-
-
-def temperature_order(structures: Sequence[Structure]) -> list[int]:
-    """Indices of ``structures`` by temperature; those without one last, in input order."""
-    return sorted(
-        range(len(structures)),
-        key=lambda k: (structures[k].temperature is None, structures[k].temperature or 0.0, k),
-    )
-
-
-# --------------------------------------------------------------------------- pairing
-
-
-def _site_bonds(g: nx.Graph) -> set[frozenset[int]]:
-    view = sgraph.bonded_view(g)
-    return {frozenset((view.nodes[a]["site"], view.nodes[b]["site"])) for a, b in view.edges}
-
-
-def _label_pairing(ref: _Analysed, other: _Analysed) -> dict[int, int] | None:
-    """site → reference site by label, or None when the labels do not describe the same atoms."""
-    rs, os_ = ref.structure, other.structure
-    index = {(lab, el): i for i, (lab, el) in enumerate(zip(rs.labels, rs.elements, strict=True))}
-    mapping = {
-        i: index[(lab, el)]
-        for i, (lab, el) in enumerate(zip(os_.labels, os_.elements, strict=True))
-        if (lab, el) in index
-    }
-    if not mapping:
-        return None
-    ref_bonds = _site_bonds(ref.graph)
-    mapped = [
-        frozenset(mapping[i] for i in bond)
-        for bond in _site_bonds(other.graph)
-        if all(i in mapping for i in bond)
-    ]
-    if not mapped:
-        return None
-    agree = sum(b in ref_bonds for b in mapped) / max(len(mapped), 1)
-    return mapping if agree >= LABEL_AGREEMENT else None
-
-
-def _coords(g: nx.Graph, nodes: Sequence[str]) -> np.ndarray:
-    return np.array([[g.nodes[n]["x"], g.nodes[n]["y"], g.nodes[n]["z"]] for n in nodes])
-
-
-def _superpose(p: np.ndarray, q: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-    """Kabsch with reflections allowed: rmsd and (rotation, centre_p, centre_q) of p onto q."""
-    cp, cq = p.mean(axis=0), q.mean(axis=0)
-    p0, q0 = p - cp, q - cq
-    u, s, vt = np.linalg.svd(p0.T @ q0)
-    n = max(len(p), 1)
-    rmsd = math.sqrt(max((np.sum(p0**2) + np.sum(q0**2) - 2.0 * s.sum()) / n, 0.0))
-    return rmsd, u @ vt, cp, cq
-
-
-def _match_molecule(rg: nx.Graph, og: nx.Graph) -> tuple[dict[str, str], float] | None:
-    """Best isomorphism other → reference of two molecule graphs (module docstring)."""
-    heavy_r = [n for n in rg if rg.nodes[n]["element"] not in ("H", "D")]
-    heavy_o = [n for n in og if og.nodes[n]["element"] not in ("H", "D")]
-    if len(heavy_r) < 3:  # too few heavy atoms to orient the molecule: match every atom
-        heavy_r, heavy_o = list(rg), list(og)
-    if not heavy_r or len(heavy_r) != len(heavy_o) or len(heavy_r) > MAX_MOLECULE:
-        return None
-    hr, ho = rg.subgraph(heavy_r), og.subgraph(heavy_o)
-    matcher = GraphMatcher(ho, hr, node_match=lambda a, b: a["element"] == b["element"])
-    best: tuple[float, dict[str, str]] | None = None
-    xo = {n: np.array([og.nodes[n][c] for c in "xyz"]) for n in og}
-    xr = {n: np.array([rg.nodes[n][c] for c in "xyz"]) for n in rg}
-    for k, iso in enumerate(matcher.isomorphisms_iter()):
-        keys = list(iso)
-        rmsd = _superpose(np.array([xo[a] for a in keys]), np.array([xr[iso[a]] for a in keys]))[0]
-        if best is None or rmsd < best[0]:
-            best = (rmsd, dict(iso))
-        if k + 1 >= MAX_ISOMORPHISMS:
-            break
-    if best is None:
-        return None
-    rmsd, mapping = best
-    mapping, rmsd = _refine(ho, hr, mapping, rmsd, xo, xr)
-    # H atoms follow their heavy atom; several H on one atom go to the nearest partner
-    keys = list(mapping)
-    _, rot, cp, cq = _superpose(
-        np.array([xo[a] for a in keys]), np.array([xr[mapping[a]] for a in keys])
-    )
-    for a, b in list(mapping.items()):
-        if og.nodes[a]["element"] in ("H", "D"):
-            continue
-        taken = set(mapping.values())
-        ho_ = [
-            n for n in og.neighbors(a) if og.nodes[n]["element"] in ("H", "D") and n not in mapping
-        ]
-        hr_ = [
-            n for n in rg.neighbors(b) if rg.nodes[n]["element"] in ("H", "D") and n not in taken
-        ]
-        if not ho_ or not hr_:
-            continue
-        po = (np.array([xo[n] for n in ho_]) - cp) @ rot + cq
-        cost = np.linalg.norm(po[:, None] - np.array([xr[n] for n in hr_])[None], axis=-1)
-        rows, cols = linear_sum_assignment(cost)
-        mapping.update({ho_[r]: hr_[c] for r, c in zip(rows, cols, strict=True)})
-    return mapping, rmsd
-
-
-def _refine(
-    ho: nx.Graph, hr: nx.Graph, mapping: dict[str, str], rmsd: float, xo: dict, xr: dict
-) -> tuple[dict[str, str], float]:
-    """Re-assign atoms of each element to their nearest superimposed partner while bonds hold."""
-    for _ in range(5):
-        keys = list(mapping)
-        _, rot, cp, cq = _superpose(
-            np.array([xo[a] for a in keys]), np.array([xr[mapping[a]] for a in keys])
-        )
-        new: dict[str, str] = {}
-        for element in {ho.nodes[n]["element"] for n in ho}:
-            mine = [n for n in ho if ho.nodes[n]["element"] == element]
-            theirs = [n for n in hr if hr.nodes[n]["element"] == element]
-            po = (np.array([xo[n] for n in mine]) - cp) @ rot + cq
-            cost = np.linalg.norm(po[:, None] - np.array([xr[n] for n in theirs])[None], axis=-1)
-            rows, cols = linear_sum_assignment(cost)
-            new.update({mine[r]: theirs[c] for r, c in zip(rows, cols, strict=True)})
-        if new == mapping or any(not hr.has_edge(new[a], new[b]) for a, b in ho.edges):
-            break
-        keys = list(new)
-        r = _superpose(np.array([xo[a] for a in keys]), np.array([xr[new[a]] for a in keys]))[0]
-        if r >= rmsd:
-            break
-        mapping, rmsd = new, r
-    return mapping, rmsd
-
-
-def _isomorphism_pairing(
-    ref: _Analysed, other: _Analysed
-) -> tuple[dict[int, int], dict[int, float]]:
-    """site → reference site, and the rmsd of the molecule each site was matched in."""
-    ref_mols = sgraph.molecules(ref.graph)
-    oth_mols = sgraph.molecules(other.graph)
-    ref_graphs = sgraph.molecule_graphs(ref.graph)
-    oth_graphs = sgraph.molecule_graphs(other.graph)
-    used: set[int] = set()
-    mapping: dict[int, int] = {}
-    rmsds: dict[int, float] = {}
-    candidates = []
-    for i, mol in oth_mols.iterrows():
-        for j, rmol in ref_mols.iterrows():
-            if rmol["formula"] == mol["formula"]:
-                found = _match_molecule(ref_graphs[j], oth_graphs[i])
-                if found is not None:
-                    candidates.append((found[1], i, j, found[0]))
-    done: set[int] = set()
-    for rmsd, i, j, node_map in sorted(candidates, key=lambda c: c[0]):
-        if i in done or j in used:
-            continue
-        done.add(i)
-        used.add(j)
-        og, rg = oth_graphs[i], ref_graphs[j]
-        for a, b in node_map.items():
-            site = og.nodes[a]["site"]
-            if site not in mapping:
-                mapping[site] = rg.nodes[b]["site"]
-                rmsds[site] = rmsd
-    return mapping, rmsds
-
-
-def pair_atoms(ref: _Analysed, other: _Analysed) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(pairing, unpaired) of ``other`` against the reference (module docstring)."""
-    rs, os_ = ref.structure, other.structure
-    by_label = _label_pairing(ref, other)
-    if by_label is not None:
-        mapping, method, rmsds = by_label, "label", {}
-    else:
-        mapping, rmsds = _isomorphism_pairing(ref, other)
-        method = "isomorphism"
-    pairing = pd.DataFrame(
-        {
-            "structure": other.name,
-            "block": os_.block,
-            "label": [os_.labels[i] for i in mapping],
-            "element": [os_.elements[i] for i in mapping],
-            "reference_label": [rs.labels[j] for j in mapping.values()],
-            "method": method,
-            "rmsd": [rmsds.get(i, np.nan) for i in mapping],
-        }
-    )
-    paired_ref = set(mapping.values())
-    rows = [
-        (other.name, os_.block, os_.labels[i], os_.elements[i], "no partner in the reference")
-        for i in range(len(os_))
-        if i not in mapping
-    ]
-    rows += [
-        (other.name, os_.block, rs.labels[j], rs.elements[j], "reference atom with no partner")
-        for j in range(len(rs))
-        if j not in paired_ref
-    ]
-    unpaired = pd.DataFrame(rows, columns=["structure", "block", "label", "element", "reason"])
-    return pairing, unpaired
-
-
-# --------------------------------------------------------------------------- compare
-
-
-def compare(structures: Sequence[Structure], *, tolerance: float = DEFAULT_TOLERANCE) -> Comparison:
+def compare(
+    structures: Sequence[Structure],
+    *,
+    tolerance: float | None = None,
+    options: Options | None = None,
+) -> Comparison:
     """Compare two or more structures of one compound (module docstring).
 
     Raises :class:`~coordgeo.errors.InputError` with fewer than two structures.
@@ -340,49 +109,22 @@ def compare(structures: Sequence[Structure], *, tolerance: float = DEFAULT_TOLER
     if len(structures) < 2:
         raise InputError(f"compare needs at least two structures, got {len(structures)}")
     order = temperature_order(structures)
-    analysed = [_analyse(structures[k], tolerance) for k in order]
-    ref = analysed[0]
-    site_maps: list[dict[int, int]] = []
-    pairings, unpaired = [], []
-    for a in analysed:
-        if a is ref:
-            site_maps.append({i: i for i in range(len(a.structure))})
-            pairings.append(
-                pd.DataFrame(
-                    {
-                        "structure": a.name,
-                        "block": a.structure.block,
-                        "label": list(a.structure.labels),
-                        "element": list(a.structure.elements),
-                        "reference_label": list(a.structure.labels),
-                        "method": "reference",
-                        "rmsd": 0.0,
-                    }
-                )
-            )
-            continue
-        p, u = pair_atoms(ref, a)
-        lookup = {lab: i for i, lab in enumerate(ref.structure.labels)}
-        own = {lab: i for i, lab in enumerate(a.structure.labels)}
-        site_maps.append(
-            {own[r.label]: lookup[r.reference_label] for r in p.itertuples(index=False)}
-        )
-        pairings.append(p)
-        unpaired.append(u)
+    options = make_options(options, tolerance=tolerance)
+    analysed = [analyse_structure(structures[k], options) for k in order]
+    paired = pair_series(analysed)
+    site_maps = paired.site_maps
     structures_frame = _cell_frame(analysed)
     sites = _sites_frame(analysed, site_maps)
     bonds = _bonds_frame(analysed, site_maps)
     hbonds = _hbond_changes(analysed, site_maps)
-    table, legend = _s1_table(analysed, site_maps)
+    table, legend = table_s1(analysed, site_maps)
     return Comparison(
         structures=structures_frame,
         sites=sites,
         bonds=bonds,
         hbonds=hbonds,
-        pairing=pd.concat(pairings, ignore_index=True),
-        unpaired=pd.concat(unpaired, ignore_index=True)
-        if unpaired
-        else pd.DataFrame(columns=["structure", "block", "label", "element", "reason"]),
+        pairing=paired.pairing,
+        unpaired=paired.unpaired,
         table=table,
         legend=legend,
     )
@@ -399,11 +141,11 @@ def _change(values: np.ndarray, sus: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return delta, su, significance
 
 
-def _cell_frame(analysed: Sequence[_Analysed]) -> pd.DataFrame:
+def _cell_frame(analysed: Sequence[Analysis]) -> pd.DataFrame:
     rows = []
     for a in analysed:
         s = a.structure
-        row = {"structure": a.name, "block": s.block, "temperature_K": _temperature(s)}
+        row = {"structure": a.structure.path, "block": s.block, "temperature_K": _temperature(s)}
         for name, value, su in zip(
             ("a", "b", "c", "alpha", "beta", "gamma"), s.cell.parameters, s.cell.su, strict=True
         ):
@@ -440,9 +182,7 @@ def _temperature(s: Structure) -> float:
     return float(s.temperature) if s.temperature is not None else np.nan
 
 
-def _sites_frame(
-    analysed: Sequence[_Analysed], site_maps: Sequence[dict[int, int]]
-) -> pd.DataFrame:
+def _sites_frame(analysed: Sequence[Analysis], site_maps: Sequence[dict[int, int]]) -> pd.DataFrame:
     ref = analysed[0].structure
     frames = []
     for a, m in zip(analysed, site_maps, strict=True):
@@ -454,7 +194,7 @@ def _sites_frame(
         keep = [r is not None for r in ref_site]
         t = t[keep].copy()
         t["site"] = [ref.labels[r] for r in ref_site if r is not None]
-        t.insert(0, "structure", a.name)
+        t.insert(0, "structure", a.structure.path)
         t["temperature_K"] = _temperature(a.structure)
         frames.append(t)
     if not frames:
@@ -527,29 +267,7 @@ def _series_reference(g: pd.DataFrame) -> tuple[float, float] | None:
     return (d_ls, d_hs) if np.isfinite(d_ls) and np.isfinite(d_hs) else None
 
 
-def _donor_keys(structure: Structure, sphere, site_map: dict[int, int]) -> list[tuple]:
-    """(reference donor site, rank) for each donor: images of one site ranked, identity first."""
-    ident = structure.identity_op
-    order = sorted(
-        range(len(sphere.donors)),
-        key=lambda k: (
-            not (sphere.donors[k].code.op == ident and not any(sphere.donors[k].code.shift)),
-            round(sphere.distances[k], 4),
-            k,
-        ),
-    )
-    seen: dict[int, int] = {}
-    keys: list[tuple] = [()] * len(sphere.donors)
-    for k in order:
-        ref_site = site_map.get(sphere.donors[k].site, -1 - sphere.donors[k].site)
-        keys[k] = (ref_site, seen.get(ref_site, 0))
-        seen[ref_site] = seen.get(ref_site, 0) + 1
-    return keys
-
-
-def _bonds_frame(
-    analysed: Sequence[_Analysed], site_maps: Sequence[dict[int, int]]
-) -> pd.DataFrame:
+def _bonds_frame(analysed: Sequence[Analysis], site_maps: Sequence[dict[int, int]]) -> pd.DataFrame:
     ref = analysed[0].structure
     rows = []
     for a, m in zip(analysed, site_maps, strict=True):
@@ -558,12 +276,12 @@ def _bonds_frame(
             metal_ref = m.get(sp.metal)
             if metal_ref is None:
                 continue
-            for k, key in enumerate(_donor_keys(s, sp, m)):
+            for k, key in enumerate(donor_keys(s, sp, m)):
                 donor = sp.donors[k]
                 code = format_code(donor.code, s)
                 rows.append(
                     {
-                        "structure": a.name,
+                        "structure": a.structure.path,
                         "block": s.block,
                         "temperature_K": _temperature(s),
                         "site": ref.labels[metal_ref],
@@ -591,7 +309,7 @@ def _bonds_frame(
 
 
 def _hbond_changes(
-    analysed: Sequence[_Analysed], site_maps: Sequence[dict[int, int]]
+    analysed: Sequence[Analysis], site_maps: Sequence[dict[int, int]]
 ) -> pd.DataFrame:
     ref = analysed[0].structure
     keyed = []
@@ -631,10 +349,10 @@ def _hbond_changes(
                 status = "unchanged"
             out.append(
                 {
-                    "structure_from": a0.name,
+                    "structure_from": a0.structure.path,
                     "block_from": a0.structure.block,
                     "temperature_from_K": _temperature(a0.structure),
-                    "structure_to": a1.name,
+                    "structure_to": a1.structure.path,
                     "block_to": a1.structure.block,
                     "temperature_to_K": _temperature(a1.structure),
                     "donor": key[0],
@@ -664,68 +382,6 @@ def _hbond_changes(
         "status",
     ]  # fmt: skip
     return pd.DataFrame(out, columns=columns)
-
-
-def temperature_headers(analysed_or_structures: Sequence) -> list[str]:
-    """Column titles ``163 K`` (``163 K (block)`` when two structures share a temperature)."""
-    structures = [getattr(a, "structure", a) for a in analysed_or_structures]
-    plain = [f"{s.temperature:g} K" if s.temperature is not None else s.block for s in structures]
-    return [
-        f"{p} ({s.block})" if plain.count(p) > 1 else p
-        for p, s in zip(plain, structures, strict=True)
-    ]
-
-
-def _s1_table(
-    analysed: Sequence[_Analysed], site_maps: Sequence[dict[int, int]]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Table S1: M–L bonds and L–M–L angles, one column per structure (temperature)."""
-    headers = temperature_headers(analysed)
-    rows: dict[tuple, dict] = {}
-    legend = pd.DataFrame(columns=["letter", "operator", "symmetry_code"])
-    for n, (a, m) in enumerate(zip(analysed, site_maps, strict=True)):
-        s = a.structure
-        geometry = sphere_geometry(s, a.spheres)
-        if geometry.empty:
-            continue
-        labelled, leg = si_table(s, geometry)
-        if n == 0:
-            legend = leg
-        donor_key = {}
-        for sp in a.spheres:
-            for k, key in enumerate(_donor_keys(s, sp, m)):
-                donor_key[(sp.metal, sp.configuration, sp.donors[k])] = key
-        for atoms, kind, lab, text, conf in zip(
-            geometry["atoms"],
-            geometry["kind"],
-            labelled["label"],
-            labelled["formatted"],
-            geometry["configuration"],
-            strict=True,
-        ):
-            metal_atom = atoms[0] if kind == "bond" else atoms[1]
-            metal_ref = m.get(metal_atom.site)
-            if metal_ref is None:
-                continue
-            donors = [atoms[1]] if kind == "bond" else [atoms[0], atoms[2]]
-            dkeys = [donor_key.get((metal_atom.site, conf, d)) for d in donors]
-            key = (metal_ref, conf, kind, frozenset(dkeys) if kind == "angle" else dkeys[0])
-            if key not in rows:  # a row first seen in a later structure keeps its own label
-                rows[key] = {
-                    "metal": analysed[0].structure.labels[metal_ref],
-                    "kind": kind,
-                    "label": lab if n == 0 else f"{lab} [{s.block}]",
-                }
-            rows[key][headers[n]] = text
-    frame = pd.DataFrame(list(rows.values()))
-    if frame.empty:
-        return pd.DataFrame(columns=["metal", "kind", "label", *headers]), legend
-    frame = frame.reindex(columns=["metal", "kind", "label", *headers]).fillna("")
-    order = {"bond": 0, "angle": 1}
-    frame = frame.sort_values(
-        ["metal", "kind"], key=lambda c: c.map(order) if c.name == "kind" else c, kind="stable"
-    )
-    return frame.reset_index(drop=True), legend
 
 
 # --------------------------------------------------------------------------- magnetism

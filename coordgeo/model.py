@@ -225,6 +225,12 @@ class Structure:
         upper = label.upper()
         return [i for i, lab in enumerate(self.labels) if lab.upper() == upper]
 
+    def __repr__(self) -> str:
+        return (
+            f"Structure(block={self.block!r}, path={self.path!r}, {len(self)} sites, "
+            f"{self.space_group!r}, T={self.temperature})"
+        )
+
     def site(self, i: int) -> Site:
         return Site(
             index=i,

@@ -520,26 +520,6 @@ def with_spin_columns(table: pd.DataFrame, assigned: pd.DataFrame) -> pd.DataFra
     return pd.concat([table, assigned[CONTRACT_COLUMNS]], axis=1)
 
 
-def site_table(
-    structure: Structure,
-    spheres: Sequence[Sphere] | None = None,
-    *,
-    tolerance: float = DEFAULT_TOLERANCE,
-    shapes: str | tuple[str, ...] = "all",
-) -> pd.DataFrame:
-    """Per-site distortion and shape parameters with su's, then the spin columns.
-
-    What ``coordgeo octahedra`` prints: :func:`coordgeo.polyhedra.site_parameters`
-    followed by ``spin_state, spin_confidence, oxidation_state_bvs, gamma_hs``.
-    """
-    from coordgeo.polyhedra import site_parameters
-
-    if spheres is None:
-        spheres = coordination_spheres(structure, tolerance)
-    table = site_parameters(structure, list(spheres), shapes=shapes)
-    return with_spin_columns(table, assign(structure, table, spheres))
-
-
 def gamma_hs_series(
     d_mean: Sequence[float],
     sigma: Sequence[float] | None = None,

@@ -164,7 +164,9 @@ def test_unexpected_exceptions_are_recorded_and_the_run_goes_on(tmp_path, shared
     folder.mkdir()
     for name in PUBLISHED[:3]:
         shutil.copyfile(shared / "cifs" / "published" / name, folder / name)
-    real_read, real_spheres = cif.read_cif_blocks, analyse.coordination_spheres
+    import coordgeo.pipeline as pipeline
+
+    real_read, real_spheres = cif.read_cif_blocks, pipeline.coordination_spheres
 
     def read(path):  # the whole analysis of one file crashes
         if Path(path).name == PUBLISHED[0]:
@@ -177,7 +179,7 @@ def test_unexpected_exceptions_are_recorded_and_the_run_goes_on(tmp_path, shared
         return real_spheres(structure, tolerance)
 
     monkeypatch.setattr(cif, "read_cif_blocks", read)
-    monkeypatch.setattr(analyse, "coordination_spheres", spheres)
+    monkeypatch.setattr(pipeline, "coordination_spheres", spheres)  # the one analysis
     bulk.run([folder], tmp_path / "out", jobs=1, progress=False)
     files = bulk.load(tmp_path / "out", "files")
     files.index = files["path"].map(lambda p: Path(p).name)
@@ -197,7 +199,9 @@ def test_timeout_makes_an_error_row(tmp_path, shared, monkeypatch):
     def slow(structure, tolerance):
         time.sleep(5)
 
-    monkeypatch.setattr(analyse, "coordination_spheres", slow)
+    import coordgeo.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "coordination_spheres", slow)
     t0 = time.perf_counter()
     bulk.run([source], tmp_path / "out", jobs=1, timeout=0.3, progress=False)
     assert time.perf_counter() - t0 < 4

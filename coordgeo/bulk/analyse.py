@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from coordgeo.bulk.inputs import read_input
 from coordgeo.bulk.schema import Options, Task, describe, file_row, now, schemas
-from coordgeo.coordination import coordination_spheres, spheres_frame
+from coordgeo.coordination import spheres_frame
 from coordgeo.errors import InputError
 from coordgeo.model import Structure
 
@@ -57,11 +57,7 @@ def _time_limit(seconds: float | None):
 
 @dataclass
 class Collected:
-    """Rows of one batch, per table: dict rows, or DataFrames with their key columns.
-
-    ``meta`` holds, for each ``sites`` frame, what the batch's spin assignment needs
-    (the spheres' bond lengths and donor elements) and the rows to update if it fails.
-    """
+    """Rows of one batch, per table: dict rows, or DataFrames with their key columns."""
 
     files: list[dict] = field(default_factory=list)
     blocks: list[dict] = field(default_factory=list)
@@ -71,16 +67,11 @@ class Collected:
     keys: dict[str, list[tuple[int, dict]]] = field(
         default_factory=lambda: {"sites": [], "bonds": [], "hbonds": []}
     )
-    meta: list[dict] = field(default_factory=list)
 
-    def add_frame(
-        self, table: str, frame: pd.DataFrame, meta: dict | None = None, **constants: Any
-    ) -> None:
+    def add_frame(self, table: str, frame: pd.DataFrame, **constants: Any) -> None:
         if len(frame):
             self.frames[table].append(frame)
             self.keys[table].append((len(frame), constants))
-            if table == "sites":
-                self.meta.append(meta or {})
 
     def truncate(self, sizes: dict[str, int], n_blocks: int) -> None:
         """Forget what was added after ``sizes`` (a file that failed half-way)."""
@@ -88,7 +79,6 @@ class Collected:
         for table, n in sizes.items():
             del self.frames[table][n:]
             del self.keys[table][n:]
-        del self.meta[sizes["sites"] :]
 
 
 def _float(text: str | None) -> float | None:
@@ -133,91 +123,24 @@ def _block_row(path: str, sha: str, s: Structure) -> dict:
     }
 
 
-def _spin_columns(sites: dict[str, np.ndarray], meta: list[dict]) -> pd.DataFrame:
-    """Spin state, its confidence, BVS and γ_HS of a batch's sites: the one place bulk
-    calls :mod:`coordgeo.spin`.
-
-    :func:`coordgeo.spin.classify` is the vectorised core of :func:`coordgeo.spin.assign`
-    and treats every site on its own, so one call for the whole batch gives what
-    ``assign`` gives block by block, without its fixed cost (~25 ms) per block.
-    ``sites`` holds the batch's ``site_parameters`` columns, ``meta`` the blocks' bonds.
-    """
-    from coordgeo import spin
-
-    lengths_of = [d for m in meta for d in m["lengths"]]
-    elements_of = [e for m in meta for e in m["elements"]]
-    width = max((len(d) for d in lengths_of), default=0)
-    lengths = np.full((len(lengths_of), width), np.nan)
-    elements = np.full((len(lengths_of), width), "", dtype=object)
-    for k, (d, e) in enumerate(zip(lengths_of, elements_of, strict=True)):
-        lengths[k, : len(d)] = d
-        elements[k, : len(e)] = e
-    assigned = spin.classify(
-        np.array([e for m in meta for e in m["metals"]], dtype=object),
-        sites["donor_set"],
-        sites["coordination_number"],
-        sites["d_mean"],
-        sites["d_mean_su"],
-        sites["cshm_oc6"],
-        lengths,
-        elements,
-    )
-    return assigned[spin.CONTRACT_COLUMNS]
-
-
-def _spin(sites: dict[str, np.ndarray], meta: list[dict]) -> pd.DataFrame:
-    """:func:`_spin_columns`, block by block if the batch fails (NaN where a block fails)."""
-    try:
-        return _spin_columns(sites, meta)
-    except Exception:
-        parts = []
-        start = 0
-        for m in meta:  # find the block(s) at fault; the others keep their assignment
-            rows = slice(start, start + len(m["metals"]))
-            start = rows.stop
-            try:
-                parts.append(_spin_columns({k: v[rows] for k, v in sites.items()}, [m]))
-            except Exception as exc:
-                parts.append(pd.DataFrame(index=range(rows.stop - rows.start)))
-                _flag(m, "spin: {}: {}".format(*describe(exc)))
-        return pd.concat(parts, ignore_index=True)
-
-
-def _flag(meta: dict, problem: str) -> None:
-    """Mark a block (and its file) partial after the fact."""
-    block, file = meta["block_row"], meta["file_row"]
-    for row, prefix in ((block, ""), (file, f"block {block['block']}: ")):
-        if row["status"] == "ok":
-            row["status"], row["error_type"] = "partial", "AnalysisError"
-        row["error"] = "; ".join(filter(None, [row["error"], prefix + problem]))
-
-
 def _analyse_structure(
     path: str, sha: str, s: Structure, options: Options, out: Collected, file_row: dict
 ) -> tuple[int, int, list[str]]:
-    """All analyses of one block into ``out``; (sites, hbonds, problems)."""
-    from coordgeo.hbonds import hbonds
-    from coordgeo.polyhedra import site_parameters
+    """:func:`coordgeo.pipeline.analyse_structure` of one block into ``out``;
+    (sites, hbonds, problems)."""
+    from coordgeo.pipeline import analyse_structure
 
     row = _block_row(path, sha, s)
     problems: list[str] = []
-    elements = s.elements
-    spheres = coordination_spheres(s, options.tolerance)  # nothing else works without them
-    metal_elements = [elements[sp.metal] for sp in spheres]
+    analysis = analyse_structure(s, options.analysis)  # the spheres: nothing works without
+    spheres = analysis.spheres
+    metal_elements = [s.elements[sp.metal] for sp in spheres]
     n_sites = n_hbonds = 0
     try:
-        table = site_parameters(s, spheres, tolerance=options.tolerance, shapes=options.shapes)
-        meta = {
-            "metals": metal_elements,
-            "lengths": [sp.distances for sp in spheres],
-            "elements": [[elements[a.site] for a in sp.donors] for sp in spheres],
-            "block_row": row,
-            "file_row": file_row,
-        }
+        table = analysis.sites
         out.add_frame(
             "sites",
             table,
-            meta,
             path=path,
             sha256=sha,
             temperature=s.temperature,
@@ -235,7 +158,7 @@ def _analyse_structure(
     except Exception as exc:
         problems.append("bonds: {}: {}".format(*describe(exc)))
     try:
-        found = hbonds(s, tolerance=options.tolerance)  # the schema picks its columns
+        found = analysis.hbonds  # the schema picks its columns
         out.add_frame("hbonds", found, path=path, sha256=sha)
         n_hbonds = len(found)
     except Exception as exc:
@@ -351,14 +274,10 @@ def _analyse_blocks(
 
 
 def _frame_table(
-    frames: list[pd.DataFrame],
-    keys: list[tuple[int, dict]],
-    schema: pa.Schema,
-    meta: list[dict] | None = None,
+    frames: list[pd.DataFrame], keys: list[tuple[int, dict]], schema: pa.Schema
 ) -> pa.Table:
     """One Arrow table from a batch's DataFrames, with the columns each frame was added
-    with (a value for all its rows, or one per row); for ``sites`` (``meta`` given) the
-    spin columns too, one :func:`_spin` call for the whole batch.
+    with (a value for all its rows, or one per row).
 
     One ``pandas.concat`` and one conversion to Arrow for the batch: anything done per
     frame and per column costs more than the analysis of a small file.
@@ -379,14 +298,6 @@ def _frame_table(
                 for size, value in ((size, values[name]) for size, values in keys)
             ]
             columns[name] = pa.array(np.concatenate(parts), type=kind, from_pandas=True)
-    if meta is not None:
-        inputs = {
-            name: columns[name].to_numpy(zero_copy_only=False)
-            for name in ("donor_set", "coordination_number", "d_mean", "d_mean_su", "cshm_oc6")
-        }
-        spin = _spin(inputs, meta)
-        for name in spin.columns:
-            columns[name] = pa.Array.from_pandas(spin[name], type=schema.field(name).type)
     arrays = [columns[name] if name in columns else pa.nulls(n, kind)
               for name, kind in zip(schema.names, schema.types, strict=True)]  # fmt: skip
     return pa.Table.from_arrays(arrays, schema=schema)
@@ -397,14 +308,11 @@ def rows_table(rows: list[dict], schema: pa.Schema) -> pa.Table:
 
 
 def to_tables(out: Collected, schema: dict[str, pa.Schema]) -> dict[str, pa.Table]:
-    # sites first: its spin assignment may turn blocks and files partial
-    sites = _frame_table(out.frames["sites"], out.keys["sites"], schema["sites"], out.meta)
     tables = {
         "files": rows_table(out.files, schema["files"]),
         "blocks": rows_table(out.blocks, schema["blocks"]),
-        "sites": sites,
     }
-    for name in ("bonds", "hbonds"):
+    for name in ("sites", "bonds", "hbonds"):
         tables[name] = _frame_table(out.frames[name], out.keys[name], schema[name])
     return tables
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
-import glob
 import os
 import stat
 from collections.abc import Iterable
@@ -11,67 +9,19 @@ from pathlib import Path
 
 from coordgeo.bulk.schema import Options, Task, describe, file_row
 from coordgeo.errors import InputError
-
-
-def _has_magic(text: str) -> bool:
-    return any(ch in text for ch in "*?[")
+from coordgeo.io.paths import CIF_PATTERN
+from coordgeo.io.paths import discover as discover_paths
 
 
 def discover(
     paths: Iterable[str | os.PathLike],
-    pattern: str = "*.cif",
+    pattern: str = CIF_PATTERN,
     listed: Iterable[str | os.PathLike] = (),
 ) -> tuple[list[str], list[dict]]:
-    """Expand files, folders (recursively, files matching ``pattern``) and globs.
-
-    Returns the absolute paths to analyse, each once, and ``files`` rows for inputs
-    that name nothing to analyse (a glob that matches nothing, a folder that cannot
-    be listed): those are results too. A named file that does not exist is kept as a
-    path, so its row says why. Symbolic links are followed for files, not for folders.
-    ``listed`` paths (``--files-from``) are files as they are: not expanded, so a
-    folder among them is an error row, as any other path that is not a file.
-    """
-    seen: dict[str, None] = {}
-    problems: list[dict] = []
-    pattern = pattern.lower()
-
-    def walk(top: str) -> None:
-        def failed(exc: OSError) -> None:
-            problems.append(
-                file_row(
-                    os.path.abspath(exc.filename or top),
-                    "error",
-                    type(exc).__name__,
-                    f"cannot list folder: {exc.strerror or exc}",
-                )
-            )
-
-        for root, dirs, files in os.walk(top, onerror=failed):
-            dirs.sort()
-            for name in sorted(files):
-                if fnmatch.fnmatchcase(name.lower(), pattern):
-                    seen.setdefault(os.path.abspath(os.path.join(root, name)), None)
-
-    for raw in paths:
-        text = os.fspath(raw)
-        if os.path.isdir(text):
-            walk(text)
-        elif _has_magic(text) and not os.path.lexists(text):
-            matches = sorted(glob.glob(text, recursive=True))
-            if not matches:
-                problems.append(
-                    file_row(text, "error", "FileNotFoundError", "no file matches this pattern")
-                )
-            for match in matches:
-                if os.path.isdir(match):
-                    walk(match)
-                else:
-                    seen.setdefault(os.path.abspath(match), None)
-        else:
-            seen.setdefault(os.path.abspath(text), None)
-    for raw in listed:
-        seen.setdefault(os.path.abspath(os.fspath(raw)), None)
-    return list(seen), problems
+    """:func:`coordgeo.io.paths.discover`, with a ``files`` row for each input that names
+    nothing to analyse (those are results too)."""
+    found, unmatched = discover_paths(paths, pattern, listed)
+    return found, [file_row(u.path, "error", u.error_type, u.message) for u in unmatched]
 
 
 def read_list(path: str | os.PathLike) -> list[str]:

@@ -135,12 +135,12 @@ def run(
         raise InputError(f"unknown engine {engine!r}: use 'local' or 'dask'")
     if engine == "dask" and scheduler is None:
         raise InputError("the dask engine needs a scheduler address (--scheduler)")
+    from coordgeo.pipeline import make_options
     from coordgeo.shape import shape_labels
 
-    wanted = shape_labels() if shapes == "all" else tuple(s.strip().upper() for s in shapes)
-    unknown = [s for s in wanted if s not in shape_labels()]
-    if unknown:
-        raise InputError(f"unknown shape(s) {', '.join(unknown)}; known: {shape_labels()}")
+    checked = make_options(tolerance=tolerance, shapes=shapes)  # the one validation
+    wanted = shape_labels() if checked.shapes == "all" else checked.shapes
+    tolerance = checked.tolerance
     run_id = f"{now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     options = Options(
         tolerance=tolerance, shapes=tuple(wanted), timeout=timeout, max_size=max_size, run=run_id

@@ -180,6 +180,13 @@ class Options:
     max_size: int | None = None  # bytes; larger files are recorded as errors, not read
     run: str = ""
 
+    @property
+    def analysis(self):
+        """The :class:`coordgeo.pipeline.Options` every block is analysed with."""
+        from coordgeo.pipeline import Options as AnalysisOptions
+
+        return AnalysisOptions(tolerance=self.tolerance, shapes=self.shapes)
+
 
 @dataclass(frozen=True)
 class Task:

@@ -23,6 +23,24 @@ if TYPE_CHECKING:
     import click
 
 
+def _flags_without_metavar(params: list) -> list:
+    """Typer ≥ 0.2x shows every option's type, so each flag reads ``--quiet <bool>``;
+    an empty metavar keeps the type column of flags (and ``--help``) empty."""
+    for param in params:
+        if (getattr(param, "is_flag", False) or getattr(param, "count", False)) and (
+            param.metavar is None
+        ):
+            param.metavar = ""
+    return params
+
+
+class _Command(typer.core.TyperCommand):
+    """Every command's class (see :class:`_Typer`): clean metavars in ``--help``."""
+
+    def get_params(self, ctx: click.Context) -> list:
+        return _flags_without_metavar(super().get_params(ctx))
+
+
 class _Group(typer.core.TyperGroup):
     """Ends any command that raises InputError with one line and status 2, however the
     app is invoked (``coordgeo``, ``python -m coordgeo``, a test's CliRunner)."""
@@ -34,8 +52,18 @@ class _Group(typer.core.TyperGroup):
             error(str(exc))
             raise typer.Exit(2) from None
 
+    def get_params(self, ctx: click.Context) -> list:
+        return _flags_without_metavar(super().get_params(ctx))
 
-app = typer.Typer(
+
+class _Typer(typer.Typer):
+    """``@app.command()`` makes a :class:`_Command` unless told otherwise."""
+
+    def command(self, *args, cls: type[typer.core.TyperCommand] | None = None, **kwargs):
+        return super().command(*args, cls=cls or _Command, **kwargs)
+
+
+app = _Typer(
     cls=_Group,
     name="coordgeo",
     help="Coordination geometry, distortion, hydrogen bonds and spin-crossover analysis from CIFs.",
@@ -43,6 +71,31 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("coordgeo")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            from coordgeo import __version__ as number
+        typer.echo(f"coordgeo {number}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    # Options of ``coordgeo`` itself, before the command (the help text is the app's).
+    pass
 
 
 class Format(StrEnum):
@@ -96,12 +149,15 @@ class Failures:
             raise typer.Exit(2)
 
 
-def expand(paths: Iterable[Path]) -> list[Path]:
-    """Files as given; a folder stands for every ``*.cif`` below it (sorted)."""
-    out: list[Path] = []
-    for path in paths:
-        out.extend(sorted(path.rglob("*.cif")) if path.is_dir() else [path])
-    return out
+def expand(paths: Iterable[Path], failures: Failures) -> list[Path]:
+    """Files as given, folders and globs expanded (:func:`coordgeo.io.paths.expand`);
+    inputs that name nothing are failures."""
+    from coordgeo.io.paths import expand as expand_paths
+
+    files, errors = expand_paths(paths)
+    for exc in errors:
+        failures.add(exc)
+    return files
 
 
 def load(paths: Iterable[Path], block: str | None, failures: Failures):
@@ -109,7 +165,7 @@ def load(paths: Iterable[Path], block: str | None, failures: Failures):
     from coordgeo.io.cif import read_cif_blocks
 
     structures = []
-    for path in expand(paths):
+    for path in expand(paths, failures):
         try:
             results = read_cif_blocks(path)
         except InputError as exc:

@@ -91,16 +91,15 @@ def bulk(
     DuckDB, …; see docs/bulk.md). Every input gets a row in OUT/files with its status
     (ok/partial/error) and the reason; the run goes on past bad files.
     """
+    from coordgeo.extras import require
+
+    require("bulk", "pyarrow", what="coordgeo bulk")
     from coordgeo import bulk as bulk_api
 
     if not paths and files_from is None:
         raise InputError("no input: give files, folders or globs (or --files-from)")
-    if shapes == "bulk":
-        wanted: str | tuple[str, ...] = bulk_api.BULK_SHAPES
-    elif shapes == "all":
-        wanted = "all"
-    else:
-        wanted = tuple(s.strip() for s in shapes.split(",") if s.strip())
+    # 'all' and label lists are checked by coordgeo.pipeline.parse_shapes, as everywhere
+    wanted = bulk_api.BULK_SHAPES if shapes == "bulk" else shapes
     summary = bulk_api.run(
         paths or [],
         out,
@@ -174,6 +173,9 @@ def query(
 
     Example: coordgeo query out --metal Fe --donors N6 --d-mean 2.0,2.1 --plot fe.png
     """
+    from coordgeo.extras import require
+
+    require("bulk", "pyarrow", what="coordgeo query")
     from coordgeo import bulk as bulk_api
 
     if columns == "all":

@@ -21,14 +21,9 @@ from coordgeo.cli.app import (
     expand,
     load,
 )
-from coordgeo.coordination import (
-    DEFAULT_TOLERANCE,
-    angles,
-    bonds,
-    coordination_spheres,
-    sphere_geometry,
-)
+from coordgeo.coordination import DEFAULT_TOLERANCE, angles, bonds
 from coordgeo.errors import InputError
+from coordgeo.pipeline import analyse_structure, make_options
 from coordgeo.polyhedra import donor_set
 from coordgeo.tables import si_table, si_text
 
@@ -50,11 +45,13 @@ def sphere(
     tolerance: ToleranceOption = DEFAULT_TOLERANCE,
 ) -> None:
     """Metal–ligand bonds and L–M–L angles of every metal, as in Table S1 of an SI."""
+    options = make_options(tolerance=tolerance)
     failures = Failures()
     frames, legends, texts = [], [], []
     for structure in load(files, block, failures):
-        spheres = coordination_spheres(structure, tolerance)
-        rows, legend = si_table(structure, sphere_geometry(structure, spheres))
+        analysis = analyse_structure(structure, options)
+        spheres = analysis.spheres
+        rows, legend = si_table(structure, analysis.geometry)
         temperature = f", {structure.temperature:g} K" if structure.temperature else ""
         if fmt in (Format.table, Format.markdown):
             if rows.empty:
@@ -113,6 +110,7 @@ def bonds_command(
     tolerance: ToleranceOption = DEFAULT_TOLERANCE,
 ) -> None:
     """Every covalent and coordination bond; symmetry_code applies to atom2.."""
+    tolerance = make_options(tolerance=tolerance).tolerance
     failures = Failures()
     frames = [bonds(s, tolerance) for s in load(files, block, failures)]
     columns = ["block", "atom1", "atom2", "symmetry_code", "distance", "distance_su"]
@@ -128,6 +126,7 @@ def angles_command(
     tolerance: ToleranceOption = DEFAULT_TOLERANCE,
 ) -> None:
     """Every bond angle; atom2 is the vertex, the symmetry codes apply to atoms 1 and 3."""
+    tolerance = make_options(tolerance=tolerance).tolerance
     failures = Failures()
     frames = [angles(s, tolerance) for s in load(files, block, failures)]
     columns = [
@@ -159,7 +158,7 @@ def check_command(
 
     failures = Failures()
     frames = []
-    for path in expand(files):
+    for path in expand(files, failures):
         try:
             results = read_cif_blocks(path)
         except InputError as exc:

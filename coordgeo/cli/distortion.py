@@ -14,6 +14,7 @@ from coordgeo.cli.core import ToleranceOption
 from coordgeo.coordination import DEFAULT_TOLERANCE
 from coordgeo.errors import InputError
 from coordgeo.esd import format_su
+from coordgeo.pipeline import analyse_structure, make_options
 from coordgeo.polyhedra import xyz_parameters
 
 ShapesOption = Annotated[
@@ -25,6 +26,15 @@ ShapesOption = Annotated[
     ),
 ]
 
+OxidationOption = Annotated[
+    str | None,
+    typer.Option(
+        "--oxidation-state",
+        help="Oxidation states you know, by metal label: Fe1=2,Co1=3 (taken as given).",
+        show_default=False,
+    ),
+]
+
 
 @app.command()
 def octahedra(
@@ -33,6 +43,7 @@ def octahedra(
     fmt: FormatOption = Format.table,
     tolerance: ToleranceOption = DEFAULT_TOLERANCE,
     shapes: ShapesOption = "all",
+    oxidation_state: OxidationOption = None,
 ) -> None:
     """⟨d⟩, ζ, Δ, Σ, Θ, volume and continuous shape measures of every metal site, with su's.
 
@@ -41,19 +52,19 @@ def octahedra(
     """
     from coordgeo.io.xyz import read_xyz
 
-    wanted = "all" if shapes == "all" else tuple(s.strip().upper() for s in shapes.split(","))
+    options = make_options(tolerance=tolerance, shapes=shapes, oxidation_states=oxidation_state)
     failures = Failures()
     frames = []
     cifs = [f for f in files if f.suffix.lower() != ".xyz"]
     for path in (f for f in files if f.suffix.lower() == ".xyz"):
         try:
             polyhedra = read_xyz(path)
-            table = xyz_parameters(polyhedra, shapes=wanted)
+            table = xyz_parameters(polyhedra, shapes=options.shapes)
             frames.append(spin.with_spin_columns(table, spin.assign_polyhedra(polyhedra, table)))
         except InputError as exc:
             failures.add(exc)
     for structure in load(cifs, block, failures):
-        frames.append(spin.site_table(structure, tolerance=tolerance, shapes=wanted))
+        frames.append(analyse_structure(structure, options).sites)
     frames = [f for f in frames if len(f)]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if fmt == Format.table and len(table):

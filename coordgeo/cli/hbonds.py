@@ -18,12 +18,8 @@ from coordgeo.cli.app import (
     load,
 )
 from coordgeo.coordination import DEFAULT_TOLERANCE
-from coordgeo.hbonds import (
-    COLUMNS,
-    DEFAULT_HA_MARGIN,
-    DEFAULT_MIN_ANGLE,
-    hbonds,
-)
+from coordgeo.hbonds import COLUMNS, DEFAULT_HA_MARGIN, DEFAULT_MIN_ANGLE
+from coordgeo.pipeline import analyse_structure, make_options
 from coordgeo.tables import hbond_table, hbond_text
 
 #: What ``--format json`` adds to the csv columns (scalars only).
@@ -66,17 +62,17 @@ def hbonds_command(
     acceptor, acceptor_code, d_dh, d_dh_su, d_ha, d_ha_su, d_da, d_da_su, angle_dha,
     angle_dha_su (acceptor_code in CIF n_klm, relative to the untransformed D and H).
     """
+    options = make_options(
+        ha_margin=margin,
+        min_angle=min_angle,
+        include_c=include_c,
+        include_s=include_s,
+        tolerance=tolerance,
+    )
     failures = Failures()
     frames, texts, payload = [], [], []
     for structure in load(files, block, failures):
-        found = hbonds(
-            structure,
-            ha_margin=margin,
-            min_angle=min_angle,
-            include_c=include_c,
-            include_s=include_s,
-            tolerance=tolerance,
-        )
+        found = analyse_structure(structure, options).hbonds
         frames.append(found)
         if fmt in (Format.table, Format.markdown):
             temperature = f", {structure.temperature:g} K" if structure.temperature else ""

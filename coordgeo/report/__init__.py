@@ -16,7 +16,7 @@ The work is split so that each step can be used and tested alone:
   from those DataFrames only;
 * :mod:`coordgeo.report.figures`: matplotlib figures (Figure objects, no pyplot);
 * :mod:`coordgeo.report.site`: files, ``mkdocs.yml`` and the MkDocs build;
-* :mod:`coordgeo.report.clidoc`: the command-line reference of the project docs.
+
 """
 
 from __future__ import annotations

@@ -21,14 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from coordgeo.coordination import DEFAULT_TOLERANCE, coordination_spheres, sphere_geometry
+from coordgeo.coordination import DEFAULT_TOLERANCE
 from coordgeo.errors import InputError
 from coordgeo.esd import format_su
 from coordgeo.export import sphere_to_ase
 from coordgeo.hbonds import COLUMNS as HBOND_COLUMNS
-from coordgeo.hbonds import hbonds
 from coordgeo.model import Structure
-from coordgeo.polyhedra import site_parameters
+from coordgeo.pipeline import Analysis, analyse_structure, make_options
 from coordgeo.pxrd import PowderPattern, powder_pattern
 from coordgeo.symmetry import format_code
 from coordgeo.tables import hbond_table, si_table
@@ -86,6 +85,7 @@ class StructureTables:
     pattern: PowderPattern | None
     has_su: bool
     notes: tuple[str, ...] = ()
+    analysis: Analysis | None = None  # what the tables were made from
 
     @property
     def temperature_text(self) -> str:
@@ -279,9 +279,9 @@ def pair_key(structure: Structure, row) -> str:
     return "|".join([row.metal, row.configuration, row.kind, *atoms])
 
 
-def hbond_frame(structure: Structure) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Hydrogen bonds: numeric columns, SI label and formatted values; and the legend."""
-    found = hbonds(structure)
+def hbond_frame(structure: Structure, found: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hydrogen bonds ``found`` in ``structure``: numeric columns, SI label and formatted
+    values; and the legend."""
     rows, legend = hbond_table(structure, found)
     frame = found[[*HBOND_COLUMNS, "intramolecular"]].copy()
     frame.insert(1, "label", rows["label"].to_numpy() if len(rows) else [])
@@ -297,18 +297,20 @@ def structure_tables(
     tolerance: float = DEFAULT_TOLERANCE,
     pxrd: bool = True,
 ) -> StructureTables:
-    """Run every analysis a structure page needs (see the module docstring)."""
+    """Run every analysis a structure page needs (see the module docstring): one
+    :func:`coordgeo.pipeline.analyse_structure`, as every other command."""
     notes = list(structure.notes)
-    spheres = coordination_spheres(structure, tolerance)
-    measured = sphere_geometry(structure, spheres)
+    analysis = analyse_structure(structure, make_options(tolerance=tolerance))
+    spheres = analysis.spheres
+    measured = analysis.geometry
     geometry, legend = si_table(structure, measured)
     geometry["pair_key"] = [pair_key(structure, r) for r in measured.itertuples()]
     geometry["atom_codes"] = [
         " ".join(f"{structure.labels[a.site]}@{format_code(a.code, structure)}" for a in atoms)
         for atoms in measured["atoms"]
     ]
-    parameters = site_parameters(structure, spheres) if spheres else pd.DataFrame(columns=["metal"])
-    hb, hb_legend = hbond_frame(structure)
+    parameters = analysis.sites if spheres else pd.DataFrame(columns=["metal"])
+    hb, hb_legend = hbond_frame(structure, analysis.hbonds)
     pattern = None
     if pxrd:
         try:
@@ -336,4 +338,5 @@ def structure_tables(
         pattern=pattern,
         has_su=has_su,
         notes=tuple(notes),
+        analysis=analysis,
     )

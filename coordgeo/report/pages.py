@@ -31,13 +31,13 @@ from coordgeo.report.series import (
     Series,
     member_headers,
     parameter_rows,
-    pivot_formatted,
     series_crystal,
     series_geometry,
     series_parameters,
     site_key,
     temperatures_text,
 )
+from coordgeo.series import pivot_formatted
 
 #: CSV downloads of a structure page, by table.
 CSV_FILES = {

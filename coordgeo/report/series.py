@@ -19,8 +19,8 @@ Groups of one structure are returned too; pages are written for groups of two or
 (and for a group that χMT data are attached to).
 
 The series tables (:func:`series_geometry`, :func:`series_parameters`,
-:func:`series_crystal`) are functions of the members' :class:`StructureTables`:
-rows paired across structures by metal, atom labels and symmetry codes.
+:func:`series_crystal`) are functions of the members' :class:`StructureTables`; the
+bonds and angles are paired by :mod:`coordgeo.series`, as ``coordgeo compare`` pairs them.
 """
 
 from __future__ import annotations
@@ -182,64 +182,18 @@ def member_headers(members: Sequence[StructureTables]) -> list[str]:
 def series_geometry(members: Sequence[StructureTables]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every M–L bond and L–M–L angle of every member, paired across members; and the legend.
 
-    Returns ``(long, legend)``. ``long`` has the columns ``block, temperature_K, header,
-    metal, configuration, kind, key, label, symmetry_codes, value, value_su, formatted``;
-    ``key`` (the members' ``pair_key``) pairs rows: the same metal, configuration, kind,
-    atom labels and symmetry codes. ``label`` is lettered with one letter per symmetry
-    code over the whole series (in order of first use), atoms in the order of the first
-    member that has the row; ``legend`` lists the letters (``letter, operator,
-    symmetry_code``).
+    :func:`coordgeo.series.geometry_long` of the members' analyses: rows are paired
+    through the atom pairing of :func:`coordgeo.series.pair_series` (by label, else by
+    graph isomorphism), as ``coordgeo compare`` pairs them, with the members' own column
+    headings (:func:`member_headers`).
     """
-    from coordgeo.symmetry import lettered_label, letters
+    from coordgeo.series import geometry_long, temperature_headers
 
-    columns = ["block", "temperature_K", "header", "metal", "configuration", "kind", "key"]
-    columns += ["label", "symmetry_codes", "value", "value_su", "formatted"]
-    frames = []
-    operator_of: dict[str, str] = {}
-    for header, m in zip(member_headers(members), members, strict=True):
-        g = m.geometry
-        if not len(g):
-            continue
-        frames.append(
-            g.assign(
-                temperature_K=m.temperature if m.temperature is not None else np.nan,
-                header=header,
-                key=g["pair_key"],
-            )
-        )
-        for code, operator in zip(m.legend["symmetry_code"], m.legend["operator"], strict=True):
-            operator_of.setdefault(code, operator)
-    if not frames:
-        return pd.DataFrame(columns=columns), pd.DataFrame(
-            columns=["letter", "operator", "symmetry_code"]
-        )
-    long = pd.concat(frames, ignore_index=True)
-    first = long.drop_duplicates("key").set_index("key")["atom_codes"]
-    atoms_of = {key: [a.split("@") for a in text.split()] for key, text in first.items()}
-    codes = list(dict.fromkeys(c for atoms in atoms_of.values() for _, c in atoms if c != "."))
-    letter_of = dict(zip(codes, letters(len(codes)), strict=True))
-    long["label"] = [
-        "-".join(lettered_label(a, letter_of.get(c, "")) for a, c in atoms_of[key])
-        for key in long["key"]
-    ]
-    legend = pd.DataFrame(
-        [(letter_of[c], operator_of.get(c, ""), c) for c in codes],
-        columns=["letter", "operator", "symmetry_code"],
-    )
-    return long[columns], legend
-
-
-def pivot_formatted(long: pd.DataFrame, headers: Sequence[str]) -> pd.DataFrame:
-    """One row per key, one column of formatted values per member header (blank if absent)."""
-    if not len(long):
-        return pd.DataFrame(columns=["key", "kind", "label", *headers])
-    order = list(dict.fromkeys(long["key"]))
-    wide = long.pivot_table(
-        index="key", columns="header", values="formatted", aggfunc="first", sort=False
-    )
-    wide = wide.reindex(index=order, columns=list(headers)).fillna("")
-    info = long.drop_duplicates("key").set_index("key")[["kind", "label"]].reindex(order)
-    return pd.concat([info, wide], axis=1).reset_index()
+    analyses = [m.analysis for m in members]
+    long, legend = geometry_long(analyses)
+    own = dict(zip(temperature_headers(analyses), member_headers(members), strict=True))
+    long["header"] = long["header"].map(own)
+    return long, legend
 
 
 #: Parameters of :func:`coordgeo.polyhedra.site_parameters` shown in tables, with the
@@ -362,7 +316,6 @@ __all__ = [
     "group_series",
     "member_headers",
     "parameter_rows",
-    "pivot_formatted",
     "series_crystal",
     "series_geometry",
     "series_parameters",

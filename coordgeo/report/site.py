@@ -104,24 +104,10 @@ class Report:
 
 
 def expand_inputs(paths: Sequence[str | Path]) -> tuple[list[Path], list[InputError]]:
-    """Files as given; folders searched recursively for CIFs (sorted). Missing paths are errors."""
-    files: list[Path] = []
-    errors: list[InputError] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in CIF_SUFFIXES
-            )
-            if not found:
-                errors.append(InputError("folder holds no CIF files", path=str(path)))
-            files.extend(found)
-        elif path.is_file():
-            files.append(path)
-        else:
-            errors.append(InputError("no such file or folder", path=str(path)))
-    unique = list(dict.fromkeys(files))
-    return unique, errors
+    """CIF files of ``paths`` (:func:`coordgeo.io.paths.expand`, as every command finds them)."""
+    from coordgeo.io.paths import expand
+
+    return expand(paths)
 
 
 def read_structures(files: Sequence[Path]) -> tuple[list[Structure], list[InputError]]:
@@ -376,6 +362,9 @@ def build_site(config_file: Path, *, strict: bool = True) -> Path:
 
     Raises :class:`ReportBuildError` with MkDocs's warnings when the build fails.
     """
+    from coordgeo.extras import require
+
+    require("report", "mkdocs", "material", what="coordgeo report (the MkDocs build)")
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -467,6 +456,9 @@ def build_report(
     ReportBuildError
         MkDocs failed on the generated project.
     """
+    from coordgeo.extras import require
+
+    require("report", "yaml", *(("mkdocs", "material") if build else ()), what="coordgeo report")
     start = time.perf_counter()
     out = Path(out)
     extra = [e for group in series for e in group if Path(e).suffix.lower() in CIF_SUFFIXES]

@@ -1,8 +1,8 @@
-"""The command-line reference of the project documentation, generated from the Typer app.
+"""MkDocs hook of the project documentation (``hooks:`` in the root ``mkdocs.yml``).
 
-``docs/cli.md`` holds the marker :data:`CLI_MARKER`; the MkDocs hook
-(:mod:`coordgeo.report.mkdocs_hooks`) replaces it with :func:`cli_reference` at build
-time, so the reference always lists the commands and options the installed version
+Not part of the package: it documents the package. ``docs/cli.md`` holds the marker
+:data:`CLI_MARKER`, replaced at build time by :func:`cli_reference`, generated from the
+Typer app, so the reference always lists the commands and options the installed version
 has. ``docs/api.md`` holds :data:`API_MARKER`, replaced by a mkdocstrings block for
 every module of :data:`API_MODULES` that can be imported.
 """
@@ -133,3 +133,11 @@ def api_reference() -> str:
             continue
         blocks.append(f"::: {name}\n")
     return "\n".join(blocks)
+
+
+def on_page_markdown(markdown: str, **kwargs) -> str:
+    if CLI_MARKER in markdown:
+        markdown = markdown.replace(CLI_MARKER, cli_reference())
+    if API_MARKER in markdown:
+        markdown = markdown.replace(API_MARKER, api_reference())
+    return markdown

@@ -1,0 +1,233 @@
+"""One analysis of one structure, behind every door (API, CLI, compare, bulk, report).
+
+:func:`analyse_structure` runs, with one validated set of :class:`Options`,
+
+    coordination spheres → per-site distortion and shape parameters → spin and
+    oxidation state → hydrogen bonds
+
+and returns an :class:`Analysis`. What is not needed by every caller (the Table S1
+geometry of the spheres, the structure graph) is computed on first use and kept.
+Everything that shows or stores these results (``coordgeo octahedra``, ``coordgeo
+hbonds``, ``coordgeo compare``, ``coordgeo bulk``, ``coordgeo report``) reads them from
+here, so the same question gets the same answer through every door.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from coordgeo.coordination import DEFAULT_TOLERANCE, Sphere, coordination_spheres
+from coordgeo.errors import InputError
+from coordgeo.hbonds import DEFAULT_HA_MARGIN, DEFAULT_MIN_ANGLE
+from coordgeo.model import Structure
+from coordgeo.options import validate_tolerance
+
+__all__ = [
+    "Analysis",
+    "Options",
+    "analyse",
+    "analyse_structure",
+    "make_options",
+    "parse_oxidation_states",
+    "parse_shapes",
+]
+
+
+def parse_shapes(shapes: str | Iterable[str] | None) -> str | tuple[str, ...]:
+    """``"all"`` or a tuple of SHAPE labels, checked against :func:`coordgeo.shape.shape_labels`.
+
+    Accepts ``"all"``, a comma list (``"OC-6,TPR-6"``, any case, spaces ignored) or an
+    iterable of labels. An unknown label is an InputError naming the known ones, so
+    ``OC6`` is never silently an empty column.
+    """
+    from coordgeo.shape import shape_labels
+
+    if shapes is None:
+        return "all"
+    if isinstance(shapes, str):
+        if shapes.strip().lower() == "all":
+            return "all"
+        items = shapes.split(",")
+    else:
+        items = list(shapes)
+    wanted = tuple(dict.fromkeys(str(s).strip().upper() for s in items if str(s).strip()))
+    if not wanted:
+        raise InputError("no shape given: use 'all' or labels such as OC-6,TPR-6")
+    known = shape_labels()
+    unknown = [s for s in wanted if s not in known]
+    if unknown:
+        raise InputError(
+            f"unknown shape {', '.join(unknown)}; known shapes: {', '.join(known)} (or 'all')"
+        )
+    return wanted
+
+
+def parse_oxidation_states(
+    given: str | Mapping[str, int] | Iterable[str] | None,
+) -> dict[str, int]:
+    """Oxidation states a user states per metal label: ``"Fe1=2,Co1=3"`` or a mapping.
+
+    Returns ``{label: state}`` (empty when nothing is given). Each state is an integer
+    from −4 to +8, the range of known oxidation states.
+    """
+    if given is None:
+        return {}
+    if isinstance(given, Mapping):
+        pairs = list(given.items())
+    else:
+        texts = given.split(",") if isinstance(given, str) else list(given)
+        pairs = []
+        for text in (t for part in texts for t in str(part).split(",")):
+            label, sep, value = text.strip().partition("=")
+            if not sep or not label.strip():
+                raise InputError(f"oxidation state {text.strip()!r}: write LABEL=STATE, e.g. Fe1=2")
+            pairs.append((label.strip(), value.strip()))
+    out: dict[str, int] = {}
+    for label, value in pairs:
+        try:
+            state = int(str(value).lstrip("+"))
+        except ValueError:
+            raise InputError(f"oxidation state of {label}: {value!r} is not an integer") from None
+        if not -4 <= state <= 8:
+            raise InputError(f"oxidation state of {label}: {state} is outside −4 … +8")
+        out[str(label)] = state
+    return out
+
+
+@dataclass(frozen=True)
+class Options:
+    """Every option of the analysis, checked once when made (:func:`make_options`).
+
+    ``tolerance``: Å added to the sum of covalent radii for a bond.
+    ``shapes``: ``"all"`` or SHAPE labels for the continuous shape measures.
+    ``ha_margin``, ``min_angle``, ``include_c``, ``include_s``: the hydrogen-bond
+    criteria of :func:`coordgeo.hbonds.hbonds`. ``oxidation_states``: metal label →
+    oxidation state stated by the user (``(("Fe1", 2),)``), which the spin assignment
+    takes as given.
+    """
+
+    tolerance: float = DEFAULT_TOLERANCE
+    shapes: str | tuple[str, ...] = "all"
+    ha_margin: float = DEFAULT_HA_MARGIN
+    min_angle: float = DEFAULT_MIN_ANGLE
+    include_c: bool = False
+    include_s: bool = False
+    oxidation_states: tuple[tuple[str, int], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tolerance", validate_tolerance(self.tolerance))
+        object.__setattr__(self, "shapes", parse_shapes(self.shapes))
+        states = parse_oxidation_states(dict(self.oxidation_states))
+        object.__setattr__(self, "oxidation_states", tuple(sorted(states.items())))
+
+    @property
+    def hbond_criteria(self) -> dict:
+        """Keyword arguments of :func:`coordgeo.hbonds.hbonds`."""
+        return {
+            "ha_margin": self.ha_margin,
+            "min_angle": self.min_angle,
+            "include_c": self.include_c,
+            "include_s": self.include_s,
+            "tolerance": self.tolerance,
+        }
+
+
+def make_options(
+    options: Options | None = None,
+    *,
+    oxidation_states: str | Mapping[str, int] | Iterable[str] | None = None,
+    **values,
+) -> Options:
+    """:class:`Options` from keyword values (``tolerance=0.4, shapes="OC-6"``), or ``options``
+    with those values replaced. Unknown names are a TypeError, bad values an InputError."""
+    base = options or Options()
+    fields = {**base.__dict__, **{k: v for k, v in values.items() if v is not None}}
+    if oxidation_states is not None:
+        fields["oxidation_states"] = tuple(parse_oxidation_states(oxidation_states).items())
+    unknown = set(fields) - set(Options.__dataclass_fields__)
+    if unknown:
+        raise TypeError(f"unknown option(s): {', '.join(sorted(unknown))}")
+    return Options(**fields)
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """Everything :func:`analyse_structure` found in one structure.
+
+    ``spheres``: :func:`coordgeo.coordination.coordination_spheres`. ``sites``: one row per
+    sphere, :func:`coordgeo.polyhedra.site_parameters` followed by the columns of
+    :func:`coordgeo.spin.assign` and ``element`` (the metal's). ``hbonds``:
+    :func:`coordgeo.hbonds.hbonds`. Everything but the spheres is computed on first use
+    and kept, so a caller pays only for what it reads.
+    """
+
+    structure: Structure
+    options: Options
+    spheres: list[Sphere]
+
+    @cached_property
+    def sites(self) -> pd.DataFrame:
+        """Per-site parameters with su's, then spin and oxidation state (class docstring)."""
+        return _sites(self.structure, self.spheres, self.options)
+
+    @cached_property
+    def hbonds(self) -> pd.DataFrame:
+        """D–H···A hydrogen bonds with the options' criteria."""
+        from coordgeo.hbonds import hbonds
+
+        return hbonds(self.structure, **self.options.hbond_criteria)
+
+    @cached_property
+    def geometry(self) -> pd.DataFrame:
+        """M–L bonds and L–M–L angles of every sphere with su's
+        (:func:`coordgeo.coordination.sphere_geometry`)."""
+        from coordgeo.coordination import sphere_geometry
+
+        return sphere_geometry(self.structure, self.spheres)
+
+    @cached_property
+    def graph(self):
+        """The structure graph with H-bond edges (:func:`coordgeo.graph.structure_graph`)."""
+        from coordgeo.graph import structure_graph
+
+        return structure_graph(self.structure, tolerance=self.options.tolerance, hbonds=self.hbonds)
+
+    def __repr__(self) -> str:
+        return (
+            f"Analysis({self.structure.block!r}: {len(self.spheres)} metal sites, "
+            f"{len(self.hbonds)} H-bonds)"
+        )
+
+
+def _sites(structure: Structure, spheres: list[Sphere], options: Options) -> pd.DataFrame:
+    from coordgeo import spin
+    from coordgeo.polyhedra import site_parameters
+
+    table = site_parameters(structure, spheres, shapes=options.shapes)
+    if not len(table):
+        return table
+    assigned = spin.assign(
+        structure, table, spheres, oxidation_state=dict(options.oxidation_states) or None
+    )
+    table = table.assign(
+        element=np.array([structure.elements[sp.metal] for sp in spheres], dtype=object)
+    )
+    # the contract columns of `coordgeo octahedra` stay last, the other spin columns before
+    extra = [c for c in assigned.columns if c not in spin.CONTRACT_COLUMNS]
+    return pd.concat([table, assigned[extra], assigned[spin.CONTRACT_COLUMNS]], axis=1)
+
+
+def analyse_structure(structure: Structure, options: Options | None = None) -> Analysis:
+    """Spheres, site parameters with spin states, and hydrogen bonds of one structure."""
+    options = options or Options()
+    return Analysis(structure, options, coordination_spheres(structure, options.tolerance))
+
+
+def analyse(structures: Iterable[Structure], options: Options | None = None) -> list[Analysis]:
+    """:func:`analyse_structure` of each structure with the same options."""
+    return [analyse_structure(s, options) for s in structures]

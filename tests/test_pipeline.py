@@ -1,0 +1,116 @@
+"""One pipeline, one answer: every door gives what :func:`coordgeo.pipeline.analyse_structure`
+gives, and options are checked in one place (issue 12)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import coordgeo
+from coordgeo.cli import app
+from coordgeo.errors import InputError
+from coordgeo.pipeline import analyse_structure, make_options
+
+runner = CliRunner()
+
+
+def test_hbonds_facade_works_twice(qsal_cif):
+    # the lazy `from coordgeo.hbonds import hbonds` used to rebind coordgeo.hbonds to the
+    # submodule, so the second call raised "'module' object is not callable"
+    first = coordgeo.hbonds(qsal_cif)
+    second = coordgeo.hbonds(qsal_cif)
+    assert callable(coordgeo.hbonds) and callable(coordgeo.check)
+    pd.testing.assert_frame_equal(first, second)
+    assert len(first) > 0
+
+
+def test_public_namespace_is_the_api():
+    public = {name for name in dir(coordgeo) if not name.startswith("_")}
+    # submodules are attributes of a package once imported; everything else is in __all__
+    import types
+
+    leaked = {n for n in public if not isinstance(getattr(coordgeo, n), types.ModuleType)}
+    assert leaked <= set(coordgeo.__all__), leaked - set(coordgeo.__all__)
+    assert not {"pd", "Path", "Iterable"} & public
+
+
+def test_octahedra_takes_every_cli_option(qsal_cif):
+    wide = coordgeo.octahedra(qsal_cif, tolerance=0.45, shapes="OC-6")
+    assert "cshm_oc6" in wide and "cshm_tpr6" not in wide.columns.str.fullmatch("cshm_tpr6")
+    # the same through the CLI, as csv
+    result = runner.invoke(
+        app, ["octahedra", str(qsal_cif), "-f", "csv", "--shapes", "OC-6", "-t", "0.45"]
+    )
+    assert result.exit_code == 0, result.output
+    cli = pd.read_csv(io.StringIO(result.stdout))
+    assert list(cli["d_mean"].round(10)) == list(wide["d_mean"].round(10))
+
+
+@pytest.mark.parametrize("shapes", ["OC6", "OC-6,XX-9", ""])
+def test_unknown_shape_is_exit_2_everywhere(qsal_cif, tmp_path, shapes):
+    with pytest.raises(InputError, match="shape"):
+        make_options(shapes=shapes)
+    with pytest.raises(InputError):
+        coordgeo.octahedra(qsal_cif, shapes=shapes)
+    result = runner.invoke(app, ["octahedra", str(qsal_cif), "--shapes", shapes])
+    assert result.exit_code == 2
+    assert "shape" in result.output and "Traceback" not in result.output
+    result = runner.invoke(
+        app, ["bulk", str(qsal_cif), "--out", str(tmp_path / "ds"), "--shapes", shapes]
+    )
+    assert result.exit_code == 2, result.output
+
+
+@pytest.mark.parametrize("tolerance", ["30", "inf", "nan", "-5"])
+def test_tolerance_out_of_range_is_exit_2(qsal_cif, tolerance):
+    for command in ("bonds", "sphere", "octahedra", "hbonds"):
+        result = runner.invoke(app, [command, str(qsal_cif), "-t", tolerance])
+        assert result.exit_code == 2, (command, result.output)
+        assert "tolerance" in result.output
+
+
+def test_folder_with_upper_case_suffix_is_found_by_every_command(qsal_cif, tmp_path):
+    # a folder holding only A.CIF gave an empty table and exit 0 from `coordgeo bonds d/`
+    folder = tmp_path / "d"
+    folder.mkdir()
+    shutil.copy(qsal_cif, folder / "A.CIF")
+    direct = runner.invoke(app, ["bonds", str(qsal_cif), "-f", "csv"])
+    via_folder = runner.invoke(app, ["bonds", str(folder), "-f", "csv"])
+    assert via_folder.exit_code == 0, via_folder.output
+    assert len(via_folder.stdout.splitlines()) == len(direct.stdout.splitlines()) > 10
+    from coordgeo.bulk import discover
+    from coordgeo.report.site import expand_inputs
+
+    assert [p.name for p in expand_inputs([folder])[0]] == ["A.CIF"]
+    assert [p.rsplit("/", 1)[-1] for p in discover([str(folder)])[0]] == ["A.CIF"]
+
+
+def test_empty_folder_is_an_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(app, ["bonds", str(tmp_path / "empty")])
+    assert result.exit_code == 2
+    assert "no *.cif files" in result.output
+
+
+def test_analysis_is_what_the_facade_returns(qsal_cif):
+    structures = coordgeo.read(qsal_cif)
+    options = make_options(tolerance=0.4)
+    for s, sites, hb in zip(
+        structures,
+        [coordgeo.octahedra(s, tolerance=0.4) for s in structures],
+        [coordgeo.hbonds(s, tolerance=0.4) for s in structures],
+        strict=True,
+    ):
+        a = analyse_structure(s, options)
+        pd.testing.assert_frame_equal(a.sites, sites)
+        pd.testing.assert_frame_equal(a.hbonds.reset_index(drop=True), hb)
+
+
+def test_structure_repr_is_short(qsal_cif):
+    s = coordgeo.read(qsal_cif)[0]
+    text = repr(s)
+    assert len(text) < 300 and s.block in text
