@@ -324,3 +324,88 @@ def op_from_parts(rotation: np.ndarray, translation: np.ndarray) -> gemmi.Op:
     """The :class:`gemmi.Op` of an integer rotation and a fractional translation (the
     translation is kept as given, not reduced modulo 1): the inverse of :func:`op_parts`."""
     return _gemmi_op(rotation, translation)
+
+
+# --- checking an operator list ------------------------------------------------------------
+
+
+def check_operator_group(
+    rotations: np.ndarray,
+    translations: np.ndarray,
+    triplets: Sequence[str] | None = None,
+) -> None:
+    """Raise :class:`InputError` unless the operators form a space group (modulo lattice
+    translations).
+
+    Two conditions, each reported with the text of an operator that breaks it:
+
+    * **invertible**: every rotation part R is an integer matrix with det R = ±1 (a
+      singular operator such as ``x,x,z`` or ``0,0,0`` maps the crystal onto a plane or
+      a point, and one with det ±2 is not a crystallographic operation);
+    * **closed**: for every pair g₁ = (R₁, t₁), g₂ = (R₂, t₂) of the list, the product
+      g₂g₁ = (R₂R₁, R₂t₁ + t₂) is in the list up to a lattice translation (a group
+      contains the products of its elements; International Tables for Crystallography
+      Vol. A, ch. 1.3). A typing error in one operator, or a list that lost an operator,
+      breaks this.
+
+    The inverses then follow: a finite set closed under products is a group.
+    Translations are compared modulo 1, rounded to 1/2400 (gemmi reads operators as
+    multiples of 1/24, :attr:`gemmi.Op.DEN`).
+    """
+    rot = np.asarray(rotations, dtype=float).reshape(-1, 3, 3)
+    tran = np.asarray(translations, dtype=float).reshape(-1, 3)
+    if triplets is None:
+        triplets = [_triplet(r, t) for r, t in zip(rot, tran, strict=True)]
+    text = list(triplets)
+    if len(rot) == 0:
+        raise InputError("the symmetry operator list is empty")
+    if not (np.all(np.isfinite(rot)) and np.all(np.isfinite(tran))):
+        finite = np.isfinite(rot).all(axis=(1, 2)) & np.isfinite(tran).all(axis=1)
+        bad = int(np.flatnonzero(~finite)[0])
+        raise InputError(f"symmetry operator {text[bad]!r} has a non-finite number")
+    det = np.linalg.det(rot)
+    for k in range(len(rot)):
+        if not np.array_equal(rot[k], np.round(rot[k])) or abs(abs(det[k]) - 1.0) > 1e-6:
+            raise InputError(
+                f"symmetry operator {text[k]!r} is not invertible (its rotation part has "
+                f"determinant {det[k]:g}, not ±1): not a crystallographic operation"
+            )
+    n = len(rot)
+    products_rot = np.einsum("aij,bjk->abik", rot, rot)  # R_a R_b: b first, then a
+    products_tran = np.einsum("aij,bj->abi", rot, tran) + tran[:, None, :]
+    listed = _op_keys(rot, tran)
+    found = np.isin(_op_keys(products_rot.reshape(-1, 3, 3), products_tran.reshape(-1, 3)), listed)
+    if not found.all():
+        a, b = divmod(int(np.flatnonzero(~found)[0]), n)
+        raise InputError(
+            f"the {n} symmetry operators do not form a group: {text[b]!r} followed by "
+            f"{text[a]!r} gives {_triplet(products_rot[a, b], products_tran[a, b] % 1.0)!r}, which "
+            "is not in the list (a typing error, or an operator missing)"
+        )
+
+
+def _op_keys(rotations: np.ndarray, translations: np.ndarray) -> np.ndarray:
+    """One integer key per operator: rotation entries and translation modulo 1 (in 1/2400).
+
+    Rotation entries beyond ±3 are clipped into the key's range; a product with such an
+    entry cannot be in a list of invertible crystallographic operators anyway.
+    """
+    r = np.clip(np.round(rotations).astype(np.int64), -3, 3).reshape(len(rotations), 9) + 3
+    t = np.round((np.asarray(translations) % 1.0) * 2400).astype(np.int64) % 2400
+    key = np.zeros(len(rotations), dtype=np.int64)
+    for column in r.T:
+        key = key * 7 + column
+    for column in t.T:
+        key = key * 2400 + column
+    return key
+
+
+def _triplet(rotation: np.ndarray, translation: np.ndarray) -> str:
+    """An operator as text (``-x+1/2,y,-z``), as gemmi writes it."""
+    try:
+        op = gemmi.Op()
+        op.rot = [[round(float(v)) * gemmi.Op.DEN for v in row] for row in rotation]
+        op.tran = [round(float(t) * gemmi.Op.DEN) for t in translation]
+        return op.triplet()
+    except (RuntimeError, ValueError, OverflowError, TypeError):
+        return f"{np.asarray(rotation).tolist()} + {np.asarray(translation).tolist()}"

@@ -23,7 +23,9 @@ that are readable still are.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import gemmi
@@ -31,9 +33,14 @@ import numpy as np
 
 from coordgeo.elements import element_from_label
 from coordgeo.errors import InputError
-from coordgeo.esd import parse_su
+from coordgeo.io.files import read_text
 from coordgeo.model import CRYSTAL_SYSTEMS, Cell, GeomLoop, Structure, SymOp
-from coordgeo.symmetry import SPECIAL_POSITION_TOLERANCE, snap_special_positions
+from coordgeo.options import check_limit
+from coordgeo.symmetry import (
+    SPECIAL_POSITION_TOLERANCE,
+    check_operator_group,
+    snap_special_positions,
+)
 
 _OP_LOOPS = (
     ("_space_group_symop_operation_xyz", "_space_group_symop_id"),
@@ -73,6 +80,19 @@ _GEOM_LOOPS = {
 _DUMMY_FLAGS = {"dum", "dummy"}
 _CALC_FLAGS = {"calc", "c", "riding"}
 
+#: A number as CIF writes it (CIF 1.1 syntax, §2.2.7.4.8): no nan, inf, hex or ``1_000``.
+_CIF_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_SU_DIGITS = re.compile(r"[0-9]+")
+#: More su digits than this is not a standard uncertainty (SHELXL prints 1–2, the rule of
+#: 19; a few programs print up to 4).
+MAX_SU_DIGITS = 6
+#: More operators than this are refused (a space group has at most 192 in a conventional
+#: setting; the closure check compares every product of two).
+MAX_OPERATORS = 768
+#: Fractional coordinates further than this from the origin cell are typing errors
+#: (±1e10 would also lose every digit of precision in the geometry).
+MAX_FRACTIONAL = 100.0
+
 
 # --- public API ---------------------------------------------------------------------------
 
@@ -104,8 +124,9 @@ def read_cif_blocks(path: str | Path) -> list[Structure | InputError]:
     all raises :class:`InputError`.
     """
     path = Path(path)
-    docs = _parse_document(path)
+    docs, lines, file_notes = _parse_document(path)
     results: list[Structure | InputError] = []
+    first_line: dict[str, int | None] = {}  # block names are case-insensitive (CIF 1.1)
     for doc, line_offset, doc_error in docs:
         if doc_error is not None:
             results.append(doc_error)
@@ -113,8 +134,33 @@ def read_cif_blocks(path: str | Path) -> list[Structure | InputError]:
         for block in doc:
             if not _describes_structure(block):
                 continue
+            header = _block_line(block)
+            header = header + line_offset if header else None
+            key = block.name.lower()
+            if key in first_line:
+                seen = first_line[key]
+                error = InputError(
+                    f"data block name data_{block.name} is used again"
+                    + (f" (first at line {seen})" if seen else "")
+                    + ": block names must be unique in a CIF; rename it to read it",
+                    path=str(path),
+                    block=block.name,
+                    line=header,
+                )
+                error.geom = {}
+                results.append(error)
+                continue
+            first_line[key] = header
             try:
-                results.append(structure_from_block(block, path=str(path), line_offset=line_offset))
+                results.append(
+                    structure_from_block(
+                        block,
+                        path=str(path),
+                        line_offset=line_offset,
+                        lines=lines,
+                        notes=file_notes,
+                    )
+                )
             except InputError as exc:
                 failed = exc.located(path=str(path), block=block.name)
                 failed.geom = _read_geom(block, line_offset)  # so check can still list its rows
@@ -124,11 +170,24 @@ def read_cif_blocks(path: str | Path) -> list[Structure | InputError]:
     return results
 
 
-def structure_from_block(block: gemmi.cif.Block, path: str = "", line_offset: int = 0) -> Structure:
-    """Build a :class:`Structure` from one gemmi CIF block."""
-    notes: list[str] = []
-    cell = _read_cell(block)
-    sites = _read_sites(block, notes)
+def structure_from_block(
+    block: gemmi.cif.Block,
+    path: str = "",
+    line_offset: int = 0,
+    *,
+    lines: Sequence[str] | None = None,
+    notes: Sequence[str] = (),
+) -> Structure:
+    """Build a :class:`Structure` from one gemmi CIF block.
+
+    ``lines`` (the file's text, split into lines) lets an error name the line of the
+    offending value rather than that of its loop; ``notes`` are prepended to the
+    structure's notes (what reading the file involved, e.g. a non-UTF-8 encoding).
+    """
+    notes = list(notes)
+    where = _Where(block, lines, line_offset)
+    cell = _read_cell(block, where)
+    sites = _read_sites(block, notes, where)
     symops, sg_name, sg = _read_symops(block, notes, cell, sites)
     crystal_system = _crystal_system(block, sg)
     rotations = np.array([op.rotation for op in symops], dtype=int)
@@ -183,43 +242,48 @@ def structure_from_block(block: gemmi.cif.Block, path: str = "", line_offset: in
 # --- document level -----------------------------------------------------------------------
 
 
-def _parse_document(path: Path) -> list[tuple[gemmi.cif.Document | None, int, InputError | None]]:
-    """Parse the file; on a syntax error, parse each ``data_`` chunk on its own."""
+_Chunks = list[tuple[gemmi.cif.Document | None, int, InputError | None]]
+
+
+def _parse_document(path: Path) -> tuple[_Chunks, list[str], tuple[str, ...]]:
+    """Parse the file; on a syntax error, parse each ``data_`` chunk on its own.
+
+    Returns the parsed chunks (document, line offset, error), the file's lines and the
+    notes of reading it. The file is opened by :func:`coordgeo.io.files.read_text`:
+    regular files only, within the size limit, UTF-8 (a byte-order mark is fine) or,
+    with a note, Windows-1252/Latin-1.
+    """
     name = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", path=name) from None
-    if not data.strip():
+    decoded = read_text(path, what="CIF")
+    text = decoded.text
+    if not text.strip():
         raise InputError("file is empty", path=name)
-    if b"\0" in data[:4096]:
-        raise InputError("not a CIF (binary data)", path=name)
+    lines = text.split("\n")
     try:
-        return [(gemmi.cif.read_string(data), 0, None)]
+        return [(gemmi.cif.read_string(text), 0, None)], lines, decoded.notes
     except (RuntimeError, ValueError) as exc:
         first_error = _gemmi_error(exc, name)
     # Salvage what can be read: split at data_ headers, parse each chunk.
-    lines = data.split(b"\n")
-    starts = [i for i, line in enumerate(lines) if line[:5].lower() == b"data_"]
+    starts = [i for i, line in enumerate(lines) if line[:5].lower() == "data_"]
     if len(starts) < 2:
         raise first_error
-    chunks: list[tuple[gemmi.cif.Document | None, int, InputError | None]] = []
-    if starts[0] > 0 and b"".join(lines[: starts[0]]).strip():
-        head = b"\n".join(lines[: starts[0]])
+    chunks: _Chunks = []
+    if starts[0] > 0 and "".join(lines[: starts[0]]).strip():
+        head = "\n".join(lines[: starts[0]])
         try:
-            gemmi.cif.read_string(head + b"\ndata_x\n")
+            gemmi.cif.read_string(head + "\ndata_x\n")
         except (RuntimeError, ValueError) as exc:
             chunks.append((None, 0, _gemmi_error(exc, name)))
     for k, start in enumerate(starts):
         end = starts[k + 1] if k + 1 < len(starts) else len(lines)
-        text = b"\n".join(lines[start:end])
-        block_name = lines[start][5:].strip().decode("utf-8", "replace")
+        chunk = "\n".join(lines[start:end])
+        block_name = lines[start][5:].strip()
         try:
-            chunks.append((gemmi.cif.read_string(text), start, None))
+            chunks.append((gemmi.cif.read_string(chunk), start, None))
         except (RuntimeError, ValueError) as exc:
             err = _gemmi_error(exc, name, line_offset=start)
             chunks.append((None, start, err.located(block=block_name)))
-    return chunks
+    return chunks, lines, decoded.notes
 
 
 _GEMMI_LOCATION = re.compile(
@@ -258,10 +322,105 @@ def _item_line(block: gemmi.cif.Block, tag: str) -> int | None:
     return int(item.line_number) if item is not None else None
 
 
+_TOKEN = re.compile(r"'[^']*'(?=\s|$)|\"[^\"]*\"(?=\s|$)|#.*|\S+")  # values and comments
+
+
+class _Where:
+    """Where a value of a block is in the file, for messages that name its line."""
+
+    def __init__(self, block: gemmi.cif.Block, lines: Sequence[str] | None, offset: int) -> None:
+        self.block = block
+        self.lines = lines
+        self.offset = offset
+
+    def tag_line(self, tag: str) -> int | None:
+        line = _item_line(self.block, tag)
+        return line + self.offset if line else None
+
+    def row_line(self, tag: str, row: int) -> int | None:
+        """The line where row ``row`` of the loop holding ``tag`` starts (counting values
+        from the loop's first; a ``;`` text field is one value); the loop's line when the
+        text is not at hand or the count runs out."""
+        item = self.block.find_loop_item(tag.lower())
+        if item is None or item.loop is None:
+            return self.tag_line(tag)
+        loop_line = int(item.line_number) + self.offset
+        if self.lines is None:
+            return loop_line
+        width = len(item.loop.tags)
+        lines = self.lines
+        i = loop_line  # 0-based index of the line after loop_: skip the tags
+        while i < len(lines) and lines[i].strip()[:1] in ("_", "#", ""):
+            i += 1
+        wanted = row * width  # index of the row's first value
+        count = 0
+        while i < len(lines):
+            text = lines[i]
+            if text.startswith(";"):  # a text field: one value up to the closing ;
+                if count == wanted:
+                    return i + 1
+                count += 1
+                i += 1
+                while i < len(lines) and not lines[i].startswith(";"):
+                    i += 1
+                text = lines[i][1:] if i < len(lines) else ""
+            for token in _TOKEN.findall(text):
+                if token.startswith("#"):
+                    break
+                if token.startswith("_") or token.lower().startswith(("loop_", "data_")):
+                    return loop_line  # the loop ended before the row
+                if count == wanted:
+                    return i + 1
+                count += 1
+            i += 1
+        return loop_line
+
+
+def _cif_number(text: str) -> tuple[float | None, float | None, float]:
+    """``(value, su, rounding)`` of a CIF number such as ``0.21563(16)``.
+
+    ``su`` is None when none is printed; ``rounding`` is half a unit of the last printed
+    digit. ``?``, ``.`` and empty text give ``(None, None, 0)``. Raises ValueError, with
+    what is wrong, for text that is not a CIF number (``nan``, ``inf``, ``1_0``, ``1e400``
+    out of float range, an su of more than :data:`MAX_SU_DIGITS` digits).
+    """
+    text = text.strip()
+    if text in ("", "?", "."):
+        return None, None, 0.0
+    head, paren, tail = text.partition("(")
+    head = head.strip()
+    if not _CIF_NUMBER.fullmatch(head):
+        raise ValueError("is not a number")
+    value = float(head)
+    if not math.isfinite(value):
+        raise ValueError("is outside the range of floating-point numbers (±1.8e308)")
+    mantissa, e, power = head.lower().partition("e")
+    dot = mantissa.find(".")
+    if len(power) > 6:
+        raise ValueError("has an exponent out of range")
+    exponent = (int(power) if e else 0) - (len(mantissa) - dot - 1 if dot >= 0 else 0)
+    if exponent > 300:
+        raise ValueError("has an exponent out of range")
+    su = None
+    if paren:
+        digits = tail.rstrip(")").strip()
+        if not _SU_DIGITS.fullmatch(digits):
+            raise ValueError("has an su that is not digits in parentheses")
+        if len(digits) > MAX_SU_DIGITS:
+            raise ValueError(
+                f"has an su of {len(digits)} digits, not a standard uncertainty "
+                f"(at most {MAX_SU_DIGITS})"
+            )
+        su = int(digits) * 10.0**exponent
+        if not math.isfinite(su):
+            raise ValueError("has an su outside the range of floating-point numbers")
+    return value, su, 0.5 * 10.0**exponent
+
+
 # --- cell, symmetry -----------------------------------------------------------------------
 
 
-def _read_cell(block: gemmi.cif.Block) -> Cell:
+def _read_cell(block: gemmi.cif.Block, where: _Where) -> Cell:
     values, sus = [], []
     for tag in (
         "_cell_length_a",
@@ -279,14 +438,16 @@ def _read_cell(block: gemmi.cif.Block) -> Cell:
                 continue
             raise InputError(f"no {tag}: the block has no unit cell")
         try:
-            value, su = parse_su(gemmi.cif.as_string(text))
-        except ValueError:
-            raise InputError(
-                f"{tag} is not a number: {text!r}", line=_item_line(block, tag)
-            ) from None
+            value, su, _ = _cif_number(gemmi.cif.as_string(text))
+        except ValueError as exc:
+            raise InputError(f"{tag} {_shown(text)} {exc}", line=where.tag_line(tag)) from None
         if value is None or value <= 0:
             raise InputError(
-                f"{tag} is missing or not positive ({text!r})", line=_item_line(block, tag)
+                f"{tag} is missing or not positive ({_shown(text)})", line=where.tag_line(tag)
+            )
+        if "angle" in tag and not value < 180.0:
+            raise InputError(
+                f"{tag} {_shown(text)} is not a cell angle (0 to 180°)", line=where.tag_line(tag)
             )
         values.append(value)
         sus.append(su or 0.0)
@@ -300,12 +461,19 @@ def _read_symops(
     block: gemmi.cif.Block, notes: list[str], cell: Cell, sites: dict
 ) -> tuple[list[SymOp], str, gemmi.SpaceGroup | None]:
     symops: list[SymOp] = []
+    op_line = None
     for xyz_tag, id_tag in _OP_LOOPS:
         column = block.find_values(xyz_tag)
         if len(column) == 0:
             continue
         ids = block.find_values(id_tag)
-        line = _item_line(block, xyz_tag)
+        line = op_line = _item_line(block, xyz_tag)
+        if len(column) > MAX_OPERATORS:
+            raise InputError(
+                f"{len(column)} symmetry operators: a space group has at most 192 in its "
+                f"conventional setting, and coordgeo reads at most {MAX_OPERATORS}",
+                line=line,
+            )
         for k in range(len(column)):
             triplet = gemmi.cif.as_string(column[k])
             op_id = gemmi.cif.as_string(ids[k]) if len(ids) == len(column) else str(k + 1)
@@ -339,6 +507,14 @@ def _read_symops(
     if not any(op.is_identity for op in symops):
         symops.insert(0, _symop("1", "x,y,z", gemmi.Op("x,y,z")))
         notes.append("the operator list has no identity; x,y,z added")
+    try:
+        check_operator_group(
+            np.array([op.rotation for op in symops]),
+            np.array([op.translation for op in symops]),
+            [op.triplet for op in symops],
+        )
+    except InputError as exc:
+        raise exc.located(line=op_line) from None
     if sg is None:
         try:
             sg = gemmi.find_spacegroup_by_ops(gemmi.GroupOps([_gemmi_op(op) for op in symops]))
@@ -379,7 +555,14 @@ def _choose_setting(sg: gemmi.SpaceGroup, cell: Cell, sites: dict) -> tuple[gemm
 
 
 def _collisions(sg: gemmi.SpaceGroup, cell: Cell, sites: dict) -> int:
-    """Pairs of atoms (images included) closer than 60 % of their covalent-radius sum."""
+    """Contacts shorter than 60 % of the covalent-radius sum between a site (of the first
+    200) and any symmetry image of a site.
+
+    Every pair of colliding images is a symmetry copy of such a pair (apply the inverse
+    of the first image's operator), so comparing the asymmetric unit with all images
+    scores a setting as the full image-to-image comparison does, in N·N·|G| rather than
+    (N·|G|)² memory: the full comparison took gigabytes for 200 sites in F d -3 m.
+    """
     ops = list(sg.operations())
     rot = np.array([op.rot for op in ops], dtype=float) / gemmi.Op.DEN
     tran = np.array([op.tran for op in ops], dtype=float) / gemmi.Op.DEN
@@ -388,13 +571,15 @@ def _collisions(sg: gemmi.SpaceGroup, cell: Cell, sites: dict) -> int:
         [gemmi.Element(e).covalent_r if e != "X" else 0.0 for e in sites["elements"][:200]]
     )
     images = (np.einsum("kij,nj->nki", rot, x) + tran[None]).reshape(-1, 3)
-    owner = np.repeat(np.arange(len(x)), len(ops))
-    d = images[:, None, :] - images[None, :, :]
-    d -= np.round(d)
-    dist = np.linalg.norm(d @ cell.orthogonalization.T, axis=-1)
-    limit = 0.6 * (radii[owner][:, None] + radii[owner][None, :])
-    close = (dist < limit) & (dist > 1e-3)
-    return int(np.triu(close, 1).sum())
+    owner_radius = np.repeat(radii, len(ops))
+    count = 0
+    for start in range(0, len(x), 16):  # 16 sites × 38 400 images × 3 at most: ~15 MB
+        d = images[None, :, :] - x[start : start + 16, None, :]
+        d -= np.round(d)
+        dist = np.linalg.norm(d @ cell.orthogonalization.T, axis=-1)
+        limit = 0.6 * (radii[start : start + 16, None] + owner_radius[None, :])
+        count += int(((dist < limit) & (dist > 1e-3)).sum())
+    return count
 
 
 def _symop(op_id: str, triplet: str, op: gemmi.Op) -> SymOp:
@@ -423,7 +608,7 @@ def _find_spacegroup(block: gemmi.cif.Block, name: str) -> gemmi.SpaceGroup | No
         if value and not gemmi.cif.is_null(value):
             try:
                 return gemmi.find_spacegroup_by_number(int(gemmi.cif.as_number(value)))
-            except (RuntimeError, ValueError):
+            except (RuntimeError, ValueError, OverflowError, TypeError):  # nan, inf, 1e300
                 return None
     return None
 
@@ -445,8 +630,14 @@ def _crystal_system(block: gemmi.cif.Block, sg: gemmi.SpaceGroup | None) -> str:
 # --- sites --------------------------------------------------------------------------------
 
 
-def _read_sites(block: gemmi.cif.Block, notes: list[str]) -> dict:
-    """Read the ``_atom_site_`` loop column by column (fast for bulk runs)."""
+def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict:
+    """Read the ``_atom_site_`` loop column by column (fast for bulk runs).
+
+    Refused, naming the site, tag and line: more sites than the ``sites`` limit, a
+    label used twice, a coordinate, occupancy or U that is not a CIF number (``nan``,
+    ``inf``, out of float range, an su of more than :data:`MAX_SU_DIGITS` digits), a
+    coordinate beyond ±:data:`MAX_FRACTIONAL`, a negative occupancy.
+    """
     labels_raw = block.find_values("_atom_site_label")
     xyz_raw = [block.find_values(f"_atom_site_fract_{c}") for c in "xyz"]
     if len(xyz_raw[0]) == 0 or any(len(col) != len(xyz_raw[0]) for col in xyz_raw):
@@ -470,12 +661,14 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str]) -> dict:
             f"no atom sites: {', '.join(missing) or '_atom_site_fract_x/y/z'} missing{hint}"
         )
     n = len(xyz_raw[0])
-    line = _item_line(block, "_atom_site_fract_x")
+    line = where.tag_line("_atom_site_fract_x")
+    check_limit("sites", n, line=line)
     labels = (
         [_unquote(v) for v in labels_raw]
         if len(labels_raw) == n
         else [str(i + 1) for i in range(n)]
     )
+    _check_unique_labels(labels, where)
     columns = {
         name: _column(block, f"_atom_site_{name}", n)
         for name in (
@@ -493,7 +686,18 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str]) -> dict:
     fract_su = np.zeros((n, 3))
     rounding = np.empty((n, 3))
     for c in range(3):
-        fract[:, c], fract_su[:, c], rounding[:, c] = _numbers_with_su(xyz_raw[c], labels, line)
+        tag = f"_atom_site_fract_{'xyz'[c]}"
+        fract[:, c], fract_su[:, c], rounding[:, c] = _numbers_with_su(
+            xyz_raw[c], labels, tag, where
+        )
+        far = np.flatnonzero(np.abs(fract[:, c]) > MAX_FRACTIONAL)
+        if far.size:
+            k = int(far[0])
+            raise InputError(
+                f"site {labels[k]}: {tag} {fract[k, c]:g} is more than {MAX_FRACTIONAL:g} cells "
+                "from the origin (a typing error?)",
+                line=where.row_line(tag, k),
+            )
     located = np.all(np.isfinite(fract), axis=1)
     no_su = ~fract_su.any(axis=1)
     all_caps = not any(ch.islower() for label in labels for ch in label)
@@ -517,8 +721,15 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str]) -> dict:
         calc[i] = flag in _CALC_FLAGS or "R" in refinement or "G" in refinement
         if element == "H" and no_su[i]:
             calc[i] = True
-    occupancy = _as_numbers(columns["occupancy"], 1.0)
-    u_iso = _as_numbers(columns["U_iso_or_equiv"], np.nan)
+    occupancy = _site_numbers(block, "_atom_site_occupancy", n, 1.0, labels, where)
+    negative = np.flatnonzero(occupancy < 0)
+    if negative.size:
+        k = int(negative[0])
+        raise InputError(
+            f"site {labels[k]}: _atom_site_occupancy {occupancy[k]:g} is negative",
+            line=where.row_line("_atom_site_occupancy", k),
+        )
+    u_iso = _site_numbers(block, "_atom_site_U_iso_or_equiv", n, np.nan, labels, where, notes)
     keep = np.flatnonzero(located)
     if len(keep) < n:
         notes.append(
@@ -540,7 +751,7 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str]) -> dict:
         "fract_rounding": rounding[keep],
         "occupancy": occupancy[keep],
         "u_iso": u_iso[keep],
-        "u_aniso": _read_aniso(block, labels),
+        "u_aniso": _read_aniso(block, labels, where, notes),
         "calc": calc[keep],
         "assembly": [_null_to_empty(columns["disorder_assembly"][i]) for i in keep],
         "group": [_null_to_empty(columns["disorder_group"][i]) for i in keep],
@@ -559,66 +770,121 @@ def _column(block: gemmi.cif.Block, tag: str, n: int) -> list[str]:
     return ["" if v in ("?", ".") else _unquote(v).strip() for v in raw]
 
 
-def _as_numbers(texts: list[str], default: float) -> np.ndarray:
-    return np.array([gemmi.cif.as_number(t, default) if t else default for t in texts], dtype=float)
+def _shown(text: str) -> str:
+    """A value for a message: quoted, and cut short when it is long (a 400-digit su)."""
+    return repr(text if len(text) <= 40 else text[:30] + "…")
+
+
+def _check_unique_labels(labels: list[str], where: _Where) -> None:
+    """Two sites with one label would be mixed up by every table and by the CIF's own
+    ``_geom_*`` loops, which name sites by label: refuse the block, naming both lines."""
+    first: dict[str, int] = {}
+    for k, label in enumerate(labels):
+        if label in first:
+            before = where.row_line("_atom_site_label", first[label])
+            raise InputError(
+                f"site label {label!r} is used twice in _atom_site_label"
+                + (f" (first on line {before})" if before else "")
+                + ": labels must be unique in a data block",
+                line=where.row_line("_atom_site_label", k),
+            )
+        first[label] = k
+
+
+def _site_numbers(
+    block: gemmi.cif.Block,
+    tag: str,
+    n: int,
+    default: float,
+    labels: list[str],
+    where: _Where,
+    notes: list[str] | None = None,
+) -> np.ndarray:
+    """A numeric column of the site loop (su's dropped); ``default`` for ?, . or no column.
+
+    A value that is not a CIF number is an :class:`InputError`, or, when ``notes`` is
+    given, ``default`` with a note naming the sites (for U values, which old programs
+    print as ``0.08*`` and which only the powder pattern uses).
+    """
+    raw = block.find_values(tag)
+    out = np.full(n, default, dtype=float)
+    if len(raw) != n:
+        return out
+    unread: list[str] = []
+    for k, token in enumerate(raw):
+        try:
+            value = _cif_number(_unquote(token))[0]
+        except ValueError as exc:
+            if notes is None:
+                raise InputError(
+                    f"site {labels[k]}: {tag} {_shown(token)} {exc}", line=where.row_line(tag, k)
+                ) from None
+            unread.append(f"{labels[k]} ({_shown(token)}, line {where.row_line(tag, k)})")
+            continue
+        if value is not None:
+            out[k] = value
+    if unread:
+        shown = ", ".join(unread[:5]) + (f" and {len(unread) - 5} more" if len(unread) > 5 else "")
+        notes.append(f"{tag} is not a number for {shown}: taken as not given")
+    return out
 
 
 def _numbers_with_su(
-    raw: gemmi.cif.Column, labels: list[str], line: int | None
+    raw: gemmi.cif.Column, labels: list[str], tag: str, where: _Where
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Values, su's (0 when not given) and rounding half-units of a numeric column; nan for ?/."""
     n = len(raw)
     values = np.full(n, np.nan)
     sus = np.zeros(n)
     rounding = np.zeros(n)
-    for k, (head, paren, tail) in enumerate(t.strip("'\"").partition("(") for t in raw):
-        if head in ("?", ".", ""):
-            continue
+    for k, token in enumerate(raw):
+        text = token.strip("'\"")
         try:
-            values[k] = float(head)
-        except ValueError:
-            values[k] = _fraction(head, labels[k], line)  # exact fractions such as 1/4
+            value, su, half = _cif_number(text)
+        except ValueError as exc:
+            if "/" in text and "(" not in text:
+                values[k] = _fraction(text, labels[k], tag, where.row_line(tag, k))
+                continue  # exact fractions such as 1/4
+            raise InputError(
+                f"site {labels[k]}: {tag} {_shown(text)} {exc}", line=where.row_line(tag, k)
+            ) from None
+        if value is None:
             continue
-        mantissa, e, power = head.lower().partition("e")
-        dot = mantissa.find(".")
-        exponent = (int(power) if e else 0) - (len(mantissa) - dot - 1 if dot >= 0 else 0)
-        rounding[k] = 0.5 * 10.0**exponent
-        if paren:
-            try:
-                sus[k] = int(tail.rstrip(")")) * 10.0**exponent
-            except ValueError:
-                raise InputError(
-                    f"site {labels[k]}: cannot read su in {head}({tail}", line=line
-                ) from None
+        values[k], rounding[k] = value, half
+        if su is not None:
+            sus[k] = su
     return values, sus, rounding
 
 
-def _fraction(text: str, label: str, line: int | None) -> float:
+def _fraction(text: str, label: str, tag: str, line: int | None) -> float:
     num, slash, den = text.partition("/")
-    try:
-        if slash:
-            return float(num) / float(den)
-    except (ValueError, ZeroDivisionError):
-        pass
-    raise InputError(f"site {label}: coordinate {text!r} is not a number", line=line)
+    if slash and _CIF_NUMBER.fullmatch(num.strip()) and _CIF_NUMBER.fullmatch(den.strip()):
+        with np.errstate(all="ignore"):
+            value = float(num) / float(den) if float(den) != 0 else math.nan
+        if math.isfinite(value):
+            return value
+    raise InputError(f"site {label}: {tag} {_shown(text)} is not a number", line=line)
 
 
 def _null_to_empty(text: str) -> str:
     return "" if text in ("", ".", "?") else text
 
 
-def _read_aniso(block: gemmi.cif.Block, labels: list[str]) -> np.ndarray:
+def _read_aniso(
+    block: gemmi.cif.Block, labels: list[str], where: _Where, notes: list[str]
+) -> np.ndarray:
     out = np.full((len(labels), 6), np.nan)
     aniso_labels = block.find_values("_atom_site_aniso_label")
     if len(aniso_labels) == 0:
         return out
-    where = {label: i for i, label in enumerate(labels)}
-    rows = np.array([where.get(_unquote(v), -1) for v in aniso_labels])
+    index = {label: i for i, label in enumerate(labels)}
+    names = [_unquote(v) for v in aniso_labels]
+    rows = np.array([index.get(name, -1) for name in names])
     ok = rows >= 0
     for k, name in enumerate(("U_11", "U_22", "U_33", "U_12", "U_13", "U_23")):
-        raw = block.find_values(f"_atom_site_aniso_{name}")
-        if len(raw) == len(aniso_labels):
-            values = np.array([gemmi.cif.as_number(v) for v in raw])
+        tag = f"_atom_site_aniso_{name}"
+        if len(block.find_values(tag)) == len(aniso_labels):
+            values = _site_numbers(block, tag, len(names), np.nan, names, where, notes)
             out[rows[ok], k] = values[ok]
     return out
 
@@ -641,7 +907,11 @@ def _read_temperature(
             notes.append(f"{tag} {text!r} is not a temperature")
             continue
         number = m.group(1) + (f"({m.group(2)})" if m.group(2) else "")
-        t, su = parse_su(number)
+        try:
+            t, su, _ = _cif_number(number)
+        except ValueError as exc:
+            notes.append(f"{tag} {_shown(text)} {exc}")
+            continue
         if t is not None and t <= 0:
             notes.append(f"{tag} {text!r} is not a temperature in K")
             continue
