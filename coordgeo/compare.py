@@ -521,11 +521,9 @@ def plot_link(link: pd.DataFrame, sd: SDParameters, path: str | Path | None = No
     Uses :class:`matplotlib.figure.Figure` with the Agg canvas (headless); the file type
     follows the suffix (PNG, SVG, PDF). Returns the Figure.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from coordgeo.figures import new_figure, save_figure
 
-    fig = Figure(figsize=(5.5, 4.0), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure(5.5, 4.0)
     ax = fig.add_subplot()
     temps = link["temperature_K"].to_numpy(float) if len(link) else np.array([])
     temps = temps[np.isfinite(temps)]
@@ -558,7 +556,7 @@ def plot_link(link: pd.DataFrame, sd: SDParameters, path: str | Path | None = No
     )
     ax.legend(fontsize=7)
     if path is not None:
-        fig.savefig(path, dpi=150)
+        save_figure(fig, path)
     return fig
 
 

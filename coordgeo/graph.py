@@ -55,18 +55,10 @@ from coordgeo.coordination import DEFAULT_TOLERANCE, bond_contacts, is_metal
 from coordgeo.errors import InputError
 from coordgeo.geometry import measure
 from coordgeo.model import Structure
-from coordgeo.symmetry import SymmetryCode, find_operator, format_code
+from coordgeo.symmetry import SymmetryCode, affine, find_operator, format_code
 
 GRAPH_SUFFIXES = (".graphml", ".json")
 _DECIMALS = 4  # fractional coordinates equal to 1e-4 are one atom
-
-
-def _affine(rotation: np.ndarray, translation: np.ndarray) -> np.ndarray:
-    out = np.zeros((*rotation.shape[:-2], 4, 4))
-    out[..., :3, :3] = rotation
-    out[..., :3, 3] = translation
-    out[..., 3, 3] = 1.0
-    return out
 
 
 def _position_key(site: int, fract: np.ndarray) -> tuple[int, tuple[int, int, int]]:
@@ -99,7 +91,7 @@ def _code_of(structure: Structure, m: np.ndarray) -> SymmetryCode | None:
 
 
 def _code_map(structure: Structure, code: SymmetryCode) -> np.ndarray:
-    return _affine(
+    return affine(
         structure.rotations[code.op].astype(float),
         structure.translations[code.op] + np.asarray(code.shift, dtype=float),
     )
@@ -113,7 +105,7 @@ class _Builder:
         found = bond_contacts(structure, tolerance)
         regular = np.abs(np.linalg.det(structure.rotations)) > 0.5
         found = found.take(regular[found.op])
-        maps = _affine(
+        maps = affine(
             structure.rotations[found.op].astype(float),
             structure.translations[found.op] + found.shift,
         )
@@ -247,7 +239,7 @@ def _add_hbonds(b: _Builder, frame: pd.DataFrame) -> None:
             continue
         h_map = b.atoms[h_key]["map"]
         # the hydrogen bond is given for the untransformed H; carry it to the graph's copy
-        code_map = _affine(
+        code_map = affine(
             s.rotations[a_atom.code.op].astype(float),
             s.translations[a_atom.code.op] + np.asarray(a_atom.code.shift, dtype=float),
         )

@@ -75,7 +75,7 @@ from coordgeo.coordination import (
 )
 from coordgeo.geometry import Atom, Contacts, contacts, image_fract, measure
 from coordgeo.model import Structure
-from coordgeo.symmetry import SymmetryCode, format_code
+from coordgeo.symmetry import SymmetryCode, affine, format_code
 
 #: Å subtracted from r_vdW(H) + r_vdW(A) to give the longest H···A (0: the vdW sum itself).
 DEFAULT_HA_MARGIN = 0.0
@@ -233,7 +233,7 @@ def hbonds(
     d_dh_su = np.where(riding, np.nan, d_dh_su)
     d_ha_su = np.where(riding, np.nan, d_ha_su)
     angle_su = np.where(riding, np.nan, angle_su)
-    d_map = _affine(
+    d_map = affine(
         structure.rotations[ops3[:, 0]], structure.translations[ops3[:, 0]] + shifts3[:, 0]
     )
     intra = _intramolecular(structure, bonded, sites3[:, 0], d_map, sites3[:, 2], a_fract)
@@ -390,16 +390,6 @@ _SAME_POSITION = 1e-4  # fractional
 _TRANSLATION_SCALE = 12
 
 
-def _affine(rot: np.ndarray, tran: np.ndarray) -> np.ndarray:
-    """(..., 4, 4) homogeneous maps from (..., 3, 3) rotations and (..., 3) translations."""
-    rot = np.asarray(rot, dtype=float)
-    out = np.zeros((*rot.shape[:-2], 4, 4))
-    out[..., :3, :3] = rot
-    out[..., :3, 3] = tran
-    out[..., 3, 3] = 1.0
-    return out
-
-
 def _intramolecular(
     structure: Structure,
     bonded: Contacts,
@@ -460,7 +450,7 @@ def _intramolecular(
 
 def _bond_maps(structure: Structure, bonded: Contacts) -> np.ndarray:
     """(k, 4, 4) map of each bond's code: operator then lattice translation."""
-    return _affine(structure.rotations[bonded.op], structure.translations[bonded.op] + bonded.shift)
+    return affine(structure.rotations[bonded.op], structure.translations[bonded.op] + bonded.shift)
 
 
 def _own_symmetry(

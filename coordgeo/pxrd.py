@@ -1054,11 +1054,9 @@ def plot_pattern(
     Returns the Figure (the Axes is ``ax`` or ``fig.axes[0]``).
     """
     if ax is None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
+        from coordgeo.figures import new_figure
 
-        fig = Figure(figsize=(7.0, 4.0), layout="constrained")
-        FigureCanvasAgg(fig)
+        fig = new_figure(7.0, 4.0)
         ax = fig.add_subplot()
     else:
         fig = ax.figure
@@ -1114,5 +1112,7 @@ def plot_pattern(
     if title:
         ax.set_title(title, fontsize=8)
     if path is not None:
-        fig.savefig(path, dpi=150)
+        from coordgeo.figures import save_figure
+
+        save_figure(fig, path)
     return fig

@@ -409,3 +409,14 @@ def _triplet(rotation: np.ndarray, translation: np.ndarray) -> str:
         return op.triplet()
     except (RuntimeError, ValueError, OverflowError, TypeError):
         return f"{np.asarray(rotation).tolist()} + {np.asarray(translation).tolist()}"
+
+
+def affine(rotation: np.ndarray, translation: np.ndarray) -> np.ndarray:
+    """(..., 4, 4) homogeneous maps from (..., 3, 3) rotations and (..., 3) translations,
+    so that operators compose by matrix products (x' = R·x + t as one 4×4 matrix)."""
+    rotation = np.asarray(rotation, dtype=float)
+    out = np.zeros((*rotation.shape[:-2], 4, 4))
+    out[..., :3, :3] = rotation
+    out[..., :3, 3] = translation
+    out[..., 3, 3] = 1.0
+    return out

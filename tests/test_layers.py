@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "elements": 0,
     "options": 0,
     "extras": 0,
+    "figures": 0,
     # 1: the structure model and symmetry
     "model": 1,
     "symmetry": 1,

@@ -268,9 +268,9 @@ def query(
 
 def sigma_vs_d_figure(sites: pd.DataFrame, title: str = ""):
     """Σ against ⟨M–L⟩ (with su's as error bars), one colour per spin state: a Figure."""
-    from matplotlib.figure import Figure
+    from coordgeo.figures import new_figure
 
-    fig = Figure(figsize=(6.0, 4.5), layout="constrained")
+    fig = new_figure(6.0, 4.5)
     ax = fig.add_subplot()
     states = sites["spin_state"].fillna("unknown") if "spin_state" in sites else None
     groups = sites.groupby(states, sort=True) if states is not None else [("sites", sites)]

@@ -149,39 +149,12 @@ class Failures:
             raise typer.Exit(2)
 
 
-def expand(paths: Iterable[Path], failures: Failures) -> list[Path]:
-    """Files as given, folders and globs expanded (:func:`coordgeo.io.paths.expand`);
-    inputs that name nothing are failures."""
-    from coordgeo.io.paths import expand as expand_paths
+def load(paths: Iterable[Path], block: str | None, failures: Failures):
+    """Read every structure of every file (:func:`coordgeo.io.paths.read_structures`);
+    bad files and blocks are failures, not fatal."""
+    from coordgeo.io.paths import read_structures
 
-    files, errors = expand_paths(paths)
+    structures, errors = read_structures(paths, block)
     for exc in errors:
         failures.add(exc)
-    return files
-
-
-def load(paths: Iterable[Path], block: str | None, failures: Failures):
-    """Read every structure of every file; bad files/blocks are reported, not fatal."""
-    from coordgeo.io.cif import read_cif_blocks
-
-    structures = []
-    for path in expand(paths, failures):
-        try:
-            results = read_cif_blocks(path)
-        except InputError as exc:
-            failures.add(exc)
-            continue
-        for item in results:
-            if isinstance(item, InputError):
-                if block is None or item.block == block:
-                    failures.add(item)
-            elif block is None or item.block == block:
-                structures.append(item)
-        if block is not None and not any(
-            getattr(s, "block", None) == block and s.path == str(path) for s in structures
-        ):
-            names = [getattr(r, "block", "?") for r in results]
-            failures.add(
-                InputError(f"no data block {block!r} (blocks: {', '.join(names)})", path=str(path))
-            )
     return structures

@@ -12,6 +12,7 @@ from coordgeo.cli.app import Format, FormatOption, app, emit
 from coordgeo.cli.core import ToleranceOption
 from coordgeo.coordination import DEFAULT_TOLERANCE
 from coordgeo.errors import InputError
+from coordgeo.figures import save_figure
 
 
 class BulkFormat(StrEnum):
@@ -197,7 +198,7 @@ def query(
     if plot is not None:
         what = " ".join(x for x in (metal, donors) if x) or "all sites"
         fig = bulk_api.sigma_vs_d_figure(found, title=f"{what} ({len(found)} sites)")
-        fig.savefig(plot, dpi=150)
+        save_figure(fig, plot)
         typer.echo(f"coordgeo query: wrote {plot}", err=True)
     emit(found if wanted is None else found[wanted], fmt)
     typer.echo(f"coordgeo query: {len(found)} sites", err=True)

@@ -18,11 +18,9 @@ from coordgeo.cli.app import (
     FormatOption,
     app,
     emit,
-    expand,
     load,
 )
 from coordgeo.coordination import DEFAULT_TOLERANCE, angles, bonds
-from coordgeo.errors import InputError
 from coordgeo.pipeline import analyse_structure, make_options
 from coordgeo.polyhedra import donor_set
 from coordgeo.tables import si_table, si_text
@@ -154,27 +152,19 @@ def check_command(
     Exit status: 0 when every row is ok, 1 when any is not, 2 when an input
     could not be read (its rows are listed as unresolved).
     """
-    from coordgeo.io.cif import read_cif_blocks
+    from coordgeo.io.paths import read_structures
 
     failures = Failures()
-    frames = []
-    for path in expand(files, failures):
-        try:
-            results = read_cif_blocks(path)
-        except InputError as exc:
-            failures.add(exc)
-            continue
-        for item in results:
-            if block is not None and item.block != block:
-                continue
-            if isinstance(item, InputError):
-                failures.add(item)
-                geom = getattr(item, "geom", {})
-                frames.append(
-                    unresolved_rows(geom, item.block or "", f"block not read: {item.message}")
+    structures, errors = read_structures(files, block)
+    frames = [check_structure(s) for s in structures]
+    for exc in errors:
+        failures.add(exc)
+        if exc.block is not None:  # a block not read still lists its loop's rows
+            frames.append(
+                unresolved_rows(
+                    getattr(exc, "geom", {}), exc.block, f"block not read: {exc.message}"
                 )
-            else:
-                frames.append(check_structure(item))
+            )
     table = _concat(frames, CHECK_COLUMNS)
     emit(table, fmt)
     counts = table["status"].value_counts().to_dict() if len(table) else {}

@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["CIF_PATTERN", "Unmatched", "discover", "expand"]
+__all__ = ["CIF_PATTERN", "Unmatched", "discover", "expand", "read_structures"]
 
 #: Files a folder stands for (matched case-insensitively, so ``A.CIF`` is found too).
 CIF_PATTERN = "*.cif"
@@ -108,3 +108,32 @@ def expand(paths: Iterable[str | os.PathLike], pattern: str = CIF_PATTERN):
             errors.append(InputError(f"folder holds no {pattern} files", path=os.fspath(raw)))
         files.update(dict.fromkeys(found))
     return [Path(f) for f in files], errors
+
+
+def read_structures(paths: Iterable[str | os.PathLike], block: str | None = None):
+    """Every data block of every CIF that ``paths`` name (:func:`expand`): ``(structures,
+    errors)``.
+
+    A file or block that cannot be read is an :class:`~coordgeo.errors.InputError` in
+    ``errors`` (a block's error keeps what the reader could salvage, such as ``geom``)
+    and the others are still read. With ``block``, only blocks of that name are kept,
+    and a file without one is an error naming the blocks it has.
+    """
+    from coordgeo.errors import InputError
+    from coordgeo.io.cif import read_cif_blocks
+
+    files, errors = expand(paths)
+    structures = []
+    for path in files:
+        try:
+            results = read_cif_blocks(path)
+        except InputError as exc:
+            errors.append(exc)
+            continue
+        wanted = [r for r in results if block is None or getattr(r, "block", None) == block]
+        for item in wanted:
+            (errors if isinstance(item, InputError) else structures).append(item)
+        if block is not None and not wanted:
+            names = ", ".join(str(getattr(r, "block", "?")) for r in results)
+            errors.append(InputError(f"no data block {block!r} (blocks: {names})", path=str(path)))
+    return structures, errors

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib import rc_context
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from coordgeo.figures import new_figure, save_figure
 
 #: Jmol's CPK-style colours (the ones Mercury and OLEX2 users recognise).
 ELEMENT_COLOURS = {
@@ -53,13 +53,6 @@ def _radius(element: str) -> float:
         return 0.7
 
 
-def new_figure(width: float, height: float) -> Figure:
-    """A headless Figure (Agg canvas; savefig still picks SVG/PNG writers by suffix)."""
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
 def save(fig: Figure, directory: Path, stem: str) -> tuple[str, str]:
     """Write ``stem.svg`` and ``stem.png`` into ``directory``; return the two file names.
 
@@ -68,10 +61,9 @@ def save(fig: Figure, directory: Path, stem: str) -> tuple[str, str]:
     """
     directory.mkdir(parents=True, exist_ok=True)
     svg, png = f"{stem}.svg", f"{stem}.png"
-    with rc_context({"svg.hashsalt": "coordgeo", "svg.fonttype": "none"}):
-        fig.savefig(directory / svg, metadata={"Date": None})
+    save_figure(fig, directory / svg)
     fig.set_layout_engine("none")
-    fig.savefig(directory / png, dpi=150, metadata={"Software": None})
+    save_figure(fig, directory / png)
     return svg, png
 
 
@@ -137,8 +129,7 @@ def sphere_figure(atoms: pd.DataFrame, legend: pd.DataFrame, title: str = "") ->
     :attr:`StructureTables.sphere_atoms`, metal first): CPK colours, balls scaled by the
     covalent radius, half-bonds in the colours of their atoms, the polyhedron shaded,
     labels lettered as in the table."""
-    fig = Figure(figsize=(4.4, 4.4))  # 3-D axes fill the figure; no layout engine needed
-    FigureCanvasAgg(fig)
+    fig = new_figure(4.4, 4.4, layout=None)  # 3-D axes fill the figure
     ax = fig.add_axes((0.0, 0.0, 1.0, 0.94 if title else 1.0), projection="3d")
     xyz = atoms[["x", "y", "z"]].to_numpy(dtype=float)
     xyz = (xyz - xyz[0]) @ _orientation(xyz - xyz[0]).T

@@ -30,7 +30,6 @@ import pandas as pd
 
 from coordgeo.coordination import DEFAULT_TOLERANCE
 from coordgeo.errors import InputError
-from coordgeo.io.cif import read_cif_blocks
 from coordgeo.model import Structure
 from coordgeo.report import figures, pages
 from coordgeo.report.collect import StructureTables, slugify, structure_tables
@@ -111,18 +110,11 @@ def expand_inputs(paths: Sequence[str | Path]) -> tuple[list[Path], list[InputEr
 
 
 def read_structures(files: Sequence[Path]) -> tuple[list[Structure], list[InputError]]:
-    """Every readable data block; a bad file or block is an error, the others are kept."""
-    structures: list[Structure] = []
-    errors: list[InputError] = []
-    for path in files:
-        try:
-            results = read_cif_blocks(path)
-        except InputError as exc:
-            errors.append(exc)
-            continue
-        for item in results:
-            (errors if isinstance(item, InputError) else structures).append(item)
-    return structures, errors
+    """Every readable data block; a bad file or block is an error, the others are kept
+    (:func:`coordgeo.io.paths.read_structures`)."""
+    from coordgeo.io.paths import read_structures as read_all
+
+    return read_all(files)
 
 
 def _unique_slugs(structures: Sequence[Structure]) -> list[str]:

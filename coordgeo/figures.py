@@ -1,0 +1,41 @@
+"""Figure set-up shared by every plot: headless matplotlib, reproducible files.
+
+Plots are drawn on a :class:`matplotlib.figure.Figure` with the Agg canvas, never through
+pyplot, so they work without a display and in worker processes; :func:`save_figure`
+writes files whose bytes depend only on the figure (no date or software stamp), so
+reports and tests are reproducible.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["new_figure", "save_figure"]
+
+
+def new_figure(width: float, height: float, *, layout: str | None = "constrained"):
+    """A headless :class:`~matplotlib.figure.Figure` of ``width`` × ``height`` inches."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout=layout)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_figure(fig, path: str | Path, *, dpi: int = 150) -> Path:
+    """Write ``fig`` to ``path`` (the suffix picks PNG, SVG or PDF), without time stamps.
+
+    SVG text stays text (selectable, searchable, smaller than text as paths) and its ids
+    are salted with a constant, so the same figure gives the same file.
+    """
+    from matplotlib import rc_context
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    metadata = {"Date": None} if suffix == ".svg" else {"Software": None}
+    if suffix == ".pdf":
+        metadata = {"CreationDate": None, "Producer": None}
+    with rc_context({"svg.hashsalt": "coordgeo", "svg.fonttype": "none"}):
+        fig.savefig(path, dpi=dpi, metadata=metadata)
+    return path
