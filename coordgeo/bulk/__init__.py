@@ -34,11 +34,16 @@ The stages, one module each, in the order data flows::
     schema    the tables' columns, the options and tasks sent to workers
 """
 
-from coordgeo.bulk.analyse import analyse_batch, analyse_file
-from coordgeo.bulk.dataset import export_csv, load, query, sigma_vs_d_figure
-from coordgeo.bulk.inputs import discover
-from coordgeo.bulk.runner import Summary, run
-from coordgeo.bulk.schema import BULK_SHAPES, TABLES, Options, Task, schemas
+from coordgeo.extras import require
+
+# pyarrow is the 'bulk' extra: without it, one line and the pip command (exit 2), not a traceback
+require("bulk", "pyarrow", what="coordgeo.bulk")
+
+from coordgeo.bulk.analyse import analyse_batch, analyse_file  # noqa: E402
+from coordgeo.bulk.dataset import export_csv, load, query, sigma_vs_d_figure  # noqa: E402
+from coordgeo.bulk.inputs import discover  # noqa: E402
+from coordgeo.bulk.runner import Summary, run  # noqa: E402
+from coordgeo.bulk.schema import BULK_SHAPES, TABLES, Options, Task, schemas  # noqa: E402
 
 __all__ = [
     "BULK_SHAPES",

@@ -128,6 +128,9 @@ def run_dask(
     send_bytes: bool,
 ) -> None:
     """The same batches on a Dask cluster; results come back to this process, which writes."""
+    from coordgeo.extras import require
+
+    require("bulk", "dask.distributed", what="coordgeo bulk --engine dask")
     from dask.distributed import Client, as_completed
 
     own = not isinstance(scheduler, Client)

@@ -78,6 +78,9 @@ def report_command(
     Inputs that cannot be read are listed on stderr and on the index page, the others
     are reported, and the exit status is 2.
     """
+    from coordgeo.extras import require
+
+    require("report", "yaml", *(("mkdocs", "material") if build else ()), what="coordgeo report")
     from coordgeo.report import ReportBuildError, build_report
 
     groups = [[e.strip() for e in text.split(",") if e.strip()] for text in series or []]
