@@ -69,8 +69,12 @@ def structures_of(source) -> list[Structure]:
 def _frame(frames):
     import pandas as pd
 
-    frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    frames = list(frames)
+    full = [f for f in frames if len(f)]
+    if full:
+        return pd.concat(full, ignore_index=True)
+    # nothing found: an empty table that still has the columns
+    return frames[0].iloc[:0].reset_index(drop=True) if frames else pd.DataFrame()
 
 
 def analyse(source, **options) -> list[Analysis]:

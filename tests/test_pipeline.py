@@ -114,3 +114,58 @@ def test_structure_repr_is_short(qsal_cif):
     s = coordgeo.read(qsal_cif)[0]
     text = repr(s)
     assert len(text) < 300 and s.block in text
+
+
+def test_report_uses_its_tolerance_for_hbonds_too(qsal_cif):
+    # the report's structure page ran H-bonds with the default tolerance whatever it was
+    # given; now it is the pipeline's answer with the same options as `coordgeo hbonds`
+    from coordgeo.report.collect import structure_tables
+
+    for tolerance in (-0.3, 0.45):
+        for s in coordgeo.read(qsal_cif):
+            page = structure_tables(s, tolerance=tolerance, pxrd=False)
+            expected = coordgeo.hbonds(s, tolerance=tolerance)
+            assert len(page.hbonds) == len(expected)
+            assert list(page.hbonds["d_da"]) == list(expected["d_da"])
+
+
+def _renamed_block(source, block, tmp_path):
+    """``source`` with every atom label of ``block`` renamed (N1 → N1r …), as a re-refinement
+    that renumbered its atoms would give: no label pairs with the other blocks."""
+    import gemmi
+
+    doc = gemmi.cif.read(str(source))
+    b = doc.find_block(block)
+    for item in b:
+        if item.loop is None:
+            continue
+        for k, tag in enumerate(item.loop.tags):
+            if "label" not in tag or "symmetry" in tag or "type_symbol" in tag:
+                continue
+            column = b.find_values(tag)
+            for i in range(len(column)):
+                if column[i] not in ("?", "."):
+                    column[i] = column[i] + "r"
+    out = tmp_path / "renamed.cif"
+    doc.write_file(str(out))
+    return out
+
+
+def test_series_table_pairs_a_renumbered_structure_by_graph(qsal_cif, tmp_path):
+    # with the 293 K block renumbered, compare paired all 21 rows (6 Fe–L bonds, 15 cis and
+    # trans angles) by graph while the report's series table gave 42 unpaired rows
+    from coordgeo.compare import compare
+    from coordgeo.report.collect import structure_tables
+    from coordgeo.report.series import series_geometry
+    from coordgeo.series import temperature_order
+
+    renamed = _renamed_block(qsal_cif, "wp91-rt2", tmp_path)
+    structures = coordgeo.read(renamed)
+    assert "Fe1r" in structures[1].labels
+    table = compare(structures).table
+    assert len(table) == 21
+    assert (table[["163 K", "230 K", "293 K"]] != "").all().all()
+    ordered = [structures[k] for k in temperature_order(structures)]
+    long, _ = series_geometry([structure_tables(s, pxrd=False) for s in ordered])
+    assert long["key"].nunique() == 21
+    assert (long.groupby("key")["header"].nunique() == 3).all()
