@@ -19,8 +19,10 @@ def to_ase(structure: Structure) -> ase.Atoms:
     """The full unit-cell contents (every symmetry image in the cell), periodic.
 
     Dummy sites are left out. Per-atom arrays: ``labels`` (site label),
-    ``occupancy``, ``site`` (index in the asymmetric unit), ``operator``
-    (index in the CIF's operator list).
+    ``occupancy``, ``u_iso`` (Å², nan when not given), ``disorder_assembly`` and
+    ``disorder_group`` ("" when ordered), ``site`` (index in the asymmetric unit),
+    ``operator`` (index in the CIF's operator list). :func:`coordgeo.interop.from_ase`
+    reads the occupancies and disorder back.
     """
     site, op, _, fract = unit_cell_images(structure)
     real = np.array([structure.elements[s] != "X" for s in site], dtype=bool)
@@ -34,6 +36,10 @@ def to_ase(structure: Structure) -> ase.Atoms:
     )
     atoms.set_array("labels", np.array([structure.labels[s] for s in site], dtype=object))
     atoms.set_array("occupancy", structure.occupancy[site])
+    atoms.set_array("u_iso", structure.u_iso[site])
+    for name in ("disorder_assembly", "disorder_group"):
+        values = getattr(structure, name)
+        atoms.set_array(name, np.array([values[s] for s in site], dtype=object))
     atoms.set_array("site", site)
     atoms.set_array("operator", op)
     return atoms
