@@ -12,7 +12,9 @@ pandas DataFrames::
     coordgeo.check("compound.cif")                # the CIF's own _geom_* rows, recomputed
     coordgeo.analyse(structures)                  # all of it, one Analysis per structure
 
-The functions accept a path, a Structure or a list of Structures, and the options of
+The functions accept a path, CIF text, a Structure or a list of Structures, a
+``gemmi.SmallStructure``, an ``ase.Atoms`` or a pymatgen ``Structure``
+(:func:`coordgeo.interop.as_structures`), and the options of
 :class:`coordgeo.pipeline.Options` as keywords (``tolerance=0.4, shapes="OC-6"``), checked
 in one place whatever door they come in by.
 """
@@ -56,14 +58,12 @@ def read(path, block: str | None = None) -> list[Structure]:
 
 
 def structures_of(source) -> list[Structure]:
-    """A path, one Structure or several → a list of Structures."""
-    from pathlib import Path
+    """Whatever the API accepts → a list of Structures (:func:`coordgeo.interop.as_structures`):
+    a path, CIF text, a Structure or several, a ``gemmi.SmallStructure``, an ``ase.Atoms``
+    with a cell, a pymatgen ``Structure``."""
+    from coordgeo.interop import as_structures
 
-    if isinstance(source, str | Path):
-        return _read_cif(source)
-    if isinstance(source, Structure):
-        return [source]
-    return list(source)
+    return as_structures(source)
 
 
 def _frame(frames):

@@ -130,16 +130,6 @@ def test_objects_read_by_the_peer_libraries(qsal_cif, qsal):
         _assert_same_spheres(as_structures(parsed[k])[0], s, copies=2)
 
 
-# Until coordgeo.structures_of hands its argument to coordgeo.interop.as_structures (the
-# facade is being rewritten); strict, so the marker must go once it does.
-FACADE_PENDING = pytest.mark.xfail(
-    not hasattr(coordgeo, "structures_of") or coordgeo.structures_of is not as_structures,
-    reason="coordgeo.structures_of does not call coordgeo.interop.as_structures yet",
-    strict=True,
-)
-
-
-@FACADE_PENDING
 def test_facade_takes_an_ase_atoms(qsal):
     s = qsal[0]
     from_cif = coordgeo.octahedra(s)
@@ -253,7 +243,6 @@ def test_unsupported_inputs(source, message):
         as_structures(source)
 
 
-@FACADE_PENDING
 def test_unsupported_by_the_facade():
     with pytest.raises(InputError, match="give a CIF path or CIF text"):
         coordgeo.octahedra(3.5)
