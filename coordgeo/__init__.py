@@ -19,18 +19,46 @@ The functions accept a path, CIF text, a Structure or a list of Structures, a
 in one place whatever door they come in by.
 """
 
-# The submodules whose names the facade reuses (coordgeo.check, coordgeo.hbonds) are
-# imported first: importing a submodule later would rebind the package attribute from
-# the function to the module, so that coordgeo.hbonds(s) worked only once per process.
-from coordgeo import check as _check_module
-from coordgeo import hbonds as _hbonds_module
+import sys as _sys
+import types as _types
+
 from coordgeo.errors import InputError
-from coordgeo.io.cif import read_cif as _read_cif
-from coordgeo.io.cif import read_cif_blocks
-from coordgeo.model import Structure
-from coordgeo.pipeline import Analysis, Options
-from coordgeo.pipeline import analyse_structure as _analyse_structure
-from coordgeo.pipeline import make_options as _make_options
+
+
+class _Package(_types.ModuleType):
+    """The package module. Its API functions ``check`` and ``hbonds`` share their names with
+    submodules; importing such a submodule (anywhere, at any time) would rebind the
+    package attribute from the function to the module, so that ``coordgeo.hbonds(s)``
+    worked only until then. Here a submodule never replaces a function of the facade."""
+
+    def __setattr__(self, name: str, value) -> None:
+        current = self.__dict__.get(name)
+        if isinstance(value, _types.ModuleType) and isinstance(current, _types.FunctionType):
+            return
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package
+
+#: Names of the API that live in heavier modules, imported on first use (PEP 562), so that
+#: ``import coordgeo`` and ``coordgeo --help`` do not pay for pandas and scipy.
+_LAZY = {
+    "Structure": "coordgeo.model",
+    "Analysis": "coordgeo.pipeline",
+    "Options": "coordgeo.pipeline",
+    "read_cif_blocks": "coordgeo.io.cif",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'coordgeo' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 
@@ -52,12 +80,14 @@ __all__ = [
 ]
 
 
-def read(path, block: str | None = None) -> list[Structure]:
-    """Read a CIF: one :class:`Structure` per data block (or only ``block``)."""
-    return _read_cif(path, block)
+def read(path, block: str | None = None):
+    """Read a CIF: one :class:`~coordgeo.model.Structure` per data block (or only ``block``)."""
+    from coordgeo.io.cif import read_cif
+
+    return read_cif(path, block)
 
 
-def structures_of(source) -> list[Structure]:
+def structures_of(source):
     """Whatever the API accepts → a list of Structures (:func:`coordgeo.interop.as_structures`):
     a path, CIF text, a Structure or several, a ``gemmi.SmallStructure``, an ``ase.Atoms``
     with a cell, a pymatgen ``Structure``."""
@@ -77,25 +107,29 @@ def _frame(frames):
     return frames[0].iloc[:0].reset_index(drop=True) if frames else pd.DataFrame()
 
 
-def analyse(source, **options) -> list[Analysis]:
+def analyse(source, **options):
     """:func:`coordgeo.pipeline.analyse_structure` of every structure of ``source``."""
-    opts = _make_options(**options)
-    return [_analyse_structure(s, opts) for s in structures_of(source)]
+    from coordgeo.pipeline import analyse_structure, make_options
+
+    opts = make_options(**options)
+    return [analyse_structure(s, opts) for s in structures_of(source)]
 
 
 def bonds(source, **options):
     """Every covalent and coordination bond with su (see :func:`coordgeo.coordination.bonds`)."""
     from coordgeo.coordination import bonds as find
+    from coordgeo.pipeline import make_options
 
-    tolerance = _make_options(**options).tolerance
+    tolerance = make_options(**options).tolerance
     return _frame(find(s, tolerance=tolerance) for s in structures_of(source))
 
 
 def angles(source, **options):
     """Every bond angle with su (see :func:`coordgeo.coordination.angles`)."""
     from coordgeo.coordination import angles as find
+    from coordgeo.pipeline import make_options
 
-    tolerance = _make_options(**options).tolerance
+    tolerance = make_options(**options).tolerance
     return _frame(find(s, tolerance=tolerance) for s in structures_of(source))
 
 
@@ -119,7 +153,6 @@ def hbonds(source, **options):
 
 def check(source):
     """The CIF's own ``_geom_*`` rows recomputed (see :mod:`coordgeo.check`)."""
-    return _frame(_check_module.check(s) for s in structures_of(source))
+    from coordgeo.check import check as recompute
 
-
-del _hbonds_module  # imported only for its side effect on the package namespace
+    return _frame(recompute(s) for s in structures_of(source))
