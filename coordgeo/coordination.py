@@ -4,7 +4,7 @@ Bond criterion
 --------------
 Two atoms are bonded when their distance is at most
 r_cov(A) + r_cov(B) + ``tolerance`` (default 0.45 Å), with the covalent
-radii of Cordero et al., Dalton Trans. 2008, 2832 (``gemmi.Element.covalent_r``;
+radii of Cordero et al., Dalton Trans. 2008, 2832 (:func:`coordgeo.elements.covalent_radius`;
 low-spin radii for Mn, Fe, Co, so high-spin M–L bonds are still inside the
 default tolerance: Fe–N 1.32 + 0.71 + 0.45 = 2.48 Å). Pairs are never bonded
 when
@@ -12,46 +12,140 @@ when
 * they belong to different disorder groups of the same disorder assembly
   (SHELXL PART 1 / PART 2: two alternative positions, not neighbours);
 * they are symmetry mates within one negative PART (SHELXL PART −n: a
-  group disordered about a symmetry element does not bond to its own image);
+  group disordered about a symmetry element does not bond to its own image).
+  An atom of the group that lies *on* the symmetry element is its own image and
+  belongs to both copies, and a fully occupied atom's images are all present: a
+  metal and its coordinated waters on or about a two-fold axis in PART −1 stay bonded;
 * either is a dummy site (centroids and the like);
-* they are closer than 0.5 Å (two alternatives of one disordered atom).
+* they are closer than 0.5 Å (two alternatives of one disordered atom);
+* both are metals and the pair fails the metal–metal rule below.
+
+Metal–metal bonds
+-----------------
+Where a metal has non-metal neighbours ("anion donors": O, N, halides, C, S, H⁻ …) a
+neighbouring metal M′ is bonded to it only when all four hold:
+
+1. neither metal is electropositive (groups 1–3, lanthanides, actinides:
+   :func:`coordgeo.elements.is_electropositive`); such metals are cations in every
+   salt, oxide or complex, so Sr···Mo, Ba···Ti, K···K, Na···Na contacts are not bonds;
+2. d(M–M′) ≤ r_cov(M) + r_cov(M′) + :data:`MM_TOLERANCE` (0.10 Å): Cordero's radii are
+   single-bond radii derived from CSD M–M and M–X distances, so a bonded pair is at or
+   below their sum (Ru–Ru 2.30 Å in a Ru₂ paddle-wheel against 2.92 Å; Cu–Cu 2.62 Å in
+   copper(II) acetate against 2.64 Å), while the O-bridged Fe···Fe 3.086 Å of an
+   Fe₂(μ-O)₂ dimer (2.64 Å) or the W···W 3.24–3.37 Å of polyoxotungstates are not;
+3. no single-atom bridge X (other than C or H) that is a donor to both metals makes an
+   angle M–X–M′ ≥ :data:`MM_BRIDGE_ANGLE` (80°). Two edge- or face-sharing
+   polyhedra bring their metals close without any bond (Ta···Ta 2.97 Å in the
+   face-sharing Ta₂O₉ dimers of Ba₄Ta₂O₉, Ta–O–Ta 86–89°; Ti···Ti 3.25–3.29 Å in a
+   Ti₄ alkoxide, Ti–O–Ti 106–110°); a metal–metal bond pulls the bridge angle far below
+   90° (face-sharing [W₂Cl₉]³⁻, W–Cl–W ≈ 58°; F. A. Cotton, C. A. Murillo, R. A. Walton,
+   *Multiple Bonds between Metal Atoms*, 3rd ed., Springer 2005). Bridging carbonyls and
+   hydrides (M–C–M 75–85°, M–H–M up to 130° in bonded pairs) are not tested;
+4. d(M–M′) ≥ :data:`MM_SHORTEST` (1.75 Å): the shortest metal–metal bonds known, the
+   Cr–Cr quintuple bonds, are 1.80–1.83 Å (Nguyen et al., Science 2005, 310, 844); two
+   metal positions closer than that are alternatives of one disordered metal.
+
+A metal with no anion donor at all (an intermetallic, a bare cluster) keeps every
+metal neighbour within the general criterion.
 
 Coordination spheres
 --------------------
-Every element that :attr:`gemmi.Element.is_metal` calls a metal is a
-centre (so alkali and main-group metals too: no hard-coded list). Its donors
-are the atoms bonded to it by the criterion above, including symmetry mates
-and other metals (an M–M bond such as the Ru–Ru of a paddle-wheel counts).
-H atoms count as donors only when they are hydrides, i.e. bonded to nothing
-but metals; the H of a coordinated water or amine is not a donor.
+Every element that :func:`coordgeo.elements.is_metal` calls a metal is a
+centre (alkali and main-group metals too). Its donors are the atoms bonded to it by
+the criteria above, including symmetry mates and metals that pass the metal–metal
+rule. H atoms count as donors only when they are hydrides, i.e. bonded to nothing
+but metals; the H of a coordinated water or amine is not a donor. Further:
 
-Disorder: donors that exclude each other (different groups of one assembly,
-or two positions closer than 0.8 Å) are never put in one sphere; the metal
-gets one sphere per compatible set (maximal cliques of the compatibility
-graph, via networkx), labelled with its disorder groups and with the lowest
-occupancy of its atoms.
+* **Atoms reached through a donor.** A non-metal X bonded to a donor Y (not C) of the same
+  metal, farther from the metal than Y and with ∠M–Y–X ≥ :data:`THROUGH_DONOR_ANGLE`
+  (80°) for every such Y, is not a donor: it is the central atom of a κ²-bound small
+  anion (carbonate or carboxylate C at ~2.3–2.5 Å, nitrate N, sulfate S, borate B) or
+  the second atom of a κ¹ donor that happens to be within reach of a large cation. In
+  a four-membered κ² chelate ring the angle at the donor is ~88–95°; side-on (η) ligands
+  have ∠M–Y–X ≈ 65–75° (η²-alkene, cyclopentadienyl) and keep all their atoms; C–C
+  pairs are never tested (a slipped η²-arene on Ag(I) reaches ∠M–C–C ≈ 80°).
+* **Mixed sites.** Sites of different elements at one position (< 0.1 Å) whose
+  occupancies add up to 1 ± 0.05 (an Al/Ti or V/W substitution) are one site: the one
+  with the larger occupancy is the centre or donor, and its sphere lists the
+  ``element_fractions``; the other gets no sphere of its own.
+* **Disorder.** Donors that exclude each other are never put in one sphere: different
+  groups of one assembly, two positions closer than 0.8 Å, and — for disorder without
+  PART labels — two partially occupied donors whose occupancies add up to at most
+  1.02 and that are closer than :data:`UNLABELLED_CONTACT` (1.9 Å) without being bonded
+  to each other (bonded: between 0.85·(r_a + r_b) and r_a + r_b + tolerance; two
+  positions closer than 0.85 × the single-bond radius sum are alternatives; no two
+  donors of one metal can coexist that close: the shortest
+  non-bonded donor···donor distance, the bite of a κ²-nitrate, is ~2.1 Å). The metal
+  gets one sphere per compatible set (maximal cliques of the compatibility graph, via
+  networkx), labelled with its disorder groups and the lowest occupancy of its atoms.
+  Unlabelled partial donors in two occupancy classes p ≠ q with p + q = 1 (± 0.02) are
+  two orientations and never share a sphere; with p = q = 0.5 only the distance rule
+  can tell them apart (each close pair is split, so several spheres may result).
+* **Unresolved disorder.** A sphere with anion donors and more than
+  :data:`MAX_COORDINATION` (12) donors is no coordination sphere: it is disorder the
+  rules above could not resolve. It keeps its donors but gets a ``problem``, and
+  :func:`coordination_spheres` leaves it out unless asked (``unresolved=True``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import gemmi
 import numpy as np
 import pandas as pd
 
-from coordgeo.geometry import Atom, atom_label, contacts, measure
+from coordgeo.elements import (
+    covalent_radius,
+    is_electropositive,
+    is_metal,
+)
+from coordgeo.geometry import Atom, atom_label, contacts, image_fract, measure
 from coordgeo.model import Structure
 from coordgeo.symmetry import format_code, identity
 
 DEFAULT_TOLERANCE = 0.45  # Å added to the sum of covalent radii
 MIN_BOND = 0.5  # Å; shorter "bonds" are alternatives of one disordered atom
 EXCLUSIVE_DISTANCE = 0.8  # Å; two donors this close cannot both be present
+MM_TOLERANCE = 0.10  # Å over r_cov(M) + r_cov(M′) for a metal–metal bond beside anion donors
+MM_SHORTEST = 1.75  # Å; no M–M bond is shorter (Cr–Cr quintuple bonds: 1.80–1.83 Å)
+MM_BRIDGE_ANGLE = 80.0  # degrees; a single-atom bridge this wide means no M–M bond
+THROUGH_DONOR_ANGLE = 80.0  # degrees; ∠M–Y–X at least this: X is behind donor Y
+SHORTEST_BOND_FACTOR = 0.85  # bonds are at least this × r_cov sum (double bonds ~0.87–0.9)
+UNLABELLED_CONTACT = 1.9  # Å; closer non-bonded partial donors are alternatives
+MAX_COORDINATION = 12  # more donors (with anions among them): unresolved disorder
+MIXED_SITE_DISTANCE = 0.1  # Å
+_NO_BRIDGE_TEST = ("C", "H")
+
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "MAX_COORDINATION",
+    "MM_BRIDGE_ANGLE",
+    "MM_TOLERANCE",
+    "THROUGH_DONOR_ANGLE",
+    "Sphere",
+    "angles",
+    "bond_contacts",
+    "bonds",
+    "coordination_spheres",
+    "covalent_radius",
+    "donor_labels",
+    "excluded_by_disorder",
+    "is_metal",
+    "metal_atom",
+    "mixed_sites",
+    "sphere_geometry",
+    "spheres_frame",
+]
 
 
 @dataclass(frozen=True)
 class Sphere:
-    """One coordination sphere: a metal site (untransformed) and its donors, nearest first."""
+    """One coordination sphere: a metal site (untransformed) and its donors, nearest first.
+
+    ``element_fractions`` is set for a mixed site (``(("W", 0.683), ("V", 0.309))``);
+    ``problem`` says why the sphere is not a coordination sphere (unresolved disorder);
+    ``notes`` what the rules removed (``Fe1···Fe1 3.086 Å: …``).
+    """
 
     metal: int
     donors: tuple[Atom, ...]
@@ -59,19 +153,13 @@ class Sphere:
     distances_su: tuple[float, ...]
     configuration: str = ""  # disorder groups used, e.g. "A:1" ("" when ordered)
     occupancy: float = 1.0
+    element_fractions: tuple[tuple[str, float], ...] = ()
+    problem: str = ""
+    notes: tuple[str, ...] = ()
 
     @property
     def coordination_number(self) -> int:
         return len(self.donors)
-
-
-def covalent_radius(element: str) -> float:
-    """Cordero 2008 covalent radius in Å (0 for dummy sites)."""
-    return 0.0 if element == "X" else float(gemmi.Element(element).covalent_r)
-
-
-def is_metal(element: str) -> bool:
-    return element != "X" and bool(gemmi.Element(element).is_metal)
 
 
 # --- bonds --------------------------------------------------------------------------------
@@ -83,7 +171,8 @@ def excluded_by_disorder(
     """True where sites ``i`` and ``j`` cannot be bonded because of disorder.
 
     Different groups of one assembly never bond; nor do two symmetry mates of one site
-    in a negative PART (``same`` is False for such pairs of images). Used for bonds
+    in a negative PART (``same`` is False for such pairs of images: pass True where the
+    image of ``j`` is ``j`` itself, e.g. an atom on the symmetry element). Used for bonds
     here and for D–H···A in :mod:`coordgeo.hbonds`; see the module docstring.
     """
     asm = np.array(structure.disorder_assembly, dtype=object)
@@ -96,12 +185,31 @@ def excluded_by_disorder(
     return different_groups | mates_in_negative_part
 
 
+def _same_copy(structure: Structure, found) -> np.ndarray:
+    """True where centre and neighbour belong to one copy of a negative PART.
+
+    The neighbour j·g is in the centre's copy when it is j itself (identity, or g fixes
+    a site on the symmetry element) or when j is fully occupied (its images are all
+    present, not alternatives); the same test for the centre under g⁻¹ (g fixes i, or
+    i is fully occupied) keeps the rule symmetric. A water on a two-fold axis, or a
+    fully occupied ligand atom beside a metal on the axis, stays bonded.
+    """
+    shift = found.shift.astype(float)
+    x_j = image_fract(structure, found.site, found.op, shift)
+    x_i = image_fract(structure, found.center, found.op, shift)
+    fixed_j = np.all(np.abs(x_j - structure.fract[found.site]) < 1e-4, axis=1)
+    fixed_i = np.all(np.abs(x_i - structure.fract[found.center]) < 1e-4, axis=1)
+    full = structure.occupancy >= 0.99
+    return (fixed_j | full[found.site]) & (fixed_i | full[found.center])
+
+
 def bond_contacts(
     structure: Structure, tolerance: float = DEFAULT_TOLERANCE, centers: np.ndarray | None = None
 ):
     """All bonds from each site of the asymmetric unit (or of ``centers``), as geometry.Contacts.
 
-    Bonds between two sites appear once from each end.
+    Bonds between two sites appear once from each end. Metal–metal contacts obey the
+    metal–metal rule of the module docstring.
     """
     radii = _radii(structure)
     centers = np.arange(len(structure)) if centers is None else np.asarray(centers, dtype=int)
@@ -112,12 +220,65 @@ def bond_contacts(
     i, j = found.center, found.site
     ok = found.distance <= radii[i] + radii[j] + tolerance
     ok &= (radii[i] > 0) & (radii[j] > 0)
-    identity_op = structure.identity_op
-    same = (found.op == identity_op) & ~found.shift.any(axis=1)
+    same = _same_copy(structure, found)
     ok &= ~excluded_by_disorder(structure, i, j, same)
     hydrogen = np.array([e == "H" for e in structure.elements], dtype=bool)
     ok &= ~(hydrogen[i] & hydrogen[j])
-    return found.take(ok)
+    found = found.take(ok)
+    metal = _metal_mask(structure)
+    mm = metal[found.center] & metal[found.site]
+    if mm.any():
+        keep = np.ones(len(found), dtype=bool)
+        keep[np.flatnonzero(mm)] = [
+            why == "" for why in _metal_metal_verdicts(structure, found, metal, tolerance)
+        ]
+        found = found.take(keep)
+    return found
+
+
+def _metal_metal_verdicts(structure: Structure, found, metal: np.ndarray, tolerance: float):
+    """'' for each metal–metal row of ``found`` that is a bond, else the reason it is not."""
+    elements = structure.elements
+    anion = np.zeros(len(structure), dtype=bool)
+    np.logical_or.at(anion, found.center, ~metal[found.site])
+    xyz = image_fract(structure, found.site, found.op, found.shift.astype(float))
+    xyz = xyz @ structure.cell.orthogonalization.T
+    centre_xyz = structure.cartesian
+    out = []
+    for k in np.flatnonzero(metal[found.center] & metal[found.site]).tolist():
+        i, j, d = int(found.center[k]), int(found.site[k]), float(found.distance[k])
+        if not (anion[i] or anion[j]):
+            out.append("")
+            continue
+        ei, ej = elements[i], elements[j]
+        pair = f"{structure.labels[i]}···{structure.labels[j]} {d:.3f} Å"
+        if d < MM_SHORTEST:
+            out.append(f"{pair}: shorter than any metal–metal bond (alternative positions)")
+            continue
+        if is_electropositive(ei) or is_electropositive(ej):
+            out.append(f"{pair}: cation–cation contact of an electropositive metal")
+            continue
+        limit = covalent_radius(ei) + covalent_radius(ej) + MM_TOLERANCE
+        if d > limit:
+            out.append(f"{pair}: longer than r_cov + r_cov + {MM_TOLERANCE} = {limit:.2f} Å")
+            continue
+        rows = np.flatnonzero((found.center == i) & ~metal[found.site])
+        bridge_el = np.array([elements[s] for s in found.site[rows]], dtype=object)
+        rows = rows[~np.isin(bridge_el, _NO_BRIDGE_TEST)]
+        if len(rows):
+            x = xyz[rows]
+            reach = np.array([covalent_radius(elements[s]) for s in found.site[rows]])
+            near = np.linalg.norm(x - xyz[k], axis=1) <= reach + covalent_radius(ej) + tolerance
+            if near.any():
+                u = centre_xyz[i] - x[near]
+                v = xyz[k] - x[near]
+                cos = np.sum(u * v, axis=1) / np.linalg.norm(u, axis=1) / np.linalg.norm(v, axis=1)
+                wide = np.degrees(np.arccos(np.clip(cos, -1, 1))).max()
+                if wide >= MM_BRIDGE_ANGLE:
+                    out.append(f"{pair}: bridged, M–X–M′ {wide:.0f}° ≥ {MM_BRIDGE_ANGLE:.0f}°")
+                    continue
+        out.append("")
+    return out
 
 
 def _radii(structure: Structure) -> np.ndarray:
@@ -137,9 +298,11 @@ def bonds(structure: Structure, tolerance: float = DEFAULT_TOLERANCE) -> pd.Data
     atom1 is untransformed, ``symmetry_code`` (CIF n_klm, ``.`` for the
     identity) applies to atom2; ``kind`` is ``coordination`` for bonds to a
     metal, ``covalent`` otherwise. A bond between two sites of the asymmetric
-    unit is listed from the site that comes first in the CIF.
+    unit is listed from the site that comes first in the CIF. Metal–metal and
+    through-donor contacts follow the rules of the module docstring.
     """
     found = bond_contacts(structure, tolerance)
+    found = found.take(~_through_donor_rows(structure, found, tolerance))
     keep = _one_direction(structure, found)
     found = found.take(keep)
     n = len(found)
@@ -161,25 +324,69 @@ def bonds(structure: Structure, tolerance: float = DEFAULT_TOLERANCE) -> pd.Data
     )
 
 
-def _one_direction(structure: Structure, found) -> np.ndarray:
-    """Keep one of the two directions of each bond (i→j·g and j→i·g⁻¹ are the same bond)."""
-    seen: set = set()
-    keep = np.zeros(len(found), dtype=bool)
-    rot, tran = structure.rotations, structure.translations
-    for k, (i, j, op, shift) in enumerate(
-        zip(found.center, found.site, found.op, found.shift, strict=True)
-    ):
-        i, j = int(i), int(j)
-        r = rot[op]
-        t = tran[op] + shift
-        key = (i, j, tuple(r.ravel()), tuple(np.round(t, 6)))
-        # the reverse bond: j at identity, i transformed by g⁻¹ = (R⁻¹, −R⁻¹t)
-        ri = np.rint(np.linalg.inv(r)).astype(int)
-        rkey = (j, i, tuple(ri.ravel()), tuple(np.round(-ri @ t, 6) + 0.0))
-        if rkey in seen or key in seen:
+def _through_donor_rows(structure: Structure, found, tolerance: float) -> np.ndarray:
+    """Rows of ``found`` (both directions) that join a metal to an atom behind one of its donors."""
+    metal = _metal_mask(structure)
+    drop = np.zeros(len(found), dtype=bool)
+    order = np.argsort(found.center, kind="stable")
+    centers = found.center[order]
+    for m in np.flatnonzero(metal).tolist():
+        a, b = np.searchsorted(centers, m), np.searchsorted(centers, m, side="right")
+        rows = order[a:b]
+        if len(rows) < 2:
             continue
-        seen.add(key)
-        keep[k] = True
+        hit = _behind_donors(structure, m, found.take(rows), found.distance[rows], tolerance)
+        drop[rows[hit]] = True
+    if not drop.any():
+        return drop
+    # the same contacts seen from the other end (X → metal): same pair, inverse operator
+    bad = {(int(found.site[k]), int(found.center[k]), round(float(found.distance[k]), 4))
+           for k in np.flatnonzero(drop)}  # fmt: skip
+    back = [
+        (int(c), int(s), round(float(d), 4)) in bad
+        for c, s, d in zip(found.center, found.site, found.distance, strict=True)
+    ]
+    return drop | np.array(back, dtype=bool)
+
+
+def _one_direction(structure: Structure, found) -> np.ndarray:
+    """Keep one of the two directions of each bond (i→j·g and j→i·g⁻¹ are the same bond).
+
+    Vectorised: each bond is keyed by (i, j, R, t + shift), its reverse by
+    (j, i, R⁻¹, −R⁻¹(t + shift)) with R⁻¹ computed once per operator; the first
+    occurrence of each unordered key is kept. An operator without an inverse (a
+    singular matrix from a mistyped triplet such as ``x,y,x``) has no reverse bond.
+    """
+    n = len(found)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    rot = structure.rotations.astype(float)
+    det = np.linalg.det(rot)
+    regular = np.abs(det) > 0.5
+    inv = np.zeros_like(rot)
+    if regular.any():
+        inv[regular] = np.linalg.inv(rot[regular])
+    inv = np.rint(inv).astype(np.int64)
+    r = structure.rotations[found.op].reshape(n, 9).astype(np.int64)
+    t = structure.translations[found.op] + found.shift
+    ri = inv[found.op]
+    rt = -np.einsum("kij,kj->ki", ri, t)
+    scale = 1e6
+    fwd = np.column_stack(
+        [found.center, found.site, r, np.rint(t * scale).astype(np.int64)]
+    ).astype(np.int64)
+    rev = np.column_stack(
+        [found.site, found.center, ri.reshape(n, 9), np.rint(rt * scale).astype(np.int64)]
+    ).astype(np.int64)
+    rev[~regular[found.op]] = fwd[~regular[found.op]]
+    # the unordered key: the lexicographically smaller of the two
+    first_diff = np.argmax(fwd != rev, axis=1)
+    rows = np.arange(n)
+    use_rev = rev[rows, first_diff] < fwd[rows, first_diff]
+    key = np.where(use_rev[:, None], rev, fwd)
+    _, first = np.unique(key, axis=0, return_index=True)
+    keep = np.zeros(n, dtype=bool)
+    keep[first] = True
     return keep
 
 
@@ -235,24 +442,31 @@ def coordination_spheres(
     structure: Structure,
     tolerance: float = DEFAULT_TOLERANCE,
     metals: list[int] | None = None,
+    *,
+    unresolved: bool = False,
 ) -> list[Sphere]:
     """Coordination sphere(s) of every metal site (or of the sites in ``metals``).
 
-    See the module docstring for the criteria. A metal with disordered
-    donors gets one sphere per compatible donor set.
+    See the module docstring for the criteria. A metal with disordered donors gets one
+    sphere per compatible donor set; the minor site of a mixed site gets none (the major
+    one carries ``element_fractions``). Spheres of unresolved disorder (anion donors and
+    CN > 12) are left out unless ``unresolved`` is True; they then carry a ``problem``.
     """
     metal_mask = _metal_mask(structure)
-    metals = np.flatnonzero(metal_mask) if metals is None else np.asarray(metals, dtype=int)
+    all_metals = np.flatnonzero(metal_mask)
+    metals = all_metals if metals is None else np.asarray(metals, dtype=int)
     if len(metals) == 0:
         return []
+    fractions, minor = mixed_sites(structure)
     hydrogen = np.array([e == "H" for e in structure.elements], dtype=bool)
-    centers = np.union1d(metals, np.flatnonzero(hydrogen))
+    # every metal is a centre, so the metal–metal rule sees both ends of each contact
+    centers = np.union1d(all_metals, np.flatnonzero(hydrogen))
     found = bond_contacts(structure, tolerance, centers=centers)
     # an H is a donor only as a hydride: bonded to metals alone
     h_bonded_to_nonmetal = np.zeros(len(structure), dtype=bool)
     from_h = hydrogen[found.center]
     np.logical_or.at(h_bonded_to_nonmetal, found.center[from_h], ~metal_mask[found.site[from_h]])
-    found = found.take(np.isin(found.center, metals))
+    found = found.take(np.isin(found.center, metals) & ~minor[found.site])
     found = found.take(~(hydrogen[found.site] & h_bonded_to_nonmetal[found.site]))
     n = len(found)
     sites = np.stack([found.center, found.site], axis=1)
@@ -268,10 +482,31 @@ def coordination_spheres(
     codes = found.codes()
     spheres: list[Sphere] = []
     for m, a, b in zip(metals.tolist(), starts.tolist(), ends.tolist(), strict=True):
-        for subset, configuration in _compatible_sets(structure, found.take(np.arange(a, b))):
-            idx = a + np.sort(subset)
+        if minor[m]:
+            continue
+        rows = np.arange(a, b)
+        notes: list[str] = []
+        if len(rows) > 1:
+            behind = _behind_donors(structure, m, found.take(rows), d_all[rows], tolerance)
+            for k in rows[behind].tolist():
+                notes.append(
+                    f"{atom_label(structure, Atom(int(found.site[k]), codes[k]))} at "
+                    f"{d_all[k]:.3f} Å lies behind a donor bonded to it: not a donor"
+                )
+            rows = rows[~behind]
+        donors = found.take(rows)
+        for subset, configuration in _compatible_sets(structure, donors, tolerance):
+            idx = rows[np.sort(subset)]
             atoms = tuple(Atom(int(found.site[k]), codes[k]) for k in idx)
             occ = min([structure.occupancy[m]] + [structure.occupancy[x.site] for x in atoms])
+            problem = ""
+            anions = sum(not metal_mask[x.site] for x in atoms)
+            if len(atoms) > MAX_COORDINATION and anions:
+                problem = (
+                    f"unresolved disorder: {len(atoms)} donors around {structure.labels[m]} "
+                    f"(more than {MAX_COORDINATION} with anion donors among them); no "
+                    "coordination sphere is reported"
+                )
             spheres.append(
                 Sphere(
                     m,
@@ -280,12 +515,90 @@ def coordination_spheres(
                     tuple(su_all[idx].tolist()),
                     configuration,
                     float(occ),
+                    fractions.get(m, ()),
+                    problem,
+                    tuple(notes),
                 )
             )
-    return spheres
+    if unresolved:
+        return spheres
+    return [sp for sp in spheres if not sp.problem]
 
 
-def _compatible_sets(structure: Structure, donors) -> list[tuple[np.ndarray, str]]:
+def mixed_sites(
+    structure: Structure,
+) -> tuple[dict[int, tuple[tuple[str, float], ...]], np.ndarray]:
+    """Sites of different elements at one position whose occupancies add up to 1 ± 0.05.
+
+    Returns (element fractions of the major site of each group, by site index; a mask of
+    the minor sites, which are not centres or donors of their own). The major site is
+    the one with the larger occupancy (the first in the CIF on a tie).
+    """
+    minor = np.zeros(len(structure), dtype=bool)
+    partial = np.flatnonzero(structure.occupancy < 0.995)
+    if len(partial) < 2:
+        return {}, minor
+    near = contacts(structure, MIXED_SITE_DISTANCE, centers=partial, min_distance=0.0)
+    near = near.take((near.site != near.center) & np.isin(near.site, partial))
+    groups: dict[int, set[int]] = {}
+    for i, j in zip(near.center.tolist(), near.site.tolist(), strict=True):
+        group = groups.get(i, {i}) | groups.get(j, {j})
+        for k in group:
+            groups[k] = group
+    fractions: dict[int, tuple[tuple[str, float], ...]] = {}
+    for group in {frozenset(g) for g in groups.values()}:
+        members = sorted(group, key=lambda k: (-structure.occupancy[k], k))
+        elements = {structure.elements[k] for k in members}
+        total = float(sum(structure.occupancy[k] for k in members))
+        if len(elements) < 2 or abs(total - 1.0) > 0.05:
+            continue
+        by_element: dict[str, float] = {}
+        for k in members:
+            e = structure.elements[k]
+            by_element[e] = by_element.get(e, 0.0) + float(structure.occupancy[k])
+        fractions[members[0]] = tuple(
+            sorted(((e, round(f, 4)) for e, f in by_element.items()), key=lambda x: -x[1])
+        )
+        minor[members[1:]] = True
+    return fractions, minor
+
+
+def _behind_donors(structure: Structure, metal: int, donors, distance: np.ndarray, tolerance):
+    """Mask of donors X that lie behind another donor Y bonded to them (module docstring)."""
+    elements = structure.elements
+    el = np.array([elements[k] for k in donors.site], dtype=object)
+    x = image_fract(structure, donors.site, donors.op, donors.shift.astype(float))
+    x = x @ structure.cell.orthogonalization.T
+    r = np.array([covalent_radius(e) for e in el])
+    metal_mask = np.array([is_metal(e) for e in el], dtype=bool)
+    candidate = ~metal_mask & (el != "H")
+    dd = np.linalg.norm(x[:, None] - x[None], axis=-1)
+    asm = np.array([structure.disorder_assembly[k] for k in donors.site], dtype=object)
+    grp = np.array([structure.disorder_group[k] for k in donors.site], dtype=object)
+    alternatives = (grp[:, None] != "") & (asm[:, None] == asm[None]) & (grp[:, None] != grp[None])
+    alternatives &= grp[None] != ""
+    bonded = (dd <= r[:, None] + r[None] + tolerance) & (dd >= EXCLUSIVE_DISTANCE)
+    bonded &= candidate[:, None] & candidate[None] & ~alternatives
+    if not bonded.any():
+        return np.zeros(len(el), dtype=bool)
+    centre = structure.cartesian[metal]
+    u = centre[None] - x  # Y → M
+    out = np.zeros(len(el), dtype=bool)
+    hetero = el != "C"  # C–C donor pairs are π ligands, bound side-on, however slipped
+    for xi in np.flatnonzero(bonded.any(axis=1)).tolist():
+        ys = np.flatnonzero(bonded[xi])
+        if not hetero[ys].all():
+            continue
+        if not np.all(distance[xi] > distance[ys]):
+            continue
+        v = x[xi] - x[ys]  # Y → X
+        cos = np.sum(u[ys] * v, axis=1) / np.linalg.norm(u[ys], axis=1) / np.linalg.norm(v, axis=1)
+        if np.degrees(np.arccos(np.clip(cos, -1, 1))).min() >= THROUGH_DONOR_ANGLE:
+            out[xi] = True
+    return out
+
+
+def _compatible_sets(structure: Structure, donors, tolerance: float = DEFAULT_TOLERANCE):
     """Split donors into sets that can coexist (one per disorder configuration)."""
     n = len(donors)
     if n == 0:
@@ -300,20 +613,33 @@ def _compatible_sets(structure: Structure, donors) -> list[tuple[np.ndarray, str
         + structure.translations[donors.op]
         + donors.shift
     ) @ structure.cell.orthogonalization.T
-    close = np.linalg.norm(x[:, None] - x[None], axis=-1) < EXCLUSIVE_DISTANCE
-    conflict = np.zeros((n, n), dtype=bool)
-    for a in range(n):
-        for b in range(a + 1, n):
-            different_group = grp[a] and grp[b] and asm[a] == asm[b] and grp[a] != grp[b]
-            if different_group or close[a, b]:
-                conflict[a, b] = conflict[b, a] = True
+    dd = np.linalg.norm(x[:, None] - x[None], axis=-1)
+    conflict = dd < EXCLUSIVE_DISTANCE
+    g = np.array(grp, dtype=object)
+    a = np.array(asm, dtype=object)
+    conflict |= (
+        (g[:, None] != "") & (g[None] != "") & (a[:, None] == a[None]) & (g[:, None] != g[None])
+    )
+    # unlabelled disorder: complementary partial donors too close to coexist, not bonded
+    occ = structure.occupancy[sites]
+    unlabelled = (occ < 0.995) & (g == "")
+    r = np.array([covalent_radius(structure.elements[s]) for s in sites])
+    rsum = r[:, None] + r[None]
+    bonded = (dd <= rsum + tolerance) & (dd >= SHORTEST_BOND_FACTOR * rsum)
+    both = unlabelled[:, None] & unlabelled[None]
+    conflict |= both & (occ[:, None] + occ[None] <= 1.02) & (dd < UNLABELLED_CONTACT) & ~bonded
+    # two occupancy classes p ≠ q with p + q = 1: two orientations, never mixed
+    complementary = np.abs(occ[:, None] + occ[None] - 1.0) <= 0.02
+    conflict |= both & complementary & (np.abs(occ[:, None] - occ[None]) > 0.02)
+    np.fill_diagonal(conflict, False)
     if not conflict.any():
         return [(np.arange(n), _configuration(asm, grp, range(n)))]
     import networkx as nx  # only disordered spheres need it: keep start-up fast
 
     graph = nx.Graph()
     graph.add_nodes_from(range(n))
-    graph.add_edges_from((a, b) for a in range(n) for b in range(a + 1, n) if not conflict[a, b])
+    ia, ib = np.nonzero(np.triu(~conflict, 1))
+    graph.add_edges_from(zip(ia.tolist(), ib.tolist(), strict=True))
     cliques = sorted((sorted(c) for c in nx.find_cliques(graph)), key=lambda c: (-len(c), c))
     return [(np.array(c, dtype=int), _configuration(asm, grp, c)) for c in cliques]
 

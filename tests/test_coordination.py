@@ -18,7 +18,15 @@ def _path(shared, name):
 
 
 def test_donor_sets_match_reference(shared):
-    """The 80 six-coordinate sites of the peer reference: same six donors (labels, with images)."""
+    """The 80 six-coordinate sites of the peer reference: same six donors (labels, with images).
+
+    The peers take the six nearest atoms whatever they are; six of their "donors" are
+    metal···metal contacts that issue 13 says are not bonds (two Ti···Ti 3.28 Å of a Ti4
+    alkoxide bridged at Ti–O–Ti ~107°, Cu···Cu 2.89 Å, Cr···Cr 3.21 Å bridged at 101°,
+    Pd···Ag 3.24 Å seen from both ends; all beyond r_cov + r_cov + 0.10 Å): those six
+    spheres are the reference donors less that metal (CN 5). Two more (Pd1 of both blocks
+    of om4005498) count both positions of an atom disordered without PART labels.
+    """
     with open(shared / "reference/octahedra_octadist_cosymlib.csv") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 80
@@ -30,8 +38,32 @@ def test_donor_sets_match_reference(shared):
         s = cache[r["file"]][r["block"]]
         spheres = [sp for sp in coordination_spheres(s) if s.labels[sp.metal] == r["metal"]]
         got = [sorted(s.labels[a.site] for a in sp.donors) for sp in spheres]
-        matched += sorted(r["donors"].split()) in got
+        reference = sorted(r["donors"].split())
+        if (r["file"], r["metal"]) in METAL_METAL_CONTACTS:
+            reference.remove(METAL_METAL_CONTACTS[r["file"], r["metal"]])
+        if (r["file"], r["metal"]) in UNLABELLED_ALTERNATIVES:
+            # two configurations, one with each alternative position
+            a, b = UNLABELLED_ALTERNATIVES[r["file"], r["metal"]]
+            matched += (
+                all(sorted(set(reference) - {other}) in got for other in (a, b)) and len(got) == 2
+            )
+            continue
+        matched += reference in got
     assert matched == 80
+
+
+# The allyl central C of om4005498's Pd1 is split over C2A/C2B without PART labels
+# (occupancies complementary): the peers count both; they are two configurations.
+UNLABELLED_ALTERNATIVES = {("om4005498_si_003-filtered.cif", "Pd1"): ("C2A", "C2B")}
+
+METAL_METAL_CONTACTS = {
+    ("1101073-r-factor.cif", "Cu"): "Cu",
+    ("7050234-non-ascii-text-field.cif", "TI1"): "TI4",
+    ("7050234-non-ascii-text-field.cif", "TI2"): "TI3",
+    ("om4005498_si_003-filtered.cif", "Pd2"): "Ag1",
+    ("om4005498_si_003-filtered.cif", "Ag1"): "Pd2",
+    ("sn5033sup1.cif", "Cr-2"): "Cr-2",
+}
 
 
 def test_metal_metal_bond_counts(shared):

@@ -207,6 +207,7 @@ def structure_from_block(
     var = np.einsum("ni,nj->nij", sites["fract_su"], sites["fract_su"]) * np.eye(3)[None]
     cov = projector @ var @ np.transpose(projector, (0, 2, 1))
     fract_su = np.sqrt(np.einsum("nii->ni", cov))
+    occupancy = _occupancy_as_multiplicity(block, sites, order, len(symops), notes)
     temperature, temperature_su = _read_temperature(block, notes)
     header_line = _block_line(block)
     return Structure(
@@ -220,7 +221,7 @@ def structure_from_block(
         fract_su=fract_su,
         fract_cov=cov,
         fract_rounding=sites["fract_rounding"],
-        occupancy=sites["occupancy"],
+        occupancy=occupancy,
         u_iso=sites["u_iso"],
         u_aniso=sites["u_aniso"],
         disorder_assembly=tuple(sites["assembly"]),
@@ -917,6 +918,54 @@ def _read_temperature(
             continue
         return t, su
     return None, None
+
+
+_FORMULA_TERM = re.compile(r"([A-Z][a-z]?)\s*(\d*\.?\d*)")
+
+
+def _occupancy_as_multiplicity(
+    block: gemmi.cif.Block, sites: dict, order: np.ndarray, n_ops: int, notes: list[str]
+) -> np.ndarray:
+    """Occupancies, undoing the old convention that wrote the site multiplicity into them.
+
+    Some old CIFs give a fully occupied atom on a special position of order k the
+    "occupancy" 1/k (0.25 on a 222 site). When every site with occupancy·order = 1 on a
+    special position is read as fully occupied, and that makes the cell contents equal
+    ``_chemical_formula_sum`` × Z (within 2 %) while the occupancies as written do not,
+    those occupancies are multiplied by the order, with a note. Otherwise unchanged.
+    """
+    occ = np.asarray(sites["occupancy"], dtype=float)
+    suspect = (order > 1) & (occ < 0.99) & (np.abs(occ * order - 1.0) < 0.02)
+    formula = block.find_value("_chemical_formula_sum")
+    z_text = block.find_value("_cell_formula_units_Z")
+    if not suspect.any() or not formula or not z_text:
+        return occ
+    z = gemmi.cif.as_number(z_text)
+    expected: dict[str, float] = {}
+    for element, count in _FORMULA_TERM.findall(gemmi.cif.as_string(formula)):
+        expected[element] = expected.get(element, 0.0) + float(count or 1) * z
+    if not np.isfinite(z) or z <= 0 or not expected:
+        return occ
+
+    def mismatch(o: np.ndarray) -> float:
+        found: dict[str, float] = {}
+        for element, x, k in zip(sites["elements"], o, order, strict=True):
+            found[element] = found.get(element, 0.0) + x * n_ops / k
+        keys = set(found) | set(expected)
+        return max(
+            abs(found.get(e, 0.0) - expected.get(e, 0.0)) / max(expected.get(e, 0.0), 1.0)
+            for e in keys
+        )
+
+    fixed = np.where(suspect, occ * order, occ)
+    if mismatch(fixed) <= 0.02 < mismatch(occ):
+        labels = [sites["labels"][i] for i in np.flatnonzero(suspect)]
+        notes.append(
+            "occupancies of " + ", ".join(labels) + " are 1/(site multiplicity), an old "
+            "convention: read as fully occupied (the cell then matches the formula × Z)"
+        )
+        return fixed
+    return occ
 
 
 def _read_info(block: gemmi.cif.Block) -> dict[str, str]:

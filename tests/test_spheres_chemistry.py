@@ -1,0 +1,407 @@
+"""Coordination spheres a crystallographer trusts (issue 13, item 1).
+
+Each rule of :mod:`coordgeo.coordination` on the published CIFs where it matters (files
+found by scanning ``../shared/cifs/published``) and on small hand-built CIFs whose
+geometry is derived in the comments.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import coordgeo
+from coordgeo.cli.app import app
+from coordgeo.coordination import (
+    MM_TOLERANCE,
+    _one_direction,
+    bond_contacts,
+    bonds,
+    coordination_spheres,
+)
+from coordgeo.elements import covalent_radius, is_metal
+
+from cifs_for_tests import write
+
+
+def _read(shared, name, block=None):
+    structures = coordgeo.read(shared / "cifs" / "published" / name)
+    return structures if block is None else next(s for s in structures if s.block == block)
+
+
+def _spheres_by_label(structure, **kw):
+    out: dict[str, list] = {}
+    for sp in coordination_spheres(structure, **kw):
+        out.setdefault(structure.labels[sp.metal], []).append(sp)
+    return out
+
+
+def _donor_elements(structure, sphere):
+    return Counter(structure.elements[a.site] for a in sphere.donors)
+
+
+# --- (a) metal–metal -----------------------------------------------------------------------
+
+
+def test_o_bridged_fe_dimer_is_six_coordinate(shared):
+    # [Fe2(μ-O)2 ...](OTf)2: Fe1···Fe1' 3.086 Å is beyond 2·r_cov(Fe) + 0.10 = 2.74 Å and
+    # the two μ-O make Fe–O–Fe ≈ 98°: no Fe–Fe bond. The authors' bond loop has none.
+    for name in ("ic0485312si20041025_103940_5.cif", "ic0485312si20041025_103940_5-ED.cif"):
+        (s,) = _read(shared, name)
+        (sp,) = _spheres_by_label(s)["Fe1"]
+        assert sp.coordination_number == 6
+        assert _donor_elements(s, sp) == {"N": 4, "O": 2}
+        fe_fe = [
+            (r["atom_site_label_1"], r["atom_site_label_2"])
+            for _, r in s.geom["bond"].frame().iterrows()
+            if r["atom_site_label_1"].startswith("Fe") and r["atom_site_label_2"].startswith("Fe")
+        ]
+        assert fe_fe == []
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # Sr2MoO4-type oxide at 673 K: MoO6 octahedra, Sr with oxygen only (CN 14–26 before)
+        ("2300577.cif", {"Mo1": {"O": 6}, "Mo2": {"O": 6}, "Sr1": {"O": 12}}),
+        # cubic BaTiO3: TiO6 octahedron and the BaO12 cuboctahedron of the perovskite
+        ("aiida_exported.cif", {"Ti1": {"O": 6}, "Ba1": {"O": 12}}),
+        # K3NaSn3Se8: selenide donors only (K···K, K···Na and Sn···Na were counted)
+        ("2011406-xy-simple-fract.cif", {"K1": {"Se": 8}, "Na": {"Se": 4}, "Sn2": {"Se": 4}}),
+        # KAsF6: twelve F; As lies behind the F bonded to it, and is no donor of K
+        ("2003120.cif", {"K": {"F": 12}}),
+        # Rb/Mn arsenate: Rb···Mn3 3.885 Å is a cation–cation contact
+        ("br6138.cif", {"Rb": {"O": 8}, "Mn3": {"O": 6}}),
+    ],
+)
+def test_no_cation_cation_bonds_in_oxides_and_salts(shared, name, expected):
+    (s,) = _read(shared, name)
+    spheres = _spheres_by_label(s)
+    for label, donors in expected.items():
+        (sp,) = spheres[label]
+        assert dict(_donor_elements(s, sp)) == donors, label
+    for sps in spheres.values():
+        for sp in sps:
+            assert not any(is_metal(s.elements[a.site]) for a in sp.donors)
+
+
+def test_ru_ru_paddle_wheel_bonds_are_kept(shared):
+    # Ru2(O2CR)4 paddle-wheels: Ru–Ru 2.302 Å (1518798) and 2.304 Å (ja063963), far inside
+    # 2·1.46 + 0.10 = 3.02 Å and bridged by carboxylates, not by single atoms
+    for name, label in (("1518798.cif", "Ru1B"), ("ja063963ssi20060606_082513.cif", "Ru(1)")):
+        (s,) = _read(shared, name)
+        (sp,) = _spheres_by_label(s)[label]
+        ru = [d for a, d in zip(sp.donors, sp.distances, strict=True) if s.elements[a.site] == "Ru"]
+        assert len(ru) == 1 and ru[0] == pytest.approx(2.30, abs=0.01)
+
+
+def test_intermetallic_keeps_its_metal_metal_coordination(shared):
+    # Ni–Sn–Zn intermetallic (no anions at all): Zn1 in a Ni6Sn6 icosahedron-like CN 12,
+    # Sn2 with eight Ni, as in the structure description
+    (s,) = _read(shared, "2018417.cif")
+    spheres = _spheres_by_label(s)
+    assert dict(_donor_elements(s, spheres["Zn1"][0])) == {"Ni": 6, "Sn": 6}
+    assert dict(_donor_elements(s, spheres["Sn2"][0])) == {"Ni": 8}
+
+
+# Copper(II) formate paddle-wheel built by hand (P1, a = 20 Å): Cu at z = ±1.307 Å (Cu–Cu
+# 2.614 Å, copper(II) acetate hydrate 2.616 Å); per Cu four O at (±1.959, 0, ±1.100) and
+# (0, ±1.959, ±1.100) Å: Cu–O = √(1.959² + 0.207²) = 1.970 Å; C at (±2.5735, 0, 0),
+# (0, ±2.5735, 0): C–O = √(0.6145² + 1.1²) = 1.260 Å, Cu···C = √(2.5735² + 1.307²) =
+# 2.886 Å > 1.32 + 0.73 + 0.45. Cu–Cu 2.614 ≤ 2·1.32 + 0.10 = 2.74 Å, no single-atom bridge
+# (O···Cu′ = √(1.959² + 2.407²) = 3.10 Å): the Cu–Cu bond counts, CN 5.
+def _paddle_wheel() -> str:
+    a = 20.0
+    atoms = [("Cu1", "Cu", (0, 0, 1.307)), ("Cu2", "Cu", (0, 0, -1.307))]
+    for k, (sx, sy) in enumerate(((1, 0), (-1, 0), (0, 1), (0, -1)), start=1):
+        atoms.append((f"C{k}", "C", (2.5735 * sx, 2.5735 * sy, 0.0)))
+        for sz in (1, -1):
+            atoms.append((f"O{k}{'a' if sz > 0 else 'b'}", "O", (1.959 * sx, 1.959 * sy, 1.1 * sz)))
+    rows = "\n".join(
+        f"{lab} {el} {0.5 + x / a:.6f} {0.5 + y / a:.6f} {0.5 + z / a:.6f}"
+        for lab, el, (x, y, z) in atoms
+    )
+    return (
+        "data_paddle\n_cell_length_a 20\n_cell_length_b 20\n_cell_length_c 20\n"
+        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+        "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n"
+        f"_atom_site_fract_y\n_atom_site_fract_z\n{rows}\n"
+    )
+
+
+def test_cu_cu_of_a_carboxylate_paddle_wheel_is_a_bond(tmp_path):
+    (s,) = coordgeo.read(write(tmp_path, "paddle.cif", _paddle_wheel()))
+    spheres = _spheres_by_label(s)
+    for label in ("Cu1", "Cu2"):
+        (sp,) = spheres[label]
+        assert dict(_donor_elements(s, sp)) == {"O": 4, "Cu": 1}
+        assert sp.distances[0] == pytest.approx(1.970, abs=1e-3)
+        assert sp.distances[-1] == pytest.approx(2.614, abs=1e-3)
+    assert 2 * covalent_radius("Cu") + MM_TOLERANCE >= 2.614
+
+
+# --- (b) atoms behind a κ² donor pair -----------------------------------------------------
+
+
+def _ring(metal: str, m_o: float, bite: float, x_o: float, centre: str, offset) -> list:
+    """A planar M(κ²-O2X) four-membered ring in the xy plane, X on +x.
+
+    O at (m_o·cos(bite/2), ±m_o·sin(bite/2)); X–O = x_o puts X at
+    m_o·cos(bite/2) + √(x_o² − (m_o·sin(bite/2))²) on the axis.
+    """
+    h = math.radians(bite / 2)
+    ox, oy = m_o * math.cos(h), m_o * math.sin(h)
+    cx = ox + math.sqrt(x_o**2 - oy**2)
+    return [
+        (f"{metal}1", metal, offset),
+        ("O1" + metal, "O", (offset[0] + ox, offset[1] + oy, offset[2])),
+        ("O2" + metal, "O", (offset[0] + ox, offset[1] - oy, offset[2])),
+        (centre + metal, centre, (offset[0] + cx, offset[1], offset[2])),
+    ], cx
+
+
+def test_central_atom_of_a_chelating_small_anion_is_not_a_donor(tmp_path):
+    # κ²-carbonato Co: Co–O 1.92 Å, bite 68°, C–O 1.31 Å → Co···C = 1.5918 + 0.7505 =
+    # 2.342 Å (< 1.26 + 0.73 + 0.45 = 2.44: it was a donor, CN 7); ∠Co–O–C = 90.9°.
+    # κ²-nitrato Fe: Fe–O 2.00, bite 62°, N–O 1.27 → Fe···N = 1.7143 + √(1.6129 − 1.0609)
+    # = 1.7143 + 0.7430 = 2.457 Å (< 1.32 + 0.71 + 0.45 = 2.48).
+    # κ²-formato Zn: Zn–O 2.05, bite 64.2°, C–O 1.26 → Zn···C 2.369 Å (< 2.40).
+    # Each metal has four more donors (N at 1.96–2.10 Å along ±z and −x, ±y-ish) so the
+    # expected CN is 6 for Co and Fe; Zn keeps its two O only (CN 2).
+    atoms = []
+    far = []
+    for k, (metal, m_o, bite, x_o, centre, n_dist) in enumerate(
+        [("Co", 1.92, 68.0, 1.31, "C", 1.96), ("Fe", 2.00, 62.0, 1.27, "N", 2.10)]
+    ):
+        offset = (5.0 + 10.0 * k, 5.0, 5.0)
+        ring, cx = _ring(metal, m_o, bite, x_o, centre, offset)
+        far.append(cx)
+        atoms += ring
+        for j, v in enumerate(((0, 0, 1), (0, 0, -1), (-0.5, 0.866, 0), (-0.5, -0.866, 0))):
+            atoms.append(
+                (f"N{j}{metal}", "N", tuple(o + n_dist * c for o, c in zip(offset, v, strict=True)))
+            )
+    ring, cx = _ring("Zn", 2.05, 64.2, 1.26, "C", (5.0, 15.0, 15.0))
+    far.append(cx)
+    atoms += ring
+    assert far == pytest.approx([2.342, 2.457, 2.369], abs=2e-3)
+    rows = "\n".join(
+        f"{lab} {el} {x / 20:.6f} {y / 20:.6f} {z / 20:.6f}" for lab, el, (x, y, z) in atoms
+    )
+    text = (
+        "data_k2\n_cell_length_a 20\n_cell_length_b 20\n_cell_length_c 20\n"
+        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+        "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n"
+        f"_atom_site_fract_y\n_atom_site_fract_z\n{rows}\n"
+    )
+    (s,) = coordgeo.read(write(tmp_path, "k2.cif", text))
+    spheres = _spheres_by_label(s)
+    assert dict(_donor_elements(s, spheres["Co1"][0])) == {"O": 2, "N": 4}
+    assert dict(_donor_elements(s, spheres["Fe1"][0])) == {"O": 2, "N": 4}
+    assert dict(_donor_elements(s, spheres["Zn1"][0])) == {"O": 2}
+    assert any("CCo" in n and "behind a donor" in n for n in spheres["Co1"][0].notes)
+    # the bond table agrees: C, N are bonded to their O only
+    b = bonds(s)
+    assert not ((b.atom1 == "Co1") & (b.atom2 == "CCo")).any()
+    assert ((b.atom1 == "O1Co") & (b.atom2 == "CCo")).any()
+
+
+def test_borate_boron_behind_oxygen_donors(shared):
+    # DyBO3: B at 2.74–3.19 Å from Dy, bonded to O donors of Dy: Dy keeps eight O
+    (s,) = _read(shared, "2014429-greek-chemname.cif")
+    spheres = _spheres_by_label(s)
+    for label in ("Dy1", "Dy2"):
+        (sp,) = spheres[label]
+        assert dict(_donor_elements(s, sp)) == {"O": 8}
+        assert any(n.startswith("B") for n in sp.notes)
+
+
+# --- (c) disorder without labels, mixed sites, occupancy as multiplicity ------------------
+
+
+def test_mixed_v_w_sites_are_one_site_with_fractions(shared):
+    # Al13 Keggin salt of [V2W4O19]: V/W share nine positions (occupancies sum to 0.99–1.01).
+    # One sphere per position, MO6, with the element fractions (CN 10 with V/W "donors" before)
+    (s,) = _read(shared, "1101169.cif")
+    spheres = _spheres_by_label(s)
+    assert "V1" not in spheres and "W1" in spheres
+    (w1,) = spheres["W1"]
+    assert w1.element_fractions == (("W", 0.683), ("V", 0.309))
+    assert dict(_donor_elements(s, w1)) == {"O": 6}
+    assert spheres["V7"][0].element_fractions == (("V", 0.648), ("W", 0.352))
+    mixed = [sp for sps in spheres.values() for sp in sps if sp.element_fractions]
+    assert len(mixed) == 9
+
+
+def test_mixed_la_y_site(shared):
+    # (La,Y)Sc3(BO3)4-type borate: La 0.72 / Y 0.28 on one site, Sc 0.903 / Y 0.097 on another
+    (s,) = _read(shared, "1100933-modif-enums.cif")
+    spheres = _spheres_by_label(s)
+    assert "Y1" not in spheres and "Y2" not in spheres
+    assert spheres["La"][0].element_fractions == (("La", 0.72), ("Y", 0.28))
+    assert dict(_donor_elements(s, spheres["La"][0])) == {"O": 6}
+    assert dict(_donor_elements(s, spheres["Sc"][0])) == {"O": 6}
+
+
+def _fac_n3s3_two_orientations() -> str:
+    # fac-Co(N3S3), Co–N 2.00, Co–S 2.30 Å along the octahedral axes (N on +x, +y, +z, S on
+    # −x, −y, −z), occupancy 0.6; the second orientation (0.4) is the first turned by 40°
+    # about [111]: each donor moves by 2·r·sin 20°·sin 54.74° = 0.5585·r (1.117 Å for N,
+    # 1.285 Å for S): further apart than 0.8 Å, so only the unlabelled-disorder rule
+    # (complementary occupancies 0.6 + 0.4, closer than 1.9 Å, not bonded) separates them.
+    # No PART labels. Without the rule: CN 12.
+    axis = np.ones(3) / math.sqrt(3)
+    t = math.radians(40)
+    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
+    rot = np.eye(3) + math.sin(t) * k + (1 - math.cos(t)) * k @ k
+    atoms = [("Co1", "Co", np.zeros(3), 1.0)]
+    for name, occ, r in (("A", 0.6, np.eye(3)), ("B", 0.4, rot)):
+        for j, v in enumerate(np.eye(3)):
+            atoms.append((f"N{j}{name}", "N", r @ (2.0 * v), occ))
+            atoms.append((f"S{j}{name}", "S", r @ (-2.3 * v), occ))
+    rows = "\n".join(
+        f"{lab} {el} {0.5 + x[0] / 20:.6f} {0.5 + x[1] / 20:.6f} {0.5 + x[2] / 20:.6f} {occ}"
+        for lab, el, x, occ in atoms
+    )
+    return (
+        "data_fac\n_cell_length_a 20\n_cell_length_b 20\n_cell_length_c 20\n"
+        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+        "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n"
+        f"_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\n{rows}\n"
+    )
+
+
+def test_unlabelled_orientational_disorder_gives_configurations(tmp_path):
+    (s,) = coordgeo.read(write(tmp_path, "fac.cif", _fac_n3s3_two_orientations()))
+    spheres = coordination_spheres(s)
+    assert sorted(sp.coordination_number for sp in spheres) == [6, 6]
+    for sp in spheres:
+        suffixes = {s.labels[a.site][-1] for a in sp.donors}
+        assert len(suffixes) == 1  # one orientation per sphere
+        assert dict(_donor_elements(s, sp)) == {"N": 3, "S": 3}
+    assert sorted(sp.occupancy for sp in spheres) == [0.4, 0.6]
+
+
+def test_occupancy_written_as_multiplicity(tmp_path):
+    # "MgO" in P m -3 m with a 4 Å cell, Mg at the origin (site symmetry m-3m, order 48) and O at
+    # (1/2,1/2,1/2) (order 48), occupancies 1/48 each. Formula Mg O, Z = 1: the cell must
+    # hold 1 Mg + 1 O; the occupancies as written give 1/48 each. Read as 1.0 with a note.
+    ops = gemmi_ops("P m -3 m")
+    text = (
+        "data_mgo\n_cell_length_a 4.2\n_cell_length_b 4.2\n_cell_length_c 4.2\n"
+        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+        "_chemical_formula_sum 'Mg O'\n_cell_formula_units_Z 1\n"
+        "loop_\n_symmetry_equiv_pos_as_xyz\n" + "\n".join(f"'{o}'" for o in ops) + "\n"
+        "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n"
+        "_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\n"
+        "Mg1 Mg 0 0 0 0.020833\nO1 O 0.5 0.5 0.5 0.020833\n"
+    )
+    (s,) = coordgeo.read(write(tmp_path, "mgo.cif", text))
+    assert list(s.occupancy) == [pytest.approx(1.0, abs=1e-3)] * 2
+    assert any("multiplicity" in n for n in s.notes)
+    # a genuinely half-occupied atom on a two-fold site stays half occupied: here the
+    # formula says 0.5 O per cell, which the occupancy as written already gives
+    half = text.replace("'Mg O'", "'Mg O0.5'").replace(
+        "O1 O 0.5 0.5 0.5 0.020833", "O1 O 0.5 0.5 0.5 0.0104165"
+    )
+    (s,) = coordgeo.read(write(tmp_path, "mgo_half.cif", half))
+    assert s.occupancy[1] == pytest.approx(0.0104165)
+
+
+def gemmi_ops(symbol: str) -> list[str]:
+    import gemmi
+
+    return [op.triplet() for op in gemmi.SpaceGroup(symbol).operations()]
+
+
+# --- (d) PART −1 on a special position -----------------------------------------------------
+
+
+def test_part_minus_one_on_a_two_fold_axis(shared):
+    # [Co(15-crown-5)(H2O)2](NO3)2 at 323 K: Co1 on a two-fold axis, the crown disordered
+    # about it (PART −1, occupancy 0.5), the water O6 (occupancy 1) and its image O6′ are
+    # both present: pentagonal bipyramid, CN 7 (the formula moiety C10 H24 Co O7 2+)
+    s = _read(shared, "bs5069-estimated-sg.cif", "CoZprime0.5")
+    (sp,) = _spheres_by_label(s)["Co1"]
+    labels = sorted(s.labels[a.site] for a in sp.donors)
+    assert labels == ["O1", "O2", "O3", "O4", "O5", "O6", "O6"]
+    assert sp.distances[0] == sp.distances[1] == pytest.approx(2.073, abs=1e-3)
+
+
+# --- (e) more than 12 donors with anions: unresolved --------------------------------------
+
+
+def test_more_than_twelve_anion_donors_is_flagged(tmp_path):
+    # Ba with 14 O at 3.00 Å (six along the axes, eight along the cube diagonals; the
+    # closest O···O is 2·3.00·sin(54.74°/2) = 2.76 Å): within 2.15 + 0.66 + 0.45 = 3.26 Å,
+    # all fully occupied, no rule removes any. CN 14 with anion donors is no sphere.
+    dirs = [sign * v for v in np.eye(3) for sign in (1, -1)]
+    dirs += [np.array([1 if b else -1 for b in c]) / math.sqrt(3) for c in np.ndindex(2, 2, 2)]
+    atoms = [("Ba1", "Ba", np.zeros(3))] + [(f"O{k}", "O", 3.0 * d) for k, d in enumerate(dirs)]
+    rows = "\n".join(
+        f"{lab} {el} {0.5 + x[0] / 20:.6f} {0.5 + x[1] / 20:.6f} {0.5 + x[2] / 20:.6f}"
+        for lab, el, x in atoms
+    )
+    text = (
+        "data_ba\n_cell_length_a 20\n_cell_length_b 20\n_cell_length_c 20\n"
+        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+        "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n"
+        f"_atom_site_fract_y\n_atom_site_fract_z\n{rows}\n"
+    )
+    (s,) = coordgeo.read(write(tmp_path, "ba.cif", text))
+    assert coordination_spheres(s) == []
+    (sp,) = coordination_spheres(s, unresolved=True)
+    assert sp.coordination_number == 14
+    assert sp.problem.startswith("unresolved disorder")
+
+
+# --- bonds: one direction, vectorised; a singular operator is no traceback -----------------
+
+
+def _one_direction_by_loop(structure, found) -> np.ndarray:
+    """The former per-bond loop (np.linalg.inv per bond), as the reference."""
+    seen: set = set()
+    keep = np.zeros(len(found), dtype=bool)
+    rot, tran = structure.rotations, structure.translations
+    for k, (i, j, op, shift) in enumerate(
+        zip(found.center, found.site, found.op, found.shift, strict=True)
+    ):
+        r = rot[op]
+        t = tran[op] + shift
+        key = (int(i), int(j), tuple(r.ravel()), tuple(np.round(t, 6) + 0.0))
+        ri = np.rint(np.linalg.inv(r)).astype(int)
+        rkey = (int(j), int(i), tuple(ri.ravel()), tuple(np.round(-ri @ t, 6) + 0.0))
+        if rkey in seen or key in seen:
+            continue
+        seen.add(key)
+        keep[k] = True
+    return keep
+
+
+@pytest.mark.parametrize(
+    ("name", "block"),
+    [
+        ("bs5069-estimated-sg.cif", "CoZprime0.5"),
+        ("2300577.cif", None),
+        ("ja063963ssi20060606_082513.cif", None),
+        ("2018417.cif", None),
+    ],
+)
+def test_one_direction_vectorised_equals_the_loop(shared, name, block):
+    s = _read(shared, name, block) if block else _read(shared, name)[0]
+    found = bond_contacts(s)
+    assert np.array_equal(_one_direction(s, found), _one_direction_by_loop(s, found))
+
+
+def test_bonds_of_a_file_with_a_singular_operator_is_no_traceback(shared):
+    # 2001507 lists the operator "x,y,x" (determinant 0): np.linalg.inv raised LinAlgError
+    result = CliRunner().invoke(
+        app, ["bonds", str(shared / "cifs" / "published" / "2001507_temperature_ambiant.cif")]
+    )
+    assert result.exit_code in (0, 2), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
