@@ -1,7 +1,7 @@
-"""SI tables validated against CIFs (coordgeo.validate, ``coordgeo validate``).
+"""SI tables validated against CIFs (coordgeo.sitables, ``coordgeo validate``).
 
 The seeds' structures are not in ../shared, so most tables here are generated: from a
-published CIF with :func:`coordgeo.validate.table_from_structure` (its numbers are the
+published CIF with :func:`support.si_tables.table_from_structure` (its numbers are the
 CIF's own, so an untouched table must come out all ``ok``), or from the authors'
 ``_geom_*`` loops of a CIF (published numbers, an independent source). Expected statuses
 of altered tables, seed tables and column mappings are derived by hand in the comments.
@@ -23,17 +23,18 @@ from coordgeo.cli.app import app
 from coordgeo.io.cif import read_cif
 from coordgeo.io.sitables import SITable, read_si_tables
 from coordgeo.model import Structure
-from coordgeo.symmetry import code_to_triplet, is_identity, letters, parse_code
-from coordgeo.validate import (
+from coordgeo.sitables import (
     COLUMNS,
     EXTRA_COLUMNS,
     STATUSES,
     check_tables,
     format_operator,
     match_columns,
-    table_from_structure,
     validate_table,
 )
+from coordgeo.symmetry import code_to_triplet, is_identity, letters, parse_code
+
+from support.si_tables import table_from_structure
 
 SEED_000 = "seeds/000_fb352ce30e6fcf84.txt"
 SEED_003 = "seeds/003_e508494d7d1ed216.txt"
@@ -388,7 +389,7 @@ def test_cli_unreadable_input(tmp_path: Path, co2: Structure, shared: Path) -> N
 
 
 def test_statuses_documented() -> None:
-    import coordgeo.validate as module
+    import coordgeo.sitables.validate as module
 
     for status in STATUSES:
         assert f"``{status}``" in module.__doc__

@@ -45,7 +45,7 @@ API_MODULES = (
     "coordgeo.io.xy",
     "coordgeo.io.xyz",
     "coordgeo.io.sitables",
-    "coordgeo.validate",
+    "coordgeo.sitables",
     "coordgeo.bulk",
     "coordgeo.export",
     "coordgeo.report",

@@ -14,7 +14,7 @@ from coordgeo.cli.app import BlockOption, Failures, Format, FormatOption, app, e
 from coordgeo.errors import InputError
 from coordgeo.esd import decimals_of, format_su
 from coordgeo.io.sitables import SITable, read_si_tables
-from coordgeo.validate import (
+from coordgeo.sitables import (
     COLUMNS,
     EXTRA_COLUMNS,
     FINDING_COLUMNS,
