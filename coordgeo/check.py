@@ -160,6 +160,7 @@ def check(structure: Structure) -> pd.DataFrame:
                 best[k] = res
                 judged[k] = _judge_row(structure, rows[k], res)
                 searched.add(k)
+    centroid = _centroid_rows(structure, rows)
     records = []
     for k, (row, cand) in enumerate(zip(rows, candidates, strict=True)):
         pub, pub_su = row.published
@@ -168,7 +169,9 @@ def check(structure: Structure) -> pd.DataFrame:
             label = f"{row.atoms[0]}-{row.atoms[1]}...{row.atoms[2]} [{_KIND_NAME[row.part]}]"
         codes_text = " ".join(t if t not in ("", "?") else "." for t in row.code_texts)
         calc = calc_su = np.nan
-        if isinstance(cand, str):
+        if k in centroid:
+            codes_text, calc, calc_su, status, reason = centroid[k]
+        elif isinstance(cand, str):
             status, reason = "unresolved", cand
         elif pub is None:
             status, reason = "unresolved", f"published value {row.value_text!r} is not a number"
@@ -438,14 +441,111 @@ def rounding_effect(
     i.e. a standard deviation of h/√3. Only coordinates printed without su
     (riding H) count, so ordinary rows are unaffected.
     """
+    return measure(_rounded_structure(structure), sites, ops, shifts)[1]
+
+
+def _rounded_structure(structure: Structure) -> Structure:
+    """The structure with the coordinates' rounding as their only error (rounding_effect)."""
     h = np.where(structure.fract_su > 0, 0.0, structure.fract_rounding) / np.sqrt(3.0)
     p = structure.site_projector  # coordinates fixed by symmetry are exact, not rounded
-    rounded = replace(
+    return replace(
         structure,
         fract_cov=np.einsum("nij,nj,nkj->nik", p, h**2, p),
         cell=replace(structure.cell, su=(0.0,) * 6),
     )
-    return measure(rounded, sites, ops, shifts)[1]
+
+
+# --- ring centroids as H-bond acceptors ---------------------------------------------------
+
+# which atoms of an H-bond row with a centroid acceptor each value is measured between:
+# 0 = D, 1 = H, 2 = the ring
+_CENTROID_ATOMS = {
+    "distance_DH": (0, 1),
+    "distance_HA": (1, 2),
+    "distance_DA": (0, 2),
+    "angle_DHA": (0, 1, 2),
+}
+
+
+def _centroid_rows(structure: Structure, rows: list[_Row]) -> dict[int, tuple]:
+    """H-bond rows whose acceptor is a ring centroid (``Cg1``, ``Cg(1)``, ``Cg``).
+
+    Authors' ring numbers are their own, so the ring is the one whose image reproduces
+    the published D···Cg (:func:`coordgeo.contacts.resolve_centroid`); the four values
+    are then recomputed and judged as any other H-bond value. Returns, per row index,
+    ``(symmetry codes, calculated, su, status, reason)``.
+    """
+    from coordgeo.contacts import centroid_hbond_values, resolve_centroid
+    from coordgeo.geometry import Atom
+    from coordgeo.rings import centroid_label
+
+    groups: dict[tuple, list[int]] = {}
+    for k, row in enumerate(rows):
+        acceptor = row.atoms[2] if row.kind == "hbond" else ""
+        # a centroid the CIF lists as a dummy site is an ordinary atom
+        if (
+            acceptor
+            and centroid_label(acceptor) is not None
+            and not structure.sites_with_label(acceptor)
+        ):
+            groups.setdefault((row.atoms, row.code_texts), []).append(k)
+    out: dict[int, tuple] = {}
+    rounded = None
+    for (atoms, code_texts), ks in groups.items():
+        codes_text = " ".join(t if t not in ("", "?") else "." for t in code_texts)
+        published = {
+            rows[k].part: rows[k].published[0] for k in ks if rows[k].published[0] is not None
+        }
+        resolved, why = None, ""
+        try:
+            ends = []
+            for label, text in zip(atoms[:2], code_texts[:2], strict=True):
+                sites, _, _ = label_sites(structure, label)
+                if not sites:
+                    raise InputError(f"unknown atom label {label!r}")
+                ends.append(Atom(sites[0], parse_code(text, structure)))
+            text = code_texts[2].strip()
+            code = None if text == "?" or not rows[ks[0]].has_codes else parse_code(text, structure)
+            resolved = resolve_centroid(structure, ends[0], ends[1], code, published)
+            if resolved is None:
+                why = "no ring in the structure reproduces the centroid acceptor"
+        except InputError as exc:
+            why = exc.message
+        if resolved is None:
+            for k in ks:
+                out[k] = (codes_text, np.nan, np.nan, "unresolved", why)
+            continue
+        _, image_code, ring_atoms, note = resolved
+        values, sus = centroid_hbond_values(structure, ends[0], ends[1], ring_atoms)
+        if rounded is None:
+            rounded = _rounded_structure(structure)
+        _, rounding = centroid_hbond_values(rounded, ends[0], ends[1], ring_atoms)
+        codes_text = " ".join(
+            format_code(c, structure) for c in (ends[0].code, ends[1].code, image_code)
+        )
+        groups_of_sites = ([ends[0].site], [ends[1].site], [a.site for a in ring_atoms])
+        for k in ks:
+            row = rows[k]
+            pub, pub_su = row.published
+            if pub is None:
+                reason = f"published value {row.value_text!r} is not a number"
+                out[k] = (codes_text, values[row.part], sus[row.part], "unresolved", reason)
+                continue
+            sites = [s for g in _CENTROID_ATOMS[row.part] for s in groups_of_sites[g]]
+            status, reason = judge(
+                structure,
+                "hbond",
+                row.value_text,
+                sites,
+                pub,
+                pub_su,
+                values[row.part],
+                sus[row.part],
+                rounding[row.part],
+            )
+            reason = f"{note}; {reason}" if reason else note
+            out[k] = (codes_text, values[row.part], sus[row.part], status, reason)
+    return out
 
 
 def _judge(

@@ -1,0 +1,1301 @@
+"""Intermolecular contacts: π–π stacking, X–H···π, and hydrogen bonds with or without H.
+
+Rings and their centroids Cg come from :mod:`coordgeo.rings` (5- and 6-membered, planar
+rings; chelate rings with a metal only on request). Contacts to symmetry images are found
+with the periodic neighbour search of :mod:`coordgeo.geometry` (gemmi's cell lists) with
+the centroids added as dummy sites, so every image is found once with its symmetry code
+(CIF ``n_klm``, relative to the untransformed first partner).
+
+π–π stacking (``kind = "pi-pi"``)
+--------------------------------
+For ring I and an image of ring J, with centroids Cg(I), Cg(J), unit normals n_I, n_J of
+the mean planes and v = Cg(J) − Cg(I), the quantities of PLATON's ring–ring analysis
+(Spek, Acta Cryst. D 2009, 65, 148; PLATON manual, CALC GEOM):
+
+* ``cg_cg`` = |v|, the centroid–centroid distance;
+* ``alpha`` = ∠(n_I, n_J), the dihedral angle between the planes (0–90°);
+* ``beta`` = ∠(v, n_I) and ``gamma`` = ∠(v, n_J) (0–90°), the angles of the Cg–Cg vector
+  with the normals of ring I and ring J;
+* ``cg1_perp`` = |v·n_J|, the perpendicular distance of Cg(I) from the plane of ring J, and
+  ``cg2_perp`` = |v·n_I|, of Cg(J) from the plane of ring I;
+* ``slippage`` = |v × n_I| = |v| sin β, the distance between Cg(I) and the perpendicular
+  projection of Cg(J) onto the plane of ring I.
+
+A pair is listed when Cg···Cg ≤ ``max_distance`` (default 4.0 Å), α ≤ ``max_alpha``
+(default 30°) and both β and γ ≤ ``max_beta`` (default 60°). Janiak (J. Chem. Soc.,
+Dalton Trans. 2000, 3885) surveys π–π stacking of aromatic N-heterocycles in metal
+complexes and finds centroid–centroid distances of about 3.3–3.8 Å for significant
+stacking, with near-parallel rings offset (slipped) against each other; 4.0 Å leaves room
+for the longer contacts authors still show. PLATON lists ring pairs up to 6.0 Å with
+β < 60°; its limit for β is the default here, and α ≤ 30° is the upper end of the
+"near-parallel" range of 20–30° used in the literature. Two rings that share an atom
+(fused rings) are not a pair; a ring and its own symmetry image are, each such pair once.
+
+X–H···π (``kind = "ch-pi"``)
+---------------------------
+For an H atom bonded to X (the donor rule of :mod:`coordgeo.hbonds`: the nearest bonded
+non-metal; X ∈ C, N, O, S by default) and a ring image with centroid Cg and normal n:
+``d_ha`` = H···Cg, ``d_da`` = X···Cg, ``angle_dha`` = ∠X–H···Cg, ``d_dh`` = X–H,
+``h_perp`` = |(H − Cg)·n| (H's distance from the ring plane), ``gamma`` = ∠(H − Cg, n) (how
+far H is off the ring normal) and ``angle_xh_pi`` = the angle between the X–H bond and the
+ring plane (90° when X–H points straight at the ring). Listed when H···Cg ≤ ``max_h_cg``
+(default 3.0 Å) and γ ≤ ``max_gamma`` (default 30°), PLATON's criteria for X–H···Cg(π)
+(Spek 2009), and ∠X–H···Cg ≥ ``min_angle`` (default 100°, the limit coordgeo uses for
+hydrogen bonds, so that an H pointing away from the ring is not listed). X must not be an
+atom of the ring.
+
+Hydrogen bonds (``kind = "hbond"``)
+-----------------------------------
+The D–H···A bonds of :func:`coordgeo.hbonds.hbonds` (H located, its criteria), and
+**possible hydrogen bonds whose H was not located**: a donor D (N or O) with no H atom
+bonded to it that would carry one, listed with every acceptor A (N, O, S, F, Cl, Br, I)
+at D···A < r_vdW(D) + r_vdW(A) − ``da_margin`` (Bondi radii as for H-bonds; default margin
+0, i.e. O···O < 3.04 Å, N···O < 3.07 Å). These rows have ``h_located`` False, no H and no
+angle, and ``note`` = "H not located". A donor "would carry" an H when it has no H bonded
+and at most one bond to a non-metal, a single bond (at least r_cov + r_cov − 0.04 Å long:
+C–O ≥ 1.35 Å, C–N ≥ 1.40 Å; so water, hydroxide, alcohols, amines and ammines qualify,
+while carbonyl, carboxylate, phenolate, nitrate, sulfonate O and nitrile, imine N do not),
+and is bonded to at most one metal, at 1.85 Å or more (oxo and μ-oxo ligands are not
+donors). An acceptor N must not be bonded to a metal (its lone pair is used) and must
+have fewer than four neighbours; A is not bonded to D and not bonded to an atom bonded to
+D (no 1,3 contacts, e.g. two cis ligands of one metal). A pair of two such donors is
+listed once.
+
+Standard uncertainties
+----------------------
+Every quantity is a function of the atoms' coordinates (ring atoms for a centroid or a
+normal): its su comes from the coordinate and cell su's by linear propagation, with the
+gradient by central differences (:func:`coordgeo.geometry.su_of_function`). As for
+hydrogen bonds, quantities that involve a riding H (H···Cg, H-perp, γ, angles, X–H) have
+no su (NaN); X···Cg and Cg···Cg always have one. Angles between unit normals are
+magnitudes: near 0° (two rings related by an inversion centre are exactly parallel, with
+α = 0 and su 0) the linearised su understates the spread.
+
+Columns
+-------
+Every table has :data:`COMMON`: ``block, kind, partner1, hydrogen, partner2,
+symmetry_code, distance, distance_su, intramolecular`` — ``partner1`` is ``Cg1`` (π–π) or
+the donor label, ``partner2`` a ``Cg`` or the acceptor label, ``symmetry_code`` the
+partner2's code relative to the untransformed partner1 and H, and ``distance`` the
+contact's headline distance: Cg···Cg for π–π, X/D···Cg/A for the others (the one with an
+su when H rides). ``intramolecular`` is True when both partners belong to one molecule
+(the test of :mod:`coordgeo.hbonds`). Kind-specific columns follow (:data:`PI_PI`,
+:data:`CH_PI`, :data:`HBOND`); :func:`contacts` returns the union, :data:`ALL_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from coordgeo.coordination import (
+    DEFAULT_TOLERANCE,
+    covalent_radius,
+    excluded_by_disorder,
+    is_metal,
+)
+from coordgeo.geometry import Atom, image_fract, measure, su_of_function
+from coordgeo.geometry import contacts as _neighbours
+from coordgeo.hbonds import (
+    DEFAULT_ACCEPTORS,
+    DEFAULT_HA_MARGIN,
+    DEFAULT_MIN_ANGLE,
+    HYDROGEN,
+    _bonds,
+    _donors,
+    _intramolecular,
+    hbonds,
+    vdw_radius,
+)
+from coordgeo.model import Structure
+from coordgeo.rings import DEFAULT_PLANARITY, Ring, centroid_and_normal, find_rings
+from coordgeo.symmetry import SymmetryCode, affine, compose, find_operator, format_code
+
+#: π–π: largest Cg···Cg (Å).
+DEFAULT_MAX_CG_CG = 4.0
+#: π–π: largest interplanar angle α (degrees).
+DEFAULT_MAX_ALPHA = 30.0
+#: π–π: largest β and γ (degrees), PLATON's limit.
+DEFAULT_MAX_BETA = 60.0
+#: X–H···π: largest H···Cg (Å), PLATON's.
+DEFAULT_MAX_H_CG = 3.0
+#: X–H···π: largest angle γ between H–Cg and the ring normal (degrees), PLATON's.
+DEFAULT_MAX_GAMMA = 30.0
+#: X–H···π: smallest X–H···Cg angle (degrees).
+DEFAULT_MIN_XH_CG_ANGLE = DEFAULT_MIN_ANGLE
+#: X–H···π donors X.
+DEFAULT_PI_DONORS = ("C", "N", "O", "S")
+#: D···A without H: Å subtracted from the vdW sum.
+DEFAULT_DA_MARGIN = 0.0
+#: D···A without H: donor elements.
+DEFAULT_NO_H_DONORS = ("N", "O")
+#: A bond from a donor to a metal shorter than this (Å) is an oxo/nitrido, not a donor.
+OXO_LIMIT = 1.85
+#: A single bond is at least r_cov + r_cov − this (Å).
+SINGLE_BOND_MARGIN = 0.04
+
+KINDS = ("pi-pi", "ch-pi", "hbond")
+H_NOT_LOCATED = "H not located"
+
+COMMON = [
+    "block",
+    "kind",
+    "partner1",
+    "hydrogen",
+    "partner2",
+    "symmetry_code",
+    "distance",
+    "distance_su",
+    "intramolecular",
+    "dx",
+    "dy",
+    "dz",
+]
+PI_PI = [
+    *COMMON,
+    "ring1",
+    "ring2",
+    "cg_cg",
+    "cg_cg_su",
+    "alpha",
+    "alpha_su",
+    "beta",
+    "beta_su",
+    "gamma",
+    "gamma_su",
+    "cg1_perp",
+    "cg1_perp_su",
+    "cg2_perp",
+    "cg2_perp_su",
+    "slippage",
+    "slippage_su",
+]
+_HB_VALUES = [
+    "d_dh",
+    "d_dh_su",
+    "d_ha",
+    "d_ha_su",
+    "d_da",
+    "d_da_su",
+    "angle_dha",
+    "angle_dha_su",
+]
+CH_PI = [
+    *COMMON,
+    "ring2",
+    *_HB_VALUES,
+    "h_perp",
+    "h_perp_su",
+    "gamma",
+    "gamma_su",
+    "angle_xh_pi",
+    "angle_xh_pi_su",
+    "riding",
+]
+HBOND = [*COMMON, *_HB_VALUES, "riding", "h_located", "note"]
+ALL_COLUMNS = list(dict.fromkeys([*PI_PI, *CH_PI, *HBOND]))
+
+_TEXT = {
+    "block",
+    "kind",
+    "partner1",
+    "hydrogen",
+    "partner2",
+    "symmetry_code",
+    "ring1",
+    "ring2",
+    "note",
+}
+_BOOL = {"intramolecular", "riding", "h_located"}
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            c: pd.Series([], dtype=object if c in _TEXT else bool if c in _BOOL else float)
+            for c in columns
+        }
+    )
+
+
+# --- ring images ----------------------------------------------------------------------------
+
+
+def _with_points(structure: Structure, fract: np.ndarray, labels: Sequence[str]) -> Structure:
+    """The structure with dummy sites (element X) appended: centroids for the neighbour search."""
+    k = len(fract)
+
+    def add(arr: np.ndarray, fill) -> np.ndarray:
+        arr = np.asarray(arr)
+        extra = np.broadcast_to(np.asarray(fill, dtype=arr.dtype), (k, *arr.shape[1:]))
+        return np.concatenate([arr, extra])
+
+    return replace(
+        structure,
+        labels=tuple(structure.labels) + tuple(labels),
+        elements=tuple(structure.elements) + ("X",) * k,
+        fract=np.concatenate([structure.fract, np.asarray(fract, dtype=float).reshape(k, 3)]),
+        fract_su=add(structure.fract_su, 0.0),
+        fract_cov=add(structure.fract_cov, 0.0),
+        fract_rounding=add(structure.fract_rounding, 0.0),
+        occupancy=add(structure.occupancy, 1.0),
+        u_iso=add(structure.u_iso, np.nan),
+        u_aniso=add(structure.u_aniso, np.nan),
+        disorder_assembly=tuple(structure.disorder_assembly) + ("",) * k,
+        disorder_group=tuple(structure.disorder_group) + ("",) * k,
+        calc=add(structure.calc, False),
+        site_symmetry_order=add(structure.site_symmetry_order, 1),
+        site_projector=add(structure.site_projector, np.eye(3)),
+    )
+
+
+class _Images:
+    """Ring atoms carried into a symmetry image, with composed codes cached."""
+
+    def __init__(self, structure: Structure) -> None:
+        self.s = structure
+        self.ident = structure.identity_op
+        self._cache: dict[tuple[SymmetryCode, SymmetryCode], SymmetryCode | None] = {}
+
+    def compose(self, first: SymmetryCode, then: SymmetryCode) -> SymmetryCode | None:
+        if first.op == self.ident and first.shift == (0, 0, 0):
+            return then
+        key = (first, then)
+        if key not in self._cache:
+            try:
+                self._cache[key] = compose(first, then, self.s)
+            except ValueError:  # the CIF's operators are not a group
+                self._cache[key] = None
+        return self._cache[key]
+
+    def ring(self, ring: Ring, code: SymmetryCode) -> list[Atom] | None:
+        out = []
+        for a in ring.atoms:
+            c = self.compose(a.code, code)
+            if c is None:
+                return None
+            out.append(Atom(a.site, c))
+        return out
+
+    def inverse(self, code: SymmetryCode) -> SymmetryCode | None:
+        r = self.s.rotations[code.op]
+        t = self.s.translations[code.op] + np.asarray(code.shift, dtype=float)
+        ri = np.rint(np.linalg.inv(r)).astype(int)
+        found = find_operator(ri, -ri @ t, self.s)
+        return None if found is None else SymmetryCode(*found)
+
+
+def _fract(structure: Structure, atoms: Sequence[Atom]) -> np.ndarray:
+    sites = np.array([a.site for a in atoms])
+    ops = np.array([a.code.op for a in atoms])
+    shifts = np.array([a.code.shift for a in atoms], dtype=float).reshape(-1, 3)
+    return image_fract(structure, sites, ops, shifts)
+
+
+def _position_keys(structure: Structure, atoms: Sequence[Atom]) -> set[tuple]:
+    f = np.round(_fract(structure, atoms) * 1e4).astype(np.int64)
+    return {(a.site, *p) for a, p in zip(atoms, f.tolist(), strict=True)}
+
+
+def _disorder_clash(structure: Structure, first: Sequence[Atom], second: Sequence[Atom]) -> bool:
+    """Whether two groups of atoms cannot coexist (different parts of one disorder assembly)."""
+    i = np.repeat([a.site for a in first], len(second))
+    j = np.tile([a.site for a in second], len(first))
+    if not any(structure.disorder_group[k] for k in set(i.tolist()) | set(j.tolist())):
+        return False
+    same = np.array([a.code == b.code for a in first for b in second], dtype=bool)
+    return bool(excluded_by_disorder(structure, i, j, same).any())
+
+
+def _code_arrays(rows: list[list[Atom]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    sites = np.array([[a.site for a in r] for r in rows], dtype=int)
+    ops = np.array([[a.code.op for a in r] for r in rows], dtype=int)
+    shifts = np.array([[a.code.shift for a in r] for r in rows], dtype=float)
+    return sites, ops, shifts.reshape(*sites.shape, 3)
+
+
+def _angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Angle between vectors (degrees, 0–180), well conditioned near 0 and 180."""
+    return np.degrees(np.arctan2(np.linalg.norm(np.cross(u, v), axis=-1), np.sum(u * v, axis=-1)))
+
+
+def _acute(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Angle between a vector and a line (or two lines), 0–90°."""
+    return np.degrees(
+        np.arctan2(np.linalg.norm(np.cross(u, v), axis=-1), np.abs(np.sum(u * v, axis=-1)))
+    )
+
+
+# --- π–π ---------------------------------------------------------------------------------
+
+
+def pi_pi_quantities(x: np.ndarray, m1: int) -> np.ndarray:
+    """Cg···Cg, α, β, γ, Cg(I)-perp, Cg(J)-perp, slippage for ring atoms x (..., m1+m2, 3).
+
+    The first ``m1`` atoms are ring I, the rest ring J; formulas in the module docstring.
+    Returns (..., 7).
+    """
+    c1, n1 = centroid_and_normal(x[..., :m1, :])
+    c2, n2 = centroid_and_normal(x[..., m1:, :])
+    v = c2 - c1
+    return np.stack(
+        [
+            np.linalg.norm(v, axis=-1),
+            _acute(n1, n2),
+            _acute(v, n1),
+            _acute(v, n2),
+            np.abs(np.sum(v * n2, axis=-1)),
+            np.abs(np.sum(v * n1, axis=-1)),
+            np.linalg.norm(np.cross(v, n1), axis=-1),
+        ],
+        axis=-1,
+    )
+
+
+_PI_NAMES = ["cg_cg", "alpha", "beta", "gamma", "cg1_perp", "cg2_perp", "slippage"]
+
+
+def _pi_rings(
+    structure: Structure, tolerance: float, planarity: float, chelate: bool
+) -> list[Ring]:
+    return [
+        r
+        for r in find_rings(structure, tolerance=tolerance, planarity=planarity)
+        if r.planar and (chelate or not r.metal)
+    ]
+
+
+def pi_stacking(
+    structure: Structure,
+    *,
+    max_distance: float = DEFAULT_MAX_CG_CG,
+    max_alpha: float = DEFAULT_MAX_ALPHA,
+    max_beta: float = DEFAULT_MAX_BETA,
+    chelate: bool = False,
+    tolerance: float = DEFAULT_TOLERANCE,
+    planarity: float = DEFAULT_PLANARITY,
+) -> pd.DataFrame:
+    """π–π stacking between planar rings and their symmetry images (module docstring).
+
+    Parameters
+    ----------
+    max_distance, max_alpha, max_beta
+        Cg···Cg ≤ max_distance (Å), α ≤ max_alpha and β, γ ≤ max_beta (degrees).
+    chelate
+        Include planar chelate rings (a metal in the ring).
+    tolerance, planarity
+        Bond tolerance (Å) and planarity limit (Å) of :func:`coordgeo.rings.find_rings`.
+
+    Returns
+    -------
+    :data:`PI_PI` columns, one row per pair, ordered by Cg(I), Cg(J) and Cg···Cg;
+    ``partner1``/``partner2`` are ``Cg`` names, ``ring1``/``ring2`` their atoms, and
+    ``symmetry_code`` the code of ring J.
+    """
+    rings = _pi_rings(structure, tolerance, planarity, chelate)
+    if not rings or max_distance <= 0:
+        return _empty(PI_PI)
+    n0 = len(structure)
+    pseudo = _with_points(
+        structure, np.array([r.centroid_fract for r in rings]), [r.name for r in rings]
+    )
+    found = _neighbours(pseudo, max_distance, centers=n0 + np.arange(len(rings)))
+    found = found.take(found.site >= n0)
+    images = _Images(structure)
+    pairs: list[tuple[Ring, Ring, SymmetryCode, list[Atom]]] = []
+    for i, j, code in zip(
+        (found.center - n0).tolist(), (found.site - n0).tolist(), found.codes(), strict=True
+    ):
+        if i > j:
+            continue  # found from ring j too
+        if i == j:
+            inverse = images.inverse(code)
+            if inverse is None or (inverse.op, inverse.shift) < (code.op, code.shift):
+                continue  # a ring and its own image: one of g and g⁻¹
+        ri, rj = rings[i], rings[j]
+        image = images.ring(rj, code)
+        if image is None:
+            continue
+        if _position_keys(structure, ri.atoms) & _position_keys(structure, image):
+            continue  # fused rings
+        if _disorder_clash(structure, ri.atoms, image):
+            continue
+        pairs.append((ri, rj, code, image))
+    if not pairs:
+        return _empty(PI_PI)
+    records = []
+    bonded = _bonds(structure, tolerance)
+    for m1, m2 in sorted({(p[0].size, p[1].size) for p in pairs}):
+        group = [p for p in pairs if (p[0].size, p[1].size) == (m1, m2)]
+        sites, ops, shifts = _code_arrays([list(p[0].atoms) + p[3] for p in group])
+        values, sus = su_of_function(
+            structure, sites, ops, shifts, lambda x, m1=m1: pi_pi_quantities(x, m1)
+        )
+        ok = (
+            (values[:, 0] <= max_distance)
+            & (values[:, 1] <= max_alpha)
+            & (values[:, 2] <= max_beta)
+            & (values[:, 3] <= max_beta)
+        )
+        if not ok.any():
+            continue
+        idx = np.flatnonzero(ok)
+        d_map = affine(structure.rotations[ops[idx, 0]], structure.translations[ops[idx, 0]])
+        d_map[:, :3, 3] += shifts[idx, 0]
+        a_fract = image_fract(structure, sites[idx, m1], ops[idx, m1], shifts[idx, m1])
+        intra = _intramolecular(structure, bonded, sites[idx, 0], d_map, sites[idx, m1], a_fract)
+        f = image_fract(structure, sites, ops, shifts)
+        vector = f[:, m1:].mean(axis=1) - f[:, :m1].mean(axis=1)
+        for k, inside in zip(idx.tolist(), intra.tolist(), strict=True):
+            ri, rj, code, image = group[k]
+            row = {
+                "block": structure.block,
+                "kind": "pi-pi",
+                "partner1": ri.name,
+                "hydrogen": "",
+                "partner2": rj.name,
+                "symmetry_code": format_code(code, structure),
+                "distance": values[k, 0],
+                "distance_su": sus[k, 0],
+                "intramolecular": bool(inside),
+                "dx": vector[k, 0],
+                "dy": vector[k, 1],
+                "dz": vector[k, 2],
+                "ring1": " ".join(ri.labels),
+                "ring2": " ".join(rj.labels),
+            }
+            for q, name in enumerate(_PI_NAMES):
+                row[name] = values[k, q]
+                row[f"{name}_su"] = sus[k, q]
+            records.append(((ri.number, rj.number, round(values[k, 0], 6)), row))
+    if not records:
+        return _empty(PI_PI)
+    records.sort(key=lambda r: r[0])
+    return pd.DataFrame([r for _, r in records], columns=PI_PI)
+
+
+# --- X–H···π -----------------------------------------------------------------------------
+
+
+def x_h_pi_quantities(x: np.ndarray) -> np.ndarray:
+    """X–H, H···Cg, X···Cg, ∠X–H···Cg, H-perp, γ, ∠(X–H, plane) for atoms x (..., 2+m, 3).
+
+    Atom 0 is X, atom 1 H, the rest the ring. Returns (..., 7).
+    """
+    xx, h = x[..., 0, :], x[..., 1, :]
+    c, n = centroid_and_normal(x[..., 2:, :])
+    hc = h - c
+    xh = h - xx
+    return np.stack(
+        [
+            np.linalg.norm(xh, axis=-1),
+            np.linalg.norm(hc, axis=-1),
+            np.linalg.norm(c - xx, axis=-1),
+            _angle(xx - h, c - h),
+            np.abs(np.sum(hc * n, axis=-1)),
+            _acute(hc, n),
+            90.0 - _acute(xh, n),
+        ],
+        axis=-1,
+    )
+
+
+_XH_NAMES = ["d_dh", "d_ha", "d_da", "angle_dha", "h_perp", "gamma", "angle_xh_pi"]
+_XH_RIDING = {"d_dh", "d_ha", "angle_dha", "h_perp", "gamma", "angle_xh_pi"}
+
+
+def x_h_pi(
+    structure: Structure,
+    *,
+    max_h_cg: float = DEFAULT_MAX_H_CG,
+    max_gamma: float = DEFAULT_MAX_GAMMA,
+    min_angle: float = DEFAULT_MIN_XH_CG_ANGLE,
+    donors: Sequence[str] = DEFAULT_PI_DONORS,
+    chelate: bool = False,
+    tolerance: float = DEFAULT_TOLERANCE,
+    planarity: float = DEFAULT_PLANARITY,
+) -> pd.DataFrame:
+    """X–H···π contacts (C–H···π by default plus N, O, S–H···π; module docstring).
+
+    Parameters
+    ----------
+    max_h_cg, max_gamma, min_angle
+        H···Cg ≤ max_h_cg (Å), γ ≤ max_gamma and ∠X–H···Cg ≥ min_angle (degrees).
+    donors
+        Elements X of the X–H donors.
+    chelate, tolerance, planarity
+        As for :func:`pi_stacking`.
+
+    Returns
+    -------
+    :data:`CH_PI` columns, one row per contact, ordered by H then H···Cg: ``partner1`` is
+    X, ``partner2`` the ring's Cg, ``symmetry_code`` the ring image's code relative to
+    the untransformed H; values in the hydrogen-bond columns (``d_dh`` X–H, ``d_ha``
+    H···Cg, ``d_da`` X···Cg, ``angle_dha`` ∠X–H···Cg) and ``h_perp``, ``gamma``,
+    ``angle_xh_pi``.
+    """
+    rings = _pi_rings(structure, tolerance, planarity, chelate)
+    if not rings or max_h_cg <= 0:
+        return _empty(CH_PI)
+    bonded = _bonds(structure, tolerance)
+    donor_of = _donors(structure, bonded, {e.capitalize() for e in donors})
+    if len(donor_of) == 0:
+        return _empty(CH_PI)
+    n0 = len(structure)
+    pseudo = _with_points(
+        structure, np.array([r.centroid_fract for r in rings]), [r.name for r in rings]
+    )
+    found = _neighbours(pseudo, max_h_cg, centers=donor_of.center)
+    found = found.take(found.site >= n0)
+    row_of_h = {int(h): k for k, h in enumerate(donor_of.center.tolist())}
+    images = _Images(structure)
+    ident = SymmetryCode(structure.identity_op)
+    cands: list[tuple[Atom, Atom, Ring, SymmetryCode, list[Atom]]] = []
+    for h, j, code in zip(
+        found.center.tolist(), (found.site - n0).tolist(), found.codes(), strict=True
+    ):
+        k = row_of_h[h]
+        x_atom = Atom(
+            int(donor_of.site[k]),
+            SymmetryCode(int(donor_of.op[k]), tuple(int(t) for t in donor_of.shift[k])),
+        )
+        ring = rings[j]
+        image = images.ring(ring, code)
+        if image is None:
+            continue
+        h_atom = Atom(h, ident)
+        if _position_keys(structure, [x_atom]) & _position_keys(structure, image):
+            continue  # X belongs to the ring
+        if _disorder_clash(structure, [x_atom, h_atom], image):
+            continue
+        cands.append((x_atom, h_atom, ring, code, image))
+    if not cands:
+        return _empty(CH_PI)
+    riding = np.asarray(structure.calc, dtype=bool)
+    records = []
+    for m in sorted({c[2].size for c in cands}):
+        group = [c for c in cands if c[2].size == m]
+        sites, ops, shifts = _code_arrays([[c[0], c[1], *c[4]] for c in group])
+        values, sus = su_of_function(structure, sites, ops, shifts, x_h_pi_quantities)
+        ok = (values[:, 1] <= max_h_cg) & (values[:, 5] <= max_gamma)
+        ok &= values[:, 3] >= min_angle
+        if not ok.any():
+            continue
+        idx = np.flatnonzero(ok)
+        d_map = affine(structure.rotations[ops[idx, 0]], structure.translations[ops[idx, 0]])
+        d_map[:, :3, 3] += shifts[idx, 0]
+        a_fract = image_fract(structure, sites[idx, 2], ops[idx, 2], shifts[idx, 2])
+        intra = _intramolecular(structure, bonded, sites[idx, 0], d_map, sites[idx, 2], a_fract)
+        f = image_fract(structure, sites, ops, shifts)
+        vector = f[:, 2:].mean(axis=1) - f[:, 0]
+        for k, inside in zip(idx.tolist(), intra.tolist(), strict=True):
+            x_atom, h_atom, ring, code, _ = group[k]
+            rides = bool(riding[h_atom.site])
+            row = {
+                "block": structure.block,
+                "kind": "ch-pi",
+                "partner1": structure.labels[x_atom.site],
+                "hydrogen": structure.labels[h_atom.site],
+                "partner2": ring.name,
+                "symmetry_code": format_code(code, structure),
+                "distance": values[k, 2],
+                "distance_su": sus[k, 2],
+                "intramolecular": bool(inside),
+                "dx": vector[k, 0],
+                "dy": vector[k, 1],
+                "dz": vector[k, 2],
+                "ring2": " ".join(ring.labels),
+                "riding": rides,
+            }
+            for q, name in enumerate(_XH_NAMES):
+                row[name] = values[k, q]
+                row[f"{name}_su"] = np.nan if rides and name in _XH_RIDING else sus[k, q]
+            records.append(((h_atom.site, round(values[k, 1], 6)), row))
+    if not records:
+        return _empty(CH_PI)
+    records.sort(key=lambda r: r[0])
+    return pd.DataFrame([r for _, r in records], columns=CH_PI)
+
+
+# --- hydrogen bonds, with and without H ---------------------------------------------------
+
+
+def hbond_contacts(
+    structure: Structure,
+    *,
+    ha_margin: float = DEFAULT_HA_MARGIN,
+    min_angle: float = DEFAULT_MIN_ANGLE,
+    include_c: bool = False,
+    include_s: bool = False,
+    da_margin: float = DEFAULT_DA_MARGIN,
+    without_h: bool = True,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> pd.DataFrame:
+    """Hydrogen bonds D–H···A (:func:`coordgeo.hbonds.hbonds`) and, with ``without_h``,
+    the D···A contacts of donors whose H was not located (:func:`hbonds_without_h`).
+
+    Returns :data:`HBOND` columns: H-located rows first (ordered as by ``hbonds``), then
+    the "H not located" rows.
+    """
+    found = hbonds(
+        structure,
+        ha_margin=ha_margin,
+        min_angle=min_angle,
+        include_c=include_c,
+        include_s=include_s,
+        tolerance=tolerance,
+    )
+    vector = np.zeros((len(found), 3))
+    if len(found):
+        vector = _fract(structure, list(found["acceptor_atom"])) - _fract(
+            structure, list(found["donor_atom"])
+        )
+    located = pd.DataFrame(
+        {
+            "block": found["block"],
+            "kind": "hbond",
+            "partner1": found["donor"],
+            "hydrogen": found["hydrogen"],
+            "partner2": found["acceptor"],
+            "symmetry_code": found["acceptor_code"],
+            "distance": found["d_da"],
+            "distance_su": found["d_da_su"],
+            "intramolecular": found["intramolecular"].astype(bool),
+            "dx": vector[:, 0],
+            "dy": vector[:, 1],
+            "dz": vector[:, 2],
+            **{c: found[c] for c in _HB_VALUES},
+            "riding": found["riding"].astype(bool),
+            "h_located": True,
+            "note": "",
+        },
+        columns=HBOND,
+    )
+    frames = [located] if len(located) else []
+    if without_h:
+        missing = hbonds_without_h(structure, da_margin=da_margin, tolerance=tolerance)
+        if len(missing):
+            frames.append(missing)
+    if not frames:
+        return _empty(HBOND)
+    return pd.concat(frames, ignore_index=True)[HBOND]
+
+
+def _no_h_donors(structure: Structure, bonded, donors: set[str]) -> np.ndarray:
+    """Boolean mask of the sites that would carry an H but have none (module docstring)."""
+    n = len(structure)
+    elements = np.array(structure.elements, dtype=object)
+    is_h = np.isin(elements, HYDROGEN)
+    metal_of = {e: is_metal(e) for e in set(structure.elements)}
+    metal = np.array([metal_of[e] for e in structure.elements], dtype=bool)
+    i, j = bonded.center, bonded.site
+    has_h = np.zeros(n, dtype=bool)
+    np.logical_or.at(has_h, i, is_h[j])
+    heavy = ~is_h[j] & ~metal[j]
+    n_heavy = np.bincount(i[heavy], minlength=n)
+    radius = np.array([covalent_radius(e) for e in structure.elements])
+    short = heavy & (bonded.distance < radius[i] + radius[j] - SINGLE_BOND_MARGIN)
+    n_short = np.bincount(i[short], minlength=n)
+    to_metal = metal[j]
+    n_metal = np.bincount(i[to_metal], minlength=n)
+    oxo = np.zeros(n, dtype=bool)
+    np.logical_or.at(oxo, i[to_metal], bonded.distance[to_metal] < OXO_LIMIT)
+    return (
+        np.isin(elements, list(donors))
+        & ~has_h
+        & (n_heavy <= 1)
+        & (n_short == 0)
+        & (n_metal <= 1)
+        & ~oxo
+    )
+
+
+def hbonds_without_h(
+    structure: Structure,
+    *,
+    da_margin: float = DEFAULT_DA_MARGIN,
+    donors: Sequence[str] = DEFAULT_NO_H_DONORS,
+    acceptors: Sequence[str] = DEFAULT_ACCEPTORS,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> pd.DataFrame:
+    """Possible hydrogen bonds D···A of donors whose H atoms were not located.
+
+    Criteria in the module docstring: D···A < r_vdW(D) + r_vdW(A) − ``da_margin``.
+    Returns :data:`HBOND` columns with ``hydrogen`` empty, ``h_located`` False and
+    ``note`` "H not located"; ``distance`` = ``d_da``.
+    """
+    n = len(structure)
+    if n == 0:
+        return _empty(HBOND)
+    bonded = _bonds(structure, tolerance)
+    donor_mask = _no_h_donors(structure, bonded, {e.capitalize() for e in donors})
+    if not donor_mask.any():
+        return _empty(HBOND)
+    elements = np.array(structure.elements, dtype=object)
+    metal = np.array([is_metal(e) for e in structure.elements], dtype=bool)
+    degree = np.bincount(bonded.center, minlength=n)
+    n_metal = np.bincount(bonded.center[metal[bonded.site]], minlength=n)
+    acceptor_mask = np.isin(elements, [e.capitalize() for e in acceptors])
+    acceptor_mask &= ~((elements == "N") & ((n_metal > 0) | (degree >= 4)))
+    if not acceptor_mask.any():
+        return _empty(HBOND)
+    radii = np.array([vdw_radius(e) if e != "X" else 0.0 for e in structure.elements])
+    centers = np.flatnonzero(donor_mask)
+    reach = radii[centers] + radii[acceptor_mask].max() - da_margin
+    found = _neighbours(structure, reach, centers=centers)
+    keep = acceptor_mask[found.site]
+    keep &= found.distance < radii[found.center] + radii[found.site] - da_margin
+    ident = structure.identity_op
+    same = (found.op == ident) & ~found.shift.any(axis=1)
+    keep &= ~excluded_by_disorder(structure, found.center, found.site, same)
+    found = found.take(keep)
+    if len(found) == 0:
+        return _empty(HBOND)
+    near = _bonded_positions(structure, bonded, np.unique(found.center))
+    images = _Images(structure)
+    a_fract = image_fract(structure, found.site, found.op, found.shift.astype(float))
+    a_keys = np.round(a_fract * 1e4).astype(np.int64)
+    rows = []
+    for k, (d, a, code) in enumerate(
+        zip(found.center.tolist(), found.site.tolist(), found.codes(), strict=True)
+    ):
+        if (a, *a_keys[k].tolist()) in near[d]:
+            continue  # A bonded to D, or to an atom bonded to D
+        if donor_mask[a] and acceptor_mask[d]:
+            # two donors without H: the pair is found from both ends; keep one
+            if a < d:
+                continue
+            if a == d:
+                inverse = images.inverse(code)
+                if inverse is None or (inverse.op, inverse.shift) < (code.op, code.shift):
+                    continue
+        rows.append(k)
+    if not rows:
+        return _empty(HBOND)
+    found = found.take(np.array(rows, dtype=int))
+    m = len(found)
+    sites = np.stack([found.center, found.site], axis=1)
+    ops = np.stack([np.full(m, ident), found.op], axis=1)
+    shifts = np.stack([np.zeros((m, 3)), found.shift.astype(float)], axis=1)
+    d_da, d_da_su = measure(structure, sites, ops, shifts)
+    d_map = affine(
+        structure.rotations[np.full(m, ident)], structure.translations[np.full(m, ident)]
+    )
+    a_fract = image_fract(structure, found.site, found.op, found.shift.astype(float))
+    intra = _intramolecular(structure, bonded, found.center, d_map, found.site, a_fract)
+    labels = structure.labels
+    frame = pd.DataFrame(
+        {
+            "block": structure.block,
+            "kind": "hbond",
+            "partner1": [labels[s] for s in found.center],
+            "hydrogen": "",
+            "partner2": [labels[s] for s in found.site],
+            "symmetry_code": [format_code(c, structure) for c in found.codes()],
+            "distance": d_da,
+            "distance_su": d_da_su,
+            "intramolecular": intra.astype(bool),
+            "dx": a_fract[:, 0] - structure.fract[found.center, 0],
+            "dy": a_fract[:, 1] - structure.fract[found.center, 1],
+            "dz": a_fract[:, 2] - structure.fract[found.center, 2],
+            "d_dh": np.nan,
+            "d_dh_su": np.nan,
+            "d_ha": np.nan,
+            "d_ha_su": np.nan,
+            "d_da": d_da,
+            "d_da_su": d_da_su,
+            "angle_dha": np.nan,
+            "angle_dha_su": np.nan,
+            "riding": False,
+            "h_located": False,
+            "note": H_NOT_LOCATED,
+        },
+        columns=HBOND,
+    )
+    order = np.lexsort((np.round(d_da, 6), found.center))
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def _bonded_positions(structure: Structure, bonded, donors: np.ndarray) -> dict[int, set]:
+    """Per donor site: position keys of its bonded atoms and of theirs (1,2 and 1,3)."""
+    order = np.argsort(bonded.center, kind="stable")
+    centers = bonded.center[order]
+    starts = np.searchsorted(centers, np.arange(len(structure)))
+    ends = np.searchsorted(centers, np.arange(len(structure)), side="right")
+    maps = affine(structure.rotations[bonded.op], structure.translations[bonded.op] + bonded.shift)
+    out: dict[int, set] = {}
+    for d in donors.tolist():
+        keys: set = set()
+        first = order[starts[d] : ends[d]]
+        for e in first.tolist():
+            m1 = maps[e]
+            j = int(bonded.site[e])
+            keys.add(_key(j, m1[:3, :3] @ structure.fract[j] + m1[:3, 3]))
+            for f in order[starts[j] : ends[j]].tolist():
+                m2 = m1 @ maps[f]
+                k = int(bonded.site[f])
+                keys.add(_key(k, m2[:3, :3] @ structure.fract[k] + m2[:3, 3]))
+        out[d] = keys
+    return out
+
+
+def _key(site: int, fract: np.ndarray) -> tuple:
+    return (site, *np.round(np.asarray(fract) * 1e4).astype(np.int64).tolist())
+
+
+# --- everything ---------------------------------------------------------------------------
+
+
+def contacts(
+    structure: Structure,
+    kind: str | Sequence[str] = "all",
+    *,
+    max_cg_cg: float = DEFAULT_MAX_CG_CG,
+    max_alpha: float = DEFAULT_MAX_ALPHA,
+    max_beta: float = DEFAULT_MAX_BETA,
+    max_h_cg: float = DEFAULT_MAX_H_CG,
+    max_gamma: float = DEFAULT_MAX_GAMMA,
+    min_xh_cg_angle: float = DEFAULT_MIN_XH_CG_ANGLE,
+    ha_margin: float = DEFAULT_HA_MARGIN,
+    min_angle: float = DEFAULT_MIN_ANGLE,
+    include_c: bool = False,
+    include_s: bool = False,
+    da_margin: float = DEFAULT_DA_MARGIN,
+    without_h: bool = True,
+    chelate: bool = False,
+    tolerance: float = DEFAULT_TOLERANCE,
+    planarity: float = DEFAULT_PLANARITY,
+) -> pd.DataFrame:
+    """π–π, X–H···π and hydrogen-bond contacts of one structure in one table.
+
+    ``kind`` is ``"pi-pi"``, ``"ch-pi"``, ``"hbond"``, ``"all"`` or a list of them. The
+    keywords are those of :func:`pi_stacking` (``max_cg_cg`` = its ``max_distance``),
+    :func:`x_h_pi` (``min_xh_cg_angle`` = its ``min_angle``) and :func:`hbond_contacts`.
+    Returns :data:`ALL_COLUMNS` (columns a kind does not have are NaN or empty), rows
+    grouped by kind in the order pi-pi, ch-pi, hbond.
+    """
+    kinds = _kinds(kind)
+    frames = []
+    if "pi-pi" in kinds:
+        frames.append(
+            pi_stacking(
+                structure,
+                max_distance=max_cg_cg,
+                max_alpha=max_alpha,
+                max_beta=max_beta,
+                chelate=chelate,
+                tolerance=tolerance,
+                planarity=planarity,
+            )
+        )
+    if "ch-pi" in kinds:
+        frames.append(
+            x_h_pi(
+                structure,
+                max_h_cg=max_h_cg,
+                max_gamma=max_gamma,
+                min_angle=min_xh_cg_angle,
+                chelate=chelate,
+                tolerance=tolerance,
+                planarity=planarity,
+            )
+        )
+    if "hbond" in kinds:
+        frames.append(
+            hbond_contacts(
+                structure,
+                ha_margin=ha_margin,
+                min_angle=min_angle,
+                include_c=include_c,
+                include_s=include_s,
+                da_margin=da_margin,
+                without_h=without_h,
+                tolerance=tolerance,
+            )
+        )
+    frames = [f.reindex(columns=ALL_COLUMNS) for f in frames if len(f)]
+    if not frames:
+        return _empty(ALL_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)
+    for c in ALL_COLUMNS:
+        if c in _TEXT:
+            out[c] = out[c].fillna("")
+    return out
+
+
+def _kinds(kind: str | Sequence[str]) -> list[str]:
+    from coordgeo.errors import InputError
+
+    requested = [kind] if isinstance(kind, str) else list(kind)
+    out: list[str] = []
+    for k in requested:
+        k = k.strip().lower()
+        if k == "all":
+            out.extend(KINDS)
+        elif k in KINDS:
+            out.append(k)
+        else:
+            raise InputError(f"unknown contact kind {k!r}; choose from {', '.join(KINDS)}, all")
+    return list(dict.fromkeys(out))
+
+
+# --- a temperature series: formed, broken, changed ----------------------------------------
+
+#: A change larger than this many su's of Δ counts as ``changed``.
+CHANGE_SIGMAS = 3.0
+#: Without su's (riding H), a change larger than this (Å) counts as ``changed``.
+CHANGE_WITHOUT_SU = 0.05
+
+
+def contact_key(frame: pd.DataFrame) -> pd.Series:
+    """The partners of each contact, by name that holds across structures of one compound.
+
+    Rings are named by their sorted atom labels (Cg numbers may differ between blocks),
+    atoms by label: ``pi-pi|C1 C2 …|C8 C9 …`` (the two rings in sorted order),
+    ``ch-pi|C14|H14B|C1 C2 …``, ``hbond|O1|H1O|N2``. Which image of the partner is meant
+    is not part of the key: blocks of one series often differ by their choice of
+    asymmetric unit (coordinates shifted by a lattice vector), which changes the codes
+    of the same contact; :func:`pair_contacts` tells images apart by the vector between
+    the partners instead.
+    """
+    if frame.empty:
+        return pd.Series([], dtype=object)
+    keys = []
+    for r in frame.to_dict("records"):
+        if r["kind"] == "pi-pi":
+            a, b = sorted((_ring_key(r["ring1"]), _ring_key(r["ring2"])))
+            keys.append(f"pi-pi|{a}|{b}")
+        elif r["kind"] == "ch-pi":
+            keys.append(f"ch-pi|{r['partner1']}|{r['hydrogen']}|{_ring_key(r['ring2'])}")
+        else:
+            keys.append(f"hbond|{r['partner1']}|{r['hydrogen']}|{r['partner2']}")
+    return pd.Series(keys, index=frame.index, dtype=object)
+
+
+def _ring_key(text) -> str:
+    return " ".join(sorted(str(text).split()))
+
+
+def _vector(row) -> np.ndarray:
+    """Fractional vector partner1 → partner2, for π–π in the order of the key's rings."""
+    v = np.array([row["dx"], row["dy"], row["dz"]], dtype=float)
+    if row["kind"] == "pi-pi" and _ring_key(row["ring2"]) < _ring_key(row["ring1"]):
+        v = -v
+    return v
+
+
+PAIR_COLUMNS = [
+    "kind",
+    "key",
+    "contact",
+    "before",
+    "after",
+    "status",
+    "symmetry_code_before",
+    "symmetry_code_after",
+    "distance_before",
+    "distance_before_su",
+    "distance_after",
+    "distance_after_su",
+    "delta",
+    "delta_su",
+]
+
+#: Two contacts of the same partners are the same contact when the fractional vectors
+#: between the partners differ by less than this in every component (another image
+#: differs by a whole lattice vector, at least 1).
+SAME_VECTOR = 0.3
+
+
+def pair_contacts(
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    *,
+    names: tuple[str, str] = ("before", "after"),
+    sigmas: float = CHANGE_SIGMAS,
+    without_su: float = CHANGE_WITHOUT_SU,
+) -> pd.DataFrame:
+    """Pair the contacts of two structures of one compound (two temperatures, HS and LS).
+
+    ``before`` and ``after`` are :func:`contacts` tables. Contacts are the same when their
+    partners are (:func:`contact_key`: ring atom labels, atom labels) and the fractional
+    vectors between the partners (``dx, dy, dz``) agree within :data:`SAME_VECTOR` in each
+    component (a π–π pair of a ring with its own image matches with either sign); this
+    survives a change of asymmetric unit between blocks, which changes symmetry codes.
+
+    ``status`` is ``formed`` (only after), ``broken`` (only before), ``changed``
+    (|Δ| > ``sigmas``·su(Δ), su(Δ)² = su₁² + su₂²; or |Δ| > ``without_su`` Å when the
+    distances have no su) or ``unchanged``. Δ = distance(after) − distance(before) of the
+    headline distance (Cg···Cg, X···Cg, D···A). Rows come formed, broken, changed,
+    unchanged, and by |Δ|, largest first, within each.
+
+    Returns :data:`PAIR_COLUMNS`: ``contact`` is a readable name (``Cg5···Cg8``,
+    ``C14–H14B···Cg1``, ``O1–H1O···N2``, ``O1W···O2 (H not located)``) in the later
+    structure's numbering where it has the contact, ``before``/``after`` the ``names``.
+    """
+    rows_a = _records(before)
+    rows_b = _records(after)
+    matched: list[tuple[int | None, int | None]] = []
+    used_b: set[int] = set()
+    by_key_b: dict[str, list[int]] = {}
+    for j, r in enumerate(rows_b):
+        by_key_b.setdefault(r["key"], []).append(j)
+    costs = []
+    for i, r in enumerate(rows_a):
+        va = _vector(r)
+        for j in by_key_b.get(r["key"], []):
+            vb = _vector(rows_b[j])
+            cost = float(np.abs(va - vb).max())
+            if r["kind"] == "pi-pi" and _ring_key(r["ring1"]) == _ring_key(r["ring2"]):
+                cost = min(cost, float(np.abs(va + vb).max()))
+            if cost < SAME_VECTOR:
+                costs.append((cost, i, j))
+    used_a: set[int] = set()
+    for _, i, j in sorted(costs):
+        if i not in used_a and j not in used_b:
+            used_a.add(i)
+            used_b.add(j)
+            matched.append((i, j))
+    matched += [(i, None) for i in range(len(rows_a)) if i not in used_a]
+    matched += [(None, j) for j in range(len(rows_b)) if j not in used_b]
+    records = []
+    for i, j in matched:
+        ra = rows_a[i] if i is not None else None
+        rb = rows_b[j] if j is not None else None
+        ref = rb if rb is not None else ra
+        d1, s1 = (float(ra["distance"]), float(ra["distance_su"])) if ra else (np.nan, np.nan)
+        d2, s2 = (float(rb["distance"]), float(rb["distance_su"])) if rb else (np.nan, np.nan)
+        delta = d2 - d1
+        delta_su = float(np.hypot(s1, s2))
+        if ra is None:
+            status = "formed"
+        elif rb is None:
+            status = "broken"
+        else:
+            has_su = np.isfinite(delta_su) and delta_su > 0
+            big = abs(delta) > sigmas * delta_su if has_su else abs(delta) > without_su
+            status = "changed" if big else "unchanged"
+        records.append(
+            {
+                "kind": ref["kind"],
+                "key": ref["key"],
+                "contact": _contact_name(ref),
+                "before": names[0],
+                "after": names[1],
+                "status": status,
+                "symmetry_code_before": ra["symmetry_code"] if ra else "",
+                "symmetry_code_after": rb["symmetry_code"] if rb else "",
+                "distance_before": d1,
+                "distance_before_su": s1,
+                "distance_after": d2,
+                "distance_after_su": s2,
+                "delta": delta,
+                "delta_su": delta_su,
+            }
+        )
+    if not records:
+        return pd.DataFrame(columns=PAIR_COLUMNS)
+    out = pd.DataFrame(records, columns=PAIR_COLUMNS)
+    rank = out["status"].map({"formed": 0, "broken": 1, "changed": 2, "unchanged": 3})
+    size = -out["delta"].abs().fillna(0.0)
+    order = np.lexsort((out["key"].to_numpy(), size.to_numpy(), rank.to_numpy()))
+    return out.iloc[order].reset_index(drop=True)
+
+
+def _records(frame: pd.DataFrame | None) -> list[dict]:
+    if frame is None or frame.empty:
+        return []
+    return frame.assign(key=contact_key(frame)).to_dict("records")
+
+
+def _contact_name(row) -> str:
+    if row["kind"] == "pi-pi":
+        return f"{row['partner1']}···{row['partner2']}"
+    if row["hydrogen"]:
+        return f"{row['partner1']}–{row['hydrogen']}···{row['partner2']}"
+    return f"{row['partner1']}···{row['partner2']} ({H_NOT_LOCATED})"
+
+
+def series_contacts(
+    frames: Sequence[pd.DataFrame],
+    names: Sequence[str] | None = None,
+    **options,
+) -> pd.DataFrame:
+    """Contacts across a series (e.g. one compound at 163, 230 and 293 K), step by step.
+
+    ``frames`` are :func:`contacts` tables in series order (sort them by temperature
+    first); ``names`` label them (default: each frame's block). Returns
+    :func:`pair_contacts` of every consecutive pair, concatenated (``before``/``after``
+    say which step), then ``first → last`` when there are three or more; ``options`` go
+    to :func:`pair_contacts`.
+    """
+    frames = list(frames)
+    if names is None:
+        names = [str(f["block"].iloc[0]) if len(f) else f"#{k + 1}" for k, f in enumerate(frames)]
+    names = list(names)
+    if len(names) != len(frames):
+        raise ValueError("one name per frame")
+    steps = [(k, k + 1) for k in range(len(frames) - 1)]
+    if len(frames) > 2:
+        steps.append((0, len(frames) - 1))
+    parts = [
+        pair_contacts(frames[i], frames[j], names=(names[i], names[j]), **options) for i, j in steps
+    ]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=PAIR_COLUMNS)
+    return pd.concat(parts, ignore_index=True)
+
+
+# --- centroid acceptors of the authors' _geom_hbond loops ---------------------------------
+
+#: The four values of a _geom_hbond row with a centroid acceptor, as (name, index in the
+#: output of :func:`x_h_pi_quantities`).
+CENTROID_PARTS = {"distance_DH": 0, "distance_HA": 1, "distance_DA": 2, "angle_DHA": 3}
+
+
+def centroid_hbond_values(
+    structure: Structure, donor: Atom, hydrogen: Atom, ring_atoms: Sequence[Atom]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """D–H, H···Cg, D···Cg and ∠D–H···Cg with su's, by the names of the _geom_hbond tags.
+
+    ``ring_atoms`` are the ring's atoms in the image meant (codes composed already).
+    """
+    sites, ops, shifts = _code_arrays([[donor, hydrogen, *ring_atoms]])
+    values, sus = su_of_function(structure, sites, ops, shifts, x_h_pi_quantities)
+    v = {name: float(values[0, q]) for name, q in CENTROID_PARTS.items()}
+    s = {name: float(sus[0, q]) for name, q in CENTROID_PARTS.items()}
+    return v, s
+
+
+def resolve_centroid(
+    structure: Structure,
+    donor: Atom,
+    hydrogen: Atom,
+    code: SymmetryCode | None,
+    published: dict[str, float],
+    *,
+    search: float = 1.0,
+    tolerance: float = 0.02,
+) -> tuple[Ring, SymmetryCode, list[Atom], str] | None:
+    """Which ring image an authors' ``Cg`` acceptor is: the one that reproduces the row.
+
+    Authors number their rings their own way (PLATON's order, or by hand), so the number
+    in ``Cg1`` is not trusted. The candidates are every ring of
+    :func:`coordgeo.rings.find_rings` (planar or not, chelate rings included) in the
+    image ``code`` given with the row, and every ring image whose centroid lies within
+    max(H···Cg, D···Cg + 1.2 Å) + ``search`` Å of H (published values). A candidate *fits* when its
+    D···Cg is within ``tolerance`` Å of the published one (H···Cg when no D···Cg is
+    published: D···Cg is the value with an su, and does not depend on where a riding H
+    was put). Of the fitting candidates, a planar ring without metal is preferred, then
+    the image given with the row, then the smallest |Δ(D···Cg)| + |Δ(H···Cg)|; when none
+    fits, the candidate with the smallest such sum is returned and the note says so.
+
+    ``published`` maps the _geom_hbond tags ``distance_HA``/``distance_DA`` to values.
+    Returns ``(ring, code of the ring image, its atoms, note)``, or None when the
+    structure has no ring or no distance is published. The note names the ring, and,
+    when H···Cg does not fit but another H atom of the same donor gives it, that H.
+    """
+    rings = find_rings(structure)
+    targets = {k: v for k, v in published.items() if k in ("distance_HA", "distance_DA")}
+    if not rings or not targets:
+        return None
+    images = _Images(structure)
+    orth = structure.cell.orthogonalization
+    x_h = _fract(structure, [hydrogen])[0] @ orth.T
+    x_d = _fract(structure, [donor])[0] @ orth.T
+    fit_on = "distance_DA" if "distance_DA" in targets else "distance_HA"
+    candidates: dict[tuple[int, SymmetryCode], bool] = {}  # (ring, image) → given with row
+    if code is not None:
+        for j in range(len(rings)):
+            candidates[(j, code)] = True
+    n0 = len(structure)
+    pseudo = _with_points(
+        structure, np.array([r.centroid_fract for r in rings]), [r.name for r in rings]
+    )
+    # a centroid at the published D···Cg of D is within D···Cg + D–H (< 1.2 Å) of H
+    reach = max(targets.get("distance_HA", 0.0), targets.get("distance_DA", 0.0) + 1.2) + search
+    found = _neighbours(pseudo, reach, centers=[hydrogen.site])
+    found = found.take(found.site >= n0)
+    for j, c in zip((found.site - n0).tolist(), found.codes(), strict=True):
+        image_code = images.compose(c, hydrogen.code)  # into the frame of H's own code
+        if image_code is not None:
+            candidates.setdefault((j, image_code), False)
+    scored = []
+    for (j, image_code), given in candidates.items():
+        atoms = images.ring(rings[j], image_code)
+        if atoms is None:
+            continue
+        c = _fract(structure, atoms).mean(axis=0) @ orth.T
+        calc = {"distance_HA": np.linalg.norm(c - x_h), "distance_DA": np.linalg.norm(c - x_d)}
+        error = {k: abs(float(calc[k]) - v) for k, v in targets.items()}
+        fits = error[fit_on] <= tolerance
+        preferred = rings[j].planar and not rings[j].metal
+        total = sum(error.values())
+        scored.append(((not fits, not preferred, not given, total), j, image_code, atoms, error))
+    if not scored:
+        return None
+    rank, j, image_code, atoms, error = min(scored, key=lambda s: (s[0], s[1], s[2]))
+    ring = rings[j]
+    text = format_code(image_code, structure)
+    note = f"centroid of {' '.join(ring.labels)} (coordgeo {ring.name}) at {text}"
+    if rank[0]:
+        note += "; no ring image reproduces the published distances (nearest given)"
+    if error.get("distance_HA", 0.0) > tolerance:
+        other = _other_hydrogen(structure, donor, hydrogen, atoms, targets["distance_HA"])
+        if other:
+            note += (
+                f"; the published H...Cg is that of {other}, another H of "
+                f"{structure.labels[donor.site]}"
+            )
+    return ring, image_code, atoms, note
+
+
+def _other_hydrogen(
+    structure: Structure, donor: Atom, hydrogen: Atom, ring_atoms: list[Atom], h_cg: float
+) -> str:
+    """Label of another H bonded to the donor whose H···Cg is the published one, or ""."""
+    bonded = _bonds(structure, DEFAULT_TOLERANCE)
+    images = _Images(structure)
+    pick = (bonded.center == donor.site) & np.isin(
+        np.array(structure.elements, dtype=object)[bonded.site], HYDROGEN
+    )
+    c = _fract(structure, ring_atoms).mean(axis=0) @ structure.cell.orthogonalization.T
+    for site, code in zip(bonded.site[pick].tolist(), bonded.take(pick).codes(), strict=True):
+        if site == hydrogen.site:
+            continue
+        h_code = images.compose(code, donor.code)
+        if h_code is None:
+            continue
+        x = _fract(structure, [Atom(site, h_code)])[0] @ structure.cell.orthogonalization.T
+        if abs(float(np.linalg.norm(c - x)) - h_cg) <= 0.02:
+            return structure.labels[site]
+    return ""
+
+
+__all__ = [
+    "ALL_COLUMNS",
+    "CENTROID_PARTS",
+    "CH_PI",
+    "COMMON",
+    "HBOND",
+    "H_NOT_LOCATED",
+    "KINDS",
+    "PAIR_COLUMNS",
+    "PI_PI",
+    "centroid_hbond_values",
+    "contact_key",
+    "contacts",
+    "hbond_contacts",
+    "hbonds_without_h",
+    "pair_contacts",
+    "pi_pi_quantities",
+    "pi_stacking",
+    "resolve_centroid",
+    "series_contacts",
+    "x_h_pi",
+    "x_h_pi_quantities",
+]
