@@ -27,6 +27,7 @@ its symmetry code may differ (another origin or asymmetric unit).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ from coordgeo.esd import format_su
 from coordgeo.model import Structure, orthogonalization_matrix
 from coordgeo.pipeline import Analysis, Options, analyse_structure, make_options
 from coordgeo.series import (
+    cell_change,
+    compound_key,
     donor_keys,
     pair_atoms,
     pair_series,
@@ -94,6 +97,7 @@ class Comparison:
     unpaired: pd.DataFrame
     table: pd.DataFrame
     legend: pd.DataFrame
+    notes: tuple[str, ...] = ()
 
 
 def compare(
@@ -101,16 +105,23 @@ def compare(
     *,
     tolerance: float | None = None,
     options: Options | None = None,
+    force: bool = False,
 ) -> Comparison:
     """Compare two or more structures of one compound (module docstring).
 
-    Raises :class:`~coordgeo.errors.InputError` with fewer than two structures.
+    The structures must be one compound (:func:`coordgeo.series.compound_key`: the same
+    metal complexes); otherwise an :class:`UnrelatedStructures` error names what differs,
+    unless ``force``, when the comparison is made with that in ``notes``. A change of
+    space group or cell beyond thermal expansion (:func:`coordgeo.series.cell_change`) is
+    noted as a phase transition. Raises :class:`~coordgeo.errors.InputError` with fewer
+    than two structures.
     """
     if len(structures) < 2:
         raise InputError(f"compare needs at least two structures, got {len(structures)}")
     order = temperature_order(structures)
     options = make_options(options, tolerance=tolerance)
     analysed = [analyse_structure(structures[k], options) for k in order]
+    notes = _compound_notes(analysed, force)
     paired = pair_series(analysed)
     site_maps = paired.site_maps
     structures_frame = _cell_frame(analysed)
@@ -127,7 +138,37 @@ def compare(
         unpaired=paired.unpaired,
         table=table,
         legend=legend,
+        notes=tuple(notes),
     )
+
+
+class UnrelatedStructures(InputError):
+    """The structures given to :func:`compare` are not one compound."""
+
+
+def _compound_notes(analysed: Sequence[Analysis], force: bool) -> list[str]:
+    """Notes on phase transitions; UnrelatedStructures when the compounds differ."""
+    ref = analysed[0]
+    ref_key = compound_key(ref.structure, ref.graph)
+    notes = []
+    for a in analysed[1:]:
+        key = compound_key(a.structure, a.graph)
+        if key != ref_key:
+            message = (
+                f"{a.structure.block} is not the compound of {ref.structure.block}: "
+                f"complexes {'; '.join(key) or 'none'} vs {'; '.join(ref_key) or 'none'}"
+            )
+            if not force:
+                raise UnrelatedStructures(message + " (force=True / --force compares anyway)")
+            notes.append(message)
+    for prev, a in itertools.pairwise(analysed):
+        change = cell_change(prev.structure, a.structure)
+        if change:
+            notes.append(
+                f"phase transition between {prev.structure.block} and {a.structure.block}: "
+                + change
+            )
+    return notes
 
 
 def _change(values: np.ndarray, sus: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -39,6 +39,8 @@ from coordgeo.tables import si_table
 __all__ = [
     "LABEL_AGREEMENT",
     "SeriesPairing",
+    "cell_change",
+    "compound_key",
     "donor_keys",
     "geometry_long",
     "pair_atoms",
@@ -52,6 +54,48 @@ __all__ = [
 LABEL_AGREEMENT = 0.9  # fraction of bonds that must agree to trust a pairing by label
 MAX_ISOMORPHISMS = 200  # isomorphisms tried per molecule before refinement
 MAX_MOLECULE = 3000  # atoms; larger components are not matched by isomorphism
+
+
+def compound_key(structure: Structure, graph: nx.Graph | None = None) -> tuple[str, ...]:
+    """What makes two structures one compound: the heavy-atom formulas of its complexes.
+
+    The Hill formulas, without H, of the molecules of the structure graph
+    (:func:`coordgeo.graph.molecules`) that contain a metal, sorted; a structure without
+    metals gives the formulas of all its molecules. H atoms are left out because whether
+    they were located differs between refinements of one compound, and solvent or
+    counter-ions are left out when a metal complex exists, because a solvate and its
+    desolvated form share the complex whose spin state is compared. The cell and the space
+    group are not part of the key: they change across a phase transition of one compound.
+    """
+    from coordgeo.graph import hill_formula, structure_graph
+
+    if graph is None:
+        graph = structure_graph(structure)
+    found = sgraph.molecules(graph)
+    heavy = [
+        hill_formula([graph.nodes[n]["element"] for n in nodes if graph.nodes[n]["element"] != "H"])
+        for nodes in found["nodes"]
+    ]
+    with_metal = [f for f, metals in zip(heavy, found["metals"], strict=True) if metals]
+    return tuple(sorted(set(with_metal or heavy)))
+
+
+def cell_change(a: Structure, b: Structure) -> str:
+    """What changes between two cells of one compound, in words ('' when nothing does):
+    the space group, or a cell angle by more than 2° or a length by more than 3 % — more
+    than thermal expansion and a spin transition's lattice response give (the qsal cell
+    changes by 4 % in a between 163 and 293 K, so lengths beyond 5 % are named), hence a
+    crystallographic phase transition."""
+    notes = []
+    if a.space_group.replace(" ", "") != b.space_group.replace(" ", ""):
+        notes.append(f"space group {a.space_group} → {b.space_group}")
+    names = ("a", "b", "c", "α", "β", "γ")
+    for k, (x, y) in enumerate(zip(a.cell.parameters, b.cell.parameters, strict=True)):
+        if k < 3 and abs(y - x) > 0.05 * max(x, y):
+            notes.append(f"{names[k]} {x:.3f} → {y:.3f} Å")
+        elif k >= 3 and abs(y - x) > 2.0:
+            notes.append(f"{names[k]} {x:.2f} → {y:.2f}°")
+    return ", ".join(notes)
 
 
 @dataclass(frozen=True, eq=False)
@@ -452,6 +496,6 @@ def pivot_formatted(long: pd.DataFrame, headers: Sequence[str]) -> pd.DataFrame:
     wide = long.pivot_table(
         index="key", columns="header", values="formatted", aggfunc="first", sort=False
     )
-    wide = wide.reindex(index=order, columns=list(headers)).fillna("")
+    wide = wide.reindex(index=order, columns=list(headers)).astype(object).fillna("")
     info = long.drop_duplicates("key").set_index("key")[["kind", "label"]].reindex(order)
     return pd.concat([info, wide], axis=1).reset_index()

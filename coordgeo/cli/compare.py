@@ -108,8 +108,15 @@ def compare(
     ] = None,
     fmt: FormatOption = Format.table,
     tolerance: ToleranceOption = DEFAULT_TOLERANCE,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Compare even when the structures are not one compound."),
+    ] = False,
 ) -> None:
     """Compare structures of one compound (e.g. a variable-temperature series), ordered by T.
+
+    Structures that are not one compound (different metal complexes) are refused with
+    exit status 1 unless --force; a phase transition (space group or cell change) is noted.
 
     Atoms are paired by label, or by graph isomorphism when the labels differ; per metal
     site ⟨M–L⟩, every M–L bond, Σ, Θ, CShM, volume with su's and the significance of each
@@ -118,6 +125,7 @@ def compare(
     """
     from coordgeo.compare import (
         SITE_COLUMNS,
+        UnrelatedStructures,
         format_changes,
         link_magnetism,
         plot_link,
@@ -144,7 +152,13 @@ def compare(
         failures.exit_if_any()
         error(f"compare needs at least two structures, got {len(structures)}")
         raise typer.Exit(2)
-    result = run_compare(structures, tolerance=tolerance)
+    try:
+        result = run_compare(structures, tolerance=tolerance, force=force)
+    except UnrelatedStructures as exc:
+        error(str(exc))
+        raise typer.Exit(1) from None
+    for note in result.notes:
+        warn(note)
     if result.sites.empty:
         warn("no metal site could be paired across the structures")
     for r in result.unpaired.itertuples(index=False):

@@ -478,6 +478,8 @@ def series_page(
     )
     out.append(f"{len(members)} structure(s), {esc(series.reason)}: {listing}. ")
     out.append(f"[All structures]({index_link}).\n")
+    if series.notes:
+        out.append(admonition("warning", "Phase transition", [esc(x) for x in series.notes]))
 
     out.append("## Crystal data\n")
     out.append(caption("Table", n.next_table(), f"Crystal data of {name} at {temps}."))

@@ -4,14 +4,13 @@ Grouping (:func:`group_series`)
 -------------------------------
 1. Files or data blocks named together with ``--series A.cif,B.cif`` (``explicit``)
    form one series, whatever they contain.
-2. The other structures are grouped when they are the same compound in the same
-   cell setting: the same formula (``_chemical_formula_sum``; when a CIF gives none,
-   the composition of its asymmetric unit without H) and unit cells that agree within
-   :data:`LENGTH_TOLERANCE` (relative, each of a, b, c) and :data:`ANGLE_TOLERANCE`
-   (each of α, β, γ). That holds across a spin transition (the qsal cell changes by
-   4 % in a and 2.6° in β between 163 and 293 K) and separates polymorphs and
-   solvates. A transition that changes the cell setting or multiplies the cell is not
-   recognised: name such structures with ``--series``.
+2. The other structures are grouped when they are the same compound: the same formula
+   (``_chemical_formula_sum``; when a CIF gives none, the composition of its asymmetric
+   unit without H) and the same metal complexes (:func:`coordgeo.series.compound_key`,
+   heavy-atom formulas of the molecules of the structure graph). The cell is not part of
+   the rule, so a crystallographic phase transition (a cell angle that changes by 11°,
+   a new space group) keeps one compound in one series; it is named in the series'
+   ``notes`` (:func:`coordgeo.series.cell_change`).
 
 Blocks of one multi-block file are grouped by the same rule (a paper's combined CIF
 often holds several compounds). Members are ordered by temperature (unknown last).
@@ -25,6 +24,7 @@ bonds and angles are paired by :mod:`coordgeo.series`, as ``coordgeo compare`` p
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,9 +45,7 @@ from coordgeo.report.collect import (
     slugify,
     temperature_text,
 )
-
-LENGTH_TOLERANCE = 0.05  # relative, per cell length
-ANGLE_TOLERANCE = 5.0  # degrees, per cell angle
+from coordgeo.series import cell_change, compound_key
 
 
 @dataclass(frozen=True)
@@ -59,6 +57,7 @@ class Series:
     name_md: str  # the same as Markdown
     members: tuple[int, ...]
     reason: str  # why these belong together, in words
+    notes: tuple[str, ...] = ()  # phase transitions between members
 
 
 def formula_key(structure: Structure) -> tuple[tuple[str, float], ...]:
@@ -67,22 +66,6 @@ def formula_key(structure: Structure) -> tuple[tuple[str, float], ...]:
     if formula:
         return (("formula", 1.0), *sorted(formula.items()))
     return (("sites", 1.0), *sorted(composition(structure).items()))
-
-
-def cells_agree(
-    a: Structure,
-    b: Structure,
-    length_tolerance: float = LENGTH_TOLERANCE,
-    angle_tolerance: float = ANGLE_TOLERANCE,
-) -> bool:
-    """True when each cell length agrees within the relative tolerance and each angle within
-    ``angle_tolerance`` degrees."""
-    pa, pb = a.cell.parameters, b.cell.parameters
-    lengths = all(
-        abs(x - y) <= length_tolerance * max(x, y) for x, y in zip(pa[:3], pb[:3], strict=True)
-    )
-    angles = all(abs(x - y) <= angle_tolerance for x, y in zip(pa[3:], pb[3:], strict=True))
-    return lengths and angles
 
 
 def _by_temperature(structures: Sequence[Structure], members: list[int]) -> tuple[int, ...]:
@@ -124,9 +107,6 @@ def series_name(structures: Sequence[Structure], members: Sequence[int]) -> tupl
 def group_series(
     structures: Sequence[Structure],
     explicit: Sequence[Sequence[str]] = (),
-    *,
-    length_tolerance: float = LENGTH_TOLERANCE,
-    angle_tolerance: float = ANGLE_TOLERANCE,
 ) -> list[Series]:
     """Group structures into series (see the module docstring); every structure is in one."""
     assigned: set[int] = set()
@@ -140,31 +120,37 @@ def group_series(
         if members:
             assigned.update(members)
             groups.append((members, "named together with --series"))
-    for i, s in enumerate(structures):
+    keys = {}  # the compound of each structure, computed once
+
+    def key(i: int) -> tuple:
+        if i not in keys:
+            keys[i] = (formula_key(structures[i]), compound_key(structures[i]))
+        return keys[i]
+
+    for i in range(len(structures)):
         if i in assigned:
             continue
-        members = [i]
-        for j in range(i + 1, len(structures)):
-            other = structures[j]
-            if (
-                j not in assigned
-                and formula_key(other) == formula_key(s)
-                and cells_agree(s, other, length_tolerance, angle_tolerance)
-            ):
-                members.append(j)
+        members = [i] + [
+            j for j in range(i + 1, len(structures)) if j not in assigned and key(j) == key(i)
+        ]
         assigned.update(members)
-        groups.append((members, "same formula and unit cell"))
+        groups.append((members, "same compound: formula and metal complexes"))
     out: list[Series] = []
     used: set[str] = set()
     for members, reason in groups:
         ordered = _by_temperature(structures, members)
         name, name_md = series_name(structures, ordered)
+        notes = tuple(
+            f"phase transition between {structures[a].block} and {structures[b].block}: {change}"
+            for a, b in itertools.pairwise(ordered)
+            if (change := cell_change(structures[a], structures[b]))
+        )
         slug = base = slugify(name)[:60]
         n = 2
         while slug in used:
             slug, n = f"{base}-{n}", n + 1
         used.add(slug)
-        out.append(Series(slug, name, name_md, ordered, reason))
+        out.append(Series(slug, name, name_md, ordered, reason, notes))
     return out
 
 
@@ -307,11 +293,8 @@ def temperatures_text(members: Sequence[StructureTables]) -> str:
 
 
 __all__ = [
-    "ANGLE_TOLERANCE",
-    "LENGTH_TOLERANCE",
     "PARAMETERS",
     "Series",
-    "cells_agree",
     "formula_key",
     "group_series",
     "member_headers",
