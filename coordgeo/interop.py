@@ -14,29 +14,24 @@ accepts
 
 Each object is written as a CIF block by gemmi and read back by the one CIF reader
 (:func:`coordgeo.io.cif.structure_from_block`), so special positions, riding hydrogens and
-disorder get the same treatment as in a file. What each source cannot carry is lost:
+disorder get the same treatment as in a file. What each source cannot carry is lost
+(``docs/interop.md`` has the table):
 
-================  ==========================================================================
-source            lost
-================  ==========================================================================
-gemmi             every su (cell, coordinates), so su's of the results are 0; temperature,
-SmallStructure    crystal data, the authors' ``_geom_*`` loops; disorder assemblies (gemmi
-                  keeps only the group, as a number)
-ase.Atoms,        all the above, and the symmetry: the atoms of the whole cell become the
-pymatgen          sites of a P1 structure (Z metal sites where the CIF has one, with
-Structure         identical geometry); labels unless they are unique (else ``Fe1``, ``Fe2``,
-                  … in order, as ase's CIF writer names them); occupancies unless given
-                  (ase: an ``occupancy`` array or the ``info["occupancy"]`` of ase's CIF
-                  reader; pymatgen: partial species occupancies); disorder groups unless
-                  given (``disorder_group``/``disorder_assembly`` arrays or site properties,
-                  which :func:`to_ase` and :func:`to_pymatgen` write)
-================  ==========================================================================
+* gemmi ``SmallStructure``: every su (cell, coordinates), so the results' su's are 0;
+  temperature, crystal data, the authors' ``_geom_*`` loops; disorder assemblies (gemmi
+  keeps only the group, as a number).
+* ``ase.Atoms`` and pymatgen ``Structure``: all the above, and the symmetry: the atoms of
+  the whole cell become the sites of a P1 structure (Z metal sites where the CIF has one,
+  with identical geometry); labels unless they are unique (else ``Fe1``, ``Fe2``, … in
+  order, as ase's CIF writer names them); occupancies unless given (ase: an ``occupancy``
+  array or the ``info["occupancy"]`` of ase's CIF reader; pymatgen: partial species
+  occupancies); disorder groups unless given (``disorder_group``/``disorder_assembly``
+  arrays or site properties, which :func:`to_ase` and :func:`to_pymatgen` write).
 
 The other way, :func:`to_ase` (the cell contents, periodic), :func:`sphere_to_ase` (one
 coordination sphere), :func:`to_pymatgen` (the cell contents, partial occupancies as
 species occupancies) and :func:`to_gemmi` (the asymmetric unit with its symmetry
 operators) hand a Structure to those libraries' viewers, calculators and writers.
-``docs/interop.md`` has examples.
 """
 
 from __future__ import annotations
