@@ -23,6 +23,11 @@ def test_unit_cell_contents(tmp_path):
     fe = int(np.flatnonzero(atoms.get_array("labels") == "Fe1")[0])
     d = atoms.get_distances(fe, range(len(atoms)), mic=True)
     assert np.sort(d)[1] == pytest.approx(np.sqrt(3.32))  # hand value, cifs_for_tests.C2C
+    # what from_ase reads back: C2C gives Uiso 0.02 for both sites and no disorder
+    assert atoms.get_array("u_iso") == pytest.approx([0.02] * 12)
+    assert (
+        set(atoms.get_array("disorder_group")) == set(atoms.get_array("disorder_assembly")) == {""}
+    )
 
 
 def test_sphere_export(qsal_cif):
