@@ -120,7 +120,7 @@ def test_gamma_hs_matches_brute_force_roots(dH, dS, Gamma, branch):
 
 
 def test_brentq_fallback_for_older_scipy_gives_the_same_roots(monkeypatch):
-    import coordgeo.magnetism as magnetism
+    import coordgeo.magnetism.sd as magnetism
 
     T = np.arange(200.0, 300.0, 2.5)
     expected = brute_force_gamma(T, 21.87, 87.46, 6.0, "heating")

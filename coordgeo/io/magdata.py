@@ -40,10 +40,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from coordgeo.errors import InputError
 
 COLUMNS = ("temperature_K", "chi_mt", "branch")
+#: Data files larger than this are refused (a χMT or transport file of 10⁶ rows is ~30 MB).
+MAX_FILE_BYTES = 300_000_000
 BRANCHES = ("cooling", "heating", "unspecified")
 CHI_MT_UNITS = "cm³ K mol⁻¹"
 
@@ -158,16 +161,7 @@ def read_chimt(path: str | Path, *, branch: str | None = None) -> pd.DataFrame:
             raise InputError(
                 f"unknown sweep direction {branch!r}; use cooling or heating", path=where
             )
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read χMT(T) file: {exc.strerror or exc}", path=where) from None
-    if b"\x00" in raw:
-        raise InputError("not a text file (binary data)", path=where)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
+    text = read_text(path, "χMT(T) file")
 
     temperatures: list[float] = []
     chis: list[float] = []
@@ -259,6 +253,172 @@ def read_chimt(path: str | Path, *, branch: str | None = None) -> pd.DataFrame:
     )
     df.attrs["path"] = where
     return df
+
+
+def read_text(path: str | Path, what: str = "data file") -> str:
+    """The text of a data file (UTF-8, else Latin-1), refusing binary and oversized files.
+
+    Files larger than :data:`MAX_FILE_BYTES` are refused before reading: a measurement file
+    of a few million rows is well under it, and anything larger is not a χMT curve.
+    """
+    where = str(path)
+    try:
+        size = Path(path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(
+                f"{what} is {size / 1e6:.0f} MB; files over {MAX_FILE_BYTES / 1e6:.0f} MB "
+                "are not read",
+                path=where,
+            )
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {what}: {exc.strerror or exc}", path=where) from None
+    if b"\x00" in raw[:65536]:
+        raise InputError("not a text file (binary data)", path=where)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def sweep_labels(temperature: ArrayLike, threshold_K: float | None = None) -> np.ndarray:
+    """Label each point of a measurement sequence ``'cooling'``, ``'heating'`` or ``'unspecified'``.
+
+    The temperatures are taken in measurement order and cut at their turning points: a
+    turning point is a running extreme from which the temperature has moved back by at
+    least ``threshold_K`` (default max(0.5 K, 1 % of the range), well above the ±0.05 K
+    scatter of a settled or swept magnetometer temperature and below any sweep). Each
+    segment is labelled by the sign of its net change; the extreme point closes the
+    segment that reached it. A segment (or a whole file) that changes by less than the
+    threshold, such as a relaxation at constant temperature, is ``'unspecified'``.
+    """
+    t = np.asarray(temperature, dtype=float)
+    labels = np.full(t.size, "unspecified", dtype=object)
+    if t.size < 2:
+        return labels
+    span = float(np.nanmax(t) - np.nanmin(t))
+    thr = max(0.5, 0.01 * span) if threshold_K is None else float(threshold_K)
+    turns = [0]
+    values = t.tolist()
+    direction, hi, lo, ext = 0, 0, 0, 0
+    for i in range(1, len(values)):
+        x = values[i]
+        if direction == 0:
+            if x > values[hi]:
+                hi = i
+            if x < values[lo]:
+                lo = i
+            if values[hi] - values[lo] >= thr:
+                direction = 1 if hi > lo else -1
+                ext = hi if direction == 1 else lo
+        elif direction == 1:
+            if x > values[ext]:
+                ext = i
+            elif values[ext] - x >= thr:
+                turns.append(ext)
+                direction, ext = -1, i
+        elif x < values[ext]:
+            ext = i
+        elif x - values[ext] >= thr:
+            turns.append(ext)
+            direction, ext = 1, i
+    turns.append(t.size - 1)
+    for k in range(len(turns) - 1):
+        start, end = turns[k], turns[k + 1]
+        first = start if k == 0 else start + 1
+        change = values[end] - values[start]
+        if abs(change) >= thr:
+            labels[first : end + 1] = "heating" if change > 0 else "cooling"
+    return labels
+
+
+def read_table(path: str | Path, *, what: str = "data file") -> pd.DataFrame:
+    """Read a delimited text table with one header line of column names.
+
+    Separators: comma, semicolon, tab or runs of spaces (then a name may carry its unit
+    in brackets, ``Temperature (K)``). Lines starting with ``#`` before the header are
+    comments. Cells that are not numbers become NaN in numeric columns; a column without
+    any number is kept as text (e.g. a sweep-direction column). ``df.attrs['path']`` is
+    the file, ``df.attrs['first_data_line']`` the 1-based line of the first data row.
+
+    Raises
+    ------
+    coordgeo.errors.InputError
+        Unreadable file, no header, no data, or a row with more fields than the header.
+    """
+    where = str(path)
+    text = read_text(path, what)
+    lines = text.splitlines()
+    header_index = next(
+        (i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")),
+        None,
+    )
+    if header_index is None:
+        raise InputError(f"{what} has no header line naming the columns", path=where)
+    header = lines[header_index].strip()
+    sep = next((s for s in (",", ";", "\t") if s in header), None)
+    if sep:
+        names = [f.strip().strip("\"'") for f in header.split(sep)]
+    else:
+        names = _WS_FIELD.findall(header)
+    while names and not names[-1]:  # "a,b," (QD files end the header with a comma)
+        names.pop()
+    if len(names) < 2 or all(_float(n) is not None for n in names):
+        raise InputError(
+            f"{what}: the first line must name at least two columns, got {header[:60]!r}",
+            path=where,
+            line=header_index + 1,
+        )
+    body = "\n".join(lines[header_index + 1 :])
+    df = parse_table_rows(body, sep, names, where, header_index + 2)
+    if df.empty:
+        raise InputError(f"{what} has a header but no data rows", path=where)
+    df.attrs["path"] = where
+    df.attrs["first_data_line"] = header_index + 2
+    return df
+
+
+def parse_table_rows(
+    body: str, sep: str | None, names: list[str], where: str, first_line: int
+) -> pd.DataFrame:
+    """Parse the rows below a header with pandas' C reader; errors name the file line.
+
+    ``sep`` None means runs of whitespace; ``first_line`` is the file line of the first
+    row. A trailing separator on every row (Quantum Design files) is allowed.
+    """
+    import io
+
+    try:
+        df = pd.read_csv(
+            io.StringIO(body),
+            sep=sep if sep else r"\s+",
+            header=None,
+            names=names,
+            index_col=False,
+            skip_blank_lines=True,
+            engine="c",
+            on_bad_lines="error",
+        )
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame(columns=names)
+    except pd.errors.ParserError as exc:
+        found = re.search(r"line (\d+), saw (\d+)", str(exc))
+        if found:
+            raise InputError(
+                f"row has {found.group(2)} fields, the header names {len(names)}",
+                path=where,
+                line=first_line + int(found.group(1)) - 1,
+            ) from None
+        raise InputError(f"cannot parse the table: {exc}", path=where) from None
+    out = {}
+    for name in names:
+        column = df[name]
+        if column.dtype == object:
+            text = column.astype(str).str.strip().str.strip("\"'")
+            numbers = pd.to_numeric(text, errors="coerce")
+            column = numbers if numbers.notna().any() else text
+        out[name] = column
+    return pd.DataFrame(out)
 
 
 def _falls_as_inverse_t(temperature: np.ndarray, chi: np.ndarray) -> bool:
