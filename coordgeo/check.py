@@ -16,9 +16,14 @@ the structure, the value is recomputed from the coordinates with its su
     many su's and names likely causes (a riding H, a site with rounded
     coordinates, a torsion sign).
 ``unresolved``
-    the row cannot be recomputed: unknown label, a symmetry code naming no
-    operator of the CIF, a '?' code that no image explains, a block that
-    could not be read; ``reason`` says which.
+    the row cannot be recomputed: unknown label (with the site labels it may
+    mean, :func:`suggest_labels`), a symmetry code naming no operator of the CIF,
+    a '?' code that no image explains, a block that could not be read; ``reason``
+    says which.
+``undefined``
+    the quantity has no value for this geometry: a torsion through three
+    collinear atoms (a bond angle within max(3 su, :data:`LINEAR_ANGLE`) of 180°),
+    where the authors' program printed a number from rounding noise.
 
 The comparison tolerance is therefore the one a referee would use: the su
 the authors printed, plus rounding of the printed numbers.
@@ -35,10 +40,17 @@ import numpy as np
 import pandas as pd
 
 from coordgeo.errors import InputError
-from coordgeo.esd import decimals_of, parse_su
+from coordgeo.esd import decimals_of, format_su, parse_su
 from coordgeo.geometry import contacts, measure
 from coordgeo.model import Structure
-from coordgeo.symmetry import SymmetryCode, compose, format_code, identity, parse_code
+from coordgeo.symmetry import (
+    SymmetryCode,
+    compose,
+    find_operator,
+    format_code,
+    identity,
+    parse_code,
+)
 
 COLUMNS = [
     "block",
@@ -121,6 +133,14 @@ class _Candidates:
     note: str = ""
 
 
+#: Columns of :func:`resolve`: :data:`COLUMNS`, then how each row was read.
+RESOLVED_COLUMNS = [*COLUMNS, "value_text", "sites", "codes"]
+
+#: Degrees: a bond angle of a torsion's atoms within max(3 su, this) of 180° (or 0°) makes
+#: the torsion undefined (the plane through three collinear atoms is not defined).
+LINEAR_ANGLE = 1e-3
+
+
 def check(structure: Structure) -> pd.DataFrame:
     """One row per published ``_geom_*`` row (H-bond rows give one row per value).
 
@@ -135,12 +155,32 @@ def check(structure: Structure) -> pd.DataFrame:
     columns, a label marked as a symmetry mate such as ``P(2')``, operators
     the CIF does not list) and the identity does not give the published
     value, the images of the atom near its bonded partner are searched for
-    the one that does, and the reason says so.
+    the one that does, and the reason says so. Codes are read as CIF n_klm
+    (:func:`coordgeo.symmetry.parse_code`), else as GSAS-II writes them
+    (:func:`parse_gsas2_code`). A torsion whose atoms 1-2-3 or 2-3-4 are collinear is
+    ``undefined`` (see :data:`LINEAR_ANGLE`), whatever its published value.
+    """
+    return resolve(structure)[COLUMNS]
+
+
+def resolve(structure: Structure, select=None) -> pd.DataFrame:
+    """:func:`check`, with how each row was read: the one matching of loop rows to atoms.
+
+    ``select(kind, labels)``, when given, keeps only the loop rows it returns True for
+    (``kind`` ``bond``/``angle``/``torsion``/``hbond``, ``labels`` the row's atom labels as
+    printed), so a caller that needs a few rows does not pay for the whole loop.
+    Columns :data:`RESOLVED_COLUMNS`: those of :func:`check`, then ``value_text`` (the
+    value exactly as printed, ``1.948(9)``), ``sites`` (tuple of site indices of the
+    reading kept) and ``codes`` (tuple of :class:`~coordgeo.symmetry.SymmetryCode`);
+    both None for a row that could not be read (``unresolved``) or whose acceptor is a
+    ring centroid.
     """
     rows = _published_rows(structure.geom)
+    if select is not None:
+        rows = [r for r in rows if select(r.kind, r.atoms)]
     if not rows:
-        return pd.DataFrame(columns=COLUMNS)
-    code_cache: dict[str, SymmetryCode] = {}  # a loop repeats few codes
+        return pd.DataFrame(columns=RESOLVED_COLUMNS)
+    code_cache: dict[str, tuple[SymmetryCode, str]] = {}  # a loop repeats few codes
     candidates = [_candidates(structure, r, code_cache) for r in rows]
     best = _evaluate(structure, rows, candidates)
     judged = [_judge_row(structure, row, res) for row, res in zip(rows, best, strict=True)]
@@ -161,9 +201,11 @@ def check(structure: Structure) -> pd.DataFrame:
                 judged[k] = _judge_row(structure, rows[k], res)
                 searched.add(k)
     centroid = _centroid_rows(structure, rows)
+    undefined = _undefined_torsions(structure, rows, best)
     records = []
     for k, (row, cand) in enumerate(zip(rows, candidates, strict=True)):
         pub, pub_su = row.published
+        sites = codes = None
         label = "-".join(row.atoms)
         if row.kind == "hbond":
             label = f"{row.atoms[0]}-{row.atoms[1]}...{row.atoms[2]} [{_KIND_NAME[row.part]}]"
@@ -176,9 +218,11 @@ def check(structure: Structure) -> pd.DataFrame:
         elif pub is None:
             status, reason = "unresolved", f"published value {row.value_text!r} is not a number"
         else:
-            (_, codes), calc, calc_su, _ = best[k]
+            (sites, codes), calc, calc_su, _ = best[k]
             codes_text = " ".join(format_code(c, structure) for c in codes)
             status, reason = judged[k]
+            if k in undefined:
+                status, reason = "undefined", undefined[k]
             note = cand.note
             if k in searched:
                 note += (
@@ -200,9 +244,12 @@ def check(structure: Structure) -> pd.DataFrame:
                 calc_su,
                 status,
                 reason,
+                row.value_text,
+                None if sites is None else tuple(int(i) for i in sites),
+                None if codes is None else tuple(codes),
             ]
         )
-    return pd.DataFrame(records, columns=COLUMNS)
+    return pd.DataFrame(records, columns=RESOLVED_COLUMNS)
 
 
 def unresolved_rows(geom, block: str, reason: str) -> pd.DataFrame:
@@ -303,8 +350,138 @@ def label_sites(structure: Structure, label: str) -> tuple[list[int], str, bool]
     return [], "", False
 
 
+def suggest_labels(structure: Structure, label: str, n: int = 3) -> list[str]:
+    """Site labels a label that names no site probably means, the likeliest first.
+
+    In order: the label read as a careful reader would (:func:`coordgeo.io.sitables.
+    normalise_atom`: ``Fe(1)`` → ``Fe1``, OCR ``01`` → ``O1``, Cyrillic look-alikes →
+    Latin); a site whose label differs only by a trailing number (``K1`` for a site ``K``,
+    ``Ni`` for ``Ni1``); then the closest spellings (:func:`difflib.get_close_matches`,
+    ratio ≥ 0.6, case ignored). At most ``n``, each once.
+    """
+    import difflib
+
+    from coordgeo.io.sitables import normalise_atom
+
+    labels = list(dict.fromkeys(structure.labels))
+    by_upper: dict[str, str] = {}
+    for name in labels:
+        by_upper.setdefault(name.upper(), name)
+    found: list[str] = []
+    parts = normalise_atom(label)
+    if parts is not None:
+        for reading in (parts[0], parts[0].upper()):
+            if reading.upper() in by_upper:
+                found.append(by_upper[reading.upper()])
+
+    def stem(text: str) -> str:
+        return re.sub(r"\d+$", "", re.sub(r"[^0-9A-Za-z]", "", text)).upper()
+
+    key = re.sub(r"[^0-9A-Za-z]", "", parts[0] if parts is not None else label).upper()
+    for name in labels:
+        bare = re.sub(r"[^0-9A-Za-z]", "", name).upper()
+        if bare and (stem(key) == bare or stem(name) == key):
+            found.append(name)
+    found += [by_upper[m] for m in difflib.get_close_matches(label.upper(), list(by_upper), n=n)]
+    return list(dict.fromkeys(found))[:n]
+
+
+#: GSAS-II's lattice-centring vectors in its own order (``SGCen`` of
+#: ``GSASIIspc.SpcGroup``): the C of a GSAS-II code ±(100·C + n)_klm indexes this list.
+GSAS2_CENTRING: dict[str, tuple[tuple[float, float, float], ...]] = {
+    "P": ((0, 0, 0),),
+    "A": ((0, 0, 0), (0, 0.5, 0.5)),
+    "B": ((0, 0, 0), (0.5, 0, 0.5)),
+    "C": ((0, 0, 0), (0.5, 0.5, 0)),
+    "I": ((0, 0, 0), (0.5, 0.5, 0.5)),
+    "F": ((0, 0, 0), (0, 0.5, 0.5), (0.5, 0, 0.5), (0.5, 0.5, 0)),
+    "R": ((0, 0, 0), (2 / 3, 1 / 3, 1 / 3), (1 / 3, 2 / 3, 2 / 3)),
+}
+_GSAS2_CODE = re.compile(r"^([+-]?)(\d+)_(\d)(\d)(\d)$")
+
+
+def _centring_vectors(structure: Structure) -> tuple[str, tuple] | None:
+    """The structure's lattice letter and GSAS-II's centring list for it (None if other)."""
+    identity_rot = np.all(structure.rotations == np.eye(3, dtype=int)[None], axis=(1, 2))
+    pure = {
+        tuple(np.round((t % 1.0) * 12).astype(int) % 12)
+        for t in structure.translations[identity_rot]
+    }
+    for letter, vectors in GSAS2_CENTRING.items():
+        if pure == {tuple(round(v * 12) % 12 for v in vec) for vec in vectors}:
+            return letter, vectors
+    return None
+
+
+def parse_gsas2_code(text: str, structure: Structure) -> SymmetryCode:
+    """Read a symmetry code as GSAS-II writes it in ``_geom_*`` loops: ``±(100·C + n)_klm``.
+
+    GSAS-II (``GSASIIspc.GenAtom``/``AllOps``) numbers an operation by its own operator
+    list ``SGOps`` (no centring, no inversion) and marks the rest in the number:
+
+    * ``n`` (units and tens) is operator n of that list, which GSAS-II writes first in
+      the CIF's operator loop, so operator ``n`` of the CIF's own list;
+    * ``C`` (hundreds) is the lattice-centring vector added, in GSAS-II's order
+      (:data:`GSAS2_CENTRING`: for C-centring C = 1 adds (½, ½, 0));
+    * a minus sign applies the centre of symmetry after the operator;
+    * ``klm`` is the lattice translation (k − 5, l − 5, m − 5), as in CIF n_klm.
+
+    So ``-101_456`` is x' = −(R₁x + t₁) + c₁ + (−1, 0, 1), and ``-1_666`` is
+    −(R₁x + t₁) + (1, 1, 1). The operation found is returned as a code of the CIF's own
+    list. Raises :class:`~coordgeo.errors.InputError` when the text is no such code or
+    the structure has no such operation.
+    """
+    match = _GSAS2_CODE.match(text.strip().strip("'\""))
+    if not match:
+        raise InputError(f"cannot read symmetry code {text!r}")
+    sign, number, *klm = match.groups()
+    centring, op_number = divmod(int(number), 100)
+    ids = {op.id: k for k, op in enumerate(structure.symops)}
+    if str(op_number) not in ids:
+        raise InputError(
+            f"symmetry code {text!r} read as GSAS-II's names operator {op_number}, but the "
+            f"CIF lists {len(structure.symops)}"
+        )
+    lattice = _centring_vectors(structure)
+    if lattice is None or centring >= len(lattice[1]):
+        have = "no centring vectors GSAS-II knows" if lattice is None else f"{lattice[0]} lattice"
+        raise InputError(
+            f"symmetry code {text!r} read as GSAS-II's adds centring vector {centring}, "
+            f"but the structure has {have}"
+        )
+    k = ids[str(op_number)]
+    rot, tran = structure.rotations[k], structure.translations[k]
+    if sign == "-":
+        rot, tran = -rot, -tran
+    tran = tran + np.asarray(lattice[1][centring]) + np.array([int(c) - 5 for c in klm])
+    found = find_operator(rot, tran, structure)
+    if found is None:
+        raise InputError(f"symmetry code {text!r} (GSAS-II): no such operation in the CIF")
+    return SymmetryCode(found[0], found[1])
+
+
+def read_code(text: str, structure: Structure) -> tuple[SymmetryCode, str]:
+    """A code of a ``_geom_*`` loop and how it was read ('' for plain CIF n_klm).
+
+    CIF n_klm first (:func:`coordgeo.symmetry.parse_code`); a code that is not one of
+    the CIF's operators but has GSAS-II's form is read by :func:`parse_gsas2_code`.
+    With 100 or more operators in the CIF's list a GSAS-II code such as ``101_555``
+    names a real operator and is read as n_klm.
+    """
+    try:
+        return parse_code(text, structure), ""
+    except InputError as exc:
+        if not _GSAS2_CODE.match(text.strip().strip("'\"")):
+            raise
+        try:
+            code = parse_gsas2_code(text, structure)
+        except InputError:
+            raise exc from None
+    return code, f"code {text.strip()} read as GSAS-II's ±(100·centring + operator)_klm"
+
+
 def _candidates(
-    structure: Structure, row: _Row, code_cache: dict[str, SymmetryCode]
+    structure: Structure, row: _Row, code_cache: dict[str, tuple[SymmetryCode, str]]
 ) -> _Candidates | str:
     """Literal readings of a row's atoms (several when a label repeats), or why there is none."""
     per_atom_sites: list[list[int]] = []
@@ -315,7 +492,9 @@ def _candidates(
     for pos, (label, text) in enumerate(zip(row.atoms, row.code_texts, strict=True)):
         sites, note, is_mate = label_sites(structure, label)
         if not sites:
-            return f"unknown atom label {label!r}"
+            near = suggest_labels(structure, label)
+            hint = f" (the CIF has {', '.join(near)})" if near else ""
+            return f"unknown atom label {label!r}{hint}"
         if note:
             notes.append(note)
         per_atom_sites.append(sites)
@@ -337,8 +516,11 @@ def _candidates(
             continue
         try:
             if text not in code_cache:
-                code_cache[text] = parse_code(text, structure)
-            codes.append(code_cache[text])
+                code_cache[text] = read_code(text, structure)
+            code, how = code_cache[text]
+            codes.append(code)
+            if how:
+                notes.append(how)
         except InputError as exc:
             return exc.message
     if row.kind == "hbond":
@@ -427,6 +609,41 @@ def _judge_row(structure: Structure, row: _Row, result) -> tuple[str, str]:
         return "unresolved", ""
     (sites, _), calc, calc_su, rounding = result
     return _judge(structure, row, list(sites), pub, pub_su, calc, calc_su, rounding)
+
+
+def _undefined_torsions(structure: Structure, rows: list[_Row], best) -> dict[int, str]:
+    """Torsion rows through three collinear atoms, and why each is undefined.
+
+    A torsion a-b-c-d is the angle between the planes (a, b, c) and (b, c, d); when the
+    bond angle a-b-c or b-c-d is 180° (or 0°) within max(3 su, :data:`LINEAR_ANGLE`),
+    one plane does not exist and any value is rounding noise.
+    """
+    keys = [
+        k
+        for k, (row, res) in enumerate(zip(rows, best, strict=True))
+        if row.kind == "torsion" and res is not None
+    ]
+    if not keys:
+        return {}
+    sites = np.array([best[k][0][0] for k in keys])
+    ops = np.array([[c.op for c in best[k][0][1]] for k in keys])
+    shifts = np.array([[c.shift for c in best[k][0][1]] for k in keys], dtype=float)
+    out: dict[int, str] = {}
+    for first in (0, 1):
+        part = slice(first, first + 3)
+        angle, su = measure(structure, sites[:, part], ops[:, part], shifts[:, part])
+        off = np.minimum(angle, 180.0 - angle)
+        limit = np.maximum(3.0 * np.nan_to_num(su), LINEAR_ANGLE)
+        for n in np.flatnonzero(off <= limit):
+            k = keys[n]
+            if k in out:
+                continue
+            names = "-".join(rows[k].atoms[first : first + 3])
+            out[k] = (
+                f"{names} is linear ({format_su(float(angle[n]), float(su[n]), 2)}°): "
+                "a torsion through three collinear atoms is undefined"
+            )
+    return out
 
 
 # --- judging ------------------------------------------------------------------------------

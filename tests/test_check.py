@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -44,7 +45,7 @@ def test_every_row_not_ok_says_why(corpus):
     not_ok = corpus[corpus["status"] != "ok"]
     assert len(not_ok) > 0  # the corpus has deliberately broken files
     assert (not_ok["reason"].str.len() > 10).all()
-    assert set(corpus["status"]) <= {"ok", "mismatch", "unresolved"}
+    assert set(corpus["status"]) <= {"ok", "mismatch", "unresolved", "undefined"}
 
 
 def test_known_causes_are_named(corpus):
@@ -76,3 +77,197 @@ def test_altered_value_is_a_mismatch(tmp_path):
     s = read_cif(write(tmp_path, "c2c.cif", C2C.replace("141.55(15)", "143.00(15)")))[0]
     row = check(s).iloc[2]
     assert row.status == "mismatch" and "su" in row.reason
+
+
+def test_linear_torsions_in_the_corpus_are_undefined(corpus):
+    # 2011989: Fe on an inversion centre, O3-Fe-O4 exactly 180 deg by symmetry; the authors
+    # printed a torsion through it, which the coordinates cannot define
+    rows = corpus[(corpus.file == "2011989.cif") & (corpus.atoms == "O3-Fe-O4-Fe")]
+    assert len(rows) and set(rows.status) == {"undefined"}
+    assert rows.reason.str.contains("O3-Fe-O4 is linear").all()
+
+
+# --- a GSAS-II CIF -------------------------------------------------------------------------
+#
+# GSAS-II (GSASIIspc.GenAtom/AllOps) writes an operation as +-(100*C + n)_klm: n = operator
+# n of its own list (x,y,z and -x,y,-z+1/2 for C2/c), C = centring vector C of its list
+# ((0,0,0), (1/2,1/2,0)), minus = the centre of symmetry applied after the operator, and
+# (k-5, l-5, m-5) a lattice translation. Its CIF lists every operation, its own two first:
+GSAS2_OPS = [
+    "x,y,z",
+    "-x,y,-z+1/2",
+    "-x,-y,-z",
+    "x,-y,z+1/2",
+    "x+1/2,y+1/2,z",
+    "-x+1/2,y+1/2,-z+1/2",
+    "-x+1/2,-y+1/2,-z",
+    "x+1/2,-y+1/2,z+1/2",
+]
+CELL = (10.0, 11.0, 12.0, 100.0)  # a, b, c, beta (C2/c, alpha = gamma = 90)
+# Fe1 at a general position; each donor is placed at Fe1 + a Cartesian offset (A) and
+# written into the asymmetric unit through the inverse of the operation its code names,
+# so each Fe1-X distance is the length of its offset and each angle the angle between
+# offsets, whatever coordgeo does.
+FE1 = np.array([0.10, 0.20, 0.30])
+DONORS = {  # label: (GSAS-II code, the operation x -> R x + t it names, offset)
+    "O1": ("1_555", (np.eye(3), np.zeros(3)), (1.95, 0.0, 0.0)),
+    # -(x,y,z) + (1,1,1)
+    "O2": ("-1_666", (-np.eye(3), np.array([1.0, 1.0, 1.0])), (0.0, 1.98, 0.0)),
+    # -(x,y,z) + (1/2,1/2,0) + (-1,0,1)
+    "O3": ("-101_456", (-np.eye(3), np.array([-0.5, 0.5, 1.0])), (0.0, 0.0, 2.01)),
+    # (-x, y, -z+1/2) + (1/2,1/2,0)
+    "N1": ("102_555", (np.diag([-1.0, 1.0, -1.0]), np.array([0.5, 0.5, 0.5])), (-1.40, 0.0, 1.45)),
+    # -(-x, y, -z+1/2)
+    "N2": ("-2_555", (np.diag([1.0, -1.0, 1.0]), np.array([0.0, 0.0, -0.5])), (0.0, -1.50, -1.30)),
+}
+# the same operations as codes of the CIF's own list (by hand from GSAS2_OPS): -x+1,-y+1,-z+1
+# is op 3 + (1,1,1); -x-1/2,-y+1/2,-z+1 is op 7 + (-1,0,1); -x+1/2,y+1/2,-z+1/2 is op 6;
+# x,-y,z-1/2 is op 4 + (0,0,-1)
+CIF_CODES = {"O1": ".", "O2": "3_666", "O3": "7_456", "N1": "6_555", "N2": "4_554"}
+
+
+def _cell_matrix() -> np.ndarray:
+    a, b, c, beta = CELL
+    beta = np.radians(beta)
+    return np.array([[a, 0.0, c * np.cos(beta)], [0.0, b, 0.0], [0.0, 0.0, c * np.sin(beta)]])
+
+
+def _gsas2_cif() -> str:
+    m = _cell_matrix()
+    sites = {"Fe1": FE1}
+    offsets = {}
+    for label, (_, (rot, tran), offset) in DONORS.items():
+        target = FE1 + np.linalg.solve(m, offset)  # where the image must be
+        sites[label] = np.linalg.solve(rot, target - tran)  # the site it is the image of
+        offsets[label] = np.array(offset)
+    # Fe2 on the inversion centre (0, 1/2, 0); O4 near it, and its image -x,-y+1,-z
+    # (GSAS-II -1_565) makes O4-Fe2-O4' exactly linear; O5 near O4
+    sites["Fe2"] = np.array([0.0, 0.5, 0.0])
+    sites["O4"] = sites["Fe2"] + np.linalg.solve(m, [1.2, 1.1, 1.0])
+    sites["O5"] = sites["O4"] + np.linalg.solve(m, [1.3, 0.0, 0.5])
+    sites["K"] = np.array([0.40, 0.10, 0.60])
+    atoms = "\n".join(
+        f"{label} {label.rstrip('0123456789')} {x:.6f} {y:.6f} {z:.6f} 0.02 1"
+        for label, (x, y, z) in sites.items()
+    )
+    bonds, angles = [], []
+    for label, (code, _, _) in DONORS.items():
+        d = np.linalg.norm(offsets[label])
+        bonds.append(f"Fe1 {label} {d:.4f}(20) 1_555 {code} yes")
+    names = list(DONORS)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            u, v = offsets[a], offsets[b]
+            t = np.degrees(np.arccos(u @ v / np.linalg.norm(u) / np.linalg.norm(v)))
+            angles.append(f"{a} Fe1 {b} {t:.2f}(10) {DONORS[a][0]} 1_555 {DONORS[b][0]} yes")
+    # labels the CIF does not have: K1 for the site K, and an OCR zero for O1
+    bonds.append("K1 O1 2.5000(20) 1_555 1_555 yes")
+    bonds.append("Fe1 01 1.9500(20) 1_555 1_555 yes")
+    ops = "\n".join(f"{k + 1} {op}" for k, op in enumerate(GSAS2_OPS))
+    return f"""data_gsas2
+_audit_creation_method 'created by GSAS-II'
+_cell_length_a {CELL[0]}
+_cell_length_b {CELL[1]}
+_cell_length_c {CELL[2]}
+_cell_angle_alpha 90
+_cell_angle_beta {CELL[3]}
+_cell_angle_gamma 90
+_symmetry_space_group_name_H-M 'C 2/c'
+loop_
+_space_group_symop_id
+_space_group_symop_operation_xyz
+{ops}
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+_atom_site_U_iso_or_equiv
+_atom_site_occupancy
+{atoms}
+loop_
+_geom_bond_atom_site_label_1
+_geom_bond_atom_site_label_2
+_geom_bond_distance
+_geom_bond_site_symmetry_1
+_geom_bond_site_symmetry_2
+_geom_bond_publ_flag
+{chr(10).join(bonds)}
+loop_
+_geom_angle_atom_site_label_1
+_geom_angle_atom_site_label_2
+_geom_angle_atom_site_label_3
+_geom_angle
+_geom_angle_site_symmetry_1
+_geom_angle_site_symmetry_2
+_geom_angle_site_symmetry_3
+_geom_angle_publ_flag
+{chr(10).join(angles)}
+loop_
+_geom_torsion_atom_site_label_1
+_geom_torsion_atom_site_label_2
+_geom_torsion_atom_site_label_3
+_geom_torsion_atom_site_label_4
+_geom_torsion
+_geom_torsion_site_symmetry_1
+_geom_torsion_site_symmetry_2
+_geom_torsion_site_symmetry_3
+_geom_torsion_site_symmetry_4
+O5 O4 Fe2 O4 22.05 1_555 1_555 1_555 -1_565
+"""
+
+
+@pytest.fixture
+def gsas2_table(tmp_path) -> pd.DataFrame:
+    return check(read_cif(write(tmp_path, "gsas2.cif", _gsas2_cif()))[0])
+
+
+def test_gsas2_codes_are_decoded(gsas2_table):
+    t = gsas2_table.set_index("atoms")
+    for label in DONORS:
+        row = t.loc[f"Fe1-{label}"]
+        assert row.status == "ok", (label, row.reason)
+        assert row.symmetry_codes.split()[1] == CIF_CODES[label]
+        assert abs(row.calculated - np.linalg.norm(DONORS[label][2])) < 2e-4
+    angles = gsas2_table[gsas2_table.kind == "angle"]
+    assert len(angles) == 10 and set(angles.status) == {"ok"}
+    # the codes that are not n_klm of the CIF's list say how they were read
+    assert "GSAS-II" in t.loc["Fe1-O3", "reason"] and "GSAS-II" in t.loc["Fe1-N1", "reason"]
+
+
+def test_torsion_through_a_linear_triple_is_undefined(gsas2_table, tmp_path):
+    row = gsas2_table[gsas2_table.kind == "torsion"].iloc[0]
+    assert row.status == "undefined"
+    assert "O4-Fe2-O4 is linear (180.00" in row.reason
+    # and check exits 0 on it: undefined is no disagreement
+    from typer.testing import CliRunner
+
+    from coordgeo.cli import app
+
+    text = (
+        _gsas2_cif().split("loop_\n_geom_bond")[0]
+        + "loop_\n_geom_torsion"
+        + (_gsas2_cif().split("loop_\n_geom_torsion")[1])
+    )
+    result = CliRunner().invoke(app, ["check", str(write(tmp_path, "t.cif", text))])
+    assert result.exit_code == 0, result.output
+    assert "1 undefined" in result.stderr
+
+
+def test_unknown_labels_get_suggestions(gsas2_table):
+    t = gsas2_table.set_index("atoms")
+    assert t.loc["K1-O1", "status"] == "unresolved"
+    assert "'K1' (the CIF has K)" in t.loc["K1-O1", "reason"]
+    assert "'01' (the CIF has O1" in t.loc["Fe1-01", "reason"]
+
+
+def test_suggest_labels(tmp_path):
+    from coordgeo.check import suggest_labels
+
+    s = read_cif(write(tmp_path, "gsas2.cif", _gsas2_cif()))[0]
+    assert suggest_labels(s, "K1")[0] == "K"
+    assert suggest_labels(s, "01")[0] == "O1"
+    assert suggest_labels(s, "Fe(1)")[0] == "Fe1"
+    assert suggest_labels(s, "О2")[0] == "O2"  # Cyrillic capital O
+    assert suggest_labels(s, "Xx9") == []

@@ -149,8 +149,10 @@ def check_command(
 ) -> None:
     """Recompute every row of the CIF's own _geom_bond/_geom_angle/_geom_hbond/_geom_torsion loops.
 
-    Exit status: 0 when every row is ok, 1 when any is not, 2 when an input
-    could not be read (its rows are listed as unresolved).
+    Exit status: 0 when every row is ok (or undefined: a torsion through three collinear
+    atoms), 1 when any is a mismatch or unresolved, 2 when an input could not be read
+    (its rows are listed as unresolved). Codes are CIF n_klm or GSAS-II's
+    ±(100·centring + operator)_klm; an unknown label is listed with the labels it may mean.
     """
     from coordgeo.io.paths import read_structures
 
@@ -168,7 +170,8 @@ def check_command(
     table = _concat(frames, CHECK_COLUMNS)
     emit(table, fmt)
     counts = table["status"].value_counts().to_dict() if len(table) else {}
-    summary = ", ".join(f"{counts.get(k, 0)} {k}" for k in ("ok", "mismatch", "unresolved"))
+    kinds = ("ok", "mismatch", "unresolved", "undefined")
+    summary = ", ".join(f"{counts.get(k, 0)} {k}" for k in kinds)
     typer.echo(f"coordgeo check: {len(table)} rows: {summary}", err=True)
     failures.exit_if_any()
     if counts.get("mismatch", 0) or counts.get("unresolved", 0):
