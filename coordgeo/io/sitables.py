@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -586,34 +586,51 @@ def _hbond_quantity(header: str, position: int) -> str:
     return _HBOND_QUANTITIES[position] if position < 4 else header
 
 
+_THERMO_QUANTITIES = (  # header start (spaces removed) → quantity
+    ("delta_h", r"ΔH"),
+    ("delta_s", r"ΔS"),
+    ("t_half", r"T(1/2|½|c)"),
+    ("gamma", r"(?i:Γ|Gamma)"),
+)
+_UNITS = (  # the unit in a header's last brackets (compacted) → canonical spelling
+    ("kJ/mol", r"kJmol-1"),
+    ("J/(mol K)", r"Jmol-1K-1|J/molK|J/\(molK\)|JK-1mol-1"),
+    ("kJ/(mol K)", r"kJmol-1K-1|kJK-1mol-1"),
+    ("J/mol", r"Jmol-1"),
+)
+
+
 def _thermo_quantity(header: str) -> str | None:
+    """``delta_h``/``delta_s``/``t_half``/``gamma`` for a ΔH, ΔS, T½ (Tc) or Γ header."""
     text = header.replace(" ", "")
-    if re.match(r"^ΔH", text):
-        return "delta_h"
-    if re.match(r"^ΔS", text):
-        return "delta_s"
-    if re.match(r"^T(1/2|½|c)", text):
-        return "t_half"
-    if re.match(r"^(Γ|Gamma)", text, re.IGNORECASE):
-        return "gamma"
-    return None
+    return next((q for q, pattern in _THERMO_QUANTITIES if re.match(pattern, text)), None)
 
 
 def _unit(header: str) -> str:
+    """The unit in a header's trailing brackets (``ΔH [kJ mol-1]`` → ``kJ/mol``), '' if none."""
     match = re.search(r"[\[(]([^\])]+)[\])]\s*$", header)
     if not match:
         return ""
     unit = match.group(1).strip()
     compact = unit.replace(" ", "").replace("⁻¹", "-1").replace("^", "")
-    if re.fullmatch(r"kJmol-1", compact):
-        return "kJ/mol"
-    if re.fullmatch(r"Jmol-1K-1|J/molK|J/\(molK\)|JK-1mol-1", compact):
-        return "J/(mol K)"
-    if re.fullmatch(r"kJmol-1K-1|kJK-1mol-1", compact):
-        return "kJ/(mol K)"
-    if re.fullmatch(r"Jmol-1", compact):
-        return "J/mol"
-    return {"º": "°"}.get(unit, unit)
+    found = next((u for u, pattern in _UNITS if re.fullmatch(pattern, compact)), None)
+    return found or {"º": "°"}.get(unit, unit)
+
+
+def _is_section(cells: tuple[str, ...]) -> bool:
+    """A section row: text in the label cell only (``Selected bond angles (°)``)."""
+    return bool(cells[0]) and not any(cells[1:])
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """The value columns of a block: the side-by-side groups (label column, its value
+    columns), and per value column its name, group number and temperature."""
+
+    groups: tuple[tuple[int, tuple[int, ...]], ...]
+    names: dict[int, str]
+    group_of: dict[int, int]
+    temperature_of: dict[int, float | None]
 
 
 def _read_block(
@@ -623,130 +640,34 @@ def _read_block(
     legend_line: int | None,
     path: str | None,
 ) -> SITable:
+    """One table from one block of lines, with the caption and legend found near it.
+
+    Column 0 holds the row labels; the value columns and their side-by-side groups are
+    found by :func:`_value_columns`, named by :func:`_name_columns`; the table's kind
+    (:func:`_table_kind`) decides how each value cell is described (:func:`_describe`).
+    Raises InputError for a block without a column of numbers or a cell that is not one.
+    """
     width = max([len(block.header or ())] + [len(cells) for _, cells in block.rows])
-    header = tuple(clean_text(c) for c in (block.header or ())) + ("",) * width
-    header = header[:width]
+    header = (tuple(clean_text(c) for c in (block.header or ())) + ("",) * width)[:width]
     rows = [(line, cells + ("",) * (width - len(cells))) for line, cells in block.rows]
-
-    def is_section(cells: tuple[str, ...]) -> bool:
-        return bool(cells[0]) and not any(cells[1:])
-
-    body = [(line, cells) for line, cells in rows if not is_section(cells)]
-    # Column 0 always holds row labels; another column holds values when most of its
-    # filled cells are numbers (a stray non-number there is an error, reported below).
-    value_cols = []
-    for j in range(1, width):
-        filled = [cells[j] for _, cells in body if cells[j].strip().lower() not in _MISSING]
-        if filled and sum(_is_number(c) for c in filled) * 2 >= len(filled):
-            value_cols.append(j)
-    groups: list[tuple[int, list[int]]] = []
-    for j in range(width):
-        if j == 0 or j not in value_cols:
-            groups.append((j, []))
-        else:
-            groups[-1][1].append(j)
-    groups = [g for g in groups if g[1]]
-    if not groups:
-        raise InputError("table has no column of numbers", line=block.first)
-
+    body = [cells for _, cells in rows if not _is_section(cells)]
+    value_cols = _value_columns(body, width)
     caption_text = caption[1] if caption else None
-    caption_temperature = None
-    compounds: tuple[str, ...] = ()
-    if caption_text:
-        match = (
-            _TEMPERATURE.search(caption_text.split(" at ")[-1]) if " at " in caption_text else None
-        )
-        caption_temperature = float(match["t"]) if match else None
-        found = _COMPOUND.search(caption_text)
-        if found:
-            compounds = tuple(re.split(r"\s*(?:,|and|&)\s*", found["list"]))
-
-    # Side-by-side groups continue one list, so a blank header names the same data set
-    # ('value') in every group; the group number is kept in the rows' ``group``.
-    column_names: dict[int, str] = {}
-    group_of: dict[int, int] = {}
-    for k, (_, cols) in enumerate(groups, 1):
-        for position, j in enumerate(cols, 1):
-            column_names[j] = header[j] or ("value" if len(cols) == 1 else f"value {position}")
-            group_of[j] = k
-    temperature_of = {}
-    for j, name in column_names.items():
-        match = _TEMPERATURE.search(name)
-        temperature_of[j] = float(match["t"]) if match else caption_temperature
-
-    header_text = " ".join(header)
-    labels = [cells[g] for _, cells in body for g, _ in groups if cells[g]]
-    keys = tuple(legend)
-    thermo = [_thermo_quantity(header[j]) for j in value_cols]
-    if sum(q in ("delta_h", "delta_s", "t_half") for q in thermo) >= 2:
-        kind = "thermo"
-    elif re.search(r"D-H.*H\.\.\.A", _separators_to_dots(header_text)) or (
-        len(groups) == 1
-        and len(groups[0][1]) == 4
-        and labels
-        and all(len(split_label(lab)) == 3 for lab in labels)
-        and all(atom_readings(split_label(lab)[1], ()) for lab in labels)
-        and all(
-            element_of_label(atom_readings(split_label(lab)[1], ())[0][0]) == "H" for lab in labels
-        )
-    ):
-        kind = "hbond"
-    elif labels and sum(parse_label(lab, keys) is not None for lab in labels) * 2 >= len(labels):
-        kind = "geometry"
-    else:
-        kind = "other"
-
-    section = header[0] if header[0] and not any(header[1:]) else ""
-    records = []
-    number = 0
-    for line, cells in rows:
-        if is_section(cells):
-            section = clean_text(cells[0])
-            continue
-        number += 1
-        for label_col, cols in groups:
-            label = cells[label_col]
-            for j in cols:
-                text = cells[j]
-                try:
-                    parsed = parse_value(text)
-                except ValueError:
-                    raise InputError(
-                        f"cannot read {text!r} as a number in column {column_names[j]!r}"
-                        f" of row {label!r}",
-                        line=line,
-                    ) from None
-                if parsed is None:
-                    continue
-                value, su = parsed
-                base = {
-                    "row": number,
-                    "label": label,
-                    "column": column_names[j],
-                    "group": group_of[j],
-                    "temperature": temperature_of[j] if temperature_of[j] is not None else math.nan,
-                    "published": value,
-                    "published_su": su if su is not None else math.nan,
-                    "section": section,
-                    "text": text,
-                    "line": line,
-                }
-                records.append(base | _describe(kind, label, header[j], cols.index(j), keys))
-    frame = pd.DataFrame.from_records(records, columns=list(ROW_COLUMNS))
-    frame = frame.astype(
-        {"row": "int64", "group": "int64", "line": "int64", "published": "float64"}
-    )
-    frame["published_su"] = frame["published_su"].astype("float64")
-    frame["temperature"] = frame["temperature"].astype("float64")
-    names = tuple(dict.fromkeys(column_names[j] for _, cols in groups for j in cols))
-    temps = tuple(
-        next(temperature_of[j] for j in column_names if column_names[j] == name) for name in names
+    caption_temperature, compounds = _caption_facts(caption_text)
+    columns = _name_columns(value_cols, header, caption_temperature, block.first)
+    labels = [cells[g] for cells in body for g, _ in columns.groups if cells[g]]
+    kind = _table_kind(header, value_cols, columns.groups, labels, tuple(legend))
+    frame = _value_rows(rows, header, columns, kind, tuple(legend))
+    names = tuple(dict.fromkeys(columns.names[j] for _, cols in columns.groups for j in cols))
+    temperatures = tuple(
+        next(columns.temperature_of[j] for j in columns.names if columns.names[j] == name)
+        for name in names
     )
     return SITable(
         kind=kind,
         rows=frame,
         columns=names,
-        temperatures=temps,
+        temperatures=temperatures,
         caption=caption_text,
         number=caption[2] if caption else None,
         compounds=compounds,
@@ -757,6 +678,147 @@ def _read_block(
         layout=block.layout,
         source=path,
     )
+
+
+def _value_columns(body: list[tuple[str, ...]], width: int) -> list[int]:
+    """Columns (after the label column) most of whose filled cells are numbers; a stray
+    non-number in one is an error, reported when the cell is read."""
+    value_cols = []
+    for j in range(1, width):
+        filled = [cells[j] for cells in body if cells[j].strip().lower() not in _MISSING]
+        if filled and sum(_is_number(c) for c in filled) * 2 >= len(filled):
+            value_cols.append(j)
+    return value_cols
+
+
+def _caption_facts(caption: str | None) -> tuple[float | None, tuple[str, ...]]:
+    """The temperature a caption gives (``… at 100 K``) and the compounds it names
+    (``for 1 and 2``)."""
+    if not caption:
+        return None, ()
+    match = _TEMPERATURE.search(caption.split(" at ")[-1]) if " at " in caption else None
+    found = _COMPOUND.search(caption)
+    compounds = tuple(re.split(r"\s*(?:,|and|&)\s*", found["list"])) if found else ()
+    return (float(match["t"]) if match else None), compounds
+
+
+def _name_columns(
+    value_cols: list[int], header: tuple[str, ...], caption_temperature: float | None, line: int
+) -> _Columns:
+    """Group the value columns behind their label columns and name them.
+
+    Side-by-side groups continue one list, so a blank header names the same data set
+    (``value``) in every group; the group number is kept in the rows' ``group``. A
+    column's temperature is its header's, else the caption's.
+    """
+    groups: list[tuple[int, list[int]]] = []
+    for j in range(len(header)):
+        if j == 0 or j not in value_cols:
+            groups.append((j, []))
+        else:
+            groups[-1][1].append(j)
+    groups = [g for g in groups if g[1]]
+    if not groups:
+        raise InputError("table has no column of numbers", line=line)
+    names: dict[int, str] = {}
+    group_of: dict[int, int] = {}
+    for k, (_, cols) in enumerate(groups, 1):
+        for position, j in enumerate(cols, 1):
+            names[j] = header[j] or ("value" if len(cols) == 1 else f"value {position}")
+            group_of[j] = k
+    temperature_of = {}
+    for j, name in names.items():
+        match = _TEMPERATURE.search(name)
+        temperature_of[j] = float(match["t"]) if match else caption_temperature
+    return _Columns(tuple((g, tuple(cols)) for g, cols in groups), names, group_of, temperature_of)
+
+
+def _table_kind(
+    header: tuple[str, ...],
+    value_cols: list[int],
+    groups: Sequence[tuple[int, Sequence[int]]],
+    labels: list[str],
+    keys: tuple[str, ...],
+) -> str:
+    """``thermo`` (two of ΔH, ΔS, T½ among the headers), ``hbond`` (D-H … H...A headers,
+    or four values per D-H…A label), ``geometry`` (most labels name atoms) or ``other``."""
+    thermo = [_thermo_quantity(header[j]) for j in value_cols]
+    if sum(q in ("delta_h", "delta_s", "t_half") for q in thermo) >= 2:
+        return "thermo"
+    if re.search(r"D-H.*H\.\.\.A", _separators_to_dots(" ".join(header))) or (
+        len(groups) == 1 and len(groups[0][1]) == 4 and _all_hbond_labels(labels)
+    ):
+        return "hbond"
+    if labels and sum(parse_label(lab, keys) is not None for lab in labels) * 2 >= len(labels):
+        return "geometry"
+    return "other"
+
+
+def _all_hbond_labels(labels: list[str]) -> bool:
+    """Whether every label names three atoms with a hydrogen in the middle (``O1-H1…N2``)."""
+    if not labels:
+        return False
+    for label in labels:
+        tokens = split_label(label)
+        middle = atom_readings(tokens[1], ()) if len(tokens) == 3 else None
+        if not middle or element_of_label(middle[0][0]) != "H":
+            return False
+    return True
+
+
+def _value_rows(
+    rows: list[tuple[int, tuple[str, ...]]],
+    header: tuple[str, ...],
+    columns: _Columns,
+    kind: str,
+    keys: tuple[str, ...],
+) -> pd.DataFrame:
+    """The long-form rows (:data:`ROW_COLUMNS`): one per printed value."""
+    section = header[0] if header[0] and not any(header[1:]) else ""
+    records = []
+    number = 0
+    for line, cells in rows:
+        if _is_section(cells):
+            section = clean_text(cells[0])
+            continue
+        number += 1
+        for label_col, cols in columns.groups:
+            label = cells[label_col]
+            for j in cols:
+                parsed = _read_cell(cells[j], columns.names[j], label, line)
+                if parsed is None:
+                    continue
+                temperature = columns.temperature_of[j]
+                base = {
+                    "row": number,
+                    "label": label,
+                    "column": columns.names[j],
+                    "group": columns.group_of[j],
+                    "temperature": temperature if temperature is not None else math.nan,
+                    "published": parsed[0],
+                    "published_su": parsed[1] if parsed[1] is not None else math.nan,
+                    "section": section,
+                    "text": cells[j],
+                    "line": line,
+                }
+                records.append(base | _describe(kind, label, header[j], cols.index(j), keys))
+    frame = pd.DataFrame.from_records(records, columns=list(ROW_COLUMNS))
+    frame = frame.astype(
+        {"row": "int64", "group": "int64", "line": "int64", "published": "float64"}
+    )
+    frame["published_su"] = frame["published_su"].astype("float64")
+    frame["temperature"] = frame["temperature"].astype("float64")
+    return frame
+
+
+def _read_cell(text: str, column: str, label: str, line: int) -> tuple[float, float | None] | None:
+    """A value cell's number and su (None for an empty cell); InputError if not a number."""
+    try:
+        return parse_value(text)
+    except ValueError:
+        raise InputError(
+            f"cannot read {text!r} as a number in column {column!r} of row {label!r}", line=line
+        ) from None
 
 
 def _describe(kind: str, label: str, header: str, position: int, keys: tuple[str, ...]) -> dict:
