@@ -96,8 +96,18 @@ def validate_command(
 
     if not cifs:
         _without_cif(tables, column, fmt)
-        return
+    else:
+        _with_cifs(tables, cifs, column, block, fmt)
 
+
+def _with_cifs(
+    tables: Sequence[SITable],
+    cifs: list[Path],
+    column: str | None,
+    block: str | None,
+    fmt: Format,
+) -> None:
+    """Every geometry and H-bond table against the structures of the CIFs."""
     from coordgeo.cli.app import load
 
     failures = Failures()

@@ -150,6 +150,27 @@ class _CoreModel:
     published: np.ndarray
     sus: np.ndarray
 
+    @classmethod
+    def build(
+        cls,
+        observations: Sequence[_Observation],
+        representative: Mapping[Image, tuple[int, str]],
+        cart: Mapping[str, np.ndarray],
+    ) -> _CoreModel:
+        """The model of the observations, every image R_g·x_k with g's Cartesian matrix
+        ``cart[g]`` and (k, g) from ``representative``."""
+        images = list(representative)
+        slot = {im: i for i, im in enumerate(images)}
+        return cls(
+            image_point=np.array([representative[im][0] for im in images]),
+            image_rot=np.array([cart[representative[im][1]] for im in images]),
+            is_distance=np.array([o.kind == "distance" for o in observations]),
+            first=np.array([slot[o.images[0]] for o in observations]),
+            second=np.array([slot[o.images[-1]] for o in observations]),
+            published=np.array([o.value for o in observations]),
+            sus=np.array([o.su for o in observations]),
+        )
+
     def positions(self, p: np.ndarray) -> np.ndarray:
         """Every image's position for the parameters p (the free points, flattened)."""
         return np.einsum("nij,nj->ni", self.image_rot, p.reshape(-1, 3)[self.image_point])
@@ -223,27 +244,13 @@ def reconstruct_core(
         raise InputError(
             f"{table.name} has no rows around {metal} in column {column!r}", path=table.source
         )
-    images = list(representative)
-    slot = {im: i for i, im in enumerate(images)}
-    model = _CoreModel(
-        image_point=np.array([representative[im][0] for im in images]),
-        image_rot=np.array([cart[representative[im][1]] for im in images]),
-        is_distance=np.array([o.kind == "distance" for o in observations]),
-        first=np.array([slot[o.images[0]] for o in observations]),
-        second=np.array([slot[o.images[-1]] for o in observations]),
-        published=np.array([o.value for o in observations]),
-        sus=np.array([o.su for o in observations]),
-    )
+    model = _CoreModel.build(observations, representative, cart)
     distance_of = {o.images[0]: o.value for o in observations if o.kind == "distance"}
     radii = [distance_of.get(donor, 2.0) for donor in labels]
-    x = _best_fit(model, radii, starts, seed)
-    points = x.reshape(-1, 3)
+    points = _best_fit(model, radii, starts, seed).reshape(-1, 3)
     x = (points @ canonical_orientation(points, list(cart.values())).T).ravel()
-
     r = model.residuals(x)
-    u, singular, _ = np.linalg.svd(model.jacobian(x), full_matrices=False)
-    rank = int(np.sum(singular > 1e-6 * singular[0])) if singular.size else 0
-    redundancy = np.clip(1.0 - np.sum(u[:, :rank] ** 2, axis=1), 0.0, 1.0)  # 1 − leverage
+    rank, redundancy = _rank_and_redundancy(model.jacobian(x))
     chi2 = float(np.sum(r**2))
     dof = len(observations) - rank
     rows = _fit_rows(data, observations, r, redundancy, metal, column)
@@ -328,6 +335,15 @@ def _best_fit(model: _CoreModel, radii: Sequence[float], starts: int, seed: int)
             best = fit
     assert best is not None
     return best.x
+
+
+def _rank_and_redundancy(jacobian: np.ndarray) -> tuple[int, np.ndarray]:
+    """Rank of the Jacobian (singular values above 1e-6 of the largest; rotations that
+    commute with the site group are not counted) and each row's redundancy 1 − leverage,
+    the share of it that other rows check (Σ redundancy = rows − rank = dof)."""
+    u, singular, _ = np.linalg.svd(jacobian, full_matrices=False)
+    rank = int(np.sum(singular > 1e-6 * singular[0])) if singular.size else 0
+    return rank, np.clip(1.0 - np.sum(u[:, :rank] ** 2, axis=1), 0.0, 1.0)
 
 
 def _fit_rows(

@@ -94,18 +94,7 @@ def check_labels(table: SITable) -> pd.DataFrame:
         images = [image(a, c, ops) for a, c in zip(atoms, codes, strict=True)]
         site = spheres[atoms[0]].site_ops if atoms[0] in spheres else (gemmi.Op(IDENTITY),)
         if first["kind"] == "distance" and any(act(g, images[0]) == images[1] for g in site):
-            others = [m for m in _related_metals(table, atoms[0]) if m != atoms[0]]
-            hint = (
-                f"; probably {atoms[0]}–{others[0]} (the other metal in the table)"
-                if others
-                else ""
-            )
-            how = (
-                f"with code {codes[1]}, whose operator fixes {atoms[0]}"
-                if codes[1]
-                else "with no symmetry code"
-            )
-            add(f"names {atoms[0]} twice {how}: a zero distance, printed as {printed} Å{hint}")
+            add(_zero_distance_note(table, atoms, codes, printed))
         if first["kind"] == "angle" and images[0] == images[2]:
             add("the same atom at both ends of the angle")
         if first["kind"] == "angle":
@@ -113,6 +102,20 @@ def check_labels(table: SITable) -> pd.DataFrame:
                 if not 0 < row.published <= 180:
                     add(f"{row.text}° is not an angle", row.column)
     return pd.DataFrame.from_records(records, columns=columns)
+
+
+def _zero_distance_note(
+    table: SITable, atoms: Sequence[str], codes: Sequence[str], printed: str
+) -> str:
+    """Why ``Fe1-Fe1`` (or Fe1–Fe1A with A fixing Fe1) cannot be right, and what was meant."""
+    others = [m for m in _related_metals(table, atoms[0]) if m != atoms[0]]
+    hint = f"; probably {atoms[0]}–{others[0]} (the other metal in the table)" if others else ""
+    how = (
+        f"with code {codes[1]}, whose operator fixes {atoms[0]}"
+        if codes[1]
+        else "with no symmetry code"
+    )
+    return f"names {atoms[0]} twice {how}: a zero distance, printed as {printed} Å{hint}"
 
 
 def _related_metals(table: SITable, metal: str) -> list[str]:
@@ -131,6 +134,11 @@ def _related_metals(table: SITable, metal: str) -> list[str]:
     return list(dict.fromkeys([*near, *others]))
 
 
+_DUPLICATE_COLUMNS = [
+    "column", "rows", "labels", "values", "difference", "tolerance", "status", "note",
+]  # fmt: skip
+
+
 def check_duplicates(table: SITable) -> pd.DataFrame:
     """Pairs of rows that quote one bond or angle twice, and whether they agree.
 
@@ -139,53 +147,58 @@ def check_duplicates(table: SITable) -> pd.DataFrame:
     Fe1–N1A ≡ Fe1–N1, N1–Fe1–N2A ≡ N1A–Fe1–N2). They agree when they differ by at most
     2·√(su₁² + su₂²).
     """
-    columns = ["column", "rows", "labels", "values", "difference", "tolerance", "status", "note"]
     if table.kind != "geometry":
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=_DUPLICATE_COLUMNS)
+    rows = geometry_rows(table)
+    records = [
+        _duplicate_record(rows.loc[i], rows.loc[j], column)
+        for (column, _, _), indices in _same_quantity(table, rows).items()
+        for i, j in itertools.combinations(indices, 2)
+    ]
+    return pd.DataFrame.from_records(records, columns=_DUPLICATE_COLUMNS)
+
+
+def _same_quantity(table: SITable, rows: pd.DataFrame) -> dict[tuple, list[int]]:
+    """(column, kind, key equal under the metal's site symmetry) → indices of the rows."""
     ops = table.operators
     spheres = metal_spheres(table)
-    rows = geometry_rows(table)
     keyed: dict[tuple, list[int]] = {}
     for index, row in rows.iterrows():
         images = [image(a, c, ops) for a, c in zip(row["atoms"], row["codes"], strict=True)]
         group: Sequence[gemmi.Op] = (gemmi.Op(IDENTITY),)
         centre = ""
         for metal, sphere in spheres.items():
-            centred = centred_images(row, metal, ops)
-            if centred is not None:
-                images, group, centre = centred, sphere.site_ops, metal
+            around = centred_images(row, metal, ops)
+            if around is not None:
+                images, group, centre = around, sphere.site_ops, metal
                 break
         ordered = row["kind"] != "distance"
         key = (row["column"], row["kind"], equivalence_key(images, group, ordered, centre))
         keyed.setdefault(key, []).append(index)
-    records = []
-    for (column, _, _), indices in keyed.items():
-        if len(indices) < 2:
-            continue
-        for i, j in itertools.combinations(indices, 2):
-            a, b = rows.loc[i], rows.loc[j]
-            su_a = effective_su(a["published_su"], a["text"])
-            su_b = effective_su(b["published_su"], b["text"])
-            difference = float(b["published"] - a["published"])
-            tolerance = 2 * math.hypot(su_a, su_b)
-            agree = abs(difference) <= tolerance
-            records.append(
-                {
-                    "column": column,
-                    "rows": (int(a["row"]), int(b["row"])),
-                    "labels": f"{a['label']} / {b['label']}",
-                    "values": f"{a['text']} / {b['text']}",
-                    "difference": difference,
-                    "tolerance": tolerance,
-                    "status": "ok" if agree else "inconsistent",
-                    "note": (
-                        f"{a['label']} and {b['label']} are the same "
-                        f"{a['kind']} and {'agree' if agree else 'disagree'}: "
-                        f"{a['text']} vs {b['text']} (Δ = {difference:+.4g}, 2σ = {tolerance:.2g})"
-                    ),
-                }
-            )
-    return pd.DataFrame.from_records(records, columns=columns)
+    return keyed
+
+
+def _duplicate_record(a: pd.Series, b: pd.Series, column: str) -> dict:
+    """Whether two rows quoting the same quantity agree within 2·√(su₁² + su₂²)."""
+    su_a = effective_su(a["published_su"], a["text"])
+    su_b = effective_su(b["published_su"], b["text"])
+    difference = float(b["published"] - a["published"])
+    tolerance = 2 * math.hypot(su_a, su_b)
+    agree = abs(difference) <= tolerance
+    return {
+        "column": column,
+        "rows": (int(a["row"]), int(b["row"])),
+        "labels": f"{a['label']} / {b['label']}",
+        "values": f"{a['text']} / {b['text']}",
+        "difference": difference,
+        "tolerance": tolerance,
+        "status": "ok" if agree else "inconsistent",
+        "note": (
+            f"{a['label']} and {b['label']} are the same "
+            f"{a['kind']} and {'agree' if agree else 'disagree'}: "
+            f"{a['text']} vs {b['text']} (Δ = {difference:+.4g}, 2σ = {tolerance:.2g})"
+        ),
+    }
 
 
 def _angle_table(
