@@ -80,20 +80,28 @@ def compound_key(structure: Structure, graph: nx.Graph | None = None) -> tuple[s
     return tuple(sorted(set(with_metal or heavy)))
 
 
+#: Cell changes beyond these are named as a phase transition: relative change of a cell
+#: length, and change of a cell angle in degrees. Thermal expansion and the lattice response
+#: of a spin transition stay below them (the qsal cell changes by 4 % in a and 2.6° in β
+#: between 163 and 293 K); a ferric thiosemicarbazone whose β changes by 11° between 150
+#: and 373 K goes beyond.
+PHASE_TRANSITION_LENGTH = 0.05
+PHASE_TRANSITION_ANGLE = 5.0
+
+
 def cell_change(a: Structure, b: Structure) -> str:
-    """What changes between two cells of one compound, in words ('' when nothing does):
-    the space group, or a cell angle by more than 2° or a length by more than 3 % — more
-    than thermal expansion and a spin transition's lattice response give (the qsal cell
-    changes by 4 % in a between 163 and 293 K, so lengths beyond 5 % are named), hence a
+    """What changes between two cells of one compound beyond thermal expansion, in words
+    ('' when nothing does): the space group, or a cell length or angle beyond
+    :data:`PHASE_TRANSITION_LENGTH` / :data:`PHASE_TRANSITION_ANGLE`, hence a
     crystallographic phase transition."""
     notes = []
     if a.space_group.replace(" ", "") != b.space_group.replace(" ", ""):
         notes.append(f"space group {a.space_group} → {b.space_group}")
     names = ("a", "b", "c", "α", "β", "γ")
     for k, (x, y) in enumerate(zip(a.cell.parameters, b.cell.parameters, strict=True)):
-        if k < 3 and abs(y - x) > 0.05 * max(x, y):
+        if k < 3 and abs(y - x) > PHASE_TRANSITION_LENGTH * max(x, y):
             notes.append(f"{names[k]} {x:.3f} → {y:.3f} Å")
-        elif k >= 3 and abs(y - x) > 2.0:
+        elif k >= 3 and abs(y - x) > PHASE_TRANSITION_ANGLE:
             notes.append(f"{names[k]} {x:.2f} → {y:.2f}°")
     return ", ".join(notes)
 

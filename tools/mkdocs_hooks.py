@@ -25,6 +25,8 @@ API_MARKER = "<!-- coordgeo: api reference -->"
 #: Modules of the Python API reference, in reading order (missing ones are skipped).
 API_MODULES = (
     "coordgeo",
+    "coordgeo.pipeline",
+    "coordgeo.series",
     "coordgeo.model",
     "coordgeo.io.cif",
     "coordgeo.symmetry",
@@ -48,6 +50,11 @@ API_MODULES = (
     "coordgeo.sitables",
     "coordgeo.bulk",
     "coordgeo.export",
+    "coordgeo.interop",
+    "coordgeo.extras",
+    "coordgeo.options",
+    "coordgeo.io.paths",
+    "coordgeo.io.files",
     "coordgeo.report",
     "coordgeo.errors",
 )
