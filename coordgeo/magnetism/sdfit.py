@@ -861,7 +861,7 @@ def fit_sd_two_step(
 ) -> TwoStepSDFit:
     r"""Least-squares fit of the two-step (two-site) Slichter–Drickamer model to χMT(T).
 
-    χMT = χMT_LS + [f·γ₁(T) + (1 − f)·γ₂(T)](χMT_HS − χMT_LS) [+ TIP·T], each γ_i a
+    χMT = χMT_LS + [f·γ₁(T) + (1 − f)·γ₂(T)]·(χMT_HS − χMT_LS) [+ TIP·T], each γ_i a
     Slichter–Drickamer step with its own ΔH_i, ΔS_i, Γ_i (module docstring). Refined:
     T½₁, ΔH₁, Γ₁, T½₂, ΔH₂, Γ₂, f, χMT_LS, χMT_HS (and TIP), less what is fixed
     (``fix`` names carry the step number: ``dH1``, ``Gamma2``; ``Gamma`` fixes both
