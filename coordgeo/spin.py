@@ -1,70 +1,105 @@
-r"""Spin state and oxidation state of six-coordinate Fe and Co sites, from their geometry.
+r"""Spin state, oxidation state and γ_HS of Fe, Co, Mn and Cr sites, from their structure.
 
 What is assigned, and from what
 -------------------------------
-For every metal site the module weighs a small set of hypotheses
-h = (oxidation state, spin state) with spin ∈ {LS, HS, intermediate}, each allowed
-only where the literature gives reference ⟨M–L⟩ values for that metal, oxidation state
-and donor set (:data:`REFERENCES`, sources in ``docs/spin.md``). Anything else (another
-metal, donor set or coordination number) is ``unknown``: the module does not guess.
+For every metal site the module weighs hypotheses h = (oxidation state, spin state),
+spin ∈ {LS, HS, intermediate}, for Fe(II)/Fe(III), Co(II)/Co(III), Mn(II)/Mn(III) and
+Cr(II), coordination numbers 4–8 and any donor set of N, O, S, C (cyanide, isocyanide,
+carbonyl), P, H⁻ and halides. Each h predicts a range of ⟨M–L⟩:
 
-1. **⟨M–L⟩ against reference ranges.** Each spin state of a reference row is a range
-   [lo, hi] of ⟨M–L⟩ in Å; ``intermediate`` is the gap between the LS and HS ranges (a
-   site whose bonds are neither: a mixed/averaged LS–HS site or a true intermediate spin).
-   The likelihood of ⟨M–L⟩ = d under a range is a uniform density on [lo, hi] blurred by
-   a Gaussian of width σ = √(σ_ref² + su(d)²), σ_ref = 0.015 Å:
+* the literature ranges of :data:`REFERENCES` for the donor sets of spin-crossover
+  chemistry (Fe N6, N4O2, N2O2S2; Co N6, N4O2, N2O4; six-coordinate), sources in
+  ``docs/spin.md``;
+* elsewhere the Shannon model: ⟨M–L⟩ = r(M, state, VI) + δ(CN) + mean r(donor) ± 0.05 Å,
+  with Shannon's effective ionic radii of the metal (Acta Cryst. A 1976, 32, 751;
+  :data:`SHANNON_RADII`), his change of radius with coordination number
+  (:data:`CN_SHIFT`) and donor radii (:data:`DONOR_RADII`) that reproduce the reference
+  ⟨M–L⟩ of well-known complexes (O²⁻: Shannon's 1.36 Å for two- and three-coordinate O;
+  N, S, C, P, halides: see ``docs/spin.md``).
 
-   .. math:: L_d = \frac{Φ((hi - d)/σ) - Φ((lo - d)/σ)}{hi - lo}.
+Chemistry rules remove hypotheses that do not occur (:func:`_allowed`):
 
-2. **Bond-valence sums** (Brown & Altermatt, Acta Cryst. B 1985, 41, 244),
-   V = Σᵢ exp[(R₀ − dᵢ)/b], b = 0.37 Å, with R₀ for the hypothesised oxidation state
-   (:data:`BV_PARAMETERS`). The parameters were fitted to complexes that are mostly high
-   spin; low-spin bonds are 0.1–0.2 Å shorter, so V of a LS site comes out far above its
-   oxidation state (LS Fe(II) N6 at ⟨Fe–N⟩ = 1.97 Å gives V ≈ 3.5 with the Fe(II)
-   R₀). BVS therefore cannot tell LS Fe(II) from Fe(III) and is *not allowed to*: the
-   likelihood N(V; n, s) uses s = 0.25 v.u. for HS hypotheses, 0.6 for intermediate and
-   1.0 for LS (nearly flat). BVS enters the decision for Fe only, whose parameters all
-   come from one fit to transition-metal complexes (Liu & Thorp 1993); for Co it is
-   reported but not used (no R₀ for Co(II)–N from complexes in the IUCr compilation).
-3. **Priors.** LS : HS : intermediate = 1 : 1 : 0.5 for every oxidation state with a
-   reference row (pure states are more common than mixed ones); equal priors for the
-   oxidation states.
+* a weak-field donor set (only O and halide donors) never gives LS Fe(II), Fe(III),
+  Co(II), Mn(II), Mn(III) or Cr(II): Fe/Co O6 and O7 sites are HS;
+* Co(III) is LS except with F donors only ([CoF6]³⁻ is the classic HS Co(III));
+* a tetrahedral CN 4 site (S(T-4) ≤ 3) is HS (Δt = 4/9·Δo is far below the pairing
+  energy of a 3d ion);
+* three or more cyanide, isocyanide or carbonyl C donors (the strong-field end of the
+  spectrochemical series) make a LS site; their M–C bonds are shortened by π back-donation,
+  so the oxidation state of a site with C donors is never read from its bond lengths;
+* C donors that are not cyanide, isocyanide or carbonyl (π-bound rings, alkyls,
+  carbenes), and CN 4 without a shape to tell tetrahedral from square planar, leave the
+  site ``unknown``: organometallic spin states are not a matter of bond lengths.
 
-The posterior p(h) ∝ prior · L_d · L_BVS is normalised per site. The spin state is the
-most probable spin marginal, ``spin_confidence`` its probability; the oxidation state is
-the most probable oxidation-state marginal with its probability, and
-``oxidation_state_method`` says how it was reached (``given``, ``assumed`` when only one
-oxidation state has references, ``BVS + <M-L>`` for a HS assignment, ``<M-L>`` when the
-site is LS or intermediate and BVS could only weigh in weakly). Σ and CShM do not move
-the assignment of a single structure, because their LS and HS values depend on the
-ligand far more than on the metal (Halcrow, Chem. Soc. Rev. 2011, 40, 4119). They are
-used in one direction only: a LS ion (t2g⁶ Fe(II)/Co(III), t2g⁵ Fe(III)) keeps a nearly
-regular octahedron, while HS ions are often strongly distorted (the HS [Fe(bpp)2]2+
-salts reach S(OC-6) ≈ 5–8), so a LS assignment of a site with S(OC-6) > 3 keeps its
-label with its confidence × 0.75 and a note. Within a series of structures of one
-compound Σ does carry information: see :func:`gamma_hs_series`.
+Likelihoods and posterior
+-------------------------
+1. ⟨M–L⟩ = d under a range [lo, hi]: a uniform density blurred by a Gaussian of width
+   σ = √(0.015² + su(d)²):  L_d = [Φ((hi − d)/σ) − Φ((lo − d)/σ)]/(hi − lo).
+   ``intermediate`` is the gap between the LS and HS ranges (at least 0.03 Å wide): an
+   averaged LS/HS site or a true intermediate spin.
+2. Bond-valence sums V = Σ exp[(R₀ − dᵢ)/b], b = 0.37 Å (Brown & Altermatt, Acta Cryst.
+   B 1985, 41, 244), R₀ of :data:`BV_PARAMETERS`; N(V; n, s) with s = 0.25 v.u. for HS,
+   0.6 intermediate, 1.0 LS: the parameters are calibrated on high-spin sites, and a
+   LS site's V lies far above its oxidation state (LS Fe(II) N6 at 1.97 Å gives 3.5).
+   BVS enters the decision for Fe only (one fit to complexes, Liu & Thorp 1993).
+3. Priors LS : HS : intermediate = 1 : 1 : 0.5; equal priors for oxidation states.
 
-HS fraction
------------
-γ_HS = (d − d_LS)/(d_HS − d_LS), clipped to [0, 1]: the linear (Vegard-type)
-interpolation of ⟨M–L⟩ between the LS and HS references. Single structures use the
-midpoints of the literature ranges of the assigned oxidation state; a series uses its own
-extremes (:func:`gamma_hs_series`).
+The posterior is normalised per site; a site whose ⟨M–L⟩ is more than 4σ outside every
+range is ``unknown``. ``spin_state`` is the most probable spin when its probability
+reaches 0.6 (else ``unknown``), ``spin_confidence`` that probability.
 
-Everything is vectorised over sites (one pandas merge of sites × hypotheses, numpy for the
-likelihoods, ``np.bincount`` for the per-site sums) so that bulk runs over large CIF
-collections stay cheap.
+Oxidation state
+---------------
+Taken, in this order, from (``oxidation_state_source``):
+
+1. ``user`` — ``assign(..., oxidation_states={"Fe1": 2})`` (or one int for all sites);
+2. ``formula moiety`` — the charge of the metal's moiety in ``_chemical_formula_moiety``
+   (``C30 H30 Fe N6 2+, 2(B F4 1-)``) minus the charges of its donors, when the moiety
+   holds that one metal atom and every donor is of a kind whose charge is certain
+   (water/alcohol/ether O, amine N, pyridine/imine N, nitrile N 0; terminal halide,
+   NCS⁻/NCSe⁻/NCO⁻ N, cyanide C, carboxylate and nitrate (once per anion) −1) — and the
+   geometry does not rule that state out (posterior ≥ 0.02);
+3. ``chemical name`` — one oxidation state written for the metal in
+   ``_chemical_name_systematic`` / ``_common`` (``iron(II)``, ``Fe^II^``);
+4. the geometry: the posterior oxidation state, ``BVS`` for a HS Fe site (probability ≥
+   0.7), ``bond lengths`` otherwise (probability ≥ 0.7 for HS, ≥ 0.9 for LS or
+   intermediate sites: LS Fe(II) and LS Fe(III) have nearly the same bond lengths, and a
+   LS site's high BVS says nothing about Fe(III));
+5. ``series`` — :func:`fill_from_series`: a site left open in one structure of a series
+   takes the oxidation state that the other structures assign with confidence (spin
+   crossover does not change it).
+
+Otherwise ``oxidation_state`` is empty. ``oxidation_state_bvs`` is the BVS for the
+assigned state (for the most probable one when none is assigned).
+
+γ_HS
+----
+From one structure γ_HS is reported only where it means something: 0 or 1 for a pure
+LS or HS assignment with confidence ≥ 0.9, and for an ``intermediate`` site the linear
+interpolation (d − d_LS)/(d_HS − d_LS) between the midpoints of the LS and HS ranges of
+its (known) oxidation state, with the pair named in ``gamma_hs_basis``. Otherwise it is
+empty. Series: :func:`gamma_hs_series`.
+
+Σ and CShM do not move the assignment (their LS and HS values depend on the ligand
+more than on the metal; Halcrow, Chem. Soc. Rev. 2011, 40, 4119), except that a LS
+assignment of a site with S(OC-6) > 3 keeps its label with confidence × 0.75 and a note.
+
+Everything is vectorised over sites: the hypotheses of all sites are flat numpy arrays
+built from dictionary lookups, likelihoods are numpy, per-site sums ``np.bincount``.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from coordgeo.coordination import DEFAULT_TOLERANCE, Sphere, coordination_spheres
+from coordgeo.coordination import DEFAULT_TOLERANCE, Sphere, bond_contacts, coordination_spheres
+from coordgeo.elements import is_metal
 from coordgeo.model import Structure
 
 SPIN_STATES = ("LS", "HS", "intermediate")
@@ -74,12 +109,14 @@ CONTRACT_COLUMNS = ["spin_state", "spin_confidence", "oxidation_state_bvs", "gam
 COLUMNS = [
     *CONTRACT_COLUMNS,
     "oxidation_state",
+    "oxidation_state_source",
     "oxidation_state_confidence",
     "oxidation_state_method",
     "bvs_ii",
     "bvs_iii",
     "reference",
     "spin_note",
+    "gamma_hs_basis",
 ]
 
 BV_B = 0.37  # Å, Brown & Altermatt, Acta Cryst. B 1985, 41, 244
@@ -88,7 +125,44 @@ PRIORS = {"LS": 1.0, "HS": 1.0, "intermediate": 0.5}
 BVS_SPREAD = {"HS": 0.25, "intermediate": 0.6, "LS": 1.0}  # v.u.
 MIN_GAP = 0.03  # Å, narrowest "intermediate" range
 CSHM_OCTAHEDRAL = 3.0  # S(OC-6) beyond which a LS assignment is trusted less
+CSHM_TETRAHEDRAL = 3.0  # S(T-4) up to which a CN 4 site is tetrahedral
 LS_DISTORTED_FACTOR = 0.75
+SPIN_MIN = 0.6  # spin reported from this probability on
+OX_MIN_HS = 0.7  # geometric oxidation state of a HS site reported from this probability
+OX_MIN_LS = 0.9  # … of a LS or intermediate site
+OUTSIDE_SIGMAS = 4.0  # ⟨M–L⟩ this far outside every range: unknown
+GAMMA_CONFIDENT = 0.9
+MOIETY_MIN_POSTERIOR = 0.02
+SHANNON_HALF_WIDTH = 0.05  # Å
+STRONG_FIELD_C = 3  # cyanide/isocyanide/carbonyl donors from which a site is LS
+
+#: Shannon (1976) effective ionic radii, CN VI, Å: (metal, oxidation state, spin) → r.
+SHANNON_RADII: Mapping[tuple[str, int, str], float] = {
+    ("Fe", 2, "LS"): 0.61, ("Fe", 2, "HS"): 0.78,
+    ("Fe", 3, "LS"): 0.55, ("Fe", 3, "HS"): 0.645,
+    ("Co", 2, "LS"): 0.65, ("Co", 2, "HS"): 0.745,
+    ("Co", 3, "LS"): 0.545, ("Co", 3, "HS"): 0.61,
+    ("Mn", 2, "LS"): 0.67, ("Mn", 2, "HS"): 0.83,
+    ("Mn", 3, "LS"): 0.58, ("Mn", 3, "HS"): 0.645,
+    ("Cr", 2, "LS"): 0.73, ("Cr", 2, "HS"): 0.80,
+}  # fmt: skip
+#: Change of the radius with coordination number (Shannon 1976, HS ions: Fe²⁺ IV 0.63,
+#: VIII 0.92; Co²⁺ IV 0.58, V 0.67, VIII 0.90; Mn²⁺ IV 0.66, V 0.75, VII 0.90, VIII 0.96;
+#: Fe³⁺ IV 0.49, V 0.58, VIII 0.78 against their VI radii), Å.
+CN_SHIFT: Mapping[int, float] = {4: -0.16, 5: -0.075, 6: 0.0, 7: 0.07, 8: 0.14}
+#: Donor radii (Å) added to the metal radius; see docs/spin.md for their anchors.
+DONOR_RADII: Mapping[str, float] = {
+    "O": 1.36, "N": 1.39, "S": 1.70, "C": 1.34, "P": 1.65,
+    "F": 1.29, "Cl": 1.70, "Br": 1.85, "H": 0.95,
+}  # fmt: skip
+WEAK_FIELD = frozenset({"O", "F", "Cl", "Br", "I"})
+OXIDATION_STATES: Mapping[str, tuple[int, ...]] = {
+    "Fe": (2, 3),
+    "Co": (2, 3),
+    "Mn": (2, 3),
+    "Cr": (2,),
+}
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
 @dataclass(frozen=True)
@@ -103,7 +177,7 @@ class Reference:
     source: str
 
     def describe(self) -> str:
-        roman = {2: "II", 3: "III"}[self.oxidation_state]
+        roman = _ROMAN[self.oxidation_state]
         parts = []
         if self.ls:
             parts.append(f"LS {self.ls[0]:.2f}–{self.ls[1]:.2f}")
@@ -172,6 +246,7 @@ class BVParameter:
 
 
 _LT = "Liu & Thorp, Inorg. Chem. 1993, 32, 4102 (transition-metal complexes)"
+_BA = "Brown & Altermatt, Acta Cryst. B 1985, 41, 244 (oxides)"
 _WP = "Wood & Palenik, Inorg. Chem. 1998, 37, 4149 (transition-metal complexes)"
 _BO = "Brese & O'Keeffe, Acta Cryst. B 1991, 47, 192 (any oxidation state)"
 _ID = "I. D. Brown, private communication, 'unchecked' in the IUCr bvparm table"
@@ -191,6 +266,14 @@ BV_PARAMETERS: Mapping[tuple[str, int, str], BVParameter] = {
     ("Co", 3, "O"): BVParameter(1.637, _WP, False),
     ("Co", 3, "N"): BVParameter(1.75, _ID, False),
     ("Co", 3, "S"): BVParameter(2.06, _BO, False),
+    ("Mn", 2, "O"): BVParameter(1.790, _BA, False),
+    ("Mn", 3, "O"): BVParameter(1.760, _BA, False),
+    ("Cr", 2, "O"): BVParameter(1.73, _BA, False),
+}
+
+
+_BY_KEY: dict[tuple[str, int, str], Reference] = {
+    (r.metal, r.oxidation_state, r.donor_set): r for r in REFERENCES
 }
 
 
@@ -208,39 +291,6 @@ def reference_table() -> pd.DataFrame:
             "source": [r.source for r in REFERENCES],
         }
     )
-
-
-def _hypotheses() -> pd.DataFrame:
-    """Every (reference row, spin state) with its ⟨M–L⟩ range and prior."""
-    rows = []
-    for k, ref in enumerate(REFERENCES):
-        ranges = {"LS": ref.ls, "HS": ref.hs}
-        if ref.ls and ref.hs:
-            lo, hi = ref.ls[1], ref.hs[0]
-            if hi - lo < MIN_GAP:
-                mid = 0.5 * (lo + hi)
-                lo, hi = mid - MIN_GAP / 2, mid + MIN_GAP / 2
-            ranges["intermediate"] = (lo, hi)
-        for spin, rng in ranges.items():
-            if rng is None:
-                continue
-            rows.append(
-                {
-                    "ref": k,
-                    "element": ref.metal,
-                    "donor_set": ref.donor_set,
-                    "ox": ref.oxidation_state,
-                    "spin": spin,
-                    "lo": rng[0],
-                    "hi": rng[1],
-                    "prior": PRIORS[spin],
-                    "bvs_spread": BVS_SPREAD[spin],
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-_HYPOTHESES = _hypotheses()
 
 
 def bond_valence_sums(
@@ -277,6 +327,84 @@ def bond_valence_sums(
     return v, used & np.isfinite(v)
 
 
+def _donor_counts(donor_set: str) -> Counter:
+    """``N4O2`` → Counter({'N': 4, 'O': 2})."""
+    out: Counter = Counter()
+    for symbol, count in re.findall(r"([A-Z][a-z]?)(\d*)", donor_set or ""):
+        out[symbol] += int(count or 1)
+    return out
+
+
+def _ranges(
+    metal: str, ox: int, donor_set: str, cn: int, donors: Counter
+) -> tuple[dict[str, tuple[float, float]], str]:
+    """LS/HS ⟨M–L⟩ ranges of one (metal, oxidation state) for a site, and their source."""
+    ref = _BY_KEY.get((metal, ox, donor_set)) if cn == 6 else None
+    if ref is not None:
+        out = {k: v for k, v in (("LS", ref.ls), ("HS", ref.hs)) if v is not None}
+        return out, ref.describe()
+    n = sum(donors.values())
+    if n == 0 or cn not in CN_SHIFT or any(e not in DONOR_RADII for e in donors):
+        return {}, ""
+    mean_donor = sum(DONOR_RADII[e] * c for e, c in donors.items()) / n
+    out = {}
+    for spin in ("LS", "HS"):
+        r = SHANNON_RADII.get((metal, ox, spin))
+        if r is not None:
+            mid = r + CN_SHIFT[cn] + mean_donor
+            out[spin] = (round(mid - SHANNON_HALF_WIDTH, 3), round(mid + SHANNON_HALF_WIDTH, 3))
+    parts = [f"{k} {lo:.2f}–{hi:.2f}" for k, (lo, hi) in out.items()]
+    text = f"{metal}({_ROMAN[ox]}) {donor_set} CN {cn} (Shannon radii): {', '.join(parts)} Å"
+    return out, text
+
+
+def _allowed(metal: str, ox: int, donors: Counter, tetrahedral: bool) -> set[str]:
+    """Spin states that occur for this ion and donor set (module docstring)."""
+    elements = set(donors)
+    weak = bool(elements) and elements <= WEAK_FIELD
+    if metal == "Co" and ox == 3:
+        return {"HS"} if elements == {"F"} else {"LS"}
+    states = {"LS", "HS"}
+    if weak or tetrahedral:
+        states = {"HS"}
+    elif donors.get("C", 0) >= STRONG_FIELD_C:
+        states = {"LS"}
+    return states
+
+
+def _site_hypotheses(metal, ox_choices, donor_set, cn, donors, tetrahedral):
+    """Hypothesis rows (ox, spin, lo, hi, reference text) of one site; '' note when any."""
+    rows = []
+    for ox in ox_choices:
+        ranges, text = _ranges(metal, ox, donor_set, cn, donors)
+        allowed = _allowed(metal, ox, donors, tetrahedral)
+        ranges = {k: v for k, v in ranges.items() if k in allowed}
+        if "LS" in ranges and "HS" in ranges:
+            lo, hi = ranges["LS"][1], ranges["HS"][0]
+            if hi - lo < MIN_GAP:
+                mid = 0.5 * (lo + hi)
+                lo, hi = mid - MIN_GAP / 2, mid + MIN_GAP / 2
+            ranges["intermediate"] = (lo, hi)
+        for spin, (lo, hi) in ranges.items():
+            rows.append((ox, spin, lo, hi, text))
+    return rows
+
+
+def _why_unknown(metal: str, cn: int, donors: Counter, organometallic: bool, tetra) -> str:
+    if metal not in OXIDATION_STATES:
+        return f"no spin-state model for {metal}"
+    if organometallic:
+        return "organometallic donors (C other than cyanide, isocyanide, carbonyl)"
+    if cn == 4 and tetra is None:
+        return "CN 4 without a shape measure: tetrahedral or square planar?"
+    if cn not in CN_SHIFT:
+        return f"coordination number {cn} is outside 4–8"
+    missing = sorted(e for e in donors if e not in DONOR_RADII)
+    if missing:
+        return f"no reference distances for {metal}–{'/'.join(missing)} bonds"
+    return f"no reference distances for {metal} {''.join(sorted(donors))}"
+
+
 def classify(
     element: Sequence[str],
     donor_set: Sequence[str],
@@ -287,21 +415,63 @@ def classify(
     bond_lengths: np.ndarray | None = None,
     bond_elements: np.ndarray | None = None,
     oxidation_state: Sequence[float] | None = None,
+    *,
+    oxidation_source: Sequence[str] | None = None,
+    cshm_t4: Sequence[float] | None = None,
+    organometallic: Sequence[bool] | None = None,
 ) -> pd.DataFrame:
     """Spin and oxidation state of n sites from arrays (the vectorised core of :func:`assign`).
 
     ``bond_lengths``/``bond_elements`` (n, m), NaN/''-padded, give the bond-valence sums
-    (omitted: no BVS evidence); ``oxidation_state`` fixes it per site (NaN: determine).
-    Returns a DataFrame of :data:`COLUMNS`, one row per site in input order.
+    (omitted: no BVS evidence); ``oxidation_state`` fixes it per site (NaN: determine),
+    ``oxidation_source`` says where a fixed one comes from (default ``user``);
+    ``cshm_t4`` tells tetrahedral CN 4 sites; ``organometallic`` marks sites whose C
+    donors are not cyanide/isocyanide/carbonyl. Returns a DataFrame of :data:`COLUMNS`,
+    one row per site in input order.
     """
+    post = _posterior(
+        element, donor_set, coordination_number, d_mean, d_mean_su, bond_lengths,
+        bond_elements, oxidation_state, cshm_t4, organometallic,
+    )  # fmt: skip
+    return _decide(post, cshm_oc6, oxidation_source)
+
+
+@dataclass
+class _Posterior:
+    n: int
+    element: np.ndarray
+    sets: np.ndarray
+    cn: np.ndarray
+    d: np.ndarray
+    given: np.ndarray
+    s: np.ndarray  # hypothesis → site
+    ox: np.ndarray
+    spin: np.ndarray  # index into SPIN_STATES
+    lo: np.ndarray
+    hi: np.ndarray
+    text: np.ndarray
+    post: np.ndarray
+    has: np.ndarray
+    bvs: dict
+    bvs_used: dict
+    note: np.ndarray
+    p_ox: np.ndarray  # (n, 2): oxidation states 2, 3
+    carbon: np.ndarray  # C donors: no oxidation state from bond lengths
+
+
+def _posterior(
+    element, donor_set, coordination_number, d_mean, d_mean_su, bond_lengths, bond_elements,
+    oxidation_state, cshm_t4, organometallic,
+) -> _Posterior:  # fmt: skip
     element = np.asarray(element, dtype=object)
     n = len(element)
     sets = np.asarray(donor_set, dtype=object)
     cn = np.asarray(coordination_number, dtype=float)
     d = np.asarray(d_mean, dtype=float)
     su = np.zeros(n) if d_mean_su is None else np.nan_to_num(np.asarray(d_mean_su, float))
-    shape = np.full(n, np.nan) if cshm_oc6 is None else np.asarray(cshm_oc6, dtype=float)
     given = np.full(n, np.nan) if oxidation_state is None else np.asarray(oxidation_state, float)
+    t4 = np.full(n, np.nan) if cshm_t4 is None else np.asarray(cshm_t4, dtype=float)
+    organo = np.zeros(n, bool) if organometallic is None else np.asarray(organometallic, bool)
     bvs: dict[int, np.ndarray] = {}
     bvs_used: dict[int, np.ndarray] = {}
     for ox in (2, 3):
@@ -310,131 +480,368 @@ def classify(
         else:
             bvs[ox], bvs_used[ox] = bond_valence_sums(element, ox, bond_lengths, bond_elements)
 
-    sites = pd.DataFrame({"site": np.arange(n), "element": element, "donor_set": sets})
-    ok = (cn == 6) & np.isfinite(d)
-    long = sites[ok].merge(_HYPOTHESES, on=["element", "donor_set"], how="inner")
-    s = long["site"].to_numpy(dtype=int)
-    ox = long["ox"].to_numpy(dtype=int)
-    keep = np.isnan(given[s]) | (given[s] == ox)
-    long = long[keep]
-    s, ox = s[keep], ox[keep]
-    lo, hi = long["lo"].to_numpy(), long["hi"].to_numpy()
+    rows_s, rows = [], []
+    note = np.full(n, "", dtype=object)
+    for k in range(n):
+        metal = str(element[k])
+        c = int(cn[k]) if np.isfinite(cn[k]) else 0
+        donors = _donor_counts(str(sets[k]))
+        tetra = None if not np.isfinite(t4[k]) else bool(t4[k] <= CSHM_TETRAHEDRAL)
+        if c == 4 and tetra is None and set(donors) <= WEAK_FIELD and donors:
+            tetra = True  # O/halide CN 4: weak field, HS whatever the shape
+        usable = (
+            metal in OXIDATION_STATES and not organo[k] and np.isfinite(d[k])
+            and not (c == 4 and tetra is None)
+        )  # fmt: skip
+        hyps = []
+        if usable:
+            choices = OXIDATION_STATES[metal]
+            if np.isfinite(given[k]):
+                choices = tuple(x for x in choices if x == int(given[k]))
+            hyps = _site_hypotheses(metal, choices, str(sets[k]), c, donors, bool(tetra))
+        if not hyps:
+            note[k] = _why_unknown(metal, c, donors, bool(organo[k]), tetra)
+            if usable and np.isfinite(given[k]):
+                note[k] = f"no reference distances for {metal}({_ROMAN.get(int(given[k]), '?')})"
+            continue
+        rows_s.extend([k] * len(hyps))
+        rows.extend(hyps)
+    carbon = np.array([_donor_counts(str(x)).get("C", 0) > 0 for x in sets], dtype=bool)
+    s = np.array(rows_s, dtype=int)
+    ox = np.array([r[0] for r in rows], dtype=int)
+    spin = np.array([SPIN_STATES.index(r[1]) for r in rows], dtype=int)
+    lo = np.array([r[2] for r in rows], dtype=float)
+    hi = np.array([r[3] for r in rows], dtype=float)
+    text = np.array([r[4] for r in rows], dtype=object)
     sigma = np.sqrt(REFERENCE_SIGMA**2 + su[s] ** 2)
     from scipy.special import ndtr  # imported on use: scipy.special is slow to load
 
     like = (ndtr((hi - d[s]) / sigma) - ndtr((lo - d[s]) / sigma)) / (hi - lo)
+    # ⟨M–L⟩ far outside every range: no hypothesis describes the site
+    outside = np.maximum(lo - d[s], d[s] - hi) / sigma
+    nearest = np.full(n, np.inf)
+    np.minimum.at(nearest, s, outside)
     v = np.where(ox == 2, bvs[2][s], bvs[3][s])
     use_bvs = np.where(ox == 2, bvs_used[2][s], bvs_used[3][s])
-    spread = long["bvs_spread"].to_numpy()
+    prior = np.array([PRIORS[SPIN_STATES[i]] for i in spin])
+    spread = np.array([BVS_SPREAD[SPIN_STATES[i]] for i in spin])
     z = np.where(use_bvs, (v - ox) / spread, 0.0)
-    weight = long["prior"].to_numpy() * like * np.exp(-0.5 * np.nan_to_num(z) ** 2)
+    weight = prior * like * np.exp(-0.5 * np.nan_to_num(z) ** 2)
     total = np.bincount(s, weights=weight, minlength=n)
     post = weight / np.where(total[s] > 0, total[s], 1.0)
-    spin_codes = long["spin"].map({k: i for i, k in enumerate(SPIN_STATES)}).to_numpy(dtype=int)
-
-    p_spin = np.zeros((n, len(SPIN_STATES)))
-    np.add.at(p_spin, (s, spin_codes), post)
+    has = (total > 0) & (nearest <= OUTSIDE_SIGMAS)
+    far = (total > 0) & ~has
+    note[far] = "<M-L> is outside every reference range"
     p_ox = np.zeros((n, 2))
     np.add.at(p_ox, (s, ox - 2), post)
-    n_ox = np.zeros((n, 2), dtype=bool)
-    n_ox[s, ox - 2] = True
-    has = total > 0
+    return _Posterior(n, element, sets, cn, d, given, s, ox, spin, lo, hi, text, post, has,
+                      bvs, bvs_used, note, p_ox, carbon)  # fmt: skip
 
+
+def _decide(p: _Posterior, cshm_oc6, oxidation_source) -> pd.DataFrame:
+    n, s, has = p.n, p.s, p.has
+    shape = np.full(n, np.nan) if cshm_oc6 is None else np.asarray(cshm_oc6, dtype=float)
+    source_given = (
+        np.full(n, "user", dtype=object)
+        if oxidation_source is None
+        else np.asarray(oxidation_source, dtype=object)
+    )
+    p_spin = np.zeros((n, len(SPIN_STATES)))
+    np.add.at(p_spin, (s, p.spin), p.post)
+    n_ox = np.zeros((n, 2), dtype=bool)
+    n_ox[s, p.ox - 2] = True
     best_spin = np.argmax(p_spin, axis=1)
-    best_ox = np.argmax(p_ox, axis=1)
-    spin = np.where(has, np.array(SPIN_STATES, dtype=object)[best_spin], "unknown")
     conf = np.where(has, p_spin[np.arange(n), best_spin], np.nan)
-    note = np.full(n, "", dtype=object)
-    # a LS d5/d6 ion keeps a regular octahedron (all its electrons in t2g); a strongly
-    # distorted LS assignment contradicts that and is trusted less
-    distorted = has & (shape > CSHM_OCTAHEDRAL) & (spin == "LS")
+    note = p.note.copy()
+    spin_label = np.array(SPIN_STATES, dtype=object)[best_spin]
+    # a LS d5/d6 ion keeps a regular octahedron: a strongly distorted LS site is trusted less
+    distorted = has & (shape > CSHM_OCTAHEDRAL) & (spin_label == "LS")
     conf = np.where(distorted, conf * LS_DISTORTED_FACTOR, conf)
     note[distorted] = "S(OC-6) > 3: a distortion unusual for low spin"
-    ox_state = np.where(has, best_ox + 2, np.nan)
-    ox_conf = np.where(has, p_ox[np.arange(n), best_ox], np.nan)
+    sure = has & (conf >= SPIN_MIN)
+    spin = np.where(sure, spin_label, "unknown")
+    note[has & ~sure] = np.where(
+        note[has & ~sure] == "", "no spin state reaches probability 0.6", note[has & ~sure]
+    )
+
+    best_ox = np.argmax(p.p_ox, axis=1)
+    ox_conf = p.p_ox[np.arange(n), best_ox]
     several = n_ox.sum(axis=1) > 1
-    fe = element == "Fe"
+    given = np.isfinite(p.given)
+    hs = spin == "HS"
+    fe = p.element == "Fe"
+    bvs_decides = hs & fe & np.isfinite(p.bvs[2]) & np.isfinite(p.bvs[3])
+    threshold = np.where(hs, OX_MIN_HS, OX_MIN_LS)
+    geometric = has & ~given & (~several | ((ox_conf >= threshold) & ~p.carbon))
+    ox_state = np.where(given & has, p.given, np.where(geometric, best_ox + 2, np.nan))
+    source = np.where(
+        given & has,
+        source_given,
+        np.where(
+            geometric,
+            np.where(~several, "only state", np.where(bvs_decides, "BVS", "bond lengths")),
+            "",
+        ),
+    )
     method = np.where(
         ~has,
         "",
         np.where(
-            np.isfinite(given),
+            given,
             "given",
             np.where(
                 ~several,
                 "assumed: the only oxidation state with references for this donor set",
                 np.where(
-                    (spin == "HS") & fe & np.isfinite(bvs[2]),
+                    bvs_decides,
                     "BVS + <M-L>",
                     "<M-L> (BVS only weak evidence: parameters are calibrated on HS sites)",
                 ),
             ),
         ),
     )
-    ox_conf = np.where(np.isfinite(given) | ~several, np.nan, ox_conf)
-    unknown = ~has
-    note[unknown & (cn != 6)] = "coordination number is not 6"
-    supported = pd.MultiIndex.from_frame(_HYPOTHESES[["element", "donor_set"]])
-    no_ref = unknown & (cn == 6)
-    no_ref &= ~pd.MultiIndex.from_arrays([element, sets]).isin(supported)
-    note[no_ref] = (
-        "no reference distances for "
-        + pd.Series(element[no_ref]).astype(str)
-        + (" " + pd.Series(sets[no_ref]).astype(str))
-    )
-    bvs_assigned = np.where(ox_state == 2, bvs[2], np.where(ox_state == 3, bvs[3], np.nan))
+    undecided = has & ~given & several & ~geometric
+    method = np.where(undecided, method.astype(object) + "; undetermined", method)
+    ox_conf = np.where(given | ~several | ~has, np.nan, ox_conf)
+    assumed = np.where(np.isfinite(ox_state), ox_state, best_ox + 2)
+    bvs_assigned = np.where(assumed == 2, p.bvs[2], np.where(assumed == 3, p.bvs[3], np.nan))
+    bvs_assigned = np.where(has, bvs_assigned, np.nan)
 
-    # γ_HS between the midpoints of the LS and HS ranges of the assigned oxidation state
-    picked = pd.DataFrame({"element": element, "ox": ox_state, "donor_set": sets}).merge(
-        _REFERENCE_MIDPOINTS, on=["element", "ox", "donor_set"], how="left"
-    )
-    d_ls, d_hs = picked["d_ls"].to_numpy(float), picked["d_hs"].to_numpy(float)
-    both = np.isfinite(d_ls) & np.isfinite(d_hs)
+    # reference text and γ_HS of the assigned (or most probable) oxidation state
+    refs = np.full(n, "", dtype=object)
+    d_ls = np.full(n, np.nan)
+    d_hs = np.full(n, np.nan)
+    pick = has[s] & (p.ox == assumed[s])
+    for k, sp, lo, hi, t in zip(
+        s[pick].tolist(), p.spin[pick].tolist(),
+        p.lo[pick].tolist(), p.hi[pick].tolist(), p.text[pick].tolist(), strict=True,
+    ):  # fmt: skip
+        refs[k] = t
+        if SPIN_STATES[sp] == "LS":
+            d_ls[k] = 0.5 * (lo + hi)
+        elif SPIN_STATES[sp] == "HS":
+            d_hs[k] = 0.5 * (lo + hi)
+    gamma = np.full(n, np.nan)
+    basis = np.full(n, "", dtype=object)
+    confident = sure & (conf >= GAMMA_CONFIDENT)
+    gamma[confident & (spin == "LS")] = 0.0
+    gamma[confident & (spin == "HS")] = 1.0
+    basis[confident & np.isin(spin, ["LS", "HS"])] = "pure state"
+    mixed = sure & (spin == "intermediate") & np.isfinite(ox_state) & np.isfinite(d_ls)
+    mixed &= np.isfinite(d_hs)
     with np.errstate(invalid="ignore", divide="ignore"):
-        gamma = np.where(
-            both,
-            np.clip((d - d_ls) / (d_hs - d_ls), 0.0, 1.0),
-            np.where(np.isfinite(d_hs), 1.0, np.where(np.isfinite(d_ls), 0.0, np.nan)),
-        )
-    refs = picked["describe"].fillna("").to_numpy(dtype=object)
+        gamma = np.where(mixed, np.clip((p.d - d_ls) / (d_hs - d_ls), 0.0, 1.0), gamma)
+    for k in np.flatnonzero(mixed).tolist():
+        basis[k] = f"interpolated between {d_ls[k]:.3f} (LS) and {d_hs[k]:.3f} Å (HS): {refs[k]}"
     return pd.DataFrame(
         {
             "spin_state": spin,
             "spin_confidence": conf,
             "oxidation_state_bvs": bvs_assigned,
             "gamma_hs": gamma,
-            "oxidation_state": pd.Series(ox_state).astype("Int64").array,
+            "oxidation_state": pd.array(
+                [int(x) if np.isfinite(x) else pd.NA for x in ox_state], dtype="Int64"
+            ),
+            "oxidation_state_source": source,
             "oxidation_state_confidence": ox_conf,
             "oxidation_state_method": method,
-            "bvs_ii": bvs[2],
-            "bvs_iii": bvs[3],
+            "bvs_ii": p.bvs[2],
+            "bvs_iii": p.bvs[3],
             "reference": refs,
             "spin_note": note,
+            "gamma_hs_basis": basis,
         }
     )
 
 
-_REFERENCE_MIDPOINTS = pd.DataFrame(
-    {
-        "element": [r.metal for r in REFERENCES],
-        "ox": [float(r.oxidation_state) for r in REFERENCES],
-        "donor_set": [r.donor_set for r in REFERENCES],
-        "d_ls": [float(np.mean(r.ls)) if r.ls else np.nan for r in REFERENCES],
-        "d_hs": [float(np.mean(r.hs)) if r.hs else np.nan for r in REFERENCES],
-        "describe": [r.describe() for r in REFERENCES],
-    }
-)
-
-
 def reference_distances(element: str, oxidation_state: int, donor_set: str) -> tuple[float, float]:
     """(d_LS, d_HS) midpoints of the literature ranges; NaN where a state has none."""
-    for r in REFERENCES:
-        if (r.metal, r.oxidation_state, r.donor_set) == (element, oxidation_state, donor_set):
-            return (
-                float(np.mean(r.ls)) if r.ls else np.nan,
-                float(np.mean(r.hs)) if r.hs else np.nan,
-            )
-    return np.nan, np.nan
+    r = _BY_KEY.get((element, oxidation_state, donor_set))
+    if r is None:
+        return np.nan, np.nan
+    return (
+        float(np.mean(r.ls)) if r.ls else np.nan,
+        float(np.mean(r.hs)) if r.hs else np.nan,
+    )
+
+
+# --- evidence from the CIF: formula moiety, chemical name -----------------------------------
+
+_CHARGE = re.compile(r"^(\d*)([+-])$")
+_TERM = re.compile(r"^([A-Z][a-z]?)(\d*\.?\d*)$")
+
+
+def parse_moiety(text: str) -> list[tuple[Counter, int | None]]:
+    """``C30 H30 Fe N6 2+, 2(B F4 1-)`` → [(Counter(C=30, …, Fe=1), 2), (Counter(B=1, F=4), -1)].
+
+    The charge is None when the part gives none; a part that cannot be read ends the
+    parse with an empty list (no evidence rather than wrong evidence).
+    """
+    out: list[tuple[Counter, int | None]] = []
+    for part in (p.strip() for p in (text or "").split(",")):
+        if not part:
+            continue
+        m = re.match(r"^(\d+)\s*\((.*)\)$", part)
+        body = m.group(2) if m else part
+        counts: Counter = Counter()
+        charge: int | None = None
+        for token in body.split():
+            c = _CHARGE.match(token)
+            t = _TERM.match(token)
+            if c:
+                charge = int(c.group(1) or 1) * (1 if c.group(2) == "+" else -1)
+            elif t:
+                counts[t.group(1)] += float(t.group(2) or 1)
+            else:
+                return []
+        out.append((counts, charge))
+    return out
+
+
+_NAMES = {"Fe": "iron", "Co": "cobalt", "Mn": "manganese", "Cr": "chromium"}
+
+
+def oxidation_state_from_name(name: str, metal: str) -> int | None:
+    """The one oxidation state a chemical name gives the metal (``iron(II)``, ``Fe^II^``)."""
+    pattern = rf"(?:{_NAMES.get(metal, metal)}|\b{metal})\s*[\(\^]\s*(I{{1,3}}|IV)\s*[\)\^]"
+    found = {m.upper() for m in re.findall(pattern, name or "", flags=re.IGNORECASE)}
+    states = {{"I": 1, "II": 2, "III": 3, "IV": 4}[f] for f in found}
+    return states.pop() if len(states) == 1 else None
+
+
+def _donor_charges(structure: Structure, spheres: Sequence[Sphere], tolerance: float):
+    """Per sphere: the summed charge of its donors, None when any donor's charge is unsure;
+    and whether it has organometallic C donors."""
+    sites = sorted({a.site for sp in spheres for a in sp.donors})
+    elements = structure.elements
+    metal = np.array([is_metal(e) for e in elements], dtype=bool)
+    neighbours: dict[int, list[int]] = {k: [] for k in sites}
+    if sites:
+        found = bond_contacts(structure, tolerance, centers=np.array(sites))
+        for c, j in zip(found.center.tolist(), found.site.tolist(), strict=True):
+            if not metal[j]:
+                neighbours[c].append(j)
+    need = {j for nb in neighbours.values() for j in nb}
+    second: dict[int, list[int]] = {}
+    if need:
+        found = bond_contacts(structure, tolerance, centers=np.array(sorted(need)))
+        for c, j in zip(found.center.tolist(), found.site.tolist(), strict=True):
+            second.setdefault(c, []).append(j)
+
+    def kind(site: int) -> tuple[float | None, tuple | None, bool]:
+        """(charge, unit key counted once, organometallic C)."""
+        e = elements[site]
+        nb = neighbours.get(site, [])
+        nb_el = [elements[j] for j in nb]
+        if e in ("F", "Cl", "Br", "I"):
+            return (-1.0, None, False) if not nb else (None, None, False)
+        if e == "H":
+            return (-1.0, None, False) if not nb else (None, None, False)
+        if e == "O":
+            if len(nb) == 2:
+                return 0.0, None, False
+            if len(nb) == 1:
+                x = nb[0]
+                beyond = [j for j in second.get(x, []) if j != site and not metal[j]]
+                terminal_o = [
+                    j for j in beyond
+                    if elements[j] == "O" and all(metal[q] or q == x for q in second.get(j, []))
+                ]  # fmt: skip
+                if elements[x] == "C" and len(beyond) == 2 and len(terminal_o) == 1:
+                    return -1.0, ("carboxylate", x), False
+                if elements[x] == "N" and len(beyond) == 2 and len(terminal_o) == 2:
+                    return -1.0, ("nitrate", x), False
+            return None, None, False
+        if e == "N":
+            if len(nb) == 3:
+                return 0.0, None, False
+            if len(nb) == 2 and all(x == "C" for x in nb_el):
+                for x in nb:
+                    for j in second.get(x, []):
+                        if elements[j] == "O" and len(second.get(j, [])) <= 1:
+                            return None, None, False  # amide N: maybe deprotonated
+                return 0.0, None, False
+            if len(nb) == 1 and nb_el[0] == "C":
+                beyond = [j for j in second.get(nb[0], []) if j != site]
+                if len(beyond) == 1 and elements[beyond[0]] in ("S", "Se", "O", "B"):
+                    return -1.0, None, False  # NCS⁻, NCSe⁻, NCO⁻, NCBH3⁻
+                if len(beyond) == 1 and elements[beyond[0]] == "C":
+                    return 0.0, None, False  # nitrile
+            return None, None, False
+        if e == "C":
+            if len(nb) == 1 and nb_el[0] in ("N", "O"):
+                beyond = [j for j in second.get(nb[0], []) if j != site and not metal[j]]
+                if nb_el[0] == "O" and not beyond:
+                    return 0.0, None, False  # carbonyl
+                if nb_el[0] == "N" and not beyond:
+                    return -1.0, None, False  # cyanide
+                if nb_el[0] == "N" and len(beyond) == 1:
+                    return 0.0, None, False  # isocyanide
+            return None, None, True
+        if e == "S" and len(nb) == 2:
+            return 0.0, None, False
+        if e == "P" and len(nb) == 3:
+            return 0.0, None, False
+        return None, None, False
+
+    kinds = {k: kind(k) for k in sites}
+    charges: list[float | None] = []
+    organo: list[bool] = []
+    for sp in spheres:
+        total: float | None = 0.0
+        units = set()
+        org = False
+        for a in sp.donors:
+            charge, unit, o = kinds[a.site]
+            org |= o
+            if charge is None or total is None:
+                total = None
+                continue
+            if unit is not None:
+                if unit in units:
+                    continue
+                units.add(unit)
+            total += charge
+        charges.append(total)
+        organo.append(org)
+    return charges, organo
+
+
+def evidence(
+    structure: Structure,
+    spheres: Sequence[Sphere],
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Oxidation states the CIF itself states, per sphere: (state or NaN, source, organometallic
+    flags, notes). Sources ``formula moiety`` and ``chemical name`` (module docstring)."""
+    n = len(spheres)
+    ox = np.full(n, np.nan)
+    source = np.full(n, "", dtype=object)
+    notes = [""] * n
+    charges, organo = _donor_charges(structure, spheres, tolerance)
+    parts = parse_moiety(structure.info.get("formula_moiety", ""))
+    charged = any(c is not None for _, c in parts)
+    name = " ".join(structure.info.get(k, "") for k in ("name_systematic", "name_common"))
+    for k, sp in enumerate(spheres):
+        metal = structure.elements[sp.metal]
+        if metal not in OXIDATION_STATES:
+            continue
+        holders = [
+            (counts, c) for counts, c in parts
+            if counts.get(metal, 0) > 0 and not any(is_metal(e) for e in counts if e != metal)
+        ]  # fmt: skip
+        if charged and len(holders) >= 1 and charges[k] is not None:
+            values = {(c or 0) - charges[k] for counts, c in holders if counts.get(metal) == 1}
+            if len(values) == 1 and len(holders) == 1:
+                value = values.pop()
+                if value in OXIDATION_STATES[metal]:
+                    ox[k], source[k] = value, "formula moiety"
+                    continue
+                notes[k] = f"formula moiety gives {metal} {value:+g}: not used"
+        from_name = oxidation_state_from_name(name, metal)
+        if from_name in OXIDATION_STATES[metal]:
+            ox[k], source[k] = from_name, "chemical name"
+    return ox, source, np.array(organo, dtype=bool), notes
 
 
 def _bond_arrays(structure: Structure, spheres: Sequence[Sphere]) -> tuple[np.ndarray, np.ndarray]:
@@ -449,9 +856,9 @@ def _bond_arrays(structure: Structure, spheres: Sequence[Sphere]) -> tuple[np.nd
 
 def _oxidation_array(
     labels: Sequence[str], oxidation_state: int | Mapping[str, int] | None
-) -> np.ndarray | None:
+) -> np.ndarray:
     if oxidation_state is None:
-        return None
+        return np.full(len(labels), np.nan)
     if isinstance(oxidation_state, int):
         return np.full(len(labels), float(oxidation_state))
     return np.array([float(oxidation_state.get(lab, np.nan)) for lab in labels])
@@ -463,31 +870,57 @@ def assign(
     spheres: Sequence[Sphere] | None = None,
     *,
     oxidation_state: int | Mapping[str, int] | None = None,
+    oxidation_states: int | Mapping[str, int] | None = None,
     tolerance: float = DEFAULT_TOLERANCE,
 ) -> pd.DataFrame:
     """Spin state, oxidation state and γ_HS of every row of ``table``.
 
     ``table`` is :func:`coordgeo.polyhedra.site_parameters` of ``structure``, computed on
     ``spheres`` (default: :func:`~coordgeo.coordination.coordination_spheres` with
-    ``tolerance``, which is what ``site_parameters`` uses). ``oxidation_state`` fixes it
-    for all sites (int) or by metal label (mapping). Returns :data:`COLUMNS` with the
-    index of ``table``; see the module docstring for the method.
+    ``tolerance``). ``oxidation_states`` (or its older name ``oxidation_state``) fixes the
+    oxidation state for all sites (int) or by metal label (``{"Fe1": 2}``); otherwise it
+    comes from the formula moiety, the chemical name or the geometry, in that order.
+    Returns :data:`COLUMNS` with the index of ``table``; see the module docstring.
     """
     if spheres is None:
         spheres = coordination_spheres(structure, tolerance)
     if len(spheres) != len(table):
         raise ValueError("table and spheres differ: pass the spheres site_parameters used")
+    user = oxidation_states if oxidation_states is not None else oxidation_state
+    labels = table["metal"].tolist()
+    given = _oxidation_array(labels, user)
+    source = np.where(np.isfinite(given), "user", "").astype(object)
+    cif_ox, cif_source, organo, notes = evidence(structure, spheres, tolerance)
     lengths, elements = _bond_arrays(structure, spheres)
-    out = classify(
+    args = (
         [structure.elements[sp.metal] for sp in spheres],
         table["donor_set"].to_numpy(),
         table["coordination_number"].to_numpy(),
         table["d_mean"].to_numpy(),
         table["d_mean_su"].to_numpy(),
-        table["cshm_oc6"].to_numpy() if "cshm_oc6" in table else None,
         lengths,
         elements,
-        _oxidation_array(table["metal"].tolist(), oxidation_state),
+    )
+    t4 = table["cshm_t4"].to_numpy() if "cshm_t4" in table else None
+    # the CIF's own statement must not contradict the geometry
+    use_cif = ~np.isfinite(given) & np.isfinite(cif_ox)
+    if use_cif.any():
+        free = _posterior(*args, None, t4, organo)
+        k = np.flatnonzero(use_cif)
+        p_cif = free.p_ox[k, np.clip(cif_ox[k].astype(int) - 2, 0, 1)]
+        ok = free.has[k] & (p_cif >= MOIETY_MIN_POSTERIOR)
+        for i, good in zip(k.tolist(), ok.tolist(), strict=True):
+            if good:
+                given[i], source[i] = cif_ox[i], cif_source[i]
+            else:
+                notes[i] = f"{cif_source[i]} says {int(cif_ox[i])}: contradicted by the geometry"
+    post = _posterior(*args, given, t4, organo)
+    out = _decide(post, table["cshm_oc6"].to_numpy() if "cshm_oc6" in table else None, source)
+    extra = np.array(notes, dtype=object)
+    out["spin_note"] = np.where(
+        extra == "",
+        out["spin_note"],
+        np.where(out["spin_note"] == "", extra, out["spin_note"] + "; " + extra),
     )
     out.index = table.index
     return out
@@ -510,6 +943,7 @@ def assign_polyhedra(polyhedra: Sequence, table: pd.DataFrame) -> pd.DataFrame:
         table["cshm_oc6"].to_numpy() if "cshm_oc6" in table else None,
         lengths,
         elements,
+        cshm_t4=table["cshm_t4"].to_numpy() if "cshm_t4" in table else None,
     )
     out.index = table.index
     return out
@@ -518,6 +952,32 @@ def assign_polyhedra(polyhedra: Sequence, table: pd.DataFrame) -> pd.DataFrame:
 def with_spin_columns(table: pd.DataFrame, assigned: pd.DataFrame) -> pd.DataFrame:
     """``table`` with the four contract columns of :data:`CONTRACT_COLUMNS` appended."""
     return pd.concat([table, assigned[CONTRACT_COLUMNS]], axis=1)
+
+
+def fill_from_series(frames: Sequence[pd.DataFrame], key: str = "metal") -> list[pd.DataFrame]:
+    """Oxidation states across a series of structures of one compound.
+
+    ``frames`` are :func:`assign` outputs joined to their site tables (they need ``key``
+    and the :data:`COLUMNS`). A site left without an oxidation state in one structure
+    takes the one the other structures assign to the same ``key`` when they all agree
+    (spin crossover changes the spin, not the oxidation state); its source is then
+    ``series``. γ_HS is left to :func:`gamma_hs_series`.
+    """
+    known: dict[str, set[int]] = {}
+    for f in frames:
+        for label, ox in zip(f[key], f["oxidation_state"], strict=True):
+            if not pd.isna(ox):
+                known.setdefault(label, set()).add(int(ox))
+    out = []
+    for f in frames:
+        f = f.copy()
+        for i, (label, ox) in enumerate(zip(f[key], f["oxidation_state"], strict=True)):
+            states = known.get(label, set())
+            if pd.isna(ox) and len(states) == 1:
+                f.iloc[i, f.columns.get_loc("oxidation_state")] = next(iter(states))
+                f.iloc[i, f.columns.get_loc("oxidation_state_source")] = "series"
+        out.append(f)
+    return out
 
 
 def gamma_hs_series(
@@ -570,16 +1030,23 @@ def gamma_hs_series(
 
 __all__ = [
     "BV_PARAMETERS",
+    "CN_SHIFT",
     "COLUMNS",
     "CONTRACT_COLUMNS",
+    "DONOR_RADII",
     "REFERENCES",
+    "SHANNON_RADII",
     "BVParameter",
     "Reference",
     "assign",
     "assign_polyhedra",
     "bond_valence_sums",
     "classify",
+    "evidence",
+    "fill_from_series",
     "gamma_hs_series",
+    "oxidation_state_from_name",
+    "parse_moiety",
     "reference_distances",
     "reference_table",
     "with_spin_columns",
