@@ -499,9 +499,9 @@ def _thermo_record(compound: str, got: Mapping[str, Any]) -> dict:
 
 def _cooperativity_note(gamma: Any, t_half: float) -> str:
     """Γ against 2RT½: abrupt with hysteresis above, gradual below (Slichter–Drickamer)."""
-    from scipy.constants import R  # TODO: coordgeo.magnetism.R_GAS once that package exports it
+    from coordgeo.magnetism import R_GAS  # here: the magnetism package is slow to import
 
-    critical = 2 * R * t_half / 1000.0
+    critical = 2 * R_GAS * t_half / 1000.0
     g_kj = gamma.published * _ENERGY.get(gamma.unit, 1000.0) / 1000.0
     return (
         f"Γ = {gamma.text} kJ mol⁻¹ {'>' if g_kj > critical else '<'} 2RT½ = "
