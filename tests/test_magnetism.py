@@ -119,13 +119,34 @@ def test_gamma_hs_matches_brute_force_roots(dH, dS, Gamma, branch):
     assert gamma_hs(T, dH, dS, Gamma, branch=branch) == pytest.approx(expected, abs=2e-5)
 
 
-def test_brentq_fallback_for_older_scipy_gives_the_same_roots(monkeypatch):
-    import coordgeo.magnetism.sd as magnetism
+def test_vectorised_root_solver_agrees_with_brentq():
+    # gamma_hs solves all temperatures at once with a safeguarded Newton iteration; each
+    # root must equal scipy's scalar brentq on the same bracket, and the heating branch of
+    # a loop (Γ = 6 kJ/mol) the brute-force root count.
+    from scipy.optimize import brentq
+
+    from coordgeo.magnetism.sd import solve_bracketed
 
     T = np.arange(200.0, 300.0, 2.5)
     expected = brute_force_gamma(T, 21.87, 87.46, 6.0, "heating")
-    monkeypatch.setattr(magnetism, "_find_root", None)
     assert gamma_hs(T, 21.87, 87.46, 6.0, branch="heating") == pytest.approx(expected, abs=2e-5)
+
+    a = np.array([-3.0, 0.0, 0.5, 1.9, 2.5])
+    c = np.array([4.0, -2.0, 1.0, -0.9, -30.0])
+
+    def f(x, a, c):
+        return x + c - 2.0 * a / (1.0 + np.exp(-x))
+
+    def df(x, a, c):
+        g = 1.0 / (1.0 + np.exp(-x))
+        return 1.0 - 2.0 * a * g * (1.0 - g)
+
+    lo = np.minimum(0.0, 2.0 * a) - c - 1.0
+    hi = np.maximum(0.0, 2.0 * a) - c + 1.0
+    lo[-1] = 2.0 * np.arctanh(np.sqrt(1.0 - 2.0 / a[-1]))  # the HS-side bracket of a loop
+    roots = solve_bracketed(f, df, lo, hi, (a, c))
+    by_brentq = [brentq(f, lo[i], hi[i], args=(a[i], c[i]), xtol=1e-14) for i in range(a.size)]
+    assert roots == pytest.approx(by_brentq, abs=1e-10)
 
 
 def test_gamma_is_one_half_at_t_half_for_any_gamma():

@@ -226,6 +226,9 @@ def hauser_gamma(time_s: np.ndarray, k: float, alpha: float, gamma0: float = 1.0
     def f(u: np.ndarray, target: np.ndarray) -> np.ndarray:
         return math.exp(-a) * (ei0 - expi(a * np.exp(u))) - target
 
+    def fprime(u: np.ndarray, target: np.ndarray) -> np.ndarray:
+        return -math.exp(-a) * np.exp(a * np.exp(u))  # d Ei(a e^u)/du = exp(a e^u)
+
     out = np.full(t.shape, float(gamma0))
     moving = target > 0
     if moving.any():
@@ -237,7 +240,9 @@ def hauser_gamma(time_s: np.ndarray, k: float, alpha: float, gamma0: float = 1.0
         u = np.where(done, lo, hi)
         todo = ~done
         if todo.any():
-            u[todo] = solve_bracketed(f, lo[todo], hi[todo], (target[moving][todo],))
+            u[todo] = solve_bracketed(
+                f, fprime, lo[todo], hi[todo], (target[moving][todo],), increasing=False
+            )
         out[moving] = np.exp(u)
     return out
 

@@ -606,34 +606,40 @@ def _two_step_starts(d: _Data, names: list[str], fixed: dict[str, float]) -> lis
 # --------------------------------------------------------------------------- diagnostics
 
 
-def _tip_trend(d: _Data, calc: np.ndarray, gamma: np.ndarray) -> float:
-    """Slope of the residuals on T over both plateaus, in su's (nan when not measurable)."""
-    slopes, variances = [], []
-    resid = d.chi - calc
+def _tip_trend(d: _Data, calc: np.ndarray, gamma: np.ndarray, n_parameters: int) -> float:
+    """Slope of the residuals on T over both plateaus, in su's (nan when not measurable).
+
+    Each plateau (γ ≤ 0.03, γ ≥ 0.97; ≥ 8 points over ≥ 20 K) gets its own intercept;
+    the slopes are combined with weights Sxx/s², s² the reduced χ² of the whole fit
+    (the noise level the fit assumes), so that a plateau measured far more precisely
+    than the rest cannot flag the tiny misfits the fit rightly ignores.
+    """
+    resid = (d.chi - calc) * d.weights
+    dof = d.t.size - n_parameters
+    s2 = float(np.sum(resid**2)) / dof if dof > 0 else math.nan
+    if not s2 > 0:
+        return math.nan
+    numerator, information = 0.0, 0.0
     for sel in (gamma <= 0.03, gamma >= 0.97):
         if sel.sum() < 8 or np.ptp(d.t[sel]) < 20.0:
             continue
-        x, y, w = d.t[sel], resid[sel], d.weights[sel] ** 2
+        x, y, w = d.t[sel], (d.chi - calc)[sel], d.weights[sel] ** 2
         xm = np.sum(w * x) / np.sum(w)
         ym = np.sum(w * y) / np.sum(w)
-        sxx = np.sum(w * (x - xm) ** 2)
-        b = np.sum(w * (x - xm) * (y - ym)) / sxx
-        scatter = np.sum(w * (y - ym - b * (x - xm)) ** 2) / (x.size - 2)
-        if scatter > 0:
-            slopes.append(b)
-            variances.append(scatter / sxx)
-    if not slopes:
+        sxx = float(np.sum(w * (x - xm) ** 2))
+        slope = float(np.sum(w * (x - xm) * (y - ym))) / sxx
+        numerator += slope * sxx / s2
+        information += sxx / s2
+    if information == 0.0:
         return math.nan
-    w = 1.0 / np.asarray(variances)
-    slope = float(np.sum(w * np.asarray(slopes)) / np.sum(w))
-    return slope * math.sqrt(float(np.sum(w)))
+    return numerator / math.sqrt(information)  # (weighted mean slope) / its su
 
 
 def _diagnose(
-    d: _Data, calc: np.ndarray, gamma: np.ndarray, *, tip_free: bool, two_step: bool
+    d: _Data, calc: np.ndarray, gamma: np.ndarray, p: int, *, tip_free: bool, two_step: bool
 ) -> tuple[list[str], float, float]:
     notes = []
-    trend = math.nan if tip_free else _tip_trend(d, calc, gamma)
+    trend = math.nan if tip_free else _tip_trend(d, calc, gamma, p)
     tip_missing = abs(trend) > TIP_T_LIMIT
     runs, mean, sd, z = runs_test((d.chi - calc) * d.weights, d.t, d.branch)
     if z < -RUNS_Z_LIMIT:
@@ -774,7 +780,7 @@ def fit_sd(
     calc = curve(v)
     gamma = gamma_hs(d.t, v["dH"], v["dS"], v["Gamma"], branch=d.branch)
     notes = _fit_notes(ref, d, [v["T_half"]])
-    checks, z, trend = _diagnose(d, calc, gamma, tip_free="tip" in names, two_step=False)
+    checks, z, trend = _diagnose(d, calc, gamma, ref.p, tip_free="tip" in names, two_step=False)
     t_down, t_up = spinodal_temperatures(v["dH"], v["dS"], v["Gamma"])
     gamma_c = float(2.0 * R_GAS * v["T_half"] / 1e3)
     aic, bic = information_criteria(ref.chi2, ref.n, ref.p)
@@ -906,7 +912,7 @@ def fit_sd_two_step(
     calc = curve(v)
     gamma = gamma_of(v)
     notes = _fit_notes(ref, d, [q["T_half1"], q["T_half2"]])
-    checks, z, trend = _diagnose(d, calc, gamma, tip_free="tip" in names, two_step=True)
+    checks, z, trend = _diagnose(d, calc, gamma, ref.p, tip_free="tip" in names, two_step=True)
     aic, bic = information_criteria(ref.chi2, ref.n, ref.p)
     rows = []
     for step in (1, 2):
