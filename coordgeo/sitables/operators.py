@@ -136,8 +136,7 @@ def describe_operation(op: gemmi.Op) -> str:
 
     ``-x+1,y,-z+1/2`` → ``2-fold rotation axis ∥ [0 1 0] through (1/2, 0, 1/4)``.
     """
-    rot = np.array(op.rot, dtype=float) / op.DEN
-    t = np.array(op.tran, dtype=float) / op.DEN
+    rot, t = op_parts(op)
     det = round(float(np.linalg.det(rot)))
     order = _rotation_order(rot)
     if order is None or abs(det) != 1:
@@ -291,7 +290,7 @@ def check_operator(text: str, context: Mapping[str, gemmi.Op] | None = None) -> 
 
 def _why_invalid(op: gemmi.Op, element: str, rotation_ok: bool) -> str:
     """Why an operator of no tabulated setting is not a crystallographic operation."""
-    rot = np.array(op.rot, dtype=float) / op.DEN
+    rot = op_parts(op)[0]
     if not rotation_ok:
         order = _rotation_order(rot)
         return (
@@ -299,7 +298,7 @@ def _why_invalid(op: gemmi.Op, element: str, rotation_ok: bool) -> str:
             f"(det {np.linalg.det(rot):.0f}, order {order or '∞'})"
         )
     return (
-        f"translation {_vector(np.array(op.tran) / op.DEN)} never occurs with this "
+        f"translation {_vector(op_parts(op)[1])} never occurs with this "
         f"rotation in any tabulated setting of the 230 space groups ({element})"
     )
 

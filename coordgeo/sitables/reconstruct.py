@@ -99,7 +99,7 @@ def _model_metric(site_ops: Sequence[gemmi.Op]) -> tuple[float, float, float, fl
 
     The metric is the group average G = Σ Rᵀ R of the identity metric, which every R keeps.
     """
-    rotations = [np.array(op.rot, dtype=float) / op.DEN for op in site_ops]
+    rotations = [op_parts(op)[0] for op in site_ops]
     metric = sum(r.T @ r for r in rotations) / len(rotations)
     edges = np.sqrt(np.diag(metric))
     scale = MODEL_EDGE / edges.min()

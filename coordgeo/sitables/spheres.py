@@ -26,6 +26,7 @@ from coordgeo.elements import covalent_radius, is_metal
 from coordgeo.esd import decimals_of
 from coordgeo.io.sitables import SITable, element_of_label
 from coordgeo.sitables.operators import IDENTITY
+from coordgeo.symmetry import op_parts
 
 __all__ = [
     "BOND_SLACK",
@@ -79,7 +80,7 @@ def _site_evidence_against(
         if row["kind"] == "distance":
             su = effective_su(row["published_su"], row["text"])
             by_atom[images[1], row["column"]] = (row["published"], su, row["label"])
-        elif row["kind"] == "angle" and np.allclose(np.array(op.rot) / op.DEN, -np.eye(3)):
+        elif row["kind"] == "angle" and np.allclose(op_parts(op)[0], -np.eye(3)):
             ends = {images[0], images[2]}
             pair = any(ends == {(x, IDENTITY), (x, image)} for x in paired)
             if pair and abs(row["published"] - 180.0) > 10.0:
