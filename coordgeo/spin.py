@@ -538,7 +538,7 @@ def _posterior(
                       bvs, bvs_used, note, p_ox, carbon)  # fmt: skip
 
 
-def _decide(p: _Posterior, cshm_oc6, oxidation_source) -> pd.DataFrame:
+def _decide(p: _Posterior, cshm_oc6, oxidation_source, extra_notes=None, index=None):
     n, s, has = p.n, p.s, p.has
     shape = np.full(n, np.nan) if cshm_oc6 is None else np.asarray(cshm_oc6, dtype=float)
     source_given = (
@@ -633,6 +633,9 @@ def _decide(p: _Posterior, cshm_oc6, oxidation_source) -> pd.DataFrame:
         gamma = np.where(mixed, np.clip((p.d - d_ls) / (d_hs - d_ls), 0.0, 1.0), gamma)
     for k in np.flatnonzero(mixed).tolist():
         basis[k] = f"interpolated between {d_ls[k]:.3f} (LS) and {d_hs[k]:.3f} Å (HS): {refs[k]}"
+    for k, extra in enumerate(extra_notes or ()):
+        if extra:
+            note[k] = f"{note[k]}; {extra}" if note[k] else extra
     return pd.DataFrame(
         {
             "spin_state": spin,
@@ -650,7 +653,8 @@ def _decide(p: _Posterior, cshm_oc6, oxidation_source) -> pd.DataFrame:
             "reference": refs,
             "spin_note": note,
             "gamma_hs_basis": basis,
-        }
+        },
+        index=index,
     )
 
 
@@ -709,11 +713,18 @@ def oxidation_state_from_name(name: str, metal: str) -> int | None:
     return states.pop() if len(states) == 1 else None
 
 
-def _donor_charges(structure: Structure, spheres: Sequence[Sphere], tolerance: float):
+def _donor_charges(
+    structure: Structure, spheres: Sequence[Sphere], tolerance: float, charges_wanted: bool
+):
     """Per sphere: the summed charge of its donors, None when any donor's charge is unsure;
-    and whether it has organometallic C donors."""
-    sites = sorted({a.site for sp in spheres for a in sp.donors})
+    and whether it has organometallic C donors. Without ``charges_wanted`` only the C
+    donors are looked at (the neighbour search is the costly part)."""
     elements = structure.elements
+    sites = sorted(
+        {a.site for sp in spheres for a in sp.donors if charges_wanted or elements[a.site] == "C"}
+    )
+    if not sites:
+        return [None] * len(spheres), [False] * len(spheres)
     metal = np.array([is_metal(e) for e in elements], dtype=bool)
     neighbours: dict[int, list[int]] = {k: [] for k in sites}
     if sites:
@@ -788,10 +799,12 @@ def _donor_charges(structure: Structure, spheres: Sequence[Sphere], tolerance: f
     charges: list[float | None] = []
     organo: list[bool] = []
     for sp in spheres:
-        total: float | None = 0.0
+        total: float | None = 0.0 if charges_wanted else None
         units = set()
         org = False
         for a in sp.donors:
+            if a.site not in kinds:
+                continue
             charge, unit, o = kinds[a.site]
             org |= o
             if charge is None or total is None:
@@ -818,9 +831,9 @@ def evidence(
     ox = np.full(n, np.nan)
     source = np.full(n, "", dtype=object)
     notes = [""] * n
-    charges, organo = _donor_charges(structure, spheres, tolerance)
     parts = parse_moiety(structure.info.get("formula_moiety", ""))
     charged = any(c is not None for _, c in parts)
+    charges, organo = _donor_charges(structure, spheres, tolerance, charged)
     name = " ".join(structure.info.get(k, "") for k in ("name_systematic", "name_common"))
     for k, sp in enumerate(spheres):
         metal = structure.elements[sp.metal]
@@ -915,14 +928,8 @@ def assign(
             else:
                 notes[i] = f"{cif_source[i]} says {int(cif_ox[i])}: contradicted by the geometry"
     post = _posterior(*args, given, t4, organo)
-    out = _decide(post, table["cshm_oc6"].to_numpy() if "cshm_oc6" in table else None, source)
-    extra = np.array(notes, dtype=object)
-    out["spin_note"] = np.where(
-        extra == "",
-        out["spin_note"],
-        np.where(out["spin_note"] == "", extra, out["spin_note"] + "; " + extra),
-    )
-    out.index = table.index
+    shape = table["cshm_oc6"].to_numpy() if "cshm_oc6" in table else None
+    out = _decide(post, shape, source, notes, table.index)
     return out
 
 
