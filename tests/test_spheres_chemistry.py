@@ -108,22 +108,26 @@ def test_intermetallic_keeps_its_metal_metal_coordination(shared):
     assert dict(_donor_elements(s, spheres["Sn2"][0])) == {"Ni": 8}
 
 
-# Copper(II) formate paddle-wheel built by hand (P1, a = 20 Å): Cu at z = ±1.307 Å (Cu–Cu
-# 2.614 Å, copper(II) acetate hydrate 2.616 Å); per Cu four O at (±1.959, 0, ±1.100) and
-# (0, ±1.959, ±1.100) Å: Cu–O = √(1.959² + 0.207²) = 1.970 Å; C at (±2.5735, 0, 0),
-# (0, ±2.5735, 0): C–O = √(0.6145² + 1.1²) = 1.260 Å, Cu···C = √(2.5735² + 1.307²) =
-# 2.886 Å > 1.32 + 0.73 + 0.45. Cu–Cu 2.614 ≤ 2·1.32 + 0.10 = 2.74 Å, no single-atom bridge
-# (O···Cu′ = √(1.959² + 2.407²) = 3.10 Å): the Cu–Cu bond counts, CN 5.
-def _paddle_wheel() -> str:
+# Carboxylate paddle-wheels built by hand (P1, a = 20 Å): M at z = ±d(M–M)/2; per M four O
+# at (±x, 0, ±1.100) and (0, ±x, ±1.100) Å with x = √(d(M–O)² − (d(M–M)/2 − 1.1)²); C at
+# (±(x + 0.6145), 0, 0), (0, ±(x + 0.6145), 0): C–O = √(0.6145² + 1.1²) = 1.260 Å.
+# Cu: d(Cu–Cu) 2.614 Å (copper(II) acetate hydrate: 2.616 Å), Cu–O 1.970 → x = 1.959,
+# Cu···C = √(2.5735² + 1.307²) = 2.886 Å > 1.32 + 0.73 + 0.45; Cu–Cu ≤ 2·1.32 + 0.10 = 2.74.
+# Ru: d(Ru–Ru) 2.3400 Å (seed 003, Table S1: Ru(1)–Ru(1A) 2.3400(8) Å), Ru–O 2.020 →
+# x = 2.0188, Ru···C = 2.882 Å > 2.64; Ru–Ru ≤ 2·1.46 + 0.10 = 3.02. No single-atom bridge
+# (O···M′ = √(x² + (d/2 + 1.1)²) = 3.10 and 3.04 Å): the M–M bond counts, CN 5.
+def _paddle_wheel(metal: str, mm: float, m_o: float) -> str:
     a = 20.0
-    atoms = [("Cu1", "Cu", (0, 0, 1.307)), ("Cu2", "Cu", (0, 0, -1.307))]
+    h = mm / 2
+    x = math.sqrt(m_o**2 - (h - 1.1) ** 2)
+    atoms = [(f"{metal}1", metal, (0, 0, h)), (f"{metal}2", metal, (0, 0, -h))]
     for k, (sx, sy) in enumerate(((1, 0), (-1, 0), (0, 1), (0, -1)), start=1):
-        atoms.append((f"C{k}", "C", (2.5735 * sx, 2.5735 * sy, 0.0)))
+        atoms.append((f"C{k}", "C", ((x + 0.6145) * sx, (x + 0.6145) * sy, 0.0)))
         for sz in (1, -1):
-            atoms.append((f"O{k}{'a' if sz > 0 else 'b'}", "O", (1.959 * sx, 1.959 * sy, 1.1 * sz)))
+            atoms.append((f"O{k}{'a' if sz > 0 else 'b'}", "O", (x * sx, x * sy, 1.1 * sz)))
     rows = "\n".join(
-        f"{lab} {el} {0.5 + x / a:.6f} {0.5 + y / a:.6f} {0.5 + z / a:.6f}"
-        for lab, el, (x, y, z) in atoms
+        f"{lab} {el} {0.5 + px / a:.6f} {0.5 + py / a:.6f} {0.5 + pz / a:.6f}"
+        for lab, el, (px, py, pz) in atoms
     )
     return (
         "data_paddle\n_cell_length_a 20\n_cell_length_b 20\n_cell_length_c 20\n"
@@ -133,15 +137,16 @@ def _paddle_wheel() -> str:
     )
 
 
-def test_cu_cu_of_a_carboxylate_paddle_wheel_is_a_bond(tmp_path):
-    (s,) = coordgeo.read(write(tmp_path, "paddle.cif", _paddle_wheel()))
+@pytest.mark.parametrize(("metal", "mm", "m_o"), [("Cu", 2.614, 1.970), ("Ru", 2.3400, 2.020)])
+def test_metal_metal_bond_of_a_carboxylate_paddle_wheel(tmp_path, metal, mm, m_o):
+    (s,) = coordgeo.read(write(tmp_path, "paddle.cif", _paddle_wheel(metal, mm, m_o)))
     spheres = _spheres_by_label(s)
-    for label in ("Cu1", "Cu2"):
+    for label in (f"{metal}1", f"{metal}2"):
         (sp,) = spheres[label]
-        assert dict(_donor_elements(s, sp)) == {"O": 4, "Cu": 1}
-        assert sp.distances[0] == pytest.approx(1.970, abs=1e-3)
-        assert sp.distances[-1] == pytest.approx(2.614, abs=1e-3)
-    assert 2 * covalent_radius("Cu") + MM_TOLERANCE >= 2.614
+        assert dict(_donor_elements(s, sp)) == {"O": 4, metal: 1}
+        assert sp.distances[0] == pytest.approx(m_o, abs=1e-3)
+        assert sp.distances[-1] == pytest.approx(mm, abs=1e-3)
+    assert 2 * covalent_radius(metal) + MM_TOLERANCE >= mm
 
 
 # --- (b) atoms behind a κ² donor pair -----------------------------------------------------
