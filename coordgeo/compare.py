@@ -240,6 +240,9 @@ def _sites_frame(analysed: Sequence[Analysis], site_maps: Sequence[dict[int, int
         frames.append(t)
     if not frames:
         return pd.DataFrame(columns=SITE_COLUMNS)
+    # a spin transition changes the spin, not the oxidation state: a site left open in one
+    # structure takes the state the others agree on
+    frames = spin.fill_from_series(frames, key="site")
     all_sites = pd.concat(frames, ignore_index=True)
     all_sites["order"] = all_sites.groupby(["site", "configuration"]).cumcount()
     out = []
@@ -267,6 +270,7 @@ def _sites_frame(analysed: Sequence[Analysis], site_maps: Sequence[dict[int, int
         "oxidation_state",
         "oxidation_state_confidence",
         "oxidation_state_method",
+        "oxidation_state_source",
         "oxidation_state_bvs",
         "gamma_hs_su",
         "gamma_hs_literature",

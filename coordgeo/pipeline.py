@@ -159,7 +159,9 @@ def make_options(
 class Analysis:
     """Everything :func:`analyse_structure` found in one structure.
 
-    ``spheres``: :func:`coordgeo.coordination.coordination_spheres`. ``sites``: one row per
+    ``spheres``: :func:`coordgeo.coordination.coordination_spheres`; ``unresolved``: the
+    spheres that are disorder the rules could not resolve (anion donors and CN > 12), kept
+    apart and named in ``notes``, never shown as coordination spheres. ``sites``: one row per
     sphere, :func:`coordgeo.polyhedra.site_parameters` followed by the columns of
     :func:`coordgeo.spin.assign` and ``element`` (the metal's). ``hbonds``:
     :func:`coordgeo.hbonds.hbonds`. Everything but the spheres is computed on first use
@@ -169,6 +171,15 @@ class Analysis:
     structure: Structure
     options: Options
     spheres: list[Sphere]
+    unresolved: list[Sphere] = field(default_factory=list)
+
+    @property
+    def notes(self) -> list[str]:
+        """What a reader must be told: spheres that are unresolved disorder (not printed as
+        coordination spheres) and what the sphere rules did (:attr:`Sphere.notes`)."""
+        out = [sp.problem for sp in self.unresolved if sp.problem]
+        out += [note for sp in self.spheres for note in getattr(sp, "notes", ())]
+        return list(dict.fromkeys(out))
 
     @cached_property
     def sites(self) -> pd.DataFrame:
@@ -225,7 +236,13 @@ def _sites(structure: Structure, spheres: list[Sphere], options: Options) -> pd.
 def analyse_structure(structure: Structure, options: Options | None = None) -> Analysis:
     """Spheres, site parameters with spin states, and hydrogen bonds of one structure."""
     options = options or Options()
-    return Analysis(structure, options, coordination_spheres(structure, options.tolerance))
+    found = coordination_spheres(structure, options.tolerance, unresolved=True)
+    return Analysis(
+        structure,
+        options,
+        [sp for sp in found if not sp.problem],
+        [sp for sp in found if sp.problem],
+    )
 
 
 def analyse(structures: Iterable[Structure], options: Options | None = None) -> list[Analysis]:

@@ -173,10 +173,10 @@ def test_unexpected_exceptions_are_recorded_and_the_run_goes_on(tmp_path, shared
             raise ZeroDivisionError("boom in the reader")
         return real_read(path)
 
-    def spheres(structure, tolerance):  # one block's analysis crashes
+    def spheres(structure, tolerance, **kw):  # one block's analysis crashes
         if Path(structure.path).name == PUBLISHED[1]:
             raise KeyError("boom in the spheres")
-        return real_spheres(structure, tolerance)
+        return real_spheres(structure, tolerance, **kw)
 
     monkeypatch.setattr(cif, "read_cif_blocks", read)
     monkeypatch.setattr(pipeline, "coordination_spheres", spheres)  # the one analysis
@@ -196,7 +196,7 @@ def test_unexpected_exceptions_are_recorded_and_the_run_goes_on(tmp_path, shared
 def test_timeout_makes_an_error_row(tmp_path, shared, monkeypatch):
     source = shared / "cifs" / "published" / PUBLISHED[0]
 
-    def slow(structure, tolerance):
+    def slow(structure, tolerance, **kw):
         time.sleep(5)
 
     import coordgeo.pipeline as pipeline
