@@ -1,4 +1,9 @@
-"""``coordgeo fit-sd``: Slichter–Drickamer fit of χMT(T) and T½ from the d(χMT)/dT maximum."""
+"""``coordgeo fit-sd``, ``relax``, ``transition``: spin-crossover magnetism and other observables.
+
+``fit-sd`` fits the Slichter–Drickamer model to χMT(T) (plain files or Quantum Design
+``.dat`` magnetometer files), ``relax`` the HS→LS relaxation after LIESST and T(LIESST),
+``transition`` any observable against temperature.
+"""
 
 from __future__ import annotations
 
@@ -23,22 +28,175 @@ class Sweep(StrEnum):
     equilibrium = "equilibrium"
 
 
+class RelaxModel(StrEnum):
+    all = "all"
+    exponential = "exponential"
+    stretched = "stretched"
+    sigmoidal = "sigmoidal"
+
+
+class Baseline(StrEnum):
+    linear = "linear"
+    constant = "constant"
+
+
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+KJ, JK, EMU = "kJ mol⁻¹", "J mol⁻¹ K⁻¹", "cm³ K mol⁻¹"
+
+# --- options shared by the commands that read magnetometer files ---------------------------
+MassOption = Annotated[
+    float | None,
+    typer.Option("--mass", help="Sample mass in mg (default: the .dat header's SAMPLE_MASS)."),
+]
+MolarMassOption = Annotated[
+    float | None,
+    typer.Option(
+        "--molar-mass",
+        help="Molar mass in g/mol per formula unit (default: --formula, --cif or the header).",
+    ),
+]
+CifOption = Annotated[
+    Path | None,
+    typer.Option("--cif", help="CIF whose _chemical_formula_weight/_sum give M and the formula."),
+]
+FormulaOption = Annotated[
+    str | None,
+    typer.Option("--formula", help="Formula (C24H24FeN6O2) for M and Pascal's constants."),
+]
+ChiDiaOption = Annotated[
+    str | None,
+    typer.Option(
+        "--chi-dia",
+        help="Diamagnetic correction: a number in cm³/mol (e.g. -4.2e-4), 'pascal' (from the "
+        "formula) or 'approx' (-M/2·10⁻⁶, the default).",
+    ),
+]
+HolderOption = Annotated[
+    float, typer.Option("--holder-chi", help="Sample-holder susceptibility (emu/Oe) to subtract.")
+]
+EicosaneOption = Annotated[
+    float, typer.Option("--eicosane", help="Mass of eicosane (mg) around the sample, subtracted.")
+]
+FieldOption = Annotated[
+    float | None, typer.Option("--field", help="Field in Oe when the file has no field column.")
+]
+
+
+def _sample(mass, molar_mass, cif, formula, chi_dia, holder_chi, eicosane, field):
+    """The :class:`coordgeo.io.magnetometer.Sample` of the command-line options."""
+    from coordgeo.io.magnetometer import Sample, formula_mass, sample_from_cif
+
+    if cif is not None:
+        cif_mass, cif_formula = sample_from_cif(cif)
+        formula = formula or cif_formula
+        molar_mass = molar_mass or cif_mass
+    if molar_mass is None and formula:
+        molar_mass = formula_mass(formula)
+    dia: float | str | None = None
+    if chi_dia is not None:
+        text = chi_dia.strip().lower()
+        if text in ("pascal", "approx"):
+            dia = text
+        else:
+            try:
+                dia = float(text)
+            except ValueError:
+                raise InputError(
+                    f"--chi-dia takes a number (cm³/mol), 'pascal' or 'approx', got {chi_dia!r}"
+                ) from None
+    return Sample(
+        mass_mg=mass,
+        molar_mass=molar_mass,
+        formula=formula,
+        chi_dia=dia,
+        holder_chi_emu_oe=holder_chi,
+        eicosane_mg=eicosane,
+        field_oe=field,
+    )
+
+
+def _read_chimt(paths: list[Path], cooling: Path | None, heating: Path | None, sample):
+    """χMT(T) of plain files and magnetometer files, with the reader's notes."""
+    from coordgeo.io.magdata import read_chimt
+    from coordgeo.io.magnetometer import is_qd_file, read_magnetometer
+
+    items = [(p, None) for p in paths]
+    items += [(p, "cooling") for p in [cooling] if p is not None]
+    items += [(p, "heating") for p in [heating] if p is not None]
+    frames, notes = [], []
+    for path, branch in items:
+        if is_qd_file(path):
+            df = read_magnetometer(path, sample, branch=branch)
+            notes += [f"{path}: {n}" for n in df.attrs.get("notes", [])]
+        else:
+            df = read_chimt(path, branch=branch)
+        frames.append(df[["temperature_K", "chi_mt", "branch"]])
+    df = pd.concat(frames, ignore_index=True)
+    df.attrs["path"] = ", ".join(str(p) for p, _ in items)
+    return df, notes
+
+
+def _check_plot(plot: Path | None) -> None:
+    if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
+        raise InputError(f"{plot}: plot file must end in {', '.join(PLOT_SUFFIXES)}")
+
+
+def _save_plot(plot: Path | None, draw) -> None:
+    if plot is None:
+        return
+    try:
+        draw(plot)
+    except OSError as exc:
+        raise InputError(f"{plot}: cannot write plot: {exc.strerror or exc}") from None
+
+
+def _su(value: float, su: float, decimals: int = 3) -> str:
+    return format_su(value, su if math.isfinite(su) else None, decimals)
+
+
+# --------------------------------------------------------------------------- fit-sd
 
 
 def _summary(fit, deriv) -> pd.DataFrame:
     """The readable (quantity, value, unit) table of a fit and its derivative T½."""
+    rows = _two_step_rows(fit) if fit.model_name == "two-step" else _one_step_rows(fit)
+    rows += [
+        ("χMT_LS (low-T plateau)", _su(fit.chi_mt_ls, fit.chi_mt_ls_su), EMU),
+        ("χMT_HS (high-T plateau)", _su(fit.chi_mt_hs, fit.chi_mt_hs_su), EMU),
+    ]
+    if math.isfinite(fit.tip_su) or fit.tip:
+        rows.append(("TIP", _su(fit.tip, fit.tip_su, 6), "cm³ mol⁻¹"))
+    if fit.chi_mt_non_switching:
+        rows.append(("LS baseline (non-switching ions)", f"{fit.chi_mt_non_switching:.3f}", EMU))
+    hs_res = _su(fit.hs_residual_fraction, fit.hs_residual_fraction_su)
+    rows.append(("HS residual fraction (low T)", hs_res, ""))
+    if math.isfinite(fit.ls_residual_fraction):
+        ls_res = _su(fit.ls_residual_fraction, fit.ls_residual_fraction_su)
+        rows.append(("LS residual fraction (high T)", ls_res, ""))
+    if deriv is not None:
+        for record in deriv.branches.itertuples():
+            rows.append((f"T½ at max d(χMT)/dT ({record.branch})", f"{record.T_half_K:.1f}", "K"))
+        if math.isfinite(deriv.hysteresis_width_K):
+            rows.append(("ΔT = T½↑ − T½↓ (d(χMT)/dT)", f"{deriv.hysteresis_width_K:.1f}", "K"))
+    if fit.fixed:
+        rows.append(("fixed", ", ".join(fit.fixed), ""))
+    rows += [
+        ("reduced χ²", f"{fit.chi2_red:.3g}", ""),
+        ("rms residual", f"{fit.rms:.3g}", EMU),
+        ("runs test z (residual signs)", f"{fit.runs_z:.1f}", ""),
+        ("AIC / BIC", f"{fit.aic:.1f} / {fit.bic:.1f}", ""),
+        ("points / parameters", f"{fit.n_points} / {fit.n_parameters}", ""),
+    ]
+    return pd.DataFrame(rows, columns=["quantity", "value", "unit"])
 
-    def su_text(value: float, su: float, decimals: int = 3) -> str:
-        return format_su(value, su if math.isfinite(su) else None, decimals)
 
-    kj, jk, emu = "kJ mol⁻¹", "J mol⁻¹ K⁻¹", "cm³ K mol⁻¹"
+def _one_step_rows(fit) -> list[tuple[str, str, str]]:
     rows = [
-        ("ΔH", su_text(fit.dH_kJ_mol, fit.dH_su, 2), kj),
-        ("ΔS", su_text(fit.dS_J_mol_K, fit.dS_su, 1), jk),
-        ("Γ", su_text(fit.Gamma_kJ_mol, fit.Gamma_su, 2), kj),
-        ("T½ = ΔH/ΔS", su_text(fit.T_half_K, fit.T_half_su, 1), "K"),
-        ("2RT½ (Γ of an abrupt transition)", f"{fit.Gamma_critical_kJ_mol:.2f}", kj),
+        ("ΔH", _su(fit.dH_kJ_mol, fit.dH_su, 2), KJ),
+        ("ΔS", _su(fit.dS_J_mol_K, fit.dS_su, 1), JK),
+        ("Γ", _su(fit.Gamma_kJ_mol, fit.Gamma_su, 2), KJ),
+        ("T½ = ΔH/ΔS", _su(fit.T_half_K, fit.T_half_su, 1), "K"),
+        ("2RT½ (Γ of an abrupt transition)", f"{fit.Gamma_critical_kJ_mol:.2f}", KJ),
         ("regime", f"{fit.regime} (Γ {'>' if fit.hysteresis else '≤'} 2RT½)", ""),
     ]
     if fit.hysteresis:
@@ -47,36 +205,20 @@ def _summary(fit, deriv) -> pd.DataFrame:
             ("T↑ (model, heating branch ends)", f"{fit.T_up_K:.1f}", "K"),
             ("loop width T↑ − T↓ (model)", f"{fit.hysteresis_width_K:.1f}", "K"),
         ]
-    rows += [
-        ("χMT_LS (low-T plateau)", su_text(fit.chi_mt_ls, fit.chi_mt_ls_su), emu),
-        ("χMT_HS (high-T plateau)", su_text(fit.chi_mt_hs, fit.chi_mt_hs_su), emu),
-    ]
-    if math.isfinite(fit.tip_su):
-        rows.append(("TIP", su_text(fit.tip, fit.tip_su, 6), "cm³ mol⁻¹"))
-    hs_res = su_text(fit.hs_residual_fraction, fit.hs_residual_fraction_su)
-    rows.append(("HS residual fraction (low T)", hs_res, ""))
-    if math.isfinite(fit.ls_residual_fraction):
-        ls_res = su_text(fit.ls_residual_fraction, fit.ls_residual_fraction_su)
-        rows.append(("LS residual fraction (high T)", ls_res, ""))
-    if deriv is not None:
-        for record in deriv.branches.itertuples():
-            rows.append((f"T½ at max d(χMT)/dT ({record.branch})", f"{record.T_half_K:.1f}", "K"))
-        if math.isfinite(deriv.hysteresis_width_K):
-            rows.append(("ΔT = T½↑ − T½↓ (d(χMT)/dT)", f"{deriv.hysteresis_width_K:.1f}", "K"))
-    rows += [
-        ("reduced χ²", f"{fit.chi2_red:.3g}", ""),
-        ("rms residual", f"{fit.rms:.3g}", emu),
-        ("points / parameters", f"{fit.n_points} / {fit.n_parameters}", ""),
-    ]
-    return pd.DataFrame(rows, columns=["quantity", "value", "unit"])
+    return rows
 
 
-def _record(fit, deriv) -> pd.DataFrame:
-    """One wide row (value and _su columns) for csv/json."""
-    record = fit.as_dict()
-    if deriv is not None:
-        record |= deriv.as_dict()
-    return pd.DataFrame([record])
+def _two_step_rows(fit) -> list[tuple[str, str, str]]:
+    rows = []
+    for step, r in fit.steps.iterrows():
+        rows += [
+            (f"step {step}: fraction", _su(r["fraction"], r["fraction_su"]), ""),
+            (f"step {step}: ΔH", _su(r["dH_kJ_mol"], r["dH_su"], 2), KJ),
+            (f"step {step}: ΔS", _su(r["dS_J_mol_K"], r["dS_su"], 1), JK),
+            (f"step {step}: Γ", _su(r["Gamma_kJ_mol"], r["Gamma_su"], 2), KJ),
+            (f"step {step}: T½", _su(r["T_half_K"], r["T_half_su"], 1), "K"),
+        ]
+    return rows
 
 
 @app.command("fit-sd")
@@ -85,7 +227,9 @@ def fit_sd_command(
         list[Path] | None,
         typer.Argument(
             help="χMT(T) file(s): temperature (K), χMT (cm³ K mol⁻¹), optional sweep "
-            "direction (cooling/heating, down/up, c/h); comma, tab or space separated.",
+            "direction (cooling/heating, down/up, c/h); comma, tab or space separated. "
+            "Quantum Design .dat files (MPMS3, MPMS-XL, PPMS VSM/ACMS) are converted "
+            "from the moment with the sample options.",
             metavar="DATA",
             show_default=False,
         ),
@@ -101,6 +245,20 @@ def fit_sd_command(
         float | None,
         typer.Option("--gamma", help="Fix Γ (kJ/mol) instead of refining it (0: ideal solution)."),
     ] = None,
+    fix: Annotated[
+        str | None,
+        typer.Option(
+            "--fix",
+            help="Hold parameters fixed, e.g. 'dH=21.9,dS=87.5' from DSC (names dH, dS, Gamma, "
+            "T_half, chi_mt_ls, chi_mt_hs, tip; with --steps 2: dH1, Gamma2, fraction, …).",
+        ),
+    ] = None,
+    steps: Annotated[
+        int,
+        typer.Option(
+            "--steps", min=1, max=2, help="2: also fit the two-step model and compare (AIC/BIC)."
+        ),
+    ] = 1,
     sweep: Annotated[
         Sweep,
         typer.Option(
@@ -111,8 +269,21 @@ def fit_sd_command(
     ] = Sweep.cooling,
     chi_ls_pure: Annotated[
         float,
-        typer.Option("--chi-ls-pure", help="χMT of the pure LS sample, for residual fractions."),
+        typer.Option(
+            "--chi-ls",
+            "--chi-ls-pure",
+            help="LS baseline: χMT of the sample entirely LS, non-switching ions included "
+            "(for the HS residual fraction).",
+        ),
     ] = 0.0,
+    non_switching: Annotated[
+        str | None,
+        typer.Option(
+            "--non-switching",
+            help="Non-switching ions of the formula unit, e.g. '2*Fe(III)LS' (spin-only, "
+            "g = 2) or '2*0.62' (χMT per ion): sets the LS baseline.",
+        ),
+    ] = None,
     chi_hs_pure: Annotated[
         float | None,
         typer.Option(
@@ -124,13 +295,35 @@ def fit_sd_command(
         typer.Option("--window", help="Smoothing window (K) for d(χMT)/dT (default: adaptive)."),
     ] = None,
     plot: Annotated[
-        Path | None, typer.Option("--plot", help="Write data and fit to FILE.png/.svg/.pdf.")
+        Path | None,
+        typer.Option("--plot", help="Write data, fit, residuals, d(χMT)/dT to FILE.png/.svg/.pdf."),
     ] = None,
+    mass: MassOption = None,
+    molar_mass: MolarMassOption = None,
+    cif: CifOption = None,
+    formula: FormulaOption = None,
+    chi_dia: ChiDiaOption = None,
+    holder_chi: HolderOption = 0.0,
+    eicosane: EicosaneOption = 0.0,
+    field: FieldOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Fit the Slichter–Drickamer model to χMT(T): ΔH, ΔS, Γ, T½ with su's; T½ from d(χMT)/dT."""
-    from coordgeo.io.magdata import ChiMWarning, read_chimt_sweeps
-    from coordgeo.magnetism import fit_sd, plot_sd_fit, t_half_derivative
+    """Fit the Slichter–Drickamer model to χMT(T): ΔH, ΔS, Γ, T½ with su's; T½ from d(χMT)/dT.
+
+    Raw magnetometer files are converted to χMT with the sample mass, molar mass, field and
+    diamagnetic correction. --tip refines TIP, --non-switching/--chi-ls name the LS
+    baseline, --fix holds parameters (e.g. ΔH, ΔS from DSC), --steps 2 adds the two-step
+    model and an AIC/BIC comparison. Systematic residuals (runs test) and a missing TIP
+    are reported as warnings.
+    """
+    from coordgeo.io.magdata import ChiMWarning
+    from coordgeo.magnetism import (
+        compare_models,
+        fit_sd,
+        fit_sd_two_step,
+        plot_sd_fit,
+        t_half_derivative,
+    )
 
     if not data and cooling is None and heating is None:
         error("give a χMT(T) file (DATA, --cooling or --heating)")
@@ -138,42 +331,363 @@ def fit_sd_command(
     if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
         error(f"{plot}: plot file must end in {', '.join(PLOT_SUFFIXES)}")
         raise typer.Exit(2)
+    options = dict(
+        tip=tip,
+        Gamma=gamma,
+        fix=fix,
+        sweep=sweep.value,
+        chi_mt_ls_pure=chi_ls_pure,
+        chi_mt_hs_pure=chi_hs_pure,
+        non_switching=non_switching,
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ChiMWarning)
         try:
-            df = read_chimt_sweeps(cooling, heating, data=data or [])
-            fit = fit_sd(
-                df,
-                tip=tip,
-                Gamma=gamma,
-                sweep=sweep.value,
-                chi_mt_ls_pure=chi_ls_pure,
-                chi_mt_hs_pure=chi_hs_pure,
-            )
+            sample = _sample(mass, molar_mass, cif, formula, chi_dia, holder_chi, eicosane, field)
+            df, read_notes = _read_chimt(data or [], cooling, heating, sample)
+            fits = [fit_sd(df, **options)]
+            if steps == 2:
+                fits.append(fit_sd_two_step(df, **options))
         except InputError as exc:
             error(str(exc))
             raise typer.Exit(2) from None
     for item in caught:
         warn(str(item.message))
-    for note in fit.notes:
-        warn(f"{fit.path}: {note}")
+    for note in read_notes:
+        warn(note)
+    for fit in fits:
+        for note in fit.notes:
+            warn(
+                f"{fit.path}: {fit.model_name} fit: {note}" if steps == 2 else f"{fit.path}: {note}"
+            )
     try:
         deriv = t_half_derivative(df, window_K=window)
     except InputError as exc:  # the fit stands without it
         warn(f"no T½ from d(χMT)/dT: {exc}")
         deriv = None
-
-    if plot is not None:
-        try:
-            plot_sd_fit(fit, plot)
-        except OSError as exc:
-            error(f"{plot}: cannot write plot: {exc.strerror or exc}")
-            raise typer.Exit(2) from None
+    best = fits[-1]
+    _save_plot(plot, lambda p: plot_sd_fit(best, p, others=fits[:-1], derivative=deriv))
 
     if fmt in (Format.csv, Format.json):
-        emit(_record(fit, deriv), fmt)
+        records = [fit.as_dict() | (deriv.as_dict() if deriv is not None else {}) for fit in fits]
+        emit(pd.DataFrame(records), fmt)
         return
-    emit(_summary(fit, deriv), fmt)
-    emit("\nCorrelation matrix\n" if fmt == Format.table else "\n**Correlation matrix**\n\n")
-    corr = fit.correlation.round(3).reset_index(names="")
-    emit(render(corr, fmt.value))
+    for k, fit in enumerate(fits):
+        if steps == 2:
+            emit(_heading(f"{fit.model_name} model", fmt, first=k == 0))
+        emit(_summary(fit, deriv), fmt)
+        emit(_heading("Correlation matrix", fmt))
+        corr = fit.correlation.round(3).reset_index(names="")
+        emit(render(corr, fmt.value))
+    if steps == 2:
+        emit(_heading("Model comparison (lower AIC/BIC is better)", fmt))
+        table = compare_models(*fits).round({"chi2_red": 6, "aic": 1, "bic": 1})
+        emit(render(table.round({"delta_aic": 1, "delta_bic": 1}), fmt.value))
+
+
+def _heading(text: str, fmt: Format, first: bool = False) -> str:
+    lead = "" if first else "\n"
+    return f"{lead}{text}\n" if fmt == Format.table else f"{lead}**{text}**\n\n"
+
+
+# --------------------------------------------------------------------------- relax
+
+
+@app.command("relax")
+def relax_command(
+    data: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="χMT(t) (or γHS(t)) at constant temperature after irradiation: a table with a "
+            "time column (s; '(min)'/'(h)' in its name converts) and χMT or gamma, or a "
+            "Quantum Design .dat file. One file per temperature.",
+            metavar="DATA",
+            show_default=False,
+        ),
+    ] = None,
+    model: Annotated[
+        list[RelaxModel] | None,
+        typer.Option(
+            "--model",
+            help="Relaxation law(s): exponential, stretched, sigmoidal (Hauser), or all "
+            "(default; sigmoidal only with --chi-ls and --chi-hs or γ data).",
+            case_sensitive=False,
+        ),
+    ] = None,
+    temperature: Annotated[
+        list[float] | None,
+        typer.Option(
+            "--temperature",
+            help="Relaxation temperature (K) of each DATA file, in order (default: the mean "
+            "of its temperature column).",
+        ),
+    ] = None,
+    chi_ls: Annotated[
+        float | None, typer.Option("--chi-ls", help="χMT of the LS state (the end of relaxation).")
+    ] = None,
+    chi_hs: Annotated[
+        float | None, typer.Option("--chi-hs", help="χMT of the fully HS state.")
+    ] = None,
+    liesst: Annotated[
+        Path | None,
+        typer.Option(
+            "--liesst",
+            help="Warming curve χMT(T) after irradiation: T(LIESST) at the minimum of d(χMT)/dT.",
+        ),
+    ] = None,
+    window: Annotated[
+        float | None,
+        typer.Option("--window", help="Smoothing window (K) for d(χMT)/dT of --liesst."),
+    ] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot", help="Write the decays with their fits (and Arrhenius) to FILE.png/.svg."
+        ),
+    ] = None,
+    mass: MassOption = None,
+    molar_mass: MolarMassOption = None,
+    cif: CifOption = None,
+    formula: FormulaOption = None,
+    chi_dia: ChiDiaOption = None,
+    holder_chi: HolderOption = 0.0,
+    eicosane: EicosaneOption = 0.0,
+    field: FieldOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Fit HS→LS relaxation kinetics (LIESST): k with su's; Arrhenius k∞, Ea; T(LIESST).
+
+    Single exponential, stretched exponential and the self-accelerated sigmoidal law of
+    Hauser (dγ/dt = −kγ exp[α(1 − γ)], α = Ea*/kBT) are fitted to each file; rates at
+    several temperatures give k∞ and Ea. --liesst takes the warming curve after
+    irradiation and reports T(LIESST).
+    """
+    from coordgeo.magnetism import arrhenius, fit_relaxation, plot_relaxation, plot_t_liesst
+
+    if not data and liesst is None:
+        raise InputError("give relaxation file(s) (DATA) or a warming curve (--liesst)")
+    _check_plot(plot)
+    temps = list(temperature or [])
+    if temps and len(temps) != len(data or []):
+        raise InputError(f"--temperature given {len(temps)} times for {len(data or [])} files")
+    sample = _sample(mass, molar_mass, cif, formula, chi_dia, holder_chi, eicosane, field)
+    chosen = [m.value for m in (model or [RelaxModel.all])]
+    fits, notes = [], []
+    for i, path in enumerate(data or []):
+        frame = _relaxation_frame(path, sample)
+        laws = _laws(chosen, frame, chi_ls, chi_hs)
+        if ("sigmoidal" in chosen or "all" in chosen) and "sigmoidal" not in laws:
+            notes.append(f"{path}: no sigmoidal fit without --chi-ls and --chi-hs")
+        for law in laws:
+            fit = fit_relaxation(frame, law, temperature_K=temps[i] if temps else None,
+                                 chi_mt_ls=chi_ls, chi_mt_hs=chi_hs)  # fmt: skip
+            fits.append(fit)
+            notes += [f"{path}: {law}: {n}" for n in fit.notes]
+    arr = _arrhenius_by_model(fits, arrhenius, notes)
+    liesst_result = _t_liesst(liesst, sample, window) if liesst is not None else None
+    for note in notes:
+        warn(note)
+    if fits:
+        main_arr = next(iter(arr.values()), None)
+        _save_plot(plot, lambda p: plot_relaxation(fits, p, arrhenius=main_arr))
+    elif liesst_result is not None:
+        _save_plot(plot, lambda p: plot_t_liesst(liesst_result, p))
+    _emit_relax(fits, arr, liesst_result, fmt)
+
+
+def _relaxation_frame(path: Path, sample) -> pd.DataFrame:
+    from coordgeo.io.magnetometer import is_qd_file, read_magnetometer
+    from coordgeo.magnetism.relax import as_relaxation_frame
+
+    if is_qd_file(path):
+        df = read_magnetometer(path, sample)
+        frame = df[["time_s", "chi_mt", "temperature_K"]].copy()
+        frame.attrs["path"] = str(path)
+        return as_relaxation_frame(frame)
+    return as_relaxation_frame(path)
+
+
+def _laws(chosen: list[str], frame: pd.DataFrame, chi_ls, chi_hs) -> list[str]:
+    wanted = ["exponential", "stretched", "sigmoidal"] if "all" in chosen else chosen
+    known = frame.attrs.get("quantity") == "gamma_hs" or (chi_ls is not None and chi_hs is not None)
+    return [m for m in dict.fromkeys(wanted) if m != "sigmoidal" or known]
+
+
+def _arrhenius_by_model(fits, arrhenius, notes) -> dict:
+    out = {}
+    for law in dict.fromkeys(f.model for f in fits):
+        group = [f for f in fits if f.model == law and math.isfinite(f.temperature_K)]
+        if len({round(f.temperature_K, 6) for f in group}) >= 2:
+            out[law] = arrhenius(group)
+        elif len(group) > 1:
+            notes.append(f"{law}: all files at one temperature; no Arrhenius law")
+    return out
+
+
+def _t_liesst(path: Path, sample, window):
+    from coordgeo.io.magdata import read_chimt
+    from coordgeo.io.magnetometer import is_qd_file, read_magnetometer
+    from coordgeo.magnetism import t_liesst
+
+    df = read_magnetometer(path, sample) if is_qd_file(path) else read_chimt(path)
+    return t_liesst(df, window_K=window)
+
+
+def _emit_relax(fits, arr, liesst_result, fmt: Format) -> None:
+    from coordgeo.magnetism import KJ_MOL_TO_CM
+
+    if fmt in (Format.csv, Format.json):
+        records = [f.as_dict() for f in fits]
+        records += [{"model": f"arrhenius ({law})"} | a.as_dict() for law, a in arr.items()]
+        if liesst_result is not None:
+            records.append({"model": "T(LIESST)"} | liesst_result.as_dict())
+        emit(pd.DataFrame(records), fmt)
+        return
+    first = True
+    if fits:
+        rows = [
+            {
+                "file": Path(f.path).name if f.path else "",
+                "T / K": f"{f.temperature_K:.1f}" if math.isfinite(f.temperature_K) else "",
+                "model": f.model,
+                "k / s⁻¹": _su(f.k_s, f.k_su, 6),
+                "τ / s": f"{f.lifetime_s:.4g}",
+                "β": _su(f.beta, f.beta_su) if math.isfinite(f.beta) else "",
+                "α": _su(f.alpha, f.alpha_su) if math.isfinite(f.alpha) else "",
+                "Ea* / kJ mol⁻¹": _su(f.Ea_star_kJ_mol, f.Ea_star_su)
+                if math.isfinite(f.Ea_star_kJ_mol)
+                else "",
+                "χ²red": f"{f.chi2_red:.3g}",
+                "AIC": f"{f.aic:.1f}",
+            }
+            for f in fits
+        ]
+        emit(_heading("Relaxation fits", fmt, first=True))
+        emit(pd.DataFrame(rows), fmt)
+        first = False
+    for law, a in arr.items():
+        emit(_heading(f"Arrhenius law ({law}): k = k∞ exp(−Ea/RT)", fmt, first=first))
+        rows = [
+            ("k∞", _su(a.k_inf_s, a.k_inf_su, 3), "s⁻¹"),
+            ("ln k∞", _su(a.ln_k_inf, a.ln_k_inf_su, 3), ""),
+            ("Ea", _su(a.Ea_kJ_mol, a.Ea_su, 3), KJ),
+            ("Ea", _su(a.Ea_kJ_mol * KJ_MOL_TO_CM, a.Ea_su * KJ_MOL_TO_CM, 1), "cm⁻¹"),
+            ("temperatures", str(a.n_temperatures), ""),
+        ]
+        if math.isfinite(a.Ea_star_kJ_mol):
+            rows.append(("mean Ea* (self-acceleration)", _su(a.Ea_star_kJ_mol, a.Ea_star_su), KJ))
+        emit(pd.DataFrame(rows, columns=["quantity", "value", "unit"]), fmt)
+        first = False
+    if liesst_result is not None:
+        emit(_heading("T(LIESST)", fmt, first=first))
+        rows = [
+            ("T(LIESST) (min of d(χMT)/dT)", f"{liesst_result.T_liesst_K:.1f}", "K"),
+            ("d(χMT)/dT there", f"{liesst_result.dchi_mt_dT_min:.4g}", "cm³ mol⁻¹"),
+            ("smoothing window", f"{liesst_result.window_K:.2f}", "K"),
+        ]
+        emit(pd.DataFrame(rows, columns=["quantity", "value", "unit"]), fmt)
+
+
+# --------------------------------------------------------------------------- transition
+
+
+@app.command("transition")
+def transition_command(
+    data: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Table(s) of an observable against temperature: a header line naming the "
+            "columns (comma, tab or space separated), or a Quantum Design .dat file.",
+            metavar="DATA",
+            show_default=False,
+        ),
+    ],
+    column: Annotated[
+        list[str],
+        typer.Option(
+            "--column",
+            "-c",
+            help="The observable column (repeatable; 'Resistance' finds 'Resistance (Ohm)').",
+        ),
+    ],
+    temperature_column: Annotated[
+        str | None,
+        typer.Option("--temperature-column", help="Temperature column (default: T/Temperature)."),
+    ] = None,
+    log: Annotated[bool, typer.Option("--log", help="Analyse log10 of the observable.")] = False,
+    baseline: Annotated[
+        Baseline,
+        typer.Option(
+            "--baseline", help="Sigmoid baselines: linear or constant.", case_sensitive=False
+        ),
+    ] = Baseline.linear,
+    window: Annotated[
+        float | None,
+        typer.Option("--window", help="Smoothing window (K) of the derivative (default adaptive)."),
+    ] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot", help="Write the observables and their transition fractions to FILE."
+        ),
+    ] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """T½↑, T½↓, hysteresis width and abruptness of any observable vs temperature.
+
+    Heating and cooling branches come from a sweep/branch column or the temperature trend.
+    T½ per branch from the derivative extremum and from a sigmoid fit (with su's); the
+    normalised transition fractions of all observables go on one plot.
+    """
+    from coordgeo.io.magnetometer import read_columns
+    from coordgeo.magnetism import analyse_transition, plot_transitions
+
+    _check_plot(plot)
+    results = []
+    for path in data:
+        table = read_columns(path)
+        for name in column:
+            if len(data) > 1 and not _has_column(table, name):
+                continue
+            results.append(analyse_transition(
+                table, name, temperature_column=temperature_column, log=log,
+                baseline=baseline.value, window_K=window,
+            ))  # fmt: skip
+    missing = [n for n in column if not any(_same(r.column, n) for r in results)]
+    if missing:
+        raise InputError(f"no file has the column(s) {', '.join(missing)}")
+    for r in results:
+        for note in r.notes:
+            warn(f"{r.path}: {r.column}: {note}")
+    _save_plot(plot, lambda p: plot_transitions(results, p))
+    if fmt in (Format.csv, Format.json):
+        emit(pd.DataFrame([r.as_dict() for r in results]), fmt)
+        return
+    rows = []
+    for r in results:
+        dt = {row.branch: row for row in r.branches.itertuples()}
+        rows.append(
+            {
+                "observable": r.column + (" (log10)" if r.log else ""),
+                "file": Path(r.path).name if r.path else "",
+                "T½↑ / K": _su(r.T_half_up_K, r.T_half_up_su, 2),
+                "T½↓ / K": _su(r.T_half_down_K, r.T_half_down_su, 2),
+                "ΔT / K": _su(r.hysteresis_width_K, r.hysteresis_width_su, 2),
+                "T½↑, T½↓ (derivative) / K": f"{r.T_half_up_deriv_K:.1f}, "
+                f"{r.T_half_down_deriv_K:.1f}",
+                "ΔT10–90 ↑, ↓ / K": ", ".join(
+                    _su(dt[b].dT_10_90_K, dt[b].dT_10_90_su, 2) if b in dt else ""
+                    for b in ("heating", "cooling")
+                ),
+            }
+        )
+    emit(pd.DataFrame(rows), fmt)
+
+
+def _same(found: str, asked: str) -> bool:
+    base = found.lower().split("(")[0].split("[")[0].strip()
+    return found.lower() == asked.lower() or base == asked.lower().strip()
+
+
+def _has_column(table: pd.DataFrame, name: str) -> bool:
+    return any(_same(str(c), name) for c in table.columns)

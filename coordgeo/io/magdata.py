@@ -289,7 +289,8 @@ def sweep_labels(temperature: ArrayLike, threshold_K: float | None = None) -> np
     least ``threshold_K`` (default max(0.5 K, 1 % of the range), well above the ±0.05 K
     scatter of a settled or swept magnetometer temperature and below any sweep). Each
     segment is labelled by the sign of its net change; the extreme point closes the
-    segment that reached it. A segment (or a whole file) that changes by less than the
+    segment that reached it, as do the readings settled at that temperature (within a
+    quarter of the threshold). A segment (or a whole file) that changes by less than the
     threshold, such as a relaxation at constant temperature, is ``'unspecified'``.
     """
     t = np.asarray(temperature, dtype=float)
@@ -315,12 +316,12 @@ def sweep_labels(temperature: ArrayLike, threshold_K: float | None = None) -> np
             if x > values[ext]:
                 ext = i
             elif values[ext] - x >= thr:
-                turns.append(ext)
+                turns.append(_turn(values, ext, i, thr))
                 direction, ext = -1, i
         elif x < values[ext]:
             ext = i
         elif x - values[ext] >= thr:
-            turns.append(ext)
+            turns.append(_turn(values, ext, i, thr))
             direction, ext = 1, i
     turns.append(t.size - 1)
     for k in range(len(turns) - 1):
@@ -330,6 +331,18 @@ def sweep_labels(temperature: ArrayLike, threshold_K: float | None = None) -> np
         if abs(change) >= thr:
             labels[first : end + 1] = "heating" if change > 0 else "cooling"
     return labels
+
+
+def _turn(values: list[float], ext: int, stop: int, thr: float) -> int:
+    """The last point after the extreme ``ext`` (before ``stop``) still at its temperature.
+
+    Readings settled at the turning temperature (within a quarter of the threshold of the
+    extreme) close the segment that reached it.
+    """
+    turn = ext
+    while turn + 1 < stop and abs(values[turn + 1] - values[ext]) <= 0.25 * thr:
+        turn += 1
+    return turn
 
 
 def read_table(path: str | Path, *, what: str = "data file") -> pd.DataFrame:

@@ -146,6 +146,34 @@ def runs_test(
     return runs, mean, sd, (runs - mean) / sd
 
 
+def von_neumann_test(
+    residual: np.ndarray, order: np.ndarray, groups: np.ndarray
+) -> tuple[float, float]:
+    r"""Von Neumann ratio of successive residuals, per group in ``order``: (η, z).
+
+    η = Σ(r_i − r_{i−1})² / Σ(r_i − r̄)², differences taken within each group (branch).
+    For independent residuals η ≈ 2 with variance 4(n − 2)/(n² − 1) (J. von Neumann,
+    *Ann. Math. Stat.* 1941, **12**, 367–395); a smooth misfit makes neighbours alike
+    and η ≪ 2 (z ≪ 0). Unlike the runs test it weighs residuals by their size, so the
+    tiny same-sign misfits of a far more precisely measured region (an LS plateau under
+    relative noise, fitted with unit weights) do not count as systematic.
+    """
+    num = den = 0.0
+    n = 0
+    for name in pd.unique(groups):
+        sel = groups == name
+        r = residual[sel][np.argsort(order[sel], kind="stable")]
+        if r.size < 3:
+            continue
+        num += float(np.sum(np.diff(r) ** 2))
+        den += float(np.sum((r - r.mean()) ** 2))
+        n += r.size
+    if n < 8 or den <= 0:
+        return math.nan, math.nan
+    ratio = num / den
+    return ratio, (ratio - 2.0) / math.sqrt(4.0 * (n - 2) / (n * n - 1.0))
+
+
 def information_criteria(chi2: float, n: int, k: int) -> tuple[float, float]:
     r"""(AIC, BIC) of a least-squares fit: n ln(χ²/n) + 2k and n ln(χ²/n) + k ln n.
 
