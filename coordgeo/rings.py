@@ -2,14 +2,17 @@
 
 Perception
 ----------
-Rings are found on the bond graph of :mod:`coordgeo.graph` (covalent and coordination bonds
-by the criterion of :mod:`coordgeo.coordination`), whose molecules are grown from the
-asymmetric unit into symmetry images, so a ring that lies across an inversion centre or a
-mirror (half of it in the asymmetric unit) is found whole. Every simple cycle of 5 or 6
-non-hydrogen atoms without a chord (no bond between two non-adjacent ring atoms) is a ring;
-rings through a bond to another lattice translate of a polymer are not searched. Rings that
-symmetry maps onto each other are one ring: each is kept once, as the copy whose first atom
-(below) is the untransformed site of the asymmetric unit.
+Rings are found on the crystal's bonds (covalent and coordination bonds by the criterion of
+:mod:`coordgeo.coordination`, :func:`~coordgeo.coordination.bond_contacts`), each bond
+followed into the symmetry image it reaches, so a ring that lies across an inversion
+centre or a mirror (half of it in the asymmetric unit) or runs through a polymer's
+translation is found whole. Every closed path of 5 or 6 distinct non-hydrogen atoms
+without a chord (a bond between two non-adjacent ring atoms) is a ring; at most one of
+its atoms is a metal (a chelate ring), since M–X–M–X… cycles of oxides, clusters and
+intermetallics are not rings in the chemist's sense. The search extends all paths at
+once, one bond per step, in numpy, so it costs a few ms per structure. Rings that
+symmetry maps onto each other are one ring: each is kept once, as the copy whose first
+atom (below) is the untransformed site of the asymmetric unit.
 
 Numbering (Cg1, Cg2, …)
 -----------------------
@@ -40,7 +43,8 @@ Cordero covalent radii of sp² atoms plus 0.04 Å (gemmi's radii: C 0.73, N 0.71
 S 1.05 Å; so C–C < 1.50 Å, C–N < 1.48 Å, C–O < 1.43 Å, C–S < 1.82 Å; benzene 1.39 Å,
 pyridine C–N 1.34 Å, the fused C–C of quinoline 1.42–1.45 Å). The neighbour count is what
 rules out sp³ rings (cyclohexane, a chair of a saturated chelate); the bond test rules out
-rings closed by unusually long bonds. ``heteroaromatic`` marks aromatic rings with a ring atom other than C.
+rings closed by unusually long bonds. ``heteroaromatic`` marks aromatic rings with a ring
+atom other than C.
 Chelate rings (a metal in the ring) are listed with ``metal`` set and are never aromatic.
 
 Standard uncertainties
@@ -60,10 +64,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from coordgeo.coordination import DEFAULT_TOLERANCE, covalent_radius
-from coordgeo.geometry import Atom, atom_label, image_fract, propagate_su, su_of_function
+from coordgeo.coordination import DEFAULT_TOLERANCE, covalent_radius, is_metal
+from coordgeo.geometry import Atom, atom_label, image_fract, su_of_function
 from coordgeo.model import Structure
-from coordgeo.symmetry import SymmetryCode
+from coordgeo.symmetry import SymmetryCode, affine, find_operator
 
 #: Largest distance (Å) of a ring atom from the mean plane for the ring to count as planar.
 DEFAULT_PLANARITY = 0.10
@@ -172,7 +176,6 @@ def _plane_quantities(x: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class _Found:
     sites: tuple[int, ...]
-    maps: tuple[np.ndarray, ...]  # 4×4 affine map of each atom's code (first: identity)
     codes: tuple[SymmetryCode, ...]
 
 
@@ -202,125 +205,172 @@ def find_rings(
 
 
 def _perceive(structure: Structure, tolerance: float, planarity: float) -> list[Ring]:
-    if len(structure) == 0:
+    n = len(structure)
+    if n == 0:
         return []
-    from coordgeo.graph import _Builder  # networkx comes with coordgeo.graph: import late
+    from coordgeo.hbonds import _bonds  # the bonds of the structure, cached for H-bonds too
 
-    b = _Builder(structure, tolerance)
-    b.build()
-    elements = structure.elements
-    keys = list(b.atoms)
-    index = {k: i for i, k in enumerate(keys)}
-    sites = [b.atoms[k]["site"] for k in keys]
-    heavy = [elements[s] not in ("H", "D", "X") for s in sites]
-    adj: list[set[int]] = [set() for _ in keys]
-    for e in b.edges.values():
-        if e["kind"] == "hbond" or any(e["translation"]):
-            continue
-        i, j = index[e["a"]], index[e["b"]]
-        if heavy[i] and heavy[j]:
-            adj[i].add(j)
-            adj[j].add(i)
-    _prune(adj)
-    found: dict[tuple, _Found] = {}
-    for cycle in _cycles(adj, RING_SIZES):
-        ring = _canonical(structure, b, [keys[i] for i in cycle])
-        if ring is not None:
-            key, f = ring
-            found.setdefault(key, f)
-    ordered = sorted(found.values(), key=lambda f: f.sites)
-    degree = np.array([len(bonds) for bonds in b.bonds])
-    return _describe(structure, ordered, degree, b.metal, planarity)
+    bonded = _bonds(structure, tolerance)  # bond_contacts through invertible operators
+    degree = np.bincount(bonded.center, minlength=n)  # every bond, H and metals too
+    metal_of = {e: is_metal(e) for e in set(structure.elements)}
+    metal = np.array([metal_of[e] for e in structure.elements], dtype=bool)
+    heavy = np.array([e not in ("H", "D", "X") for e in structure.elements], dtype=bool)
+    i, j = bonded.center, bonded.site
+    edges = bonded.take(heavy[i] & heavy[j] & ~(metal[i] & metal[j]))
+    edges = _prune(edges, n)
+    if len(edges) == 0:
+        return []
+    cycles = _cycles(structure, edges, metal, tolerance)
+    found: dict[tuple, _Found | None] = {}
+    codes: dict[bytes, SymmetryCode | None] = {}
+    for sites, maps in cycles:
+        key, ring_sites, moved = _canonical(structure, sites, maps)
+        if key not in found:
+            found[key] = _with_codes(structure, ring_sites, moved, codes)
+    ordered = sorted((f for f in found.values() if f is not None), key=lambda f: f.sites)
+    return _describe(structure, ordered, degree, metal, planarity)
 
 
-def _prune(adj: list[set[int]]) -> None:
-    """Remove atoms with fewer than two ring-able bonds, repeatedly (chains, terminal atoms)."""
-    stack = [i for i, n in enumerate(adj) if len(n) < 2]
-    while stack:
-        i = stack.pop()
-        for j in list(adj[i]):
-            adj[j].discard(i)
-            if len(adj[j]) < 2:
-                stack.append(j)
-        adj[i].clear()
+def _prune(edges, n: int):
+    """Drop bonds of sites with fewer than two ring-able bonds, repeatedly (chains, ends)."""
+    while len(edges):
+        count = np.bincount(edges.center, minlength=n)
+        ok = (count[edges.center] >= 2) & (count[edges.site] >= 2)
+        if ok.all():
+            break
+        edges = edges.take(ok)
+    return edges
 
 
-def _cycles(adj: list[set[int]], sizes: tuple[int, ...]) -> list[tuple[int, ...]]:
-    """Chordless simple cycles with the given numbers of atoms, each once.
+def _cycles(
+    structure: Structure, edges, metal: np.ndarray, tolerance: float
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Closed paths of 5 or 6 distinct atoms through the crystal's bonds, vectorised.
 
-    A cycle is found from its smallest node v, through nodes larger than v, in the
-    direction whose second node is smaller than its last.
+    Paths start at the untransformed site s, go only through sites ≥ s (s is the
+    ring's first site in CIF order) and through at most one metal, and follow each bond
+    into its symmetry image (4×4 maps composed along the path). Each ring is found
+    several times (both directions, every copy of its first site); the caller keeps one.
+    Returns (sites, maps) per cycle: (m,) sites and (m, 4, 4) maps.
     """
-    longest = max(sizes)
-    out: list[tuple[int, ...]] = []
-    for v in range(len(adj)):
-        if len(adj[v]) < 2:
-            continue
-        path = [v]
-        on = {v}
+    n = len(structure)
+    order = np.argsort(edges.center, kind="stable")
+    e_center = edges.center[order]
+    e_site = edges.site[order]
+    e_map = affine(
+        structure.rotations[edges.op[order]].astype(float),
+        structure.translations[edges.op[order]] + edges.shift[order],
+    )
+    starts = np.searchsorted(e_center, np.arange(n))
+    counts = np.searchsorted(e_center, np.arange(n), side="right") - starts
+    x = structure.fract
+    # paths: start site, sites (p, L), maps (p, L, 4, 4), positions (p, L, 3), metals (p,)
+    first = np.unique(e_center)
+    sites = first[:, None]
+    maps = np.broadcast_to(np.eye(4), (len(first), 1, 4, 4)).copy()
+    pos = x[first][:, None, :].copy()
+    n_metal = metal[first].astype(int)
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    radius = np.array([covalent_radius(e) for e in structure.elements])
+    longest = max(RING_SIZES)
+    for length in range(1, longest + 1):
+        last = sites[:, -1]
+        k = counts[last]
+        if not k.any():
+            break
+        if k.sum() > _MAX_PATHS:  # a dense tangle of disordered images: stop growing
+            break
+        path = np.repeat(np.arange(len(sites)), k)
+        # the k[p] bonds of each path's last atom: starts[last] + 0 … k − 1
+        edge = np.repeat(starts[last] - np.cumsum(k) + k, k) + np.arange(k.sum())
+        new_site = e_site[edge]
+        new_map = maps[path, -1] @ e_map[edge]
+        new_pos = np.einsum("pij,pj->pi", new_map[:, :3, :3], x[new_site]) + new_map[:, :3, 3]
+        start = sites[path, 0]
+        same_as = np.all(np.abs(pos[path] - new_pos[:, None, :]) < _SAME, axis=-1)  # (p, L)
+        closes = same_as[:, 0] & (new_site == start)
+        if length in RING_SIZES and closes.any():
+            done = path[closes]
+            keep = _chordless(structure, sites[done], pos[done], radius, tolerance)
+            keep &= _first_of_each(sites[done], pos[done])
+            out.extend(zip(sites[done[keep]], maps[done[keep]], strict=True))
+        if length == longest:
+            break
+        metals = n_metal[path] + metal[new_site]
+        grow = (new_site >= start) & ~same_as.any(axis=1) & (metals <= 1)
+        path, new_site, new_map, new_pos = path[grow], new_site[grow], new_map[grow], new_pos[grow]
+        sites = np.concatenate([sites[path], new_site[:, None]], axis=1)
+        maps = np.concatenate([maps[path], new_map[:, None]], axis=1)
+        pos = np.concatenate([pos[path], new_pos[:, None]], axis=1)
+        n_metal = metals[grow]
+        if len(sites) == 0:
+            break
+    return out
 
-        def extend(path: list[int], on: set[int], v: int = v) -> None:
-            for w in adj[path[-1]]:
-                if w == v:
-                    if len(path) in sizes and path[1] < path[-1]:
-                        out.append(tuple(path))
-                elif w > v and w not in on and len(path) < longest:
-                    path.append(w)
-                    on.add(w)
-                    extend(path, on)
-                    on.discard(w)
-                    path.pop()
 
-        extend(path, on)
-    return [c for c in out if not _has_chord(c, adj)]
+_SAME = 1e-4  # fractional coordinates closer than this are one atom
+_MAX_PATHS = 2_000_000  # paths of one length; organic structures need thousands
 
 
-def _has_chord(cycle: tuple[int, ...], adj: list[set[int]]) -> bool:
-    m = len(cycle)
-    for a in range(m):
-        for c in range(a + 2, m):
-            if a == 0 and c == m - 1:
-                continue
-            if cycle[c] in adj[cycle[a]]:
-                return True
-    return False
+def _chordless(
+    structure: Structure, sites: np.ndarray, fract: np.ndarray, radius: np.ndarray, tolerance: float
+) -> np.ndarray:
+    """Which cycles (c, m) have no chord: no two non-adjacent atoms within bonding distance
+    (the rule of :mod:`coordgeo.coordination`)."""
+    x = fract @ structure.cell.orthogonalization.T
+    d = np.linalg.norm(x[:, :, None] - x[:, None], axis=-1)
+    near = d <= radius[sites][:, :, None] + radius[sites][:, None, :] + tolerance
+    m = sites.shape[1]
+    gap = np.abs(np.arange(m)[:, None] - np.arange(m)[None])
+    far = (gap > 1) & (gap < m - 1)
+    return ~(near & far[None]).any(axis=(1, 2))
 
 
-def _canonical(structure: Structure, b, keys: list) -> tuple[tuple, _Found] | None:
-    """The ring in its canonical copy and atom order, and a key shared by its images."""
-    atoms = [b.atoms[k] for k in keys]
-    sites = [a["site"] for a in atoms]
-    m = len(atoms)
+def _first_of_each(sites: np.ndarray, fract: np.ndarray) -> np.ndarray:
+    """First of the cycles (c, m) made of the same atoms (one ring walked both ways)."""
+    keys = np.round(fract * 10**_POSITION_DECIMALS).astype(np.int64)
+    atom = sites * 1_000_003 + keys[..., 0] * 1_000_033 + keys[..., 1] * 10_007 + keys[..., 2]
+    _, first = np.unique(np.sort(atom, axis=1), axis=0, return_index=True)
+    keep = np.zeros(len(sites), dtype=bool)
+    keep[first] = True
+    return keep
+
+
+def _canonical(structure: Structure, sites: np.ndarray, maps: np.ndarray):
+    """(key, sites, maps) of the ring in its canonical copy and order; images share the key."""
+    m = len(sites)
+    first_site = int(sites.min())
     best = None
-    first_site = min(sites)
-    for start in (k for k in range(m) if sites[k] == first_site):
-        to_unit = np.linalg.inv(atoms[start]["map"])
+    for start in np.flatnonzero(sites == first_site).tolist():
+        to_unit = np.linalg.inv(maps[start])
         for step in (1, -1):
             order = [(start + step * r) % m for r in range(m)]
-            maps = [to_unit @ atoms[k]["map"] for k in order]
-            fract = [
-                mp[:3, :3] @ structure.fract[sites[k]] + mp[:3, 3]
-                for mp, k in zip(maps, order, strict=True)
-            ]
-            positions = tuple(
-                sorted(_position(sites[k], f) for k, f in zip(order, fract, strict=True))
-            )
-            candidate = (tuple(sites[k] for k in order), positions)
+            moved = to_unit @ maps[order]
+            f = np.einsum("kij,kj->ki", moved[:, :3, :3], structure.fract[sites[order]])
+            f += moved[:, :3, 3]
+            keys = np.round(f * 10**_POSITION_DECIMALS).astype(np.int64).tolist()
+            positions = tuple(sorted((int(sites[k]), *p) for k, p in zip(order, keys, strict=True)))
+            candidate = (tuple(int(sites[k]) for k in order), positions)
             if best is None or candidate < best[0]:
-                best = (candidate, order, maps)
-    (ring_sites, positions), order, maps = best
+                best = (candidate, moved)
+    (ring_sites, positions), moved = best
+    return positions, ring_sites, moved
+
+
+def _with_codes(
+    structure: Structure, sites: tuple[int, ...], maps: np.ndarray, cache: dict
+) -> _Found | None:
+    """The ring with each atom's map as a symmetry code (None: the CIF cannot express one)."""
     codes = []
     for mp in maps:
-        code = b.code(mp)
-        if code is None:
-            return None  # an image the CIF's operator list cannot express
-        codes.append(code)
-    return positions, _Found(ring_sites, tuple(maps), tuple(codes))
-
-
-def _position(site: int, fract: np.ndarray) -> tuple[int, int, int, int]:
-    p = np.round(np.asarray(fract) * 10**_POSITION_DECIMALS).astype(np.int64)
-    return (site, int(p[0]), int(p[1]), int(p[2]))
+        key = np.round(mp[:3], 6).tobytes()
+        if key not in cache:
+            found = find_operator(np.rint(mp[:3, :3]).astype(int), mp[:3, 3], structure)
+            cache[key] = None if found is None else SymmetryCode(*found)
+        if cache[key] is None:
+            return None
+        codes.append(cache[key])
+    return _Found(sites, tuple(codes))
 
 
 def _describe(
@@ -343,17 +393,11 @@ def _describe(
         values, sus = su_of_function(structure, sites, ops, shifts, _plane_quantities)
         f = image_fract(structure, sites, ops, shifts)
         x = f @ structure.cell.orthogonalization.T
-        c, _ = centroid_and_normal(x)
+        c = x.mean(axis=1)
         dev = plane_deviations(x)
-        # fractional centroid: linear in the coordinates, no cell term
-        n = len(group)
-        grad = np.broadcast_to(fractionalization[None, None] / size, (n, size, 3, 3))
-        c_fract_su = np.stack(
-            [
-                propagate_su(no_cell_su, sites, ops, f, np.ascontiguousarray(grad[..., i, :]))
-                for i in range(3)
-            ],
-            axis=1,
+        # the fractional centroid does not depend on the cell: no cell term in its su
+        _, c_fract_su = su_of_function(
+            no_cell_su, sites, ops, shifts, lambda x: x.mean(axis=-2) @ fractionalization.T
         )
         for row, k in enumerate(group):
             r = found[k]
