@@ -1,8 +1,11 @@
-"""Continuous shape measures: literature values, hand derivations, invariances, batching."""
+"""Continuous shape measures: literature values, hand derivations, invariances, batching,
+cosymlib's values for seven to nine donors, and the closed-form gradient."""
 
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -168,10 +171,244 @@ def test_copies_use_only_pairings_that_can_win_and_lose_nothing(label, noise) ->
     ligands = np.array([lig for _, lig in pairs])
     x = np.concatenate([center[:, None], ligands], axis=1)
     copies = displaced_copies(x, 1e-5)
-    labels = S.shape_labels(ligands.shape[1])
+    n = ligands.shape[1]
+    # every shape up to six donors; above, the main three (each searched shape costs a search
+    # on every one of the 54 copies of the reference below)
+    labels = S.shape_labels(n) if n <= S.EXHAUSTIVE_MAX else ("SAPR-8", "TDD-8", "CU-8")
     values, moved = S.shape_measures_with_copies(center, ligands, copies, labels, 1e-5)
     full = S.shape_measures(copies[..., 0, :], copies[..., 1:, :], labels)
     plain = S.shape_measures(center, ligands, labels)
     for key in labels:
         np.testing.assert_allclose(values[key], plain[key], atol=1e-12)
         np.testing.assert_allclose(moved[key], full[key], atol=1e-9)
+
+
+# --- seven to nine donors: the alternating Hungarian/Kabsch search -----------------------------
+
+
+def cosymlib_shape():
+    """cosymlib's Shape class (the peer: SHAPE's algorithm and reference polyhedra).
+
+    cosymlib is in the test extra; without it these tests skip, except under CI=true.
+    """
+    try:
+        from cosymlib.shape import Shape
+    except ImportError:
+        message = "cosymlib is not installed (pip install cosymlib; it is in the test extra)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return Shape
+
+
+def peer_measures(center: np.ndarray, ligands: np.ndarray, labels) -> dict[str, float]:
+    """cosymlib's CShM with the central atom (given last, numbered from 1)."""
+    shape = cosymlib_shape()
+    points = np.vstack([ligands, center[None]])
+    return {label: shape(points).measure(label, central_atom=len(points)) for label in labels}
+
+
+def test_every_ideal_polyhedron_is_cosymlibs() -> None:
+    # cosymlib measures each of coordgeo's ideal polyhedra (four to nine vertices, with the
+    # central atom) against its own reference shape of that label: 0 to rounding.
+    for label in S.shape_labels():
+        ideal = S.ideal_polyhedron(label)
+        value = peer_measures(ideal.center, ideal.vertices, [label])[label]
+        assert abs(value) < 1e-6, label
+
+
+def sphere_positions(path: Path, metal: str) -> np.ndarray:
+    from coordgeo.coordination import coordination_spheres
+    from coordgeo.geometry import Atom, cartesian
+    from coordgeo.io.cif import read_cif
+    from coordgeo.symmetry import SymmetryCode
+
+    structure = read_cif(path)[0]
+    sphere = next(s for s in coordination_spheres(structure) if structure.labels[s.metal] == metal)
+    identity = SymmetryCode(op=structure.identity_op, shift=(0, 0, 0))
+    return cartesian(structure, [Atom(sphere.metal, identity), *sphere.donors])
+
+
+# Seven- to nine-coordinate metal sites of the published CIFs (coordgeo's own spheres).
+PUBLISHED_SITES = [
+    ("4320780-negative-value.cif", "U1", 7),
+    ("2009228.cif", "Ca", 7),
+    ("2014429-greek-chemname.cif", "Dy1", 8),
+    ("2201319.cif", "Eu1", 8),
+    ("1101171-enums-varnings.cif", "Nd2", 9),
+    ("2104374.cif", "Al36", 9),
+]
+
+
+def test_seven_to_nine_donors_equal_cosymlib_on_published_sites(shared, report_figure) -> None:
+    # Every reference shape of the site's coordination number, against cosymlib 0.12.1.
+    worst = 0.0
+    for name, metal, n in PUBLISHED_SITES:
+        x = sphere_positions(shared / "cifs" / "published" / name, metal)
+        assert len(x) == n + 1, name
+        ours = S.shape_measures(x[0], x[1:])
+        peer = peer_measures(x[0], x[1:], S.shape_labels(n))
+        for label, value in peer.items():
+            assert float(ours[label]) == pytest.approx(value, abs=1e-2), (name, label)
+            worst = max(worst, abs(float(ours[label]) - value))
+    report_figure(
+        f"CShM of {len(PUBLISHED_SITES)} published CN 7-9 sites, every shape of their CN: "
+        f"largest difference from cosymlib {worst:.1e}"
+    )
+
+
+def test_seven_to_nine_donors_equal_cosymlib_on_distorted_polyhedra() -> None:
+    rng = np.random.default_rng(17)
+    for n in (7, 8, 9):
+        labels = S.shape_labels(n)
+        for noise in (0.1, 0.4, 1.5):
+            ideal = S.ideal_polyhedron(str(rng.choice(labels)))
+            center = rng.normal(0, noise / 3, 3)
+            ligands = 2.0 * ideal.vertices + rng.normal(0, noise, ideal.vertices.shape)
+            ours = S.shape_measures(center, ligands)
+            for label, value in peer_measures(center, ligands, labels).items():
+                assert float(ours[label]) == pytest.approx(value, abs=1e-2), (n, noise, label)
+
+
+def test_search_equals_every_pairing_for_seven_and_eight_donors() -> None:
+    # The exhaustive enumeration (one pairing per coset of the symmetry group found to 1e-6)
+    # is the reference. The search evaluates every image of its best pairings exactly, so on
+    # shapes tabulated with ~1e-7 asymmetry (ETBPY-8, TT-8) it can come out a few 1e-6 lower.
+    rng = np.random.default_rng(23)
+    for n in (7, 8):
+        labels = S.shape_labels(n)
+        for noise in (0.05, 0.3, 1.0, 3.0):
+            for _ in range(2):
+                ideal = S.ideal_polyhedron(str(rng.choice(labels)))
+                center = rng.normal(0, noise / 3, 3)
+                ligands = 2.0 * ideal.vertices + rng.normal(0, noise, ideal.vertices.shape)
+                search = S.shape_measures(center, ligands, method="hungarian")
+                every = S.shape_measures(center, ligands, method="exhaustive")
+                for label in labels:
+                    difference = float(search[label] - every[label])
+                    assert -1e-5 < difference < 1e-9, (n, noise, label, difference)
+
+
+def test_symmetry_groups_by_backtracking() -> None:
+    # The backtracking search finds the same permutations as testing all N! (up to eight
+    # vertices), except where SHAPE's tabulated coordinates are symmetric to ~1e-4 only: at
+    # its looser tolerance JSD-8 gets all of D2d (8) and TT-8 all of Td (24).
+    for n in range(4, 9):
+        perms = S._permutations(n)
+        for label in S.shape_labels(n):
+            group = S._symmetry_group(label)
+            if label in ("JSD-8", "TT-8"):
+                assert len(group) == {"JSD-8": 8, "TT-8": 24}[label]
+                continue
+            exact = S._symmetry_permutations(S.ideal_polyhedron(label).vertices, perms)
+            assert sorted(map(tuple, group)) == sorted(map(tuple, exact)), label
+    assert len(S._symmetry_group("CSAPR-9")) == 8  # C4v
+    assert len(S._symmetry_group("MFF-9")) == 2  # Cs
+
+
+def test_reference_polyhedra_are_achiral() -> None:
+    # Allowing improper rotations is the same as SHAPE's proper ones only for achiral shapes:
+    # each non-planar reference has a symmetry permutation realised by an improper orthogonal
+    # map (a planar one is its own mirror image).
+    for label in S.shape_labels():
+        v = S.ideal_polyhedron(label).vertices
+        if np.linalg.matrix_rank(v, tol=1e-6) < 3:
+            continue
+        mirrored = False
+        for sigma in S._symmetry_group(label):
+            m, *_ = np.linalg.lstsq(v, v[sigma], rcond=None)
+            if np.abs(v @ m - v[sigma]).max() < 2e-3 and np.linalg.det(m) < 0:
+                mirrored = True
+                break
+        assert mirrored, label
+
+
+def test_search_measures_with_copies_for_nine_donors() -> None:
+    from coordgeo.geometry import displaced_copies
+
+    rng = np.random.default_rng(4)
+    ideal = S.ideal_polyhedron("CSAPR-9")
+    center = rng.normal(0, 0.03, (1, 3))
+    ligands = 2.0 * ideal.vertices[None] + rng.normal(0, 0.1, (1, 9, 3))
+    copies = displaced_copies(np.concatenate([center[:, None], ligands], axis=1), 1e-5)
+    labels = ("CSAPR-9", "TCTPR-9", "MFF-9")
+    values, moved = S.shape_measures_with_copies(center, ligands, copies, labels, 1e-5)
+    full = S.shape_measures(copies[..., 0, :], copies[..., 1:, :], labels)
+    plain = S.shape_measures(center, ligands, labels)
+    for key in labels:
+        np.testing.assert_allclose(values[key], plain[key], atol=1e-12)
+        np.testing.assert_allclose(moved[key], full[key], atol=1e-9)
+
+
+@pytest.mark.parametrize("label", ["TBPY-5", "OC-6", "TPR-6", "PBPY-7", "SAPR-8", "CSAPR-9"])
+def test_cshm_gradient_equals_central_differences(label) -> None:
+    # ∂S/∂x in closed form (envelope theorem) against central differences of S itself.
+    rng = np.random.default_rng(31)
+    ideal = S.ideal_polyhedron(label)
+    center = rng.normal(0, 0.05, 3)
+    ligands = 2.0 * ideal.vertices + rng.normal(0, 0.15, ideal.vertices.shape)
+    value, grad = S.cshm_gradient(center, ligands, label)
+    assert value == pytest.approx(float(S.cshm(center, ligands, label)), abs=1e-10)
+    assert grad.shape == (ideal.n + 1, 3)
+    x = np.vstack([center, ligands])
+    step = 1e-6
+    numeric = np.zeros_like(x)
+    for atom in range(len(x)):
+        for axis in range(3):
+            up, down = x.copy(), x.copy()
+            up[atom, axis] += step
+            down[atom, axis] -= step
+            numeric[atom, axis] = (
+                S.cshm(up[0], up[1:], label) - S.cshm(down[0], down[1:], label)
+            ) / (2 * step)
+    np.testing.assert_allclose(grad, numeric, atol=1e-5 * max(1.0, np.abs(numeric).max()))
+    # translation invariance: the rows sum to zero
+    assert np.abs(grad.sum(axis=0)).max() < 1e-9
+
+
+@pytest.mark.parametrize("label", ["OC-6", "SAPR-8"])
+def test_cshm_gradient_batched_and_zero_at_the_ideal_shape(label) -> None:
+    rng = np.random.default_rng(2)
+    ideal = S.ideal_polyhedron(label)
+    n = ideal.n
+    value, grad = S.cshm_gradient(ideal.center, 2.0 * ideal.vertices, label)
+    assert value == pytest.approx(0.0, abs=1e-9)
+    assert np.abs(grad).max() < 1e-6
+    centers = rng.normal(0, 0.05, (2, 3))
+    ligands = 2.0 * ideal.vertices + rng.normal(0, 0.1, (2, n, 3))
+    values, grads = S.cshm_gradient(centers, ligands, label)
+    assert values.shape == (2,) and grads.shape == (2, n + 1, 3)
+    for k in range(2):
+        one_value, one_grad = S.cshm_gradient(centers[k], ligands[k], label)
+        assert values[k] == pytest.approx(float(one_value), abs=1e-12)
+        np.testing.assert_allclose(grads[k], one_grad, atol=1e-12)
+    with pytest.raises(ValueError, match="vertices"):
+        S.cshm_gradient(np.zeros(3), np.ones((n - 1, 3)), label)
+    value, grad = S.cshm_gradient(np.zeros(3), np.zeros((n, 3)), label)  # all points coincide
+    assert np.isnan(value) and np.isnan(grad).all()
+
+
+def test_measures_with_gradients_equal_the_separate_functions() -> None:
+    rng = np.random.default_rng(9)
+    for n in (6, 7):
+        ideal = S.ideal_polyhedron(S.shape_labels(n)[2])
+        center = rng.normal(0, 0.05, (3, 3))
+        ligands = 2.0 * ideal.vertices + rng.normal(0, 0.2, (3, n, 3))
+        both = S.shape_measures_with_gradients(center, ligands)
+        plain = S.shape_measures(center, ligands)
+        assert tuple(both) == S.shape_labels(n)
+        for label, (values, grads) in both.items():
+            np.testing.assert_allclose(values, plain[label], atol=1e-10)
+            np.testing.assert_allclose(grads, S.cshm_gradient(center, ligands, label)[1])
+
+
+def test_method_choices() -> None:
+    prism = S.ideal_polyhedron("TPR-6")
+    assert S.shape_measures(prism.center, prism.vertices, ("OC-6",), method="hungarian")[
+        "OC-6"
+    ] == pytest.approx(16.737, abs=5e-4)
+    with pytest.raises(ValueError, match="unknown method"):
+        S.shape_measures(prism.center, prism.vertices, method="greedy")
+    nine = S.ideal_polyhedron("MFF-9")
+    with pytest.raises(ValueError, match="limited to 8"):
+        S.shape_measures(nine.center, nine.vertices, method="exhaustive")

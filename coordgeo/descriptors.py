@@ -1,0 +1,600 @@
+"""Geometric descriptors the coordination-chemistry literature asks for, with Jacobians for su's.
+
+τ4 and τ4′ (four-coordinate), τ5 (five-coordinate), the quadratic elongation ⟨λ⟩ and
+bond-angle variance σ² (tetrahedra and octahedra, as VESTA prints them), Halcrow's φ and θ
+for bis(tridentate) complexes, the angle between two least-squares planes and chelate bite
+angles.
+
+Every function follows :mod:`coordgeo.distortion`: the metal ``center`` has shape
+``(..., 3)``, its donors ``ligands`` ``(..., n, 3)`` (Cartesian, Å), leading axes are a
+batch, and a quantity undefined for the site's coordination number is NaN
+(:func:`undefined_reason` says why). With ``with_jacobian=True`` a function returns
+``(values, jacobian)``: the derivatives of the values with respect to the coordinates,
+shape ``(..., n + 1, 3)`` (per value), rows in the order **centre first, then the donors**,
+the order :func:`coordgeo.geometry.displaced_copies` perturbs ``[centre, donors]`` in. Each
+docstring says whether its Jacobian is analytic or a vectorised central finite difference
+(step :data:`coordgeo.geometry.FINITE_DIFFERENCE_STEP`).
+
+su's come from the Jacobian by linearisation, as everywhere in coordgeo
+(:mod:`coordgeo.geometry`): :func:`su_in_structure` for atoms of a crystal structure (the
+symmetry images of one site share its covariance, cell su's included: it is
+:func:`coordgeo.geometry.propagate_su`), :func:`propagate_su` for plain Cartesian
+covariances. :func:`snap_zero` turns a value that symmetry fixes at zero, and its rounding-
+level su, into an exact 0 with su 0.
+
+>>> import numpy as np
+>>> tetrahedron = np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]]) / np.sqrt(3)
+>>> t = np.zeros(3), tetrahedron
+>>> round(float(tau4(*t)), 6), round(float(tau4_prime(*t)), 6)
+(1.000408, 1.0)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from coordgeo.geometry import FINITE_DIFFERENCE_STEP, _angle_grad, displaced_copies
+
+__all__ = [
+    "DESCRIPTORS",
+    "TETRAHEDRAL_ANGLE",
+    "bite_angles",
+    "bond_angle_variance",
+    "central_donors",
+    "finite_difference_jacobian",
+    "halcrow_phi",
+    "halcrow_theta",
+    "plane_angle",
+    "propagate_su",
+    "quadratic_elongation",
+    "snap_zero",
+    "su_in_structure",
+    "tau4",
+    "tau4_prime",
+    "tau5",
+    "undefined_reason",
+]
+
+#: The tetrahedral angle arccos(−1/3) = 109.4712…°.
+TETRAHEDRAL_ANGLE = math.degrees(math.acos(-1.0 / 3.0))
+
+#: Descriptor → the coordination numbers it is defined for (None: any, given its inputs).
+DESCRIPTORS: dict[str, tuple[int, ...] | None] = {
+    "tau4": (4,),
+    "tau4_prime": (4,),
+    "tau5": (5,),
+    "quadratic_elongation": (4, 6),
+    "bond_angle_variance": (4, 6),
+    "halcrow_phi": (6,),
+    "halcrow_theta": (6,),
+    "bite_angles": None,
+}
+
+_NAMES = {
+    "tau4": "τ4",
+    "tau4_prime": "τ4′",
+    "tau5": "τ5",
+    "quadratic_elongation": "⟨λ⟩",
+    "bond_angle_variance": "σ²",
+    "halcrow_phi": "Halcrow's φ",
+    "halcrow_theta": "Halcrow's θ",
+}
+
+
+def undefined_reason(name: str, n: int) -> str:
+    """Why descriptor ``name`` is empty for a site with ``n`` donors ("" when it is defined).
+
+    >>> undefined_reason("tau5", 6)
+    'τ5 is defined for five-coordinate sites only (this site has 6 donors)'
+    >>> undefined_reason("tau4", 4)
+    ''
+    """
+    if name not in DESCRIPTORS:
+        raise ValueError(f"unknown descriptor {name!r}; known: {', '.join(DESCRIPTORS)}")
+    allowed = DESCRIPTORS[name]
+    if allowed is None or n in allowed:
+        return ""
+    words = {4: "four", 5: "five", 6: "six"}
+    sites = " and ".join(f"{words[k]}-coordinate" for k in allowed)
+    return f"{_NAMES[name]} is defined for {sites} sites only (this site has {n} donors)"
+
+
+# --- shared machinery -----------------------------------------------------------------------
+
+
+def _stack(center: np.ndarray, ligands: np.ndarray) -> np.ndarray:
+    """(..., n + 1, 3) positions, centre first; shapes checked and broadcast."""
+    c = np.asarray(center, dtype=float)
+    lig = np.asarray(ligands, dtype=float)
+    if c.ndim < 1 or c.shape[-1] != 3:
+        raise ValueError(f"center must have shape (..., 3), got {c.shape}")
+    if lig.ndim < 2 or lig.shape[-1] != 3:
+        raise ValueError(f"ligands must have shape (..., n, 3), got {lig.shape}")
+    batch = np.broadcast_shapes(c.shape[:-1], lig.shape[:-2])
+    x = np.empty((*batch, lig.shape[-2] + 1, 3))
+    x[..., 0, :] = c
+    x[..., 1:, :] = lig
+    return x
+
+
+def _angles_with_gradients(x: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """L–M–L angles (°) of donor ``pairs`` (p, 2) and their gradients (..., p, n + 1, 3).
+
+    ``x`` (..., n + 1, 3) has the centre first; donor i is row i + 1. The
+    analytic angle gradient of :mod:`coordgeo.geometry` (°/Å).
+    """
+    pairs = np.asarray(pairs, dtype=int).reshape(-1, 2)
+    trio = np.stack([x[..., pairs[:, 0] + 1, :], x[..., [0] * len(pairs), :],
+                     x[..., pairs[:, 1] + 1, :]], axis=-2)  # fmt: skip
+    values, grad = _angle_grad(trio)  # (..., p), (..., p, 3, 3)
+    jac = np.zeros((*x.shape[:-2], len(pairs), x.shape[-2], 3))
+    rows = np.arange(len(pairs))
+    jac[..., rows, pairs[:, 0] + 1, :] += grad[..., 0, :]
+    jac[..., rows, 0, :] += grad[..., 1, :]
+    jac[..., rows, pairs[:, 1] + 1, :] += grad[..., 2, :]
+    return values, jac
+
+
+def _all_pairs(n: int) -> np.ndarray:
+    i, j = np.triu_indices(n, k=1)
+    return np.stack([i, j], axis=-1)
+
+
+def _two_largest(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The two largest L–M–L angles β ≥ α of every site and their gradients."""
+    n = x.shape[-2] - 1
+    angles, grads = _angles_with_gradients(x, _all_pairs(n))
+    order = np.argsort(angles, axis=-1, kind="stable")
+    top, second = order[..., -1], order[..., -2]
+    beta = np.take_along_axis(angles, top[..., None], axis=-1)[..., 0]
+    alpha = np.take_along_axis(angles, second[..., None], axis=-1)[..., 0]
+    g_beta = np.take_along_axis(grads, top[..., None, None, None], axis=-3)[..., 0, :, :]
+    g_alpha = np.take_along_axis(grads, second[..., None, None, None], axis=-3)[..., 0, :, :]
+    return beta, alpha, g_beta, g_alpha
+
+
+def _undefined(x: np.ndarray, with_jacobian: bool, extra: tuple[int, ...] = ()):
+    values = np.full((*x.shape[:-2], *extra), np.nan)
+    if not with_jacobian:
+        return values
+    return values, np.full((*x.shape[:-2], *extra, *x.shape[-2:]), np.nan)
+
+
+def finite_difference_jacobian(
+    func: Callable[[np.ndarray], np.ndarray],
+    x: np.ndarray,
+    step: float = FINITE_DIFFERENCE_STEP,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Values and central-difference Jacobian of ``func`` of positions ``x`` (..., m, 3).
+
+    ``func`` maps (..., m, 3) to (...) or (..., q) and is vectorised: it is
+    called once on ``x`` and once on all 6m copies of
+    :func:`coordgeo.geometry.displaced_copies`. Returns the values and
+    ∂f/∂x, shape (..., m, 3) or (..., q, m, 3).
+    """
+    x = np.asarray(x, dtype=float)
+    batch, m = x.shape[:-2], x.shape[-2]
+    flat = x.reshape(-1, m, 3)
+    values = np.asarray(func(x), dtype=float)
+    moved = np.asarray(func(displaced_copies(flat, step)), dtype=float)  # (B, 6m[, q])
+    grad = (moved[:, 0::2] - moved[:, 1::2]) / (2.0 * step)  # (B, 3m[, q])
+    grad = grad.reshape(len(flat), m, 3, *grad.shape[2:])
+    if grad.ndim == 4:  # (B, m, 3, q) → (B, q, m, 3)
+        grad = np.moveaxis(grad, -1, 1)
+    return values, grad.reshape(*batch, *grad.shape[1:])
+
+
+# --- τ4, τ4′, τ5 ----------------------------------------------------------------------------
+
+
+def tau4(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool = False):
+    """Four-coordinate geometry index τ4 = (360° − (α + β)) / 141°.
+
+    α and β are the two largest L–M–L angles (L. Yang, D. R. Powell, R. P.
+    Houser, *Dalton Trans.* 2007, 955). 0 for a square plane, 1.0004 for a
+    regular tetrahedron (2·109.47° leaves 141.06°, and the authors divide by
+    141), 0.43 for a seesaw (C2v, 180° and 120°), 0.85 for a trigonal
+    pyramid. NaN unless there are four donors.
+
+    Jacobian: analytic, −(∇α + ∇β)/141 (°/Å), from the angle gradients;
+    where the two largest angles tie with a third (a regular tetrahedron)
+    τ4 has a kink and this is the gradient of one choice.
+    """
+    x = _stack(center, ligands)
+    if x.shape[-2] != 5:
+        return _undefined(x, with_jacobian)
+    beta, alpha, g_beta, g_alpha = _two_largest(x)
+    values = (360.0 - alpha - beta) / 141.0
+    if not with_jacobian:
+        return values
+    return values, -(g_alpha + g_beta) / 141.0
+
+
+def tau4_prime(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool = False):
+    """Improved four-coordinate index τ4′ = (β − α)/(360° − θ) + (180° − β)/(180° − θ).
+
+    β ≥ α are the two largest L–M–L angles and θ = arccos(−1/3) ≈ 109.5° the
+    tetrahedral angle (A. Okuniewski, D. Rosiak, J. Chojnacki, B. Becker,
+    *Polyhedron* 2015, **90**, 47). 0 for a square plane, 1 for a regular
+    tetrahedron, 0.24 for a seesaw (180°, 120°); unlike τ4 it tells a seesaw
+    from a trigonal pyramid. NaN unless there are four donors.
+
+    Jacobian: analytic, ∇β·(1/(360° − θ) − 1/(180° − θ)) − ∇α/(360° − θ).
+    """
+    x = _stack(center, ligands)
+    if x.shape[-2] != 5:
+        return _undefined(x, with_jacobian)
+    beta, alpha, g_beta, g_alpha = _two_largest(x)
+    wide, narrow = 360.0 - TETRAHEDRAL_ANGLE, 180.0 - TETRAHEDRAL_ANGLE
+    values = (beta - alpha) / wide + (180.0 - beta) / narrow
+    if not with_jacobian:
+        return values
+    return values, g_beta * (1.0 / wide - 1.0 / narrow) - g_alpha / wide
+
+
+def tau5(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool = False):
+    """Five-coordinate geometry index τ5 = (β − α)/60°.
+
+    β ≥ α are the two largest L–M–L angles (A. W. Addison, T. N. Rao,
+    J. Reedijk, J. van Rijn, G. C. Verschoor, *J. Chem. Soc., Dalton Trans.*
+    1984, 1349): 0 for a square pyramid (two trans basal pairs, equal
+    angles), 1 for a trigonal bipyramid (180° axial, 120° equatorial). NaN
+    unless there are five donors.
+
+    Jacobian: analytic, (∇β − ∇α)/60.
+    """
+    x = _stack(center, ligands)
+    if x.shape[-2] != 6:
+        return _undefined(x, with_jacobian)
+    beta, alpha, g_beta, g_alpha = _two_largest(x)
+    values = (beta - alpha) / 60.0
+    if not with_jacobian:
+        return values
+    return values, (g_beta - g_alpha) / 60.0
+
+
+# --- ⟨λ⟩ and σ² (Robinson, Gibbs & Ribbe 1971) ------------------------------------------------
+
+
+def _ideal_radius(volume: np.ndarray, n: int) -> np.ndarray:
+    """l₀: centre-to-vertex distance of the regular polyhedron with ``volume``.
+
+    Octahedron V = (4/3) l₀³; tetrahedron (edge l₀√(8/3)) V = 8 l₀³/(9√3).
+    """
+    if n == 6:
+        return np.cbrt(0.75 * volume)
+    return np.cbrt(9.0 * math.sqrt(3.0) * volume / 8.0)
+
+
+def _elongation(x: np.ndarray) -> np.ndarray:
+    from coordgeo.distortion import polyhedron_volume
+
+    n = x.shape[-2] - 1
+    d2 = ((x[..., 1:, :] - x[..., :1, :]) ** 2).sum(axis=-1)
+    with np.errstate(invalid="ignore"):
+        l0 = _ideal_radius(polyhedron_volume(x[..., 0, :], x[..., 1:, :]), n)
+    return d2.sum(axis=-1) / n / (l0 * l0)
+
+
+def quadratic_elongation(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool = False):
+    """Quadratic elongation ⟨λ⟩ = (1/n) Σᵢ (lᵢ/l₀)², dimensionless, 1 for a regular polyhedron.
+
+    lᵢ are the centre–donor distances and l₀ the centre-to-vertex distance of
+    the regular polyhedron of the same volume (K. Robinson, G. V. Gibbs,
+    P. H. Ribbe, *Science* 1971, **172**, 567), the volume being that of the
+    convex hull of the donors (:func:`coordgeo.distortion.polyhedron_volume`):
+    l₀ = (3V/4)^⅓ for an octahedron, (9√3 V/8)^⅓ for a tetrahedron. This is
+    VESTA's "quadratic elongation". NaN unless there are four or six donors
+    (and for coplanar donors, which have no volume).
+
+    Jacobian: central finite differences (vectorised over the 3(n + 1)
+    coordinates; the hull volume makes an analytic form awkward).
+    """
+    x = _stack(center, ligands)
+    if x.shape[-2] - 1 not in (4, 6):
+        return _undefined(x, with_jacobian)
+    if not with_jacobian:
+        return _elongation(x)
+    return finite_difference_jacobian(_elongation, x)
+
+
+def bond_angle_variance(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool = False):
+    """Bond-angle variance σ² = Σᵢ (θᵢ − θ₀)² / (m − 1), in degrees².
+
+    K. Robinson, G. V. Gibbs, P. H. Ribbe, *Science* 1971, **172**, 567, as
+    VESTA prints it: for an octahedron the m = 12 cis L–M–L angles (the 12
+    smallest of the 15, as for Σ) with θ₀ = 90°, for a tetrahedron all m = 6
+    angles with θ₀ = arccos(−1/3) = 109.47°. 0 for the regular polyhedron.
+    NaN unless there are four or six donors.
+
+    Jacobian: analytic, Σᵢ 2(θᵢ − θ₀)∇θᵢ/(m − 1).
+    """
+    x = _stack(center, ligands)
+    n = x.shape[-2] - 1
+    if n not in (4, 6):
+        return _undefined(x, with_jacobian)
+    angles, grads = _angles_with_gradients(x, _all_pairs(n))
+    if n == 6:
+        ideal, keep = 90.0, np.argsort(angles, axis=-1, kind="stable")[..., :12]
+        angles = np.take_along_axis(angles, keep, axis=-1)
+        grads = np.take_along_axis(grads, keep[..., None, None], axis=-3)
+    else:
+        ideal = TETRAHEDRAL_ANGLE
+    m = angles.shape[-1]
+    deviation = angles - ideal
+    values = (deviation * deviation).sum(axis=-1) / (m - 1)
+    if not with_jacobian:
+        return values
+    return values, (2.0 * deviation[..., None, None] * grads).sum(axis=-3) / (m - 1)
+
+
+# --- Halcrow's φ and θ, planes, bite angles -------------------------------------------------------
+
+
+def _partition(partition: Sequence[Sequence[int]], n: int) -> np.ndarray:
+    groups = np.asarray(partition, dtype=int)
+    if groups.shape != (2, 3):
+        raise ValueError("partition must be two ligands of three donors: ((i, j, k), (l, m, n))")
+    if len(set(groups.ravel().tolist())) != 6 or groups.min() < 0 or groups.max() >= n:
+        raise ValueError(f"partition must name six different donors among {n}, got {partition}")
+    return groups
+
+
+def central_donors(
+    center: np.ndarray, ligands: np.ndarray, partition: Sequence[Sequence[int]]
+) -> np.ndarray:
+    """Index of the central donor of each of two meridional tridentate ligands, (..., 2).
+
+    The central donor is the one not in the ligand's widest L–M–L pair: the
+    two terminal donors of a mer-tridentate ligand are roughly trans to each
+    other (about 145–160° in [Fe(bpp)₂]²⁺), each about 75–80° from the
+    central one.
+    """
+    x = _stack(center, ligands)
+    groups = _partition(partition, x.shape[-2] - 1)
+    out = []
+    for g in groups:
+        pairs = np.array([[g[1], g[2]], [g[0], g[2]], [g[0], g[1]]])  # pair k leaves out g[k]
+        angles, _ = _angles_with_gradients(x, pairs)
+        out.append(g[np.argmax(angles, axis=-1)])
+    return np.stack(out, axis=-1)
+
+
+def halcrow_phi(
+    center: np.ndarray,
+    ligands: np.ndarray,
+    partition: Sequence[Sequence[int]],
+    *,
+    with_jacobian: bool = False,
+):
+    """Halcrow's φ: the trans angle between the central donors of two tridentate ligands (°).
+
+    For a bis(meridional tridentate) complex such as [Fe(bpp)₂]²⁺, φ is the
+    N{central}–M–N{central} angle (N{pyridyl}–Fe–N{pyridyl}): 180° in the
+    undistorted D2d structure, smaller in the angular Jahn–Teller distortion
+    of high-spin Fe(II) (J. M. Holland, J. A. McAllister, C. A. Kilner,
+    M. Thornton-Pett, A. J. Bridgeman, M. A. Halcrow, *J. Chem. Soc., Dalton
+    Trans.* 2002, 548; M. A. Halcrow, *Coord. Chem. Rev.* 2009, **253**,
+    2493). ``partition`` names the donors of the two ligands,
+    ``((i, j, k), (l, m, n))`` (indices into ``ligands``, any order); the
+    central donor of each is found by :func:`central_donors`. NaN unless
+    there are six donors.
+
+    Jacobian: analytic (the angle gradient).
+    """
+    x = _stack(center, ligands)
+    if x.shape[-2] != 7:
+        return _undefined(x, with_jacobian)
+    middle = central_donors(x[..., 0, :], x[..., 1:, :], partition)
+    flat = x.reshape(-1, 7, 3)
+    pairs = middle.reshape(-1, 2)
+    values = np.empty(len(flat))
+    jac = np.empty((len(flat), 7, 3))
+    for b in range(len(flat)):  # the pair can differ between sites of a batch
+        v, g = _angles_with_gradients(flat[b], pairs[b][None])
+        values[b], jac[b] = v[0], g[0]
+    values = values.reshape(x.shape[:-2])
+    if not with_jacobian:
+        return values
+    return values, jac.reshape(x.shape)
+
+
+def _normal(points: np.ndarray) -> np.ndarray:
+    """Unit normal of the least-squares plane of (..., k, 3) points (orthogonal distances)."""
+    centred = points - points.mean(axis=-2, keepdims=True)
+    return np.linalg.svd(centred)[2][..., -1, :]
+
+
+def _plane_angle(points_a: np.ndarray, points_b: np.ndarray) -> np.ndarray:
+    cosine = np.abs((_normal(points_a) * _normal(points_b)).sum(axis=-1))
+    return np.degrees(np.arccos(np.clip(cosine, 0.0, 1.0)))
+
+
+def plane_angle(points_a: np.ndarray, points_b: np.ndarray, *, with_jacobian: bool = False):
+    """Angle between the least-squares planes of two sets of atoms, 0–90°.
+
+    Each plane minimises the sum of squared orthogonal distances of its
+    atoms (normal: the right singular vector of the centred coordinates with
+    the smallest singular value; the usual "mean plane" of crystallographic
+    programs, V. Schomaker, J. Waser, R. E. Marsh, G. Bergman, *Acta Cryst.*
+    1959, **12**, 600). θ = arccos |n_a · n_b|. ``points_a`` (..., ka, 3) and
+    ``points_b`` (..., kb, 3), ka, kb ≥ 3.
+
+    Jacobian: central finite differences, shape (..., ka + kb, 3), rows
+    ``points_a`` then ``points_b``.
+    """
+    a = np.asarray(points_a, dtype=float)
+    b = np.asarray(points_b, dtype=float)
+    if a.shape[-2] < 3 or b.shape[-2] < 3:
+        raise ValueError("a least-squares plane needs at least three atoms")
+    if not with_jacobian:
+        return _plane_angle(a, b)
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = np.broadcast_to(a, (*batch, *a.shape[-2:]))
+    b = np.broadcast_to(b, (*batch, *b.shape[-2:]))
+    ka = a.shape[-2]
+    joined = np.concatenate([a, b], axis=-2)
+    return finite_difference_jacobian(
+        lambda x: _plane_angle(x[..., :ka, :], x[..., ka:, :]), joined
+    )
+
+
+def halcrow_theta(
+    center: np.ndarray,
+    ligands: np.ndarray,
+    partition: Sequence[Sequence[int]],
+    *,
+    with_jacobian: bool = False,
+):
+    """Halcrow's θ: the angle between the planes of two tridentate ligands (°), 90° when ideal.
+
+    θ is the dihedral angle between the least-squares planes of the two
+    ligands of a bis(tridentate) complex (Holland et al., *J. Chem. Soc.,
+    Dalton Trans.* 2002, 548; Halcrow, *Coord. Chem. Rev.* 2009, **253**,
+    2493); here each plane is that of the ligand's three donors (exact for
+    three atoms), the ligands being ``partition`` as in :func:`halcrow_phi`.
+    For the plane of a ligand's whole backbone pass its atoms to
+    :func:`plane_angle`. NaN unless there are six donors.
+
+    Jacobian: central finite differences, (..., 7, 3), centre row zero.
+    """
+    x = _stack(center, ligands)
+    if x.shape[-2] != 7:
+        return _undefined(x, with_jacobian)
+    groups = _partition(partition, 6) + 1  # rows of x
+
+    def func(y: np.ndarray) -> np.ndarray:
+        return _plane_angle(y[..., groups[0], :], y[..., groups[1], :])
+
+    if not with_jacobian:
+        return func(x)
+    return finite_difference_jacobian(func, x)
+
+
+def bite_angles(
+    center: np.ndarray,
+    ligands: np.ndarray,
+    pairs: Sequence[Sequence[int]],
+    *,
+    with_jacobian: bool = False,
+):
+    """Chelate bite angles: the L–M–L angle of each pair of donors of one chelate ring (°).
+
+    ``pairs`` (p, 2) are donor indices into ``ligands`` (the two donors of a
+    chelate ring, e.g. the two N of a bipyridine; the ring itself comes from
+    the bond graph). The bite angle of a ligand is fixed largely by its
+    backbone and bounds how regular the polyhedron can be (e.g. ~80° for
+    2,2′-bipyridine, ~73–80° for the pyridyl–pyrazolyl chelates of bpp;
+    P. W. N. M. van Leeuwen, P. C. J. Kamer, J. N. H. Reek, P. Dierkes,
+    *Chem. Rev.* 2000, **100**, 2741). Returns (..., p).
+
+    Jacobian: analytic, (..., p, n + 1, 3).
+    """
+    x = _stack(center, ligands)
+    pairs = np.asarray(pairs, dtype=int).reshape(-1, 2)
+    n = x.shape[-2] - 1
+    if len(pairs) and (pairs.min() < 0 or pairs.max() >= n or (pairs[:, 0] == pairs[:, 1]).any()):
+        raise ValueError(f"bite-angle pairs must be two different donors among {n}, got {pairs}")
+    values, jac = _angles_with_gradients(x, pairs)
+    return (values, jac) if with_jacobian else values
+
+
+# --- su's ------------------------------------------------------------------------------------
+
+
+def propagate_su(jacobian: np.ndarray, covariance: np.ndarray) -> np.ndarray:
+    """su of a function of m atoms from its Cartesian Jacobian and the atoms' covariances.
+
+    σ²(f) = gᵀ C g, linearisation as in :mod:`coordgeo.geometry`.
+    ``jacobian`` is (..., m, 3) for one value or (..., q, m, 3) for q values
+    (as the descriptor functions return it); ``covariance`` is either one
+    3×3 Cartesian covariance per atom, (..., m, 3, 3), for independent atoms
+    (σ² = Σₐ gₐᵀ Cₐ gₐ, which is coordgeo.geometry's formula when every atom
+    is its own site and the cell is exact), or the joint (..., 3m, 3m)
+    covariance of all coordinates. Symmetry images of one crystallographic
+    site are correlated: use :func:`su_in_structure` for atoms of a crystal.
+
+    >>> import numpy as np
+    >>> g = np.array([[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]])  # d(x2 − x1)
+    >>> float(propagate_su(g, np.stack([np.eye(3) * 0.01**2] * 2)))  # √2 · 0.01
+    0.01414213562373095
+    """
+    g = np.asarray(jacobian, dtype=float)
+    c = np.asarray(covariance, dtype=float)
+    m = g.shape[-2]
+    if c.shape[-2:] == (3, 3) and c.ndim >= 3 and c.shape[-3] == m:
+        if g.ndim >= 3 and c.ndim < g.ndim + 1:  # q values: one covariance set for all
+            c = np.expand_dims(c, axis=-4)
+        var = np.einsum("...ai,...aij,...aj->...", g, c, g)
+    elif c.shape[-2:] == (3 * m, 3 * m):
+        flat = g.reshape(*g.shape[:-2], 3 * m)
+        if flat.ndim >= 2 and c.ndim < flat.ndim + 1:
+            c = np.expand_dims(c, axis=-3)
+        var = np.einsum("...i,...ij,...j->...", flat, c, flat)
+    else:
+        raise ValueError(
+            f"covariance must be (..., {m}, 3, 3) per atom or (..., {3 * m}, {3 * m}) joint, "
+            f"got {c.shape}"
+        )
+    return np.sqrt(np.maximum(var, 0.0))
+
+
+def su_in_structure(
+    structure,
+    sites: np.ndarray,
+    ops: np.ndarray,
+    shifts: np.ndarray,
+    jacobian: np.ndarray,
+) -> np.ndarray:
+    """su's of descriptors of k polyhedra of a crystal structure, from their Jacobians.
+
+    ``sites``, ``ops`` (k, n + 1) and ``shifts`` (k, n + 1, 3) give the
+    atoms, centre first (the rows of the Jacobian), as
+    :mod:`coordgeo.polyhedra` builds them from a sphere; ``jacobian`` is
+    (k, n + 1, 3) or (k, q, n + 1, 3). The propagation is
+    :func:`coordgeo.geometry.propagate_su`: an atom and its symmetry images
+    share one site's covariance, special-position constraints and cell su's
+    are included. Returns (k,) or (k, q).
+    """
+    from coordgeo.geometry import image_fract
+    from coordgeo.geometry import propagate_su as propagate_in_structure
+
+    sites = np.asarray(sites, dtype=int)
+    ops = np.asarray(ops, dtype=int)
+    fract = image_fract(structure, sites, ops, np.asarray(shifts, dtype=float))
+    g = np.nan_to_num(np.asarray(jacobian, dtype=float))
+    if g.ndim == 3:
+        return propagate_in_structure(structure, sites, ops, fract, g)
+    return np.stack(
+        [propagate_in_structure(structure, sites, ops, fract, g[:, k]) for k in range(g.shape[1])],
+        axis=-1,
+    )
+
+
+def snap_zero(
+    value: np.ndarray | float, su: np.ndarray | float, scale: np.ndarray | float, tol: float = 1e-9
+) -> tuple[np.ndarray, np.ndarray]:
+    """Values that symmetry fixes at zero as an exact 0 with su 0, so they print as ``0``.
+
+    On a site of high symmetry some parameters vanish exactly (ζ and Δ when
+    symmetry makes all bonds equal, Σ and Θ on a regular octahedron, a shape
+    measure of the ideal shape), but floating point leaves ~1e-16 in the
+    value and its finite-difference su (``0.00000000(5)``). Where
+    |value| ≤ ``tol``·``scale`` the value and the su become 0; elsewhere both
+    are returned unchanged (NaN stays NaN). ``scale`` is the parameter's
+    natural size — e.g. n·⟨d⟩ for ζ, 1 for Δ, 180° for angular sums,
+    100 for a CShM; with the default tol = 1e-9 nothing a diffractometer
+    can measure is snapped (coordinates have su's of ~1e-4 Å).
+
+    >>> snap_zero(3e-17, 5e-8, 12.0)
+    (array(0.), array(0.))
+    >>> snap_zero(0.02, 0.003, 12.0)
+    (array(0.02), array(0.003))
+    """
+    v = np.asarray(value, dtype=float)
+    s = np.asarray(su, dtype=float)
+    zero = np.abs(v) <= tol * np.abs(np.asarray(scale, dtype=float))
+    return np.where(zero, 0.0, v), np.where(zero, 0.0, s)
