@@ -1,7 +1,9 @@
 """Intermolecular contacts: π–π stacking, X–H···π, and hydrogen bonds with or without H.
 
-Rings and their centroids Cg come from :mod:`coordgeo.rings` (5- and 6-membered, planar
-rings; chelate rings with a metal only on request). Contacts to symmetry images are found
+Rings and their centroids Cg come from :mod:`coordgeo.rings`: the 5- and 6-membered rings
+that are aromatic by geometry (planar, sp² atoms, short bonds), so that the planar faces
+of boron cages and clusters are not "π" rings; every planar ring with ``aromatic=False``,
+planar chelate rings (with a metal) with ``chelate=True``. Contacts to symmetry images are found
 with the periodic neighbour search of :mod:`coordgeo.geometry` (gemmi's cell lists) with
 the centroids added as dummy sites, so every image is found once with its symmetry code
 (CIF ``n_klm``, relative to the untransformed first partner).
@@ -359,12 +361,13 @@ _PI_NAMES = ["cg_cg", "alpha", "beta", "gamma", "cg1_perp", "cg2_perp", "slippag
 
 
 def _pi_rings(
-    structure: Structure, tolerance: float, planarity: float, chelate: bool
+    structure: Structure, tolerance: float, planarity: float, chelate: bool, aromatic: bool
 ) -> list[Ring]:
+    """The rings π contacts are sought for (module docstring)."""
     return [
         r
         for r in find_rings(structure, tolerance=tolerance, planarity=planarity)
-        if r.planar and (chelate or not r.metal)
+        if r.planar and (chelate if r.metal else (r.aromatic or not aromatic))
     ]
 
 
@@ -375,6 +378,7 @@ def pi_stacking(
     max_alpha: float = DEFAULT_MAX_ALPHA,
     max_beta: float = DEFAULT_MAX_BETA,
     chelate: bool = False,
+    aromatic: bool = True,
     tolerance: float = DEFAULT_TOLERANCE,
     planarity: float = DEFAULT_PLANARITY,
 ) -> pd.DataFrame:
@@ -386,6 +390,9 @@ def pi_stacking(
         Cg···Cg ≤ max_distance (Å), α ≤ max_alpha and β, γ ≤ max_beta (degrees).
     chelate
         Include planar chelate rings (a metal in the ring).
+    aromatic
+        Only aromatic rings (by geometry, :mod:`coordgeo.rings`); False: every planar
+        ring without a metal (boron cages, planar saturated rings too).
     tolerance, planarity
         Bond tolerance (Å) and planarity limit (Å) of :func:`coordgeo.rings.find_rings`.
 
@@ -395,7 +402,7 @@ def pi_stacking(
     ``partner1``/``partner2`` are ``Cg`` names, ``ring1``/``ring2`` their atoms, and
     ``symmetry_code`` the code of ring J.
     """
-    rings = _pi_rings(structure, tolerance, planarity, chelate)
+    rings = _pi_rings(structure, tolerance, planarity, chelate, aromatic)
     if not rings or max_distance <= 0:
         return _empty(PI_PI)
     n0 = len(structure)
@@ -515,6 +522,7 @@ def x_h_pi(
     min_angle: float = DEFAULT_MIN_XH_CG_ANGLE,
     donors: Sequence[str] = DEFAULT_PI_DONORS,
     chelate: bool = False,
+    aromatic: bool = True,
     tolerance: float = DEFAULT_TOLERANCE,
     planarity: float = DEFAULT_PLANARITY,
 ) -> pd.DataFrame:
@@ -537,7 +545,7 @@ def x_h_pi(
     H···Cg, ``d_da`` X···Cg, ``angle_dha`` ∠X–H···Cg) and ``h_perp``, ``gamma``,
     ``angle_xh_pi``.
     """
-    rings = _pi_rings(structure, tolerance, planarity, chelate)
+    rings = _pi_rings(structure, tolerance, planarity, chelate, aromatic)
     if not rings or max_h_cg <= 0:
         return _empty(CH_PI)
     bonded = _bonds(structure, tolerance)
@@ -866,6 +874,7 @@ def contacts(
     da_margin: float = DEFAULT_DA_MARGIN,
     without_h: bool = True,
     chelate: bool = False,
+    aromatic: bool = True,
     tolerance: float = DEFAULT_TOLERANCE,
     planarity: float = DEFAULT_PLANARITY,
 ) -> pd.DataFrame:
@@ -887,6 +896,7 @@ def contacts(
                 max_alpha=max_alpha,
                 max_beta=max_beta,
                 chelate=chelate,
+                aromatic=aromatic,
                 tolerance=tolerance,
                 planarity=planarity,
             )
@@ -899,6 +909,7 @@ def contacts(
                 max_gamma=max_gamma,
                 min_angle=min_xh_cg_angle,
                 chelate=chelate,
+                aromatic=aromatic,
                 tolerance=tolerance,
                 planarity=planarity,
             )
@@ -922,7 +933,7 @@ def contacts(
     out = pd.concat(frames, ignore_index=True)
     for c in ALL_COLUMNS:
         if c in _TEXT:
-            out[c] = out[c].fillna("")
+            out[c] = out[c].astype(object).where(out[c].notna(), "")
     return out
 
 

@@ -36,16 +36,17 @@ more than ``planarity`` (default 0.10 Å) from the plane.
 
 Aromatic rings (by geometry)
 ----------------------------
-No bond orders are stored in a CIF, so "aromatic" is judged from the geometry: a planar ring
-of C, N, O, S or Se atoms (no metal), each C and N with at most three bonded neighbours (an
-sp² atom; H atoms and metals counted), and every ring bond shorter than the sum of the
-Cordero covalent radii of sp² atoms plus 0.04 Å (gemmi's radii: C 0.73, N 0.71, O 0.66,
-S 1.05 Å; so C–C < 1.50 Å, C–N < 1.48 Å, C–O < 1.43 Å, C–S < 1.82 Å; benzene 1.39 Å,
-pyridine C–N 1.34 Å, the fused C–C of quinoline 1.42–1.45 Å). The neighbour count is what
-rules out sp³ rings (cyclohexane, a chair of a saturated chelate); the bond test rules out
-rings closed by unusually long bonds. ``heteroaromatic`` marks aromatic rings with a ring
-atom other than C.
-Chelate rings (a metal in the ring) are listed with ``metal`` set and are never aromatic.
+No bond orders are stored in a CIF, so "aromatic" is judged from the geometry: a planar
+ring of C, N, O, S or Se atoms (no metal), each C and N with at most three bonded
+neighbours (an sp² atom; H atoms and metals counted, each neighbour by its occupancy, so
+that the two alternative positions of a disordered substituent, 0.6 + 0.4, are one), and
+every ring bond shorter than the sum of the Cordero covalent radii of sp² atoms plus
+0.04 Å (gemmi's radii: C 0.73, N 0.71, O 0.66, S 1.05 Å; so C–C < 1.50 Å, C–N < 1.48 Å,
+C–O < 1.43 Å, C–S < 1.82 Å; benzene 1.39 Å, pyridine C–N 1.34 Å, the fused C–C of
+quinoline 1.42–1.45 Å). The neighbour count is what rules out sp³ rings (cyclohexane, a
+chair of a saturated chelate); the bond test rules out rings closed by unusually long
+bonds. ``heteroaromatic`` marks aromatic rings with a ring atom other than C. Chelate
+rings (a metal in the ring) are listed with ``metal`` set and are never aromatic.
 
 Standard uncertainties
 ----------------------
@@ -211,7 +212,10 @@ def _perceive(structure: Structure, tolerance: float, planarity: float) -> list[
     from coordgeo.hbonds import _bonds  # the bonds of the structure, cached for H-bonds too
 
     bonded = _bonds(structure, tolerance)  # bond_contacts through invertible operators
-    degree = np.bincount(bonded.center, minlength=n)  # every bond, H and metals too
+    # neighbours of each site, H and metals too, counted by occupancy: two alternative
+    # positions of a disordered substituent (0.6 + 0.4) are one neighbour
+    occupancy = np.nan_to_num(np.asarray(structure.occupancy, dtype=float), nan=1.0)
+    degree = np.bincount(bonded.center, weights=occupancy[bonded.site], minlength=n)
     metal_of = {e: is_metal(e) for e in set(structure.elements)}
     metal = np.array([metal_of[e] for e in structure.elements], dtype=bool)
     heavy = np.array([e not in ("H", "D", "X") for e in structure.elements], dtype=bool)
@@ -410,7 +414,9 @@ def _describe(
                 and not has_metal
                 and all(e in AROMATIC_ELEMENTS for e in elems)
                 and all(
-                    degree[s] <= 3 for s, e in zip(r.sites, elems, strict=True) if e in ("C", "N")
+                    degree[s] <= 3.05
+                    for s, e in zip(r.sites, elems, strict=True)
+                    if e in ("C", "N")
                 )
                 and _short_bonds(x[row], elems)
             )

@@ -1,0 +1,226 @@
+"""Rings: perception, Cg numbering, centroids and mean planes with su's (issue 15)."""
+
+from __future__ import annotations
+
+import gemmi
+import networkx as nx
+import numpy as np
+import pytest
+
+from coordgeo.io.cif import read_cif
+from coordgeo.model import orthogonalization_matrix
+from coordgeo.rings import centroid_label, find_rings, rings
+
+from cifs_for_tests import write
+
+
+def cif_text(atoms, cell=(20.0, 20.0, 20.0, 90.0, 90.0, 90.0), ops=("x,y,z",), su="") -> str:
+    """A CIF of ``atoms`` = [(label, element, (x, y, z) fractional)], coordinates printed to
+    6 decimals followed by ``su`` (e.g. ``"(5)"``: 5e-6 in the last digit)."""
+    lines = [
+        "data_test",
+        *(f"_cell_{n} {v}" for n, v in zip(
+            ("length_a", "length_b", "length_c", "angle_alpha", "angle_beta", "angle_gamma"),
+            cell, strict=True,
+        )),
+        "loop_",
+        "_space_group_symop_id",
+        "_space_group_symop_operation_xyz",
+        *(f"{k + 1} '{op}'" for k, op in enumerate(ops)),
+        "loop_",
+        "_atom_site_label",
+        "_atom_site_type_symbol",
+        "_atom_site_fract_x",
+        "_atom_site_fract_y",
+        "_atom_site_fract_z",
+    ]  # fmt: skip
+    for label, element, xyz in atoms:
+        s = su if element != "H" else ""
+        lines.append(f"{label} {element} " + " ".join(f"{v:.6f}{s}" for v in xyz))
+    return "\n".join(lines) + "\n"
+
+
+def hexagon(center, radius, z_offsets=(0, 0, 0, 0, 0, 0), start=0.0):
+    """Cartesian vertices of a hexagon in the xy plane around ``center`` (Å), counter-
+    clockwise from angle ``start``, each lifted by its z offset."""
+    angles = start + np.radians(60.0 * np.arange(6))
+    return [
+        np.asarray(center) + np.array([radius * np.cos(a), radius * np.sin(a), dz])
+        for a, dz in zip(angles, z_offsets, strict=True)
+    ]
+
+
+def test_benzene_pyridine_and_chair_by_hand(tmp_path):
+    # Benzene (C–C 1.39 Å) around (10, 10, 10) Å in a 20 Å cubic P1 cell, C–H 1.08 Å;
+    # pyridine (one C replaced by N) around (10, 10, 2); a cyclohexane chair around
+    # (3, 10, 10) with C–C 1.53 Å projected radius and z = ±0.25 Å, two H on each C.
+    a = 20.0
+    atoms = []
+    for k, x in enumerate(hexagon((10, 10, 10), 1.39)):
+        atoms.append((f"C{k + 1}", "C", x / a))
+    for k, x in enumerate(hexagon((10, 10, 10), 1.39 + 1.08)):
+        atoms.append((f"H{k + 1}", "H", x / a))
+    for k, x in enumerate(hexagon((10, 10, 2), 1.39)):
+        atoms.append(("N11" if k == 0 else f"C{k + 11}", "N" if k == 0 else "C", x / a))
+    chair = hexagon((3, 10, 10), 1.45, z_offsets=(0.25, -0.25, 0.25, -0.25, 0.25, -0.25))
+    for k, x in enumerate(chair):
+        atoms.append((f"C{k + 21}", "C", x / a))
+        out = (x - np.array([3, 10, 10])) * np.array([1, 1, 0])
+        out = out / np.linalg.norm(out)
+        for j, up in enumerate((1.0, -1.0)):
+            h = x + 0.6 * out + np.array([0, 0, up * 0.9])
+            atoms.append((f"H{k + 21}{'AB'[j]}", "H", h / a))
+    s = read_cif(write(tmp_path, "x.cif", cif_text(atoms, su="(5)")))[0]
+    found = find_rings(s)
+    by_labels = {" ".join(r.labels): r for r in found}
+    assert set(by_labels) == {
+        "C1 C2 C3 C4 C5 C6",
+        "N11 C12 C13 C14 C15 C16",
+        "C21 C22 C23 C24 C25 C26",
+    }
+    # numbered by CIF order of the first atom: C1 (site 0), N11 (site 12), C21 (site 18)
+    assert [r.name for r in found] == ["Cg1", "Cg2", "Cg3"]
+    benzene, pyridine, chair = found
+    assert benzene.aromatic and not benzene.heteroaromatic and benzene.planar
+    assert pyridine.aromatic and pyridine.heteroaromatic
+    assert not chair.aromatic and not chair.planar  # every C has four neighbours; puckered
+    # the chair's mean plane is z = 10 Å: every atom 0.25 Å off it
+    assert chair.max_deviation == pytest.approx(0.25, abs=1e-5)
+    assert chair.rms_deviation == pytest.approx(0.25, abs=1e-5)
+    # benzene: centroid the hexagon's centre, normal +z (atoms counter-clockwise seen from +z)
+    np.testing.assert_allclose(benzene.centroid_fract, [0.5, 0.5, 0.5], atol=1e-6)
+    np.testing.assert_allclose(benzene.normal, [0, 0, 1], atol=1e-6)
+    assert benzene.max_deviation == pytest.approx(0.0, abs=1e-5)
+    # su of the centroid's fractional x: the mean of six independent x with su 5e-6 each,
+    # σ = 5e-6 / √6
+    np.testing.assert_allclose(benzene.centroid_fract_su, 5e-6 / np.sqrt(6), rtol=1e-6)
+    table = rings(s)
+    assert list(table["cg"]) == ["Cg1", "Cg2", "Cg3"]
+    assert table.loc[0, "x"] == pytest.approx(0.5, abs=1e-6)
+
+
+def test_ring_across_an_inversion_centre_is_whole(tmp_path):
+    # P-1, benzene centred on the inversion centre (1/2, 1/2, 1/2): the CIF holds C1-C3;
+    # C4-C6 are their images -x+1,-y+1,-z+1 (code 2_666). One ring, centroid exactly there.
+    a = 12.0
+    ring = hexagon((6, 6, 6), 1.39)
+    atoms = [(f"C{k + 1}", "C", ring[k] / a) for k in range(3)]
+    atoms += [(f"H{k + 1}", "H", x / a) for k, x in enumerate(hexagon((6, 6, 6), 2.47)[:3])]
+    s = read_cif(
+        write(tmp_path, "x.cif", cif_text(atoms, (a, a, a, 90, 90, 90), ("x,y,z", "-x,-y,-z")))
+    )[0]
+    found = find_rings(s)
+    assert len(found) == 1
+    r = found[0]
+    assert r.labels == ("C1", "C2", "C3", "C1", "C2", "C3")
+    assert [str(a.code.shift) for a in r.atoms[3:]] == ["(1, 1, 1)"] * 3
+    np.testing.assert_allclose(r.centroid_fract, [0.5, 0.5, 0.5], atol=1e-9)
+    assert r.aromatic
+
+
+def _authors_rings(structure) -> set[frozenset[str]]:
+    """5- and 6-membered chordless cycles of the authors' own _geom_bond loop (bonds
+    between untransformed atoms only): rings found without coordgeo's bond criterion."""
+    frame = structure.geom["bond"].frame()
+    code = frame.get("site_symmetry_2", None)
+    g = nx.Graph()
+    for _, row in frame.iterrows():
+        if code is not None and row["site_symmetry_2"] not in (".", "1_555", "?"):
+            continue
+        a, b = row["atom_site_label_1"], row["atom_site_label_2"]
+        if "H" in (structure.elements[structure.index(a)], structure.elements[structure.index(b)]):
+            continue
+        g.add_edge(a, b)
+    out = set()
+    for cycle in nx.simple_cycles(g, length_bound=6):
+        if len(cycle) in (5, 6):
+            sub = g.subgraph(cycle)
+            if sub.number_of_edges() == len(cycle):  # chordless
+                out.add(frozenset(cycle))
+    return out
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "spin-crossover/Fe_qsal-I_2_OTf_MeOH_163K_293K_230K.cif",
+        "published/2000724.cif",
+        "published/2222274.cif",
+        "published/7052868.cif",
+        "published/2013611.cif",
+    ],
+)
+def test_rings_equal_those_of_the_authors_bond_list(shared, name, report_figure):
+    s = read_cif(shared / "cifs" / name)[0]
+    ours = {
+        frozenset(r.labels)
+        for r in find_rings(s)
+        if all(a.code.op == s.identity_op and a.code.shift == (0, 0, 0) for a in r.atoms)
+    }
+    theirs = _authors_rings(s)
+    assert theirs, "the authors' bond list closes no ring"
+    assert ours == theirs
+    report_figure(f"rings {name.split('/')[-1]}: {len(ours)} = the authors' bond list's")
+
+
+def test_centroids_and_normals_equal_an_svd_of_gemmi_coordinates(qsal_cif):
+    # Independent: gemmi reads the block, the ring's centroid is the mean of its atoms and
+    # the normal the last right-singular vector of the centred coordinates (numpy SVD).
+    doc = gemmi.cif.read(str(qsal_cif))
+    for block in doc:
+        small = gemmi.make_small_structure_from_block(block)
+        xyz = {site.label: np.array(small.cell.orthogonalize(site.fract).tolist()) for site in
+               small.sites}  # fmt: skip
+        s = read_cif(qsal_cif, block.name)[0]
+        found = find_rings(s)
+        assert len(found) == 10  # per qsal-I ligand: phenolate, 2 quinoline, 2 chelate rings
+        for r in found:
+            x = np.array([xyz[label] for label in r.labels])
+            c = x.mean(axis=0)
+            n = np.linalg.svd(x - c)[2][-1]
+            np.testing.assert_allclose(r.centroid, c, atol=1e-9)
+            assert abs(float(n @ r.normal)) == pytest.approx(1.0, abs=1e-10)
+            assert r.max_deviation == pytest.approx(np.abs((x - c) @ n).max(), abs=1e-9)
+        aromatic = {" ".join(sorted(r.labels)) for r in found if r.aromatic}
+        assert len(aromatic) == 6 and not any(r.aromatic for r in found if r.metal)
+
+
+def test_normal_and_centroid_su_match_monte_carlo(qsal_cif, report_figure):
+    # Sample coordinates and cell from their su's (no linearisation) and compare the spread
+    # of the normal's components and of the fractional centroid with the propagated su's.
+    s = read_cif(qsal_cif, "wp91ltb")[0]
+    ring = next(r for r in find_rings(s) if r.labels[0] == "C8")
+    rng = np.random.default_rng(7)
+    params, sig = np.array(s.cell.parameters), np.array(s.cell.su)
+    normals, centroids = [], []
+    for _ in range(4000):
+        x = s.fract[ring.sites] + rng.normal(0, 1, (ring.size, 3)) * s.fract_su[ring.sites]
+        m = orthogonalization_matrix(params + rng.normal(0, 1, 6) * sig)
+        f = np.einsum("kij,kj->ki", s.rotations[ring.ops], x) + s.translations[ring.ops]
+        f = f + ring.shifts
+        c = (f @ m.T).mean(axis=0)
+        n = np.linalg.svd(f @ m.T - c)[2][-1]
+        normals.append(n if n @ ring.normal > 0 else -n)
+        centroids.append(f.mean(axis=0))
+    mc_n = np.std(normals, axis=0)
+    mc_c = np.std(centroids, axis=0)
+    np.testing.assert_allclose(ring.normal_su, mc_n, rtol=0.08)
+    np.testing.assert_allclose(ring.centroid_fract_su, mc_c, rtol=0.08)
+    report_figure(
+        "ring C8-C13 normal su (linearised / Monte Carlo): "
+        + ", ".join(f"{a:.5f}/{b:.5f}" for a, b in zip(ring.normal_su, mc_n, strict=True))
+    )
+
+
+def test_an_intermetallic_has_no_rings(shared):
+    # Al-Cu-Ta, F-43m, thousands of metal-metal bonds: no ring has at most one metal
+    s = read_cif(shared / "cifs" / "published" / "2104374.cif")[0]
+    assert find_rings(s) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("Cg1", 1), ("Cg(1)", 1), ("CG12", 12), ("Cg", 0), ("Cg2'", 2), ("C1", None), ("Cl1", None)],
+)
+def test_centroid_labels(text, number):
+    assert centroid_label(text) == number
