@@ -378,10 +378,18 @@ def temperature_headers(analysed_or_structures: Sequence) -> list[str]:
     """Column titles ``163 K`` (``163 K (block)`` when two structures share a temperature)."""
     structures = [getattr(a, "structure", a) for a in analysed_or_structures]
     plain = [f"{s.temperature:g} K" if s.temperature is not None else s.block for s in structures]
-    return [
+    headers = [
         f"{p} ({s.block})" if plain.count(p) > 1 else p
         for p, s in zip(plain, structures, strict=True)
     ]
+    # the same block at the same temperature twice (two copies of a file): numbered, so
+    # that every structure keeps its own column
+    seen: dict[str, int] = {}
+    numbered = []
+    for h in headers:
+        seen[h] = seen.get(h, 0) + 1
+        numbered.append(f"{h} #{seen[h]}" if headers.count(h) > 1 else h)
+    return numbered
 
 
 #: Columns of :func:`geometry_long`.

@@ -57,8 +57,7 @@ class StructureTables:
 
     ``crystal``: ``quantity, value`` (text as printed). ``geometry``/``legend``:
     :func:`coordgeo.tables.si_table` of all coordination spheres (one letter per
-    operator on the whole page), plus ``pair_key`` (:func:`pair_key`) and ``atom_codes``
-    (``N3@. Fe1@. N1@2_655``: each atom's label and CIF code, in the row's order).
+    operator on the whole page).
     ``parameters``: :func:`coordgeo.polyhedra.site_parameters`.
     ``hbonds``: the numeric columns of :func:`coordgeo.hbonds.hbonds` plus the ``label``
     and formatted values of :func:`coordgeo.tables.hbond_table` (``d_dh_text`` …);
@@ -114,12 +113,50 @@ def info_value(info: Mapping[str, str], key: str) -> str:
     return cif_text(str(info.get(key, "")))
 
 
+#: ASCII characters that mean something in Markdown (emphasis, links, code, tables,
+#: headings, lists, ``{: …}`` attribute lists) or in HTML (tags, entities, attribute
+#: quotes): :func:`esc` writes them as numeric character references.
+_MARKUP = frozenset("&<>\"'\\`*_{}[]()|#!~^$=+-:@")
+#: Unicode bidirectional overrides and isolates: they reorder the text around them on screen.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def plain(text: object) -> str:
+    """Text from a file as one line: control characters, line and paragraph separators
+    become spaces, bidirectional overrides are dropped, runs of spaces are one space."""
+    import unicodedata
+
+    chars = []
+    for char in str(text):
+        if char in _BIDI:
+            continue
+        category = unicodedata.category(char)
+        chars.append(" " if category in ("Cc", "Zl", "Zp", "Cs") else char)
+    return " ".join("".join(chars).split())
+
+
 def esc(text: object) -> str:
-    """Text from a CIF (labels, names) made literal in Markdown and inside a table cell."""
-    out = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    for char in ("\\", "`", "*", "_", "[", "]", "|", "#"):
-        out = out.replace(char, "\\" + char)
-    return out
+    """Text from a CIF (labels, names, block names, free text) made literal in Markdown and
+    in HTML, inside a table cell, a heading, a link text or an HTML attribute.
+
+    Every ASCII character with a meaning in Markdown or HTML (``< > & " ' \\ ` * _ { } [ ]
+    ( ) | # ! ~ ^ $ = + - : @``) becomes a numeric character reference (``<`` → ``&#60;``),
+    which Python-Markdown and the browser both show as the character itself and never
+    read as markup: no tag, attribute, link, emphasis, table cell or ``{: …}`` attribute
+    list can come from the text. Line breaks and control characters become spaces
+    (:func:`plain`). Letters, digits, spaces, ``. , ; / % ? …`` and every non-ASCII
+    character are kept as they are.
+    """
+    return "".join(f"&#{ord(c)};" if c in _MARKUP else c for c in plain(text))
+
+
+def html_text(text: object) -> str:
+    """Text from a CIF or the command line for a place where MkDocs puts it into HTML
+    unchanged (navigation titles, the site name, page titles in front matter): ``& < > " '``
+    as character references, control characters as spaces (:func:`plain`)."""
+    import html
+
+    return html.escape(plain(text), quote=True)
 
 
 def formula_markdown(formula: str) -> str:
@@ -179,10 +216,28 @@ def compound_name(structure: Structure) -> tuple[str, str]:
     return f"data_{structure.block}", esc(f"data_{structure.block}")
 
 
-def slugify(text: str) -> str:
-    """A file-name and URL-safe lower-case name: ``'wp91-rt2'`` → ``'wp91-rt2'``."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug or "x"
+def slugify(text: str, max_len: int = 60) -> str:
+    """A file name and URL part made from CIF text (a block name, an atom label):
+    :func:`coordgeo.io.files.safe_filename` (letters, digits, ``. _ + -``; anything else,
+    or a name longer than ``max_len``, gets a stable hash suffix, so two texts never share
+    a name and nothing can point outside its folder)."""
+    from coordgeo.io.files import safe_filename
+
+    return safe_filename(text, max_len=max_len)
+
+
+def html_id(text: str, max_len: int = 40) -> str:
+    """An HTML id (a link target) made from CIF text: letters, digits and ``-`` only (an
+    ``_`` or ``*`` would be read as emphasis in a ``{#id}`` attribute list), with 8 hex
+    digits of the text's SHA-256 when anything had to change, so two labels never share
+    an id."""
+    import hashlib
+
+    base = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")
+    if base == text and 0 < len(base) <= max_len:
+        return base
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{base[: max_len - 9].strip('-') or 'x'}-{digest}"
 
 
 # --- crystal data -------------------------------------------------------------------------
@@ -269,16 +324,6 @@ def sphere_atoms(structure: Structure, spheres) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*columns, "z"])
 
 
-def pair_key(structure: Structure, row) -> str:
-    """What identifies a bond or angle across structures of one compound: metal, disorder
-    configuration, kind, and the atoms with their codes (the two ends of an angle sorted,
-    since donors are listed nearest first and the order changes with temperature)."""
-    atoms = [f"{structure.labels[a.site]}@{format_code(a.code, structure)}" for a in row.atoms]
-    if row.kind == "angle":
-        atoms = [min(atoms[0], atoms[2]), atoms[1], max(atoms[0], atoms[2])]
-    return "|".join([row.metal, row.configuration, row.kind, *atoms])
-
-
 def hbond_frame(structure: Structure, found: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Hydrogen bonds ``found`` in ``structure``: numeric columns, SI label and formatted
     values; and the legend."""
@@ -304,11 +349,6 @@ def structure_tables(
     spheres = analysis.spheres
     measured = analysis.geometry
     geometry, legend = si_table(structure, measured)
-    geometry["pair_key"] = [pair_key(structure, r) for r in measured.itertuples()]
-    geometry["atom_codes"] = [
-        " ".join(f"{structure.labels[a.site]}@{format_code(a.code, structure)}" for a in atoms)
-        for atoms in measured["atoms"]
-    ]
     parameters = analysis.sites if spheres else pd.DataFrame(columns=["metal"])
     hb, hb_legend = hbond_frame(structure, analysis.hbonds)
     pattern = None

@@ -8,8 +8,9 @@ salt so a rebuilt report gives the same files.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,17 @@ def _radius(element: str) -> float:
         return float(gemmi.Element(element).covalent_r) or 0.7
     except (RuntimeError, ValueError):
         return 0.7
+
+
+@contextlib.contextmanager
+def literal_text() -> Iterator[None]:
+    """Figures made inside show text as written: no mathtext, so a label or block name
+    with ``$`` (``N1$a``, ``$\\frac``) is drawn as it is instead of failing to parse.
+    Text objects read the setting when they are made."""
+    from matplotlib import rc_context
+
+    with rc_context({"text.parse_math": False}):
+        yield
 
 
 def save(fig: Figure, directory: Path, stem: str) -> tuple[str, str]:

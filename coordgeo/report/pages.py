@@ -11,6 +11,7 @@ links to are fixed here (:data:`CSV_FILES`, :func:`sphere_stem`) and written by
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ from coordgeo.report.collect import (
     StructureTables,
     esc,
     formula_markdown,
+    html_id,
+    html_text,
+    plain,
     slugify,
 )
 from coordgeo.report.series import (
@@ -63,8 +67,6 @@ SERIES_CSV_FILES = {
     "gamma": "gamma_hs.csv",
 }
 PXRD_STEM = "pxrd"
-#: Front matter of pages with wide tables: Material leaves out the right-hand contents.
-WIDE = "---\nhide:\n  - toc\n---\n"
 MAGNETISM_STEM = "chimt_sd_fit"
 
 DEFINITIONS = (
@@ -86,6 +88,27 @@ HBOND_CRITERIA = (
 
 
 # --- Markdown building blocks -------------------------------------------------------------
+
+
+def front_matter(title: str, *, wide: bool = False) -> str:
+    """YAML front matter: the page's title (plain text; MkDocs puts it into ``<title>`` and
+    the header as HTML, so it is escaped here with :func:`html_text`) and, for pages with
+    wide tables, no right-hand table of contents.
+
+    Without a title here, Material would take the first heading and pass it through
+    Jinja's ``striptags``, which turns ``&lt;`` back into ``<`` inside ``<title>``.
+    """
+    lines = ["---", f"title: {json.dumps(html_text(title))}"]  # JSON strings are YAML
+    if wide:
+        lines += ["hide:", "  - toc"]
+    return "\n".join([*lines, "---", ""])
+
+
+def alt_text(text: str) -> str:
+    """Text for an image's alt attribute: letters, digits, spaces and ``. , ; / %`` only
+    (Markdown puts the alt text into the attribute without reading entities)."""
+    kept = "".join(c if c.isalnum() or c in " .,;/%" else " " for c in plain(text))
+    return " ".join(kept.split())
 
 
 def md_table(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> str:
@@ -116,7 +139,7 @@ def figure(svg: str, png: str, text: str, alt: str) -> str:
     """An SVG figure with its caption and a link to the PNG version."""
     return (
         '<figure markdown="span">\n'
-        f"  ![{esc(alt)}]({svg}){{ loading=lazy }}\n"
+        f"  ![{alt_text(alt)}]({svg}){{ loading=lazy }}\n"
         f'  <figcaption markdown="span">{text} [PNG]({png}) · [SVG]({svg})</figcaption>\n'
         "</figure>\n"
     )
@@ -131,8 +154,9 @@ def legend_text(legend: pd.DataFrame) -> str:
 
 
 def downloads(items: Sequence[tuple[str, str]]) -> str:
-    """A list of ``[file](file) — what it holds`` lines."""
-    return "".join(f"- [{esc(name)}]({name}) — {text}\n" for name, text in items)
+    """A list of ``[file](file) — what it holds`` lines (``file`` a path made by
+    :func:`slugify` and fixed names; the description is escaped, it may name a label)."""
+    return "".join(f"- [{esc(name)}]({name}) — {esc(text)}\n" for name, text in items)
 
 
 def admonition(kind: str, title: str, lines: Sequence[str]) -> str:
@@ -141,12 +165,12 @@ def admonition(kind: str, title: str, lines: Sequence[str]) -> str:
 
 
 def site_anchor(metal: str, configuration: str = "") -> str:
-    """The id of a metal site's section on a structure page (``site-fe1``)."""
-    return "site-" + slugify(f"{metal} {configuration}".strip())
+    """The id of a metal site's section on a structure page (``site-Fe1``)."""
+    return "site-" + html_id(f"{metal} {configuration}".strip())
 
 
 def sphere_stem(index: int, metal: str) -> str:
-    """File stem of a coordination-sphere figure (``sphere_1_fe1``)."""
+    """File stem of a coordination-sphere figure (``sphere_1_Fe1``)."""
     return f"sphere_{index + 1}_{slugify(metal)}"
 
 
@@ -229,7 +253,7 @@ def parameters_table(parameters: pd.DataFrame) -> str:
     body = [
         ["CN / donor set"]
         + [
-            f"{int(r['coordination_number'])} / {r.get('donor_set', '')}"
+            f"{int(r['coordination_number'])} / {esc(r.get('donor_set', ''))}"
             for _, r in parameters.iterrows()
         ]
     ]
@@ -265,8 +289,11 @@ def structure_page(
     """
     a = t.slug  # the page's asset folder
     n = _Counter()
-    out = [f"# {esc(t.block)}: {t.compound_md} at {t.temperature_text}\n"]
-    where = f"Data block `data_{t.block}` of `{t.path}`"
+    out = [
+        front_matter(f"{t.block}: {t.compound} at {t.temperature_text}"),
+        f"# {esc(t.block)}: {t.compound_md} at {t.temperature_text}\n",
+    ]
+    where = f"Data block <code>data\\_{esc(t.block)}</code> of <code>{esc(t.path)}</code>"
     out.append(where + "." + "".join(f" Part of the series [{s}]({link})." for s, link in series))
     out.append(f" [All structures]({index_link}).\n")
     notes = []
@@ -410,7 +437,7 @@ def structure_downloads(t: StructureTables) -> list[tuple[str, str]]:
             (CSV_FILES["pxrd_profile"], "powder pattern: profile"),
         ]
     for k, metal, _ in spheres_of(t):
-        stem = sphere_stem(k, metal)
+        stem = sphere_stem(k, metal)  # the description is escaped by downloads()
         items += [(f"{stem}.svg", f"figure of {metal} (SVG)"), (f"{stem}.png", "(PNG)")]
     if t.pattern is not None:
         items += [(f"{PXRD_STEM}.svg", "powder pattern (SVG)"), (f"{PXRD_STEM}.png", "(PNG)")]
@@ -468,10 +495,14 @@ def series_page(
     """
     a = series.slug
     n = _Counter()
-    headers = member_headers(members)
+    headers = member_headers(members)  # plain text: keys of the tables below
+    shown = [esc(h) for h in headers]  # … as Markdown (a heading may name a data block)
     name = series.name_md
     temps = temperatures_text(members)
-    out = [WIDE, f"# {name}: structures at {temps}\n"]
+    out = [
+        front_matter(f"{series.name}: structures at {temps}", wide=True),
+        f"# {name}: structures at {temps}\n",
+    ]
     listing = ", ".join(
         f"[data\\_{esc(m.block)}]({link}) ({m.temperature_text})"
         for m, link in zip(members, member_links, strict=True)
@@ -486,7 +517,7 @@ def series_page(
     crystal = series_crystal(members)
     out.append(
         md_table(
-            ["", *headers],
+            ["", *shown],
             [[esc(r[0]), *(crystal_value(r[0], v) for v in r[1:])] for r in crystal.to_numpy()],
             "l" + "l" * len(headers),
         )
@@ -520,7 +551,7 @@ def series_page(
         if len(angles):
             body.append(["**Angle [°]**", *([""] * len(headers))])
             body += [[esc(r["label"]), *(r[h] for h in headers)] for _, r in angles.iterrows()]
-        out.append(md_table(["Bond [Å]", *headers], body, "l" + "r" * len(headers)))
+        out.append(md_table(["Bond [Å]", *shown], body, "l" + "r" * len(headers)))
         codes = set(" ".join(rows["symmetry_codes"]).split())
         out.append("\n" + legend_text(legend[legend["symmetry_code"].isin(codes)]))
         site_params = params[params["site"] == site] if site in sites else params.iloc[0:0]
@@ -540,7 +571,7 @@ def series_page(
             ).reindex(index=order, columns=headers)
             out.append(
                 md_table(
-                    ["Parameter", *headers],
+                    ["Parameter", *shown],
                     [[h, *table.loc[h].fillna("").tolist()] for h in order],
                     "l" + "r" * len(headers),
                 )
@@ -662,7 +693,7 @@ def _spin_rows(gamma: pd.DataFrame, members: Sequence[StructureTables], headers)
         value = getattr(r, "gamma_hs", math.nan) if r is not None else math.nan
         cells_gamma.append(f"{value:.2f}" if math.isfinite(value) else "")
     return md_table(
-        ["", *headers],
+        ["", *(esc(h) for h in headers)],
         [["spin state", *cells_state], ["γHS (structure)", *cells_gamma]],
         "l" + "r" * len(headers),
     )
@@ -702,7 +733,7 @@ def index_page(
     inputs: Sequence[str] = (),
 ) -> str:
     """The front page: every structure, every series, every metal site, unread inputs."""
-    out = [WIDE, f"# {esc(title)}\n"]
+    out = [front_matter(title, wide=True), f"# {esc(title)}\n"]
     out.append(
         f"{len(structures)} structure(s) from {len(inputs)} file(s), {len(series)} comparison "
         f"series. Generated by coordgeo {esc(version)}. Every table can be downloaded as CSV "
@@ -718,7 +749,7 @@ def index_page(
         rows.append(
             [
                 f"[{esc(t.block)}]({link})",
-                f"`{t.path.rsplit('/', 1)[-1]}`",
+                f"<code>{esc(t.path.rsplit('/', 1)[-1])}</code>",
                 t.compound_md,
                 f"{t.temperature:g}" if t.temperature is not None else "",
                 esc(info.get(SPACE_GROUP, "")),

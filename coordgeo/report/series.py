@@ -145,11 +145,11 @@ def group_series(
             for a, b in itertools.pairwise(ordered)
             if (change := cell_change(structures[a], structures[b]))
         )
-        slug = base = slugify(name)[:60]
+        slug = base = slugify(name)
         n = 2
-        while slug in used:
+        while slug.casefold() in used:
             slug, n = f"{base}-{n}", n + 1
-        used.add(slug)
+        used.add(slug.casefold())
         out.append(Series(slug, name, name_md, ordered, reason, notes))
     return out
 
@@ -158,11 +158,19 @@ def group_series(
 
 
 def member_headers(members: Sequence[StructureTables]) -> list[str]:
-    """Column headings: ``163 K``; the data block is added where temperatures repeat."""
+    """Column headings: ``163 K``; the data block is added where temperatures repeat, and a
+    number where block and temperature repeat too (two copies of one file), so that every
+    member has its own column. Plain text (escape before putting it on a page)."""
     texts = [m.temperature_text for m in members]
-    return [
+    headers = [
         f"{t} ({m.block})" if texts.count(t) > 1 else t for t, m in zip(texts, members, strict=True)
     ]
+    seen: dict[str, int] = {}
+    numbered = []
+    for h in headers:
+        seen[h] = seen.get(h, 0) + 1
+        numbered.append(f"{h} #{seen[h]}" if headers.count(h) > 1 else h)
+    return numbered
 
 
 def series_geometry(members: Sequence[StructureTables]) -> tuple[pd.DataFrame, pd.DataFrame]:
