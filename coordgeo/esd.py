@@ -56,7 +56,8 @@ def parse_su(text: str) -> tuple[float | None, float | None]:
     """Split ``'1.994(4)'`` into ``(1.994, 0.004)``; ``'0.84'`` gives ``(0.84, None)``.
 
     '?' and '.' (CIF unknown / not applicable) and empty text give ``(None, None)``.
-    Raises ValueError for text that is not a number.
+    Raises ValueError for text that is not a number, and for values or su's outside the
+    range of floating-point numbers (``1.2e400``, a 400-digit su), ``nan`` and ``inf``.
     """
     text = text.strip()
     if text in ("", "?", "."):
@@ -68,12 +69,20 @@ def parse_su(text: str) -> tuple[float | None, float | None]:
         number, su_text = text, ""
     number = number.strip()
     value = float(number)
+    if not math.isfinite(value):
+        raise ValueError(f"{number!r} is not a finite number")
     if not su_text:
         return value, None
     mantissa = number.lower().split("e")[0]
     decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
     exponent = int(number.lower().split("e")[1]) if "e" in number.lower() else 0
-    return value, int(su_text) * 10.0 ** (exponent - decimals)
+    try:
+        su = int(su_text) * 10.0 ** (exponent - decimals)
+    except OverflowError:  # a 400-digit su, or an exponent out of range
+        raise ValueError(f"the su of {text[:40]!r} is out of range") from None
+    if not math.isfinite(su):
+        raise ValueError(f"the su of {text[:40]!r} is out of range")
+    return value, su
 
 
 def decimals_of(text: str) -> int:

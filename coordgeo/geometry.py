@@ -36,6 +36,7 @@ import gemmi
 import numpy as np
 
 from coordgeo.model import Structure, orthogonalization_matrix
+from coordgeo.options import check_work_bounds, search_grid_spacing
 from coordgeo.symmetry import SymmetryCode, format_code
 
 FINITE_DIFFERENCE_STEP = 1e-5  # Å
@@ -389,7 +390,7 @@ def _unit_cell(structure: Structure, radius: float) -> _UnitCell:
     small = gemmi.SmallStructure()
     small.cell = gemmi.UnitCell(*structure.cell.parameters)
     # a generous cell-list radius so later, longer searches (H-bonds) reuse it
-    radius = max(radius, 4.0)
+    radius = search_grid_spacing(structure.cell.volume, radius)  # ≥ 4 Å, bounded cell count
     search = gemmi.NeighborSearch(small, radius)
     # add_site(site, n) is what populate() does for site n of a SmallStructure; one Site
     # object (gemmi copies it) and no SmallStructure.sites list make it ~4× faster
@@ -426,6 +427,7 @@ def contacts(
     if len(centers) == 0:
         empty = np.zeros(0, dtype=int)
         return Contacts(empty, empty, empty, np.zeros((0, 3), dtype=int), np.zeros(0))
+    check_work_bounds(structure, float(limits.max()))  # InputError before gigabytes
     uc = _unit_cell(structure, float(limits.max()))
     cand_center, cand_image = [], []
     query = gemmi.SmallStructure.Site()  # one query object: gemmi reads it, never keeps it

@@ -56,8 +56,8 @@ class Limit:
         shown = _count(count)
         where = f" ({context})" if context else ""
         raise InputError(
-            f"{shown} {self.what}{where} is over the limit of {_count(limit)}; if the input is "
-            f"meant, raise the limit with the environment variable {self.env}=N",
+            f"{shown} {self.what}{where}: more than the limit of {_count(limit)}; if the input "
+            f"is meant, raise the limit with the environment variable {self.env}=N",
             path=path,
             block=block,
             line=line,
@@ -89,18 +89,32 @@ LIMITS: Mapping[str, Limit] = {
     limit.name: limit
     for limit in (
         Limit("bytes", 200_000_000, "COORDGEO_MAX_BYTES", "bytes in one input file"),
-        Limit("chimt_rows", 50_000, "COORDGEO_MAX_CHIMT_ROWS", "χMT(T) data rows"),
-        Limit("pattern_points", 500_000, "COORDGEO_MAX_PATTERN_POINTS", "measured 2θ points"),
-        Limit("table_lines", 50_000, "COORDGEO_MAX_TABLE_LINES", "lines of SI tables"),
+        Limit(
+            "magnetic_rows",
+            5_000_000,
+            "COORDGEO_MAX_MAGNETIC_ROWS",
+            "lines of a magnetic data file",
+        ),
+        Limit(
+            "pattern_points", 200_000, "COORDGEO_MAX_PATTERN_POINTS", "lines of a powder pattern"
+        ),
+        Limit("table_lines", 20_000, "COORDGEO_MAX_TABLE_LINES", "lines of SI tables"),
         Limit("sites", 20_000, "COORDGEO_MAX_SITES", "atom sites in one data block"),
+        Limit("cell_atoms", 1_000_000, "COORDGEO_MAX_CELL_ATOMS", "atoms in the unit cell"),
         Limit(
             "search_atoms",
-            2_000_000,
+            1_000_000,
             "COORDGEO_MAX_SEARCH_ATOMS",
             "atoms in the neighbour-search volume",
         ),
-        Limit("search_cells", 4_000_000, "COORDGEO_MAX_SEARCH_CELLS", "neighbour-search cells"),
+        Limit("search_cells", 1_000_000, "COORDGEO_MAX_SEARCH_CELLS", "neighbour-search cells"),
         Limit("reflections", 300_000, "COORDGEO_MAX_REFLECTIONS", "reflections"),
+        Limit(
+            "structure_factor_terms",
+            60_000_000,
+            "COORDGEO_MAX_STRUCTURE_FACTOR_TERMS",
+            "structure-factor terms (reflections × atoms in the cell)",
+        ),
         Limit("profile_points", 2_000_000, "COORDGEO_MAX_PROFILE_POINTS", "profile points"),
     )
 }
@@ -189,31 +203,48 @@ def expected_reflections(cell_volume: float, d_min: float, d_max: float = math.i
 
 
 def check_reflections(
-    cell_volume: float, d_min: float, d_max: float = math.inf, symmetry_order: int = 1, **where
+    cell_volume: float,
+    d_min: float,
+    d_max: float = math.inf,
+    laue_order: int = 2,
+    cell_atoms: int = 0,
+    **where,
 ) -> None:
-    """Bound the reflections of a powder pattern: N/(2·order) of :func:`expected_reflections`.
+    """Bound the reflections of a powder pattern: N/|Laue| of :func:`expected_reflections`.
 
-    ``symmetry_order`` is the number of point-group rotations (N/(2·order) families are
-    calculated one by one).
+    ``laue_order`` is the order of the Laue group (the point group with the inversion):
+    one reflection per Laue family is enumerated and gets its structure factor, a sum
+    over the ``cell_atoms`` atoms of the cell, so their product is bounded too (limit
+    ``structure_factor_terms``; 5·10⁷ terms take ~15 s).
     """
-    count = expected_reflections(cell_volume, d_min, d_max) / (2.0 * max(symmetry_order, 1))
-    where.setdefault("context", f"d ≥ {d_min:.3g} Å in a cell of {cell_volume:.4g} Å³")
-    check_limit("reflections", count, **where)
+    count = expected_reflections(cell_volume, d_min, d_max) / max(laue_order, 1)
+    context = f"d ≥ {d_min:.3g} Å in a cell of {cell_volume:.4g} Å³"
+    check_limit("reflections", count, context=context, **where)
+    if cell_atoms > 0:
+        check_limit(
+            "structure_factor_terms",
+            count * cell_atoms,
+            context=f"{_count(count)} reflections × {cell_atoms} atoms",
+            **where,
+        )
 
 
 def check_work_bounds(structure, radius: float) -> None:
     """Refuse a neighbour search whose work would not fit in memory or time.
 
-    A search for every atom within ``radius`` Å of each site builds a cell list over the
-    unit cell (one cell per radius³, at least 4 Å) and visits the atoms of the cell
-    within radius of each centre. The work is bounded by
+    A search for every atom within ``radius`` Å of each site first lists the atoms of
+    the unit cell (sites × operators, each compared with the images before it), then
+    visits, for each centre, the atoms of the cell list within ``radius``. The work is
+    bounded by
 
-    * search cells = V / max(radius, 4 Å)³ (a 10⁵ Å cell has 10¹³ of them);
-    * atoms in the search volume = N_centres × (N_cell / V) × (4π/3)(radius + 1 Å)³, with
-      N_cell = sites × operators (an upper bound on the atoms of the unit cell).
+    * atoms in the unit cell, N_cell = sites × operators (limit ``cell_atoms``);
+    * atoms in the search volume, N_centres × (N_cell / V) × (4π/3)(radius + 1 Å)³
+      (limit ``search_atoms``): every candidate costs 27 trial lattice translations in
+      memory, so 10⁶ candidates are ≈ 1 GB.
 
-    ``structure`` needs ``cell.volume``, ``len()`` and ``symops`` (a
-    :class:`~coordgeo.model.Structure`). The radius must be finite and not negative.
+    The cell list itself is kept small by :func:`search_grid_spacing`. ``structure``
+    needs ``cell.volume``, ``len()`` and ``symops`` (a :class:`~coordgeo.model.Structure`);
+    the radius must be finite and not negative.
     """
     where = {"path": getattr(structure, "path", None), "block": getattr(structure, "block", None)}
     if not (math.isfinite(radius) and radius >= 0):
@@ -221,19 +252,23 @@ def check_work_bounds(structure, radius: float) -> None:
     volume = float(structure.cell.volume)
     if not (math.isfinite(volume) and volume > 0):
         raise InputError(f"the cell volume {volume!r} Å³ is not a finite positive number", **where)
-    cell_radius = max(radius, 4.0)
+    n_ops = max(len(structure.symops), 1)
+    atoms_in_cell = len(structure) * n_ops
     check_limit(
-        "search_cells",
-        volume / cell_radius**3,
-        context=f"a cell of {volume:.4g} Å³ searched to {cell_radius:g} Å",
-        **where,
+        "cell_atoms", atoms_in_cell, context=f"{len(structure)} sites × {n_ops} operators", **where
     )
-    atoms_in_cell = len(structure) * max(len(structure.symops), 1)
     density = atoms_in_cell / volume
     per_centre = density * 4.0 * math.pi / 3.0 * (radius + 1.0) ** 3
     check_limit(
         "search_atoms",
         len(structure) * min(per_centre, atoms_in_cell * 27.0),
-        context=f"{len(structure)} sites searched to {radius:g} Å",
+        context=f"{len(structure)} sites searched to {radius:g} Å in {volume:.4g} Å³",
         **where,
     )
+
+
+def search_grid_spacing(volume: float, radius: float) -> float:
+    """Spacing of the neighbour-search cell list: at least ``radius`` and 4 Å, and coarse
+    enough that V/spacing³ stays within the ``search_cells`` limit (a 10⁴ Å cell would
+    otherwise need 10¹⁰ cells of 4 Å). A coarser list finds the same neighbours."""
+    return max(radius, 4.0, (volume / limit("search_cells")) ** (1.0 / 3.0))

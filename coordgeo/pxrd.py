@@ -94,6 +94,7 @@ import pandas as pd
 from coordgeo.errors import InputError
 from coordgeo.io.xy import MeasuredPattern
 from coordgeo.model import Structure
+from coordgeo.options import check_profile_points, check_reflections
 from coordgeo.symmetry import SPECIAL_POSITION_TOLERANCE
 
 DEFAULT_U_ISO = 0.03  # Å², B = 2.4 Å²: a molecular crystal near 150–200 K
@@ -268,6 +269,7 @@ def powder_pattern(
     rad = parse_radiation(radiation)
     lo, hi = _check_range(two_theta_range)
     _check_profile_options(fwhm, eta, step)
+    check_profile_points((lo, hi), step)  # a step of 1e-9° would be 10¹⁰ points
     half_window = PEAK_WINDOW * _max_fwhm(fwhm, hi)
     # every reflection whose Kα1 or Kα2 peak reaches into the range
     wide_lo = max(lo - half_window, 0.5) * min(rad.wavelengths) / max(rad.wavelengths)
@@ -361,6 +363,13 @@ def reflections(
     lo, hi = two_theta_range
     d_min = wavelength / (2.0 * math.sin(math.radians(min(hi, 179.9)) / 2.0))
     d_max = wavelength / (2.0 * math.sin(math.radians(lo) / 2.0))
+    check_reflections(
+        structure.cell.volume,
+        d_min,
+        d_max,
+        len(laue_rotations(structure)),
+        len(structure) * len(structure.symops),
+    )
     hkl, multiplicity = unique_reflections(structure, small.cell, space_group, d_min, d_max)
     d = np.asarray(small.cell.calculate_d_array(hkl), dtype=float) if len(hkl) else np.empty(0)
     sin_theta = wavelength / (2.0 * d)

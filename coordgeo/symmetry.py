@@ -337,11 +337,13 @@ def check_operator_group(
     """Raise :class:`InputError` unless the operators form a space group (modulo lattice
     translations).
 
-    Two conditions, each reported with the text of an operator that breaks it:
+    Three conditions, each reported with the text of an operator that breaks it:
 
     * **invertible**: every rotation part R is an integer matrix with det R = ±1 (a
       singular operator such as ``x,x,z`` or ``0,0,0`` maps the crystal onto a plane or
       a point, and one with det ±2 is not a crystallographic operation);
+    * **distinct**: no operation is listed twice (up to a lattice translation), which
+      would count every atom twice;
     * **closed**: for every pair g₁ = (R₁, t₁), g₂ = (R₂, t₂) of the list, the product
       g₂g₁ = (R₂R₁, R₂t₁ + t₂) is in the list up to a lattice translation (a group
       contains the products of its elements; International Tables for Crystallography
@@ -371,9 +373,17 @@ def check_operator_group(
                 f"determinant {det[k]:g}, not ±1): not a crystallographic operation"
             )
     n = len(rot)
+    listed = _op_keys(rot, tran)
+    unique, first = np.unique(listed, return_index=True)
+    if len(unique) < n:
+        twice = next(k for k in range(n) if k not in set(first.tolist()))
+        same = int(np.flatnonzero(listed == listed[twice])[0])
+        raise InputError(
+            f"symmetry operator {text[twice]!r} is listed twice (also as {text[same]!r}, "
+            "equal up to a lattice translation): a space group lists each operation once"
+        )
     products_rot = np.einsum("aij,bjk->abik", rot, rot)  # R_a R_b: b first, then a
     products_tran = np.einsum("aij,bj->abi", rot, tran) + tran[:, None, :]
-    listed = _op_keys(rot, tran)
     found = np.isin(_op_keys(products_rot.reshape(-1, 3, 3), products_tran.reshape(-1, 3)), listed)
     if not found.all():
         a, b = divmod(int(np.flatnonzero(~found)[0]), n)

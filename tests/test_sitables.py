@@ -7,6 +7,7 @@ those of the seed files.
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import pytest
@@ -277,8 +278,18 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_not_utf8(tmp_path: Path) -> None:
-    path = tmp_path / "latin1.txt"
-    path.write_bytes("\t100 K\nFe1-N1\t1.994(4)\n".encode("utf-16"))
+    # UTF-16 with a byte-order mark (Notepad's "Unicode") and Latin-1 are decoded
+    # (coordgeo.io.files); a binary file is refused naming the file
+    text = "Table S1. Bonds (Å).\n\t100 K\nFe1-N1\t1.994(4)\n"
+    for encoding in ("utf-16", "latin-1"):
+        path = tmp_path / f"{encoding}.txt"
+        path.write_bytes(text.encode(encoding))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            (table,) = read_si_tables(path)
+        assert table.columns == ("100 K",) and len(table.rows) == 1
+    path = tmp_path / "binary.txt"
+    path.write_bytes(b"PK\x03\x04\x00\x00" + text.encode())
     with pytest.raises(InputError) as info:
         read_si_tables(path)
     assert info.value.path == str(path)

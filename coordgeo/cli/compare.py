@@ -26,6 +26,7 @@ from coordgeo.cli.app import (
 from coordgeo.cli.core import ToleranceOption
 from coordgeo.coordination import DEFAULT_TOLERANCE
 from coordgeo.errors import InputError
+from coordgeo.io.files import safe_filename
 from coordgeo.tables import render
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
@@ -237,7 +238,8 @@ def graph_command(
     frames = []
     for s in structures:
         g = structure_graph(s, tolerance=tolerance)
-        path = out if len(structures) == 1 else out.with_name(f"{out.stem}_{s.block}{out.suffix}")
+        name = f"{out.stem}_{safe_filename(s.block)}{out.suffix}"  # never leaves out's folder
+        path = out if len(structures) == 1 else out.with_name(name)
         try:
             write_graph(g, path)
         except InputError as exc:

@@ -86,6 +86,12 @@ _SU_DIGITS = re.compile(r"[0-9]+")
 #: More su digits than this is not a standard uncertainty (SHELXL prints 1–2, the rule of
 #: 19; a few programs print up to 4).
 MAX_SU_DIGITS = 6
+#: Cell edges longer than this (1 µm) are not a crystal's repeat but a typing error; the
+#: largest known cells (virus crystals) are ~2000 Å.
+MAX_CELL_LENGTH = 10_000.0
+#: Atoms per Å³ (occupancy-weighted) above which a cell is refused: more than twice the
+#: densest solids (diamond 0.18, metal hydrides ~0.2 atoms/Å³).
+MAX_DENSITY = 0.5
 #: More operators than this are refused (a space group has at most 192 in a conventional
 #: setting; the closure check compares every product of two).
 MAX_OPERATORS = 768
@@ -195,6 +201,7 @@ def structure_from_block(
     snapped, order, projector = snap_special_positions(
         sites["fract"], rotations, translations, cell.orthogonalization, SPECIAL_POSITION_TOLERANCE
     )
+    _check_density(cell, sites, order, len(symops))
     moved = np.linalg.norm((snapped - sites["fract"]) @ cell.orthogonalization.T, axis=1)
     for i in np.flatnonzero(order > 1):
         if moved[i] > 1e-4:
@@ -263,7 +270,7 @@ def _parse_document(path: Path) -> tuple[_Chunks, list[str], tuple[str, ...]]:
     try:
         return [(gemmi.cif.read_string(text), 0, None)], lines, decoded.notes
     except (RuntimeError, ValueError) as exc:
-        first_error = _gemmi_error(exc, name)
+        first_error = _with_hint(_gemmi_error(exc, name), lines)
     # Salvage what can be read: split at data_ headers, parse each chunk.
     starts = [i for i, line in enumerate(lines) if line[:5].lower() == "data_"]
     if len(starts) < 2:
@@ -282,9 +289,51 @@ def _parse_document(path: Path) -> tuple[_Chunks, list[str], tuple[str, ...]]:
         try:
             chunks.append((gemmi.cif.read_string(chunk), start, None))
         except (RuntimeError, ValueError) as exc:
-            err = _gemmi_error(exc, name, line_offset=start)
+            err = _with_hint(_gemmi_error(exc, name, line_offset=start), lines, start, end)
             chunks.append((None, start, err.located(block=block_name)))
     return chunks, lines, decoded.notes
+
+
+def _check_density(cell: Cell, sites: dict, order: np.ndarray, n_ops: int) -> None:
+    """Refuse a cell holding more than :data:`MAX_DENSITY` atoms per Å³ (occupancy-weighted).
+
+    The cell holds Σ occupancy·n_ops/order atoms (a site on a special position of order
+    k has n_ops/k images). Diamond has 0.18 atoms/Å³ and metal hydrides ~0.2; more than
+    0.5 means a wrong cell, wrong operators (a space-group symbol that does not fit the
+    coordinates) or atoms on top of each other, and would make every neighbour list
+    explode.
+    """
+    occupancy = np.clip(np.nan_to_num(np.asarray(sites["occupancy"], dtype=float), nan=1.0), 0, 1)
+    atoms = float(np.sum(occupancy * n_ops / np.maximum(order, 1)))
+    density = atoms / cell.volume
+    if density > MAX_DENSITY:
+        raise InputError(
+            f"the unit cell would hold {atoms:.4g} atoms in {cell.volume:.4g} Å³ "
+            f"({density:.3g} per Å³, more than {MAX_DENSITY:g}; diamond has 0.18): check the "
+            "cell, the symmetry operators and the coordinates"
+        )
+
+
+def _with_hint(
+    error: InputError, lines: list[str], start: int = 0, end: int | None = None
+) -> InputError:
+    """Add to a syntax error the first unquoted non-ASCII value (``Clé1``), which CIF 1.1
+    does not allow and gemmi reports only as a loop with a wrong number of values."""
+    for k in range(start, len(lines) if end is None else end):
+        if lines[k].isascii():
+            continue
+        for token in _TOKEN.findall(lines[k]):
+            if token.startswith("#"):
+                break
+            if not token.isascii() and token[0] not in "'\"" and not lines[k].startswith(";"):
+                error.message += (
+                    f" (line {k + 1} has {_shown(token)} unquoted: CIF 1.1 allows characters "
+                    "other than ASCII only inside quotes)"
+                )
+                return InputError(
+                    error.message, path=error.path, block=error.block, line=error.line
+                )
+    return error
 
 
 _GEMMI_LOCATION = re.compile(
@@ -449,6 +498,12 @@ def _read_cell(block: gemmi.cif.Block, where: _Where) -> Cell:
         if "angle" in tag and not value < 180.0:
             raise InputError(
                 f"{tag} {_shown(text)} is not a cell angle (0 to 180°)", line=where.tag_line(tag)
+            )
+        if "length" in tag and value > MAX_CELL_LENGTH:
+            raise InputError(
+                f"{tag} {_shown(text)} Å is longer than any crystal's repeat (coordgeo reads "
+                f"cells up to {MAX_CELL_LENGTH:g} Å)",
+                line=where.tag_line(tag),
             )
         values.append(value)
         sus.append(su or 0.0)

@@ -75,12 +75,13 @@ def read_bytes(path: str | os.PathLike, *, max_bytes: int | None = None, what: s
         larger than the limit (the message says how to raise it).
     """
     name = os.fspath(path)
+    what = what.removesuffix(" file")
     label = f"{what} " if what else ""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(name, flags)
     except FileNotFoundError:
-        raise InputError(f"no such {label}file", path=name) from None
+        raise InputError(f"cannot read the {label}file: no such file", path=name) from None
     except OSError as exc:
         raise InputError(f"cannot open the {label}file: {exc.strerror or exc}", path=name) from None
     try:
@@ -159,6 +160,7 @@ def read_text(
     data = read_bytes(name, max_bytes=max_bytes, what=what)
     utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     if not allow_binary and not utf16 and b"\0" in data[:4096]:
+        what = what.removesuffix(" file")
         label = f"a {what} file" if what else "a text file"
         raise InputError(f"binary data, not {label}", path=name)
     return decode(data, name)

@@ -261,24 +261,15 @@ def read_text(path: str | Path, what: str = "data file") -> str:
     Files larger than :data:`MAX_FILE_BYTES` are refused before reading: a measurement file
     of a few million rows is well under it, and anything larger is not a χMT curve.
     """
-    where = str(path)
-    try:
-        size = Path(path).stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(
-                f"{what} is {size / 1e6:.0f} MB; files over {MAX_FILE_BYTES / 1e6:.0f} MB "
-                "are not read",
-                path=where,
-            )
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {what}: {exc.strerror or exc}", path=where) from None
-    if b"\x00" in raw[:65536]:
-        raise InputError("not a text file (binary data)", path=where)
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+    # coordgeo.io.files: regular files only (a FIFO or device is refused before reading),
+    # the size limit, UTF-8 (BOM or not) else CP1252/Latin-1 with a warning; then the
+    # line limit of coordgeo.options ("magnetic_rows", COORDGEO_MAX_MAGNETIC_ROWS)
+    from coordgeo.io.files import read_text as read_user_text
+    from coordgeo.options import check_limit, limit
+
+    text = read_user_text(path, max_bytes=max(MAX_FILE_BYTES, limit("bytes")), what=what).text
+    check_limit("magnetic_rows", text.count("\n"), path=str(path))
+    return text
 
 
 def sweep_labels(temperature: ArrayLike, threshold_K: float | None = None) -> np.ndarray:

@@ -68,6 +68,8 @@ import pandas as pd
 from coordgeo.elements import element_from_label
 from coordgeo.errors import InputError
 from coordgeo.esd import parse_su
+from coordgeo.io.files import read_text
+from coordgeo.options import check_limit
 
 __all__ = [
     "ROW_COLUMNS",
@@ -556,14 +558,12 @@ def _load(path_or_text: str | Path) -> tuple[str, str | None]:
         and (Path(path_or_text).exists() or re.search(r"\.(txt|md|text)$", path_or_text))
     ):
         path = Path(path_or_text)
-        try:
-            return path.read_text(encoding="utf-8"), str(path)
-        except FileNotFoundError:
-            raise InputError("no such file", path=str(path)) from None
-        except UnicodeDecodeError as exc:
-            raise InputError(f"not UTF-8 text ({exc.reason})", path=str(path)) from None
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from None
+        # regular files only, the size limit, UTF-8 (BOM or not), UTF-16 with a BOM, else
+        # CP1252/Latin-1 with a warning (coordgeo.io.files); then the line limit
+        text = read_text(path, what="SI table").text
+        check_limit("table_lines", text.count("\n"), path=str(path))
+        return text, str(path)
+    check_limit("table_lines", str(path_or_text).count("\n"))
     return str(path_or_text), None
 
 

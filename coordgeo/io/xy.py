@@ -35,6 +35,8 @@ from pathlib import Path
 import numpy as np
 
 from coordgeo.errors import InputError
+from coordgeo.io.files import read_text
+from coordgeo.options import check_limit
 
 MIN_POINTS = 10
 
@@ -77,15 +79,15 @@ class MeasuredPattern:
 
 def read_xy(path: str | Path) -> MeasuredPattern:
     """Read a measured powder pattern (.xy, .xye, .csv, .dat, .txt, …); see the module doc."""
-    path = Path(path)
     name = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror or exc}", path=name) from None
-    if b"\0" in raw[:4096]:
-        raise InputError("a binary file (export the pattern as text: .xy, .xye or .csv)", path=name)
-    text = raw.decode("utf-8", errors="replace")
+    try:  # regular files only, the size limit, UTF-8 else CP1252/Latin-1 (coordgeo.io.files)
+        text = read_text(path, what="powder pattern").text
+    except InputError as exc:
+        if "binary" not in exc.message:
+            raise
+        raise InputError(
+            "a binary file (export the pattern as text: .xy, .xye or .csv)", path=name
+        ) from None
     return parse_xy(text, path=name)
 
 
@@ -96,7 +98,9 @@ def parse_xy(text: str, path: str = "") -> MeasuredPattern:
     width = 0
     in_block_comment = False
     notes: list[str] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    text_lines = text.splitlines()
+    check_limit("pattern_points", len(text_lines), path=path or None, context="lines")
+    for number, line in enumerate(text_lines, start=1):
         stripped = line.strip().lstrip("\ufeff")
         if in_block_comment:
             if "*/" in stripped:
