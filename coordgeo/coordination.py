@@ -101,6 +101,7 @@ from coordgeo.elements import (
 )
 from coordgeo.geometry import Atom, atom_label, contacts, image_fract, measure
 from coordgeo.model import Structure
+from coordgeo.options import validate_tolerance
 from coordgeo.symmetry import format_code, identity
 
 DEFAULT_TOLERANCE = 0.45  # Å added to the sum of covalent radii
@@ -211,6 +212,7 @@ def bond_contacts(
     Bonds between two sites appear once from each end. Metal–metal contacts obey the
     metal–metal rule of the module docstring.
     """
+    tolerance = validate_tolerance(tolerance)  # InputError outside −1 … 1.5 Å
     radii = _radii(structure)
     centers = np.arange(len(structure)) if centers is None else np.asarray(centers, dtype=int)
     if len(radii) == 0 or len(centers) == 0:
