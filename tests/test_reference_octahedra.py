@@ -46,6 +46,38 @@ SNAPPED_TOLERANCE = {
 }
 
 
+# Rows whose reference "octahedron" is not a coordination sphere by the sphere rules of
+# issue 13 (docs/coordination.md), checked for the sphere(s) those rules give instead of the
+# peers' values. Metal–metal: counted only within r_cov + r_cov′ + 0.10 Å (Cordero radii)
+# and not across a single-atom bridge; disorder: two partial sites that are alternatives
+# of one atom are two configurations, not two donors of one polyhedron.
+NOT_A_SPHERE = {
+    # the other Cu of the centrosymmetric dimer, Cu···Cu 2.891(2) Å > 2 × 1.32 + 0.10 Å,
+    # held by the two bridging N4 atoms: a square-pyramidal N4O Cu(II)
+    ("1101073-r-factor.cif", "1101073", "Cu"): [("N3B", "N3A", "N4A", "N4B", "O1W")],
+    # Ti(IV) (d0) of an alkoxide-bridged Ti4 cluster: the neighbouring Ti is a contact
+    ("7050234-non-ascii-text-field.cif", "7050234", "TI1"): [("O1", "O2", "O3", "O4", "O16")],
+    ("7050234-non-ascii-text-field.cif", "7050234", "TI2"): [("O8", "O7", "O6", "O5", "O9")],
+    # Ag···Pd 3.241 Å > 1.45 + 1.39 + 0.10 Å: a metallophilic contact, not a bond
+    ("om4005498_si_003-filtered.cif", "imb293", "Ag1"): [("C13", "C4", "Cl1", "C5", "C14")],
+    ("om4005498_si_003-filtered.cif", "imb293", "Pd2"): [("C13", "C11", "C12", "C10", "P2")],
+    # C2A (occupancy 0.563) and C2B (0.437) are 1.207 Å apart without PART labels: one
+    # disordered allyl carbon, so two configurations of a five-vertex sphere
+    ("om4005498_si_003-filtered.cif", "imb2582b", "Pd1"): [
+        ("C4", "C2B", "C1", "C3", "P1"),
+        ("C4", "C2A", "C1", "C3", "P1"),
+    ],
+    ("om4005498_si_003-filtered.cif", "imb293", "Pd1"): [
+        ("C4", "C2B", "C1", "C3", "P1"),
+        ("C4", "C2A", "C1", "C3", "P1"),
+    ],
+    # Cr(II) pyrophosphate: the Cr-2 image shares an O edge with it (single-atom bridges)
+    ("sn5033sup1.cif", "alpha1-Cr2P2O7_supercell", "Cr-2"): [
+        ("O3-3", "O3-6", "O1-2", "O1-2", "O3-2")
+    ],
+}
+
+
 def reference_rows(shared: Path) -> list[dict[str, str]]:
     with (shared / "reference" / "octahedra_octadist_cosymlib.csv").open(newline="") as handle:
         return list(csv.DictReader(handle))
@@ -73,6 +105,12 @@ def test_reference_octahedra(shared: Path) -> None:
             structures[key] = (structure, spheres, table)
         structure, spheres, table = structures[key]
         metal = structure.index(row["metal"])
+        instead = NOT_A_SPHERE.get((row["file"], row["block"], row["metal"]))
+        if instead is not None:
+            own = [Counter(structure.labels[a.site] for a in sp.donors) for sp in spheres]
+            own = [c for c, sp in zip(own, spheres, strict=True) if sp.metal == metal]
+            assert sorted(sorted(c.elements()) for c in own) == sorted(map(sorted, instead))
+            continue
         wanted = Counter(row["donors"].split())
         matching = [
             sp
