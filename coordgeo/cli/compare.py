@@ -117,7 +117,8 @@ def compare(
     """Compare structures of one compound (e.g. a variable-temperature series), ordered by T.
 
     Structures that are not one compound (different metal complexes) are refused with
-    exit status 1 unless --force; a phase transition (space group or cell change) is noted.
+    exit status 1 unless forced (option "--force"); a phase transition (space group or cell
+    change) is noted.
 
     Atoms are paired by label, or by graph isomorphism when the labels differ; per metal
     site ⟨M–L⟩, every M–L bond, Σ, Θ, CShM, volume with su's and the significance of each

@@ -311,7 +311,7 @@ def fit_sd_command(
     """Fit the Slichter–Drickamer model to χMT(T): ΔH, ΔS, Γ, T½ with su's; T½ from d(χMT)/dT.
 
     Raw magnetometer files are converted to χMT with the sample mass, molar mass, field and
-    diamagnetic correction. --tip refines TIP, --non-switching/--chi-ls name the LS
+    diamagnetic correction. TIP is refined with --tip; --non-switching/--chi-ls name the LS
     baseline, --fix holds parameters (e.g. ΔH, ΔS from DSC), --steps 2 adds the two-step
     model and an AIC/BIC comparison. Systematic residuals (runs test) and a missing TIP
     are reported as warnings.
