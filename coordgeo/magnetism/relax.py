@@ -47,6 +47,9 @@ MODELS = ("exponential", "stretched", "sigmoidal")
 #: 1 kJ mol⁻¹ in cm⁻¹: 10³/(N_A h c) per metre, /100.
 KJ_MOL_TO_CM = 1e3 / (Avogadro * h * speed_of_light) / 100.0
 _TIME_UNITS = {"s": 1.0, "sec": 1.0, "min": 60.0, "h": 3600.0, "hr": 3600.0, "ms": 1e-3}
+# "time", "Time (min)", "t (s)", "t/h", "t" — but not "T (K)" or "Temperature"
+_TIME_NAME = re.compile(r"(?i)^\s*(time\b.*|t\s*([(\[]\s*|/\s*)(s|sec|min|h|hr|ms)\b.*|t)\s*$")
+_TEMPERATURE_NAMES = ("temperature_k", "temperature (k)", "temperature", "t (k)", "t/k")
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,9 +161,10 @@ def as_relaxation_frame(
 
     A DataFrame from :func:`coordgeo.io.magnetometer.read_magnetometer` (``time_s``,
     ``chi_mt``, ``temperature_K``) is used as is; a plain table takes its time from the
-    first column whose name starts with 't'/'time' (unit in brackets: s, min, h; default
-    s) and its value from ``value_column`` or the first of chi_mt/χMT/gamma columns, else
-    the second column. ``attrs['quantity']`` is ``'gamma_hs'`` when the values are γ.
+    first column named time/t (unit in brackets: s, min, h; default s; not "T (K)"), its
+    temperature from a Temperature (K)/T (K) column, and its value from ``value_column``
+    or the first of chi_mt/χMT/gamma columns, else the second column.
+    ``attrs['quantity']`` is ``'gamma_hs'`` when the values are γ.
     """
     if isinstance(data, str | Path):
         from coordgeo.io.magnetometer import read_columns
@@ -168,10 +172,9 @@ def as_relaxation_frame(
         data = read_columns(data)
     where = data.attrs.get("path")
     columns = [str(c) for c in data.columns]
-    t_col = (
-        time_column
-        or next((c for c in columns if c in ("time_s", "Time Stamp (sec)")), None)
-        or next((c for c in columns if re.match(r"(?i)t(ime)?\b|time", c)), columns[0])
+    t_col = time_column or next(
+        (c for c in columns if c in ("time_s", "Time Stamp (sec)") or _TIME_NAME.match(c)),
+        columns[0],
     )
     if t_col not in data.columns:
         raise InputError(f"no time column {t_col!r}", path=where)
@@ -201,10 +204,10 @@ def as_relaxation_frame(
     check_range(t, "time (s)", 0.0, 1e10, where)
     check_range(y, v_col, -1e6, 1e6, where)
     out = pd.DataFrame({"time_s": t, "value": y})
-    if "temperature_K" in data.columns:
-        out["temperature_K"] = pd.to_numeric(data["temperature_K"], errors="coerce").to_numpy(
-            dtype=float
-        )[keep]
+    t_name = next((c for c in columns if c.strip().lower() in _TEMPERATURE_NAMES), None)
+    if t_name is not None and t_name != t_col:
+        temps = pd.to_numeric(data[t_name], errors="coerce").to_numpy(dtype=float)
+        out["temperature_K"] = temps[keep]
     out = out.sort_values("time_s", kind="stable").reset_index(drop=True)
     out.attrs.update(path=where, column=v_col)
     out.attrs["quantity"] = "gamma_hs" if re.search(r"(?i)gamma|γ", v_col) else "chi_mt"
