@@ -199,9 +199,25 @@ def tau4(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool = False
     141), 0.43 for a seesaw (C2v, 180° and 120°), 0.85 for a trigonal
     pyramid. NaN unless there are four donors.
 
-    Jacobian: analytic, −(∇α + ∇β)/141 (°/Å), from the angle gradients;
+    Jacobian: analytic, −(∇α + ∇β)/141° (1/Å), from the angle gradients;
     where the two largest angles tie with a third (a regular tetrahedron)
     τ4 has a kink and this is the gradient of one choice.
+
+    Parameters
+    ----------
+    center : array_like, shape (..., 3)
+        The metal, Cartesian Å.
+    ligands : array_like, shape (..., n, 3)
+        Its donors.
+    with_jacobian : bool
+        Also return the Jacobian.
+
+    Returns
+    -------
+    value : ndarray, shape (...)
+        τ4, dimensionless; NaN unless n = 4.
+    jacobian : ndarray, shape (..., n + 1, 3)
+        ∂value/∂x, rows centre first (only with ``with_jacobian``).
     """
     x = _stack(center, ligands)
     if x.shape[-2] != 5:
@@ -223,6 +239,22 @@ def tau4_prime(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool =
     from a trigonal pyramid. NaN unless there are four donors.
 
     Jacobian: analytic, ∇β·(1/(360° − θ) − 1/(180° − θ)) − ∇α/(360° − θ).
+
+    Parameters
+    ----------
+    center : array_like, shape (..., 3)
+        The metal, Cartesian Å.
+    ligands : array_like, shape (..., n, 3)
+        Its donors.
+    with_jacobian : bool
+        Also return the Jacobian.
+
+    Returns
+    -------
+    value : ndarray, shape (...)
+        τ4′, dimensionless; NaN unless n = 4.
+    jacobian : ndarray, shape (..., n + 1, 3)
+        ∂value/∂x, rows centre first (only with ``with_jacobian``).
     """
     x = _stack(center, ligands)
     if x.shape[-2] != 5:
@@ -245,6 +277,22 @@ def tau5(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool = False
     unless there are five donors.
 
     Jacobian: analytic, (∇β − ∇α)/60.
+
+    Parameters
+    ----------
+    center : array_like, shape (..., 3)
+        The metal, Cartesian Å.
+    ligands : array_like, shape (..., n, 3)
+        Its donors.
+    with_jacobian : bool
+        Also return the Jacobian.
+
+    Returns
+    -------
+    value : ndarray, shape (...)
+        τ5, dimensionless; NaN unless n = 5.
+    jacobian : ndarray, shape (..., n + 1, 3)
+        ∂value/∂x, rows centre first (only with ``with_jacobian``).
     """
     x = _stack(center, ligands)
     if x.shape[-2] != 6:
@@ -292,6 +340,22 @@ def quadratic_elongation(center: np.ndarray, ligands: np.ndarray, *, with_jacobi
 
     Jacobian: central finite differences (vectorised over the 3(n + 1)
     coordinates; the hull volume makes an analytic form awkward).
+
+    Parameters
+    ----------
+    center : array_like, shape (..., 3)
+        The metal, Cartesian Å.
+    ligands : array_like, shape (..., n, 3)
+        Its donors.
+    with_jacobian : bool
+        Also return the Jacobian.
+
+    Returns
+    -------
+    value : ndarray, shape (...)
+        ⟨λ⟩, dimensionless; NaN unless n is 4 or 6.
+    jacobian : ndarray, shape (..., n + 1, 3)
+        ∂value/∂x, rows centre first (only with ``with_jacobian``).
     """
     x = _stack(center, ligands)
     if x.shape[-2] - 1 not in (4, 6):
@@ -311,6 +375,22 @@ def bond_angle_variance(center: np.ndarray, ligands: np.ndarray, *, with_jacobia
     NaN unless there are four or six donors.
 
     Jacobian: analytic, Σᵢ 2(θᵢ − θ₀)∇θᵢ/(m − 1).
+
+    Parameters
+    ----------
+    center : array_like, shape (..., 3)
+        The metal, Cartesian Å.
+    ligands : array_like, shape (..., n, 3)
+        Its donors.
+    with_jacobian : bool
+        Also return the Jacobian.
+
+    Returns
+    -------
+    value : ndarray, shape (...)
+        σ² in degrees²; NaN unless n is 4 or 6.
+    jacobian : ndarray, shape (..., n + 1, 3)
+        ∂value/∂x, rows centre first (only with ``with_jacobian``).
     """
     x = _stack(center, ligands)
     n = x.shape[-2] - 1
@@ -384,6 +464,24 @@ def halcrow_phi(
     there are six donors.
 
     Jacobian: analytic (the angle gradient).
+
+    Parameters
+    ----------
+    center : array_like, shape (..., 3)
+        The metal, Cartesian Å.
+    ligands : array_like, shape (..., n, 3)
+        Its donors.
+    partition : sequence of two sequences of three ints
+        The donors (indices into ``ligands``) of each tridentate ligand.
+    with_jacobian : bool
+        Also return the Jacobian.
+
+    Returns
+    -------
+    value : ndarray, shape (...)
+        φ in degrees; NaN unless n = 6.
+    jacobian : ndarray, shape (..., n + 1, 3)
+        ∂value/∂x, rows centre first (only with ``with_jacobian``).
     """
     x = _stack(center, ligands)
     if x.shape[-2] != 7:
@@ -423,8 +521,21 @@ def plane_angle(points_a: np.ndarray, points_b: np.ndarray, *, with_jacobian: bo
     1959, **12**, 600). θ = arccos |n_a · n_b|. ``points_a`` (..., ka, 3) and
     ``points_b`` (..., kb, 3), ka, kb ≥ 3.
 
-    Jacobian: central finite differences, shape (..., ka + kb, 3), rows
-    ``points_a`` then ``points_b``.
+    Jacobian: central finite differences.
+
+    Parameters
+    ----------
+    points_a, points_b : array_like, shapes (..., ka, 3) and (..., kb, 3)
+        The atoms of each plane, Cartesian Å.
+    with_jacobian : bool
+        Also return the Jacobian.
+
+    Returns
+    -------
+    value : ndarray, shape (...)
+        The angle in degrees.
+    jacobian : ndarray, shape (..., ka + kb, 3)
+        ∂value/∂x, rows ``points_a`` then ``points_b`` (only with ``with_jacobian``).
     """
     a = np.asarray(points_a, dtype=float)
     b = np.asarray(points_b, dtype=float)
@@ -460,6 +571,24 @@ def halcrow_theta(
     :func:`plane_angle`. NaN unless there are six donors.
 
     Jacobian: central finite differences, (..., 7, 3), centre row zero.
+
+    Parameters
+    ----------
+    center : array_like, shape (..., 3)
+        The metal, Cartesian Å.
+    ligands : array_like, shape (..., n, 3)
+        Its donors.
+    partition : sequence of two sequences of three ints
+        The donors (indices into ``ligands``) of each tridentate ligand.
+    with_jacobian : bool
+        Also return the Jacobian.
+
+    Returns
+    -------
+    value : ndarray, shape (...)
+        θ in degrees (0–90); NaN unless n = 6.
+    jacobian : ndarray, shape (..., n + 1, 3)
+        ∂value/∂x, rows centre first (only with ``with_jacobian``).
     """
     x = _stack(center, ligands)
     if x.shape[-2] != 7:
@@ -489,9 +618,27 @@ def bite_angles(
     backbone and bounds how regular the polyhedron can be (e.g. ~80° for
     2,2′-bipyridine, ~73–80° for the pyridyl–pyrazolyl chelates of bpp;
     P. W. N. M. van Leeuwen, P. C. J. Kamer, J. N. H. Reek, P. Dierkes,
-    *Chem. Rev.* 2000, **100**, 2741). Returns (..., p).
+    *Chem. Rev.* 2000, **100**, 2741).
 
-    Jacobian: analytic, (..., p, n + 1, 3).
+    Jacobian: analytic (the angle gradient).
+
+    Parameters
+    ----------
+    center : array_like, shape (..., 3)
+        The metal, Cartesian Å.
+    ligands : array_like, shape (..., n, 3)
+        Its donors.
+    pairs : sequence of pairs of ints, shape (p, 2)
+        The two donors of each chelate ring, indices into ``ligands``.
+    with_jacobian : bool
+        Also return the Jacobian.
+
+    Returns
+    -------
+    value : ndarray, shape (..., p)
+        The bite angles in degrees.
+    jacobian : ndarray, shape (..., p, n + 1, 3)
+        ∂value/∂x, rows centre first (only with ``with_jacobian``).
     """
     x = _stack(center, ligands)
     pairs = np.asarray(pairs, dtype=int).reshape(-1, 2)

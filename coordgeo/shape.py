@@ -38,17 +38,16 @@ The pairing is found in one of two ways:
   pairing is a linear assignment problem (``scipy.optimize.
   linear_sum_assignment``, the Hungarian method; Kuhn 1955), for a fixed
   pairing the best rotation is the Kabsch/Umeyama fit, and each step can
-  only increase ν. The loop starts from rotations spread evenly over SO(3)
-  (super-Fibonacci spirals, M. Alexa, *CVPR* 2022, 8291), each also with
-  its mirror image — :data:`N_STARTS` for a shape whose only symmetry is a
-  mirror plane, proportionally fewer for more symmetric shapes, whose
-  symmetry operations make rotations equivalent — and keeps the best of
-  the local optima reached, after merging the pairings that differ by a
-  symmetry operation of the ideal polyhedron. On 300 polyhedra of seven donors, 300 of eight
-  and 120 of nine (every reference shape with Gaussian noise of 0.05–3 Å,
-  measured against every shape of its coordination number; 7560 measures)
-  it found the exhaustive minimum (seven, eight donors) or cosymlib's value
-  (nine) every time (``benchmarks/shape_search.py``).
+  only increase ν. The loop starts from :data:`N_STARTS` rotations spread
+  evenly over SO(3) (super-Fibonacci spirals, M. Alexa, *CVPR* 2022, 8291),
+  each also with its mirror image, and keeps the best of the local optima
+  reached, after merging the pairings that differ by a symmetry operation
+  of the ideal polyhedron. On 450 polyhedra of seven donors, 450 of eight
+  and 180 of nine (every reference shape with Gaussian noise of 0.05–3 Å,
+  measured against every shape of its coordination number; 11 340
+  measures) it found the exhaustive minimum (seven, eight donors) or
+  cosymlib's value (nine) every time, to 4·10⁻⁶
+  (``benchmarks/shape_search.py``, seeds 0–2).
 
 Either way the pairing is the minimum over pairings, so it follows the
 geometry and does not depend on the order in which donors are given.
@@ -705,12 +704,11 @@ def _stacked(labels: tuple[str, ...], n: int) -> tuple[np.ndarray, np.ndarray, n
 #: Coordination numbers up to which every pairing of donors and vertices is evaluated; above,
 #: the pairing comes from the alternating Hungarian assignment / Kabsch rotation search.
 EXHAUSTIVE_MAX = 6
-#: Starting rotations of that search for a shape with only a mirror plane (Cs); a shape
-#: with a symmetry group of g permutations gets 2·N_STARTS/g (at least :data:`_MIN_STARTS`),
-#: as rotations that differ by one of its symmetry operations are the same start. Each
-#: start is also tried with its mirror image, −R.
+#: Starting rotations of that search, each also tried with its mirror image, −R. (Fewer
+#: starts for the more symmetric shapes, whose symmetry operations make some starts
+#: equivalent, missed the minimum of badly fitting shapes such as HPY-7 or OP-8 in
+#: ``benchmarks/shape_search.py``.)
 N_STARTS = 300
-_MIN_STARTS = 30
 # Rounds of the alternating search; it converges in a handful, this only stops exact ties.
 _MAX_ROUNDS = 50
 _METHODS = ("auto", "exhaustive", "hungarian")
@@ -859,8 +857,7 @@ def _local_optima(q: np.ndarray, label: str) -> tuple[np.ndarray, np.ndarray]:
     """
     reference = _reference(label)
     n = len(q) - 1
-    starts = -(-2 * N_STARTS // len(_symmetry_group(label)))  # ceil
-    rotations = _start_rotations(max(starts, _MIN_STARTS))
+    rotations = _start_rotations(N_STARTS)
     final: list[np.ndarray] = []
     final_nu: list[np.ndarray] = []
     active = np.zeros((0, n), dtype=np.int64)

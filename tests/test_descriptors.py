@@ -475,3 +475,26 @@ def test_snap_zero_on_a_site_where_symmetry_makes_all_bonds_equal(shared: Path) 
         assert abs(row[name]) < 1e-9 * scale
         value, su = D.snap_zero(row[name], row[f"{name}_su"], scale)
         assert float(value) == 0.0 and float(su) == 0.0
+
+
+def test_batched_equals_one_by_one() -> None:
+    rng = np.random.default_rng(14)
+    cases = [
+        (D.tau4, TETRAHEDRON, {}),
+        (D.tau4_prime, SQUARE, {}),
+        (D.tau5, TBP, {}),
+        (D.quadratic_elongation, OCTAHEDRON, {}),
+        (D.bond_angle_variance, TETRAHEDRON, {}),
+        (D.halcrow_phi, OCTAHEDRON, {"partition": [[0, 1, 4], [3, 2, 5]]}),
+        (D.halcrow_theta, OCTAHEDRON, {"partition": [[0, 1, 4], [3, 2, 5]]}),
+    ]
+    for func, ideal, kwargs in cases:
+        centers = rng.normal(0, 0.05, (2, 3, 3))
+        ligands = 2.0 * ideal + rng.normal(0, 0.1, (2, 3, *ideal.shape))
+        values, jac = func(centers, ligands, with_jacobian=True, **kwargs)
+        assert values.shape == (2, 3) and jac.shape == (2, 3, len(ideal) + 1, 3)
+        for i in range(2):
+            for j in range(3):
+                one, one_jac = func(centers[i, j], ligands[i, j], with_jacobian=True, **kwargs)
+                assert values[i, j] == pytest.approx(float(one), abs=1e-12), func.__name__
+                np.testing.assert_allclose(jac[i, j], one_jac, atol=1e-6)

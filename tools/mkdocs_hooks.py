@@ -36,6 +36,7 @@ API_MODULES = (
     "coordgeo.check",
     "coordgeo.distortion",
     "coordgeo.shape",
+    "coordgeo.descriptors",
     "coordgeo.polyhedra",
     "coordgeo.hbonds",
     "coordgeo.graph",
