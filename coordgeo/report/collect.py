@@ -143,11 +143,14 @@ def esc(text: object) -> str:
     ( ) | # ! ~ ^ $ = + - : @``) becomes a numeric character reference (``<`` → ``&#60;``),
     which Python-Markdown and the browser both show as the character itself and never
     read as markup: no tag, attribute, link, emphasis, table cell or ``{: …}`` attribute
-    list can come from the text. Line breaks and control characters become spaces
-    (:func:`plain`). Letters, digits, spaces, ``. , ; / % ? …`` and every non-ASCII
-    character are kept as they are.
+    list can come from the text, and it never starts a list (``1.`` at its start is
+    escaped too). Line breaks and control characters become spaces (:func:`plain`).
+    Letters, digits, spaces, ``. , ; / % ? …`` and every non-ASCII character are kept as
+    they are.
     """
-    return "".join(f"&#{ord(c)};" if c in _MARKUP else c for c in plain(text))
+    out = "".join(f"&#{ord(c)};" if c in _MARKUP else c for c in plain(text))
+    # "1. x" at the start of a line would open a numbered list
+    return re.sub(r"^([0-9]+)\.", r"\1&#46;", out)
 
 
 def html_text(text: object) -> str:
