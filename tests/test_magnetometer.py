@@ -380,3 +380,23 @@ def test_mass_and_molar_mass_from_the_command_line_and_a_cif(tmp_path):
     assert abs(fit["T_half_K"] - 1e3 * DH / DS) <= 2 * fit["T_half_su"]
     missing = CliRunner().invoke(app, ["fit-sd", path])
     assert missing.exit_code == 2 and "sample mass unknown" in missing.stderr
+
+
+def test_relaxation_at_constant_temperature_from_a_dat_file(tmp_path):
+    # χMT(t) = 0.10 + 3.20 exp(−kt), k = 2.0e-4 s⁻¹, at 20 K after irradiation; moments
+    # with 0.5 % noise: relax reads time, temperature and χMT from the MPMS3 file.
+    t = np.arange(0.0, 20000.0, 60.0)
+    T = 20.0 + 0.01 * np.random.default_rng(4).standard_normal(t.size)
+    chi_mt = 0.10 + 3.20 * np.exp(-2.0e-4 * t)
+    moles = MASS_MG * 1e-3 / MOLAR_MASS
+    moment = (chi_mt / T + CHI_DIA) * FIELD * moles
+    moment *= 1.0 + 0.005 * np.random.default_rng(5).standard_normal(t.size)
+    path = write_mpms3(tmp_path / "relax.dat", pd.DataFrame({"time": 3.7e9 + t, "T": T,
+                                                             "moment": moment}))  # fmt: skip
+    args = ["relax", path, "--chi-dia", str(CHI_DIA), "--model", "exponential", "-f", "json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    (fit,) = json.loads(result.stdout)
+    assert fit["temperature_K"] == pytest.approx(20.0, abs=0.01)
+    assert abs(fit["k_s"] - 2.0e-4) <= 2 * fit["k_su"]
+    assert "MPMS3 file" in result.stderr

@@ -475,6 +475,7 @@ def relax_command(
     fits, notes = [], []
     for i, path in enumerate(data or []):
         frame = _relaxation_frame(path, sample)
+        notes += [f"{path}: {n}" for n in frame.attrs.get("notes", [])]
         laws = _laws(chosen, frame, chi_ls, chi_hs)
         if ("sigmoidal" in chosen or "all" in chosen) and "sigmoidal" not in laws:
             notes.append(f"{path}: no sigmoidal fit without --chi-ls and --chi-hs")
@@ -503,7 +504,9 @@ def _relaxation_frame(path: Path, sample) -> pd.DataFrame:
         df = read_magnetometer(path, sample)
         frame = df[["time_s", "chi_mt", "temperature_K"]].copy()
         frame.attrs["path"] = str(path)
-        return as_relaxation_frame(frame)
+        out = as_relaxation_frame(frame)
+        out.attrs["notes"] = list(df.attrs.get("notes", []))
+        return out
     return as_relaxation_frame(path)
 
 
