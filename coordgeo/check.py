@@ -42,6 +42,7 @@ import pandas as pd
 from coordgeo.errors import InputError
 from coordgeo.esd import decimals_of, format_su, parse_su
 from coordgeo.geometry import contacts, measure
+from coordgeo.io import labels as _labels
 from coordgeo.model import Structure
 from coordgeo.symmetry import (
     SymmetryCode,
@@ -318,7 +319,7 @@ def _published_value(text: str) -> tuple[float | None, float]:
 # --- mapping a row onto the structure -----------------------------------------------------
 
 # marks some programs add to a label to say "a symmetry mate of": N1', N(1''), C12*, O1#2, O1$3
-MATE_MARK = re.compile(r"'+|\"|\*|#\d+$|\$\d+$")
+MATE_MARK = _labels.MATE_MARK
 # which atom an atom of a row is bonded to (to search its images near that partner)
 _PARTNER = {
     ("bond", 2): {0: 1, 1: 0},
@@ -333,57 +334,17 @@ _MAX_OPTIONS = 4096
 
 
 def label_sites(structure: Structure, label: str) -> tuple[list[int], str, bool]:
-    """Sites a printed label may mean, how it was read, and whether it marks a symmetry mate."""
-    matches = structure.sites_with_label(label)
-    if matches:
-        note = f"label {label} names {len(matches)} sites" if len(matches) > 1 else ""
-        return matches, note, False
-    bare = label.replace("(", "").replace(")", "")
-    if bare != label and structure.sites_with_label(bare):
-        return structure.sites_with_label(bare), "", False
-    base = MATE_MARK.sub("", label)
-    if base and base != label:
-        for name in (base, base.replace("(", "").replace(")", "")):
-            found = structure.sites_with_label(name)
-            if found:
-                return found, f"{label} read as a symmetry mate of {name}", True
-    return [], "", False
+    """Sites a printed label may mean, how it was read, and whether it marks a symmetry mate:
+    the one label resolver, :func:`coordgeo.io.labels.resolve_label` (exact, any case,
+    parentheses, symmetry-mate marks; no pattern guesses for a CIF's own loops)."""
+    found = _labels.resolve_label(structure, label)
+    return list(found.sites), found.note, found.mate
 
 
 def suggest_labels(structure: Structure, label: str, n: int = 3) -> list[str]:
-    """Site labels a label that names no site probably means, the likeliest first.
-
-    In order: the label read as a careful reader would (:func:`coordgeo.io.sitables.
-    normalise_atom`: ``Fe(1)`` → ``Fe1``, OCR ``01`` → ``O1``, Cyrillic look-alikes →
-    Latin); a site whose label differs only by a trailing number (``K1`` for a site ``K``,
-    ``Ni`` for ``Ni1``); then the closest spellings (:func:`difflib.get_close_matches`,
-    ratio ≥ 0.6, case ignored). At most ``n``, each once.
-    """
-    import difflib
-
-    from coordgeo.io.sitables import normalise_atom
-
-    labels = list(dict.fromkeys(structure.labels))
-    by_upper: dict[str, str] = {}
-    for name in labels:
-        by_upper.setdefault(name.upper(), name)
-    found: list[str] = []
-    parts = normalise_atom(label)
-    if parts is not None:
-        for reading in (parts[0], parts[0].upper()):
-            if reading.upper() in by_upper:
-                found.append(by_upper[reading.upper()])
-
-    def stem(text: str) -> str:
-        return re.sub(r"\d+$", "", re.sub(r"[^0-9A-Za-z]", "", text)).upper()
-
-    key = re.sub(r"[^0-9A-Za-z]", "", parts[0] if parts is not None else label).upper()
-    for name in labels:
-        bare = re.sub(r"[^0-9A-Za-z]", "", name).upper()
-        if bare and (stem(key) == bare or stem(name) == key):
-            found.append(name)
-    found += [by_upper[m] for m in difflib.get_close_matches(label.upper(), list(by_upper), n=n)]
-    return list(dict.fromkeys(found))[:n]
+    """Site labels a label that names no site probably means, the likeliest first
+    (:func:`coordgeo.io.labels.suggest_labels`)."""
+    return _labels.suggest_labels(structure, label, n)
 
 
 #: GSAS-II's lattice-centring vectors in its own order (``SGCen`` of

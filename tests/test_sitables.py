@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from coordgeo.errors import InputError
+from coordgeo.io.cif import read_cif
+from coordgeo.io.labels import resolve_label
 from coordgeo.io.sitables import (
     ROW_COLUMNS,
     SITable,
@@ -21,6 +23,7 @@ from coordgeo.io.sitables import (
     parse_label,
     parse_legend,
     parse_value,
+    printed_reading_note,
     read_si_tables,
 )
 
@@ -224,6 +227,15 @@ def test_seed003_labels(seed003: list[SITable]) -> None:
         ("O1−H1···O2#1", ["#1"], ("O1", "H1", "O2"), ("", "", "#1")),
         ("N1 ... N2", [], ("N1", "N2"), ("", "")),
         ("C1-C2-C3-C4", [], ("C1", "C2", "C3", "C4"), ("", "", "", "")),
+        # labels without a number: an element symbol alone, perhaps with a legend key
+        ("V-O6A", ["A"], ("V", "O6"), ("", "A")),
+        ("Ni–O7", [], ("Ni", "O7"), ("", "")),
+        ("NiA-O7", ["A"], ("Ni", "O7"), ("A", "")),
+        # arbitrary site labels: mixed (M1) and tetrahedral (T52A) sites, water O1W
+        ("M1-Ti02E", [], ("M1", "Ti02E"), ("", "")),
+        ("Ta1-M7A_C", ["C"], ("Ta1", "M7A"), ("", "C")),
+        ("Co-O1W_A", ["A"], ("Co", "O1W"), ("", "A")),
+        ("O1W-Cu1-N1", [], ("O1W", "Cu1", "N1"), ("", "", "")),
     ],
 )
 def test_parse_label(printed: str, keys: list[str], atoms: tuple, codes: tuple) -> None:
@@ -243,6 +255,77 @@ def test_label_readings() -> None:
     assert normalise_atom("[Fe II 2Co II]") is None
     assert parse_label("Compound", []) is None
     assert parse_label("[Fe <sup>II</sup> 2Co]", []) is None
+    # words are not atoms: no number, not an element symbol, or lower-case letters after one
+    for word in ("Mean", "Sum", "Cg", "Range", "av", "b"):
+        assert normalise_atom(word) is None, word
+    assert parse_label("Fe-N (av.)", []) is None
+    assert normalise_atom("N1′") == ("N1", "", "'")  # a typeset prime is the ASCII one
+    assert (
+        printed_reading_note("01") == "printed '01' read as O1 (the digit 0 read as the letter O)"
+    )
+    assert "Cyrillic" in printed_reading_note("О2")  # Cyrillic capital O
+    assert printed_reading_note("Fe(1)") == ""  # parentheses are no OCR confusion
+
+
+# --------------------------------------------------------------------------- label resolver
+
+
+@pytest.fixture(scope="module")
+def vco(shared: Path):
+    # V1, Co1, P1-P3, O1P …, C32-C36: one V and one Co site, three P sites
+    (structure,) = read_cif(shared / "cifs" / "published" / "2219463_decomposition_temperature.cif")
+    return structure
+
+
+@pytest.mark.parametrize(
+    ("label", "site", "how", "note"),
+    [
+        ("V1", "V1", "exact", ""),
+        ("v1", "V1", "case", ""),
+        ("O(1P)", "O1P", "normalised", ""),
+        ("V1'", "V1", "mate", "V1' read as a symmetry mate of V1"),
+        ("V", "V1", "pattern", "V read as V1 (the only V site)"),
+        ("Co", "Co1", "pattern", "Co read as Co1 (the only Co site)"),
+        ("C032", "C32", "pattern", "C032 read as C32 (leading zeros of the number)"),
+    ],
+)
+def test_resolve_label(vco, label: str, site: str, how: str, note: str) -> None:
+    found = resolve_label(vco, label, patterns=True)
+    assert [vco.labels[i] for i in found.sites] == [site]
+    assert (found.how, found.note) == (how, note)
+    # a CIF's own loops (coordgeo check) get no pattern guesses
+    assert resolve_label(vco, label).resolved == (how != "pattern")
+
+
+def test_unresolved_labels_name_their_candidates(vco, tmp_path: Path) -> None:
+    # three P sites: "P" alone cannot be resolved, and the note names all three
+    found = resolve_label(vco, "P", patterns=True)
+    assert not found.resolved and found.candidates == ("P1", "P2", "P3")
+    assert "the CIF has 3 P sites (P1, P2, P3)" in found.note
+    # O99: no close spelling, so the O sites nearest in number (O3, then O1P/O2 …)
+    found = resolve_label(vco, "O99", patterns=True)
+    assert not found.resolved and found.candidates[0] == "O3"
+    assert found.unresolved_note().startswith("no site O99 (nearest: O3")
+    # a site labelled K alone (2003120: K, As, F): K1 is read as it, with a note
+    (kasf,) = read_cif(Path(vco.path).with_name("2003120.cif"))
+    found = resolve_label(kasf, "K1", patterns=True)
+    assert [kasf.labels[i] for i in found.sites] == ["K"] and "labelled without" in found.note
+    assert not resolve_label(kasf, "K2", patterns=True).resolved  # only the number 1
+
+
+def test_check_and_validate_share_the_resolver(vco) -> None:
+    from coordgeo.check import label_sites
+    from coordgeo.sitables.labels import sites_for_label
+
+    for label in ("V1", "v1", "O(1P)", "V1'", "Xx9"):
+        found = resolve_label(vco, label)
+        assert label_sites(vco, label) == (list(found.sites), found.note, found.mate)
+    # the table side adds the patterns and the OCR note of the printed token
+    assert sites_for_label(vco, "O1", "01") == (
+        [vco.labels.index("O1")],
+        "printed '01' read as O1 (the digit 0 read as the letter O)",
+        False,
+    )
 
 
 def test_parse_value() -> None:

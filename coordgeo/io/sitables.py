@@ -21,6 +21,8 @@ the symmetry-code legend under it (``A -x+1,y,-z+1/2`` or ``Symmetry codes: A -x
 ``codes``     tuple of legend keys, '' for the asymmetric-unit atom (``('', 'B')``)
 ``candidates``  per atom, every (label, code) reading the legend allows, preferred first
               (``((('Ru1', ''),), (('O3', 'B'), ('O3B', '')))``)
+``tokens``    per atom, the token as printed (``('Ru(1)', 'O(3B)')``), for notes on how
+              it was read (OCR ``01`` → ``O1``)
 ``kind``      ``distance`` / ``angle`` / ``torsion`` (from the number of atoms) or
               ``value`` (a row that names no atoms, a thermodynamic or CV value)
 ``quantity``  what the number is: ``distance``/``angle``/``torsion`` for geometry tables;
@@ -82,6 +84,7 @@ __all__ = [
     "parse_label",
     "parse_legend",
     "parse_value",
+    "printed_reading_note",
     "read_si_tables",
 ]
 
@@ -91,6 +94,7 @@ ROW_COLUMNS = (
     "atoms",
     "codes",
     "candidates",
+    "tokens",
     "kind",
     "quantity",
     "column",
@@ -116,15 +120,20 @@ _LOOKALIKES = str.maketrans(
         "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "ο": "o",
     }
 )  # fmt: skip
+# Primes as typeset: ′ ’ ´ ` are the ASCII apostrophe of a label such as N1' or N(1').
+_PRIMES = str.maketrans({"′": "'", "’": "'", "´": "'", "`": "'", "″": "''"})
 # In headers and captions Cyrillic Г stands for Γ (cooperativity) and ∆ (increment) for Δ.
 _HEADER_FIXES = str.maketrans({"Г": "Γ", "∆": "Δ", "º": "°", "−": "-", "\u00a0": " "})
 
 # Separators between atom labels: hyphens and dashes of every width, the minus sign,
 # the ellipsis and its spelled-out forms (H-bond tables), middle dots.
 _SEPARATOR = re.compile(r"\s*(?:\.{2,3}|…|⋯|[·∙•]{2,3}|[-‐‑‒–—−])\s*|\s+(?=[·∙…])|(?<=[·∙…])\s+")
+_MARK = r"(?P<mark>#\d+|'+|_\$?\d+|\$\d+|_[A-Z]{1,2})?"
 _ATOM = re.compile(
-    r"^(?P<letters>[A-Za-z]{1,4}?)(?P<number>\d+)(?P<tail>[A-Za-z]{0,3})(?P<mark>#\d+|'+|_\$?\d+|\$\d+)?$"
+    r"^(?P<letters>[A-Za-z]{1,4}?)(?P<number>\d+)(?P<tail>[A-Za-z]{0,3})" + _MARK + "$"
 )
+# a label without a number: an element symbol (V, Ni, NI), perhaps with a legend key (NiA)
+_ELEMENT_ONLY = re.compile(r"^(?P<letters>[A-Z][A-Za-z]{0,3})" + _MARK + "$")
 _NUMBER = re.compile(
     r"^(?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(?:\((?P<su>\d+)\))?"
     r"(?P<rest>.*)$"
@@ -245,10 +254,17 @@ def normalise_atom(token: str) -> tuple[str, str, str] | None:
 
     ``label`` is the element-capitalised label without parentheses (``Fe(1)`` → ``Fe1``,
     ``01`` → ``O1``, ``CO(1)`` → ``Co1``); ``tail`` the trailing letters that may be a
-    symmetry code (``'B'`` for ``O(3B)``); ``mark`` a code written as ``#1``, ``'`` or
-    ``$1``. ``label`` still includes ``tail``. Returns None when the token is not an atom.
+    symmetry code (``'B'`` for ``O(3B)``); ``mark`` a code written as ``#1``, ``'``, ``$1``
+    or ``_A`` (``O1W_A``). ``label`` still includes ``tail``. Returns None when the token
+    is not an atom.
+
+    Three shapes are atoms: letters, a number and up to three letters (``Fe1``, ``O1W``,
+    ``C12B``; the letters need not name an element: ``M1``, ``T52A`` are site labels of
+    mixed or tetrahedral sites, resolved against a CIF's labels later); an element symbol
+    alone (``V``, ``Ni``, ``NI``), perhaps followed by capital letters that may be a
+    legend key (``NiA``); nothing else (``Mean``, ``Cg``, ``Σ`` name no atom).
     """
-    text = token.translate(_LOOKALIKES).strip()
+    text = token.translate(_LOOKALIKES).strip().translate(_PRIMES)
     text = re.sub(r"\s+(?=[(\d])|(?<=\()\s+|\s+(?=\))", "", text)  # "Fe (1 )" → "Fe(1)"
     if re.search(r"[\s\[\]{}]", text):
         return None  # "[Fe II 2Co II]" is a formula, not an atom
@@ -256,15 +272,44 @@ def normalise_atom(token: str) -> tuple[str, str, str] | None:
     if re.match(r"^0\d", text):  # digit zero where the element symbol must start
         text = "O" + text[1:]
     match = _ATOM.match(text)
+    if match:
+        letters, number = match["letters"], match["number"]
+        tail, mark = match["tail"], match["mark"] or ""
+        if element_from_label(letters) is None and not letters[0].isupper():
+            return None
+        if _is_symbol(letters):
+            letters = letters.capitalize()  # FE1 → Fe1, CO1 → Co1
+        return letters + number + tail, tail, mark
+    match = _ELEMENT_ONLY.match(text)
     if not match:
         return None
-    letters, number = match["letters"], match["number"]
-    tail, mark = match["tail"], match["mark"] or ""
-    if element_from_label(letters) is None:
-        return None
-    if _is_symbol(letters):
-        letters = letters.capitalize()  # FE1 → Fe1, CO1 → Co1
-    return letters + number + tail, tail, mark
+    letters, mark = match["letters"], match["mark"] or ""
+    if _is_symbol(letters) and (letters.istitle() or letters.isupper()):
+        return letters.capitalize(), "", mark  # V, Ni, NI
+    for size in (2, 1):  # NiA, VA: a symbol and capital letters that may be a code
+        symbol, tail = letters[:size], letters[size:]
+        if tail and tail.isupper() and len(tail) <= 2 and symbol.istitle() and _is_symbol(symbol):
+            return symbol + tail, tail, mark
+    return None
+
+
+def printed_reading_note(token: str) -> str:
+    """What a careful reader changed in a printed atom token, as a note ('' when nothing
+    but parentheses, case or spacing): ``01`` → ``O1`` (the digit zero for the letter
+    O), Cyrillic or Greek letters read as their Latin look-alikes."""
+    parts = normalise_atom(token)
+    if parts is None:
+        return ""
+    label = parts[0] + parts[2]
+    what = []
+    if token.translate(_LOOKALIKES) != token:
+        what.append("Cyrillic or Greek look-alike letters read as Latin")
+    bare = re.sub(r"[\s()]", "", token.translate(_LOOKALIKES))
+    if re.match(r"^0\d", bare):
+        what.append("the digit 0 read as the letter O")
+    if not what:
+        return ""
+    return f"printed {token.strip()!r} read as {label} ({'; '.join(what)})"
 
 
 def _is_symbol(text: str) -> bool:
@@ -283,7 +328,8 @@ def element_of_label(label: str) -> str | None:
 def atom_readings(token: str, legend_keys: Iterable[str]) -> list[tuple[str, str]] | None:
     """Every ``(label, code)`` reading of a printed atom, the preferred one first.
 
-    A trailing letter (or ``#n``/``'``/``$n`` mark) is a code only when it is a legend key.
+    A trailing letter (or ``#n``/``'``/``$n``/``_A`` mark) is a code only when it is a
+    legend key.
     Hydrogen atoms prefer the plain-label reading (``H1B``); other atoms prefer the code.
     """
     parts = normalise_atom(token)
@@ -293,8 +339,9 @@ def atom_readings(token: str, legend_keys: Iterable[str]) -> list[tuple[str, str
     keys = set(legend_keys)
     readings: list[tuple[str, str]] = []
     if mark:
-        if mark in keys:
-            readings.append((label, mark))
+        key = mark[1:] if re.fullmatch(r"_[A-Z]{1,2}", mark) else mark  # O1W_A: key A
+        if key in keys:
+            readings.append((label, key))
         readings.append((label + mark, ""))
         return readings
     for cut in range(len(tail)):  # longest code suffix first
@@ -823,7 +870,7 @@ def _read_cell(text: str, column: str, label: str, line: int) -> tuple[float, fl
 
 def _describe(kind: str, label: str, header: str, position: int, keys: tuple[str, ...]) -> dict:
     """atoms/codes/candidates/kind/quantity/unit of one value cell."""
-    empty = {"atoms": (), "codes": (), "candidates": ()}
+    empty = {"atoms": (), "codes": (), "candidates": (), "tokens": ()}
     if kind == "hbond":
         tokens = split_label(label)
         readings = [atom_readings(t, keys) for t in tokens]
@@ -837,6 +884,7 @@ def _describe(kind: str, label: str, header: str, position: int, keys: tuple[str
                     "atoms": tuple(c[0][0] for c in cand),
                     "codes": tuple(c[0][1] for c in cand),
                     "candidates": cand,
+                    "tokens": tuple(tokens[i] for i in chosen),
                     "kind": "angle" if len(chosen) == 3 else "distance",
                     "quantity": quantity,
                     "unit": "°" if len(chosen) == 3 else "Å",
@@ -858,6 +906,7 @@ def _describe(kind: str, label: str, header: str, position: int, keys: tuple[str
                 "atoms": atoms,
                 "codes": codes,
                 "candidates": candidates,
+                "tokens": tuple(split_label(label)),
                 "kind": geometric,
                 "quantity": geometric,
                 "unit": "Å" if geometric == "distance" else "°",

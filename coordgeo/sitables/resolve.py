@@ -2,7 +2,7 @@
 
 Every atom of a row is read in each way the table allows (``Fe(1)`` → ``Fe1``, ``O(3B)``
 → O3 with code B when B is a legend key, else the label ``O3B``) and found among the
-structure's sites (:func:`coordgeo.sitables.labels.sites_for_label`). Each letter goes
+structure's sites (:func:`coordgeo.sitables.labels.resolve_atom`). Each letter goes
 through the legend to its operator. The operator fixes rotation and translation, but
 papers are sloppy about lattice translations, so when the printed translation does not
 bring the atom into contact with its partner (the atom it is bonded to in the row: the
@@ -40,7 +40,7 @@ from coordgeo.elements import covalent_radius
 from coordgeo.geometry import contacts
 from coordgeo.io.sitables import SITable, operator_from_text
 from coordgeo.model import Structure
-from coordgeo.sitables.labels import sites_for_label
+from coordgeo.sitables.labels import resolve_atom
 from coordgeo.sitables.operators import check_operator, format_operator, same_operator
 from coordgeo.symmetry import (
     SymmetryCode,
@@ -229,19 +229,28 @@ class RowResolver:
     # --- one row
 
     def readings(self, row: Any) -> list[list[Reading]] | str:
-        """Per atom, the readings that name a site; or why an atom names none."""
+        """Per atom, the readings that name a site; or why an atom names none (with the
+        site labels it probably means)."""
         per_atom: list[list[Reading]] = []
-        for candidates in row.candidates:
+        tokens = tuple(getattr(row, "tokens", ()) or ())
+        for position, candidates in enumerate(row.candidates):
+            printed = tokens[position] if position < len(tokens) else ""
             found: list[Reading] = []
+            misses = []
             for rank, (label, key) in enumerate(candidates):
-                sites, note, mate = sites_for_label(self.s, label)
-                for site in sites:
-                    found.append(Reading(label, key, site, rank, note, mate and not key))
+                match = resolve_atom(self.s, label, printed)
+                if not match.resolved:
+                    misses.append(match)
+                for site in match.sites:
+                    found.append(
+                        Reading(label, key, site, rank, match.note, match.mate and not key)
+                    )
             if not found:
                 tried = " or ".join(
                     f"{label} with code {key}" if key else label for label, key in candidates
                 )
-                return f"no atom {tried} in data_{self.s.block}"
+                why = "; ".join(dict.fromkeys(m.unresolved_note() for m in misses))
+                return f"no atom {tried} in data_{self.s.block}: {why}"
             per_atom.append(found)
         return per_atom
 
