@@ -46,6 +46,7 @@ LAYERS: dict[str, int] = {
     "spin": 5,
     "magnetism": 5,
     "check": 5,
+    "published": 5,
     "pxrd": 5,
     "export": 5,
     "interop": 5,

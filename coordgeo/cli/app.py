@@ -103,10 +103,27 @@ class Format(StrEnum):
     csv = "csv"
     json = "json"
     markdown = "markdown"
+    docx = "docx"  # a Word file: needs --out (coordgeo.tables.to_docx)
+    latex = "latex"  # a LaTeX document (coordgeo.tables.to_latex)
 
 
 FormatOption = Annotated[
-    Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+    Format,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format (docx: a Word file, give --out; latex: a document pdflatex compiles).",
+        case_sensitive=False,
+    ),
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        "-o",
+        help="Write the output to FILE instead of stdout (needed for --format docx).",
+        show_default=False,
+    ),
 ]
 BlockOption = Annotated[
     str | None, typer.Option("--block", "-b", help="Only this data block of a multi-block CIF.")
@@ -123,11 +140,35 @@ def warn(message: str) -> None:
     typer.echo(f"coordgeo: warning: {message}", err=True)
 
 
-def emit(df: pd.DataFrame | str, fmt: Format | str = Format.table) -> None:
-    """Write a table (or ready text) to stdout."""
+def emit(df: pd.DataFrame | str | list, fmt: Format | str = Format.table, out: Path | None = None):
+    """Write a table, ready text or document tables to stdout, or to ``out``.
+
+    ``docx`` and ``latex`` take a list of :class:`coordgeo.tables.DocTable` (a command's
+    SI tables) or a DataFrame (written as one plain table); ``docx`` needs ``out``.
+    """
     fmt = fmt.value if isinstance(fmt, Format) else fmt
-    text = df if isinstance(df, str) else render(df, fmt)
-    sys.stdout.write(text)
+    if fmt in ("docx", "latex") and not isinstance(df, str):
+        from coordgeo.tables import frame_doc_table, to_docx, to_latex
+
+        docs = [frame_doc_table("", df)] if isinstance(df, pd.DataFrame) else list(df)
+        if fmt == "docx":
+            if out is None:
+                raise InputError("--format docx writes a Word file: give --out FILE.docx")
+            to_docx(docs, out)
+            typer.echo(f"coordgeo: wrote {out}", err=True)
+            return
+        text = to_latex(docs)
+    elif fmt == "docx":
+        raise InputError("--format docx is a Word file: this output has no Word form")
+    else:
+        text = df if isinstance(df, str) else render(df, fmt)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}", path=str(out)) from None
 
 
 class Failures:

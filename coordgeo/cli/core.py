@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import pandas as pd
@@ -16,6 +17,7 @@ from coordgeo.cli.app import (
     Failures,
     Format,
     FormatOption,
+    OutOption,
     app,
     emit,
     load,
@@ -23,7 +25,7 @@ from coordgeo.cli.app import (
 from coordgeo.coordination import DEFAULT_TOLERANCE, angles, bonds
 from coordgeo.pipeline import analyse_structure, make_options
 from coordgeo.polyhedra import donor_set
-from coordgeo.tables import si_table, si_text
+from coordgeo.tables import si_doc_table, si_table, si_text
 
 ToleranceOption = Annotated[
     float,
@@ -35,46 +37,120 @@ ToleranceOption = Annotated[
 ]
 
 
+class Values(StrEnum):
+    auto = "auto"
+    published = "published"
+    recomputed = "recomputed"
+
+
+class Codes(StrEnum):
+    letters = "letters"
+    shelx = "shelx"
+    roman = "roman"
+    nklm = "nklm"
+
+
+ValuesOption = Annotated[
+    Values,
+    typer.Option(
+        "--values",
+        help="auto: the CIF's own _geom_bond/_geom_angle value(su) where its loop has the row "
+        "(recomputed elsewhere, marked *); published: only the CIF's; recomputed: all from "
+        "the coordinates.",
+        case_sensitive=False,
+    ),
+]
+CodesOption = Annotated[
+    Codes,
+    typer.Option(
+        "--codes",
+        help="Symmetry-generated atoms as N1A (letters), N1#1 (shelx), N1^i (roman, IUCr) or "
+        "N1_2_655 (nklm), with that style's legend.",
+        case_sensitive=False,
+    ),
+]
+
+#: Columns of ``coordgeo sphere --format csv`` (legend rows use block, kind, label,
+#: symmetry_codes and formatted).
+SPHERE_COLUMNS = [
+    "block",
+    "metal",
+    "configuration",
+    "kind",
+    "label",
+    "symmetry_codes",
+    "value",
+    "value_su",
+    "formatted",
+    "source",
+    "calculated",
+    "calculated_su",
+]
+
+
+def _sphere_title(structure, spheres, metal: tuple[str, str], rows: pd.DataFrame) -> str:
+    temperature = f", {structure.temperature:g} K" if structure.temperature else ""
+    donors = {
+        (structure.labels[sp.metal], sp.configuration): donor_set(structure, sp) for sp in spheres
+    }
+    label = metal[0] + (f" (disorder {metal[1]})" if metal[1] else "")
+    n = int((rows["kind"] == "bond").sum())
+    label += f", CN {n} ({donors.get(metal, '')})"
+    return f"{structure.path}  data_{structure.block}{temperature}  {label}"
+
+
 @app.command()
 def sphere(
     files: CifArgument,
     block: BlockOption = None,
     fmt: FormatOption = Format.table,
     tolerance: ToleranceOption = DEFAULT_TOLERANCE,
+    values: ValuesOption = Values.auto,
+    codes: CodesOption = Codes.letters,
+    out: OutOption = None,
 ) -> None:
-    """Metal–ligand bonds and L–M–L angles of every metal, as in Table S1 of an SI."""
+    """Metal–ligand bonds and L–M–L angles of every metal, as in Table S1 of an SI.
+
+    Values are the CIF's own _geom_bond/_geom_angle value(su), exactly as printed, where
+    its loops have the row and it follows from the coordinates, and recomputed from the
+    coordinates elsewhere (csv column source; * in the tables). --format docx (with
+    --out) and latex give one table per metal site.
+    """
     options = make_options(tolerance=tolerance)
     failures = Failures()
-    frames, legends, texts = [], [], []
+    frames, legends, texts, docs = [], [], [], []
     for structure in load(files, block, failures):
         analysis = analyse_structure(structure, options)
         spheres = analysis.spheres
-        rows, legend = si_table(structure, analysis.geometry)
-        temperature = f", {structure.temperature:g} K" if structure.temperature else ""
-        if fmt in (Format.table, Format.markdown):
+        rows, legend = si_table(
+            structure, analysis.geometry, values=values.value, codes=codes.value
+        )
+        if fmt in (Format.table, Format.markdown, Format.docx, Format.latex):
             if rows.empty:
                 texts.append(f"{structure.path} data_{structure.block}: no metal sites\n\n")
                 continue
-            title = f"{structure.path}  data_{structure.block}{temperature}"
-            donor_sets = {
-                (structure.labels[sp.metal], sp.configuration): donor_set(structure, sp)
-                for sp in spheres
-            }
             for metal, sub in rows.groupby(["metal", "configuration"], sort=False):
-                label = metal[0] + (f" (disorder {metal[1]})" if metal[1] else "")
-                n = int((sub["kind"] == "bond").sum())
-                label += f", CN {n} ({donor_sets.get(metal, '')})"
+                title = _sphere_title(structure, spheres, metal, sub)
                 used = set(" ".join(sub["symmetry_codes"]).split())
                 leg = legend[legend["symmetry_code"].isin(used)]
-                texts.append(
-                    si_text(f"{title}  {label}", sub, leg, markdown=fmt == Format.markdown)
-                )
+                if fmt in (Format.docx, Format.latex):
+                    caption = f"Table S1. Bond lengths (Å) and angles (°) around {title}."
+                    docs.append(si_doc_table(caption, sub, leg, codes.value))
+                else:
+                    md = fmt == Format.markdown
+                    texts.append(si_text(title, sub, leg, markdown=md, codes=codes.value))
         frames.append(rows)
         legends.append(legend.assign(block=structure.block))
-    if fmt in (Format.table, Format.markdown):
-        emit("".join(texts))
+    if fmt in (Format.docx, Format.latex):
+        if docs:
+            emit(docs, fmt, out)
+        else:
+            emit("".join(texts), Format.table, out)
+    elif fmt in (Format.table, Format.markdown):
+        emit("".join(texts), fmt, out)
     elif fmt == Format.csv:
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        table = table.reindex(columns=SPHERE_COLUMNS)
         legend_rows = pd.concat(legends, ignore_index=True) if legends else pd.DataFrame()
         if len(legend_rows):
             legend_rows = pd.DataFrame(
@@ -86,7 +162,8 @@ def sphere(
                     "formatted": legend_rows["operator"],
                 }
             )
-        emit(pd.concat([table, legend_rows], ignore_index=True), fmt)
+            table = pd.concat([table, legend_rows], ignore_index=True)
+        emit(table, fmt, out)
     else:
         payload = [
             {
@@ -96,7 +173,7 @@ def sphere(
             }
             for r, lg in zip(frames, legends, strict=True)
         ]
-        emit(pd.Series(payload).to_json(orient="values", indent=2) + "\n")
+        emit(pd.Series(payload, dtype=object).to_json(orient="values", indent=2) + "\n", fmt, out)
     failures.exit_if_any()
 
 
@@ -106,13 +183,14 @@ def bonds_command(
     block: BlockOption = None,
     fmt: FormatOption = Format.table,
     tolerance: ToleranceOption = DEFAULT_TOLERANCE,
+    out: OutOption = None,
 ) -> None:
     """Every covalent and coordination bond; symmetry_code applies to atom2.."""
     tolerance = make_options(tolerance=tolerance).tolerance
     failures = Failures()
     frames = [bonds(s, tolerance) for s in load(files, block, failures)]
     columns = ["block", "atom1", "atom2", "symmetry_code", "distance", "distance_su"]
-    emit(_concat(frames, columns), fmt)
+    emit(_concat(frames, columns), fmt, out)
     failures.exit_if_any()
 
 
@@ -122,6 +200,7 @@ def angles_command(
     block: BlockOption = None,
     fmt: FormatOption = Format.table,
     tolerance: ToleranceOption = DEFAULT_TOLERANCE,
+    out: OutOption = None,
 ) -> None:
     """Every bond angle; atom2 is the vertex, the symmetry codes apply to atoms 1 and 3."""
     tolerance = make_options(tolerance=tolerance).tolerance
@@ -137,7 +216,7 @@ def angles_command(
         "angle",
         "angle_su",
     ]
-    emit(_concat(frames, columns), fmt)
+    emit(_concat(frames, columns), fmt, out)
     failures.exit_if_any()
 
 
@@ -146,6 +225,7 @@ def check_command(
     files: CifArgument,
     block: BlockOption = None,
     fmt: FormatOption = Format.table,
+    out: OutOption = None,
 ) -> None:
     """Recompute every row of the CIF's own _geom_bond/_geom_angle/_geom_hbond/_geom_torsion loops.
 
@@ -168,7 +248,7 @@ def check_command(
                 )
             )
     table = _concat(frames, CHECK_COLUMNS)
-    emit(table, fmt)
+    emit(table, fmt, out)
     counts = table["status"].value_counts().to_dict() if len(table) else {}
     kinds = ("ok", "mismatch", "unresolved", "undefined")
     summary = ", ".join(f"{counts.get(k, 0)} {k}" for k in kinds)
