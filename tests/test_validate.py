@@ -138,30 +138,41 @@ def test_altered_value_and_corrupted_operator(co2: Structure, layout: str) -> No
     assert result.loc[uses_b, "calculated"].notna().all()
 
 
-def test_sloppy_translation_wrong_letter_unknown_atom(co2: Structure) -> None:
+def test_wrong_translation_wrong_letter_unknown_atom(co2: Structure) -> None:
     text = table_from_structure(co2, layout="tab")
     # A printed without its lattice translation: -x,-y,-z is still operator 3 of the CIF,
-    # but puts O3 ~21 Å from Co1; the translation (0, 1, 1) makes the bond
+    # but puts O3 ~21 Å from Co1; the translation (0, 1, 1) makes the bond. The legend is
+    # wrong as printed: every row through A is not-a-contact, with the right translation
     text = text.replace("A -x,-y+1,-z+1", "A -x,-y,-z")
     # C: the 2-fold axis -x+1/2,y,-z+1/2 of P 1 2/n 1. Its axes run at x = 1/4 + k/2,
     # z = 1/4 + l/2; Co1 at x = 0, z = 1/2 is √((a/4)² + (c/4)²) = √(2.96² + 4.86²) = 5.7 Å
     # from the nearest, so every image of O1 (2.15 Å from Co1) lies ≥ 2·5.7 − 2.15 = 9.2 Å
-    # from Co1 whatever the lattice translation: not a contact
-    text = text.replace("Co1-O1\t2.154(4)", "Co1-O1C\t2.154(4)") + "C -x+1/2,y,-z+1/2\n"
-    text = text.replace("Co2-O4\t2.159(4)", "Co2-O99\t2.159(4)")
+    # from Co1 whatever the lattice translation: not a contact, and nothing to suggest
+    co1_o1 = next(line for line in text.splitlines() if line.startswith("Co1-O1\t"))
+    text = text.replace(co1_o1, co1_o1.replace("Co1-O1", "Co1-O1C")) + "C -x+1/2,y,-z+1/2\n"
+    co2_o4 = next(line for line in text.splitlines() if line.startswith("Co2-O4\t"))
+    text = text.replace(co2_o4, co2_o4.replace("Co2-O4", "Co2-O99"))
     table = one_table(text)
     result = validate_table(table, co2).set_index("label")
-    assert statuses(result) == {"ok": 40, "not-a-contact": 1, "unknown-atom": 1}
+    # A serves Co1's three inverted donors: 3 bonds and the 12 of 15 angles not between
+    # two of O3, N1, O1
+    uses_a = [r.label for r in table.rows.itertuples() if "A" in r.codes]
+    assert len(uses_a) == 15
+    assert statuses(result) == {"ok": 25, "not-a-contact": 16, "unknown-atom": 1}
+    assert set(result.index[result["status"] == "not-a-contact"]) == {*uses_a, "Co1-O1C"}
     moved = result.loc["Co1-O3A"]
-    assert moved["status"] == "ok" and moved["symmetry_codes"] == ". 3_566"
-    assert "lattice translation corrected" in moved["note"] and "-x,-y+1,-z+1" in moved["note"]
+    assert moved["symmetry_codes"] == ". 3_555"  # as printed: 21.4 Å, not a bond
+    assert moved["calculated"] > 20 and moved["suggestion"] == "-x,-y+1,-z+1"
+    assert "the lattice translation is wrong: A -x,-y+1,-z+1 (3_566" in moved["note"]
+    assert set(result.loc[uses_a, "suggestion"]) == {"-x,-y+1,-z+1"}
     far = result.loc["Co1-O1C"]
-    assert far["status"] == "not-a-contact"
+    assert far["suggestion"] == ""
     # the hint names the images of O1 bonded to Co1: O1 itself and its inverse through Co1
     # (not "A" here: A was printed without its translation above)
     assert "in contact with Co1: O1 2.154 Å, O1 (-x,-y+1,-z+1, 3_566) 2.154 Å" in far["note"]
     assert result.loc["Co2-O99", "status"] == "unknown-atom"
-    assert "no atom O99" in result.loc["Co2-O99", "note"]
+    # no close spelling: the O sites nearest in number are named
+    assert "no atom O99 in data_7051424: no site O99 (nearest: O6" in result.loc["Co2-O99", "note"]
 
 
 def test_multi_column_table_maps_columns_to_blocks(qsal: list[Structure]) -> None:

@@ -3,11 +3,12 @@
 Every atom of a row is read in each way the table allows (``Fe(1)`` → ``Fe1``, ``O(3B)``
 → O3 with code B when B is a legend key, else the label ``O3B``) and found among the
 structure's sites (:func:`coordgeo.sitables.labels.resolve_atom`). Each letter goes
-through the legend to its operator. The operator fixes rotation and translation, but
-papers are sloppy about lattice translations, so when the printed translation does not
-bring the atom into contact with its partner (the atom it is bonded to in the row: the
-other end of a distance, the vertex of an angle, the neighbour in a torsion), the lattice
-translation of the same operator that does is used, and the note says so.
+through the legend to its operator, rotation and translation as printed. When the printed
+translation does not bring the atom into contact with its partner (the atom it is bonded
+to in the row: the other end of a distance, the vertex of an angle, the neighbour in a
+torsion), the row is ``not-a-contact``: the legend is wrong as printed, whatever was
+meant. The note and the ``suggestion`` give the lattice translation of the same operator
+that does make the contact (for a distance, the one nearest the published value).
 
 An atom is *in contact* with its partner when their distance is at least
 :data:`SAME_ATOM` (not the same atom) and at most r_cov + r_cov + 0.45 Å (the bond
@@ -110,13 +111,13 @@ class Combo:
 @dataclass
 class _Placement:
     """The images of a row placed atom by atom from the root, and what was found on the
-    way: legend key → (suggestion, how, contact) for operators the group lacks, and
-    legend key → (translation used, its n_klm, contact) for corrected translations."""
+    way: legend key → (suggestion, how, contact) for operators the group lacks; for a row
+    that fails, why and the operator whose translation would make the contact."""
 
     partials: list[dict[int, SymmetryCode]]
     failure: str = ""
+    corrected: str = ""
     found: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
-    moved: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
 
 
 class RowResolver:
@@ -276,7 +277,6 @@ class RowResolver:
             self.explain_invalid(combo, readings, invalid, {})
             return combo
         placed = self.place(row, readings, kinds, root)
-        combo.notes.extend(self.translation_notes(placed.moved))
         if invalid:
             self.explain_invalid(combo, readings, invalid, placed.found)
         if placed.failure:
@@ -285,6 +285,7 @@ class RowResolver:
                 combo.status = "code-invalid"
                 return combo
             combo.status = "not-a-contact"
+            combo.suggestion = placed.corrected
             identity = SymmetryCode(self.s.identity_op)
             combo.options = [tuple(k[1] if k[0] == "code" else identity for k in kinds)]
             return combo
@@ -338,29 +339,15 @@ class RowResolver:
                     break
             if not extended:
                 placed.failure = info.get("failure", "")
+                placed.corrected = info.get("corrected", "")
                 return placed
             key = readings[i].key
-            if info.get("moved"):
-                placed.moved.setdefault(key, []).append(
-                    (info["moved"], info["code"], info["contact"])
-                )
             if info.get("suggestion"):
                 placed.found.setdefault(key, []).append(
                     (info["suggestion"], info["how"], info["contact"])
                 )
             placed.partials = extended[:_MAX_OPTIONS]
         return placed
-
-    def translation_notes(self, moved: Mapping[str, list[tuple[str, str, str]]]) -> list[str]:
-        """One note per legend key whose printed translation had to be corrected."""
-        notes = []
-        for key, items in moved.items():
-            printed = f"code {key} ({self.table.legend[key]})" if key else "no code"
-            made = "; ".join(f"{contact} by {text} ({code})" for text, code, contact in items)
-            notes.append(
-                f"lattice translation corrected: with {printed} the atom is not in contact; " + made
-            )
-        return notes
 
     def explain_invalid(
         self,
@@ -404,8 +391,9 @@ class RowResolver:
         point: np.ndarray,
     ) -> tuple[list[SymmetryCode], dict[str, str]]:
         """Images of atom i that are in contact with its partner at ``point``, and what
-        was found on the way (``moved``/``code``/``contact`` for a corrected translation,
-        ``suggestion``/``how``/``contact`` for a replaced operator, or ``failure``)."""
+        was found on the way (``suggestion``/``how``/``contact`` for a replaced operator,
+        or ``failure`` and, when a lattice translation would make the contact,
+        ``corrected``: that operator in the legend's style)."""
         site, partner = readings[i].site, readings[parent].site
         test, limit = self.contact_test(site, partner, point, row, len(readings))
         kind = kinds[i]
@@ -432,9 +420,9 @@ class RowResolver:
         test: Callable[[float], bool],
         limit: float,
     ) -> tuple[list[SymmetryCode], dict[str, str]]:
-        """An operation of the group: as printed when in contact, else the lattice
-        translations of the same operator that are (for a distance, the one nearest the
-        published value first)."""
+        """An operation of the group: the image as printed when it is in contact with its
+        partner; else a failure naming the lattice translation of the same operator that
+        is in contact (for a distance, the one nearest the published value), if any."""
         s, site = self.s, reading.site
         label, partner_label = s.labels[site], s.labels[partner]
         d_literal = float(np.linalg.norm(self.position(site, code) - point))
@@ -443,16 +431,6 @@ class RowResolver:
         near = self.images_near(site, point, [code.op])
         images = [(d, c) for d, c in near if test(d)]
         printed = self.table.legend.get(reading.key, "x,y,z") if reading.key else "x,y,z"
-        if images:
-            d, best = images[0]
-            if len(row.candidates) == 2:  # a distance: the translation that gives it
-                d, best = min(images, key=lambda item: abs(item[0] - float(row.published)))
-            info = {
-                "moved": format_operator(code_operator(best, s), printed),
-                "code": format_code(best, s),
-                "contact": f"{label} {d_literal:.2f} → {d:.3f} Å from {partner_label}",
-            }
-            return [c for _, c in images], info
         what = (
             f"{label} with code {reading.key} ({printed})" if reading.key else f"{label} (no code)"
         )
@@ -461,13 +439,26 @@ class RowResolver:
             if d_literal < SAME_ATOM
             else f"is {d_literal:.2f} Å from {partner_label}"
         )
+        failure = f"not in contact: {what} {where} (contact limit {limit:.2f} Å)"
+        if images:
+            d, best = images[0]
+            if len(row.candidates) == 2:  # a distance: the translation that gives it
+                d, best = min(images, key=lambda item: abs(item[0] - float(row.published)))
+            corrected = format_operator(code_operator(best, s), printed)
+            shift = np.asarray(best.shift) - np.asarray(code.shift)
+            failure += (
+                f"; the lattice translation is wrong: {reading.key or 'the atom'} "
+                f"{corrected} ({format_code(best, s)}, shifted by "
+                f"({', '.join(f'{int(v):+d}' for v in shift)})) puts {label} {d:.3f} Å "
+                f"from {partner_label}"
+            )
+            return [], {"failure": failure, "corrected": corrected if reading.key else ""}
         nearest = [d for d, _ in near if d >= SAME_ATOM]
         if nearest:
-            where += f"; its nearest lattice translation {nearest[0]:.2f} Å"
+            failure += f"; its nearest lattice translation {nearest[0]:.2f} Å"
         hint = self.contact_hint(site, point, test, printed)
-        failure = f"not in contact: {what} {where} (contact limit {limit:.2f} Å)" + (
-            f"; in contact with {partner_label}: {hint}" if hint else ""
-        )
+        if hint:
+            failure += f"; in contact with {partner_label}: {hint}"
         return [], {"failure": failure}
 
     def _replaced_code(

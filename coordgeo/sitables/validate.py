@@ -25,9 +25,11 @@ Statuses, one per table row and value column:
     with the same rotation whose translation makes the contact, written in the
     legend's own style; ``calculated`` is the value with that operator.
 ``not-a-contact``
-    the atoms exist and the code is an operation of the group, but no lattice
-    translation of it brings the atom into contact with its partner;
-    ``calculated`` is the value the printed code gives.
+    the atoms exist and the code is an operation of the group, but as printed it does
+    not bring the atom into contact with its partner; ``calculated`` is the value the
+    printed code gives. When another lattice translation of the same operator makes the
+    contact (a legend entry off by a lattice vector, ``x-2`` for ``x-1``), the note
+    names it and ``suggestion`` holds that operator in the legend's style.
 ``unknown-atom``
     a label names no site of the structure under any reading.
 ``no-structure``
@@ -338,7 +340,8 @@ def _finish(resolver: RowResolver, table: SITable, r: Any, combo: Combo) -> dict
             z = (calculated - float(r.published)) / scale
     if status in ("ok", "mismatch") and combo.judged[1]:
         notes.append(combo.judged[1])
-    if status in ("mismatch", "not-a-contact") and r.kind == "distance":
+    lost = status == "not-a-contact" and not combo.suggestion  # no translation helps
+    if (status == "mismatch" or lost) and r.kind == "distance":
         hint = resolver.at_distance(r, [rd.site for rd in combo.readings])
         if hint:
             notes.append(hint)
@@ -355,7 +358,7 @@ def _finish(resolver: RowResolver, table: SITable, r: Any, combo: Combo) -> dict
         atoms="-".join(s.labels[rd.site] for rd in combo.readings),
         symmetry_codes=codes,
         z=z,
-        suggestion=combo.suggestion if status == "code-invalid" else "",
+        suggestion=combo.suggestion if status in ("code-invalid", "not-a-contact") else "",
     )
 
 
