@@ -39,6 +39,7 @@ import pandas as pd
 from coordgeo import spin
 from coordgeo.errors import InputError
 from coordgeo.esd import format_su
+from coordgeo.magnetism import SDParameters
 from coordgeo.model import Structure, orthogonalization_matrix
 from coordgeo.pipeline import Analysis, Options, analyse_structure, make_options
 from coordgeo.series import (
@@ -106,6 +107,8 @@ def compare(
     tolerance: float | None = None,
     options: Options | None = None,
     force: bool = False,
+    values: str = "auto",
+    codes: str = "letters",
 ) -> Comparison:
     """Compare two or more structures of one compound (module docstring).
 
@@ -114,7 +117,9 @@ def compare(
     unless ``force``, when the comparison is made with that in ``notes``. A change of
     space group or cell beyond thermal expansion (:func:`coordgeo.series.cell_change`) is
     noted as a phase transition. Raises :class:`~coordgeo.errors.InputError` with fewer
-    than two structures.
+    than two structures. ``values`` and ``codes`` set the Table S1 (``table``) as in
+    :func:`coordgeo.tables.si_table`: by default the CIFs' own values where they have
+    them (recomputed ones marked ``*``) and lettered symmetry codes.
     """
     if len(structures) < 2:
         raise InputError(f"compare needs at least two structures, got {len(structures)}")
@@ -128,7 +133,7 @@ def compare(
     sites = _sites_frame(analysed, site_maps)
     bonds = _bonds_frame(analysed, site_maps)
     hbonds = _hbond_changes(analysed, site_maps)
-    table, legend = table_s1(analysed, site_maps)
+    table, legend = table_s1(analysed, site_maps, values=values, codes=codes, mark=True)
     return Comparison(
         structures=structures_frame,
         sites=sites,
@@ -430,55 +435,6 @@ def _hbond_changes(
 
 
 # --------------------------------------------------------------------------- magnetism
-
-
-@dataclass(frozen=True)
-class SDParameters:
-    """Slichter–Drickamer parameters: ΔH (kJ/mol), ΔS (J/mol/K), Γ (kJ/mol), and their su's."""
-
-    dH_kJ_mol: float
-    dS_J_mol_K: float
-    Gamma_kJ_mol: float
-    dH_su: float = np.nan
-    dS_su: float = np.nan
-    Gamma_su: float = np.nan
-    source: str = "given"
-
-    @classmethod
-    def from_fit(cls, fit) -> SDParameters:
-        return cls(
-            fit.dH_kJ_mol,
-            fit.dS_J_mol_K,
-            fit.Gamma_kJ_mol,
-            fit.dH_su,
-            fit.dS_su,
-            fit.Gamma_su,
-            f"fit of {fit.path}" if fit.path else "fit",
-        )
-
-    @classmethod
-    def parse(cls, text: str) -> SDParameters:
-        """``'dH,dS,Gamma'`` (kJ/mol, J/mol/K, kJ/mol), as ``coordgeo fit-sd`` reports them."""
-        parts = [p for p in text.replace(";", ",").split(",") if p.strip()]
-        try:
-            values = [float(p) for p in parts]
-        except ValueError:
-            values = []
-        if len(values) != 3 or not all(math.isfinite(v) for v in values):
-            raise InputError(
-                "--sd-params needs three numbers dH,dS,Gamma (kJ/mol, J/mol/K, kJ/mol), "
-                f"got {text!r}"
-            )
-        if values[1] <= 0:
-            raise InputError(f"--sd-params: dS must be positive (J/mol/K), got {values[1]:g}")
-        if abs(values[0]) > 500 or abs(values[2]) > 500:
-            raise InputError("--sd-params: dH and Gamma are in kJ/mol (e.g. 21.87, not 21870)")
-        return cls(*values, source="--sd-params")
-
-    def gamma(self, T: np.ndarray, branch: str = "cooling") -> np.ndarray:
-        from coordgeo.magnetism import gamma_hs
-
-        return gamma_hs(T, self.dH_kJ_mol, self.dS_J_mol_K, self.Gamma_kJ_mol, branch=branch)
 
 
 #: |γ_structure − γ_magnetic| beyond which a structure is flagged (HS fraction units).

@@ -17,17 +17,18 @@ from coordgeo.cli.app import (
     Failures,
     Format,
     FormatOption,
+    OutOption,
     app,
     emit,
     error,
     load,
     warn,
 )
-from coordgeo.cli.core import ToleranceOption
+from coordgeo.cli.core import Codes, CodesOption, ToleranceOption, Values, ValuesOption
 from coordgeo.coordination import DEFAULT_TOLERANCE
 from coordgeo.errors import InputError
 from coordgeo.io.files import safe_filename
-from coordgeo.tables import render
+from coordgeo.tables import frame_doc_table, render, series_doc_tables, series_text
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 CELL_COLUMNS = ["block", "temperature_K", "a", "b", "c", "alpha", "beta", "gamma", "volume",
@@ -44,14 +45,16 @@ class Branch(StrEnum):
 
 def _sd_parameters(magnetism: Path | None, sd_params: str | None):
     """SDParameters from a χMT file (fitted) or from --sd-params; None without either."""
-    from coordgeo.compare import SDParameters
     from coordgeo.io.magdata import ChiMWarning
-    from coordgeo.magnetism import fit_sd
+    from coordgeo.magnetism import SDParameters, fit_sd
 
     if magnetism is not None and sd_params is not None:
         raise InputError("give either --magnetism or --sd-params, not both")
     if sd_params is not None:
-        return SDParameters.parse(sd_params)
+        try:
+            return SDParameters.parse(sd_params, source="--sd-params")
+        except InputError as exc:
+            raise InputError(f"--sd-params: {exc.message}") from None
     if magnetism is None:
         return None
     with warnings.catch_warnings(record=True) as caught:
@@ -113,6 +116,9 @@ def compare(
         bool,
         typer.Option("--force", help="Compare even when the structures are not one compound."),
     ] = False,
+    values: ValuesOption = Values.auto,
+    codes: CodesOption = Codes.letters,
+    out: OutOption = None,
 ) -> None:
     """Compare structures of one compound (e.g. a variable-temperature series), ordered by T.
 
@@ -124,6 +130,11 @@ def compare(
     site ⟨M–L⟩, every M–L bond, Σ, Θ, CShM, volume with su's and the significance of each
     change; cell and H-bond changes; spin state and γHS; with --magnetism or --sd-params
     the structural γHS beside the magnetic one.
+
+    Table S1 prints each CIF's own _geom_bond/_geom_angle values where it has them
+    (--values; recomputed ones marked *), symmetry codes in the --codes style; --format
+    docx (with --out) and latex give it as one table per metal site with a column per
+    temperature, followed by the per-site changes.
     """
     from coordgeo.compare import (
         SITE_COLUMNS,
@@ -131,7 +142,6 @@ def compare(
         format_changes,
         link_magnetism,
         plot_link,
-        s1_text,
     )
     from coordgeo.compare import (
         compare as run_compare,
@@ -155,7 +165,9 @@ def compare(
         error(f"compare needs at least two structures, got {len(structures)}")
         raise typer.Exit(2)
     try:
-        result = run_compare(structures, tolerance=tolerance, force=force)
+        result = run_compare(
+            structures, tolerance=tolerance, force=force, values=values.value, codes=codes.value
+        )
     except UnrelatedStructures as exc:
         error(str(exc))
         raise typer.Exit(1) from None
@@ -191,15 +203,29 @@ def compare(
             error(str(exc))
             raise typer.Exit(2) from None
     if fmt == Format.csv:
-        emit(result.sites.reindex(columns=SITE_COLUMNS), fmt)
+        emit(result.sites.reindex(columns=SITE_COLUMNS), fmt, out)
     elif fmt == Format.json:
         payload = {
             name: json.loads(frame.to_json(orient="records")) for name, frame in frames.items()
         }
-        emit(json.dumps(payload, indent=2) + "\n")
+        emit(json.dumps(payload, indent=2) + "\n", fmt, out)
+    elif fmt in (Format.docx, Format.latex):
+        headers = ", ".join(c for c in result.table.columns if c not in ("metal", "kind", "label"))
+        caption = f"Table S1. Bond lengths (Å) and angles (°) at {headers} around"
+        docs = series_doc_tables(result.table, result.legend, caption, codes.value)
+        if not result.sites.empty:
+            docs.append(
+                frame_doc_table(
+                    "Changes of the metal sites between consecutive structures "
+                    "(significance in combined su's).",
+                    format_changes(result.sites),
+                )
+            )
+        docs.append(frame_doc_table("Cell parameters.", result.structures[CELL_COLUMNS].round(4)))
+        emit(docs, fmt, out)
     else:
         md = fmt == Format.markdown
-        parts = [s1_text(result, markdown=md)]
+        parts = [series_text(result.table, result.legend, markdown=md, codes=codes.value)]
         if not result.sites.empty:
             parts.append(render(format_changes(result.sites), fmt.value))
         cell = result.structures[CELL_COLUMNS]
@@ -209,7 +235,7 @@ def compare(
             parts.append(render(hb.round(3), fmt.value))
         if link is not None:
             parts.append(render(link.round(3), fmt.value))
-        emit("\n".join(parts))
+        emit("\n".join(parts), fmt, out)
     failures.exit_if_any()
 
 
