@@ -71,6 +71,7 @@ __all__ = [
     "angles",
     "bonds",
     "check",
+    "contacts",
     "hbonds",
     "octahedra",
     "read",
@@ -149,6 +150,15 @@ def octahedra(source, **options):
 def hbonds(source, **options):
     """D–H···A hydrogen bonds with su's (see :func:`coordgeo.hbonds.hbonds`)."""
     return _frame(a.hbonds for a in analyse(source, **options))
+
+
+def contacts(source, kind="all", **criteria):
+    """π–π stacking, X–H···π and hydrogen bonds (D···A without located H too) with su's:
+    ``kind`` is ``"pi-pi"``, ``"ch-pi"``, ``"hbond"`` or ``"all"``; ``criteria`` are the
+    keywords of :func:`coordgeo.contacts.contacts` (``max_cg_cg=3.8``, …)."""
+    from coordgeo.contacts import contacts as find
+
+    return _frame(find(s, kind, **criteria) for s in structures_of(source))
 
 
 def check(source):

@@ -11,6 +11,7 @@ import sys
 from coordgeo.cli import (  # noqa: F401  (each module registers its commands)
     bulk,
     compare,
+    contacts,
     core,
     distortion,
     hbonds,
