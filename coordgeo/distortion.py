@@ -22,6 +22,8 @@ perturbation does not change them except in truly degenerate polyhedra.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -35,6 +37,7 @@ __all__ = [
     "d_mean",
     "defined_parameters",
     "delta",
+    "distortion_jacobians",
     "distortion_parameters",
     "ligand_angles",
     "octahedral_distortion",
@@ -422,25 +425,100 @@ def _hull_faces(points: np.ndarray) -> np.ndarray | None:
         return None
 
 
+@functools.cache
+def _triangles(n: int) -> np.ndarray:
+    """(C(n, 3), 3) every triangle of n points, and for each the n − 3 other points."""
+    return np.array(list(itertools.combinations(range(n), 3)), dtype=np.intp)
+
+
+# Polyhedra per vectorised hull search: its arrays are (chunk, C(n, 3), n).
+_HULL_CHUNK = 256
+# The search costs O(n⁴) a set: up to 12 donors it is faster than a Qhull call (~3 µs for
+# 4 donors, ~80 µs for 12, against ~80 µs), above Qhull is.
+_SEARCH_MAX = 12
+
+
+def _general_hull_faces(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hull triangles (B, F, 3) of (B, n, 3) point sets in general position, and which are.
+
+    A triangle of three points is a face of the convex hull when every other point lies
+    strictly on one side of its plane; with no four points coplanar (within 1e-9 of the
+    sets' extent) those triangles are the hull's faces, the ones Qhull would give. Sets
+    with four points (nearly) coplanar on a candidate plane are not in general position
+    (``False``): their triangulation is Qhull's to choose. Unused rows of ``faces`` are
+    (0, 0, 0), a triangle of no volume. Vectorised: no Qhull call per set.
+    """
+    b, n = v.shape[:2]
+    tri = _triangles(n)
+    width = 2 * n - 4  # faces of a simplicial polytope with n vertices (Euler)
+    faces = np.zeros((b, width, 3), dtype=np.intp)
+    general = np.zeros(b, dtype=bool)
+    own = np.zeros((len(tri), n), dtype=bool)
+    own[np.arange(len(tri))[:, None], tri] = True
+    for lo in range(0, b, _HULL_CHUNK):
+        x = v[lo : lo + _HULL_CHUNK]
+        x = x - x.sum(axis=1, keepdims=True) / n
+        a, p, q = x[:, tri[:, 0]], x[:, tri[:, 1]], x[:, tri[:, 2]]  # (c, T, 3)
+        normal = _cross(p - a, q - a)
+        height = x @ normal.transpose(0, 2, 1) - (normal * a).sum(axis=-1)[:, None, :]  # (c, n, T)
+        scale = _norm(normal) * np.abs(x).max(axis=(1, 2))[:, None]  # (c, T)
+        tol = 1e-9 * scale[:, None, :]
+        others = ~own.T[None]  # (1, n, T)
+        above = ((height > tol) & others).any(axis=1)
+        below = ((height < -tol) & others).any(axis=1)
+        flat = ((np.abs(height) <= tol) & others).any(axis=1)
+        face = above != below  # all other points on one side
+        ok = ~(flat & ~(above & below)).any(axis=1) & (face.sum(axis=1) <= width)
+        ok &= scale.min(axis=1) > 0
+        # the faces first, in the order of the triangles; pad with the unused rows
+        picked = np.argsort(~face, axis=1, kind="stable")[:, :width]
+        rows = np.take_along_axis(face, picked, axis=1)
+        chosen = np.where(rows[..., None], tri[picked], 0)
+        faces[lo : lo + _HULL_CHUNK] = chosen
+        general[lo : lo + _HULL_CHUNK] = ok
+    return faces, general
+
+
+def _hulls(v: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
+    """Triangles (B, F, 3) bounding the convex hull of each of (B, n, 3) donor sets.
+
+    One hull per set, in time linear in the number of sets: an octahedron's faces from
+    its trans pairs (``order`` (B, 6)) when they bound it, the vectorised search of
+    :func:`_general_hull_faces` for sets of up to 12 points in general position, and one
+    Qhull call per set for the rest (coplanar faces: a square pyramid's base, a cube).
+    Rows of (0, 0, 0) are unused; a coplanar set gets only those (no volume).
+    """
+    b, n = v.shape[:2]
+    width = 2 * n - 4
+    faces = np.zeros((b, max(width, 8), 3), dtype=np.intp)
+    todo = np.ones(b, dtype=bool)
+    if order is not None:
+        # An octahedron's faces take one donor from each trans pair: no search needed.
+        proposed = order[:, _FACES[:, :3]]
+        fits = _volume_with_faces(v, proposed)[1]
+        faces[fits, :8] = proposed[fits]
+        todo = ~fits
+    if todo.any():
+        idx = np.flatnonzero(todo)
+        general = np.zeros(len(idx), dtype=bool)
+        if n <= _SEARCH_MAX:
+            found, general = _general_hull_faces(v[idx])
+            faces[idx[general], :width] = found[general]
+        for i in idx[~general].tolist():
+            hull = _hull_faces(v[i])
+            if hull is not None:
+                faces[i, : len(hull)] = hull
+    return faces
+
+
 def _volume(v: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
     """Hull volumes of (B, n, 3) donor sets; ``order`` (B, 6) proposes octahedral faces."""
-    out = np.full(len(v), np.nan)
-    todo = np.ones(len(v), dtype=bool)
-    if order is not None:
-        # An octahedron's faces take one donor from each trans pair: no Qhull call needed.
-        volume, fits = _volume_with_faces(v, order[:, _FACES[:, :3]])
-        out[fits], todo = volume[fits], ~fits
-    while todo.any():
-        first = int(np.argmax(todo))
-        faces = _hull_faces(v[first])
-        if faces is None:
-            todo[first] = False
-            continue
-        idx = np.flatnonzero(todo)
-        volume, fits = _volume_with_faces(v[idx], faces)
-        fits[idx == first] = True
-        out[idx[fits]] = volume[fits]
-        todo[idx[fits]] = False
+    return _volume_of_hulls(v, _hulls(v, order))
+
+
+def _volume_of_hulls(v: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """V = Σ |a·(b × c)|/6 over the hull triangles (from :func:`_hulls`), NaN when flat."""
+    out = _volume_with_faces(v, faces)[0]
     extent = (v.max(axis=1) - v.min(axis=1)).max(axis=-1)
     return np.where(out > _FLAT * extent**3, out, np.nan)
 
@@ -449,8 +527,10 @@ def polyhedron_volume(center: np.ndarray, ligands: np.ndarray) -> np.ndarray:
     """Volume of the coordination polyhedron, the convex hull of the donors, in Å³.
 
     V = Σ_faces |a · (b × c)|/6 over the triangles of the hull, vertices
-    taken from the donors' centroid (faces from ``scipy.spatial.ConvexHull``,
-    or for an octahedron the eight faces given by the trans pairs). For an
+    taken from the donors' centroid (for an octahedron the eight faces given by
+    the trans pairs; up to 12 donors in general position the triangles with
+    every other donor on one side, found for all sites at once; otherwise
+    ``scipy.spatial.ConvexHull``, one call per site). For an
     octahedron this is the octahedral volume V_oct used to follow spin
     crossover (e.g. P. Guionneau, *Dalton Trans.* 2014, **43**, 382: ~10 Å³
     for LS and ~12–13 Å³ for HS Fe(II)N6). NaN with fewer than four donors
@@ -537,6 +617,214 @@ def distortion_parameters(center: np.ndarray, ligands: np.ndarray) -> dict[str, 
     batch, v = _prepare(center, ligands)
     out, _ = _all(v)
     return {k: x.reshape((*batch, *x.shape[1:])) for k, x in out.items()}
+
+
+# --- Jacobians ------------------------------------------------------------------------------
+
+
+def _to_atoms(gv: np.ndarray) -> np.ndarray:
+    """Gradients with respect to the metal→donor vectors (..., n, 3) → with respect to the
+    atoms (..., n + 1, 3), the metal first: every parameter depends on vᵢ = Lᵢ − M only."""
+    out = np.empty((*gv.shape[:-2], gv.shape[-2] + 1, 3))
+    out[..., 0, :] = -gv.sum(axis=-2)
+    out[..., 1:, :] = gv
+    return out
+
+
+def _abs_sum_grad(x: np.ndarray, g: np.ndarray, kink_step: float) -> np.ndarray:
+    """Gradient of Σₜ |xₜ| from the terms' values x (B, T) and gradients g (B, T, m, 3).
+
+    Away from a kink, d|x| = sign(x)·dx. With ``kink_step`` δ > 0 each coordinate's
+    derivative is the central difference of the linearised term over ±δ,
+    (|x + δg| − |x − δg|)/2δ = g·clip(x/(δ|g|), −1, 1): the same as sign(x)·g unless
+    |x| < δ|g|, where a term sitting on its kink (an angle of exactly 90° in a
+    symmetric octahedron) contributes x/δ·sign(g) ≈ 0, as central differences do.
+    """
+    if kink_step > 0:
+        size = np.abs(g)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            weight = np.clip(x[..., None, None] / (kink_step * size), -1.0, 1.0)
+        return np.where(size > 0, weight * g, 0.0).sum(axis=1)
+    return (np.sign(x)[..., None, None] * g).sum(axis=1)
+
+
+def _angle_grads(v: np.ndarray, i: np.ndarray, j: np.ndarray, d: np.ndarray) -> tuple:
+    """∂φᵢⱼ/∂vᵢ and ∂φᵢⱼ/∂vⱼ in degrees per Å for L–M–L angles φᵢⱼ = arccos(ûᵢ·ûⱼ).
+
+    ``i``, ``j`` (B, T) donor indices; ``d`` (B, n) bond lengths. From
+    ∂φ/∂vᵢ = −(ûⱼ − cos φ ûᵢ)/(dᵢ sin φ).
+    """
+    rows = np.arange(len(v))[:, None]
+    ui = v[rows, i] / d[rows, i][..., None]
+    uj = v[rows, j] / d[rows, j][..., None]
+    cos = np.clip((ui * uj).sum(axis=-1), -1.0, 1.0)[..., None]
+    sin = np.sqrt(np.maximum(1.0 - cos * cos, 0.0))
+    safe = np.where(sin > 1e-12, sin, np.inf)
+    scale = -np.degrees(1.0) / safe
+    gi = scale * (uj - cos * ui) / d[rows, i][..., None]
+    gj = scale * (ui - cos * uj) / d[rows, j][..., None]
+    return gi, gj
+
+
+def _sigma_grad(v: np.ndarray, angles: np.ndarray, d: np.ndarray, kink_step: float):
+    """∂Σ/∂(metal, donors) (B, 7, 3) at the cis angles' selection (the 12 smallest)."""
+    b = len(v)
+    pick = np.argsort(angles[:, _PAIRS6[0], _PAIRS6[1]], axis=-1, kind="stable")[:, :12]
+    i, j = _PAIRS6[0][pick], _PAIRS6[1][pick]  # (B, 12)
+    rows = np.arange(b)[:, None]
+    gi, gj = _angle_grads(v, i, j, d)
+    term = np.zeros((b, 12, 6, 3))
+    t = np.arange(12)[None, :]
+    term[rows, t, i] -= gi  # x = 90° − φ
+    term[rows, t, j] -= gj
+    x = 90.0 - angles[rows, i, j]
+    return _abs_sum_grad(x, _to_atoms(term), kink_step)
+
+
+def _turn_grads(a, b, n):
+    """Signed angle T from the projections of a to b on the plane of unit normal n, radians,
+    and ∂T/∂a, ∂T/∂b, ∂T/∂n.
+
+    T = atan2(n·(a × b), a·b − (a·n)(b·n)): the projections a′, b′ have
+    a′ × b′ = (n·(a × b)) n and a′·b′ = a·b − (a·n)(b·n).
+    """
+    an = (a * n).sum(axis=-1, keepdims=True)
+    bn = (b * n).sum(axis=-1, keepdims=True)
+    axb = _cross(a, b)
+    y = (n * axb).sum(axis=-1, keepdims=True)
+    x = (a * b).sum(axis=-1, keepdims=True) - an * bn
+    r2 = x * x + y * y
+    r2 = np.where(r2 > 0, r2, np.inf)
+    ga = (x * _cross(b, n) - y * (b - bn * n)) / r2
+    gb = (x * _cross(n, a) - y * (a - an * n)) / r2
+    gn = (x * axb + y * (an * b + bn * a)) / r2
+    return np.arctan2(y, x)[..., 0], ga, gb, gn
+
+
+def _theta_grad(v: np.ndarray, order: np.ndarray, kink_step: float) -> np.ndarray:
+    """∂Θ/∂(metal, donors) (B, 7, 3) for OctaDist's ``order`` (see :func:`_theta`).
+
+    Θ = ½ Σ_faces Σₖ |s·Tₖ − 60°|, Tₖ the turn between the projections of consecutive
+    donors around the face (:func:`_turn_grads`, on the plane through the face's three
+    donors, unit normal n ∝ (p₁ − p₀) × (p₂ − p₀)) and s = ±1 the face's orientation.
+    The ordering, the faces and s are fixed by the geometry; then every term is smooth.
+    """
+    bsz = len(v)
+    rows = np.arange(bsz)[:, None, None]
+    pts = v[rows, order[:, _FACES]]  # (B, 8, 6, 3) by position
+    e = pts[:, :, 1] - pts[:, :, 0]
+    f = pts[:, :, 2] - pts[:, :, 0]
+    c = _cross(e, f)
+    size = _norm(c)[..., None]
+    n = c / size
+    a, bb = pts[:, :, _AROUND], pts[:, :, _NEXT]  # (B, 8, 6, 3)
+    nk = np.broadcast_to(n[:, :, None, :], a.shape)
+    turn, ga, gb, gn = _turn_grads(a, bb, nk)
+    t01 = _turn_grads(pts[:, :, 0], pts[:, :, 1], n)[0]
+    t20 = _turn_grads(pts[:, :, 2], pts[:, :, 0], n)[0]
+    sense = np.where(np.abs(t01) < np.abs(t20), t01, t20)
+    s = np.where(sense < 0, -1.0, 1.0)[..., None]  # (B, 8, 1)
+    x = s * np.degrees(turn) - 60.0  # (B, 8, 6)
+    k = np.arange(6)
+    term = np.zeros((bsz, 8, 6, 6, 3))  # (B, face, term, position, xyz)
+    term[:, :, k, _AROUND] += ga
+    term[:, :, k, _NEXT] += gb
+    # through the normal: n = c/|c|, c = (p₁ − p₀) × (p₂ − p₀)
+    gc = (gn - (gn * nk).sum(axis=-1, keepdims=True) * nk) / size[:, :, None, :]
+    g1 = _cross(f[:, :, None, :], gc)
+    g2 = _cross(gc, e[:, :, None, :])
+    term[:, :, :, 1] += g1
+    term[:, :, :, 2] += g2
+    term[:, :, :, 0] -= g1 + g2
+    term *= np.degrees(1.0) * s[..., None, None]
+    # positions → donors: each face visits the six donors once
+    inverse = np.argsort(order[:, _FACES], axis=-1)  # (B, 8, 6): position of donor d
+    term = np.take_along_axis(term, inverse[:, :, None, :, None], axis=3)
+    atoms = _to_atoms(term.reshape(bsz, 48, 6, 3))
+    return 0.5 * _abs_sum_grad(x.reshape(bsz, 48), atoms, kink_step)
+
+
+def _volume_grad(v: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """∂V/∂(metal, donors) (B, n + 1, 3) of V = Σ |a·(b × c)|/6 at fixed hull triangles."""
+    bsz, n = v.shape[:2]
+    x = v - v.sum(axis=1, keepdims=True) / n
+    rows = np.arange(bsz)[:, None]
+    a, b, c = x[rows, faces[..., 0]], x[rows, faces[..., 1]], x[rows, faces[..., 2]]
+    sign = np.sign((a * _cross(b, c)).sum(axis=-1))[..., None] / 6.0
+    g = np.zeros((bsz, n, 3))
+    for corner, part in ((0, _cross(b, c)), (1, _cross(c, a)), (2, _cross(a, b))):
+        np.add.at(g, (np.broadcast_to(rows, faces.shape[:2]), faces[..., corner]), sign * part)
+    g -= g.sum(axis=1, keepdims=True) / n  # through the centroid (zero for a closed hull)
+    return _to_atoms(g)
+
+
+def distortion_jacobians(
+    center: np.ndarray, ligands: np.ndarray, *, kink_step: float = 0.0
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Every parameter of :data:`PARAMETERS` and the Jacobians of the scalar ones.
+
+    Returns ``(values, gradients)``: ``values`` as :func:`distortion_parameters`;
+    ``gradients[name]`` of shape (..., n + 1, 3) holds ∂p/∂x for the Cartesian
+    coordinates x of the metal (row 0) and the donors (rows 1…n), for p in ⟨d⟩, ζ, Δ, Σ,
+    Θ and the volume (units of p per Å; NaN rows where p is undefined). With
+    dᵢ = |vᵢ|, ûᵢ = vᵢ/dᵢ, vᵢ = Lᵢ − M, m = ⟨d⟩, eᵢ = dᵢ − m, and ∂/∂M = −Σᵢ ∂/∂Lᵢ:
+
+    - ∂⟨d⟩/∂Lᵢ = ûᵢ/n;
+    - ∂ζ/∂Lⱼ = Σᵢ sign(eᵢ)(δᵢⱼ − 1/n) ûⱼ;
+    - ∂Δ/∂Lⱼ = 2/(n m²) · (eⱼ − Σᵢeᵢ²/(n m)) ûⱼ;
+    - Σ: −Σ sign(90° − φ) ∂φ over the 12 cis angles, ∂φᵢⱼ/∂vᵢ = −(ûⱼ − cos φ ûᵢ)/(dᵢ sin φ);
+    - Θ: through the face planes and projections (:func:`_theta_grad`), at OctaDist's
+      trans pairs and faces;
+    - V: Σ_faces sign · (b × c, c × a, a × b)/6 for the corners a, b, c of each hull
+      triangle (from the donors' centroid).
+
+    The discrete choices (cis angles, trans pairs, faces, hull triangles) are those of
+    the polyhedron itself, as for every small displacement of it. ``kink_step`` δ > 0
+    treats the kinks of the |·| in ζ, Σ and Θ as a central difference over ±δ Å does
+    (:func:`_abs_sum_grad`), so the gradients equal those of central differences with
+    step δ (the su's of a polyhedron with an angle of exactly 90° do not depend on the
+    sign of a rounding error); 0 gives the one-sided sign.
+    """
+    batch, v = _prepare(center, ligands)
+    bsz, n = v.shape[:2]
+    d = _norm(v)
+    values = {"d_mean": _d_mean(d), "zeta": _zeta(d), "delta": _delta(d)}
+    nan = np.full((bsz, n + 1, 3), np.nan)
+    grads: dict[str, np.ndarray] = {}
+    if n:
+        u = v / d[..., None]
+        m = values["d_mean"][:, None]
+        e = d - m
+        grads["d_mean"] = _to_atoms(u / n)
+        terms = (np.eye(n) - 1.0 / n)[None, :, :, None] * u[:, None, :, :]
+        grads["zeta"] = _abs_sum_grad(e, _to_atoms(terms), kink_step)
+        coef = 2.0 / (n * m * m) * (e - (e * e).sum(axis=1, keepdims=True) / (n * m))
+        grads["delta"] = _to_atoms(coef[..., None] * u)
+    else:
+        grads["d_mean"] = grads["zeta"] = grads["delta"] = nan
+    order = None
+    if n == 6:
+        angles = _angles(v)
+        order = _octadist_order(angles)
+        values["sigma"] = np.abs(90.0 - _cis(angles)).sum(axis=-1)
+        values["theta"] = _theta(v, order)
+        values["trans_angles"] = _sorted_trans_pairs(angles, order)[1]
+        grads["sigma"] = _sigma_grad(v, angles, d, kink_step)
+        grads["theta"] = _theta_grad(v, order, kink_step)
+    else:
+        values["sigma"] = values["theta"] = np.full(bsz, np.nan)
+        values["trans_angles"] = np.full((bsz, 3), np.nan)
+        grads["sigma"] = grads["theta"] = nan
+    if n >= 4:
+        faces = _hulls(v, order)
+        values["volume"] = _volume_of_hulls(v, faces)
+        grads["volume"] = _volume_grad(v, faces)
+    else:
+        values["volume"] = np.full(bsz, np.nan)
+        grads["volume"] = nan
+    values = {k: x.reshape((*batch, *x.shape[1:])) for k, x in values.items()}
+    grads = {k: g.reshape(*batch, n + 1, 3) for k, g in grads.items()}
+    return values, grads
 
 
 def octahedral_distortion(center: np.ndarray, ligands: np.ndarray) -> OctahedralDistortion:

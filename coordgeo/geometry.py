@@ -20,9 +20,10 @@ its special position), M the orthogonalisation matrix, R_a the rotation of
 the atom's operator, and p the cell parameters with their su's. Cell
 parameters tied by the lattice (a = b = c in cubic, a = b in tetragonal and
 hexagonal) vary together, as in SHELXL. Analytic gradients are used for
-distances, angles and torsions; any other function of positions (Σ, Θ,
-shape measures, …) gets its gradient by central finite differences through
-:func:`su_by_finite_differences`.
+distances, angles and torsions, and :func:`su_from_gradients` takes any
+other function's analytic Jacobian (⟨d⟩, ζ, Δ, Σ, Θ, volumes and shape
+measures: :mod:`coordgeo.polyhedra`); a function without one gets its
+gradient by central finite differences through :func:`su_by_finite_differences`.
 """
 
 from __future__ import annotations
@@ -286,6 +287,24 @@ def su_from_differences(
     # every quantity at once: one set of einsums instead of one per quantity
     g = np.nan_to_num(grad.reshape(n, m, 3, values.shape[1]))
     su = _propagate_su_columns(structure, sites, ops, fract, g)
+    return np.where(np.isfinite(values), su, np.nan)
+
+
+def su_from_gradients(
+    structure: Structure,
+    sites: np.ndarray,
+    ops: np.ndarray,
+    fract: np.ndarray,
+    values: np.ndarray,
+    grad_cart: np.ndarray,
+) -> np.ndarray:
+    """su's (n, q) of q functions of n groups of m atoms from their Cartesian Jacobians.
+
+    ``values`` (n, q), ``grad_cart`` (n, m, 3, q): ∂fₖ/∂x of each atom (after symmetry),
+    e.g. analytic gradients. As :func:`su_from_differences` with the gradient given
+    instead of differenced: NaN gradients count as zero, NaN values give NaN su's.
+    """
+    su = _propagate_su_columns(structure, sites, ops, fract, np.nan_to_num(grad_cart))
     return np.where(np.isfinite(values), su, np.nan)
 
 

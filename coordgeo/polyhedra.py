@@ -4,12 +4,16 @@ This is where the array functions of :mod:`coordgeo.distortion` and
 :mod:`coordgeo.shape` meet the crystal: each coordination sphere from
 :mod:`coordgeo.coordination` gives the Cartesian positions of the metal and
 its donors, every parameter is evaluated on them, and its su is propagated
-from the coordinate and cell su's by central finite differences
-(:func:`coordgeo.geometry.su_of_function`; linearisation, like the bond and
-angle su's). One vectorised call per coordination number (in chunks of
-:data:`_CHUNK` spheres) evaluates the spheres and all their displaced copies;
-the copies' shape measures are taken over the only pairings that can be the
-best that close to the sphere (:func:`coordgeo.shape.shape_measures_with_copies`).
+from the coordinate and cell su's through its analytic Jacobian with respect
+to those positions (:func:`coordgeo.distortion.distortion_jacobians`, the
+closed-form CShM gradient of :func:`coordgeo.shape.cshm_gradient` at the
+pairings that can be the best, :func:`coordgeo.geometry.su_from_gradients`;
+linearisation, like the bond and angle su's). Where a parameter has a kink
+(|90° − φ| at an angle of exactly 90°, two pairings tied by symmetry) the
+derivative is the central difference over ±:data:`~coordgeo.geometry.FINITE_DIFFERENCE_STEP`
+of the linearised branches, which is what the finite differences of the
+displaced copies used before gave. One vectorised call per coordination
+number (in chunks of :data:`_CHUNK` spheres) evaluates all spheres.
 
 Columns of :func:`site_parameters` (one row per sphere), in this order:
 ``block, metal, coordination_number, donors, d_mean, d_mean_su, zeta,
@@ -33,12 +37,7 @@ import pandas as pd
 
 from coordgeo import distortion, shape
 from coordgeo.coordination import DEFAULT_TOLERANCE, Sphere, coordination_spheres, donor_labels
-from coordgeo.geometry import (
-    FINITE_DIFFERENCE_STEP,
-    displaced_copies,
-    image_fract,
-    su_from_differences,
-)
+from coordgeo.geometry import FINITE_DIFFERENCE_STEP, image_fract, su_from_gradients
 from coordgeo.model import Structure
 
 CONTRACT_COLUMNS = [
@@ -111,6 +110,77 @@ def _ideal(label: str) -> tuple[np.ndarray, np.ndarray]:
     return p.center, p.vertices
 
 
+def _near_tie_gradient(
+    q: np.ndarray, norm2: np.ndarray, references: np.ndarray, step: float
+) -> np.ndarray:
+    """∂S/∂x (k, N+1, 3), centre first, of a shape measure from its candidate fits.
+
+    ``q`` (k, N+1, 3) are the centred problems (donors, then the centre), ``references``
+    (k, w, N+1, 3) the ideal points of every pairing that can be the best one within
+    ``step`` Å of each problem (:func:`coordgeo.shape.shape_measures_with_copies` chooses
+    the same ones). For each candidate, pairing π with its optimal orthogonal R, the
+    closed form of :func:`coordgeo.shape.cshm_gradient`,
+
+        ∂S/∂qₖ = (200 ν / N²) · (ν q′ₖ / N² − R p′_π(k)),
+
+    and the same for R′ = V·diag(1, 1, −1)·Uᵀ (ν′ = σ₁ + σ₂ − σ₃: the other branch of
+    the nuclear norm where H is nearly singular). S is the minimum of these smooth
+    candidates; each coordinate's derivative is the central difference of that minimum
+    over ±``step`` of the linearised candidates,
+    (min_c(S_c + δ g_c) − min_c(S_c − δ g_c)) / 2δ, which is the gradient of the best
+    candidate unless another one is within δ|g| of it (two non-equivalent pairings tied
+    by the site's symmetry): there, as finite differences of the measure did, the
+    derivative of the kink's two sides are averaged.
+    """
+    h = np.einsum("kwpa,kpb->kwab", references, q)  # Σ p qᵀ over the paired points
+    u, sv, vt = np.linalg.svd(h)
+    rot = vt.swapaxes(-1, -2) @ u.swapaxes(-1, -2)
+    flip = vt.swapaxes(-1, -2) @ (u * np.array([1.0, 1.0, -1.0])).swapaxes(-1, -2)
+    nu = np.concatenate([sv.sum(axis=-1), sv[..., 0] + sv[..., 1] - sv[..., 2]], axis=1)
+    rots = np.concatenate([rot, flip], axis=1)  # (k, 2w, 3, 3)
+    refs = np.concatenate([references, references], axis=1)
+    n2 = norm2[:, None]
+    measure = 100.0 * (1.0 - nu * nu / n2)  # (k, 2w)
+    scale = (200.0 * nu / n2)[..., None, None]
+    g = scale * (nu[..., None, None] * q[:, None] / n2[..., None, None]
+                 - refs @ rots.swapaxes(-1, -2))  # fmt: skip
+    gap = (measure - measure.min(axis=1, keepdims=True))[..., None, None]
+    grad = ((gap + step * g).min(axis=1) - (gap - step * g).min(axis=1)) / (2.0 * step)
+    return np.concatenate([grad[:, -1:], grad[:, :-1]], axis=1)  # centre first
+
+
+def _shape_columns(
+    center: np.ndarray, ligands: np.ndarray, labels: tuple[str, ...], step: float
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Shape measures {label: (k,)} and their gradients {label: (k, N+1, 3)} of k spheres.
+
+    The values are those of :func:`coordgeo.shape.shape_measures` (every pairing up to
+    six donors, the pairing search above); the gradients come from the closed form at
+    the candidate pairings near the best (:func:`_near_tie_gradient`).
+    """
+    q, norm2 = shape._prepare(center, ligands)
+    n = ligands.shape[1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        margin = shape._PAIRING_MARGIN * step / np.sqrt(norm2) + 1e-9
+    good = (norm2 > 0) & np.isfinite(norm2)
+    values: dict[str, np.ndarray] = {}
+    grads: dict[str, np.ndarray] = {}
+    exhaustive = shape._method("auto", n) == "exhaustive"
+    if exhaustive:
+        values = shape.shape_measures(center, ligands, labels)
+    for label in labels:
+        if exhaustive:
+            references = shape._near_pairings_enumerated(q, norm2, margin, label, n)
+        else:
+            references, values[label] = shape._near_pairings_searched(q, norm2, margin, label)
+        grad = np.full((len(q), n + 1, 3), np.nan)
+        if good.any():
+            with np.errstate(invalid="ignore", divide="ignore"):
+                grad[good] = _near_tie_gradient(q[good], norm2[good], references[good], step)
+        grads[label] = grad
+    return values, grads
+
+
 def _parameters(
     structure: Structure,
     sites: np.ndarray,
@@ -121,45 +191,36 @@ def _parameters(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Values and su's (k, q) of every parameter of k spheres of one size; trans angles (k, 3).
 
-    What :func:`~coordgeo.geometry.su_of_function` with :func:`_evaluator` gives, with
-    the shape measures of the displaced copies restricted to the pairings that can win
-    (:func:`coordgeo.shape.shape_measures_with_copies`).
+    The su's come from the analytic Jacobians of the parameters with respect to the
+    coordinates (:func:`coordgeo.distortion.distortion_jacobians`,
+    :func:`coordgeo.shape.cshm_gradient`) through
+    :func:`coordgeo.geometry.su_from_gradients`: what central differences with
+    :data:`~coordgeo.geometry.FINITE_DIFFERENCE_STEP` gave before, without the 6(n + 1)
+    displaced copies of each polyhedron.
     """
-    step = FINITE_DIFFERENCE_STEP
     f = image_fract(structure, sites, ops, shifts)
     x = f @ structure.cell.orthogonalization.T
-    displaced = displaced_copies(x, step)
-    # the polyhedra and their displaced copies in one call, polyhedra first: each copy's
-    # volume can use the convex-hull faces found for its polyhedron (half the Qhull calls)
-    k, copies = displaced.shape[:2]
-    both = np.concatenate([x, displaced.reshape(k * copies, *x.shape[1:])])
-    together = distortion.distortion_parameters(both[:, 0, :], both[:, 1:, :])
-    params = {name: value[:k] for name, value in together.items()}
-    moved = {
-        name: value[k:].reshape(k, copies, *value.shape[1:]) for name, value in together.items()
-    }
+    center, ligands = x[:, 0, :], x[:, 1:, :]
+    params, jac = distortion.distortion_jacobians(center, ligands, kink_step=FINITE_DIFFERENCE_STEP)
     cols = [params[name] for name, _ in _DISTORTION]
-    cols_moved = [moved[name] for name, _ in _DISTORTION]
+    grads = [jac[name] for name, _ in _DISTORTION]
     if shapes:
-        measures, measures_moved = shape.shape_measures_with_copies(
-            x[:, 0, :], x[:, 1:, :], displaced, shapes, step
-        )
+        measures, gradients = _shape_columns(center, ligands, shapes, FINITE_DIFFERENCE_STEP)
         cols.extend(measures[label] for label in shapes)
-        cols_moved.extend(measures_moved[label] for label in shapes)
+        grads.extend(gradients[label] for label in shapes)
         if path:
             cols.extend(_path_columns(measures))
-            cols_moved.extend(_path_columns(measures_moved))
     values = np.stack(cols, axis=-1)
-    sus = su_from_differences(structure, sites, ops, f, values, np.stack(cols_moved, axis=-1), step)
+    q = len(grads)
+    sus = su_from_gradients(structure, sites, ops, f, values[:, :q], np.stack(grads, axis=-1))
+    sus = np.concatenate([sus, np.full((len(values), values.shape[1] - q), np.nan)], axis=1)
     return values, sus, params["trans_angles"]
 
 
-#: Spheres per vectorised evaluation. Bounds the memory of the finite-difference copies
-#: and the hull search of :func:`coordgeo.distortion.polyhedron_volume`, whose cost grows
-#: with the square of the number of differently shaped polyhedra in one call (20 000 sites
-#: of a giant-cell intermetallic took hours in one call); octahedra need no hull search.
-_CHUNK_OCTAHEDRA = 512
-_CHUNK = 32
+#: Spheres per vectorised evaluation: bounds the memory of the Θ Jacobian (~7 kB a
+#: sphere) and of the hull search (:func:`coordgeo.distortion.polyhedron_volume`, linear
+#: in the number of spheres).
+_CHUNK = 512
 
 
 def site_parameters(
@@ -222,9 +283,8 @@ def site_parameters(
             [[(0, 0, 0)] + [a.code.shift for a in sp.donors] for sp in group], dtype=float
         )
         rows = np.asarray(members)
-        chunk = _CHUNK_OCTAHEDRA if n == 6 else _CHUNK
-        for lo in range(0, len(rows), chunk):
-            part = slice(lo, lo + chunk)
+        for lo in range(0, len(rows), _CHUNK):
+            part = slice(lo, lo + _CHUNK)
             with np.errstate(invalid="ignore", divide="ignore"):
                 values, sus, trans = _parameters(
                     structure, sites[part], ops[part], shifts[part], wanted, path

@@ -346,3 +346,105 @@ def test_site_dataclass_matches_array_functions() -> None:
     assert site.as_dict()["trans_angle_3"] == site.trans_angles[2]
     with pytest.raises(AttributeError):
         site.sigma = 0.0  # type: ignore[misc]
+
+
+# --- Jacobians (the su's of coordgeo.polyhedra) ---------------------------------------------
+
+JACOBIAN_PARAMETERS = ("d_mean", "zeta", "delta", "sigma", "theta", "volume")
+
+
+def central_differences(center: np.ndarray, ligands: np.ndarray, h: float) -> dict:
+    """∂p/∂x of every parameter by central differences of distortion_parameters, (B, n+1, 3)."""
+    x = np.concatenate([center[:, None], ligands], axis=1)
+    b, m = x.shape[:2]
+    out = {name: np.zeros((b, m, 3)) for name in JACOBIAN_PARAMETERS}
+    for atom in range(m):
+        for axis in range(3):
+            up, down = x.copy(), x.copy()
+            up[:, atom, axis] += h
+            down[:, atom, axis] -= h
+            p_up = D.distortion_parameters(up[:, 0], up[:, 1:])
+            p_down = D.distortion_parameters(down[:, 0], down[:, 1:])
+            for name in JACOBIAN_PARAMETERS:
+                out[name][:, atom, axis] = (p_up[name] - p_down[name]) / (2 * h)
+    return out
+
+
+@pytest.mark.parametrize("n", [4, 5, 6, 7, 8, 9])
+def test_jacobians_equal_central_differences(n: int) -> None:
+    # Distorted polyhedra (octahedra for n = 6, random donors on a sphere otherwise) with the
+    # metal off-centre: the closed-form Jacobians against central differences of the values.
+    rng = np.random.default_rng(100 + n)
+    b = 12
+    if n == 6:
+        ligands = np.stack([distorted_octahedron(rng, 0.15) for _ in range(b)])
+    else:
+        directions = rng.normal(size=(b, n, 3))
+        directions /= np.linalg.norm(directions, axis=-1, keepdims=True)
+        ligands = directions * rng.uniform(1.9, 2.3, (b, n, 1))
+    center = rng.normal(0.0, 0.05, (b, 3))
+    ligands = ligands + center[:, None]
+    values, grads = D.distortion_jacobians(center, ligands)
+    reference = D.distortion_parameters(center, ligands)
+    for name, value in reference.items():
+        np.testing.assert_allclose(values[name], value, rtol=1e-13, atol=1e-13, err_msg=name)
+    numeric = central_differences(center, ligands, 1e-6)
+    for name in JACOBIAN_PARAMETERS:
+        assert grads[name].shape == (b, n + 1, 3)
+        if name not in D.defined_parameters(n):
+            assert np.isnan(grads[name]).all(), name
+            continue
+        scale = np.abs(numeric[name]).max()
+        assert np.abs(grads[name] - numeric[name]).max() <= 1e-6 * scale, name
+        # every parameter depends on the metal→donor vectors only
+        np.testing.assert_allclose(grads[name].sum(axis=1), 0.0, atol=1e-9 * scale)
+
+
+def test_jacobians_at_kinks_are_the_central_differences() -> None:
+    # A regular octahedron sits on the kinks of ζ (every dᵢ = ⟨d⟩), Σ (every cis angle 90°)
+    # and Θ (every projected angle 60°). One-sided derivatives there depend on the sign of a
+    # rounding error; with kink_step = h the Jacobian is the central difference over ±h,
+    # which for these |·| terms is ~0, as central differences of the values give, to their
+    # own O(h) curvature term (h·|∂²p|, ≲ 1e-5 of the one-sided gradient's size).
+    h = 1e-5
+    rng = np.random.default_rng(8)
+    rotation = random_rotation(rng)
+    center = np.array([[0.3, -0.2, 0.1]])
+    ligands = (2.0 * OCTAHEDRON @ rotation.T + center)[None]
+    numeric = central_differences(center, ligands, h)
+    _, smooth = D.distortion_jacobians(center, ligands, kink_step=h)
+    one_sided = D.distortion_jacobians(center, ligands)[1]  # sign of a rounding error
+    for name in JACOBIAN_PARAMETERS:
+        size = 1.0 + np.abs(one_sided[name]).max()
+        np.testing.assert_allclose(smooth[name], numeric[name], atol=1e-5 * size, err_msg=name)
+    for name in ("zeta", "sigma", "theta"):
+        assert np.abs(smooth[name]).max() < 1e-6, name
+    assert np.abs(one_sided["sigma"]).max() > 1.0
+    # away from kinks the smoothing changes nothing
+    bent = np.stack([distorted_octahedron(rng)])
+    one_sided = D.distortion_jacobians(np.zeros((1, 3)), bent)[1]
+    smoothed = D.distortion_jacobians(np.zeros((1, 3)), bent, kink_step=h)[1]
+    for name in JACOBIAN_PARAMETERS:
+        np.testing.assert_allclose(smoothed[name], one_sided[name], rtol=1e-12, err_msg=name)
+
+
+def test_hull_volumes_equal_qhull_one_hull_per_set() -> None:
+    # The vectorised hull search against scipy's ConvexHull volume, for sets in general
+    # position (some with points inside the hull) and sets with coplanar faces (a cube, a
+    # square pyramid, a square antiprism), which go to Qhull: the volumes must be Qhull's.
+    from scipy.spatial import ConvexHull
+
+    rng = np.random.default_rng(11)
+    cube = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=float)
+    square = np.array([[1, 0, 0], [0, 1, 0], [-1, 0, 0], [0, -1, 0]], dtype=float)
+    turned = np.array([[math.cos(t), math.sin(t), 0.0] for t in np.radians([45, 135, 225, 315])])
+    lift = np.array([0.0, 0.0, 0.6])
+    antiprism = np.vstack([square + lift, turned - lift])
+    for n in (4, 5, 6, 7, 8, 9, 10, 12):
+        sets = rng.normal(size=(40, n, 3)) * [2.0, 1.5, 1.0]
+        sets[:10, 0] *= 0.05  # a point inside the hull
+        expected = [ConvexHull(p).volume for p in sets]
+        np.testing.assert_allclose(D.polyhedron_volume(np.zeros(3), sets), expected, rtol=1e-12)
+    for points in (cube, np.vstack([square, [[0, 0, 1.2]]]), antiprism):
+        expected = ConvexHull(points).volume
+        assert D.polyhedron_volume(np.zeros(3), points) == pytest.approx(expected, rel=1e-12)

@@ -10,8 +10,10 @@ from coordgeo.geometry import (
     Atom,
     angle,
     distance,
+    image_fract,
     measure,
     su_by_finite_differences,
+    su_from_gradients,
     torsion,
 )
 from coordgeo.io.cif import read_cif
@@ -137,6 +139,26 @@ def test_finite_difference_su_equals_analytic(qsal_cif):
         s, [atoms], lambda x: np.linalg.norm(x[..., 1, :] - x[..., 0, :], axis=-1)
     )
     assert su_fd[0] == pytest.approx(su, rel=1e-5)
+
+
+def test_su_from_gradients_equals_measure(qsal_cif):
+    # Several functions at once from their Jacobians (n, m, 3, q): a bond length (its
+    # gradient ±û by hand) and twice that bond; su's as measure() gives, the second doubled,
+    # and a NaN value gives a NaN su.
+    s = read_cif(qsal_cif, "wp91ltb")[0]
+    sites = np.array([[s.index("Fe1"), s.index("N1")], [s.index("Fe1"), s.index("O1")]])
+    ops = np.zeros((2, 2), dtype=int)
+    shifts = np.zeros((2, 2, 3))
+    values, sus = measure(s, sites, ops, shifts)
+    f = image_fract(s, sites, ops, shifts)
+    x = f @ s.cell.orthogonalization.T
+    u = (x[:, 1] - x[:, 0]) / values[:, None]
+    grad = np.stack([-u, u], axis=1)[..., None] * np.array([1.0, 2.0])  # (2, 2, 3, 2)
+    both = np.stack([values, 2 * values], axis=1)
+    both[1, 1] = np.nan
+    out = su_from_gradients(s, sites, ops, f, both, grad)
+    np.testing.assert_allclose(out[:, 0], sus, rtol=1e-12)
+    assert out[0, 1] == pytest.approx(2 * sus[0], rel=1e-12) and np.isnan(out[1, 1])
 
 
 def test_special_position_bonds_identical(tmp_path):

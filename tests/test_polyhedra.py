@@ -103,3 +103,98 @@ def test_cli_octahedra_csv_and_xyz(qsal_cif, shared):
     assert row.Sigma == pytest.approx(86.081494, abs=1e-5)
     assert row.Theta == pytest.approx(281.231091, abs=1e-5)
     assert np.isnan(row.Sigma_su)  # xyz coordinates carry no su
+
+
+def _finite_difference_sus(structure, spheres, shapes):
+    """su's of every column by central differences of the values on displaced copies
+    (geometry.su_of_function on the whole evaluator: the way they were computed before the
+    Jacobians), by sphere row: {column: array}."""
+    from coordgeo.geometry import su_of_function
+    from coordgeo.polyhedra import _DISTORTION, _evaluator, shape_column
+
+    out: dict[str, np.ndarray] = {}
+    for n in sorted({sp.coordination_number for sp in spheres}):
+        rows = [i for i, sp in enumerate(spheres) if sp.coordination_number == n]
+        wanted = tuple(s for s in shapes if s in shape.shape_labels(n))
+        group = [spheres[i] for i in rows]
+        sites = np.array([[sp.metal] + [a.site for a in sp.donors] for sp in group])
+        ops = np.array([[structure.identity_op] + [a.code.op for a in sp.donors] for sp in group])
+        shifts = np.array(
+            [[(0, 0, 0)] + [a.code.shift for a in sp.donors] for sp in group], dtype=float
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            _, sus = su_of_function(structure, sites, ops, shifts, _evaluator(n, wanted, False))
+        names = [col for _, col in _DISTORTION] + [shape_column(s) for s in wanted]
+        for q, name in enumerate(names):
+            out.setdefault(name, np.full(len(spheres), np.nan))[rows] = sus[:, q]
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "block", "shapes"),
+    [
+        # a spin-crossover Fe(III) N4O2 octahedron: every shape of CN 6
+        ("qsal", "wp91-rt2", ("HP-6", "PPY-6", "OC-6", "TPR-6", "JPPY-6")),
+        # symmetric sites: a regular VO4 tetrahedron (SP-4, SS-4 fits tied by its symmetry;
+        # ζ = 0 exactly) and Rb sites of CN 5, 8, 9
+        ("2009306-xyz-simple-fract.cif", None, ("T-4", "SP-4", "SS-4", "SPY-5", "CU-8", "SAPR-8",
+                                                "HBPY-8", "CSAPR-9")),
+        # Ru/Co sites whose TPR-6 and PPY-6 fits have a second pairing within reach
+        ("1518798.cif", None, ("OC-6", "TPR-6", "PPY-6", "JPPY-6")),
+    ],
+)  # fmt: skip
+def test_sus_from_jacobians_equal_finite_differences(shared, qsal_cif, name, block, shapes):
+    # The su's of site_parameters come from analytic Jacobians; here the same su's by central
+    # differences of the values (±1e-5 Å on each coordinate of the metal and its donors, the
+    # evaluation of every displaced copy from scratch, shape measures over all pairings).
+    path = qsal_cif if name == "qsal" else shared / "cifs/published" / name
+    s = read_cif(path, block)[0]
+    spheres = coordination_spheres(s)
+    table = site_parameters(s, spheres, shapes=shapes)
+    reference = _finite_difference_sus(s, spheres, shapes)
+    compared = 0
+    for column, fd in reference.items():
+        ours = table[f"{column}_su"].to_numpy()
+        assert (np.isnan(ours) == np.isnan(fd)).all(), column
+        ok = np.isfinite(fd)
+        # 1e-6 absolute: where a value is 0 by symmetry (ζ of a regular site) central
+        # differences give rounding noise of ~1e-7 and the Jacobian ~1e-12
+        np.testing.assert_allclose(ours[ok], fd[ok], rtol=1e-3, atol=1e-6, err_msg=column)
+        compared += int(ok.sum())
+    assert compared >= 6
+
+
+def test_shape_gradients_are_cshm_gradient_where_one_pairing_is_best():
+    # Away from ties the gradient behind the CShM su's is shape.cshm_gradient's closed form
+    # (one best pairing and rotation); seven-donor sites go through the pairing search.
+    from coordgeo.polyhedra import _shape_columns
+
+    rng = np.random.default_rng(5)
+    for label in ("OC-6", "TPR-6", "T-4", "PBPY-7"):
+        ideal = shape.ideal_polyhedron(label)
+        ligands = 2.0 * ideal.vertices + rng.normal(0.0, 0.12, (6, ideal.n, 3))
+        center = rng.normal(0.0, 0.05, (6, 3))
+        values, grads = _shape_columns(center, ligands, (label,), 1e-5)
+        s, g = shape.cshm_gradient(center, ligands, label)
+        np.testing.assert_allclose(values[label], s, rtol=1e-10)
+        np.testing.assert_allclose(grads[label], g, rtol=1e-7, atol=1e-9 * np.abs(g).max())
+
+
+def test_disorder_configurations_are_capped_and_the_cap_is_stated(shared):
+    # 2104374.cif (a giant-cell intermetallic with fractional occupancies) gives its Ta50 site
+    # 5184 compatible donor sets. The spheres keep the MAX_CONFIGURATIONS with most donors,
+    # and the analysis says so, so the site table stays bounded and nothing is cut silently.
+    from coordgeo.coordination import MAX_CONFIGURATIONS
+    from coordgeo.pipeline import analyse_structure
+
+    (s,) = read_cif(shared / "cifs/published/2104374.cif")
+    analysis = analyse_structure(s, None)
+    ta50 = [sp for sp in analysis.spheres if s.labels[sp.metal] == "Ta50"]
+    assert len(ta50) == MAX_CONFIGURATIONS == 64
+    sizes = [sp.coordination_number for sp in ta50]
+    assert sizes == sorted(sizes, reverse=True)
+    notes = [n for n in analysis.notes if "disorder configurations" in n]
+    assert any(n.startswith("Ta50: 5184 disorder configurations") for n in notes), notes
+    assert all(any("Ta50: 5184" in n for n in sp.notes) for sp in ta50)
+    table = site_parameters(s, analysis.spheres, shapes=("OC-6",))
+    assert len(table) == len(analysis.spheres) < 1000
