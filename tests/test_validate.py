@@ -208,10 +208,94 @@ def test_columns_in_order_without_temperatures(qsal: list[Structure]) -> None:
     table = one_table(table_from_structure([ltb, rt2], layout="tab"))
     bare = [dataclasses.replace(s, temperature=None) for s in (ltb, rt2)]
     matches = match_columns(table, bare)
+    # both blocks name every atom of the table (one compound): the order decides
     assert [(m.column, m.structure.block, m.how) for m in matches] == [
-        ("163 K", "wp91ltb", "in the order given"),
-        ("293 K", "wp91-rt2", "in the order given"),
+        ("163 K", "wp91ltb", "in the order given and compound (21 of 21 rows name its atoms)"),
+        ("293 K", "wp91-rt2", "in the order given and compound (21 of 21 rows name its atoms)"),
     ]
+
+
+def seed000_cores() -> list[Structure]:
+    return [read_cif(path)[0] for path in sorted(REPO_CIFS.glob("seed000_*_core.cif"))]
+
+
+def test_seed000_columns_matched_by_compound(shared: Path) -> None:
+    # Four cores: Fe1 + N1-N3 of compound 1 (100 K, 290 K), Co1 + N1-N3 of compound 2
+    # (100 K, 300 K). Table S3 (compound 2) names Co1, N1-N3, Fe1, N6 … and its 100 K
+    # column has two cores at 100 K: compound 1's names none of its rows' atoms together
+    # (every row has Co1, or an atom such as N6 or C14 the core lacks), compound 2's
+    # names the 12 rows of Co1–N1/N2/N3 and the 9 N–Co1–N angles
+    tables = read_si_tables(shared / SEED_000)
+    s1, s3 = tables[0], tables[2]
+    cores = seed000_cores()
+    blocks = {m.column: m.structure.block for m in match_columns(s3, cores)}
+    assert blocks == {
+        "100 K": "seed000_compound2_100K_core",
+        "300 K": "seed000_compound2_300K_core",
+    }
+    blocks = {m.column: m.structure.block for m in match_columns(s1, cores)}
+    assert blocks == {
+        "100 K": "seed000_compound1_100K_core",
+        "290 K": "seed000_compound1_290K_core",
+    }
+    # per column: 12 ok; the 6 Fe1 bonds, Fe1-Co1, C14-N3-Co1, N3-C14-Fe1 and
+    # Fe1-Co1-Fe1A name atoms the core lacks
+    assert statuses(validate_table(s3, cores)) == {"ok": 24, "unknown-atom": 20}
+    # only the two 100 K cores, given compound 2 first or last: the same choice
+    at_100 = [c for c in cores if c.temperature == 100]
+    for given in (at_100, at_100[::-1]):
+        (match,) = match_columns(s3, given, column="100 K")
+        assert match.structure.block == "seed000_compound2_100K_core"
+        assert match.how == "by temperature (100 K) and compound (12 of 22 rows name its atoms)"
+    # the 300 K column has no core of compound 2 at 300 K here: not compound 1's either
+    no = next(m for m in match_columns(s3, at_100) if m.column == "300 K")
+    assert no.structure is None and "no structure at 300 K" in no.how
+    # compound 1's core alone at 100 K with compound 2's at 300 K: S3's 100 K column is
+    # left without a structure rather than given the wrong compound
+    wrong = [c for c in cores if c.block.endswith(("compound1_100K_core", "compound2_300K_core"))]
+    no = next(m for m in match_columns(s3, wrong) if m.column == "100 K")
+    assert no.structure is None and "no structure of this compound at 100 K" in no.how
+
+
+def test_one_cif_one_column_whatever_the_header(co2: Structure) -> None:
+    # the table says 150 K, the CIF 296 K: one structure and one column go together,
+    # every value checked, with the difference in each note
+    text = table_from_structure(co2, layout="tab").replace("\t296 K\n", "\t150 K\n", 1)
+    table = one_table(text)
+    assert table.columns == ("150 K",)
+    (match,) = match_columns(table, co2)
+    assert match.how == (
+        "the only structure and the only column; temperatures differ: column 150 K, CIF 296 K"
+    )
+    result = validate_table(table, [co2])
+    assert statuses(result) == {"ok": 42}
+    assert result["note"].str.startswith("temperatures differ: column 150 K, CIF 296 K").all()
+
+
+def test_cli_column_names_its_cif(shared: Path, tmp_path: Path, qsal_cif: Path) -> None:
+    cif = REPO_CIFS / "seed000_compound2_100K_core.cif"
+    result = run("validate", shared / SEED_000, "--table", "S3", "--column", f"100 K={cif}")
+    # 12 ok, 10 unknown-atom (the atoms the core lacks): exit 1, every row reported
+    assert result.exit_code == 1, result.output
+    assert "22 values in 1 table(s): 12 ok, 10 unknown-atom" in result.stderr
+    assert "column 100 K ← seed000_compound2_100K_core.cif" in result.stdout
+    assert "matched named" in result.stdout
+    # the same file named for the 300 K column: checked, with the temperature note
+    result = run("validate", shared / SEED_000, "--table", "S3", "--column", f"300K={cif}:")
+    assert "temperatures differ: column 300 K, CIF 100 K" in result.stderr
+    # a file of three blocks needs its block; a block that does not exist is exit 2
+    (ltb, rt2, _) = read_cif(qsal_cif)
+    table = tmp_path / "si.txt"
+    table.write_text(table_from_structure([ltb, rt2], layout="tab"), encoding="utf-8")
+    result = run("validate", table, "--column", f"163 K={qsal_cif}")
+    assert result.exit_code == 2 and "3 data blocks" in result.stderr
+    result = run("validate", table, "--column", f"163 K={qsal_cif}:nope")
+    assert result.exit_code == 2 and "no data block 'nope'" in result.stderr
+    result = run(
+        "validate", table, "-c", f"163 K={qsal_cif}:wp91ltb", "-c", f"293K={qsal_cif}:wp91-rt2"
+    )
+    assert result.exit_code == 0, result.output
+    assert "42 values in 1 table(s): 42 ok" in result.stderr
 
 
 # --------------------------------------------------------------------------- authors' loops

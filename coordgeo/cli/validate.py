@@ -25,7 +25,7 @@ from coordgeo.sitables import (
     match_columns,
     select_columns,
     select_tables,
-    validate_table,
+    validate_matches,
 )
 
 TableArgument = Annotated[
@@ -47,9 +47,15 @@ CifsOption = Annotated[
     ),
 ]
 ColumnOption = Annotated[
-    str | None,
+    list[str] | None,
     typer.Option(
-        "--column", "-c", metavar="NAME", help="Only this column: its header (100K) or temperature."
+        "--column",
+        "-c",
+        metavar="NAME[=FILE[:BLOCK]]",
+        help="Only this column: its header (100K) or temperature; repeatable. "
+        "NAME=FILE[:BLOCK] also says which CIF (and data block) the column is checked "
+        "against, e.g. --column '100 K'=cores.cif:compound2_100K.",
+        show_default=False,
     ),
 ]
 TableOption = Annotated[
@@ -76,44 +82,84 @@ def validate_command(
     Without a CIF: legend operators, labels, duplicates, angles around each
     metal, H-bond triangles, T½ = ΔH/ΔS and the core reconstruction.
 
+    Columns go with CIF data blocks by temperature and compound (the labels the
+    table names), else in the order given; --column NAME=FILE[:BLOCK] says it.
+
     Exit status: 0 when every row is ok, 1 when any is not, 2 when an input
     cannot be read.
     """
+    names = [c.split("=", 1)[0].strip() for c in column or []] or None
     try:
         tables = read_si_tables(document)
         if not tables:
             raise InputError("no tables found", path=str(document))
         tables = select_tables(tables, table)
-        if column is not None and not any(select_columns(t, column) for t in tables):
-            columns = sorted({c for t in tables for c in t.columns})
-            raise InputError(
-                f"no table has a column {column!r} (columns: {', '.join(columns)})",
-                path=str(document),
-            )
+        for name in names or []:
+            if not any(select_columns(t, name) for t in tables):
+                columns = sorted({c for t in tables for c in t.columns})
+                raise InputError(
+                    f"no table has a column {name!r} (columns: {', '.join(columns)})",
+                    path=str(document),
+                )
     except InputError as exc:
         error(str(exc))
         raise typer.Exit(2) from None
 
-    if not cifs:
-        _without_cif(tables, column, fmt)
+    named_specs = [c for c in column or [] if "=" in c]
+    if not cifs and not named_specs:
+        _without_cif(tables, names, fmt)
     else:
-        _with_cifs(tables, cifs, column, block, fmt)
+        _with_cifs(tables, cifs or [], names, named_specs, block, fmt)
+
+
+def _named_structures(specs: Sequence[str], failures: Failures) -> dict:
+    """``--column NAME=FILE[:BLOCK]`` → {NAME: structure}. A file with several blocks
+    needs its block named; a block or file that cannot be read is a failure (exit 2)."""
+    from coordgeo.io.paths import read_structures
+
+    named = {}
+    for spec in specs:
+        name, _, target = (part.strip() for part in spec.partition("="))
+        path, block = target, None
+        if ":" in target and not Path(target).exists():
+            path, _, block = target.rpartition(":")
+            block = block.removeprefix("data_") or None
+        found, errors = read_structures([path], block)
+        for exc in errors:
+            failures.add(exc)
+        if errors:
+            continue
+        if len(found) != 1:
+            blocks = ", ".join(s.block for s in found) or "none"
+            failures.add(
+                InputError(
+                    f"--column {name}={target}: {len(found)} data blocks ({blocks}); "
+                    f"name one as FILE:BLOCK",
+                    path=path,
+                )
+            )
+            continue
+        named[name] = found[0]
+    return named
 
 
 def _with_cifs(
     tables: Sequence[SITable],
     cifs: list[Path],
-    column: str | None,
+    column: list[str] | None,
+    named_specs: Sequence[str],
     block: str | None,
     fmt: Format,
 ) -> None:
-    """Every geometry and H-bond table against the structures of the CIFs."""
+    """Every geometry and H-bond table against the structures of the CIFs (and those
+    ``--column NAME=FILE[:BLOCK]`` names)."""
     from coordgeo.cli.app import load
 
     failures = Failures()
-    structures = load(cifs, block, failures)
+    structures = load(cifs, block, failures) if cifs else []
+    named = _named_structures(named_specs, failures)
     failures.exit_if_any()  # a missing block or file would shift the column mapping
-    if not structures:
+    if cifs and not structures:
         error(f"{', '.join(str(c) for c in cifs)}: no structure to validate against")
         raise typer.Exit(2)
 
@@ -126,13 +172,16 @@ def _with_cifs(
                 "(run without --cif for its own checks)"
             )
             continue
-        if column is not None and not select_columns(t, column):
+        if column is not None and not any(select_columns(t, c) for c in column):
             continue
-        result = validate_table(t, structures, column)
+        matches = match_columns(t, structures, column, named)
+        result = validate_matches(t, matches)
         frames.append(result)
-        for match in match_columns(t, structures, column):
+        for match in matches:
             if match.structure is None:
                 warn(f"{t.name}, column {match.column}: {match.how}")
+            elif "temperatures differ" in match.how:
+                warn(f"{t.name}, column {match.column}: {match.how.partition('; ')[2]}")
             groups.append((t, match, result[result["column"] == match.column]))
     frames = [f for f in frames if len(f)]
     result = (
@@ -151,10 +200,10 @@ def _with_cifs(
         raise typer.Exit(1)
 
 
-def _without_cif(tables: Sequence[SITable], column: str | None, fmt: Format) -> None:
+def _without_cif(tables: Sequence[SITable], column: list[str] | None, fmt: Format) -> None:
     findings = check_tables(tables)
     if column is not None:
-        keep = {c for t in tables for c in select_columns(t, column)}
+        keep = {c for t in tables for name in column for c in select_columns(t, name)}
         findings = findings[findings["column"].isin(keep) | (findings["column"] == "")]
     if fmt in (Format.csv, Format.json):
         emit(findings[FINDING_COLUMNS], fmt)

@@ -27,11 +27,13 @@ this package does the rest, one job a module:
 """
 
 from coordgeo.sitables.columns import (
+    COMPOUND_SHARE,
     TEMPERATURE_TOLERANCE,
     ColumnMatch,
     match_columns,
     select_columns,
     select_tables,
+    wanted_columns,
 )
 from coordgeo.sitables.corecif import write_core_cif
 from coordgeo.sitables.operators import (
@@ -67,11 +69,13 @@ from coordgeo.sitables.validate import (
     check_tables,
     failed,
     validate_document,
+    validate_matches,
     validate_table,
 )
 
 __all__ = [
     "COLUMNS",
+    "COMPOUND_SHARE",
     "CONTACT_MARGIN",
     "EXTRA_COLUMNS",
     "FINDING_COLUMNS",
@@ -103,6 +107,8 @@ __all__ = [
     "select_columns",
     "select_tables",
     "validate_document",
+    "validate_matches",
     "validate_table",
+    "wanted_columns",
     "write_core_cif",
 ]

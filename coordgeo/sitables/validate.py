@@ -78,6 +78,7 @@ __all__ = [
     "check_tables",
     "failed",
     "validate_document",
+    "validate_matches",
     "validate_table",
 ]
 
@@ -145,23 +146,40 @@ class _Row:
 def validate_table(
     table: SITable,
     structures: Mapping[str, Structure] | Structure | Sequence[Structure],
-    column: str | None = None,
+    column: str | Sequence[str] | None = None,
+    named: Mapping[str, Structure] | None = None,
 ) -> pd.DataFrame:
     """Every number of ``table`` recomputed from the structure of its column.
 
-    ``structures``: one structure, several (paired with the columns by temperature or
-    in order, see :func:`coordgeo.sitables.columns.match_columns`), or a mapping column →
-    structure. ``column`` restricts the validation to one column (``100 K``, ``100K`` or
-    ``100``). Returns one row per table row and value column, columns :data:`COLUMNS` +
-    :data:`EXTRA_COLUMNS`, column after column; statuses as in the module docstring.
+    ``structures``: one structure, several (paired with the columns by temperature and
+    compound, else in order, see :func:`coordgeo.sitables.columns.match_columns`), or a
+    mapping column → structure. ``column`` restricts the validation to some columns
+    (``100 K``, ``100K`` or ``100``; one name or several); ``named`` gives the structure
+    of some columns outright (``{"100 K": core}``), the others being matched among
+    ``structures``. Returns one row per table row and value column, columns
+    :data:`COLUMNS` + :data:`EXTRA_COLUMNS`, column after column; statuses as in the
+    module docstring.
     """
+    return validate_matches(table, match_columns(table, structures, column, named))
+
+
+def validate_matches(table: SITable, matches: Sequence[ColumnMatch]) -> pd.DataFrame:
+    """:func:`validate_table` for columns already matched to structures
+    (:func:`coordgeo.sitables.columns.match_columns`). A column matched although its
+    temperature and the structure's differ carries that in every row's note."""
     records: list[dict] = []
-    for match in match_columns(table, structures, column):
+    for match in matches:
         rows = table.rows[table.rows["column"] == match.column]
         if match.structure is None:
             records.extend(_no_structure_records(table, rows, match))
             continue
-        records.extend(_validate_rows(table, rows, match.structure))
+        found = _validate_rows(table, rows, match.structure)
+        _, _, differ = match.how.partition("; temperatures differ: ")
+        for record in found if differ else ():
+            record["note"] = "; ".join(
+                n for n in (f"temperatures differ: {differ}", record["note"]) if n
+            )
+        records.extend(found)
     frame = pd.DataFrame.from_records(records, columns=COLUMNS + EXTRA_COLUMNS)
     return frame.astype({"published": float, "calculated": float, "z": float})
 
@@ -377,26 +395,33 @@ def validate_document(
     source: str | Path | SITable | Iterable[SITable],
     structures: Mapping[str, Structure] | Structure | Sequence[Structure],
     *,
-    column: str | None = None,
+    column: str | Sequence[str] | None = None,
     table: str | None = None,
+    named: Mapping[str, Structure] | None = None,
 ) -> pd.DataFrame:
     """:func:`validate_table` for every geometry and H-bond table of a document.
 
-    ``table`` picks one table (``S1``); ``column`` one column, in the tables that have it.
-    Tables of other kinds (thermodynamic, CV) name no atoms and are left out.
+    ``table`` picks one table (``S1``); ``column`` some columns, in the tables that have
+    them; ``named`` the structures of some columns (:func:`validate_table`). Tables of
+    other kinds (thermodynamic, CV) name no atoms and are left out.
     """
     tables = select_tables(_tables_of(source), table)
     frames = []
     for t in tables:
         if t.kind not in ("geometry", "hbond"):
             continue
-        if column is not None and not select_columns(t, column):
+        if column is not None and not _has_columns(t, column):
             continue
-        frames.append(validate_table(t, structures, column))
+        frames.append(validate_table(t, structures, column, named))
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=COLUMNS + EXTRA_COLUMNS)
     return pd.concat(frames, ignore_index=True)
+
+
+def _has_columns(table: SITable, column: str | Sequence[str]) -> bool:
+    names = [column] if isinstance(column, str) else column
+    return any(select_columns(table, name) for name in names)
 
 
 def check_tables(source: str | Path | SITable | Iterable[SITable]) -> pd.DataFrame:
