@@ -65,10 +65,13 @@ class Limit:
 
 
 def _count(value: float) -> str:
+    """A count for a message: ``38 109 638``; an estimate below 1000 keeps one decimal."""
     if not math.isfinite(value):
         return str(value)
     if abs(value) >= 1e12:
         return f"{value:.3g}"
+    if abs(value) < 1000 and value != round(value):
+        return f"{value:.1f}"
     return f"{round(value):,}".replace(",", " ")
 
 

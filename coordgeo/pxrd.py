@@ -94,7 +94,7 @@ import pandas as pd
 from coordgeo.errors import InputError
 from coordgeo.io.xy import MeasuredPattern
 from coordgeo.model import Structure
-from coordgeo.options import check_profile_points, check_reflections
+from coordgeo.options import check_profile_points, check_reflections, validate_wavelength
 from coordgeo.symmetry import SPECIAL_POSITION_TOLERANCE
 
 DEFAULT_U_ISO = 0.03  # Å², B = 2.4 Å²: a molecular crystal near 150–200 K
@@ -155,15 +155,15 @@ def parse_radiation(spec: str | float | Radiation) -> Radiation:
         for name, rad in RADIATIONS.items():
             if key == name.lower():
                 return rad
-        try:
-            wavelength = float(key.removesuffix("å").removesuffix("a"))
+        try:  # the sign is kept: "-1" is a negative wavelength, not 1 Å
+            number = re.sub(r"\s", "", str(spec)).lower().removesuffix("å").removesuffix("a")
+            wavelength = float(number)
         except ValueError:
             names = ", ".join(RADIATIONS)
             raise InputError(
                 f"unknown radiation {spec!r}: give {names} or a wavelength in Å"
             ) from None
-    if not 0.1 <= wavelength <= 5.0:
-        raise InputError(f"wavelength {wavelength:g} Å is not an X-ray wavelength (0.1–5 Å)")
+    wavelength = validate_wavelength(wavelength)  # 0.1–5 Å, finite
     return Radiation(f"λ = {wavelength:g} Å", (wavelength,))
 
 

@@ -60,3 +60,19 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("coordgeo figures")
         for line in _FIGURES:
             terminalreporter.write_line(line)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--slow", action="store_true", default=False, help="also run the tests marked slow"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``slow`` (long fuzz runs) run only with ``--slow``."""
+    if config.getoption("--slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with pytest --slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
