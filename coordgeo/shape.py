@@ -28,13 +28,13 @@ rotations over all pairings.
 
 The pairing is found in one of two ways:
 
-- up to six donors (:data:`EXHAUSTIVE_MAX`), every pairing is evaluated.
+- up to eight donors (:data:`EXHAUSTIVE_MAX`), every pairing is evaluated.
   Pairings that differ by a symmetry operation of the ideal polyhedron give
   the same value, so only one pairing per coset of its symmetry group is
-  evaluated (OC-6: 720/48 = 15, TPR-6: 720/12 = 60), all at once, and the
-  table is cached per shape;
-- from seven donors on (7! = 5040 to 9! = 362 880 pairings), the pairing
-  and the rotation are optimised in turn: for a fixed rotation the best
+  evaluated (OC-6: 720/48 = 15, TPR-6: 720/12 = 60, SAPR-8: 40 320/16 =
+  2520), all at once, and the table is cached per shape;
+- from nine donors on (9! = 362 880 pairings, up to 181 440 per shape), the
+  pairing and the rotation are optimised in turn: for a fixed rotation the best
   pairing is a linear assignment problem (``scipy.optimize.
   linear_sum_assignment``, the Hungarian method; Kuhn 1955), for a fixed
   pairing the best rotation is the Kabsch/Umeyama fit, and each step can
@@ -45,9 +45,9 @@ The pairing is found in one of two ways:
   of the ideal polyhedron. On 450 polyhedra of seven donors, 450 of eight
   and 180 of nine (every reference shape with Gaussian noise of 0.05–3 Å,
   measured against every shape of its coordination number; 11 340
-  measures) it found the exhaustive minimum (seven, eight donors) or
-  cosymlib's value (nine) every time, to 4·10⁻⁶
-  (``benchmarks/shape_search.py``, seeds 0–2).
+  measures) the search (``method="hungarian"``) found the exhaustive
+  minimum (seven, eight donors) or cosymlib's value (nine) every time, to
+  4·10⁻⁶ (``benchmarks/shape_search.py``, seeds 0–2).
 
 Either way the pairing is the minimum over pairings, so it follows the
 geometry and does not depend on the order in which donors are given.
@@ -576,10 +576,15 @@ def ideal_polyhedron(label: str) -> IdealPolyhedron:
 
 
 def _symmetry_permutations(vertices: np.ndarray, perms: np.ndarray) -> np.ndarray:
-    """Vertex permutations σ that are symmetry operations (those keeping all vᵢ·vⱼ)."""
+    """Vertex permutations σ that are symmetry operations (those keeping all vᵢ·vⱼ).
+
+    To 1e-9 of the largest vᵢ·vⱼ: the enumeration keeps one pairing per class,
+    so a permutation that is a symmetry only to SHAPE's tabulation accuracy
+    (~1e-7 for ETBPY-8 and TT-8) must not merge classes.
+    """
     gram = vertices @ vertices.T
     permuted = gram[perms[:, :, None], perms[:, None, :]]
-    keep = np.abs(permuted - gram).max(axis=(1, 2)) < 1e-6 * np.abs(gram).max()
+    keep = np.abs(permuted - gram).max(axis=(1, 2)) < 1e-9 * np.abs(gram).max()
     return perms[keep]
 
 
@@ -703,7 +708,12 @@ def _stacked(labels: tuple[str, ...], n: int) -> tuple[np.ndarray, np.ndarray, n
 
 #: Coordination numbers up to which every pairing of donors and vertices is evaluated; above,
 #: the pairing comes from the alternating Hungarian assignment / Kabsch rotation search.
-EXHAUSTIVE_MAX = 6
+#: Eight donors have at most 8!/|G| = 10 080 pairings per shape (one per symmetry class),
+#: which one vectorised pass scores faster than the search (all 13 shapes ~2×, the three
+#: main ones ~15× faster) and exactly; nine have up to 181 440.
+EXHAUSTIVE_MAX = 8
+# Sites × enumerated pairings scored in one pass (bounds the memory of the (k, 3, 3, K) arrays).
+_ENUMERATION_BUDGET = 1_000_000
 #: Starting rotations of that search, each also tried with its mirror image, −R. (Fewer
 #: starts for the more symmetric shapes, whose symmetry operations make some starts
 #: equivalent, missed the minimum of badly fitting shapes such as HPY-7 or OP-8 in
@@ -915,7 +925,7 @@ def _method(method: str, n: int) -> str:
         raise ValueError(f"unknown method {method!r}; use one of {', '.join(_METHODS)}")
     if method == "auto":
         return "exhaustive" if n <= EXHAUSTIVE_MAX else "hungarian"
-    if method == "exhaustive" and n > 8:
+    if method == "exhaustive" and n > EXHAUSTIVE_MAX:
         raise ValueError(f"exhaustive pairing search is limited to 8 donors, got {n}")
     return method
 
@@ -936,9 +946,10 @@ def shape_measures(
     ``method`` chooses how the donors are paired with the vertices: ``"auto"``
     (every pairing up to :data:`EXHAUSTIVE_MAX` donors, the alternating
     Hungarian/Kabsch search above), ``"exhaustive"`` (every pairing; up to
-    eight donors) or ``"hungarian"``. For the exhaustive pairing one matrix
-    product and one vectorised optimal-rotation step serve all shapes, so
-    asking for several at once costs little more than for one.
+    eight donors) or ``"hungarian"`` (the search, whatever the number). For
+    the exhaustive pairing one matrix product and one vectorised
+    optimal-rotation step serve all shapes, so asking for several at once
+    costs little more than for one.
 
     >>> import numpy as np
     >>> oc = ideal_polyhedron("OC-6")
@@ -958,13 +969,20 @@ def shape_measures(
         s = _search_measures(q, norm2, labels)
         return {label: s[..., k] for k, label in enumerate(labels)}
     flat, starts, owner = _stacked(labels, n)
-    # H_k = P_kᵀ Q for every pairing k of every shape, all from one (3 × N+1)·(N+1 × 3K)
-    # product, kept transposed as (..., b, a, k) so that every component is contiguous.
-    r = (q.swapaxes(-1, -2) @ flat).reshape(*q.shape[:-2], 3, 3, flat.shape[1] // 3)
-    best = _best_nuclear_norms(r, starts, owner)
+    pairings = flat.shape[1] // 3
+    batch = q.shape[:-2]
+    q_flat, n_flat = q.reshape(-1, n + 1, 3), norm2.reshape(-1)
+    best = np.empty((len(q_flat), len(labels)))
+    chunk = max(1, _ENUMERATION_BUDGET // pairings)
+    for lo in range(0, len(q_flat), chunk):
+        part = q_flat[lo : lo + chunk]
+        # H_k = P_kᵀ Q for every pairing k of every shape, all from one (3 × N+1)·(N+1 × 3K)
+        # product, kept transposed as (..., b, a, k) so that every component is contiguous.
+        r = (part.swapaxes(-1, -2) @ flat).reshape(len(part), 3, 3, pairings)
+        best[lo : lo + chunk] = _best_nuclear_norms(r, starts, owner)
     with np.errstate(invalid="ignore", divide="ignore"):
-        s = 100.0 * (1.0 - best * best / norm2[..., None])
-    s = np.where(norm2[..., None] > 0, np.clip(s, 0.0, 100.0), np.nan)
+        s = 100.0 * (1.0 - best * best / n_flat[:, None])
+    s = np.where(n_flat[:, None] > 0, np.clip(s, 0.0, 100.0), np.nan).reshape(*batch, -1)
     return {label: s[..., k] for k, label in enumerate(labels)}
 
 
@@ -1031,7 +1049,7 @@ def shape_measures_with_copies(
     ``step`` can only be best fitted by a pairing whose measure on the
     undisplaced polyhedron is within :data:`_PAIRING_MARGIN`·step/|Q′| of the
     best one; the copies are measured with those pairings only (usually one
-    per shape: of every enumerated pairing up to six donors, of the local
+    per shape: of every enumerated pairing up to eight donors, of the local
     optima of the search above), which is the same minimum: the
     finite-difference su's do not change (to rounding).
     """
@@ -1104,7 +1122,7 @@ def shape_measures_with_gradients(
 
     The same values as :func:`shape_measures` with the gradients of
     :func:`cshm_gradient`: shapes (...) and (..., N+1, 3), rows centre first.
-    Use this rather than both functions: above six donors each costs a
+    Use this rather than both functions: above eight donors each costs a
     search per site and shape.
     """
     q, norm2 = _prepare(center, ligands)
