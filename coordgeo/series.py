@@ -410,7 +410,12 @@ LONG_COLUMNS = [
 
 
 def geometry_long(
-    analysed: Sequence[Analysis], site_maps: Sequence[dict[int, int]] | None = None
+    analysed: Sequence[Analysis],
+    site_maps: Sequence[dict[int, int]] | None = None,
+    *,
+    values: str = "auto",
+    codes: str = "letters",
+    mark: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every M–L bond and L–M–L angle of every structure, paired across the series.
 
@@ -421,10 +426,13 @@ def geometry_long(
     its rows with the reference. Labels and the legend are the reference structure's
     (its letters); a row first seen in a later structure keeps its own label with
     ``[block]``. Returns ``(long, legend)``, ``legend`` being ``letter, operator,
-    symmetry_code`` of the reference.
+    symmetry_code`` of the reference. ``values``, ``codes`` and ``mark`` are those of
+    :func:`coordgeo.tables.si_table` (the CIF's own values where it has them; how
+    symmetry-generated atoms are marked).
     """
     if site_maps is None:
         site_maps = pair_series(analysed).site_maps
+    si_options = {"values": values, "codes": codes, "mark": mark}
     headers = temperature_headers(analysed)
     labels: dict[tuple, str] = {}
     records: list[dict] = []
@@ -434,7 +442,7 @@ def geometry_long(
         geometry = a.geometry
         if geometry.empty:
             continue
-        labelled, leg = si_table(s, geometry)
+        labelled, leg = si_table(s, geometry, **si_options)
         if n == 0:
             legend = leg
         donor_key = {}
@@ -481,16 +489,22 @@ def geometry_long(
 
 
 def table_s1(
-    analysed: Sequence[Analysis], site_maps: Sequence[dict[int, int]] | None = None
+    analysed: Sequence[Analysis],
+    site_maps: Sequence[dict[int, int]] | None = None,
+    *,
+    values: str = "auto",
+    codes: str = "letters",
+    mark: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Table S1 of a series: M–L bonds and L–M–L angles, one column per structure.
 
     The wide form of :func:`geometry_long`: ``metal, kind, label`` and one column of
     ``1.994(4)`` values per structure (:func:`temperature_headers`), bonds before
-    angles for each metal; and the reference structure's legend.
+    angles for each metal; and the reference structure's legend. ``values``, ``codes``
+    and ``mark``: :func:`geometry_long`.
     """
     headers = temperature_headers(analysed)
-    long, legend = geometry_long(analysed, site_maps)
+    long, legend = geometry_long(analysed, site_maps, values=values, codes=codes, mark=mark)
     columns = ["metal", "kind", "label", *headers]
     if long.empty:
         return pd.DataFrame(columns=columns), legend

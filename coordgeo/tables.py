@@ -395,6 +395,29 @@ def _legend_lines(legend: pd.DataFrame, codes: str | None) -> list[str]:
     ]
 
 
+def series_text(
+    table: pd.DataFrame, legend: pd.DataFrame, markdown: bool = False, codes: str | None = None
+) -> str:
+    """The multi-temperature Table S1 (:func:`coordgeo.series.table_s1`) as text: one block
+    per metal (one column per structure), the legend sentence and the note on recomputed
+    values (``*``) underneath."""
+    if table.empty:
+        return "no paired metal sites\n"
+    cols = [c for c in table.columns if c not in ("metal", "kind", "label")]
+    out = []
+    for metal, group in table.groupby("metal", sort=False):
+        body = group[["label", *cols]].rename(columns={"label": metal})
+        if markdown:
+            body[metal] = [_md_label(x) for x in body[metal]]
+        out.append(body.to_markdown(index=False) if markdown else body.to_string(index=False))
+    if len(legend):
+        sentence = legend_sentence(legend, codes)
+        out.append(_md_label(sentence) if markdown else sentence)
+    if any(str(c).endswith(RECOMPUTED_MARK) for c in table[cols].to_numpy().ravel()):
+        out.append(RECOMPUTED_NOTE)
+    return "\n\n".join(out) + "\n"
+
+
 # --- Table S2: hydrogen bonds ------------------------------------------------------------
 
 
@@ -764,7 +787,12 @@ def _latex_table(table: DocTable, float_env: bool = True) -> str:
     spec = []
     for k, numeric in enumerate(table.numeric):
         digits = [row[k][1] for row in cells if row[k][1] is not None]
-        spec.append(f"S[table-format={_table_format(digits)}]" if numeric and digits else "l")
+        if not (numeric and digits):
+            spec.append("l")
+            continue
+        marked = any(str(row[k]).endswith(RECOMPUTED_MARK) for row in table.rows)
+        space = ",table-space-text-post={" + _tex(RECOMPUTED_MARK) + "}" if marked else ""
+        spec.append(f"S[table-format={_table_format(digits)}{space}]")
     head = " & ".join(
         "{" + _tex(h) + "}" if spec[k].startswith("S") else _tex(h)
         for k, h in enumerate(table.header)
@@ -780,20 +808,26 @@ def _latex_table(table: DocTable, float_env: bool = True) -> str:
     ]
     if not float_env:
         return "\n".join(lines)
+    if len(table.header) > WIDE_TABLE:  # too wide for a portrait page at full size
+        lines = [r"\resizebox{\linewidth}{!}{%", *lines, "}"]
     under = [_tex(t) for t in (table.legend, *table.notes) if t]
     out = [r"\begin{table}[htbp]", r"\centering", *lines]
     if under:
-        out.append(r"\par\smallskip{\footnotesize " + r" \\ ".join(under) + "}")
+        out.append(r"\par\smallskip{\footnotesize " + r"\par ".join(under) + r"\par}")
     if table.caption:
         out.append(r"\caption*{" + _tex(table.caption) + "}")
     out.append(r"\end{table}")
     return "\n".join(out)
 
 
+#: Tables with more columns than this are scaled to the line width in LaTeX.
+WIDE_TABLE = 6
+
 LATEX_PREAMBLE = r"""\documentclass{article}
 \usepackage[T1]{fontenc}
 \usepackage[utf8]{inputenc}
 \usepackage{textcomp}
+\usepackage{graphicx}
 \usepackage{booktabs}
 \usepackage{caption}
 \usepackage{siunitx}
@@ -804,8 +838,9 @@ def to_latex(tables: Sequence[DocTable], *, standalone: bool = True) -> str:
     """LaTeX of ``tables``: each a booktabs ``tabular`` in a ``table`` float, values in
     siunitx ``S`` columns (``1.994(4)`` as ``S[table-format=1.3(1)]``), legend and notes
     underneath, then the caption (``\\caption*``, unnumbered: the caption text carries the
-    SI number). ``standalone`` wraps them in a document that ``pdflatex`` compiles
-    (packages booktabs, caption, siunitx, textcomp); otherwise only the floats are given,
+    SI number); a table of more than :data:`WIDE_TABLE` columns is scaled to the line
+    width. ``standalone`` wraps them in a document that ``pdflatex`` compiles (packages
+    booktabs, caption, siunitx, textcomp, graphicx); otherwise only the floats are given,
     to paste into an SI.
     """
     body = "\n\n".join(_latex_table(t) for t in tables)

@@ -25,7 +25,7 @@ from coordgeo.cli.app import (
 from coordgeo.coordination import DEFAULT_TOLERANCE, angles, bonds
 from coordgeo.pipeline import analyse_structure, make_options
 from coordgeo.polyhedra import donor_set
-from coordgeo.tables import si_doc_table, si_table, si_text
+from coordgeo.tables import DocTable, si_doc_table, si_table, si_text
 
 ToleranceOption = Annotated[
     float,
@@ -128,6 +128,8 @@ def sphere(
         if fmt in (Format.table, Format.markdown, Format.docx, Format.latex):
             if rows.empty:
                 texts.append(f"{structure.path} data_{structure.block}: no metal sites\n\n")
+                caption = f"{structure.path} data_{structure.block}: no metal sites."
+                docs.append(DocTable(caption, ("Atoms", "Distance (Å) / angle (°)"), ()))
                 continue
             for metal, sub in rows.groupby(["metal", "configuration"], sort=False):
                 title = _sphere_title(structure, spheres, metal, sub)
@@ -142,10 +144,7 @@ def sphere(
         frames.append(rows)
         legends.append(legend.assign(block=structure.block))
     if fmt in (Format.docx, Format.latex):
-        if docs:
-            emit(docs, fmt, out)
-        else:
-            emit("".join(texts), Format.table, out)
+        emit(docs, fmt, out)
     elif fmt in (Format.table, Format.markdown):
         emit("".join(texts), fmt, out)
     elif fmt == Format.csv:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -9,13 +10,23 @@ import pandas as pd
 import typer
 
 from coordgeo import spin
-from coordgeo.cli.app import BlockOption, Failures, Format, FormatOption, app, emit, load
+from coordgeo.cli.app import (
+    BlockOption,
+    Failures,
+    Format,
+    FormatOption,
+    OutOption,
+    app,
+    emit,
+    load,
+)
 from coordgeo.cli.core import ToleranceOption
 from coordgeo.coordination import DEFAULT_TOLERANCE
 from coordgeo.errors import InputError
 from coordgeo.esd import format_su
 from coordgeo.pipeline import analyse_structure, make_options
 from coordgeo.polyhedra import xyz_parameters
+from coordgeo.tables import frame_doc_table
 
 ShapesOption = Annotated[
     str,
@@ -44,11 +55,13 @@ def octahedra(
     tolerance: ToleranceOption = DEFAULT_TOLERANCE,
     shapes: ShapesOption = "all",
     oxidation_state: OxidationOption = None,
+    out: OutOption = None,
 ) -> None:
     """⟨d⟩, ζ, Δ, Σ, Θ, volume and continuous shape measures of every metal site, with su's.
 
     xyz input (metal first, then its ligands, as OctaDist reads it) gives the same
-    parameters without su's.
+    parameters without su's. --format docx (with --out) and latex give the readable
+    table (values as 1.994(4)) as a Word or LaTeX table.
     """
     from coordgeo.io.xyz import read_xyz
 
@@ -68,15 +81,38 @@ def octahedra(
     frames = [f for f in frames if len(f)]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if fmt == Format.table and len(table):
-        emit(_readable(table))
+        emit(_readable(table), fmt, out)
+    elif fmt in (Format.docx, Format.latex) and len(table):
+        readable = _readable_frame(table)
+        notes = tuple(
+            f"{r.block} {r.metal}: {r.reason}"
+            for r in table[table["reason"].astype(str) != ""][["block", "metal", "reason"]]
+            .drop_duplicates()
+            .itertuples()
+        )
+        doc = frame_doc_table(
+            "Table S3. Distortion parameters and continuous shape measures of the metal sites.",
+            readable,
+        )
+        numeric = tuple(c not in ("block", "metal", "donors") for c in readable.columns)
+        emit([replace(doc, numeric=numeric, notes=notes)], fmt, out)
     else:
-        emit(table, fmt)
+        emit(table, fmt, out)
     failures.exit_if_any()
 
 
 def _readable(table: pd.DataFrame) -> str:
     """Values as 1.994(4), one line per site, the main parameters only."""
-    out = pd.DataFrame(
+    text = _readable_frame(table).to_string(index=False) + "\n"
+    notes = table[table["reason"].astype(str) != ""][["block", "metal", "reason"]].drop_duplicates()
+    for r in notes.itertuples():
+        text += f"  {r.block} {r.metal}: {r.reason}\n"
+    return text
+
+
+def _readable_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """The main parameters of each site as text cells (``1.994(4)``)."""
+    return pd.DataFrame(
         {
             "block": table["block"],
             "metal": table["metal"],
@@ -100,8 +136,3 @@ def _readable(table: pd.DataFrame) -> str:
             ],
         }
     )
-    text = out.to_string(index=False) + "\n"
-    notes = table[table["reason"].astype(str) != ""][["block", "metal", "reason"]].drop_duplicates()
-    for r in notes.itertuples():
-        text += f"  {r.block} {r.metal}: {r.reason}\n"
-    return text

@@ -13,14 +13,16 @@ from coordgeo.cli.app import (
     Failures,
     Format,
     FormatOption,
+    OutOption,
     app,
     emit,
     load,
 )
+from coordgeo.cli.core import Codes, CodesOption
 from coordgeo.coordination import DEFAULT_TOLERANCE
 from coordgeo.hbonds import COLUMNS, DEFAULT_HA_MARGIN, DEFAULT_MIN_ANGLE
 from coordgeo.pipeline import analyse_structure, make_options
-from coordgeo.tables import hbond_table, hbond_text
+from coordgeo.tables import HBOND_HEADER, DocTable, hbond_doc_table, hbond_table, hbond_text
 
 #: What ``--format json`` adds to the csv columns (scalars only).
 JSON_EXTRA = ["donor_code", "intramolecular", "riding"]
@@ -53,6 +55,8 @@ def hbonds_command(
             help="Covalent bonds (which H belongs to which donor): r_cov + r_cov + TOLERANCE.",
         ),
     ] = DEFAULT_TOLERANCE,
+    codes: CodesOption = Codes.letters,
+    out: OutOption = None,
 ) -> None:
     """Hydrogen bonds D–H···A with su's and the acceptor's symmetry code (Table S2 layout).
 
@@ -61,6 +65,8 @@ def hbonds_command(
     Values of riding H atoms have no su. csv columns: block, donor, hydrogen,
     acceptor, acceptor_code, d_dh, d_dh_su, d_ha, d_ha_su, d_da, d_da_su, angle_dha,
     angle_dha_su (acceptor_code in CIF n_klm, relative to the untransformed D and H).
+    --codes sets how symmetry-generated atoms are marked in the tables; --format docx
+    (with --out) and latex give one Table S2 per structure.
     """
     options = make_options(
         ha_margin=margin,
@@ -70,20 +76,28 @@ def hbonds_command(
         tolerance=tolerance,
     )
     failures = Failures()
-    frames, texts, payload = [], [], []
+    frames, texts, payload, docs = [], [], [], []
     for structure in load(files, block, failures):
         found = analyse_structure(structure, options).hbonds
         frames.append(found)
-        if fmt in (Format.table, Format.markdown):
-            temperature = f", {structure.temperature:g} K" if structure.temperature else ""
-            title = f"{structure.path}  data_{structure.block}{temperature}: hydrogen bonds"
+        temperature = f", {structure.temperature:g} K" if structure.temperature else ""
+        title = f"{structure.path}  data_{structure.block}{temperature}: hydrogen bonds"
+        if fmt in (Format.table, Format.markdown, Format.docx, Format.latex):
             if found.empty:
                 texts.append(f"{title}: none found\n\n")
+                caption = f"Table S2. Hydrogen bonds in {title.removesuffix(': hydrogen bonds')}."
+                none = ("No hydrogen bond meets the criteria.",)
+                docs.append(DocTable(caption, HBOND_HEADER, (), notes=none))
                 continue
-            rows, legend = hbond_table(structure, found)
-            texts.append(hbond_text(title, rows, legend, markdown=fmt == Format.markdown))
+            rows, legend = hbond_table(structure, found, codes=codes.value)
+            if fmt in (Format.docx, Format.latex):
+                caption = f"Table S2. Hydrogen bonds in {title.removesuffix(': hydrogen bonds')}."
+                docs.append(hbond_doc_table(caption, rows, legend, codes.value))
+            else:
+                md = fmt == Format.markdown
+                texts.append(hbond_text(title, rows, legend, markdown=md, codes=codes.value))
         elif fmt == Format.json:
-            _, legend = hbond_table(structure, found)
+            _, legend = hbond_table(structure, found, codes=codes.value)
             payload.append(
                 {
                     "block": structure.block,
@@ -92,11 +106,14 @@ def hbonds_command(
                     "legend": legend.to_dict("records"),
                 }
             )
-    if fmt in (Format.table, Format.markdown):
-        emit("".join(texts))
+    if fmt in (Format.docx, Format.latex):
+        emit(docs, fmt, out)
+    elif fmt in (Format.table, Format.markdown):
+        emit("".join(texts), Format.table, out)
     elif fmt == Format.csv:
         frames = [f[COLUMNS] for f in frames if len(f)]
-        emit(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS), fmt)
+        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+        emit(table, fmt, out)
     else:
-        emit(pd.Series(payload, dtype=object).to_json(orient="values", indent=2) + "\n")
+        emit(pd.Series(payload, dtype=object).to_json(orient="values", indent=2) + "\n", fmt, out)
     failures.exit_if_any()
