@@ -34,6 +34,7 @@ API_MODULES = (
     "coordgeo.coordination",
     "coordgeo.tables",
     "coordgeo.check",
+    "coordgeo.published",
     "coordgeo.distortion",
     "coordgeo.shape",
     "coordgeo.descriptors",
