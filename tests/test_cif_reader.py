@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gemmi
+import numpy as np
 import pytest
 
 from coordgeo.errors import InputError
-from coordgeo.io.cif import read_cif, read_cif_blocks
+from coordgeo.io.cif import _cif_number, read_cif, read_cif_blocks
+from coordgeo.symmetry import check_operator_group
 
-from cifs_for_tests import C2C, NO_SYMOP_LOOP, write
+from cifs_for_tests import C2C, C2C_OPS, NO_SYMOP_LOOP, write
 
 
 def test_model_fields(qsal_cif):
@@ -102,3 +105,85 @@ def test_fraction_coordinates_and_misspelled_tag(shared):
     # 4303187 has __atom_site_fract_y: the error says what was found
     with pytest.raises(InputError, match="misspelled"):
         read_cif(shared / "cifs/published/4303187-multiple-underscores.cif")
+
+
+# --- hostile and odd input (issue 17): numbers, lines, operators -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "su", "rounding"),
+    [
+        # 0.21563(16): su 16 in the 5th decimal; half a unit of that decimal
+        ("0.21563(16)", 0.21563, 0.00016, 0.000005),
+        ("-0.0395(15)", -0.0395, 0.0015, 0.00005),
+        ("12.2488(5)", 12.2488, 0.0005, 0.00005),
+        ("1.5e-3(2)", 0.0015, 0.0002, 0.00005),  # last digit at 10^(-3-1): su 2e-4
+        ("120", 120.0, None, 0.5),
+        ("0.035(4", 0.035, 0.004, 0.0005),  # a missing ")" as 4302333 prints it
+        ("?", None, None, 0.0),
+    ],
+)
+def test_cif_numbers(text, value, su, rounding):
+    got_value, got_su, got_rounding = _cif_number(text)
+    assert got_value == pytest.approx(value) if value is not None else got_value is None
+    assert got_su == pytest.approx(su) if su is not None else got_su is None
+    assert got_rounding == pytest.approx(rounding)
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("nan", "is not a number"),
+        ("inf", "is not a number"),
+        ("1_000", "is not a number"),
+        ("1.2e400", "outside the range of floating-point numbers"),
+        ("0e400", "exponent out of range"),
+        ("0.1(" + "9" * 7 + ")", "su of 7 digits"),
+        ("0.1(x)", "not digits in parentheses"),
+    ],
+)
+def test_not_cif_numbers(text, why):
+    with pytest.raises(ValueError, match=why):
+        _cif_number(text)
+
+
+def test_unreadable_u_is_a_note_with_the_lines(shared):
+    # 2010442 prints riding-H U's as 0.08*: read as not given, and the note names the lines
+    # of the rows, which span several lines each in this file (H(11A) is on line 84)
+    (s,) = read_cif(shared / "cifs/published/2010442-Uiso-value-bug.cif")
+    assert np.isnan(s.u_iso[s.index("H(11A)")])
+    note = next(n for n in s.notes if "_atom_site_U_iso_or_equiv" in n)
+    assert "H(11A) ('0.08*', line 84)" in note and "H(11B) ('0.08*', line 85)" in note
+
+
+def test_published_operator_lists_that_are_not_groups(shared):
+    # 2001925 lists x,y,z, x-1,y-1,z and x-1,y,z: one operation three times, which made every
+    # site a special position of order 3; 2005206 (P 1 21/n 1) lists four operators that
+    # are not closed
+    with pytest.raises(InputError, match="'x-1,y-1,z' is listed twice") as info:
+        read_cif(shared / "cifs/published/2001925.cif")
+    assert info.value.line == 92  # the loop_ of _symmetry_equiv_pos_as_xyz
+    with pytest.raises(InputError, match="do not form a group"):
+        read_cif(shared / "cifs/published/2005206.cif")
+
+
+@pytest.mark.parametrize(
+    ("ops", "message"),
+    [
+        (["x,y,z", "-x,-y,-z"], None),
+        (C2C_OPS, None),
+        (["x,y,z", "-y,x-y,z", "-x+y,-x,z"], None),  # P3
+        (["x,y,z", "x,x,z"], "'x,x,z' is not invertible"),
+        (["x,y,z", "-x,-y,-z", "x+1,y,z"], r"'x\+1,y,z' is listed twice"),
+        (["x,y,z", "-y,x,z"], "do not form a group"),  # a 4-fold needs -x,-y,z and y,-x,z
+    ],
+)
+def test_check_operator_group(ops, message):
+    parsed = [gemmi.Op(op) for op in ops]
+    rot = np.array([op.rot for op in parsed]) / gemmi.Op.DEN
+    tran = np.array([op.tran for op in parsed]) / gemmi.Op.DEN
+    if message is None:
+        check_operator_group(rot, tran, ops)
+    else:
+        with pytest.raises(InputError, match=message):
+            check_operator_group(rot, tran, ops)

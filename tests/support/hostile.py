@@ -624,7 +624,9 @@ def base_table() -> str:
     )
 
 
-def write_corpus(directory: Path, *, seed: int = 17, big: bool = False) -> list[Case]:
+def write_corpus(
+    directory: Path, *, seed: int = 17, big: bool = False, mutants: int | None = None
+) -> list[Case]:
     """Write every hostile input into ``directory``; one :class:`Case` each.
 
     Besides files, the corpus has a FIFO (``fifo.cif``), a directory named ``dir.cif``,
@@ -652,7 +654,7 @@ def write_corpus(directory: Path, *, seed: int = 17, big: bool = False) -> list[
         put(name, "xy", content, expect, what)
     for name, (content, expect, what) in table_texts(rng, base_table(), big).items():
         put(name, "table", content, expect, what)
-    for k in range(40 if big else 10):  # seeded random mutations of the base CIF
+    for k in range(mutants if mutants is not None else 40 if big else 10):  # seeded mutations
         steps = [(rng.choice(mutations()), rng.randrange(2**31)) for _ in range(rng.randint(1, 4))]
         put(f"mutant{k:03d}", "cif", mutate(FE_AQUA, steps), "any", f"mutations {steps}")
     # not regular files
