@@ -154,29 +154,21 @@ def _shape_columns(
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Shape measures {label: (k,)} and their gradients {label: (k, N+1, 3)} of k spheres.
 
-    The values are those of :func:`coordgeo.shape.shape_measures` (every pairing up to
-    six donors, the pairing search above); the gradients come from the closed form at
-    the candidate pairings near the best (:func:`_near_tie_gradient`).
+    The values and the candidate pairings are those of
+    :func:`coordgeo.shape.shape_candidates`; the gradients come from the closed form at
+    each candidate (:func:`_near_tie_gradient`).
     """
-    q, norm2 = shape._prepare(center, ligands)
-    n = ligands.shape[1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        margin = shape._PAIRING_MARGIN * step / np.sqrt(norm2) + 1e-9
+    values, candidates = shape.shape_candidates(center, ligands, labels, step)
+    x = np.concatenate([ligands, center[:, None]], axis=1)  # donors, then the centre
+    q = x - x.mean(axis=1, keepdims=True)
+    norm2 = (q * q).sum(axis=(1, 2))
     good = (norm2 > 0) & np.isfinite(norm2)
-    values: dict[str, np.ndarray] = {}
     grads: dict[str, np.ndarray] = {}
-    exhaustive = shape._method("auto", n) == "exhaustive"
-    if exhaustive:
-        values = shape.shape_measures(center, ligands, labels)
     for label in labels:
-        if exhaustive:
-            references = shape._near_pairings_enumerated(q, norm2, margin, label, n)
-        else:
-            references, values[label] = shape._near_pairings_searched(q, norm2, margin, label)
-        grad = np.full((len(q), n + 1, 3), np.nan)
+        grad = np.full((len(q), ligands.shape[1] + 1, 3), np.nan)
         if good.any():
             with np.errstate(invalid="ignore", divide="ignore"):
-                grad[good] = _near_tie_gradient(q[good], norm2[good], references[good], step)
+                grad[good] = _near_tie_gradient(q[good], norm2[good], candidates[label][good], step)
         grads[label] = grad
     return values, grads
 
