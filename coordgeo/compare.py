@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from coordgeo import spin
+from coordgeo.contacts import series_contacts
 from coordgeo.errors import InputError
 from coordgeo.esd import format_su
 from coordgeo.magnetism import SDParameters
@@ -87,7 +88,10 @@ class Comparison:
     ``pairing``: each atom's reference label and how it was found; ``unpaired``: what
     could not be paired. ``table``: the Table S1 layout, one column per temperature
     (values ``1.994(4)``), labels with the reference structure's letters; ``legend``: its
-    symmetry codes.
+    symmetry codes. ``contacts``: π–π, X–H···π and H-bond contacts paired between
+    consecutive structures (and first → last), formed, broken, changed or unchanged
+    (:func:`coordgeo.contacts.series_contacts`); ``notes``: phase transitions, and what
+    ``force`` let through.
     """
 
     structures: pd.DataFrame
@@ -99,6 +103,7 @@ class Comparison:
     table: pd.DataFrame
     legend: pd.DataFrame
     notes: tuple[str, ...] = ()
+    contacts: pd.DataFrame | None = None
 
 
 def compare(
@@ -144,6 +149,7 @@ def compare(
         table=table,
         legend=legend,
         notes=tuple(notes),
+        contacts=series_contacts([a.contacts for a in analysed], temperature_headers(analysed)),
     )
 
 

@@ -200,7 +200,7 @@ CH_PI = [
 HBOND = [*COMMON, *_HB_VALUES, "riding", "h_located", "note"]
 ALL_COLUMNS = list(dict.fromkeys([*PI_PI, *CH_PI, *HBOND]))
 
-_TEXT = {
+TEXT_COLUMNS = {
     "block",
     "kind",
     "partner1",
@@ -211,13 +211,15 @@ _TEXT = {
     "ring2",
     "note",
 }
-_BOOL = {"intramolecular", "riding", "h_located"}
+BOOL_COLUMNS = {"intramolecular", "riding", "h_located"}
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            c: pd.Series([], dtype=object if c in _TEXT else bool if c in _BOOL else float)
+            c: pd.Series(
+                [], dtype=object if c in TEXT_COLUMNS else bool if c in BOOL_COLUMNS else float
+            )
             for c in columns
         }
     )
@@ -932,8 +934,10 @@ def contacts(
         return _empty(ALL_COLUMNS)
     out = pd.concat(frames, ignore_index=True)
     for c in ALL_COLUMNS:
-        if c in _TEXT:
+        if c in TEXT_COLUMNS:
             out[c] = out[c].astype(object).where(out[c].notna(), "")
+        elif c in BOOL_COLUMNS:  # a kind without the column leaves it missing, not NaN
+            out[c] = out[c].astype("boolean")
     return out
 
 

@@ -194,6 +194,24 @@ class Analysis:
         return hbonds(self.structure, **self.options.hbond_criteria)
 
     @cached_property
+    def contacts(self) -> pd.DataFrame:
+        """π–π stacking, X–H···π and hydrogen bonds (also D···A whose H was not located),
+        with su's: :func:`coordgeo.contacts.contacts` with the options' bond tolerance and
+        H-bond criteria, every other criterion at its documented default."""
+        from coordgeo.contacts import contacts
+
+        o = self.options
+        return contacts(
+            self.structure,
+            "all",
+            ha_margin=o.ha_margin,
+            min_angle=o.min_angle,
+            include_c=o.include_c,
+            include_s=o.include_s,
+            tolerance=o.tolerance,
+        )
+
+    @cached_property
     def geometry(self) -> pd.DataFrame:
         """M–L bonds and L–M–L angles of every sphere with su's
         (:func:`coordgeo.coordination.sphere_geometry`)."""

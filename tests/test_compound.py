@@ -66,3 +66,19 @@ def test_a_phase_transition_keeps_one_series_with_a_note(qsal_cif, tmp_path):
     assert len(groups) == 1 and len(groups[0].members) == 3
     assert any("phase transition" in n and "β" in n for n in groups[0].notes)
     assert any("phase transition" in n for n in compare(structures).notes)
+
+
+def test_compare_lists_contact_changes_across_the_transition(qsal_cif):
+    # issue 15: the π–π and C–H···π contacts at 163, 230 and 293 K and which change most.
+    # The stacks and the one C–H···π contact that forms at 293 K are what tests/test_contacts
+    # derives from the coordinates; here they must come out of compare, in series order.
+    result = compare(coordgeo.read(qsal_cif))
+    c = result.contacts
+    assert set(c["before"]) <= {"163 K", "230 K"} and set(c["after"]) <= {"230 K", "293 K"}
+    first_last = c[(c["before"] == "163 K") & (c["after"] == "293 K")]
+    stacks = first_last[first_last["kind"] == "pi-pi"]
+    assert len(stacks) >= 3 and (stacks["status"] != "broken").all()
+    formed = first_last[first_last["status"] == "formed"]
+    assert any("H30" in text and "Cg" in text for text in formed["contact"])
+    result = runner.invoke(app, ["compare", str(qsal_cif)])
+    assert result.exit_code == 0 and "formed" in result.stdout

@@ -62,10 +62,10 @@ class Collected:
     files: list[dict] = field(default_factory=list)
     blocks: list[dict] = field(default_factory=list)
     frames: dict[str, list[pd.DataFrame]] = field(
-        default_factory=lambda: {"sites": [], "bonds": [], "hbonds": []}
+        default_factory=lambda: {"sites": [], "bonds": [], "hbonds": [], "contacts": []}
     )
     keys: dict[str, list[tuple[int, dict]]] = field(
-        default_factory=lambda: {"sites": [], "bonds": [], "hbonds": []}
+        default_factory=lambda: {"sites": [], "bonds": [], "hbonds": [], "contacts": []}
     )
 
     def add_frame(self, table: str, frame: pd.DataFrame, **constants: Any) -> None:
@@ -163,6 +163,10 @@ def _analyse_structure(
         n_hbonds = len(found)
     except Exception as exc:
         problems.append("hbonds: {}: {}".format(*describe(exc)))
+    try:
+        out.add_frame("contacts", analysis.contacts, path=path, sha256=sha)
+    except Exception as exc:
+        problems.append("contacts: {}: {}".format(*describe(exc)))
     row["n_sites"], row["n_hbonds"] = n_sites, n_hbonds
     if problems:
         row["status"], row["error_type"] = "partial", "AnalysisError"
@@ -312,7 +316,7 @@ def to_tables(out: Collected, schema: dict[str, pa.Schema]) -> dict[str, pa.Tabl
         "files": rows_table(out.files, schema["files"]),
         "blocks": rows_table(out.blocks, schema["blocks"]),
     }
-    for name in ("sites", "bonds", "hbonds"):
+    for name in ("sites", "bonds", "hbonds", "contacts"):
         tables[name] = _frame_table(out.frames[name], out.keys[name], schema[name])
     return tables
 

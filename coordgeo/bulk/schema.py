@@ -16,7 +16,7 @@ import pyarrow as pa
 from coordgeo.coordination import DEFAULT_TOLERANCE
 from coordgeo.errors import InputError
 
-TABLES = ("files", "blocks", "sites", "bonds", "hbonds")
+TABLES = ("files", "blocks", "sites", "bonds", "hbonds", "contacts")
 
 #: Shape measures computed in bulk: for each coordination number its common reference
 #: polyhedra (OC-6 and TPR-6 for CN 6, so the Bailar path comes too). ``shapes="all"``
@@ -148,12 +148,23 @@ def _sites_fields(shapes: Sequence[str]) -> list[tuple[str, pa.DataType]]:
         ("configuration", _S),
         ("occupancy", _F),
         ("reason", _S),
+        ("oxidation_state", _F),
+        ("oxidation_state_source", _S),
         ("spin_state", _S),
         ("spin_confidence", _F),
         ("oxidation_state_bvs", _F),
         ("gamma_hs", _F),
+        ("gamma_hs_basis", _S),
     ]
     return fields
+
+
+def _contacts_fields() -> list[tuple[str, pa.DataType]]:
+    """Columns of ``contacts``: the key, then :data:`coordgeo.contacts.ALL_COLUMNS`."""
+    from coordgeo.contacts import ALL_COLUMNS, BOOL_COLUMNS, TEXT_COLUMNS
+
+    kind = {**dict.fromkeys(TEXT_COLUMNS, _S), **dict.fromkeys(BOOL_COLUMNS, _B)}
+    return [*_KEY, *((name, kind.get(name, _F)) for name in ALL_COLUMNS)]
 
 
 def schemas(shapes: Sequence[str] = BULK_SHAPES) -> dict[str, pa.Schema]:
@@ -164,6 +175,7 @@ def schemas(shapes: Sequence[str] = BULK_SHAPES) -> dict[str, pa.Schema]:
         "sites": pa.schema(_sites_fields(shapes)),
         "bonds": pa.schema(_BONDS),
         "hbonds": pa.schema(_HBONDS),
+        "contacts": pa.schema(_contacts_fields()),
     }
 
 

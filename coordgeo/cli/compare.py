@@ -67,6 +67,11 @@ def _sd_parameters(magnetism: Path | None, sd_params: str | None):
     return SDParameters.from_fit(fit)
 
 
+#: The contact changes a table view shows (``--tables`` and json keep every column).
+CONTACT_COLUMNS = ["before", "after", "kind", "contact", "status", "distance_before",
+                   "distance_after", "delta", "delta_su"]  # fmt: skip
+
+
 def _write_tables(directory: Path, tables: dict[str, pd.DataFrame]) -> None:
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -193,6 +198,7 @@ def compare(
         "unpaired": result.unpaired,
         "table_s1": result.table,
         "legend": result.legend,
+        "contacts": result.contacts,
     }
     if link is not None:
         frames["magnetism"] = link
@@ -233,6 +239,9 @@ def compare(
         if not result.hbonds.empty:
             hb = result.hbonds[HBOND_COLUMNS]
             parts.append(render(hb.round(3), fmt.value))
+        changed = result.contacts[result.contacts["status"] != "unchanged"]
+        if len(changed):
+            parts.append(render(changed[CONTACT_COLUMNS].round(3), fmt.value))
         if link is not None:
             parts.append(render(link.round(3), fmt.value))
         emit("\n".join(parts), fmt, out)
