@@ -87,7 +87,7 @@ ALTER = {  # Co1–N1, 2.144(4) in the CIF's _geom_bond loop (2.143 from the coo
 
 @pytest.mark.parametrize("layout", ["tab", "markdown"])
 def test_generated_table_validates_all_ok(co2: Structure, layout: str) -> None:
-    text = table_from_structure(co2, layout=layout)
+    text = table_from_structure(co2, layout=layout, values="auto")
     table = one_table(text)
     assert table.layout == ("tsv" if layout == "tab" else "markdown")
     # Co1 and Co2: 6 bonds + 15 angles each
@@ -110,7 +110,7 @@ def test_generated_table_validates_all_ok(co2: Structure, layout: str) -> None:
 
 @pytest.mark.parametrize("layout", ["tab", "markdown"])
 def test_altered_value_and_corrupted_operator(co2: Structure, layout: str) -> None:
-    text = table_from_structure(co2, layout=layout)
+    text = table_from_structure(co2, layout=layout, values="auto")
     for old, new in (ALTER[layout], CORRUPT[layout]):
         assert text.count(old) == 1
         text = text.replace(old, new)
@@ -139,7 +139,7 @@ def test_altered_value_and_corrupted_operator(co2: Structure, layout: str) -> No
 
 
 def test_wrong_translation_wrong_letter_unknown_atom(co2: Structure) -> None:
-    text = table_from_structure(co2, layout="tab")
+    text = table_from_structure(co2, layout="tab", values="auto")
     # A printed without its lattice translation: -x,-y,-z is still operator 3 of the CIF,
     # but puts O3 ~21 Å from Co1; the translation (0, 1, 1) makes the bond. The legend is
     # wrong as printed: every row through A is not-a-contact, with the right translation
@@ -177,7 +177,7 @@ def test_wrong_translation_wrong_letter_unknown_atom(co2: Structure) -> None:
 
 def test_multi_column_table_maps_columns_to_blocks(qsal: list[Structure]) -> None:
     ltb, rt2, mt2 = qsal
-    table = one_table(table_from_structure([ltb, rt2], layout="tab"))
+    table = one_table(table_from_structure([ltb, rt2], layout="tab", values="auto"))
     assert table.columns == ("163 K", "293 K")
     result = validate_table(table, qsal)  # all three blocks: the 230 K one is not used
     assert statuses(result) == {"ok": 42}
@@ -190,7 +190,7 @@ def test_multi_column_table_maps_columns_to_blocks(qsal: list[Structure]) -> Non
     swapped = validate_table(table, {"163 K": rt2, "293 K": ltb})
     assert (swapped["status"] == "mismatch").sum() > 20
     # temperature, not order: columns 230 K then 163 K are blocks 3 and 1
-    reverse = one_table(table_from_structure([mt2, ltb], layout="markdown"))
+    reverse = one_table(table_from_structure([mt2, ltb], layout="markdown", values="auto"))
     matches = {m.column: m.structure.block for m in match_columns(reverse, qsal)}
     assert matches == {"230 K": "wp91-mt2", "163 K": "wp91ltb"}
     assert statuses(validate_table(reverse, qsal)) == {"ok": 42}
@@ -205,7 +205,7 @@ def test_multi_column_table_maps_columns_to_blocks(qsal: list[Structure]) -> Non
 
 def test_columns_in_order_without_temperatures(qsal: list[Structure]) -> None:
     ltb, rt2, _ = qsal
-    table = one_table(table_from_structure([ltb, rt2], layout="tab"))
+    table = one_table(table_from_structure([ltb, rt2], layout="tab", values="auto"))
     bare = [dataclasses.replace(s, temperature=None) for s in (ltb, rt2)]
     matches = match_columns(table, bare)
     # both blocks name every atom of the table (one compound): the order decides
@@ -260,7 +260,9 @@ def test_seed000_columns_matched_by_compound(shared: Path) -> None:
 def test_one_cif_one_column_whatever_the_header(co2: Structure) -> None:
     # the table says 150 K, the CIF 296 K: one structure and one column go together,
     # every value checked, with the difference in each note
-    text = table_from_structure(co2, layout="tab").replace("\t296 K\n", "\t150 K\n", 1)
+    text = table_from_structure(co2, layout="tab", values="auto").replace(
+        "\t296 K\n", "\t150 K\n", 1
+    )
     table = one_table(text)
     assert table.columns == ("150 K",)
     (match,) = match_columns(table, co2)
@@ -286,7 +288,9 @@ def test_cli_column_names_its_cif(shared: Path, tmp_path: Path, qsal_cif: Path) 
     # a file of three blocks needs its block; a block that does not exist is exit 2
     (ltb, rt2, _) = read_cif(qsal_cif)
     table = tmp_path / "si.txt"
-    table.write_text(table_from_structure([ltb, rt2], layout="tab"), encoding="utf-8")
+    table.write_text(
+        table_from_structure([ltb, rt2], layout="tab", values="auto"), encoding="utf-8"
+    )
     result = run("validate", table, "--column", f"163 K={qsal_cif}")
     assert result.exit_code == 2 and "3 data blocks" in result.stderr
     result = run("validate", table, "--column", f"163 K={qsal_cif}:nope")
@@ -448,7 +452,7 @@ def test_format_operator(op: str, like: str, expected: str) -> None:
 def test_cli_csv_contract_and_exit_status(tmp_path: Path, co2: Structure) -> None:
     cif = co2.path
     good = tmp_path / "si.txt"
-    good.write_text(table_from_structure(co2, layout="tab"), encoding="utf-8")
+    good.write_text(table_from_structure(co2, layout="tab", values="auto"), encoding="utf-8")
     result = run("validate", good, "--cif", cif, "-f", "csv")
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(io.StringIO(result.stdout), keep_default_na=False)
@@ -467,7 +471,7 @@ def test_cli_csv_contract_and_exit_status(tmp_path: Path, co2: Structure) -> Non
 
 def test_cli_unreadable_input(tmp_path: Path, co2: Structure, shared: Path) -> None:
     table = tmp_path / "si.txt"
-    table.write_text(table_from_structure(co2, layout="tab"), encoding="utf-8")
+    table.write_text(table_from_structure(co2, layout="tab", values="auto"), encoding="utf-8")
     missing = tmp_path / "missing.txt"
     result = run("validate", missing, "--cif", co2.path)
     assert result.exit_code == 2

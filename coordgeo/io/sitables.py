@@ -286,6 +286,9 @@ def normalise_atom(token: str) -> tuple[str, str, str] | None:
     letters, mark = match["letters"], match["mark"] or ""
     if _is_symbol(letters) and (letters.istitle() or letters.isupper()):
         return letters.capitalize(), "", mark  # V, Ni, NI
+    bracketed = re.fullmatch(r"\s*([A-Z][a-z]?)\s*\(\s*([a-z]{1,2})\s*\)\s*", token)
+    if bracketed and _is_symbol(bracketed[1]):  # Cr(a): a site label, not a code
+        return bracketed[1] + bracketed[2], "", ""
     for size in (2, 1):  # NiA, VA: a symbol and capital letters that may be a code
         symbol, tail = letters[:size], letters[size:]
         if tail and tail.isupper() and len(tail) <= 2 and symbol.istitle() and _is_symbol(symbol):

@@ -48,6 +48,7 @@ def table_from_structure(
     metal: str | Sequence[str] | None = None,
     layout: str = "tab",
     *,
+    values: str,
     caption: str | None = None,
 ) -> str:
     """An SI table of M–L bonds and L–M–L angles printed from structure(s), as papers do.
@@ -62,13 +63,17 @@ def table_from_structure(
     temperature instead. Several structures (one per temperature) give one column each.
     Rows, labels (letters in order of first use) and the legend are those of
     :func:`coordgeo.series.table_s1`, the first structure being the reference.
+    ``values`` says which numbers it prints, as :func:`coordgeo.tables.si_table` does:
+    ``auto`` (the CIF's own ``_geom_bond``/``_geom_angle`` value where the loop has the
+    row, else recomputed), ``published`` or ``recomputed``; every caller says which it
+    needs, so a change of the package's default cannot change a test's numbers.
     """
     if layout not in ("tab", "markdown"):
         raise ValueError(f"layout must be 'tab' or 'markdown', not {layout!r}")
     given = [structure] if isinstance(structure, Structure) else list(structure)
     wanted = None if metal is None else ({metal} if isinstance(metal, str) else set(metal))
     analysed = [_analysis(s, wanted) for s in given]
-    wide, legend = table_s1(analysed)
+    wide, legend = table_s1(analysed, values=values)
     wide = wide[~wide["label"].str.endswith("]")]  # rows the first structure lacks
     # metals in the order of the first structure's spheres (table_s1 sorts them by name)
     order = dict.fromkeys(given[0].labels[sp.metal] for sp in analysed[0].spheres)
