@@ -567,24 +567,6 @@ def plot_link(link: pd.DataFrame, sd: SDParameters, path: str | Path | None = No
     return fig
 
 
-def s1_text(comparison: Comparison, markdown: bool = False) -> str:
-    """The Table S1 layout as text: one column per temperature, legend underneath."""
-    table = comparison.table
-    if table.empty:
-        return "no paired metal sites\n"
-    cols = [c for c in table.columns if c not in ("metal", "kind", "label")]
-    out = []
-    for metal, g in table.groupby("metal", sort=False):
-        body = g[["label", *cols]].rename(columns={"label": metal})
-        out.append(body.to_markdown(index=False) if markdown else body.to_string(index=False))
-    legend = comparison.legend
-    if len(legend):
-        out.append(
-            "Symmetry codes: " + "; ".join(f"{r.letter} {r.operator}" for r in legend.itertuples())
-        )
-    return "\n\n".join(out) + "\n"
-
-
 def format_changes(sites: pd.DataFrame) -> pd.DataFrame:
     """Readable per-site table: ⟨M–L⟩, Σ, Θ with su and their change/significance."""
     rows = []
@@ -626,7 +608,6 @@ __all__ = [
     "link_magnetism",
     "pair_atoms",
     "plot_link",
-    "s1_text",
     "switching_sites",
     "temperature_headers",
     "temperature_order",
