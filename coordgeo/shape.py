@@ -28,13 +28,16 @@ rotations over all pairings.
 
 The pairing is found in one of two ways:
 
-- up to eight donors (:data:`EXHAUSTIVE_MAX`), every pairing is evaluated.
-  Pairings that differ by a symmetry operation of the ideal polyhedron give
-  the same value, so only one pairing per coset of its symmetry group is
-  evaluated (OC-6: 720/48 = 15, TPR-6: 720/12 = 60, SAPR-8: 40 320/16 =
-  2520), all at once, and the table is cached per shape;
-- from nine donors on (9! = 362 880 pairings, up to 181 440 per shape), the
-  pairing and the rotation are optimised in turn: for a fixed rotation the best
+- every pairing is evaluated up to six donors, and for shapes of seven or
+  eight with at most :data:`ENUMERATION_LIMIT` pairings (all of seven,
+  OP-8, HPY-8, HBPY-8, CU-8, SAPR-8, TDD-8, JGBF-8, JETBPY-8). Pairings
+  that differ by a symmetry operation of the ideal polyhedron give the same
+  value, so only one pairing per coset of its symmetry group is evaluated
+  (OC-6: 720/48 = 15, TPR-6: 720/12 = 60, SAPR-8: 40 320/16 = 2520), all
+  at once, and the table is cached per shape;
+- for the other shapes (JBTPR-8, BTPR-8, JSD-8, TT-8, ETBPY-8: 10 080 or
+  more pairings; every shape of nine donors: up to 181 440), the pairing
+  and the rotation are optimised in turn: for a fixed rotation the best
   pairing is a linear assignment problem (``scipy.optimize.
   linear_sum_assignment``, the Hungarian method; Kuhn 1955), for a fixed
   pairing the best rotation is the Kabsch/Umeyama fit, and each step can
@@ -46,8 +49,8 @@ The pairing is found in one of two ways:
   and 180 of nine (every reference shape with Gaussian noise of 0.05–3 Å,
   measured against every shape of its coordination number; 11 340
   measures) the search (``method="hungarian"``) found the exhaustive
-  minimum (seven, eight donors) or cosymlib's value (nine) every time, to
-  4·10⁻⁶ (``benchmarks/shape_search.py``, seeds 0–2).
+  minimum (seven, eight donors, to 3·10⁻¹¹) or cosymlib's value (nine, to
+  10⁻⁶) every time (``benchmarks/shape_search.py``, seeds 0–2).
 
 Either way the pairing is the minimum over pairings, so it follows the
 geometry and does not depend on the order in which donors are given.
@@ -66,11 +69,13 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 __all__ = [
+    "ENUMERATION_LIMIT",
     "EXHAUSTIVE_MAX",
     "N_STARTS",
     "IdealPolyhedron",
@@ -79,6 +84,7 @@ __all__ = [
     "generalized_coordinate",
     "ideal_polyhedron",
     "path_deviation",
+    "shape_candidates",
     "shape_labels",
     "shape_measures",
     "shape_measures_with_copies",
@@ -706,12 +712,15 @@ def _stacked(labels: tuple[str, ...], n: int) -> tuple[np.ndarray, np.ndarray, n
     return flat, starts, owner
 
 
-#: Coordination numbers up to which every pairing of donors and vertices is evaluated; above,
-#: the pairing comes from the alternating Hungarian assignment / Kabsch rotation search.
-#: Eight donors have at most 8!/|G| = 10 080 pairings per shape (one per symmetry class),
-#: which one vectorised pass scores faster than the search (all 13 shapes ~2×, the three
-#: main ones ~15× faster) and exactly; nine have up to 181 440.
+#: Most donors for which every pairing can be enumerated (``method="exhaustive"``).
 EXHAUSTIVE_MAX = 8
+#: With ``method="auto"`` a shape of seven or eight vertices is measured by scoring every
+#: pairing (one per class of pairings related by a symmetry operation, N!/|G|) when it has
+#: at most this many, which one vectorised pass does faster than the search (~1 µs per
+#: pairing against ~3 ms per search); the others, and every shape of nine vertices (up to
+#: 181 440 pairings), by the alternating Hungarian/Kabsch search. Up to six vertices every
+#: shape is enumerated.
+ENUMERATION_LIMIT = 5040
 # Sites × enumerated pairings scored in one pass (bounds the memory of the (k, 3, 3, K) arrays).
 _ENUMERATION_BUDGET = 1_000_000
 #: Starting rotations of that search, each also tried with its mirror image, −R. (Fewer
@@ -738,19 +747,13 @@ def _reference(label: str) -> np.ndarray:
 
 
 @functools.cache
-def _symmetry_group(label: str) -> np.ndarray:
-    """(g, N) vertex permutations σ that are symmetry operations of the ideal polyhedron.
-
-    Those keeping every vᵢ·vⱼ (vertices from the centre) to 1e-3 of the
-    largest, found by backtracking, so without listing all N! permutations.
-    The tolerance is loose because some of SHAPE's tabulated polyhedra are
-    symmetric only to ~1e-4 (TT-8, JSD-8); the search evaluates every image
-    of its best pairings exactly (:func:`_local_optima`), so this only
-    decides which pairings are tried together.
-    """
+def _automorphisms(label: str, rel_tol: float) -> np.ndarray:
+    """(g, N) vertex permutations keeping every vᵢ·vⱼ (vertices from the centre) to
+    ``rel_tol`` of the largest: the symmetry operations, found by backtracking, so
+    without listing all N! permutations."""
     v = ideal_polyhedron(label).vertices
     gram = v @ v.T
-    tol = 1e-3 * np.abs(gram).max()
+    tol = rel_tol * np.abs(gram).max()
     n = len(v)
     found: list[list[int]] = []
 
@@ -771,6 +774,33 @@ def _symmetry_group(label: str) -> np.ndarray:
     group = np.array(found, dtype=np.int64)
     group.setflags(write=False)
     return group
+
+
+def _symmetry_group(label: str) -> np.ndarray:
+    """(g, N) vertex permutations that are symmetry operations of the ideal polyhedron.
+
+    To 1e-3: loose, because some of SHAPE's tabulated polyhedra are symmetric
+    only to ~1e-4 (TT-8, JSD-8); the search evaluates every image of its best
+    pairings exactly (:func:`_local_optima`), so this only decides which
+    pairings are tried together.
+    """
+    return _automorphisms(label, 1e-3)
+
+
+@functools.cache
+def _enumerates(label: str) -> bool:
+    """Whether ``"auto"`` scores every pairing of ``label`` rather than searching.
+
+    Yes up to six vertices, no from nine; for seven and eight when the shape has
+    at most :data:`ENUMERATION_LIMIT` pairings, N!/|G| with G its exact symmetry
+    group (the test of :func:`_symmetry_permutations`).
+    """
+    n = ideal_polyhedron(label).n
+    if n <= 6:
+        return True
+    if n > EXHAUSTIVE_MAX:
+        return False
+    return math.factorial(n) // len(_automorphisms(label, 1e-9)) <= ENUMERATION_LIMIT
 
 
 def _canonical(pairings: np.ndarray, label: str) -> np.ndarray:
@@ -920,14 +950,15 @@ def _search_measures(q: np.ndarray, norm2: np.ndarray, labels: tuple[str, ...]) 
     return np.clip(out, 0.0, 100.0).reshape(*batch, len(labels))
 
 
-def _method(method: str, n: int) -> str:
+def _enumerated(labels: tuple[str, ...], method: str, n: int) -> list[bool]:
+    """For each label, whether its pairing comes from enumeration (else from the search)."""
     if method not in _METHODS:
         raise ValueError(f"unknown method {method!r}; use one of {', '.join(_METHODS)}")
-    if method == "auto":
-        return "exhaustive" if n <= EXHAUSTIVE_MAX else "hungarian"
     if method == "exhaustive" and n > EXHAUSTIVE_MAX:
         raise ValueError(f"exhaustive pairing search is limited to 8 donors, got {n}")
-    return method
+    if method == "auto":
+        return [_enumerates(label) for label in labels]
+    return [method == "exhaustive"] * len(labels)
 
 
 def shape_measures(
@@ -965,9 +996,23 @@ def shape_measures(
         if _reference(label).shape[0] != n + 1:
             raise ValueError(f"{label} has {_reference(label).shape[0] - 1} vertices, "
                              f"the site has {n} donors")  # fmt: skip
-    if _method(method, n) == "hungarian":
-        s = _search_measures(q, norm2, labels)
-        return {label: s[..., k] for k, label in enumerate(labels)}
+    enumerated = _enumerated(labels, method, n)
+    searched = tuple(label for label, e in zip(labels, enumerated, strict=True) if not e)
+    out = {}
+    if searched:
+        s = _search_measures(q, norm2, searched)
+        out = {label: s[..., k] for k, label in enumerate(searched)}
+    listed = tuple(label for label, e in zip(labels, enumerated, strict=True) if e)
+    if listed:
+        out.update(_enumerated_measures(q, norm2, listed))
+    return {label: out[label] for label in labels}
+
+
+def _enumerated_measures(
+    q: np.ndarray, norm2: np.ndarray, labels: tuple[str, ...]
+) -> dict[str, np.ndarray]:
+    """Measures by scoring every enumerated pairing, for (..., N+1, 3) centred problems."""
+    n = q.shape[-2] - 1
     flat, starts, owner = _stacked(labels, n)
     pairings = flat.shape[1] // 3
     batch = q.shape[:-2]
@@ -1034,6 +1079,36 @@ def _near_pairings_searched(q, norm2, margin, label):
     return reference[np.concatenate([full, centre], axis=-1)], values
 
 
+def shape_candidates(
+    center: np.ndarray, ligands: np.ndarray, labels: tuple[str, ...], step: float
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Shape measures of k polyhedra and the pairings that can be the best within ``step`` Å.
+
+    ``center`` (k, 3), ``ligands`` (k, n, 3). Returns ``(values, candidates)``:
+    ``values[label]`` (k,) as :func:`shape_measures` gives them, ``candidates[label]``
+    (k, w, N+1, 3) the ideal points (unit norm, centred; donors' vertices then the
+    centre) of every pairing whose measure is within :data:`_PAIRING_MARGIN`·step/|Q′|
+    of the best one (of every enumerated pairing, or of the local optima of the search),
+    padded with repeats. Any polyhedron within ``step`` Å of a site is best fitted by one
+    of them: :func:`shape_measures_with_copies` measures displaced copies with these, and
+    :mod:`coordgeo.polyhedra` takes the closed-form gradient of each.
+    """
+    q, norm2 = _prepare(center, ligands)
+    n = ligands.shape[1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        margin = _PAIRING_MARGIN * step / np.sqrt(norm2) + 1e-9
+    enumerated = _enumerated(labels, "auto", n)
+    listed = tuple(label for label, e in zip(labels, enumerated, strict=True) if e)
+    values = _enumerated_measures(q, norm2, listed) if listed else {}
+    candidates = {}
+    for label, enumerates in zip(labels, enumerated, strict=True):
+        if enumerates:
+            candidates[label] = _near_pairings_enumerated(q, norm2, margin, label, n)
+        else:
+            candidates[label], values[label] = _near_pairings_searched(q, norm2, margin, label)
+    return {label: values[label] for label in labels}, candidates
+
+
 def shape_measures_with_copies(
     center: np.ndarray,
     ligands: np.ndarray,
@@ -1053,21 +1128,9 @@ def shape_measures_with_copies(
     optima of the search above), which is the same minimum: the
     finite-difference su's do not change (to rounding).
     """
-    q, norm2 = _prepare(center, ligands)
     dq, dnorm2 = _prepare(displaced[..., 0, :], displaced[..., 1:, :])
-    n = ligands.shape[1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        margin = _PAIRING_MARGIN * step / np.sqrt(norm2) + 1e-9
-    chosen = []
-    if _method("auto", n) == "exhaustive":
-        values = shape_measures(center, ligands, labels)
-        for label in labels:
-            chosen.append(_near_pairings_enumerated(q, norm2, margin, label, n))
-    else:
-        values = {}
-        for label in labels:
-            references, values[label] = _near_pairings_searched(q, norm2, margin, label)
-            chosen.append(references)
+    values, candidates = shape_candidates(center, ligands, labels, step)
+    chosen = [candidates[label] for label in labels]
     counts = [c.shape[1] for c in chosen]
     references = np.concatenate(chosen, axis=1)
     starts = np.cumsum([0, *counts[:-1]])
@@ -1095,7 +1158,7 @@ def _best_fits(q: np.ndarray, norm2: np.ndarray, label: str):
                          f"the site has {n1 - 1} donors")  # fmt: skip
     ok = (norm2 > 0) & np.isfinite(norm2)
     paired = np.full((k, n1, 3), np.nan)
-    if _method("auto", n1 - 1) == "exhaustive":
+    if _enumerates(label):
         table = _pairings(label)
         flat, _, _ = _stacked((label,), n1 - 1)
         every = np.arange(len(table))

@@ -172,9 +172,9 @@ def test_copies_use_only_pairings_that_can_win_and_lose_nothing(label, noise) ->
     x = np.concatenate([center[:, None], ligands], axis=1)
     copies = displaced_copies(x, 1e-5)
     n = ligands.shape[1]
-    # every shape up to six donors; above, the main three (each searched shape costs a search
-    # on every one of the 54 copies of the reference below)
-    labels = S.shape_labels(n) if n <= S.EXHAUSTIVE_MAX else ("SAPR-8", "TDD-8", "CU-8")
+    # every shape up to six donors; for eight, three enumerated shapes and a searched one (a
+    # searched shape costs a search on every one of the 54 copies of the reference below)
+    labels = S.shape_labels(n) if n <= 6 else ("SAPR-8", "TDD-8", "CU-8", "BTPR-8")
     values, moved = S.shape_measures_with_copies(center, ligands, copies, labels, 1e-5)
     full = S.shape_measures(copies[..., 0, :], copies[..., 1:, :], labels)
     plain = S.shape_measures(center, ligands, labels)
