@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 from pathlib import Path
 
 import gemmi
@@ -493,3 +494,29 @@ def test_statuses_documented() -> None:
 
     for status in STATUSES:
         assert f"``{status}``" in module.__doc__
+
+
+def test_labels_read_against_the_structure(shared: Path, tmp_path: Path) -> None:
+    # 1501469: Cu (no number) with waters OW1, OW2. A table printing OW1 as "Ow" (no
+    # number, no element symbol: no atom to the reader alone) is looked up among the
+    # CIF's labels: absent there, its 5 rows (Cu-Ow and four angles) are unknown-atom
+    # naming the nearest labels, exit 1 — not "names no atoms" with exit 0
+    source = shared / "cifs" / "published" / "1501469.cif"
+    (structure,) = read_cif(source)
+    text = table_from_structure(structure, layout="tab", values="auto")
+    assert text.count("OW1") == 5
+    table_path = tmp_path / "si.txt"
+    table_path.write_text(text.replace("OW1", "Ow"), encoding="utf-8")
+    result = run("validate", table_path, "--cif", source, "-f", "json")
+    assert result.exit_code == 1
+    frame = pd.read_json(io.StringIO(result.stdout))
+    unknown = frame[frame["status"] != "ok"]
+    assert len(frame) == 15 and set(unknown["status"]) == {"unknown-atom"} and len(unknown) == 5
+    assert unknown.iloc[0]["note"].endswith("no site Ow (nearest: OW1, OW2, OW3)")
+    # the same CIF with its site renamed Ow: every row resolves and is ok
+    cif = tmp_path / "renamed.cif"
+    renamed = source.read_text(encoding="utf-8", errors="replace")
+    cif.write_text(re.sub(r"(?<![\w])OW1(?![\w])", "Ow", renamed), encoding="utf-8")
+    result = run("validate", table_path, "--cif", cif)
+    assert result.exit_code == 0, result.output
+    assert "15 values in 1 table(s): 15 ok" in result.stderr

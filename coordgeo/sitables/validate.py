@@ -60,9 +60,10 @@ import pandas as pd
 from coordgeo.check import judge, rounding_effect
 from coordgeo.esd import decimals_of, format_su
 from coordgeo.geometry import measure
-from coordgeo.io.sitables import SITable, read_si_tables
+from coordgeo.io.sitables import SITable, read_si_tables, split_label
 from coordgeo.model import Structure
 from coordgeo.sitables.columns import ColumnMatch, match_columns, select_columns, select_tables
+from coordgeo.sitables.labels import resolve_atom
 from coordgeo.sitables.reconstruct import check_reconstruction, reconstruct_cores
 from coordgeo.sitables.resolve import Combo, RowResolver
 from coordgeo.sitables.selfcheck import check_table
@@ -250,9 +251,44 @@ def _prepare(resolver: RowResolver, r: Any) -> _Row:
     """A printed value with its readings, or why there are none (no atoms named; an
     unknown label)."""
     if r.kind not in ("distance", "angle", "torsion") or not r.atoms:
-        return _Row(r, _Unresolved("not-checked", "names no atoms: nothing to recompute"))
+        r = _labels_of_the_structure(resolver, r)
+        if isinstance(r, _Row):
+            return r
     combos = resolver.combos(r)
     return _Row(r, _Unresolved("unknown-atom", combos) if isinstance(combos, str) else combos)
+
+
+_GEOMETRIC = {2: "distance", 3: "angle", 4: "torsion"}
+
+
+def _labels_of_the_structure(resolver: RowResolver, r: Any) -> Any:
+    """A row of a geometry table whose label the reader could not read as atoms
+    (``Ow-Cu1`` with a site labelled ``Ow``): looked up token by token among the
+    structure's labels first. Every token a site: the row, now naming those atoms; some
+    tokens sites: ``unknown-atom`` naming the others; none: ``not-checked``."""
+    nothing = _Row(r, _Unresolved("not-checked", "names no atoms: nothing to recompute"))
+    if resolver.table.kind != "geometry" or r.kind != "value":
+        return nothing
+    tokens = split_label(r.label)
+    if len(tokens) not in _GEOMETRIC:
+        return nothing
+    found = [resolve_atom(resolver.s, token.strip("()")) for token in tokens]
+    if not any(f.resolved for f in found):
+        return nothing
+    missing = [f for f in found if not f.resolved]
+    if missing:
+        why = "; ".join(f.unresolved_note() for f in missing)
+        return _Row(r, _Unresolved("unknown-atom", f"no atom in data_{resolver.s.block}: {why}"))
+    kind = _GEOMETRIC[len(tokens)]
+    labels = tuple(f.label for f in found)
+    return r._replace(
+        kind=kind,
+        quantity=kind,
+        atoms=labels,
+        codes=("",) * len(labels),
+        candidates=tuple(((label, ""),) for label in labels),
+        tokens=tuple(tokens),
+    )
 
 
 def _combos(row: _Row) -> list[tuple[int, Combo]]:
