@@ -464,3 +464,23 @@ def test_bad_dataset_folders_and_lists_exit_2_with_one_line(tmp_path, qsal_cif):
     (good / "_bulk.json").write_text("{broken")
     result = runner.invoke(app, ["bulk", str(qsal_cif), "--out", str(good), "--resume"])
     assert result.exit_code == 2 and str(good) in result.stderr
+
+
+def test_parts_are_written_on_time_while_the_run_waits(tmp_path, qsal_cif):
+    """A finished batch waits at most ``flush_seconds`` for its part, also when no other
+    result comes (the run calls flush_if_due while it waits on a slow file)."""
+    from coordgeo.bulk.dataset import PartWriter, prepare_out
+    from coordgeo.bulk.schema import Options, Task, schemas
+
+    options = Options(run="t")
+    out = tmp_path / "out"
+    first, _ = prepare_out(out, options, resume=False)
+    tables = analyse.analyse_batch([Task(str(qsal_cif))], options)
+    writer = PartWriter(out, schemas(options.shapes), first, part_size=1000, flush_seconds=0.3)
+    writer.add(tables)
+    writer.flush_if_due()
+    assert not list((out / "files").glob("part-*.parquet"))  # not yet due
+    time.sleep(0.35)
+    writer.flush_if_due()
+    assert [p.name for p in (out / "files").glob("part-*.parquet")] == ["part-000000.parquet"]
+    assert bulk.load(out, "files")["path"].tolist() == [str(qsal_cif)]

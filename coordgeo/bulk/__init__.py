@@ -19,6 +19,9 @@ with a bad block is ``partial``.
 Part files are written whole under a temporary name and renamed, ``files`` last, so
 a run killed at any moment leaves only complete parts; ``resume=True`` then skips
 every file whose path and content hash are already recorded (see ``docs/bulk.md``).
+A run holds ``out/_bulk.lock`` (:mod:`coordgeo.bulk.lock`): a second run on the same
+folder is refused with the first one named; its workers end with it, even after a
+``kill -9``; parts are written at least every 5 s, so a kill loses little.
 
 Read the results with :func:`load` (a DataFrame per table) or :func:`query`; or
 directly, ``pandas.read_parquet(out / "sites")``, DuckDB, Spark, ….
@@ -29,6 +32,7 @@ The stages, one module each, in the order data flows::
     analyse   one worker's batch of files → Arrow tables (analyse_file, analyse_batch)
     engines   where batches run: this process, a process pool, a Dask cluster
     dataset   numbered Parquet parts written atomically; load, query, export_csv
+    lock      one run per dataset folder
     progress  a rich bar on a terminal, log lines otherwise
     runner    run(): all of it, with progress and a Summary
     schema    the tables' columns, the options and tasks sent to workers
@@ -42,12 +46,13 @@ require("bulk", "pyarrow", what="coordgeo.bulk")
 from coordgeo.bulk.analyse import analyse_batch, analyse_file  # noqa: E402
 from coordgeo.bulk.dataset import export_csv, load, query, sigma_vs_d_figure  # noqa: E402
 from coordgeo.bulk.inputs import discover  # noqa: E402
-from coordgeo.bulk.runner import Summary, run  # noqa: E402
+from coordgeo.bulk.runner import Interrupted, Summary, run  # noqa: E402
 from coordgeo.bulk.schema import BULK_SHAPES, TABLES, Options, Task, schemas  # noqa: E402
 
 __all__ = [
     "BULK_SHAPES",
     "TABLES",
+    "Interrupted",
     "Options",
     "Summary",
     "Task",

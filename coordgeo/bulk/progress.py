@@ -1,91 +1,200 @@
-"""Progress of a bulk run: a rich bar on a terminal, log lines otherwise."""
+"""Progress of a bulk run: a rich bar on a terminal, log lines otherwise.
+
+The time left is the files not yet started divided by the rate so far, plus the
+files being analysed. A file that has been running for :data:`SLOW_AFTER` seconds and
+longer than :data:`SLOW_FACTOR` times the mean time per file is named with its time,
+and the estimate becomes a lower bound (``left ≥ …``): nothing can tell how long a
+slow file will take, and a run that waits on one file for minutes must not say
+"1 s left" (issue 19, item 6).
+"""
 
 from __future__ import annotations
 
 import math
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+#: A file running this long (s) …
+SLOW_AFTER = 5.0
+#: … and this many times the mean time per file is shown by name.
+SLOW_FACTOR = 3.0
 
 
 class Progress:
-    """A rich progress bar on a terminal; otherwise a log line now and then on stderr."""
+    """A rich progress bar on a terminal; otherwise a log line now and then on stderr.
 
-    def __init__(self, total: int, mode: str, every_files: int = 0, every_seconds: float = 10.0):
+    ``started(worker, path, when)`` is told which file each worker starts (None: the
+    worker is idle); ``update`` counts finished files; ``tick`` is called while the
+    run waits. ``clock`` (seconds, :func:`time.time` by default, the clock the workers
+    stamp their messages with) can be replaced in tests.
+    """
+
+    def __init__(
+        self,
+        total: int,
+        mode: str,
+        every_files: int = 0,
+        every_seconds: float = 10.0,
+        *,
+        jobs: int = 1,
+        clock: Callable[[], float] = time.time,
+    ):
         self.total = total
         self.mode = mode
+        self.jobs = max(1, jobs)
+        self.clock = clock
         self.done = 0
         self.counts = {"ok": 0, "partial": 0, "error": 0, "skipped": 0}
-        self.started = time.monotonic()
+        self.started_at = clock()
         self.every_files = every_files or max(100, total // 20)
         self.every_seconds = every_seconds
-        self.last_log = (0, self.started)
+        self.last_log = (0, self.started_at)
+        self.running: dict[str, tuple[str, float]] = {}  # worker → (path, since)
         self._bar = None
+        self._closed = False
         if mode == "bar":
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
+            self._start_bar()
 
-            self._bar = Progress(
-                TextColumn("[bold]bulk"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[rate]}"),
-                TimeElapsedColumn(),
-                TextColumn("left"),
-                TimeRemainingColumn(),
-                TextColumn("{task.fields[counts]}"),
-                console=Console(stderr=True),
-                transient=False,
-            )
-            self._bar.start()
-            self._task = self._bar.add_task("bulk", total=total, rate="", counts="")
+    def _start_bar(self) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            ProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+        from rich.progress import Progress as RichProgress
+        from rich.text import Text
 
-    def _rate(self) -> float:
-        elapsed = time.monotonic() - self.started
-        return (self.done - self.counts["skipped"]) / elapsed if elapsed > 0 else 0.0
+        owner = self
 
-    def _counts(self) -> str:
-        return " ".join(f"{k} {v}" for k, v in self.counts.items() if v)
+        class Left(ProgressColumn):  # computed at each refresh, also while nothing ends
+            def render(self, task) -> Text:
+                return Text(owner.left_text())
 
-    def update(self, statuses: Iterable[str], skipped: int = 0) -> None:
+        class Working(ProgressColumn):
+            def render(self, task) -> Text:
+                return Text(owner.slow_text(), style="yellow")
+
+        self._bar = RichProgress(
+            TextColumn("[bold]bulk"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            Left(),
+            TextColumn("{task.fields[counts]}"),
+            Working(),
+            console=Console(stderr=True),
+            transient=False,
+        )
+        self._bar.start()
+        self._task = self._bar.add_task("bulk", total=self.total, rate="", counts="")
+
+    # --- what the run tells ----------------------------------------------------------------
+
+    def started(self, worker: str, path: str | None, when: float | None = None) -> None:
+        """``worker`` starts ``path`` at ``when`` (None: it has finished its batch)."""
+        if path is None:
+            self.running.pop(worker, None)
+        else:
+            self.running[worker] = (path, self.clock() if when is None else when)
+
+    def update(self, statuses: Iterable[str], skipped: int = 0, paths: Iterable[str] = ()) -> None:
+        """Files finished (``statuses`` of those analysed, ``skipped`` already done)."""
         n = skipped
         self.counts["skipped"] += skipped
         for status in statuses:
             self.counts[status] = self.counts.get(status, 0) + 1
             n += 1
         self.done += n
+        finished = set(paths)
+        for worker, (path, _) in list(self.running.items()):
+            if path in finished:
+                del self.running[worker]
         if self._bar is not None:
             self._bar.update(
                 self._task, advance=n, rate=f"{self._rate():7.1f} files/s", counts=self._counts()
             )
         elif self.mode == "log":
-            now = time.monotonic()
-            files, when = self.last_log
-            if self.done - files >= self.every_files or now - when >= self.every_seconds:
-                self.log()
+            self.tick()
+
+    def tick(self) -> None:
+        """A log line when ``every_files`` files or ``every_seconds`` have passed."""
+        if self.mode != "log":
+            return
+        files, when = self.last_log
+        if self.done - files >= self.every_files or self.clock() - when >= self.every_seconds:
+            self.log()
+
+    # --- what it shows ---------------------------------------------------------------------
+
+    def _rate(self) -> float:
+        elapsed = self.clock() - self.started_at
+        return (self.done - self.counts["skipped"]) / elapsed if elapsed > 0 else 0.0
+
+    def _counts(self) -> str:
+        return " ".join(f"{k} {v}" for k, v in self.counts.items() if v)
+
+    def mean_seconds(self) -> float:
+        """Mean time one worker spends on one file so far (NaN before the first)."""
+        analysed = self.done - self.counts["skipped"]
+        elapsed = self.clock() - self.started_at
+        return self.jobs * elapsed / analysed if analysed else math.nan
+
+    def slow(self) -> list[tuple[str, float]]:
+        """(path, seconds) of the files running longer than the slow limits, longest first."""
+        now = self.clock()
+        mean = self.mean_seconds()
+        limit = max(SLOW_AFTER, SLOW_FACTOR * mean if math.isfinite(mean) else SLOW_AFTER)
+        found = [(path, now - since) for path, since in self.running.values()]
+        return sorted(((p, t) for p, t in found if t >= limit), key=lambda x: -x[1])
+
+    def left_seconds(self) -> tuple[float, bool]:
+        """(seconds left, whether that is only a lower bound because a file is slow)."""
+        rate = self._rate()
+        remaining = self.total - self.done
+        slow = self.slow()
+        if not slow:
+            return (remaining / rate if rate > 0 else math.nan), False
+        waiting = remaining - len(self.running)  # not started yet
+        return (max(waiting, 0) / rate if rate > 0 else math.nan), True
+
+    def left_text(self) -> str:
+        seconds, bound = self.left_seconds()
+        if not math.isfinite(seconds):
+            return "left ?"
+        return f"left {'≥ ' if bound else ''}{_duration(seconds)}"
+
+    def slow_text(self) -> str:
+        slow = self.slow()
+        if not slow:
+            return ""
+        path, seconds = slow[0]
+        more = f" (+{len(slow) - 1} more slow)" if len(slow) > 1 else ""
+        return f"working on {Path(path).name} for {_duration(seconds)}{more}"
 
     def log(self) -> None:
-        now = time.monotonic()
+        now = self.clock()
         rate = self._rate()
-        left = (self.total - self.done) / rate if rate > 0 else math.nan
-        eta = f", {_duration(left)} left" if math.isfinite(left) else ""
         percent = 100.0 * self.done / self.total if self.total else 100.0
+        left = self.left_text()
+        slow = self.slow_text()
         print(
             f"coordgeo bulk: {self.done}/{self.total} files ({percent:.1f} %), "
-            f"{rate:.1f} files/s{eta}; {self._counts()}",
+            f"{rate:.1f} files/s, {left}; {self._counts()}" + (f"; {slow}" if slow else ""),
             file=sys.stderr,
             flush=True,
         )
         self.last_log = (self.done, now)
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         if self._bar is not None:
             self._bar.stop()
         elif self.mode == "log" and self.last_log[0] != self.done:

@@ -1,13 +1,23 @@
-"""``run``: inputs → engine → dataset, with progress and a summary."""
+"""``run``: inputs → engine → dataset, with progress and a summary.
+
+A run holds the lock of its dataset folder from start to end (:mod:`coordgeo.bulk.lock`:
+a second run on the same ``out`` is refused). SIGINT and SIGTERM stop it cleanly: never
+in the middle of writing a part, what is finished is written, the workers are stopped,
+and :class:`Interrupted` (a ``KeyboardInterrupt``) carries the summary; ``resume=True``
+goes on from there.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import signal
 import sys
+import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +34,7 @@ from coordgeo.bulk.dataset import (
 )
 from coordgeo.bulk.engines import make_batches, run_dask, run_pool, run_serial
 from coordgeo.bulk.inputs import discover, read_list
+from coordgeo.bulk.lock import hold
 from coordgeo.bulk.progress import Progress
 from coordgeo.bulk.schema import BULK_SHAPES, TABLES, Options, Task, now, schemas, storable
 from coordgeo.coordination import DEFAULT_TOLERANCE
@@ -64,6 +75,54 @@ class Summary:
 
     def as_dict(self) -> dict:
         return asdict(self) | {"files_per_second": self.files_per_second}
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped (SIGINT, SIGTERM); ``summary`` is what it had written."""
+
+    def __init__(self, summary: Summary) -> None:
+        super().__init__(f"interrupted: {summary}")
+        self.summary = summary
+
+
+class _Signals:
+    """SIGINT and SIGTERM become KeyboardInterrupt, but not inside :meth:`shield` (writing
+    a part, counting a batch): there the signal waits for the block to end."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.pending = False
+        self.previous: dict[int, Any] = {}
+
+    def _handler(self, signum, frame) -> None:
+        if self.depth:
+            self.pending = True
+            return
+        raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signals reach the main thread only: leave them alone
+            return
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self.previous[sig] = signal.signal(sig, self._handler)
+        try:
+            yield
+        finally:
+            for sig, handler in self.previous.items():
+                signal.signal(sig, handler)
+
+    @contextlib.contextmanager
+    def shield(self) -> Iterator[None]:
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+            if not self.depth and self.pending:
+                self.pending = False
+                raise KeyboardInterrupt
 
 
 def run(
@@ -116,10 +175,19 @@ def run(
         Per-file limits (seconds, bytes): a file beyond them is an ``error`` row.
         ``timeout`` needs the local engine.
     part_size, flush_seconds, task_size
-        Files per part file, the longest wait between parts, files per worker task.
+        Files per part file, the longest wait between parts (what a killed run can
+        lose, with the batches in flight), files per worker task.
     progress
         ``None`` (a bar on a terminal, else log lines on stderr), ``True``, ``"log"``,
         or ``False`` (silent).
+
+    Raises
+    ------
+    InputError
+        Bad options or inputs; ``out`` is not a dataset folder, cannot be written
+        (read-only) or is in use by another run (named in the message).
+    Interrupted
+        SIGINT or SIGTERM: the finished files are written, ``resume=True`` continues.
     """
     started = time.monotonic()
     out = Path(out)
@@ -145,6 +213,37 @@ def run(
     options = Options(
         tolerance=tolerance, shapes=tuple(wanted), timeout=timeout, max_size=max_size, run=run_id
     )
+    signals = _Signals()
+    with hold(out, run_id), signals.installed():
+        return _run_locked(
+            paths, out, listed, options, signals, started, jobs=jobs, engine=engine,
+            scheduler=scheduler, resume=resume, csv=csv, pattern=pattern,
+            send_bytes=send_bytes, part_size=part_size, flush_seconds=flush_seconds,
+            task_size=task_size, progress=progress,
+        )  # fmt: skip
+
+
+def _run_locked(
+    paths: list,
+    out: Path,
+    listed: list[str],
+    options: Options,
+    signals: _Signals,
+    started: float,
+    *,
+    jobs: int | None,
+    engine: str,
+    scheduler: Any,
+    resume: bool,
+    csv: bool,
+    pattern: str,
+    send_bytes: bool,
+    part_size: int,
+    flush_seconds: float,
+    task_size: int | None,
+    progress: bool | str | None,
+) -> Summary:
+    run_id = options.run
     first_part, done = prepare_out(out, options, resume)
     schema = schemas(options.shapes)
 
@@ -169,22 +268,47 @@ def run(
         mode = "bar" if sys.stderr.isatty() else "log"
     elif mode is False:
         mode = "off"
-    reporter = Progress(len(tasks) + len(problems), mode)
+    reporter = Progress(len(tasks) + len(problems), mode, jobs=jobs)
     writer = PartWriter(out, schema, first_part, part_size, flush_seconds)
     totals = {"analysed": 0, "skipped": 0, "ok": 0, "partial": 0, "error": 0, "bytes": 0}
 
     def consume(tables: dict[str, pa.Table], n_tasks: int) -> None:
-        files = tables["files"]
-        statuses = files.column("status").to_pylist()
-        skipped = n_tasks - files.num_rows
-        totals["analysed"] += files.num_rows
-        totals["skipped"] += skipped
-        for status in statuses:
-            totals[status] += 1
-        sizes = files.column("size").to_pylist()
-        totals["bytes"] += sum(s for s in sizes if s)
-        writer.add(tables)
-        reporter.update(statuses, skipped)
+        with signals.shield():  # a batch is counted and buffered whole, parts written whole
+            files = tables["files"]
+            statuses = files.column("status").to_pylist()
+            skipped = n_tasks - files.num_rows
+            totals["analysed"] += files.num_rows
+            totals["skipped"] += skipped
+            for status in statuses:
+                totals[status] += 1
+            sizes = files.column("size").to_pylist()
+            totals["bytes"] += sum(s for s in sizes if s)
+            writer.add(tables)
+            reporter.update(statuses, skipped, files.column("path").to_pylist())
+
+    def idle() -> None:
+        with signals.shield():
+            writer.flush_if_due()
+        reporter.tick()
+
+    def summary() -> Summary:
+        return Summary(
+            out=str(out),
+            files=len(tasks) + len(problems),
+            analysed=totals["analysed"],
+            skipped=totals["skipped"],
+            ok=totals["ok"],
+            partial=totals["partial"],
+            error=totals["error"],
+            blocks=writer.rows["blocks"],
+            sites=writer.rows["sites"],
+            bonds=writer.rows["bonds"],
+            hbonds=writer.rows["hbonds"],
+            megabytes=totals["bytes"] / 1e6,
+            seconds=time.monotonic() - started,
+            parts=writer.parts_written,
+            run=run_id,
+        )
 
     try:
         if problems:
@@ -197,32 +321,19 @@ def run(
         if engine == "dask":
             run_dask(batches, options, consume, scheduler, send_bytes)
         elif jobs == 1:
-            run_serial(batches, options, consume)
+            run_serial(batches, options, consume, reporter.started)
         else:
-            run_pool(batches, options, consume, jobs)
+            run_pool(batches, options, consume, jobs, started=reporter.started, idle=idle)
     except KeyboardInterrupt:
+        signals.depth += 1  # a second Ctrl-C must not cut this short
         writer.flush()  # what is complete is kept: --resume goes on from there
-        raise
+        reporter.close()
+        raise Interrupted(summary()) from None
     finally:
         reporter.close()
-    writer.flush()
+    with signals.shield():
+        writer.flush()
     if csv:
         for table in TABLES:
             export_csv(out, table, schema[table])
-    return Summary(
-        out=str(out),
-        files=len(tasks) + len(problems),
-        analysed=totals["analysed"],
-        skipped=totals["skipped"],
-        ok=totals["ok"],
-        partial=totals["partial"],
-        error=totals["error"],
-        blocks=writer.rows["blocks"],
-        sites=writer.rows["sites"],
-        bonds=writer.rows["bonds"],
-        hbonds=writer.rows["hbonds"],
-        megabytes=totals["bytes"] / 1e6,
-        seconds=time.monotonic() - started,
-        parts=writer.parts_written,
-        run=run_id,
-    )
+    return summary()

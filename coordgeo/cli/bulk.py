@@ -101,24 +101,32 @@ def bulk(
         raise InputError("no input: give files, folders or globs (or --files-from)")
     # 'all' and label lists are checked by coordgeo.pipeline.parse_shapes, as everywhere
     wanted = bulk_api.BULK_SHAPES if shapes == "bulk" else shapes
-    summary = bulk_api.run(
-        paths or [],
-        out,
-        jobs=jobs,
-        engine=engine.value,
-        scheduler=scheduler,
-        resume=resume,
-        csv=fmt == BulkFormat.csv,
-        pattern=pattern,
-        files_from=files_from,
-        shapes=wanted,
-        tolerance=tolerance,
-        timeout=timeout,
-        max_size=int(max_size * 1e6) if max_size else None,
-        send_bytes=send_bytes,
-        part_size=part_size,
-        progress=False if quiet else None,
-    )
+    try:
+        summary = bulk_api.run(
+            paths or [],
+            out,
+            jobs=jobs,
+            engine=engine.value,
+            scheduler=scheduler,
+            resume=resume,
+            csv=fmt == BulkFormat.csv,
+            pattern=pattern,
+            files_from=files_from,
+            shapes=wanted,
+            tolerance=tolerance,
+            timeout=timeout,
+            max_size=int(max_size * 1e6) if max_size else None,
+            send_bytes=send_bytes,
+            part_size=part_size,
+            progress=False if quiet else None,
+        )
+    except bulk_api.Interrupted as stop:  # Ctrl-C, kill: what is finished is written
+        typer.echo(
+            f"coordgeo bulk: interrupted; {stop.summary.analysed} files written to {out} "
+            "this run; run the same command with --resume to continue",
+            err=True,
+        )
+        raise typer.Exit(130) from None
     typer.echo(f"coordgeo bulk: {summary}", err=True)
 
 

@@ -1,0 +1,367 @@
+"""Bulk runs that meet, die or cannot write never lose or double a file (issue 17, item 5).
+
+Every run here is the real command line in a subprocess, on ten published CIFs copied
+from ``../shared`` into ``tmp_path`` (one of them takes seconds, so that a run killed
+after its first part is killed half-way; a run to be met by another is paused with
+SIGSTOP while the other one tries). What a finished dataset must hold comes from a
+clean, uninterrupted run of the same files: after any mix of runs, kills and resumes,
+every input is in ``files`` exactly once (read from the raw parts, not through
+:func:`coordgeo.bulk.load`, which would hide duplicates) and every table equals the
+clean run's, apart from the run-dependent columns.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from coordgeo import bulk
+from coordgeo.bulk import lock
+from coordgeo.bulk.progress import Progress
+from coordgeo.errors import InputError
+
+#: One slow file (≈5 s of analysis; the largest, so it starts first) and nine quick ones.
+INPUTS = [
+    "bs5069-estimated-sg.cif",
+    "2010316-correct-values.cif",
+    "1101073-r-factor.cif",
+    "2008199-decomposition.cif",
+    "1100974-wr-factor.cif",
+    "4302333-Ortho-and-missing-braces.cif",
+    "2100348-benzene.cif",
+    "2010785.cif",
+    "4300690.cif",
+    "2202388.cif",
+]
+VOLATILE = ["seconds", "finished", "run", "worker"]
+
+
+def comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.drop(columns=[c for c in VOLATILE if c in frame.columns])
+    return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+
+def command(folder: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "coordgeo", "bulk", str(folder), "--out", str(out), "--quiet",
+            *extra]  # fmt: skip
+
+
+def start(folder: Path, out: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        command(folder, out, *extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def committed(out: Path) -> list[str]:
+    """Paths in the committed ``files`` parts (raw: a duplicate would show)."""
+    parts = sorted((out / "files").glob("part-*.parquet")) if (out / "files").is_dir() else []
+    return [p for part in parts for p in pq.read_table(part, columns=["path"])["path"].to_pylist()]
+
+
+def wait_for(condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (Linux /proc): the forkserver, workers, trackers."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_bytes().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(stat[1]), []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    out = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != b"Z":
+            out.add(pid)
+    return out
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory, shared: Path) -> Path:
+    folder = tmp_path_factory.mktemp("bulk-inputs") / "in"
+    folder.mkdir()
+    for name in INPUTS:
+        shutil.copyfile(shared / "cifs" / "published" / name, folder / name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory, inputs: Path) -> Path:
+    """The reference: one uninterrupted run."""
+    out = tmp_path_factory.mktemp("bulk-clean") / "out"
+    summary = bulk.run([inputs], out, jobs=1, progress=False)
+    assert summary.files == len(INPUTS)
+    return out
+
+
+def assert_complete(out: Path, clean: Path) -> None:
+    paths = committed(out)
+    assert sorted(paths) == sorted(set(paths)), "a file is recorded twice"
+    assert len(paths) == len(INPUTS)
+    for table in bulk.TABLES:
+        raw = pd.read_parquet(out / table)  # every row of every part, nothing filtered
+        pd.testing.assert_frame_equal(
+            comparable(raw), comparable(bulk.load(clean, table)), obj=table
+        )
+    assert not (out / lock.LOCK_NAME).exists()  # released by the last run
+    assert not list(out.rglob("*.tmp"))
+
+
+# --- two runs, one dataset -------------------------------------------------------------------
+
+
+def test_a_second_run_on_one_out_is_refused_and_nothing_is_lost(inputs, clean, tmp_path):
+    out = tmp_path / "out"
+    first = start(inputs, out, "--jobs", "2", "--part-size", "1")
+    others: list[subprocess.Popen] = []
+    try:
+        wait_for(lambda: committed(out), 90, "the first run's first part")
+        assert lock.holder(out).pid == first.pid
+        first.send_signal(signal.SIGSTOP)  # still running, paused while the others try
+        try:
+            # a --resume and a fresh run, started while the first one is in progress
+            others = [start(inputs, out, *extra) for extra in (("--resume",), ())]
+            for other in others:
+                _, stderr = other.communicate(timeout=120)
+                assert other.returncode == 2, stderr
+                lines = stderr.strip().splitlines()
+                assert len(lines) == 1 and "Traceback" not in stderr, lines
+                assert f"pid {first.pid}" in lines[0] and "in use by another" in lines[0]
+                assert str(out) in lines[0]
+        finally:
+            first.send_signal(signal.SIGCONT)
+        assert first.wait(timeout=300) == 0, first.stderr.read()
+    finally:
+        for process in (first, *others):
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert_complete(out, clean)
+    # and a fresh run that comes after is refused for the right reason
+    again = subprocess.run(command(inputs, out), capture_output=True, text=True, timeout=120)
+    assert again.returncode == 2 and "--resume" in again.stderr and "in use" not in again.stderr
+
+
+def test_lock_in_process_refuses_a_second_holder_and_takes_over_a_dead_ones(tmp_path):
+    out = tmp_path / "out"
+    with lock.hold(out, "run-a"):
+        with pytest.raises(InputError, match=f"in use by another .*pid {os.getpid()}.*run-a"):
+            lock.DatasetLock(out, "run-b").acquire()
+        assert lock.holder(out).run == "run-a"
+    assert lock.holder(out) is None and not (out / lock.LOCK_NAME).exists()
+    # a run killed with -9 leaves its record but holds no lock: the next run takes over
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    record = {"pid": int(dead.stdout), "host": "here", "started": "then", "run": "crashed"}
+    (out / lock.LOCK_NAME).write_text(json.dumps(record))
+    taken = lock.DatasetLock(out, "run-c")
+    taken.acquire()
+    try:
+        assert taken.previous is not None and taken.previous.run == "crashed"
+        assert json.loads((out / lock.LOCK_NAME).read_text())["pid"] == os.getpid()
+    finally:
+        taken.release()
+
+
+# --- killed runs -------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_sigkill_ends_the_workers_and_resume_loses_and_redoes_nothing(
+    inputs, clean, tmp_path, report_figure
+):
+    out = tmp_path / "out"
+    # default part size (1000): only the flush interval writes parts, as in a long run
+    first = start(inputs, out, "--jobs", "2")
+    try:
+        wait_for(lambda: committed(out), 90, "a first part")
+        below = descendants(first.pid)
+        assert below, "the run has no worker processes"
+        parts = sorted((out / "files").glob("part-*.parquet"))
+        age = time.time() - max(p.stat().st_mtime for p in parts)
+        killed_at = time.monotonic()
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    # the forkserver, the workers and the resource tracker end with the run
+    wait_for(lambda: not alive(below), 10, f"processes {sorted(alive(below))} to end")
+    gone_after = time.monotonic() - killed_at
+    before = pd.read_parquet(out / "files")
+    assert 0 < len(before) < len(INPUTS), "the run should have been killed half-way"
+    report_figure(
+        f"bulk SIGKILL: {len(before)}/{len(INPUTS)} files committed, newest part {age:.1f} s "
+        f"old at the kill (flush interval {bulk.dataset.DEFAULT_FLUSH_SECONDS:g} s); "
+        f"{len(below)} worker/server processes gone {gone_after:.1f} s after the kill"
+    )
+    assert age <= bulk.dataset.DEFAULT_FLUSH_SECONDS + 2.0
+    # the lock file of the dead run is left behind, and taken over
+    stale = lock.Holder.read((out / lock.LOCK_NAME).read_text())
+    assert stale.pid == first.pid and lock.holder(out) is None
+    resumed = subprocess.run(command(inputs, out, "--resume", "--jobs", "1"), capture_output=True,
+                             text=True, timeout=300)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{len(INPUTS) - len(before)} analysed, {len(before)} already done" in resumed.stderr
+    after = pd.read_parquet(out / "files").set_index("path")
+    first_run = before.set_index("path")
+    assert (after.loc[first_run.index, "run"] == first_run["run"]).all()  # not recomputed
+    assert_complete(out, clean)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_sigint_writes_what_is_done_and_resume_finishes(inputs, clean, tmp_path):
+    out = tmp_path / "out"
+    first = start(inputs, out, "--jobs", "2", "--part-size", "1")
+    try:
+        wait_for(lambda: committed(out), 90, "a first part")
+        below = descendants(first.pid)
+        seen = len(committed(out))
+        first.send_signal(signal.SIGINT)
+        code = first.wait(timeout=30)
+        stderr = first.stderr.read()
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    assert code == 130, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "interrupted" in lines[0] and "--resume" in lines[0], stderr
+    wait_for(lambda: not alive(below), 10, f"processes {sorted(alive(below))} to end")
+    assert not (out / lock.LOCK_NAME).exists()  # a clean stop releases the lock
+    before = pd.read_parquet(out / "files")
+    assert seen <= len(before) < len(INPUTS)
+    resumed = subprocess.run(command(inputs, out, "--resume", "--jobs", "1"), capture_output=True,
+                             text=True, timeout=300)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{len(INPUTS) - len(before)} analysed, {len(before)} already done" in resumed.stderr
+    after = pd.read_parquet(out / "files").set_index("path")
+    first_run = before.set_index("path")
+    assert (after.loc[first_run.index, "run"] == first_run["run"]).all()
+    assert_complete(out, clean)
+
+
+# --- a dataset folder that cannot be written ---------------------------------------------------
+
+
+def test_read_only_out_is_exit_2_with_one_line(inputs, clean, tmp_path):
+    """A new --out inside a read-only folder, and --resume of a read-only dataset."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    python = f"{sys.executable} -m coordgeo bulk {inputs} --quiet --jobs 1"
+    runs = (f"{python} --out {ro}/new; echo fresh=$?; "
+            f"{python} --out {ro}/dataset --resume; echo resume=$?")  # fmt: skip
+    if os.geteuid() == 0:  # root ignores permission bits: a read-only tmpfs, in a private
+        if not shutil.which("unshare"):  # mount namespace (nothing outside sees it)
+            pytest.skip("as root this needs unshare (util-linux) for a read-only mount")
+        shell = (f"mount -t tmpfs none {ro} || exit 99; cp -r {clean} {ro}/dataset && "
+                 f"mount -o remount,ro {ro} || exit 99; {runs}")  # fmt: skip
+        done = subprocess.run(["unshare", "--mount", "sh", "-c", shell], capture_output=True,
+                              text=True, timeout=180)  # fmt: skip
+        if done.returncode == 99:
+            pytest.skip(f"no private read-only mount here: {done.stderr.strip()[-200:]}")
+        reason = "Read-only file system"
+    else:
+        shutil.copytree(clean, ro / "dataset")
+        for path in [ro, *ro.rglob("*")]:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        try:
+            done = subprocess.run(["sh", "-c", runs], capture_output=True, text=True, timeout=180)
+        finally:
+            for path in [ro, *ro.rglob("*")]:
+                path.chmod(0o755 if path.is_dir() else 0o644)
+        reason = "Permission denied"
+    assert "fresh=2" in done.stdout and "resume=2" in done.stdout, (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 2 and "Traceback" not in done.stderr, lines
+    assert all(reason in line and str(ro) in line for line in lines), lines
+
+
+# --- progress: honest about a slow file ----------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_progress_names_a_slow_file_and_does_not_promise_an_end(capsys):
+    """198 files, 196 done at 1 file/s (2 workers); two files are running, one of them for
+    150 s: the time left is not "1 s" but a lower bound, and the slow file is named."""
+    clock = Clock()
+    progress = Progress(198, "log", jobs=2, clock=clock, every_seconds=1e9)
+    clock.now += 196.0
+    progress.update(["ok"] * 196)  # rate 196/196 s = 1 file/s; mean 2 s per file per worker
+    progress.started("pid 1", "/data/quick.cif", clock.now - 1.0)
+    progress.started("pid 2", "/data/giant.cif", clock.now - 1.0)
+    assert progress.left_text() == "left 2s" and progress.slow_text() == ""
+    clock.now += 150.0  # quick.cif is done, giant.cif still running
+    progress.update(["ok"], paths=["/data/quick.cif"])
+    assert progress.slow() == [("/data/giant.cif", 151.0)]
+    # nothing waits to start: the only honest bound is 0 s, with the file named
+    assert progress.left_text() == "left ≥ 0s"
+    assert progress.slow_text() == "working on giant.cif for 2m31s"
+    progress.log()
+    line = capsys.readouterr().err
+    assert "197/198" in line and "giant.cif for 2m31s" in line and "left ≥" in line
+    # a file is slow only when it is both 5 s old and 3× the mean time per file
+    progress.started("pid 1", "/data/next.cif", clock.now - 4.0)
+    assert [p for p, _ in progress.slow()] == ["/data/giant.cif"]
+    progress.started("pid 2", None)  # the worker finished its batch
+    assert progress.slow() == [] and progress.left_text().startswith("left ")
+
+
+def test_pool_workers_report_every_file_they_start(inputs, tmp_path):
+    """The progress display hears of each file from the worker that starts it."""
+    heard: list[tuple[str, str | None]] = []
+    from coordgeo.bulk import engines
+    from coordgeo.bulk.schema import Options, Task
+
+    tasks = [Task(str(p), p.stat().st_size) for p in sorted(inputs.glob("*.cif"))[2:6]]
+    results = []
+    engines.run_pool(
+        engines.make_batches(tasks, 2),
+        Options(),
+        lambda tables, n: results.append(tables["files"].num_rows),
+        2,
+        started=lambda worker, path, when: heard.append((worker, path)),
+    )
+    assert sum(results) == len(tasks)
+    assert sorted(p for _, p in heard if p) == sorted(t.path for t in tasks)
+    workers = {w for w, _ in heard}
+    assert all(w.startswith("pid ") and w != f"pid {os.getpid()}" for w in workers)
+    assert all((w, None) in heard for w in workers)  # each said when its batch was done
