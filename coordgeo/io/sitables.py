@@ -262,7 +262,7 @@ def normalise_atom(token: str) -> tuple[str, str, str] | None:
     ``C12B``; the letters need not name an element: ``M1``, ``T52A`` are site labels of
     mixed or tetrahedral sites, resolved against a CIF's labels later); an element symbol
     alone (``V``, ``Ni``, ``NI``), perhaps followed by capital letters that may be a
-    legend key (``NiA``); nothing else (``Mean``, ``Cg``, ``Σ`` name no atom).
+    legend key (``NiA``); nothing else (``Mean``, ``Cg1``, ``Σ`` name no atom).
     """
     text = token.translate(_LOOKALIKES).strip().translate(_PRIMES)
     text = re.sub(r"\s+(?=[(\d])|(?<=\()\s+|\s+(?=\))", "", text)  # "Fe (1 )" → "Fe(1)"
@@ -271,6 +271,8 @@ def normalise_atom(token: str) -> tuple[str, str, str] | None:
     text = text.replace("(", "").replace(")", "")
     if re.match(r"^0\d", text):  # digit zero where the element symbol must start
         text = "O" + text[1:]
+    if re.fullmatch(r"Cg\d+[A-Za-z]?", text):
+        return None  # a ring centroid (Cg1), not an atom: looked up in a CIF only as a site
     match = _ATOM.match(text)
     if match:
         letters, number = match["letters"], match["number"]
