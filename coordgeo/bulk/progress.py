@@ -77,17 +77,18 @@ class Progress:
 
         class Working(ProgressColumn):
             def render(self, task) -> Text:
-                return Text(owner.slow_text(), style="yellow")
+                text = owner.slow_text(short=True)
+                return Text(text, style="yellow", no_wrap=True, overflow="ellipsis")
 
         self._bar = RichProgress(
             TextColumn("[bold]bulk"),
-            BarColumn(),
+            BarColumn(bar_width=20),
             MofNCompleteColumn(),
             TextColumn("{task.fields[rate]}"),
             TimeElapsedColumn(),
             Left(),
-            TextColumn("{task.fields[counts]}"),
             Working(),
+            TextColumn("{task.fields[counts]}"),
             console=Console(stderr=True),
             transient=False,
         )
@@ -117,7 +118,7 @@ class Progress:
                 del self.running[worker]
         if self._bar is not None:
             self._bar.update(
-                self._task, advance=n, rate=f"{self._rate():7.1f} files/s", counts=self._counts()
+                self._task, advance=n, rate=f"{self._rate():.1f} files/s", counts=self._counts()
             )
         elif self.mode == "log":
             self.tick()
@@ -169,12 +170,17 @@ class Progress:
             return "left ?"
         return f"left {'≥ ' if bound else ''}{_duration(seconds)}"
 
-    def slow_text(self) -> str:
+    def slow_text(self, short: bool = False) -> str:
+        """``working on giant.cif for 2m31s`` (``short``: ``slow: giant.cif 2m31s``)."""
         slow = self.slow()
         if not slow:
             return ""
         path, seconds = slow[0]
         more = f" (+{len(slow) - 1} more slow)" if len(slow) > 1 else ""
+        if short:
+            return f"slow: {Path(path).name} {_duration(seconds)}" + (
+                f" +{len(slow) - 1}" if more else ""
+            )
         return f"working on {Path(path).name} for {_duration(seconds)}{more}"
 
     def log(self) -> None:
