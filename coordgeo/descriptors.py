@@ -50,6 +50,7 @@ __all__ = [
     "plane_angle",
     "propagate_su",
     "quadratic_elongation",
+    "site_descriptors",
     "snap_zero",
     "su_in_structure",
     "tau4",
@@ -745,3 +746,53 @@ def snap_zero(
     s = np.asarray(su, dtype=float)
     zero = np.abs(v) <= tol * np.abs(np.asarray(scale, dtype=float))
     return np.where(zero, 0.0, v), np.where(zero, 0.0, s)
+
+
+#: Columns of :func:`site_descriptors`, each followed by its ``_su`` column.
+SITE_COLUMNS = ("tau4", "tau4_prime", "tau5", "quadratic_elongation", "bond_angle_variance")
+
+
+def site_descriptors(structure, spheres) -> dict[str, np.ndarray]:
+    """τ4, τ4′, τ5, ⟨λ⟩ and σ² of every coordination sphere of a structure, with su's.
+
+    Returns ``{column: values}`` for :data:`SITE_COLUMNS` and their ``_su`` columns, one
+    value per sphere in order, NaN where a descriptor is undefined for the sphere's
+    coordination number (:data:`DESCRIPTORS`). su's by :func:`su_in_structure` from the
+    analytic (τ, σ²) or finite-difference (⟨λ⟩) Jacobians, as for the distortion
+    parameters. Halcrow's φ/θ and bite angles need the ligands' partition of the donors and
+    are left to :func:`halcrow_phi`, :func:`halcrow_theta` and :func:`bite_angles`.
+    """
+    from coordgeo.geometry import image_fract
+
+    functions = {
+        "tau4": tau4,
+        "tau4_prime": tau4_prime,
+        "tau5": tau5,
+        "quadratic_elongation": quadratic_elongation,
+        "bond_angle_variance": bond_angle_variance,
+    }
+    k = len(spheres)
+    out = {c: np.full(k, np.nan) for name in SITE_COLUMNS for c in (name, f"{name}_su")}
+    by_n: dict[int, list[int]] = {}
+    for i, sp in enumerate(spheres):
+        by_n.setdefault(sp.coordination_number, []).append(i)
+    ident = structure.identity_op
+    for n, members in by_n.items():
+        names = [m for m in SITE_COLUMNS if DESCRIPTORS[m] and n in DESCRIPTORS[m]]
+        if not names:
+            continue
+        group = [spheres[i] for i in members]
+        sites = np.array([[sp.metal] + [a.site for a in sp.donors] for sp in group])
+        ops = np.array([[ident] + [a.code.op for a in sp.donors] for sp in group])
+        shifts = np.array(
+            [[(0, 0, 0)] + [a.code.shift for a in sp.donors] for sp in group], dtype=float
+        )
+        x = image_fract(structure, sites, ops, shifts) @ structure.cell.orthogonalization.T
+        rows = np.asarray(members)
+        for name in names:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                value, jacobian = functions[name](x[:, 0], x[:, 1:], with_jacobian=True)
+                su = su_in_structure(structure, sites, ops, shifts, jacobian)
+            out[name][rows] = value
+            out[f"{name}_su"][rows] = su
+    return out

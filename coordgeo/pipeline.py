@@ -233,13 +233,46 @@ class Analysis:
         )
 
 
+#: Parameters that symmetry can fix at exactly zero, with the scale :func:`snap_zero` compares
+#: them to (``"n_d"``: coordination number × ⟨d⟩, for ζ in Å).
+_ZERO_SCALES = {"zeta": "n_d", "Delta": 1.0, "Sigma": 180.0, "Theta": 180.0}
+
+
+def _snap_zeros(table: pd.DataFrame) -> pd.DataFrame:
+    """Values symmetry fixes at zero become 0 with su 0 (printed ``0``, not ``0.00000(5)``)."""
+    from coordgeo.descriptors import snap_zero
+
+    scales = dict(_ZERO_SCALES)
+    scales.update(
+        {
+            c: 100.0
+            for c in table.columns
+            if c.startswith("cshm_") and c.endswith(tuple("0123456789"))
+        }
+    )
+    for column, scale in scales.items():
+        if column not in table or f"{column}_su" not in table:
+            continue
+        if scale == "n_d":
+            scale = table["coordination_number"].to_numpy(float) * table["d_mean"].to_numpy(float)
+        value, su = snap_zero(
+            table[column].to_numpy(float), table[f"{column}_su"].to_numpy(float), scale
+        )
+        table[column], table[f"{column}_su"] = value, su
+    return table
+
+
 def _sites(structure: Structure, spheres: list[Sphere], options: Options) -> pd.DataFrame:
     from coordgeo import spin
+    from coordgeo.descriptors import site_descriptors
     from coordgeo.polyhedra import site_parameters
 
     table = site_parameters(structure, spheres, shapes=options.shapes)
     if not len(table):
         return table
+    table = _snap_zeros(table.copy())
+    descriptors = pd.DataFrame(site_descriptors(structure, spheres), index=table.index)
+    table = pd.concat([table, descriptors], axis=1)
     assigned = spin.assign(
         structure, table, spheres, oxidation_state=dict(options.oxidation_states) or None
     )

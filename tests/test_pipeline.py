@@ -169,3 +169,24 @@ def test_series_table_pairs_a_renumbered_structure_by_graph(qsal_cif, tmp_path):
     long, _ = series_geometry([structure_tables(s, pxrd=False) for s in ordered])
     assert long["key"].nunique() == 21
     assert (long.groupby("key")["header"].nunique() == 3).all()
+
+
+def test_site_table_has_the_descriptors_with_sus(shared):
+    # 4502879 Co1 is four-coordinate; its authors' _geom_angle loop gives the two largest
+    # L–Co–L angles O2–Co1–N1 118.78(14)° and N3–Co1–N1 112.78(15)°, so by hand
+    # τ4 = (360 − 118.78 − 112.78)/141 = 0.91092 (±0.01°/141 from the printed rounding)
+    sites = coordgeo.octahedra(shared / "cifs" / "published" / "4502879.cif")
+    co = sites[sites["metal"] == "Co1"].iloc[0]
+    assert co["tau4"] == pytest.approx((360 - 118.78 - 112.78) / 141, abs=1e-4)
+    # su: two angle su's of ~0.14° propagate to ≈ √(0.14² + 0.15²)/141 ≈ 0.0015
+    assert 0.0005 < co["tau4_su"] < 0.003
+    assert pd.isna(co["tau5"])  # defined for CN 5 only
+
+
+def test_values_symmetry_fixes_at_zero_print_as_zero(shared):
+    # Cr1 of 2218662 sits on a 3̄ site: its six Cr–O bonds are symmetry images of one, so
+    # ζ = Σ|dᵢ − ⟨d⟩| and Δ are exactly 0; they were printed 0.00000000(5)
+    sites = coordgeo.octahedra(shared / "cifs" / "published" / "2218662.cif")
+    cr = sites[sites["metal"] == "Cr1"].iloc[0]
+    assert (cr["zeta"], cr["zeta_su"], cr["Delta"], cr["Delta_su"]) == (0.0, 0.0, 0.0, 0.0)
+    assert cr["Sigma"] > 1 and cr["Sigma_su"] > 0  # not every parameter vanishes there
