@@ -182,7 +182,8 @@ def resolve(structure: Structure, select=None) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame(columns=RESOLVED_COLUMNS)
     code_cache: dict[str, tuple[SymmetryCode, str]] = {}  # a loop repeats few codes
-    candidates = [_candidates(structure, r, code_cache) for r in rows]
+    label_cache: dict[str, tuple[list[int], str, bool]] = {}  # and few labels
+    candidates = [_candidates(structure, r, code_cache, label_cache) for r in rows]
     best = _evaluate(structure, rows, candidates)
     judged = [_judge_row(structure, row, res) for row, res in zip(rows, best, strict=True)]
     # second pass: search the images for rows whose codes are unknown and did not fit
@@ -442,16 +443,25 @@ def read_code(text: str, structure: Structure) -> tuple[SymmetryCode, str]:
 
 
 def _candidates(
-    structure: Structure, row: _Row, code_cache: dict[str, tuple[SymmetryCode, str]]
+    structure: Structure,
+    row: _Row,
+    code_cache: dict[str, tuple[SymmetryCode, str]],
+    label_cache: dict[str, tuple[list[int], str, bool]] | None = None,
 ) -> _Candidates | str:
-    """Literal readings of a row's atoms (several when a label repeats), or why there is none."""
+    """Literal readings of a row's atoms (several when a label repeats), or why there is none.
+
+    ``code_cache`` and ``label_cache`` keep the codes and labels already read: a loop
+    repeats few of them."""
     per_atom_sites: list[list[int]] = []
     codes: list[SymmetryCode] = []
     unknown: list[int] = []
     notes: list[str] = []
     ops_from_cif = not any("lists no symmetry operators" in n for n in structure.notes)
+    label_cache = {} if label_cache is None else label_cache
     for pos, (label, text) in enumerate(zip(row.atoms, row.code_texts, strict=True)):
-        sites, note, is_mate = label_sites(structure, label)
+        if label not in label_cache:
+            label_cache[label] = label_sites(structure, label)
+        sites, note, is_mate = label_cache[label]
         if not sites:
             near = suggest_labels(structure, label)
             hint = f" (the CIF has {', '.join(near)})" if near else ""
