@@ -868,7 +868,11 @@ def _site_numbers(
     if len(raw) != n:
         return out
     unread: list[str] = []
-    for k, token in enumerate(raw):
+    tokens = list(raw)
+    plain, _, _, others = _plain_numbers(tokens)
+    out[~np.isnan(plain)] = plain[~np.isnan(plain)]
+    for k in others:  # the tokens in another form, one by one, with every check
+        token = tokens[k]
         try:
             value = _cif_number(_unquote(token))[0]
         except ValueError as exc:
@@ -886,15 +890,56 @@ def _site_numbers(
     return out
 
 
+# A CIF number in its plain form, ``-0.21563(16)``: no exponent, no quotes, an su of at most
+# MAX_SU_DIGITS digits. Nearly every token of a site loop; the rest go through _cif_number.
+_PLAIN_NUMBER = re.compile(
+    rf"([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+))(?:\(([0-9]{{1,{MAX_SU_DIGITS}}})\))?"
+)
+
+
+def _plain_numbers(tokens: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+    """:func:`_cif_number` of a loop column's plain numbers at once.
+
+    Returns values (NaN for ``?``, ``.`` and the tokens in another form), su's (0 when
+    none is printed), rounding half-units, and the indices of the tokens in another form
+    (quoted, with an exponent, not a number, out of range), which the caller reads one
+    by one with :func:`_cif_number` and its checks. The same numbers as
+    :func:`_cif_number`: ``float`` of the printed digits, su = digits·10^−decimals.
+    """
+    n = len(tokens)
+    values = np.full(n, np.nan)
+    sus = np.zeros(n)
+    rounding = np.zeros(n)
+    matches = list(map(_PLAIN_NUMBER.fullmatch, tokens))
+    found = [(k, m.group(1), m.group(2)) for k, m in enumerate(matches) if m]
+    others = [] if len(found) == n else [
+        k for k, m in enumerate(matches) if m is None and tokens[k] not in ("?", ".")
+    ]  # fmt: skip
+    if not found:
+        return values, sus, rounding, others
+    idx = np.array([k for k, _, _ in found])
+    heads = [h for _, h, _ in found]
+    parsed = np.array(heads, dtype=float)
+    scale = np.array([10.0 ** -(len(h) - h.find(".") - 1) if "." in h else 1.0 for h in heads])
+    ok = np.isfinite(parsed)  # 400 digits overflow: _cif_number says so
+    if not ok.all():
+        others = sorted(others + idx[~ok].tolist())
+    digits = np.array([int(d) if d else -1 for _, _, d in found])
+    values[idx[ok]] = parsed[ok]
+    rounding[idx[ok]] = 0.5 * scale[ok]
+    with_su = ok & (digits >= 0)
+    sus[idx[with_su]] = digits[with_su] * scale[with_su]
+    return values, sus, rounding, others
+
+
 def _numbers_with_su(
     raw: gemmi.cif.Column, labels: list[str], tag: str, where: _Where
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Values, su's (0 when not given) and rounding half-units of a numeric column; nan for ?/."""
-    n = len(raw)
-    values = np.full(n, np.nan)
-    sus = np.zeros(n)
-    rounding = np.zeros(n)
-    for k, token in enumerate(raw):
+    tokens = list(raw)
+    values, sus, rounding, others = _plain_numbers(tokens)
+    for k in others:  # the tokens in another form, one by one, with every check
+        token = tokens[k]
         text = token.strip("'\"")
         try:
             value, su, half = _cif_number(text)
