@@ -101,6 +101,7 @@ class _Index:
     """The lookups of one structure's labels, built once per structure."""
 
     def __init__(self, structure: Structure) -> None:
+        self.source = structure.labels  # the object indexed: a new one is indexed anew
         labels = list(structure.labels)
         self.labels = labels
         self.exact: dict[str, list[int]] = {}
@@ -123,7 +124,7 @@ _INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def _index(structure: Structure) -> _Index:
     found = _INDEXES.get(structure)
-    if found is None or found.labels != list(structure.labels):
+    if found is None or found.source is not structure.labels:
         found = _Index(structure)
         _INDEXES[structure] = found
     return found
