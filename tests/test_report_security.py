@@ -148,6 +148,22 @@ def test_esc_renders_back_to_the_text_as_text() -> None:
         assert parsed.text == " ".join(text.replace("\u202e", "").split()), (text, html)
 
 
+def test_front_matter_titles_are_yaml_and_escaped() -> None:
+    import yaml
+
+    from coordgeo.report.pages import front_matter
+
+    odd = "Fe(II) \U0001f600 \ufffe ‘quoted’ \\ end"  # an emoji, a non-character
+    for title in [*PAYLOADS.values(), odd, 'a "b" --- c']:
+        head = front_matter(title, wide=True)
+        meta = yaml.safe_load(head.strip().strip("-"))
+        assert meta["hide"] == ["toc"]
+        assert "<" not in meta["title"] and '"' not in meta["title"], meta
+        shown = Elements(meta["title"]).text  # what a browser shows
+        assert shown == " ".join(title.replace("\ufffe", " ").split())
+        shown.encode("utf-8")  # no lone surrogates
+
+
 def test_html_text_and_file_names() -> None:
     assert html_text('<a href="x">&') == "&lt;a href=&quot;x&quot;&gt;&amp;"
     for text in ("../../etc/passwd", "a/b", "b" * 300, "<script>", "CON", ".hidden"):

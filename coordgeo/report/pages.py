@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -90,6 +91,10 @@ HBOND_CRITERIA = (
 # --- Markdown building blocks -------------------------------------------------------------
 
 
+#: Characters a YAML stream may not hold (YAML 1.1 §5.1, PyYAML's reader).
+_NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def front_matter(title: str, *, wide: bool = False) -> str:
     """YAML front matter: the page's title (plain text; MkDocs puts it into ``<title>`` and
     the header as HTML, so it is escaped here with :func:`html_text`) and, for pages with
@@ -98,7 +103,10 @@ def front_matter(title: str, *, wide: bool = False) -> str:
     Without a title here, Material would take the first heading and pass it through
     Jinja's ``striptags``, which turns ``&lt;`` back into ``<`` inside ``<title>``.
     """
-    lines = ["---", f"title: {json.dumps(html_text(title))}"]  # JSON strings are YAML
+    # a JSON string is a YAML one; raw (not \u-escaped: PyYAML does not pair surrogate
+    # escapes, an emoji would become two lone surrogates), without what YAML refuses
+    text = _NOT_YAML.sub(" ", html_text(title))
+    lines = ["---", f"title: {json.dumps(text, ensure_ascii=False)}"]
     if wide:
         lines += ["hide:", "  - toc"]
     return "\n".join([*lines, "---", ""])
