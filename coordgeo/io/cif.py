@@ -867,7 +867,7 @@ def _site_numbers(
     out = np.full(n, default, dtype=float)
     if len(raw) != n:
         return out
-    unread: list[str] = []
+    unread: list[tuple[int, str]] = []
     tokens = list(raw)
     plain, _, _, others = _plain_numbers(tokens)
     out[~np.isnan(plain)] = plain[~np.isnan(plain)]
@@ -880,12 +880,15 @@ def _site_numbers(
                 raise InputError(
                     f"site {labels[k]}: {tag} {_shown(token)} {exc}", line=where.row_line(tag, k)
                 ) from None
-            unread.append(f"{labels[k]} ({_shown(token)}, line {where.row_line(tag, k)})")
+            unread.append((k, token))
             continue
         if value is not None:
             out[k] = value
-    if unread:
-        shown = ", ".join(unread[:5]) + (f" and {len(unread) - 5} more" if len(unread) > 5 else "")
+    if unread:  # lines of the first five only: finding a row's line reads the loop
+        shown = ", ".join(
+            f"{labels[k]} ({_shown(token)}, line {where.row_line(tag, k)})"
+            for k, token in unread[:5]
+        ) + (f" and {len(unread) - 5} more" if len(unread) > 5 else "")
         notes.append(f"{tag} is not a number for {shown}: taken as not given")
     return out
 

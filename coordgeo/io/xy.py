@@ -23,7 +23,10 @@ commas or semicolons; the exports of the usual programs read as they are::
 Lines that do not start with a number are header or footer lines and are skipped.
 A line that starts with a number but does not give two or three numbers, a
 repeated 2θ, or a file with fewer than 10 points raises
-:class:`coordgeo.errors.InputError` naming the file and the line.
+:class:`coordgeo.errors.InputError` naming the file and the line. The file is opened by
+:func:`coordgeo.io.files.read_text` (regular files within the size limit; UTF-8, else
+CP1252/Latin-1 with a warning); a file of more than 200 000 lines is refused
+(``COORDGEO_MAX_PATTERN_POINTS``, :mod:`coordgeo.options`).
 """
 
 from __future__ import annotations
