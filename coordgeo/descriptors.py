@@ -157,6 +157,29 @@ def _two_largest(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     return beta, alpha, g_beta, g_alpha
 
 
+def _affine_in_two_largest(
+    center: np.ndarray,
+    ligands: np.ndarray,
+    n: int,
+    coefficients: tuple[float, float, float],
+    with_jacobian: bool,
+):
+    """c + b·β + a·α of the two largest L–M–L angles β ≥ α, NaN unless there are n donors.
+
+    ``coefficients`` are (c, b, a). τ4, τ4′ and τ5 are all of this form, so their
+    analytic Jacobian is b·∇β + a·∇α (from :func:`_two_largest`).
+    """
+    constant, d_beta, d_alpha = coefficients
+    x = _stack(center, ligands)
+    if x.shape[-2] != n + 1:
+        return _undefined(x, with_jacobian)
+    beta, alpha, g_beta, g_alpha = _two_largest(x)
+    values = constant + d_beta * beta + d_alpha * alpha
+    if not with_jacobian:
+        return values
+    return values, d_beta * g_beta + d_alpha * g_alpha
+
+
 def _undefined(x: np.ndarray, with_jacobian: bool, extra: tuple[int, ...] = ()):
     values = np.full((*x.shape[:-2], *extra), np.nan)
     if not with_jacobian:
@@ -220,14 +243,10 @@ def tau4(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool = False
     jacobian : ndarray, shape (..., n + 1, 3)
         ∂value/∂x, rows centre first (only with ``with_jacobian``).
     """
-    x = _stack(center, ligands)
-    if x.shape[-2] != 5:
-        return _undefined(x, with_jacobian)
-    beta, alpha, g_beta, g_alpha = _two_largest(x)
-    values = (360.0 - alpha - beta) / 141.0
-    if not with_jacobian:
-        return values
-    return values, -(g_alpha + g_beta) / 141.0
+    # (360° − α − β)/141°
+    return _affine_in_two_largest(
+        center, ligands, 4, (360.0 / 141.0, -1.0 / 141.0, -1.0 / 141.0), with_jacobian
+    )
 
 
 def tau4_prime(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool = False):
@@ -257,15 +276,10 @@ def tau4_prime(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool =
     jacobian : ndarray, shape (..., n + 1, 3)
         ∂value/∂x, rows centre first (only with ``with_jacobian``).
     """
-    x = _stack(center, ligands)
-    if x.shape[-2] != 5:
-        return _undefined(x, with_jacobian)
-    beta, alpha, g_beta, g_alpha = _two_largest(x)
     wide, narrow = 360.0 - TETRAHEDRAL_ANGLE, 180.0 - TETRAHEDRAL_ANGLE
-    values = (beta - alpha) / wide + (180.0 - beta) / narrow
-    if not with_jacobian:
-        return values
-    return values, g_beta * (1.0 / wide - 1.0 / narrow) - g_alpha / wide
+    # (β − α)/wide + (180° − β)/narrow
+    coefficients = (180.0 / narrow, 1.0 / wide - 1.0 / narrow, -1.0 / wide)
+    return _affine_in_two_largest(center, ligands, 4, coefficients, with_jacobian)
 
 
 def tau5(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool = False):
@@ -295,14 +309,8 @@ def tau5(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool = False
     jacobian : ndarray, shape (..., n + 1, 3)
         ∂value/∂x, rows centre first (only with ``with_jacobian``).
     """
-    x = _stack(center, ligands)
-    if x.shape[-2] != 6:
-        return _undefined(x, with_jacobian)
-    beta, alpha, g_beta, g_alpha = _two_largest(x)
-    values = (beta - alpha) / 60.0
-    if not with_jacobian:
-        return values
-    return values, (g_beta - g_alpha) / 60.0
+    # (β − α)/60°
+    return _affine_in_two_largest(center, ligands, 5, (0.0, 1.0 / 60.0, -1.0 / 60.0), with_jacobian)
 
 
 # --- ⟨λ⟩ and σ² (Robinson, Gibbs & Ribbe 1971) ------------------------------------------------
