@@ -37,6 +37,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from coordgeo.geometry import FINITE_DIFFERENCE_STEP, _angle_grad, displaced_copies
+from coordgeo.shape import site_points
 
 __all__ = [
     "DESCRIPTORS",
@@ -106,21 +107,6 @@ def undefined_reason(name: str, n: int) -> str:
 # --- shared machinery -----------------------------------------------------------------------
 
 
-def _stack(center: np.ndarray, ligands: np.ndarray) -> np.ndarray:
-    """(..., n + 1, 3) positions, centre first; shapes checked and broadcast."""
-    c = np.asarray(center, dtype=float)
-    lig = np.asarray(ligands, dtype=float)
-    if c.ndim < 1 or c.shape[-1] != 3:
-        raise ValueError(f"center must have shape (..., 3), got {c.shape}")
-    if lig.ndim < 2 or lig.shape[-1] != 3:
-        raise ValueError(f"ligands must have shape (..., n, 3), got {lig.shape}")
-    batch = np.broadcast_shapes(c.shape[:-1], lig.shape[:-2])
-    x = np.empty((*batch, lig.shape[-2] + 1, 3))
-    x[..., 0, :] = c
-    x[..., 1:, :] = lig
-    return x
-
-
 def _angles_with_gradients(x: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """L–M–L angles (°) of donor ``pairs`` (p, 2) and their gradients (..., p, n + 1, 3).
 
@@ -170,7 +156,7 @@ def _affine_in_two_largest(
     analytic Jacobian is b·∇β + a·∇α (from :func:`_two_largest`).
     """
     constant, d_beta, d_alpha = coefficients
-    x = _stack(center, ligands)
+    x = site_points(center, ligands)
     if x.shape[-2] != n + 1:
         return _undefined(x, with_jacobian)
     beta, alpha, g_beta, g_alpha = _two_largest(x)
@@ -366,7 +352,7 @@ def quadratic_elongation(center: np.ndarray, ligands: np.ndarray, *, with_jacobi
     jacobian : ndarray, shape (..., n + 1, 3)
         ∂value/∂x, rows centre first (only with ``with_jacobian``).
     """
-    x = _stack(center, ligands)
+    x = site_points(center, ligands)
     if x.shape[-2] - 1 not in (4, 6):
         return _undefined(x, with_jacobian)
     if not with_jacobian:
@@ -401,7 +387,7 @@ def bond_angle_variance(center: np.ndarray, ligands: np.ndarray, *, with_jacobia
     jacobian : ndarray, shape (..., n + 1, 3)
         ∂value/∂x, rows centre first (only with ``with_jacobian``).
     """
-    x = _stack(center, ligands)
+    x = site_points(center, ligands)
     n = x.shape[-2] - 1
     if n not in (4, 6):
         return _undefined(x, with_jacobian)
@@ -442,7 +428,7 @@ def central_donors(
     other (about 145–160° in [Fe(bpp)₂]²⁺), each about 75–80° from the
     central one.
     """
-    x = _stack(center, ligands)
+    x = site_points(center, ligands)
     groups = _partition(partition, x.shape[-2] - 1)
     out = []
     for g in groups:
@@ -492,7 +478,7 @@ def halcrow_phi(
     jacobian : ndarray, shape (..., n + 1, 3)
         ∂value/∂x, rows centre first (only with ``with_jacobian``).
     """
-    x = _stack(center, ligands)
+    x = site_points(center, ligands)
     if x.shape[-2] != 7:
         return _undefined(x, with_jacobian)
     middle = central_donors(x[..., 0, :], x[..., 1:, :], partition)
@@ -599,7 +585,7 @@ def halcrow_theta(
     jacobian : ndarray, shape (..., n + 1, 3)
         ∂value/∂x, rows centre first (only with ``with_jacobian``).
     """
-    x = _stack(center, ligands)
+    x = site_points(center, ligands)
     if x.shape[-2] != 7:
         return _undefined(x, with_jacobian)
     groups = _partition(partition, 6) + 1  # rows of x
@@ -649,7 +635,7 @@ def bite_angles(
     jacobian : ndarray, shape (..., p, n + 1, 3)
         ∂value/∂x, rows centre first (only with ``with_jacobian``).
     """
-    x = _stack(center, ligands)
+    x = site_points(center, ligands)
     pairs = np.asarray(pairs, dtype=int).reshape(-1, 2)
     n = x.shape[-2] - 1
     if len(pairs) and (pairs.min() < 0 or pairs.max() >= n or (pairs[:, 0] == pairs[:, 1]).any()):

@@ -89,6 +89,7 @@ __all__ = [
     "shape_measures",
     "shape_measures_with_copies",
     "shape_measures_with_gradients",
+    "site_points",
 ]
 
 
@@ -628,8 +629,26 @@ def _pairings(label: str) -> np.ndarray:
     return table
 
 
-def _prepare(center: np.ndarray, ligands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(..., N+1, 3) problem points (donors, then the centre), centred; and Σ|q − q₀|²."""
+def site_points(
+    center: np.ndarray, ligands: np.ndarray, *, center_first: bool = True
+) -> np.ndarray:
+    """The metal and its donors as one (..., n + 1, 3) array, shapes checked and broadcast.
+
+    The input convention of every per-site function of :mod:`coordgeo.shape`,
+    :mod:`coordgeo.descriptors` and :mod:`coordgeo.distortion`: ``center`` (..., 3) is
+    the metal and ``ligands`` (..., n, 3) its donors (Cartesian Å), whose leading axes
+    are a batch and broadcast against each other. The centre is row 0 with
+    ``center_first`` (the row order of the descriptors' Jacobians), else row n (the
+    problem points of a continuous shape measure: donors, then the centre).
+
+    Raises
+    ------
+    ValueError
+        When ``center`` is not (..., 3) or ``ligands`` not (..., n, 3).
+
+    >>> site_points([0, 0, 0], [[1, 0, 0], [0, 1, 0]], center_first=False).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]
+    """
     c = np.asarray(center, dtype=float)
     lig = np.asarray(ligands, dtype=float)
     if c.ndim < 1 or c.shape[-1] != 3:
@@ -637,9 +656,20 @@ def _prepare(center: np.ndarray, ligands: np.ndarray) -> tuple[np.ndarray, np.nd
     if lig.ndim < 2 or lig.shape[-1] != 3:
         raise ValueError(f"ligands must have shape (..., n, 3), got {lig.shape}")
     batch = np.broadcast_shapes(c.shape[:-1], lig.shape[:-2])
-    q = np.empty((*batch, lig.shape[-2] + 1, 3))
-    q[..., :-1, :] = lig
-    q[..., -1, :] = c
+    n = lig.shape[-2]
+    x = np.empty((*batch, n + 1, 3))
+    if center_first:
+        x[..., 0, :] = c
+        x[..., 1:, :] = lig
+    else:
+        x[..., :n, :] = lig
+        x[..., n, :] = c
+    return x
+
+
+def _prepare(center: np.ndarray, ligands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(..., N+1, 3) problem points (donors, then the centre), centred; and Σ|q − q₀|²."""
+    q = site_points(center, ligands, center_first=False)
     q -= q.sum(axis=-2, keepdims=True) / q.shape[-2]
     return q, (q * q).sum(axis=(-1, -2))
 
