@@ -27,7 +27,7 @@ notes); :func:`to_docx` writes Word tables with python-docx (the ``docx`` extra)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,7 +91,14 @@ def render(df: pd.DataFrame, fmt: str = "table", *, float_format: str | None = N
     if fmt == "json":
         return df.to_json(orient="records", indent=2, double_precision=10) + "\n"
     if fmt == "markdown":
-        return df.to_markdown(index=False) + "\n"
+        # text cells stay as written (tabulate would read "0.00" as 0 and drop su's);
+        # number columns and value(su) text columns are right-aligned
+        text = [k for k, c in enumerate(df.columns) if not _is_number_column(df[c])]
+        align = [
+            "right" if _is_number_column(df[c]) or _is_value_column(df[c]) else "left"
+            for c in df.columns
+        ]
+        return df.to_markdown(index=False, disable_numparse=text, colalign=align or None) + "\n"
     if fmt == "table":
         return df.to_string(index=False) + "\n"
     if fmt == "latex":
@@ -99,6 +106,195 @@ def render(df: pd.DataFrame, fmt: str = "table", *, float_format: str | None = N
     if fmt == "docx":
         raise InputError("--format docx is a Word file: this output has no Word form")
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+_VALUE_CELL = re.compile(r"[-−]?\d+(\.\d+)?(\(\d+\))?\*?( \[[-+]?\d+(\.\d+)?σ\])?")
+
+
+def _is_number_column(values: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+def _is_value_column(values: pd.Series) -> bool:
+    """A text column of numbers such as ``1.994(4)`` (empty cells allowed)."""
+    if not all(isinstance(v, str) for v in values):
+        return False
+    filled = [v.strip() for v in values if v.strip()]
+    return bool(filled) and all(_VALUE_CELL.fullmatch(c) for c in filled)
+
+
+# --- the readable view of a table: value(su) cells ----------------------------------------
+
+#: Decimals of a value printed without an su, as SHELXL prints them: distances to 4
+#: decimals (``0.9500`` for a riding C–H), angles to 1 (``109.5``).
+DISTANCE_DECIMALS = 4
+ANGLE_DECIMALS = 1
+
+#: Decimals without an su of the quantities the commands print (with an su, the su's
+#: last digit decides, :func:`coordgeo.esd.format_su`). ``cshm_*`` columns take 3.
+QUANTITY_DECIMALS: dict[str, int] = {
+    "distance": DISTANCE_DECIMALS,
+    "angle": ANGLE_DECIMALS,
+    "d_mean": 4,
+    "zeta": 4,
+    "Delta": 6,
+    "Sigma": 2,
+    "Theta": 2,
+    "volume": 3,
+    "a": 4,
+    "b": 4,
+    "c": 4,
+    "alpha": 3,
+    "beta": 3,
+    "gamma": 3,
+    "d_dh": 2,
+    "d_ha": 2,
+    "d_da": 3,
+    "angle_dha": 1,
+    "gamma_hs": 2,
+    "spin_confidence": 2,
+    "occupancy": 3,
+    "significance": 1,
+}
+
+#: A column of a readable view: None (shown as it is), (su column or None, decimals), or
+#: (su column or None, decimals, significance column) for a change printed with its
+#: significance, ``-0.011(5) [+2.2σ]``; the decimals one int or one per row.
+ViewSpec = (
+    tuple[str | None, int | Sequence[int]]
+    | tuple[str | None, int | Sequence[int], str | None]
+    | None
+)
+
+
+def quantity_decimals(name: str) -> int | None:
+    """Decimals without an su of column ``name`` (:data:`QUANTITY_DECIMALS`; a change
+    ``x_change``, a before/after ``x_from``/``x_to`` and ``cshm_*`` as their quantity);
+    None for a column that is not a known quantity."""
+    if name in QUANTITY_DECIMALS:
+        return QUANTITY_DECIMALS[name]
+    if name.startswith("cshm_"):
+        return 3
+    for suffix in ("_change", "_significance", "_from", "_to", "_before", "_after"):
+        if name.endswith(suffix):
+            base = name.removesuffix(suffix)
+            if suffix == "_significance":
+                return QUANTITY_DECIMALS["significance"]
+            return quantity_decimals(base)
+    return None
+
+
+def su_view(
+    frame: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    decimals: Mapping[str, int] | None = None,
+) -> dict[str, ViewSpec]:
+    """The :func:`readable` spec of ``columns`` (default: every column of ``frame``): each
+    quantity ``x`` with its ``x_su`` column when the frame has one (the ``x_su`` column is
+    then not shown on its own), decimals from ``decimals`` or :func:`quantity_decimals`;
+    other columns as they are."""
+    names = list(frame.columns) if columns is None else list(columns)
+    extra = dict(decimals or {})
+    spec: dict[str, ViewSpec] = {}
+    for name in names:
+        if name.endswith("_su") and name.removesuffix("_su") in names:
+            continue
+        places = extra.get(name, quantity_decimals(name))
+        if places is None or not pd.api.types.is_numeric_dtype(frame[name]):
+            spec[name] = None
+            continue
+        su = f"{name}_su" if f"{name}_su" in frame.columns else None
+        spec[name] = (su, places)
+    return spec
+
+
+def readable(
+    frame: pd.DataFrame,
+    columns: Mapping[str, ViewSpec] | Sequence[str] | None = None,
+    *,
+    names: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """The table view of ``frame``: the chosen columns, values with their su as text cells.
+
+    One formatter for every command's table and markdown view (``coordgeo bonds``,
+    ``angles``, ``check``, ``octahedra``, ``compare``, ``query``, …); csv and json stay
+    complete and numeric.
+
+    Parameters
+    ----------
+    frame
+        The numeric table (``x`` and ``x_su`` columns).
+    columns
+        Ordered ``{column: spec}``: spec None shows the column as it is (floats to six
+        significant digits, missing cells empty); ``(su_column, decimals)`` prints
+        :func:`coordgeo.esd.format_su` ``(value, su, decimals)``: ``1.949(14)`` with an su
+        (rule of 19, value rounded to the su's last digit), ``decimals`` decimals without
+        one (su None, 0 or NaN), an empty cell for a missing value. ``decimals`` is an int
+        or one int per row (a table mixing distances and angles). ``(su_column, decimals,
+        significance_column)`` appends the significance of a change in its su's,
+        ``-0.011(5) [+2.2σ]``. A sequence of names, or None, takes :func:`su_view` of
+        those columns. Columns the frame lacks are left out.
+    names
+        Headers to print instead of column names (``{"d_mean": "<d>/Å"}``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text cells (and the untouched non-float columns), in the order of ``columns``.
+    """
+    if columns is None or not isinstance(columns, Mapping):
+        columns = su_view(frame, columns)
+    n = len(frame)
+    out = {}
+    for name, spec in columns.items():
+        if name not in frame.columns:
+            continue
+        values = frame[name]
+        if spec is None:
+            out[name] = _plain_cells(values)
+            continue
+        su_name, places = spec[0], spec[1]
+        sig_name = spec[2] if len(spec) > 2 else None
+        sus = frame[su_name] if su_name is not None and su_name in frame.columns else [None] * n
+        per_row = [places] * n if isinstance(places, int | np.integer) else list(places)
+        if len(per_row) != n:
+            raise ValueError(f"{name}: {len(per_row)} decimals for {n} rows")
+        cells = [_su_cell(v, s, int(d)) for v, s, d in zip(values, sus, per_row, strict=True)]
+        if sig_name is not None and sig_name in frame.columns:
+            cells = [
+                f"{c} [{x:+.1f}σ]" if c and (x := _number(g)) is not None else c
+                for c, g in zip(cells, frame[sig_name], strict=True)
+            ]
+        out[name] = cells
+    view = pd.DataFrame(out, index=range(n))
+    return view.rename(columns=dict(names or {}))
+
+
+def _number(value: object) -> float | None:
+    """A finite float of a cell, None for missing (None, NaN, pd.NA) or non-numbers."""
+    if value is None or isinstance(value, bool | np.bool_):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if np.isfinite(number) else None
+
+
+def _su_cell(value: object, su: object, decimals: int) -> str:
+    number = _number(value)
+    if number is None:
+        return ""
+    return format_su(number, _number(su), decimals)
+
+
+def _plain_cells(values: pd.Series) -> list | pd.Series:
+    """A column shown as it is: floats to six significant digits, missing cells empty."""
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_integer_dtype(values):
+        return values.to_numpy().tolist()
+    if pd.api.types.is_float_dtype(values):
+        return ["" if (x := _number(v)) is None else f"{x:g}" for v in values]
+    return ["" if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)) else v for v in values]
 
 
 # --- symmetry marks and legends -----------------------------------------------------------
@@ -735,6 +931,15 @@ _TEX_SPECIAL = {
     "²": r"\textsuperscript{2}",
     "³": r"\textsuperscript{3}",
     "½": r"\textonehalf{}",
+    "α": r"$\alpha$",
+    "β": r"$\beta$",
+    "δ": r"$\delta$",
+    "η": r"$\eta$",
+    "θ": r"$\theta$",
+    "λ": r"$\lambda$",
+    "μ": r"$\mu$",
+    "π": r"$\pi$",
+    "†": r"\dag{}",
     "ζ": r"$\zeta$",
     "Δ": r"$\Delta$",
     "Σ": r"$\Sigma$",

@@ -8,19 +8,21 @@ functions, print the DataFrame they return.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from coordgeo.errors import InputError
-from coordgeo.tables import render
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas and the tables load with the first command that prints one
     import click
+    import pandas as pd
+
+    from coordgeo.tables import ViewSpec
 
 
 def _flags_without_metavar(params: list) -> list:
@@ -140,28 +142,37 @@ def warn(message: str) -> None:
     typer.echo(f"coordgeo: warning: {message}", err=True)
 
 
-def emit(df: pd.DataFrame | str | list, fmt: Format | str = Format.table, out: Path | None = None):
+#: Formats people read: a DataFrame given with a ``view`` is printed through
+#: :func:`coordgeo.tables.readable` (values as ``1.994(4)``); csv and json stay numeric.
+READABLE = ("table", "markdown", "docx", "latex")
+
+
+def emit(
+    df: pd.DataFrame | str | list,
+    fmt: Format | str = Format.table,
+    out: Path | None = None,
+    *,
+    view: Mapping[str, ViewSpec] | Sequence[str] | bool | None = None,
+    names: Mapping[str, str] | None = None,
+):
     """Write a table, ready text or document tables to stdout, or to ``out``.
 
-    ``docx`` and ``latex`` take a list of :class:`coordgeo.tables.DocTable` (a command's
-    SI tables) or a DataFrame (written as one plain table); ``docx`` needs ``out``.
+    ``view`` (a :func:`coordgeo.tables.readable` spec, or True for every column's
+    :func:`~coordgeo.tables.su_view`) makes the table, markdown, Word and LaTeX output the
+    readable view of a DataFrame: its values with their su as ``1.949(14)``, headers from
+    ``names``. csv and json get the whole numeric frame. ``docx`` and ``latex`` take a
+    list of :class:`coordgeo.tables.DocTable` (a command's SI tables) or a DataFrame
+    (written as one table); ``docx`` needs ``out``.
     """
     fmt = fmt.value if isinstance(fmt, Format) else fmt
-    if fmt in ("docx", "latex") and not isinstance(df, str):
-        from coordgeo.tables import frame_doc_table, to_docx, to_latex
-
-        docs = [frame_doc_table("", df)] if isinstance(df, pd.DataFrame) else list(df)
+    if isinstance(df, str):
         if fmt == "docx":
-            if out is None:
-                raise InputError("--format docx writes a Word file: give --out FILE.docx")
-            to_docx(docs, out)
-            typer.echo(f"coordgeo: wrote {out}", err=True)
-            return
-        text = to_latex(docs)
-    elif fmt == "docx":
-        raise InputError("--format docx is a Word file: this output has no Word form")
+            raise InputError("--format docx is a Word file: this output has no Word form")
+        text = df
     else:
-        text = df if isinstance(df, str) else render(df, fmt)
+        text = _table_text(df, fmt, out, view, names)
+        if text is None:  # a Word file was written
+            return
     if out is None:
         sys.stdout.write(text)
         return
@@ -169,6 +180,36 @@ def emit(df: pd.DataFrame | str | list, fmt: Format | str = Format.table, out: P
         Path(out).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot write {out}: {exc.strerror or exc}", path=str(out)) from None
+
+
+def _table_text(df, fmt: str, out: Path | None, view, names) -> str | None:
+    """:func:`emit` of a DataFrame or of DocTables: the text, or None once a Word file
+    is written."""
+    import pandas as pd
+
+    from coordgeo.tables import frame_doc_table, readable, render, su_view, to_docx, to_latex
+
+    numeric = None
+    if view is not None and view is not False and fmt in READABLE and isinstance(df, pd.DataFrame):
+        spec = su_view(df) if view is True else view
+        if not isinstance(spec, Mapping):
+            spec = su_view(df, spec)
+        numeric = tuple(spec[c] is not None for c in spec if c in df.columns)
+        df = readable(df, spec, names=names)
+    if fmt not in ("docx", "latex"):
+        return render(df, fmt)
+    if isinstance(df, pd.DataFrame):
+        doc = frame_doc_table("", df)
+        docs = [replace(doc, numeric=numeric) if numeric is not None else doc]
+    else:
+        docs = list(df)
+    if fmt == "latex":
+        return to_latex(docs)
+    if out is None:
+        raise InputError("--format docx writes a Word file: give --out FILE.docx")
+    to_docx(docs, out)
+    typer.echo(f"coordgeo: wrote {out}", err=True)
+    return None
 
 
 class Failures:
@@ -188,6 +229,29 @@ class Failures:
     def exit_if_any(self) -> None:
         if self.count:
             raise typer.Exit(2)
+
+
+def per_structure_paths(out: Path, structures: Sequence) -> list[Path]:
+    """Output files for several structures: ``out`` itself for one structure, else
+    ``OUT_<block>.suffix`` beside it (``OUT_<cif name>_<block>`` when two CIFs share a
+    block name, ``~2``, ``~3``… after that); names never leave ``out``'s folder."""
+    from coordgeo.io.files import safe_filename
+
+    if len(structures) == 1:
+        return [Path(out)]
+    out = Path(out)
+    blocks = [s.block for s in structures]
+    paths, used = [], set()
+    for s in structures:
+        stem = s.block if blocks.count(s.block) == 1 else f"{Path(s.path).stem}_{s.block}"
+        base = stem = safe_filename(stem)
+        n = 1
+        while stem in used:
+            n += 1
+            stem = f"{base}~{n}"
+        used.add(stem)
+        paths.append(out.with_name(f"{out.stem}_{stem}{out.suffix}"))
+    return paths
 
 
 def load(paths: Iterable[Path], block: str | None, failures: Failures):

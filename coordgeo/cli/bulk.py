@@ -10,7 +10,7 @@ import typer
 
 from coordgeo.cli.app import Format, FormatOption, app, emit
 from coordgeo.cli.core import ToleranceOption
-from coordgeo.coordination import DEFAULT_TOLERANCE
+from coordgeo.cli.defaults import TOLERANCE as DEFAULT_TOLERANCE
 from coordgeo.errors import InputError
 from coordgeo.figures import save_figure
 
@@ -141,7 +141,9 @@ QUERY_COLUMNS = [
     "Sigma",
     "Sigma_su",
     "Theta",
+    "Theta_su",
     "cshm_oc6",
+    "cshm_oc6_su",
     "spin_state",
     "spin_confidence",
 ]
@@ -208,5 +210,5 @@ def query(
         fig = bulk_api.sigma_vs_d_figure(found, title=f"{what} ({len(found)} sites)")
         save_figure(fig, plot)
         typer.echo(f"coordgeo query: wrote {plot}", err=True)
-    emit(found if wanted is None else found[wanted], fmt)
+    emit(found if wanted is None else found[wanted], fmt, view=True)  # table: value(su)
     typer.echo(f"coordgeo query: {len(found)} sites", err=True)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import warnings
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from coordgeo.cli.app import (
@@ -22,19 +22,86 @@ from coordgeo.cli.app import (
     emit,
     error,
     load,
+    per_structure_paths,
     warn,
 )
 from coordgeo.cli.core import Codes, CodesOption, ToleranceOption, Values, ValuesOption
-from coordgeo.coordination import DEFAULT_TOLERANCE
+from coordgeo.cli.defaults import TOLERANCE as DEFAULT_TOLERANCE
 from coordgeo.errors import InputError
-from coordgeo.io.files import safe_filename
-from coordgeo.tables import frame_doc_table, render, series_doc_tables, series_text
+
+if TYPE_CHECKING:  # the analyses load inside the commands (start-up time)
+    import pandas as pd
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
-CELL_COLUMNS = ["block", "temperature_K", "a", "b", "c", "alpha", "beta", "gamma", "volume",
-                "volume_change", "volume_significance"]  # fmt: skip
-HBOND_COLUMNS = ["temperature_from_K", "temperature_to_K", "donor", "hydrogen", "acceptor",
-                 "d_da_from", "d_da_to", "significance", "status"]  # fmt: skip
+# Table views (coordgeo.tables.readable): column → (su column, decimals[, significance]).
+#: Per-site values and their change from the previous structure, ``-0.011(5) [+2.2σ]``.
+SITE_VIEW = {
+    "site": None,
+    "temperature_K": None,
+    "d_mean": ("d_mean_su", 4),
+    "d_mean_change": ("d_mean_change_su", 4, "d_mean_significance"),
+    "Sigma": ("Sigma_su", 2),
+    "Sigma_change": ("Sigma_change_su", 2, "Sigma_significance"),
+    "Theta": ("Theta_su", 2),
+    "Theta_change": ("Theta_change_su", 2, "Theta_significance"),
+    "cshm_oc6": ("cshm_oc6_su", 3),
+    "spin_state": None,
+    "spin_confidence": (None, 2),
+    "gamma_hs": ("gamma_hs_su", 2),
+}
+SITE_NAMES = {"temperature_K": "T/K", "d_mean": "<M-L>/Å", "d_mean_change": "Δ<M-L>",
+              "Sigma": "Σ/°", "Sigma_change": "ΔΣ", "Theta": "Θ/°", "Theta_change": "ΔΘ",
+              "cshm_oc6": "CShM", "spin_state": "spin", "spin_confidence": "conf",
+              "gamma_hs": "γ_HS"}  # fmt: skip
+#: Cell parameters with su's; the volume's change with its significance.
+CELL_VIEW = {
+    "block": None,
+    "temperature_K": None,
+    "a": ("a_su", 4),
+    "b": ("b_su", 4),
+    "c": ("c_su", 4),
+    "alpha": ("alpha_su", 3),
+    "beta": ("beta_su", 3),
+    "gamma": ("gamma_su", 3),
+    "volume": ("volume_su", 2),
+    "volume_change": (None, 2, "volume_significance"),
+}
+CELL_NAMES = {"temperature_K": "T/K", "a": "a/Å", "b": "b/Å", "c": "c/Å", "alpha": "α/°",
+              "beta": "β/°", "gamma": "γ/°", "volume": "V/Å³",
+              "volume_change": "ΔV/Å³"}  # fmt: skip
+HBOND_VIEW = {
+    "temperature_from_K": None,
+    "temperature_to_K": None,
+    "donor": None,
+    "hydrogen": None,
+    "acceptor": None,
+    "d_da_from": ("d_da_from_su", 3),
+    "d_da_to": ("d_da_to_su", 3),
+    "change": ("change_su", 3, "significance"),
+    "status": None,
+}
+CONTACT_VIEW = {
+    "before": None,
+    "after": None,
+    "kind": None,
+    "contact": None,
+    "status": None,
+    "distance_before": ("distance_before_su", 3),
+    "distance_after": ("distance_after_su", 3),
+    "delta": ("delta_su", 3),
+}
+LINK_VIEW = {
+    "block": None,
+    "temperature_K": None,
+    "site": None,
+    "spin_state": None,
+    "gamma_hs": ("gamma_hs_su", 2),
+    "gamma_hs_magnetic": (None, 2),
+    "difference": (None, 2),
+    "consistent": None,
+    "branch": None,
+    "note": None,
+}
 
 
 class Branch(StrEnum):
@@ -73,6 +140,8 @@ CONTACT_COLUMNS = ["before", "after", "kind", "contact", "status", "distance_bef
 
 
 def _write_tables(directory: Path, tables: dict[str, pd.DataFrame]) -> None:
+    from coordgeo.tables import render
+
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for name, frame in tables.items():
@@ -144,13 +213,13 @@ def compare(
     from coordgeo.compare import (
         SITE_COLUMNS,
         UnrelatedStructures,
-        format_changes,
         link_magnetism,
         plot_link,
     )
     from coordgeo.compare import (
         compare as run_compare,
     )
+    from coordgeo.tables import frame_doc_table, readable, render, series_doc_tables, series_text
 
     if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
         error(f"{plot}: plot file must end in {', '.join(PLOT_SUFFIXES)}")
@@ -219,38 +288,50 @@ def compare(
         headers = ", ".join(c for c in result.table.columns if c not in ("metal", "kind", "label"))
         caption = f"Table S1. Bond lengths (Å) and angles (°) at {headers} around"
         docs = series_doc_tables(result.table, result.legend, caption, codes.value)
-        if not result.sites.empty:
-            docs.append(
-                frame_doc_table(
-                    "Changes of the metal sites between consecutive structures "
-                    "(significance in combined su's).",
-                    format_changes(result.sites),
-                )
-            )
-        docs.append(frame_doc_table("Cell parameters.", result.structures[CELL_COLUMNS].round(4)))
+        for title, frame, view, names in _views(result, link):
+            if title.startswith("Changes") or title.startswith("Cell"):
+                shown = readable(frame, view, names=names)
+                numeric = tuple(view[c] is not None for c in view if c in frame.columns)
+                doc = frame_doc_table(title, shown)
+                docs.append(replace(doc, numeric=numeric))
         emit(docs, fmt, out)
     else:
         md = fmt == Format.markdown
         parts = [series_text(result.table, result.legend, markdown=md, codes=codes.value)]
-        if not result.sites.empty:
-            parts.append(render(format_changes(result.sites), fmt.value))
-        cell = result.structures[CELL_COLUMNS]
-        parts.append(render(cell.round(4), fmt.value))
-        if not result.hbonds.empty:
-            hb = result.hbonds[HBOND_COLUMNS]
-            parts.append(render(hb.round(3), fmt.value))
-        changed = result.contacts[result.contacts["status"] != "unchanged"]
-        if len(changed):
-            parts.append(render(changed[CONTACT_COLUMNS].round(3), fmt.value))
-        if link is not None:
-            parts.append(render(link.round(3), fmt.value))
+        for _, frame, view, names in _views(result, link):
+            parts.append(render(readable(frame, view, names=names), fmt.value))
         emit("\n".join(parts), fmt, out)
     failures.exit_if_any()
 
 
+def _views(result, link) -> list[tuple[str, pd.DataFrame, dict, dict]]:
+    """The tables of compare's table view, each ``(title, frame, view, names)``: per-site
+    changes, cell parameters, H-bond changes, contacts that changed, the magnetism link."""
+    out = []
+    if not result.sites.empty:
+        out.append(
+            (
+                "Changes of the metal sites between consecutive structures "
+                "(significance in combined su's).",
+                result.sites,
+                SITE_VIEW,
+                SITE_NAMES,
+            )
+        )
+    out.append(("Cell parameters.", result.structures, CELL_VIEW, CELL_NAMES))
+    if not result.hbonds.empty:
+        out.append(("Hydrogen bonds.", result.hbonds, HBOND_VIEW, {}))
+    changed = result.contacts[result.contacts["status"] != "unchanged"]
+    if len(changed):
+        out.append(("Contacts that changed.", changed, CONTACT_VIEW, {}))
+    if link is not None:
+        out.append(("Structural and magnetic γHS.", link, LINK_VIEW, {}))
+    return out
+
+
 @app.command("graph")
 def graph_command(
-    file: Annotated[Path, typer.Argument(help="CIF file.", show_default=False)],
+    files: CifArgument,
     out: Annotated[
         Path,
         typer.Option("--out", "-o", help="Output FILE.graphml or FILE.json (node-link)."),
@@ -259,23 +340,24 @@ def graph_command(
     fmt: FormatOption = Format.table,
     tolerance: ToleranceOption = DEFAULT_TOLERANCE,
 ) -> None:
-    """Export the structure graph (atoms, covalent/coordination/H-bond edges) of a CIF.
+    """Export the structure graph (atoms, covalent/coordination/H-bond edges) of CIFs.
 
-    Several data blocks give one file each, named FILE_<block>.graphml. The molecules of
-    each block are listed on stdout.
+    One structure gives FILE; several (data blocks of one or more CIFs) give one file each,
+    FILE_<block>.graphml (FILE_<cif name>_<block>.graphml when two CIFs share a block
+    name), beside FILE. The molecules of each structure are listed on stdout.
     """
+    import pandas as pd
+
     from coordgeo.graph import GRAPH_SUFFIXES, molecules, structure_graph, write_graph
 
     if out.suffix.lower() not in GRAPH_SUFFIXES:
         error(f"{out}: graph file must end in {' or '.join(GRAPH_SUFFIXES)}")
         raise typer.Exit(2)
     failures = Failures()
-    structures = load([file], block, failures)
+    structures = load(files, block, failures)
     frames = []
-    for s in structures:
+    for s, path in zip(structures, per_structure_paths(out, structures), strict=True):
         g = structure_graph(s, tolerance=tolerance)
-        name = f"{out.stem}_{safe_filename(s.block)}{out.suffix}"  # never leaves out's folder
-        path = out if len(structures) == 1 else out.with_name(name)
         try:
             write_graph(g, path)
         except InputError as exc:
@@ -286,5 +368,5 @@ def graph_command(
         m.insert(1, "file", str(path))
         frames.append(m)
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    emit(table, fmt)
+    emit(table, fmt, view=True)
     failures.exit_if_any()

@@ -4,11 +4,11 @@ not located), as SI tables with symmetry legends or as data."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
+from coordgeo.cli import defaults
 from coordgeo.cli.app import (
     BlockOption,
     CifArgument,
@@ -21,27 +21,10 @@ from coordgeo.cli.app import (
     load,
 )
 from coordgeo.cli.core import Codes, CodesOption, ToleranceOption
-from coordgeo.contacts import (
-    ALL_COLUMNS,
-    CH_PI,
-    DEFAULT_DA_MARGIN,
-    DEFAULT_MAX_ALPHA,
-    DEFAULT_MAX_BETA,
-    DEFAULT_MAX_CG_CG,
-    DEFAULT_MAX_GAMMA,
-    DEFAULT_MAX_H_CG,
-    DEFAULT_MIN_XH_CG_ANGLE,
-    H_NOT_LOCATED,
-    HBOND,
-    PI_PI,
-    contacts,
-)
-from coordgeo.coordination import DEFAULT_TOLERANCE
 from coordgeo.esd import format_su
-from coordgeo.hbonds import DEFAULT_HA_MARGIN, DEFAULT_MIN_ANGLE
-from coordgeo.rings import DEFAULT_PLANARITY, find_rings
-from coordgeo.symmetry import code_to_triplet, format_code, parse_code
-from coordgeo.tables import DocTable, code_marks, legend_sentence, styled_label
+
+if TYPE_CHECKING:  # the analyses load inside the command (start-up time)
+    import pandas as pd
 
 
 class Kind(StrEnum):
@@ -51,8 +34,13 @@ class Kind(StrEnum):
     all = "all"
 
 
-#: csv columns per --kind.
-CSV_COLUMNS = {"pi-pi": PI_PI, "ch-pi": CH_PI, "hbond": HBOND, "all": ALL_COLUMNS}
+def csv_columns(kind: str) -> list[str]:
+    """csv columns of ``--kind`` (:mod:`coordgeo.contacts`' column lists)."""
+    from coordgeo.contacts import ALL_COLUMNS, CH_PI, HBOND, PI_PI
+
+    return {"pi-pi": PI_PI, "ch-pi": CH_PI, "hbond": HBOND, "all": ALL_COLUMNS}[kind]
+
+
 _TITLES = {
     "pi-pi": "π–π stacking",
     "ch-pi": "X–H···π contacts",
@@ -99,12 +87,14 @@ _NOTES = {
     "hbond": "Values involving a riding H have no su.",
 }
 _NOT_LOCATED_NOTE = (
-    f"† {H_NOT_LOCATED}: a donor that would carry an H has none in the model; D···A is "
+    "† {mark}: a donor that would carry an H has none in the model; D···A is "
     "shorter than the sum of the van der Waals radii (a possible hydrogen bond)."
 )
 
 
 def _value(v: float, su: float, decimals: int) -> str:
+    import pandas as pd
+
     if pd.isna(v):
         return "—"
     # an su far below the printed digits is numerical noise (α = 0 by symmetry): none
@@ -121,6 +111,12 @@ def contact_tables(structure, frame: pd.DataFrame, kind: str, codes: str = "lett
     ``letter, operator, symmetry_code``), ``notes`` the lines under the table (ring
     definitions for π contacts, the "H not located" mark).
     """
+    import pandas as pd
+
+    from coordgeo.contacts import H_NOT_LOCATED
+    from coordgeo.symmetry import code_to_triplet, format_code, parse_code
+    from coordgeo.tables import code_marks, styled_label
+
     sub = frame[frame["kind"] == kind]
     parsed = [parse_code(c, structure) for c in sub["symmetry_code"]]
     marks = code_marks(parsed, structure, codes)
@@ -171,11 +167,13 @@ def contact_tables(structure, frame: pd.DataFrame, kind: str, codes: str = "lett
         by_number = sorted(used_rings.items(), key=lambda kv: int(kv[0][2:]))
         notes.insert(0, "; ".join(f"{cg}: {atoms}" for cg, atoms in by_number) + ".")
     if not_located:
-        notes.append(_NOT_LOCATED_NOTE)
+        notes.append(_NOT_LOCATED_NOTE.format(mark=H_NOT_LOCATED))
     return _HEADERS[kind], rows, legend, notes
 
 
 def _text(title: str, header, rows, legend, notes, codes: str, markdown: bool) -> str:
+    from coordgeo.tables import legend_sentence
+
     out = []
     if markdown:
         out.append(f"**{title}**\n")
@@ -225,37 +223,37 @@ def contacts_command(
     out: OutOption = None,
     max_cg_cg: Annotated[
         float, typer.Option("--max-cg-cg", help="π–π: Cg···Cg ≤ MAX_CG_CG (Å).")
-    ] = DEFAULT_MAX_CG_CG,
+    ] = defaults.MAX_CG_CG,
     max_alpha: Annotated[
         float, typer.Option("--max-alpha", help="π–π: interplanar angle α ≤ MAX_ALPHA (°).")
-    ] = DEFAULT_MAX_ALPHA,
+    ] = defaults.MAX_ALPHA,
     max_beta: Annotated[
         float, typer.Option("--max-beta", help="π–π: β and γ ≤ MAX_BETA (°; PLATON: 60).")
-    ] = DEFAULT_MAX_BETA,
+    ] = defaults.MAX_BETA,
     max_h_cg: Annotated[
         float, typer.Option("--max-h-cg", help="X–H···π: H···Cg ≤ MAX_H_CG (Å; PLATON: 3.0).")
-    ] = DEFAULT_MAX_H_CG,
+    ] = defaults.MAX_H_CG,
     max_gamma: Annotated[
         float,
         typer.Option("--max-gamma", help="X–H···π: angle H→Cg to the normal ≤ MAX_GAMMA (°)."),
-    ] = DEFAULT_MAX_GAMMA,
+    ] = defaults.MAX_GAMMA,
     min_xh_angle: Annotated[
         float, typer.Option("--min-xh-angle", help="X–H···π: X–H···Cg ≥ MIN_XH_ANGLE (°).")
-    ] = DEFAULT_MIN_XH_CG_ANGLE,
+    ] = defaults.MIN_XH_CG_ANGLE,
     margin: Annotated[
         float,
         typer.Option("--margin", help="H-bonds: H···A < r_vdW(H) + r_vdW(A) − MARGIN (Å)."),
-    ] = DEFAULT_HA_MARGIN,
+    ] = defaults.HA_MARGIN,
     min_angle: Annotated[
         float, typer.Option("--min-angle", help="H-bonds: D–H···A > MIN_ANGLE (°).")
-    ] = DEFAULT_MIN_ANGLE,
+    ] = defaults.MIN_ANGLE,
     da_margin: Annotated[
         float,
         typer.Option(
             "--da-margin",
             help="H not located: D···A < r_vdW(D) + r_vdW(A) − DA_MARGIN (Å).",
         ),
-    ] = DEFAULT_DA_MARGIN,
+    ] = defaults.DA_MARGIN,
     include_c: Annotated[
         bool, typer.Option("--include-c", help="H-bonds: C–H donors too.")
     ] = False,
@@ -269,8 +267,8 @@ def contacts_command(
     planarity: Annotated[
         float,
         typer.Option("--planarity", help="A ring is planar when no atom is > PLANARITY Å off."),
-    ] = DEFAULT_PLANARITY,
-    tolerance: ToleranceOption = DEFAULT_TOLERANCE,
+    ] = defaults.PLANARITY,
+    tolerance: ToleranceOption = defaults.TOLERANCE,
 ) -> None:
     """π–π stacking, X–H···π contacts and hydrogen bonds with su's and symmetry codes.
 
@@ -282,6 +280,11 @@ def contacts_command(
     csv columns: block, kind, partner1, hydrogen, partner2, symmetry_code, distance,
     distance_su, intramolecular, dx, dy, dz, then those of the kind (see docs/contacts.md).
     """
+    import pandas as pd
+
+    from coordgeo.contacts import contacts
+    from coordgeo.tables import DocTable, legend_sentence
+
     kinds = ["pi-pi", "ch-pi", "hbond"] if kind == Kind.all else [kind.value]
     failures = Failures()
     frames, texts, docs, payload = [], [], [], []
@@ -337,7 +340,7 @@ def contacts_command(
                         "block": structure.block,
                         "path": structure.path,
                         "kind": k,
-                        "rows": sub[CSV_COLUMNS[k]].to_dict("records"),
+                        "rows": sub[csv_columns(k)].to_dict("records"),
                         "legend": legend.to_dict("records"),
                         "rings": _rings_payload(structure, sub, planarity, tolerance),
                     }
@@ -345,7 +348,7 @@ def contacts_command(
     if fmt in (Format.table, Format.markdown):
         emit("".join(texts), fmt, out)
     elif fmt == Format.csv:
-        columns = CSV_COLUMNS[kind.value]
+        columns = csv_columns(kind.value)
         frames = [f.reindex(columns=columns) for f in frames if len(f)]
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
         emit(table, fmt, out)
@@ -360,6 +363,8 @@ def contacts_command(
 
 
 def _rings_payload(structure, frame: pd.DataFrame, planarity: float, tolerance: float) -> list:
+    from coordgeo.rings import find_rings
+
     names = set(frame["partner2"]) | set(frame["partner1"])
     out = []
     for r in find_rings(structure, tolerance=tolerance, planarity=planarity):

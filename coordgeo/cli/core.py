@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
-from coordgeo.check import COLUMNS as CHECK_COLUMNS
-from coordgeo.check import check as check_structure
-from coordgeo.check import unresolved_rows
 from coordgeo.cli.app import (
     BlockOption,
     CifArgument,
@@ -21,11 +17,12 @@ from coordgeo.cli.app import (
     app,
     emit,
     load,
+    warn,
 )
-from coordgeo.coordination import DEFAULT_TOLERANCE, angles, bonds
-from coordgeo.pipeline import analyse_structure, make_options
-from coordgeo.polyhedra import donor_set
-from coordgeo.tables import DocTable, si_doc_table, si_table, si_text
+from coordgeo.cli.defaults import TOLERANCE as DEFAULT_TOLERANCE
+
+if TYPE_CHECKING:  # the analyses load inside the commands (start-up time)
+    import pandas as pd
 
 ToleranceOption = Annotated[
     float,
@@ -89,6 +86,8 @@ SPHERE_COLUMNS = [
 
 
 def _sphere_title(structure, spheres, metal: tuple[str, str], rows: pd.DataFrame) -> str:
+    from coordgeo.polyhedra import donor_set
+
     temperature = f", {structure.temperature:g} K" if structure.temperature else ""
     donors = {
         (structure.labels[sp.metal], sp.configuration): donor_set(structure, sp) for sp in spheres
@@ -114,13 +113,20 @@ def sphere(
     Values are the CIF's own _geom_bond/_geom_angle value(su), exactly as printed, where
     its loops have the row and it follows from the coordinates, and recomputed from the
     coordinates elsewhere (csv column source; * in the tables). --format docx (with
-    --out) and latex give one table per metal site.
+    --out) and latex give one table per metal site. A sphere the disorder rules could not
+    resolve is not printed; a warning line on stderr names it.
     """
+    import pandas as pd
+
+    from coordgeo.pipeline import analyse_structure, make_options
+    from coordgeo.tables import DocTable, si_doc_table, si_table, si_text
+
     options = make_options(tolerance=tolerance)
     failures = Failures()
     frames, legends, texts, docs = [], [], [], []
     for structure in load(files, block, failures):
         analysis = analyse_structure(structure, options)
+        warn_notes(analysis)
         spheres = analysis.spheres
         rows, legend = si_table(
             structure, analysis.geometry, values=values.value, codes=codes.value
@@ -184,12 +190,19 @@ def bonds_command(
     tolerance: ToleranceOption = DEFAULT_TOLERANCE,
     out: OutOption = None,
 ) -> None:
-    """Every covalent and coordination bond; symmetry_code applies to atom2.."""
+    """Every covalent and coordination bond; symmetry_code applies to atom2.
+
+    The table shows each distance with its su, 1.949(14); csv and json give distance and
+    distance_su as numbers.
+    """
+    from coordgeo.coordination import bonds
+    from coordgeo.pipeline import make_options
+
     tolerance = make_options(tolerance=tolerance).tolerance
     failures = Failures()
     frames = [bonds(s, tolerance) for s in load(files, block, failures)]
     columns = ["block", "atom1", "atom2", "symmetry_code", "distance", "distance_su"]
-    emit(_concat(frames, columns), fmt, out)
+    emit(_concat(frames, columns), fmt, out, view=BOND_VIEW)
     failures.exit_if_any()
 
 
@@ -201,7 +214,14 @@ def angles_command(
     tolerance: ToleranceOption = DEFAULT_TOLERANCE,
     out: OutOption = None,
 ) -> None:
-    """Every bond angle; atom2 is the vertex, the symmetry codes apply to atoms 1 and 3."""
+    """Every bond angle; atom2 is the vertex, the symmetry codes apply to atoms 1 and 3.
+
+    The table shows each angle with its su, 87.65(12); csv and json give angle and
+    angle_su as numbers.
+    """
+    from coordgeo.coordination import angles
+    from coordgeo.pipeline import make_options
+
     tolerance = make_options(tolerance=tolerance).tolerance
     failures = Failures()
     frames = [angles(s, tolerance) for s in load(files, block, failures)]
@@ -215,7 +235,7 @@ def angles_command(
         "angle",
         "angle_su",
     ]
-    emit(_concat(frames, columns), fmt, out)
+    emit(_concat(frames, columns), fmt, out, view=ANGLE_VIEW)
     failures.exit_if_any()
 
 
@@ -232,7 +252,11 @@ def check_command(
     atoms), 1 when any is a mismatch or unresolved, 2 when an input could not be read
     (its rows are listed as unresolved). Codes are CIF n_klm or GSAS-II's
     ±(100·centring + operator)_klm; an unknown label is listed with the labels it may mean.
+    The table shows the published and the calculated value(su) side by side.
     """
+    from coordgeo.check import COLUMNS as CHECK_COLUMNS
+    from coordgeo.check import check as check_structure
+    from coordgeo.check import unresolved_rows
     from coordgeo.io.paths import read_structures
 
     failures = Failures()
@@ -247,7 +271,7 @@ def check_command(
                 )
             )
     table = _concat(frames, CHECK_COLUMNS)
-    emit(table, fmt, out)
+    emit(table, fmt, out, view=check_view(table))
     counts = table["status"].value_counts().to_dict() if len(table) else {}
     kinds = ("ok", "mismatch", "unresolved", "undefined")
     summary = ", ".join(f"{counts.get(k, 0)} {k}" for k in kinds)
@@ -257,7 +281,60 @@ def check_command(
         raise typer.Exit(1)
 
 
+#: Table views (:func:`coordgeo.tables.readable`): value(su), SHELXL's decimals without su.
+BOND_VIEW = {
+    "block": None,
+    "atom1": None,
+    "atom2": None,
+    "symmetry_code": None,
+    "distance": ("distance_su", 4),
+}
+ANGLE_VIEW = {
+    "block": None,
+    "atom1": None,
+    "atom2": None,
+    "atom3": None,
+    "symmetry_code_1": None,
+    "symmetry_code_3": None,
+    "angle": ("angle_su", 1),
+}
+
+
+def check_view(table: pd.DataFrame) -> dict:
+    """The table view of ``coordgeo check``: published and calculated value(su) side by
+    side, distances to 4 decimals and angles (bond, torsion and D–H···A angles) to 1 when
+    a value has no su."""
+    from coordgeo.tables import ANGLE_DECIMALS, DISTANCE_DECIMALS
+
+    places = [
+        ANGLE_DECIMALS
+        if kind in ("angle", "torsion") or str(atoms).endswith("[D-H...A]")
+        else DISTANCE_DECIMALS
+        for kind, atoms in zip(table["kind"], table["atoms"], strict=True)
+    ]
+    return {
+        "block": None,
+        "kind": None,
+        "atoms": None,
+        "symmetry_codes": None,
+        "published": ("published_su", places),
+        "calculated": ("calculated_su", places),
+        "status": None,
+        "reason": None,
+    }
+
+
+def warn_notes(analysis) -> None:
+    """One warning line per sphere the pipeline could not resolve, and per note of its
+    sphere rules (:attr:`coordgeo.pipeline.Analysis.notes`)."""
+    structure = analysis.structure
+    for note in analysis.notes:
+        warn(f"{structure.path} data_{structure.block}: {note}")
+
+
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=columns)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
-from coordgeo import spin
 from coordgeo.cli.app import (
     BlockOption,
     Failures,
@@ -20,13 +17,12 @@ from coordgeo.cli.app import (
     emit,
     load,
 )
-from coordgeo.cli.core import ToleranceOption
-from coordgeo.coordination import DEFAULT_TOLERANCE
+from coordgeo.cli.core import ToleranceOption, warn_notes
+from coordgeo.cli.defaults import TOLERANCE as DEFAULT_TOLERANCE
 from coordgeo.errors import InputError
-from coordgeo.esd import format_su
-from coordgeo.pipeline import analyse_structure, make_options
-from coordgeo.polyhedra import xyz_parameters
-from coordgeo.tables import frame_doc_table
+
+if TYPE_CHECKING:  # the analyses load inside the command (start-up time)
+    import pandas as pd
 
 ShapesOption = Annotated[
     str,
@@ -46,10 +42,102 @@ OxidationOption = Annotated[
     ),
 ]
 
+#: The shape measures the table view shows with ``--shapes all``: the common reference
+#: polyhedra of each coordination number (those ``coordgeo bulk`` computes); csv and json
+#: carry every one.
+MAIN_SHAPES = ("SP-4", "T-4", "SS-4", "TBPY-5", "SPY-5", "OC-6", "TPR-6", "PBPY-7", "COC-7",
+               "CTPR-7", "CU-8", "SAPR-8", "TDD-8")  # fmt: skip
+
+#: The table view of a site (:func:`coordgeo.tables.readable`): column → (su, decimals).
+SITE_VIEW = {
+    "block": None,
+    "metal": None,
+    "coordination_number": None,
+    "donor_set": None,
+    "d_mean": ("d_mean_su", 4),
+    "zeta": ("zeta_su", 4),
+    "Delta": ("Delta_su", 6),
+    "Sigma": ("Sigma_su", 2),
+    "Theta": ("Theta_su", 2),
+    "volume": ("volume_su", 3),
+}
+SITE_NAMES = {
+    "coordination_number": "CN",
+    "donor_set": "donors",
+    "d_mean": "<d>/Å",
+    "zeta": "ζ/Å",
+    "Delta": "Δ",
+    "Sigma": "Σ/°",
+    "Theta": "Θ/°",
+    "volume": "V/Å³",
+    "spin": "spin (p)",
+    "oxidation": "ox. state",
+    "gamma_hs": "γHS",
+}
+
+
+def shape_column(label: str) -> str:
+    """The column of a shape measure: ``OC-6`` → ``cshm_oc6``."""
+    return "cshm_" + label.lower().replace("-", "")
+
+
+def site_view(table: pd.DataFrame, shapes: str | tuple[str, ...] = "all"):
+    """The readable octahedra table: the main parameters with su's, the shape measures
+    asked for (the main ones of each CN for ``all``), spin state with its probability,
+    oxidation state with its source, and γHS.
+
+    Returns ``(frame, spec, names)`` for :func:`coordgeo.tables.readable`: ``frame`` is
+    ``table`` with the text columns ``spin`` and ``oxidation`` added.
+    """
+    import numpy as np
+
+    labels = MAIN_SHAPES if shapes == "all" else tuple(shapes)
+    spec: dict = dict(SITE_VIEW)
+    names = dict(SITE_NAMES)
+    for label in labels:
+        column = shape_column(label)
+        if column in table and np.isfinite(table[column].to_numpy(dtype=float)).any():
+            spec[column] = (f"{column}_su", 3)
+            names[column] = label
+    frame = table.assign(
+        spin=[_spin_text(r) for r in table.to_dict("records")],
+        oxidation=[_oxidation_text(r) for r in table.to_dict("records")],
+    )
+    spec.update({"spin": None, "oxidation": None, "gamma_hs": (None, 2)})
+    return frame, spec, names
+
+
+def _missing(value) -> bool:
+    import pandas as pd
+
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _spin_text(row: dict) -> str:
+    """``LS (1.00)``: the spin state and its probability (empty when not assessed)."""
+    state, p = row.get("spin_state"), row.get("spin_confidence")
+    if _missing(state):
+        return ""
+    return f"{state} ({p:.2f})" if not _missing(p) else str(state)
+
+
+def _oxidation_text(row: dict) -> str:
+    """``2 (user)``, ``3 (BVS)``, ``2 (formula moiety)``: the oxidation state and where it
+    comes from (empty when none is assigned)."""
+    state, source = row.get("oxidation_state"), row.get("oxidation_state_source")
+    if _missing(state):
+        return ""
+    return f"{int(state)} ({source})" if not _missing(source) else str(int(state))
+
 
 @app.command()
 def octahedra(
-    files: Annotated[list[Path], typer.Argument(help="CIF or OctaDist-style xyz file(s).")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="CIF or OctaDist-style xyz files, or folders.", show_default=False),
+    ],
     block: BlockOption = None,
     fmt: FormatOption = Format.table,
     tolerance: ToleranceOption = DEFAULT_TOLERANCE,
@@ -59,11 +147,20 @@ def octahedra(
 ) -> None:
     """⟨d⟩, ζ, Δ, Σ, Θ, volume and continuous shape measures of every metal site, with su's.
 
-    xyz input (metal first, then its ligands, as OctaDist reads it) gives the same
-    parameters without su's. --format docx (with --out) and latex give the readable
-    table (values as 1.994(4)) as a Word or LaTeX table.
+    The table (and markdown) shows the main parameters as value(su), the shape measures
+    of each site's coordination number, spin state with its probability, oxidation state
+    with its source (user, formula moiety, chemical name, BVS, bond lengths, series) and
+    γHS; csv and json give every column as numbers. xyz input (metal first, then its
+    ligands, as OctaDist reads it) gives the same parameters without su's. --format docx
+    (with --out) and latex give the table view as a Word or LaTeX table. A sphere the
+    disorder rules could not resolve is not a site; a warning line names it.
     """
+    import pandas as pd
+
+    from coordgeo import spin
     from coordgeo.io.xyz import read_xyz
+    from coordgeo.pipeline import analyse_structure, make_options
+    from coordgeo.polyhedra import xyz_parameters
 
     options = make_options(tolerance=tolerance, shapes=shapes, oxidation_states=oxidation_state)
     failures = Failures()
@@ -77,62 +174,45 @@ def octahedra(
         except InputError as exc:
             failures.add(exc)
     for structure in load(cifs, block, failures):
-        frames.append(analyse_structure(structure, options).sites)
+        analysis = analyse_structure(structure, options)
+        warn_notes(analysis)
+        frames.append(analysis.sites)
     frames = [f for f in frames if len(f)]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    if fmt == Format.table and len(table):
-        emit(_readable(table), fmt, out)
-    elif fmt in (Format.docx, Format.latex) and len(table):
-        readable = _readable_frame(table)
-        notes = tuple(
-            f"{r.block} {r.metal}: {r.reason}"
-            for r in table[table["reason"].astype(str) != ""][["block", "metal", "reason"]]
-            .drop_duplicates()
-            .itertuples()
-        )
-        doc = frame_doc_table(
-            "Table S3. Distortion parameters and continuous shape measures of the metal sites.",
-            readable,
-        )
-        numeric = tuple(c not in ("block", "metal", "donors") for c in readable.columns)
-        emit([replace(doc, numeric=numeric, notes=notes)], fmt, out)
-    else:
+    if fmt in (Format.csv, Format.json) or not len(table):
         emit(table, fmt, out)
+    else:
+        _emit_view(table, options.shapes, fmt, out)
     failures.exit_if_any()
 
 
-def _readable(table: pd.DataFrame) -> str:
-    """Values as 1.994(4), one line per site, the main parameters only."""
-    text = _readable_frame(table).to_string(index=False) + "\n"
-    notes = table[table["reason"].astype(str) != ""][["block", "metal", "reason"]].drop_duplicates()
-    for r in notes.itertuples():
-        text += f"  {r.block} {r.metal}: {r.reason}\n"
-    return text
+def _emit_view(table: pd.DataFrame, shapes, fmt: Format, out: Path | None) -> None:
+    """The table view (text, markdown, Word, LaTeX) with the sites' notes under it."""
+    from dataclasses import replace
+
+    from coordgeo.tables import frame_doc_table, readable
+
+    frame, spec, names = site_view(table, shapes)
+    notes = _reasons(table)
+    if fmt in (Format.docx, Format.latex):
+        shown = readable(frame, spec, names=names)
+        doc = frame_doc_table(
+            "Table S3. Distortion parameters and continuous shape measures of the metal sites.",
+            shown,
+        )
+        numeric = tuple(spec[c] is not None for c in spec if c in frame.columns)
+        emit([replace(doc, numeric=numeric, notes=tuple(notes))], fmt, out)
+        return
+    from coordgeo.tables import render
+
+    text = render(readable(frame, spec, names=names), fmt.value)
+    text += "".join(f"  {n}\n" for n in notes)
+    emit(text, fmt, out)
 
 
-def _readable_frame(table: pd.DataFrame) -> pd.DataFrame:
-    """The main parameters of each site as text cells (``1.994(4)``)."""
-    return pd.DataFrame(
-        {
-            "block": table["block"],
-            "metal": table["metal"],
-            "CN": table["coordination_number"],
-            "donors": table["donor_set"],
-            "<d>/Å": [
-                format_su(v, s, 4) for v, s in zip(table.d_mean, table.d_mean_su, strict=True)
-            ],
-            "ζ/Å": [format_su(v, s, 4) for v, s in zip(table.zeta, table.zeta_su, strict=True)],
-            "Δ": [format_su(v, s, 6) for v, s in zip(table.Delta, table.Delta_su, strict=True)],
-            "Σ/°": [format_su(v, s, 2) for v, s in zip(table.Sigma, table.Sigma_su, strict=True)],
-            "Θ/°": [format_su(v, s, 2) for v, s in zip(table.Theta, table.Theta_su, strict=True)],
-            "V/Å³": [
-                format_su(v, s, 3) for v, s in zip(table.volume, table.volume_su, strict=True)
-            ],
-            "OC-6": [
-                format_su(v, s, 3) for v, s in zip(table.cshm_oc6, table.cshm_oc6_su, strict=True)
-            ],
-            "TPR-6": [
-                format_su(v, s, 3) for v, s in zip(table.cshm_tpr6, table.cshm_tpr6_su, strict=True)
-            ],
-        }
-    )
+def _reasons(table: pd.DataFrame) -> list[str]:
+    """``block metal: reason`` of each site with a note (a parameter not defined, …)."""
+    if "reason" not in table:
+        return []
+    rows = table[table["reason"].astype(str) != ""][["block", "metal", "reason"]]
+    return [f"{r.block} {r.metal}: {r.reason}" for r in rows.drop_duplicates().itertuples()]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from coordgeo.cli.app import (
@@ -19,10 +18,9 @@ from coordgeo.cli.app import (
     load,
 )
 from coordgeo.cli.core import Codes, CodesOption
-from coordgeo.coordination import DEFAULT_TOLERANCE
-from coordgeo.hbonds import COLUMNS, DEFAULT_HA_MARGIN, DEFAULT_MIN_ANGLE
-from coordgeo.pipeline import analyse_structure, make_options
-from coordgeo.tables import HBOND_HEADER, DocTable, hbond_doc_table, hbond_table, hbond_text
+from coordgeo.cli.defaults import HA_MARGIN as DEFAULT_HA_MARGIN
+from coordgeo.cli.defaults import MIN_ANGLE as DEFAULT_MIN_ANGLE
+from coordgeo.cli.defaults import TOLERANCE as DEFAULT_TOLERANCE
 
 #: What ``--format json`` adds to the csv columns (scalars only).
 JSON_EXTRA = ["donor_code", "intramolecular", "riding"]
@@ -68,6 +66,12 @@ def hbonds_command(
     --codes sets how symmetry-generated atoms are marked in the tables; --format docx
     (with --out) and latex give one Table S2 per structure.
     """
+    import pandas as pd
+
+    from coordgeo.hbonds import COLUMNS
+    from coordgeo.pipeline import analyse_structure, make_options
+    from coordgeo.tables import HBOND_HEADER, DocTable, hbond_doc_table, hbond_table, hbond_text
+
     options = make_options(
         ha_margin=margin,
         min_angle=min_angle,

@@ -11,15 +11,16 @@ import math
 import warnings
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from coordgeo.cli.app import Format, FormatOption, app, emit, error, warn
 from coordgeo.errors import InputError
 from coordgeo.esd import format_su
-from coordgeo.tables import render
+
+if TYPE_CHECKING:  # pandas loads inside the commands (start-up time)
+    import pandas as pd
 
 
 class Sweep(StrEnum):
@@ -117,6 +118,8 @@ def _sample(mass, molar_mass, cif, formula, chi_dia, holder_chi, eicosane, field
 
 def _read_chimt(paths: list[Path], cooling: Path | None, heating: Path | None, sample):
     """χMT(T) of plain files and magnetometer files, with the reader's notes."""
+    import pandas as pd
+
     from coordgeo.io.magdata import read_chimt
     from coordgeo.io.magnetometer import is_qd_file, read_magnetometer
 
@@ -159,6 +162,8 @@ def _su(value: float, su: float, decimals: int = 3) -> str:
 
 def _summary(fit, deriv) -> pd.DataFrame:
     """The readable (quantity, value, unit) table of a fit and its derivative T½."""
+    import pandas as pd
+
     rows = _two_step_rows(fit) if fit.model_name == "two-step" else _one_step_rows(fit)
     rows += [
         ("χMT_LS (low-T plateau)", _su(fit.chi_mt_ls, fit.chi_mt_ls_su), EMU),
@@ -316,6 +321,8 @@ def fit_sd_command(
     model and an AIC/BIC comparison. Systematic residuals (runs test) and a missing TIP
     are reported as warnings.
     """
+    import pandas as pd
+
     from coordgeo.io.magdata import ChiMWarning
     from coordgeo.magnetism import (
         compare_models,
@@ -324,6 +331,7 @@ def fit_sd_command(
         plot_sd_fit,
         t_half_derivative,
     )
+    from coordgeo.tables import render
 
     if not data and cooling is None and heating is None:
         error("give a χMT(T) file (DATA, --cooling or --heating)")
@@ -537,6 +545,8 @@ def _t_liesst(path: Path, sample, window):
 
 
 def _emit_relax(fits, arr, liesst_result, fmt: Format) -> None:
+    import pandas as pd
+
     from coordgeo.magnetism import KJ_MOL_TO_CM
 
     if fmt in (Format.csv, Format.json):
@@ -642,6 +652,8 @@ def transition_command(
     T½ per branch from the derivative extremum and from a sigmoid fit (with su's); the
     normalised transition fractions of all observables go on one plot.
     """
+    import pandas as pd
+
     from coordgeo.io.magnetometer import read_columns
     from coordgeo.magnetism import analyse_transition, plot_transitions
 

@@ -5,28 +5,19 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from coordgeo.cli.app import BlockOption, Failures, Format, FormatOption, app, emit, error, warn
 from coordgeo.errors import InputError
 from coordgeo.esd import decimals_of, format_su
-from coordgeo.io.sitables import SITable, read_si_tables
-from coordgeo.sitables import (
-    COLUMNS,
-    EXTRA_COLUMNS,
-    FINDING_COLUMNS,
-    STATUSES,
-    ColumnMatch,
-    check_tables,
-    failed,
-    match_columns,
-    select_columns,
-    select_tables,
-    validate_matches,
-)
+
+if TYPE_CHECKING:  # the SI-table readers and pandas load inside the command (start-up time)
+    import pandas as pd
+
+    from coordgeo.io.sitables import SITable
+    from coordgeo.sitables import ColumnMatch
 
 TableArgument = Annotated[
     Path,
@@ -88,6 +79,9 @@ def validate_command(
     Exit status: 0 when every row is ok, 1 when any is not, 2 when an input
     cannot be read.
     """
+    from coordgeo.io.sitables import read_si_tables
+    from coordgeo.sitables import select_columns, select_tables
+
     names = [c.split("=", 1)[0].strip() for c in column or []] or None
     try:
         tables = read_si_tables(document)
@@ -153,7 +147,17 @@ def _with_cifs(
 ) -> None:
     """Every geometry and H-bond table against the structures of the CIFs (and those
     ``--column NAME=FILE[:BLOCK]`` names)."""
+    import pandas as pd
+
     from coordgeo.cli.app import load
+    from coordgeo.sitables import (
+        COLUMNS,
+        EXTRA_COLUMNS,
+        failed,
+        match_columns,
+        select_columns,
+        validate_matches,
+    )
 
     failures = Failures()
     structures = load(cifs, block, failures) if cifs else []
@@ -201,6 +205,8 @@ def _with_cifs(
 
 
 def _without_cif(tables: Sequence[SITable], column: list[str] | None, fmt: Format) -> None:
+    from coordgeo.sitables import FINDING_COLUMNS, check_tables, failed, select_columns
+
     findings = check_tables(tables)
     if column is not None:
         keep = {c for t in tables for name in column for c in select_columns(t, name)}
@@ -228,11 +234,15 @@ def _without_cif(tables: Sequence[SITable], column: list[str] | None, fmt: Forma
 
 
 def _integer(value) -> str:
+    import pandas as pd
+
     return "" if value is None or pd.isna(value) else str(int(value))
 
 
 def _readable(groups: list[tuple[SITable, ColumnMatch, pd.DataFrame]], fmt: Format) -> str:
     """One section per table and column, headed by the structure it was matched to."""
+    import pandas as pd
+
     out = []
     for t, match, rows in groups:
         if match.structure is None:
@@ -302,6 +312,8 @@ def _aligned(frame: pd.DataFrame) -> str:
 
 
 def _summary(result: pd.DataFrame, n_tables: int) -> None:
+    from coordgeo.sitables import STATUSES
+
     counts = result["status"].value_counts().to_dict() if len(result) else {}
     parts = [f"{counts[s]} {s}" for s in STATUSES if counts.get(s)]
     typer.echo(
