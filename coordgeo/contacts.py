@@ -93,23 +93,19 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from coordgeo.coordination import (
-    DEFAULT_TOLERANCE,
-    covalent_radius,
-    excluded_by_disorder,
-    is_metal,
-)
+from coordgeo.coordination import DEFAULT_TOLERANCE, covalent_radius, excluded_by_disorder
 from coordgeo.geometry import Atom, image_fract, measure, su_of_function
 from coordgeo.geometry import contacts as _neighbours
+from coordgeo.hbonds import COLUMNS as _HBOND_COLUMNS
 from coordgeo.hbonds import (
     DEFAULT_ACCEPTORS,
     DEFAULT_HA_MARGIN,
     DEFAULT_MIN_ANGLE,
-    HYDROGEN,
-    _bonds,
-    _donors,
-    _intramolecular,
+    covalent_bonds,
     hbonds,
+    hydrogen_donors,
+    intramolecular,
+    site_masks,
     vdw_radius,
 )
 from coordgeo.model import Structure
@@ -175,16 +171,8 @@ PI_PI = [
     "slippage",
     "slippage_su",
 ]
-_HB_VALUES = [
-    "d_dh",
-    "d_dh_su",
-    "d_ha",
-    "d_ha_su",
-    "d_da",
-    "d_da_su",
-    "angle_dha",
-    "angle_dha_su",
-]
+#: The D–H, H···A, D···A and ∠D–H···A columns of :data:`coordgeo.hbonds.COLUMNS`.
+_HB_VALUES = [c for c in _HBOND_COLUMNS if c.startswith(("d_", "angle_"))]
 CH_PI = [
     *COMMON,
     "ring2",
@@ -290,6 +278,48 @@ class _Images:
         ri = np.rint(np.linalg.inv(r)).astype(int)
         found = find_operator(ri, -ri @ t, self.s)
         return None if found is None else SymmetryCode(*found)
+
+    def listed_once(self, code: SymmetryCode) -> bool:
+        """Whether a partner's contact with its own image ``code`` is the one listed.
+
+        The neighbour search finds such a pair twice, through g and through g⁻¹: the one
+        with the smaller (operator, translation) is kept (none when g⁻¹ is not an
+        operation the CIF can express).
+        """
+        inverse = self.inverse(code)
+        return inverse is not None and (inverse.op, inverse.shift) >= (code.op, code.shift)
+
+
+def _centroids_near(
+    structure: Structure,
+    rings: Sequence[Ring],
+    reach: float,
+    centers: Sequence[int] | np.ndarray | None = None,
+) -> list[tuple[int, int, SymmetryCode]]:
+    """Ring images whose centroid is within ``reach`` Å of each centre: (centre, ring, code).
+
+    The centroids join the neighbour search as dummy sites (:func:`_with_points`), so
+    each image is found once, with its code relative to the centre. ``centers`` are
+    atom sites; None: the centroids themselves (the centre is then a ring index too).
+    """
+    n0 = len(structure)
+    pseudo = _with_points(
+        structure, np.array([r.centroid_fract for r in rings]), [r.name for r in rings]
+    )
+    around = n0 + np.arange(len(rings)) if centers is None else centers
+    found = _neighbours(pseudo, reach, centers=around)
+    found = found.take(found.site >= n0)
+    center = found.center - (n0 if centers is None else 0)
+    return list(zip(center.tolist(), (found.site - n0).tolist(), found.codes(), strict=True))
+
+
+def _pair_arrays(
+    sites: np.ndarray, ops: np.ndarray, shifts: np.ndarray, rows: np.ndarray, second: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Atoms 0 and ``second`` of the chosen rows of :func:`_code_arrays` output (for
+    :func:`coordgeo.hbonds.intramolecular`)."""
+    pick = np.ix_(rows, [0, second])
+    return sites[pick], ops[pick], shifts[pick]
 
 
 def _fract(structure: Structure, atoms: Sequence[Atom]) -> np.ndarray:
@@ -407,23 +437,13 @@ def pi_stacking(
     rings = _pi_rings(structure, tolerance, planarity, chelate, aromatic)
     if not rings or max_distance <= 0:
         return _empty(PI_PI)
-    n0 = len(structure)
-    pseudo = _with_points(
-        structure, np.array([r.centroid_fract for r in rings]), [r.name for r in rings]
-    )
-    found = _neighbours(pseudo, max_distance, centers=n0 + np.arange(len(rings)))
-    found = found.take(found.site >= n0)
     images = _Images(structure)
     pairs: list[tuple[Ring, Ring, SymmetryCode, list[Atom]]] = []
-    for i, j, code in zip(
-        (found.center - n0).tolist(), (found.site - n0).tolist(), found.codes(), strict=True
-    ):
+    for i, j, code in _centroids_near(structure, rings, max_distance):
         if i > j:
             continue  # found from ring j too
-        if i == j:
-            inverse = images.inverse(code)
-            if inverse is None or (inverse.op, inverse.shift) < (code.op, code.shift):
-                continue  # a ring and its own image: one of g and g⁻¹
+        if i == j and not images.listed_once(code):
+            continue  # a ring and its own image: one of g and g⁻¹
         ri, rj = rings[i], rings[j]
         image = images.ring(rj, code)
         if image is None:
@@ -436,7 +456,7 @@ def pi_stacking(
     if not pairs:
         return _empty(PI_PI)
     records = []
-    bonded = _bonds(structure, tolerance)
+    bonded = covalent_bonds(structure, tolerance)
     for m1, m2 in sorted({(p[0].size, p[1].size) for p in pairs}):
         group = [p for p in pairs if (p[0].size, p[1].size) == (m1, m2)]
         sites, ops, shifts = _code_arrays([list(p[0].atoms) + p[3] for p in group])
@@ -452,10 +472,7 @@ def pi_stacking(
         if not ok.any():
             continue
         idx = np.flatnonzero(ok)
-        d_map = affine(structure.rotations[ops[idx, 0]], structure.translations[ops[idx, 0]])
-        d_map[:, :3, 3] += shifts[idx, 0]
-        a_fract = image_fract(structure, sites[idx, m1], ops[idx, m1], shifts[idx, m1])
-        intra = _intramolecular(structure, bonded, sites[idx, 0], d_map, sites[idx, m1], a_fract)
+        intra = intramolecular(structure, bonded, *_pair_arrays(sites, ops, shifts, idx, m1))
         f = image_fract(structure, sites, ops, shifts)
         vector = f[:, m1:].mean(axis=1) - f[:, :m1].mean(axis=1)
         for k, inside in zip(idx.tolist(), intra.tolist(), strict=True):
@@ -550,23 +567,15 @@ def x_h_pi(
     rings = _pi_rings(structure, tolerance, planarity, chelate, aromatic)
     if not rings or max_h_cg <= 0:
         return _empty(CH_PI)
-    bonded = _bonds(structure, tolerance)
-    donor_of = _donors(structure, bonded, {e.capitalize() for e in donors})
+    bonded = covalent_bonds(structure, tolerance)
+    donor_of = hydrogen_donors(structure, bonded, {e.capitalize() for e in donors})
     if len(donor_of) == 0:
         return _empty(CH_PI)
-    n0 = len(structure)
-    pseudo = _with_points(
-        structure, np.array([r.centroid_fract for r in rings]), [r.name for r in rings]
-    )
-    found = _neighbours(pseudo, max_h_cg, centers=donor_of.center)
-    found = found.take(found.site >= n0)
     row_of_h = {int(h): k for k, h in enumerate(donor_of.center.tolist())}
     images = _Images(structure)
     ident = SymmetryCode(structure.identity_op)
     cands: list[tuple[Atom, Atom, Ring, SymmetryCode, list[Atom]]] = []
-    for h, j, code in zip(
-        found.center.tolist(), (found.site - n0).tolist(), found.codes(), strict=True
-    ):
+    for h, j, code in _centroids_near(structure, rings, max_h_cg, donor_of.center):
         k = row_of_h[h]
         x_atom = Atom(
             int(donor_of.site[k]),
@@ -595,10 +604,7 @@ def x_h_pi(
         if not ok.any():
             continue
         idx = np.flatnonzero(ok)
-        d_map = affine(structure.rotations[ops[idx, 0]], structure.translations[ops[idx, 0]])
-        d_map[:, :3, 3] += shifts[idx, 0]
-        a_fract = image_fract(structure, sites[idx, 2], ops[idx, 2], shifts[idx, 2])
-        intra = _intramolecular(structure, bonded, sites[idx, 0], d_map, sites[idx, 2], a_fract)
+        intra = intramolecular(structure, bonded, *_pair_arrays(sites, ops, shifts, idx, 2))
         f = image_fract(structure, sites, ops, shifts)
         vector = f[:, 2:].mean(axis=1) - f[:, 0]
         for k, inside in zip(idx.tolist(), intra.tolist(), strict=True):
@@ -697,10 +703,7 @@ def hbond_contacts(
 def _no_h_donors(structure: Structure, bonded, donors: set[str]) -> np.ndarray:
     """Boolean mask of the sites that would carry an H but have none (module docstring)."""
     n = len(structure)
-    elements = np.array(structure.elements, dtype=object)
-    is_h = np.isin(elements, HYDROGEN)
-    metal_of = {e: is_metal(e) for e in set(structure.elements)}
-    metal = np.array([metal_of[e] for e in structure.elements], dtype=bool)
+    elements, is_h, metal = site_masks(structure)
     i, j = bonded.center, bonded.site
     has_h = np.zeros(n, dtype=bool)
     np.logical_or.at(has_h, i, is_h[j])
@@ -740,12 +743,11 @@ def hbonds_without_h(
     n = len(structure)
     if n == 0:
         return _empty(HBOND)
-    bonded = _bonds(structure, tolerance)
+    bonded = covalent_bonds(structure, tolerance)
     donor_mask = _no_h_donors(structure, bonded, {e.capitalize() for e in donors})
     if not donor_mask.any():
         return _empty(HBOND)
-    elements = np.array(structure.elements, dtype=object)
-    metal = np.array([is_metal(e) for e in structure.elements], dtype=bool)
+    elements, _, metal = site_masks(structure)
     degree = np.bincount(bonded.center, minlength=n)
     n_metal = np.bincount(bonded.center[metal[bonded.site]], minlength=n)
     acceptor_mask = np.isin(elements, [e.capitalize() for e in acceptors])
@@ -774,14 +776,10 @@ def hbonds_without_h(
     ):
         if (a, *a_keys[k].tolist()) in near[d]:
             continue  # A bonded to D, or to an atom bonded to D
-        if donor_mask[a] and acceptor_mask[d]:
-            # two donors without H: the pair is found from both ends; keep one
-            if a < d:
-                continue
-            if a == d:
-                inverse = images.inverse(code)
-                if inverse is None or (inverse.op, inverse.shift) < (code.op, code.shift):
-                    continue
+        # two donors without H: the pair is found from both ends; keep one
+        both_ends = donor_mask[a] and acceptor_mask[d]
+        if both_ends and (a < d or (a == d and not images.listed_once(code))):
+            continue
         rows.append(k)
     if not rows:
         return _empty(HBOND)
@@ -791,11 +789,8 @@ def hbonds_without_h(
     ops = np.stack([np.full(m, ident), found.op], axis=1)
     shifts = np.stack([np.zeros((m, 3)), found.shift.astype(float)], axis=1)
     d_da, d_da_su = measure(structure, sites, ops, shifts)
-    d_map = affine(
-        structure.rotations[np.full(m, ident)], structure.translations[np.full(m, ident)]
-    )
-    a_fract = image_fract(structure, found.site, found.op, found.shift.astype(float))
-    intra = _intramolecular(structure, bonded, found.center, d_map, found.site, a_fract)
+    a_fract = a_fract[rows]
+    intra = intramolecular(structure, bonded, sites, ops, shifts)
     labels = structure.labels
     frame = pd.DataFrame(
         {
@@ -1273,11 +1268,10 @@ def _other_hydrogen(
     structure: Structure, donor: Atom, hydrogen: Atom, ring_atoms: list[Atom], h_cg: float
 ) -> str:
     """Label of another H bonded to the donor whose H···Cg is the published one, or ""."""
-    bonded = _bonds(structure, DEFAULT_TOLERANCE)
+    bonded = covalent_bonds(structure, DEFAULT_TOLERANCE)
     images = _Images(structure)
-    pick = (bonded.center == donor.site) & np.isin(
-        np.array(structure.elements, dtype=object)[bonded.site], HYDROGEN
-    )
+    is_h = site_masks(structure)[1]
+    pick = (bonded.center == donor.site) & is_h[bonded.site]
     c = _fract(structure, ring_atoms).mean(axis=0) @ structure.cell.orthogonalization.T
     for site, code in zip(bonded.site[pick].tolist(), bonded.take(pick).codes(), strict=True):
         if site == hydrogen.site:

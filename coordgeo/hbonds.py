@@ -165,8 +165,8 @@ def hbonds(
     n_sites = len(structure)
     if n_sites == 0:
         return _empty()
-    bonded = _bonds(structure, tolerance)
-    donor_of = _donors(structure, bonded, donor_set)
+    bonded = covalent_bonds(structure, tolerance)
+    donor_of = hydrogen_donors(structure, bonded, donor_set)
     if len(donor_of.center) == 0:
         return _empty()
     hyd = donor_of.center
@@ -204,7 +204,7 @@ def hbonds(
     same_da = (d_op == found.op) & np.all(d_shift == found.shift, axis=1)
     keep &= ~excluded_by_disorder(structure, d_site, found.site, same_da)
     found = found.take(keep)
-    d_site, d_op, d_shift, a_fract = d_site[keep], d_op[keep], d_shift[keep], a_fract[keep]
+    d_site, d_op, d_shift = d_site[keep], d_op[keep], d_shift[keep]
     n = len(found)
     if n == 0:
         return _empty()
@@ -219,7 +219,6 @@ def hbonds(
     sites3, ops3, shifts3 = sites3[ok], ops3[ok], shifts3[ok]
     angle, angle_su = angle[ok], angle_su[ok]
     found = found.take(ok)
-    a_fract = a_fract[ok]
     n = len(found)
     pairs = [(0, 1), (1, 2), (0, 2)]  # D–H, H···A, D···A
     sites2 = np.concatenate([sites3[:, p] for p in pairs])
@@ -233,10 +232,9 @@ def hbonds(
     d_dh_su = np.where(riding, np.nan, d_dh_su)
     d_ha_su = np.where(riding, np.nan, d_ha_su)
     angle_su = np.where(riding, np.nan, angle_su)
-    d_map = affine(
-        structure.rotations[ops3[:, 0]], structure.translations[ops3[:, 0]] + shifts3[:, 0]
+    intra = intramolecular(
+        structure, bonded, sites3[:, [0, 2]], ops3[:, [0, 2]], shifts3[:, [0, 2]]
     )
-    intra = _intramolecular(structure, bonded, sites3[:, 0], d_map, sites3[:, 2], a_fract)
     h_site = found.center
     order = np.lexsort((np.round(d_ha, 6), h_site))
     a_codes = found.codes()
@@ -295,7 +293,15 @@ _BONDS_CACHE: weakref.WeakKeyDictionary[Structure, dict[float, Contacts]] = (
 )
 
 
-def _bonds(structure: Structure, tolerance: float) -> Contacts:
+def covalent_bonds(structure: Structure, tolerance: float = DEFAULT_TOLERANCE) -> Contacts:
+    """Every bond of the structure (covalent and coordination), both directions, cached.
+
+    :func:`coordgeo.coordination.bond_contacts` with ``tolerance`` (Å), keeping the bonds
+    through invertible operators only (a CIF may list a singular one such as ``x,y,x``).
+    The result is kept per structure and tolerance, so H-bonds, contacts and rings of
+    one structure share one bond search. The bonds from which :func:`hydrogen_donors`,
+    :func:`intramolecular` and :func:`coordgeo.rings.find_rings` start.
+    """
     per = _BONDS_CACHE.setdefault(structure, {})
     if tolerance not in per:
         found = bond_contacts(structure, tolerance)
@@ -308,12 +314,29 @@ def _regular(structure: Structure) -> np.ndarray:
     return np.abs(np.linalg.det(structure.rotations)) > 0.5
 
 
-def _donors(structure: Structure, bonded: Contacts, donor_set: set[str]) -> Contacts:
-    """For each H site with a donor: the donor (nearest bonded non-metal), as Contacts."""
+def site_masks(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per site: its element (object array), whether it is H (or D), whether it is a metal.
+
+    Metals by :func:`coordgeo.coordination.is_metal`, the rule of the bond search.
+    """
     elements = np.array(structure.elements, dtype=object)
-    is_h = np.isin(elements, HYDROGEN)
     metal_of = {e: is_metal(e) for e in set(structure.elements)}
     metal = np.array([metal_of[e] for e in structure.elements], dtype=bool)
+    return elements, np.isin(elements, HYDROGEN), metal
+
+
+def hydrogen_donors(
+    structure: Structure, bonded: Contacts, donor_set: set[str] | Sequence[str]
+) -> Contacts:
+    """The donor D of every H atom that has one, as Contacts from H (centre) to D (site).
+
+    D is the nearest non-metal bonded to H (``bonded``: :func:`covalent_bonds`); of
+    equidistant ones (H on a special position between two images of one atom) the
+    untransformed one. H atoms bonded to nothing or only to metals (hydrides) have no
+    donor; neither do H atoms whose D is not one of the elements ``donor_set``. The
+    donor rule of :func:`hbonds` and of the X–H···π contacts of :mod:`coordgeo.contacts`.
+    """
+    elements, is_h, metal = site_masks(structure)
     pick = is_h[bonded.center] & ~metal[bonded.site] & ~is_h[bonded.site]
     cand = bonded.take(pick)
     if len(cand) == 0:
@@ -325,7 +348,7 @@ def _donors(structure: Structure, bonded: Contacts, donor_set: set[str]) -> Cont
     first = np.ones(len(cand), dtype=bool)
     first[1:] = cand.center[1:] != cand.center[:-1]
     cand = cand.take(first)
-    return cand.take(np.isin(elements[cand.site], list(donor_set)))
+    return cand.take(np.isin(elements[cand.site], list(set(donor_set))))
 
 
 def _excluded_acceptors(structure: Structure, bonded: Contacts, donor_of: Contacts):
@@ -388,6 +411,31 @@ def _isin(rows: np.ndarray, table: np.ndarray) -> np.ndarray:
 _SAME_POSITION = 1e-4  # fractional
 # translations of space-group operators are multiples of 1/12 (…, 1/4, 1/3, 1/6)
 _TRANSLATION_SCALE = 12
+
+
+def intramolecular(
+    structure: Structure,
+    bonded: Contacts,
+    sites: np.ndarray,
+    ops: np.ndarray,
+    shifts: np.ndarray,
+) -> np.ndarray:
+    """Whether the two atoms of each pair belong to one covalently bonded molecule.
+
+    ``sites``, ``ops`` (k, 2) and ``shifts`` (k, 2, 3) name the two atoms of k pairs
+    (site, operator, lattice translation); ``bonded`` is :func:`covalent_bonds`. A
+    molecule is the set of atoms reachable through bonds (coordination bonds included,
+    so a complex ion is one molecule), symmetry images included: a hydrogen bond inside
+    a molecule on an inversion centre is intramolecular although its acceptor carries a
+    code. Exact, polymers included (:func:`_intramolecular`). Used for H-bonds (donor,
+    acceptor) and π contacts (an atom of each partner).
+    """
+    sites = np.asarray(sites, dtype=int).reshape(-1, 2)
+    ops = np.asarray(ops, dtype=int).reshape(-1, 2)
+    shifts = np.asarray(shifts, dtype=float).reshape(-1, 2, 3)
+    d_map = affine(structure.rotations[ops[:, 0]], structure.translations[ops[:, 0]] + shifts[:, 0])
+    a_fract = image_fract(structure, sites[:, 1], ops[:, 1], shifts[:, 1])
+    return _intramolecular(structure, bonded, sites[:, 0], d_map, sites[:, 1], a_fract)
 
 
 def _intramolecular(

@@ -65,7 +65,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from coordgeo.coordination import DEFAULT_TOLERANCE, covalent_radius, is_metal
+from coordgeo.coordination import DEFAULT_TOLERANCE, covalent_radius
 from coordgeo.geometry import Atom, atom_label, image_fract, su_of_function
 from coordgeo.model import Structure
 from coordgeo.symmetry import SymmetryCode, affine, find_operator
@@ -209,15 +209,15 @@ def _perceive(structure: Structure, tolerance: float, planarity: float) -> list[
     n = len(structure)
     if n == 0:
         return []
-    from coordgeo.hbonds import _bonds  # the bonds of the structure, cached for H-bonds too
+    # the bonds of the structure, cached for H-bonds and contacts too
+    from coordgeo.hbonds import covalent_bonds, site_masks
 
-    bonded = _bonds(structure, tolerance)  # bond_contacts through invertible operators
+    bonded = covalent_bonds(structure, tolerance)  # bond_contacts through invertible operators
     # neighbours of each site, H and metals too, counted by occupancy: two alternative
     # positions of a disordered substituent (0.6 + 0.4) are one neighbour
     occupancy = np.nan_to_num(np.asarray(structure.occupancy, dtype=float), nan=1.0)
     degree = np.bincount(bonded.center, weights=occupancy[bonded.site], minlength=n)
-    metal_of = {e: is_metal(e) for e in set(structure.elements)}
-    metal = np.array([metal_of[e] for e in structure.elements], dtype=bool)
+    metal = site_masks(structure)[2]
     heavy = np.array([e not in ("H", "D", "X") for e in structure.elements], dtype=bool)
     i, j = bonded.center, bonded.site
     edges = bonded.take(heavy[i] & heavy[j] & ~(metal[i] & metal[j]))
