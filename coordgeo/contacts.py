@@ -1222,15 +1222,9 @@ def resolve_centroid(
     if code is not None:
         for j in range(len(rings)):
             candidates[(j, code)] = True
-    n0 = len(structure)
-    pseudo = _with_points(
-        structure, np.array([r.centroid_fract for r in rings]), [r.name for r in rings]
-    )
     # a centroid at the published D···Cg of D is within D···Cg + D–H (< 1.2 Å) of H
     reach = max(targets.get("distance_HA", 0.0), targets.get("distance_DA", 0.0) + 1.2) + search
-    found = _neighbours(pseudo, reach, centers=[hydrogen.site])
-    found = found.take(found.site >= n0)
-    for j, c in zip((found.site - n0).tolist(), found.codes(), strict=True):
+    for _, j, c in _centroids_near(structure, rings, reach, [hydrogen.site]):
         image_code = images.compose(c, hydrogen.code)  # into the frame of H's own code
         if image_code is not None:
             candidates.setdefault((j, image_code), False)
