@@ -484,6 +484,58 @@ def _check_size(d: _Data, names: list[str], what: str) -> None:
         )
 
 
+@dataclass(frozen=True, eq=False)
+class _Problem:
+    """One fit set up: data, fixed values, LS baseline, refined names, their bounds."""
+
+    d: _Data
+    fixed: dict[str, float]
+    baseline: float
+    names: list[str]
+    values: Callable[[np.ndarray], dict[str, float]]  # refined vector → every parameter
+    lower: np.ndarray
+    upper: np.ndarray
+    what: str
+
+    def refine(
+        self, curve: Callable[[dict[str, float]], np.ndarray], starts: list[list[float]]
+    ) -> Refinement:
+        """Weighted least squares of ``curve`` (χMT of all parameters) from each start."""
+        d, values = self.d, self.values
+
+        def residuals(p: np.ndarray) -> np.ndarray:
+            return (curve(values(p)) - d.chi) * d.weights
+
+        return refine(
+            residuals, starts, self.lower, self.upper, self.names, what=self.what, where=d.where
+        )
+
+
+def _set_up(
+    data: pd.DataFrame | str | Path,
+    steps: int,
+    what: str,
+    *,
+    tip: bool,
+    Gamma: float | None,
+    fix: str | dict[str, float] | None,
+    sweep: str,
+    sigma: ArrayLike | None,
+    chi_mt_ls_pure: float,
+    non_switching: str | float | None,
+    max_points: int,
+) -> _Problem:
+    """Read and check the data and the fixed parameters of a one- or two-step fit."""
+    d = _prepare(data, sweep, sigma, max_points)
+    fixed = _fixed(fix, Gamma, steps)
+    baseline = _baseline(chi_mt_ls_pure, non_switching)
+    names = _names(fixed, tip, steps)
+    _check_size(d, names, what)
+    values = _values_function(names, fixed, steps)
+    lower, upper = _bounds(names, fixed)
+    return _Problem(d, fixed, baseline, names, values, lower, upper, what)
+
+
 # --------------------------------------------------------------------------- starts
 
 
@@ -694,6 +746,47 @@ def _residual_fractions(
     return hs_res, ls_res
 
 
+def _shared_results(
+    problem: _Problem,
+    ref: Refinement,
+    calc: np.ndarray,
+    gamma: np.ndarray,
+    t_halves: list[float],
+    cov: np.ndarray,
+    refined: list[str],
+    *,
+    sweep: str,
+    two_step: bool,
+) -> dict[str, Any]:
+    """The fields :class:`SDFit` and :class:`TwoStepSDFit` share: statistics, notes and
+    model checks (:func:`_fit_notes`, :func:`_diagnose`), correlations and the curve."""
+    d = problem.d
+    notes = _fit_notes(ref, d, t_halves)
+    tip_free = "tip" in problem.names
+    checks, z, serial_z, trend = _diagnose(d, calc, gamma, ref.p, tip_free=tip_free,
+                                           two_step=two_step)  # fmt: skip
+    aic, bic = information_criteria(ref.chi2, ref.n, ref.p)
+    return {
+        "chi2_red": float(ref.chi2_red),
+        "rms": float(np.sqrt(np.mean((d.chi - calc) ** 2))),
+        "n_points": int(ref.n),
+        "n_parameters": int(ref.p),
+        "sweep": sweep,
+        "path": d.where,
+        "notes": tuple(notes + checks),
+        "chi_mt_non_switching": problem.baseline,
+        "chi2": float(ref.chi2),
+        "aic": aic,
+        "bic": bic,
+        "runs_z": float(z),
+        "serial_z": float(serial_z),
+        "tip_trend_t": float(trend),
+        "fixed": tuple(sorted(problem.fixed)),
+        "correlation": correlation(cov, refined),
+        "curve": _curve_frame(d, calc, gamma),
+    }
+
+
 # --------------------------------------------------------------------------- one step
 
 
@@ -763,27 +856,20 @@ def fit_sd(
     coordgeo.errors.InputError
         Too few points, bad fixed parameters, or a fit that does not converge.
     """
-    d = _prepare(data, sweep, sigma, max_points)
-    fixed = _fixed(fix, Gamma, 1)
-    baseline = _baseline(chi_mt_ls_pure, non_switching)
-    names = _names(fixed, tip, 1)
-    _check_size(d, names, "Slichter–Drickamer fit")
-    values = _values_function(names, fixed, 1)
+    problem = _set_up(data, 1, "Slichter–Drickamer fit", tip=tip, Gamma=Gamma, fix=fix,
+                      sweep=sweep, sigma=sigma, chi_mt_ls_pure=chi_mt_ls_pure,
+                      non_switching=non_switching, max_points=max_points)  # fmt: skip
+    d, values = problem.d, problem.values
 
     def curve(v: dict[str, float]) -> np.ndarray:
         return chi_mt_sd(d.t, v["dH"], v["dS"], v["Gamma"], v["chi_mt_ls"], v["chi_mt_hs"],
                          v["tip"], branch=d.branch)  # fmt: skip
 
-    def residuals(p: np.ndarray) -> np.ndarray:
-        return (curve(values(p)) - d.chi) * d.weights
-
-    lower, upper = _bounds(names, fixed)
-    ref = refine(residuals, _one_step_starts(d, names, fixed), lower, upper, names,
-                 what="Slichter–Drickamer fit", where=d.where)  # fmt: skip
+    ref = problem.refine(curve, _one_step_starts(d, problem.names, problem.fixed))
 
     def report(p: np.ndarray) -> dict[str, float]:
         v = values(p)
-        hs_res, ls_res = _residual_fractions(v, baseline, chi_mt_hs_pure)
+        hs_res, ls_res = _residual_fractions(v, problem.baseline, chi_mt_hs_pure)
         keys = ("dH", "dS", "Gamma", "T_half", "chi_mt_ls", "chi_mt_hs", "tip")
         return {k: v[k] for k in keys} | {"hs_residual": hs_res, "ls_residual": ls_res}
 
@@ -791,12 +877,8 @@ def fit_sd(
     v = values(ref.x)
     calc = curve(v)
     gamma = gamma_hs(d.t, v["dH"], v["dS"], v["Gamma"], branch=d.branch)
-    notes = _fit_notes(ref, d, [v["T_half"]])
-    tip_free = "tip" in names
-    checks, z, serial_z, trend = _diagnose(d, calc, gamma, ref.p, tip_free=tip_free, two_step=False)
     t_down, t_up = spinodal_temperatures(v["dH"], v["dS"], v["Gamma"])
     gamma_c = float(2.0 * R_GAS * v["T_half"] / 1e3)
-    aic, bic = information_criteria(ref.chi2, ref.n, ref.p)
     refined = [k for k in ("dH", "dS", "Gamma", "T_half", "chi_mt_ls", "chi_mt_hs", "tip")
                if math.isfinite(su[k]) or su[k] == _INF]  # fmt: skip
     return SDFit(
@@ -806,23 +888,9 @@ def fit_sd(
         T_down_K=float(t_down),
         T_up_K=float(t_up),
         hysteresis_width_K=float(t_up - t_down),
-        chi2_red=float(ref.chi2_red),
-        rms=float(np.sqrt(np.mean((d.chi - calc) ** 2))),
-        n_points=int(ref.n),
-        n_parameters=int(ref.p),
-        sweep=sweep,
-        path=d.where,
-        notes=tuple(notes + checks),
-        chi_mt_non_switching=baseline,
-        chi2=float(ref.chi2),
-        aic=aic,
-        bic=bic,
-        runs_z=float(z),
-        serial_z=float(serial_z),
-        tip_trend_t=float(trend),
-        fixed=tuple(sorted(fixed)),
-        correlation=correlation(cov, refined),
-        curve=_curve_frame(d, calc, gamma),
+        **_shared_results(
+            problem, ref, calc, gamma, [v["T_half"]], cov, refined, sweep=sweep, two_step=False
+        ),
     )
 
 
@@ -888,12 +956,10 @@ def fit_sd_two_step(
     Γ's). Starts come from the two highest d(χMT)/dT maxima; the steps are reported in
     order of T½. Other parameters as in :func:`fit_sd`.
     """
-    d = _prepare(data, sweep, sigma, max_points)
-    fixed = _fixed(fix, Gamma, 2)
-    baseline = _baseline(chi_mt_ls_pure, non_switching)
-    names = _names(fixed, tip, 2)
-    _check_size(d, names, "two-step Slichter–Drickamer fit")
-    values = _values_function(names, fixed, 2)
+    problem = _set_up(data, 2, "two-step Slichter–Drickamer fit", tip=tip, Gamma=Gamma,
+                      fix=fix, sweep=sweep, sigma=sigma, chi_mt_ls_pure=chi_mt_ls_pure,
+                      non_switching=non_switching, max_points=max_points)  # fmt: skip
+    d, values = problem.d, problem.values
 
     def gamma_of(v: dict[str, float]) -> np.ndarray:
         steps = tuple((v[f"dH{i}"], v[f"dS{i}"], v[f"Gamma{i}"]) for i in (1, 2))
@@ -902,12 +968,7 @@ def fit_sd_two_step(
     def curve(v: dict[str, float]) -> np.ndarray:
         return v["chi_mt_ls"] + gamma_of(v) * (v["chi_mt_hs"] - v["chi_mt_ls"]) + v["tip"] * d.t
 
-    def residuals(p: np.ndarray) -> np.ndarray:
-        return (curve(values(p)) - d.chi) * d.weights
-
-    lower, upper = _bounds(names, fixed)
-    ref = refine(residuals, _two_step_starts(d, names, fixed), lower, upper, names,
-                 what="two-step Slichter–Drickamer fit", where=d.where)  # fmt: skip
+    ref = problem.refine(curve, _two_step_starts(d, problem.names, problem.fixed))
 
     def report(p: np.ndarray) -> dict[str, float]:
         v = values(p)
@@ -917,7 +978,7 @@ def fit_sd_two_step(
         for step, sfx in ((1, first), (2, second)):
             for key in ("dH", "dS", "Gamma", "T_half"):
                 out[f"{key}{step}"] = v[key + sfx]
-        hs_res, ls_res = _residual_fractions(v, baseline, chi_mt_hs_pure)
+        hs_res, ls_res = _residual_fractions(v, problem.baseline, chi_mt_hs_pure)
         out |= {"fraction": frac, "chi_mt_ls": v["chi_mt_ls"], "chi_mt_hs": v["chi_mt_hs"]}
         return out | {"tip": v["tip"], "hs_residual": hs_res, "ls_residual": ls_res}
 
@@ -925,10 +986,7 @@ def fit_sd_two_step(
     v = values(ref.x)
     calc = curve(v)
     gamma = gamma_of(v)
-    notes = _fit_notes(ref, d, [q["T_half1"], q["T_half2"]])
-    tip_free = "tip" in names
-    checks, z, serial_z, trend = _diagnose(d, calc, gamma, ref.p, tip_free=tip_free, two_step=True)
-    aic, bic = information_criteria(ref.chi2, ref.n, ref.p)
+    t_halves = [q["T_half1"], q["T_half2"]]
     rows = []
     for step in (1, 2):
         dh, ds, g, th = (q[f"{k}{step}"] for k in ("dH", "dS", "Gamma", "T_half"))
@@ -961,21 +1019,7 @@ def fit_sd_two_step(
         fraction=float(q["fraction"]),
         fraction_su=float(su["fraction"]),
         **_pairs(q, su, ("chi_mt_ls", "chi_mt_hs", "tip", "hs_residual", "ls_residual")),
-        chi2_red=float(ref.chi2_red),
-        rms=float(np.sqrt(np.mean((d.chi - calc) ** 2))),
-        n_points=int(ref.n),
-        n_parameters=int(ref.p),
-        sweep=sweep,
-        path=d.where,
-        notes=tuple(notes + checks),
-        chi_mt_non_switching=baseline,
-        chi2=float(ref.chi2),
-        aic=aic,
-        bic=bic,
-        runs_z=float(z),
-        serial_z=float(serial_z),
-        tip_trend_t=float(trend),
-        fixed=tuple(sorted(fixed)),
-        correlation=correlation(cov, refined),
-        curve=_curve_frame(d, calc, gamma),
+        **_shared_results(
+            problem, ref, calc, gamma, t_halves, cov, refined, sweep=sweep, two_step=True
+        ),
     )
