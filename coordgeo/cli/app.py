@@ -130,7 +130,14 @@ OutOption = Annotated[
 BlockOption = Annotated[
     str | None, typer.Option("--block", "-b", help="Only this data block of a multi-block CIF.")
 ]
-CifArgument = Annotated[list[Path], typer.Argument(help="CIF file(s).", show_default=False)]
+CifArgument = Annotated[
+    list[Path],
+    typer.Argument(
+        help="CIF files, or folders (every *.cif below them).",
+        metavar="CIF",
+        show_default=False,
+    ),
+]
 
 
 def error(message: str) -> None:

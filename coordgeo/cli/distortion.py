@@ -136,7 +136,9 @@ def _oxidation_text(row: dict) -> str:
 def octahedra(
     files: Annotated[
         list[Path],
-        typer.Argument(help="CIF or OctaDist-style xyz files, or folders.", show_default=False),
+        typer.Argument(
+            help="CIF or OctaDist-style xyz files, or folders.", metavar="FILE", show_default=False
+        ),
     ],
     block: BlockOption = None,
     fmt: FormatOption = Format.table,
