@@ -8,7 +8,9 @@ prints is hard-coded.
 
 from __future__ import annotations
 
+import base64
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -30,7 +32,9 @@ from coordgeo.magnetism import chi_mt_sd, fit_sd
 from coordgeo.polyhedra import site_parameters
 from coordgeo.report import build_report, group_series
 from coordgeo.report.pages import esc, md_table
-from coordgeo.tables import hbond_table, si_table
+from coordgeo.tables import RECOMPUTED_NOTE, hbond_table, legend_sentence, si_table
+
+from support.qd_files import ideal_sd_chi_mt, write_mpms3
 
 ROOT = Path(__file__).resolve().parents[1]
 CIFS = sorted((ROOT / "cifs").glob("*.cif"))
@@ -62,6 +66,7 @@ class Page(HTMLParser):
         self.ids: set[str] = set()
         self.tables: list[list[list[str]]] = []
         self.anchors: list[tuple[str, str]] = []  # (text, href)
+        self.viewers: list[dict] = []  # the 3D views (data-viewer: base64 of JSON)
         self._cell: list[str] | None = None
         self._row: list[str] | None = None
         self._a: tuple[str, list[str]] | None = None
@@ -70,6 +75,8 @@ class Page(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
+        if a.get("data-viewer"):
+            self.viewers.append(json.loads(base64.b64decode(a["data-viewer"]).decode("utf-8")))
         if a.get("id"):
             self.ids.add(a["id"])
         if a.get("name") and tag == "a":
@@ -219,10 +226,29 @@ def cifs_site(tmp_path_factory, chimt_file: Path) -> Path:
     return out / "site"
 
 
+# A spin transition of the qsal compound measured as a Quantum Design MPMS3 file: known
+# Slichter–Drickamer parameters (ideal solution, Γ = 0; T½ = ΔH/ΔS = 229.9 K), 12.3 mg of
+# sample, the header without a molar mass (the report takes the CIF's), χdia = −M/2·10⁻⁶.
+QSAL_SD = {"dH": 20.0, "dS": 87.0, "chi_ls": 0.05, "chi_hs": 4.30}
+QSAL_MASS_MG = 12.3
+
+
+def qsal_dat(folder: Path, qsal_cif: Path) -> Path:
+    import gemmi
+
+    weight = float(gemmi.cif.read(str(qsal_cif))[0].find_value("_chemical_formula_weight"))
+    t = np.concatenate([np.arange(350.0, 80.0, -3.0), np.arange(80.0, 351.0, 3.0)])
+    chi = ideal_sd_chi_mt(t, QSAL_SD["dH"], QSAL_SD["dS"], QSAL_SD["chi_ls"], QSAL_SD["chi_hs"])
+    return write_mpms3(folder / "qsal_mpms3.dat", t, chi, mass_mg=QSAL_MASS_MG,
+                       molar_mass=weight, chi_dia=-weight / 2e6, header_molar_mass=False,
+                       noise=0.003, seed=0)  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def qsal_site(tmp_path_factory, qsal_cif: Path) -> Path:
-    out = tmp_path_factory.mktemp("qsal-report") / "out"
-    report = build_report([qsal_cif], out)
+    """The qsal series (three blocks of one file) with χMT from an MPMS3 .dat file."""
+    root = tmp_path_factory.mktemp("qsal-report")
+    report = build_report([qsal_cif], root / "out", magnetism=[qsal_dat(root, qsal_cif)])
     assert report.errors == () and report.index_html is not None
     return report.html_dir
 
@@ -254,14 +280,28 @@ def test_cifs_structure_pages_match_api(cifs_site: Path) -> None:
                         getattr(site, column),
                         getattr(site, f"{column}_su"),
                     )
-            # crystal data: the cell and the temperature as the CIF gives them
-            crystal = {row[0]: row[1] for row in page.tables[0] if len(row) == 2}
-            assert_printed(crystal["a [Å]"], s.cell.a, s.cell.su[0])
-            assert number(crystal["Temperature [K]"])[0] == s.temperature
-            # one sphere picture per site and the powder pattern, all as SVG
+            assert legend_sentence(legend) in page.all_text  # the one legend sentence
+            # the cores are models (cifs/README.md): no crystal-data table with their 30 Å
+            # model cell, no simulated powder pattern, a warning instead
+            assert "Model, not a measured crystal structure" in page.all_text
+            assert "NOT THE PUBLISHED STRUCTURE" in page.all_text  # the CIF's own comment
+            assert not any(row and row[0] == "a [Å]" for row in page.rows())
+            assert "Simulated powder pattern" not in page.all_text
+            assert not any(u.endswith(("crystal_data.csv", "pxrd.svg")) for _, u in page.links)
+            # one sphere picture per site (the static fallback of its 3D view), all SVG
             svgs = [u for tag, u in page.links if tag == "img" and u.endswith(".svg")]
-            assert len(svgs) == len(spheres) + 1
+            assert len(svgs) == len(spheres)
             assert f"at {s.temperature:g} K" in page.all_text
+            # the 3D view of each sphere holds its atoms: metal–donor distances are the
+            # bonds of the table (the view is turned, not distorted)
+            views = page.viewers
+            assert len(views) == len(spheres)
+            bonds = expected[expected["kind"] == "bond"]
+            for view, sphere in zip(views, spheres, strict=True):
+                xyz = np.array([[a["x"], a["y"], a["z"]] for a in view["atoms"]])
+                d = np.linalg.norm(xyz[1:] - xyz[0], axis=1)
+                assert sorted(d) == pytest.approx(sorted(bonds["value"]), abs=2e-4)
+                assert view["atoms"][0]["l"] == s.labels[sphere.metal]
 
 
 def test_cifs_downloads_hold_the_tables(cifs_site: Path) -> None:
@@ -308,20 +348,30 @@ def test_cifs_series_pages(cifs_site: Path, chimt_file: Path) -> None:
             p = site_parameters(s)
             assert_printed(sigma[k + 1], p["Sigma"].iloc[0], p["Sigma_su"].iloc[0])
         svgs = [u for tag, u in page.links if tag == "img" and u.endswith(".svg")]
+        assert len(svgs) == 1  # the comparison figure
+        # models: no crystal data compared, said so
+        assert "Models, not measured crystal structures" in page.all_text
+        assert not any(row and row[0] == "a [Å]" for row in page.rows())
         if compound == "compound1":  # the χMT data were attached to compound 1
             fit = fit_sd(chimt_file)
             sd = {r[0]: r[1] for r in page.rows() if len(r) == 3}
             assert_printed(sd["ΔH"], fit.dH_kJ_mol, fit.dH_su)
             assert_printed(sd["T½ = ΔH/ΔS"], fit.T_half_K, fit.T_half_su)
             assert abs(fit.T_half_K - 1e3 * SD_COMPOUND_1["dH"] / SD_COMPOUND_1["dS"]) < 3.0
-            assert len(svgs) == 2  # the comparison figure and χMT(T) with the fit
-            if importlib.util.find_spec("coordgeo.compare") is not None:
-                gamma = page.table_starting("Structure")
-                assert [r[0] for r in gamma[1:]] == [m.block for m in members]
-            else:
-                assert "No structural γHS points" in page.all_text
-        else:
-            assert len(svgs) == 1
+            magnetism = Page(
+                (
+                    page.path.parent
+                    / urlsplit(
+                        page.href(next(t for t, _ in page.anchors if t.startswith("magnetism of")))
+                    ).path
+                ).resolve()
+            )
+            figures = [u for tag, u in magnetism.links if tag == "img" and u.endswith(".svg")]
+            assert len(figures) == 1  # χMT(T) with the fit, residuals and d(χMT)/dT
+            sd = {r[0]: r[1] for r in magnetism.rows() if len(r) == 3}
+            assert_printed(sd["ΔH"], fit.dH_kJ_mol, fit.dH_su)
+            gamma = magnetism.table_starting("Structure")
+            assert [r[0] for r in gamma[1:]] == [m.block for m in members]
 
 
 # --- the qsal series (three blocks of one file) ---------------------------------------------
@@ -424,6 +474,7 @@ class _HTML(Page):
         HTMLParser.__init__(self, convert_charrefs=True)
         self.path = Path("<string>")
         self.links, self.ids, self.tables, self.anchors, self.text = [], set(), [], [], []
+        self.viewers = []
         self._cell = self._row = self._a = None
         self.feed(text)
 
@@ -593,3 +644,301 @@ def test_labels_with_spaces_at_signs_and_dollars_make_a_series(tmp_path: Path) -
         row = next(r for r in table[1:] if label in r[0])
         assert [float(row[1]), float(row[2])] == pytest.approx([d_low, d_high], abs=5e-5)
     assert check_links(report.html_dir) > 0
+
+
+# --- CIF markup and space groups (issue 19 item 5) -----------------------------------------
+
+
+class _Rendered(HTMLParser):
+    """HTML → its tags (as ``<tag>``) and its text (entities resolved, ``& < >`` escaped)."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.tags: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.tags.append(tag)
+        if tag != "p":
+            self.parts.append(f"<{tag}>")
+
+    def handle_endtag(self, tag) -> None:
+        if tag != "p":
+            self.parts.append(f"</{tag}>")
+
+    def handle_data(self, data) -> None:
+        import html
+
+        self.parts.append(html.escape(data, quote=False))
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts).strip()
+
+
+def rendered(markdown_text: str) -> _Rendered:
+    """What Python-Markdown (with the report's extensions) makes of a page's text."""
+    import markdown
+
+    return _Rendered(markdown.markdown(markdown_text, extensions=["tables", "md_in_html"]))
+
+
+# CIF text → what a reader sees, by the IUCr codes (CIF 1.1, ITC Vol. G §2.2.7.4.13; IUCr
+# Notes for authors): Greek \a…\z, ~sub~, ^sup^, <i>/<b>, \%A Å, \% °, accents \"o ö,
+# \'e é, \\times ×, +- ±; a lone ^ or ~ stays text.
+MARKUP = [
+    ("bis(\\m~2~-oxo)", "bis(μ<sub>2</sub>-oxo)"),
+    ("\\k^2^N,N'", "κ<sup>2</sup>N,N'"),
+    ("<i>O</i>-bound", "<i>O</i>-bound"),
+    ("<b>1</b>", "<b>1</b>"),
+    ("Mo K\\a", "Mo Kα"),
+    ("U~eq~ of Csp^3^", "U<sub>eq</sub> of Csp<sup>3</sup>"),
+    ("1.5\\%A, 90\\%", "1.5Å, 90°"),
+    ("Bj\\\"orn, \\'etude", "Björn, étude"),
+    ("2\\\\times3 +-1", "2×3 ±1"),
+    ("\\D\\q = 5", "Δθ = 5"),
+    ("a ^ b", "a ^ b"),
+    ("<script>x</script>~2~ <i>y", "&lt;script&gt;x&lt;/script&gt;<sub>2</sub> &lt;i&gt;y"),
+]
+
+
+@pytest.mark.parametrize(("cif", "shown"), MARKUP)
+def test_cif_markup_is_rendered_as_safe_html(cif: str, shown: str) -> None:
+    from coordgeo.report.markup import cif_html
+
+    page = rendered(cif_html(cif))
+    assert page.text == shown
+    assert set(page.tags) <= {"p", "sub", "sup", "i", "b"}
+
+
+def test_cif_markup_never_passes_markup_through() -> None:
+    """No tag but sub/sup/i/b, always balanced, whatever the text (the hostile payloads of
+    the security tests wrapped in and around every code)."""
+    from coordgeo.report.markup import cif_html, cif_plain
+
+    payloads = [
+        "<script>alert(1)</script>",
+        '"><img src=x onerror="alert(1)">',
+        "[x](javascript:alert(1))",
+        "{: onclick=alert(1) }",
+        "&lt;b&gt;",
+        "</i></b>",
+    ]
+    wrappers = ["{}", "~{}~", "^{}^", "<i>{}</i>", "<b>{}", "\\m{}", "{}<i>", "~^{}~^"]
+    for payload in payloads:
+        for wrapper in wrappers:
+            text = wrapper.format(payload)
+            page = rendered(cif_html(text))
+            assert set(page.tags) <= {"p", "sub", "sup", "i", "b"}, text
+            opened = [t for t in page.parts if t.startswith("<") and not t.startswith("</")]
+            assert len(opened) == sum(1 for t in page.parts if t.startswith("</")), text
+            assert "alert(1)" in page.text or "alert(1)" not in text
+            assert "alert(1)" in cif_plain(text) or "alert(1)" not in text
+
+
+# Short Hermann–Mauguin symbols as printed (International Tables A; P1̄ with U+0305).
+SPACE_GROUPS = [
+    ("P 1 21/c 1", "P2₁/c", "<i>P</i>2<sub>1</sub>/<i>c</i>"),
+    ("P 21/n", "P2₁/n", "<i>P</i>2<sub>1</sub>/<i>n</i>"),
+    ("P -1", "P1\u0305", "<i>P</i>1\u0305"),
+    ("P-1", "P1\u0305", "<i>P</i>1\u0305"),
+    ("C 1 2/c 1", "C2/c", "<i>C</i>2/<i>c</i>"),
+    ("P 21 21 21", "P2₁2₁2₁", "<i>P</i>2<sub>1</sub>2<sub>1</sub>2<sub>1</sub>"),
+    ("P b c a", "Pbca", "<i>Pbca</i>"),
+    ("R -3 c :H", "R3\u0305c", "<i>R</i>3\u0305<i>c</i>"),
+    ("I 41/a :1", "I4₁/a", "<i>I</i>4<sub>1</sub>/<i>a</i>"),
+    ("P 42 21 2", "P4₂2₁2", "<i>P</i>4<sub>2</sub>2<sub>1</sub>2"),
+    ("P 63/m m c", "P6₃/mmc", "<i>P</i>6<sub>3</sub>/<i>mmc</i>"),
+    ("P 1 1 21/b", "P112₁/b", "<i>P</i>112<sub>1</sub>/<i>b</i>"),
+    ("Pmn2(1)", "Pmn2₁", "<i>Pmn</i>2<sub>1</sub>"),
+    ("not a group", "not a group", "not a group"),
+]
+
+
+@pytest.mark.parametrize(("name", "plain", "html"), SPACE_GROUPS)
+def test_space_groups_are_typeset(name: str, plain: str, html: str) -> None:
+    from coordgeo.report.markup import space_group_html, space_group_plain
+
+    assert space_group_plain(name) == plain
+    assert rendered(space_group_html(name)).text == html
+
+
+def test_qsal_space_group_and_radiation_typeset(qsal_site: Path) -> None:
+    index = Page(qsal_site / "index.html")
+    table = index.table_starting("Data block / file")
+    column = table[0].index("Space group")
+    assert [r[column] for r in table[1:]] == ["P1\u0305"] * 3  # _space_group P -1
+    page = page_of(qsal_site, index, "wp91ltb")
+    crystal = {r[0]: r[1] for r in page.tables[0] if len(r) == 2}
+    assert crystal["Space group"] == "P1\u0305"
+    assert crystal["Radiation, λ [Å]"] == "CuKα, 1.54178"  # 'CuK\a' in the CIF
+    assert "P -1" not in page.all_text and "CuK\\a" not in page.all_text
+
+
+# --- models, markup on the pages, the CIF's own Table S1 values ------------------------------
+
+
+def test_models_markup_and_published_values_on_the_pages(tmp_path: Path) -> None:
+    """A block flagged ``_coordgeo_model`` gets a model warning instead of crystal data and
+    no powder pattern; ``_coordgeo_model no`` is measured. The measured block's name and
+    radiation carry CIF markup, rendered; its _geom_bond loop gives five of the six Fe–N
+    bonds, printed as the CIF prints them, the sixth recomputed and marked."""
+    labels = ["N1", "N2", "N3", "N4", "N5", "N6"]
+    d = [1.95, 1.96, 1.97, 1.98, 1.99, 2.00]
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    model = octahedron_cif("fe_model", labels, d, 100).replace("'Fe 1'", "Fe1")
+    model = model.replace("_chemical_formula_sum", "_coordgeo_model yes\n_chemical_formula_sum")
+    (inputs / "model.cif").write_text(model)
+    measured = octahedron_cif("fe_measured", labels, d, 300).replace("'Fe 1'", "Fe1")
+    measured = measured.replace(
+        "_chemical_formula_sum",
+        "_coordgeo_model no\n_chemical_name_common 'bis(\\m~2~-oxo) \\k^2^N <i>O</i>-bound'\n"
+        "_diffrn_radiation_type 'Mo K\\a'\n_chemical_formula_sum",
+    )
+    measured += (
+        "loop_\n_geom_bond_atom_site_label_1\n_geom_bond_atom_site_label_2\n"
+        "_geom_bond_distance\n_geom_bond_site_symmetry_2\n"
+        + "".join(f"Fe1 {lab} {x:.3f}(2) .\n" for lab, x in zip(labels[:5], d[:5], strict=True))
+    )
+    (inputs / "measured.cif").write_text(measured)
+    report = build_report([inputs], tmp_path / "out")
+    index = Page(report.html_dir / "index.html")
+    model_page = page_of(report.html_dir, index, "fe_model")
+    assert "Model, not a measured crystal structure" in model_page.all_text
+    assert not any(r and r[0] in ("a [Å]", "Space group") for r in model_page.rows())
+    assert "Simulated powder pattern" not in model_page.all_text
+    measured_page = page_of(report.html_dir, index, "fe_measured")
+    assert "Model, not" not in measured_page.all_text
+    crystal = {r[0]: r[1] for r in measured_page.tables[0] if len(r) == 2}
+    assert crystal["a [Å]"] == "10.0000" and crystal["Radiation, λ [Å]"] == "Mo Kα"
+    assert "Simulated powder pattern" in measured_page.all_text
+    html = measured_page.path.read_text(encoding="utf-8")
+    shown = _Rendered(html).text  # the heading and captions: markup rendered, text escaped
+    assert shown.count("bis(μ<sub>2</sub>-oxo) κ<sup>2</sup>N <i>O</i>-bound") >= 3
+    assert "~2~" not in measured_page.all_text and "\\m" not in measured_page.all_text
+    # Table S1: the CIF's own text for the five bonds of its loop, the sixth recomputed
+    # from the coordinates (2.00 Å by construction) and marked, with the note
+    bonds = {r[0]: r[1] for r in measured_page.table_starting("Bond")[1:]}
+    for lab, x in zip(labels[:5], d[:5], strict=True):
+        assert bonds[f"Fe1-{lab}"] == f"{x:.3f}(2)"
+    assert bonds["Fe1-N6"] == "2.0000*"
+    assert RECOMPUTED_NOTE in measured_page.all_text
+    # the index: the model has no space group or R1, it says model
+    table = index.table_starting("Data block / file")
+    row = next(r for r in table[1:] if r[0].startswith("fe_model"))
+    assert row[table[0].index("Space group")] == "model"
+    # one compound (same formula and complex): a series page with a model column
+    series = Page(report.html_dir / "series" / f"{report.series[0].slug}.html")
+    crystal = series.tables[0]
+    assert ["Structure", "model", "measured"] in crystal
+    assert next(r for r in crystal if r[0] == "a [Å]")[1:] == ["", "10.0000"]
+
+
+# --- contacts on the structure and series pages (issue 15 item 5) ---------------------------
+
+
+def test_qsal_contacts_on_structure_pages(qsal_site: Path, qsal_cif: Path) -> None:
+    """Each π–π row of the page: Cg···Cg of the API's contact, recomputed here from the ring
+    atoms' coordinates (centroids by hand, the partner ring through its symmetry code)."""
+    import gemmi
+
+    from coordgeo.contacts import contacts
+    from coordgeo.rings import rings
+
+    index = Page(qsal_site / "index.html")
+    checked = 0
+    for s in coordgeo.read(qsal_cif):
+        page = page_of(qsal_site, index, s.block)
+        found = contacts(s)
+        table = page.table_starting("Cg(I)···Cg(J)")
+        ring_atoms = dict(zip(rings(s)["cg"], rings(s)["atoms"], strict=True))
+        index_of = {lab: i for i, lab in enumerate(s.labels)}
+        cell = gemmi.UnitCell(*s.cell.parameters)
+        for r in found[found["kind"] == "pi-pi"].itertuples():
+            row = next(x for x in table[1:] if x[0].startswith(f"{r.partner1}···{r.partner2}"))
+            centroids = []
+            for cg in (r.partner1, r.partner2):
+                atoms = [index_of[a] for a in ring_atoms[cg].split()]
+                centroids.append(np.mean(s.fract[atoms], axis=0))
+            n, klm = r.symmetry_code.split("_")
+            op = s.symops[int(n) - 1]
+            image = (
+                op.rotation @ centroids[1] + op.translation + np.array([int(c) - 5 for c in klm])
+            )
+            d = cell.orthogonalize(gemmi.Fractional(*(image - centroids[0]))).length()
+            assert_printed(row[1], d, None)
+            assert abs(number(row[1])[0] - r.distance) < 0.0006
+            checked += 1
+        ch = table_of = page.table_starting("X–H···Cg")
+        for r in found[found["kind"] == "ch-pi"].itertuples():
+            row = next(x for x in ch[1:] if x[0].startswith(f"{r.partner1}–{r.hydrogen}···"))
+            assert_printed(row[3], r.d_da, r.d_da_su)
+        assert table_of and "Criteria" in page.all_text
+    assert checked >= 6  # three π–π pairs in each of the three structures
+
+
+def test_qsal_contact_changes_on_the_series_page(qsal_site: Path, qsal_cif: Path) -> None:
+    from coordgeo.contacts import contacts, series_contacts
+
+    structures = sorted(coordgeo.read(qsal_cif), key=lambda s: s.temperature)
+    names = [f"{s.temperature:g} K" for s in structures]
+    expected = series_contacts([contacts(s) for s in structures], names)
+    moved = expected[expected["status"] != "unchanged"]
+    assert len(moved) >= 1
+    index = Page(qsal_site / "index.html")
+    page = page_of(qsal_site, index, index.table_starting("Series")[1][0])
+    table = page.table_starting("Step")
+    assert len(table) - 1 == len(moved)
+    for row, r in zip(table[1:], moved.itertuples(), strict=True):
+        assert row[:2] == [f"{r.before} → {r.after}", r.contact]
+        assert row[3] == r.status
+        if r.status == "changed":
+            assert_printed(row[6].lstrip("+"), r.delta, r.delta_su)
+    unchanged = int((expected["status"] == "unchanged").sum())
+    assert f"{unchanged} pairing(s)" in page.all_text
+
+
+# --- magnetism from a Quantum Design file (issue 18 item 5) ---------------------------------
+
+
+def test_qsal_magnetism_page_from_an_mpms3_file(qsal_site: Path, qsal_cif: Path) -> None:
+    index = Page(qsal_site / "index.html")
+    series = page_of(qsal_site, index, index.table_starting("Series")[1][0])
+    link = next(h for t, h in series.anchors if t.startswith("magnetism of"))
+    page = Page((series.path.parent / urlsplit(link).path).resolve())
+    sd = {r[0]: r[1] for r in page.table_starting("Quantity")[1:]}
+    t_half = 1e3 * QSAL_SD["dH"] / QSAL_SD["dS"]
+    for key, true in (("ΔH", QSAL_SD["dH"]), ("ΔS", QSAL_SD["dS"]), ("T½ = ΔH/ΔS", t_half),
+                      ("Γ", 0.0)):  # fmt: skip
+        value, su = number(sd[key])
+        assert abs(value - true) <= 2.0 * su, (key, sd[key], true)
+    # T½ from d(χMT)/dT: a little below ΔH/ΔS for a gradual transition (the docstring of
+    # coordgeo.magnetism.t_half_derivative: 1 − 2γ = 2RT/ΔH at the maximum of dγ/dT)
+    for branch in ("cooling", "heating"):
+        assert t_half - 15 < number(sd[f"T½ at max d(χMT)/dT ({branch})"])[0] < t_half
+    # the reader took M from the CIF and said how it made χMT
+    assert "from _chemical_formula_weight of data_wp91ltb" in page.all_text
+    assert "MPMS3 file" in page.all_text and "χdia = −M/2" in page.all_text
+    # γHS of each structure at its temperature, beside γHS of the fit
+    gamma = page.table_starting("Structure")
+    assert sorted(float(r[1]) for r in gamma[1:]) == [163.0, 230.0, 293.0]
+    figures = [u for tag, u in page.links if tag == "img" and u.endswith(".svg")]
+    assert len(figures) == 1
+    downloads = {u.rsplit("/", 1)[-1] for tag, u in page.links if tag == "a"}
+    assert {"chimt_data.csv", "sd_curve.csv", "dchimt_dT.csv", "gamma_hs.csv"} <= downloads
+    assert check_links(qsal_site) > 50
+
+
+def test_404_works_from_file_urls(qsal_site: Path) -> None:
+    """MkDocs writes 404.html with root paths (/assets/…): the report makes them relative,
+    so the page finds its styles and scripts when opened from the file system."""
+    import re
+
+    text = (qsal_site / "404.html").read_text(encoding="utf-8")
+    assert re.findall(r'(?:href|src)="/(?!/)', text) == []
+    assert '"base": "/"' not in text and 'new URL("/"' not in text
+    page = Page(qsal_site / "404.html")
+    styles = [u for tag, u in page.links if tag == "link" and u.endswith(".css")]
+    assert styles and all((qsal_site / u).is_file() for u in styles)

@@ -18,14 +18,6 @@ request go out.
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import queue
-import shutil
-import subprocess
-import threading
-import time
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -35,6 +27,8 @@ import pytest
 
 from coordgeo.cli import main
 from coordgeo.report.collect import esc, html_text, slugify
+
+from support.chromium import start as start_chromium
 
 MARK = "PWNED"
 JS = f"document.title='{MARK}'"
@@ -55,7 +49,6 @@ BLOCK_PAYLOADS = {
 METALS = {"script": "Fe", "img": "Co", "attr": "Mn", "link": "Ni"}  # one compound each
 SEARCH_WORD = "zzhostile"  # in every common name: the search must find those pages
 TITLE = " ".join(PAYLOADS.values())
-CHROMIUM = "/usr/bin/chromium"
 
 
 def cif_string(text: str) -> str:
@@ -291,150 +284,13 @@ def test_file_names_stay_inside_out_and_duplicates_are_told_apart(hostile) -> No
                & names) == 1  # fmt: skip
 
 
-# --- headless Chromium ---------------------------------------------------------------------
-
-
-class Chromium:
-    """Headless Chromium driven through the DevTools protocol on a pipe
-    (``--remote-debugging-pipe``: commands on fd 3, replies on fd 4, NUL-separated JSON),
-    with name resolution mapped to nothing, so no request can leave the machine."""
-
-    def __init__(self, binary: str, profile: Path) -> None:
-        to_browser, self._send_fd = os.pipe()
-        self._recv_fd, from_browser = os.pipe()
-
-        def wire() -> None:  # in the child, before exec
-            os.dup2(to_browser, 3)
-            os.dup2(from_browser, 4)
-
-        args = [
-            binary, "--headless", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu",
-            "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-quic",
-            "--disable-extensions", "--disable-default-apps",
-            "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={profile}", "about:blank",
-        ]  # fmt: skip
-        self.process = subprocess.Popen(
-            args,
-            pass_fds=(3, 4),
-            preexec_fn=wire,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        os.close(to_browser)
-        os.close(from_browser)
-        self._id = 0
-        self._replies: dict[int, queue.Queue] = {}
-        self.events: list[dict] = []
-        threading.Thread(target=self._read, daemon=True).start()
-        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
-            "sessionId"
-        ]
-        for domain in ("Page", "Network", "Runtime"):
-            self.send(f"{domain}.enable", session=self.session)
-
-    def _read(self) -> None:
-        buffer = b""
-        while chunk := os.read(self._recv_fd, 1 << 16):
-            buffer += chunk
-            while b"\0" in buffer:
-                raw, buffer = buffer.split(b"\0", 1)
-                message = json.loads(raw)
-                if message.get("id") in self._replies:
-                    self._replies.pop(message["id"]).put(message)
-                else:
-                    self.events.append(message)
-
-    def send(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
-        self._id += 1
-        message = {"id": self._id, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        reply: queue.Queue = queue.Queue()
-        self._replies[self._id] = reply
-        os.write(self._send_fd, json.dumps(message).encode() + b"\0")
-        answer = reply.get(timeout=60)
-        assert "error" not in answer, (method, answer["error"])
-        return answer.get("result", {})
-
-    def evaluate(self, expression: str):
-        result = self.send(
-            "Runtime.evaluate",
-            {"expression": expression, "returnByValue": True, "awaitPromise": True},
-            session=self.session,
-        )
-        assert "exceptionDetails" not in result, result["exceptionDetails"]
-        return result["result"].get("value")
-
-    def visit(self, url: str) -> dict:
-        """Load ``url``, click every element that is not a link or control, and report
-        the title, dialogs, ``javascript:`` links and every URL the page requested."""
-        start = len(self.events)
-        self.send("Page.navigate", {"url": url}, session=self.session)
-        deadline = time.monotonic() + 30
-        while not any(e.get("method") == "Page.loadEventFired" for e in self.events[start:]):
-            assert time.monotonic() < deadline, f"{url} did not load"
-            time.sleep(0.02)
-        clicks = self.evaluate(
-            "(() => { let n = 0; for (const el of document.querySelectorAll('body *')) {"
-            " if (el.closest('a, button, input, label, select, textarea, form')) continue;"
-            " el.dispatchEvent(new MouseEvent('click', {bubbles: false, cancelable: true}));"
-            " n++; } return n; })()"
-        )
-        time.sleep(0.2)
-        state = self.evaluate(
-            "({title: document.title, links: [...document.querySelectorAll('[href]')]"
-            ".map(a => a.getAttribute('href')).filter(h => /^\\s*javascript:/i.test(h))})"
-        )
-        events = self.events[start:]
-        state["clicked"] = clicks
-        state["dialogs"] = [e for e in events if e.get("method") == "Page.javascriptDialogOpening"]
-        state["requests"] = [
-            e["params"]["request"]["url"]
-            for e in events
-            if e.get("method") == "Network.requestWillBeSent"
-        ]
-        return state
-
-    def search(self, index: Path, word: str) -> list[str]:
-        """Material's search from ``file://`` (``?q=`` opens it): the result titles."""
-        start = len(self.events)
-        self.send("Page.navigate", {"url": f"{index.as_uri()}?q={word}"}, session=self.session)
-        deadline = time.monotonic() + 30
-        titles: list[str] = []
-        while time.monotonic() < deadline and not titles:
-            time.sleep(0.2)
-            if any(e.get("method") == "Page.loadEventFired" for e in self.events[start:]):
-                titles = self.evaluate(
-                    "[...document.querySelectorAll('.md-search-result__item h1, "
-                    ".md-search-result__item h2')].map(h => h.textContent)"
-                )
-        return titles
-
-    def close(self) -> None:
-        with contextlib.suppress(AssertionError, OSError, queue.Empty):
-            self.send("Browser.close")
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        os.close(self._send_fd)
+# --- headless Chromium (tests/support/chromium.py) ------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def chromium(tmp_path_factory):
-    if not Path(CHROMIUM).is_file() and not shutil.which("chromium"):
-        why = f"{CHROMIUM} is absent (apt-get install chromium; .ci/run installs it)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(why)
-        pytest.skip(why)
-    browser = Chromium(
-        CHROMIUM if Path(CHROMIUM).is_file() else shutil.which("chromium"),
-        tmp_path_factory.mktemp("chromium-profile"),
-    )
+    """Headless Chromium (:mod:`support.chromium`; skips without it, fails under CI)."""
+    browser = start_chromium(tmp_path_factory.mktemp("chromium-profile"))
     yield browser
     browser.close()
 

@@ -37,10 +37,27 @@ def report_command(
         typer.Option(
             "--magnetism",
             "-m",
-            help="χMT(T) file to fit (Slichter–Drickamer) and show with its compound's "
-            "series: DATA, or NAME=DATA with NAME a series, data block or CIF file name "
+            help="χMT(T) file (two/three columns) or Quantum Design .dat file (MPMS3, "
+            "MPMS-XL, PPMS VSM/ACMS) to fit (Slichter–Drickamer) on a magnetism page of its "
+            "compound: DATA, or NAME=DATA with NAME a series, data block or CIF file name "
             "when there are several compounds. Repeat for several compounds.",
             metavar="[NAME=]DATA",
+        ),
+    ] = None,
+    mass: Annotated[
+        float | None,
+        typer.Option(
+            "--mass",
+            help="Sample mass in mg for --magnetism .dat files whose header has no "
+            "SAMPLE_MASS (the molar mass comes from the header, else from the CIF).",
+        ),
+    ] = None,
+    chi_dia: Annotated[
+        str | None,
+        typer.Option(
+            "--chi-dia",
+            help="Diamagnetic correction for --magnetism .dat files: a number in cm³/mol, "
+            "'pascal' (from the CIF formula) or 'approx' (-M/2·10⁻⁶, the default).",
         ),
     ] = None,
     series: Annotated[
@@ -71,9 +88,11 @@ def report_command(
     """Write a browsable HTML report (MkDocs site) of CIFs and χMT data, with CSV downloads.
 
     One page per data block: crystal data, SI-style bond/angle tables with esds and the
-    symmetry legend, distortion and shape parameters, H bonds, a picture of each
-    coordination sphere and the simulated powder pattern. One page per comparison series
-    (one compound at several temperatures) with the Slichter–Drickamer fit of --magnetism.
+    symmetry legend, distortion and shape parameters, H bonds, π–π and X–H···π contacts,
+    an interactive 3D view of each coordination sphere and of the complex, and the
+    simulated powder pattern (none for models). One page per comparison series (one
+    compound at several temperatures: changes of bonds, parameters and contacts) and a
+    magnetism page with the Slichter–Drickamer fit of --magnetism. Works offline.
 
     Inputs that cannot be read are listed on stderr and on the index page, the others
     are reported, and the exit status is 2.
@@ -81,14 +100,26 @@ def report_command(
     from coordgeo.extras import require
 
     require("report", "yaml", *(("mkdocs", "material") if build else ()), what="coordgeo report")
-    from coordgeo.report import ReportBuildError, build_report
+    from coordgeo.errors import InputError
+    from coordgeo.report import Magnetism, ReportBuildError, build_report
 
     groups = [[e.strip() for e in text.split(",") if e.strip()] for text in series or []]
+    dia: float | str | None = None
+    if chi_dia is not None:
+        dia = chi_dia.strip().lower()
+        if dia not in ("pascal", "approx"):
+            try:
+                dia = float(dia)
+            except ValueError:
+                raise InputError(
+                    f"--chi-dia takes a number (cm³/mol), 'pascal' or 'approx', got {chi_dia!r}"
+                ) from None
+    items = [Magnetism.parse(m, mass_mg=mass, chi_dia=dia) for m in magnetism or []]
     try:
         report = build_report(
             inputs,
             out,
-            magnetism=magnetism or [],
+            magnetism=items,
             series=groups,
             title=title,
             build=build,

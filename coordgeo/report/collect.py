@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,22 +30,17 @@ from coordgeo.hbonds import COLUMNS as HBOND_COLUMNS
 from coordgeo.model import Structure
 from coordgeo.pipeline import Analysis, analyse_structure, make_options
 from coordgeo.pxrd import PowderPattern, powder_pattern
+from coordgeo.report.markup import (
+    MARKUP_CHARACTERS,
+    cif_html,
+    cif_plain,
+    plain,
+    space_group_html,
+    space_group_plain,
+)
 from coordgeo.symmetry import format_code
 from coordgeo.tables import hbond_table, si_table
 
-#: CIF text markup (``CuK\a``) → Unicode, for the few codes crystal data use.
-_CIF_MARKUP = {
-    r"\a": "α",
-    r"\b": "β",
-    r"\g": "γ",
-    r"\q": "θ",
-    r"\l": "λ",
-    r"\m": "μ",
-    r"\s": "σ",
-    r"\D": "Δ",
-    r"\%": "°",
-}
-_UNKNOWN = ("", "?", ".")
 #: Quantities of :func:`crystal_data` that pages look up.
 FORMULA = "Empirical formula"
 SPACE_GROUP = "Space group"
@@ -64,7 +60,12 @@ class StructureTables:
     ``hbond_legend`` its legend. ``sphere_atoms``: one row per atom of each sphere
     (``sphere, metal, configuration, atom, symmetry_code, element, x, y, z``, Cartesian Å
     with the metal at the origin, metal first). ``pattern``: the simulated powder
-    pattern, or None when it could not be computed (the reason is in ``notes``).
+    pattern, or None when it could not be computed (the reason is in ``notes``) or the
+    structure is a model. ``model``: '' for a measured structure, else what the CIF says
+    the model is (:func:`model_note`). ``contacts``: π–π, X–H···π and hydrogen-bond
+    contacts (:attr:`coordgeo.pipeline.Analysis.contacts`), ``contact_rows`` and
+    ``contact_legend`` their SI rows (:func:`contact_table`), ``rings`` the rings and
+    their centroids Cg (:func:`coordgeo.rings.rings`).
     """
 
     slug: str
@@ -85,6 +86,15 @@ class StructureTables:
     has_su: bool
     notes: tuple[str, ...] = ()
     analysis: Analysis | None = None  # what the tables were made from
+    model: str = ""  # '' for a measured structure, else what the model is (model_note)
+    contacts: pd.DataFrame | None = None  # Analysis.contacts (numbers, every column)
+    contact_rows: pd.DataFrame | None = None  # contact_table: SI rows of the contacts
+    contact_legend: pd.DataFrame | None = None  # its symmetry legend
+    rings: pd.DataFrame | None = None  # coordgeo.rings.rings
+
+    @property
+    def is_model(self) -> bool:
+        return bool(self.model)
 
     @property
     def temperature_text(self) -> str:
@@ -99,13 +109,9 @@ def temperature_text(temperature: float | None) -> str:
 
 
 def cif_text(text: str) -> str:
-    """CIF markup to Unicode (``CuK\\a`` → ``CuKα``); '?' and '.' give ''."""
-    text = text.strip()
-    if text in _UNKNOWN:
-        return ""
-    for code, char in _CIF_MARKUP.items():
-        text = text.replace(code, char)
-    return text
+    """CIF text with its markup as plain Unicode (``CuK\\a`` → ``CuKα``, ``\\m~2~`` →
+    ``μ₂``; :func:`coordgeo.report.markup.cif_plain`); '?' and '.' give ''."""
+    return cif_plain(text)
 
 
 def info_value(info: Mapping[str, str], key: str) -> str:
@@ -116,23 +122,7 @@ def info_value(info: Mapping[str, str], key: str) -> str:
 #: ASCII characters that mean something in Markdown (emphasis, links, code, tables,
 #: headings, lists, ``{: …}`` attribute lists) or in HTML (tags, entities, attribute
 #: quotes): :func:`esc` writes them as numeric character references.
-_MARKUP = frozenset("&<>\"'\\`*_{}[]()|#!~^$=+-:@")
-#: Unicode bidirectional overrides and isolates: they reorder the text around them on screen.
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def plain(text: object) -> str:
-    """Text from a file as one line: control characters, line and paragraph separators
-    become spaces, bidirectional overrides are dropped, runs of spaces are one space."""
-    import unicodedata
-
-    chars = []
-    for char in str(text):
-        if char in _BIDI:
-            continue
-        category = unicodedata.category(char)
-        chars.append(" " if category in ("Cc", "Zl", "Zp", "Cs") else char)
-    return " ".join("".join(chars).split())
+_MARKUP = MARKUP_CHARACTERS
 
 
 def esc(text: object) -> str:
@@ -162,17 +152,32 @@ def html_text(text: object) -> str:
     return html.escape(plain(text), quote=True)
 
 
+_FORMULA_TOKEN = re.compile(
+    r"(?P<pre>[0-9]*[(\[]*)(?P<element>[A-Z][a-z]?)(?P<count>[0-9]*(?:\.[0-9]+)?)"
+    r"(?P<post>[)\]]*[0-9]*[+-]*[,;]?)"
+)
+
+
 def formula_markdown(formula: str) -> str:
-    """``C34 H24 F3 Fe`` → ``C<sub>34</sub>H<sub>24</sub>F<sub>3</sub>Fe`` (Hill order kept)."""
-    parts = []
+    """``C34 H24 F3 Fe`` → ``C<sub>34</sub>H<sub>24</sub>F<sub>3</sub>Fe`` (Hill order kept).
+
+    Moiety formulas too: ``C36 H26 Fe I2 N4 O4, C F3 O3 S`` keeps the comma and the
+    space after it, ``(C2 H3 N)+`` its brackets and charge; any other token is text
+    (escaped with :func:`esc`).
+    """
+    parts: list[str] = []
+    joined = False  # the previous token ended with an element or its count
     for token in formula.split():
-        match = re.fullmatch(r"([A-Z][a-z]?)([0-9.]*)", token)
-        if match is None:  # charges, brackets: keep as written
-            parts.append(f" {esc(token)} ")
+        match = _FORMULA_TOKEN.fullmatch(token)
+        if match is None:
+            parts.append((" " if parts else "") + esc(token))
+            joined = False
             continue
-        element, count = match.groups()
-        parts.append(element + (f"<sub>{count}</sub>" if count and count != "1" else ""))
-    return "".join(parts).strip()
+        pre, element, count, post = match.group("pre", "element", "count", "post")
+        text = esc(pre) + element + (f"<sub>{count}</sub>" if count and count != "1" else "")
+        parts.append(("" if joined and not pre else " " if parts else "") + text + esc(post))
+        joined = not post
+    return "".join(parts)
 
 
 def composition(structure: Structure) -> dict[str, float]:
@@ -207,11 +212,13 @@ def parse_formula(formula: str) -> dict[str, float]:
 
 def compound_name(structure: Structure) -> tuple[str, str]:
     """The name a caption uses, as plain text and as Markdown: the CIF's common or systematic
-    name, else the formula (with subscripts), else the data block."""
+    name (its CIF markup rendered, :mod:`coordgeo.report.markup`), else the formula (with
+    subscripts), else the data block."""
     for key in ("name_common", "name_systematic"):
+        raw = str(structure.info.get(key, ""))
         name = info_value(structure.info, key)
         if name:
-            return name, esc(name)
+            return name, cif_html(raw)
     for key in ("formula_moiety", "formula_sum"):
         formula = info_value(structure.info, key)
         if formula:
@@ -254,32 +261,42 @@ def _cell_value(value: float, su: float, decimals: int) -> str:
 
 
 def crystal_data(structure: Structure) -> pd.DataFrame:
-    """Crystal data and refinement summary (``quantity, value``), as in Table S1 of an SI.
+    """Crystal data and refinement summary (``quantity, value, markdown``), as in Table S1
+    of an SI.
 
-    Plain text (Unicode sub- and superscripts, no markup). Values are the CIF's own where
-    it gives them (volume, R factors, as printed); the cell comes with its su's; rows the
-    CIF does not fill are left out.
+    ``value`` is plain text (CIF markup as Unicode: Mo Kα, the space group as P2₁/c);
+    ``markdown`` the same for a page (formulas with subscripts, the space group in
+    italics with its screw-axis subscripts and overbars, CIF markup rendered; CIF text
+    escaped, :mod:`coordgeo.report.markup`). Values are the CIF's own where it gives them
+    (volume, R factors, as printed); the cell comes with its su's; rows the CIF does not
+    fill are left out.
     """
     info = structure.info
     cell = structure.cell
-    rows: list[tuple[str, str]] = []
+    rows: list[tuple[str, str, str]] = []
 
-    def add(quantity: str, value: str) -> None:
+    def add(quantity: str, value: str, markdown: str | None = None) -> None:
         if value:
-            rows.append((quantity, value))
+            rows.append((quantity, value, esc(value) if markdown is None else markdown))
 
     add("Identification code", f"data_{structure.block}")
     formula = info_value(info, "formula_sum")
-    add(FORMULA, formula)
-    add("Moiety formula", info_value(info, "formula_moiety"))
+    add(FORMULA, formula, formula_markdown(formula))
+    moiety = info_value(info, "formula_moiety")
+    add("Moiety formula", moiety, formula_markdown(moiety))
     add("Formula weight [g mol⁻¹]", info_value(info, "formula_weight"))
     if structure.temperature is not None:
         add("Temperature [K]", format_su(structure.temperature, structure.temperature_su, 0))
     add("Crystal system", structure.crystal_system)
-    add(SPACE_GROUP, structure.space_group)
+    if structure.space_group:
+        add(
+            SPACE_GROUP,
+            space_group_plain(structure.space_group),
+            space_group_html(structure.space_group),
+        )
     names = ("a [Å]", "b [Å]", "c [Å]", "α [°]", "β [°]", "γ [°]")
     for k, (name, value, su) in enumerate(zip(names, cell.parameters, cell.su, strict=True)):
-        rows.append((name, _cell_value(value, su, 4 if k < 3 else 3)))
+        add(name, _cell_value(value, su, 4 if k < 3 else 3))
     volume = info_value(info, "cell_volume")
     add("V [Å³]", volume or f"{cell.volume:.1f}")
     add("Z", info_value(info, "Z"))
@@ -287,13 +304,73 @@ def crystal_data(structure: Structure) -> pd.DataFrame:
     radiation = info_value(info, "radiation")
     wavelength = info_value(info, "wavelength")
     if radiation or wavelength:
-        add("Radiation, λ [Å]", ", ".join(x for x in (radiation, wavelength) if x))
+        shown = [cif_html(info.get("radiation", ""))] if radiation else []
+        add(
+            "Radiation, λ [Å]",
+            ", ".join(x for x in (radiation, wavelength) if x),
+            ", ".join([*shown, *([esc(wavelength)] if wavelength else [])]),
+        )
     add(R1, info_value(info, "R1"))
     add("wR₂ (all data)", info_value(info, "wR2"))
     add("Goodness of fit on F²", info_value(info, "goof"))
     add("CCDC", info_value(info, "ccdc").removeprefix("CCDC").strip())
     add("COD", info_value(info, "cod"))
-    return pd.DataFrame(rows, columns=["quantity", "value"])
+    return pd.DataFrame(rows, columns=["quantity", "value", "markdown"])
+
+
+# --- models -------------------------------------------------------------------------------
+
+#: A CIF data item that marks a block as a model, not a measured structure (``yes``, or
+#: a sentence saying what the model is; ``no`` marks a measured one).
+MODEL_FLAG = "_coordgeo_model"
+#: ``_audit_creation_method`` of the reconstructed coordination cores that
+#: :func:`coordgeo.sitables.write_core_cif` writes (the bundled ``cifs/``).
+MODEL_WRITER = "coordgeo.sitables.write_core_cif"
+_NO = ("no", "n", "false", "0", "?", ".", "")
+#: What a model keeps of its crystal data (its cell and space group only place the atoms).
+MODEL_CRYSTAL = ("Identification code", FORMULA, "Moiety formula", "Formula weight [g mol⁻¹]",
+                 "Temperature [K]")  # fmt: skip
+
+
+def model_note(structure: Structure) -> str:
+    """'' for a measured structure; for a model, what its CIF says it is.
+
+    A block is a model when it carries :data:`MODEL_FLAG` (any value but ``no``) or was
+    written by :data:`MODEL_WRITER` (``_audit_creation_method``). The note is the
+    block's ``_publ_section_comment`` (else the flag's text, else a generic sentence).
+    The CIF is read again only when its text names one of the two markers.
+    """
+    import gemmi
+
+    try:
+        raw = Path(structure.path).read_bytes()
+    except (OSError, ValueError):
+        return ""
+    if MODEL_FLAG.encode() not in raw.lower() and MODEL_WRITER.encode() not in raw:
+        return ""
+    try:
+        doc = gemmi.cif.read_string(raw.decode("utf-8", errors="replace"))
+        block = doc.find_block(structure.block)
+    except (RuntimeError, ValueError):
+        return ""
+    if block is None:
+        return ""
+
+    def item(tag: str) -> str:
+        value = block.find_value(tag)
+        return "" if value is None else " ".join(gemmi.cif.as_string(value).split())
+
+    flag = item(MODEL_FLAG)
+    written = item("_audit_creation_method").startswith(MODEL_WRITER)
+    if not written and flag.lower() in _NO:
+        return ""
+    comment = item("_publ_section_comment")
+    generic = (
+        "This block is a model ("
+        + (f"{MODEL_FLAG} {flag}" if flag.lower() not in _NO else f"written by {MODEL_WRITER}")
+        + "), not a measured crystal structure."
+    )
+    return comment or (flag if len(flag) > 3 else "") or generic
 
 
 # --- the page's tables --------------------------------------------------------------------
@@ -338,6 +415,79 @@ def hbond_frame(structure: Structure, found: pd.DataFrame) -> tuple[pd.DataFrame
     return frame.reset_index(drop=True), legend
 
 
+#: Contact kinds of :func:`contact_table`: (kind, H located) → the values shown, with
+#: the decimals printed (PLATON's and the SI tables' precision).
+CONTACT_VALUES: dict[str, tuple[tuple[str, int], ...]] = {
+    "pi-pi": (
+        ("cg_cg", 3),
+        ("alpha", 1),
+        ("beta", 1),
+        ("gamma", 1),
+        ("cg1_perp", 3),
+        ("cg2_perp", 3),
+        ("slippage", 3),
+    ),
+    "ch-pi": (
+        ("d_dh", 2),
+        ("d_ha", 2),
+        ("d_da", 3),
+        ("angle_dha", 0),
+        ("h_perp", 2),
+        ("gamma", 0),
+    ),
+    "hbond": (("d_dh", 2), ("d_ha", 2), ("d_da", 3), ("angle_dha", 0)),
+}
+
+
+def _contact_value(value: object, su: object, decimals: int) -> str:
+    v = float(value) if value is not None else math.nan  # type: ignore[arg-type]
+    if not math.isfinite(v):
+        return ""
+    s = float(su) if su is not None else math.nan  # type: ignore[arg-type]
+    # an su far below the printed digits is numerical noise (α = 0 by symmetry): none
+    if not math.isfinite(s) or s < 0.05 * 10.0**-decimals:
+        return format_su(v, None, decimals)
+    return format_su(v, s, decimals)
+
+
+def contact_table(structure: Structure, found: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """SI rows of :func:`coordgeo.contacts.contacts` output, one symmetry legend for all.
+
+    Returns ``rows`` (``kind``, ``label`` — ``Cg1···Cg2A``, ``C14–H14B···Cg1A``,
+    ``O1W···O2B`` —, ``h_located`` and ``v0 … v6``: the formatted values of
+    :data:`CONTACT_VALUES` of the kind, value(su), no su where the value involves a riding
+    H) and ``legend`` (``letter, operator, symmetry_code`` of the lettered partners, in
+    order of first use; :func:`coordgeo.tables.code_marks`).
+    """
+    from coordgeo.symmetry import code_to_triplet, parse_code
+    from coordgeo.tables import code_marks, styled_label
+
+    records = found.to_dict("records") if found is not None and len(found) else []
+    parsed = [parse_code(r["symmetry_code"], structure) for r in records]
+    marks = code_marks(parsed, structure, "letters")
+    rows = []
+    for r, code in zip(records, parsed, strict=True):
+        second = styled_label(str(r["partner2"]), marks.get(code, ""), "letters")
+        kind = r["kind"]
+        located = bool(r.get("h_located", True)) if kind == "hbond" else True
+        if kind == "pi-pi":
+            label = f"{r['partner1']}···{second}"
+        elif r.get("hydrogen"):
+            label = f"{r['partner1']}–{r['hydrogen']}···{second}"
+        else:
+            label = f"{r['partner1']}···{second}"
+        row = {"kind": kind, "label": label, "h_located": located}
+        for k, (column, decimals) in enumerate(CONTACT_VALUES[kind]):
+            row[f"v{k}"] = _contact_value(r.get(column), r.get(f"{column}_su"), decimals)
+        rows.append(row)
+    columns = ["kind", "label", "h_located", *(f"v{k}" for k in range(7))]
+    legend = pd.DataFrame(
+        [(m, code_to_triplet(c, structure), format_code(c, structure)) for c, m in marks.items()],
+        columns=["letter", "operator", "symmetry_code"],
+    )
+    return pd.DataFrame(rows, columns=columns).fillna(""), legend
+
+
 def structure_tables(
     structure: Structure,
     slug: str | None = None,
@@ -346,20 +496,32 @@ def structure_tables(
     pxrd: bool = True,
 ) -> StructureTables:
     """Run every analysis a structure page needs (see the module docstring): one
-    :func:`coordgeo.pipeline.analyse_structure`, as every other command."""
+    :func:`coordgeo.pipeline.analyse_structure`, as every other command.
+
+    Table S1 prints the CIF's own ``_geom_bond``/``_geom_angle`` values where it has them
+    and recomputed ones elsewhere, marked ``*`` among published ones
+    (:func:`coordgeo.tables.si_table` ``values="auto", mark=True``). A model
+    (:func:`model_note`) gets no powder pattern.
+    """
+    from coordgeo.rings import rings
+
     notes = list(structure.notes)
+    model = model_note(structure)
     analysis = analyse_structure(structure, make_options(tolerance=tolerance))
     spheres = analysis.spheres
     measured = analysis.geometry
-    geometry, legend = si_table(structure, measured)
+    geometry, legend = si_table(structure, measured, values="auto", mark=True)
     parameters = analysis.sites if spheres else pd.DataFrame(columns=["metal"])
     hb, hb_legend = hbond_frame(structure, analysis.hbonds)
     pattern = None
-    if pxrd:
+    if pxrd and not model:
         try:
             pattern = powder_pattern(structure)
         except (InputError, ValueError, RuntimeError) as exc:  # a page without it still helps
             notes.append(f"powder pattern not computed: {exc}")
+    found = analysis.contacts
+    contact_rows, contact_legend = contact_table(structure, found)
+    crystal = crystal_data(structure)
     has_su = bool(np.any(structure.fract_su > 0) or any(s > 0 for s in structure.cell.su))
     formula = info_value(structure.info, "formula_sum")
     compound, compound_md = compound_name(structure)
@@ -371,7 +533,7 @@ def structure_tables(
         compound_md=compound_md,
         formula=formula,
         temperature=structure.temperature,
-        crystal=crystal_data(structure),
+        crystal=crystal if not model else crystal[crystal["quantity"].isin(MODEL_CRYSTAL)],
         geometry=geometry,
         legend=legend,
         parameters=parameters,
@@ -382,4 +544,9 @@ def structure_tables(
         has_su=has_su,
         notes=tuple(notes),
         analysis=analysis,
+        model=model,
+        contacts=found,
+        contact_rows=contact_rows,
+        contact_legend=contact_legend,
+        rings=rings(structure, tolerance=tolerance),
     )

@@ -125,6 +125,21 @@ def best_azimuth(xyz: np.ndarray, elevation: float = VIEW_ELEVATION) -> float:
     return best
 
 
+def screen_axes(xyz: np.ndarray, elevation: float = VIEW_ELEVATION) -> np.ndarray:
+    """Rows: the screen's x (right), y (up) and the direction towards the viewer, in the
+    frame of ``xyz`` (metal first, at the origin): the view of :func:`sphere_figure` (the
+    most nearly trans pair upright, seen from :data:`VIEW_ELEVATION` above the equator at
+    :func:`best_azimuth`), for a 3D viewer that opens the way the static picture looks."""
+    xyz = np.asarray(xyz, dtype=float)
+    rotation = _orientation(xyz - xyz[0])
+    local = (xyz - xyz[0]) @ rotation.T
+    e, a = np.radians(elevation), np.radians(best_azimuth(local, elevation))
+    screen_x = np.array([-np.sin(a), np.cos(a), 0.0])
+    screen_y = np.array([-np.sin(e) * np.cos(a), -np.sin(e) * np.sin(a), np.cos(e)])
+    toward = np.cross(screen_x, screen_y)
+    return np.stack([screen_x, screen_y, toward]) @ rotation
+
+
 def lettered_labels(atoms: pd.DataFrame, legend: pd.DataFrame) -> list[str]:
     """Atom labels with the letters of the page's symmetry legend (``N1A``)."""
     from coordgeo.symmetry import lettered_label
@@ -262,14 +277,15 @@ def series_figure(
 # --- magnetism ----------------------------------------------------------------------------
 
 
-def magnetism_figure(fit, structural: pd.DataFrame | None = None) -> Figure:
-    """χMT(T) with the Slichter–Drickamer fit (:func:`coordgeo.magnetism.plot_sd_fit`),
-    and, when given, the structural γHS points (``temperature_K, gamma_hs``, optional
-    ``gamma_hs_su``) on a right axis scaled so that γ = 0 and 1 fall on the fitted χMT_LS
-    and χMT_HS."""
+def magnetism_figure(fit, structural: pd.DataFrame | None = None, derivative=None) -> Figure:
+    """χMT(T) with the Slichter–Drickamer fit and its residuals, and d(χMT)/dT when
+    ``derivative`` (:func:`coordgeo.magnetism.t_half_derivative`) is given
+    (:func:`coordgeo.magnetism.plot_sd_fit`); and, when given, the structural γHS points
+    (``temperature_K, gamma_hs``, optional ``gamma_hs_su``) on a right axis of the χMT
+    panel scaled so that γ = 0 and 1 fall on the fitted χMT_LS and χMT_HS."""
     from coordgeo.magnetism import plot_sd_fit
 
-    fig = plot_sd_fit(fit)
+    fig = plot_sd_fit(fit, derivative=derivative)
     if structural is None or not len(structural):
         return fig
     ax = fig.axes[0]

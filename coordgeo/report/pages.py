@@ -21,12 +21,10 @@ import pandas as pd
 
 from coordgeo.esd import format_su
 from coordgeo.report.collect import (
-    FORMULA,
     R1,
     SPACE_GROUP,
     StructureTables,
     esc,
-    formula_markdown,
     html_id,
     html_text,
     plain,
@@ -43,6 +41,9 @@ from coordgeo.report.series import (
     temperatures_text,
 )
 from coordgeo.series import pivot_formatted
+from coordgeo.tables import RECOMPUTED_MARK, RECOMPUTED_NOTE, legend_sentence
+
+_BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 
 #: CSV downloads of a structure page, by table.
 CSV_FILES = {
@@ -53,6 +54,9 @@ CSV_FILES = {
     "hbonds": "hbonds.csv",
     "hbond_legend": "hbond_symmetry_codes.csv",
     "sphere_atoms": "sphere_coordinates.csv",
+    "contacts": "contacts.csv",
+    "contact_legend": "contact_symmetry_codes.csv",
+    "rings": "rings.csv",
     "pxrd_peaks": "pxrd_peaks.csv",
     "pxrd_profile": "pxrd_profile.csv",
 }
@@ -62,9 +66,14 @@ SERIES_CSV_FILES = {
     "geometry": "bonds_angles.csv",
     "legend": "symmetry_codes.csv",
     "parameters": "distortion_shape.csv",
+    "contacts": "contact_changes.csv",
+}
+#: CSV downloads of a magnetism page.
+MAGNETISM_CSV_FILES = {
     "chimt": "chimt_data.csv",
     "sd_fit": "sd_fit.csv",
     "sd_curve": "sd_curve.csv",
+    "derivative": "dchimt_dT.csv",
     "gamma": "gamma_hs.csv",
 }
 PXRD_STEM = "pxrd"
@@ -80,6 +89,15 @@ DEFINITIONS = (
     "Avnir, Inorg. Chem. 1998, 37, 5575; Alvarez et al., Coord. Chem. Rev. 2005, 249, "
     "1693). Standard uncertainties are propagated linearly from the coordinate and cell "
     "su's."
+)
+CONTACT_CRITERIA = (
+    "Rings: 5- and 6-membered, planar within 0.10 Å, aromatic by geometry; Cg = centroid. "
+    "π–π: Cg···Cg ≤ 4.0 Å, interplanar angle α ≤ 30°, β and γ (angles of Cg→Cg with the "
+    "ring normals) ≤ 60°; slippage = Cg(I) to the projection of Cg(J) on ring I (Janiak, "
+    "J. Chem. Soc., Dalton Trans. 2000, 3885; PLATON, Spek, Acta Cryst. 2009, D65, 148). "
+    "X–H···π: H···Cg ≤ 3.0 Å, angle of H→Cg with the ring normal γ ≤ 30°, ∠X–H···Cg ≥ "
+    "100°. D···A without H: N/O donors that would carry an H but have none in the model, "
+    "D···A below the sum of the van der Waals radii."
 )
 HBOND_CRITERIA = (
     "D = N, O; A = N, O, S, F, Cl, Br, I; d(H···A) below the sum of the van der Waals "
@@ -143,22 +161,57 @@ def caption(kind: str, number: int, text: str) -> str:
     return f"**{kind} {number}.** {text}\n"
 
 
-def figure(svg: str, png: str, text: str, alt: str) -> str:
-    """An SVG figure with its caption and a link to the PNG version."""
+def figure(svg: str, png: str, text: str, alt: str, viewer: str = "") -> str:
+    """An SVG figure with its caption and a link to the PNG version.
+
+    ``viewer``: a 3D view (:func:`coordgeo.report.views.encode`, base64) that the page's
+    viewer script draws in place of the picture; the SVG stays as the fallback and is
+    linked in the caption.
+    """
+    if viewer and not set(viewer) <= _BASE64:
+        raise ValueError("a 3D view must be base64 (coordgeo.report.views.encode)")
+    attributes = f' class="cg-3d" data-viewer="{viewer}"' if viewer else ""
     return (
-        '<figure markdown="span">\n'
+        f'<figure markdown="span"{attributes}>\n'
         f"  ![{alt_text(alt)}]({svg}){{ loading=lazy }}\n"
         f'  <figcaption markdown="span">{text} [PNG]({png}) · [SVG]({svg})</figcaption>\n'
         "</figure>\n"
     )
 
 
-def legend_text(legend: pd.DataFrame) -> str:
-    """``Symmetry transformations used to generate equivalent atoms: A -x+1,y,-z+1/2.``"""
-    if not len(legend):
-        return ""
-    items = "; ".join(f"{esc(r.letter)} {esc(r.operator)}" for r in legend.itertuples())
-    return f"Symmetry transformations used to generate equivalent atoms: {items}.\n"
+def view_figure(viewer: str, text: str) -> str:
+    """A 3D view without a static picture (the complex); without WebGL the caption says so."""
+    if not viewer or not set(viewer) <= _BASE64:
+        raise ValueError("a 3D view must be base64 (coordgeo.report.views.encode)")
+    return (
+        f'<figure markdown="span" class="cg-3d" data-viewer="{viewer}">\n'
+        f'  <figcaption markdown="span">{text}</figcaption>\n'
+        "</figure>\n"
+    )
+
+
+def legend_line(legend: pd.DataFrame) -> str:
+    """The symmetry-code sentence under a table (:func:`coordgeo.tables.legend_sentence`,
+    escaped), '' for an empty legend."""
+    sentence = legend_sentence(legend) if len(legend) else ""
+    return f"{esc(sentence)}\n" if sentence else ""
+
+
+def recomputed_line(formatted: Sequence[str]) -> str:
+    """:data:`coordgeo.tables.RECOMPUTED_NOTE` when a table mixes the CIF's own values with
+    recomputed ones (marked :data:`coordgeo.tables.RECOMPUTED_MARK`), else ''."""
+    if any(str(f).endswith(RECOMPUTED_MARK) for f in formatted):
+        return f"{esc(RECOMPUTED_NOTE)}\n"
+    return ""
+
+
+def change_scale(scale: float, first: str, last: str) -> str:
+    """The colour key of a view whose bonds are coloured by their change in length."""
+    return (
+        f"Bonds coloured by Δd = d({esc(last)}) − d({esc(first)}): "
+        f'<span class="cg-scale"></span> from blue (−{scale:.3f} Å or shorter) through grey '
+        f"(unchanged) to red (+{scale:.3f} Å or longer)."
+    )
 
 
 def downloads(items: Sequence[tuple[str, str]]) -> str:
@@ -232,26 +285,20 @@ def spheres_of(t: StructureTables) -> list[tuple[int, str, str]]:
     ]
 
 
-def crystal_value(quantity: str, value: str) -> str:
-    """A crystal-data value as Markdown (the formula with subscripts)."""
-    return formula_markdown(value) if quantity == FORMULA else esc(value)
-
-
 def crystal_rows(crystal: pd.DataFrame) -> list[list[str]]:
-    return [
-        [esc(q), crystal_value(q, v)]
-        for q, v in zip(crystal["quantity"], crystal["value"], strict=True)
-    ]
+    """(quantity, value) rows of :func:`coordgeo.report.collect.crystal_data` as Markdown
+    (its ``markdown`` column: formulas with subscripts, the space group typeset)."""
+    return [[esc(q), v] for q, v in zip(crystal["quantity"], crystal["markdown"], strict=True)]
 
 
 def geometry_table(rows: pd.DataFrame) -> str:
     """Bonds then angles of one sphere, two columns, as printed in an SI."""
     bonds = rows[rows["kind"] == "bond"]
     angles = rows[rows["kind"] == "angle"]
-    body = [[esc(r.label), r.formatted] for r in bonds.itertuples()]
+    body = [[esc(r.label), esc(r.formatted)] for r in bonds.itertuples()]
     if len(angles):
         body.append(["**Angle**", "**[°]**"])
-        body.extend([esc(r.label), r.formatted] for r in angles.itertuples())
+        body.extend([esc(r.label), esc(r.formatted)] for r in angles.itertuples())
     return md_table(["Bond", "Length [Å]"], body, "lr")
 
 
@@ -285,16 +332,144 @@ def hbond_table_md(hb: pd.DataFrame) -> str:
     return md_table(header, body, "lrrrr")
 
 
+#: Contact tables of a structure page: (kind, H located) → heading, caption and header.
+CONTACT_TABLES: tuple[tuple[str, bool, str, str, tuple[str, ...]], ...] = (
+    (
+        "pi-pi",
+        True,
+        "π–π stacking",
+        "π–π stacking interactions",
+        ("Cg(I)···Cg(J)", "Cg···Cg [Å]", "α [°]", "β [°]", "γ [°]",
+         "Cg(I)⊥ [Å]", "Cg(J)⊥ [Å]", "Slippage [Å]"),
+    ),
+    (
+        "ch-pi",
+        True,
+        "X–H···π contacts",
+        "X–H···π interactions",
+        ("X–H···Cg", "X–H [Å]", "H···Cg [Å]", "X···Cg [Å]", "∠X–H···Cg [°]", "H⊥ [Å]",
+         "γ [°]"),
+    ),
+    (
+        "hbond",
+        False,
+        "Possible hydrogen bonds, H not located",
+        "D···A contacts of donors whose H atoms are not in the model (possible hydrogen "
+        "bonds, H not located)",
+        ("D···A", "d(D···A) [Å]"),
+    ),
+)  # fmt: skip
+
+
+def rings_table(rings: pd.DataFrame) -> str:
+    """Cg number, ring atoms, size and kind, the centroid (fractional, with su's) and the
+    r.m.s. deviation of the ring atoms from their mean plane."""
+
+    def kind(r) -> str:
+        if r.metal:
+            return "chelate ring"
+        if r.heteroaromatic:
+            return "heteroaromatic"
+        return "aromatic" if r.aromatic else "planar"
+
+    body = [
+        [
+            esc(r.cg),
+            esc(r.atoms),
+            str(r.size),
+            kind(r),
+            ", ".join(_value_or_blank(getattr(r, c), getattr(r, f"{c}_su"), 4) for c in "xyz"),
+            _value_or_blank(r.rms_deviation, r.rms_deviation_su, 3),
+        ]
+        for r in rings.itertuples()
+    ]
+    header = ["Cg", "Ring atoms", "Size", "Ring", "Centroid (x, y, z)", "r.m.s. dev. [Å]"]
+    return md_table(header, body, "llrlrr")
+
+
+def contacts_section(t: StructureTables, n: _Counter) -> list[str]:
+    """The contacts section of a structure page: the rings and their centroids, π–π
+    stacking, X–H···π and the D···A contacts whose H was not located (the hydrogen bonds
+    with H have their own section), with one symmetry legend and the criteria."""
+    a = t.slug
+    out = ["## Intermolecular contacts\n"]
+    rows = t.contact_rows if t.contact_rows is not None else pd.DataFrame()
+    rings = t.rings if t.rings is not None else pd.DataFrame()
+    if len(rings):
+        out.append(
+            caption(
+                "Table",
+                n.next_table(),
+                f"Planar 5- and 6-membered rings of {subject(t)} and their centroids Cg "
+                "(fractional coordinates).",
+            )
+        )
+        out.append(rings_table(rings))
+    shown = 0
+    for kind, located, _heading, text, header in CONTACT_TABLES:
+        if not len(rows):
+            continue
+        part = rows[(rows["kind"] == kind) & (rows["h_located"] == located)]
+        if not len(part):
+            continue
+        values = [f"v{k}" for k in range(len(header) - 1)]
+        body = [[esc(r["label"]), *(r[v] for v in values)] for _, r in part.iterrows()]
+        out.append(caption("Table", n.next_table(), f"{text} in {subject(t)}."))
+        out.append(md_table(list(header), body, "l" + "r" * len(values)))
+        shown += 1
+    if shown:
+        legend = t.contact_legend if t.contact_legend is not None else pd.DataFrame()
+        out.append(legend_line(legend))
+        out.append(
+            "α: angle between the ring planes; β, γ: angles between Cg(I)→Cg(J) and the "
+            "normals of rings I and J; Cg(I)⊥: distance of Cg(I) from the plane of ring J "
+            "and Cg(J)⊥ of Cg(J) from ring I; H⊥: distance of H from the ring plane. "
+            "Values involving a riding H are given without su.\n"
+        )
+    else:
+        out.append("No π–π stacking, X–H···π contacts or D···A contacts without H found.\n")
+    out.append(f"Criteria: {CONTACT_CRITERIA}\n")
+    links = [f"[CSV of all contacts]({a}/{CSV_FILES['contacts']})"]
+    if t.contact_legend is not None and len(t.contact_legend):
+        links.append(f"[symmetry codes]({a}/{CSV_FILES['contact_legend']})")
+    if len(rings):
+        links.append(f"[rings]({a}/{CSV_FILES['rings']})")
+    out.append(" · ".join(links) + "\n")
+    return out
+
+
+def model_admonition(t: StructureTables) -> str:
+    """The warning a model gets in place of its crystal data."""
+    from coordgeo.report.markup import cif_html
+
+    return admonition(
+        "warning",
+        "Model, not a measured crystal structure",
+        [
+            "This data block is a model (its CIF says so), not a crystal structure "
+            "determined by diffraction: its cell, space group and coordinates only place "
+            "the atoms. It has no crystal-data table and no simulated powder pattern; "
+            "the bond lengths and angles below are those of the model.",
+            cif_html(t.model),
+        ],
+    )
+
+
 def structure_page(
     t: StructureTables,
     *,
     series: Sequence[tuple[str, str]] = (),
     index_link: str = "../index.md",
+    views: dict | None = None,
 ) -> str:
     """The Markdown of one structure page; assets are in the folder ``t.slug`` beside it.
 
     ``series``: (title, relative link) of the series pages this structure is part of.
+    ``views``: 3D views (base64, :func:`coordgeo.report.views.encode`): ``spheres``
+    (sphere index → view) drawn in place of the sphere pictures, ``complex`` (a list,
+    one per metal-containing molecule) and ``notes``.
     """
+    views = views or {}
     a = t.slug  # the page's asset folder
     n = _Counter()
     out = [
@@ -314,18 +489,25 @@ def structure_page(
     if notes:
         out.append(admonition("note", "Notes", notes))
 
-    out.append("## Crystal data\n")
-    out.append(
-        caption("Table", n.next_table(), f"Crystal data and structure refinement for {subject(t)}.")
-    )
-    rows = crystal_rows(t.crystal)  # the first row (the data block) heads the table
-    out.append(md_table(rows[0], rows[1:], "ll"))
-    out.append(f"\n[CSV]({a}/{CSV_FILES['crystal']})\n")
+    if t.is_model:
+        out.append("## Model\n")
+        out.append(model_admonition(t))
+    else:
+        out.append("## Crystal data\n")
+        out.append(
+            caption(
+                "Table", n.next_table(), f"Crystal data and structure refinement for {subject(t)}."
+            )
+        )
+        rows = crystal_rows(t.crystal)  # the first row (the data block) heads the table
+        out.append(md_table(rows[0], rows[1:], "ll"))
+        out.append(f"\n[CSV]({a}/{CSV_FILES['crystal']})\n")
 
     out.append("## Coordination spheres\n")
     spheres = spheres_of(t)
     if not spheres:
         out.append("No metal atom in this structure.\n")
+    sphere_views = views.get("spheres", {})
     for k, metal, configuration in spheres:
         rows = t.geometry[
             (t.geometry["metal"] == metal) & (t.geometry["configuration"] == configuration)
@@ -347,15 +529,19 @@ def structure_page(
         # table and picture side by side (Material's grid; stacked on narrow screens)
         out.append('<div class="grid" markdown>\n\n<div markdown>\n')
         out.append(geometry_table(rows))
-        out.append("\n" + legend_text(t.legend[t.legend["symmetry_code"].isin(codes)]))
+        out.append("\n" + legend_line(t.legend[t.legend["symmetry_code"].isin(codes)]))
+        out.append(recomputed_line(rows["formatted"]))
         out.append("\n</div>\n\n<div markdown>\n")
+        view = sphere_views.get(k, "")
         out.append(
             figure(
                 f"{a}/{stem}.svg",
                 f"{a}/{stem}.png",
                 f"**Figure {n.next_figure()}.** Coordination sphere of {esc(metal)} in "
-                f"{subject(t)}; symmetry-generated atoms lettered as in Table {number}.",
+                f"{subject(t)}; symmetry-generated atoms lettered as in Table {number}"
+                + ("; drag to rotate." if view else "."),
                 f"Coordination sphere of {metal}",
+                viewer=view,
             )
         )
         out.append("\n</div>\n\n</div>\n")
@@ -365,6 +551,20 @@ def structure_page(
             f"[symmetry codes]({a}/{CSV_FILES['legend']}) · "
             f"[sphere coordinates]({a}/{CSV_FILES['sphere_atoms']})\n"
         )
+    complexes = views.get("complex", [])
+    if complexes or views.get("notes"):
+        out.append("## The complex in 3D\n")
+        for view in complexes:
+            out.append(
+                view_figure(
+                    view,
+                    f"**Figure {n.next_figure()}.** Metal complex of {subject(t)} as in the "
+                    "crystal (atoms of symmetry images primed); drag to rotate, wheel to "
+                    "zoom, point at a bond for its length. Needs JavaScript and WebGL.",
+                )
+            )
+        for note in views.get("notes", []):
+            out.append(f"\n{esc(note)}.\n")
 
     if len(t.parameters) and "d_mean" in t.parameters:
         out.append("## Distortion and shape parameters\n")
@@ -393,7 +593,7 @@ def structure_page(
             caption("Table", n.next_table(), f"Hydrogen-bond geometry [Å, °] for {subject(t)}.")
         )
         out.append(hbond_table_md(t.hbonds))
-        out.append("\n" + legend_text(t.hbond_legend))
+        out.append("\n" + legend_line(t.hbond_legend))
         out.append(f"\nCriteria: {HBOND_CRITERIA}\n")
         links = f"\n[CSV]({a}/{CSV_FILES['hbonds']})"
         if len(t.hbond_legend):
@@ -402,23 +602,27 @@ def structure_page(
     else:
         out.append(f"No D–H···A hydrogen bonds found. Criteria: {HBOND_CRITERIA}\n")
 
-    out.append("## Simulated powder pattern\n")
-    if t.pattern is not None:
-        out.append(
-            figure(
-                f"{a}/{PXRD_STEM}.svg",
-                f"{a}/{PXRD_STEM}.png",
-                f"**Figure {n.next_figure()}.** Simulated powder pattern of {subject(t)} "
-                f"({esc(t.pattern.describe())}).",
-                "Simulated powder pattern",
+    if t.contacts is not None:
+        out.extend(contacts_section(t, n))
+
+    if not t.is_model:
+        out.append("## Simulated powder pattern\n")
+        if t.pattern is not None:
+            out.append(
+                figure(
+                    f"{a}/{PXRD_STEM}.svg",
+                    f"{a}/{PXRD_STEM}.png",
+                    f"**Figure {n.next_figure()}.** Simulated powder pattern of {subject(t)} "
+                    f"({esc(t.pattern.describe())}).",
+                    "Simulated powder pattern",
+                )
             )
-        )
-        out.append(
-            f"\n[Peak list (CSV)]({a}/{CSV_FILES['pxrd_peaks']}) · "
-            f"[profile (CSV)]({a}/{CSV_FILES['pxrd_profile']})\n"
-        )
-    else:
-        out.append("Not computed (see the notes above).\n")
+            out.append(
+                f"\n[Peak list (CSV)]({a}/{CSV_FILES['pxrd_peaks']}) · "
+                f"[profile (CSV)]({a}/{CSV_FILES['pxrd_profile']})\n"
+            )
+        else:
+            out.append("Not computed (see the notes above).\n")
 
     out.append("## Downloads\n")
     out.append(downloads([(f"{a}/{name}", text) for name, text in structure_downloads(t)]))
@@ -427,7 +631,7 @@ def structure_page(
 
 def structure_downloads(t: StructureTables) -> list[tuple[str, str]]:
     """(file name in the asset folder, description) of every file a structure page offers."""
-    items = [(CSV_FILES["crystal"], "crystal data")]
+    items = [] if t.is_model else [(CSV_FILES["crystal"], "crystal data")]
     if len(t.geometry):
         items += [
             (CSV_FILES["geometry"], "M–L bonds and L–M–L angles with su's (SI rows)"),
@@ -439,6 +643,12 @@ def structure_downloads(t: StructureTables) -> list[tuple[str, str]]:
     items.append((CSV_FILES["hbonds"], "hydrogen bonds with su's"))
     if len(t.hbond_legend):
         items.append((CSV_FILES["hbond_legend"], "symmetry codes of the hydrogen-bond table"))
+    if t.contacts is not None:
+        items.append((CSV_FILES["contacts"], "π–π, X–H···π and hydrogen-bond contacts with su's"))
+        if t.contact_legend is not None and len(t.contact_legend):
+            items.append((CSV_FILES["contact_legend"], "symmetry codes of the contact tables"))
+    if t.rings is not None and len(t.rings):
+        items.append((CSV_FILES["rings"], "rings: centroids and mean planes with su's"))
     if t.pattern is not None:
         items += [
             (CSV_FILES["pxrd_peaks"], "powder pattern: reflections"),
@@ -457,17 +667,21 @@ def structure_downloads(t: StructureTables) -> list[tuple[str, str]]:
 
 @dataclass
 class MagnetismSection:
-    """What a series page shows of χMT(T) data: the fit and the structural γHS, as tables."""
+    """What the magnetism page shows of χMT(T) data: the fit, d(χMT)/dT and the structural
+    γHS, as tables, and what the reader and the fit said (``notes``)."""
 
     source: str
     fit: pd.DataFrame  # quantity, value, unit
     gamma: pd.DataFrame | None  # coordgeo.compare.link_magnetism: block, site, gamma_hs, …
     notes: list[str] = field(default_factory=list)
+    reader: list[str] = field(default_factory=list)  # how χMT was made from the raw file
+    derivative: bool = False  # a d(χMT)/dT curve was computed
 
 
-def sd_fit_table(fit) -> pd.DataFrame:
+def sd_fit_table(fit, derivative=None) -> pd.DataFrame:
     """The Slichter–Drickamer parameters as printed in Table S6 of an SI (``quantity,
-    value, unit``)."""
+    value, unit``), with T½ from the maximum of d(χMT)/dT per branch when ``derivative``
+    (:func:`coordgeo.magnetism.t_half_derivative`) is given."""
 
     def su(value: float, su: float, decimals: int) -> str:
         return format_su(value, su if math.isfinite(su) else None, decimals)
@@ -480,9 +694,57 @@ def sd_fit_table(fit) -> pd.DataFrame:
         ("regime", f"{fit.regime} (Γ {'>' if fit.hysteresis else '≤'} 2RT½)", ""),
         ("χMT (LS plateau)", su(fit.chi_mt_ls, fit.chi_mt_ls_su, 3), "cm³ K mol⁻¹"),
         ("χMT (HS plateau)", su(fit.chi_mt_hs, fit.chi_mt_hs_su, 3), "cm³ K mol⁻¹"),
+    ]
+    if getattr(fit, "tip", 0.0) or math.isfinite(getattr(fit, "tip_su", math.nan)):
+        rows.append(("TIP", su(fit.tip, fit.tip_su, 6), "cm³ mol⁻¹"))
+    if derivative is not None:
+        for r in derivative.branches.itertuples():
+            rows.append((f"T½ at max d(χMT)/dT ({r.branch})", f"{r.T_half_K:.1f}", "K"))
+        if math.isfinite(derivative.hysteresis_width_K):
+            rows.append(("ΔT = T½↑ − T½↓", f"{derivative.hysteresis_width_K:.1f}", "K"))
+    rows += [
+        ("reduced χ²", f"{fit.chi2_red:.3g}", ""),
         ("points / parameters", f"{fit.n_points} / {fit.n_parameters}", ""),
     ]
     return pd.DataFrame(rows, columns=["quantity", "value", "unit"])
+
+
+def series_crystal_table(members: Sequence[StructureTables], shown: Sequence[str]) -> str:
+    """Crystal data side by side (Markdown); a model's column says so instead of values."""
+    crystal = series_crystal(members, column="markdown")
+    rows = [[esc(q), *row] for q, *row in crystal.to_numpy().tolist()]
+    if any(m.is_model for m in members):
+        kinds = ["model" if m.is_model else "measured" for m in members]
+        rows.insert(1, ["Structure", *kinds])
+    return md_table(["", *shown], rows, "l" + "l" * len(shown))
+
+
+def contact_changes_table(changes: pd.DataFrame) -> str:
+    """Contacts that form, break or change across a series (rows of
+    :func:`coordgeo.contacts.series_contacts` other than ``unchanged``)."""
+    kinds = {"pi-pi": "π–π", "ch-pi": "X–H···π", "hbond": "H bond"}
+    body = []
+    for r in changes.to_dict("records"):
+        delta = (
+            _value_or_blank(r["delta"], r["delta_su"], 3)
+            if r["status"] in ("changed", "unchanged")
+            else ""
+        )
+        if delta and not delta.startswith("-"):
+            delta = "+" + delta
+        body.append(
+            [
+                esc(f"{r['before']} → {r['after']}"),
+                esc(r["contact"]),
+                kinds.get(r["kind"], esc(r["kind"])),
+                esc(r["status"]),
+                _value_or_blank(r["distance_before"], r["distance_before_su"], 3),
+                _value_or_blank(r["distance_after"], r["distance_after_su"], 3),
+                delta,
+            ]
+        )
+    header = ["Step", "Contact", "Kind", "Status", "d before [Å]", "d after [Å]", "Δd [Å]"]
+    return md_table(header, body, "lllrrrr")
 
 
 def series_page(
@@ -493,14 +755,23 @@ def series_page(
     *,
     spin: pd.DataFrame | None = None,
     index_link: str = "../index.md",
+    views: dict | None = None,
+    contacts: pd.DataFrame | None = None,
+    magnetism_link: str = "",
 ) -> str:
     """The Markdown of one series page (members ordered by temperature; assets in the
     folder ``series.slug`` beside the page).
 
     ``spin``: per-site spin state and structural γHS (``block, site, gamma_hs`` and
     optionally ``spin_state``; :attr:`coordgeo.compare.Comparison.sites`), shown under
-    each site's parameter table when given.
+    each site's parameter table when given. ``views``: 3D views of the first structure
+    with bonds coloured by their change (``spheres``: (metal, configuration) → (view,
+    scale); ``complex``: [(view, scale)]; ``first``, ``last``: the column headings
+    compared). ``contacts``: :func:`coordgeo.contacts.series_contacts` of the members.
+    ``magnetism``: the Slichter–Drickamer fit, summarised here, in full on the page
+    ``magnetism_link``.
     """
+    views = views or {}
     a = series.slug
     n = _Counter()
     headers = member_headers(members)  # plain text: keys of the tables below
@@ -520,22 +791,30 @@ def series_page(
     if series.notes:
         out.append(admonition("warning", "Phase transition", [esc(x) for x in series.notes]))
 
-    out.append("## Crystal data\n")
-    out.append(caption("Table", n.next_table(), f"Crystal data of {name} at {temps}."))
-    crystal = series_crystal(members)
-    out.append(
-        md_table(
-            ["", *shown],
-            [[esc(r[0]), *(crystal_value(r[0], v) for v in r[1:])] for r in crystal.to_numpy()],
-            "l" + "l" * len(headers),
+    if all(m.is_model for m in members):
+        out.append("## Models\n")
+        out.append(
+            admonition(
+                "warning",
+                "Models, not measured crystal structures",
+                [
+                    "Every structure of this series is a model (its CIF says so), not a "
+                    "crystal structure determined by diffraction: no crystal data are "
+                    "compared. See each structure's page for what the model is."
+                ],
+            )
         )
-    )
-    out.append(f"\n[CSV]({a}/{SERIES_CSV_FILES['crystal']})\n")
+    else:
+        out.append("## Crystal data\n")
+        out.append(caption("Table", n.next_table(), f"Crystal data of {name} at {temps}."))
+        out.append(series_crystal_table(members, shown))
+        out.append(f"\n[CSV]({a}/{SERIES_CSV_FILES['crystal']})\n")
 
     long, legend = series_geometry(members)
     params = series_parameters(members)
     sites = list(dict.fromkeys(params["site"])) if len(params) else []
     geometry_sites = list(dict.fromkeys(zip(long["metal"], long["configuration"], strict=True)))
+    first, last = views.get("first", ""), views.get("last", "")
     out.append("## Metal sites\n")
     if not geometry_sites:
         out.append("No metal atom in these structures.\n")
@@ -555,13 +834,14 @@ def series_page(
         body = []
         bonds = wide[wide["kind"] == "bond"]
         angles = wide[wide["kind"] == "angle"]
-        body += [[esc(r["label"]), *(r[h] for h in headers)] for _, r in bonds.iterrows()]
+        body += [[esc(r["label"]), *(esc(r[h]) for h in headers)] for _, r in bonds.iterrows()]
         if len(angles):
             body.append(["**Angle [°]**", *([""] * len(headers))])
-            body += [[esc(r["label"]), *(r[h] for h in headers)] for _, r in angles.iterrows()]
+            body += [[esc(r["label"]), *(esc(r[h]) for h in headers)] for _, r in angles.iterrows()]
         out.append(md_table(["Bond [Å]", *shown], body, "l" + "r" * len(headers)))
         codes = set(" ".join(rows["symmetry_codes"]).split())
-        out.append("\n" + legend_text(legend[legend["symmetry_code"].isin(codes)]))
+        out.append("\n" + legend_line(legend[legend["symmetry_code"].isin(codes)]))
+        out.append(recomputed_line(rows["formatted"]))
         site_params = params[params["site"] == site] if site in sites else params.iloc[0:0]
         if len(site_params):
             out.append(
@@ -588,17 +868,30 @@ def series_page(
                 g = spin[spin["site"] == metal]
                 if len(g):
                     out.append("\n" + _spin_rows(g, members, headers))
-        out.append(
-            "\n"
-            + figure(
-                f"{a}/{series_stem(site)}.svg",
-                f"{a}/{series_stem(site)}.png",
-                f"**Figure {n.next_figure()}.** {esc(site)} in {name}: M–L distances "
-                f"(markers with su bars; dashed lines ⟨d⟩), Σ and Θ at {temps} "
-                f"(blue: lowest, red: highest temperature).",
-                f"Comparison of {site}",
-            )
+        view, scale = views.get("spheres", {}).get((metal, configuration), ("", 0.0))
+        pictures = figure(
+            f"{a}/{series_stem(site)}.svg",
+            f"{a}/{series_stem(site)}.png",
+            f"**Figure {n.next_figure()}.** {esc(site)} in {name}: M–L distances "
+            f"(markers with su bars; dashed lines ⟨d⟩), Σ and Θ at {temps} "
+            f"(blue: lowest, red: highest temperature).",
+            f"Comparison of {site}",
         )
+        if view:
+            out.append('\n<div class="grid cg-wide-first" markdown>\n\n<div markdown>\n')
+            out.append(pictures)
+            out.append("\n</div>\n\n<div markdown>\n")
+            out.append(
+                view_figure(
+                    view,
+                    f"**Figure {n.next_figure()}.** Coordination sphere of {esc(site)} at "
+                    f"{esc(first)} in 3D; {change_scale(scale, first, last)} Drag to "
+                    "rotate; point at a bond for its change.",
+                )
+            )
+            out.append("\n</div>\n\n</div>\n")
+        else:
+            out.append("\n" + pictures)
     if len(long):
         out.append(
             f"\n[CSV of all bonds and angles]({a}/{SERIES_CSV_FILES['geometry']}) · "
@@ -606,6 +899,25 @@ def series_page(
             f"[parameters]({a}/{SERIES_CSV_FILES['parameters']})\n"
         )
         out.append("\n" + DEFINITIONS + "\n")
+
+    complexes = views.get("complex", [])
+    if complexes or views.get("notes"):
+        out.append("## The complex across the series\n")
+        for view, scale in complexes:
+            out.append(
+                view_figure(
+                    view,
+                    f"**Figure {n.next_figure()}.** Metal complex of {name} at {esc(first)} "
+                    f"(atoms of symmetry images primed); {change_scale(scale, first, last)} "
+                    "Drag to rotate, wheel to zoom; point at a bond for its change. Needs "
+                    "JavaScript and WebGL.",
+                )
+            )
+        for note in views.get("notes", []):
+            out.append(f"\n{esc(note)}.\n")
+
+    if contacts is not None:
+        out.extend(_contacts_across(contacts, name, temps, n, a))
 
     if magnetism is not None:
         out.append("## Magnetic data\n")
@@ -623,72 +935,45 @@ def series_page(
                 "lrl",
             )
         )
-        caption_text = (
-            f"**Figure {n.next_figure()}.** χMT(T) of {name} (points) and the "
-            "Slichter–Drickamer fit (lines)"
-        )
-        if magnetism.gamma is not None and len(magnetism.gamma):
-            caption_text += "; diamonds: γHS from each structure (right axis)"
-        out.append(
-            "\n"
-            + figure(
-                f"{a}/{MAGNETISM_STEM}.svg",
-                f"{a}/{MAGNETISM_STEM}.png",
-                caption_text + ".",
-                "χMT(T) and Slichter–Drickamer fit",
-            )
-        )
-        if magnetism.gamma is not None and len(magnetism.gamma):
+        if magnetism_link:
             out.append(
-                "\n"
-                + caption(
-                    "Table",
-                    n.next_table(),
-                    "High-spin fraction from the structures and from the fit at each "
-                    "structure's temperature.",
-                )
+                f"\nThe data, the fit with its residuals, d(χMT)/dT and γHS of each structure: "
+                f"[magnetism of {name}]({magnetism_link}).\n"
             )
-            g = magnetism.gamma
-            out.append(
-                md_table(
-                    [
-                        "Structure",
-                        "T [K]",
-                        "Site",
-                        "γHS (structure)",
-                        "γHS (SD fit)",
-                        "difference",
-                        "",
-                    ],
-                    [
-                        [
-                            esc(r["block"]),
-                            f"{r['temperature_K']:g}",
-                            esc(r["site"]),
-                            _value_or_blank(r["gamma_hs"], r.get("gamma_hs_su"), 2),
-                            _value_or_blank(r.get("gamma_hs_magnetic"), None, 2),
-                            _value_or_blank(r.get("difference"), None, 2),
-                            esc(r.get("note", "")),
-                        ]
-                        for _, r in g.iterrows()
-                    ],
-                    "lrlrrrl",
-                )
-            )
-        for note in magnetism.notes:
-            out.append(f"\n{esc(note)}\n")
-        files = [
-            (SERIES_CSV_FILES["chimt"], "χMT(T) data as read"),
-            (SERIES_CSV_FILES["sd_fit"], "fitted parameters with su's"),
-            (SERIES_CSV_FILES["sd_curve"], "fitted curve"),
-        ]
-        if magnetism.gamma is not None and len(magnetism.gamma):
-            files.append((SERIES_CSV_FILES["gamma"], "structural and fitted γHS"))
-        out.append("\n" + " · ".join(f"[{esc(f)}]({a}/{f})" for f, _ in files) + "\n")
 
     out.append("## Downloads\n")
-    out.append(downloads([(f"{a}/{f}", text) for f, text in series_downloads(members, magnetism)]))
+    out.append(downloads([(f"{a}/{f}", text) for f, text in series_downloads(members, contacts)]))
     return "\n".join(out)
+
+
+def _contacts_across(
+    contacts: pd.DataFrame, name: str, temps: str, n: _Counter, a: str
+) -> list[str]:
+    out = ["## Contacts across the series\n"]
+    moved = contacts[contacts["status"] != "unchanged"] if len(contacts) else contacts
+    if not len(moved):
+        out.append(
+            "No π–π, X–H···π or hydrogen-bond contact forms, breaks or changes beyond 3 su "
+            "between the structures.\n"
+        )
+    else:
+        out.append(
+            caption(
+                "Table",
+                n.next_table(),
+                f"Contacts of {name} that form, break or change (|Δd| > 3 su(Δd), or > 0.05 Å "
+                f"without su's) between the structures at {temps}: each step, then the "
+                "first against the last; largest changes first.",
+            )
+        )
+        out.append(contact_changes_table(moved))
+    unchanged = int((contacts["status"] == "unchanged").sum()) if len(contacts) else 0
+    out.append(
+        f"\n{unchanged} pairing(s) of a contact found in both structures of a step are "
+        "unchanged. Contacts are paired by their partners' labels and the vector between "
+        f"them ([CSV of every pairing]({a}/{SERIES_CSV_FILES['contacts']})).\n"
+    )
+    return out
 
 
 def _spin_rows(gamma: pd.DataFrame, members: Sequence[StructureTables], headers) -> str:
@@ -708,22 +993,123 @@ def _spin_rows(gamma: pd.DataFrame, members: Sequence[StructureTables], headers)
 
 
 def series_downloads(
-    members: Sequence[StructureTables], magnetism: MagnetismSection | None
+    members: Sequence[StructureTables], contacts: pd.DataFrame | None = None
 ) -> list[tuple[str, str]]:
-    items = [
-        (SERIES_CSV_FILES["crystal"], "crystal data side by side"),
+    items = []
+    if not all(m.is_model for m in members):
+        items.append((SERIES_CSV_FILES["crystal"], "crystal data side by side"))
+    items += [
         (SERIES_CSV_FILES["geometry"], "bonds and angles of every structure, paired"),
         (SERIES_CSV_FILES["legend"], "symmetry codes"),
         (SERIES_CSV_FILES["parameters"], "distortion and shape parameters of every structure"),
     ]
-    if magnetism is not None:
-        items += [
-            (SERIES_CSV_FILES["chimt"], "χMT(T) data"),
-            (SERIES_CSV_FILES["sd_fit"], "Slichter–Drickamer parameters"),
-            (SERIES_CSV_FILES["sd_curve"], "fitted curve"),
-        ]
-        if magnetism.gamma is not None and len(magnetism.gamma):
-            items.append((SERIES_CSV_FILES["gamma"], "γHS from structures and fit"))
+    if contacts is not None:
+        items.append((SERIES_CSV_FILES["contacts"], "contacts paired across the series"))
+    return items
+
+
+# --- magnetism page -----------------------------------------------------------------------
+
+
+def magnetism_page(
+    series: Series,
+    magnetism: MagnetismSection,
+    *,
+    series_link: str,
+    index_link: str = "../index.md",
+) -> str:
+    """The magnetism page of a compound: χMT(T) data with the Slichter–Drickamer fit, its
+    residuals and d(χMT)/dT (one figure), the fitted parameters, the structural γHS at
+    each structure's temperature beside γHS of the fit, and how χMT was made from the
+    instrument's file. Assets in the folder ``series.slug`` beside the page."""
+    a = series.slug
+    n = _Counter()
+    name = series.name_md
+    out = [
+        front_matter(f"{series.name}: magnetism"),
+        f"# {name}: magnetic susceptibility\n",
+        f"χMT(T) of {name} from <code>{esc(magnetism.source)}</code>. "
+        f"[Structures of the series]({series_link}) · [All structures]({index_link}).\n",
+    ]
+    if magnetism.reader:
+        out.append(
+            admonition(
+                "note", "From the instrument's file to χMT", [esc(x) for x in magnetism.reader]
+            )
+        )
+    out.append("## Slichter–Drickamer fit\n")
+    out.append(
+        caption("Table", n.next_table(), f"Slichter–Drickamer fit of χMT(T) of {name} (value(su)).")
+    )
+    out.append(
+        md_table(
+            ["Quantity", "Value", "Unit"],
+            [[q, esc(v), u] for q, v, u in magnetism.fit.to_numpy()],
+            "lrl",
+        )
+    )
+    gamma = magnetism.gamma is not None and len(magnetism.gamma)
+    panels = "points: data; lines: the fit; middle panel: residuals (data − fit)"
+    if magnetism.derivative:
+        panels += "; bottom panel: d(χMT)/dT with T½ of each branch (dotted)"
+    if gamma:
+        panels += "; diamonds: γHS from each structure at its temperature (right axis)"
+    out.append(
+        "\n"
+        + figure(
+            f"{a}/{MAGNETISM_STEM}.svg",
+            f"{a}/{MAGNETISM_STEM}.png",
+            f"**Figure {n.next_figure()}.** χMT(T) of {name} ({panels}).",
+            "χMT(T), Slichter–Drickamer fit, residuals and derivative",
+        )
+    )
+    out.append("## High-spin fraction from the structures\n")
+    if gamma:
+        out.append(
+            caption(
+                "Table",
+                n.next_table(),
+                "High-spin fraction from the structures and from the fit at each "
+                "structure's temperature.",
+            )
+        )
+        g = magnetism.gamma
+        out.append(
+            md_table(
+                ["Structure", "T [K]", "Site", "γHS (structure)", "γHS (SD fit)", "difference", ""],
+                [
+                    [
+                        esc(r["block"]),
+                        f"{r['temperature_K']:g}",
+                        esc(r["site"]),
+                        _value_or_blank(r["gamma_hs"], r.get("gamma_hs_su"), 2),
+                        _value_or_blank(r.get("gamma_hs_magnetic"), None, 2),
+                        _value_or_blank(r.get("difference"), None, 2),
+                        esc(r.get("note", "")),
+                    ]
+                    for _, r in g.iterrows()
+                ],
+                "lrlrrrl",
+            )
+        )
+    for note in magnetism.notes:
+        out.append(f"\n{esc(note)}\n")
+    out.append("## Downloads\n")
+    out.append(downloads([(f"{a}/{f}", text) for f, text in magnetism_downloads(magnetism)]))
+    return "\n".join(out)
+
+
+def magnetism_downloads(magnetism: MagnetismSection) -> list[tuple[str, str]]:
+    items = [
+        (MAGNETISM_CSV_FILES["chimt"], "χMT(T) data as read (and converted)"),
+        (MAGNETISM_CSV_FILES["sd_fit"], "fitted parameters with su's"),
+        (MAGNETISM_CSV_FILES["sd_curve"], "fitted curve and residuals"),
+    ]
+    if magnetism.derivative:
+        items.append((MAGNETISM_CSV_FILES["derivative"], "smoothed d(χMT)/dT"))
+    if magnetism.gamma is not None and len(magnetism.gamma):
+        items.append((MAGNETISM_CSV_FILES["gamma"], "structural and fitted γHS"))
+    items += [(f"{MAGNETISM_STEM}.svg", "figure (SVG)"), (f"{MAGNETISM_STEM}.png", "(PNG)")]
     return items
 
 
@@ -750,26 +1136,25 @@ def index_page(
     out.append("## Structures\n")
     rows = []
     for t, link in zip(structures, structure_links, strict=True):
-        info = dict(zip(t.crystal["quantity"], t.crystal["value"], strict=True))
+        info = dict(zip(t.crystal["quantity"], t.crystal["markdown"], strict=True))
         sites = ", ".join(
             f"[{esc(metal)}]({link}#{site_anchor(metal, conf)})" for _, metal, conf in spheres_of(t)
         )
         rows.append(
             [
-                f"[{esc(t.block)}]({link})",
-                f"<code>{esc(t.path.rsplit('/', 1)[-1])}</code>",
+                f"[{esc(t.block)}]({link})<br><small><code>{esc(t.path.rsplit('/', 1)[-1])}"
+                "</code></small>",
                 t.compound_md,
                 f"{t.temperature:g}" if t.temperature is not None else "",
-                esc(info.get(SPACE_GROUP, "")),
-                esc(info.get(R1, "")),
+                "model" if t.is_model else info.get(SPACE_GROUP, ""),
+                "" if t.is_model else info.get(R1, ""),
                 sites,
             ]
         )
     out.append(
         md_table(
             [
-                "Data block",
-                "File",
+                "Data block / file",
                 "Compound",
                 "T [K]",
                 "Space group",
@@ -777,7 +1162,7 @@ def index_page(
                 "Metal sites",
             ],
             rows,
-            "lllrllr",
+            "llrlrl",
         )
     )
     if series:

@@ -179,12 +179,14 @@ def series_geometry(members: Sequence[StructureTables]) -> tuple[pd.DataFrame, p
     :func:`coordgeo.series.geometry_long` of the members' analyses: rows are paired
     through the atom pairing of :func:`coordgeo.series.pair_series` (by label, else by
     graph isomorphism), as ``coordgeo compare`` pairs them, with the members' own column
-    headings (:func:`member_headers`).
+    headings (:func:`member_headers`). Values are the CIFs' own where they have them,
+    recomputed ones marked ``*`` (:data:`coordgeo.tables.RECOMPUTED_NOTE`), as in
+    ``coordgeo compare``'s Table S1.
     """
     from coordgeo.series import geometry_long, temperature_headers
 
     analyses = [m.analysis for m in members]
-    long, legend = geometry_long(analyses)
+    long, legend = geometry_long(analyses, values="auto", mark=True)
     own = dict(zip(temperature_headers(analyses), member_headers(members), strict=True))
     long["header"] = long["header"].map(own)
     return long, legend
@@ -276,15 +278,20 @@ def series_parameters(members: Sequence[StructureTables]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*columns, "value_su", "formatted"])
 
 
-def series_crystal(members: Sequence[StructureTables]) -> pd.DataFrame:
-    """Crystal data side by side: ``quantity`` then one column per member (blank if absent)."""
+def series_crystal(members: Sequence[StructureTables], column: str = "value") -> pd.DataFrame:
+    """Crystal data side by side: ``quantity`` then one column per member (blank if absent).
+
+    ``column``: ``value`` (plain text, for CSV) or ``markdown`` (for a page) of
+    :func:`coordgeo.report.collect.crystal_data`. A model (:attr:`StructureTables.model`)
+    has only its name, temperature and formula here: its cell is not a measurement.
+    """
     headers = member_headers(members)
     order: list[str] = []
     for m in members:
         order.extend(q for q in m.crystal["quantity"] if q not in order)
     table = pd.DataFrame({"quantity": order})
     for header, m in zip(headers, members, strict=True):
-        values = dict(zip(m.crystal["quantity"], m.crystal["value"], strict=True))
+        values = dict(zip(m.crystal["quantity"], m.crystal[column], strict=True))
         table[header] = [values.get(q, "") for q in order]
     return table
 

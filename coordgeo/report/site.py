@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import shutil
 import time
 import warnings
@@ -35,12 +36,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from coordgeo.coordination import DEFAULT_TOLERANCE
 from coordgeo.errors import InputError
 from coordgeo.model import Structure
-from coordgeo.report import figures, pages
+from coordgeo.report import figures, pages, views
 from coordgeo.report.collect import StructureTables, html_text, slugify, structure_tables
 from coordgeo.report.series import (
     Series,
@@ -58,16 +60,37 @@ CIF_SUFFIXES = (".cif",)
 #: Donath; ``coordgeo/report/templates/iframe-worker-shim.js``). Material's offline plugin
 #: adds ``https://unpkg.com/iframe-worker/shim`` unless a polyfill of that name is given.
 IFRAME_WORKER_SHIM = "assets/javascripts/iframe-worker-shim.js"
+#: Where the generated site keeps the 3D viewer: 3Dmol.js (BSD-3-Clause, shipped in
+#: ``coordgeo/report/templates/vendor/`` with its licence) and the report's viewer script.
+VIEWER_DIR = "assets/javascripts"
 
 _CSS = """\
-/* coordgeo report: tables that read like an SI */
+/* coordgeo report: tables that read like an SI, and fit the page */
 .md-grid { max-width: 1400px; }
 .md-typeset table:not([class]) { font-size: .74rem; }
-.md-typeset table:not([class]) th, .md-typeset table:not([class]) td { padding: .3em .9em; }
-.md-typeset table:not([class]) td { font-variant-numeric: tabular-nums; white-space: nowrap; }
+.md-typeset table:not([class]) th, .md-typeset table:not([class]) td { padding: .3em .7em; }
+.md-typeset table:not([class]) td { font-variant-numeric: tabular-nums; }
+/* numbers (right-aligned columns) never break; text columns wrap, long names anywhere */
+.md-typeset table:not([class]) td[style*="right"] { white-space: nowrap; }
+.md-typeset table:not([class]) td { overflow-wrap: anywhere; }
+.md-typeset table:not([class]) td code { word-break: break-all; }
 .md-typeset figure { margin: 1em 0; }
 .md-typeset figure img { max-width: 100%; }
 .md-typeset figcaption { max-width: 46rem; font-style: normal; text-align: left; }
+/* interactive 3D views (coordgeo/report/templates/viewer.js, 3Dmol.js) */
+.md-typeset figure.cg-3d { width: 100%; }
+.md-typeset .cg-viewer-canvas { position: relative; width: 100%; height: 22rem;
+  border: .05rem solid var(--md-default-fg-color--lightest); border-radius: .1rem; }
+.md-typeset .cg-viewer-bar { display: flex; flex-wrap: wrap; align-items: center;
+  gap: .4rem; margin: .3rem 0; font-size: .64rem; width: 100%; }
+.md-typeset .cg-viewer-bar .md-button { font-size: .64rem; padding: .1em .8em; margin: 0; }
+.md-typeset .cg-viewer-info { color: var(--md-default-fg-color--light); }
+.md-typeset .cg-scale { display: inline-block; width: 5em; height: .7em;
+  vertical-align: middle; background: linear-gradient(90deg, #2166ac, #b0b0b0, #c0392b); }
+.md-typeset .grid.cg-wide-first { grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); }
+@media screen and (max-width: 60em) {
+  .md-typeset .grid.cg-wide-first { grid-template-columns: minmax(0, 1fr); }
+}
 """
 
 
@@ -82,15 +105,22 @@ class Magnetism:
 
     path: Path
     target: str | None = None
+    #: For a Quantum Design ``.dat`` file whose header lacks them: the sample mass (mg) and
+    #: the diamagnetic correction (cm³/mol, ``'pascal'`` or ``'approx'``, the default);
+    #: the molar mass comes from the header, else from the compound's CIF.
+    mass_mg: float | None = None
+    chi_dia: float | str | None = None
 
     @classmethod
-    def parse(cls, spec: str | Path) -> Magnetism:
+    def parse(
+        cls, spec: str | Path, *, mass_mg: float | None = None, chi_dia: float | str | None = None
+    ) -> Magnetism:
         """``DATA`` or ``TARGET=DATA`` (the form of ``--magnetism``)."""
         text = str(spec)
         if "=" in text and not Path(text).exists():
             target, _, path = text.partition("=")
-            return cls(Path(path), target.strip() or None)
-        return cls(Path(text))
+            return cls(Path(path), target.strip() or None, mass_mg, chi_dia)
+        return cls(Path(text), None, mass_mg, chi_dia)
 
 
 @dataclass(frozen=True)
@@ -238,7 +268,14 @@ def write_structure(t: StructureTables, folder: Path) -> None:
 
 def _write_structure(t: StructureTables, folder: Path) -> None:
     c = pages.CSV_FILES
-    _csv(t.crystal, folder / c["crystal"])
+    if not t.is_model:
+        _csv(t.crystal.drop(columns=["markdown"]), folder / c["crystal"])
+    if t.contacts is not None:
+        _csv(t.contacts, folder / c["contacts"])
+        if t.contact_legend is not None and len(t.contact_legend):
+            _csv(t.contact_legend, folder / c["contact_legend"])
+    if t.rings is not None and len(t.rings):
+        _csv(t.rings, folder / c["rings"])
     if len(t.geometry):
         _csv(t.geometry, folder / c["geometry"])
         _csv(t.legend, folder / c["legend"])
@@ -260,29 +297,107 @@ def _write_structure(t: StructureTables, folder: Path) -> None:
         figures.save(fig, folder, pages.PXRD_STEM)
 
 
+def _bond_texts(t: StructureTables, metal: str, configuration: str) -> dict[str, str]:
+    rows = t.geometry[
+        (t.geometry["metal"] == metal)
+        & (t.geometry["configuration"] == configuration)
+        & (t.geometry["kind"] == "bond")
+    ]
+    return dict(zip(rows["label"], rows["formatted"], strict=True))
+
+
+def structure_views(t: StructureTables) -> dict:
+    """The 3D views of a structure page (:mod:`coordgeo.report.views`, base64): ``spheres``
+    (sphere index → view), ``complex`` (one per metal-containing molecule that is more
+    than a coordination sphere) and ``notes``."""
+    out: dict = {"spheres": {}, "complex": [], "notes": []}
+    largest = 0
+    for k, metal, configuration in pages.spheres_of(t):
+        atoms = t.sphere_atoms[t.sphere_atoms["sphere"] == k]
+        labels = figures.lettered_labels(atoms, t.legend)
+        texts = _bond_texts(t, metal, configuration)
+        lengths = [texts.get(f"{labels[0]}-{label}", "") for label in labels[1:]]
+        out["spheres"][k] = views.encode(views.sphere_view(atoms, labels, lengths))
+        largest = max(largest, len(atoms))
+    if t.analysis is not None and largest:
+        found, notes = views.complex_views(t.analysis.graph)
+        out["complex"] = [views.encode(v) for v in found if len(v.atoms) > largest]
+        out["notes"] = notes
+    return out
+
+
+def series_views(members: Sequence[StructureTables], long: pd.DataFrame) -> dict:
+    """The 3D views of a series page: each coordination sphere and complex of the first
+    (lowest-temperature) structure with its bonds coloured by their change to the last."""
+    from coordgeo.series import pair_series
+
+    headers = member_headers(members)
+    first, last = headers[0], headers[-1]
+    ref = members[0]
+    out: dict = {"spheres": {}, "complex": [], "notes": [], "first": first, "last": last}
+    bonds = long[long["kind"] == "bond"]
+    largest = 0
+    for k, metal, configuration in pages.spheres_of(ref):
+        atoms = ref.sphere_atoms[ref.sphere_atoms["sphere"] == k]
+        labels = figures.lettered_labels(atoms, ref.legend)
+        site = bonds[(bonds["metal"] == metal) & (bonds["configuration"] == configuration)]
+        before = site[site["header"] == first]
+        after = site[site["header"] == last]
+        key_of = dict(zip(before["label"], before["key"], strict=True))
+        value_of = {k: (v, u) for k, v, u in before[["key", "value", "value_su"]].to_numpy()}
+        later = {k: (v, u) for k, v, u in after[["key", "value", "value_su"]].to_numpy()}
+        changes = []
+        for label in labels[1:]:
+            key = key_of.get(f"{labels[0]}-{label}")
+            if key is None or key not in later or key not in value_of:
+                changes.append((float("nan"), float("nan")))
+                continue
+            (d1, s1), (d2, s2) = value_of[key], later[key]
+            changes.append((float(d2) - float(d1), float(np.hypot(s1, s2))))
+        view = views.series_sphere_view(atoms, labels, changes, first, last)
+        out["spheres"][(metal, configuration)] = (views.encode(view), view.scale)
+        largest = max(largest, len(atoms))
+    analyses = [m.analysis for m in members]
+    if largest and all(a is not None for a in analyses):
+        site_maps = pair_series(analyses).site_maps
+        found, notes = views.series_complex_views(analyses, site_maps, first, last)
+        out["complex"] = [(views.encode(v), v.scale) for v in found if len(v.atoms) > largest]
+        out["notes"] = notes
+    return out
+
+
+def series_contact_changes(members: Sequence[StructureTables]) -> pd.DataFrame | None:
+    """:func:`coordgeo.contacts.series_contacts` of the members (None without contacts)."""
+    from coordgeo.contacts import series_contacts
+
+    frames = [m.contacts for m in members]
+    if any(f is None for f in frames):
+        return None
+    return series_contacts(frames, member_headers(members))
+
+
 def write_series(
-    members: Sequence[StructureTables],
-    folder: Path,
-    magnetism: tuple[pd.DataFrame, object, pd.DataFrame | None] | None,
+    members: Sequence[StructureTables], folder: Path, contacts: pd.DataFrame | None = None
 ) -> None:
     """The CSVs and figures of one series page into ``folder``."""
     with figures.literal_text():
-        _write_series(members, folder, magnetism)
+        _write_series(members, folder, contacts)
 
 
 def _write_series(
-    members: Sequence[StructureTables],
-    folder: Path,
-    magnetism: tuple[pd.DataFrame, object, pd.DataFrame | None] | None,
+    members: Sequence[StructureTables], folder: Path, contacts: pd.DataFrame | None
 ) -> None:
     c = pages.SERIES_CSV_FILES
     headers = member_headers(members)
     long, legend = series_geometry(members)
     params = series_parameters(members)
-    _csv(series_crystal(members), folder / c["crystal"])
+    if not all(m.is_model for m in members):
+        _csv(series_crystal(members), folder / c["crystal"])
     _csv(long.drop(columns=["key"]), folder / c["geometry"])
     _csv(legend, folder / c["legend"])
     _csv(params, folder / c["parameters"])
+    if contacts is not None:
+        _csv(contacts, folder / c["contacts"])
     temperatures = [m.temperature for m in members]
     for metal, configuration in dict.fromkeys(
         zip(long["metal"], long["configuration"], strict=True)
@@ -297,14 +412,21 @@ def _write_series(
             rows, params[params["site"] == site], headers, temperatures, title=site
         )
         figures.save(fig, folder, pages.series_stem(site))
-    if magnetism is not None:
-        data, fit, gamma = magnetism
+
+
+def write_magnetism(folder: Path, data: pd.DataFrame, fit, derivative, gamma) -> None:
+    """The CSVs and the figure of a magnetism page into ``folder``."""
+    c = pages.MAGNETISM_CSV_FILES
+    with figures.literal_text():
         _csv(data, folder / c["chimt"])
         _csv(fit.to_frame(), folder / c["sd_fit"])
         _csv(fit.curve, folder / c["sd_curve"])
+        if derivative is not None:
+            _csv(derivative.curve, folder / c["derivative"])
         if gamma is not None and len(gamma):
             _csv(gamma, folder / c["gamma"])
-        figures.save(figures.magnetism_figure(fit, gamma), folder, pages.MAGNETISM_STEM)
+        fig = figures.magnetism_figure(fit, gamma, derivative=derivative)
+        figures.save(fig, folder, pages.MAGNETISM_STEM)
 
 
 def mkdocs_config(title: str, nav: list) -> dict:
@@ -312,8 +434,9 @@ def mkdocs_config(title: str, nav: list) -> dict:
 
     ``title`` and the titles in ``nav`` are plain text; MkDocs and Material put them into
     the pages as HTML without escaping, so they are escaped here (:func:`html_text`).
-    Nothing is fetched from the network: no web fonts, and the offline plugin's
-    iframe-worker shim (search from ``file://``) is the local :data:`IFRAME_WORKER_SHIM`.
+    Nothing is fetched from the network: no web fonts, the offline plugin's
+    iframe-worker shim (search from ``file://``) is the local :data:`IFRAME_WORKER_SHIM`,
+    and the 3D viewer (3Dmol.js and ``viewer.js``) is copied into :data:`VIEWER_DIR`.
     """
 
     def escaped(items: list) -> list:
@@ -343,6 +466,11 @@ def mkdocs_config(title: str, nav: list) -> dict:
             {"toc": {"permalink": False}},
         ],
         "extra_css": ["assets/report.css"],
+        # the 3D viewer, local files (file:// works, nothing is fetched)
+        "extra_javascript": [
+            f"{VIEWER_DIR}/{views.VENDOR_FILES[0]}",
+            f"{VIEWER_DIR}/{views.VIEWER_SCRIPT}",
+        ],
         # a polyfill named iframe-worker keeps the offline plugin from adding its CDN copy
         "extra": {"polyfills": [IFRAME_WORKER_SHIM]},
         "nav": escaped(nav),
@@ -361,6 +489,33 @@ def _write_shim(target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     source = files("coordgeo.report") / "templates" / "iframe-worker-shim.js"
     target.write_bytes(source.read_bytes())
+
+
+def _write_viewer(folder: Path) -> None:
+    """3Dmol.js with its licence and the report's viewer script into ``folder``."""
+    from importlib.resources import files
+
+    folder.mkdir(parents=True, exist_ok=True)
+    templates = files("coordgeo.report") / "templates"
+    for name in views.VENDOR_FILES:
+        (folder / name).write_bytes((templates / "vendor" / name).read_bytes())
+    (folder / views.VIEWER_SCRIPT).write_bytes((templates / views.VIEWER_SCRIPT).read_bytes())
+
+
+_ROOT_URL = re.compile(r"""((?:href|src)="|"(?:base|search)": ")/(?!/)""")
+
+
+def relative_404(path: Path) -> None:
+    """Make the built ``404.html`` (MkDocs writes it with root paths, ``/assets/…``, for a
+    web server's error page) work from ``file://``: its links become relative to the site
+    folder, where the page is. Served by a web server, the page then works at the site's
+    root level (the common case of a report folder opened as files or put on a server)."""
+    if not path.is_file():
+        return
+    text = path.read_text(encoding="utf-8")
+    text = _ROOT_URL.sub(r"\1", text).replace('"base": ""', '"base": "."')
+    text = text.replace('new URL("/",location)', 'new URL(".",location)')  # Material's scope
+    path.write_text(text, encoding="utf-8")
 
 
 def _prepare_out(out: Path) -> None:
@@ -430,28 +585,81 @@ def build_site(config_file: Path, *, strict: bool = True) -> Path:
     return Path(config["site_dir"])
 
 
-def _magnetism_section(
-    item: Magnetism, structures: Sequence[Structure]
-) -> tuple[pages.MagnetismSection, tuple, pd.DataFrame | None]:
-    """Read and fit χMT(T); link it to the structures (through :func:`compare_link`)."""
-    from coordgeo.io.magdata import read_chimt
-    from coordgeo.magnetism import fit_sd
+def _sample(item: Magnetism, structures: Sequence[Structure]) -> tuple[object, list[str]]:
+    """The :class:`coordgeo.io.magnetometer.Sample` of a Quantum Design file: the mass and
+    χdia of ``item``; the molar mass from the file's header, else from the compound's CIF
+    (``_chemical_formula_weight``, else ``_chemical_formula_sum``), said in the notes."""
+    from coordgeo.esd import parse_su
+    from coordgeo.io.magnetometer import Sample, formula_mass, read_qd
+    from coordgeo.report.collect import info_value
+
+    qd = read_qd(item.path)
+    notes: list[str] = []
+    molar, formula = None, None
+    header = qd.info.get("SAMPLE_MOLECULAR_WEIGHT", "").strip()
+    try:
+        in_header = float(header) > 0
+    except ValueError:
+        in_header = False
+    for s in structures:
+        weight = parse_su(info_value(s.info, "formula_weight"))[0]
+        formula = formula or info_value(s.info, "formula_sum") or None
+        if not in_header and weight and weight > 0:
+            molar = float(weight)
+            notes.append(f"molar mass M = {molar:g} g/mol from _chemical_formula_weight of "
+                         f"data_{s.block}")  # fmt: skip
+            break
+    if not in_header and molar is None and formula:
+        molar = formula_mass(formula)
+        notes.append(f"molar mass M = {molar:.2f} g/mol from the CIF formula {formula}")
+    sample = Sample(
+        mass_mg=item.mass_mg,
+        molar_mass=molar,
+        formula=formula if item.chi_dia == "pascal" else None,
+        chi_dia=item.chi_dia,
+    )
+    return sample, notes
+
+
+def _magnetism_section(item: Magnetism, structures: Sequence[Structure]):
+    """Read χMT(T) (a plain table or a Quantum Design ``.dat`` file,
+    :func:`coordgeo.io.magnetometer.read_susceptibility`), fit it
+    (:func:`coordgeo.magnetism.fit_sd`), find T½ from d(χMT)/dT
+    (:func:`coordgeo.magnetism.t_half_derivative`) and link it to the structures
+    (:func:`compare_link`). Returns (section, (data, fit, link, derivative), spin sites)."""
+    from coordgeo.io.magnetometer import is_qd_file, read_susceptibility
+    from coordgeo.magnetism import fit_sd, t_half_derivative
 
     notes: list[str] = []
+    reader: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        data = read_chimt(item.path)
+        sample = None
+        if is_qd_file(item.path):
+            sample, reader = _sample(item, structures)
+        data = read_susceptibility(item.path, sample)
+        reader = [*data.attrs.get("notes", []), *reader]
         fit = fit_sd(data)
     notes.extend(str(w.message) for w in caught)
     notes.extend(fit.notes)
+    try:
+        derivative = t_half_derivative(data)
+    except InputError as exc:  # the fit stands without it
+        derivative = None
+        notes.append(f"No T½ from d(χMT)/dT: {exc}")
     sites, link, why = compare_link(structures, fit)
     if link is None or not len(link):
         notes.append(f"No structural γHS points: {why or 'no site changes spin state'}.")
         link = None
     section = pages.MagnetismSection(
-        source=item.path.name, fit=pages.sd_fit_table(fit), gamma=link, notes=notes
+        source=item.path.name,
+        fit=pages.sd_fit_table(fit, derivative),
+        gamma=link,
+        notes=notes,
+        reader=reader,
+        derivative=derivative is not None,
     )
-    return section, (data, fit, link), sites
+    return section, (data, fit, link, derivative), sites
 
 
 def build_report(
@@ -518,6 +726,7 @@ def build_report(
     (docs / "assets").mkdir()
     (docs / "assets" / "report.css").write_text(_CSS)
     _write_shim(docs / IFRAME_WORKER_SHIM)
+    _write_viewer(docs / VIEWER_DIR)
 
     slugs = _unique_slugs(structures)
     tables = [
@@ -539,25 +748,46 @@ def build_report(
         folder = docs / "structures" / t.slug
         write_structure(t, folder)
         text = pages.structure_page(
-            t, series=[(g.name_md, f"../series/{g.slug}.md") for g in series_of.get(i, [])]
+            t,
+            series=[(g.name_md, f"../series/{g.slug}.md") for g in series_of.get(i, [])],
+            views=structure_views(t),
         )
         (docs / links[i]).write_text(text)
         written.append(links[i])
+    magnetism_pages: list[tuple[Series, str]] = []
     for g in paged:
         members = [tables[i] for i in g.members]
         member_structures = [structures[i] for i in g.members]
-        section, mag = None, None
+        section, link = None, ""
         if g.slug in attached:
-            section, mag, spin = _magnetism_section(attached[g.slug], member_structures)
+            section, (data, fit, gamma, derivative), spin = _magnetism_section(
+                attached[g.slug], member_structures
+            )
+            write_magnetism(docs / "magnetism" / g.slug, data, fit, derivative, gamma)
+            page = f"magnetism/{g.slug}.md"
+            (docs / page).write_text(
+                pages.magnetism_page(g, section, series_link=f"../series/{g.slug}.md")
+            )
+            written.append(page)
+            magnetism_pages.append((g, page))
+            link = f"../{page}"
         else:
             spin, _, why = compare_link(member_structures)
             if why:
                 notes.append(f"{g.slug}: {why}")
-        write_series(members, docs / "series" / g.slug, mag)
+        contacts = series_contact_changes(members) if len(members) > 1 else None
+        write_series(members, docs / "series" / g.slug, contacts)
+        long, _ = series_geometry(members)
         text = pages.series_page(
-            g, members, [f"../structures/{tables[i].slug}.md" for i in g.members], section,
+            g,
+            members,
+            [f"../structures/{tables[i].slug}.md" for i in g.members],
+            section,
             spin=spin,
-        )  # fmt: skip
+            views=series_views(members, long) if len(members) > 1 else None,
+            contacts=contacts,
+            magnetism_link=link,
+        )
         (docs / "series" / f"{g.slug}.md").write_text(text)
         written.append(f"series/{g.slug}.md")
     _csv(pages.sites_frame(tables), docs / "all_sites.csv")
@@ -578,6 +808,8 @@ def build_report(
     nav: list = [{"Overview": "index.md"}]
     if paged:
         nav.append({"Series": [{g.name: f"series/{g.slug}.md"} for g in paged]})
+    if magnetism_pages:
+        nav.append({"Magnetism": [{g.name: page} for g, page in magnetism_pages]})
     if tables:
         nav.append(
             {
@@ -595,6 +827,8 @@ def build_report(
         + yaml.safe_dump(mkdocs_config(title, nav), sort_keys=False, allow_unicode=True)
     )  # fmt: skip
     html = build_site(config_file) if build else None
+    if html is not None:
+        relative_404(html / "404.html")
     return Report(
         out=out,
         docs_dir=docs,
