@@ -579,7 +579,9 @@ def _judge_row(structure: Structure, row: _Row, result) -> tuple[str, str]:
     if result is None or pub is None:
         return "unresolved", ""
     (sites, _), calc, calc_su, rounding = result
-    return _judge(structure, row, list(sites), pub, pub_su, calc, calc_su, rounding)
+    return judge(
+        structure, row.kind, row.value_text, list(sites), pub, pub_su, calc, calc_su, rounding
+    )
 
 
 def _undefined_torsions(structure: Structure, rows: list[_Row], best) -> dict[int, str]:
@@ -734,19 +736,6 @@ def _centroid_rows(structure: Structure, rows: list[_Row]) -> dict[int, tuple]:
             reason = f"{note}; {reason}" if reason else note
             out[k] = (codes_text, values[row.part], sus[row.part], status, reason)
     return out
-
-
-def _judge(
-    structure: Structure,
-    row: _Row,
-    sites: list[int],
-    pub: float,
-    pub_su: float,
-    calc: float,
-    calc_su: float,
-    rounding: float,
-) -> tuple[str, str]:
-    return judge(structure, row.kind, row.value_text, sites, pub, pub_su, calc, calc_su, rounding)
 
 
 def judge(
