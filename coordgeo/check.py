@@ -32,7 +32,6 @@ the authors printed, plus rounding of the printed numbers.
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -47,10 +46,10 @@ from coordgeo.model import Structure
 from coordgeo.symmetry import (
     SymmetryCode,
     compose,
-    find_operator,
     format_code,
     identity,
     parse_code,
+    read_code,
 )
 
 COLUMNS = [
@@ -156,10 +155,10 @@ def check(structure: Structure) -> pd.DataFrame:
     columns, a label marked as a symmetry mate such as ``P(2')``, operators
     the CIF does not list) and the identity does not give the published
     value, the images of the atom near its bonded partner are searched for
-    the one that does, and the reason says so. Codes are read as CIF n_klm
-    (:func:`coordgeo.symmetry.parse_code`), else as GSAS-II writes them
-    (:func:`parse_gsas2_code`). A torsion whose atoms 1-2-3 or 2-3-4 are collinear is
-    ``undefined`` (see :data:`LINEAR_ANGLE`), whatever its published value.
+    the one that does, and the reason says so. Codes are read as CIF n_klm, else as
+    GSAS-II writes them (:func:`coordgeo.symmetry.read_code`). A torsion whose atoms
+    1-2-3 or 2-3-4 are collinear is ``undefined`` (see :data:`LINEAR_ANGLE`), whatever
+    its published value.
     """
     return resolve(structure)[COLUMNS]
 
@@ -346,100 +345,6 @@ def suggest_labels(structure: Structure, label: str, n: int = 3) -> list[str]:
     """Site labels a label that names no site probably means, the likeliest first
     (:func:`coordgeo.io.labels.suggest_labels`)."""
     return _labels.suggest_labels(structure, label, n)
-
-
-#: GSAS-II's lattice-centring vectors in its own order (``SGCen`` of
-#: ``GSASIIspc.SpcGroup``): the C of a GSAS-II code ±(100·C + n)_klm indexes this list.
-GSAS2_CENTRING: dict[str, tuple[tuple[float, float, float], ...]] = {
-    "P": ((0, 0, 0),),
-    "A": ((0, 0, 0), (0, 0.5, 0.5)),
-    "B": ((0, 0, 0), (0.5, 0, 0.5)),
-    "C": ((0, 0, 0), (0.5, 0.5, 0)),
-    "I": ((0, 0, 0), (0.5, 0.5, 0.5)),
-    "F": ((0, 0, 0), (0, 0.5, 0.5), (0.5, 0, 0.5), (0.5, 0.5, 0)),
-    "R": ((0, 0, 0), (2 / 3, 1 / 3, 1 / 3), (1 / 3, 2 / 3, 2 / 3)),
-}
-_GSAS2_CODE = re.compile(r"^([+-]?)(\d+)_(\d)(\d)(\d)$")
-
-
-def _centring_vectors(structure: Structure) -> tuple[str, tuple] | None:
-    """The structure's lattice letter and GSAS-II's centring list for it (None if other)."""
-    identity_rot = np.all(structure.rotations == np.eye(3, dtype=int)[None], axis=(1, 2))
-    pure = {
-        tuple(np.round((t % 1.0) * 12).astype(int) % 12)
-        for t in structure.translations[identity_rot]
-    }
-    for letter, vectors in GSAS2_CENTRING.items():
-        if pure == {tuple(round(v * 12) % 12 for v in vec) for vec in vectors}:
-            return letter, vectors
-    return None
-
-
-def parse_gsas2_code(text: str, structure: Structure) -> SymmetryCode:
-    """Read a symmetry code as GSAS-II writes it in ``_geom_*`` loops: ``±(100·C + n)_klm``.
-
-    GSAS-II (``GSASIIspc.GenAtom``/``AllOps``) numbers an operation by its own operator
-    list ``SGOps`` (no centring, no inversion) and marks the rest in the number:
-
-    * ``n`` (units and tens) is operator n of that list, which GSAS-II writes first in
-      the CIF's operator loop, so operator ``n`` of the CIF's own list;
-    * ``C`` (hundreds) is the lattice-centring vector added, in GSAS-II's order
-      (:data:`GSAS2_CENTRING`: for C-centring C = 1 adds (½, ½, 0));
-    * a minus sign applies the centre of symmetry after the operator;
-    * ``klm`` is the lattice translation (k − 5, l − 5, m − 5), as in CIF n_klm.
-
-    So ``-101_456`` is x' = −(R₁x + t₁) + c₁ + (−1, 0, 1), and ``-1_666`` is
-    −(R₁x + t₁) + (1, 1, 1). The operation found is returned as a code of the CIF's own
-    list. Raises :class:`~coordgeo.errors.InputError` when the text is no such code or
-    the structure has no such operation.
-    """
-    match = _GSAS2_CODE.match(text.strip().strip("'\""))
-    if not match:
-        raise InputError(f"cannot read symmetry code {text!r}")
-    sign, number, *klm = match.groups()
-    centring, op_number = divmod(int(number), 100)
-    ids = {op.id: k for k, op in enumerate(structure.symops)}
-    if str(op_number) not in ids:
-        raise InputError(
-            f"symmetry code {text!r} read as GSAS-II's names operator {op_number}, but the "
-            f"CIF lists {len(structure.symops)}"
-        )
-    lattice = _centring_vectors(structure)
-    if lattice is None or centring >= len(lattice[1]):
-        have = "no centring vectors GSAS-II knows" if lattice is None else f"{lattice[0]} lattice"
-        raise InputError(
-            f"symmetry code {text!r} read as GSAS-II's adds centring vector {centring}, "
-            f"but the structure has {have}"
-        )
-    k = ids[str(op_number)]
-    rot, tran = structure.rotations[k], structure.translations[k]
-    if sign == "-":
-        rot, tran = -rot, -tran
-    tran = tran + np.asarray(lattice[1][centring]) + np.array([int(c) - 5 for c in klm])
-    found = find_operator(rot, tran, structure)
-    if found is None:
-        raise InputError(f"symmetry code {text!r} (GSAS-II): no such operation in the CIF")
-    return SymmetryCode(found[0], found[1])
-
-
-def read_code(text: str, structure: Structure) -> tuple[SymmetryCode, str]:
-    """A code of a ``_geom_*`` loop and how it was read ('' for plain CIF n_klm).
-
-    CIF n_klm first (:func:`coordgeo.symmetry.parse_code`); a code that is not one of
-    the CIF's operators but has GSAS-II's form is read by :func:`parse_gsas2_code`.
-    With 100 or more operators in the CIF's list a GSAS-II code such as ``101_555``
-    names a real operator and is read as n_klm.
-    """
-    try:
-        return parse_code(text, structure), ""
-    except InputError as exc:
-        if not _GSAS2_CODE.match(text.strip().strip("'\"")):
-            raise
-        try:
-            code = parse_gsas2_code(text, structure)
-        except InputError:
-            raise exc from None
-    return code, f"code {text.strip()} read as GSAS-II's ±(100·centring + operator)_klm"
 
 
 def _candidates(

@@ -110,7 +110,7 @@ from coordgeo.hbonds import (
 )
 from coordgeo.model import Structure
 from coordgeo.rings import DEFAULT_PLANARITY, Ring, centroid_and_normal, find_rings
-from coordgeo.symmetry import SymmetryCode, affine, compose, find_operator, format_code
+from coordgeo.symmetry import SymmetryCode, affine, compose, format_code, operation_code
 
 #: π–π: largest Cg···Cg (Å).
 DEFAULT_MAX_CG_CG = 4.0
@@ -276,8 +276,7 @@ class _Images:
         r = self.s.rotations[code.op]
         t = self.s.translations[code.op] + np.asarray(code.shift, dtype=float)
         ri = np.rint(np.linalg.inv(r)).astype(int)
-        found = find_operator(ri, -ri @ t, self.s)
-        return None if found is None else SymmetryCode(*found)
+        return operation_code(ri, -ri @ t, self.s)
 
     def listed_once(self, code: SymmetryCode) -> bool:
         """Whether a partner's contact with its own image ``code`` is the one listed.

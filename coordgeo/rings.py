@@ -68,7 +68,7 @@ import pandas as pd
 from coordgeo.coordination import DEFAULT_TOLERANCE, covalent_radius
 from coordgeo.geometry import Atom, atom_label, image_fract, su_of_function
 from coordgeo.model import Structure
-from coordgeo.symmetry import SymmetryCode, affine, find_operator
+from coordgeo.symmetry import SymmetryCode, affine, operation_code
 
 #: Largest distance (Å) of a ring atom from the mean plane for the ring to count as planar.
 DEFAULT_PLANARITY = 0.10
@@ -369,8 +369,7 @@ def _with_codes(
     for mp in maps:
         key = np.round(mp[:3], 6).tobytes()
         if key not in cache:
-            found = find_operator(np.rint(mp[:3, :3]).astype(int), mp[:3, 3], structure)
-            cache[key] = None if found is None else SymmetryCode(*found)
+            cache[key] = operation_code(np.rint(mp[:3, :3]).astype(int), mp[:3, 3], structure)
         if cache[key] is None:
             return None
         codes.append(cache[key])

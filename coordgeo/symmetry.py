@@ -71,7 +71,6 @@ def parse_code(text: str, structure) -> SymmetryCode:
         return identity(structure)
     if text == "?":
         raise InputError("symmetry code '?' (unknown)")
-    ids = {op.id: k for k, op in enumerate(structure.symops)}
     m = _NKLM.match(text)
     if m and not (len(text) == 5 and "_" not in text and " " not in text):
         negative, number, klm = m.groups()
@@ -82,25 +81,126 @@ def parse_code(text: str, structure) -> SymmetryCode:
             raise InputError(f"cannot read symmetry code {raw!r}")
         negative, number = "", str(int(m.group(4)))
         shift = tuple(int(c) - 5 for c in m.group(1, 2, 3))
+    op = _listed_operator(number, raw, structure)
+    if not negative:
+        return SymmetryCode(op, shift)  # type: ignore[arg-type]
+    # centrosymmetric mate of operator n: -(R x + t) + klm translation
+    code = operation_code(*_signed_operator(op, "-", shift, structure), structure)
+    if code is None:
+        raise InputError(
+            f"symmetry code {raw!r}: the structure has no operator "
+            f"-({structure.symops[op].triplet})"
+        )
+    return code
+
+
+def _listed_operator(number: str, raw: str, structure, how: str = "") -> int:
+    """Index of the operator whose CIF id is ``number`` (InputError naming ``raw`` if none)."""
+    ids = {op.id: k for k, op in enumerate(structure.symops)}
     if number not in ids:
         raise InputError(
-            f"symmetry code {raw!r} names operator {number}, but the CIF lists "
+            f"symmetry code {raw!r}{how} names operator {number}, but the CIF lists "
             f"{len(structure.symops)} (ids {', '.join(op.id for op in structure.symops)})"
         )
-    op = ids[number]
-    if negative:
-        # centrosymmetric mate of operator n: -(R x + t) + klm translation
-        rot = -structure.rotations[op]
-        tran = -structure.translations[op]
-        found = find_operator(rot, tran, structure)
-        if found is None:
-            raise InputError(
-                f"symmetry code {raw!r}: the structure has no operator "
-                f"-({structure.symops[op].triplet})"
-            )
-        op, base = found
-        shift = tuple(int(s + b) for s, b in zip(shift, base, strict=True))
-    return SymmetryCode(op, shift)  # type: ignore[arg-type]
+    return ids[number]
+
+
+def _signed_operator(
+    op: int, sign: str, translation: Sequence[float], structure
+) -> tuple[np.ndarray, np.ndarray]:
+    """x → ±(R x + t) + ``translation`` for operator ``op`` of the CIF, as (rotation,
+    translation); the minus sign applies the centre of symmetry after the operator."""
+    rot, tran = structure.rotations[op], structure.translations[op]
+    if sign == "-":
+        rot, tran = -rot, -tran
+    return rot, tran + np.asarray(translation, dtype=float)
+
+
+# --- GSAS-II codes ------------------------------------------------------------------------
+
+#: GSAS-II's lattice-centring vectors in its own order (``SGCen`` of
+#: ``GSASIIspc.SpcGroup``): the C of a GSAS-II code ±(100·C + n)_klm indexes this list.
+GSAS2_CENTRING: dict[str, tuple[tuple[float, float, float], ...]] = {
+    "P": ((0, 0, 0),),
+    "A": ((0, 0, 0), (0, 0.5, 0.5)),
+    "B": ((0, 0, 0), (0.5, 0, 0.5)),
+    "C": ((0, 0, 0), (0.5, 0.5, 0)),
+    "I": ((0, 0, 0), (0.5, 0.5, 0.5)),
+    "F": ((0, 0, 0), (0, 0.5, 0.5), (0.5, 0, 0.5), (0.5, 0.5, 0)),
+    "R": ((0, 0, 0), (2 / 3, 1 / 3, 1 / 3), (1 / 3, 2 / 3, 2 / 3)),
+}
+_GSAS2_CODE = re.compile(r"^([+-]?)(\d+)_(\d)(\d)(\d)$")
+
+
+def _centring_vectors(structure) -> tuple[str, tuple] | None:
+    """The structure's lattice letter and GSAS-II's centring list for it (None if other)."""
+    identity_rot = np.all(structure.rotations == np.eye(3, dtype=int)[None], axis=(1, 2))
+    pure = {
+        tuple(np.round((t % 1.0) * 12).astype(int) % 12)
+        for t in structure.translations[identity_rot]
+    }
+    for letter, vectors in GSAS2_CENTRING.items():
+        if pure == {tuple(round(v * 12) % 12 for v in vec) for vec in vectors}:
+            return letter, vectors
+    return None
+
+
+def parse_gsas2_code(text: str, structure) -> SymmetryCode:
+    """Read a symmetry code as GSAS-II writes it in ``_geom_*`` loops: ``±(100·C + n)_klm``.
+
+    GSAS-II (``GSASIIspc.GenAtom``/``AllOps``) numbers an operation by its own operator
+    list ``SGOps`` (no centring, no inversion) and marks the rest in the number:
+
+    * ``n`` (units and tens) is operator n of that list, which GSAS-II writes first in
+      the CIF's operator loop, so operator ``n`` of the CIF's own list;
+    * ``C`` (hundreds) is the lattice-centring vector added, in GSAS-II's order
+      (:data:`GSAS2_CENTRING`: for C-centring C = 1 adds (½, ½, 0));
+    * a minus sign applies the centre of symmetry after the operator;
+    * ``klm`` is the lattice translation (k − 5, l − 5, m − 5), as in CIF n_klm.
+
+    So ``-101_456`` is x' = −(R₁x + t₁) + c₁ + (−1, 0, 1), and ``-1_666`` is
+    −(R₁x + t₁) + (1, 1, 1). The operation found is returned as a code of the CIF's own
+    list. Raises :class:`~coordgeo.errors.InputError` when the text is no such code or
+    the structure has no such operation.
+    """
+    match = _GSAS2_CODE.match(text.strip().strip("'\""))
+    if not match:
+        raise InputError(f"cannot read symmetry code {text!r}")
+    sign, number, *klm = match.groups()
+    centring, op_number = divmod(int(number), 100)
+    k = _listed_operator(str(op_number), text, structure, " read as GSAS-II's")
+    lattice = _centring_vectors(structure)
+    if lattice is None or centring >= len(lattice[1]):
+        have = "no centring vectors GSAS-II knows" if lattice is None else f"{lattice[0]} lattice"
+        raise InputError(
+            f"symmetry code {text!r} read as GSAS-II's adds centring vector {centring}, "
+            f"but the structure has {have}"
+        )
+    translation = np.asarray(lattice[1][centring]) + np.array([int(c) - 5 for c in klm])
+    code = operation_code(*_signed_operator(k, sign, translation, structure), structure)
+    if code is None:
+        raise InputError(f"symmetry code {text!r} (GSAS-II): no such operation in the CIF")
+    return code
+
+
+def read_code(text: str, structure) -> tuple[SymmetryCode, str]:
+    """A code of a ``_geom_*`` loop and how it was read ('' for plain CIF n_klm).
+
+    CIF n_klm first (:func:`parse_code`); a code that is not one of the CIF's operators
+    but has GSAS-II's form is read by :func:`parse_gsas2_code`. With 100 or more
+    operators in the CIF's list a GSAS-II code such as ``101_555`` names a real operator
+    and is read as n_klm.
+    """
+    try:
+        return parse_code(text, structure), ""
+    except InputError as exc:
+        if not _GSAS2_CODE.match(text.strip().strip("'\"")):
+            raise
+        try:
+            code = parse_gsas2_code(text, structure)
+        except InputError:
+            raise exc from None
+    return code, f"code {text.strip()} read as GSAS-II's ±(100·centring + operator)_klm"
 
 
 def format_code(code: SymmetryCode, structure) -> str:
@@ -140,14 +240,10 @@ def triplet_to_code(triplet: str, structure) -> SymmetryCode:
     Raises :class:`InputError` when the string is not an operator, or when no
     operator of the CIF equals it up to a lattice translation.
     """
-    op = parse_operator(triplet)
-    rot = np.array(op.rot, dtype=int) // gemmi.Op.DEN
-    tran = np.array(op.tran, dtype=float) / gemmi.Op.DEN
-    found = find_operator(rot, tran, structure)
-    if found is None:
+    code = operation_code(*op_parts(parse_operator(triplet)), structure)
+    if code is None:
         raise InputError(f"{triplet!r} is not an operation of this space group")
-    k, shift = found
-    return SymmetryCode(k, shift)
+    return code
 
 
 def parse_operator(triplet: str) -> gemmi.Op:
@@ -170,6 +266,13 @@ def find_operator(
         if np.allclose(diff, shift, atol=1e-6):
             return int(k), tuple(int(s) for s in shift)  # type: ignore[return-value]
     return None
+
+
+def operation_code(rotation: np.ndarray, translation: np.ndarray, structure) -> SymmetryCode | None:
+    """The code of the operation x → R x + t (:func:`find_operator`), None when the CIF
+    lists no operator with this rotation and translation modulo 1."""
+    found = find_operator(rotation, translation, structure)
+    return None if found is None else SymmetryCode(found[0], found[1])
 
 
 def _gemmi_op(rotation: np.ndarray, translation: np.ndarray) -> gemmi.Op:
@@ -295,11 +398,10 @@ def compose(first: SymmetryCode, second: SymmetryCode, structure) -> SymmetryCod
     """The code of ``second`` applied after ``first`` (x → g2(g1(x)))."""
     r1, t1 = structure.rotations[first.op], structure.translations[first.op] + first.shift
     r2, t2 = structure.rotations[second.op], structure.translations[second.op] + second.shift
-    found = find_operator(r2 @ r1, r2 @ t1 + t2, structure)
-    if found is None:
+    code = operation_code(r2 @ r1, r2 @ t1 + t2, structure)
+    if code is None:
         raise ValueError("operators do not form a group")
-    k, shift = found
-    return SymmetryCode(k, shift)
+    return code
 
 
 def codes_array(codes: Sequence[SymmetryCode]) -> tuple[np.ndarray, np.ndarray]:

@@ -47,9 +47,9 @@ from coordgeo.symmetry import (
     SymmetryCode,
     apply,
     code_operator,
-    find_operator,
     format_code,
     op_parts,
+    operation_code,
 )
 
 __all__ = [
@@ -143,8 +143,7 @@ class RowResolver:
     def code_of(self, op: Any) -> SymmetryCode | None:
         """The structure's code of a legend operator (None: not an operation of the group,
         or unreadable)."""
-        found = None if op is None else find_operator(*op_parts(op), self.s)
-        return None if found is None else SymmetryCode(found[0], found[1])
+        return None if op is None else operation_code(*op_parts(op), self.s)
 
     def position(self, site: int, code: SymmetryCode) -> np.ndarray:
         """Cartesian position of the image ``code`` of a site."""
