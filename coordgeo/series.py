@@ -41,6 +41,7 @@ __all__ = [
     "SeriesPairing",
     "cell_change",
     "compound_key",
+    "distinct_headers",
     "donor_keys",
     "geometry_long",
     "pair_atoms",
@@ -378,12 +379,19 @@ def temperature_headers(analysed_or_structures: Sequence) -> list[str]:
     """Column titles ``163 K`` (``163 K (block)`` when two structures share a temperature)."""
     structures = [getattr(a, "structure", a) for a in analysed_or_structures]
     plain = [f"{s.temperature:g} K" if s.temperature is not None else s.block for s in structures]
+    return distinct_headers(plain, [s.block for s in structures])
+
+
+def distinct_headers(texts: Sequence[str], blocks: Sequence[str]) -> list[str]:
+    """One column title per structure, all different: ``text``, ``text (block)`` where
+    texts repeat, and ``… #n`` where text and block repeat too (two copies of one file).
+
+    >>> distinct_headers(["163 K", "293 K", "293 K", "293 K"], ["a", "b", "c", "c"])
+    ['163 K', '293 K (b)', '293 K (c) #1', '293 K (c) #2']
+    """
     headers = [
-        f"{p} ({s.block})" if plain.count(p) > 1 else p
-        for p, s in zip(plain, structures, strict=True)
+        f"{t} ({b})" if texts.count(t) > 1 else t for t, b in zip(texts, blocks, strict=True)
     ]
-    # the same block at the same temperature twice (two copies of a file): numbered, so
-    # that every structure keeps its own column
     seen: dict[str, int] = {}
     numbered = []
     for h in headers:
