@@ -142,22 +142,15 @@ def _parse_atom(text: str, where: dict) -> tuple[str, tuple[float, float, float]
     element = _element(fields[0])
     if element is None:
         raise InputError(f"unknown element {fields[0]!r}", **where)
-    try:
-        xyz = tuple(float(f) for f in fields[1:4])
-    except ValueError:
-        bad = next(f for f in fields[1:4] if not _is_float(f))
-        raise InputError(f"coordinate {bad!r} is not a number", **where) from None
+    xyz = []
+    for f in fields[1:4]:
+        try:
+            xyz.append(float(f))
+        except ValueError:
+            raise InputError(f"coordinate {f!r} is not a number", **where) from None
     if not all(math.isfinite(x) for x in xyz):
         raise InputError(f"coordinate is not finite in {text.strip()!r}", **where)
-    return element, xyz  # type: ignore[return-value]
-
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return element, tuple(xyz)  # type: ignore[return-value]
 
 
 def read_xyz_molecules(path: str | Path) -> list[XyzMolecule]:
