@@ -857,13 +857,17 @@ def evidence(
     return ox, source, np.array(organo, dtype=bool), notes
 
 
-def _bond_arrays(structure: Structure, spheres: Sequence[Sphere]) -> tuple[np.ndarray, np.ndarray]:
-    m = max((sp.coordination_number for sp in spheres), default=0)
-    lengths = np.full((len(spheres), m), np.nan)
-    elements = np.full((len(spheres), m), "", dtype=object)
-    for k, sp in enumerate(spheres):
-        lengths[k, : sp.coordination_number] = sp.distances
-        elements[k, : sp.coordination_number] = [structure.elements[a.site] for a in sp.donors]
+def _bond_arrays(
+    distances: Sequence[Sequence[float]], donor_elements: Sequence[Sequence[str]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bond lengths and donor elements of every site, padded with NaN and "" to the largest
+    coordination number (the arrays :func:`classify` takes)."""
+    m = max((len(d) for d in distances), default=0)
+    lengths = np.full((len(distances), m), np.nan)
+    elements = np.full((len(distances), m), "", dtype=object)
+    for k, (d, e) in enumerate(zip(distances, donor_elements, strict=True)):
+        lengths[k, : len(d)] = d
+        elements[k, : len(e)] = list(e)
     return lengths, elements
 
 
@@ -904,7 +908,10 @@ def assign(
     given = _oxidation_array(labels, user)
     source = np.where(np.isfinite(given), "user", "").astype(object)
     cif_ox, cif_source, organo, notes = evidence(structure, spheres, tolerance)
-    lengths, elements = _bond_arrays(structure, spheres)
+    lengths, elements = _bond_arrays(
+        [sp.distances for sp in spheres],
+        [[structure.elements[a.site] for a in sp.donors] for sp in spheres],
+    )
     args = (
         [structure.elements[sp.metal] for sp in spheres],
         table["donor_set"].to_numpy(),
@@ -935,12 +942,9 @@ def assign(
 
 def assign_polyhedra(polyhedra: Sequence, table: pd.DataFrame) -> pd.DataFrame:
     """The same for polyhedra read from xyz files (no su's: the edges of the ranges only)."""
-    m = max((p.n for p in polyhedra), default=0)
-    lengths = np.full((len(polyhedra), m), np.nan)
-    elements = np.full((len(polyhedra), m), "", dtype=object)
-    for k, p in enumerate(polyhedra):
-        lengths[k, : p.n] = p.distances
-        elements[k, : p.n] = p.ligand_elements
+    lengths, elements = _bond_arrays(
+        [p.distances for p in polyhedra], [p.ligand_elements for p in polyhedra]
+    )
     out = classify(
         [p.metal for p in polyhedra],
         table["donor_set"].to_numpy(),
