@@ -202,3 +202,19 @@ def test_one_structure_is_not_a_comparison(qsal_cif):
     result = runner.invoke(app, ["compare", str(qsal_cif), "--block", "wp91ltb"])
     assert result.exit_code == 2
     assert "at least two structures" in result.stderr
+
+
+def test_distinct_headers() -> None:
+    # the block is added where temperatures repeat, a number where block and temperature
+    # repeat too (two copies of one file), so that every structure has its own column
+    from coordgeo.series import distinct_headers
+
+    texts = ["163 K", "293 K", "293 K", "293 K", "230 K"]
+    blocks = ["a", "b", "c", "c", "a"]
+    assert distinct_headers(texts, blocks) == [
+        "163 K",
+        "293 K (b)",
+        "293 K (c) #1",
+        "293 K (c) #2",
+        "230 K",
+    ]

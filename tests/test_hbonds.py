@@ -18,7 +18,15 @@ from coordgeo.coordination import bond_contacts
 from coordgeo.errors import InputError
 from coordgeo.esd import decimals_of, parse_su
 from coordgeo.geometry import image_fract
-from coordgeo.hbonds import COLUMNS, hbonds, vdw_radius
+from coordgeo.hbonds import (
+    COLUMNS,
+    covalent_bonds,
+    hbonds,
+    hydrogen_donors,
+    intramolecular,
+    site_masks,
+    vdw_radius,
+)
 from coordgeo.io.cif import read_cif, read_cif_blocks
 from coordgeo.model import Structure
 from coordgeo.symmetry import apply, parse_code
@@ -177,6 +185,35 @@ def test_intramolecular_across_a_twofold_axis(tmp_path):
     assert row.d_da == pytest.approx(2.8, abs=1e-9)
     assert row.angle_dha == pytest.approx(112.951, abs=1e-3)
     assert row.intramolecular
+
+
+@pytest.mark.parametrize(
+    ("text", "one_molecule"), [(CIS_AQUA, True), (P1BAR.format(**REFINED_H), False)]
+)
+def test_public_helpers_by_hand(tmp_path, text, one_molecule):
+    # The two hand-made cells above: O1 and its mate 2_555 are one complex in the cis-aqua
+    # cell (O1-Fe1-O1') and two water-like molecules in the P-1 cell; H1's donor is O1.
+    s = read_cif(write(tmp_path, "helpers.cif", text))[0]
+    bonded = covalent_bonds(s)
+    assert covalent_bonds(s) is bonded  # one bond search per structure and tolerance
+    elements, is_h, metal = site_masks(s)
+    assert list(elements) == list(s.elements)
+    assert [s.labels[k] for k in np.flatnonzero(is_h)] == ["H1"]
+    assert [s.labels[k] for k in np.flatnonzero(metal)] == (["Fe1"] if one_molecule else [])
+    donors = hydrogen_donors(s, bonded, {"O"})
+    assert [
+        (s.labels[h], s.labels[d]) for h, d in zip(donors.center, donors.site, strict=True)
+    ] == [("H1", "O1")]
+    assert len(hydrogen_donors(s, bonded, {"N"})) == 0
+    o1, ident, mate = s.labels.index("O1"), s.identity_op, parse_code("2_555", s)
+    # (O1, O1') in both orders, and O1 with itself
+    sites = [[o1, o1], [o1, o1], [o1, o1]]
+    ops = [[ident, mate.op], [mate.op, ident], [ident, ident]]
+    shifts = [[(0, 0, 0), mate.shift], [mate.shift, (0, 0, 0)], [(0, 0, 0), (0, 0, 0)]]
+    got = intramolecular(s, bonded, sites, ops, shifts).tolist()
+    assert got == [one_molecule, one_molecule, True]
+    # the flag hbonds() prints is this test on (donor, acceptor)
+    assert hbonds(s)["intramolecular"].tolist() == [one_molecule]
 
 
 # --- the authors' _geom_hbond loops -----------------------------------------------------------

@@ -414,3 +414,20 @@ def test_method_choices() -> None:
     nine = S.ideal_polyhedron("MFF-9")
     with pytest.raises(ValueError, match="limited to 8"):
         S.shape_measures(nine.center, nine.vertices, method="exhaustive")
+
+
+def test_site_points_stacks_centre_first_or_last_and_broadcasts() -> None:
+    # one centre for a batch of two donor sets: the centre is repeated, rows in order
+    center = np.array([1.0, 2.0, 3.0])
+    ligands = np.arange(12.0).reshape(2, 2, 3)
+    first = S.site_points(center, ligands)
+    last = S.site_points(center, ligands, center_first=False)
+    assert first.shape == last.shape == (2, 3, 3)
+    np.testing.assert_array_equal(first[:, 0], [center, center])
+    np.testing.assert_array_equal(first[:, 1:], ligands)
+    np.testing.assert_array_equal(last[:, :2], ligands)
+    np.testing.assert_array_equal(last[:, 2], [center, center])
+    with pytest.raises(ValueError, match="center must have shape"):
+        S.site_points(np.zeros(2), ligands)
+    with pytest.raises(ValueError, match="ligands must have shape"):
+        S.site_points(center, np.zeros(3))

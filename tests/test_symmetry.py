@@ -15,7 +15,10 @@ from coordgeo.symmetry import (
     legend,
     lettered_label,
     letters,
+    operation_code,
     parse_code,
+    parse_gsas2_code,
+    read_code,
     triplet_to_code,
 )
 
@@ -59,6 +62,40 @@ def test_bad_codes_are_input_errors(c2c):
         triplet_to_code("-x, y, -z+2/3", c2c)  # not in C2/c whatever the translation
     with pytest.raises(InputError):
         parse_code("garbage", c2c)
+
+
+def test_operation_code(c2c):
+    # x -> -x + (1, 0, 0) is operator 5 (-x,-y,-z) of the C2/c list shifted by +a; a
+    # four-fold rotation is no operation of a monoclinic group
+    inversion = -np.eye(3, dtype=int)
+    assert operation_code(inversion, [1, 0, 0], c2c) == SymmetryCode(4, (1, 0, 0))
+    assert operation_code(inversion, [0.5, 0.5, 0], c2c) == SymmetryCode(6, (0, 0, 0))
+    four = np.array([[0, -1, 0], [1, 0, 0], [0, 0, 1]])
+    assert operation_code(four, [0, 0, 0], c2c) is None
+
+
+def test_gsas2_codes(c2c):
+    # GSAS-II's ±(100·C + n)_klm with the C2/c list above (GSAS-II's own operators first:
+    # 1 x,y,z and 2 -x,y,-z+1/2; centring vector 1 of C is (1/2, 1/2, 0)):
+    #   101_555  = x + (1/2, 1/2, 0)                  = operator 3 x+1/2,y+1/2,z
+    #   -102_556 = -(-x, y, -z+1/2) + (1/2, 1/2, 0) + (0, 0, 1)
+    #            = (x+1/2, -y+1/2, z+1/2)             = operator 8, no translation
+    #   -1_655   = -x + (1, 0, 0)                     = operator 5 (-x,-y,-z) + a
+    assert parse_gsas2_code("101_555", c2c) == SymmetryCode(2, (0, 0, 0))
+    assert parse_gsas2_code("-102_556", c2c) == SymmetryCode(7, (0, 0, 0))
+    assert parse_gsas2_code("-1_655", c2c) == SymmetryCode(4, (1, 0, 0))
+    # the minus sign means the same as in the older CIF form -n_klm
+    assert parse_gsas2_code("-2_555", c2c) == parse_code("-2_555", c2c)
+    # read_code: n_klm first, GSAS-II's form only for what n_klm cannot be
+    assert read_code("3_555", c2c) == (SymmetryCode(2, (0, 0, 0)), "")
+    code, how = read_code("-102_556", c2c)
+    assert code == SymmetryCode(7, (0, 0, 0)) and "GSAS-II" in how
+    with pytest.raises(InputError, match="GSAS-II's names operator 9"):
+        parse_gsas2_code("109_555", c2c)
+    with pytest.raises(InputError, match="centring vector 3, but the structure has C lattice"):
+        parse_gsas2_code("301_555", c2c)
+    with pytest.raises(InputError, match="names operator 109"):
+        read_code("109_555", c2c)  # neither reading: the n_klm error is the one reported
 
 
 def test_letters_and_legend(c2c):
