@@ -130,17 +130,13 @@ def _all_pairs(n: int) -> np.ndarray:
     return np.stack([i, j], axis=-1)
 
 
-def _two_largest(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The two largest L–M–L angles β ≥ α of every site and their gradients."""
-    n = x.shape[-2] - 1
-    angles, grads = _angles_with_gradients(x, _all_pairs(n))
+def _sorted_angles(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every L–M–L angle of each site in ascending order (stable), with its gradient:
+    (..., p) and (..., p, n + 1, 3), p = n(n − 1)/2."""
+    angles, grads = _angles_with_gradients(x, _all_pairs(x.shape[-2] - 1))
     order = np.argsort(angles, axis=-1, kind="stable")
-    top, second = order[..., -1], order[..., -2]
-    beta = np.take_along_axis(angles, top[..., None], axis=-1)[..., 0]
-    alpha = np.take_along_axis(angles, second[..., None], axis=-1)[..., 0]
-    g_beta = np.take_along_axis(grads, top[..., None, None, None], axis=-3)[..., 0, :, :]
-    g_alpha = np.take_along_axis(grads, second[..., None, None, None], axis=-3)[..., 0, :, :]
-    return beta, alpha, g_beta, g_alpha
+    angles = np.take_along_axis(angles, order, axis=-1)
+    return angles, np.take_along_axis(grads, order[..., None, None], axis=-3)
 
 
 def _affine_in_two_largest(
@@ -153,17 +149,17 @@ def _affine_in_two_largest(
     """c + b·β + a·α of the two largest L–M–L angles β ≥ α, NaN unless there are n donors.
 
     ``coefficients`` are (c, b, a). τ4, τ4′ and τ5 are all of this form, so their
-    analytic Jacobian is b·∇β + a·∇α (from :func:`_two_largest`).
+    analytic Jacobian is b·∇β + a·∇α (angle gradients of :func:`_sorted_angles`).
     """
     constant, d_beta, d_alpha = coefficients
     x = site_points(center, ligands)
     if x.shape[-2] != n + 1:
         return _undefined(x, with_jacobian)
-    beta, alpha, g_beta, g_alpha = _two_largest(x)
-    values = constant + d_beta * beta + d_alpha * alpha
+    angles, grads = _sorted_angles(x)
+    values = constant + d_beta * angles[..., -1] + d_alpha * angles[..., -2]
     if not with_jacobian:
         return values
-    return values, d_beta * g_beta + d_alpha * g_alpha
+    return values, d_beta * grads[..., -1, :, :] + d_alpha * grads[..., -2, :, :]
 
 
 def _undefined(x: np.ndarray, with_jacobian: bool, extra: tuple[int, ...] = ()):
@@ -391,11 +387,9 @@ def bond_angle_variance(center: np.ndarray, ligands: np.ndarray, *, with_jacobia
     n = x.shape[-2] - 1
     if n not in (4, 6):
         return _undefined(x, with_jacobian)
-    angles, grads = _angles_with_gradients(x, _all_pairs(n))
-    if n == 6:
-        ideal, keep = 90.0, np.argsort(angles, axis=-1, kind="stable")[..., :12]
-        angles = np.take_along_axis(angles, keep, axis=-1)
-        grads = np.take_along_axis(grads, keep[..., None, None], axis=-3)
+    angles, grads = _sorted_angles(x)
+    if n == 6:  # the 12 cis angles: the 12 smallest of the 15
+        ideal, angles, grads = 90.0, angles[..., :12], grads[..., :12, :, :]
     else:
         ideal = TETRAHEDRAL_ANGLE
     m = angles.shape[-1]
