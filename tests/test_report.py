@@ -34,7 +34,7 @@ from coordgeo.report import build_report, group_series
 from coordgeo.report.pages import esc, md_table
 from coordgeo.tables import RECOMPUTED_NOTE, hbond_table, legend_sentence, si_table
 
-from support.qd_files import ideal_sd_chi_mt, write_mpms3
+from support.qd_files import QSAL_SD, qsal_dat
 
 ROOT = Path(__file__).resolve().parents[1]
 CIFS = sorted((ROOT / "cifs").glob("*.cif"))
@@ -224,24 +224,6 @@ def cifs_site(tmp_path_factory, chimt_file: Path) -> Path:
     code = run_cli("report", str(ROOT / "cifs"), "--out", str(out), "--magnetism", magnetism)
     assert code == 0
     return out / "site"
-
-
-# A spin transition of the qsal compound measured as a Quantum Design MPMS3 file: known
-# Slichter–Drickamer parameters (ideal solution, Γ = 0; T½ = ΔH/ΔS = 229.9 K), 12.3 mg of
-# sample, the header without a molar mass (the report takes the CIF's), χdia = −M/2·10⁻⁶.
-QSAL_SD = {"dH": 20.0, "dS": 87.0, "chi_ls": 0.05, "chi_hs": 4.30}
-QSAL_MASS_MG = 12.3
-
-
-def qsal_dat(folder: Path, qsal_cif: Path) -> Path:
-    import gemmi
-
-    weight = float(gemmi.cif.read(str(qsal_cif))[0].find_value("_chemical_formula_weight"))
-    t = np.concatenate([np.arange(350.0, 80.0, -3.0), np.arange(80.0, 351.0, 3.0)])
-    chi = ideal_sd_chi_mt(t, QSAL_SD["dH"], QSAL_SD["dS"], QSAL_SD["chi_ls"], QSAL_SD["chi_hs"])
-    return write_mpms3(folder / "qsal_mpms3.dat", t, chi, mass_mg=QSAL_MASS_MG,
-                       molar_mass=weight, chi_dia=-weight / 2e6, header_molar_mass=False,
-                       noise=0.003, seed=0)  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -207,14 +207,15 @@ class Chromium:
             value = self.evaluate(expression)
         return value
 
-    def canvas_pixels(self, selector: str):
-        """The pixels (RGBA numpy array) of the canvas inside ``selector``, as the page drew
-        it (``toDataURL``), or None when there is none."""
+    def canvas_pixels(self, element: str):
+        """The pixels (RGBA numpy array) of the canvas inside ``element`` (a JavaScript
+        expression giving an element), as the page drew it (``toDataURL``), or None when
+        there is none."""
         import numpy as np
         from PIL import Image
 
         url = self.evaluate(
-            f"(() => {{ const c = document.querySelector({json.dumps(selector)} + ' canvas');"
+            f"(() => {{ const c = ({element}).querySelector('canvas');"
             " return c ? c.toDataURL('image/png') : null; })()"
         )
         if not url:

@@ -75,3 +75,23 @@ def write_mpms3(
         )
     path.write_text("\n".join(header + rows) + "\n", encoding="utf-8")
     return path
+
+
+# A spin transition of the qsal compound (../shared/cifs/spin-crossover) measured as an
+# MPMS3 file: known Slichter–Drickamer parameters (ideal solution, Γ = 0; T½ = ΔH/ΔS =
+# 229.9 K), 12.3 mg of sample, the header without a molar mass (the report takes the
+# CIF's _chemical_formula_weight), χdia = −M/2·10⁻⁶, 0.3 % noise on the moment.
+QSAL_SD = {"dH": 20.0, "dS": 87.0, "chi_ls": 0.05, "chi_hs": 4.30}
+QSAL_MASS_MG = 12.3
+
+
+def qsal_dat(folder: Path, qsal_cif: Path) -> Path:
+    """The qsal MPMS3 file in ``folder`` (cooling 350 → 80 K, heating back, 3 K steps)."""
+    import gemmi
+
+    weight = float(gemmi.cif.read(str(qsal_cif))[0].find_value("_chemical_formula_weight"))
+    t = np.concatenate([np.arange(350.0, 80.0, -3.0), np.arange(80.0, 351.0, 3.0)])
+    chi = ideal_sd_chi_mt(t, QSAL_SD["dH"], QSAL_SD["dS"], QSAL_SD["chi_ls"], QSAL_SD["chi_hs"])
+    return write_mpms3(folder / "qsal_mpms3.dat", t, chi, mass_mg=QSAL_MASS_MG,
+                       molar_mass=weight, chi_dia=-weight / 2e6, header_molar_mass=False,
+                       noise=0.003, seed=0)  # fmt: skip

@@ -35,6 +35,28 @@
     return b;
   }
 
+  // Antialiasing (3Dmol draws at twice the size) is cheap on a graphics card and very
+  // slow on a software renderer (SwiftShader, llvmpipe: headless browsers, remote desktops).
+  var software = null;
+  function softwareRenderer() {
+    if (software === null) {
+      software = true;
+      try {
+        var gl = document.createElement("canvas").getContext("webgl");
+        if (gl) {
+          var info = gl.getExtension("WEBGL_debug_renderer_info");
+          var name = info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : "";
+          software = /swiftshader|llvmpipe|software/i.test(name);
+          var lose = gl.getExtension("WEBGL_lose_context");
+          if (lose) lose.loseContext();
+        }
+      } catch (err) {
+        software = true;
+      }
+    }
+    return software;
+  }
+
   function draw(figure) {
     if (figure.dataset.state) return;
     figure.dataset.state = "loading";
@@ -57,7 +79,7 @@
       viewer = window.$3Dmol.createViewer(box, {
         backgroundColor: "white",
         backgroundAlpha: 0,
-        antialias: true,
+        antialias: !softwareRenderer(),
       });
     } catch (err) {
       viewer = null;
