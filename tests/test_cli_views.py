@@ -319,3 +319,13 @@ def test_pxrd_of_several_structures(qsal_cif, tmp_path):
     # profiles: one file per structure
     run("pxrd", c2c, qsal_cif, "--profile", tmp_path / "p.csv")
     assert len(list(tmp_path.glob("p_*.csv"))) == 4
+
+
+def test_octahedra_reads_a_folder_of_xyz_files(shared):
+    folder = shared / "xyz" / "octadist"
+    files = sorted(p for p in folder.iterdir() if p.suffix == ".xyz")
+    table = csv_of("octahedra", folder)
+    # each OctaDist example file gives its sites (block: the path, then the xyz title)
+    for path in files:
+        assert table["block"].str.startswith(str(path)).any(), path.name
+    assert len(table) >= len(files)

@@ -167,8 +167,8 @@ def octahedra(
     options = make_options(tolerance=tolerance, shapes=shapes, oxidation_states=oxidation_state)
     failures = Failures()
     frames = []
-    cifs = [f for f in files if f.suffix.lower() != ".xyz"]
-    for path in (f for f in files if f.suffix.lower() == ".xyz"):
+    cifs, xyzs = _split_inputs(files)
+    for path in xyzs:
         try:
             polyhedra = read_xyz(path)
             table = xyz_parameters(polyhedra, shapes=options.shapes)
@@ -186,6 +186,26 @@ def octahedra(
     else:
         _emit_view(table, options.shapes, fmt, out)
     failures.exit_if_any()
+
+
+def _split_inputs(files: list[Path]) -> tuple[list[Path], list[Path]]:
+    """CIF inputs (files, folders, globs: read by :func:`coordgeo.io.paths.read_structures`)
+    and xyz files, a folder's *.xyz included; a folder of xyz files only is not a CIF input
+    (it is no "folder holds no *.cif files" error)."""
+    from coordgeo.io.paths import discover
+
+    cifs, xyzs = [], []
+    for path in files:
+        if path.is_dir():
+            found = [Path(p) for p in discover([path], "*.xyz")[0]]
+            xyzs += found
+            if discover([path])[0] or not found:
+                cifs.append(path)
+        elif path.suffix.lower() == ".xyz":
+            xyzs.append(path)
+        else:
+            cifs.append(path)
+    return cifs, xyzs
 
 
 def _emit_view(table: pd.DataFrame, shapes, fmt: Format, out: Path | None) -> None:
