@@ -9,6 +9,7 @@ prints is hard-coded.
 from __future__ import annotations
 
 import base64
+import html
 import importlib.util
 import json
 import os
@@ -34,7 +35,7 @@ from coordgeo.report import build_report, group_series
 from coordgeo.report.pages import esc, md_table
 from coordgeo.tables import RECOMPUTED_NOTE, hbond_table, legend_sentence, si_table
 
-from support.qd_files import QSAL_SD, qsal_dat
+from support.qd_files import QSAL_SD, ideal_sd_chi_mt, qsal_dat, write_mpms3
 
 ROOT = Path(__file__).resolve().parents[1]
 CIFS = sorted((ROOT / "cifs").glob("*.cif"))
@@ -924,3 +925,29 @@ def test_404_works_from_file_urls(qsal_site: Path) -> None:
     page = Page(qsal_site / "404.html")
     styles = [u for tag, u in page.links if tag == "link" and u.endswith(".css")]
     assert styles and all((qsal_site / u).is_file() for u in styles)
+
+
+def test_magnetism_dat_options_on_the_command_line(tmp_path: Path, capsys) -> None:
+    """A .dat file without the sample mass: one line and status 2, naming the mass; with
+    --mass (and --molar-mass, which the model core's CIF cannot give) the magnetism page
+    is written and its fit finds the parameters the file was made from."""
+    t = np.concatenate([np.arange(350.0, 80.0, -3.0), np.arange(80.0, 351.0, 3.0)])
+    truth = {"dH": 21.87, "dS": 87.46}  # seed 000, Table S6, compound 1
+    chi = ideal_sd_chi_mt(t, truth["dH"], truth["dS"], 0.1, 3.4)
+    dat = write_mpms3(tmp_path / "c1.dat", t, chi, mass_mg=10.0, molar_mass=900.0,
+                      chi_dia=-4.5e-4, header_mass=False, header_molar_mass=False)  # fmt: skip
+    base = ["report", str(CIFS[0]), str(CIFS[1]), "--no-build", "--no-pxrd", "--magnetism"]
+    assert run_cli(*base, str(dat), "--out", str(tmp_path / "a")) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "sample mass" in err
+    out = tmp_path / "b"
+    args = [*base, str(dat), "--out", str(out), "--mass", "10", "--molar-mass", "900",
+            "--chi-dia", "-4.5e-4"]  # fmt: skip
+    assert run_cli(*args) == 0
+    (page,) = (out / "docs" / "magnetism").glob("*.md")
+    text = page.read_text()
+    assert "MPMS3 file" in text and esc("χdia = -0.00045 cm³/mol (given)") in text
+    row = next(line for line in text.splitlines() if line.startswith("| ΔH |"))
+    value, su = number(html.unescape(row.split("|")[2].strip()))
+    assert abs(value - truth["dH"]) <= 2.0 * su + 0.005, row  # noise-free: rounding only
+    assert run_cli(*args[:-2], "--chi-dia", "lots") == 2

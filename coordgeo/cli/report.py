@@ -52,6 +52,14 @@ def report_command(
             "SAMPLE_MASS (the molar mass comes from the header, else from the CIF).",
         ),
     ] = None,
+    molar_mass: Annotated[
+        float | None,
+        typer.Option(
+            "--molar-mass",
+            help="Molar mass in g/mol for --magnetism .dat files (default: the header's "
+            "SAMPLE_MOLECULAR_WEIGHT, else the CIF's _chemical_formula_weight).",
+        ),
+    ] = None,
     chi_dia: Annotated[
         str | None,
         typer.Option(
@@ -114,7 +122,8 @@ def report_command(
                 raise InputError(
                     f"--chi-dia takes a number (cm³/mol), 'pascal' or 'approx', got {chi_dia!r}"
                 ) from None
-    items = [Magnetism.parse(m, mass_mg=mass, chi_dia=dia) for m in magnetism or []]
+    sample = {"mass_mg": mass, "chi_dia": dia, "molar_mass": molar_mass}
+    items = [Magnetism.parse(m, **sample) for m in magnetism or []]
     try:
         report = build_report(
             inputs,

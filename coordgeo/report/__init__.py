@@ -15,6 +15,11 @@ The work is split so that each step can be used and tested alone:
 * :mod:`coordgeo.report.pages`: Markdown of the index, structure and series pages,
   from those DataFrames only;
 * :mod:`coordgeo.report.figures`: matplotlib figures (Figure objects, no pyplot);
+* :mod:`coordgeo.report.markup`: CIF text markup and space-group symbols as safe HTML
+  and plain Unicode;
+* :mod:`coordgeo.report.views`: the interactive 3D views (3Dmol.js, shipped with the
+  package) of coordination spheres and complexes, bonds coloured by their change across
+  a series;
 * :mod:`coordgeo.report.site`: files, ``mkdocs.yml`` and the MkDocs build;
 
 """

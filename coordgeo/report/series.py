@@ -160,17 +160,11 @@ def group_series(
 def member_headers(members: Sequence[StructureTables]) -> list[str]:
     """Column headings: ``163 K``; the data block is added where temperatures repeat, and a
     number where block and temperature repeat too (two copies of one file), so that every
-    member has its own column. Plain text (escape before putting it on a page)."""
-    texts = [m.temperature_text for m in members]
-    headers = [
-        f"{t} ({m.block})" if texts.count(t) > 1 else t for t, m in zip(texts, members, strict=True)
-    ]
-    seen: dict[str, int] = {}
-    numbered = []
-    for h in headers:
-        seen[h] = seen.get(h, 0) + 1
-        numbered.append(f"{h} #{seen[h]}" if headers.count(h) > 1 else h)
-    return numbered
+    member has its own column (:func:`coordgeo.series.distinct_headers`). Plain text
+    (escape before putting it on a page)."""
+    from coordgeo.series import distinct_headers
+
+    return distinct_headers([m.temperature_text for m in members], [m.block for m in members])
 
 
 def series_geometry(members: Sequence[StructureTables]) -> tuple[pd.DataFrame, pd.DataFrame]:

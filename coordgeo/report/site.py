@@ -105,22 +105,22 @@ class Magnetism:
 
     path: Path
     target: str | None = None
-    #: For a Quantum Design ``.dat`` file whose header lacks them: the sample mass (mg) and
-    #: the diamagnetic correction (cm³/mol, ``'pascal'`` or ``'approx'``, the default);
-    #: the molar mass comes from the header, else from the compound's CIF.
+    #: For a Quantum Design ``.dat`` file: the sample mass (mg) when the header has none,
+    #: the molar mass (g/mol; default: the header's, else the compound's CIF) and the
+    #: diamagnetic correction (cm³/mol, ``'pascal'`` or ``'approx'``, the default).
     mass_mg: float | None = None
     chi_dia: float | str | None = None
+    molar_mass: float | None = None
 
     @classmethod
-    def parse(
-        cls, spec: str | Path, *, mass_mg: float | None = None, chi_dia: float | str | None = None
-    ) -> Magnetism:
-        """``DATA`` or ``TARGET=DATA`` (the form of ``--magnetism``)."""
+    def parse(cls, spec: str | Path, **sample) -> Magnetism:
+        """``DATA`` or ``TARGET=DATA`` (the form of ``--magnetism``); ``sample``: the
+        ``mass_mg``, ``chi_dia`` and ``molar_mass`` of a ``.dat`` file."""
         text = str(spec)
         if "=" in text and not Path(text).exists():
             target, _, path = text.partition("=")
-            return cls(Path(path), target.strip() or None, mass_mg, chi_dia)
-        return cls(Path(text), None, mass_mg, chi_dia)
+            return cls(Path(path), target.strip() or None, **sample)
+        return cls(Path(text), None, **sample)
 
 
 @dataclass(frozen=True)
@@ -587,20 +587,21 @@ def build_site(config_file: Path, *, strict: bool = True) -> Path:
 
 def _sample(item: Magnetism, structures: Sequence[Structure]) -> tuple[object, list[str]]:
     """The :class:`coordgeo.io.magnetometer.Sample` of a Quantum Design file: the mass and
-    χdia of ``item``; the molar mass from the file's header, else from the compound's CIF
-    (``_chemical_formula_weight``, else ``_chemical_formula_sum``), said in the notes."""
+    χdia of ``item``; the molar mass of ``item``, else the file's header's, else the
+    compound's CIF's (``_chemical_formula_weight``, else ``_chemical_formula_sum``), said
+    in the notes."""
     from coordgeo.esd import parse_su
     from coordgeo.io.magnetometer import Sample, formula_mass, read_qd
     from coordgeo.report.collect import info_value
 
     qd = read_qd(item.path)
     notes: list[str] = []
-    molar, formula = None, None
+    molar, formula = item.molar_mass, None
     header = qd.info.get("SAMPLE_MOLECULAR_WEIGHT", "").strip()
     try:
-        in_header = float(header) > 0
+        in_header = float(header) > 0 or molar is not None
     except ValueError:
-        in_header = False
+        in_header = molar is not None
     for s in structures:
         weight = parse_su(info_value(s.info, "formula_weight"))[0]
         formula = formula or info_value(s.info, "formula_sum") or None
