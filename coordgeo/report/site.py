@@ -642,7 +642,7 @@ def _magnetism_section(item: Magnetism, structures: Sequence[Structure]):
         reader = [*data.attrs.get("notes", []), *reader]
         fit = fit_sd(data)
     notes.extend(str(w.message) for w in caught)
-    notes.extend(fit.notes)
+    notes.extend(n for n in fit.notes if n not in reader)  # the reader's are shown above
     try:
         derivative = t_half_derivative(data)
     except InputError as exc:  # the fit stands without it
