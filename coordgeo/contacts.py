@@ -109,25 +109,20 @@ from coordgeo.hbonds import (
     vdw_radius,
 )
 from coordgeo.model import Structure
+from coordgeo.options import (
+    DEFAULT_DA_MARGIN,
+    DEFAULT_MAX_ALPHA,
+    DEFAULT_MAX_BETA,
+    DEFAULT_MAX_CG_CG,
+    DEFAULT_MAX_GAMMA,
+    DEFAULT_MAX_H_CG,
+    DEFAULT_MIN_XH_CG_ANGLE,
+)
 from coordgeo.rings import DEFAULT_PLANARITY, Ring, centroid_and_normal, find_rings
 from coordgeo.symmetry import SymmetryCode, affine, compose, format_code, operation_code
 
-#: π–π: largest Cg···Cg (Å).
-DEFAULT_MAX_CG_CG = 4.0
-#: π–π: largest interplanar angle α (degrees).
-DEFAULT_MAX_ALPHA = 30.0
-#: π–π: largest β and γ (degrees), PLATON's limit.
-DEFAULT_MAX_BETA = 60.0
-#: X–H···π: largest H···Cg (Å), PLATON's.
-DEFAULT_MAX_H_CG = 3.0
-#: X–H···π: largest angle γ between H–Cg and the ring normal (degrees), PLATON's.
-DEFAULT_MAX_GAMMA = 30.0
-#: X–H···π: smallest X–H···Cg angle (degrees).
-DEFAULT_MIN_XH_CG_ANGLE = DEFAULT_MIN_ANGLE
 #: X–H···π donors X.
 DEFAULT_PI_DONORS = ("C", "N", "O", "S")
-#: D···A without H: Å subtracted from the vdW sum.
-DEFAULT_DA_MARGIN = 0.0
 #: D···A without H: donor elements.
 DEFAULT_NO_H_DONORS = ("N", "O")
 #: A bond from a donor to a metal shorter than this (Å) is an oxo/nitrido, not a donor.

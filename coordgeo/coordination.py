@@ -104,10 +104,9 @@ from coordgeo.elements import (
 )
 from coordgeo.geometry import Atom, atom_label, contacts, image_fract, measure
 from coordgeo.model import Structure
-from coordgeo.options import validate_tolerance
+from coordgeo.options import DEFAULT_TOLERANCE, validate_tolerance
 from coordgeo.symmetry import format_code, identity
 
-DEFAULT_TOLERANCE = 0.45  # Å added to the sum of covalent radii
 MIN_BOND = 0.5  # Å; shorter "bonds" are alternatives of one disordered atom
 EXCLUSIVE_DISTANCE = 0.8  # Å; two donors this close cannot both be present
 MM_TOLERANCE = 0.10  # Å over r_cov(M) + r_cov(M′) for a metal–metal bond beside anion donors

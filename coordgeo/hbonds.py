@@ -75,12 +75,9 @@ from coordgeo.coordination import (
 )
 from coordgeo.geometry import Atom, Contacts, contacts, image_fract, measure
 from coordgeo.model import Structure
+from coordgeo.options import DEFAULT_HA_MARGIN, DEFAULT_MIN_ANGLE
 from coordgeo.symmetry import SymmetryCode, affine, format_code
 
-#: Å subtracted from r_vdW(H) + r_vdW(A) to give the longest H···A (0: the vdW sum itself).
-DEFAULT_HA_MARGIN = 0.0
-#: Smallest D–H···A angle, degrees (PLATON's default).
-DEFAULT_MIN_ANGLE = 100.0
 DEFAULT_DONORS = ("N", "O")
 DEFAULT_ACCEPTORS = ("N", "O", "S", "F", "Cl", "Br", "I")
 HYDROGEN = ("H", "D")

@@ -20,6 +20,34 @@ from dataclasses import dataclass
 
 from coordgeo.errors import InputError
 
+# --- analysis defaults ---------------------------------------------------------------------
+# Defined here, at the bottom of the package, so that the analyses that use them and the
+# command line that shows them in --help (without importing numpy or pandas) read one value.
+# docs/coordination.md, docs/hbonds.md and docs/contacts.md state each with its source.
+
+#: Bonds: d ≤ r_cov(A) + r_cov(B) + DEFAULT_TOLERANCE (Å; Cordero et al. 2008 radii).
+DEFAULT_TOLERANCE = 0.45
+#: H-bonds: Å subtracted from r_vdW(H) + r_vdW(A) for the longest H···A (0: the vdW sum).
+DEFAULT_HA_MARGIN = 0.0
+#: H-bonds: smallest D–H···A angle, degrees (PLATON's default).
+DEFAULT_MIN_ANGLE = 100.0
+#: π–π: largest Cg···Cg (Å).
+DEFAULT_MAX_CG_CG = 4.0
+#: π–π: largest interplanar angle α (degrees).
+DEFAULT_MAX_ALPHA = 30.0
+#: π–π: largest β and γ (degrees), PLATON's limit.
+DEFAULT_MAX_BETA = 60.0
+#: X–H···π: largest H···Cg (Å), PLATON's.
+DEFAULT_MAX_H_CG = 3.0
+#: X–H···π: largest angle γ between H–Cg and the ring normal (degrees), PLATON's.
+DEFAULT_MAX_GAMMA = 30.0
+#: X–H···π: smallest X–H···Cg angle (degrees).
+DEFAULT_MIN_XH_CG_ANGLE = DEFAULT_MIN_ANGLE
+#: D···A without H: Å subtracted from the vdW sum.
+DEFAULT_DA_MARGIN = 0.0
+#: Rings: largest distance (Å) of a ring atom from the mean plane for a planar ring.
+DEFAULT_PLANARITY = 0.10
+
 
 @dataclass(frozen=True)
 class Limit:

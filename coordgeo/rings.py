@@ -68,10 +68,9 @@ import pandas as pd
 from coordgeo.coordination import DEFAULT_TOLERANCE, covalent_radius
 from coordgeo.geometry import Atom, atom_label, image_fract, su_of_function
 from coordgeo.model import Structure
+from coordgeo.options import DEFAULT_PLANARITY
 from coordgeo.symmetry import SymmetryCode, affine, operation_code
 
-#: Largest distance (Å) of a ring atom from the mean plane for the ring to count as planar.
-DEFAULT_PLANARITY = 0.10
 #: Ring sizes searched.
 RING_SIZES = (5, 6)
 #: Elements of an aromatic ring.

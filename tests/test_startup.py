@@ -7,14 +7,12 @@ Each check runs in a fresh interpreter (a test process has long imported pandas)
 
 from __future__ import annotations
 
-import importlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
-import pytest
-
-from coordgeo.cli import defaults
+from coordgeo import options
 
 # argv[1]: a JSON list of command lines. Runs each through coordgeo.cli.main in this one
 # interpreter, stdout swallowed, and prints which modules of interest were loaded after
@@ -45,7 +43,14 @@ OTHER_COMMANDS = ("coordgeo.pxrd", "coordgeo.magnetism", "coordgeo.sitables", "c
                   "coordgeo.report", "coordgeo.graph", "coordgeo.compare",
                   "coordgeo.series")  # fmt: skip
 #: All of coordgeo that --help may load: the command modules and what they share.
-HELP_MODULES = ("coordgeo.cli", "coordgeo.errors", "coordgeo.esd", "coordgeo.figures")
+# coordgeo.options holds the defaults --help shows (and imports only the standard library)
+HELP_MODULES = (
+    "coordgeo.cli",
+    "coordgeo.errors",
+    "coordgeo.esd",
+    "coordgeo.figures",
+    "coordgeo.options",
+)
 
 
 def loaded_after(*commands: list[str]) -> list[set[str]]:
@@ -94,9 +99,19 @@ def test_one_file_commands_load_only_their_own_modules(qsal_cif):
     assert "coordgeo.pipeline" in sphere and "coordgeo.shape" in octahedra
 
 
-@pytest.mark.parametrize("name", sorted(defaults.SOURCES))
-def test_help_defaults_are_the_analysis_defaults(name):
-    """The defaults --help shows are copied so that it need not import the analyses;
-    each copy equals the value the analysis module uses."""
-    module, attribute = defaults.SOURCES[name]
-    assert getattr(defaults, name) == getattr(importlib.import_module(module), attribute)
+def test_option_defaults_are_defined_once():
+    """--help shows the analyses' defaults without importing them because both read
+    coordgeo.options; no module may define one of those defaults again."""
+    import re
+
+    names = [n for n in dir(options) if n.startswith("DEFAULT_")]
+    assert "DEFAULT_TOLERANCE" in names and "DEFAULT_MAX_CG_CG" in names
+    package = Path(options.__file__).parent
+    pattern = re.compile(rf"^({'|'.join(names)})\s*=", re.M)
+    copies = [
+        f"{path.relative_to(package)}: {m.group(1)}"
+        for path in package.rglob("*.py")
+        if path.name != "options.py"
+        for m in pattern.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert not copies, copies

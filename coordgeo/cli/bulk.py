@@ -10,9 +10,9 @@ import typer
 
 from coordgeo.cli.app import Format, FormatOption, app, emit
 from coordgeo.cli.core import ToleranceOption
-from coordgeo.cli.defaults import TOLERANCE as DEFAULT_TOLERANCE
 from coordgeo.errors import InputError
 from coordgeo.figures import save_figure
+from coordgeo.options import DEFAULT_TOLERANCE
 
 
 class BulkFormat(StrEnum):

@@ -26,8 +26,8 @@ from coordgeo.cli.app import (
     warn,
 )
 from coordgeo.cli.core import Codes, CodesOption, ToleranceOption, Values, ValuesOption
-from coordgeo.cli.defaults import TOLERANCE as DEFAULT_TOLERANCE
 from coordgeo.errors import InputError
+from coordgeo.options import DEFAULT_TOLERANCE
 
 if TYPE_CHECKING:  # the analyses load inside the commands (start-up time)
     import pandas as pd

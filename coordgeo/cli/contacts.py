@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from coordgeo.cli import defaults
+from coordgeo import options
 from coordgeo.cli.app import (
     BlockOption,
     CifArgument,
@@ -223,37 +223,37 @@ def contacts_command(
     out: OutOption = None,
     max_cg_cg: Annotated[
         float, typer.Option("--max-cg-cg", help="π–π: Cg···Cg ≤ MAX_CG_CG (Å).")
-    ] = defaults.MAX_CG_CG,
+    ] = options.DEFAULT_MAX_CG_CG,
     max_alpha: Annotated[
         float, typer.Option("--max-alpha", help="π–π: interplanar angle α ≤ MAX_ALPHA (°).")
-    ] = defaults.MAX_ALPHA,
+    ] = options.DEFAULT_MAX_ALPHA,
     max_beta: Annotated[
         float, typer.Option("--max-beta", help="π–π: β and γ ≤ MAX_BETA (°; PLATON: 60).")
-    ] = defaults.MAX_BETA,
+    ] = options.DEFAULT_MAX_BETA,
     max_h_cg: Annotated[
         float, typer.Option("--max-h-cg", help="X–H···π: H···Cg ≤ MAX_H_CG (Å; PLATON: 3.0).")
-    ] = defaults.MAX_H_CG,
+    ] = options.DEFAULT_MAX_H_CG,
     max_gamma: Annotated[
         float,
         typer.Option("--max-gamma", help="X–H···π: angle H→Cg to the normal ≤ MAX_GAMMA (°)."),
-    ] = defaults.MAX_GAMMA,
+    ] = options.DEFAULT_MAX_GAMMA,
     min_xh_angle: Annotated[
         float, typer.Option("--min-xh-angle", help="X–H···π: X–H···Cg ≥ MIN_XH_ANGLE (°).")
-    ] = defaults.MIN_XH_CG_ANGLE,
+    ] = options.DEFAULT_MIN_XH_CG_ANGLE,
     margin: Annotated[
         float,
         typer.Option("--margin", help="H-bonds: H···A < r_vdW(H) + r_vdW(A) − MARGIN (Å)."),
-    ] = defaults.HA_MARGIN,
+    ] = options.DEFAULT_HA_MARGIN,
     min_angle: Annotated[
         float, typer.Option("--min-angle", help="H-bonds: D–H···A > MIN_ANGLE (°).")
-    ] = defaults.MIN_ANGLE,
+    ] = options.DEFAULT_MIN_ANGLE,
     da_margin: Annotated[
         float,
         typer.Option(
             "--da-margin",
             help="H not located: D···A < r_vdW(D) + r_vdW(A) − DA_MARGIN (Å).",
         ),
-    ] = defaults.DA_MARGIN,
+    ] = options.DEFAULT_DA_MARGIN,
     include_c: Annotated[
         bool, typer.Option("--include-c", help="H-bonds: C–H donors too.")
     ] = False,
@@ -267,8 +267,8 @@ def contacts_command(
     planarity: Annotated[
         float,
         typer.Option("--planarity", help="A ring is planar when no atom is > PLANARITY Å off."),
-    ] = defaults.PLANARITY,
-    tolerance: ToleranceOption = defaults.TOLERANCE,
+    ] = options.DEFAULT_PLANARITY,
+    tolerance: ToleranceOption = options.DEFAULT_TOLERANCE,
 ) -> None:
     """π–π stacking, X–H···π contacts and hydrogen bonds with su's and symmetry codes.
 

@@ -19,7 +19,7 @@ from coordgeo.cli.app import (
     load,
     warn,
 )
-from coordgeo.cli.defaults import TOLERANCE as DEFAULT_TOLERANCE
+from coordgeo.options import DEFAULT_TOLERANCE
 
 if TYPE_CHECKING:  # the analyses load inside the commands (start-up time)
     import pandas as pd

@@ -18,8 +18,8 @@ from coordgeo.cli.app import (
     load,
 )
 from coordgeo.cli.core import ToleranceOption, warn_notes
-from coordgeo.cli.defaults import TOLERANCE as DEFAULT_TOLERANCE
 from coordgeo.errors import InputError
+from coordgeo.options import DEFAULT_TOLERANCE
 
 if TYPE_CHECKING:  # the analyses load inside the command (start-up time)
     import pandas as pd

@@ -18,9 +18,7 @@ from coordgeo.cli.app import (
     load,
 )
 from coordgeo.cli.core import Codes, CodesOption
-from coordgeo.cli.defaults import HA_MARGIN as DEFAULT_HA_MARGIN
-from coordgeo.cli.defaults import MIN_ANGLE as DEFAULT_MIN_ANGLE
-from coordgeo.cli.defaults import TOLERANCE as DEFAULT_TOLERANCE
+from coordgeo.options import DEFAULT_HA_MARGIN, DEFAULT_MIN_ANGLE, DEFAULT_TOLERANCE
 
 #: What ``--format json`` adds to the csv columns (scalars only).
 JSON_EXTRA = ["donor_code", "intramolecular", "riding"]

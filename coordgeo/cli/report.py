@@ -9,7 +9,7 @@ import typer
 
 from coordgeo.cli.app import app, error, warn
 from coordgeo.cli.core import ToleranceOption
-from coordgeo.cli.defaults import TOLERANCE as DEFAULT_TOLERANCE
+from coordgeo.options import DEFAULT_TOLERANCE
 
 
 @app.command("report")
