@@ -951,3 +951,34 @@ def test_magnetism_dat_options_on_the_command_line(tmp_path: Path, capsys) -> No
     value, su = number(html.unescape(row.split("|")[2].strip()))
     assert abs(value - truth["dH"]) <= 2.0 * su + 0.005, row  # noise-free: rounding only
     assert run_cli(*args[:-2], "--chi-dia", "lots") == 2
+
+
+def test_qsal_series_views_colour_bonds_by_their_change(qsal_site: Path, qsal_cif: Path) -> None:
+    """The 3D sphere on the series page: each Fe–L bond coloured by Δd = d(293 K) −
+    d(163 K) of the CIFs' own _geom_bond values (LS → HS: every bond longer, so red; the
+    longest change deepest), the value in the bond's text."""
+    structures = sorted(coordgeo.read(qsal_cif), key=lambda s: s.temperature)
+    first, last = (
+        si_table(s, sphere_geometry(s, coordination_spheres(s)))[0].set_index("label")
+        for s in (structures[0], structures[-1])
+    )
+    index = Page(qsal_site / "index.html")
+    page = page_of(qsal_site, index, index.table_starting("Series")[1][0])
+    sphere = next(v for v in page.viewers if len(v["atoms"]) == 7)
+    complexes = [v for v in page.viewers if len(v["atoms"]) > 7]
+    assert len(complexes) == 1 and len(complexes[0]["bonds"]) >= 70
+    labels = [a["l"] for a in sphere["atoms"]]
+    changes = {}
+    for i, j, colour, text in sphere["bonds"]:
+        bond = f"{labels[i]}-{labels[j]}"
+        delta = last.loc[bond, "value"] - first.loc[bond, "value"]
+        red, blue = int(colour[1:3], 16), int(colour[5:7], 16)
+        assert delta > 0 and red > blue, (bond, delta, colour)
+        shown = text.split("=")[-1].strip().removesuffix(" Å")
+        assert shown.startswith("+"), text
+        # the view takes Δd from the coordinates; the CIFs print each d to 0.001 Å, so
+        # their difference is within 0.001 Å, and the shown value is rounded to 0.001 Å
+        assert abs(number(shown[1:])[0] - delta) <= 0.0015 + 1e-9, (bond, text, delta)
+        changes[bond] = (delta, red - blue)
+    largest = max(changes, key=lambda b: changes[b][0])
+    assert changes[largest][1] == max(c for _, c in changes.values())
