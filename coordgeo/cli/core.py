@@ -195,15 +195,8 @@ def bonds_command(
     The table shows each distance with its su, 1.949(14); csv and json give distance and
     distance_su as numbers.
     """
-    from coordgeo.coordination import bonds
-    from coordgeo.pipeline import make_options
-
-    tolerance = make_options(tolerance=tolerance).tolerance
-    failures = Failures()
-    frames = [bonds(s, tolerance) for s in load(files, block, failures)]
     columns = ["block", "atom1", "atom2", "symmetry_code", "distance", "distance_su"]
-    emit(_concat(frames, columns), fmt, out, view=BOND_VIEW)
-    failures.exit_if_any()
+    _every_structure("bonds", files, block, fmt, tolerance, out, columns, BOND_VIEW)
 
 
 @app.command("angles")
@@ -219,23 +212,21 @@ def angles_command(
     The table shows each angle with its su, 87.65(12); csv and json give angle and
     angle_su as numbers.
     """
-    from coordgeo.coordination import angles
+    columns = ["block", "atom1", "atom2", "atom3", "symmetry_code_1", "symmetry_code_3",
+               "angle", "angle_su"]  # fmt: skip
+    _every_structure("angles", files, block, fmt, tolerance, out, columns, ANGLE_VIEW)
+
+
+def _every_structure(what, files, block, fmt, tolerance, out, columns, view) -> None:
+    """``coordination.bonds`` or ``coordination.angles`` of every structure, as one table."""
+    from coordgeo import coordination
     from coordgeo.pipeline import make_options
 
     tolerance = make_options(tolerance=tolerance).tolerance
     failures = Failures()
-    frames = [angles(s, tolerance) for s in load(files, block, failures)]
-    columns = [
-        "block",
-        "atom1",
-        "atom2",
-        "atom3",
-        "symmetry_code_1",
-        "symmetry_code_3",
-        "angle",
-        "angle_su",
-    ]
-    emit(_concat(frames, columns), fmt, out, view=ANGLE_VIEW)
+    find = getattr(coordination, what)
+    frames = [find(s, tolerance) for s in load(files, block, failures)]
+    emit(_concat(frames, columns), fmt, out, view=view)
     failures.exit_if_any()
 
 
