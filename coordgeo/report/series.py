@@ -45,6 +45,7 @@ from coordgeo.report.collect import (
     slugify,
     temperature_text,
 )
+from coordgeo.report.markup import cif_html
 from coordgeo.series import cell_change, compound_key
 
 
@@ -93,13 +94,13 @@ def _matches(structure: Structure, entry: str) -> bool:
 
 def series_name(structures: Sequence[Structure], members: Sequence[int]) -> tuple[str, str]:
     """The shared name of the compound (common/systematic name, else formula, else blocks),
-    as plain text and as Markdown."""
+    as plain text and as Markdown (CIF markup rendered, :mod:`coordgeo.report.markup`)."""
     for key in ("name_common", "name_systematic", "formula_moiety", "formula_sum"):
         names = {info_value(structures[i].info, key) for i in members}
         if len(names) == 1 and (name := names.pop()):
             if key.startswith("formula"):  # C34H24F3FeI2N4O6S in titles and file names
                 return "".join(name.split()), formula_markdown(name)
-            return name, esc(name)
+            return name, cif_html(structures[members[0]].info.get(key, ""))
     name = " / ".join(structures[i].block for i in members)
     return name, esc(name)
 
