@@ -18,8 +18,9 @@ All measurements in one run on the same files (read in place):
 4. **Memory against corpus size.** Peak memory over 1× and 10× the corpus (jobs=2): it
    should not grow with the number of files.
 
-``--exclude NAME`` leaves files out, e.g. the giant-cell intermetallic 2104374.cif whose
-~20 000 disorder configurations take most of the time of the whole corpus alone.
+``--exclude NAME`` leaves files out, e.g. the giant-cell intermetallic 2104374.cif, whose
+disorder configurations (5184 for one Ta site; 64 per metal are kept since issue 16) took
+most of the time of the whole corpus alone.
 
     python benchmarks/bulk_vs_gemmi.py [DIR] [--rounds 3] [--scale 5] [--exclude 2104374.cif]
                                        [--no-10x] [--per-file-only]

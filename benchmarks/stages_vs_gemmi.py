@@ -24,8 +24,9 @@ Stages (each on freshly read structures; the read is not part of the stage unles
   tables) plus the file's share of its batch's conversion to Arrow tables.
 
 Prints, per stage, the median, the 90th percentile and the ratio of the sums over the
-corpus, with and without ``--heavy`` files (default ``2104374.cif``, ~20 000 disorder
-configurations), the slowest files, and the load average of the machine.
+corpus, with and without ``--heavy`` files (default ``2104374.cif``, a giant-cell
+intermetallic with thousands of disorder configurations, capped at 64 per metal), the
+slowest files, and the load average of the machine. docs/performance.md has a run.
 
     python benchmarks/stages_vs_gemmi.py [DIR_OR_FILES ...] [--rounds 3]
         [--stages read,spheres,...] [--heavy 2104374.cif] [--csv out.csv]
