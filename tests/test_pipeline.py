@@ -139,7 +139,7 @@ def _renamed_block(source, block, tmp_path):
     for item in b:
         if item.loop is None:
             continue
-        for k, tag in enumerate(item.loop.tags):
+        for tag in item.loop.tags:
             if "label" not in tag or "symmetry" in tag or "type_symbol" in tag:
                 continue
             column = b.find_values(tag)
@@ -192,3 +192,18 @@ def test_values_symmetry_fixes_at_zero_print_as_zero(shared):
     cr = sites[sites["metal"] == "Cr1"].iloc[0]
     assert (cr["zeta"], cr["zeta_su"], cr["Delta"], cr["Delta_su"]) == (0.0, 0.0, 0.0, 0.0)
     assert cr["Sigma"] > 1 and cr["Sigma_su"] > 0  # not every parameter vanishes there
+
+
+def test_bulk_blocks_carry_the_analysis_notes(tmp_path):
+    # a Ba with 14 O donors is unresolved disorder by the sphere rules (anion donors and
+    # CN > 12): the pipeline names it in Analysis.notes, and bulk's blocks table must too
+    from test_cli_views import ba14_cif  # tests/ is on the path (pytest's rootdir import)
+
+    from coordgeo import bulk
+
+    path = ba14_cif(tmp_path)
+    expected = [n for a in coordgeo.analyse(path) for n in a.notes]
+    assert expected and "14 donors" in expected[0]
+    bulk.run([path], tmp_path / "out", jobs=1, progress=False)
+    notes = " ".join(bulk.load(tmp_path / "out", "blocks")["notes"].dropna())
+    assert all(n in notes for n in expected)

@@ -134,6 +134,9 @@ def _analyse_structure(
     problems: list[str] = []
     analysis = analyse_structure(s, options.analysis)  # the spheres: nothing works without
     spheres = analysis.spheres
+    # what the reader and the sphere rules report (unresolved disorder, a capped number of
+    # disorder configurations) goes with the block, as on the command line
+    row["notes"] = "; ".join(dict.fromkeys([*s.notes, *analysis.notes])) or None
     metal_elements = [s.elements[sp.metal] for sp in spheres]
     n_sites = n_hbonds = 0
     try:
