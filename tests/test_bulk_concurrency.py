@@ -124,10 +124,36 @@ def clean(tmp_path_factory, inputs: Path) -> Path:
     return out
 
 
-def assert_complete(out: Path, clean: Path) -> None:
+#: Copies of INPUTS for the SIGKILL test: a run that must still be working when its first
+#: part is flushed (after DEFAULT_FLUSH_SECONDS), whatever the machine's speed. Ten files
+#: were done within 5 s on a quiet machine, so the kill came after the end; 82 of 100
+#: were committed in the first part; 300 leave a margin of ~3.5×.
+COPIES = 30
+
+
+@pytest.fixture(scope="module")
+def many_inputs(tmp_path_factory, inputs: Path) -> Path:
+    folder = tmp_path_factory.mktemp("bulk-many") / "in"
+    folder.mkdir()
+    for k in range(COPIES):
+        for name in INPUTS:
+            shutil.copyfile(inputs / name, folder / f"c{k}_{name}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def many_clean(tmp_path_factory, many_inputs: Path) -> Path:
+    """The reference for :func:`many_inputs`: one uninterrupted run."""
+    out = tmp_path_factory.mktemp("bulk-many-clean") / "out"
+    summary = bulk.run([many_inputs], out, jobs=2, progress=False)
+    assert summary.files == COPIES * len(INPUTS)
+    return out
+
+
+def assert_complete(out: Path, clean: Path, n: int = len(INPUTS)) -> None:
     paths = committed(out)
     assert sorted(paths) == sorted(set(paths)), "a file is recorded twice"
-    assert len(paths) == len(INPUTS)
+    assert len(paths) == n
     for table in bulk.TABLES:
         raw = pd.read_parquet(out / table)  # every row of every part, nothing filtered
         pd.testing.assert_frame_equal(
@@ -198,8 +224,9 @@ def test_lock_in_process_refuses_a_second_holder_and_takes_over_a_dead_ones(tmp_
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 def test_sigkill_ends_the_workers_and_resume_loses_and_redoes_nothing(
-    inputs, clean, tmp_path, report_figure
+    many_inputs, many_clean, tmp_path, report_figure
 ):
+    inputs, clean, n = many_inputs, many_clean, COPIES * len(INPUTS)
     out = tmp_path / "out"
     # default part size (1000): only the flush interval writes parts, as in a long run
     first = start(inputs, out, "--jobs", "2")
@@ -220,9 +247,9 @@ def test_sigkill_ends_the_workers_and_resume_loses_and_redoes_nothing(
     wait_for(lambda: not alive(below), 10, f"processes {sorted(alive(below))} to end")
     gone_after = time.monotonic() - killed_at
     before = pd.read_parquet(out / "files")
-    assert 0 < len(before) < len(INPUTS), "the run should have been killed half-way"
+    assert 0 < len(before) < n, "the run should have been killed half-way"
     report_figure(
-        f"bulk SIGKILL: {len(before)}/{len(INPUTS)} files committed, newest part {age:.1f} s "
+        f"bulk SIGKILL: {len(before)}/{n} files committed, newest part {age:.1f} s "
         f"old at the kill (flush interval {bulk.dataset.DEFAULT_FLUSH_SECONDS:g} s); "
         f"{len(below)} worker/server processes gone {gone_after:.1f} s after the kill"
     )
@@ -233,11 +260,11 @@ def test_sigkill_ends_the_workers_and_resume_loses_and_redoes_nothing(
     resumed = subprocess.run(command(inputs, out, "--resume", "--jobs", "1"), capture_output=True,
                              text=True, timeout=300)  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr
-    assert f"{len(INPUTS) - len(before)} analysed, {len(before)} already done" in resumed.stderr
+    assert f"{n - len(before)} analysed, {len(before)} already done" in resumed.stderr
     after = pd.read_parquet(out / "files").set_index("path")
     first_run = before.set_index("path")
     assert (after.loc[first_run.index, "run"] == first_run["run"]).all()  # not recomputed
-    assert_complete(out, clean)
+    assert_complete(out, clean, n)
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
