@@ -285,7 +285,10 @@ def _su_cell(value: object, su: object, decimals: int) -> str:
     number = _number(value)
     if number is None:
         return ""
-    return format_su(number, _number(su), decimals)
+    su_number = _number(su)
+    if number == 0.0 and su_number == 0.0:  # 0 with su 0: fixed by symmetry, printed "0"
+        return "0"
+    return format_su(number, su_number, decimals)
 
 
 def _plain_cells(values: pd.Series) -> list | pd.Series:

@@ -207,3 +207,12 @@ def test_bulk_blocks_carry_the_analysis_notes(tmp_path):
     bulk.run([path], tmp_path / "out", jobs=1, progress=False)
     notes = " ".join(bulk.load(tmp_path / "out", "blocks")["notes"].dropna())
     assert all(n in notes for n in expected)
+
+
+def test_zero_by_symmetry_prints_as_zero_in_the_table_view(shared):
+    # issue 13 item 6: ζ and Δ of the Cr on a 3̄ site print "0", not "0.0000" or "0.00000(5)"
+    result = runner.invoke(app, ["octahedra", str(shared / "cifs" / "published" / "2218662.cif")])
+    assert result.exit_code == 0, result.output
+    header, row = result.stdout.splitlines()[:2]
+    cells = dict(zip(header.split(), row.split(), strict=False))
+    assert cells["ζ/Å"] == "0" and cells["Δ"] == "0"
