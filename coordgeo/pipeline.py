@@ -21,11 +21,15 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from coordgeo.coordination import DEFAULT_TOLERANCE, Sphere, coordination_spheres
+from coordgeo.coordination import Sphere, coordination_spheres
 from coordgeo.errors import InputError
-from coordgeo.hbonds import DEFAULT_HA_MARGIN, DEFAULT_MIN_ANGLE
 from coordgeo.model import Structure
-from coordgeo.options import validate_tolerance
+from coordgeo.options import (
+    DEFAULT_HA_MARGIN,
+    DEFAULT_MIN_ANGLE,
+    DEFAULT_TOLERANCE,
+    validate_tolerance,
+)
 
 __all__ = [
     "Analysis",
