@@ -26,6 +26,7 @@ notes); :func:`to_docx` writes Word tables with python-docx (the ``docx`` extra)
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -1055,3 +1056,81 @@ def to_latex(tables: Sequence[DocTable], *, standalone: bool = True) -> str:
     if not standalone:
         return body + "\n"
     return f"{LATEX_PREAMBLE}\n\n{body}\n\n\\end{{document}}\n"
+
+
+# --- contacts (coordgeo.contacts) ---------------------------------------------------------
+
+
+#: Contact kinds of :func:`contact_table`: (kind, H located) → the values shown, with
+#: the decimals printed (PLATON's and the SI tables' precision).
+CONTACT_VALUES: dict[str, tuple[tuple[str, int], ...]] = {
+    "pi-pi": (
+        ("cg_cg", 3),
+        ("alpha", 1),
+        ("beta", 1),
+        ("gamma", 1),
+        ("cg1_perp", 3),
+        ("cg2_perp", 3),
+        ("slippage", 3),
+    ),
+    "ch-pi": (
+        ("d_dh", 2),
+        ("d_ha", 2),
+        ("d_da", 3),
+        ("angle_dha", 0),
+        ("h_perp", 2),
+        ("gamma", 0),
+    ),
+    "hbond": (("d_dh", 2), ("d_ha", 2), ("d_da", 3), ("angle_dha", 0)),
+}
+
+
+def _contact_value(value: object, su: object, decimals: int) -> str:
+    v = float(value) if value is not None else math.nan  # type: ignore[arg-type]
+    if not math.isfinite(v):
+        return ""
+    s = float(su) if su is not None else math.nan  # type: ignore[arg-type]
+    # an su far below the printed digits is numerical noise (α = 0 by symmetry): none
+    if not math.isfinite(s) or s < 0.05 * 10.0**-decimals:
+        return format_su(v, None, decimals)
+    return format_su(v, s, decimals)
+
+
+def contact_table(
+    structure, found: pd.DataFrame, codes: str = "letters"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """SI rows of :func:`coordgeo.contacts.contacts` output, one symmetry legend for all.
+
+    Returns ``rows`` (``kind``, ``label`` — ``Cg1···Cg2A``, ``C14–H14B···Cg1A``,
+    ``O1W···O2B`` —, ``h_located`` and ``v0 … v6``: the formatted values of
+    :data:`CONTACT_VALUES` of the kind, value(su), no su where the value involves a riding
+    H) and ``legend`` (``letter, operator, symmetry_code`` of the lettered partners, in
+    order of first use; :func:`code_marks`), in the style ``codes``. The one formatter of
+    contact rows: ``coordgeo contacts`` and the report both print these cells.
+    """
+    from coordgeo.symmetry import code_to_triplet, format_code, parse_code
+
+    records = found.to_dict("records") if found is not None and len(found) else []
+    parsed = [parse_code(r["symmetry_code"], structure) for r in records]
+    marks = code_marks(parsed, structure, codes)
+    rows = []
+    for r, code in zip(records, parsed, strict=True):
+        second = styled_label(str(r["partner2"]), marks.get(code, ""), codes)
+        kind = r["kind"]
+        located = bool(r.get("h_located", True)) if kind == "hbond" else True
+        if kind == "pi-pi":
+            label = f"{r['partner1']}···{second}"
+        elif r.get("hydrogen"):
+            label = f"{r['partner1']}–{r['hydrogen']}···{second}"
+        else:
+            label = f"{r['partner1']}···{second}"
+        row = {"kind": kind, "label": label, "h_located": located}
+        for k, (column, decimals) in enumerate(CONTACT_VALUES[kind]):
+            row[f"v{k}"] = _contact_value(r.get(column), r.get(f"{column}_su"), decimals)
+        rows.append(row)
+    columns = ["kind", "label", "h_located", *(f"v{k}" for k in range(7))]
+    legend = pd.DataFrame(
+        [(m, code_to_triplet(c, structure), format_code(c, structure)) for c, m in marks.items()],
+        columns=["letter", "operator", "symmetry_code"],
+    )
+    return pd.DataFrame(rows, columns=columns).fillna(""), legend

@@ -21,7 +21,6 @@ from coordgeo.cli.app import (
     load,
 )
 from coordgeo.cli.core import Codes, CodesOption, ToleranceOption
-from coordgeo.esd import format_su
 
 if TYPE_CHECKING:  # the analyses load inside the command (start-up time)
     import pandas as pd
@@ -92,81 +91,36 @@ _NOT_LOCATED_NOTE = (
 )
 
 
-def _value(v: float, su: float, decimals: int) -> str:
-    import pandas as pd
-
-    if pd.isna(v):
-        return "—"
-    # an su far below the printed digits is numerical noise (α = 0 by symmetry): none
-    if pd.notna(su) and su < 0.05 * 10.0**-decimals:
-        su = float("nan")
-    return format_su(v, su, decimals)
-
-
 def contact_tables(structure, frame: pd.DataFrame, kind: str, codes: str = "letters"):
     """SI rows of one kind of :func:`coordgeo.contacts.contacts` output.
 
-    Returns ``(header, rows, legend, notes)``: ``rows`` a list of cell tuples (label,
-    formatted values), ``legend`` the marks of the symmetry codes used (columns
-    ``letter, operator, symmetry_code``), ``notes`` the lines under the table (ring
-    definitions for π contacts, the "H not located" mark).
+    The cells come from :func:`coordgeo.tables.contact_table`, the formatter the report
+    uses too. Returns ``(header, rows, legend, notes)``: ``rows`` a list of cell tuples
+    (label, formatted values; ``—`` where a value is missing), ``legend`` the marks of the
+    symmetry codes used (``letter, operator, symmetry_code``), ``notes`` the lines under
+    the table (ring definitions for π contacts, the "H not located" mark).
     """
-    import pandas as pd
-
     from coordgeo.contacts import H_NOT_LOCATED
-    from coordgeo.symmetry import code_to_triplet, format_code, parse_code
-    from coordgeo.tables import code_marks, styled_label
+    from coordgeo.tables import CONTACT_VALUES, contact_table
 
     sub = frame[frame["kind"] == kind]
-    parsed = [parse_code(c, structure) for c in sub["symmetry_code"]]
-    marks = code_marks(parsed, structure, codes)
+    cells, legend = contact_table(structure, sub, codes)
+    n = len(CONTACT_VALUES[kind])
     rows = []
-    not_located = False
+    for cell in cells.to_dict("records"):
+        label = cell["label"] if cell["h_located"] else f"{cell['label']} †"
+        rows.append((label, *(cell[f"v{k}"] or "—" for k in range(n))))
     used_rings: dict[str, str] = {}
-    for r, code in zip(sub.to_dict("records"), parsed, strict=True):
-        mark = marks.get(code, "")
-        second = styled_label(r["partner2"], mark, codes)
+    for r in sub.to_dict("records"):
         if kind == "pi-pi":
-            label = f"{r['partner1']}···{second}"
             used_rings[r["partner1"]] = r["ring1"]
+        if kind in ("pi-pi", "ch-pi"):
             used_rings[r["partner2"]] = r["ring2"]
-            values = [
-                ("cg_cg", 2),
-                ("alpha", 1),
-                ("beta", 1),
-                ("gamma", 1),
-                ("cg1_perp", 2),
-                ("cg2_perp", 2),
-                ("slippage", 2),
-            ]
-        elif kind == "ch-pi":
-            label = f"{r['partner1']}–{r['hydrogen']}···{second}"
-            used_rings[r["partner2"]] = r["ring2"]
-            values = [
-                ("d_dh", 2),
-                ("d_ha", 2),
-                ("d_da", 2),
-                ("angle_dha", 0),
-                ("h_perp", 2),
-                ("gamma", 0),
-            ]
-        else:
-            if r["hydrogen"]:
-                label = f"{r['partner1']}–{r['hydrogen']}···{second}"
-            else:
-                label = f"{r['partner1']}···{second} †"
-                not_located = True
-            values = [("d_dh", 2), ("d_ha", 2), ("d_da", 2), ("angle_dha", 0)]
-        rows.append((label, *(_value(r[c], r[f"{c}_su"], d) for c, d in values)))
-    legend = pd.DataFrame(
-        [(m, code_to_triplet(c, structure), format_code(c, structure)) for c, m in marks.items()],
-        columns=["letter", "operator", "symmetry_code"],
-    )
     notes = [_NOTES[kind]]
     if used_rings:
         by_number = sorted(used_rings.items(), key=lambda kv: int(kv[0][2:]))
         notes.insert(0, "; ".join(f"{cg}: {atoms}" for cg, atoms in by_number) + ".")
-    if not_located:
+    if not cells["h_located"].all():
         notes.append(_NOT_LOCATED_NOTE.format(mark=H_NOT_LOCATED))
     return _HEADERS[kind], rows, legend, notes
 

@@ -39,7 +39,7 @@ from coordgeo.report.markup import (
     space_group_plain,
 )
 from coordgeo.symmetry import format_code
-from coordgeo.tables import hbond_table, si_table
+from coordgeo.tables import contact_table, hbond_table, si_table
 
 #: Quantities of :func:`crystal_data` that pages look up.
 FORMULA = "Empirical formula"
@@ -413,79 +413,6 @@ def hbond_frame(structure: Structure, found: pd.DataFrame) -> tuple[pd.DataFrame
     for column in ("d_dh", "d_ha", "d_da", "angle_dha"):
         frame[f"{column}_text"] = rows[column].to_numpy() if len(rows) else []
     return frame.reset_index(drop=True), legend
-
-
-#: Contact kinds of :func:`contact_table`: (kind, H located) → the values shown, with
-#: the decimals printed (PLATON's and the SI tables' precision).
-CONTACT_VALUES: dict[str, tuple[tuple[str, int], ...]] = {
-    "pi-pi": (
-        ("cg_cg", 3),
-        ("alpha", 1),
-        ("beta", 1),
-        ("gamma", 1),
-        ("cg1_perp", 3),
-        ("cg2_perp", 3),
-        ("slippage", 3),
-    ),
-    "ch-pi": (
-        ("d_dh", 2),
-        ("d_ha", 2),
-        ("d_da", 3),
-        ("angle_dha", 0),
-        ("h_perp", 2),
-        ("gamma", 0),
-    ),
-    "hbond": (("d_dh", 2), ("d_ha", 2), ("d_da", 3), ("angle_dha", 0)),
-}
-
-
-def _contact_value(value: object, su: object, decimals: int) -> str:
-    v = float(value) if value is not None else math.nan  # type: ignore[arg-type]
-    if not math.isfinite(v):
-        return ""
-    s = float(su) if su is not None else math.nan  # type: ignore[arg-type]
-    # an su far below the printed digits is numerical noise (α = 0 by symmetry): none
-    if not math.isfinite(s) or s < 0.05 * 10.0**-decimals:
-        return format_su(v, None, decimals)
-    return format_su(v, s, decimals)
-
-
-def contact_table(structure: Structure, found: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """SI rows of :func:`coordgeo.contacts.contacts` output, one symmetry legend for all.
-
-    Returns ``rows`` (``kind``, ``label`` — ``Cg1···Cg2A``, ``C14–H14B···Cg1A``,
-    ``O1W···O2B`` —, ``h_located`` and ``v0 … v6``: the formatted values of
-    :data:`CONTACT_VALUES` of the kind, value(su), no su where the value involves a riding
-    H) and ``legend`` (``letter, operator, symmetry_code`` of the lettered partners, in
-    order of first use; :func:`coordgeo.tables.code_marks`).
-    """
-    from coordgeo.symmetry import code_to_triplet, parse_code
-    from coordgeo.tables import code_marks, styled_label
-
-    records = found.to_dict("records") if found is not None and len(found) else []
-    parsed = [parse_code(r["symmetry_code"], structure) for r in records]
-    marks = code_marks(parsed, structure, "letters")
-    rows = []
-    for r, code in zip(records, parsed, strict=True):
-        second = styled_label(str(r["partner2"]), marks.get(code, ""), "letters")
-        kind = r["kind"]
-        located = bool(r.get("h_located", True)) if kind == "hbond" else True
-        if kind == "pi-pi":
-            label = f"{r['partner1']}···{second}"
-        elif r.get("hydrogen"):
-            label = f"{r['partner1']}–{r['hydrogen']}···{second}"
-        else:
-            label = f"{r['partner1']}···{second}"
-        row = {"kind": kind, "label": label, "h_located": located}
-        for k, (column, decimals) in enumerate(CONTACT_VALUES[kind]):
-            row[f"v{k}"] = _contact_value(r.get(column), r.get(f"{column}_su"), decimals)
-        rows.append(row)
-    columns = ["kind", "label", "h_located", *(f"v{k}" for k in range(7))]
-    legend = pd.DataFrame(
-        [(m, code_to_triplet(c, structure), format_code(c, structure)) for c, m in marks.items()],
-        columns=["letter", "operator", "symmetry_code"],
-    )
-    return pd.DataFrame(rows, columns=columns).fillna(""), legend
 
 
 def structure_tables(
