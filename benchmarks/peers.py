@@ -34,9 +34,10 @@ average at start and end. A tool that raises on a file, or runs past ``--timeout
 seconds (wall) in the warm-up round, leaves that file out of its comparison (counted).
 
 Peers: ``cosymlib`` (test extra), ``pymatgen`` (pymatgen extra) and OctaDist 3.0.0.
-OctaDist cannot be installed with its dependencies on Python ≥ 3.10: it pins
-``pymatgen<=2021.3.3``, which has no wheel for them and does not build, and its package
-``__init__`` imports its GUI (tkinter, rmsd, plotly). Its ``CalcDistortion`` needs only
+OctaDist cannot be installed with its dependencies: it pins ``pymatgen<=2021.3.3``, which
+conflicts with the pymatgen extra and whose C sources do not compile on Python 3.11 (they
+include ``longintrepr.h``), and its package ``__init__`` imports its GUI (tkinter, rmsd,
+plotly). Its ``CalcDistortion`` needs only
 numpy and scipy, so it is loaded from its own wheel's ``octadist/src`` without the
 package ``__init__``: from ``--octadist DIR`` (an unpacked wheel), else from an
 ``octadist`` installed with ``pip install --no-deps octadist==3.0.0``, else from the wheel
