@@ -32,15 +32,18 @@ the authors printed, plus rounding of the printed numbers.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, replace
-from functools import cached_property
+import weakref
+from dataclasses import replace
+from functools import lru_cache
+from operator import itemgetter
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from coordgeo.errors import InputError
 from coordgeo.esd import decimals_of, format_su, parse_su
-from coordgeo.geometry import contacts, measure
+from coordgeo.geometry import _GRADIENTS, contacts, image_fract, measure, propagate_su
 from coordgeo.io import labels as _labels
 from coordgeo.model import Structure
 from coordgeo.symmetry import (
@@ -103,8 +106,9 @@ _KIND_NAME = {
 }
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):
+    """One value of a loop row, as printed (an H-bond row gives one per value)."""
+
     kind: str
     atoms: tuple[str, ...]
     code_texts: tuple[str, ...]
@@ -112,14 +116,13 @@ class _Row:
     part: str = ""  # which value of an H-bond row
     has_codes: bool = True  # does the loop have symmetry-code columns at all
 
-    @cached_property
+    @property
     def published(self) -> tuple[float | None, float]:
         """(value, su) as printed; su is nan when none is printed."""
         return _published_value(self.value_text)
 
 
-@dataclass(frozen=True)
-class _Candidates:
+class _Candidates(NamedTuple):
     """Readings of one row: (sites, codes) options, and which atoms have no usable code.
 
     ``options`` hold the literal readings (one per way of reading repeated
@@ -160,7 +163,11 @@ def check(structure: Structure) -> pd.DataFrame:
     1-2-3 or 2-3-4 are collinear is ``undefined`` (see :data:`LINEAR_ANGLE`), whatever
     its published value.
     """
-    return resolve(structure)[COLUMNS]
+    rows = _published_rows(structure.geom)
+    if not rows:
+        return pd.DataFrame(columns=RESOLVED_COLUMNS)[COLUMNS]
+    columns = _resolve_columns(structure, rows)
+    return pd.DataFrame({c: columns[c] for c in COLUMNS})
 
 
 def resolve(structure: Structure, select=None) -> pd.DataFrame:
@@ -180,11 +187,23 @@ def resolve(structure: Structure, select=None) -> pd.DataFrame:
         rows = [r for r in rows if select(r.kind, r.atoms)]
     if not rows:
         return pd.DataFrame(columns=RESOLVED_COLUMNS)
-    code_cache: dict[str, tuple[SymmetryCode, str]] = {}  # a loop repeats few codes
-    label_cache: dict[str, tuple[list[int], str, bool]] = {}  # and few labels
-    candidates = [_candidates(structure, r, code_cache, label_cache) for r in rows]
-    best = _evaluate(structure, rows, candidates)
-    judged = [_judge_row(structure, row, res) for row, res in zip(rows, best, strict=True)]
+    return pd.DataFrame(_resolve_columns(structure, rows))
+
+
+def _resolve_columns(structure: Structure, rows: list[_Row]) -> dict[str, list]:
+    """The columns of :func:`resolve` for ``rows``, loop by loop as arrays.
+
+    Labels and codes are read once per distinct text, every reading of every row is
+    measured in one call per number of atoms (:func:`_evaluate`), and the rows are
+    judged together (:func:`_judge_rows`); only rows that do not fit go row by row.
+    """
+    n = len(rows)
+    published = [_published_value(r.value_text) for r in rows]
+    read = _Reader(structure)
+    candidates = [read.candidates(r) for r in rows]
+    rounding = _rounding(structure)
+    best = _evaluate(structure, rows, candidates, rounding)
+    judged = _judge_rows(structure, rows, best, published)
     # second pass: search the images for rows whose codes are unknown and did not fit
     retry = [
         k
@@ -195,7 +214,9 @@ def resolve(structure: Structure, select=None) -> pd.DataFrame:
     if retry:
         near = _neighbour_images(structure, candidates, retry)
         expanded = {k: _image_options(structure, rows[k], candidates[k], near) for k in retry}
-        second = _evaluate(structure, [rows[k] for k in retry], [expanded[k] for k in retry])
+        second = _evaluate(
+            structure, [rows[k] for k in retry], [expanded[k] for k in retry], rounding
+        )
         for k, res in zip(retry, second, strict=True):
             if res is not None:
                 best[k] = res
@@ -203,24 +224,35 @@ def resolve(structure: Structure, select=None) -> pd.DataFrame:
                 searched.add(k)
     centroid = _centroid_rows(structure, rows)
     undefined = _undefined_torsions(structure, rows, best)
-    records = []
-    for k, (row, cand) in enumerate(zip(rows, candidates, strict=True)):
-        pub, pub_su = row.published
+    code_text: dict[SymmetryCode, str] = {}
+
+    def formatted(code: SymmetryCode) -> str:
+        text = code_text.get(code)
+        if text is None:
+            text = code_text[code] = format_code(code, structure)
+        return text
+
+    nan = np.nan
+    out: dict[str, list] = {c: [None] * n for c in RESOLVED_COLUMNS}
+    block = structure.block
+    for k, (row, cand, (pub, pub_su)) in enumerate(zip(rows, candidates, published, strict=True)):
         sites = codes = None
-        label = "-".join(row.atoms)
         if row.kind == "hbond":
             label = f"{row.atoms[0]}-{row.atoms[1]}...{row.atoms[2]} [{_KIND_NAME[row.part]}]"
-        codes_text = " ".join(t if t not in ("", "?") else "." for t in row.code_texts)
-        calc = calc_su = np.nan
+        else:
+            label = "-".join(row.atoms)
+        calc = calc_su = nan
         if k in centroid:
             codes_text, calc, calc_su, status, reason = centroid[k]
         elif isinstance(cand, str):
+            codes_text = _printed_codes(row.code_texts)
             status, reason = "unresolved", cand
         elif pub is None:
+            codes_text = _printed_codes(row.code_texts)
             status, reason = "unresolved", f"published value {row.value_text!r} is not a number"
         else:
             (sites, codes), calc, calc_su, _ = best[k]
-            codes_text = " ".join(format_code(c, structure) for c in codes)
+            codes_text = " ".join([formatted(c) for c in codes])
             status, reason = judged[k]
             if k in undefined:
                 status, reason = "undefined", undefined[k]
@@ -233,24 +265,26 @@ def resolve(structure: Structure, select=None) -> pd.DataFrame:
                 )
             if note:
                 reason = f"{note}; {reason}" if reason else note
-        records.append(
-            [
-                structure.block,
-                row.kind,
-                label,
-                codes_text,
-                pub,
-                pub_su,
-                calc,
-                calc_su,
-                status,
-                reason,
-                row.value_text,
-                None if sites is None else tuple(int(i) for i in sites),
-                None if codes is None else tuple(codes),
-            ]
-        )
-    return pd.DataFrame(records, columns=RESOLVED_COLUMNS)
+            sites = tuple(int(i) for i in sites)
+            codes = tuple(codes)
+        out["block"][k] = block
+        out["kind"][k] = row.kind
+        out["atoms"][k] = label
+        out["symmetry_codes"][k] = codes_text
+        out["published"][k] = pub
+        out["published_su"][k] = pub_su
+        out["calculated"][k] = calc
+        out["calculated_su"][k] = calc_su
+        out["status"][k] = status
+        out["reason"][k] = reason
+        out["value_text"][k] = row.value_text
+        out["sites"][k] = sites
+        out["codes"][k] = codes
+    return out
+
+
+def _printed_codes(code_texts: tuple[str, ...]) -> str:
+    return " ".join(t if t not in ("", "?") else "." for t in code_texts)
 
 
 def unresolved_rows(geom, block: str, reason: str) -> pd.DataFrame:
@@ -289,25 +323,32 @@ def _published_rows(geom) -> list[_Row]:
             label_idx = [index[c.lower()] for c in label_cols]
         except KeyError:
             continue  # a loop without its labels cannot be checked
-        code_idx = {pos: index.get(col.lower()) for pos, col in code_cols.items()}
-        has_codes = any(v is not None for v in code_idx.values())
+        code_idx = [index.get(code_cols[p].lower()) for p in range(len(label_idx))]
+        has_codes = any(v is not None for v in code_idx)
+        value_idx = [
+            (index[vc.lower()], vc if kind == "hbond" else "")
+            for vc in value_cols
+            if vc.lower() in index
+        ]
         values = [v[1:-1] if v[:1] in "'\"" and v[-1:] == v[:1] else v for v in loop.values]
+        labels_of = itemgetter(*label_idx)  # at least two labels: a tuple
+        if all(i is not None for i in code_idx):
+            codes_of = itemgetter(*code_idx)
+        else:
+
+            def codes_of(cells, code_idx=code_idx):
+                return tuple(cells[i] if i is not None else "." for i in code_idx)
+
         for r in range(0, len(values), width):
             cells = values[r : r + width]
-            atoms = tuple(cells[i] for i in label_idx)
-            codes = tuple(
-                cells[code_idx[p]] if code_idx.get(p) is not None else "."
-                for p in range(len(atoms))
-            )
-            for vc in value_cols:
-                vi = index.get(vc.lower())
-                if vi is None:
-                    continue
-                part = vc if kind == "hbond" else ""
+            atoms = labels_of(cells)
+            codes = codes_of(cells)
+            for vi, part in value_idx:
                 rows.append(_Row(kind, atoms, codes, cells[vi], part, has_codes))
     return rows
 
 
+@lru_cache(maxsize=4096)
 def _published_value(text: str) -> tuple[float | None, float]:
     try:
         value, su = parse_su(text)
@@ -347,67 +388,93 @@ def suggest_labels(structure: Structure, label: str, n: int = 3) -> list[str]:
     return _labels.suggest_labels(structure, label, n)
 
 
-def _candidates(
-    structure: Structure,
-    row: _Row,
-    code_cache: dict[str, tuple[SymmetryCode, str]],
-    label_cache: dict[str, tuple[list[int], str, bool]] | None = None,
-) -> _Candidates | str:
-    """Literal readings of a row's atoms (several when a label repeats), or why there is none.
+class _Reader:
+    """Literal readings of rows of one structure, each label and code read once.
 
-    ``code_cache`` and ``label_cache`` keep the codes and labels already read: a loop
-    repeats few of them."""
-    per_atom_sites: list[list[int]] = []
-    codes: list[SymmetryCode] = []
-    unknown: list[int] = []
-    notes: list[str] = []
-    ops_from_cif = not any("lists no symmetry operators" in n for n in structure.notes)
-    label_cache = {} if label_cache is None else label_cache
-    for pos, (label, text) in enumerate(zip(row.atoms, row.code_texts, strict=True)):
-        if label not in label_cache:
-            label_cache[label] = label_sites(structure, label)
-        sites, note, is_mate = label_cache[label]
+    A loop repeats few labels and codes: an atom's reading (its sites, the code or why it
+    has none, the notes) depends only on its label, its code text and whether the loop
+    leaves it without a code, so it is worked out once per distinct combination.
+    """
+
+    def __init__(self, structure: Structure) -> None:
+        self.structure = structure
+        self.ops_from_cif = not any("lists no symmetry operators" in n for n in structure.notes)
+        self.code_cache: dict[str, tuple[SymmetryCode, str]] = {}
+        self.label_cache: dict[str, tuple[list[int], str, bool]] = {}
+        self.atom_cache: dict[tuple[str, str, bool], tuple | str] = {}
+
+    def atom(self, label: str, text: str, no_code: bool) -> tuple | str:
+        """(sites, notes, code, unknown) of one atom of a row, or why it cannot be read.
+
+        ``no_code``: the loop has no code columns and the atom is not the one measured
+        from. ``code`` is the identity where ``unknown`` (the image is to be searched)."""
+        structure = self.structure
+        if label not in self.label_cache:
+            self.label_cache[label] = label_sites(structure, label)
+        sites, note, is_mate = self.label_cache[label]
         if not sites:
             near = suggest_labels(structure, label)
             hint = f" (the CIF has {', '.join(near)})" if near else ""
             return f"unknown atom label {label!r}{hint}"
-        if note:
-            notes.append(note)
-        per_atom_sites.append(sites)
+        notes = [note] if note else []
         text = text.strip()
         reading = None
         if text == "?":
             reading = "symmetry code '?'"
         elif is_mate:
             reading = ""
-        elif not row.has_codes and pos != _REFERENCE[row.kind]:
+        elif no_code:
             reading = "the loop has no symmetry codes"
-        elif not ops_from_cif and text not in ("", "."):
+        elif not self.ops_from_cif and text not in ("", "."):
             reading = "the CIF lists no symmetry operators, so its codes cannot be read"
         if reading is not None:
-            unknown.append(pos)
-            codes.append(identity(structure))
             if reading:
                 notes.append(reading)
-            continue
+            return sites, notes, identity(structure), True
         try:
-            if text not in code_cache:
-                code_cache[text] = read_code(text, structure)
-            code, how = code_cache[text]
-            codes.append(code)
-            if how:
-                notes.append(how)
+            if text not in self.code_cache:
+                self.code_cache[text] = read_code(text, structure)
+            code, how = self.code_cache[text]
         except InputError as exc:
             return exc.message
-    if row.kind == "hbond":
-        part = _HBOND_PARTS[row.part]
-        per_atom_sites = [per_atom_sites[i] for i in part]
-        codes = [codes[i] for i in part]
-        unknown = [part.index(i) for i in unknown if i in part]
-    options = tuple((tuple(sites), tuple(codes)) for sites in itertools.product(*per_atom_sites))[
-        :_MAX_OPTIONS
-    ]
-    return _Candidates(options, tuple(unknown), "; ".join(dict.fromkeys(notes)))
+        if how:
+            notes.append(how)
+        return sites, notes, code, False
+
+    def candidates(self, row: _Row) -> _Candidates | str:
+        """Literal readings of a row's atoms (several when a label repeats), or why there
+        is none."""
+        per_atom_sites: list[list[int]] = []
+        codes: list[SymmetryCode] = []
+        unknown: list[int] = []
+        notes: list[str] = []
+        reference = _REFERENCE[row.kind]
+        cache = self.atom_cache
+        for pos, (label, text) in enumerate(zip(row.atoms, row.code_texts, strict=True)):
+            key = (label, text, not row.has_codes and pos != reference)
+            found = cache.get(key)
+            if found is None:
+                found = cache[key] = self.atom(*key)
+            if isinstance(found, str):
+                return found
+            sites, atom_notes, code, is_unknown = found
+            per_atom_sites.append(sites)
+            codes.append(code)
+            if is_unknown:
+                unknown.append(pos)
+            notes.extend(atom_notes)
+        if row.kind == "hbond":
+            part = _HBOND_PARTS[row.part]
+            per_atom_sites = [per_atom_sites[i] for i in part]
+            codes = [codes[i] for i in part]
+            unknown = [part.index(i) for i in unknown if i in part]
+        if all(len(s) == 1 for s in per_atom_sites):
+            options = ((tuple(s[0] for s in per_atom_sites), tuple(codes)),)
+        else:
+            options = tuple(
+                (tuple(sites), tuple(codes)) for sites in itertools.product(*per_atom_sites)
+            )[:_MAX_OPTIONS]
+        return _Candidates(options, tuple(unknown), "; ".join(dict.fromkeys(notes)))
 
 
 def _neighbour_images(structure: Structure, candidates: list, retry: list[int]):
@@ -442,41 +509,84 @@ def _image_options(structure: Structure, row: _Row, cand: _Candidates, near) -> 
 _SEARCH_RADIUS = 4.5  # Å: bonds, angles and H-bonds reach their partner within this
 
 
-def _evaluate(structure: Structure, rows: list[_Row], candidates: list):
+def _evaluate(structure: Structure, rows: list[_Row], candidates: list, rounding=None):
     """Measure every reading of every row in batches; keep the one closest to the published value.
 
+    One call per number of atoms measures every reading of every row with that many
+    (:func:`_measure_rounded`); a row read one way keeps that reading, a row read several
+    ways the one closest to the published value (the first of equals). ``rounding`` is
+    :func:`_rounding` of ``structure`` (made here when not given).
     Returns per row ``((sites, codes), value, su, rounding)`` or None.
     """
-    flat: dict[int, list[tuple[int, int]]] = {}  # number of atoms → [(row, option)]
+    groups: dict[int, tuple[list[int], list[tuple[int, ...]], list[SymmetryCode]]] = {}
     for k, cand in enumerate(candidates):
         if isinstance(cand, _Candidates):
-            for o, (sites, _) in enumerate(cand.options):
-                flat.setdefault(len(sites), []).append((k, o))
-    values: dict[tuple[int, int], tuple[float, float, float]] = {}
-    for keys in flat.values():
-        opts = [candidates[k].options[o] for k, o in keys]
-        sites = np.array([o[0] for o in opts])
-        ops = np.array([[c.op for c in o[1]] for o in opts])
-        shifts = np.array([[c.shift for c in o[1]] for o in opts], dtype=float)
-        v, su = measure(structure, sites, ops, shifts)
-        rnd = rounding_effect(structure, sites, ops, shifts)
-        for key, a, b, c in zip(keys, v.tolist(), su.tolist(), rnd.tolist(), strict=True):
-            values[key] = (a, b, c)
-    best = []
-    for k, (row, cand) in enumerate(zip(rows, candidates, strict=True)):
-        if not isinstance(cand, _Candidates):
-            best.append(None)
-            continue
-        pub, _ = row.published
-        scored = []
-        for o in range(len(cand.options)):
-            v, su, rnd = values[(k, o)]
-            if row.kind == "torsion" and pub is not None and abs(v - pub) > 180:
-                v -= 360 * np.sign(v - pub)
-            scored.append((abs(v - pub) if pub is not None else float(o), o, v, su, rnd))
-        _, o, v, su, rnd = min(scored)
-        best.append((cand.options[o], v, su, rnd))
+            for sites, codes in cand.options:
+                group = groups.get(len(sites))
+                if group is None:
+                    group = groups[len(sites)] = ([], [], [])
+                group[0].append(k)
+                group[1].append(sites)
+                group[2].extend(codes)
+    if rounding is None and groups:
+        rounding = _rounding(structure)
+    best: list = [None] * len(rows)
+    for m, (keys, sites_list, codes) in groups.items():
+        sites = np.array(sites_list, dtype=int)
+        ops = np.fromiter((c.op for c in codes), dtype=int, count=len(codes)).reshape(-1, m)
+        shifts = np.array([c.shift for c in codes], dtype=float).reshape(-1, m, 3)
+        v, su, rnd = _measure_rounded(structure, rounding, sites, ops, shifts)
+        if m == 4:  # torsions: the value on the published side of ±180°
+            pub = np.array([p if (p := rows[k].published[0]) is not None else np.nan for k in keys])
+            with np.errstate(invalid="ignore"):
+                turn = np.abs(v - pub) > 180
+            if turn.any():
+                v = np.where(turn, v - 360 * np.sign(v - pub), v)
+        vs, sus, rnds = v.tolist(), su.tolist(), rnd.tolist()
+        i = 0
+        while i < len(keys):
+            k = keys[i]
+            options = candidates[k].options
+            if len(options) == 1:
+                best[k] = (options[0], vs[i], sus[i], rnds[i])
+                i += 1
+                continue
+            pub = rows[k].published[0]
+            scored = [
+                (abs(vs[i + o] - pub) if pub is not None else float(o), o)
+                for o in range(len(options))
+            ]
+            _, o = min(scored)
+            best[k] = (options[o], vs[i + o], sus[i + o], rnds[i + o])
+            i += len(options)
     return best
+
+
+def _measure_rounded(
+    structure: Structure,
+    rounding: tuple[Structure, bool],
+    sites: np.ndarray,
+    ops: np.ndarray,
+    shifts: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values, su's and :func:`rounding_effect` of n readings of m atoms, in one pass.
+
+    As :func:`coordgeo.geometry.measure` on ``structure`` and on the rounded structure of
+    ``rounding`` (:func:`_rounding`: the same coordinates, their rounding as their only
+    error), with the positions and gradients worked out once for both.
+    """
+    rounded, any_rounded = rounding
+    if sites.shape[0] == 0:
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    f = image_fract(structure, sites, ops, shifts)
+    x = f @ structure.cell.orthogonalization.T
+    values, grad = _GRADIENTS[sites.shape[1]](x)
+    su = propagate_su(structure, sites, ops, f, grad)
+    if any_rounded:
+        rnd = propagate_su(rounded, sites, ops, f, grad)
+    else:  # no coordinate is rounded: zero wherever the gradient is finite
+        rnd = np.where(np.isfinite(grad).all(axis=(-2, -1)), 0.0, np.nan)
+    return values, su, rnd
 
 
 def _judge_row(structure: Structure, row: _Row, result) -> tuple[str, str]:
@@ -489,12 +599,50 @@ def _judge_row(structure: Structure, row: _Row, result) -> tuple[str, str]:
     )
 
 
+def _judge_rows(
+    structure: Structure, rows: list[_Row], best: list, published: list
+) -> list[tuple[str, str]]:
+    """:func:`_judge_row` of every row: the test of :func:`judge` on arrays, then
+    :func:`judge` itself (for the reason) only for the rows that are not ``ok``."""
+    out: list[tuple[str, str]] = [("unresolved", "")] * len(rows)
+    keys = [
+        k
+        for k, (res, (pub, _)) in enumerate(zip(best, published, strict=True))
+        if res is not None and pub is not None
+    ]
+    if not keys:
+        return out
+    half = [_half_digit(rows[k].value_text) for k in keys]
+    pub = np.array([published[k][0] for k in keys], dtype=float)
+    pub_su = np.array([published[k][1] for k in keys], dtype=float)
+    calc = np.array([best[k][1] for k in keys], dtype=float)
+    calc_su = np.array([best[k][2] for k in keys], dtype=float)
+    rounding = np.array([best[k][3] for k in keys], dtype=float)
+    with np.errstate(invalid="ignore"):
+        has_su = np.isfinite(pub_su) & (pub_su > 0)
+        tolerance = np.array(half) + 2.0 * rounding + 1e-9
+        tolerance += np.where(
+            has_su, 2.0 * pub_su, 2.0 * np.where(np.isfinite(calc_su), calc_su, 0.0)
+        )
+        ok = np.abs(calc - pub) <= tolerance
+    for k, fits in zip(keys, ok.tolist(), strict=True):
+        out[k] = ("ok", "") if fits else _judge_row(structure, rows[k], best[k])
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _half_digit(value_text: str) -> float:
+    """Half a unit of the last printed digit of a value (:func:`judge`)."""
+    return 0.5 * 10.0 ** (-decimals_of(value_text))
+
+
 def _undefined_torsions(structure: Structure, rows: list[_Row], best) -> dict[int, str]:
     """Torsion rows through three collinear atoms, and why each is undefined.
 
     A torsion a-b-c-d is the angle between the planes (a, b, c) and (b, c, d); when the
     bond angle a-b-c or b-c-d is 180° (or 0°) within max(3 su, :data:`LINEAR_ANGLE`),
-    one plane does not exist and any value is rounding noise.
+    one plane does not exist and any value is rounding noise. Both angles of every
+    torsion are measured in one call.
     """
     keys = [
         k
@@ -503,22 +651,29 @@ def _undefined_torsions(structure: Structure, rows: list[_Row], best) -> dict[in
     ]
     if not keys:
         return {}
-    sites = np.array([best[k][0][0] for k in keys])
-    ops = np.array([[c.op for c in best[k][0][1]] for k in keys])
-    shifts = np.array([[c.shift for c in best[k][0][1]] for k in keys], dtype=float)
+    sites = np.array([best[k][0][0] for k in keys], dtype=int)
+    codes = [c for k in keys for c in best[k][0][1]]
+    ops = np.fromiter((c.op for c in codes), dtype=int, count=len(codes)).reshape(-1, 4)
+    shifts = np.array([c.shift for c in codes], dtype=float).reshape(-1, 4, 3)
+    n = len(keys)
+    angles, sus = measure(
+        structure,
+        np.concatenate([sites[:, 0:3], sites[:, 1:4]]),
+        np.concatenate([ops[:, 0:3], ops[:, 1:4]]),
+        np.concatenate([shifts[:, 0:3], shifts[:, 1:4]]),
+    )
     out: dict[int, str] = {}
     for first in (0, 1):
-        part = slice(first, first + 3)
-        angle, su = measure(structure, sites[:, part], ops[:, part], shifts[:, part])
+        angle, su = angles[first * n : (first + 1) * n], sus[first * n : (first + 1) * n]
         off = np.minimum(angle, 180.0 - angle)
         limit = np.maximum(3.0 * np.nan_to_num(su), LINEAR_ANGLE)
-        for n in np.flatnonzero(off <= limit):
-            k = keys[n]
+        for i in np.flatnonzero(off <= limit):
+            k = keys[i]
             if k in out:
                 continue
             names = "-".join(rows[k].atoms[first : first + 3])
             out[k] = (
-                f"{names} is linear ({format_su(float(angle[n]), float(su[n]), 2)}°): "
+                f"{names} is linear ({format_su(float(angle[i]), float(su[i]), 2)}°): "
                 "a torsion through three collinear atoms is undefined"
             )
     return out
@@ -541,13 +696,31 @@ def rounding_effect(
 
 def _rounded_structure(structure: Structure) -> Structure:
     """The structure with the coordinates' rounding as their only error (rounding_effect)."""
+    return _rounding(structure)[0]
+
+
+def _rounding(structure: Structure) -> tuple[Structure, bool]:
+    """:func:`_rounded_structure`, and whether any of its coordinates carries a rounding error.
+
+    Made once per structure (kept while the structure lives and its coordinates' su's,
+    rounding and cell are the same objects)."""
+    key = (structure.fract_su, structure.fract_rounding, structure.site_projector, structure.cell)
+    found = _ROUNDED.get(structure)
+    if found is not None and all(a is b for a, b in zip(found[0], key, strict=True)):
+        return found[1]
     h = np.where(structure.fract_su > 0, 0.0, structure.fract_rounding) / np.sqrt(3.0)
     p = structure.site_projector  # coordinates fixed by symmetry are exact, not rounded
-    return replace(
+    rounded = replace(
         structure,
         fract_cov=np.einsum("nij,nj,nkj->nik", p, h**2, p),
         cell=replace(structure.cell, su=(0.0,) * 6),
     )
+    made = (rounded, bool(np.any(rounded.fract_cov != 0)))
+    _ROUNDED[structure] = (key, made)
+    return made
+
+
+_ROUNDED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 # --- ring centroids as H-bond acceptors ---------------------------------------------------
