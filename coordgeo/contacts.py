@@ -87,6 +87,7 @@ su when H rides). ``intramolecular`` is True when both partners belong to one mo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -198,6 +199,13 @@ BOOL_COLUMNS = {"intramolecular", "riding", "h_located"}
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
+    """The table without rows: a copy of one built once per column list (most structures
+    have no contacts of some kind, and building a 40-column DataFrame costs ~3 ms)."""
+    return _empty_template(tuple(columns)).copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _empty_template(columns: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             c: pd.Series(
@@ -428,9 +436,27 @@ def pi_stacking(
     ``partner1``/``partner2`` are ``Cg`` names, ``ring1``/``ring2`` their atoms, and
     ``symmetry_code`` the code of ring J.
     """
+    return _table(
+        _pi_stacking(structure, max_distance, max_alpha, max_beta, chelate, aromatic,
+                     tolerance, planarity),
+        PI_PI,
+    )  # fmt: skip
+
+
+def _pi_stacking(
+    structure: Structure,
+    max_distance: float,
+    max_alpha: float,
+    max_beta: float,
+    chelate: bool,
+    aromatic: bool,
+    tolerance: float,
+    planarity: float,
+) -> dict[str, list] | None:
+    """:func:`pi_stacking` as columns (None: no rows)."""
     rings = _pi_rings(structure, tolerance, planarity, chelate, aromatic)
     if not rings or max_distance <= 0:
-        return _empty(PI_PI)
+        return None
     images = _Images(structure)
     pairs: list[tuple[Ring, Ring, SymmetryCode, list[Atom]]] = []
     for i, j, code in _centroids_near(structure, rings, max_distance):
@@ -448,7 +474,7 @@ def pi_stacking(
             continue
         pairs.append((ri, rj, code, image))
     if not pairs:
-        return _empty(PI_PI)
+        return None
     records = []
     bonded = covalent_bonds(structure, tolerance)
     for m1, m2 in sorted({(p[0].size, p[1].size) for p in pairs}):
@@ -492,9 +518,9 @@ def pi_stacking(
                 row[f"{name}_su"] = sus[k, q]
             records.append(((ri.number, rj.number, round(values[k, 0], 6)), row))
     if not records:
-        return _empty(PI_PI)
+        return None
     records.sort(key=lambda r: r[0])
-    return pd.DataFrame([r for _, r in records], columns=PI_PI)
+    return _columns([r for _, r in records], PI_PI)
 
 
 # --- X–H···π -----------------------------------------------------------------------------
@@ -558,13 +584,32 @@ def x_h_pi(
     H···Cg, ``d_da`` X···Cg, ``angle_dha`` ∠X–H···Cg) and ``h_perp``, ``gamma``,
     ``angle_xh_pi``.
     """
+    return _table(
+        _x_h_pi(structure, max_h_cg, max_gamma, min_angle, donors, chelate, aromatic,
+                tolerance, planarity),
+        CH_PI,
+    )  # fmt: skip
+
+
+def _x_h_pi(
+    structure: Structure,
+    max_h_cg: float,
+    max_gamma: float,
+    min_angle: float,
+    donors: Sequence[str],
+    chelate: bool,
+    aromatic: bool,
+    tolerance: float,
+    planarity: float,
+) -> dict[str, list] | None:
+    """:func:`x_h_pi` as columns (None: no rows)."""
     rings = _pi_rings(structure, tolerance, planarity, chelate, aromatic)
     if not rings or max_h_cg <= 0:
-        return _empty(CH_PI)
+        return None
     bonded = covalent_bonds(structure, tolerance)
     donor_of = hydrogen_donors(structure, bonded, {e.capitalize() for e in donors})
     if len(donor_of) == 0:
-        return _empty(CH_PI)
+        return None
     row_of_h = {int(h): k for k, h in enumerate(donor_of.center.tolist())}
     images = _Images(structure)
     ident = SymmetryCode(structure.identity_op)
@@ -586,7 +631,7 @@ def x_h_pi(
             continue
         cands.append((x_atom, h_atom, ring, code, image))
     if not cands:
-        return _empty(CH_PI)
+        return None
     riding = np.asarray(structure.calc, dtype=bool)
     records = []
     for m in sorted({c[2].size for c in cands}):
@@ -625,9 +670,9 @@ def x_h_pi(
                 row[f"{name}_su"] = np.nan if rides and name in _XH_RIDING else sus[k, q]
             records.append(((h_atom.site, round(values[k, 1], 6)), row))
     if not records:
-        return _empty(CH_PI)
+        return None
     records.sort(key=lambda r: r[0])
-    return pd.DataFrame([r for _, r in records], columns=CH_PI)
+    return _columns([r for _, r in records], CH_PI)
 
 
 # --- hydrogen bonds, with and without H ---------------------------------------------------
@@ -643,55 +688,82 @@ def hbond_contacts(
     da_margin: float = DEFAULT_DA_MARGIN,
     without_h: bool = True,
     tolerance: float = DEFAULT_TOLERANCE,
+    found: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Hydrogen bonds D–H···A (:func:`coordgeo.hbonds.hbonds`) and, with ``without_h``,
     the D···A contacts of donors whose H was not located (:func:`hbonds_without_h`).
 
+    ``found``: the :func:`coordgeo.hbonds.hbonds` table of this structure with these
+    criteria, when the caller has it already (:class:`coordgeo.pipeline.Analysis`);
+    None: it is computed here.
+
     Returns :data:`HBOND` columns: H-located rows first (ordered as by ``hbonds``), then
     the "H not located" rows.
     """
-    found = hbonds(
-        structure,
-        ha_margin=ha_margin,
-        min_angle=min_angle,
-        include_c=include_c,
-        include_s=include_s,
-        tolerance=tolerance,
-    )
-    vector = np.zeros((len(found), 3))
+    return _table(
+        _hbond_contacts(structure, ha_margin, min_angle, include_c, include_s, da_margin,
+                        without_h, tolerance, found),
+        HBOND,
+    )  # fmt: skip
+
+
+def _hbond_contacts(
+    structure: Structure,
+    ha_margin: float,
+    min_angle: float,
+    include_c: bool,
+    include_s: bool,
+    da_margin: float,
+    without_h: bool,
+    tolerance: float,
+    found: pd.DataFrame | None,
+) -> dict[str, np.ndarray] | None:
+    """:func:`hbond_contacts` as columns (None: no rows)."""
+    if found is None:
+        found = hbonds(
+            structure,
+            ha_margin=ha_margin,
+            min_angle=min_angle,
+            include_c=include_c,
+            include_s=include_s,
+            tolerance=tolerance,
+        )
+    parts = []
     if len(found):
         vector = _fract(structure, list(found["acceptor_atom"])) - _fract(
             structure, list(found["donor_atom"])
         )
-    located = pd.DataFrame(
-        {
-            "block": found["block"],
-            "kind": "hbond",
-            "partner1": found["donor"],
-            "hydrogen": found["hydrogen"],
-            "partner2": found["acceptor"],
-            "symmetry_code": found["acceptor_code"],
-            "distance": found["d_da"],
-            "distance_su": found["d_da_su"],
-            "intramolecular": found["intramolecular"].astype(bool),
-            "dx": vector[:, 0],
-            "dy": vector[:, 1],
-            "dz": vector[:, 2],
-            **{c: found[c] for c in _HB_VALUES},
-            "riding": found["riding"].astype(bool),
-            "h_located": True,
-            "note": "",
-        },
-        columns=HBOND,
-    )
-    frames = [located] if len(located) else []
+        column = {c: found[c].to_numpy() for c in found.columns}
+        n = len(found)
+        parts.append(
+            {
+                "block": column["block"],
+                "kind": np.full(n, "hbond", dtype=object),
+                "partner1": column["donor"],
+                "hydrogen": column["hydrogen"],
+                "partner2": column["acceptor"],
+                "symmetry_code": column["acceptor_code"],
+                "distance": column["d_da"],
+                "distance_su": column["d_da_su"],
+                "intramolecular": column["intramolecular"].astype(bool),
+                "dx": vector[:, 0],
+                "dy": vector[:, 1],
+                "dz": vector[:, 2],
+                **{c: column[c] for c in _HB_VALUES},
+                "riding": column["riding"].astype(bool),
+                "h_located": np.ones(n, dtype=bool),
+                "note": np.full(n, "", dtype=object),
+            }
+        )
     if without_h:
-        missing = hbonds_without_h(structure, da_margin=da_margin, tolerance=tolerance)
-        if len(missing):
-            frames.append(missing)
-    if not frames:
-        return _empty(HBOND)
-    return pd.concat(frames, ignore_index=True)[HBOND]
+        missing = _hbonds_without_h(
+            structure, da_margin, DEFAULT_NO_H_DONORS, DEFAULT_ACCEPTORS, tolerance
+        )
+        if missing is not None:
+            parts.append(missing)
+    if not parts:
+        return None
+    return {c: np.concatenate([np.asarray(part[c]) for part in parts]) for c in HBOND}
 
 
 def _no_h_donors(structure: Structure, bonded, donors: set[str]) -> np.ndarray:
@@ -734,20 +806,31 @@ def hbonds_without_h(
     Returns :data:`HBOND` columns with ``hydrogen`` empty, ``h_located`` False and
     ``note`` "H not located"; ``distance`` = ``d_da``.
     """
+    return _table(_hbonds_without_h(structure, da_margin, donors, acceptors, tolerance), HBOND)
+
+
+def _hbonds_without_h(
+    structure: Structure,
+    da_margin: float,
+    donors: Sequence[str],
+    acceptors: Sequence[str],
+    tolerance: float,
+) -> dict[str, np.ndarray] | None:
+    """:func:`hbonds_without_h` as columns (None: no rows)."""
     n = len(structure)
     if n == 0:
-        return _empty(HBOND)
+        return None
     bonded = covalent_bonds(structure, tolerance)
     donor_mask = _no_h_donors(structure, bonded, {e.capitalize() for e in donors})
     if not donor_mask.any():
-        return _empty(HBOND)
+        return None
     elements, _, metal = site_masks(structure)
     degree = np.bincount(bonded.center, minlength=n)
     n_metal = np.bincount(bonded.center[metal[bonded.site]], minlength=n)
     acceptor_mask = np.isin(elements, [e.capitalize() for e in acceptors])
     acceptor_mask &= ~((elements == "N") & ((n_metal > 0) | (degree >= 4)))
     if not acceptor_mask.any():
-        return _empty(HBOND)
+        return None
     radii = np.array([vdw_radius(e) if e != "X" else 0.0 for e in structure.elements])
     centers = np.flatnonzero(donor_mask)
     reach = radii[centers] + radii[acceptor_mask].max() - da_margin
@@ -759,7 +842,7 @@ def hbonds_without_h(
     keep &= ~excluded_by_disorder(structure, found.center, found.site, same)
     found = found.take(keep)
     if len(found) == 0:
-        return _empty(HBOND)
+        return None
     near = _bonded_positions(structure, bonded, np.unique(found.center))
     images = _Images(structure)
     a_fract = image_fract(structure, found.site, found.op, found.shift.astype(float))
@@ -776,7 +859,7 @@ def hbonds_without_h(
             continue
         rows.append(k)
     if not rows:
-        return _empty(HBOND)
+        return None
     found = found.take(np.array(rows, dtype=int))
     m = len(found)
     sites = np.stack([found.center, found.site], axis=1)
@@ -785,37 +868,35 @@ def hbonds_without_h(
     d_da, d_da_su = measure(structure, sites, ops, shifts)
     a_fract = a_fract[rows]
     intra = intramolecular(structure, bonded, sites, ops, shifts)
-    labels = structure.labels
-    frame = pd.DataFrame(
-        {
-            "block": structure.block,
-            "kind": "hbond",
-            "partner1": [labels[s] for s in found.center],
-            "hydrogen": "",
-            "partner2": [labels[s] for s in found.site],
-            "symmetry_code": [format_code(c, structure) for c in found.codes()],
-            "distance": d_da,
-            "distance_su": d_da_su,
-            "intramolecular": intra.astype(bool),
-            "dx": a_fract[:, 0] - structure.fract[found.center, 0],
-            "dy": a_fract[:, 1] - structure.fract[found.center, 1],
-            "dz": a_fract[:, 2] - structure.fract[found.center, 2],
-            "d_dh": np.nan,
-            "d_dh_su": np.nan,
-            "d_ha": np.nan,
-            "d_ha_su": np.nan,
-            "d_da": d_da,
-            "d_da_su": d_da_su,
-            "angle_dha": np.nan,
-            "angle_dha_su": np.nan,
-            "riding": False,
-            "h_located": False,
-            "note": H_NOT_LOCATED,
-        },
-        columns=HBOND,
-    )
+    labels = np.array(structure.labels, dtype=object)
+    nan = np.full(m, np.nan)
+    columns = {
+        "block": np.full(m, structure.block, dtype=object),
+        "kind": np.full(m, "hbond", dtype=object),
+        "partner1": labels[found.center],
+        "hydrogen": np.full(m, "", dtype=object),
+        "partner2": labels[found.site],
+        "symmetry_code": np.array([format_code(c, structure) for c in found.codes()], dtype=object),
+        "distance": d_da,
+        "distance_su": d_da_su,
+        "intramolecular": intra.astype(bool),
+        "dx": a_fract[:, 0] - structure.fract[found.center, 0],
+        "dy": a_fract[:, 1] - structure.fract[found.center, 1],
+        "dz": a_fract[:, 2] - structure.fract[found.center, 2],
+        "d_dh": nan,
+        "d_dh_su": nan,
+        "d_ha": nan,
+        "d_ha_su": nan,
+        "d_da": d_da,
+        "d_da_su": d_da_su,
+        "angle_dha": nan,
+        "angle_dha_su": nan,
+        "riding": np.zeros(m, dtype=bool),
+        "h_located": np.zeros(m, dtype=bool),
+        "note": np.full(m, H_NOT_LOCATED, dtype=object),
+    }
     order = np.lexsort((np.round(d_da, 6), found.center))
-    return frame.iloc[order].reset_index(drop=True)
+    return {c: np.asarray(v)[order] for c, v in columns.items()}
 
 
 def _bonded_positions(structure: Structure, bonded, donors: np.ndarray) -> dict[int, set]:
@@ -868,66 +949,84 @@ def contacts(
     aromatic: bool = True,
     tolerance: float = DEFAULT_TOLERANCE,
     planarity: float = DEFAULT_PLANARITY,
+    hbond_table: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """π–π, X–H···π and hydrogen-bond contacts of one structure in one table.
 
     ``kind`` is ``"pi-pi"``, ``"ch-pi"``, ``"hbond"``, ``"all"`` or a list of them. The
     keywords are those of :func:`pi_stacking` (``max_cg_cg`` = its ``max_distance``),
-    :func:`x_h_pi` (``min_xh_cg_angle`` = its ``min_angle``) and :func:`hbond_contacts`.
+    :func:`x_h_pi` (``min_xh_cg_angle`` = its ``min_angle``) and :func:`hbond_contacts`
+    (``hbond_table`` = its ``found``).
     Returns :data:`ALL_COLUMNS` (columns a kind does not have are NaN or empty), rows
     grouped by kind in the order pi-pi, ch-pi, hbond.
     """
     kinds = _kinds(kind)
-    frames = []
+    parts = []
     if "pi-pi" in kinds:
-        frames.append(
-            pi_stacking(
-                structure,
-                max_distance=max_cg_cg,
-                max_alpha=max_alpha,
-                max_beta=max_beta,
-                chelate=chelate,
-                aromatic=aromatic,
-                tolerance=tolerance,
-                planarity=planarity,
-            )
-        )
+        parts.append(
+            _pi_stacking(structure, max_cg_cg, max_alpha, max_beta, chelate, aromatic,
+                         tolerance, planarity)
+        )  # fmt: skip
     if "ch-pi" in kinds:
-        frames.append(
-            x_h_pi(
-                structure,
-                max_h_cg=max_h_cg,
-                max_gamma=max_gamma,
-                min_angle=min_xh_cg_angle,
-                chelate=chelate,
-                aromatic=aromatic,
-                tolerance=tolerance,
-                planarity=planarity,
-            )
-        )
+        parts.append(
+            _x_h_pi(structure, max_h_cg, max_gamma, min_xh_cg_angle, DEFAULT_PI_DONORS,
+                    chelate, aromatic, tolerance, planarity)
+        )  # fmt: skip
     if "hbond" in kinds:
-        frames.append(
-            hbond_contacts(
-                structure,
-                ha_margin=ha_margin,
-                min_angle=min_angle,
-                include_c=include_c,
-                include_s=include_s,
-                da_margin=da_margin,
-                without_h=without_h,
-                tolerance=tolerance,
-            )
-        )
-    frames = [f.reindex(columns=ALL_COLUMNS) for f in frames if len(f)]
-    if not frames:
+        parts.append(
+            _hbond_contacts(structure, ha_margin, min_angle, include_c, include_s, da_margin,
+                            without_h, tolerance, hbond_table)
+        )  # fmt: skip
+    parts = [p for p in parts if p is not None]
+    if not parts:
         return _empty(ALL_COLUMNS)
-    out = pd.concat(frames, ignore_index=True)
+    return _union(parts)
+
+
+def _columns(rows: list[dict], names: list[str]) -> dict[str, list] | None:
+    """Row dicts → columns (each row has every name)."""
+    return {c: [r[c] for r in rows] for c in names} if rows else None
+
+
+def _table(columns: dict | None, names: list[str]) -> pd.DataFrame:
+    """Columns of one kind → its table (no rows: the empty table with those columns)."""
+    return _empty(names) if columns is None else pd.DataFrame(columns, columns=names)
+
+
+def _union(parts: list[dict]) -> pd.DataFrame:
+    """The rows of the kinds' columns under :data:`ALL_COLUMNS`: a column a kind does not
+    have is "" (text), missing (boolean) or NaN. Built from numpy once (a DataFrame per
+    kind, a reindex, concat and astype per column cost more than finding the contacts)."""
+    sizes = [len(next(iter(p.values()))) for p in parts]
+    n = sum(sizes)
+    data: dict[str, object] = {}
     for c in ALL_COLUMNS:
         if c in TEXT_COLUMNS:
-            out[c] = out[c].astype(object).where(out[c].notna(), "")
-        elif c in BOOL_COLUMNS:  # a kind without the column leaves it missing, not NaN
-            out[c] = out[c].astype("boolean")
-    return out
+            values = np.full(n, "", dtype=object)
+        elif c in BOOL_COLUMNS:
+            values, missing = np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
+        else:
+            values = np.full(n, np.nan)
+        start = 0
+        for part, size in zip(parts, sizes, strict=True):
+            stop = start + size
+            if c in part:
+                if c in TEXT_COLUMNS:
+                    column = np.asarray(part[c], dtype=object)
+                    values[start:stop] = np.where(pd.isna(column), "", column)
+                elif c in BOOL_COLUMNS:
+                    values[start:stop] = np.asarray(part[c], dtype=bool)
+                    missing[start:stop] = False
+                else:
+                    values[start:stop] = np.asarray(part[c], dtype=float)
+            start = stop
+        if c in TEXT_COLUMNS:
+            data[c] = pd.Series(values, dtype=object)
+        elif c in BOOL_COLUMNS:
+            data[c] = pd.arrays.BooleanArray(values, missing)
+        else:
+            data[c] = values
+    return pd.DataFrame(data, columns=ALL_COLUMNS)
 
 
 def _kinds(kind: str | Sequence[str]) -> list[str]:

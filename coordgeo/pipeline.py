@@ -213,6 +213,7 @@ class Analysis:
             include_c=o.include_c,
             include_s=o.include_s,
             tolerance=o.tolerance,
+            hbond_table=self.hbonds,  # the same criteria: one search for both tables
         )
 
     @cached_property
@@ -242,50 +243,49 @@ class Analysis:
 _ZERO_SCALES = {"zeta": "n_d", "Delta": 1.0, "Sigma": 180.0, "Theta": 180.0}
 
 
-def _snap_zeros(table: pd.DataFrame) -> pd.DataFrame:
+def _snap_zeros(columns: dict) -> dict:
     """Values symmetry fixes at zero become 0 with su 0 (printed ``0``, not ``0.00000(5)``)."""
     from coordgeo.descriptors import snap_zero
 
-    scales = dict(_ZERO_SCALES)
+    scales: dict = dict(_ZERO_SCALES)
     scales.update(
-        {
-            c: 100.0
-            for c in table.columns
-            if c.startswith("cshm_") and c.endswith(tuple("0123456789"))
-        }
+        {c: 100.0 for c in columns if c.startswith("cshm_") and c.endswith(tuple("0123456789"))}
     )
     for column, scale in scales.items():
-        if column not in table or f"{column}_su" not in table:
+        if column not in columns or f"{column}_su" not in columns:
             continue
         if scale == "n_d":
-            scale = table["coordination_number"].to_numpy(float) * table["d_mean"].to_numpy(float)
-        value, su = snap_zero(
-            table[column].to_numpy(float), table[f"{column}_su"].to_numpy(float), scale
+            scale = np.asarray(columns["coordination_number"], dtype=float) * np.asarray(
+                columns["d_mean"], dtype=float
+            )
+        columns[column], columns[f"{column}_su"] = snap_zero(
+            columns[column], columns[f"{column}_su"], scale
         )
-        table[column], table[f"{column}_su"] = value, su
-    return table
+    return columns
 
 
 def _sites(structure: Structure, spheres: list[Sphere], options: Options) -> pd.DataFrame:
     from coordgeo import spin
     from coordgeo.descriptors import site_descriptors
-    from coordgeo.polyhedra import site_parameters
+    from coordgeo.polyhedra import site_columns, site_parameters
 
-    table = site_parameters(structure, spheres, shapes=options.shapes)
-    if not len(table):
-        return table
-    table = _snap_zeros(table.copy())
-    descriptors = pd.DataFrame(site_descriptors(structure, spheres), index=table.index)
-    table = pd.concat([table, descriptors], axis=1)
-    assigned = spin.assign(
-        structure, table, spheres, oxidation_state=dict(options.oxidation_states) or None
+    if not spheres:
+        return site_parameters(structure, spheres, shapes=options.shapes)
+    # columns first, one DataFrame at the end: a DataFrame per step (and a concat, an
+    # assign, a column set per zero snapped) cost more than the numbers of a small site
+    columns = _snap_zeros(site_columns(structure, spheres, options.shapes))
+    columns.update(site_descriptors(structure, spheres))
+    assigned = spin.assign_columns(
+        structure, columns, spheres, oxidation_states=dict(options.oxidation_states) or None
     )
-    table = table.assign(
-        element=np.array([structure.elements[sp.metal] for sp in spheres], dtype=object)
-    )
+    columns["element"] = np.array([structure.elements[sp.metal] for sp in spheres], dtype=object)
     # the contract columns of `coordgeo octahedra` stay last, the other spin columns before
-    extra = [c for c in assigned.columns if c not in spin.CONTRACT_COLUMNS]
-    return pd.concat([table, assigned[extra], assigned[spin.CONTRACT_COLUMNS]], axis=1)
+    for c in assigned:
+        if c not in spin.CONTRACT_COLUMNS:
+            columns[c] = assigned[c]
+    for c in spin.CONTRACT_COLUMNS:
+        columns[c] = assigned[c]
+    return pd.DataFrame(columns)
 
 
 def analyse_structure(structure: Structure, options: Options | None = None) -> Analysis:

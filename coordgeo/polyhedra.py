@@ -231,11 +231,19 @@ def site_parameters(
     """
     if spheres is None:
         spheres = coordination_spheres(structure, tolerance)
-    k = len(spheres)
-    if k == 0:
+    if len(spheres) == 0:
         empty = [*CONTRACT_COLUMNS, "volume_su", "cshm_oc6_su", "cshm_tpr6_su",
                  "donor_set", "configuration", "occupancy", "reason"]  # fmt: skip
         return pd.DataFrame({c: np.zeros(0) for c in empty}, index=pd.RangeIndex(0))
+    return pd.DataFrame(site_columns(structure, spheres, shapes))
+
+
+def site_columns(
+    structure: Structure, spheres: list[Sphere], shapes: str | tuple[str, ...] = "all"
+) -> dict[str, list | np.ndarray]:
+    """The columns of :func:`site_parameters` (at least one sphere), in order: what the
+    pipeline extends with descriptors and spin states before it makes one DataFrame."""
+    k = len(spheres)
     labels = structure.labels
     base: dict[str, list] = {
         "block": [structure.block] * k,
@@ -292,9 +300,7 @@ def site_parameters(
     tail = ["donor_set", "configuration", "occupancy", "reason"]
     middle = [c for c in columns if c not in ordered]
     data = {**base, **columns}
-    return pd.DataFrame(
-        {c: data[c] if c in data else np.full(k, np.nan) for c in [*ordered, *middle, *tail]}
-    )
+    return {c: data[c] if c in data else np.full(k, np.nan) for c in [*ordered, *middle, *tail]}
 
 
 def _positions(structure: Structure, sites, ops, shifts) -> tuple[np.ndarray, np.ndarray]:

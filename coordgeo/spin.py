@@ -539,6 +539,12 @@ def _posterior(
 
 
 def _decide(p: _Posterior, cshm_oc6, oxidation_source, extra_notes=None, index=None):
+    """:func:`_decide_columns` as a DataFrame with ``index``."""
+    return pd.DataFrame(_decide_columns(p, cshm_oc6, oxidation_source, extra_notes), index=index)
+
+
+def _decide_columns(p: _Posterior, cshm_oc6, oxidation_source, extra_notes=None) -> dict:
+    """The :data:`COLUMNS` of every site from the posterior (module docstring)."""
     n, s, has = p.n, p.s, p.has
     shape = np.full(n, np.nan) if cshm_oc6 is None else np.asarray(cshm_oc6, dtype=float)
     source_given = (
@@ -636,8 +642,7 @@ def _decide(p: _Posterior, cshm_oc6, oxidation_source, extra_notes=None, index=N
     for k, extra in enumerate(extra_notes or ()):
         if extra:
             note[k] = f"{note[k]}; {extra}" if note[k] else extra
-    return pd.DataFrame(
-        {
+    return {
             "spin_state": spin,
             "spin_confidence": conf,
             "oxidation_state_bvs": bvs_assigned,
@@ -653,9 +658,7 @@ def _decide(p: _Posterior, cshm_oc6, oxidation_source, extra_notes=None, index=N
             "reference": refs,
             "spin_note": note,
             "gamma_hs_basis": basis,
-        },
-        index=index,
-    )
+        }  # fmt: skip
 
 
 def reference_distances(element: str, oxidation_state: int, donor_set: str) -> tuple[float, float]:
@@ -901,10 +904,33 @@ def assign(
     """
     if spheres is None:
         spheres = coordination_spheres(structure, tolerance)
-    if len(spheres) != len(table):
+    columns = assign_columns(
+        structure,
+        table,
+        spheres,
+        oxidation_states=oxidation_states if oxidation_states is not None else oxidation_state,
+        tolerance=tolerance,
+    )
+    return pd.DataFrame(columns, index=table.index)
+
+
+def assign_columns(
+    structure: Structure,
+    table: Mapping,
+    spheres: Sequence[Sphere] | None = None,
+    *,
+    oxidation_states: int | Mapping[str, int] | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> dict[str, np.ndarray]:
+    """:func:`assign` as columns (numpy arrays), from a site table or the columns of one
+    (any mapping of column name → values: what the pipeline passes before it makes one
+    DataFrame of parameters, descriptors and spin states)."""
+    if spheres is None:
+        spheres = coordination_spheres(structure, tolerance)
+    labels = list(table["metal"])
+    if len(spheres) != len(labels):
         raise ValueError("table and spheres differ: pass the spheres site_parameters used")
-    user = oxidation_states if oxidation_states is not None else oxidation_state
-    labels = table["metal"].tolist()
+    user = oxidation_states
     given = _oxidation_array(labels, user)
     source = np.where(np.isfinite(given), "user", "").astype(object)
     cif_ox, cif_source, organo, notes = evidence(structure, spheres, tolerance)
@@ -914,14 +940,14 @@ def assign(
     )
     args = (
         [structure.elements[sp.metal] for sp in spheres],
-        table["donor_set"].to_numpy(),
-        table["coordination_number"].to_numpy(),
-        table["d_mean"].to_numpy(),
-        table["d_mean_su"].to_numpy(),
+        np.asarray(table["donor_set"]),
+        np.asarray(table["coordination_number"]),
+        np.asarray(table["d_mean"]),
+        np.asarray(table["d_mean_su"]),
         lengths,
         elements,
     )
-    t4 = table["cshm_t4"].to_numpy() if "cshm_t4" in table else None
+    t4 = np.asarray(table["cshm_t4"]) if "cshm_t4" in table else None
     # the CIF's own statement must not contradict the geometry
     use_cif = ~np.isfinite(given) & np.isfinite(cif_ox)
     if use_cif.any():
@@ -935,9 +961,8 @@ def assign(
             else:
                 notes[i] = f"{cif_source[i]} says {int(cif_ox[i])}: contradicted by the geometry"
     post = _posterior(*args, given, t4, organo)
-    shape = table["cshm_oc6"].to_numpy() if "cshm_oc6" in table else None
-    out = _decide(post, shape, source, notes, table.index)
-    return out
+    shape = np.asarray(table["cshm_oc6"]) if "cshm_oc6" in table else None
+    return _decide_columns(post, shape, source, notes)
 
 
 def assign_polyhedra(polyhedra: Sequence, table: pd.DataFrame) -> pd.DataFrame:
