@@ -1,6 +1,8 @@
 """Command-line interface: ``coordgeo COMMAND …`` (see ``coordgeo --help``).
 
-Each command module registers itself on :data:`coordgeo.cli.app.app`.
+Each command module registers itself on :data:`coordgeo.cli.app.app`; the app imports a
+command's module when it is needed (:data:`coordgeo.cli.app.COMMANDS`): ``coordgeo sphere``
+loads ``cli/core.py`` alone, ``coordgeo --help`` and a test's ``CliRunner`` all of them.
 User errors end as one line on stderr and exit status 2, never a traceback.
 """
 
@@ -8,25 +10,14 @@ from __future__ import annotations
 
 import sys
 
-from coordgeo.cli import (  # noqa: F401  (each module registers its commands)
-    bulk,
-    compare,
-    contacts,
-    core,
-    distortion,
-    hbonds,
-    magnetism,
-    pxrd,
-    report,
-    validate,
-)
 from coordgeo.cli.app import app, error
 from coordgeo.errors import InputError
 
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        app(args=argv, prog_name="coordgeo")
+        with app.only(sys.argv[1:] if argv is None else argv):
+            app(args=argv, prog_name="coordgeo")
     except InputError as exc:
         error(str(exc))
         sys.exit(2)

@@ -7,14 +7,17 @@ functions, print the DataFrame they return.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
-from enum import StrEnum
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+import typer._coercion
 
 from coordgeo.errors import InputError
 
@@ -36,11 +39,95 @@ def _flags_without_metavar(params: list) -> list:
     return params
 
 
+#: A number as Pydantic reads it from a string, in the plain ASCII forms only (anything
+#: else takes Typer's own Pydantic path, which gives the same value or its error message).
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_INT = re.compile(r"[+-]?[0-9]{1,18}")
+
+
+class _Slow(Exception):
+    """A value :func:`_fast_value` leaves to Typer's Pydantic coercion."""
+
+
+def _fast_value(annotation, info, value, param, ctx):
+    """``value`` from the command line converted as Typer ≥ 0.2x converts it for
+    ``annotation`` (its ``_adapters.build_adapter``), for the annotations coordgeo's
+    commands use: str, int, float, Path, an Enum and lists of them. Choices and paths go
+    through Typer's own functions (``coerce_cli_choice``, ``coerce_cli_path``); what would
+    need Pydantic (a constraint, an odd number, a bad value) raises :class:`_Slow`."""
+    from typer import _param_types as types
+
+    if getattr(annotation, "__origin__", None) is list:
+        (item,) = annotation.__args__
+        values = value if isinstance(value, list | tuple) else [value]
+        return [_fast_value(item, info, v, param, ctx) for v in values]
+    if info.parser is not None or getattr(annotation, "__origin__", None) is not None:
+        raise _Slow
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        try:
+            return types.coerce_cli_choice(
+                value, choices=list(annotation), case_sensitive=info.case_sensitive, ctx=ctx
+            )
+        except ValueError:
+            raise _Slow from None
+    if annotation is str and type(value) is str:
+        return value
+    if annotation in (int, float) and info.min is None and info.max is None and not info.clamp:
+        if type(value) in (int, float) and (annotation is float or type(value) is int):
+            return annotation(value)
+        pattern = _FLOAT if annotation is float else _INT
+        if type(value) is str and pattern.fullmatch(value):
+            return annotation(value)
+        raise _Slow
+    if annotation is Path and info.path_type is None and type(value) is str and value:
+        try:
+            return types.coerce_cli_path(Path(value), info, path_type=Path, param=param, ctx=ctx)
+        except typer.BadParameter:
+            raise _Slow from None
+    raise _Slow
+
+
+def _fast_coercion(params: list) -> list:
+    """Typer ≥ 0.2x converts every value of the command line with a Pydantic TypeAdapter
+    built on first use; importing Pydantic and building the adapters costs ~0.1 s of a
+    one-file command. Each parameter's converter is replaced by one that converts the
+    plain cases itself (:func:`_fast_value`) and hands anything else to Typer's own, so the
+    values and the error messages stay Typer's. Parameters of another Typer (no
+    ``type_descriptor``/``_runtime_param``) are left alone."""
+    for param in params:
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is None or getattr(param, "_runtime_param", False) is not None:
+            continue
+        if descriptor.file_annotation is not None:
+            continue
+        param._runtime_param = _FastRuntime(
+            parameter_info=descriptor.parameter_info,
+            annotation=descriptor.annotation,
+            descriptor=descriptor,
+        )
+    return params
+
+
+@dataclass(frozen=True)
+class _FastRuntime(typer._coercion.RuntimeParam):
+    """A parameter's converter: :func:`_fast_value`, else Typer's (built when needed)."""
+
+    descriptor: object = None
+
+    def _coerce_value(self, value, param, ctx):
+        try:
+            return _fast_value(self.annotation, self.parameter_info, value, param, ctx)
+        except _Slow:
+            slow = typer._coercion.build_runtime_param(self.descriptor)
+            return slow._coerce_value(value, param, ctx)
+
+
 class _Command(typer.core.TyperCommand):
-    """Every command's class (see :class:`_Typer`): clean metavars in ``--help``."""
+    """Every command's class (see :class:`_Typer`): clean metavars in ``--help``, and the
+    values of the command line converted without Pydantic (:func:`_fast_coercion`)."""
 
     def get_params(self, ctx: click.Context) -> list:
-        return _flags_without_metavar(super().get_params(ctx))
+        return _fast_coercion(_flags_without_metavar(super().get_params(ctx)))
 
 
 class _Group(typer.core.TyperGroup):
@@ -55,14 +142,102 @@ class _Group(typer.core.TyperGroup):
             raise typer.Exit(2) from None
 
     def get_params(self, ctx: click.Context) -> list:
-        return _flags_without_metavar(super().get_params(ctx))
+        return _fast_coercion(_flags_without_metavar(super().get_params(ctx)))
+
+
+#: Every command, in the order ``coordgeo --help`` lists them, and the module of
+#: ``coordgeo.cli`` that defines it. A command's module is imported when the command runs
+#: (:meth:`_Typer.only`) or when the whole app is asked for (its ``--help``, a test's
+#: ``CliRunner``, the docs hook); tests/test_startup.py checks this table against the modules.
+COMMANDS = {
+    "sphere": "core",
+    "bonds": "core",
+    "angles": "core",
+    "check": "core",
+    "bulk": "bulk",
+    "query": "bulk",
+    "compare": "compare",
+    "graph": "compare",
+    "contacts": "contacts",
+    "octahedra": "distortion",
+    "hbonds": "hbonds",
+    "fit-sd": "magnetism",
+    "relax": "magnetism",
+    "transition": "magnetism",
+    "pxrd": "pxrd",
+    "report": "report",
+    "validate": "validate",
+}
+
+
+def command_name(info: typer.models.CommandInfo) -> str:
+    """The name a registered command has on the command line (Typer's rule)."""
+    return info.name or typer.main.get_command_name(info.callback.__name__)
 
 
 class _Typer(typer.Typer):
-    """``@app.command()`` makes a :class:`_Command` unless told otherwise."""
+    """``@app.command()`` makes a :class:`_Command` unless told otherwise.
+
+    The command modules are loaded lazily: reading :attr:`registered_commands` (which
+    Typer does when it builds the click group) imports every module of :data:`COMMANDS`
+    first, except inside :meth:`only`, which ``coordgeo COMMAND …`` uses to import the one
+    module it runs (start-up time: each module costs a few ms, some pull in more).
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        self._registering = 0  # > 0 while a command decorator appends to the list
+        self._complete = False  # every module of COMMANDS imported
+        self._narrow = False  # inside only(): the commands loaded so far are enough
+        super().__init__(*args, **kwargs)
+
+    @property
+    def registered_commands(self) -> list:
+        commands = self.__dict__["_commands"]
+        if self._registering:
+            return commands
+        if not self._complete and not self._narrow:
+            self._complete = True
+            import importlib
+
+            for module in dict.fromkeys(COMMANDS.values()):
+                importlib.import_module(f"coordgeo.cli.{module}")
+        order = {name: i for i, name in enumerate(COMMANDS)}
+        commands.sort(key=lambda info: order.get(command_name(info), len(order)))
+        return commands
+
+    @registered_commands.setter
+    def registered_commands(self, value: list) -> None:
+        self.__dict__["_commands"] = value
 
     def command(self, *args, cls: type[typer.core.TyperCommand] | None = None, **kwargs):
-        return super().command(*args, cls=cls or _Command, **kwargs)
+        register = super().command(*args, cls=cls or _Command, **kwargs)
+
+        def decorator(f):
+            self._registering += 1
+            try:
+                return register(f)
+            finally:
+                self._registering -= 1
+
+        return decorator
+
+    @contextmanager
+    def only(self, args: Sequence[str]):
+        """Within the block the app holds the module of the command ``args`` names (its
+        first word that is not an option) and what was loaded before; without a known
+        command (``--help``, a typo: its suggestions need every name) it holds all."""
+        name = next((a for a in args if not a.startswith("-")), None)
+        if name not in COMMANDS:
+            yield self
+            return
+        import importlib
+
+        importlib.import_module(f"coordgeo.cli.{COMMANDS[name]}")
+        self._narrow = True
+        try:
+            yield self
+        finally:
+            self._narrow = False
 
 
 app = _Typer(
