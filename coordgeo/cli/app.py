@@ -122,12 +122,69 @@ class _FastRuntime(typer._coercion.RuntimeParam):
             return slow._coerce_value(value, param, ctx)
 
 
+class _Markdown:
+    """Stands for ``rich.markdown.Markdown`` in ``typer.rich_utils`` (see
+    :func:`_light_rich_utils`): makes the real one, importing it then."""
+
+    def __new__(cls, *args, **kwargs):
+        from rich.markdown import Markdown
+
+        return Markdown(*args, **kwargs)
+
+
+class _Traceback:
+    """Stands for ``rich.traceback.Traceback`` in ``typer.rich_utils``."""
+
+    def __new__(cls, *args, **kwargs):
+        from rich.traceback import Traceback
+
+        return Traceback(*args, **kwargs)
+
+    @classmethod
+    def from_exception(cls, *args, **kwargs):
+        from rich.traceback import Traceback
+
+        return Traceback.from_exception(*args, **kwargs)
+
+
+def _light_rich_utils() -> None:
+    """Import ``typer.rich_utils``, which draws every ``--help``, without the two modules
+    it imports for what coordgeo never shows: ``rich.markdown`` (markdown_it, pygments;
+    help written in Markdown) and ``rich.traceback`` (pretty tracebacks, disabled here).
+    They are ~30 % of ``coordgeo --help``. While it is imported, stand-ins that load the
+    real classes when called take their place in ``sys.modules``, and leave at once, so
+    any later ``import rich.markdown`` gets the real module. A Typer that imports more of
+    them than these two names is imported the usual way."""
+    stubs = {"rich.markdown": ("Markdown", _Markdown), "rich.traceback": ("Traceback", _Traceback)}
+    if "typer.rich_utils" in sys.modules or any(name in sys.modules for name in stubs):
+        return
+    import types
+
+    placed = {}
+    for name, (attribute, stand_in) in stubs.items():
+        module = placed[name] = types.ModuleType(name)
+        setattr(module, attribute, stand_in)
+        sys.modules[name] = module
+    try:
+        import typer.rich_utils  # noqa: F401
+    except ImportError:
+        pass  # Typer imports it itself, with the real modules
+    finally:
+        for name, module in placed.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+
+
 class _Command(typer.core.TyperCommand):
     """Every command's class (see :class:`_Typer`): clean metavars in ``--help``, and the
     values of the command line converted without Pydantic (:func:`_fast_coercion`)."""
 
     def get_params(self, ctx: click.Context) -> list:
         return _fast_coercion(_flags_without_metavar(super().get_params(ctx)))
+
+    def format_help(self, ctx: click.Context, formatter) -> None:
+        _light_rich_utils()
+        return super().format_help(ctx, formatter)
 
 
 class _Group(typer.core.TyperGroup):
@@ -143,6 +200,10 @@ class _Group(typer.core.TyperGroup):
 
     def get_params(self, ctx: click.Context) -> list:
         return _fast_coercion(_flags_without_metavar(super().get_params(ctx)))
+
+    def format_help(self, ctx: click.Context, formatter) -> None:
+        _light_rich_utils()
+        return super().format_help(ctx, formatter)
 
 
 #: Every command, in the order ``coordgeo --help`` lists them, and the module of
