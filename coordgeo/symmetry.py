@@ -458,9 +458,16 @@ def check_operator_group(
     """
     rot = np.asarray(rotations, dtype=float).reshape(-1, 3, 3)
     tran = np.asarray(translations, dtype=float).reshape(-1, 3)
-    if triplets is None:
-        triplets = [_triplet(r, t) for r, t in zip(rot, tran, strict=True)]
-    text = list(triplets)
+    # A list that passed is a group whatever its text: a space group's list recurs in
+    # file after file, so it is checked once per process (the set is bounded).
+    seen = rot.tobytes() + tran.tobytes()
+    if seen in _GROUPS:
+        return
+    text = (
+        [_triplet(r, t) for r, t in zip(rot, tran, strict=True)]
+        if triplets is None
+        else list(triplets)
+    )
     if len(rot) == 0:
         raise InputError("the symmetry operator list is empty")
     if not (np.all(np.isfinite(rot)) and np.all(np.isfinite(tran))):
@@ -468,12 +475,13 @@ def check_operator_group(
         bad = int(np.flatnonzero(~finite)[0])
         raise InputError(f"symmetry operator {text[bad]!r} has a non-finite number")
     det = np.linalg.det(rot)
-    for k in range(len(rot)):
-        if not np.array_equal(rot[k], np.round(rot[k])) or abs(abs(det[k]) - 1.0) > 1e-6:
-            raise InputError(
-                f"symmetry operator {text[k]!r} is not invertible (its rotation part has "
-                f"determinant {det[k]:g}, not ±1): not a crystallographic operation"
-            )
+    wrong = ~np.all(rot == np.round(rot), axis=(1, 2)) | (np.abs(np.abs(det) - 1.0) > 1e-6)
+    if wrong.any():
+        k = int(np.flatnonzero(wrong)[0])
+        raise InputError(
+            f"symmetry operator {text[k]!r} is not invertible (its rotation part has "
+            f"determinant {det[k]:g}, not ±1): not a crystallographic operation"
+        )
     n = len(rot)
     listed = _op_keys(rot, tran)
     unique, first = np.unique(listed, return_index=True)
@@ -494,6 +502,15 @@ def check_operator_group(
             f"{text[a]!r} gives {_triplet(products_rot[a, b], products_tran[a, b] % 1.0)!r}, which "
             "is not in the list (a typing error, or an operator missing)"
         )
+    if len(_GROUPS) < _MAX_GROUPS:
+        _GROUPS.add(seen)
+
+
+#: Operator lists (rotations and translations as bytes) that :func:`check_operator_group`
+#: found to be groups; at most :data:`_MAX_GROUPS` (a few hundred space-group settings
+#: cover nearly every file of a bulk run).
+_GROUPS: set[bytes] = set()
+_MAX_GROUPS = 2048
 
 
 def _op_keys(rotations: np.ndarray, translations: np.ndarray) -> np.ndarray:

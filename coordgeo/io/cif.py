@@ -742,10 +742,15 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
     fract = np.empty((n, 3))
     fract_su = np.zeros((n, 3))
     rounding = np.empty((n, 3))
+    # the numbers of x, y, z, occupancy and U in one pass; read (and checked) column by
+    # column below, in that order
+    number_tags = ("_atom_site_occupancy", "_atom_site_U_iso_or_equiv")
+    tokens = [list(col) for col in xyz_raw] + [list(block.find_values(t)) for t in number_tags]
+    plain = _plain_columns(tokens)
     for c in range(3):
         tag = f"_atom_site_fract_{'xyz'[c]}"
         fract[:, c], fract_su[:, c], rounding[:, c] = _numbers_with_su(
-            xyz_raw[c], labels, tag, where
+            tokens[c], labels, tag, where, plain[c]
         )
         far = np.flatnonzero(np.abs(fract[:, c]) > MAX_FRACTIONAL)
         if far.size:
@@ -778,7 +783,9 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
         calc[i] = flag in _CALC_FLAGS or "R" in refinement or "G" in refinement
         if element == "H" and no_su[i]:
             calc[i] = True
-    occupancy = _site_numbers(block, "_atom_site_occupancy", n, 1.0, labels, where)
+    occupancy = _site_numbers(
+        block, "_atom_site_occupancy", n, 1.0, labels, where, column=(tokens[3], plain[3])
+    )
     negative = np.flatnonzero(occupancy < 0)
     if negative.size:
         k = int(negative[0])
@@ -786,7 +793,16 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
             f"site {labels[k]}: _atom_site_occupancy {occupancy[k]:g} is negative",
             line=where.row_line("_atom_site_occupancy", k),
         )
-    u_iso = _site_numbers(block, "_atom_site_U_iso_or_equiv", n, np.nan, labels, where, notes)
+    u_iso = _site_numbers(
+        block,
+        "_atom_site_U_iso_or_equiv",
+        n,
+        np.nan,
+        labels,
+        where,
+        notes,
+        column=(tokens[4], plain[4]),
+    )
     keep = np.flatnonzero(located)
     if len(keep) < n:
         notes.append(
@@ -856,20 +872,22 @@ def _site_numbers(
     labels: list[str],
     where: _Where,
     notes: list[str] | None = None,
+    *,
+    column: tuple[list[str], _Plain] | None = None,
 ) -> np.ndarray:
     """A numeric column of the site loop (su's dropped); ``default`` for ?, . or no column.
 
     A value that is not a CIF number is an :class:`InputError`, or, when ``notes`` is
     given, ``default`` with a note naming the sites (for U values, which old programs
-    print as ``0.08*`` and which only the powder pattern uses).
+    print as ``0.08*`` and which only the powder pattern uses). ``column``: the column's
+    tokens and their :func:`_plain_numbers`, when the caller read them already.
     """
-    raw = block.find_values(tag)
+    tokens, parsed = column if column is not None else (list(block.find_values(tag)), None)
     out = np.full(n, default, dtype=float)
-    if len(raw) != n:
+    if len(tokens) != n:
         return out
     unread: list[tuple[int, str]] = []
-    tokens = list(raw)
-    plain, _, _, others = _plain_numbers(tokens)
+    plain, _, _, others = parsed if parsed is not None else _plain_numbers(tokens)
     out[~np.isnan(plain)] = plain[~np.isnan(plain)]
     for k in others:  # the tokens in another form, one by one, with every check
         token = tokens[k]
@@ -900,7 +918,23 @@ _PLAIN_NUMBER = re.compile(
 )
 
 
-def _plain_numbers(tokens: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+#: A column of plain numbers, one per line (each line ends in a newline). The same form
+#: as _PLAIN_NUMBER written so that a line matches in one way only: a column that fails
+#: fails in linear time (``[0-9]+\.?[0-9]*`` repeated line after line backtracks
+#: exponentially).
+_PLAIN_LINES = re.compile(
+    rf"(?:[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:\([0-9]{{1,{MAX_SU_DIGITS}}}\))?\n)*"
+)
+#: 10^−k for k decimals, as Python computes ``10.0 ** -k`` (0.0 beyond float range).
+_TENTHS = np.array([10.0**-k for k in range(400)])
+#: 10^k, exact in binary floating point up to k = 22.
+_TENS = np.array([10.0**k for k in range(23)])
+_NEWLINE, _DOT, _OPEN, _MINUS, _ZERO = (ord(c) for c in "\n.(-0")
+
+_Plain = tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]
+
+
+def _plain_numbers(tokens: list[str]) -> _Plain:
     """:func:`_cif_number` of a loop column's plain numbers at once.
 
     Returns values (NaN for ``?``, ``.`` and the tokens in another form), su's (0 when
@@ -913,21 +947,25 @@ def _plain_numbers(tokens: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     values = np.full(n, np.nan)
     sus = np.zeros(n)
     rounding = np.zeros(n)
-    matches = list(map(_PLAIN_NUMBER.fullmatch, tokens))
-    found = [(k, m.group(1), m.group(2)) for k, m in enumerate(matches) if m]
-    others = [] if len(found) == n else [
-        k for k, m in enumerate(matches) if m is None and tokens[k] not in ("?", ".")
-    ]  # fmt: skip
-    if not found:
-        return values, sus, rounding, others
-    idx = np.array([k for k, _, _ in found])
-    heads = [h for _, h, _ in found]
-    parsed = np.array(heads, dtype=float)
-    scale = np.array([10.0 ** -(len(h) - h.find(".") - 1) if "." in h else 1.0 for h in heads])
+    if n == 0:
+        return values, sus, rounding, []
+    joined = "\n".join(tokens) + "\n"
+    if joined.count("\n") == n and _PLAIN_LINES.fullmatch(joined):  # the usual column
+        idx = np.arange(n)
+        others: list[int] = []
+    else:
+        plain = [_PLAIN_NUMBER.fullmatch(t) is not None for t in tokens]
+        others = [k for k in range(n) if not plain[k] and tokens[k] not in ("?", ".")]
+        idx = np.flatnonzero(plain)
+        if not len(idx):
+            return values, sus, rounding, others
+        joined = "\n".join([tokens[k] for k in idx.tolist()]) + "\n"
+    parsed, decimals, digits = _parse_plain(joined, len(idx))
+    scale = _TENTHS[np.minimum(decimals, len(_TENTHS) - 1)]
+    scale[decimals >= len(_TENTHS)] = 0.0
     ok = np.isfinite(parsed)  # 400 digits overflow: _cif_number says so
     if not ok.all():
         others = sorted(others + idx[~ok].tolist())
-    digits = np.array([int(d) if d else -1 for _, _, d in found])
     values[idx[ok]] = parsed[ok]
     rounding[idx[ok]] = 0.5 * scale[ok]
     with_su = ok & (digits >= 0)
@@ -935,12 +973,71 @@ def _plain_numbers(tokens: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return values, sus, rounding, others
 
 
+def _parse_plain(joined: str, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values, decimals and su digits (−1 when none) of n plain numbers, each ended by a
+    newline (``0.21563(16)\\n-1.5\\n``), read from the characters' codes at once.
+
+    A number of at most 15 digits and 22 decimals is its digits as an integer m (exact in
+    binary floating point) divided by 10^decimals (exact too): IEEE division rounds that
+    quotient correctly, as ``float`` rounds the decimal text, so the two are the same
+    number. Longer numbers are read by ``float``.
+    """
+    b = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    ends = np.flatnonzero(b == _NEWLINE)  # token k ends before ends[k]
+    starts = np.empty(n, dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    opens = np.flatnonzero(b == _OPEN)
+    head_end = ends.copy()
+    head_end[np.searchsorted(ends, opens)] = opens  # the number ends at its su's "("
+    dots = np.flatnonzero(b == _DOT)
+    dot = np.full(n, -1, dtype=np.int64)
+    dot[np.searchsorted(ends, dots)] = dots
+    decimals = np.where(dot >= 0, head_end - dot - 1, 0)
+    # every digit: its token, whether it is in the su, its power of ten
+    is_digit = (b >= _ZERO) & (b <= _ZERO + 9)
+    pos = np.flatnonzero(is_digit)
+    token = np.searchsorted(ends, pos)
+    in_su = pos > head_end[token]
+    place = np.where(in_su, ends[token] - 2, head_end[token] - 1) - pos
+    place -= (~in_su & (dot[token] > pos)).astype(np.int64)  # a dot to the right
+    weight = (b[pos] - _ZERO) * _TENS[np.minimum(place, len(_TENS) - 1)]
+    head_digits = np.bincount(token[~in_su], minlength=n)
+    mantissa = np.bincount(token[~in_su], weights=weight[~in_su], minlength=n)
+    digits = np.full(n, -1.0)
+    if in_su.any():
+        su_tokens = np.unique(token[in_su])
+        digits[su_tokens] = np.bincount(token[in_su], weights=weight[in_su], minlength=n)[su_tokens]
+    values = mantissa / _TENS[np.minimum(decimals, len(_TENS) - 1)]
+    values = np.where(b[starts] == _MINUS, -values, values)
+    long = np.flatnonzero((head_digits > 15) | (decimals > 22))
+    if len(long):  # beyond exact integers: as float reads them
+        text = joined.split("\n")
+        values[long] = [float(text[k][: head_end[k] - starts[k]]) for k in long.tolist()]
+    return values, decimals, digits
+
+
+def _plain_columns(columns: list[list[str]]) -> list[_Plain]:
+    """:func:`_plain_numbers` of several columns, in one pass over all their tokens."""
+    values, sus, rounding, others = _plain_numbers([t for column in columns for t in column])
+    out = []
+    lo = 0
+    for column in columns:
+        hi = lo + len(column)
+        mine = [k - lo for k in others if lo <= k < hi]
+        out.append((values[lo:hi], sus[lo:hi], rounding[lo:hi], mine))
+        lo = hi
+    return out
+
+
 def _numbers_with_su(
-    raw: gemmi.cif.Column, labels: list[str], tag: str, where: _Where
+    tokens: list[str], labels: list[str], tag: str, where: _Where, plain: _Plain | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Values, su's (0 when not given) and rounding half-units of a numeric column; nan for ?/."""
-    tokens = list(raw)
-    values, sus, rounding, others = _plain_numbers(tokens)
+    """Values, su's (0 when not given) and rounding half-units of a numeric column; nan for ?/.
+
+    ``plain``: the column's :func:`_plain_numbers`, when the caller read them already.
+    """
+    values, sus, rounding, others = plain if plain is not None else _plain_numbers(tokens)
     for k in others:  # the tokens in another form, one by one, with every check
         token = tokens[k]
         text = token.strip("'\"")
@@ -986,11 +1083,15 @@ def _read_aniso(
     names = [_unquote(v) for v in aniso_labels]
     rows = np.array([index.get(name, -1) for name in names])
     ok = rows >= 0
-    for k, name in enumerate(("U_11", "U_22", "U_33", "U_12", "U_13", "U_23")):
-        tag = f"_atom_site_aniso_{name}"
-        if len(block.find_values(tag)) == len(aniso_labels):
-            values = _site_numbers(block, tag, len(names), np.nan, names, where, notes)
-            out[rows[ok], k] = values[ok]
+    tags = [f"_atom_site_aniso_{name}" for name in ("U_11", "U_22", "U_33", "U_12", "U_13", "U_23")]
+    tokens = [list(block.find_values(tag)) for tag in tags]
+    present = [k for k in range(6) if len(tokens[k]) == len(names)]
+    plain = _plain_columns([tokens[k] for k in present])  # one pass over the six columns
+    for k, parsed in zip(present, plain, strict=True):
+        values = _site_numbers(
+            block, tags[k], len(names), np.nan, names, where, notes, column=(tokens[k], parsed)
+        )
+        out[rows[ok], k] = values[ok]
     return out
 
 
