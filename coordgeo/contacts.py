@@ -929,7 +929,25 @@ def _key(site: int, fract: np.ndarray) -> tuple:
 # --- everything ---------------------------------------------------------------------------
 
 
-def contacts(
+def contacts(structure: Structure, kind: str | Sequence[str] = "all", **criteria) -> pd.DataFrame:
+    """π–π, X–H···π and hydrogen-bond contacts of one structure in one table.
+
+    The DataFrame of :func:`contact_columns` (``kind`` and ``criteria`` as there), with
+    :data:`ALL_COLUMNS`: text columns of Python strings ("" where a kind has none),
+    boolean columns nullable (missing where a kind has none), the rest float.
+    """
+    return frame_of_columns(contact_columns(structure, kind, **criteria))
+
+
+def frame_of_columns(columns: dict | None) -> pd.DataFrame:
+    """The contacts table of :func:`contact_columns` output (None: no rows)."""
+    if columns is None:
+        return _empty(ALL_COLUMNS)
+    data = {c: pd.Series(v, dtype=object) if c in TEXT_COLUMNS else v for c, v in columns.items()}
+    return pd.DataFrame(data, columns=ALL_COLUMNS)
+
+
+def contact_columns(
     structure: Structure,
     kind: str | Sequence[str] = "all",
     *,
@@ -950,15 +968,18 @@ def contacts(
     tolerance: float = DEFAULT_TOLERANCE,
     planarity: float = DEFAULT_PLANARITY,
     hbond_table: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """π–π, X–H···π and hydrogen-bond contacts of one structure in one table.
+) -> dict[str, np.ndarray] | None:
+    """π–π, X–H···π and hydrogen-bond contacts of one structure, as columns.
 
     ``kind`` is ``"pi-pi"``, ``"ch-pi"``, ``"hbond"``, ``"all"`` or a list of them. The
     keywords are those of :func:`pi_stacking` (``max_cg_cg`` = its ``max_distance``),
     :func:`x_h_pi` (``min_xh_cg_angle`` = its ``min_angle``) and :func:`hbond_contacts`
     (``hbond_table`` = its ``found``).
-    Returns :data:`ALL_COLUMNS` (columns a kind does not have are NaN or empty), rows
-    grouped by kind in the order pi-pi, ch-pi, hbond.
+    Returns {column: array} for :data:`ALL_COLUMNS` (object arrays of text, "" where a
+    kind has no such column; ``pandas.arrays.BooleanArray`` for the boolean columns,
+    missing where a kind has none; float arrays, NaN where a kind has none), rows grouped
+    by kind in the order pi-pi, ch-pi, hbond; None when there are none.
+    :func:`contacts` makes the DataFrame.
     """
     kinds = _kinds(kind)
     parts = []
@@ -978,9 +999,7 @@ def contacts(
                             without_h, tolerance, hbond_table)
         )  # fmt: skip
     parts = [p for p in parts if p is not None]
-    if not parts:
-        return _empty(ALL_COLUMNS)
-    return _union(parts)
+    return _union(parts) if parts else None
 
 
 def _columns(rows: list[dict], names: list[str]) -> dict[str, list] | None:
@@ -993,10 +1012,10 @@ def _table(columns: dict | None, names: list[str]) -> pd.DataFrame:
     return _empty(names) if columns is None else pd.DataFrame(columns, columns=names)
 
 
-def _union(parts: list[dict]) -> pd.DataFrame:
+def _union(parts: list[dict]) -> dict[str, np.ndarray]:
     """The rows of the kinds' columns under :data:`ALL_COLUMNS`: a column a kind does not
-    have is "" (text), missing (boolean) or NaN. Built from numpy once (a DataFrame per
-    kind, a reindex, concat and astype per column cost more than finding the contacts)."""
+    have is "" (text), missing (boolean) or NaN. Built from numpy (a DataFrame per kind, a
+    reindex, concat and astype per column cost more than finding the contacts)."""
     sizes = [len(next(iter(p.values()))) for p in parts]
     n = sum(sizes)
     data: dict[str, object] = {}
@@ -1020,13 +1039,8 @@ def _union(parts: list[dict]) -> pd.DataFrame:
                 else:
                     values[start:stop] = np.asarray(part[c], dtype=float)
             start = stop
-        if c in TEXT_COLUMNS:
-            data[c] = pd.Series(values, dtype=object)
-        elif c in BOOL_COLUMNS:
-            data[c] = pd.arrays.BooleanArray(values, missing)
-        else:
-            data[c] = values
-    return pd.DataFrame(data, columns=ALL_COLUMNS)
+        data[c] = pd.arrays.BooleanArray(values, missing) if c in BOOL_COLUMNS else values
+    return data
 
 
 def _kinds(kind: str | Sequence[str]) -> list[str]:

@@ -188,7 +188,17 @@ class Analysis:
     @cached_property
     def sites(self) -> pd.DataFrame:
         """Per-site parameters with su's, then spin and oxidation state (class docstring)."""
-        return _sites(self.structure, self.spheres, self.options)
+        if not self.spheres:
+            from coordgeo.polyhedra import site_parameters
+
+            return site_parameters(self.structure, self.spheres, shapes=self.options.shapes)
+        return pd.DataFrame(self.site_columns)
+
+    @cached_property
+    def site_columns(self) -> dict:
+        """:attr:`sites` as columns in order ({} without spheres), for bulk, which stores
+        them without making a DataFrame."""
+        return _site_columns(self.structure, self.spheres, self.options) if self.spheres else {}
 
     @cached_property
     def hbonds(self) -> pd.DataFrame:
@@ -202,10 +212,18 @@ class Analysis:
         """π–π stacking, X–H···π and hydrogen bonds (also D···A whose H was not located),
         with su's: :func:`coordgeo.contacts.contacts` with the options' bond tolerance and
         H-bond criteria, every other criterion at its documented default."""
-        from coordgeo.contacts import contacts
+        from coordgeo.contacts import frame_of_columns
+
+        return frame_of_columns(self.contact_columns)
+
+    @cached_property
+    def contact_columns(self) -> dict | None:
+        """:attr:`contacts` as columns (:func:`coordgeo.contacts.contact_columns`; None:
+        no contacts), for bulk, which stores them without making a DataFrame."""
+        from coordgeo.contacts import contact_columns
 
         o = self.options
-        return contacts(
+        return contact_columns(
             self.structure,
             "all",
             ha_margin=o.ha_margin,
@@ -264,13 +282,11 @@ def _snap_zeros(columns: dict) -> dict:
     return columns
 
 
-def _sites(structure: Structure, spheres: list[Sphere], options: Options) -> pd.DataFrame:
+def _site_columns(structure: Structure, spheres: list[Sphere], options: Options) -> dict:
     from coordgeo import spin
     from coordgeo.descriptors import site_descriptors
-    from coordgeo.polyhedra import site_columns, site_parameters
+    from coordgeo.polyhedra import site_columns
 
-    if not spheres:
-        return site_parameters(structure, spheres, shapes=options.shapes)
     # columns first, one DataFrame at the end: a DataFrame per step (and a concat, an
     # assign, a column set per zero snapped) cost more than the numbers of a small site
     columns = _snap_zeros(site_columns(structure, spheres, options.shapes))
@@ -285,7 +301,7 @@ def _sites(structure: Structure, spheres: list[Sphere], options: Options) -> pd.
             columns[c] = assigned[c]
     for c in spin.CONTRACT_COLUMNS:
         columns[c] = assigned[c]
-    return pd.DataFrame(columns)
+    return columns
 
 
 def analyse_structure(structure: Structure, options: Options | None = None) -> Analysis:

@@ -231,6 +231,48 @@ def test_sites_are_site_parameters_and_spin_unchanged(qsal_cif, tmp_path):
     )
 
 
+def test_bulk_tables_are_the_pipeline_tables(qsal_cif, shared):
+    """bulk stores the pipeline's site and contact columns without making DataFrames: the
+    stored rows must be those of Analysis.sites and Analysis.contacts (one answer through
+    every door), for structures whose sites have different coordination numbers (so each
+    block has other shape columns) and contacts of every kind (the qsal π–π and C–H···π;
+    4502879 has a four-coordinate Co, 1000000 H-bonds)."""
+    from coordgeo.pipeline import analyse_structure
+
+    paths = [
+        str(qsal_cif),
+        *(str(shared / "cifs/published" / n) for n in ("4502879.cif", "1000000.cif")),
+    ]
+    options = bulk.Options()
+    out = analyse.Collected()
+    for path in paths:
+        assert analyse.analyse_file(path, options, out)
+    tables = analyse.to_tables(out, bulk.schemas(options.shapes))
+    for table, attribute in (("sites", "sites"), ("contacts", "contacts")):
+        expected = pd.concat(
+            [
+                getattr(analyse_structure(s, options.analysis), attribute)
+                for path in paths
+                for s in read_cif_blocks(path)
+            ],
+            ignore_index=True,
+        )
+        got = tables[table].to_pandas()
+        assert len(got) == len(expected) > 0, table
+        columns = [c for c in expected.columns if c in got.columns]
+        assert len(columns) >= 40, table
+        for c in columns:
+            want = expected[c]
+            if want.dtype.kind in "fiu":
+                assert np.allclose(
+                    got[c].to_numpy(float), want.to_numpy(float), equal_nan=True, rtol=0, atol=0
+                ), c
+            else:
+                assert [None if pd.isna(v) else v for v in got[c]] == [
+                    None if pd.isna(v) else v for v in want
+                ], (table, c)
+
+
 def test_schema_holds_every_column_of_site_parameters(qsal_cif):
     s = read_cif_blocks(qsal_cif)[0]
     for shapes in (bulk.BULK_SHAPES, "all"):

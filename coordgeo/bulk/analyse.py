@@ -68,10 +68,12 @@ class Collected:
         default_factory=lambda: {"sites": [], "bonds": [], "hbonds": [], "contacts": []}
     )
 
-    def add_frame(self, table: str, frame: pd.DataFrame, **constants: Any) -> None:
-        if len(frame):
+    def add_frame(self, table: str, frame: pd.DataFrame | dict | None, **constants: Any) -> None:
+        """Rows of ``table``: a DataFrame, or columns ({name: array}) of equal length."""
+        size = _rows(frame)
+        if size:
             self.frames[table].append(frame)
-            self.keys[table].append((len(frame), constants))
+            self.keys[table].append((size, constants))
 
     def truncate(self, sizes: dict[str, int], n_blocks: int) -> None:
         """Forget what was added after ``sizes`` (a file that failed half-way)."""
@@ -79,6 +81,14 @@ class Collected:
         for table, n in sizes.items():
             del self.frames[table][n:]
             del self.keys[table][n:]
+
+
+def _rows(frame: pd.DataFrame | dict | None) -> int:
+    if frame is None:
+        return 0
+    if isinstance(frame, dict):
+        return len(next(iter(frame.values()))) if frame else 0
+    return len(frame)
 
 
 def _float(text: str | None) -> float | None:
@@ -140,16 +150,18 @@ def _analyse_structure(
     metal_elements = [s.elements[sp.metal] for sp in spheres]
     n_sites = n_hbonds = 0
     try:
-        table = analysis.sites
+        # columns, not DataFrames: a DataFrame per table and block costs more than the
+        # analysis of a small structure (the DataFrames would be made of the same arrays)
+        columns = analysis.site_columns
         out.add_frame(
             "sites",
-            table,
+            columns,
             path=path,
             sha256=sha,
             temperature=s.temperature,
             metal_element=np.array(metal_elements, dtype=object),
         )
-        n_sites = len(table)
+        n_sites = _rows(columns)
     except Exception as exc:
         problems.append("sites: {}: {}".format(*describe(exc)))
     try:
@@ -167,7 +179,7 @@ def _analyse_structure(
     except Exception as exc:
         problems.append("hbonds: {}: {}".format(*describe(exc)))
     try:
-        out.add_frame("contacts", analysis.contacts, path=path, sha256=sha)
+        out.add_frame("contacts", analysis.contact_columns, path=path, sha256=sha)
     except Exception as exc:
         problems.append("contacts: {}: {}".format(*describe(exc)))
     row["n_sites"], row["n_hbonds"] = n_sites, n_hbonds
@@ -291,6 +303,8 @@ def _frame_table(
     """
     if not frames:
         return schema.empty_table()
+    if isinstance(frames[0], dict):
+        return _columns_table(frames, keys, schema)
     df = pd.concat(frames, ignore_index=True)
     wanted = [name for name in df.columns if name in schema.names]  # not hbonds' Atom columns
     whole = pa.Table.from_pandas(df, columns=wanted, preserve_index=False)
@@ -307,6 +321,31 @@ def _frame_table(
             columns[name] = pa.array(np.concatenate(parts), type=kind, from_pandas=True)
     arrays = [columns[name] if name in columns else pa.nulls(n, kind)
               for name, kind in zip(schema.names, schema.types, strict=True)]  # fmt: skip
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _columns_table(parts: list[dict], keys: list[tuple[int, dict]], schema: pa.Schema) -> pa.Table:
+    """One Arrow table from a batch's columns ({name: array} per block), with the columns
+    each part was added with; a column a part does not have (a shape measure of another
+    coordination number) is null in its rows. One numpy concatenation and one Arrow
+    array per column and batch."""
+    arrays = []
+    for name, kind in zip(schema.names, schema.types, strict=True):
+        pieces = []
+        for part, (size, constants) in zip(parts, keys, strict=True):
+            if name in part:
+                values = part[name]
+            elif name in constants:
+                values = constants[name]
+                if not isinstance(values, np.ndarray):
+                    values = np.full(size, values, dtype=object)
+            else:
+                values = np.full(size, None, dtype=object)
+            if isinstance(values, pd.api.extensions.ExtensionArray):  # nullable Int64/boolean
+                values = values.to_numpy(dtype=object, na_value=None)
+            pieces.append(np.asarray(values))
+        merged = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+        arrays.append(pa.array(merged, type=kind, from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
