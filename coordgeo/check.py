@@ -35,7 +35,6 @@ import itertools
 import weakref
 from dataclasses import replace
 from functools import lru_cache
-from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -134,6 +133,7 @@ class _Candidates(NamedTuple):
     options: tuple[tuple[tuple[int, ...], tuple[SymmetryCode, ...]], ...]
     unknown: tuple[int, ...] = ()
     note: str = ""
+    codes_text: str | None = None  # the codes of ``options[0]`` as n_klm, when known
 
 
 #: Columns of :func:`resolve`: :data:`COLUMNS`, then how each row was read.
@@ -166,8 +166,7 @@ def check(structure: Structure) -> pd.DataFrame:
     rows = _published_rows(structure.geom)
     if not rows:
         return pd.DataFrame(columns=RESOLVED_COLUMNS)[COLUMNS]
-    columns = _resolve_columns(structure, rows)
-    return pd.DataFrame({c: columns[c] for c in COLUMNS})
+    return _frame(_resolve_columns(structure, rows, readings=False))
 
 
 def resolve(structure: Structure, select=None) -> pd.DataFrame:
@@ -187,23 +186,53 @@ def resolve(structure: Structure, select=None) -> pd.DataFrame:
         rows = [r for r in rows if select(r.kind, r.atoms)]
     if not rows:
         return pd.DataFrame(columns=RESOLVED_COLUMNS)
-    return pd.DataFrame(_resolve_columns(structure, rows))
+    return _frame(_resolve_columns(structure, rows))
 
 
-def _resolve_columns(structure: Structure, rows: list[_Row]) -> dict[str, list]:
+_TEXT = ("block", "kind", "atoms", "symmetry_codes", "status", "reason", "value_text")
+_NUMBERS = ("published", "published_su", "calculated", "calculated_su")
+
+
+def _frame(columns: dict[str, list]) -> pd.DataFrame:
+    """The table of :func:`_resolve_columns`, each column made with its dtype at once (the
+    dtypes pandas infers from the lists: text as pandas' string dtype, numbers as float,
+    a column of published values that are all None as object)."""
+    text = _text_dtype()
+    data = {}
+    for name, values in columns.items():
+        if name in _TEXT and text is not None:
+            data[name] = pd.array(values, dtype=text)
+        elif name in _NUMBERS and any(v is not None for v in values):
+            data[name] = np.array(values, dtype=float)
+        else:
+            data[name] = values
+    return pd.DataFrame(data, copy=False)
+
+
+@lru_cache(maxsize=1)
+def _text_dtype():
+    """The dtype pandas infers for a column of text (None when it is plain object)."""
+    dtype = pd.Series(["text"]).dtype
+    return None if isinstance(dtype, np.dtype) else dtype
+
+
+def _resolve_columns(
+    structure: Structure, rows: list[_Row], readings: bool = True
+) -> dict[str, list]:
     """The columns of :func:`resolve` for ``rows``, loop by loop as arrays.
 
     Labels and codes are read once per distinct text, every reading of every row is
     measured in one call per number of atoms (:func:`_evaluate`), and the rows are
     judged together (:func:`_judge_rows`); only rows that do not fit go row by row.
+    ``readings``: also the columns ``value_text``, ``sites`` and ``codes`` of :func:`resolve`.
     """
     n = len(rows)
     published = [_published_value(r.value_text) for r in rows]
     read = _Reader(structure)
     candidates = [read.candidates(r) for r in rows]
     rounding = _rounding(structure)
-    best = _evaluate(structure, rows, candidates, rounding)
-    judged = _judge_rows(structure, rows, best, published)
+    best, linear = _evaluate(structure, rows, candidates, rounding)
+    judged = _judge_rows(structure, rounding, rows, best, published)
     # second pass: search the images for rows whose codes are unknown and did not fit
     retry = [
         k
@@ -214,16 +243,19 @@ def _resolve_columns(structure: Structure, rows: list[_Row]) -> dict[str, list]:
     if retry:
         near = _neighbour_images(structure, candidates, retry)
         expanded = {k: _image_options(structure, rows[k], candidates[k], near) for k in retry}
-        second = _evaluate(
+        second, second_linear = _evaluate(
             structure, [rows[k] for k in retry], [expanded[k] for k in retry], rounding
         )
-        for k, res in zip(retry, second, strict=True):
+        _fill_rounding(structure, rounding, second, range(len(second)))
+        for i, (k, res) in enumerate(zip(retry, second, strict=True)):
             if res is not None:
                 best[k] = res
+                if i in second_linear:
+                    linear[k] = second_linear[i]
                 judged[k] = _judge_row(structure, rows[k], res)
                 searched.add(k)
     centroid = _centroid_rows(structure, rows)
-    undefined = _undefined_torsions(structure, rows, best)
+    undefined = _undefined_torsions(structure, rows, best, linear)
     code_text: dict[SymmetryCode, str] = {}
 
     def formatted(code: SymmetryCode) -> str:
@@ -233,53 +265,68 @@ def _resolve_columns(structure: Structure, rows: list[_Row]) -> dict[str, list]:
         return text
 
     nan = np.nan
-    out: dict[str, list] = {c: [None] * n for c in RESOLVED_COLUMNS}
-    block = structure.block
-    for k, (row, cand, (pub, pub_su)) in enumerate(zip(rows, candidates, published, strict=True)):
-        sites = codes = None
+    labels, code_texts, calcs, calc_sus, statuses, reasons = [], [], [], [], [], []
+    readings_sites: list = [None] * n
+    readings_codes: list = [None] * n
+    special = centroid.keys() | undefined.keys() | searched
+    for k, (row, cand, (pub, _)) in enumerate(zip(rows, candidates, published, strict=True)):
+        atoms = row.atoms
         if row.kind == "hbond":
-            label = f"{row.atoms[0]}-{row.atoms[1]}...{row.atoms[2]} [{_KIND_NAME[row.part]}]"
+            labels.append(f"{atoms[0]}-{atoms[1]}...{atoms[2]} [{_KIND_NAME[row.part]}]")
         else:
-            label = "-".join(row.atoms)
-        calc = calc_su = nan
+            labels.append("-".join(atoms))
         if k in centroid:
             codes_text, calc, calc_su, status, reason = centroid[k]
         elif isinstance(cand, str):
-            codes_text = _printed_codes(row.code_texts)
+            codes_text, calc, calc_su = _printed_codes(row.code_texts), nan, nan
             status, reason = "unresolved", cand
         elif pub is None:
-            codes_text = _printed_codes(row.code_texts)
+            codes_text, calc, calc_su = _printed_codes(row.code_texts), nan, nan
             status, reason = "unresolved", f"published value {row.value_text!r} is not a number"
         else:
-            (sites, codes), calc, calc_su, _ = best[k]
-            codes_text = " ".join([formatted(c) for c in codes])
+            reading, calc, calc_su, _ = best[k]
+            sites, codes = reading
+            if cand.codes_text is not None and reading is cand.options[0]:
+                codes_text = cand.codes_text
+            else:
+                codes_text = " ".join([formatted(c) for c in codes])
             status, reason = judged[k]
-            if k in undefined:
-                status, reason = "undefined", undefined[k]
             note = cand.note
-            if k in searched:
-                note += (
-                    f": image {codes_text} gives the published value"
-                    if status == "ok"
-                    else f": no image gives the published value (nearest {codes_text})"
-                )
+            if k in special:
+                if k in undefined:
+                    status, reason = "undefined", undefined[k]
+                if k in searched:
+                    note += (
+                        f": image {codes_text} gives the published value"
+                        if status == "ok"
+                        else f": no image gives the published value (nearest {codes_text})"
+                    )
             if note:
                 reason = f"{note}; {reason}" if reason else note
-            sites = tuple(int(i) for i in sites)
-            codes = tuple(codes)
-        out["block"][k] = block
-        out["kind"][k] = row.kind
-        out["atoms"][k] = label
-        out["symmetry_codes"][k] = codes_text
-        out["published"][k] = pub
-        out["published_su"][k] = pub_su
-        out["calculated"][k] = calc
-        out["calculated_su"][k] = calc_su
-        out["status"][k] = status
-        out["reason"][k] = reason
-        out["value_text"][k] = row.value_text
-        out["sites"][k] = sites
-        out["codes"][k] = codes
+            if readings:
+                readings_sites[k] = tuple(map(int, sites))
+                readings_codes[k] = tuple(codes)
+        code_texts.append(codes_text)
+        calcs.append(calc)
+        calc_sus.append(calc_su)
+        statuses.append(status)
+        reasons.append(reason)
+    out = {
+        "block": [structure.block] * n,
+        "kind": [row.kind for row in rows],
+        "atoms": labels,
+        "symmetry_codes": code_texts,
+        "published": [p[0] for p in published],
+        "published_su": [p[1] for p in published],
+        "calculated": calcs,
+        "calculated_su": calc_sus,
+        "status": statuses,
+        "reason": reasons,
+    }
+    if readings:
+        out["value_text"] = [row.value_text for row in rows]
+        out["sites"] = readings_sites
+        out["codes"] = readings_codes
     return out
 
 
@@ -331,20 +378,39 @@ def _published_rows(geom) -> list[_Row]:
             if vc.lower() in index
         ]
         values = [v[1:-1] if v[:1] in "'\"" and v[-1:] == v[:1] else v for v in loop.values]
-        labels_of = itemgetter(*label_idx)  # at least two labels: a tuple
-        if all(i is not None for i in code_idx):
-            codes_of = itemgetter(*code_idx)
-        else:
+        if len(values) % width:  # a last row cut short: row by row, as far as it goes
+            rows.extend(_rows_of(kind, values, width, label_idx, code_idx, value_idx, has_codes))
+            continue
+        cols = [values[i::width] for i in range(width)]
+        atoms = zip(*[cols[i] for i in label_idx], strict=True)
+        dots = ["."] * (len(values) // width)
+        codes = zip(*[cols[i] if i is not None else dots for i in code_idx], strict=True)
+        if len(value_idx) == 1:
+            ((vi, part),) = value_idx
+            rows.extend(
+                [
+                    _new_row(_Row, (kind, a, c, v, part, has_codes))
+                    for a, c, v in zip(atoms, codes, cols[vi], strict=True)
+                ]
+            )
+            continue
+        for a, c, *vs in zip(atoms, codes, *[cols[vi] for vi, _ in value_idx], strict=True):
+            for v, (_, part) in zip(vs, value_idx, strict=True):
+                rows.append(_Row(kind, a, c, v, part, has_codes))
+    return rows
 
-            def codes_of(cells, code_idx=code_idx):
-                return tuple(cells[i] if i is not None else "." for i in code_idx)
 
-        for r in range(0, len(values), width):
-            cells = values[r : r + width]
-            atoms = labels_of(cells)
-            codes = codes_of(cells)
-            for vi, part in value_idx:
-                rows.append(_Row(kind, atoms, codes, cells[vi], part, has_codes))
+_new_row = tuple.__new__  # _Row from a tuple of all its fields, without the keyword parser
+
+
+def _rows_of(kind, values, width, label_idx, code_idx, value_idx, has_codes) -> list[_Row]:
+    rows = []
+    for r in range(0, len(values), width):
+        cells = values[r : r + width]
+        atoms = tuple(cells[i] for i in label_idx)
+        codes = tuple(cells[i] if i is not None else "." for i in code_idx)
+        for vi, part in value_idx:
+            rows.append(_Row(kind, atoms, codes, cells[vi], part, has_codes))
     return rows
 
 
@@ -441,40 +507,71 @@ class _Reader:
             notes.append(how)
         return sites, notes, code, False
 
+    def entry(self, key: tuple[str, str, bool]) -> tuple:
+        """:meth:`atom` of ``key`` as kept in the cache: ``(simple, sites, notes, code,
+        unknown, site, code as n_klm)``, ``simple`` when the atom is one site with a known
+        code and nothing to note; ``(False, why)`` when it cannot be read."""
+        found = self.atom(*key)
+        if isinstance(found, str):
+            entry: tuple = (False, found)
+        else:
+            sites, notes, code, unknown = found
+            simple = len(sites) == 1 and not notes and not unknown
+            entry = (
+                simple,
+                sites,
+                notes,
+                code,
+                unknown,
+                sites[0],
+                format_code(code, self.structure),
+            )
+        self.atom_cache[key] = entry
+        return entry
+
     def candidates(self, row: _Row) -> _Candidates | str:
         """Literal readings of a row's atoms (several when a label repeats), or why there
         is none."""
-        per_atom_sites: list[list[int]] = []
-        codes: list[SymmetryCode] = []
-        unknown: list[int] = []
-        notes: list[str] = []
-        reference = _REFERENCE[row.kind]
         cache = self.atom_cache
-        for pos, (label, text) in enumerate(zip(row.atoms, row.code_texts, strict=True)):
-            key = (label, text, not row.has_codes and pos != reference)
-            found = cache.get(key)
-            if found is None:
-                found = cache[key] = self.atom(*key)
-            if isinstance(found, str):
-                return found
-            sites, atom_notes, code, is_unknown = found
-            per_atom_sites.append(sites)
-            codes.append(code)
-            if is_unknown:
-                unknown.append(pos)
-            notes.extend(atom_notes)
+        flags = _NO_CODE[(row.kind, row.has_codes)]
+        found = [
+            cache[key] if key in cache else self.entry(key)
+            for key in zip(row.atoms, row.code_texts, flags, strict=True)
+        ]
+        if all(e[0] for e in found):  # one site each, codes read: one plain reading
+            if row.kind == "hbond":
+                found = [found[i] for i in _HBOND_PARTS[row.part]]
+            reading = (tuple([e[5] for e in found]), tuple([e[3] for e in found]))
+            return _Candidates((reading,), (), "", " ".join([e[6] for e in found]))
+        for e in found:
+            if len(e) == 2:
+                return e[1]
         if row.kind == "hbond":
             part = _HBOND_PARTS[row.part]
-            per_atom_sites = [per_atom_sites[i] for i in part]
-            codes = [codes[i] for i in part]
-            unknown = [part.index(i) for i in unknown if i in part]
-        if all(len(s) == 1 for s in per_atom_sites):
-            options = ((tuple(s[0] for s in per_atom_sites), tuple(codes)),)
+            notes = [n for e in found for n in e[2]]
+            unknown = tuple([part.index(i) for i in part if found[i][4]])
+            found = [found[i] for i in part]
         else:
-            options = tuple(
-                (tuple(sites), tuple(codes)) for sites in itertools.product(*per_atom_sites)
-            )[:_MAX_OPTIONS]
-        return _Candidates(options, tuple(unknown), "; ".join(dict.fromkeys(notes)))
+            notes = [n for e in found for n in e[2]]
+            unknown = tuple([i for i, e in enumerate(found) if e[4]])
+        note = "; ".join(dict.fromkeys(notes)) if notes else ""
+        codes = tuple([e[3] for e in found])
+        if all(len(e[1]) == 1 for e in found):
+            return _Candidates(((tuple([e[5] for e in found]), codes),), unknown, note)
+        options = tuple(
+            (tuple(sites), codes) for sites in itertools.product(*[e[1] for e in found])
+        )[:_MAX_OPTIONS]
+        return _Candidates(options, unknown, note)
+
+
+# per (kind, loop has code columns): which atoms are read without a code (all but the
+# one a loop without code columns is measured from)
+_NO_CODE = {
+    (kind, has_codes): tuple(not has_codes and pos != _REFERENCE[kind] for pos in range(m))
+    for kind, (labels, _, _) in _LAYOUT.items()
+    for m in [len(labels)]
+    for has_codes in (True, False)
+}
 
 
 def _neighbour_images(structure: Structure, candidates: list, retry: list[int]):
@@ -513,10 +610,16 @@ def _evaluate(structure: Structure, rows: list[_Row], candidates: list, rounding
     """Measure every reading of every row in batches; keep the one closest to the published value.
 
     One call per number of atoms measures every reading of every row with that many
-    (:func:`_measure_rounded`); a row read one way keeps that reading, a row read several
-    ways the one closest to the published value (the first of equals). ``rounding`` is
-    :func:`_rounding` of ``structure`` (made here when not given).
-    Returns per row ``((sites, codes), value, su, rounding)`` or None.
+    (:func:`_measure`); a row read one way keeps that reading, a row read several ways
+    the one closest to the published value (the first of equals). The bond angles 1-2-3
+    and 2-3-4 of every torsion reading are measured with the angles, each distinct angle
+    once. ``rounding`` is :func:`_rounding` of ``structure`` (made here when not given).
+
+    Returns ``(best, linear)``: per row ``((sites, codes), value, su, rounding)`` or None,
+    where ``rounding`` is None while it is not yet computed (it is then finite and ≥ 0, and
+    matters only for a row that does not fit without it: :func:`_fill_rounding`); and per
+    torsion row with a reading, ``(angle 1-2-3, its su, angle 2-3-4, its su)`` of that
+    reading (:func:`_undefined_torsions`).
     """
     groups: dict[int, tuple[list[int], list[tuple[int, ...]], list[SymmetryCode]]] = {}
     for k, cand in enumerate(candidates):
@@ -528,65 +631,122 @@ def _evaluate(structure: Structure, rows: list[_Row], candidates: list, rounding
                 group[0].append(k)
                 group[1].append(sites)
                 group[2].extend(codes)
-    if rounding is None and groups:
-        rounding = _rounding(structure)
     best: list = [None] * len(rows)
-    for m, (keys, sites_list, codes) in groups.items():
+    linear: dict[int, tuple[float, float, float, float]] = {}
+    if not groups:
+        return best, linear
+    if rounding is None:
+        rounding = _rounding(structure)
+    arrays = {}
+    for m, (_keys, sites_list, codes) in groups.items():
         sites = np.array(sites_list, dtype=int)
         ops = np.fromiter((c.op for c in codes), dtype=int, count=len(codes)).reshape(-1, m)
         shifts = np.array([c.shift for c in codes], dtype=float).reshape(-1, m, 3)
-        v, su, rnd = _measure_rounded(structure, rounding, sites, ops, shifts)
+        arrays[m] = (sites, ops, shifts)
+    measured = {m: _measure(structure, rounding, *arrays[m]) for m in arrays if m != 3}
+    # angles: the angle readings, then the two bond angles of every torsion reading
+    n3 = len(groups[3][0]) if 3 in groups else 0
+    parts = [arrays[3]] if 3 in arrays else []
+    if 4 in arrays:
+        s4, o4, h4 = arrays[4]
+        parts += [(s4[:, 0:3], o4[:, 0:3], h4[:, 0:3]), (s4[:, 1:4], o4[:, 1:4], h4[:, 1:4])]
+    if parts:
+        s3, o3, h3 = (np.concatenate(x) for x in zip(*parts, strict=True))
+        if 4 in arrays:  # each distinct angle once: torsions share their bond angles
+            key = np.concatenate([s3, o3, h3.reshape(len(s3), 9).astype(np.int64)], axis=1)
+            rows_as_bytes = key.view(np.dtype((np.void, key.itemsize * 15))).ravel()
+            _, first, inverse = np.unique(rows_as_bytes, return_index=True, return_inverse=True)
+            inverse = inverse.reshape(-1)
+            once = _measure(structure, rounding, s3[first], o3[first], h3[first])
+            angles = tuple(x[inverse] for x in once)
+        else:
+            angles = _measure(structure, rounding, s3, o3, h3)
+        if 3 in arrays:
+            measured[3] = tuple(x[:n3] for x in angles)
+        if 4 in arrays:
+            n4 = len(groups[4][0])
+            a0, a1 = angles[0][n3 : n3 + n4].tolist(), angles[0][n3 + n4 :].tolist()
+            u0, u1 = angles[1][n3 : n3 + n4].tolist(), angles[1][n3 + n4 :].tolist()
+    for m, (keys, _, _) in groups.items():
+        v, su, rnd, lazy = measured[m]
         if m == 4:  # torsions: the value on the published side of ±180°
             pub = np.array([p if (p := rows[k].published[0]) is not None else np.nan for k in keys])
             with np.errstate(invalid="ignore"):
                 turn = np.abs(v - pub) > 180
             if turn.any():
                 v = np.where(turn, v - 360 * np.sign(v - pub), v)
-        vs, sus, rnds = v.tolist(), su.tolist(), rnd.tolist()
+        vs, sus = v.tolist(), su.tolist()
+        rnds = [None if z else r for r, z in zip(rnd.tolist(), lazy.tolist(), strict=True)]
         i = 0
         while i < len(keys):
             k = keys[i]
             options = candidates[k].options
-            if len(options) == 1:
-                best[k] = (options[0], vs[i], sus[i], rnds[i])
-                i += 1
-                continue
-            pub = rows[k].published[0]
-            scored = [
-                (abs(vs[i + o] - pub) if pub is not None else float(o), o)
-                for o in range(len(options))
-            ]
-            _, o = min(scored)
+            o = 0
+            if len(options) > 1:
+                pub = rows[k].published[0]
+                scored = [
+                    (abs(vs[i + o] - pub) if pub is not None else float(o), o)
+                    for o in range(len(options))
+                ]
+                _, o = min(scored)
             best[k] = (options[o], vs[i + o], sus[i + o], rnds[i + o])
+            if m == 4:
+                linear[k] = (a0[i + o], u0[i + o], a1[i + o], u1[i + o])
             i += len(options)
-    return best
+    return best, linear
 
 
-def _measure_rounded(
+def _measure(
     structure: Structure,
-    rounding: tuple[Structure, bool],
+    rounding: tuple,
     sites: np.ndarray,
     ops: np.ndarray,
     shifts: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Values, su's and :func:`rounding_effect` of n readings of m atoms, in one pass.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Values, su's and :func:`rounding_effect` of n readings of m atoms.
 
     As :func:`coordgeo.geometry.measure` on ``structure`` and on the rounded structure of
     ``rounding`` (:func:`_rounding`: the same coordinates, their rounding as their only
-    error), with the positions and gradients worked out once for both.
+    error), with the positions and gradients worked out once for both. The rounding su
+    is left to be computed (``lazy``, value nan) where it is finite and ≥ 0: where the
+    gradient and the rounded covariances are finite and some coordinate is rounded.
+    Returns ``(values, su, rounding, lazy)``.
     """
-    rounded, any_rounded = rounding
-    if sites.shape[0] == 0:
-        return np.zeros(0), np.zeros(0), np.zeros(0)
+    rounded, any_rounded, cov_finite = rounding
+    n = sites.shape[0]
+    if n == 0:
+        return np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
     f = image_fract(structure, sites, ops, shifts)
     x = f @ structure.cell.orthogonalization.T
     values, grad = _GRADIENTS[sites.shape[1]](x)
     su = propagate_su(structure, sites, ops, f, grad)
-    if any_rounded:
-        rnd = propagate_su(rounded, sites, ops, f, grad)
-    else:  # no coordinate is rounded: zero wherever the gradient is finite
-        rnd = np.where(np.isfinite(grad).all(axis=(-2, -1)), 0.0, np.nan)
-    return values, su, rnd
+    finite = np.isfinite(grad).all(axis=(-2, -1))
+    if not any_rounded:  # no coordinate is rounded: zero wherever the gradient is finite
+        return values, su, np.where(finite, 0.0, np.nan), np.zeros(n, dtype=bool)
+    lazy = finite & cov_finite[sites].all(axis=-1)
+    rnd = np.full(n, np.nan)
+    now = ~lazy
+    if now.any():
+        rnd[now] = propagate_su(rounded, sites[now], ops[now], f[now], grad[now])
+    return values, su, rnd, lazy
+
+
+def _fill_rounding(structure: Structure, rounding: tuple, best: list, keys) -> None:
+    """Compute the rounding su's :func:`_evaluate` left for later, for the rows ``keys``."""
+    keys = [k for k in keys if best[k] is not None and best[k][3] is None]
+    by_size: dict[int, list[int]] = {}
+    for k in keys:
+        by_size.setdefault(len(best[k][0][0]), []).append(k)
+    for m, ks in by_size.items():
+        sites = np.array([best[k][0][0] for k in ks], dtype=int)
+        codes = [c for k in ks for c in best[k][0][1]]
+        ops = np.fromiter((c.op for c in codes), dtype=int, count=len(codes)).reshape(-1, m)
+        shifts = np.array([c.shift for c in codes], dtype=float).reshape(-1, m, 3)
+        f = image_fract(structure, sites, ops, shifts)
+        _, grad = _GRADIENTS[m](f @ structure.cell.orthogonalization.T)
+        rnd = propagate_su(rounding[0], sites, ops, f, grad)
+        for k, r in zip(ks, rnd.tolist(), strict=True):
+            best[k] = (*best[k][:3], r)
 
 
 def _judge_row(structure: Structure, row: _Row, result) -> tuple[str, str]:
@@ -600,10 +760,15 @@ def _judge_row(structure: Structure, row: _Row, result) -> tuple[str, str]:
 
 
 def _judge_rows(
-    structure: Structure, rows: list[_Row], best: list, published: list
+    structure: Structure, rounding: tuple, rows: list[_Row], best: list, published: list
 ) -> list[tuple[str, str]]:
     """:func:`_judge_row` of every row: the test of :func:`judge` on arrays, then
-    :func:`judge` itself (for the reason) only for the rows that are not ``ok``."""
+    :func:`judge` itself (for the reason) only for the rows that are not ``ok``.
+
+    A rounding su not yet computed counts as 0 in the first test: the tolerance only
+    grows with it, so a row within tolerance without it is within with it; the rows
+    that are not get it computed (:func:`_fill_rounding`) and go through :func:`judge`.
+    """
     out: list[tuple[str, str]] = [("unresolved", "")] * len(rows)
     keys = [
         k
@@ -617,16 +782,20 @@ def _judge_rows(
     pub_su = np.array([published[k][1] for k in keys], dtype=float)
     calc = np.array([best[k][1] for k in keys], dtype=float)
     calc_su = np.array([best[k][2] for k in keys], dtype=float)
-    rounding = np.array([best[k][3] for k in keys], dtype=float)
+    rnd = np.array([0.0 if (r := best[k][3]) is None else r for k in keys], dtype=float)
     with np.errstate(invalid="ignore"):
         has_su = np.isfinite(pub_su) & (pub_su > 0)
-        tolerance = np.array(half) + 2.0 * rounding + 1e-9
+        tolerance = np.array(half) + 2.0 * rnd + 1e-9
         tolerance += np.where(
             has_su, 2.0 * pub_su, 2.0 * np.where(np.isfinite(calc_su), calc_su, 0.0)
         )
         ok = np.abs(calc - pub) <= tolerance
-    for k, fits in zip(keys, ok.tolist(), strict=True):
-        out[k] = ("ok", "") if fits else _judge_row(structure, rows[k], best[k])
+    misfits = [k for k, fits in zip(keys, ok.tolist(), strict=True) if not fits]
+    _fill_rounding(structure, rounding, best, misfits)
+    for k in keys:
+        out[k] = ("ok", "")
+    for k in misfits:
+        out[k] = _judge_row(structure, rows[k], best[k])
     return out
 
 
@@ -636,14 +805,17 @@ def _half_digit(value_text: str) -> float:
     return 0.5 * 10.0 ** (-decimals_of(value_text))
 
 
-def _undefined_torsions(structure: Structure, rows: list[_Row], best) -> dict[int, str]:
+def _undefined_torsions(
+    structure: Structure, rows: list[_Row], best, linear: dict | None = None
+) -> dict[int, str]:
     """Torsion rows through three collinear atoms, and why each is undefined.
 
     A torsion a-b-c-d is the angle between the planes (a, b, c) and (b, c, d); when the
     bond angle a-b-c or b-c-d is 180° (or 0°) within max(3 su, :data:`LINEAR_ANGLE`),
-    one plane does not exist and any value is rounding noise. Both angles of every
-    torsion are measured in one call.
+    one plane does not exist and any value is rounding noise. ``linear`` holds the two
+    angles already measured (:func:`_evaluate`); the others are measured in one call.
     """
+    linear = {} if linear is None else linear
     keys = [
         k
         for k, (row, res) in enumerate(zip(rows, best, strict=True))
@@ -651,20 +823,25 @@ def _undefined_torsions(structure: Structure, rows: list[_Row], best) -> dict[in
     ]
     if not keys:
         return {}
-    sites = np.array([best[k][0][0] for k in keys], dtype=int)
-    codes = [c for k in keys for c in best[k][0][1]]
-    ops = np.fromiter((c.op for c in codes), dtype=int, count=len(codes)).reshape(-1, 4)
-    shifts = np.array([c.shift for c in codes], dtype=float).reshape(-1, 4, 3)
-    n = len(keys)
-    angles, sus = measure(
-        structure,
-        np.concatenate([sites[:, 0:3], sites[:, 1:4]]),
-        np.concatenate([ops[:, 0:3], ops[:, 1:4]]),
-        np.concatenate([shifts[:, 0:3], shifts[:, 1:4]]),
-    )
+    missing = [k for k in keys if k not in linear]
+    if missing:
+        sites = np.array([best[k][0][0] for k in missing], dtype=int)
+        codes = [c for k in missing for c in best[k][0][1]]
+        ops = np.fromiter((c.op for c in codes), dtype=int, count=len(codes)).reshape(-1, 4)
+        shifts = np.array([c.shift for c in codes], dtype=float).reshape(-1, 4, 3)
+        n = len(missing)
+        angle, su = measure(
+            structure,
+            np.concatenate([sites[:, 0:3], sites[:, 1:4]]),
+            np.concatenate([ops[:, 0:3], ops[:, 1:4]]),
+            np.concatenate([shifts[:, 0:3], shifts[:, 1:4]]),
+        )
+        a, u = angle.tolist(), su.tolist()
+        linear = {**linear, **{k: (a[i], u[i], a[n + i], u[n + i]) for i, k in enumerate(missing)}}
+    found = np.array([linear[k] for k in keys], dtype=float).reshape(-1, 4)
     out: dict[int, str] = {}
     for first in (0, 1):
-        angle, su = angles[first * n : (first + 1) * n], sus[first * n : (first + 1) * n]
+        angle, su = found[:, 2 * first], found[:, 2 * first + 1]
         off = np.minimum(angle, 180.0 - angle)
         limit = np.maximum(3.0 * np.nan_to_num(su), LINEAR_ANGLE)
         for i in np.flatnonzero(off <= limit):
@@ -699,8 +876,9 @@ def _rounded_structure(structure: Structure) -> Structure:
     return _rounding(structure)[0]
 
 
-def _rounding(structure: Structure) -> tuple[Structure, bool]:
-    """:func:`_rounded_structure`, and whether any of its coordinates carries a rounding error.
+def _rounding(structure: Structure) -> tuple[Structure, bool, np.ndarray]:
+    """:func:`_rounded_structure`, whether any of its coordinates carries a rounding error,
+    and which of its sites have finite covariances.
 
     Made once per structure (kept while the structure lives and its coordinates' su's,
     rounding and cell are the same objects)."""
@@ -715,7 +893,8 @@ def _rounding(structure: Structure) -> tuple[Structure, bool]:
         fract_cov=np.einsum("nij,nj,nkj->nik", p, h**2, p),
         cell=replace(structure.cell, su=(0.0,) * 6),
     )
-    made = (rounded, bool(np.any(rounded.fract_cov != 0)))
+    cov = rounded.fract_cov
+    made = (rounded, bool(np.any(cov != 0)), np.isfinite(cov).all(axis=(-2, -1)))
     _ROUNDED[structure] = (key, made)
     return made
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 import weakref
 from dataclasses import dataclass
+from functools import cached_property
 
 from coordgeo.elements import element_from_label
 from coordgeo.model import Structure
@@ -98,25 +99,49 @@ def _no_zeros(text: str) -> str | None:
 
 
 class _Index:
-    """The lookups of one structure's labels, built once per structure."""
+    """The lookups of one structure's labels, built once per structure.
+
+    The exact lookup is built at once (it answers the labels of a CIF's own loops); the
+    others on first use."""
 
     def __init__(self, structure: Structure) -> None:
         self.source = structure.labels  # the object indexed: a new one is indexed anew
         labels = list(structure.labels)
         self.labels = labels
+        self.elements = structure.elements
         self.exact: dict[str, list[int]] = {}
-        self.upper: dict[str, list[int]] = {}
-        self.key: dict[str, list[int]] = {}
-        self.zeros: dict[str, list[int]] = {}
-        self.element: dict[str, list[int]] = {}
         for i, name in enumerate(labels):
             self.exact.setdefault(name, []).append(i)
-            self.upper.setdefault(name.upper(), []).append(i)
-            self.key.setdefault(_key(name), []).append(i)
+
+    def _by(self, key) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for i, name in enumerate(self.labels):
+            out.setdefault(key(name), []).append(i)
+        return out
+
+    @cached_property
+    def upper(self) -> dict[str, list[int]]:
+        return self._by(str.upper)
+
+    @cached_property
+    def key(self) -> dict[str, list[int]]:
+        return self._by(_key)
+
+    @cached_property
+    def zeros(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for i, name in enumerate(self.labels):
             plain = _no_zeros(_key(name))
             if plain is not None:
-                self.zeros.setdefault(plain, []).append(i)
-            self.element.setdefault(structure.elements[i], []).append(i)
+                out.setdefault(plain, []).append(i)
+        return out
+
+    @cached_property
+    def element(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for i, symbol in enumerate(self.elements):
+            out.setdefault(symbol, []).append(i)
+        return out
 
 
 _INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
