@@ -56,7 +56,7 @@ class Cell:
     def fractionalization(self) -> np.ndarray:
         return np.linalg.inv(self.orthogonalization)
 
-    @property
+    @cached_property
     def volume(self) -> float:
         return float(abs(np.linalg.det(self.orthogonalization)))
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import gemmi
@@ -253,7 +254,27 @@ def structure_from_block(
 _Chunks = list[tuple[gemmi.cif.Document | None, int, InputError | None]]
 
 
-def _parse_document(path: Path) -> tuple[_Chunks, list[str], tuple[str, ...]]:
+class _Lines(Sequence[str]):
+    """The file's lines, split on first use: only a message naming a value's line needs
+    them, and most files have none."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._lines: list[str] | None = None
+
+    def _split(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self._text.split("\n")
+        return self._lines
+
+    def __len__(self) -> int:
+        return len(self._split())
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self._split()[index]
+
+
+def _parse_document(path: Path) -> tuple[_Chunks, Sequence[str], tuple[str, ...]]:
     """Parse the file; on a syntax error, parse each ``data_`` chunk on its own.
 
     Returns the parsed chunks (document, line offset, error), the file's lines and the
@@ -266,10 +287,10 @@ def _parse_document(path: Path) -> tuple[_Chunks, list[str], tuple[str, ...]]:
     text = decoded.text
     if not text.strip():
         raise InputError("file is empty", path=name)
-    lines = text.split("\n")
     try:
-        return [(gemmi.cif.read_string(text), 0, None)], lines, decoded.notes
+        return [(gemmi.cif.read_string(text), 0, None)], _Lines(text), decoded.notes
     except (RuntimeError, ValueError) as exc:
+        lines = text.split("\n")
         first_error = _with_hint(_gemmi_error(exc, name), lines)
     # Salvage what can be read: split at data_ headers, parse each chunk.
     starts = [i for i, line in enumerate(lines) if line[:5].lower() == "data_"]
@@ -303,7 +324,8 @@ def _check_density(cell: Cell, sites: dict, order: np.ndarray, n_ops: int) -> No
     coordinates) or atoms on top of each other, and would make every neighbour list
     explode.
     """
-    occupancy = np.clip(np.nan_to_num(np.asarray(sites["occupancy"], dtype=float), nan=1.0), 0, 1)
+    occupancy = np.asarray(sites["occupancy"], dtype=float)
+    occupancy = np.clip(np.where(np.isnan(occupancy), 1.0, occupancy), 0, 1)
     atoms = float(np.sum(occupancy * n_ops / np.maximum(order, 1)))
     density = atoms / cell.volume
     if density > MAX_DENSITY:
@@ -534,12 +556,19 @@ def _read_symops(
             triplet = gemmi.cif.as_string(column[k])
             op_id = gemmi.cif.as_string(ids[k]) if len(ids) == len(column) else str(k + 1)
             try:
-                op = gemmi.Op(triplet)
+                rot, tran = _operator_parts(triplet)
             except (RuntimeError, ValueError) as exc:
                 raise InputError(
                     f"cannot read symmetry operator {triplet!r}: {exc}", line=line
                 ) from None
-            symops.append(_symop(op_id or str(k + 1), triplet, op))
+            symops.append(
+                SymOp(
+                    id=(op_id or str(k + 1)).strip(),
+                    triplet=triplet.strip(),
+                    rotation=rot,
+                    translation=tran,
+                )
+            )
         break
     sg_name = ""
     for tag in _SG_NAME_TAGS:
@@ -639,6 +668,18 @@ def _collisions(sg: gemmi.SpaceGroup, cell: Cell, sites: dict) -> int:
     return count
 
 
+@lru_cache(maxsize=4096)
+def _operator_parts(triplet: str) -> tuple[np.ndarray, np.ndarray]:
+    """(rotation, translation) of an operator string, parsed by gemmi once per process
+    (the same few hundred strings recur in file after file); read-only arrays."""
+    op = gemmi.Op(triplet)
+    rot = np.array(op.rot, dtype=int) // gemmi.Op.DEN
+    tran = np.array(op.tran, dtype=float) / gemmi.Op.DEN
+    rot.setflags(write=False)
+    tran.setflags(write=False)
+    return rot, tran
+
+
 def _symop(op_id: str, triplet: str, op: gemmi.Op) -> SymOp:
     rot = np.array(op.rot, dtype=int) // gemmi.Op.DEN
     tran = np.array(op.tran, dtype=float) / gemmi.Op.DEN
@@ -721,7 +762,7 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
     line = where.tag_line("_atom_site_fract_x")
     check_limit("sites", n, line=line)
     labels = (
-        [_unquote(v) for v in labels_raw]
+        [gemmi.cif.as_string(v) if v[0] in _QUOTES else v for v in labels_raw]
         if len(labels_raw) == n
         else [str(i + 1) for i in range(n)]
     )
@@ -730,8 +771,6 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
         name: _column(block, f"_atom_site_{name}", n)
         for name in (
             "type_symbol",
-            "occupancy",
-            "U_iso_or_equiv",
             "calc_flag",
             "refinement_flags",
             "refinement_flags_posn",
@@ -742,11 +781,14 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
     fract = np.empty((n, 3))
     fract_su = np.zeros((n, 3))
     rounding = np.empty((n, 3))
-    # the numbers of x, y, z, occupancy and U in one pass; read (and checked) column by
-    # column below, in that order
+    # the numbers of x, y, z, occupancy, U and the U_ij in one pass; read (and checked)
+    # column by column below, in that order
     number_tags = ("_atom_site_occupancy", "_atom_site_U_iso_or_equiv")
     tokens = [list(col) for col in xyz_raw] + [list(block.find_values(t)) for t in number_tags]
-    plain = _plain_columns(tokens)
+    aniso_labels = list(block.find_values("_atom_site_aniso_label"))
+    aniso_tokens = [list(block.find_values(tag)) for tag in _ANISO_TAGS] if aniso_labels else []
+    aniso_present = [k for k, col in enumerate(aniso_tokens) if len(col) == len(aniso_labels)]
+    plain = _plain_columns(tokens + [aniso_tokens[k] for k in aniso_present])
     for c in range(3):
         tag = f"_atom_site_fract_{'xyz'[c]}"
         fract[:, c], fract_su[:, c], rounding[:, c] = _numbers_with_su(
@@ -765,11 +807,15 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
     all_caps = not any(ch.islower() for label in labels for ch in label)
     elements: list[str] = []
     calc = np.zeros(n, dtype=bool)
+    # a type symbol with letters names the element whatever the label (None: read the label)
+    by_symbol = {t: element_from_label("", t, all_caps) for t in set(columns["type_symbol"])}
     for i in range(n):
         flag = columns["calc_flag"][i].lower()
         type_symbol = columns["type_symbol"][i]
         element = (
-            "X" if flag in _DUMMY_FLAGS else element_from_label(labels[i], type_symbol, all_caps)
+            "X"
+            if flag in _DUMMY_FLAGS
+            else by_symbol[type_symbol] or element_from_label(labels[i], type_symbol, all_caps)
         )
         if element is None:
             if not located[i]:
@@ -824,11 +870,22 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
         "fract_rounding": rounding[keep],
         "occupancy": occupancy[keep],
         "u_iso": u_iso[keep],
-        "u_aniso": _read_aniso(block, labels, where, notes),
+        "u_aniso": _read_aniso(
+            labels,
+            aniso_labels,
+            aniso_tokens,
+            dict(zip(aniso_present, plain[5:], strict=True)),
+            where,
+            notes,
+        ),
         "calc": calc[keep],
         "assembly": [_null_to_empty(columns["disorder_assembly"][i]) for i in keep],
         "group": [_null_to_empty(columns["disorder_group"][i]) for i in keep],
     }
+
+
+_NULLS = frozenset(("?", "."))
+_QUOTES = frozenset("'\";")
 
 
 def _unquote(token: str) -> str:
@@ -840,7 +897,10 @@ def _column(block: gemmi.cif.Block, tag: str, n: int) -> list[str]:
     raw = block.find_values(tag)
     if len(raw) != n:
         return [""] * n
-    return ["" if v in ("?", ".") else _unquote(v).strip() for v in raw]
+    return [
+        "" if v in _NULLS else (gemmi.cif.as_string(v).strip() if v[0] in _QUOTES else v)
+        for v in raw
+    ]
 
 
 def _shown(text: str) -> str:
@@ -865,7 +925,7 @@ def _check_unique_labels(labels: list[str], where: _Where) -> None:
 
 
 def _site_numbers(
-    block: gemmi.cif.Block,
+    block: gemmi.cif.Block | None,
     tag: str,
     n: int,
     default: float,
@@ -882,7 +942,11 @@ def _site_numbers(
     print as ``0.08*`` and which only the powder pattern uses). ``column``: the column's
     tokens and their :func:`_plain_numbers`, when the caller read them already.
     """
-    tokens, parsed = column if column is not None else (list(block.find_values(tag)), None)
+    if column is not None:
+        tokens, parsed = column
+    else:
+        assert block is not None
+        tokens, parsed = list(block.find_values(tag)), None
     out = np.full(n, default, dtype=float)
     if len(tokens) != n:
         return out
@@ -1006,8 +1070,9 @@ def _parse_plain(joined: str, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
     mantissa = np.bincount(token[~in_su], weights=weight[~in_su], minlength=n)
     digits = np.full(n, -1.0)
     if in_su.any():
-        su_tokens = np.unique(token[in_su])
-        digits[su_tokens] = np.bincount(token[in_su], weights=weight[in_su], minlength=n)[su_tokens]
+        su_digits = np.bincount(token[in_su], weights=weight[in_su], minlength=n)
+        has_su = np.bincount(token[in_su], minlength=n) > 0
+        digits[has_su] = su_digits[has_su]
     values = mantissa / _TENS[np.minimum(decimals, len(_TENS) - 1)]
     values = np.where(b[starts] == _MINUS, -values, values)
     long = np.flatnonzero((head_digits > 15) | (decimals > 22))
@@ -1072,24 +1137,39 @@ def _null_to_empty(text: str) -> str:
     return "" if text in ("", ".", "?") else text
 
 
+_ANISO_TAGS = tuple(
+    f"_atom_site_aniso_{name}" for name in ("U_11", "U_22", "U_33", "U_12", "U_13", "U_23")
+)
+
+
 def _read_aniso(
-    block: gemmi.cif.Block, labels: list[str], where: _Where, notes: list[str]
+    labels: list[str],
+    aniso_labels: list[str],
+    tokens: list[list[str]],
+    plain: dict[int, _Plain],
+    where: _Where,
+    notes: list[str],
 ) -> np.ndarray:
+    """U11 … U23 of each site (NaN when not given): ``tokens`` the columns of
+    :data:`_ANISO_TAGS`, ``plain`` the :func:`_plain_numbers` of those as long as
+    ``aniso_labels``."""
     out = np.full((len(labels), 6), np.nan)
-    aniso_labels = block.find_values("_atom_site_aniso_label")
     if len(aniso_labels) == 0:
         return out
     index = {label: i for i, label in enumerate(labels)}
     names = [_unquote(v) for v in aniso_labels]
     rows = np.array([index.get(name, -1) for name in names])
     ok = rows >= 0
-    tags = [f"_atom_site_aniso_{name}" for name in ("U_11", "U_22", "U_33", "U_12", "U_13", "U_23")]
-    tokens = [list(block.find_values(tag)) for tag in tags]
-    present = [k for k in range(6) if len(tokens[k]) == len(names)]
-    plain = _plain_columns([tokens[k] for k in present])  # one pass over the six columns
-    for k, parsed in zip(present, plain, strict=True):
+    for k, parsed in plain.items():
         values = _site_numbers(
-            block, tags[k], len(names), np.nan, names, where, notes, column=(tokens[k], parsed)
+            None,
+            _ANISO_TAGS[k],
+            len(names),
+            np.nan,
+            names,
+            where,
+            notes,
+            column=(tokens[k], parsed),
         )
         out[rows[ok], k] = values[ok]
     return out
