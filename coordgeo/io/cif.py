@@ -1047,35 +1047,32 @@ def _parse_plain(joined: str, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
     number. Longer numbers are read by ``float``.
     """
     b = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-    ends = np.flatnonzero(b == _NEWLINE)  # token k ends before ends[k]
-    starts = np.empty(n, dtype=np.int64)
-    starts[0] = 0
-    starts[1:] = ends[:-1] + 1
-    opens = np.flatnonzero(b == _OPEN)
+    newline = b == _NEWLINE
+    ends = np.flatnonzero(newline)  # token k ends before ends[k]
+    token = np.cumsum(newline)  # the token of each character
+    token -= newline
     head_end = ends.copy()
-    head_end[np.searchsorted(ends, opens)] = opens  # the number ends at its su's "("
+    opens = np.flatnonzero(b == _OPEN)
+    head_end[token[opens]] = opens  # the number ends at its su's "("
     dots = np.flatnonzero(b == _DOT)
     dot = np.full(n, -1, dtype=np.int64)
-    dot[np.searchsorted(ends, dots)] = dots
+    dot[token[dots]] = dots
     decimals = np.where(dot >= 0, head_end - dot - 1, 0)
     # every digit: its token, whether it is in the su, its power of ten
-    is_digit = (b >= _ZERO) & (b <= _ZERO + 9)
-    pos = np.flatnonzero(is_digit)
-    token = np.searchsorted(ends, pos)
-    in_su = pos > head_end[token]
-    place = np.where(in_su, ends[token] - 2, head_end[token] - 1) - pos
-    place -= (~in_su & (dot[token] > pos)).astype(np.int64)  # a dot to the right
-    weight = (b[pos] - _ZERO) * _TENS[np.minimum(place, len(_TENS) - 1)]
-    head_digits = np.bincount(token[~in_su], minlength=n)
-    mantissa = np.bincount(token[~in_su], weights=weight[~in_su], minlength=n)
-    digits = np.full(n, -1.0)
-    if in_su.any():
-        su_digits = np.bincount(token[in_su], weights=weight[in_su], minlength=n)
-        has_su = np.bincount(token[in_su], minlength=n) > 0
-        digits[has_su] = su_digits[has_su]
-    values = mantissa / _TENS[np.minimum(decimals, len(_TENS) - 1)]
+    digit = b - _ZERO  # 0–9 for digits; the other characters wrap round above 200
+    pos = np.flatnonzero(digit <= 9)
+    t = token[pos]
+    in_su = pos > head_end[t]
+    place = np.where(in_su, ends[t] - 2, head_end[t] - 1) - pos - (dot[t] > pos)
+    weight = digit[pos] * _TENS[np.minimum(place, len(_TENS) - 1)]
+    key = t + n * in_su  # the number's digits, then the su's
+    sums = np.bincount(key, weights=weight, minlength=2 * n)
+    counts = np.bincount(key, minlength=2 * n)
+    digits = np.where(counts[n:] > 0, sums[n:], -1.0)
+    values = sums[:n] / _TENS[np.minimum(decimals, len(_TENS) - 1)]
+    starts = np.concatenate(([0], ends[:-1] + 1))
     values = np.where(b[starts] == _MINUS, -values, values)
-    long = np.flatnonzero((head_digits > 15) | (decimals > 22))
+    long = np.flatnonzero((counts[:n] > 15) | (decimals > 22))
     if len(long):  # beyond exact integers: as float reads them
         text = joined.split("\n")
         values[long] = [float(text[k][: head_end[k] - starts[k]]) for k in long.tolist()]
