@@ -60,7 +60,7 @@ as every other coordgeo quantity.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -102,12 +102,28 @@ class Ring:
     heteroaromatic: bool
     centroid: np.ndarray
     centroid_fract: np.ndarray
-    centroid_fract_su: np.ndarray
     normal: np.ndarray
-    normal_su: np.ndarray
     max_deviation: float
     rms_deviation: float
-    rms_deviation_su: float
+    # su's are computed on first use, for all rings of the structure at once: finding
+    # contacts needs the rings, not their su's (~15 % of a small structure's contacts)
+    _sus: _RingSus = field(repr=False)
+    _su_row: int = field(repr=False)
+
+    @property
+    def centroid_fract_su(self) -> np.ndarray:
+        """su's of ``centroid_fract`` (coordinate su's only: it does not depend on the cell)."""
+        return self._sus.values()[0][self._su_row]
+
+    @property
+    def normal_su(self) -> np.ndarray:
+        """su's of the components of ``normal`` (coordinates and cell)."""
+        return self._sus.values()[1][self._su_row, :3]
+
+    @property
+    def rms_deviation_su(self) -> float:
+        """su of ``rms_deviation`` (Å)."""
+        return float(self._sus.values()[1][self._su_row, 3])
 
     @property
     def name(self) -> str:
@@ -375,6 +391,31 @@ def _with_codes(
     return _Found(sites, tuple(codes))
 
 
+class _RingSus:
+    """su's of the centroids, normals and rms deviations of a structure's rings, by linear
+    propagation of the coordinate (and cell) su's (:func:`coordgeo.geometry.su_of_function`),
+    computed for all rings at once on first use."""
+
+    def __init__(self, structure: Structure, sites, ops, shifts) -> None:
+        self._args = (structure, sites, ops, shifts)
+        self._values: tuple[np.ndarray, np.ndarray] | None = None
+
+    def values(self) -> tuple[np.ndarray, np.ndarray]:
+        """(centroid_fract su's (k, 3), normal and rms deviation su's (k, 4))."""
+        if self._values is None:
+            structure, sites, ops, shifts = self._args
+            no_cell_su = replace(structure, cell=replace(structure.cell, su=(0.0,) * 6))
+            fractionalization = structure.cell.fractionalization
+            _, sus = su_of_function(structure, sites, ops, shifts, _plane_quantities)
+            # the fractional centroid does not depend on the cell: no cell term in its su
+            _, c_fract_su = su_of_function(
+                no_cell_su, sites, ops, shifts, lambda x: x.mean(axis=-2) @ fractionalization.T
+            )
+            self._values = (c_fract_su, sus)
+            self._args = None
+        return self._values
+
+
 def _describe(
     structure: Structure,
     found: list[_Found],
@@ -385,22 +426,18 @@ def _describe(
     if not found:
         return []
     out: list[Ring] = []
-    no_cell_su = replace(structure, cell=replace(structure.cell, su=(0.0,) * 6))
     fractionalization = structure.cell.fractionalization
     for size in sorted({len(f.sites) for f in found}):
         group = [k for k, f in enumerate(found) if len(f.sites) == size]
         sites = np.array([found[k].sites for k in group])
         ops = np.array([[c.op for c in found[k].codes] for k in group])
         shifts = np.array([[c.shift for c in found[k].codes] for k in group], dtype=float)
-        values, sus = su_of_function(structure, sites, ops, shifts, _plane_quantities)
         f = image_fract(structure, sites, ops, shifts)
         x = f @ structure.cell.orthogonalization.T
+        values = _plane_quantities(x)
         c = x.mean(axis=1)
         dev = plane_deviations(x)
-        # the fractional centroid does not depend on the cell: no cell term in its su
-        _, c_fract_su = su_of_function(
-            no_cell_su, sites, ops, shifts, lambda x: x.mean(axis=-2) @ fractionalization.T
-        )
+        sus = _RingSus(structure, sites, ops, shifts)
         for row, k in enumerate(group):
             r = found[k]
             elems = tuple(structure.elements[s] for s in r.sites)
@@ -430,12 +467,11 @@ def _describe(
                     heteroaromatic=bool(aromatic and any(e != "C" for e in elems)),
                     centroid=c[row],
                     centroid_fract=c[row] @ fractionalization.T,
-                    centroid_fract_su=c_fract_su[row],
                     normal=values[row, :3],
-                    normal_su=sus[row, :3],
                     max_deviation=max_dev,
                     rms_deviation=float(values[row, 3]),
-                    rms_deviation_su=float(sus[row, 3]),
+                    _sus=sus,
+                    _su_row=row,
                 )
             )
     out.sort(key=lambda r: tuple(a.site for a in r.atoms))
