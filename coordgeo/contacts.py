@@ -88,6 +88,7 @@ su when H rides). ``intramolecular`` is True when both partners belong to one mo
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -292,6 +293,10 @@ class _Images:
         return inverse is not None and (inverse.op, inverse.shift) >= (code.op, code.shift)
 
 
+# The structure with its ring centroids as dummy sites, per structure (weak keys).
+_PSEUDO: weakref.WeakKeyDictionary[Structure, tuple] = weakref.WeakKeyDictionary()
+
+
 def _centroids_near(
     structure: Structure,
     rings: Sequence[Ring],
@@ -305,9 +310,15 @@ def _centroids_near(
     atom sites; None: the centroids themselves (the centre is then a ring index too).
     """
     n0 = len(structure)
-    pseudo = _with_points(
-        structure, np.array([r.centroid_fract for r in rings]), [r.name for r in rings]
-    )
+    key = tuple(id(r) for r in rings)
+    cached = _PSEUDO.get(structure)
+    if cached is not None and cached[0] == key:
+        pseudo = cached[1]  # π–π and X–H···π search around the same centroids: one search
+    else:
+        pseudo = _with_points(
+            structure, np.array([r.centroid_fract for r in rings]), [r.name for r in rings]
+        )
+        _PSEUDO[structure] = (key, pseudo, rings)  # the rings keep their ids unique
     around = n0 + np.arange(len(rings)) if centers is None else centers
     found = _neighbours(pseudo, reach, centers=around)
     found = found.take(found.site >= n0)
