@@ -35,6 +35,7 @@ import itertools
 import weakref
 from dataclasses import replace
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -229,7 +230,7 @@ def _resolve_columns(
     n = len(rows)
     published = [_published_value(r.value_text) for r in rows]
     read = _Reader(structure)
-    candidates = [read.candidates(r) for r in rows]
+    candidates = read.candidates(rows)
     rounding = _rounding(structure)
     best, linear = _evaluate(structure, rows, candidates, rounding)
     judged = _judge_rows(structure, rounding, rows, best, published)
@@ -508,43 +509,80 @@ class _Reader:
         return sites, notes, code, False
 
     def entry(self, key: tuple[str, str, bool]) -> tuple:
-        """:meth:`atom` of ``key`` as kept in the cache: ``(simple, sites, notes, code,
-        unknown, site, code as n_klm)``, ``simple`` when the atom is one site with a known
-        code and nothing to note; ``(False, why)`` when it cannot be read."""
+        """:meth:`atom` of ``key`` as kept in the cache: ``(plain, sites, notes, code,
+        unknown, site, code as n_klm, one site)``, ``plain`` when the atom is one site with
+        a known code and nothing to note; ``(False, why, (), None, False, None, None,
+        False)`` when it cannot be read."""
         found = self.atom(*key)
         if isinstance(found, str):
-            entry: tuple = (False, found)
+            entry: tuple = (False, found, (), None, False, None, None, False)
         else:
             sites, notes, code, unknown = found
-            simple = len(sites) == 1 and not notes and not unknown
+            one = len(sites) == 1
             entry = (
-                simple,
+                one and not notes and not unknown,
                 sites,
-                notes,
+                tuple(notes),
                 code,
                 unknown,
                 sites[0],
                 format_code(code, self.structure),
+                one,
             )
         self.atom_cache[key] = entry
         return entry
 
-    def candidates(self, row: _Row) -> _Candidates | str:
-        """Literal readings of a row's atoms (several when a label repeats), or why there
-        is none."""
+    def candidates(self, rows: list[_Row]) -> list[_Candidates | str]:
+        """Literal readings of every row's atoms (several when a label repeats), or why
+        there is none, row by row.
+
+        Loop by loop, the atoms of each position are looked up as a column; when every
+        atom of the loop is one site with a code or a known lack of one, the rows' readings
+        are made as columns too; otherwise row by row (:meth:`reading`)."""
+        out: list[_Candidates | str] = []
+        for (kind, has_codes), run in itertools.groupby(rows, key=_KIND_CODES):
+            run = list(run)
+            flags = _NO_CODE[(kind, has_codes)]
+            labels = list(zip(*map(_ATOMS, run), strict=True))
+            texts = list(zip(*map(_CODE_TEXTS, run), strict=True))
+            cols = [self.column(labels[p], texts[p], flag) for p, flag in enumerate(flags)]
+            if kind == "hbond" or not all(map(all, (map(_ONE, col) for col in cols))):
+                out.extend(map(self.reading, run, zip(*cols, strict=True)))
+                continue
+
+            def get(field, cols=cols):
+                return zip(*[map(field, col) for col in cols], strict=True)
+
+            sites, codes = get(_SITE), get(_CODE)
+            code_texts = map(" ".join, get(_N_KLM))
+            if all(map(all, (map(_FIRST, col) for col in cols))):  # plain atoms only
+                out.extend(map(_plain_reading, sites, codes, code_texts))
+            else:
+                unknown = map(_unknown_positions, get(_UNKNOWN))
+                notes = map(_joined_notes, get(_NOTES))
+                out.extend(map(_one_reading, sites, codes, unknown, notes, code_texts))
+        return out
+
+    def column(self, labels: tuple[str, ...], texts: tuple[str, ...], flag: bool) -> list:
+        """:meth:`entry` of the atoms of one position of a loop's rows."""
         cache = self.atom_cache
-        flags = _NO_CODE[(row.kind, row.has_codes)]
-        found = [
-            cache[key] if key in cache else self.entry(key)
-            for key in zip(row.atoms, row.code_texts, flags, strict=True)
-        ]
+        keys = list(zip(labels, texts, itertools.repeat(flag)))
+        found = list(map(cache.get, keys))
+        if None in found:
+            for i, e in enumerate(found):
+                if e is None:
+                    found[i] = cache.get(keys[i]) or self.entry(keys[i])
+        return found
+
+    def reading(self, row: _Row, found: tuple) -> _Candidates | str:
+        """The readings of one row from the :meth:`entry` of each of its atoms."""
         if all(e[0] for e in found):  # one site each, codes read: one plain reading
             if row.kind == "hbond":
                 found = [found[i] for i in _HBOND_PARTS[row.part]]
             reading = (tuple([e[5] for e in found]), tuple([e[3] for e in found]))
             return _Candidates((reading,), (), "", " ".join([e[6] for e in found]))
         for e in found:
-            if len(e) == 2:
+            if isinstance(e[1], str):
                 return e[1]
         if row.kind == "hbond":
             part = _HBOND_PARTS[row.part]
@@ -562,6 +600,35 @@ class _Reader:
             (tuple(sites), codes) for sites in itertools.product(*[e[1] for e in found])
         )[:_MAX_OPTIONS]
         return _Candidates(options, unknown, note)
+
+
+def _plain_reading(sites: tuple[int, ...], codes: tuple, codes_text: str) -> _Candidates:
+    """The one reading of a row whose atoms are all plain (:meth:`_Reader.entry`)."""
+    return _new_row(_Candidates, (((sites, codes),), (), "", codes_text))
+
+
+def _one_reading(sites, codes, unknown, note, codes_text) -> _Candidates:
+    """The one reading of a row whose atoms are one site each."""
+    return _new_row(_Candidates, (((sites, codes),), unknown, note, codes_text))
+
+
+@lru_cache(maxsize=256)
+def _unknown_positions(flags: tuple[bool, ...]) -> tuple[int, ...]:
+    return tuple(i for i, unknown in enumerate(flags) if unknown)
+
+
+@lru_cache(maxsize=1024)
+def _joined_notes(notes: tuple[tuple[str, ...], ...]) -> str:
+    """The notes of a row's atoms, each once, in order."""
+    return "; ".join(dict.fromkeys(n for atom in notes for n in atom))
+
+
+_KIND_CODES = itemgetter(0, 5)  # _Row: kind, has_codes
+_ATOMS = itemgetter(1)
+_CODE_TEXTS = itemgetter(2)
+# _Reader.entry: plain, notes, code, unknown, site, code as n_klm, one site
+_FIRST, _NOTES, _CODE, _UNKNOWN = itemgetter(0), itemgetter(2), itemgetter(3), itemgetter(4)
+_SITE, _N_KLM, _ONE = itemgetter(5), itemgetter(6), itemgetter(7)
 
 
 # per (kind, loop has code columns): which atoms are read without a code (all but the
