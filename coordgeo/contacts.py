@@ -364,6 +364,20 @@ def _code_arrays(rows: list[list[Atom]]) -> tuple[np.ndarray, np.ndarray, np.nda
     return sites, ops, shifts.reshape(*sites.shape, 3)
 
 
+def _values(structure: Structure, sites, ops, shifts, func) -> np.ndarray:
+    """``func`` of the atoms' Cartesian positions, as :func:`su_of_function` evaluates it."""
+    f = image_fract(structure, sites, ops, shifts)
+    return np.asarray(func(f @ structure.cell.orthogonalization.T), dtype=float)
+
+
+def _sus_of_rows(structure: Structure, sites, ops, shifts, func, values, rows) -> np.ndarray:
+    """su's of ``func`` (shaped as ``values``) for ``rows`` only, NaN elsewhere: the
+    candidates the criteria reject need none (most of them, near a centroid)."""
+    sus = np.full_like(values, np.nan)
+    sus[rows] = su_of_function(structure, sites[rows], ops[rows], shifts[rows], func)[1]
+    return sus
+
+
 def _angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Angle between vectors (degrees, 0–180), well conditioned near 0 and 180."""
     return np.degrees(np.arctan2(np.linalg.norm(np.cross(u, v), axis=-1), np.sum(u * v, axis=-1)))
@@ -491,9 +505,8 @@ def _pi_stacking(
     for m1, m2 in sorted({(p[0].size, p[1].size) for p in pairs}):
         group = [p for p in pairs if (p[0].size, p[1].size) == (m1, m2)]
         sites, ops, shifts = _code_arrays([list(p[0].atoms) + p[3] for p in group])
-        values, sus = su_of_function(
-            structure, sites, ops, shifts, lambda x, m1=m1: pi_pi_quantities(x, m1)
-        )
+        quantities = functools.partial(pi_pi_quantities, m1=m1)
+        values = _values(structure, sites, ops, shifts, quantities)
         ok = (
             (values[:, 0] <= max_distance)
             & (values[:, 1] <= max_alpha)
@@ -503,6 +516,7 @@ def _pi_stacking(
         if not ok.any():
             continue
         idx = np.flatnonzero(ok)
+        sus = _sus_of_rows(structure, sites, ops, shifts, quantities, values, idx)
         intra = intramolecular(structure, bonded, *_pair_arrays(sites, ops, shifts, idx, m1))
         f = image_fract(structure, sites, ops, shifts)
         vector = f[:, m1:].mean(axis=1) - f[:, :m1].mean(axis=1)
@@ -648,12 +662,13 @@ def _x_h_pi(
     for m in sorted({c[2].size for c in cands}):
         group = [c for c in cands if c[2].size == m]
         sites, ops, shifts = _code_arrays([[c[0], c[1], *c[4]] for c in group])
-        values, sus = su_of_function(structure, sites, ops, shifts, x_h_pi_quantities)
+        values = _values(structure, sites, ops, shifts, x_h_pi_quantities)
         ok = (values[:, 1] <= max_h_cg) & (values[:, 5] <= max_gamma)
         ok &= values[:, 3] >= min_angle
         if not ok.any():
             continue
         idx = np.flatnonzero(ok)
+        sus = _sus_of_rows(structure, sites, ops, shifts, x_h_pi_quantities, values, idx)
         intra = intramolecular(structure, bonded, *_pair_arrays(sites, ops, shifts, idx, 2))
         f = image_fract(structure, sites, ops, shifts)
         vector = f[:, 2:].mean(axis=1) - f[:, 0]
