@@ -102,6 +102,8 @@ def _frame(frames):
 
     frames = list(frames)
     full = [f for f in frames if len(f)]
+    if len(full) == 1 and full[0].index.equals(pd.RangeIndex(len(full[0]))):
+        return full[0]  # one block: its table as it is (a concat would only copy it)
     if full:
         return pd.concat(full, ignore_index=True)
     # nothing found: an empty table that still has the columns
