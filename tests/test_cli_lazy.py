@@ -218,3 +218,40 @@ def test_values_convert_as_typer_converts_them(tmp_path):
                 assert got == expected, (name, param.name, word)
                 compared += 1
     assert kinds >= 8 and compared > 150, (kinds, compared)
+
+
+@pytest.mark.parametrize(
+    ("command", "fmt"), [("sphere", "csv"), ("octahedra", "json"), ("check", "table")]
+)
+def test_console_script_prints_the_same_without_pyarrow(qsal_cif, command, fmt):
+    """``python -m coordgeo`` (one command per process) imports pandas without pyarrow for
+    a one-file command and prints what the app prints in this process, whose pandas has
+    pyarrow."""
+    import pandas as pd
+
+    assert pd.compat.pyarrow.HAS_PYARROW  # the reference side really uses Arrow strings
+    args = [command, str(qsal_cif), "--format", fmt]
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "coordgeo", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()]
+    assert "pandas" in imported and "pyarrow.lib" not in imported
+    reference = CliRunner().invoke(cli_app, args)
+    assert done.returncode == reference.exit_code
+    assert done.stdout == reference.stdout
+
+
+def test_pyarrow_stays_for_bulk_help_and_a_process_with_pandas():
+    import pandas  # noqa: F401  (this process has pandas: nothing is held back)
+
+    from coordgeo.cli.app import without_arrow
+
+    assert not without_arrow(["bulk", "x.cif"])
+    assert not without_arrow(["query", "out"])
+    assert not without_arrow(["--help"])
+    assert not without_arrow(["sphere", "x.cif"])
+    assert sys.modules.get("pyarrow", "absent") is not None

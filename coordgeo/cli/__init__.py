@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import sys
 
-from coordgeo.cli.app import app, error
+from coordgeo.cli.app import app, error, without_arrow
 from coordgeo.errors import InputError
 
 
 def main(argv: list[str] | None = None) -> None:
+    """``coordgeo …``: ``argv`` (default ``sys.argv[1:]``, as the console script runs it;
+    then this process runs one command and may import pandas without pyarrow, see
+    :func:`coordgeo.cli.app.without_arrow`)."""
+    if argv is None:
+        without_arrow(sys.argv[1:])
     try:
         with app.only(sys.argv[1:] if argv is None else argv):
             app(args=argv, prog_name="coordgeo")
