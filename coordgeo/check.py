@@ -35,7 +35,7 @@ import itertools
 import weakref
 from dataclasses import replace
 from functools import lru_cache
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -199,15 +199,21 @@ def _frame(columns: dict[str, list]) -> pd.DataFrame:
     dtypes pandas infers from the lists: text as pandas' string dtype, numbers as float,
     a column of published values that are all None as object)."""
     text = _text_dtype()
+    names = [name for name in columns if name in _TEXT] if text is not None else []
     data = {}
+    if names:  # one array of all the text, each column a slice of it
+        n = len(next(iter(columns.values())))
+        every = pd.array([v for name in names for v in columns[name]], dtype=text)
+        for i, name in enumerate(names):
+            data[name] = every[i * n : (i + 1) * n]
     for name, values in columns.items():
-        if name in _TEXT and text is not None:
-            data[name] = pd.array(values, dtype=text)
-        elif name in _NUMBERS and any(v is not None for v in values):
+        if name in data:
+            continue
+        if name in _NUMBERS and any(v is not None for v in values):
             data[name] = np.array(values, dtype=float)
         else:
             data[name] = values
-    return pd.DataFrame(data, copy=False)
+    return pd.DataFrame({name: data[name] for name in columns}, copy=False)
 
 
 @lru_cache(maxsize=1)
@@ -707,9 +713,8 @@ def _evaluate(structure: Structure, rows: list[_Row], candidates: list, rounding
     arrays = {}
     for m, (_keys, sites_list, codes) in groups.items():
         sites = np.array(sites_list, dtype=int)
-        ops = np.fromiter((c.op for c in codes), dtype=int, count=len(codes)).reshape(-1, m)
-        shifts = np.array([c.shift for c in codes], dtype=float).reshape(-1, m, 3)
-        arrays[m] = (sites, ops, shifts)
+        ops, shifts = _code_arrays(codes)
+        arrays[m] = (sites, ops.reshape(-1, m), shifts.reshape(-1, m, 3))
     measured = {m: _measure(structure, rounding, *arrays[m]) for m in arrays if m != 3}
     # angles: the angle readings, then the two bond angles of every torsion reading
     n3 = len(groups[3][0]) if 3 in groups else 0
@@ -743,7 +748,20 @@ def _evaluate(structure: Structure, rows: list[_Row], candidates: list, rounding
             if turn.any():
                 v = np.where(turn, v - 360 * np.sign(v - pub), v)
         vs, sus = v.tolist(), su.tolist()
-        rnds = [None if z else r for r, z in zip(rnd.tolist(), lazy.tolist(), strict=True)]
+        if not lazy.any():
+            rnds = rnd.tolist()
+        elif lazy.all():
+            rnds = [None] * len(keys)
+        else:
+            rnds = [None if z else r for r, z in zip(rnd.tolist(), lazy.tolist(), strict=True)]
+        readings = [candidates[k].options for k in keys]
+        if len(readings) == len(set(keys)):  # one reading per row: keep it
+            entries = zip(map(_FIRST, readings), vs, sus, rnds, strict=True)
+            for k, entry in zip(keys, entries, strict=True):
+                best[k] = entry
+            if m == 4:
+                linear.update(zip(keys, zip(a0, u0, a1, u1, strict=True), strict=True))
+            continue
         i = 0
         while i < len(keys):
             k = keys[i]
@@ -761,6 +779,18 @@ def _evaluate(structure: Structure, rows: list[_Row], candidates: list, rounding
                 linear[k] = (a0[i + o], u0[i + o], a1[i + o], u1[i + o])
             i += len(options)
     return best, linear
+
+
+def _code_arrays(codes: list[SymmetryCode]) -> tuple[np.ndarray, np.ndarray]:
+    """Operator indices (n,) and lattice shifts (n, 3) of codes."""
+    ops = np.fromiter(map(_OP, codes), dtype=int, count=len(codes))
+    shifts = np.fromiter(
+        itertools.chain.from_iterable(map(_SHIFT, codes)), dtype=float, count=3 * len(codes)
+    )
+    return ops, shifts.reshape(-1, 3)
+
+
+_OP, _SHIFT = attrgetter("op"), attrgetter("shift")
 
 
 def _measure(
@@ -806,9 +836,8 @@ def _fill_rounding(structure: Structure, rounding: tuple, best: list, keys) -> N
         by_size.setdefault(len(best[k][0][0]), []).append(k)
     for m, ks in by_size.items():
         sites = np.array([best[k][0][0] for k in ks], dtype=int)
-        codes = [c for k in ks for c in best[k][0][1]]
-        ops = np.fromiter((c.op for c in codes), dtype=int, count=len(codes)).reshape(-1, m)
-        shifts = np.array([c.shift for c in codes], dtype=float).reshape(-1, m, 3)
+        ops, shifts = _code_arrays([c for k in ks for c in best[k][0][1]])
+        ops, shifts = ops.reshape(-1, m), shifts.reshape(-1, m, 3)
         f = image_fract(structure, sites, ops, shifts)
         _, grad = _GRADIENTS[m](f @ structure.cell.orthogonalization.T)
         rnd = propagate_su(rounding[0], sites, ops, f, grad)
@@ -844,12 +873,11 @@ def _judge_rows(
     ]
     if not keys:
         return out
-    half = [_half_digit(rows[k].value_text) for k in keys]
-    pub = np.array([published[k][0] for k in keys], dtype=float)
-    pub_su = np.array([published[k][1] for k in keys], dtype=float)
-    calc = np.array([best[k][1] for k in keys], dtype=float)
-    calc_su = np.array([best[k][2] for k in keys], dtype=float)
-    rnd = np.array([0.0 if (r := best[k][3]) is None else r for k in keys], dtype=float)
+    half = list(map(_half_digit, [rows[k].value_text for k in keys]))
+    pub, pub_su = np.array([published[k] for k in keys], dtype=float).T
+    _, calc, calc_su, rnd = zip(*[best[k] for k in keys], strict=True)
+    calc, calc_su = np.array(calc, dtype=float), np.array(calc_su, dtype=float)
+    rnd = np.array([0.0 if r is None else r for r in rnd], dtype=float)
     with np.errstate(invalid="ignore"):
         has_su = np.isfinite(pub_su) & (pub_su > 0)
         tolerance = np.array(half) + 2.0 * rnd + 1e-9
@@ -893,9 +921,8 @@ def _undefined_torsions(
     missing = [k for k in keys if k not in linear]
     if missing:
         sites = np.array([best[k][0][0] for k in missing], dtype=int)
-        codes = [c for k in missing for c in best[k][0][1]]
-        ops = np.fromiter((c.op for c in codes), dtype=int, count=len(codes)).reshape(-1, 4)
-        shifts = np.array([c.shift for c in codes], dtype=float).reshape(-1, 4, 3)
+        ops, shifts = _code_arrays([c for k in missing for c in best[k][0][1]])
+        ops, shifts = ops.reshape(-1, 4), shifts.reshape(-1, 4, 3)
         n = len(missing)
         angle, su = measure(
             structure,
