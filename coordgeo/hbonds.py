@@ -456,29 +456,15 @@ def _intramolecular(
     for some h ∈ G, i.e. when q − r·c(A)·x_A ∈ L for one of the finitely many coset
     representatives r of G over L. The test is exact, polymers included.
     """
-    # scipy.sparse is slow to import, and this runs only when H-bonds are found
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import breadth_first_order, connected_components
-
     out = np.zeros(len(d_site), dtype=bool)
-    n = len(structure)
-    graph = csr_matrix((np.ones(len(bonded)), (bonded.center, bonded.site)), shape=(n, n))
-    _, component = connected_components(graph, directed=False)
+    molecules = _molecules(structure, bonded)
+    component = molecules.component
     same = np.flatnonzero(component[d_site] == component[a_site])
     if len(same) == 0:
         return out
-    edge = _bond_maps(structure, bonded)
-    # first bond of each ordered (i, j) pair, for the tree edges
-    pair = bonded.center.astype(np.int64) * n + bonded.site
-    pair_sorted, first = np.unique(pair, return_index=True)
-    maps = np.tile(np.eye(4), (n, 1, 1))
+    maps = molecules.maps
     for comp in np.unique(component[d_site[same]]):
-        members = component == comp
-        order, pred = breadth_first_order(graph, int(np.flatnonzero(members)[0]), directed=False)
-        for j in order[1:]:
-            i = pred[j]
-            maps[j] = maps[i] @ edge[first[np.searchsorted(pair_sorted, i * n + j)]]
-        reps, lattice = _own_symmetry(structure, bonded, edge, maps, members)
+        reps, lattice = molecules.symmetry(int(comp))
         ks = same[component[d_site[same]] == comp]
         q = np.linalg.inv(d_map[ks] @ np.linalg.inv(maps[d_site[ks]]))
         q = np.einsum("kij,kj->ki", q[:, :3, :3], a_fract[ks]) + q[:, :3, 3]
@@ -491,6 +477,56 @@ def _intramolecular(
             if not out[ks[kk]] and _in_lattice(np.round(diff[kk, r]).astype(int), lattice):
                 out[ks[kk]] = True
     return out
+
+
+class _Molecules:
+    """The molecules of one structure's bond graph (:func:`_intramolecular`): components,
+    the tree map c(t) of every site and each component's own symmetry, worked out once per
+    structure and bond set (H-bonds, π–π, X–H···π and D···A contacts all ask)."""
+
+    def __init__(self, structure: Structure, bonded: Contacts) -> None:
+        # scipy.sparse is slow to import, and this runs only when contacts are sought
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        n = len(structure)
+        self.structure, self.bonded = structure, bonded
+        self.graph = csr_matrix((np.ones(len(bonded)), (bonded.center, bonded.site)), shape=(n, n))
+        _, self.component = connected_components(self.graph, directed=False)
+        self.edge = _bond_maps(structure, bonded)
+        # first bond of each ordered (i, j) pair, for the tree edges
+        pair = bonded.center.astype(np.int64) * n + bonded.site
+        self.pair_sorted, self.first = np.unique(pair, return_index=True)
+        self.maps = np.tile(np.eye(4), (n, 1, 1))
+        self._symmetry: dict[int, tuple[np.ndarray, list[list[int]]]] = {}
+
+    def symmetry(self, comp: int) -> tuple[np.ndarray, list[list[int]]]:
+        """Coset representatives and lattice of component ``comp`` (its tree maps set)."""
+        if comp not in self._symmetry:
+            from scipy.sparse.csgraph import breadth_first_order
+
+            n = len(self.structure)
+            members = self.component == comp
+            order, pred = breadth_first_order(
+                self.graph, int(np.flatnonzero(members)[0]), directed=False
+            )
+            maps, edge = self.maps, self.edge
+            for j in order[1:]:
+                i = pred[j]
+                k = self.first[np.searchsorted(self.pair_sorted, i * n + j)]
+                maps[j] = maps[i] @ edge[k]
+            self._symmetry[comp] = _own_symmetry(self.structure, self.bonded, edge, maps, members)
+        return self._symmetry[comp]
+
+
+_MOLECULES: weakref.WeakKeyDictionary[Structure, _Molecules] = weakref.WeakKeyDictionary()
+
+
+def _molecules(structure: Structure, bonded: Contacts) -> _Molecules:
+    cached = _MOLECULES.get(structure)
+    if cached is None or cached.bonded is not bonded:
+        cached = _MOLECULES[structure] = _Molecules(structure, bonded)
+    return cached
 
 
 def _bond_maps(structure: Structure, bonded: Contacts) -> np.ndarray:
