@@ -93,6 +93,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -105,7 +106,7 @@ from coordgeo.elements import (
 from coordgeo.geometry import Atom, atom_label, contacts, image_fract, measure
 from coordgeo.model import Structure
 from coordgeo.options import DEFAULT_TOLERANCE, validate_tolerance
-from coordgeo.symmetry import format_code, identity
+from coordgeo.symmetry import format_code, format_codes, identity
 
 MIN_BOND = 0.5  # Å; shorter "bonds" are alternatives of one disordered atom
 EXCLUSIVE_DISTANCE = 0.8  # Å; two donors this close cannot both be present
@@ -320,17 +321,52 @@ def bonds(structure: Structure, tolerance: float = DEFAULT_TOLERANCE) -> pd.Data
     shifts = np.stack([np.zeros((n, 3)), found.shift.astype(float)], axis=1)
     values, sus = measure(structure, sites, ops, shifts)
     metal = _metal_mask(structure)
+    if n == 0:  # the columns' dtypes as pandas infers them from no rows
+        return pd.DataFrame(
+            {
+                "block": structure.block,
+                "atom1": [],
+                "atom2": [],
+                "symmetry_code": [],
+                "distance": values,
+                "distance_su": sus,
+                "kind": np.where(metal[found.center], "coordination", "covalent"),
+            }
+        )
+    labels = structure.labels
+    coordination = (metal[found.center] | metal[found.site]).tolist()
     return pd.DataFrame(
         {
-            "block": structure.block,
-            "atom1": [structure.labels[a] for a in found.center],
-            "atom2": [structure.labels[b] for b in found.site],
-            "symmetry_code": [format_code(c, structure) for c in found.codes()],
+            "block": _strings([structure.block] * n),
+            "atom1": _strings([labels[a] for a in found.center.tolist()]),
+            "atom2": _strings([labels[b] for b in found.site.tolist()]),
+            "symmetry_code": _strings(format_codes(structure, found.op, found.shift)),
             "distance": values,
             "distance_su": sus,
-            "kind": np.where(metal[found.center] | metal[found.site], "coordination", "covalent"),
-        }
+            "kind": _strings(["coordination" if c else "covalent" for c in coordination]),
+        },
+        copy=False,
     )
+
+
+@lru_cache(maxsize=1)
+def _string_dtype():
+    """pandas' default dtype for text when it is Arrow-backed (pandas ≥ 3), else None."""
+    dtype = pd.Series(["x"]).dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return dtype
+    return None
+
+
+def _strings(values: list[str]):
+    """A text column as pandas would store it, built by Arrow at once rather than inferred
+    value by value (the same column, several times faster for a table per structure)."""
+    dtype = _string_dtype()
+    if dtype is None:
+        return values
+    import pyarrow as pa
+
+    return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()), dtype=dtype)
 
 
 def _through_donor_rows(structure: Structure, found, tolerance: float) -> np.ndarray:
@@ -361,11 +397,66 @@ def _through_donor_rows(structure: Structure, found, tolerance: float) -> np.nda
 def _one_direction(structure: Structure, found) -> np.ndarray:
     """Keep one of the two directions of each bond (i→j·g and j→i·g⁻¹ are the same bond).
 
-    Vectorised: each bond is keyed by (i, j, R, t + shift), its reverse by
-    (j, i, R⁻¹, −R⁻¹(t + shift)) with R⁻¹ computed once per operator; the first
-    occurrence of each unordered key is kept. An operator without an inverse (a
-    singular matrix from a mistyped triplet such as ``x,y,x``) has no reverse bond.
+    Each bond is keyed by (i, j, operator, shift), its reverse by (j, i, g⁻¹'s operator,
+    its shift), with the operator of each inverse found once per structure; the first
+    occurrence of each unordered key is kept. An operator list in which some inverse is
+    missing (not a group) is keyed by the matrices instead (:func:`_one_direction_by_matrices`).
     """
+    n = len(found)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    inverse = _inverse_operators(structure)
+    shift = found.shift.astype(np.int64)
+    bound = 1 << 19
+    if inverse is None or len(structure) >= 1 << 21 or np.abs(shift).max() >= bound - 64:
+        return _one_direction_by_matrices(structure, found)
+    inv_op, inv_rot, offset = inverse
+    rev_shift = offset[found.op] - np.einsum("kij,kj->ki", inv_rot[found.op], shift)
+    sites, ops = len(structure), len(structure.symops)
+
+    def keys(i, j, o, t):
+        k1 = (i.astype(np.int64) * sites + j) * ops + o
+        t = t + bound
+        return k1, (t[:, 0] * (2 * bound) + t[:, 1]) * (2 * bound) + t[:, 2]
+
+    f1, f2 = keys(found.center, found.site, found.op, shift)
+    r1, r2 = keys(found.site, found.center, inv_op[found.op], rev_shift)
+    use_rev = (r1 < f1) | ((r1 == f1) & (r2 < f2))
+    k1, k2 = np.where(use_rev, r1, f1), np.where(use_rev, r2, f2)
+    order = np.lexsort((k2, k1))  # stable: the first occurrence leads each run of equal keys
+    k1, k2 = k1[order], k2[order]
+    first = np.ones(n, dtype=bool)
+    first[1:] = (k1[1:] != k1[:-1]) | (k2[1:] != k2[:-1])
+    keep = np.zeros(n, dtype=bool)
+    keep[order[first]] = True
+    return keep
+
+
+def _inverse_operators(structure: Structure):
+    """For each operator g = (R, t): the index of the operator of g⁻¹ = (R⁻¹, −R⁻¹t) in the
+    list, R⁻¹, and the lattice shift c with −R⁻¹t = t_inv + c; None when some inverse is
+    not in the list (up to a lattice translation)."""
+    rot = structure.rotations
+    det = np.linalg.det(rot.astype(float))
+    if np.any(np.abs(np.abs(det) - 1.0) > 1e-6):
+        return None
+    inv_rot = np.rint(np.linalg.inv(rot.astype(float))).astype(np.int64)
+    wanted = -np.einsum("kij,kj->ki", inv_rot, structure.translations)
+    same_rot = np.all(inv_rot[:, None] == rot[None], axis=(2, 3))  # (k, m)
+    diff = wanted[:, None, :] - structure.translations[None]
+    integral = np.all(np.abs(diff - np.round(diff)) < 1e-6, axis=-1)
+    match = same_rot & integral
+    if not match.any(axis=1).all():
+        return None
+    inv_op = np.argmax(match, axis=1)
+    offset = np.rint(diff[np.arange(len(rot)), inv_op]).astype(np.int64)
+    return inv_op, inv_rot, offset
+
+
+def _one_direction_by_matrices(structure: Structure, found) -> np.ndarray:
+    """:func:`_one_direction` keyed by (i, j, R, t + shift), the reverse by
+    (j, i, R⁻¹, −R⁻¹(t + shift)); an operator without an inverse (a singular matrix from a
+    mistyped triplet such as ``x,y,x``) has no reverse bond."""
     n = len(found)
     if n == 0:
         return np.zeros(0, dtype=bool)

@@ -36,9 +36,10 @@ from functools import lru_cache
 import gemmi
 import numpy as np
 
+from coordgeo.errors import InputError
 from coordgeo.model import Structure, orthogonalization_matrix
 from coordgeo.options import check_work_bounds, search_grid_spacing
-from coordgeo.symmetry import SymmetryCode, format_code
+from coordgeo.symmetry import SymmetryCode, check_operator_group, format_code
 
 FINITE_DIFFERENCE_STEP = 1e-5  # Å
 
@@ -386,15 +387,59 @@ def unit_cell_images(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.n
     inside[inside >= 1.0 - 1e-9] = 0.0  # 0.9999999999 and 1.0 are the origin
     n, k = inside.shape[:2]
     keep = np.ones((n, k), dtype=bool)
-    for j in range(1, k):
-        d = inside[:, :j, :] - inside[:, j : j + 1, :]
+    rows = _maybe_special(structure, images)
+    if k > 48:  # many operators: compare image by image (k steps), as for an unclean row
+        sub = inside[rows]
+        kept = keep[rows]
+        for j in range(1, k):
+            d = sub[:, :j, :] - sub[:, j : j + 1, :]
+            d -= np.round(d)
+            dup = np.all(np.abs(d) < 1e-5, axis=-1) & kept[:, :j]
+            kept[:, j] = ~dup.any(axis=1)
+        keep[rows] = kept
+        rows = rows[:0]
+    step = max(1, 2_000_000 // (3 * k * k))  # rows per chunk: ~50 MB at most
+    later = np.triu(np.ones((k, k), dtype=bool), 1)  # pairs (i, j) with i < j
+    for start in range(0, len(rows), step):
+        chunk = rows[start : start + step]
+        sub = inside[chunk]
+        d = sub[:, :, None, :] - sub[:, None, :, :]  # d[r, i, j] = image i − image j
         d -= np.round(d)
-        dup = np.all(np.abs(d) < 1e-5, axis=-1) & keep[:, :j]
-        keep[:, j] = ~dup.any(axis=1)
+        gap = np.abs(d).max(axis=-1)
+        close = gap < 1e-5
+        # images either coincide (to rounding) or are apart: "close" is then transitive and
+        # an image goes when it is close to any earlier one (the first of its kind stays)
+        clean = ~np.any((gap >= 1e-7) & (gap < 1e-5 + 2e-7), axis=(1, 2))
+        keep[chunk[clean]] = ~np.any(close[clean] & later, axis=1)
+        for r in np.flatnonzero(~clean).tolist():  # otherwise image by image
+            for j in range(1, k):
+                dup = close[r, :j, j] & keep[chunk[r], :j]
+                keep[chunk[r], j] = not dup.any()
     site, op = np.nonzero(keep)
     fract = inside[site, op]
     shift = np.round(fract - images[site, op]).astype(int)
     return site, op, shift, fract
+
+
+def _maybe_special(structure: Structure, images: np.ndarray) -> np.ndarray:
+    """Sites that may have two images within 1e-5 (fractional) of each other: all of them
+    unless the operators form a group; otherwise those with an image other than their own
+    within 1e-4·w of the site (w: the largest row sum of |R|).
+
+    If g_a·x and g_b·x are within ε of each other (modulo the lattice), g_b⁻¹g_a, an
+    operator of the group, moves x by at most w·ε: a site on a general position, whose
+    every other image is farther than that, has none to remove.
+    """
+    rot = structure.rotations
+    try:
+        check_operator_group(rot, structure.translations)  # remembered once it passed
+    except InputError:
+        return np.arange(len(structure))
+    reach = 1e-4 * max(1, int(np.abs(rot).sum(axis=2).max()))
+    d = images - structure.fract[:, None, :]
+    d -= np.round(d)
+    near = np.all(np.abs(d) < reach, axis=-1)
+    return np.flatnonzero(near.sum(axis=1) > 1)
 
 
 # One search per structure; weak keys so bulk runs do not accumulate them.

@@ -218,6 +218,21 @@ def format_code(code: SymmetryCode, structure) -> str:
     return f"{op_id}_" + "_".join(str(s) for s in code.shift)
 
 
+def format_codes(structure, ops: np.ndarray, shifts: np.ndarray) -> list[str]:
+    """:func:`format_code` of many codes at once: operator indices (n,), shifts (n, 3)."""
+    ids = [op.id for op in structure.symops]
+    identity_op = structure.identity_op
+    out = []
+    for o, (a, b, c) in zip(np.asarray(ops).tolist(), np.asarray(shifts).tolist(), strict=True):
+        if o == identity_op and a == 0 and b == 0 and c == 0:
+            out.append(".")
+        elif -4 <= a <= 4 and -4 <= b <= 4 and -4 <= c <= 4:
+            out.append(f"{ids[o]}_{a + 5}{b + 5}{c + 5}")
+        else:
+            out.append(f"{ids[o]}_{a}_{b}_{c}")
+    return out
+
+
 # --- operator strings ---------------------------------------------------------------------
 
 
