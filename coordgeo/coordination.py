@@ -106,7 +106,7 @@ from coordgeo.elements import (
 from coordgeo.geometry import Atom, atom_label, contacts, image_fract, measure
 from coordgeo.model import Structure
 from coordgeo.options import DEFAULT_TOLERANCE, validate_tolerance
-from coordgeo.symmetry import format_code, format_codes, identity
+from coordgeo.symmetry import format_code, format_codes, identity, operator_keys
 
 MIN_BOND = 0.5  # Å; shorter "bonds" are alternatives of one disordered atom
 EXCLUSIVE_DISTANCE = 0.8  # Å; two donors this close cannot both be present
@@ -435,22 +435,30 @@ def _one_direction(structure: Structure, found) -> np.ndarray:
 def _inverse_operators(structure: Structure):
     """For each operator g = (R, t): the index of the operator of g⁻¹ = (R⁻¹, −R⁻¹t) in the
     list, R⁻¹, and the lattice shift c with −R⁻¹t = t_inv + c; None when some inverse is
-    not in the list (up to a lattice translation)."""
-    rot = structure.rotations
+    not in the list (up to a lattice translation). Remembered per operator list (a space
+    group's list recurs in file after file)."""
+    rot, tran = structure.rotations, structure.translations
+    seen = rot.tobytes() + tran.tobytes()
+    if seen in _INVERSES:
+        return _INVERSES[seen]
     det = np.linalg.det(rot.astype(float))
-    if np.any(np.abs(np.abs(det) - 1.0) > 1e-6):
-        return None
-    inv_rot = np.rint(np.linalg.inv(rot.astype(float))).astype(np.int64)
-    wanted = -np.einsum("kij,kj->ki", inv_rot, structure.translations)
-    same_rot = np.all(inv_rot[:, None] == rot[None], axis=(2, 3))  # (k, m)
-    diff = wanted[:, None, :] - structure.translations[None]
-    integral = np.all(np.abs(diff - np.round(diff)) < 1e-6, axis=-1)
-    match = same_rot & integral
-    if not match.any(axis=1).all():
-        return None
-    inv_op = np.argmax(match, axis=1)
-    offset = np.rint(diff[np.arange(len(rot)), inv_op]).astype(np.int64)
-    return inv_op, inv_rot, offset
+    found = None
+    if np.all(np.abs(np.abs(det) - 1.0) <= 1e-6):
+        inv_rot = np.rint(np.linalg.inv(rot.astype(float))).astype(np.int64)
+        wanted = -np.einsum("kij,kj->ki", inv_rot, tran)
+        index = {key: k for k, key in reversed(list(enumerate(operator_keys(rot, tran).tolist())))}
+        inv_op = np.array([index.get(key, -1) for key in operator_keys(inv_rot, wanted).tolist()])
+        if np.all(inv_op >= 0):
+            diff = wanted - tran[inv_op]
+            offset = np.rint(diff)
+            if np.all(inv_rot == rot[inv_op]) and np.all(np.abs(diff - offset) < 1e-6):
+                found = inv_op, inv_rot, offset.astype(np.int64)
+    if len(_INVERSES) < 2048:
+        _INVERSES[seen] = found
+    return found
+
+
+_INVERSES: dict[bytes, tuple | None] = {}
 
 
 def _one_direction_by_matrices(structure: Structure, found) -> np.ndarray:

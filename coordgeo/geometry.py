@@ -37,7 +37,7 @@ import gemmi
 import numpy as np
 
 from coordgeo.errors import InputError
-from coordgeo.model import Structure, orthogonalization_matrix
+from coordgeo.model import Structure
 from coordgeo.options import check_work_bounds, search_grid_spacing
 from coordgeo.symmetry import SymmetryCode, check_operator_group, format_code
 
@@ -193,15 +193,35 @@ def tied_cell_groups(structure: Structure) -> list[list[int]]:
 
 @lru_cache(maxsize=64)
 def _orthogonalization_derivatives(params: tuple[float, ...]) -> np.ndarray:
-    """dM/dp for p = (a, b, c, α, β, γ), angles in degrees: (6, 3, 3), by central differences."""
-    out = np.empty((6, 3, 3))
-    for k in range(6):
-        h = 1e-6 * (params[k] if k < 3 else 1.0)
-        up = list(params)
-        down = list(params)
-        up[k] += h
-        down[k] -= h
-        out[k] = (orthogonalization_matrix(up) - orthogonalization_matrix(down)) / (2 * h)
+    """dM/dp for p = (a, b, c, α, β, γ), angles in degrees: (6, 3, 3), by central differences.
+
+    The twelve displaced cells go through :func:`_orthogonalization_matrices` at once (the
+    same floating-point operations as :func:`~coordgeo.model.orthogonalization_matrix`).
+    """
+    p = np.array([float(x) for x in params])
+    h = np.array([1e-6 * (params[k] if k < 3 else 1.0) for k in range(6)])
+    up = np.repeat(p[None], 6, axis=0)
+    down = up.copy()
+    k = np.arange(6)
+    up[k, k] += h
+    down[k, k] -= h
+    matrices = _orthogonalization_matrices(np.concatenate([up, down]))
+    return (matrices[:6] - matrices[6:]) / (2 * h)[:, None, None]
+
+
+def _orthogonalization_matrices(params: np.ndarray) -> np.ndarray:
+    """:func:`~coordgeo.model.orthogonalization_matrix` of (m, 6) cells: (m, 3, 3)."""
+    a, b, c, al, be, ga = params.T
+    ca, cb, cg = np.cos(np.radians(np.stack([al, be, ga]))).reshape(3, -1)
+    sg = np.sin(np.radians(ga))
+    v = np.sqrt(np.maximum(1.0 - ca * ca - cb * cb - cg * cg + 2.0 * ca * cb * cg, 0.0))
+    out = np.zeros((len(params), 3, 3))
+    out[:, 0, 0] = a
+    out[:, 0, 1] = b * cg
+    out[:, 0, 2] = c * cb
+    out[:, 1, 1] = b * sg
+    out[:, 1, 2] = c * (ca - cb * cg) / sg
+    out[:, 2, 2] = c * v / sg
     return out
 
 

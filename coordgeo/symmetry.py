@@ -528,6 +528,12 @@ _GROUPS: set[bytes] = set()
 _MAX_GROUPS = 2048
 
 
+def operator_keys(rotations: np.ndarray, translations: np.ndarray) -> np.ndarray:
+    """One integer key per operator, equal for operators equal up to a lattice translation
+    (rotation entries, translation modulo 1 in 1/2400; entries beyond ±3 clipped)."""
+    return _op_keys(rotations, translations)
+
+
 def _op_keys(rotations: np.ndarray, translations: np.ndarray) -> np.ndarray:
     """One integer key per operator: rotation entries and translation modulo 1 (in 1/2400).
 

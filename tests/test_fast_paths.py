@@ -1,0 +1,100 @@
+"""The fast paths of issue 16 against the plain algorithms they replace, on the corpus.
+
+Each fast path keeps the slow one as its fallback (or as the rule it restates); here the
+two run side by side on every published structure and must agree exactly:
+
+* bonds kept once: keyed by (i, j, operator, shift) with each operator's inverse looked
+  up in the list (``coordination._one_direction``) against keyed by the matrices R, t
+  (``_one_direction_by_matrices``);
+* unit-cell images of each site: duplicates removed only for sites that may lie on a
+  special position, pairwise (``geometry.unit_cell_images``), against the image-by-image
+  comparison of every site, written out below;
+* the derivatives of the orthogonalisation matrix, twelve cells at once, against twelve
+  calls of :func:`coordgeo.model.orthogonalization_matrix`.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from coordgeo.coordination import (
+    _one_direction,
+    _one_direction_by_matrices,
+    bond_contacts,
+)
+from coordgeo.errors import InputError
+from coordgeo.geometry import _orthogonalization_derivatives, unit_cell_images
+from coordgeo.io.cif import read_cif_blocks
+from coordgeo.model import orthogonalization_matrix
+
+
+@pytest.fixture(scope="module")
+def structures(published_cifs):
+    out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for path in published_cifs:
+            if path.name == "2104374.cif":  # 20 000 disorder configurations: slow, no new case
+                continue
+            try:
+                out += [s for s in read_cif_blocks(path) if not isinstance(s, InputError)]
+            except InputError:
+                continue
+    assert len(out) > 150
+    return out
+
+
+def _images_one_by_one(structure) -> np.ndarray:
+    """Image j of a site is dropped when it is within 1e-5 (fractional, modulo the lattice)
+    of an earlier image that was kept: the rule of unit_cell_images, image by image."""
+    images = np.einsum("kij,nj->nki", structure.rotations, structure.fract)
+    images = images + structure.translations
+    inside = images - np.floor(images + 1e-9)
+    inside[inside >= 1.0 - 1e-9] = 0.0
+    n, k = inside.shape[:2]
+    keep = np.ones((n, k), dtype=bool)
+    for i in range(n):
+        for j in range(1, k):
+            d = inside[i, :j] - inside[i, j]
+            d -= np.round(d)
+            keep[i, j] = not np.any(np.all(np.abs(d) < 1e-5, axis=1) & keep[i, :j])
+    return keep
+
+
+def test_unit_cell_images_equal_image_by_image(structures, report_figure):
+    special = 0
+    for s in structures:
+        if len(s) * len(s.symops) > 4000:  # the reference loop is slow; the big ones add nothing
+            continue
+        site, op, _, _ = unit_cell_images(s)
+        keep = _images_one_by_one(s)
+        want_site, want_op = np.nonzero(keep)
+        np.testing.assert_array_equal(site, want_site, err_msg=s.block)
+        np.testing.assert_array_equal(op, want_op, err_msg=s.block)
+        special += int((~keep).any())
+    report_figure(f"unit-cell images: {special} structures with special positions, all equal")
+    assert special > 20  # the corpus has them: the pairwise path was exercised
+
+
+def test_one_direction_equals_matrix_keys(structures):
+    for s in structures:
+        found = bond_contacts(s)
+        np.testing.assert_array_equal(
+            _one_direction(s, found), _one_direction_by_matrices(s, found), err_msg=s.block
+        )
+
+
+def test_orthogonalization_derivatives_equal_one_cell_at_a_time(structures):
+    for s in structures[:60]:
+        params = s.cell.parameters
+        want = np.empty((6, 3, 3))
+        for k in range(6):
+            h = 1e-6 * (params[k] if k < 3 else 1.0)
+            up, down = list(params), list(params)
+            up[k] += h
+            down[k] -= h
+            want[k] = (orthogonalization_matrix(up) - orthogonalization_matrix(down)) / (2 * h)
+        np.testing.assert_array_equal(_orthogonalization_derivatives.__wrapped__(params), want)
