@@ -245,13 +245,14 @@ def test_console_script_prints_the_same_without_pyarrow(qsal_cif, command, fmt):
     assert done.stdout == reference.stdout
 
 
-def test_pyarrow_stays_for_bulk_help_and_a_process_with_pandas():
+def test_pyarrow_stays_for_other_commands_help_and_a_process_with_pandas():
     import pandas  # noqa: F401  (this process has pandas: nothing is held back)
 
     from coordgeo.cli.app import without_arrow
 
     assert not without_arrow(["bulk", "x.cif"])
     assert not without_arrow(["query", "out"])
+    assert not without_arrow(["report", "x.cif"])
     assert not without_arrow(["--help"])
     assert not without_arrow(["sphere", "x.cif"])
     assert sys.modules.get("pyarrow", "absent") is not None

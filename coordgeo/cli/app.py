@@ -231,22 +231,22 @@ COMMANDS = {
 }
 
 
-#: Modules of COMMANDS whose commands need pyarrow (the ``bulk`` extra).
-ARROW_MODULES = ("bulk",)
+#: Modules of COMMANDS whose one-file commands run without pyarrow in their own process
+#: (:func:`without_arrow`): sphere, bonds, angles, check, octahedra, hbonds, contacts.
+ARROW_FREE = ("core", "distortion", "hbonds", "contacts")
 
 
 def without_arrow(args: Sequence[str]) -> bool:
     """In a process that runs one command (the console script, ``python -m coordgeo``),
-    a command that has no use for Arrow gets pandas as an install without the ``bulk``
+    a one-file command (:data:`ARROW_FREE`) gets pandas as an install without the ``bulk``
     extra has it: pyarrow is made unimportable before pandas is imported, which spares
     pandas' Arrow string and compute layers (~0.1 s, a fifth of importing pandas). pyarrow
     is optional (:mod:`coordgeo.extras`), pandas runs without it alike; the outputs of
-    sphere, octahedra, bonds, angles, check, hbonds and contacts over the whole shared
-    corpus are byte-identical either way. Not for ``bulk``/``query``, ``--help``, or a
-    process that already has pandas. Returns whether pyarrow was held back."""
+    these commands over the whole shared corpus are byte-identical either way. Not for
+    the other commands (``bulk`` needs pyarrow; the rest were not compared), ``--help``,
+    or a process that already has pandas. Returns whether pyarrow was held back."""
     name = next((a for a in args if not a.startswith("-")), None)
-    module = COMMANDS.get(name)
-    if module is None or module in ARROW_MODULES:
+    if COMMANDS.get(name) not in ARROW_FREE:
         return False
     if "pandas" in sys.modules or "pyarrow" in sys.modules:
         return False
