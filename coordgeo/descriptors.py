@@ -329,8 +329,10 @@ def quadratic_elongation(center: np.ndarray, ligands: np.ndarray, *, with_jacobi
     VESTA's "quadratic elongation". NaN unless there are four or six donors
     (and for coplanar donors, which have no volume).
 
-    Jacobian: central finite differences (vectorised over the 3(n + 1)
-    coordinates; the hull volume makes an analytic form awkward).
+    Jacobian: analytic. With S = Σᵢ lᵢ² and l₀² = (cV)^⅔,
+    ∂⟨λ⟩ = ∂S/(n l₀²) − (2/3)·⟨λ⟩·∂V/V, where ∂S/∂Lᵢ = 2(Lᵢ − M),
+    ∂S/∂M = −Σᵢ 2(Lᵢ − M) and ∂V is the closed form of the hull volume at fixed
+    triangles (:func:`coordgeo.distortion.polyhedron_volume_jacobian`).
 
     Parameters
     ----------
@@ -351,9 +353,20 @@ def quadratic_elongation(center: np.ndarray, ligands: np.ndarray, *, with_jacobi
     x = site_points(center, ligands)
     if x.shape[-2] - 1 not in (4, 6):
         return _undefined(x, with_jacobian)
+    value = _elongation(x)
     if not with_jacobian:
-        return _elongation(x)
-    return finite_difference_jacobian(_elongation, x)
+        return value
+    from coordgeo.distortion import polyhedron_volume_jacobian
+
+    n = x.shape[-2] - 1
+    volume, d_volume = polyhedron_volume_jacobian(x[..., 0, :], x[..., 1:, :])
+    bond = x[..., 1:, :] - x[..., :1, :]
+    d_sum = np.concatenate([-2.0 * bond.sum(axis=-2, keepdims=True), 2.0 * bond], axis=-2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        l0 = _ideal_radius(volume, n)
+        jac = d_sum / (n * l0 * l0)[..., None, None]
+        jac = jac - (2.0 / 3.0) * (value / volume)[..., None, None] * d_volume
+    return value, jac
 
 
 def bond_angle_variance(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool = False):
@@ -746,9 +759,10 @@ def site_descriptors(structure, spheres) -> dict[str, np.ndarray]:
     Returns ``{column: values}`` for :data:`SITE_COLUMNS` and their ``_su`` columns, one
     value per sphere in order, NaN where a descriptor is undefined for the sphere's
     coordination number (:data:`DESCRIPTORS`). su's by :func:`su_in_structure` from the
-    analytic (τ, σ²) or finite-difference (⟨λ⟩) Jacobians, as for the distortion
-    parameters. Halcrow's φ/θ and bite angles need the ligands' partition of the donors and
-    are left to :func:`halcrow_phi`, :func:`halcrow_theta` and :func:`bite_angles`.
+    analytic Jacobians, as for the distortion parameters (no su where there is no
+    value: coplanar donors have no ⟨λ⟩). Halcrow's φ/θ and bite angles need the ligands'
+    partition of the donors and are left to :func:`halcrow_phi`, :func:`halcrow_theta` and
+    :func:`bite_angles`.
     """
     from coordgeo.geometry import image_fract
 
@@ -782,5 +796,5 @@ def site_descriptors(structure, spheres) -> dict[str, np.ndarray]:
                 value, jacobian = functions[name](x[:, 0], x[:, 1:], with_jacobian=True)
                 su = su_in_structure(structure, sites, ops, shifts, jacobian)
             out[name][rows] = value
-            out[f"{name}_su"][rows] = su
+            out[f"{name}_su"][rows] = np.where(np.isfinite(value), su, np.nan)  # no value, no su
     return out

@@ -43,6 +43,7 @@ __all__ = [
     "octahedral_distortion",
     "octahedral_volume",
     "polyhedron_volume",
+    "polyhedron_volume_jacobian",
     "sigma",
     "theta",
     "trans_angles",
@@ -546,6 +547,26 @@ def polyhedron_volume(center: np.ndarray, ligands: np.ndarray) -> np.ndarray:
         return np.full(batch, np.nan)
     order = _octadist_order(_angles(v)) if n == 6 else None
     return _volume(v, order).reshape(batch)
+
+
+def polyhedron_volume_jacobian(
+    center: np.ndarray, ligands: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`polyhedron_volume` and its Jacobian ∂V/∂x, shape (..., n + 1, 3), metal first.
+
+    V = Σ_faces |a·(b × c)|/6 over the hull triangles (vertices from the donors'
+    centroid) at fixed triangles: ∂V = Σ_faces sign·(b × c, c × a, a × b)/6 for the
+    corners a, b, c (the closed form of :func:`distortion_jacobians`). The metal does
+    not enter (its row is 0). NaN where the volume is undefined.
+    """
+    batch, v = _prepare(center, ligands)
+    n = v.shape[1]
+    if n < 4:
+        return np.full(batch, np.nan), np.full((*batch, n + 1, 3), np.nan)
+    order = _octadist_order(_angles(v)) if n == 6 else None
+    faces = _hulls(v, order)
+    volume = _volume_of_hulls(v, faces).reshape(batch)
+    return volume, _volume_grad(v, faces).reshape(*batch, n + 1, 3)
 
 
 octahedral_volume = polyhedron_volume

@@ -313,6 +313,8 @@ def test_analytic_jacobians_equal_central_differences() -> None:
         (D.tau5, TBP, {}),
         (D.bond_angle_variance, OCTAHEDRON, {}),
         (D.bond_angle_variance, TETRAHEDRON, {}),
+        (D.quadratic_elongation, OCTAHEDRON, {}),
+        (D.quadratic_elongation, TETRAHEDRON, {}),
         (D.halcrow_phi, OCTAHEDRON, {"partition": [[0, 1, 4], [3, 2, 5]]}),
         (D.bite_angles, OCTAHEDRON, {"pairs": [[0, 1], [2, 4], [5, 3]]}),
     ]
@@ -336,8 +338,9 @@ def test_analytic_jacobians_equal_central_differences() -> None:
 
 
 def test_finite_difference_jacobians_along_random_directions() -> None:
-    # ⟨λ⟩ and θ have central-difference Jacobians (step 1e-5 Å per coordinate); check them
-    # against a directional difference with another step along random directions.
+    # θ has a central-difference Jacobian (step 1e-5 Å per coordinate), ⟨λ⟩ an analytic
+    # one; check them against a directional difference with another step along random
+    # directions.
     rng = np.random.default_rng(8)
     cases = [
         (D.quadratic_elongation, OCTAHEDRON, {}),
@@ -485,6 +488,8 @@ def test_batched_equals_one_by_one() -> None:
         (D.tau5, TBP, {}),
         (D.quadratic_elongation, OCTAHEDRON, {}),
         (D.bond_angle_variance, TETRAHEDRON, {}),
+        (D.quadratic_elongation, OCTAHEDRON, {}),
+        (D.quadratic_elongation, TETRAHEDRON, {}),
         (D.halcrow_phi, OCTAHEDRON, {"partition": [[0, 1, 4], [3, 2, 5]]}),
         (D.halcrow_theta, OCTAHEDRON, {"partition": [[0, 1, 4], [3, 2, 5]]}),
     ]
@@ -498,3 +503,23 @@ def test_batched_equals_one_by_one() -> None:
                 one, one_jac = func(centers[i, j], ligands[i, j], with_jacobian=True, **kwargs)
                 assert values[i, j] == pytest.approx(float(one), abs=1e-12), func.__name__
                 np.testing.assert_allclose(jac[i, j], one_jac, atol=1e-6)
+
+
+def test_no_su_where_a_descriptor_has_no_value(shared: Path) -> None:
+    # 2208504 Cu2 and Cu3 are square planar: four coplanar donors span no volume, so
+    # ⟨λ⟩ is undefined; its su must be too (finite differences once gave 38–41 here)
+    from coordgeo.coordination import coordination_spheres
+    from coordgeo.io.cif import read_cif
+
+    structure = read_cif(shared / "cifs/published/2208504.cif")[0]
+    spheres = coordination_spheres(structure)
+    out = D.site_descriptors(structure, spheres)
+    planar = [
+        i
+        for i, sp in enumerate(spheres)
+        if structure.labels[sp.metal] in ("Cu2", "Cu3") and sp.coordination_number == 4
+    ]
+    assert len(planar) == 2
+    assert np.isnan(out["quadratic_elongation"][planar]).all()
+    assert np.isnan(out["quadratic_elongation_su"][planar]).all()
+    assert np.isfinite(out["bond_angle_variance_su"][planar]).all()  # σ² is defined
