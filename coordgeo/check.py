@@ -384,11 +384,12 @@ def _published_rows(geom) -> list[_Row]:
             for vc in value_cols
             if vc.lower() in index
         ]
-        values = [v[1:-1] if v[:1] in "'\"" and v[-1:] == v[:1] else v for v in loop.values]
+        values = loop.values
         if len(values) % width:  # a last row cut short: row by row, as far as it goes
+            values = [_unquoted(v) for v in values]
             rows.extend(_rows_of(kind, values, width, label_idx, code_idx, value_idx, has_codes))
             continue
-        cols = [values[i::width] for i in range(width)]
+        cols = [_unquoted_column(values[i::width]) for i in range(width)]
         atoms = zip(*[cols[i] for i in label_idx], strict=True)
         dots = ["."] * (len(values) // width)
         codes = zip(*[cols[i] if i is not None else dots for i in code_idx], strict=True)
@@ -405,6 +406,19 @@ def _published_rows(geom) -> list[_Row]:
             for v, (_, part) in zip(vs, value_idx, strict=True):
                 rows.append(_Row(kind, a, c, v, part, has_codes))
     return rows
+
+
+def _unquoted(value: str) -> str:
+    """A cell without the quotes around it (``'N1'`` → ``N1``)."""
+    return value[1:-1] if value[:1] in "'\"" and value[-1:] == value[:1] else value
+
+
+def _unquoted_column(values) -> list[str]:
+    """:func:`_unquoted` of every cell of a column (at once when no cell has a quote)."""
+    joined = "".join(values)
+    if "'" not in joined and '"' not in joined and all(values):
+        return list(values)
+    return [_unquoted(v) for v in values]
 
 
 _new_row = tuple.__new__  # _Row from a tuple of all its fields, without the keyword parser
@@ -472,7 +486,8 @@ class _Reader:
     def __init__(self, structure: Structure) -> None:
         self.structure = structure
         self.ops_from_cif = not any("lists no symmetry operators" in n for n in structure.notes)
-        self.code_cache: dict[str, tuple[SymmetryCode, str]] = {}
+        self.code_cache: dict[str, tuple[SymmetryCode, str] | str] = {}
+        self.n_klm: dict[SymmetryCode, str] = {}
         self.label_cache: dict[str, tuple[list[int], str, bool]] = {}
         self.atom_cache: dict[tuple[str, str, bool], tuple | str] = {}
 
@@ -504,12 +519,16 @@ class _Reader:
             if reading:
                 notes.append(reading)
             return sites, notes, identity(structure), True
-        try:
-            if text not in self.code_cache:
-                self.code_cache[text] = read_code(text, structure)
-            code, how = self.code_cache[text]
-        except InputError as exc:
-            return exc.message
+        found = self.code_cache.get(text)
+        if found is None:
+            try:
+                found = read_code(text, structure)
+            except InputError as exc:
+                found = exc.message
+            self.code_cache[text] = found
+        if isinstance(found, str):
+            return found
+        code, how = found
         if how:
             notes.append(how)
         return sites, notes, code, False
@@ -525,16 +544,11 @@ class _Reader:
         else:
             sites, notes, code, unknown = found
             one = len(sites) == 1
-            entry = (
-                one and not notes and not unknown,
-                sites,
-                tuple(notes),
-                code,
-                unknown,
-                sites[0],
-                format_code(code, self.structure),
-                one,
-            )
+            n_klm = self.n_klm.get(code)
+            if n_klm is None:
+                n_klm = self.n_klm[code] = format_code(code, self.structure)
+            entry = (one and not notes and not unknown, sites, tuple(notes), code, unknown)
+            entry += (sites[0], n_klm, one)
         self.atom_cache[key] = entry
         return entry
 

@@ -112,6 +112,7 @@ class _Index:
         self.exact: dict[str, list[int]] = {}
         for i, name in enumerate(labels):
             self.exact.setdefault(name, []).append(i)
+        self.matches: dict[str, LabelMatch] = {}  # resolve_label of the exact labels
 
     def _by(self, key) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
@@ -174,7 +175,14 @@ def resolve_label(structure: Structure, label: str, *, patterns: bool = False) -
     """
     index = _index(structure)
     label = label.strip()
+    exact = index.matches.get(label)
+    if exact is not None:  # a label as the structure has it: the same answer every time
+        return exact
     sites, how = _plain(index, label)
+    if how == "exact":
+        note = f"label {label} names {len(sites)} sites" if len(sites) > 1 else ""
+        exact = index.matches[label] = LabelMatch(label, tuple(sites), how, note)
+        return exact
     if sites:
         note = f"label {label} names {len(sites)} sites" if len(sites) > 1 else ""
         return LabelMatch(label, tuple(sites), how, note)
