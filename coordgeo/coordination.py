@@ -222,11 +222,14 @@ def bond_contacts(
     """
     tolerance = validate_tolerance(tolerance)  # InputError outside −1 … 1.5 Å
     radii = _radii(structure)
+    every_site = centers is None  # each center once: contacts need not check
     centers = np.arange(len(structure)) if centers is None else np.asarray(centers, dtype=int)
     if len(radii) == 0 or len(centers) == 0:
         return contacts(structure, 0.0, centers=[])
     reach = radii[centers] + radii.max() + tolerance
-    found = contacts(structure, reach, centers=centers, min_distance=MIN_BOND)
+    found = contacts(
+        structure, reach, centers=None if every_site else centers, min_distance=MIN_BOND
+    )
     i, j = found.center, found.site
     ok = found.distance <= radii[i] + radii[j] + tolerance
     ok &= (radii[i] > 0) & (radii[j] > 0)
@@ -375,8 +378,10 @@ def _through_donor_rows(structure: Structure, found, tolerance: float) -> np.nda
     drop = np.zeros(len(found), dtype=bool)
     order = np.argsort(found.center, kind="stable")
     centers = found.center[order]
-    for m in np.flatnonzero(metal).tolist():
-        a, b = np.searchsorted(centers, m), np.searchsorted(centers, m, side="right")
+    metals = np.flatnonzero(metal)
+    starts = np.searchsorted(centers, metals).tolist()
+    ends = np.searchsorted(centers, metals, side="right").tolist()
+    for m, a, b in zip(metals.tolist(), starts, ends, strict=True):
         rows = order[a:b]
         if len(rows) < 2:
             continue

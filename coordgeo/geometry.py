@@ -419,7 +419,7 @@ def unit_cell_images(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.n
         keep[rows] = kept
         rows = rows[:0]
     step = max(1, 2_000_000 // (3 * k * k))  # rows per chunk: ~50 MB at most
-    later = np.triu(np.ones((k, k), dtype=bool), 1)  # pairs (i, j) with i < j
+    later = np.triu(np.ones((k, k), dtype=bool), 1) if len(rows) else None  # pairs i < j
     for start in range(0, len(rows), step):
         chunk = rows[start : start + step]
         sub = inside[chunk]
@@ -506,6 +506,7 @@ def contacts(
     neighbour appearing at two lattice translations (small cells) is
     reported twice.
     """
+    given_centers = centers
     centers = np.arange(len(structure)) if centers is None else np.asarray(centers, dtype=int)
     limits = np.broadcast_to(np.asarray(max_distance, dtype=float), centers.shape)
     if len(centers) == 0:
@@ -533,7 +534,7 @@ def contacts(
     trial = base[:, None, :] + _STEPS[None]  # (k, 27, 3)
     vec = (diff[:, None, :] + trial) @ structure.cell.orthogonalization.T
     dist = np.linalg.norm(vec, axis=-1)
-    if len(np.unique(centers)) == len(centers):
+    if given_centers is None or len(np.unique(centers)) == len(centers):
         limit_at = np.empty(len(structure))
         limit_at[centers] = limits
         lim = limit_at[cc][:, None]

@@ -218,7 +218,7 @@ def structure_from_block(
     occupancy = _occupancy_as_multiplicity(block, sites, order, len(symops), notes)
     temperature, temperature_su = _read_temperature(block, notes)
     header_line = _block_line(block)
-    return Structure(
+    structure = Structure(
         path=path,
         block=block.name,
         cell=cell,
@@ -246,6 +246,10 @@ def structure_from_block(
         geom=_read_geom(block, line_offset),
         notes=tuple(notes),
     )
+    # the operator arrays just built are what Structure.rotations/translations would build
+    structure.__dict__["rotations"] = rotations.reshape(-1, 3, 3)
+    structure.__dict__["translations"] = translations.reshape(-1, 3)
+    return structure
 
 
 # --- document level -----------------------------------------------------------------------
