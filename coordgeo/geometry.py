@@ -408,7 +408,9 @@ def unit_cell_images(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.n
     n, k = inside.shape[:2]
     keep = np.ones((n, k), dtype=bool)
     rows = _maybe_special(structure, images)
-    if k > 48:  # many operators: compare image by image (k steps), as for an unclean row
+    if (
+        len(rows) * k * k > 60_000
+    ):  # many operators: image by image (k steps), as for an unclean row
         sub = inside[rows]
         kept = keep[rows]
         for j in range(1, k):
@@ -458,7 +460,7 @@ def _maybe_special(structure: Structure, images: np.ndarray) -> np.ndarray:
     reach = 1e-4 * max(1, int(np.abs(rot).sum(axis=2).max()))
     d = images - structure.fract[:, None, :]
     d -= np.round(d)
-    near = np.all(np.abs(d) < reach, axis=-1)
+    near = np.abs(d).max(axis=-1) < reach
     return np.flatnonzero(near.sum(axis=1) > 1)
 
 
