@@ -71,7 +71,7 @@ def image_fract(
 ) -> np.ndarray:
     """Fractional coordinates R·x + t + shift for arrays of sites, operators and shifts."""
     x = structure.fract[sites]
-    rot = structure.rotations[ops]
+    rot = structure.rotations_float[ops]
     return np.einsum("...ij,...j->...i", rot, x) + structure.translations[ops] + shifts
 
 
@@ -338,7 +338,7 @@ def _propagate_su_columns(
 ) -> np.ndarray:
     """:func:`propagate_su` of q functions at once: ``grad_cart`` (n, m, 3, q) → (n, q)."""
     m_orth = structure.cell.orthogonalization
-    g = np.einsum("naiq,ij,najk->nakq", grad_cart, m_orth, structure.rotations[ops])
+    g = np.einsum("naiq,ij,najk->nakq", grad_cart, m_orth, structure.rotations_float[ops])
     cov = structure.fract_cov[sites]
     same = sites[:, :, None] == sites[:, None, :]
     # an atom and its symmetry mates are one site: their terms couple through its covariance

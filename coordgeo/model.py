@@ -256,6 +256,12 @@ class Structure:
         return np.array([op.rotation for op in self.symops], dtype=int).reshape(-1, 3, 3)
 
     @cached_property
+    def rotations_float(self) -> np.ndarray:
+        """:attr:`rotations` as floats (exact), for products with coordinates: numpy then
+        need not convert the integers on every product."""
+        return self.rotations.astype(float)
+
+    @cached_property
     def translations(self) -> np.ndarray:
         """(n_ops, 3) translations in CIF order."""
         return np.array([op.translation for op in self.symops], dtype=float).reshape(-1, 3)
