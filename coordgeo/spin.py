@@ -647,8 +647,9 @@ def _decide_columns(p: _Posterior, cshm_oc6, oxidation_source, extra_notes=None)
             "spin_confidence": conf,
             "oxidation_state_bvs": bvs_assigned,
             "gamma_hs": gamma,
-            "oxidation_state": pd.array(
-                [int(x) if np.isfinite(x) else pd.NA for x in ox_state], dtype="Int64"
+            "oxidation_state": pd.arrays.IntegerArray(
+                np.where(np.isfinite(ox_state), ox_state, 0).astype(np.int64),
+                ~np.isfinite(ox_state),
             ),
             "oxidation_state_source": source,
             "oxidation_state_confidence": ox_conf,
