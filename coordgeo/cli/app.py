@@ -209,7 +209,7 @@ class _Group(typer.core.TyperGroup):
 #: Every command, in the order ``coordgeo --help`` lists them, and the module of
 #: ``coordgeo.cli`` that defines it. A command's module is imported when the command runs
 #: (:meth:`_Typer.only`) or when the whole app is asked for (its ``--help``, a test's
-#: ``CliRunner``, the docs hook); tests/test_startup.py checks this table against the modules.
+#: ``CliRunner``, the docs hook); tests/test_cli_lazy.py checks this table against the modules.
 COMMANDS = {
     "sphere": "core",
     "bonds": "core",
