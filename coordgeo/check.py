@@ -32,6 +32,7 @@ the authors printed, plus rounding of the printed numbers.
 from __future__ import annotations
 
 import itertools
+import re
 import weakref
 from dataclasses import replace
 from functools import lru_cache
@@ -1030,6 +1031,12 @@ def _centroid_rows(structure: Structure, rows: list[_Row]) -> dict[int, tuple]:
     are then recomputed and judged as any other H-bond value. Returns, per row index,
     ``(symmetry codes, calculated, su, status, reason)``.
     """
+    # a centroid label has "cg" in it, parentheses aside (centroid_label): most CIFs need
+    # neither the ring search nor its imports
+    if not any(
+        row.kind == "hbond" and "cg" in re.sub(r"[()]", "", row.atoms[2]).lower() for row in rows
+    ):
+        return {}
     from coordgeo.contacts import centroid_hbond_values, resolve_centroid
     from coordgeo.geometry import Atom
     from coordgeo.rings import centroid_label
