@@ -675,6 +675,13 @@ def _prepare(center: np.ndarray, ligands: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def _best_nuclear_norms(r: np.ndarray, starts: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """max over each shape's pairings of ν (:func:`_pairing_nuclear_norms`), (..., n_shapes)."""
+    return np.maximum.reduceat(_pairing_nuclear_norms(r, starts, owner), starts, axis=-1)
+
+
+def _pairing_nuclear_norms(
+    r: np.ndarray, starts: np.ndarray, owner: np.ndarray, slack: np.ndarray | None = None
+) -> np.ndarray:
     """max over each shape's pairings of ν = σ₁ + σ₂ + σ₃ = max over O(3) of tr(R·H).
 
     ``r`` (..., 3, 3, K) holds the K matrices (all pairings of all shapes)
@@ -693,6 +700,11 @@ def _best_nuclear_norms(r: np.ndarray, starts: np.ndarray, owner: np.ndarray) ->
     Newton's method from U, which decreases monotonically onto the root
     (f is convex there) and is exact at once for a perfect fit, polishes
     the rest. Agrees with the SVD to ~1e-15 relative.
+
+    Returns ν of every pairing (..., K) that can be its shape's best: the others hold
+    their lower bound L, which no maximum takes. With ``slack`` (...,) in units of ν²,
+    pairings are kept (and polished) when U² ≥ (best L)² − slack: every pairing whose
+    ν² can be within ``slack`` of its shape's best.
     """
     m = np.einsum("...bak,...cak->...bck", r, r)  # HᵀH
     t1 = m[..., 0, 0, :] + m[..., 1, 1, :] + m[..., 2, 2, :]
@@ -707,7 +719,10 @@ def _best_nuclear_norms(r: np.ndarray, starts: np.ndarray, owner: np.ndarray) ->
     lower = np.sqrt(t1 + 2.0 * np.sqrt(t2 + 2.0 * e3 * floor))
     upper = np.sqrt(t1 + 2.0 * np.sqrt(3.0 * t2))
     best_lower = np.maximum.reduceat(lower, starts, axis=-1)[..., owner]
-    keep = np.nonzero(upper >= best_lower)
+    if slack is None:
+        keep = np.nonzero(upper >= best_lower)
+    else:
+        keep = np.nonzero(upper * upper >= best_lower * best_lower - slack[..., None])
     t1, t2, e8, floor, nu = t1[keep], 4.0 * t2[keep], 8.0 * e3[keep], floor[keep], upper[keep]
     for _ in range(100):
         u = nu * nu - t1
@@ -721,7 +736,7 @@ def _best_nuclear_norms(r: np.ndarray, starts: np.ndarray, owner: np.ndarray) ->
         nu = new
     out = lower.copy()
     out[keep] = nu
-    return np.maximum.reduceat(out, starts, axis=-1)
+    return out
 
 
 @functools.cache
@@ -1129,14 +1144,52 @@ def shape_candidates(
         margin = _PAIRING_MARGIN * step / np.sqrt(norm2) + 1e-9
     enumerated = _enumerated(labels, "auto", n)
     listed = tuple(label for label, e in zip(labels, enumerated, strict=True) if e)
-    values = _enumerated_measures(q, norm2, listed) if listed else {}
-    candidates = {}
+    values, candidates = _enumerated_candidates(q, norm2, margin, listed) if listed else ({}, {})
     for label, enumerates in zip(labels, enumerated, strict=True):
-        if enumerates:
-            candidates[label] = _near_pairings_enumerated(q, norm2, margin, label, n)
-        else:
+        if not enumerates:
             candidates[label], values[label] = _near_pairings_searched(q, norm2, margin, label)
     return {label: values[label] for label in labels}, candidates
+
+
+def _enumerated_candidates(
+    q: np.ndarray, norm2: np.ndarray, margin: np.ndarray, labels: tuple[str, ...]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Measures (k,) and near pairings (k, w, N+1, 3) of enumerated shapes, in one pass.
+
+    Every pairing of every shape is scored once (:func:`_pairing_nuclear_norms`, polishing
+    only those that can be within ``margin`` of their shape's best); the measure is the
+    best one's, as :func:`_enumerated_measures` gives it, and the near pairings are those
+    of :func:`_near_pairings_enumerated`.
+    """
+    k, n = len(q), q.shape[1] - 1
+    flat, starts, owner = _stacked(labels, n)
+    pairings = flat.shape[1] // 3
+    with np.errstate(invalid="ignore", over="ignore"):
+        slack = margin * norm2 / 100.0  # measure ≤ best + margin ⟺ ν² ≥ ν_best² − slack
+    slack = np.where(np.isfinite(slack), slack, np.inf)  # degenerate: keep all
+    nu = np.empty((k, pairings))
+    chunk = max(1, _ENUMERATION_BUDGET // pairings)
+    for lo in range(0, k, chunk):
+        part = slice(lo, lo + chunk)
+        r = (q[part].swapaxes(-1, -2) @ flat).reshape(len(q[part]), 3, 3, pairings)
+        nu[part] = _pairing_nuclear_norms(r, starts, owner, slack[part])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        measure = 100.0 * (1.0 - nu * nu / norm2[:, None])  # (k, K)
+    values, candidates = {}, {}
+    ends = [*starts[1:], pairings]
+    for j, label in enumerate(labels):
+        m = measure[:, starts[j] : ends[j]]
+        best = m.min(axis=1)
+        values[label] = np.where(norm2 > 0, np.clip(best, 0.0, 100.0), np.nan)
+        near = m <= (best + margin)[:, None]
+        near[~(np.isfinite(best) & np.isfinite(margin))] = True  # degenerate: all of them
+        count = near.sum(axis=1)
+        width = int(count.max())
+        picked = np.argsort(~near, axis=1, kind="stable")[:, :width]  # the near ones first
+        # pad with a repeat of the site's first pairing: repeats do not change a maximum
+        picked = np.where(np.arange(width)[None] < count[:, None], picked, picked[:, :1])
+        candidates[label] = _pairings(label)[picked]
+    return values, candidates
 
 
 def shape_measures_with_copies(
