@@ -92,6 +92,7 @@ but metals; the H of a coordinated water or amine is not a donor. Further:
 from __future__ import annotations
 
 import itertools
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -354,21 +355,22 @@ def bonds(structure: Structure, tolerance: float = DEFAULT_TOLERANCE) -> pd.Data
 
 @lru_cache(maxsize=1)
 def _string_dtype():
-    """pandas' default dtype for text when it is Arrow-backed (pandas ≥ 3), else None."""
+    """pandas' default dtype for text and the pyarrow module when that dtype is Arrow-backed
+    (pandas ≥ 3 with pyarrow, which pandas has then loaded itself), else None."""
     dtype = pd.Series(["x"]).dtype
-    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
-        return dtype
+    arrow = sys.modules.get("pyarrow")  # not an import: only what pandas already uses
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and arrow is not None:
+        return dtype, arrow
     return None
 
 
 def _strings(values: list[str]):
     """A text column as pandas would store it, built by Arrow at once rather than inferred
     value by value (the same column, several times faster for a table per structure)."""
-    dtype = _string_dtype()
-    if dtype is None:
+    arrow = _string_dtype()
+    if arrow is None:
         return values
-    import pyarrow as pa
-
+    dtype, pa = arrow
     return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()), dtype=dtype)
 
 
