@@ -1082,27 +1082,6 @@ def _enumerated_measures(
 _PAIRING_MARGIN = 2000.0
 
 
-def _near_pairings_enumerated(q, norm2, margin, label, n):
-    """(k, width, N+1, 3) paired reference points of the enumerated pairings near the best."""
-    k = len(q)
-    table = _pairings(label)  # (K, n+1, 3)
-    flat, _, _ = _stacked((label,), n)
-    every = np.arange(len(table))
-    r = (q.swapaxes(-1, -2) @ flat).reshape(k, 3, 3, len(table))
-    nu = _best_nuclear_norms(r, every, every)  # each pairing on its own
-    with np.errstate(invalid="ignore", divide="ignore"):
-        measure = 100.0 * (1.0 - nu * nu / norm2[:, None])
-    best = measure.min(axis=1)
-    near = measure <= (best + margin)[:, None]
-    near[~(np.isfinite(best) & np.isfinite(margin))] = True  # degenerate: all of them
-    count = near.sum(axis=1)
-    width = int(count.max())
-    picked = np.argsort(~near, axis=1, kind="stable")[:, :width]  # the near ones first
-    # pad with a repeat of the site's first pairing: repeats do not change a maximum
-    picked = np.where(np.arange(width)[None] < count[:, None], picked, picked[:, :1])
-    return table[picked]
-
-
 def _near_pairings_searched(q, norm2, margin, label):
     """The same for the alternating search, from its local optima; and the best measures (k,)."""
     reference = _reference(label)
@@ -1158,8 +1137,9 @@ def _enumerated_candidates(
 
     Every pairing of every shape is scored once (:func:`_pairing_nuclear_norms`, polishing
     only those that can be within ``margin`` of their shape's best); the measure is the
-    best one's, as :func:`_enumerated_measures` gives it, and the near pairings are those
-    of :func:`_near_pairings_enumerated`.
+    best one's, as :func:`_enumerated_measures` gives it, and the near pairings are every
+    pairing whose measure is within ``margin`` of it (all of them for a degenerate site),
+    padded with repeats of the first.
     """
     k, n = len(q), q.shape[1] - 1
     flat, starts, owner = _stacked(labels, n)
