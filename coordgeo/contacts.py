@@ -759,7 +759,9 @@ def _hbond_contacts(
         vector = _fract(structure, list(found["acceptor_atom"])) - _fract(
             structure, list(found["donor_atom"])
         )
-        column = {c: found[c].to_numpy() for c in found.columns}
+        wanted = ["block", "donor", "hydrogen", "acceptor", "acceptor_code", "intramolecular",
+                  "riding", *_HB_VALUES]  # fmt: skip
+        column = {c: found[c].to_numpy() for c in wanted}
         n = len(found)
         parts.append(
             {
