@@ -104,7 +104,7 @@ from coordgeo.hbonds import (
     DEFAULT_HA_MARGIN,
     DEFAULT_MIN_ANGLE,
     covalent_bonds,
-    hbonds,
+    hbond_columns,
     hydrogen_donors,
     intramolecular,
     site_masks,
@@ -714,14 +714,14 @@ def hbond_contacts(
     da_margin: float = DEFAULT_DA_MARGIN,
     without_h: bool = True,
     tolerance: float = DEFAULT_TOLERANCE,
-    found: pd.DataFrame | None = None,
+    found: pd.DataFrame | dict | None = None,
 ) -> pd.DataFrame:
     """Hydrogen bonds D–H···A (:func:`coordgeo.hbonds.hbonds`) and, with ``without_h``,
     the D···A contacts of donors whose H was not located (:func:`hbonds_without_h`).
 
     ``found``: the :func:`coordgeo.hbonds.hbonds` table of this structure with these
-    criteria, when the caller has it already (:class:`coordgeo.pipeline.Analysis`);
-    None: it is computed here.
+    criteria (or its :func:`~coordgeo.hbonds.hbond_columns`), when the caller has it
+    already (:class:`coordgeo.pipeline.Analysis`); None: it is computed here.
 
     Returns :data:`HBOND` columns: H-located rows first (ordered as by ``hbonds``), then
     the "H not located" rows.
@@ -742,11 +742,11 @@ def _hbond_contacts(
     da_margin: float,
     without_h: bool,
     tolerance: float,
-    found: pd.DataFrame | None,
+    found: pd.DataFrame | dict | None,
 ) -> dict[str, np.ndarray] | None:
     """:func:`hbond_contacts` as columns (None: no rows)."""
     if found is None:
-        found = hbonds(
+        found = hbond_columns(
             structure,
             ha_margin=ha_margin,
             min_angle=min_angle,
@@ -754,15 +754,15 @@ def _hbond_contacts(
             include_s=include_s,
             tolerance=tolerance,
         )
+    elif isinstance(found, pd.DataFrame):
+        found = {c: found[c].to_numpy() for c in found.columns} if len(found) else None
     parts = []
-    if len(found):
+    if found is not None:
         vector = _fract(structure, list(found["acceptor_atom"])) - _fract(
             structure, list(found["donor_atom"])
         )
-        wanted = ["block", "donor", "hydrogen", "acceptor", "acceptor_code", "intramolecular",
-                  "riding", *_HB_VALUES]  # fmt: skip
-        column = {c: found[c].to_numpy() for c in wanted}
-        n = len(found)
+        column = found
+        n = len(found["block"])
         parts.append(
             {
                 "block": column["block"],
@@ -995,14 +995,15 @@ def contact_columns(
     aromatic: bool = True,
     tolerance: float = DEFAULT_TOLERANCE,
     planarity: float = DEFAULT_PLANARITY,
-    hbond_table: pd.DataFrame | None = None,
+    hbond_table: pd.DataFrame | dict | None = None,
 ) -> dict[str, np.ndarray] | None:
     """π–π, X–H···π and hydrogen-bond contacts of one structure, as columns.
 
     ``kind`` is ``"pi-pi"``, ``"ch-pi"``, ``"hbond"``, ``"all"`` or a list of them. The
     keywords are those of :func:`pi_stacking` (``max_cg_cg`` = its ``max_distance``),
     :func:`x_h_pi` (``min_xh_cg_angle`` = its ``min_angle``) and :func:`hbond_contacts`
-    (``hbond_table`` = its ``found``).
+    (``hbond_table`` = its ``found``: the H-bonds as a table or as
+    :func:`coordgeo.hbonds.hbond_columns`).
     Returns {column: array} for :data:`ALL_COLUMNS` (object arrays of text, "" where a
     kind has no such column; ``pandas.arrays.BooleanArray`` for the boolean columns,
     missing where a kind has none; float arrays, NaN where a kind has none), rows grouped

@@ -117,7 +117,21 @@ def vdw_radius(element: str) -> float:
     return float(gemmi.Element(element).vdw_r)
 
 
-def hbonds(
+def hbonds(structure: Structure, **criteria) -> pd.DataFrame:
+    """Every hydrogen bond D–H···A of the structure (criteria in the module docstring).
+
+    The DataFrame of :func:`hbond_columns` (``criteria`` are its keywords): one row per
+    hydrogen bond, ordered by H (CIF order) then by H···A, with :data:`ALL_COLUMNS`.
+    """
+    return frame_of_hbonds(hbond_columns(structure, **criteria))
+
+
+def frame_of_hbonds(columns: dict | None) -> pd.DataFrame:
+    """The table of :func:`hbond_columns` output (None: the table without rows)."""
+    return _empty() if columns is None else pd.DataFrame(columns, columns=ALL_COLUMNS)
+
+
+def hbond_columns(
     structure: Structure,
     *,
     ha_margin: float = DEFAULT_HA_MARGIN,
@@ -127,8 +141,9 @@ def hbonds(
     include_c: bool = False,
     include_s: bool = False,
     tolerance: float = DEFAULT_TOLERANCE,
-) -> pd.DataFrame:
-    """Every hydrogen bond D–H···A of the structure (criteria in the module docstring).
+) -> dict[str, np.ndarray] | None:
+    """Every hydrogen bond D–H···A of the structure (criteria in the module docstring), as
+    columns: {name: array} for :data:`ALL_COLUMNS`, None when there is none.
 
     Parameters
     ----------
@@ -161,22 +176,22 @@ def hbonds(
     elements = np.array(structure.elements, dtype=object)
     n_sites = len(structure)
     if n_sites == 0:
-        return _empty()
+        return None
     bonded = covalent_bonds(structure, tolerance)
     donor_of = hydrogen_donors(structure, bonded, donor_set)
     if len(donor_of.center) == 0:
-        return _empty()
+        return None
     hyd = donor_of.center
     # --- H···A candidates: one neighbour search around the H atoms with donors
     is_acceptor = np.isin(elements, list(acceptor_set))
     if not is_acceptor.any():
-        return _empty()
+        return None
     radii = np.array(
         [vdw_radius(e) if a else 0.0 for e, a in zip(elements, is_acceptor, strict=True)]
     )
     reach = vdw_radius("H") + radii.max() - ha_margin
     if reach <= 0:
-        return _empty()
+        return None
     found = contacts(structure, np.full(len(hyd), reach), centers=hyd)
     found = found.take(_regular(structure)[found.op])
     h_radius = np.array([vdw_radius(e) for e in elements[found.center]])
@@ -184,7 +199,7 @@ def hbonds(
     keep &= found.distance < h_radius + radii[found.site] - ha_margin
     found = found.take(keep)
     if len(found) == 0:
-        return _empty()
+        return None
     # the donor of each candidate's H (one per H, so index by H site)
     row_of_h = np.full(n_sites, -1)
     row_of_h[hyd] = np.arange(len(hyd))
@@ -204,7 +219,7 @@ def hbonds(
     d_site, d_op, d_shift = d_site[keep], d_op[keep], d_shift[keep]
     n = len(found)
     if n == 0:
-        return _empty()
+        return None
     # --- the angle first (it rejects most candidates), then the distances: two calls
     sites3 = np.stack([d_site, found.center, found.site], axis=1)
     ops3 = np.stack([d_op, np.full(n, ident), found.op], axis=1)
@@ -212,7 +227,7 @@ def hbonds(
     angle, angle_su = measure(structure, sites3, ops3, shifts3)
     ok = angle > min_angle
     if not ok.any():
-        return _empty()
+        return None
     sites3, ops3, shifts3 = sites3[ok], ops3[ok], shifts3[ok]
     angle, angle_su = angle[ok], angle_su[ok]
     found = found.take(ok)
@@ -240,31 +255,40 @@ def hbonds(
         for o, s in zip(ops3[:, 0], shifts3[:, 0].astype(int), strict=True)
     ]
     h_code = SymmetryCode(ident)
-    labels = structure.labels
-    frame = pd.DataFrame(
-        {
-            "block": structure.block,
-            "donor": [labels[s] for s in sites3[:, 0]],
-            "hydrogen": [labels[s] for s in h_site],
-            "acceptor": [labels[s] for s in found.site],
-            "acceptor_code": [format_code(c, structure) for c in a_codes],
-            "d_dh": d_dh,
-            "d_dh_su": d_dh_su,
-            "d_ha": d_ha,
-            "d_ha_su": d_ha_su,
-            "d_da": d_da,
-            "d_da_su": d_da_su,
-            "angle_dha": angle,
-            "angle_dha_su": angle_su,
-            "donor_code": [format_code(c, structure) for c in d_codes],
-            "intramolecular": intra,
-            "riding": riding,
-            "donor_atom": [Atom(int(s), c) for s, c in zip(sites3[:, 0], d_codes, strict=True)],
-            "hydrogen_atom": [Atom(int(s), h_code) for s in h_site],
-            "acceptor_atom": [Atom(int(s), c) for s, c in zip(found.site, a_codes, strict=True)],
-        }
-    )
-    return frame.iloc[order].reset_index(drop=True)
+    labels = np.array(structure.labels, dtype=object)
+    columns = {
+        "block": np.full(n, structure.block, dtype=object),
+        "donor": labels[sites3[:, 0]],
+        "hydrogen": labels[h_site],
+        "acceptor": labels[found.site],
+        "acceptor_code": _objects([format_code(c, structure) for c in a_codes]),
+        "d_dh": d_dh,
+        "d_dh_su": d_dh_su,
+        "d_ha": d_ha,
+        "d_ha_su": d_ha_su,
+        "d_da": d_da,
+        "d_da_su": d_da_su,
+        "angle_dha": angle,
+        "angle_dha_su": angle_su,
+        "donor_code": _objects([format_code(c, structure) for c in d_codes]),
+        "intramolecular": np.asarray(intra, dtype=bool),
+        "riding": np.asarray(riding, dtype=bool),
+        "donor_atom": _objects(
+            [Atom(int(s), c) for s, c in zip(sites3[:, 0], d_codes, strict=True)]
+        ),
+        "hydrogen_atom": _objects([Atom(int(s), h_code) for s in h_site]),
+        "acceptor_atom": _objects(
+            [Atom(int(s), c) for s, c in zip(found.site, a_codes, strict=True)]
+        ),
+    }
+    return {c: columns[c][order] for c in ALL_COLUMNS}
+
+
+def _objects(items: list) -> np.ndarray:
+    """A 1-d object array of ``items`` (np.array would unpack tuples into a 2-d array)."""
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
 
 
 def _empty() -> pd.DataFrame:

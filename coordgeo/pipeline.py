@@ -203,9 +203,17 @@ class Analysis:
     @cached_property
     def hbonds(self) -> pd.DataFrame:
         """D–H···A hydrogen bonds with the options' criteria."""
-        from coordgeo.hbonds import hbonds
+        from coordgeo.hbonds import frame_of_hbonds
 
-        return hbonds(self.structure, **self.options.hbond_criteria)
+        return frame_of_hbonds(self.hbond_columns)
+
+    @cached_property
+    def hbond_columns(self) -> dict | None:
+        """:attr:`hbonds` as columns (:func:`coordgeo.hbonds.hbond_columns`; None: no
+        H-bonds), for bulk and the contacts table, which need no DataFrame."""
+        from coordgeo.hbonds import hbond_columns
+
+        return hbond_columns(self.structure, **self.options.hbond_criteria)
 
     @cached_property
     def contacts(self) -> pd.DataFrame:
@@ -231,7 +239,7 @@ class Analysis:
             include_c=o.include_c,
             include_s=o.include_s,
             tolerance=o.tolerance,
-            hbond_table=self.hbonds,  # the same criteria: one search for both tables
+            hbond_table=self.hbond_columns,  # the same criteria: one search for both
         )
 
     @cached_property

@@ -173,9 +173,9 @@ def _analyse_structure(
     except Exception as exc:
         problems.append("bonds: {}: {}".format(*describe(exc)))
     try:
-        found = analysis.hbonds  # the schema picks its columns
+        found = analysis.hbond_columns  # the schema picks its columns
         out.add_frame("hbonds", found, path=path, sha256=sha)
-        n_hbonds = len(found)
+        n_hbonds = _rows(found)
     except Exception as exc:
         problems.append("hbonds: {}: {}".format(*describe(exc)))
     try:
