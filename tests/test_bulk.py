@@ -273,6 +273,23 @@ def test_bulk_tables_are_the_pipeline_tables(qsal_cif, shared):
                 ], (table, c)
 
 
+def test_schema_holds_every_column_of_the_site_table(qsal_cif, shared):
+    # bulk stores what `coordgeo octahedra` shows: τ4 of a four-coordinate Co (4502879),
+    # the spin notes and BVS, not only the site parameters
+    from coordgeo.pipeline import analyse_structure
+
+    options = bulk.Options()
+    names = set(bulk.schemas(options.shapes)["sites"].names)
+    for path in (qsal_cif, shared / "cifs/published/4502879.cif"):
+        for s in read_cif_blocks(path):
+            columns = set(analyse_structure(s, options.analysis).sites.columns)
+            assert columns - names == {"element"}  # stored as metal_element
+    out = analyse.Collected()
+    assert analyse.analyse_file(str(shared / "cifs/published/4502879.cif"), options, out)
+    sites = analyse.to_tables(out, bulk.schemas(options.shapes))["sites"].to_pandas()
+    assert sites["tau4"].notna().any() and sites["tau4_su"].notna().any()
+
+
 def test_schema_holds_every_column_of_site_parameters(qsal_cif):
     s = read_cif_blocks(qsal_cif)[0]
     for shapes in (bulk.BULK_SHAPES, "all"):

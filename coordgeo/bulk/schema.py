@@ -122,7 +122,10 @@ _HBONDS = [
 
 
 def _sites_fields(shapes: Sequence[str]) -> list[tuple[str, pa.DataType]]:
-    """Columns of ``sites``: the key, then :func:`site_parameters`' columns, then spin."""
+    """Columns of ``sites``: the key, then :func:`site_parameters`' columns, the
+    descriptors, then spin: every column of :attr:`coordgeo.pipeline.Analysis.sites`
+    (its ``element`` is ``metal_element``)."""
+    from coordgeo.descriptors import SITE_COLUMNS
     from coordgeo.polyhedra import shape_column
 
     measured = ["d_mean", "zeta", "Delta", "Sigma", "Theta", "volume"]
@@ -145,6 +148,8 @@ def _sites_fields(shapes: Sequence[str]) -> list[tuple[str, pa.DataType]]:
         ("trans_angle_1", _F),
         ("trans_angle_2", _F),
         ("trans_angle_3", _F),
+        # τ4, τ4′, τ5, ⟨λ⟩, σ² (coordgeo.descriptors.SITE_COLUMNS), each with its su
+        *((c, _F) for name in SITE_COLUMNS for c in (name, f"{name}_su")),
         ("configuration", _S),
         ("occupancy", _F),
         ("reason", _S),
@@ -155,6 +160,12 @@ def _sites_fields(shapes: Sequence[str]) -> list[tuple[str, pa.DataType]]:
         ("oxidation_state_bvs", _F),
         ("gamma_hs", _F),
         ("gamma_hs_basis", _S),
+        ("oxidation_state_confidence", _F),
+        ("oxidation_state_method", _S),
+        ("bvs_ii", _F),
+        ("bvs_iii", _F),
+        ("spin_note", _S),
+        ("reference", _S),
     ]
     return fields
 
