@@ -39,7 +39,7 @@ import numpy as np
 from coordgeo.errors import InputError
 from coordgeo.model import Structure
 from coordgeo.options import check_work_bounds, search_grid_spacing
-from coordgeo.symmetry import SymmetryCode, check_operator_group, format_code
+from coordgeo.symmetry import SymmetryCode, check_operator_group, format_code, vector_lengths
 
 FINITE_DIFFERENCE_STEP = 1e-5  # Å
 
@@ -86,7 +86,7 @@ def cartesian(structure: Structure, atoms: Sequence[Atom]) -> np.ndarray:
 
 def _distance_grad(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     d = x[..., 1, :] - x[..., 0, :]
-    r = np.linalg.norm(d, axis=-1)
+    r = vector_lengths(d)
     u = d / np.where(r > 0, r, 1.0)[..., None]
     return r, np.stack([-u, u], axis=-2)
 
@@ -336,17 +336,29 @@ def _propagate_su_columns(
     fract: np.ndarray,
     grad_cart: np.ndarray,
 ) -> np.ndarray:
-    """:func:`propagate_su` of q functions at once: ``grad_cart`` (n, m, 3, q) → (n, q)."""
+    """:func:`propagate_su` of q functions at once: ``grad_cart`` (n, m, 3, q) → (n, q).
+
+    Products of 3×3 blocks as batched matmuls: a numpy einsum of three or four operands
+    runs as one nested loop, ~10× slower for the few rows of a typical structure.
+    """
     m_orth = structure.cell.orthogonalization
-    g = np.einsum("naiq,ij,najk->nakq", grad_cart, m_orth, structure.rotations_float[ops])
-    cov = structure.fract_cov[sites]
+    # g = Rᵀ Mᵀ ∇f: the gradient with respect to the site's fractional coordinates
+    g = structure.rotations_float[ops].swapaxes(-1, -2) @ (m_orth.T @ grad_cart)
+    h = structure.fract_cov[sites] @ g  # C g (C symmetric)
     same = sites[:, :, None] == sites[:, None, :]
-    # an atom and its symmetry mates are one site: their terms couple through its covariance
-    var = np.einsum("naiq,naij,nbjq,nab->nq", g, cov, g, same)
+    if same.sum() == same.shape[0] * same.shape[1]:  # every atom its own site
+        var = (h * g).sum(axis=(1, 2))
+    else:
+        # an atom and its symmetry mates are one site: their terms couple through its
+        # covariance, Σₐᵦ [a, b one site] gₐᵀ C gᵦ
+        pair = np.moveaxis(h, -1, 1) @ np.moveaxis(g, -1, 1).swapaxes(-1, -2)  # (n, q, a, b)
+        var = (pair * same[:, None]).sum(axis=(-1, -2))
     sigma = np.asarray(structure.cell.su, dtype=float)
     if sigma.any():
         dm = _orthogonalization_derivatives(structure.cell.parameters)
-        dfdp = np.einsum("naiq,kij,naj->nkq", grad_cart, dm, fract)
+        # ∂f/∂p_k = Σₐ ∇ₐf · (∂M/∂p_k) xₐ
+        moved = fract[:, :, None, None, :] @ dm.swapaxes(-1, -2)  # (n, m, 6, 1, 3)
+        dfdp = (moved[:, :, :, 0, :] @ grad_cart).sum(axis=1)  # (n, 6, q)
         for group in tied_cell_groups(structure):
             s = sigma[group].max()
             if s > 0:
@@ -535,7 +547,7 @@ def contacts(
     base = -np.round(diff)
     trial = base[:, None, :] + _STEPS[None]  # (k, 27, 3)
     vec = (diff[:, None, :] + trial) @ structure.cell.orthogonalization.T
-    dist = np.linalg.norm(vec, axis=-1)
+    dist = vector_lengths(vec)
     if given_centers is None or len(np.unique(centers)) == len(centers):
         limit_at = np.empty(len(structure))
         limit_at[centers] = limits
