@@ -107,7 +107,7 @@ from coordgeo.elements import (
 from coordgeo.geometry import Atom, atom_label, contacts, image_fract, measure
 from coordgeo.model import Structure
 from coordgeo.options import DEFAULT_TOLERANCE, validate_tolerance
-from coordgeo.symmetry import format_code, format_codes, identity, operator_keys
+from coordgeo.symmetry import format_code, format_codes, identity, operator_keys, vector_lengths
 
 MIN_BOND = 0.5  # Å; shorter "bonds" are alternatives of one disordered atom
 EXCLUSIVE_DISTANCE = 0.8  # Å; two donors this close cannot both be present
@@ -695,7 +695,7 @@ def _behind_donors(structure: Structure, metal: int, donors, distance: np.ndarra
     r = np.array([covalent_radius(e) for e in el])
     metal_mask = np.array([is_metal(e) for e in el], dtype=bool)
     candidate = ~metal_mask & (el != "H")
-    dd = np.linalg.norm(x[:, None] - x[None], axis=-1)
+    dd = vector_lengths(x[:, None] - x[None])
     asm = np.array([structure.disorder_assembly[k] for k in donors.site], dtype=object)
     grp = np.array([structure.disorder_group[k] for k in donors.site], dtype=object)
     alternatives = (grp[:, None] != "") & (asm[:, None] == asm[None]) & (grp[:, None] != grp[None])
@@ -736,7 +736,7 @@ def _compatible_sets(structure: Structure, donors, tolerance: float = DEFAULT_TO
         + structure.translations[donors.op]
         + donors.shift
     ) @ structure.cell.orthogonalization.T
-    dd = np.linalg.norm(x[:, None] - x[None], axis=-1)
+    dd = vector_lengths(x[:, None] - x[None])
     conflict = dd < EXCLUSIVE_DISTANCE
     g = np.array(grp, dtype=object)
     a = np.array(asm, dtype=object)

@@ -353,6 +353,17 @@ def legend(assigned: dict[SymmetryCode, str], structure) -> list[tuple[str, str,
 # --- special positions --------------------------------------------------------------------
 
 
+def vector_lengths(v: np.ndarray) -> np.ndarray:
+    """Lengths of 3-vectors along the last axis: √((x² + y²) + z²).
+
+    The same sums in the same order as ``np.linalg.norm(v, axis=-1)`` (its reduction
+    adds the squares left to right), so the same numbers to the last bit, several times
+    faster on the (k, 27, 3) arrays of a neighbour search.
+    """
+    x, y, z = v[..., 0], v[..., 1], v[..., 2]
+    return np.sqrt((x * x + y * y) + z * z)
+
+
 def snap_special_positions(
     fract: np.ndarray,
     rotations: np.ndarray,
@@ -379,7 +390,7 @@ def snap_special_positions(
     images = np.einsum("kij,nj->nki", rotations, fract) + translations[None]
     diff = images - fract[:, None, :]
     lattice = np.round(diff)
-    dist = np.linalg.norm((diff - lattice) @ orthogonalization.T, axis=-1)
+    dist = vector_lengths((diff - lattice) @ orthogonalization.T)
     on = dist < tolerance  # (N, n_ops); identity always True
     order = on.sum(axis=1)
     weights = on / order[:, None]

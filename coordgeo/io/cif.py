@@ -41,6 +41,7 @@ from coordgeo.symmetry import (
     SPECIAL_POSITION_TOLERANCE,
     check_operator_group,
     snap_special_positions,
+    vector_lengths,
 )
 
 _OP_LOOPS = (
@@ -203,7 +204,7 @@ def structure_from_block(
         sites["fract"], rotations, translations, cell.orthogonalization, SPECIAL_POSITION_TOLERANCE
     )
     _check_density(cell, sites, order, len(symops))
-    moved = np.linalg.norm((snapped - sites["fract"]) @ cell.orthogonalization.T, axis=1)
+    moved = vector_lengths((snapped - sites["fract"]) @ cell.orthogonalization.T)
     for i in np.flatnonzero(order > 1):
         if moved[i] > 1e-4:
             notes.append(
