@@ -10,7 +10,8 @@ two run side by side on every published structure and must agree exactly:
   special position, pairwise (``geometry.unit_cell_images``), against the image-by-image
   comparison of every site, written out below;
 * the derivatives of the orthogonalisation matrix, twelve cells at once, against twelve
-  calls of :func:`coordgeo.model.orthogonalization_matrix`.
+  calls of :func:`coordgeo.model.orthogonalization_matrix`;
+* vector lengths √((x² + y²) + z²) against ``np.linalg.norm`` (bit for bit).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from coordgeo.errors import InputError
 from coordgeo.geometry import _orthogonalization_derivatives, unit_cell_images
 from coordgeo.io.cif import read_cif_blocks
 from coordgeo.model import orthogonalization_matrix
+from coordgeo.symmetry import vector_lengths
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +100,13 @@ def test_orthogonalization_derivatives_equal_one_cell_at_a_time(structures):
             down[k] -= h
             want[k] = (orthogonalization_matrix(up) - orthogonalization_matrix(down)) / (2 * h)
         np.testing.assert_array_equal(_orthogonalization_derivatives.__wrapped__(params), want)
+
+
+def test_vector_lengths_equal_numpy_norm():
+    # lengths of vectors from 1e-3 to 1e3 Å, and the trial translations of a real search
+    rng = np.random.default_rng(16)
+    v = (rng.random((20_000, 27, 3)) - 0.5) * rng.choice([1e-3, 1.0, 10.0, 1e3], (20_000, 27, 1))
+    v = v @ np.array([[10.0, 2.0, 3.0], [0.0, 11.0, 1.5], [0.0, 0.0, 9.0]]).T
+    np.testing.assert_array_equal(vector_lengths(v), np.linalg.norm(v, axis=-1))
+    flat = v.reshape(-1, 3)[::7]  # strided rows too
+    np.testing.assert_array_equal(vector_lengths(flat), np.linalg.norm(flat, axis=-1))
