@@ -10,9 +10,10 @@ All measurements in one run on the same files (read in place):
    each as a ratio to the floor: median and 90th percentile over files, ratio of the
    sums, the slowest files.
 2. **End to end.** ``bulk.run`` with 1 and 2 worker processes over the corpus (Parquet
-   written to a temporary folder): files/s, MB/s, wall time, CPU seconds of the whole
-   process tree, peak memory; and the start-up (a one-file run), which is not a
-   per-file cost.
+   written to a temporary folder), each run in a fresh Python process of its own (so
+   that what this one holds does not count): files/s, MB/s and wall time of
+   ``bulk.run`` (imports excluded), CPU seconds of the run's whole process tree, peak
+   memory; and the start-up (a one-file run), which is not a per-file cost.
 3. **Scaling.** The same with the corpus repeated ``--scale`` times (symbolic links
    under other names), so that start-up is amortised and one slow file cannot decide
    the wall time alone: files/s with 1 and 2 workers and their ratio. On a shared
@@ -21,7 +22,7 @@ All measurements in one run on the same files (read in place):
    tree (which other jobs hardly change): equal CPU seconds at 1 and 2 workers mean
    the parallel run does no extra work.
 4. **Memory against corpus size.** Peak memory at 1× and 10× the corpus (jobs=2): it
-   should not grow with the number of files. Memory is sampled every 50 ms over this
+   should not grow with the number of files. Memory is sampled every 50 ms over the run's
    process and all its descendants (the forkserver and the workers): the sum of their
    RSS (which counts pages the forked workers share once per process) and of their PSS
    (shared pages divided among the processes sharing them: the tree's real footprint).
@@ -40,7 +41,10 @@ minutes on an idle 2-core machine): the command for a quiet machine.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import threading
@@ -54,8 +58,6 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from stages_vs_gemmi import DEFAULT_DIR, bare_parse, measure, summary
 
-from coordgeo import bulk
-
 STAGES = ["read", "spheres", "sites", "spin", "hbonds", "bulk"]
 
 
@@ -64,27 +66,48 @@ def load() -> str:
     return f"load {one:.2f} (5 min {five:.2f})"
 
 
+#: The run under measurement, in its own process (so that what this one holds does not
+#: count, and each run starts as a user's would): argv = list of paths, out, jobs.
+CHILD = """
+import json, sys, time, warnings
+warnings.simplefilter("ignore")
+from coordgeo import bulk
+paths = open(sys.argv[1]).read().splitlines()
+t0 = time.perf_counter()
+s = bulk.run(paths, sys.argv[2], jobs=int(sys.argv[3]), progress=False)
+seconds = time.perf_counter() - t0
+print(json.dumps({"seconds": seconds, "files": s.files, "MB": s.megabytes,
+                  "counts": [s.ok, s.partial, s.error]}))
+"""
+
+
 class Tree:
-    """Peak memory and CPU time of this process and all its descendants, sampled every 50 ms.
+    """Peak memory and CPU time of a process and all its descendants, sampled every 50 ms.
 
     ``peak_rss``/``peak_pss``: the largest sum over the tree of RSS/PSS at one sample;
-    ``peak_worker``: the largest RSS of one descendant; ``peak_main``: this process's;
-    ``cpu``: user + system seconds of
-    every process of the tree over the run (this one from ``os.times``, the others from
-    their last sample, so a descendant loses at most its last 50 ms).
+    ``peak_run``: the largest RSS of the process itself (the run, which collects the
+    workers' tables and writes the Parquet parts); ``peak_worker``: the largest RSS of
+    one of its descendants (forkserver, workers); ``cpu``: user + system seconds of every
+    process of the tree, from their last sample (a process loses at most its last 50 ms;
+    :func:`end_to_end` takes the exact figure from ``getrusage`` where it is larger).
     """
 
-    def __init__(self) -> None:
-        self.peak_rss = self.peak_pss = self.peak_worker = self.peak_main = 0
+    def __init__(self, pid: int) -> None:
+        self.root = psutil.Process(pid)
+        self.peak_rss = self.peak_pss = self.peak_worker = self.peak_run = 0
         self._cpu: dict[tuple[int, float], float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
 
     def _run(self) -> None:
-        me = psutil.Process()
         while not self._stop.is_set():
             rss = pss = 0
-            for proc in me.children(recursive=True):
+            try:
+                tree = [self.root, *self.root.children(recursive=True)]
+            except psutil.Error:
+                break
+            for proc in tree:
                 try:
                     with proc.oneshot():
                         mem = proc.memory_full_info()
@@ -94,47 +117,55 @@ class Tree:
                     continue
                 rss += mem.rss
                 pss += mem.pss
-                self.peak_worker = max(self.peak_worker, mem.rss)
+                if proc.pid == self.root.pid:
+                    self.peak_run = max(self.peak_run, mem.rss)
+                else:
+                    self.peak_worker = max(self.peak_worker, mem.rss)
                 self._cpu[key] = times.user + times.system
-            with_me = me.memory_full_info()
-            self.peak_main = max(self.peak_main, with_me.rss)
-            self.peak_rss = max(self.peak_rss, rss + with_me.rss)
-            self.peak_pss = max(self.peak_pss, pss + with_me.pss)
+            self.peak_rss = max(self.peak_rss, rss)
+            self.peak_pss = max(self.peak_pss, pss)
             time.sleep(0.05)
 
-    def __enter__(self) -> Tree:
-        self._t0 = os.times()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
+    def stop(self) -> None:
         self._stop.set()
         self._thread.join()
-        t1 = os.times()
-        self.cpu_main = (t1.user - self._t0.user) + (t1.system - self._t0.system)
-        self.cpu = self.cpu_main + sum(self._cpu.values())
+        self.cpu = sum(self._cpu.values())
 
 
 def end_to_end(paths: list[str], jobs: int) -> dict:
+    """``bulk.run`` of ``paths`` with ``jobs`` workers in a fresh process, measured."""
     start = load()
-    with tempfile.TemporaryDirectory(prefix="bulk-bench-") as tmp, Tree() as tree:
-        t0 = time.perf_counter()
-        summary = bulk.run(paths, Path(tmp) / "out", jobs=jobs, progress=False)
-        wall = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory(prefix="bulk-bench-") as tmp:
+        listing = Path(tmp) / "paths.txt"
+        listing.write_text("\n".join(paths))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(listing), str(Path(tmp) / "out"), str(jobs)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        tree = Tree(child.pid)
+        output, _ = child.communicate()
+        tree.stop()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if child.returncode != 0:
+        raise SystemExit(f"the bulk run failed (status {child.returncode})")
+    result = json.loads(output.strip().splitlines()[-1])
+    reaped = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    wall = result["seconds"]
     return {
         "jobs": jobs,
-        "files": summary.files,
-        "MB": summary.megabytes,
+        "files": result["files"],
+        "MB": result["MB"],
         "seconds": wall,
-        "files/s": summary.files / wall,
-        "MB/s": summary.megabytes / wall,
-        "cpu": tree.cpu,
-        "cpu main": tree.cpu_main,
+        "files/s": result["files"] / wall,
+        "MB/s": result["MB"] / wall,
+        "cpu": max(reaped, tree.cpu),
         "peak RSS": tree.peak_rss / 1e6,
         "peak PSS": tree.peak_pss / 1e6,
         "peak worker": tree.peak_worker / 1e6,
-        "peak main": tree.peak_main / 1e6,
-        "counts": (summary.ok, summary.partial, summary.error),
+        "peak run": tree.peak_run / 1e6,
+        "counts": tuple(result["counts"]),
         "load": f"{start} → {load()}",
     }
 
@@ -144,10 +175,9 @@ def report(r: dict, base: dict | None = None) -> None:
     print(
         f"   jobs={r['jobs']}, {r['files']} files: {r['seconds']:.1f} s wall, "
         f"{r['files/s']:.1f} files/s, {r['MB/s']:.2f} MB/s, CPU {r['cpu']:.1f} s "
-        f"({r['cpu'] / r['files'] * 1e3:.0f} ms/file; this process {r['cpu main']:.1f} s); "
-        "peak memory of the tree "
+        f"({r['cpu'] / r['files'] * 1e3:.0f} ms/file, imports included); peak memory of the tree "
         f"RSS {r['peak RSS']:.0f} MB, PSS {r['peak PSS']:.0f} MB "
-        f"(this process {r['peak main']:.0f} MB, largest other {r['peak worker']:.0f} MB); "
+        f"(run process {r['peak run']:.0f} MB, largest worker {r['peak worker']:.0f} MB); "
         f"ok/partial/error {ok}/{partial}/{error}; "
         f"{r['load']}"
     )
@@ -267,8 +297,8 @@ def main() -> None:
         one = runs[2]
         print(
             f"   peak memory 10× / 1×: tree RSS {big['peak RSS'] / one['peak RSS']:.2f}×, "
-            f"tree PSS {big['peak PSS'] / one['peak PSS']:.2f}×, this process "
-            f"{big['peak main'] / one['peak main']:.2f}×, largest worker "
+            f"tree PSS {big['peak PSS'] / one['peak PSS']:.2f}×, run process "
+            f"{big['peak run'] / one['peak run']:.2f}×, largest worker "
             f"{big['peak worker'] / one['peak worker']:.2f}× (target: flat)"
         )
     print(f"\n{load()} at end")
