@@ -413,7 +413,8 @@ def unit_cell_images(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.n
     A site on a special position has fewer images than there are operators;
     of the operators giving the same image, the first in the CIF's list is kept.
     """
-    images = np.einsum("kij,nj->nki", structure.rotations, structure.fract) + structure.translations
+    rot = structure.rotations_float
+    images = np.einsum("kij,nj->nki", rot, structure.fract) + structure.translations
     wrap = -np.floor(images + 1e-9)
     inside = images + wrap
     inside[inside >= 1.0 - 1e-9] = 0.0  # 0.9999999999 and 1.0 are the origin
