@@ -544,7 +544,7 @@ def main() -> None:
         "--exclude",
         action="append",
         default=None,
-        help="file name to leave out (default 2104374.cif)",
+        help="file name to leave out (default 2104374.cif; --exclude '' leaves none out)",
     )
     parser.add_argument(
         "--timeout",
