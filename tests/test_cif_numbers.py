@@ -20,7 +20,9 @@ from coordgeo.io.cif import _cif_number, _plain_numbers
 #: optional sign, an su of 1–6 digits in parentheses, nothing else.
 PLAIN = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)(\([0-9]{1,6}\))?")
 ODD = ["?", ".", "'0.5'", "1e5", "-2.5E-3(4)", "nan", "inf", "1_0", "0.5(1234567)", "-", "1.2(3",
-       "٣.5", "1.5(٣)", "0x1A", " 1.5", "1.5 ", "+", "(3)", "1.2(3)(4)", "1..2"]  # fmt: skip
+       "٣.5", "1.5(٣)", "0x1A", " 1.5", "1.5 ", "+", "(3)", "1.2(3)(4)", "1..2", "1(", "1)",
+       "+-1", "1-", "1.(2)", ".(2)", "1(12)3", "1((2))", "1.5(3.)", "1.5(+3)", "-.",
+       "1(0)"]  # fmt: skip
 
 
 def _random_token(rng: random.Random) -> str:
@@ -69,7 +71,7 @@ def test_column_reader_by_hand():
 
 def test_failing_column_of_long_numbers_is_read():
     # 60 numbers of 30 digits and one word: a column pattern that can split "123…" in
-    # several ways backtracks 2^60 times before it fails; the reader must not
+    # several ways would backtrack 2^60 times before it fails; the reader must not
     tokens = ["123456789012345678901234567890"] * 60 + ["x"]
     values, _, _, others = _plain_numbers(tokens)
     assert others == [60]

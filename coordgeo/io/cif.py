@@ -987,18 +987,14 @@ _PLAIN_NUMBER = re.compile(
 )
 
 
-#: A column of plain numbers, one per line (each line ends in a newline). The same form
-#: as _PLAIN_NUMBER written so that a line matches in one way only: a column that fails
-#: fails in linear time (``[0-9]+\.?[0-9]*`` repeated line after line backtracks
-#: exponentially).
-_PLAIN_LINES = re.compile(
-    rf"(?:[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:\([0-9]{{1,{MAX_SU_DIGITS}}}\))?\n)*"
-)
 #: 10^−k for k decimals, as Python computes ``10.0 ** -k`` (0.0 beyond float range).
 _TENTHS = np.array([10.0**-k for k in range(400)])
 #: 10^k, exact in binary floating point up to k = 22.
 _TENS = np.array([10.0**k for k in range(23)])
-_NEWLINE, _DOT, _OPEN, _MINUS, _ZERO = (ord(c) for c in "\n.(-0")
+_NEWLINE, _DOT, _OPEN, _CLOSE, _PLUS, _MINUS, _ZERO = (ord(c) for c in "\n.()+-0")
+#: The characters of plain numbers (and the newline between them).
+_PLAIN_CHARACTERS = np.zeros(256, dtype=bool)
+_PLAIN_CHARACTERS[[ord(c) for c in "0123456789.()+-\n"]] = True
 
 _Plain = tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]
 
@@ -1019,7 +1015,10 @@ def _plain_numbers(tokens: list[str]) -> _Plain:
     if n == 0:
         return values, sus, rounding, []
     joined = "\n".join(tokens) + "\n"
-    if joined.count("\n") == n and _PLAIN_LINES.fullmatch(joined):  # the usual column
+    read = None
+    if joined.count("\n") == n and joined.isascii():  # the usual column: all plain?
+        read = _parse_plain(joined, n, check=True)
+    if read is not None:
         idx = np.arange(n)
         others: list[int] = []
     else:
@@ -1028,8 +1027,9 @@ def _plain_numbers(tokens: list[str]) -> _Plain:
         idx = np.flatnonzero(plain)
         if not len(idx):
             return values, sus, rounding, others
-        joined = "\n".join([tokens[k] for k in idx.tolist()]) + "\n"
-    parsed, decimals, digits = _parse_plain(joined, len(idx))
+        read = _parse_plain("\n".join([tokens[k] for k in idx.tolist()]) + "\n", len(idx))
+        assert read is not None
+    parsed, decimals, digits = read
     scale = _TENTHS[np.minimum(decimals, len(_TENTHS) - 1)]
     scale[decimals >= len(_TENTHS)] = 0.0
     ok = np.isfinite(parsed)  # 400 digits overflow: _cif_number says so
@@ -1042,9 +1042,16 @@ def _plain_numbers(tokens: list[str]) -> _Plain:
     return values, sus, rounding, others
 
 
-def _parse_plain(joined: str, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _parse_plain(
+    joined: str, n: int, check: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Values, decimals and su digits (−1 when none) of n plain numbers, each ended by a
     newline (``0.21563(16)\\n-1.5\\n``), read from the characters' codes at once.
+
+    ``check``: first make sure every token has the form of :data:`_PLAIN_NUMBER` (a sign
+    only first, digits with at least one before the su and at most one point, which is
+    not in the su, and at most one su of 1–6 digits in parentheses at the end); None
+    when one has not.
 
     A number of at most 15 digits and 22 decimals is its digits as an integer m (exact in
     binary floating point) divided by 10^decimals (exact too): IEEE division rounds that
@@ -1071,17 +1078,41 @@ def _parse_plain(joined: str, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
     place = np.where(in_su, ends[t] - 2, head_end[t] - 1) - pos - (dot[t] > pos)
     weight = digit[pos] * _TENS[np.minimum(place, len(_TENS) - 1)]
     key = t + n * in_su  # the number's digits, then the su's
-    sums = np.bincount(key, weights=weight, minlength=2 * n)
     counts = np.bincount(key, minlength=2 * n)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    if check and not _plain_form(b, n, token, starts, ends, opens, dots, head_end, counts):
+        return None
+    sums = np.bincount(key, weights=weight, minlength=2 * n)
     digits = np.where(counts[n:] > 0, sums[n:], -1.0)
     values = sums[:n] / _TENS[np.minimum(decimals, len(_TENS) - 1)]
-    starts = np.concatenate(([0], ends[:-1] + 1))
     values = np.where(b[starts] == _MINUS, -values, values)
     long = np.flatnonzero((counts[:n] > 15) | (decimals > 22))
     if len(long):  # beyond exact integers: as float reads them
         text = joined.split("\n")
         values[long] = [float(text[k][: head_end[k] - starts[k]]) for k in long.tolist()]
     return values, decimals, digits
+
+
+def _plain_form(b, n, token, starts, ends, opens, dots, head_end, counts) -> bool:
+    """Whether each of the n tokens of :func:`_parse_plain` is a plain number (see there)."""
+    if not _PLAIN_CHARACTERS[b].all():
+        return False
+    signs = np.flatnonzero((b == _PLUS) | (b == _MINUS))
+    if np.any(signs != starts[token[signs]]):  # a sign only as the first character
+        return False
+    closes = np.flatnonzero(b == _CLOSE)
+    per_token = np.bincount(  # points, "(" and ")" of each token
+        np.concatenate([token[dots], token[opens] + n, token[closes] + 2 * n]), minlength=3 * n
+    )
+    if per_token.max() > 1 or np.any(per_token[n : 2 * n] != per_token[2 * n :]):
+        return False
+    if np.any(closes != ends[token[closes]] - 1):  # ")" ends the token
+        return False
+    if len(dots) and np.any(dots > head_end[token[dots]]):  # no point in the su
+        return False
+    su_digits = counts[n:][per_token[n : 2 * n] > 0]
+    return bool(counts[:n].min() >= 1 and su_digits.min(initial=1) >= 1 and su_digits.max(
+        initial=1) <= MAX_SU_DIGITS)  # fmt: skip
 
 
 def _plain_columns(columns: list[list[str]]) -> list[_Plain]:
