@@ -281,8 +281,9 @@ def main() -> None:
     print(
         f"   files/s 2 workers / 1 worker: {scaled[2]['files/s'] / scaled[1]['files/s']:.2f}× "
         f"({os.cpu_count()} CPUs, target ≥ 1.8× on an idle machine); CPU of the tree 2 / 1: "
-        f"{scaled[2]['cpu'] / scaled[1]['cpu']:.2f}×, so at most "
-        f"{2 * scaled[1]['cpu'] / scaled[2]['cpu']:.2f}× on two idle cores"
+        f"{scaled[2]['cpu'] / scaled[1]['cpu']:.2f}× (the parallel run's extra work; on two "
+        f"idle cores the speed-up is at most 2 / that = "
+        f"{2 * scaled[1]['cpu'] / scaled[2]['cpu']:.2f}×, noise aside)"
     )
 
     # 4. memory against corpus size
