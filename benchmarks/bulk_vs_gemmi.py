@@ -31,8 +31,8 @@ Every run prints its ok/partial/error counts; the k× runs must count k times th
 ones (the same files), else the line says so (e.g. the code changed under the run).
 
 ``--exclude NAME`` leaves files out, e.g. the giant-cell intermetallic 2104374.cif.
-``--scaling-only`` runs 3 and 4 alone (about 13 corpus analyses' worth of CPU; a few
-minutes on an idle 2-core machine): the command for a quiet machine.
+``--scaling-only`` runs 3 and 4 alone (the corpus analysed 21 times over: 1.5–2.5 min on
+the shared 2-core machine at load 2–4, 2026-12-04): the command for a quiet machine.
 
     python benchmarks/bulk_vs_gemmi.py [DIR] [--rounds 3] [--scale 5] [--exclude 2104374.cif]
                                        [--no-10x] [--per-file-only] [--scaling-only]
