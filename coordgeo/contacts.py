@@ -319,6 +319,7 @@ def _centroids_near(
             structure, np.array([r.centroid_fract for r in rings]), [r.name for r in rings]
         )
         _PSEUDO[structure] = (key, pseudo, rings)  # the rings keep their ids unique
+        # (neither the copy with centroids nor the rings hold the structure: weak key)
     around = n0 + np.arange(len(rings)) if centers is None else centers
     found = _neighbours(pseudo, reach, centers=around)
     found = found.take(found.site >= n0)

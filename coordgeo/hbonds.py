@@ -488,7 +488,7 @@ def _intramolecular(
         return out
     maps = molecules.maps
     for comp in np.unique(component[d_site[same]]):
-        reps, lattice = molecules.symmetry(int(comp))
+        reps, lattice = molecules.symmetry(structure, int(comp))
         ks = same[component[d_site[same]] == comp]
         q = np.linalg.inv(d_map[ks] @ np.linalg.inv(maps[d_site[ks]]))
         q = np.einsum("kij,kj->ki", q[:, :3, :3], a_fract[ks]) + q[:, :3, 3]
@@ -506,7 +506,8 @@ def _intramolecular(
 class _Molecules:
     """The molecules of one structure's bond graph (:func:`_intramolecular`): components,
     the tree map c(t) of every site and each component's own symmetry, worked out once per
-    structure and bond set (H-bonds, π–π, X–H···π and D···A contacts all ask)."""
+    structure and bond set (H-bonds, π–π, X–H···π and D···A contacts all ask). Kept in a
+    cache keyed weakly by the structure, so it must not hold the structure itself."""
 
     def __init__(self, structure: Structure, bonded: Contacts) -> None:
         # scipy.sparse is slow to import, and this runs only when contacts are sought
@@ -514,7 +515,7 @@ class _Molecules:
         from scipy.sparse.csgraph import connected_components
 
         n = len(structure)
-        self.structure, self.bonded = structure, bonded
+        self.bonded = bonded
         self.graph = csr_matrix((np.ones(len(bonded)), (bonded.center, bonded.site)), shape=(n, n))
         _, self.component = connected_components(self.graph, directed=False)
         self.edge = _bond_maps(structure, bonded)
@@ -524,12 +525,12 @@ class _Molecules:
         self.maps = np.tile(np.eye(4), (n, 1, 1))
         self._symmetry: dict[int, tuple[np.ndarray, list[list[int]]]] = {}
 
-    def symmetry(self, comp: int) -> tuple[np.ndarray, list[list[int]]]:
+    def symmetry(self, structure: Structure, comp: int) -> tuple[np.ndarray, list[list[int]]]:
         """Coset representatives and lattice of component ``comp`` (its tree maps set)."""
         if comp not in self._symmetry:
             from scipy.sparse.csgraph import breadth_first_order
 
-            n = len(self.structure)
+            n = len(structure)
             members = self.component == comp
             order, pred = breadth_first_order(
                 self.graph, int(np.flatnonzero(members)[0]), directed=False
@@ -539,7 +540,7 @@ class _Molecules:
                 i = pred[j]
                 k = self.first[np.searchsorted(self.pair_sorted, i * n + j)]
                 maps[j] = maps[i] @ edge[k]
-            self._symmetry[comp] = _own_symmetry(self.structure, self.bonded, edge, maps, members)
+            self._symmetry[comp] = _own_symmetry(structure, self.bonded, edge, maps, members)
         return self._symmetry[comp]
 
 

@@ -394,10 +394,14 @@ def _with_codes(
 class _RingSus:
     """su's of the centroids, normals and rms deviations of a structure's rings, by linear
     propagation of the coordinate (and cell) su's (:func:`coordgeo.geometry.su_of_function`),
-    computed for all rings at once on first use."""
+    computed for all rings at once on first use.
+
+    The rings are cached per structure, weakly keyed: this holds a copy of the structure
+    (the same arrays under another object), never the structure itself, or the cache
+    would keep every structure alive."""
 
     def __init__(self, structure: Structure, sites, ops, shifts) -> None:
-        self._args = (structure, sites, ops, shifts)
+        self._args = (replace(structure), sites, ops, shifts)
         self._values: tuple[np.ndarray, np.ndarray] | None = None
 
     def values(self) -> tuple[np.ndarray, np.ndarray]:

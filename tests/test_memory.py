@@ -1,0 +1,56 @@
+"""Caches keyed by a structure must let it go: bulk workers analyse thousands of files.
+
+coordgeo keeps per-structure work (neighbour searches, bonds, rings, molecules) in
+weakly keyed caches. A cached value that refers to its own key keeps the key alive,
+and a worker's memory then grows with every file it has analysed (found by
+benchmarks/bulk_vs_gemmi.py: the largest worker grew 229 → 413 MB from 1× to 10× the
+corpus). After every door that caches has seen a structure, dropping the last reference
+must free it.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import weakref
+
+from coordgeo.io.cif import read_cif_blocks
+from coordgeo.pipeline import analyse_structure
+
+
+def _weak_caches() -> list[weakref.WeakKeyDictionary]:
+    return [
+        value
+        for name, module in list(sys.modules.items())
+        if name.startswith("coordgeo")
+        for value in list(vars(module).values())
+        if isinstance(value, weakref.WeakKeyDictionary)
+    ]
+
+
+def test_analysed_structures_are_freed(qsal_cif, shared) -> None:
+    # qsal: rings, π–π and C–H···π contacts, H-bonds, molecules; 4502879: a CN-4 Co
+    from coordgeo import bulk
+    from coordgeo.bulk import analyse
+    from coordgeo.check import check
+    from coordgeo.rings import rings
+
+    paths = [str(qsal_cif), str(shared / "cifs/published/4502879.cif")]
+    refs = []
+    for path in paths:
+        for s in read_cif_blocks(path):
+            a = analyse_structure(s)
+            a.sites, a.hbonds, a.contacts, a.geometry, a.graph  # noqa: B018 (computed on use)
+            rings(s)  # the rings' su's too
+            check(s)
+            refs.append(weakref.ref(s))
+            del a, s
+    out = analyse.Collected()
+    for path in paths:
+        assert analyse.analyse_file(path, bulk.Options(), out)
+    caches = _weak_caches()
+    assert len(caches) >= 4  # the caches this test is about exist
+    gc.collect()
+    alive = [r() for r in refs if r() is not None]
+    assert not alive, f"{len(alive)} of {len(refs)} structures kept alive"
+    assert all(len(c) == 0 for c in caches), [len(c) for c in caches]
