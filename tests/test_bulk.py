@@ -334,6 +334,23 @@ def test_resume_after_a_partial_run_recomputes_nothing(tmp_path, shared):
     assert (third.skipped, third.analysed, third.parts) == (len(files), 0, 0)
 
 
+def test_resume_of_a_dataset_with_other_columns_is_refused(tmp_path, qsal_cif):
+    # a dataset written before the sites table held τ4 & co.: Parquet readers take one
+    # part's schema for the table, so mixing them would silently drop columns
+    import pyarrow.parquet as pq
+
+    bulk.run([qsal_cif], tmp_path / "out", jobs=1, progress=False)
+    part = sorted((tmp_path / "out" / "sites").glob("*.parquet"))[0]
+    old = pq.read_table(part)
+    pq.write_table(old.drop_columns(["tau4", "tau4_su"]), part)
+    with pytest.raises(InputError, match=r"another version of coordgeo bulk.*no column tau4"):
+        bulk.run([qsal_cif], tmp_path / "out", jobs=1, resume=True, progress=False)
+    result = CliRunner().invoke(
+        app, ["bulk", str(qsal_cif), "--out", str(tmp_path / "out"), "--resume"]
+    )
+    assert result.exit_code == 2 and "another version" in result.output
+
+
 def test_resume_after_a_killed_run(tmp_path, shared):
     folder = published_folder(tmp_path, shared, n_copies=3)
     files = sorted(folder.glob("*.cif"))

@@ -26,7 +26,7 @@ DEFAULT_FLUSH_SECONDS = 5.0
 
 
 _MANIFEST = "_bulk.json"
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2  # 2: sites hold the descriptors (τ4, ⟨λ⟩, …) and the spin notes
 
 
 def _part_name(number: int) -> str:
@@ -132,6 +132,7 @@ def _prepare_out(out: Path, options: Options, resume: bool) -> tuple[int, dict[s
                 f"{out} was made with {manifest.get('settings')}; resuming needs the same "
                 f"settings, not {settings}"
             )
+        _check_schemas(out, options)
     else:
         others = [p for p in out.iterdir() if p.name != LOCK_NAME] if out.exists() else []
         if others and not (resume and (out / "files").is_dir()):
@@ -165,6 +166,29 @@ def _prepare_out(out: Path, options: Options, resume: bool) -> tuple[int, dict[s
     tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     os.replace(tmp, manifest_path)
     return (max(committed) + 1 if committed else 0), done
+
+
+def _check_schemas(out: Path, options: Options) -> None:
+    """A resumed dataset must have the columns this version writes: Parquet readers take
+    one part's schema for a whole table and drop (or fail on) the others' columns."""
+    from coordgeo.bulk.schema import schemas
+
+    wanted = schemas(options.shapes)
+    for table in TABLES:
+        folder = out / table
+        parts = sorted(p for p in folder.iterdir() if _part_number(p.name) is not None)
+        if not parts or table not in wanted:
+            continue
+        with _dataset_errors(out):
+            found = pq.read_schema(parts[0])
+        if found.names != wanted[table].names or found.types != wanted[table].types:
+            missing = [c for c in wanted[table].names if c not in found.names]
+            what = f"no column {', '.join(missing[:4])}" if missing else "other columns"
+            raise InputError(
+                f"{out} was written by another version of coordgeo bulk ({table} has "
+                f"{what}): write the new run to another --out",
+                path=str(out),
+            )
 
 
 def _current(out: Path) -> pd.DataFrame | None:
