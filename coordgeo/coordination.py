@@ -93,6 +93,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -104,7 +105,7 @@ from coordgeo.elements import (
     is_electropositive,
     is_metal,
 )
-from coordgeo.geometry import Atom, atom_label, contacts, image_fract, measure
+from coordgeo.geometry import Atom, Contacts, atom_label, contacts, image_fract, measure
 from coordgeo.model import Structure
 from coordgeo.options import DEFAULT_TOLERANCE, validate_tolerance
 from coordgeo.symmetry import format_code, format_codes, identity, operator_keys, vector_lengths
@@ -219,9 +220,30 @@ def bond_contacts(
     """All bonds from each site of the asymmetric unit (or of ``centers``), as geometry.Contacts.
 
     Bonds between two sites appear once from each end. Metal–metal contacts obey the
-    metal–metal rule of the module docstring.
+    metal–metal rule of the module docstring. The bonds of every site are kept per
+    structure and tolerance: once they are known, the bonds of some centres are their
+    rows (in the same order), not a new search.
     """
     tolerance = validate_tolerance(tolerance)  # InputError outside −1 … 1.5 Å
+    known = _ALL_BONDS.get(structure, {}).get(tolerance)
+    if known is not None:
+        return known if centers is None else known.take(np.isin(known.center, centers))
+    found = _bond_contacts(structure, tolerance, centers)
+    if centers is None:
+        _ALL_BONDS.setdefault(structure, {})[tolerance] = found
+    return found
+
+
+# The bonds of every site per structure (weak keys: a bulk worker forgets each structure)
+# and tolerance. Rows from a centre are the same whether or not other sites were centres
+# too, except metal–metal verdicts, which need both metals as centres: the whole list
+# has them, as every search from metals does (coordination_spheres).
+_ALL_BONDS: weakref.WeakKeyDictionary[Structure, dict[float, Contacts]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _bond_contacts(structure: Structure, tolerance: float, centers: np.ndarray | None):
     radii = _radii(structure)
     every_site = centers is None  # each center once: contacts need not check
     centers = np.arange(len(structure)) if centers is None else np.asarray(centers, dtype=int)

@@ -138,10 +138,14 @@ def _analyse_structure(
 ) -> tuple[int, int, list[str]]:
     """:func:`coordgeo.pipeline.analyse_structure` of one block into ``out``;
     (sites, hbonds, problems)."""
+    from coordgeo.coordination import bond_contacts
     from coordgeo.pipeline import analyse_structure
 
     row = _block_row(path, sha, s)
     problems: list[str] = []
+    # the bonds of every site first: H-bonds and contacts need them all, and the spheres
+    # and spin states then take their rows instead of searching again
+    bond_contacts(s, options.analysis.tolerance)
     analysis = analyse_structure(s, options.analysis)  # the spheres: nothing works without
     spheres = analysis.spheres
     # what the reader and the sphere rules report (unresolved disorder, a capped number of
