@@ -46,6 +46,7 @@ from coordgeo.errors import InputError
 from coordgeo.esd import decimals_of, format_su, parse_su
 from coordgeo.geometry import _GRADIENTS, contacts, image_fract, measure, propagate_su
 from coordgeo.io import labels as _labels
+from coordgeo.io.cif import plain_numbers_with_su
 from coordgeo.model import Structure
 from coordgeo.symmetry import (
     SymmetryCode,
@@ -235,7 +236,7 @@ def _resolve_columns(
     ``readings``: also the columns ``value_text``, ``sites`` and ``codes`` of :func:`resolve`.
     """
     n = len(rows)
-    published = [_published_value(r.value_text) for r in rows]
+    published = _published_values([r.value_text for r in rows])
     read = _Reader(structure)
     candidates = read.candidates(rows)
     rounding = _rounding(structure)
@@ -434,6 +435,16 @@ def _rows_of(kind, values, width, label_idx, code_idx, value_idx, has_codes) -> 
         for vi, part in value_idx:
             rows.append(_Row(kind, atoms, codes, cells[vi], part, has_codes))
     return rows
+
+
+def _published_values(texts: list[str]) -> list[tuple[float | None, float]]:
+    """:func:`_published_value` of every row, a column of plain numbers at once (most
+    printed values differ, so a cache of texts seldom helps)."""
+    read = plain_numbers_with_su(texts)
+    if read is None:
+        return [_published_value(t) for t in texts]
+    values, sus = read
+    return list(zip(values.tolist(), sus.tolist(), strict=True))
 
 
 @lru_cache(maxsize=4096)

@@ -331,3 +331,35 @@ def test_loop_at_once_equals_row_by_row(shared, name):
         assert row.reason.endswith(reason), (row.atoms, row.reason, reason)
         compared += 1
     assert compared > 0.8 * len(rows)
+
+
+def test_published_values_read_as_a_column_equal_parse_su(shared) -> None:
+    # check reads a loop's printed values ("1.97946(19)") as one column of characters;
+    # each value and su must be the number coordgeo.esd.parse_su gives for its text
+    import math
+    import random
+
+    from coordgeo.check import _published_rows, _published_value, _published_values
+    from coordgeo.io.cif import read_cif_blocks
+
+    def same(a, b) -> bool:
+        return (a[0] == b[0] or a[0] is None is b[0]) and (
+            a[1] == b[1] or (math.isnan(a[1]) and math.isnan(b[1]))
+        )
+
+    columns = []
+    for name in ("1000000.cif", "4502879.cif", "bs5069-estimated-sg.cif", "2240655.cif"):
+        for s in read_cif_blocks(shared / "cifs/published" / name):
+            columns.append([r.value_text for r in _published_rows(s.geom)])
+    rng = random.Random(7)
+    alphabet = "0123456789.()-+e?' "
+    for _ in range(3000):  # hostile texts: the column falls back to the one-by-one reader
+        columns.append(
+            ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 9))) for _ in range(3)]
+        )
+    n = 0
+    for column in columns:
+        for text, got in zip(column, _published_values(column), strict=True):
+            assert same(got, _published_value.__wrapped__(text)), text
+            n += 1
+    assert n > 3000 + 500

@@ -1093,6 +1093,28 @@ def _parse_plain(
     return values, decimals, digits
 
 
+def plain_numbers_with_su(tokens: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Values and su's (NaN when none is printed) of tokens that are all plain numbers
+    (``1.994(4)``, ``-0.5``: :data:`_PLAIN_NUMBER`), read at once from their characters;
+    None when one is not (the caller reads those one by one). The numbers of
+    :func:`coordgeo.esd.parse_su`: the printed value, su = digits·10^−decimals.
+    """
+    n = len(tokens)
+    if n == 0:
+        return np.zeros(0), np.zeros(0)
+    joined = "\n".join(tokens) + "\n"
+    if joined.count("\n") != n or not joined.isascii():
+        return None
+    read = _parse_plain(joined, n, check=True)
+    if read is None:
+        return None
+    values, decimals, digits = read
+    # 10^−d as Python's float power gives it (numpy's power can differ in the last bit)
+    scale = np.array([10.0**-k for k in range(int(decimals.max()) + 1)])
+    sus = np.where(digits >= 0, digits * scale[decimals], np.nan)
+    return values, sus
+
+
 def _plain_form(b, n, token, starts, ends, opens, dots, head_end, counts) -> bool:
     """Whether each of the n tokens of :func:`_parse_plain` is a plain number (see there)."""
     if not _PLAIN_CHARACTERS[b].all():
