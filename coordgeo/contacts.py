@@ -121,7 +121,15 @@ from coordgeo.options import (
     DEFAULT_MIN_XH_CG_ANGLE,
 )
 from coordgeo.rings import DEFAULT_PLANARITY, Ring, centroid_and_normal, find_rings
-from coordgeo.symmetry import SymmetryCode, affine, compose, format_code, operation_code
+from coordgeo.symmetry import (
+    SymmetryCode,
+    affine,
+    compose,
+    cross3,
+    format_code,
+    operation_code,
+    vector_lengths,
+)
 
 #: X–H···π donors X.
 DEFAULT_PI_DONORS = ("C", "N", "O", "S")
@@ -381,14 +389,12 @@ def _sus_of_rows(structure: Structure, sites, ops, shifts, func, values, rows) -
 
 def _angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Angle between vectors (degrees, 0–180), well conditioned near 0 and 180."""
-    return np.degrees(np.arctan2(np.linalg.norm(np.cross(u, v), axis=-1), np.sum(u * v, axis=-1)))
+    return np.degrees(np.arctan2(vector_lengths(cross3(u, v)), np.sum(u * v, axis=-1)))
 
 
 def _acute(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Angle between a vector and a line (or two lines), 0–90°."""
-    return np.degrees(
-        np.arctan2(np.linalg.norm(np.cross(u, v), axis=-1), np.abs(np.sum(u * v, axis=-1)))
-    )
+    return np.degrees(np.arctan2(vector_lengths(cross3(u, v)), np.abs(np.sum(u * v, axis=-1))))
 
 
 # --- π–π ---------------------------------------------------------------------------------
@@ -405,13 +411,13 @@ def pi_pi_quantities(x: np.ndarray, m1: int) -> np.ndarray:
     v = c2 - c1
     return np.stack(
         [
-            np.linalg.norm(v, axis=-1),
+            vector_lengths(v),
             _acute(n1, n2),
             _acute(v, n1),
             _acute(v, n2),
             np.abs(np.sum(v * n2, axis=-1)),
             np.abs(np.sum(v * n1, axis=-1)),
-            np.linalg.norm(np.cross(v, n1), axis=-1),
+            vector_lengths(cross3(v, n1)),
         ],
         axis=-1,
     )
@@ -563,9 +569,9 @@ def x_h_pi_quantities(x: np.ndarray) -> np.ndarray:
     xh = h - xx
     return np.stack(
         [
-            np.linalg.norm(xh, axis=-1),
-            np.linalg.norm(hc, axis=-1),
-            np.linalg.norm(c - xx, axis=-1),
+            vector_lengths(xh),
+            vector_lengths(hc),
+            vector_lengths(c - xx),
             _angle(xx - h, c - h),
             np.abs(np.sum(hc * n, axis=-1)),
             _acute(hc, n),

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coordgeo.symmetry import cross3
+
 __all__ = [
     "PARAMETERS",
     "OctahedralDistortion",
@@ -78,15 +80,7 @@ def _prepare(center: np.ndarray, ligands: np.ndarray) -> tuple[tuple[int, ...], 
     return batch, v.reshape(math.prod(batch), *v.shape[-2:])
 
 
-def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Cross product over the last axis (np.cross and np.stack are slow on small arrays)."""
-    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
-    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
-    out = np.empty(np.broadcast_shapes(a.shape, b.shape))
-    out[..., 0] = a1 * b2 - a2 * b1
-    out[..., 1] = a2 * b0 - a0 * b2
-    out[..., 2] = a0 * b1 - a1 * b0
-    return out
+_cross = cross3  # np.cross and np.stack are slow on small arrays
 
 
 def _norm(a: np.ndarray) -> np.ndarray:

@@ -39,7 +39,13 @@ import numpy as np
 from coordgeo.errors import InputError
 from coordgeo.model import Structure
 from coordgeo.options import check_work_bounds, search_grid_spacing
-from coordgeo.symmetry import SymmetryCode, check_operator_group, format_code, vector_lengths
+from coordgeo.symmetry import (
+    SymmetryCode,
+    check_operator_group,
+    cross3,
+    format_code,
+    vector_lengths,
+)
 
 FINITE_DIFFERENCE_STEP = 1e-5  # Å
 
@@ -94,11 +100,11 @@ def _distance_grad(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _angle_grad(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     u = x[..., 0, :] - x[..., 1, :]
     v = x[..., 2, :] - x[..., 1, :]
-    lu = np.linalg.norm(u, axis=-1)[..., None]
-    lv = np.linalg.norm(v, axis=-1)[..., None]
+    lu = vector_lengths(u)[..., None]
+    lv = vector_lengths(v)[..., None]
     uh, vh = u / lu, v / lv
     cos = np.clip(np.sum(uh * vh, axis=-1), -1.0, 1.0)
-    sin = np.linalg.norm(np.cross(uh, vh), axis=-1)
+    sin = vector_lengths(cross3(uh, vh))
     theta = np.arctan2(sin, cos)
     # dθ/du = (û cosθ − v̂) / (|u| sinθ); zero where the angle is exactly 0 or 180°
     safe = np.where(sin > 1e-10, sin, np.inf)[..., None]
@@ -112,8 +118,8 @@ def _torsion_grad(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     b1 = x[..., 1, :] - x[..., 0, :]
     b2 = x[..., 2, :] - x[..., 1, :]
     b3 = x[..., 3, :] - x[..., 2, :]
-    n1 = np.cross(b1, b2)
-    n2 = np.cross(b2, b3)
+    n1 = cross3(b1, b2)
+    n2 = cross3(b2, b3)
     lb2 = np.linalg.norm(b2, axis=-1)
     phi = np.arctan2(lb2 * np.sum(b1 * n2, axis=-1), np.sum(n1 * n2, axis=-1))
     # Blondel & Karplus, J. Comput. Chem. 1996, 17, 1132

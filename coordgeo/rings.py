@@ -69,7 +69,7 @@ from coordgeo.coordination import DEFAULT_TOLERANCE, covalent_radius
 from coordgeo.geometry import Atom, atom_label, image_fract, su_of_function
 from coordgeo.model import Structure
 from coordgeo.options import DEFAULT_PLANARITY
-from coordgeo.symmetry import SymmetryCode, affine, operation_code
+from coordgeo.symmetry import SymmetryCode, affine, cross3, operation_code, vector_lengths
 
 #: Ring sizes searched.
 RING_SIZES = (5, 6)
@@ -167,7 +167,7 @@ def centroid_and_normal(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     scatter = np.einsum("...ki,...kj->...ij", d, d)
     _, vectors = np.linalg.eigh(scatter)
     n = vectors[..., :, 0]
-    ref = np.cross(d[..., 0, :], d[..., 1, :])
+    ref = cross3(d[..., 0, :], d[..., 1, :])
     sign = np.where(np.sum(n * ref, axis=-1) < 0, -1.0, 1.0)
     return c, n * sign[..., None]
 
@@ -337,7 +337,7 @@ def _chordless(
     """Which cycles (c, m) have no chord: no two non-adjacent atoms within bonding distance
     (the rule of :mod:`coordgeo.coordination`)."""
     x = fract @ structure.cell.orthogonalization.T
-    d = np.linalg.norm(x[:, :, None] - x[:, None], axis=-1)
+    d = vector_lengths(x[:, :, None] - x[:, None])
     near = d <= radius[sites][:, :, None] + radius[sites][:, None, :] + tolerance
     m = sites.shape[1]
     gap = np.abs(np.arange(m)[:, None] - np.arange(m)[None])

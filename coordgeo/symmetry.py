@@ -353,6 +353,20 @@ def legend(assigned: dict[SymmetryCode, str], structure) -> list[tuple[str, str,
 # --- special positions --------------------------------------------------------------------
 
 
+def cross3(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cross product of 3-vectors along the last axis, the products and differences of
+    ``np.cross`` (the same numbers to the last bit), without its per-call overhead
+    (axis moves and broadcasting checks cost more than the arithmetic of small arrays).
+    """
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    out = np.empty(np.broadcast_shapes(a.shape, b.shape))
+    out[..., 0] = a1 * b2 - a2 * b1
+    out[..., 1] = a2 * b0 - a0 * b2
+    out[..., 2] = a0 * b1 - a1 * b0
+    return out
+
+
 def vector_lengths(v: np.ndarray) -> np.ndarray:
     """Lengths of 3-vectors along the last axis: √((x² + y²) + z²).
 

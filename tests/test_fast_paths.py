@@ -110,3 +110,15 @@ def test_vector_lengths_equal_numpy_norm():
     np.testing.assert_array_equal(vector_lengths(v), np.linalg.norm(v, axis=-1))
     flat = v.reshape(-1, 3)[::7]  # strided rows too
     np.testing.assert_array_equal(vector_lengths(flat), np.linalg.norm(flat, axis=-1))
+
+
+def test_cross3_equals_numpy_cross():
+    # the products and differences of np.cross, bit for bit, with broadcasting
+    from coordgeo.symmetry import cross3
+
+    rng = np.random.default_rng(17)
+    a = (rng.random((5_000, 6, 3)) - 0.5) * rng.choice([1e-3, 1.0, 1e3], (5_000, 6, 1))
+    b = (rng.random((5_000, 6, 3)) - 0.5) * rng.choice([1e-3, 1.0, 1e3], (5_000, 6, 1))
+    np.testing.assert_array_equal(cross3(a, b), np.cross(a, b))
+    np.testing.assert_array_equal(cross3(a, b[:1, :1]), np.cross(a, b[:1, :1]))
+    np.testing.assert_array_equal(cross3(a[::3, 2], b[1::3, 4]), np.cross(a[::3, 2], b[1::3, 4]))
