@@ -438,9 +438,11 @@ def _describe(
         shifts = np.array([[c.shift for c in found[k].codes] for k in group], dtype=float)
         f = image_fract(structure, sites, ops, shifts)
         x = f @ structure.cell.orthogonalization.T
-        values = _plane_quantities(x)
+        centroid, normal = centroid_and_normal(x)
+        # plane_deviations and _plane_quantities of x, from one plane fit
+        dev = np.einsum("...ki,...i->...k", x - centroid[..., None, :], normal)
+        rms = np.sqrt(np.mean(dev**2, axis=-1))
         c = x.mean(axis=1)
-        dev = plane_deviations(x)
         sus = _RingSus(structure, sites, ops, shifts)
         for row, k in enumerate(group):
             r = found[k]
@@ -461,7 +463,7 @@ def _describe(
             )
             out.append(
                 Ring(
-                    number=0,
+                    number=k + 1,  # ``found`` is in the order of the rings' sites
                     atoms=tuple(Atom(s, code) for s, code in zip(r.sites, r.codes, strict=True)),
                     labels=tuple(structure.labels[s] for s in r.sites),
                     elements=elems,
@@ -471,15 +473,15 @@ def _describe(
                     heteroaromatic=bool(aromatic and any(e != "C" for e in elems)),
                     centroid=c[row],
                     centroid_fract=c[row] @ fractionalization.T,
-                    normal=values[row, :3],
+                    normal=normal[row],
                     max_deviation=max_dev,
-                    rms_deviation=float(values[row, 3]),
+                    rms_deviation=float(rms[row]),
                     _sus=sus,
                     _su_row=row,
                 )
             )
-    out.sort(key=lambda r: tuple(a.site for a in r.atoms))
-    return [replace(r, number=k + 1) for k, r in enumerate(out)]
+    out.sort(key=lambda r: r.number)
+    return out
 
 
 def _short_bonds(x: np.ndarray, elements: tuple[str, ...]) -> bool:
