@@ -99,25 +99,8 @@ def pool_context():
     # fork from a server that has imported coordgeo once, so they start at once; the
     # server ends with the run (coordgeo.bulk._forkserver)
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["coordgeo.bulk._forkserver", *_WORKER_MODULES])
+    context.set_forkserver_preload(["coordgeo.bulk._forkserver", "coordgeo.bulk.analyse"])
     return context
-
-
-#: What a worker imports to analyse a file (most of it inside functions, for the CLI's
-#: start-up): imported once by the forkserver, shared by every worker it forks, instead
-#: of once per worker (~0.5 s of CPU each, a tenth of a small run on two cores).
-_WORKER_MODULES = [
-    "coordgeo.bulk.analyse",
-    "coordgeo.pipeline",
-    "coordgeo.polyhedra",
-    "coordgeo.descriptors",
-    "coordgeo.spin",
-    "coordgeo.hbonds",
-    "coordgeo.rings",
-    "coordgeo.contacts",
-    "scipy.sparse.csgraph",
-    "scipy.spatial",
-]
 
 
 # --- worker processes never outlive the run ------------------------------------------------
