@@ -55,6 +55,22 @@ CODE_STYLES = ("letters", "shelx", "roman", "nklm")
 #: Which numbers a Table S1 prints (:data:`coordgeo.published.VALUES`).
 VALUES = ("auto", "published", "recomputed")
 
+#: Columns of :func:`si_table`'s rows (``coordgeo sphere --format csv``; its legend rows
+#: use block, kind, label, symmetry_codes and formatted).
+SI_COLUMNS = [
+    "block",
+    "metal",
+    "configuration",
+    "kind",
+    "label",
+    "symmetry_codes",
+    "value",
+    "value_su",
+    "formatted",
+    "source",
+    "calculated",
+    "calculated_su",
+]
 #: Appended to a recomputed value in a table whose other values are the CIF's own.
 RECOMPUTED_MARK = "*"
 RECOMPUTED_NOTE = (
@@ -511,22 +527,7 @@ def si_table(
         calculated=calc,
         calculated_su=calc_su,
     )
-    rows = rows[
-        [
-            "block",
-            "metal",
-            "configuration",
-            "kind",
-            "label",
-            "symmetry_codes",
-            "value",
-            "value_su",
-            "formatted",
-            "source",
-            "calculated",
-            "calculated_su",
-        ]
-    ]
+    rows = rows[SI_COLUMNS]
     return rows, _legend_frame(marks, structure)
 
 

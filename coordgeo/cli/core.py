@@ -67,23 +67,6 @@ CodesOption = Annotated[
     ),
 ]
 
-#: Columns of ``coordgeo sphere --format csv`` (legend rows use block, kind, label,
-#: symmetry_codes and formatted).
-SPHERE_COLUMNS = [
-    "block",
-    "metal",
-    "configuration",
-    "kind",
-    "label",
-    "symmetry_codes",
-    "value",
-    "value_su",
-    "formatted",
-    "source",
-    "calculated",
-    "calculated_su",
-]
-
 
 def _sphere_title(structure, spheres, metal: tuple[str, str], rows: pd.DataFrame) -> str:
     from coordgeo.polyhedra import donor_set
@@ -119,7 +102,7 @@ def sphere(
     import pandas as pd
 
     from coordgeo.pipeline import analyse_structure, make_options
-    from coordgeo.tables import DocTable, si_doc_table, si_table, si_text
+    from coordgeo.tables import SI_COLUMNS, DocTable, si_doc_table, si_table, si_text
 
     options = make_options(tolerance=tolerance)
     failures = Failures()
@@ -155,7 +138,7 @@ def sphere(
         emit("".join(texts), fmt, out)
     elif fmt == Format.csv:
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        table = table.reindex(columns=SPHERE_COLUMNS)
+        table = table.reindex(columns=SI_COLUMNS)
         legend_rows = pd.concat(legends, ignore_index=True) if legends else pd.DataFrame()
         if len(legend_rows):
             legend_rows = pd.DataFrame(
