@@ -308,13 +308,16 @@ def _ideal_radius(volume: np.ndarray, n: int) -> np.ndarray:
     return np.cbrt(9.0 * math.sqrt(3.0) * volume / 8.0)
 
 
-def _elongation(x: np.ndarray) -> np.ndarray:
+def _elongation(x: np.ndarray, volume: np.ndarray | None = None) -> np.ndarray:
+    """⟨λ⟩ of sites x (..., n + 1, 3); ``volume``: their hull volumes, when known."""
     from coordgeo.distortion import polyhedron_volume
 
     n = x.shape[-2] - 1
     d2 = ((x[..., 1:, :] - x[..., :1, :]) ** 2).sum(axis=-1)
+    if volume is None:
+        volume = polyhedron_volume(x[..., 0, :], x[..., 1:, :])
     with np.errstate(invalid="ignore"):
-        l0 = _ideal_radius(polyhedron_volume(x[..., 0, :], x[..., 1:, :]), n)
+        l0 = _ideal_radius(volume, n)
     return d2.sum(axis=-1) / n / (l0 * l0)
 
 
@@ -353,13 +356,13 @@ def quadratic_elongation(center: np.ndarray, ligands: np.ndarray, *, with_jacobi
     x = site_points(center, ligands)
     if x.shape[-2] - 1 not in (4, 6):
         return _undefined(x, with_jacobian)
-    value = _elongation(x)
     if not with_jacobian:
-        return value
+        return _elongation(x)
     from coordgeo.distortion import polyhedron_volume_jacobian
 
     n = x.shape[-2] - 1
     volume, d_volume = polyhedron_volume_jacobian(x[..., 0, :], x[..., 1:, :])
+    value = _elongation(x, volume)  # one hull for the value and its Jacobian
     bond = x[..., 1:, :] - x[..., :1, :]
     d_sum = np.concatenate([-2.0 * bond.sum(axis=-2, keepdims=True), 2.0 * bond], axis=-2)
     with np.errstate(invalid="ignore", divide="ignore"):
