@@ -971,10 +971,10 @@ def contacts(structure: Structure, kind: str | Sequence[str] = "all", **criteria
     :data:`ALL_COLUMNS`: text columns of Python strings ("" where a kind has none),
     boolean columns nullable (missing where a kind has none), the rest float.
     """
-    return frame_of_columns(contact_columns(structure, kind, **criteria))
+    return frame_of_contacts(contact_columns(structure, kind, **criteria))
 
 
-def frame_of_columns(columns: dict | None) -> pd.DataFrame:
+def frame_of_contacts(columns: dict | None) -> pd.DataFrame:
     """The contacts table of :func:`contact_columns` output (None: no rows)."""
     if columns is None:
         return _empty(ALL_COLUMNS)

@@ -220,9 +220,9 @@ class Analysis:
         """π–π stacking, X–H···π and hydrogen bonds (also D···A whose H was not located),
         with su's: :func:`coordgeo.contacts.contacts` with the options' bond tolerance and
         H-bond criteria, every other criterion at its documented default."""
-        from coordgeo.contacts import frame_of_columns
+        from coordgeo.contacts import frame_of_contacts
 
-        return frame_of_columns(self.contact_columns)
+        return frame_of_contacts(self.contact_columns)
 
     @cached_property
     def contact_columns(self) -> dict | None:
