@@ -132,6 +132,7 @@ __all__ = [
     "MAX_COORDINATION",
     "MM_BRIDGE_ANGLE",
     "MM_TOLERANCE",
+    "SPHERE_COLUMNS",
     "THROUGH_DONOR_ANGLE",
     "Sphere",
     "angles",
@@ -144,6 +145,7 @@ __all__ = [
     "is_metal",
     "metal_atom",
     "mixed_sites",
+    "sphere_columns",
     "sphere_geometry",
     "spheres_frame",
 ]
@@ -798,27 +800,71 @@ def _configuration(asm: list[str], grp: list[str], members) -> str:
 # --- tables -------------------------------------------------------------------------------
 
 
-def spheres_frame(structure: Structure, spheres: list[Sphere]) -> pd.DataFrame:
-    """One row per metal–donor bond, with the donor's symmetry code and the distance (+su)."""
-    if not any(sp.donors for sp in spheres):
-        return pd.DataFrame([])
-    # column lists rather than a dict per row: the same frame, built faster
-    labels, elements = structure.labels, structure.elements
-    per_bond = [sp for sp in spheres for _ in sp.donors]
+#: Columns of :func:`sphere_columns` (and of :func:`spheres_frame`, the bulk ``bonds`` table).
+SPHERE_COLUMNS = (
+    "block",
+    "metal",
+    "configuration",
+    "donor",
+    "donor_element",
+    "symmetry_code",
+    "distance",
+    "distance_su",
+    "occupancy",
+)
+
+
+def sphere_columns(structure: Structure, spheres: list[Sphere]) -> dict[str, np.ndarray] | None:
+    """One row per metal–donor bond of ``spheres``, as columns ({name: array} for
+    :data:`SPHERE_COLUMNS`); None when no sphere has a donor.
+
+    Parameters
+    ----------
+    structure
+        The structure the spheres were found in (labels, elements, symmetry operators).
+    spheres
+        :func:`coordination_spheres` output; rows follow the spheres, each nearest donor
+        first.
+
+    Returns
+    -------
+    ``block``, ``metal`` (label), ``configuration`` (disorder groups, "" when ordered),
+    ``donor`` (label), ``donor_element``, ``symmetry_code`` (CIF n_klm of the donor,
+    :func:`coordgeo.symmetry.format_codes`), ``distance`` d(M–L) (Å) and its su
+    ``distance_su`` (σ(d) from the coordinate and cell su's, :func:`coordgeo.geometry.measure`),
+    and the sphere's ``occupancy``. Object arrays for text, float64 for numbers: what the
+    table of :func:`spheres_frame` and the bulk ``bonds`` table are made of.
+    """
+    counts = [len(sp.donors) for sp in spheres]
+    n = sum(counts)
+    if n == 0:
+        return None
     donors = [atom for sp in spheres for atom in sp.donors]
-    return pd.DataFrame(
-        {
-            "block": [structure.block] * len(donors),
-            "metal": [labels[sp.metal] for sp in per_bond],
-            "configuration": [sp.configuration for sp in per_bond],
-            "donor": [labels[a.site] for a in donors],
-            "donor_element": [elements[a.site] for a in donors],
-            "symmetry_code": [format_code(a.code, structure) for a in donors],
-            "distance": [d for sp in spheres for d in sp.distances],
-            "distance_su": [su for sp in spheres for su in sp.distances_su],
-            "occupancy": [sp.occupancy for sp in per_bond],
-        }
-    )
+    sites = np.fromiter((a.site for a in donors), dtype=int, count=n)
+    ops = np.fromiter((a.code.op for a in donors), dtype=int, count=n)
+    shifts = np.array([a.code.shift for a in donors], dtype=int).reshape(n, 3)
+    labels = np.array(structure.labels, dtype=object)
+    elements = np.array(structure.elements, dtype=object)
+    per_sphere = np.array([sp.metal for sp in spheres], dtype=int)
+    configurations = np.array([sp.configuration for sp in spheres], dtype=object)
+    return {
+        "block": np.full(n, structure.block, dtype=object),
+        "metal": np.repeat(labels[per_sphere], counts),
+        "configuration": np.repeat(configurations, counts),
+        "donor": labels[sites],
+        "donor_element": elements[sites],
+        "symmetry_code": np.array(format_codes(structure, ops, shifts), dtype=object),
+        "distance": np.array([d for sp in spheres for d in sp.distances], dtype=float),
+        "distance_su": np.array([su for sp in spheres for su in sp.distances_su], dtype=float),
+        "occupancy": np.repeat(np.array([sp.occupancy for sp in spheres], dtype=float), counts),
+    }
+
+
+def spheres_frame(structure: Structure, spheres: list[Sphere]) -> pd.DataFrame:
+    """One row per metal–donor bond, with the donor's symmetry code and the distance (+su):
+    the table of :func:`sphere_columns` (without columns when there is no bond)."""
+    columns = sphere_columns(structure, spheres)
+    return pd.DataFrame([]) if columns is None else pd.DataFrame(columns)
 
 
 def donor_labels(structure: Structure, sphere: Sphere) -> list[str]:

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from coordgeo.bulk.inputs import read_input
 from coordgeo.bulk.schema import Options, Task, describe, file_row, now, schemas
-from coordgeo.coordination import spheres_frame
+from coordgeo.coordination import sphere_columns
 from coordgeo.errors import InputError
 from coordgeo.model import Structure
 
@@ -57,19 +57,20 @@ def _time_limit(seconds: float | None):
 
 @dataclass
 class Collected:
-    """Rows of one batch, per table: dict rows, or DataFrames with their key columns."""
+    """Rows of one batch, per table: dict rows, or columns ({name: array}) per block with
+    their key columns."""
 
     files: list[dict] = field(default_factory=list)
     blocks: list[dict] = field(default_factory=list)
-    frames: dict[str, list[pd.DataFrame]] = field(
+    frames: dict[str, list[dict]] = field(
         default_factory=lambda: {"sites": [], "bonds": [], "hbonds": [], "contacts": []}
     )
     keys: dict[str, list[tuple[int, dict]]] = field(
         default_factory=lambda: {"sites": [], "bonds": [], "hbonds": [], "contacts": []}
     )
 
-    def add_frame(self, table: str, frame: pd.DataFrame | dict | None, **constants: Any) -> None:
-        """Rows of ``table``: a DataFrame, or columns ({name: array}) of equal length."""
+    def add_frame(self, table: str, frame: dict | None, **constants: Any) -> None:
+        """Rows of ``table``: columns ({name: array}) of equal length (None: no row)."""
         size = _rows(frame)
         if size:
             self.frames[table].append(frame)
@@ -83,12 +84,8 @@ class Collected:
             del self.keys[table][n:]
 
 
-def _rows(frame: pd.DataFrame | dict | None) -> int:
-    if frame is None:
-        return 0
-    if isinstance(frame, dict):
-        return len(next(iter(frame.values()))) if frame else 0
-    return len(frame)
+def _rows(frame: dict | None) -> int:
+    return len(next(iter(frame.values()))) if frame else 0
 
 
 def _float(text: str | None) -> float | None:
@@ -169,11 +166,11 @@ def _analyse_structure(
     except Exception as exc:
         problems.append("sites: {}: {}".format(*describe(exc)))
     try:
-        bonds = spheres_frame(s, spheres)
+        bonds = sphere_columns(s, spheres)
         counts = [sp.coordination_number for sp in spheres]
         per_bond = np.repeat(np.array(metal_elements, dtype=object), counts)
         out.add_frame("bonds", bonds, path=path, sha256=sha, metal_element=per_bond)
-        row["n_bonds"] = len(bonds)
+        row["n_bonds"] = _rows(bonds)
     except Exception as exc:
         problems.append("bonds: {}: {}".format(*describe(exc)))
     try:
@@ -296,43 +293,16 @@ def _analyse_blocks(
         row["error"] = "; ".join(problems)
 
 
-def _frame_table(
-    frames: list[pd.DataFrame], keys: list[tuple[int, dict]], schema: pa.Schema
-) -> pa.Table:
-    """One Arrow table from a batch's DataFrames, with the columns each frame was added
-    with (a value for all its rows, or one per row).
-
-    One ``pandas.concat`` and one conversion to Arrow for the batch: anything done per
-    frame and per column costs more than the analysis of a small file.
-    """
-    if not frames:
-        return schema.empty_table()
-    if isinstance(frames[0], dict):
-        return _columns_table(frames, keys, schema)
-    df = pd.concat(frames, ignore_index=True)
-    wanted = [name for name in df.columns if name in schema.names]  # not hbonds' Atom columns
-    whole = pa.Table.from_pandas(df, columns=wanted, preserve_index=False)
-    n = whole.num_rows
-    columns: dict[str, pa.Array | pa.ChunkedArray] = {}
-    for name, kind in zip(schema.names, schema.types, strict=True):
-        if name in whole.column_names:
-            columns[name] = whole.column(name).cast(kind)
-        elif name in keys[0][1]:
-            parts = [
-                value if isinstance(value, np.ndarray) else np.full(size, value, dtype=object)
-                for size, value in ((size, values[name]) for size, values in keys)
-            ]
-            columns[name] = pa.array(np.concatenate(parts), type=kind, from_pandas=True)
-    arrays = [columns[name] if name in columns else pa.nulls(n, kind)
-              for name, kind in zip(schema.names, schema.types, strict=True)]  # fmt: skip
-    return pa.Table.from_arrays(arrays, schema=schema)
-
-
 def _columns_table(parts: list[dict], keys: list[tuple[int, dict]], schema: pa.Schema) -> pa.Table:
     """One Arrow table from a batch's columns ({name: array} per block), with the columns
-    each part was added with; a column a part does not have (a shape measure of another
-    coordination number) is null in its rows. One numpy concatenation and one Arrow
-    array per column and batch."""
+    each part was added with (a value for all its rows, or one per row); a column a part
+    does not have (a shape measure of another coordination number) is null in its rows.
+
+    One numpy concatenation and one Arrow array per column and batch: anything done per
+    block and per column costs more than the analysis of a small file.
+    """
+    if not parts:
+        return schema.empty_table()
     arrays = []
     for name, kind in zip(schema.names, schema.types, strict=True):
         pieces = []
@@ -363,7 +333,7 @@ def to_tables(out: Collected, schema: dict[str, pa.Schema]) -> dict[str, pa.Tabl
         "blocks": rows_table(out.blocks, schema["blocks"]),
     }
     for name in ("sites", "bonds", "hbonds", "contacts"):
-        tables[name] = _frame_table(out.frames[name], out.keys[name], schema[name])
+        tables[name] = _columns_table(out.frames[name], out.keys[name], schema[name])
     return tables
 
 
