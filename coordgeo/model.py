@@ -188,6 +188,9 @@ class Structure:
     info: Mapping[str, str] = field(default_factory=dict)  # crystal data for reports
     geom: Mapping[str, GeomLoop] = field(default_factory=dict)  # published _geom_* loops
     notes: tuple[str, ...] = ()  # what the reader did that a user should know
+    #: labels of sites the CIF lists although they are symmetry images of another site
+    #: (CSD exports list N1A … beside N1): dropped label → label of the site kept
+    duplicates: Mapping[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.labels)

@@ -34,6 +34,11 @@ from coordgeo.errors import InputError
 #: Default distance (Å) within which a site and one of its symmetry images are
 #: taken to be the same point, i.e. the site lies on a special position.
 SPECIAL_POSITION_TOLERANCE = 0.05
+#: Distance (Å) within which a site and a symmetry image of another site of the same
+#: element, occupancy and disorder group are one point listed twice
+#: (:func:`symmetry_duplicates`). Coordinates a program generated from printed ones
+#: agree to ~0.001 Å; two real atoms are never this close.
+DUPLICATE_TOLERANCE = 0.02
 
 
 @dataclass(frozen=True, order=True)
@@ -411,6 +416,54 @@ def snap_special_positions(
     snapped = np.einsum("nk,nki->ni", weights, images - lattice)
     projector = np.einsum("nk,kij->nij", weights, rotations.astype(float))
     return snapped, order, projector
+
+
+def symmetry_duplicates(
+    fract: np.ndarray,
+    kinds: Sequence[object],
+    rotations: np.ndarray,
+    translations: np.ndarray,
+    orthogonalization: np.ndarray,
+    tolerance: float = DUPLICATE_TOLERANCE,
+) -> np.ndarray:
+    """For each site, the earlier site of which it is a symmetry image, or −1.
+
+    Site j duplicates site i < j when some image R·x_i + t + n (n a lattice vector) lies
+    within ``tolerance`` Å of x_j and both sites are of one kind (element, occupancy and
+    disorder group, as ``kinds`` gives them). One point of the crystal is then listed
+    twice: CSD exports and some programs write a whole molecule or ion (``N1A``, ``N1B``
+    … beside ``N1``) together with the operators that already generate it. Expanding
+    both would put two atoms at every such point. A site that duplicates a duplicate
+    points to the first site of the chain.
+    """
+    fract = np.asarray(fract, dtype=float)
+    n = len(fract)
+    out = np.full(n, -1, dtype=int)
+    if n < 2:
+        return out
+    groups: dict[object, list[int]] = {}
+    for i, kind in enumerate(kinds):
+        groups.setdefault(kind, []).append(i)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        idx = np.array(members)
+        x = fract[idx]
+        # images of every member under every operator: (m, n_ops, 3)
+        images = np.einsum("kij,nj->nki", rotations, x) + translations[None]
+        m = len(idx)
+        step = max(1, 2_000_000 // (m * len(rotations)))  # rows per block: bounded memory
+        for start in range(1, m, step):
+            rows = np.arange(start, min(start + step, m))
+            diff = images[None, :, :, :] - x[rows][:, None, None, :]  # (rows, m, n_ops, 3)
+            diff -= np.round(diff)
+            near = (vector_lengths(diff @ orthogonalization.T) < tolerance).any(axis=2)
+            near &= np.arange(m)[None, :] < rows[:, None]  # earlier sites only
+            for r, first in zip(rows.tolist(), near.argmax(axis=1).tolist(), strict=True):
+                if near[r - start, first]:
+                    i, j = int(idx[first]), int(idx[r])
+                    out[j] = i if out[i] < 0 else out[i]
+    return out
 
 
 def site_symmetry_codes(structure, site: int) -> list[SymmetryCode]:

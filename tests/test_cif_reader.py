@@ -187,3 +187,78 @@ def test_check_operator_group(ops, message):
     else:
         with pytest.raises(InputError, match=message):
             check_operator_group(rot, tran, ops)
+
+
+# A CSD export lists a molecule on an inversion centre whole: N1A–N3A are the images of
+# N1–N3 under -x,-y,-z (printed to 4 decimals, as CSD does). Hand derivation: cubic
+# cell a = 10 Å, Fe at the origin, N1 at (0.2, 0, 0) → Fe–N1 = 0.2 × 10 = 2.000 Å; N1A at
+# (-0.2000, 0, 0) is -x,-y,-z of N1: the same point as N1 under operator 2. Expanded with
+# both operators, each N point would carry two atoms (CN 12, 2^6 "disorder
+# configurations"); read once, Fe has six N at 2.000 Å and 90/180° angles.
+CSD_EXPANDED = """data_csd_expanded
+_cell_length_a 10
+_cell_length_b 10
+_cell_length_c 10
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+loop_
+_symmetry_equiv_pos_site_id
+_symmetry_equiv_pos_as_xyz
+1 x,y,z
+2 -x,-y,-z
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Fe1 Fe 0.00000 0.00000 0.00000
+N1 N 0.2000(2) 0.0000(2) 0.0000(2)
+N2 N 0.0000(2) 0.2000(2) 0.0000(2)
+N3 N 0.0000(2) 0.0000(2) 0.2000(2)
+N1A N -0.2000 0.0000 0.0000
+N2A N 0.0000 -0.2000 0.0000
+N3A N 0.0000 0.0000 0.8000
+loop_
+_geom_bond_atom_site_label_1
+_geom_bond_atom_site_label_2
+_geom_bond_distance
+_geom_bond_site_symmetry_1
+_geom_bond_site_symmetry_2
+Fe1 N1 2.000 1_555 1_555
+N1A Fe1 2.000 1_555 1_555
+Fe1 N3A 2.000 1_555 1_555
+"""
+
+
+def test_sites_listed_twice_by_symmetry_are_read_once(tmp_path):
+    import coordgeo
+    from coordgeo.coordination import coordination_spheres
+
+    (s,) = read_cif(write(tmp_path, "csd.cif", CSD_EXPANDED))
+    assert s.labels == ("Fe1", "N1", "N2", "N3")
+    assert dict(s.duplicates) == {"N1A": "N1", "N2A": "N2", "N3A": "N3"}
+    assert any("3 sites are symmetry images of other sites" in n for n in s.notes)
+    (sphere,) = coordination_spheres(s)
+    assert sphere.coordination_number == 6
+    assert sphere.distances == pytest.approx([2.0] * 6, abs=1e-9)
+    # the CIF's own rows name the dropped labels: read as images of the kept sites
+    table = coordgeo.check(str(write(tmp_path, "csd2.cif", CSD_EXPANDED)))
+    assert list(table.status) == ["ok", "ok", "ok"]
+    assert "N1A read as a symmetry mate of N1" in table.reason.iloc[1]
+
+
+def test_alternative_positions_are_not_duplicates(tmp_path):
+    # two half-occupied O of one disordered water 0.5 Å apart, and a full O whose
+    # inversion image is 0.01 Å from a half-occupied one: different occupancy, so not
+    # one point listed twice (only same element, occupancy and disorder group are)
+    text = CSD_EXPANDED.split("loop_\n_atom_site_label")[0] + (
+        "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n"
+        "_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\n"
+        "O1 O 0.3000 0.3000 0.3000 0.5\nO2 O 0.3500 0.3000 0.3000 0.5\n"
+        "O3 O -0.3010 -0.3000 -0.3000 1\n"
+    )
+    (s,) = read_cif(write(tmp_path, "alt.cif", text))
+    assert s.labels == ("O1", "O2", "O3")
+    assert not s.duplicates

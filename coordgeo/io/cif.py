@@ -41,6 +41,7 @@ from coordgeo.symmetry import (
     SPECIAL_POSITION_TOLERANCE,
     check_operator_group,
     snap_special_positions,
+    symmetry_duplicates,
     vector_lengths,
 )
 
@@ -200,6 +201,7 @@ def structure_from_block(
     crystal_system = _crystal_system(block, sg)
     rotations = np.array([op.rotation for op in symops], dtype=int)
     translations = np.array([op.translation for op in symops], dtype=float)
+    sites, duplicates = _without_symmetry_duplicates(sites, rotations, translations, cell, notes)
     snapped, order, projector = snap_special_positions(
         sites["fract"], rotations, translations, cell.orthogonalization, SPECIAL_POSITION_TOLERANCE
     )
@@ -246,6 +248,7 @@ def structure_from_block(
         info=_read_info(block),
         geom=_read_geom(block, line_offset),
         notes=tuple(notes),
+        duplicates=duplicates,
     )
     # the operator arrays just built are what Structure.rotations/translations would build
     structure.__dict__["rotations"] = rotations.reshape(-1, 3, 3)
@@ -1349,3 +1352,43 @@ def _geom_column(tag: str, prefix: str) -> str:
     if tag.lower() == prefix.rstrip("_").lower():
         return "value"
     return tag[len(prefix) :] if tag.lower().startswith(prefix.lower()) else tag
+
+
+def _without_symmetry_duplicates(
+    sites: dict, rotations: np.ndarray, translations: np.ndarray, cell: Cell, notes: list[str]
+) -> tuple[dict, dict[str, str]]:
+    """The sites without those that are symmetry images of an earlier site of the same
+    element, occupancy and disorder group (:func:`coordgeo.symmetry.symmetry_duplicates`:
+    a CSD export lists N1A, N1B … beside N1 and the operators that generate them), and
+    each dropped label with the label of the site it repeats. The CIF's own ``_geom_*``
+    rows still name the dropped labels: :func:`coordgeo.io.labels.resolve_label` reads
+    them as symmetry mates of the kept site."""
+    kinds = list(
+        zip(
+            sites["elements"],
+            np.round(sites["occupancy"], 2).tolist(),
+            sites["assembly"],
+            sites["group"],
+            strict=True,
+        )
+    )
+    first = symmetry_duplicates(
+        sites["fract"], kinds, rotations, translations, cell.orthogonalization
+    )
+    dropped = np.flatnonzero(first >= 0)
+    if not dropped.size:
+        return sites, {}
+    labels = sites["labels"]
+    duplicates = {labels[j]: labels[first[j]] for j in dropped.tolist()}
+    shown = ", ".join(f"{a} = {b}" for a, b in list(duplicates.items())[:6])
+    more = f" and {len(duplicates) - 6} more" if len(duplicates) > 6 else ""
+    notes.append(
+        f"{len(duplicates)} sites are symmetry images of other sites ({shown}{more}): "
+        "each point is read once"
+    )
+    keep = np.flatnonzero(first < 0)
+    kept = {
+        key: value[keep] if isinstance(value, np.ndarray) else [value[i] for i in keep]
+        for key, value in sites.items()
+    }
+    return kept, duplicates

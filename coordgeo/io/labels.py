@@ -11,8 +11,10 @@ the input layer because both need it and check sits below the SI-table package.
 2. **case-insensitive** (``FE1`` for ``Fe1``, ``CO(1)`` as the CIF prints cobalt);
 3. **normalised**: parentheses, spaces and typeset primes removed or made ASCII
    (``Fe(1)`` ≡ ``Fe1``, ``P2`` ≡ ``P(2)``, ``N1′`` ≡ ``N1'``);
-4. **symmetry mate**: a mark such as ``N1'``, ``C12*``, ``O1#2`` or ``O1$3`` removed, the
-   rest looked up by 1–3; the atom is then an image of that site to be searched for.
+4. **symmetry mate**: a label of a site the reader dropped as a symmetry image of another
+   (``N1A`` beside ``N1`` in a CSD export: :attr:`~coordgeo.model.Structure.duplicates`),
+   or a mark such as ``N1'``, ``C12*``, ``O1#2`` or ``O1$3`` removed and the rest looked
+   up by 1–3; the atom is then an image of that site to be searched for.
 
 An SI table is typed by hand, so for its labels (``patterns=True``) come then, each with
 a note:
@@ -186,6 +188,11 @@ def resolve_label(structure: Structure, label: str, *, patterns: bool = False) -
     if sites:
         note = f"label {label} names {len(sites)} sites" if len(sites) > 1 else ""
         return LabelMatch(label, tuple(sites), how, note)
+    repeated = _duplicate_of(structure, label)
+    if repeated is not None:
+        sites, _ = _plain(index, repeated)
+        note = f"{label} read as a symmetry mate of {repeated} (the CIF lists that point twice)"
+        return LabelMatch(label, tuple(sites), "mate", note, mate=True)
     base = MATE_MARK.sub("", label.translate(_PRIMES))
     if base and base != label.translate(_PRIMES):
         sites, how = _plain(index, base)
@@ -198,6 +205,18 @@ def resolve_label(structure: Structure, label: str, *, patterns: bool = False) -
         if found is not None:
             return found
     return LabelMatch(label, (), "", "", candidates=tuple(suggest_labels(structure, label)))
+
+
+def _duplicate_of(structure: Structure, label: str) -> str | None:
+    """The kept label of a site the reader dropped as a symmetry image of it (``N1A`` of a
+    CSD export → ``N1``; :attr:`coordgeo.model.Structure.duplicates`), any case."""
+    if not structure.duplicates:
+        return None
+    found = structure.duplicates.get(label)
+    if found is None:
+        upper = label.upper()
+        found = next((b for a, b in structure.duplicates.items() if a.upper() == upper), None)
+    return found
 
 
 def _pattern(structure: Structure, index: _Index, label: str) -> LabelMatch | None:
