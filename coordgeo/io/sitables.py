@@ -128,7 +128,7 @@ _HEADER_FIXES = str.maketrans({"Г": "Γ", "∆": "Δ", "º": "°", "−": "-", 
 # Separators between atom labels: hyphens and dashes of every width, the minus sign,
 # the ellipsis and its spelled-out forms (H-bond tables), middle dots.
 _SEPARATOR = re.compile(r"\s*(?:\.{2,3}|…|⋯|[·∙•]{2,3}|[-‐‑‒–—−])\s*|\s+(?=[·∙…])|(?<=[·∙…])\s+")
-_MARK = r"(?P<mark>#\d+|'+|_\$?\d+|\$\d+|_[A-Z]{1,2})?"
+_MARK = r"(?P<mark>#\d+|'+|_\$?\d+|\$\d+|_[A-Z]{1,2}|\^(?:[ivx]+|[A-Za-z]{1,2}|#?\d+|'+))?"
 _ATOM = re.compile(
     r"^(?P<letters>[A-Za-z]{1,4}?)(?P<number>\d+)(?P<tail>[A-Za-z]{0,3})" + _MARK + "$"
 )
@@ -140,6 +140,7 @@ _NUMBER = re.compile(
 )
 _MISSING = {"", "-", "–", "—", "−", "n/a", "na", "?", "."}
 _FOOTNOTE = re.compile(r"^[\s*†‡§#a-z¹²³⁰-⁹]*$")
+_UNIT_AFTER = re.compile(r"^\s*(?:°|º|˚|Å|deg)(?![\w°])")  # 178.0(2)°, 1.994(4) Å
 _CAPTION = re.compile(r"^(?:Table|Tab\.)\s*(?P<number>S?\s*\d+[A-Za-z]?)\b", re.IGNORECASE)
 _TEMPERATURE = re.compile(r"(?<![\w.⁻−-])(?P<t>\d+(?:\.\d+)?)\s*K\b(?!\s*[-−⁻]\s*1)")
 _COMPOUND = re.compile(
@@ -152,7 +153,8 @@ _LEGEND_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _LEGEND_ENTRY = re.compile(
-    r"^\s*(?P<key>#\d+|\(?[ivx]+\)|[A-Z]{1,2}|'+|\$\d+|\d+)\s*[:=)]?\s*(?P<op>.+?)\s*[;.]?\s*$"
+    r"^\s*(?P<key>\((?:#?\d+|[ivx]+|[A-Z]{1,2}|'+|\$\d+)\)|#\d+|\(?[ivx]+\)|[ivx]+(?=\s)|"
+    r"[A-Z]{1,2}|'+|\$\d+|\d+)\s*[:=)]?\s*(?P<op>.+?)\s*[;.]?\s*$"
 )
 _MAX_GAP = 8  # lines between a table and its caption or legend
 
@@ -265,7 +267,10 @@ def normalise_atom(token: str) -> tuple[str, str, str] | None:
     legend key (``NiA``); nothing else (``Mean``, ``Cg1``, ``Σ`` name no atom).
     """
     text = token.translate(_LOOKALIKES).strip().translate(_PRIMES)
-    text = re.sub(r"\s+(?=[(\d])|(?<=\()\s+|\s+(?=\))", "", text)  # "Fe (1 )" → "Fe(1)"
+    # a code printed as a superscript: N1<sup>i</sup>, N1^{ii}, N(1)^i → N1^i
+    text = re.sub(r"\s*(?:<sup>\s*(.+?)\s*</sup>|\^\{\s*(.+?)\s*\})\s*$",
+                  lambda m: "^" + (m[1] or m[2]), text)  # fmt: skip
+    text = re.sub(r"\s+(?=[(\d^])|(?<=\()\s+|\s+(?=\))", "", text)  # "Fe (1 )" → "Fe(1)"
     if re.search(r"[\s\[\]{}]", text):
         return None  # "[Fe II 2Co II]" is a formula, not an atom
     text = text.replace("(", "").replace(")", "")
@@ -344,7 +349,8 @@ def atom_readings(token: str, legend_keys: Iterable[str]) -> list[tuple[str, str
     keys = set(legend_keys)
     readings: list[tuple[str, str]] = []
     if mark:
-        key = mark[1:] if re.fullmatch(r"_[A-Z]{1,2}", mark) else mark  # O1W_A: key A
+        # O1W_A: key A; N1^i (a superscript): key i
+        key = mark[1:] if re.fullmatch(r"_[A-Z]{1,2}|\^.+", mark) else mark
         if key in keys:
             readings.append((label, key))
         readings.append((label + mark, ""))
@@ -400,7 +406,7 @@ def parse_value(text: str) -> tuple[float, float | None] | None:
         return None
     cell = re.sub(r"^([+-])\s+", r"\1", cell)
     match = _NUMBER.match(cell)
-    if not match or not _FOOTNOTE.match(match["rest"]):
+    if not match or not _FOOTNOTE.match(_UNIT_AFTER.sub("", match["rest"])):
         raise ValueError(f"cannot read {text.strip()!r} as a number")
     number = match["number"] + (f"({match['su']})" if match["su"] else "")
     value, su = parse_su(number)
@@ -427,7 +433,7 @@ def parse_legend(line: str) -> dict[str, str]:
     text = _LEGEND_PREFIX.sub("", line.strip())
     chunks = []
     for part in text.split(";"):
-        chunks.extend(re.split(r"\s+(?=(?:#\d+|\([ivx]+\))\s)", part))
+        chunks.extend(re.split(r"\s+(?=(?:#\d+|\$\d+|\((?:[ivx]+|'+|[A-Z])\))\s)", part))
     legend: dict[str, str] = {}
     for chunk in chunks:
         if not chunk.strip():
@@ -492,14 +498,123 @@ def _find_blocks(lines: list[str]) -> list[_Block]:
             cells = [(k + 1, tuple(c.strip() for c in lines[k].split("\t"))) for k in range(i, j)]
             if len(cells) >= 2:
                 header = None
-                if not any(_is_number(c) for c in cells[0][1][1:]):
+                if _is_header(cells[0][1]):
                     header = cells[0][1]
                     cells = cells[1:]
                 blocks.append(_Block("tsv", i + 1, j, tuple(cells), header))
             i = j
+        elif _spaced_row(line):
+            block = _spaced_block(lines, i)
+            if block is not None:
+                blocks.append(block)
+                i = block.last
+            else:
+                i += 1
         else:
             i += 1
     return [b for b in blocks if any(_is_number(c) for _, row in b.rows for c in row[1:])]
+
+
+def _is_header(cells: tuple[str, ...]) -> bool:
+    """Whether the first line of a block is its header: no number among its value cells,
+    or an empty label cell (``\t1\t2``: compounds numbered 1 and 2 head the columns; a
+    row of values always has a label)."""
+    return not cells[0] or not any(_is_number(c) for c in cells[1:])
+
+
+def _chunks(line: str) -> list[tuple[int, int, str]]:
+    """The cells of a space-aligned line: runs of text separated by two or more spaces,
+    with their character spans (``Fe1–N1    1.994 (4)`` → two cells)."""
+    return [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", line)]
+
+
+def _spaced_row(line: str) -> bool:
+    """A row of a space-aligned table (pdftotext ``-layout``): two or more cells, at least
+    one of them after the first a number, and no more text cells than number cells after
+    the label (two label/value pairs side by side qualify, a line of prose does not)."""
+    if "\t" in line or line.lstrip().startswith("|"):
+        return False
+    cells = [c for _, _, c in _chunks(line)]
+    if len(cells) < 2:
+        return False
+    numbers = sum(_is_number(c) for c in cells[1:])
+    return numbers >= 1 and len(cells) - 1 - numbers <= numbers
+
+
+def _spaced_block(lines: list[str], start: int) -> _Block | None:
+    """The space-aligned table whose first row is line ``start`` (0-based): its rows, the
+    one-cell section rows between them (``Bond angles (°)``), the header line above it
+    (cells without numbers, or a blank label cell), cut into the columns the rows' cells
+    line up in. None when fewer than two rows qualify."""
+    end = start
+    last_row = start
+    while end < len(lines):
+        line = lines[end]
+        if _spaced_row(line):
+            last_row = end
+        elif not _section_line(line):
+            break
+        end += 1
+    rows = [n for n in range(start, last_row + 1) if _spaced_row(lines[n])]
+    if len(rows) < 2:
+        return None
+    first = start
+    header_line = None
+    k = start - 1
+    while k >= 0 and _section_line(lines[k]) and k >= start - 2:
+        k -= 1  # section rows between the header and the first row
+    if k >= 0 and lines[k].strip() and not _CAPTION.match(clean_text(lines[k])):
+        cells = [c for _, _, c in _chunks(lines[k])]
+        blank_label = lines[k][: len(lines[k]) - len(lines[k].lstrip())] != "" and (
+            _chunks(lines[k])[0][0] > 0
+        )
+        if len(cells) >= 2 and (blank_label or not any(_is_number(c) for c in cells)):
+            header_line = k
+            first = k
+    if header_line is None:
+        first = start
+        while first > 0 and _section_line(lines[first - 1]) and first > start - 2:
+            first -= 1
+    spans: list[list[int]] = []
+    for start_, end_, _ in sorted(c for n in rows for c in _chunks(lines[n])):
+        if spans and start_ < spans[-1][1] + 2:
+            spans[-1][1] = max(spans[-1][1], end_)
+        else:
+            spans.append([start_, end_])
+
+    def cut(line: str) -> tuple[str, ...]:
+        cells = [""] * len(spans)
+        for a, b, text in _chunks(line):
+            overlap = [min(b, e) - max(a, s) for s, e in spans]
+            best = max(range(len(spans)), key=lambda j: (overlap[j], -abs(spans[j][0] - a)))
+            if overlap[best] <= 0:  # between columns: the nearest one
+                best = min(
+                    range(len(spans)), key=lambda j: min(abs(spans[j][0] - a), abs(spans[j][1] - b))
+                )
+            cells[best] = f"{cells[best]} {text}".strip()
+        return tuple(cells)
+
+    body_first = header_line + 1 if header_line is not None else first
+    body = []
+    for n in range(body_first, last_row + 1):
+        if not lines[n].strip():
+            continue
+        if _spaced_row(lines[n]):
+            body.append((n + 1, cut(lines[n])))
+        else:  # a section row: its text in the label cell
+            body.append((n + 1, (" ".join(c for _, _, c in _chunks(lines[n])),)
+                         + ("",) * (len(spans) - 1)))  # fmt: skip
+    header = cut(lines[header_line]) if header_line is not None else None
+    return _Block("spaces", first + 1, last_row + 1, tuple(body), header)
+
+
+def _section_line(line: str) -> bool:
+    """A one-cell line that is no caption, legend or number (``Bond lengths (Å)``)."""
+    cells = _chunks(line)
+    if len(cells) != 1:
+        return False
+    text = cells[0][2]
+    return not (_is_number(text) or _CAPTION.match(clean_text(text)) or parse_legend(text))
 
 
 # --------------------------------------------------------------------------- captions, legends
@@ -597,6 +712,8 @@ def read_si_tables(path_or_text: str | Path) -> list[SITable]:
         try:
             tables.append(_read_block(block, caption, legend, legend_line, path))
         except InputError as exc:
+            if block.layout == "spaces":
+                continue  # space-aligned text that is no table (justified prose)
             raise exc.located(path=path) from None
     return tables
 

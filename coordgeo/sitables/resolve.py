@@ -237,8 +237,11 @@ class RowResolver:
             printed = tokens[position] if position < len(tokens) else ""
             found: list[Reading] = []
             misses = []
+            coded = any(key for _, key in candidates)
             for rank, (label, key) in enumerate(candidates):
                 match = resolve_atom(self.s, label, printed)
+                if match.mate and coded:
+                    continue  # N1#1 under a legend with #1: the legend says which image
                 if not match.resolved:
                     misses.append(match)
                 for site in match.sites:
