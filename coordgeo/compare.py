@@ -40,7 +40,7 @@ from coordgeo import spin
 from coordgeo.contacts import series_contacts
 from coordgeo.errors import InputError
 from coordgeo.esd import format_su
-from coordgeo.magnetism import SDParameters
+from coordgeo.magnetism import SDFit, SDParameters, TwoStepSDFit
 from coordgeo.model import Structure, orthogonalization_matrix
 from coordgeo.pipeline import Analysis, Options, analyse_structure, make_options
 from coordgeo.series import (
@@ -464,12 +464,15 @@ def switching_sites(sites: pd.DataFrame) -> list[str]:
 
 def link_magnetism(
     comparison: Comparison | pd.DataFrame,
-    sd: SDParameters,
+    sd: SDParameters | SDFit | TwoStepSDFit,
     *,
     branch: str = "cooling",
     tolerance: float = LINK_TOLERANCE,
 ) -> pd.DataFrame:
     r"""Structural γ_HS of each structure beside the magnetic γ_HS(T) at its temperature.
+
+    ``sd`` gives γ_HS(T): Slichter–Drickamer parameters, or a fit of χMT(T) itself
+    (one step, or two steps with γ = f·γ₁ + (1 − f)·γ₂, :meth:`TwoStepSDFit.gamma`).
 
     For every switching site (:func:`switching_sites`; every assigned site when none
     switches) and structure: ``gamma_hs`` (structure, :func:`coordgeo.spin.gamma_hs_series`)

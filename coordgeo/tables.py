@@ -1135,3 +1135,87 @@ def contact_table(
         columns=["letter", "operator", "symmetry_code"],
     )
     return pd.DataFrame(rows, columns=columns).fillna(""), legend
+
+
+# --- Slichter–Drickamer fits --------------------------------------------------------------
+
+_KJ, _JK, _EMU = "kJ mol⁻¹", "J mol⁻¹ K⁻¹", "cm³ K mol⁻¹"
+
+
+def _su_text(value: float, su: float, decimals: int = 3) -> str:
+    return format_su(value, su if math.isfinite(su) else None, decimals)
+
+
+def sd_fit_table(fit, derivative=None) -> pd.DataFrame:
+    """A Slichter–Drickamer fit as printed in an SI's table of thermodynamic parameters:
+    ``quantity, value, unit`` rows, value(su) strings.
+
+    ``fit``: :class:`coordgeo.magnetism.SDFit` (ΔH, ΔS, Γ, T½ = ΔH/ΔS, 2RT½ and the regime,
+    with the model loop T↓/T↑ for Γ > 2RT½) or :class:`coordgeo.magnetism.TwoStepSDFit`
+    (fraction, ΔH, ΔS, Γ, T½ of each step); then the plateaus, TIP, the LS baseline, the
+    residual HS/LS fractions, what was fixed and the goodness of fit (reduced χ², rms,
+    runs test, AIC/BIC). ``derivative`` (:func:`coordgeo.magnetism.t_half_derivative`)
+    adds T½ at the maximum of d(χMT)/dT per branch and the width of the loop. What
+    ``coordgeo fit-sd`` prints and the report's magnetism page shows.
+    """
+    rows = _two_step_rows(fit) if fit.model_name == "two-step" else _one_step_rows(fit)
+    rows += [
+        ("χMT_LS (low-T plateau)", _su_text(fit.chi_mt_ls, fit.chi_mt_ls_su), _EMU),
+        ("χMT_HS (high-T plateau)", _su_text(fit.chi_mt_hs, fit.chi_mt_hs_su), _EMU),
+    ]
+    if math.isfinite(fit.tip_su) or fit.tip:
+        rows.append(("TIP", _su_text(fit.tip, fit.tip_su, 6), "cm³ mol⁻¹"))
+    if fit.chi_mt_non_switching:
+        rows.append(("LS baseline (non-switching ions)", f"{fit.chi_mt_non_switching:.3f}", _EMU))
+    hs_res = _su_text(fit.hs_residual_fraction, fit.hs_residual_fraction_su)
+    rows.append(("HS residual fraction (low T)", hs_res, ""))
+    if math.isfinite(fit.ls_residual_fraction):
+        ls_res = _su_text(fit.ls_residual_fraction, fit.ls_residual_fraction_su)
+        rows.append(("LS residual fraction (high T)", ls_res, ""))
+    if derivative is not None:
+        for record in derivative.branches.itertuples():
+            rows.append((f"T½ at max d(χMT)/dT ({record.branch})", f"{record.T_half_K:.1f}", "K"))
+        if math.isfinite(derivative.hysteresis_width_K):
+            width = f"{derivative.hysteresis_width_K:.1f}"
+            rows.append(("ΔT = T½↑ − T½↓ (d(χMT)/dT)", width, "K"))
+    if fit.fixed:
+        rows.append(("fixed", ", ".join(fit.fixed), ""))
+    rows += [
+        ("reduced χ²", f"{fit.chi2_red:.3g}", ""),
+        ("rms residual", f"{fit.rms:.3g}", _EMU),
+        ("runs test z (residual signs)", f"{fit.runs_z:.1f}", ""),
+        ("AIC / BIC", f"{fit.aic:.1f} / {fit.bic:.1f}", ""),
+        ("points / parameters", f"{fit.n_points} / {fit.n_parameters}", ""),
+    ]
+    return pd.DataFrame(rows, columns=["quantity", "value", "unit"])
+
+
+def _one_step_rows(fit) -> list[tuple[str, str, str]]:
+    rows = [
+        ("ΔH", _su_text(fit.dH_kJ_mol, fit.dH_su, 2), _KJ),
+        ("ΔS", _su_text(fit.dS_J_mol_K, fit.dS_su, 1), _JK),
+        ("Γ", _su_text(fit.Gamma_kJ_mol, fit.Gamma_su, 2), _KJ),
+        ("T½ = ΔH/ΔS", _su_text(fit.T_half_K, fit.T_half_su, 1), "K"),
+        ("2RT½ (Γ of an abrupt transition)", f"{fit.Gamma_critical_kJ_mol:.2f}", _KJ),
+        ("regime", f"{fit.regime} (Γ {'>' if fit.hysteresis else '≤'} 2RT½)", ""),
+    ]
+    if fit.hysteresis:
+        rows += [
+            ("T↓ (model, cooling branch ends)", f"{fit.T_down_K:.1f}", "K"),
+            ("T↑ (model, heating branch ends)", f"{fit.T_up_K:.1f}", "K"),
+            ("loop width T↑ − T↓ (model)", f"{fit.hysteresis_width_K:.1f}", "K"),
+        ]
+    return rows
+
+
+def _two_step_rows(fit) -> list[tuple[str, str, str]]:
+    rows = []
+    for step, r in fit.steps.iterrows():
+        rows += [
+            (f"step {step}: fraction", _su_text(r["fraction"], r["fraction_su"]), ""),
+            (f"step {step}: ΔH", _su_text(r["dH_kJ_mol"], r["dH_su"], 2), _KJ),
+            (f"step {step}: ΔS", _su_text(r["dS_J_mol_K"], r["dS_su"], 1), _JK),
+            (f"step {step}: Γ", _su_text(r["Gamma_kJ_mol"], r["Gamma_su"], 2), _KJ),
+            (f"step {step}: T½", _su_text(r["T_half_K"], r["T_half_su"], 1), "K"),
+        ]
+    return rows

@@ -982,3 +982,47 @@ def test_qsal_series_views_colour_bonds_by_their_change(qsal_site: Path, qsal_ci
         changes[bond] = (delta, red - blue)
     largest = max(changes, key=lambda b: changes[b][0])
     assert changes[largest][1] == max(c for _, c in changes.values())
+
+
+def test_report_fits_as_fit_sd_does_with_two_steps_and_tip(tmp_path: Path, capsys) -> None:
+    """``report --magnetism … --steps 2 --tip`` fits as ``coordgeo fit-sd --steps 2 --tip``
+    does (one fit function, one table): both models on the page, the two-step one first
+    with the steps the curve was made from, the AIC/BIC comparison, and the same rows as
+    fit-sd prints. The curve: tests/test_magnetism.py's two-site curve (ΔH₁ 14.0 kJ/mol,
+    ΔS₁ 95.0 → T½₁ = 14000/95 = 147.4 K; ΔH₂ 22.0, ΔS₂ 88.0 → T½₂ = 22000/88 = 250.0 K;
+    half of the iron each), γ from an independent brute-force solver, 1 % noise."""
+    from test_magnetism import STEP1, STEP2, two_step_curve
+
+    data = two_step_curve(0)
+    csv = tmp_path / "two.csv"
+    data[["temperature_K", "chi_mt"]].to_csv(csv, index=False, header=["T", "chiMT"])
+    out = tmp_path / "site"
+    args = ["report", str(CIFS[0]), str(CIFS[1]), "--no-build", "--no-pxrd",
+            "--magnetism", str(csv), "--out", str(out), "--steps", "2", "--tip"]  # fmt: skip
+    assert run_cli(*args) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    (page,) = (out / "docs" / "magnetism").glob("*.md")
+    text = html.unescape(page.read_text())
+    assert "## Slichter–Drickamer fits" in text
+    assert "two-step fit of χMT(T)" in text and "one-step fit of χMT(T)" in text
+    rows = {}
+    for line in text.splitlines():  # the first table with a row wins: the two-step one
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if line.startswith("| ") and len(cells) >= 2:
+            rows.setdefault(cells[0], cells[1:])
+    for step, (dH, dS, _) in ((1, STEP1), (2, STEP2)):
+        value, su = number(rows[f"step {step}: T½"][0])
+        assert abs(value - 1e3 * dH / dS) <= 3 * su, (step, value, su)
+    assert "TIP" in rows
+    # the comparison: two-step first (ΔAIC 0), the one-step fit far behind
+    # (cells: parameters, reduced χ², AIC, BIC, ΔAIC, ΔBIC)
+    assert rows["two-step"][4] == "0.0" and float(rows["one-step"][4]) > 100
+    # the same function makes fit-sd's table: its rows are the page's two-step rows
+    assert run_cli("fit-sd", str(csv), "--steps", "2", "--tip", "-f", "csv") == 0
+    printed = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))
+    assert printed["model_name"].tolist() == ["one-step", "two-step"]
+    two = printed.iloc[1]
+    assert number(rows["step 2: T½"][0])[0] == pytest.approx(two["T2_half_K"], abs=0.05)
+    # the CSV of fitted parameters holds both models
+    fits = pd.read_csv(next((out / "docs" / "magnetism").glob("*/sd_fit.csv")))
+    assert sorted(fits["model_name"]) == ["one-step", "two-step"]

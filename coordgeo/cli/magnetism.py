@@ -16,17 +16,23 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from coordgeo.cli.app import Format, FormatOption, app, emit, error, warn
+from coordgeo.cli.sdfit_options import (
+    ChiHsOption,
+    ChiLsOption,
+    FixOption,
+    GammaOption,
+    NonSwitchingOption,
+    StepsOption,
+    Sweep,
+    SweepOption,
+    TipOption,
+    sd_fit_options,
+)
 from coordgeo.errors import InputError
 from coordgeo.esd import format_su
 
 if TYPE_CHECKING:  # pandas loads inside the commands (start-up time)
     import pandas as pd
-
-
-class Sweep(StrEnum):
-    cooling = "cooling"
-    heating = "heating"
-    equilibrium = "equilibrium"
 
 
 class RelaxModel(StrEnum):
@@ -85,7 +91,7 @@ FieldOption = Annotated[
 
 def _sample(mass, molar_mass, cif, formula, chi_dia, holder_chi, eicosane, field):
     """The :class:`coordgeo.io.magnetometer.Sample` of the command-line options."""
-    from coordgeo.io.magnetometer import Sample, formula_mass, sample_from_cif
+    from coordgeo.io.magnetometer import Sample, formula_mass, parse_chi_dia, sample_from_cif
 
     if cif is not None:
         cif_mass, cif_formula = sample_from_cif(cif)
@@ -93,23 +99,11 @@ def _sample(mass, molar_mass, cif, formula, chi_dia, holder_chi, eicosane, field
         molar_mass = molar_mass or cif_mass
     if molar_mass is None and formula:
         molar_mass = formula_mass(formula)
-    dia: float | str | None = None
-    if chi_dia is not None:
-        text = chi_dia.strip().lower()
-        if text in ("pascal", "approx"):
-            dia = text
-        else:
-            try:
-                dia = float(text)
-            except ValueError:
-                raise InputError(
-                    f"--chi-dia takes a number (cm³/mol), 'pascal' or 'approx', got {chi_dia!r}"
-                ) from None
     return Sample(
         mass_mg=mass,
         molar_mass=molar_mass,
         formula=formula,
-        chi_dia=dia,
+        chi_dia=parse_chi_dia(chi_dia),
         holder_chi_emu_oe=holder_chi,
         eicosane_mg=eicosane,
         field_oe=field,
@@ -160,72 +154,6 @@ def _su(value: float, su: float, decimals: int = 3) -> str:
 # --------------------------------------------------------------------------- fit-sd
 
 
-def _summary(fit, deriv) -> pd.DataFrame:
-    """The readable (quantity, value, unit) table of a fit and its derivative T½."""
-    import pandas as pd
-
-    rows = _two_step_rows(fit) if fit.model_name == "two-step" else _one_step_rows(fit)
-    rows += [
-        ("χMT_LS (low-T plateau)", _su(fit.chi_mt_ls, fit.chi_mt_ls_su), EMU),
-        ("χMT_HS (high-T plateau)", _su(fit.chi_mt_hs, fit.chi_mt_hs_su), EMU),
-    ]
-    if math.isfinite(fit.tip_su) or fit.tip:
-        rows.append(("TIP", _su(fit.tip, fit.tip_su, 6), "cm³ mol⁻¹"))
-    if fit.chi_mt_non_switching:
-        rows.append(("LS baseline (non-switching ions)", f"{fit.chi_mt_non_switching:.3f}", EMU))
-    hs_res = _su(fit.hs_residual_fraction, fit.hs_residual_fraction_su)
-    rows.append(("HS residual fraction (low T)", hs_res, ""))
-    if math.isfinite(fit.ls_residual_fraction):
-        ls_res = _su(fit.ls_residual_fraction, fit.ls_residual_fraction_su)
-        rows.append(("LS residual fraction (high T)", ls_res, ""))
-    if deriv is not None:
-        for record in deriv.branches.itertuples():
-            rows.append((f"T½ at max d(χMT)/dT ({record.branch})", f"{record.T_half_K:.1f}", "K"))
-        if math.isfinite(deriv.hysteresis_width_K):
-            rows.append(("ΔT = T½↑ − T½↓ (d(χMT)/dT)", f"{deriv.hysteresis_width_K:.1f}", "K"))
-    if fit.fixed:
-        rows.append(("fixed", ", ".join(fit.fixed), ""))
-    rows += [
-        ("reduced χ²", f"{fit.chi2_red:.3g}", ""),
-        ("rms residual", f"{fit.rms:.3g}", EMU),
-        ("runs test z (residual signs)", f"{fit.runs_z:.1f}", ""),
-        ("AIC / BIC", f"{fit.aic:.1f} / {fit.bic:.1f}", ""),
-        ("points / parameters", f"{fit.n_points} / {fit.n_parameters}", ""),
-    ]
-    return pd.DataFrame(rows, columns=["quantity", "value", "unit"])
-
-
-def _one_step_rows(fit) -> list[tuple[str, str, str]]:
-    rows = [
-        ("ΔH", _su(fit.dH_kJ_mol, fit.dH_su, 2), KJ),
-        ("ΔS", _su(fit.dS_J_mol_K, fit.dS_su, 1), JK),
-        ("Γ", _su(fit.Gamma_kJ_mol, fit.Gamma_su, 2), KJ),
-        ("T½ = ΔH/ΔS", _su(fit.T_half_K, fit.T_half_su, 1), "K"),
-        ("2RT½ (Γ of an abrupt transition)", f"{fit.Gamma_critical_kJ_mol:.2f}", KJ),
-        ("regime", f"{fit.regime} (Γ {'>' if fit.hysteresis else '≤'} 2RT½)", ""),
-    ]
-    if fit.hysteresis:
-        rows += [
-            ("T↓ (model, cooling branch ends)", f"{fit.T_down_K:.1f}", "K"),
-            ("T↑ (model, heating branch ends)", f"{fit.T_up_K:.1f}", "K"),
-            ("loop width T↑ − T↓ (model)", f"{fit.hysteresis_width_K:.1f}", "K"),
-        ]
-    return rows
-
-
-def _two_step_rows(fit) -> list[tuple[str, str, str]]:
-    rows = []
-    for step, r in fit.steps.iterrows():
-        rows += [
-            (f"step {step}: fraction", _su(r["fraction"], r["fraction_su"]), ""),
-            (f"step {step}: ΔH", _su(r["dH_kJ_mol"], r["dH_su"], 2), KJ),
-            (f"step {step}: ΔS", _su(r["dS_J_mol_K"], r["dS_su"], 1), JK),
-            (f"step {step}: Γ", _su(r["Gamma_kJ_mol"], r["Gamma_su"], 2), KJ),
-            (f"step {step}: T½", _su(r["T_half_K"], r["T_half_su"], 1), "K"),
-        ]
-    return rows
-
-
 @app.command("fit-sd")
 def fit_sd_command(
     data: Annotated[
@@ -245,56 +173,14 @@ def fit_sd_command(
     heating: Annotated[
         Path | None, typer.Option("--heating", help="A file measured on heating.")
     ] = None,
-    tip: Annotated[bool, typer.Option("--tip", help="Also refine a TIP·T term.")] = False,
-    gamma: Annotated[
-        float | None,
-        typer.Option("--gamma", help="Fix Γ (kJ/mol) instead of refining it (0: ideal solution)."),
-    ] = None,
-    fix: Annotated[
-        str | None,
-        typer.Option(
-            "--fix",
-            help="Hold parameters fixed, e.g. 'dH=21.9,dS=87.5' from DSC (names dH, dS, Gamma, "
-            "T_half, chi_mt_ls, chi_mt_hs, tip; with --steps 2: dH1, Gamma2, fraction, …).",
-        ),
-    ] = None,
-    steps: Annotated[
-        int,
-        typer.Option(
-            "--steps", min=1, max=2, help="2: also fit the two-step model and compare (AIC/BIC)."
-        ),
-    ] = 1,
-    sweep: Annotated[
-        Sweep,
-        typer.Option(
-            "--sweep",
-            help="Model branch for points without a sweep direction (matters when Γ > 2RT½).",
-            case_sensitive=False,
-        ),
-    ] = Sweep.cooling,
-    chi_ls_pure: Annotated[
-        float,
-        typer.Option(
-            "--chi-ls",
-            "--chi-ls-pure",
-            help="LS baseline: χMT of the sample entirely LS, non-switching ions included "
-            "(for the HS residual fraction).",
-        ),
-    ] = 0.0,
-    non_switching: Annotated[
-        str | None,
-        typer.Option(
-            "--non-switching",
-            help="Non-switching ions of the formula unit, e.g. '2*Fe(III)LS' (spin-only, "
-            "g = 2) or '2*0.62' (χMT per ion): sets the LS baseline.",
-        ),
-    ] = None,
-    chi_hs_pure: Annotated[
-        float | None,
-        typer.Option(
-            "--chi-hs-pure", help="χMT of the pure HS sample (default: the fitted HS plateau)."
-        ),
-    ] = None,
+    tip: TipOption = False,
+    gamma: GammaOption = None,
+    fix: FixOption = None,
+    steps: StepsOption = 1,
+    sweep: SweepOption = Sweep.cooling,
+    chi_ls_pure: ChiLsOption = 0.0,
+    non_switching: NonSwitchingOption = None,
+    chi_hs_pure: ChiHsOption = None,
     window: Annotated[
         float | None,
         typer.Option("--window", help="Smoothing window (K) for d(χMT)/dT (default: adaptive)."),
@@ -326,12 +212,11 @@ def fit_sd_command(
     from coordgeo.io.magdata import ChiMWarning
     from coordgeo.magnetism import (
         compare_models,
-        fit_sd,
-        fit_sd_two_step,
+        fit_models,
         plot_sd_fit,
         t_half_derivative,
     )
-    from coordgeo.tables import render
+    from coordgeo.tables import render, sd_fit_table
 
     if not data and cooling is None and heating is None:
         error("give a χMT(T) file (DATA, --cooling or --heating)")
@@ -339,23 +224,15 @@ def fit_sd_command(
     if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
         error(f"{plot}: plot file must end in {', '.join(PLOT_SUFFIXES)}")
         raise typer.Exit(2)
-    options = dict(
-        tip=tip,
-        Gamma=gamma,
-        fix=fix,
-        sweep=sweep.value,
-        chi_mt_ls_pure=chi_ls_pure,
-        chi_mt_hs_pure=chi_hs_pure,
-        non_switching=non_switching,
-    )
+    options = sd_fit_options(tip=tip, gamma=gamma, fix=fix, steps=steps, sweep=sweep,
+                             chi_ls_pure=chi_ls_pure, non_switching=non_switching,
+                             chi_hs_pure=chi_hs_pure)  # fmt: skip
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ChiMWarning)
         try:
             sample = _sample(mass, molar_mass, cif, formula, chi_dia, holder_chi, eicosane, field)
             df, read_notes = _read_chimt(data or [], cooling, heating, sample)
-            fits = [fit_sd(df, **options)]
-            if steps == 2:
-                fits.append(fit_sd_two_step(df, **options))
+            fits = list(fit_models(df, options))
         except InputError as exc:
             error(str(exc))
             raise typer.Exit(2) from None
@@ -383,7 +260,7 @@ def fit_sd_command(
     for k, fit in enumerate(fits):
         if steps == 2:
             emit(_heading(f"{fit.model_name} model", fmt, first=k == 0))
-        emit(_summary(fit, deriv), fmt)
+        emit(sd_fit_table(fit, deriv), fmt)
         emit(_heading("Correlation matrix", fmt))
         corr = fit.correlation.round(3).reset_index(names="")
         emit(render(corr, fmt.value))

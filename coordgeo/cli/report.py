@@ -9,6 +9,18 @@ import typer
 
 from coordgeo.cli.app import app, error, warn
 from coordgeo.cli.core import ToleranceOption
+from coordgeo.cli.sdfit_options import (
+    ChiHsOption,
+    ChiLsOption,
+    FixOption,
+    GammaOption,
+    NonSwitchingOption,
+    StepsOption,
+    Sweep,
+    SweepOption,
+    TipOption,
+    sd_fit_options,
+)
 from coordgeo.options import DEFAULT_TOLERANCE
 
 
@@ -92,6 +104,14 @@ def report_command(
         ),
     ] = True,
     tolerance: ToleranceOption = DEFAULT_TOLERANCE,
+    tip: TipOption = False,
+    gamma: GammaOption = None,
+    fix: FixOption = None,
+    steps: StepsOption = 1,
+    sweep: SweepOption = Sweep.cooling,
+    chi_ls_pure: ChiLsOption = 0.0,
+    non_switching: NonSwitchingOption = None,
+    chi_hs_pure: ChiHsOption = None,
 ) -> None:
     """Write a browsable HTML report (MkDocs site) of CIFs and χMT data, with CSV downloads.
 
@@ -100,7 +120,9 @@ def report_command(
     an interactive 3D view of each coordination sphere and of the complex, and the
     simulated powder pattern (none for models). One page per comparison series (one
     compound at several temperatures: changes of bonds, parameters and contacts) and a
-    magnetism page with the Slichter–Drickamer fit of --magnetism. Works offline.
+    magnetism page with the Slichter–Drickamer fit of --magnetism (fitted as coordgeo
+    fit-sd fits, with the same --tip, --steps, --fix, --non-switching… options). Works
+    offline.
 
     Inputs that cannot be read are listed on stderr and on the index page, the others
     are reported, and the exit status is 2.
@@ -108,22 +130,15 @@ def report_command(
     from coordgeo.extras import require
 
     require("report", "yaml", *(("mkdocs", "material") if build else ()), what="coordgeo report")
-    from coordgeo.errors import InputError
+    from coordgeo.io.magnetometer import parse_chi_dia
     from coordgeo.report import Magnetism, ReportBuildError, build_report
 
     groups = [[e.strip() for e in text.split(",") if e.strip()] for text in series or []]
-    dia: float | str | None = None
-    if chi_dia is not None:
-        dia = chi_dia.strip().lower()
-        if dia not in ("pascal", "approx"):
-            try:
-                dia = float(dia)
-            except ValueError:
-                raise InputError(
-                    f"--chi-dia takes a number (cm³/mol), 'pascal' or 'approx', got {chi_dia!r}"
-                ) from None
-    sample = {"mass_mg": mass, "chi_dia": dia, "molar_mass": molar_mass}
-    items = [Magnetism.parse(m, **sample) for m in magnetism or []]
+    fit = sd_fit_options(tip=tip, gamma=gamma, fix=fix, steps=steps, sweep=sweep,
+                         chi_ls_pure=chi_ls_pure, non_switching=non_switching,
+                         chi_hs_pure=chi_hs_pure)  # fmt: skip
+    sample = {"mass_mg": mass, "chi_dia": parse_chi_dia(chi_dia), "molar_mass": molar_mass}
+    items = [Magnetism.parse(m, fit=fit, **sample) for m in magnetism or []]
     try:
         report = build_report(
             inputs,

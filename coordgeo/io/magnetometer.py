@@ -216,6 +216,23 @@ def formula_mass(formula: str) -> float:
     return total
 
 
+def parse_chi_dia(text: str | None) -> float | str | None:
+    """The diamagnetic correction as written on the command line (``--chi-dia``): a
+    number in cm³ mol⁻¹, ``'pascal'`` or ``'approx'`` (any case); None stays None. The
+    value is checked further by :class:`Sample`."""
+    if text is None:
+        return None
+    word = text.strip().lower()
+    if word in ("pascal", "approx"):
+        return word
+    try:
+        return float(word)
+    except ValueError:
+        raise InputError(
+            f"--chi-dia takes a number (cm³/mol), 'pascal' or 'approx', got {text!r}"
+        ) from None
+
+
 def pascal_chi_dia(formula: str) -> float:
     """Diamagnetic χM (cm³ mol⁻¹) as the sum of Pascal's constants over the formula.
 

@@ -54,8 +54,10 @@ from coordgeo.magnetism.sd import (
 )
 from coordgeo.magnetism.sdfit import (
     SDFit,
+    SDFitOptions,
     TwoStepSDFit,
     compare_models,
+    fit_models,
     fit_sd,
     fit_sd_two_step,
 )
@@ -72,6 +74,7 @@ __all__ = [
     "LiesstTemperature",
     "RelaxationFit",
     "SDFit",
+    "SDFitOptions",
     "SDParameters",
     "Transition",
     "TwoStepSDFit",
@@ -80,6 +83,7 @@ __all__ = [
     "chi_mt_sd",
     "compare_models",
     "derivative_extremum",
+    "fit_models",
     "fit_relaxation",
     "fit_sd",
     "fit_sd_two_step",

@@ -1023,3 +1023,54 @@ def fit_sd_two_step(
             problem, ref, calc, gamma, t_halves, cov, refined, sweep=sweep, two_step=True
         ),
     )
+
+
+@dataclass(frozen=True)
+class SDFitOptions:
+    """How χMT(T) is fitted, the same for ``coordgeo fit-sd`` and ``coordgeo report``.
+
+    The fields are the keyword arguments of :func:`fit_sd` and :func:`fit_sd_two_step`
+    (same names and units), plus ``steps``: 1 fits the one-step model; 2 fits it and the
+    two-step model, which :func:`fit_models` returns last. Checked on creation (``steps``,
+    ``sweep``); the rest is checked by the fit, which raises
+    :class:`coordgeo.errors.InputError` with the option's name.
+    """
+
+    tip: bool = False
+    Gamma: float | None = None
+    fix: str | None = None
+    sweep: Branch = "cooling"
+    chi_mt_ls_pure: float = 0.0
+    chi_mt_hs_pure: float | None = None
+    non_switching: str | None = None
+    steps: int = 1
+
+    def __post_init__(self) -> None:
+        if self.steps not in (1, 2):
+            raise InputError(f"steps must be 1 or 2, got {self.steps!r}")
+        if self.sweep not in _BRANCHES:
+            raise InputError(f"sweep must be one of {', '.join(_BRANCHES)}, got {self.sweep!r}")
+
+    def fit_arguments(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`fit_sd` (and :func:`fit_sd_two_step`)."""
+        return {
+            "tip": self.tip,
+            "Gamma": self.Gamma,
+            "fix": self.fix,
+            "sweep": self.sweep,
+            "chi_mt_ls_pure": self.chi_mt_ls_pure,
+            "chi_mt_hs_pure": self.chi_mt_hs_pure,
+            "non_switching": self.non_switching,
+        }
+
+
+def fit_models(
+    data: pd.DataFrame | str | Path, options: SDFitOptions = SDFitOptions()
+) -> tuple[SDFit] | tuple[SDFit, TwoStepSDFit]:
+    """The Slichter–Drickamer fits ``options`` asks for: the one-step fit (:func:`fit_sd`)
+    and, with ``steps=2``, the two-step fit (:func:`fit_sd_two_step`) of the same data with
+    the same options, last. :func:`compare_models` puts them side by side (AIC/BIC)."""
+    one = fit_sd(data, **options.fit_arguments())
+    if options.steps == 1:
+        return (one,)
+    return one, fit_sd_two_step(data, **options.fit_arguments())

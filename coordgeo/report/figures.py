@@ -277,15 +277,18 @@ def series_figure(
 # --- magnetism ----------------------------------------------------------------------------
 
 
-def magnetism_figure(fit, structural: pd.DataFrame | None = None, derivative=None) -> Figure:
-    """χMT(T) with the Slichter–Drickamer fit and its residuals, and d(χMT)/dT when
+def magnetism_figure(
+    fit, structural: pd.DataFrame | None = None, derivative=None, others=()
+) -> Figure:
+    """χMT(T) with the Slichter–Drickamer fit and its residuals (``others``: further fits of
+    the same data, dashed), and d(χMT)/dT when
     ``derivative`` (:func:`coordgeo.magnetism.t_half_derivative`) is given
     (:func:`coordgeo.magnetism.plot_sd_fit`); and, when given, the structural γHS points
     (``temperature_K, gamma_hs``, optional ``gamma_hs_su``) on a right axis of the χMT
     panel scaled so that γ = 0 and 1 fall on the fitted χMT_LS and χMT_HS."""
     from coordgeo.magnetism import plot_sd_fit
 
-    fig = plot_sd_fit(fit, derivative=derivative)
+    fig = plot_sd_fit(fit, others=others, derivative=derivative)
     if structural is None or not len(structural):
         return fig
     ax = fig.axes[0]

@@ -671,42 +671,14 @@ class MagnetismSection:
     γHS, as tables, and what the reader and the fit said (``notes``)."""
 
     source: str
-    fit: pd.DataFrame  # quantity, value, unit
+    fit: pd.DataFrame  # coordgeo.tables.sd_fit_table: quantity, value, unit
     gamma: pd.DataFrame | None  # coordgeo.compare.link_magnetism: block, site, gamma_hs, …
     notes: list[str] = field(default_factory=list)
     reader: list[str] = field(default_factory=list)  # how χMT was made from the raw file
     derivative: bool = False  # a d(χMT)/dT curve was computed
-
-
-def sd_fit_table(fit, derivative=None) -> pd.DataFrame:
-    """The Slichter–Drickamer parameters as printed in Table S6 of an SI (``quantity,
-    value, unit``), with T½ from the maximum of d(χMT)/dT per branch when ``derivative``
-    (:func:`coordgeo.magnetism.t_half_derivative`) is given."""
-
-    def su(value: float, su: float, decimals: int) -> str:
-        return format_su(value, su if math.isfinite(su) else None, decimals)
-
-    rows = [
-        ("ΔH", su(fit.dH_kJ_mol, fit.dH_su, 2), "kJ mol⁻¹"),
-        ("ΔS", su(fit.dS_J_mol_K, fit.dS_su, 1), "J mol⁻¹ K⁻¹"),
-        ("Γ", su(fit.Gamma_kJ_mol, fit.Gamma_su, 2), "kJ mol⁻¹"),
-        ("T½ = ΔH/ΔS", su(fit.T_half_K, fit.T_half_su, 1), "K"),
-        ("regime", f"{fit.regime} (Γ {'>' if fit.hysteresis else '≤'} 2RT½)", ""),
-        ("χMT (LS plateau)", su(fit.chi_mt_ls, fit.chi_mt_ls_su, 3), "cm³ K mol⁻¹"),
-        ("χMT (HS plateau)", su(fit.chi_mt_hs, fit.chi_mt_hs_su, 3), "cm³ K mol⁻¹"),
-    ]
-    if getattr(fit, "tip", 0.0) or math.isfinite(getattr(fit, "tip_su", math.nan)):
-        rows.append(("TIP", su(fit.tip, fit.tip_su, 6), "cm³ mol⁻¹"))
-    if derivative is not None:
-        for r in derivative.branches.itertuples():
-            rows.append((f"T½ at max d(χMT)/dT ({r.branch})", f"{r.T_half_K:.1f}", "K"))
-        if math.isfinite(derivative.hysteresis_width_K):
-            rows.append(("ΔT = T½↑ − T½↓", f"{derivative.hysteresis_width_K:.1f}", "K"))
-    rows += [
-        ("reduced χ²", f"{fit.chi2_red:.3g}", ""),
-        ("points / parameters", f"{fit.n_points} / {fit.n_parameters}", ""),
-    ]
-    return pd.DataFrame(rows, columns=["quantity", "value", "unit"])
+    model: str = "one-step"  # the model of ``fit``, drawn solid and linked to the structures
+    others: list[tuple[str, pd.DataFrame]] = field(default_factory=list)  # (model, table)
+    comparison: pd.DataFrame | None = None  # coordgeo.magnetism.compare_models
 
 
 def series_crystal_table(members: Sequence[StructureTables], shown: Sequence[str]) -> str:
@@ -1037,19 +1009,53 @@ def magnetism_page(
                 "note", "From the instrument's file to χMT", [esc(x) for x in magnetism.reader]
             )
         )
-    out.append("## Slichter–Drickamer fit\n")
-    out.append(
-        caption("Table", n.next_table(), f"Slichter–Drickamer fit of χMT(T) of {name} (value(su)).")
-    )
-    out.append(
-        md_table(
-            ["Quantity", "Value", "Unit"],
-            [[q, esc(v), u] for q, v, u in magnetism.fit.to_numpy()],
-            "lrl",
+    several = bool(magnetism.others)
+    out.append("## Slichter–Drickamer fits\n" if several else "## Slichter–Drickamer fit\n")
+    for model, table in [(magnetism.model, magnetism.fit), *magnetism.others]:
+        which = f"{model} " if several else ""
+        out.append(
+            caption(
+                "Table",
+                n.next_table(),
+                f"Slichter–Drickamer {which}fit of χMT(T) of {name} (value(su)).",
+            )
         )
-    )
+        out.append(
+            md_table(
+                ["Quantity", "Value", "Unit"],
+                [[q, esc(v), u] for q, v, u in table.to_numpy()],
+                "lrl",
+            )
+        )
+    if magnetism.comparison is not None:
+        c = magnetism.comparison
+        out.append(
+            caption(
+                "Table",
+                n.next_table(),
+                "The models compared on the same points (lower AIC/BIC is better; Δ to the "
+                "lowest).",
+            )
+        )
+        out.append(
+            md_table(
+                ["Model", "Parameters", "reduced χ²", "AIC", "BIC", "ΔAIC", "ΔBIC"],
+                [
+                    [esc(r.model), str(r.n_parameters), f"{r.chi2_red:.3g}", f"{r.aic:.1f}",
+                     f"{r.bic:.1f}", f"{r.delta_aic:.1f}", f"{r.delta_bic:.1f}"]
+                    for r in c.itertuples()
+                ],
+                "lrrrrrr",
+            )
+        )  # fmt: skip
     gamma = magnetism.gamma is not None and len(magnetism.gamma)
-    panels = "points: data; lines: the fit; middle panel: residuals (data − fit)"
+    panels = (
+        f"points: data; solid lines: the {magnetism.model} fit; dashed: the "
+        f"{', '.join(m for m, _ in magnetism.others)} fit; middle panel: residuals of the "
+        f"{magnetism.model} fit"
+        if several
+        else "points: data; lines: the fit; middle panel: residuals (data − fit)"
+    )
     if magnetism.derivative:
         panels += "; bottom panel: d(χMT)/dT with T½ of each branch (dotted)"
     if gamma:
@@ -1074,9 +1080,10 @@ def magnetism_page(
             )
         )
         g = magnetism.gamma
+        fitted = f"γHS ({magnetism.model} SD fit)" if magnetism.others else "γHS (SD fit)"
         out.append(
             md_table(
-                ["Structure", "T [K]", "Site", "γHS (structure)", "γHS (SD fit)", "difference", ""],
+                ["Structure", "T [K]", "Site", "γHS (structure)", fitted, "difference", ""],
                 [
                     [
                         esc(r["block"]),
@@ -1266,7 +1273,6 @@ __all__ = [
     "esc",
     "index_page",
     "md_table",
-    "sd_fit_table",
     "series_page",
     "site_anchor",
     "sphere_stem",

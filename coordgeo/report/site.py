@@ -111,16 +111,19 @@ class Magnetism:
     mass_mg: float | None = None
     chi_dia: float | str | None = None
     molar_mass: float | None = None
+    #: How the data are fitted (:class:`coordgeo.magnetism.SDFitOptions`: TIP, steps,
+    #: LS baseline, fixed parameters…); None: the defaults, a one-step fit without TIP.
+    fit: object | None = None
 
     @classmethod
-    def parse(cls, spec: str | Path, **sample) -> Magnetism:
-        """``DATA`` or ``TARGET=DATA`` (the form of ``--magnetism``); ``sample``: the
-        ``mass_mg``, ``chi_dia`` and ``molar_mass`` of a ``.dat`` file."""
+    def parse(cls, spec: str | Path, **options) -> Magnetism:
+        """``DATA`` or ``TARGET=DATA`` (the form of ``--magnetism``); ``options``: the
+        ``mass_mg``, ``chi_dia`` and ``molar_mass`` of a ``.dat`` file and ``fit``."""
         text = str(spec)
         if "=" in text and not Path(text).exists():
             target, _, path = text.partition("=")
-            return cls(Path(path), target.strip() or None, **sample)
-        return cls(Path(text), None, **sample)
+            return cls(Path(path), target.strip() or None, **options)
+        return cls(Path(text), None, **options)
 
 
 @dataclass(frozen=True)
@@ -204,7 +207,7 @@ def compare_link(
         sites = compare.compare(list(structures)).sites
         link = None
         if fit is not None:
-            link = compare.link_magnetism(sites, compare.SDParameters.from_fit(fit))
+            link = compare.link_magnetism(sites, fit)
     except Exception as exc:  # an optional link must not sink the report
         return None, None, f"coordgeo.compare failed: {exc}"
     needed = {"block", "site", "temperature_K", "gamma_hs"}
@@ -414,18 +417,20 @@ def _write_series(
         figures.save(fig, folder, pages.series_stem(site))
 
 
-def write_magnetism(folder: Path, data: pd.DataFrame, fit, derivative, gamma) -> None:
-    """The CSVs and the figure of a magnetism page into ``folder``."""
+def write_magnetism(folder: Path, data: pd.DataFrame, fits, derivative, gamma) -> None:
+    """The CSVs and the figure of a magnetism page into ``folder``; ``fits``: the
+    Slichter–Drickamer fits (:func:`coordgeo.magnetism.fit_models`), the shown one last."""
     c = pages.MAGNETISM_CSV_FILES
+    fit = fits[-1]
     with figures.literal_text():
         _csv(data, folder / c["chimt"])
-        _csv(fit.to_frame(), folder / c["sd_fit"])
+        _csv(pd.concat([f.to_frame() for f in fits], ignore_index=True), folder / c["sd_fit"])
         _csv(fit.curve, folder / c["sd_curve"])
         if derivative is not None:
             _csv(derivative.curve, folder / c["derivative"])
         if gamma is not None and len(gamma):
             _csv(gamma, folder / c["gamma"])
-        fig = figures.magnetism_figure(fit, gamma, derivative=derivative)
+        fig = figures.magnetism_figure(fit, gamma, derivative=derivative, others=fits[:-1])
         figures.save(fig, folder, pages.MAGNETISM_STEM)
 
 
@@ -629,7 +634,8 @@ def _magnetism_section(item: Magnetism, structures: Sequence[Structure]):
     (:func:`coordgeo.magnetism.t_half_derivative`) and link it to the structures
     (:func:`compare_link`). Returns (section, (data, fit, link, derivative), spin sites)."""
     from coordgeo.io.magnetometer import is_qd_file, read_susceptibility
-    from coordgeo.magnetism import fit_sd, t_half_derivative
+    from coordgeo.magnetism import SDFitOptions, compare_models, fit_models, t_half_derivative
+    from coordgeo.tables import sd_fit_table
 
     notes: list[str] = []
     reader: list[str] = []
@@ -640,9 +646,12 @@ def _magnetism_section(item: Magnetism, structures: Sequence[Structure]):
             sample, reader = _sample(item, structures)
         data = read_susceptibility(item.path, sample)
         reader = [*data.attrs.get("notes", []), *reader]
-        fit = fit_sd(data)
+        fits = fit_models(data, item.fit or SDFitOptions())
+    fit = fits[-1]  # the two-step fit when both were asked for, as coordgeo fit-sd plots
     notes.extend(str(w.message) for w in caught)
-    notes.extend(n for n in fit.notes if n not in reader)  # the reader's are shown above
+    for one in fits:  # the reader's notes are shown above
+        said = f"{one.model_name} fit: " if len(fits) > 1 else ""
+        notes.extend(f"{said}{n}" for n in one.notes if n not in reader)
     try:
         derivative = t_half_derivative(data)
     except InputError as exc:  # the fit stands without it
@@ -654,13 +663,16 @@ def _magnetism_section(item: Magnetism, structures: Sequence[Structure]):
         link = None
     section = pages.MagnetismSection(
         source=item.path.name,
-        fit=pages.sd_fit_table(fit, derivative),
+        fit=sd_fit_table(fit, derivative),
+        model=fit.model_name,
+        others=[(f.model_name, sd_fit_table(f)) for f in fits[:-1]],
+        comparison=compare_models(*fits) if len(fits) > 1 else None,
         gamma=link,
         notes=notes,
         reader=reader,
         derivative=derivative is not None,
     )
-    return section, (data, fit, link, derivative), sites
+    return section, (data, fits, link, derivative), sites
 
 
 def build_report(
@@ -761,10 +773,10 @@ def build_report(
         member_structures = [structures[i] for i in g.members]
         section, link = None, ""
         if g.slug in attached:
-            section, (data, fit, gamma, derivative), spin = _magnetism_section(
+            section, (data, fits, gamma, derivative), spin = _magnetism_section(
                 attached[g.slug], member_structures
             )
-            write_magnetism(docs / "magnetism" / g.slug, data, fit, derivative, gamma)
+            write_magnetism(docs / "magnetism" / g.slug, data, fits, derivative, gamma)
             page = f"magnetism/{g.slug}.md"
             (docs / page).write_text(
                 pages.magnetism_page(g, section, series_link=f"../series/{g.slug}.md")
