@@ -84,8 +84,10 @@ but metals; the H of a coordinated water or amine is not a donor. Further:
   two orientations and never share a sphere; with p = q = 0.5 only the distance rule
   can tell them apart (each close pair is split, so several spheres may result).
 * **Unresolved disorder.** A sphere with anion donors and more than
-  :data:`MAX_COORDINATION` (12) donors is no coordination sphere: it is disorder the
-  rules above could not resolve. It keeps its donors but gets a ``problem``, and
+  :data:`MAX_COORDINATION` (12) points of attachment is no coordination sphere: it is
+  disorder the rules above could not resolve. Donors bonded to each other count as one
+  point (the five C of an η⁵-Cp, the six of an η⁶-arene: hapticity), so Cp₂Yb(THF)(η²-S₂)
+  with 13 donor atoms and 4 points is a sphere. It keeps its donors but gets a ``problem``, and
   :func:`coordination_spheres` leaves it out unless asked (``unresolved=True``).
 """
 
@@ -648,7 +650,11 @@ def coordination_spheres(
             occ = min([structure.occupancy[m]] + [structure.occupancy[x.site] for x in atoms])
             problem = ""
             anions = sum(not metal_mask[x.site] for x in atoms)
-            if len(atoms) > MAX_COORDINATION and anions:
+            if (
+                len(atoms) > MAX_COORDINATION
+                and anions
+                and _attachment_points(structure, atoms, tolerance) > MAX_COORDINATION
+            ):
                 problem = (
                     f"unresolved disorder: {len(atoms)} donors around {structure.labels[m]} "
                     f"(more than {MAX_COORDINATION} with anion donors among them); no "
@@ -743,6 +749,34 @@ def _behind_donors(structure: Structure, metal: int, donors, distance: np.ndarra
         if np.degrees(np.arccos(np.clip(cos, -1, 1))).min() >= THROUGH_DONOR_ANGLE:
             out[xi] = True
     return out
+
+
+def _attachment_points(structure: Structure, atoms: tuple[Atom, ...], tolerance: float) -> int:
+    """Donors counted by ligand attachment: donors bonded to each other (the C atoms of
+    an η⁵-Cp or η⁶-arene, the two S of an η²-S₂) are one point (hapticity, IUPAC Red Book
+    2005, IR-10.2.5.1), each other donor one. Bonded: 0.85·(r_a + r_b) ≤ d ≤ r_a + r_b +
+    tolerance, non-metals other than H (the window of :func:`_compatible_sets`)."""
+    sites = np.array([a.site for a in atoms])
+    ops = np.array([a.code.op for a in atoms])
+    shifts = np.array([a.code.shift for a in atoms], dtype=float)
+    x = image_fract(structure, sites, ops, shifts) @ structure.cell.orthogonalization.T
+    elements = [structure.elements[k] for k in sites.tolist()]
+    r = np.array([covalent_radius(e) for e in elements])
+    ligand = np.array([not is_metal(e) and e != "H" for e in elements], dtype=bool)
+    dd = vector_lengths(x[:, None] - x[None])
+    rsum = r[:, None] + r[None]
+    bonded = (dd <= rsum + tolerance) & (dd >= SHORTEST_BOND_FACTOR * rsum)
+    bonded &= ligand[:, None] & ligand[None]
+    group = list(range(len(atoms)))  # union–find over the donor–donor bonds
+
+    def root(k: int) -> int:
+        while group[k] != k:
+            k = group[k]
+        return k
+
+    for a, b in zip(*np.nonzero(np.triu(bonded, 1)), strict=True):
+        group[root(int(a))] = root(int(b))
+    return len({root(k) for k in range(len(atoms))})
 
 
 def _compatible_sets(structure: Structure, donors, tolerance: float = DEFAULT_TOLERANCE):

@@ -364,6 +364,43 @@ def test_more_than_twelve_anion_donors_is_flagged(tmp_path):
     assert sp.problem.startswith("unresolved disorder")
 
 
+def test_hapto_ligands_count_as_one_point_of_attachment(tmp_path):
+    # A bent-metallocene-like Y with two η⁵-Cp, an O, a Cl and an S: 13 donor atoms, 4
+    # points of attachment, no disorder (Cp₂Yb(THF)(η²-S₂), COD 4060304, was called
+    # "unresolved disorder"). Hand derivation: Cp C on a circle of radius 1.20 Å at
+    # z = ±2.30 Å → Y–C = √(1.20² + 2.30²) = 2.594 Å < 1.90 + 0.73 + 0.45 = 3.08 Å; ring
+    # C–C = 2·1.20·sin 36° = 1.411 Å (bonded: 0.85·1.46 = 1.24 ≤ d ≤ 1.91); O at 2.40 Å
+    # along +x, Cl 2.60 Å along −x, S 2.70 Å along +y; O···C ≥ √((2.40−1.20)² + 2.30²)
+    # = 2.594 Å and Cl/S···C ≥ 2.6 Å, none bonded to a ring C.
+    atoms = [("Y1", "Y", np.zeros(3))]
+    for ring, z in ((1, 2.30), (2, -2.30)):
+        for k in range(5):
+            phi = math.radians(72 * k + (36 if ring == 2 else 0))
+            atoms.append(
+                (f"C{ring}{k}", "C", np.array([1.2 * math.cos(phi), 1.2 * math.sin(phi), z]))
+            )
+    atoms += [
+        ("O1", "O", np.array([2.40, 0.0, 0.0])),
+        ("Cl1", "Cl", np.array([-2.60, 0.0, 0.0])),
+        ("S1", "S", np.array([0.0, 2.70, 0.0])),
+    ]
+    rows = "\n".join(
+        f"{lab} {el} {0.5 + x[0] / 20:.6f} {0.5 + x[1] / 20:.6f} {0.5 + x[2] / 20:.6f}"
+        for lab, el, x in atoms
+    )
+    text = (
+        "data_cp2\n_cell_length_a 20\n_cell_length_b 20\n_cell_length_c 20\n"
+        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+        "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n"
+        f"_atom_site_fract_y\n_atom_site_fract_z\n{rows}\n"
+    )
+    (s,) = coordgeo.read(write(tmp_path, "cp2.cif", text))
+    (sp,) = coordination_spheres(s)
+    assert sp.coordination_number == 13 and not sp.problem
+    assert dict(_donor_elements(s, sp)) == {"C": 10, "O": 1, "Cl": 1, "S": 1}
+    assert sorted(sp.distances)[1:11] == pytest.approx([2.594] * 10, abs=1e-3)  # O first
+
+
 # --- bonds: one direction, vectorised; a singular operator is no traceback -----------------
 
 
