@@ -439,31 +439,48 @@ def symmetry_duplicates(
     fract = np.asarray(fract, dtype=float)
     n = len(fract)
     out = np.full(n, -1, dtype=int)
-    if n < 2:
+    ids: dict[object, int] = {}
+    kind = np.array([ids.setdefault(k, len(ids)) for k in kinds], dtype=int)
+    if n < 2 or len(ids) == n:  # no two sites of one kind: nothing can repeat
         return out
-    groups: dict[object, list[int]] = {}
-    for i, kind in enumerate(kinds):
-        groups.setdefault(kind, []).append(i)
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        idx = np.array(members)
-        x = fract[idx]
-        # images of every member under every operator: (m, n_ops, 3)
-        images = np.einsum("kij,nj->nki", rotations, x) + translations[None]
-        m = len(idx)
-        step = max(1, 2_000_000 // (m * len(rotations)))  # rows per block: bounded memory
-        for start in range(1, m, step):
-            rows = np.arange(start, min(start + step, m))
-            diff = images[None, :, :, :] - x[rows][:, None, None, :]  # (rows, m, n_ops, 3)
-            diff -= np.round(diff)
-            near = (vector_lengths(diff @ orthogonalization.T) < tolerance).any(axis=2)
-            near &= np.arange(m)[None, :] < rows[:, None]  # earlier sites only
-            for r, first in zip(rows.tolist(), near.argmax(axis=1).tolist(), strict=True):
-                if near[r - start, first]:
-                    i, j = int(idx[first]), int(idx[r])
-                    out[j] = i if out[i] < 0 else out[i]
+    # Candidate pairs from a grid over the cell, cells at least 2·tolerance wide along each
+    # axis (d_hkl of the axis' planes over their count), so a point within tolerance of a
+    # site lies in one of the 27 cells around it: N·|G| images sorted once and each site's
+    # 27 cells looked up, instead of N²·|G| differences. The pairs found are then measured.
+    k = len(rotations)
+    images = (np.einsum("kij,nj->nki", rotations, fract) + translations[None]).reshape(-1, 3)
+    images -= np.floor(images)
+    owner = np.repeat(np.arange(n), k)
+    spacing = 1.0 / vector_lengths(np.linalg.inv(orthogonalization))  # d(100), d(010), d(001)
+    m = np.clip((spacing / (2.0 * tolerance)).astype(np.int64), 1, 4096)
+    cells = np.minimum((images * m).astype(np.int64), m - 1)
+    keys = (cells[:, 0] * m[1] + cells[:, 1]) * m[2] + cells[:, 2]
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    own = np.minimum(((fract - np.floor(fract)) * m).astype(np.int64), m - 1)
+    around = (own[:, None, :] + _STEPS27[None]) % m  # (n, 27, 3)
+    wanted = ((around[..., 0] * m[1] + around[..., 1]) * m[2] + around[..., 2]).ravel()
+    left = np.searchsorted(sorted_keys, wanted, "left")
+    count = np.searchsorted(sorted_keys, wanted, "right") - left
+    site = np.repeat(np.repeat(np.arange(n), 27), count)
+    offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    image = order[np.repeat(left, count) + offset]
+    first = owner[image]
+    pair = (first < site) & (kind[first] == kind[site])
+    site, image, first = site[pair], image[pair], first[pair]
+    d = images[image] - fract[site]
+    d -= np.round(d)
+    near = vector_lengths(d @ orthogonalization.T) < tolerance
+    found: dict[int, int] = {}
+    for j, i in zip(site[near].tolist(), first[near].tolist(), strict=True):
+        found[j] = min(i, found.get(j, i))  # the earliest site it repeats
+    for j in sorted(found):  # in site order, so a chain ends at its first site
+        i = found[j]
+        out[j] = i if out[i] < 0 else out[i]
     return out
+
+
+_STEPS27 = np.array(np.meshgrid([-1, 0, 1], [-1, 0, 1], [-1, 0, 1], indexing="ij")).reshape(3, -1).T
 
 
 def site_symmetry_codes(structure, site: int) -> list[SymmetryCode]:
