@@ -289,7 +289,9 @@ def check_work_bounds(structure, radius: float) -> None:
         "cell_atoms", atoms_in_cell, context=f"{len(structure)} sites × {n_ops} operators", **where
     )
     density = atoms_in_cell / volume
-    per_centre = density * 4.0 * math.pi / 3.0 * (radius + 1.0) ** 3
+    # (r + 1)³ overflows past r ≈ 5·10¹⁰²; such a sphere holds every atom there is
+    cube = (radius + 1.0) ** 3 if radius < 1e100 else math.inf
+    per_centre = density * 4.0 * math.pi / 3.0 * cube
     check_limit(
         "search_atoms",
         len(structure) * min(per_centre, atoms_in_cell * 27.0),

@@ -54,7 +54,7 @@ __all__ = [
 #: O1#2, O1$3.
 MATE_MARK = re.compile(r"'+|\"|\*|#\d+$|\$\d+$")
 _PRIMES = str.maketrans({"′": "'", "’": "'", "´": "'", "`": "'", "″": "''"})
-_PARTS = re.compile(r"^(?P<letters>[A-Za-z]+)(?P<number>\d+)(?P<rest>.*)$")
+_PARTS = re.compile(r"^(?P<letters>[A-Za-z]+)(?P<number>[0-9]+)(?P<rest>.*)$")
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def _no_zeros(text: str) -> str | None:
     m = _PARTS.match(text)
     if not m:
         return None
-    return f"{m['letters']}{int(m['number'])}{m['rest']}"
+    return f"{m['letters']}{m['number'].lstrip('0') or '0'}{m['rest']}"
 
 
 class _Index:
@@ -308,7 +308,12 @@ def suggest_labels(structure: Structure, label: str, n: int = 3) -> list[str]:
 
         def distance(name: str) -> int:
             m = _PARTS.match(re.sub(r"[^0-9A-Za-z]", "", name))
-            return abs(int(m["number"]) - int(number["number"])) if m and number else 10**6
+            if not (m and number):
+                return 10**6
+            # a label's number as written can be thousands of digits long (hostile input);
+            # past 18 digits it is just far from any real label's number
+            a, b = (int(x) if len(x) <= 18 else 10**18 for x in (m["number"], number["number"]))
+            return abs(a - b)
 
         found = sorted(same, key=distance)
     return list(dict.fromkeys(found))[:n]

@@ -392,6 +392,16 @@ def parse_table_rows(
     """
     import io
 
+    seen: dict[str, int] = {}
+    for k, name in enumerate(names):
+        if name in seen:
+            raise InputError(
+                f"the header names the column {name!r} twice (columns {seen[name] + 1} and "
+                f"{k + 1}): rename one",
+                path=where,
+                line=first_line - 1,
+            )
+        seen[name] = k
     try:
         df = pd.read_csv(
             io.StringIO(body),

@@ -653,7 +653,8 @@ def _two_step_starts(d: _Data, names: list[str], fixed: dict[str, float]) -> lis
     starts = []
     for t1, t2 in pairs:
         mid = float(np.interp(0.5 * (t1 + t2), d.t[order], d.chi[order]))
-        f0 = float(np.clip((mid - chi_ls0) / (chi_hs0 - chi_ls0), 0.15, 0.85))
+        step = chi_hs0 - chi_ls0  # the plateau medians can coincide on noisy data
+        f0 = float(np.clip((mid - chi_ls0) / step, 0.15, 0.85)) if step else 0.5
         for dS0 in (60.0, 100.0):
             start = {"chi_mt_ls": chi_ls0, "chi_mt_hs": chi_hs0, "tip": 0.0, "fraction": f0}
             for sfx, th in (("1", t1), ("2", t2)):

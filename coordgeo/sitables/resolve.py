@@ -38,6 +38,7 @@ import numpy as np
 
 from coordgeo.coordination import DEFAULT_TOLERANCE
 from coordgeo.elements import covalent_radius
+from coordgeo.errors import InputError
 from coordgeo.geometry import contacts
 from coordgeo.io.sitables import SITable, operator_from_text
 from coordgeo.model import Structure
@@ -515,7 +516,12 @@ class RowResolver:
         """Atoms at the published distance from the first atom of a distance row."""
         pub, su = float(row.published), row.published_su
         tol = max(3 * su if su > 0 else 0.0, 0.005)
-        found = contacts(self.s, pub + tol, centers=[sites[0]], min_distance=SAME_ATOM)
+        if not (math.isfinite(pub + tol) and pub > 0):  # a printed -2.08 is no distance
+            return ""
+        try:
+            found = contacts(self.s, pub + tol, centers=[sites[0]], min_distance=SAME_ATOM)
+        except InputError:  # a printed 1e300 Å: the search is refused, the hint left out
+            return ""
         hits = []
         for d, j, code in zip(found.distance, found.site, found.codes(), strict=True):
             if abs(d - pub) <= tol:

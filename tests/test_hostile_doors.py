@@ -1,0 +1,138 @@
+"""Hostile input at the doors test_hostile.py does not open: magnetism files, SI tables
+against CIFs, compare, bulk, query, report, paths and the Python API.
+
+Each test writes the generated input it needs into tmp_path and runs the command in
+process (typer's CliRunner): the run must end with status 0, 1 or 2, no exception but
+SystemExit may escape, and a refusal (status 2) is one line on stderr naming the file
+and, where known, the line. Each case was found by a fuzz run of generated inputs (the
+families of the hostile-input brief) and crashed before its fix; the comment of each
+test says how it failed. Expected values are derived in the comments.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import typer
+from click.testing import CliRunner
+
+from coordgeo.cli.app import app
+from coordgeo.io.cif import read_cif
+
+from support.hostile import FE_AQUA, base_table
+
+COMMAND = typer.main.get_command(app)
+runner = CliRunner()
+
+
+def run(*args: object):
+    """One command in process; fails the test on an escaped exception or a bad status."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = runner.invoke(COMMAND, [str(a) for a in args])
+    exc = result.exception
+    assert exc is None or isinstance(exc, SystemExit), f"{type(exc).__name__}: {exc}"
+    assert result.exit_code in (0, 1, 2), result.output
+    if result.exit_code == 2:
+        errors = [line for line in result.stderr.splitlines() if "error:" in line]
+        assert len(errors) == 1, result.stderr
+    return result
+
+
+def refusal(result) -> str:
+    """The one error line of a status-2 run."""
+    assert result.exit_code == 2, result.output
+    (line,) = [line for line in result.stderr.splitlines() if "error:" in line]
+    return line
+
+
+# --- magnetism data files -------------------------------------------------------------------
+
+
+def test_a_column_named_twice_is_refused_at_its_header_line(tmp_path):
+    # pandas refuses duplicate names with a ValueError ("Duplicate names are not
+    # allowed."), which escaped every magnetism door as a traceback
+    plain = tmp_path / "chimt.csv"
+    plain.write_text("T,chiMT,T\n100,1.0,100\n200,2.0,200\n")
+    line = refusal(run("transition", plain, "-c", "chiMT"))
+    assert str(plain) in line and "line 1" in line and "'T' twice (columns 1 and 3)" in line
+    # a Quantum Design file: [Header] is line 1, [Data] line 2, the column line is line 3
+    qd = tmp_path / "mpms.dat"
+    qd.write_text("[Header]\n[Data]\nTemperature (K),Temperature (K),DC Moment (emu)\n100,100,1\n")
+    for args in (["fit-sd", qd], ["relax", qd, "--temperature", "10"], ["transition", qd]):
+        if args[0] == "transition":
+            args += ["-c", "DC Moment"]
+        line = refusal(run(*args))
+        assert str(qd) in line and "line 3" in line and "'Temperature (K)' twice" in line
+
+
+def test_two_step_fit_when_the_plateaus_have_one_level(tmp_path):
+    # a bump: χMT = 1 + exp(-((T - 200)/30)²) at 21 points from 50 to 350 K. The medians
+    # of the three coldest and the three hottest points (the plateau guesses) are both
+    # 1.0000 (exp(-16) at 80 K), and the start fraction (mid - χLS)/(χHS - χLS) divided
+    # by zero (ZeroDivisionError). Γ fixed at 0 keeps the fit short
+    t = np.linspace(50.0, 350.0, 21)
+    chi = 1.0 + np.exp(-(((t - 200.0) / 30.0) ** 2))
+    data = tmp_path / "bump.csv"
+    data.write_text(
+        "T (K), chiMT (cm3 K/mol)\n"
+        + "".join(f"{a:.1f}, {b:.4f}\n" for a, b in zip(t, chi, strict=True))
+    )
+    result = run("fit-sd", data, "--steps", "2", "--gamma", "0", "-f", "csv")
+    assert result.exit_code in (0, 1)
+    assert "two-step" in result.stdout
+
+
+# --- SI tables against a CIF ----------------------------------------------------------------
+
+
+@pytest.fixture
+def base_cif(tmp_path):
+    path = tmp_path / "base.cif"
+    path.write_text(FE_AQUA)
+    return path
+
+
+def test_a_label_with_thousands_of_digits(tmp_path, base_cif):
+    # 'Fe' + 5000 ones: the label resolver read the number with int(), which refuses
+    # more than 4300 digits (ValueError). Such a label names no site: unknown-atom, status 1
+    table = tmp_path / "table.txt"
+    table.write_text(base_table().replace("Fe1", "Fe" + "1" * 5000))
+    result = run("validate", table, "--cif", base_cif, "-f", "csv")
+    assert result.exit_code == 1
+    assert "unknown-atom" in result.stdout
+
+
+@pytest.mark.parametrize("printed", ["-2.08", "1e300"])
+def test_a_printed_distance_that_is_no_distance_is_a_mismatch(tmp_path, base_cif, printed):
+    # Fe1–O1 is 2.080 Å (built so). A printed -2.08 sent a neighbour search of radius
+    # -2.07 Å for the "atoms at the printed distance" hint, refused as if the CIF were
+    # bad (status 2); 1e300 overflowed (r + 1)³ in the work bound (OverflowError). Both
+    # are a mismatch of that row, calculated 2.0800 Å as for the printed 2.0800(2)
+    table = tmp_path / "table.txt"
+    table.write_text(base_table().replace("Fe1-O1\t2.0800(2)", f"Fe1-O1\t{printed}"))
+    result = run("validate", table, "--cif", base_cif, "-f", "csv")
+    assert result.exit_code == 1
+    df = pd.read_csv(io.StringIO(result.stdout))
+    (row,) = df[df.label == "Fe1-O1"].itertuples()
+    assert row.status == "mismatch" and row.published == float(printed)
+    assert round(row.calculated, 4) == 2.08
+
+
+def test_the_work_bound_of_an_unbounded_search_radius(base_cif):
+    # every image any radius can reach: the cell holds 21 atoms (11 sites × 2 operators,
+    # Fe1 on the inversion centre counted once), searched in 27 translations, less Fe1
+    # itself: 21·27 - 1 = 566. A 100 Å search already finds them all (the farthest is
+    # under 2·√3·8 = 27.7 Å away); a 1e300 Å search overflowed (r + 1)³ (OverflowError)
+    from coordgeo.geometry import contacts
+
+    (structure,) = read_cif(base_cif)
+    near = contacts(structure, 100.0, centers=[0])
+    far = contacts(structure, 1e300, centers=[0])
+    assert len(far.distance) == len(near.distance) == 21 * 27 - 1
+    assert math.isfinite(float(far.distance.max()))
