@@ -228,31 +228,27 @@ def _empty_template(columns: tuple[str, ...]) -> pd.DataFrame:
 # --- ring images ----------------------------------------------------------------------------
 
 
-def _with_points(structure: Structure, fract: np.ndarray, labels: Sequence[str]) -> Structure:
-    """The structure with dummy sites (element X) appended: centroids for the neighbour search."""
+def _points(structure: Structure, fract: np.ndarray, labels: Sequence[str]) -> Structure:
+    """A structure of dummy sites (element X) at ``fract`` in the cell and space group of
+    ``structure``: the centroids (and the atoms searched around) for the neighbour search,
+    which then visits only these points, not every atom of the crystal."""
     k = len(fract)
-
-    def add(arr: np.ndarray, fill) -> np.ndarray:
-        arr = np.asarray(arr)
-        extra = np.broadcast_to(np.asarray(fill, dtype=arr.dtype), (k, *arr.shape[1:]))
-        return np.concatenate([arr, extra])
-
     return replace(
         structure,
-        labels=tuple(structure.labels) + tuple(labels),
-        elements=tuple(structure.elements) + ("X",) * k,
-        fract=np.concatenate([structure.fract, np.asarray(fract, dtype=float).reshape(k, 3)]),
-        fract_su=add(structure.fract_su, 0.0),
-        fract_cov=add(structure.fract_cov, 0.0),
-        fract_rounding=add(structure.fract_rounding, 0.0),
-        occupancy=add(structure.occupancy, 1.0),
-        u_iso=add(structure.u_iso, np.nan),
-        u_aniso=add(structure.u_aniso, np.nan),
-        disorder_assembly=tuple(structure.disorder_assembly) + ("",) * k,
-        disorder_group=tuple(structure.disorder_group) + ("",) * k,
-        calc=add(structure.calc, False),
-        site_symmetry_order=add(structure.site_symmetry_order, 1),
-        site_projector=add(structure.site_projector, np.eye(3)),
+        labels=tuple(labels),
+        elements=("X",) * k,
+        fract=np.asarray(fract, dtype=float).reshape(k, 3),
+        fract_su=np.zeros((k, 3)),
+        fract_cov=np.zeros((k, 3, 3)),
+        fract_rounding=np.zeros((k, 3)),
+        occupancy=np.ones(k),
+        u_iso=np.full(k, np.nan),
+        u_aniso=np.full((k, 6), np.nan),
+        disorder_assembly=("",) * k,
+        disorder_group=("",) * k,
+        calc=np.zeros(k, dtype=bool),
+        site_symmetry_order=np.ones(k, dtype=int),
+        site_projector=np.broadcast_to(np.eye(3), (k, 3, 3)).copy(),
     )
 
 
@@ -301,8 +297,8 @@ class _Images:
         return inverse is not None and (inverse.op, inverse.shift) >= (code.op, code.shift)
 
 
-# The structure with its ring centroids as dummy sites, per structure (weak keys).
-_PSEUDO: weakref.WeakKeyDictionary[Structure, tuple] = weakref.WeakKeyDictionary()
+# The centroids (with the atoms searched around) as dummy sites, per structure (weak keys).
+_PSEUDO: weakref.WeakKeyDictionary[Structure, dict] = weakref.WeakKeyDictionary()
 
 
 def _centroids_near(
@@ -313,25 +309,36 @@ def _centroids_near(
 ) -> list[tuple[int, int, SymmetryCode]]:
     """Ring images whose centroid is within ``reach`` Å of each centre: (centre, ring, code).
 
-    The centroids join the neighbour search as dummy sites (:func:`_with_points`), so
-    each image is found once, with its code relative to the centre. ``centers`` are
-    atom sites; None: the centroids themselves (the centre is then a ring index too).
+    The neighbour search (:func:`coordgeo.geometry.contacts`) runs over a structure of
+    dummy sites (:func:`_points`): the centres (in site order), then the centroids; so
+    each image is found once, with its code relative to the centre, and the other atoms
+    of the crystal are not visited. ``centers`` are atom sites; None: the centroids
+    themselves (the centre is then a ring index too). Rows are ordered by centre (site
+    order), then distance, as the search orders them.
     """
-    n0 = len(structure)
-    key = tuple(id(r) for r in rings)
-    cached = _PSEUDO.get(structure)
-    if cached is not None and cached[0] == key:
-        pseudo = cached[1]  # π–π and X–H···π search around the same centroids: one search
+    if centers is None:
+        order = np.zeros(0, dtype=int)
+        sites = order
     else:
-        pseudo = _with_points(
-            structure, np.array([r.centroid_fract for r in rings]), [r.name for r in rings]
-        )
-        _PSEUDO[structure] = (key, pseudo, rings)  # the rings keep their ids unique
-        # (neither the copy with centroids nor the rings hold the structure: weak key)
-    around = n0 + np.arange(len(rings)) if centers is None else centers
+        sites = np.asarray(centers, dtype=int).reshape(-1)
+        order = np.argsort(sites, kind="stable")
+        sites = sites[order]
+    n0 = len(sites)
+    key = (tuple(id(r) for r in rings), tuple(sites.tolist()))
+    per = _PSEUDO.setdefault(structure, {})
+    if key not in per:
+        if len(per) >= 4:  # π–π, X–H···π, …: a few; not one per H of resolve_centroid
+            per.pop(next(iter(per)))
+        # the rings are kept with their copy so that their ids stay unique; neither the
+        # copy nor the rings hold the structure (weak key)
+        fract = np.concatenate([structure.fract[sites], [r.centroid_fract for r in rings]])
+        labels = [structure.labels[i] for i in sites.tolist()] + [r.name for r in rings]
+        per[key] = (_points(structure, fract, labels), rings)
+    pseudo = per[key][0]
+    around = n0 + np.arange(len(rings)) if centers is None else np.arange(n0)
     found = _neighbours(pseudo, reach, centers=around)
     found = found.take(found.site >= n0)
-    center = found.center - (n0 if centers is None else 0)
+    center = found.center - n0 if centers is None else sites[found.center]
     return list(zip(center.tolist(), (found.site - n0).tolist(), found.codes(), strict=True))
 
 

@@ -242,10 +242,9 @@ def _perceive(structure: Structure, tolerance: float, planarity: float) -> list[
     cycles = _cycles(structure, edges, metal, tolerance)
     found: dict[tuple, _Found | None] = {}
     codes: dict[bytes, SymmetryCode | None] = {}
-    for sites, maps in cycles:
-        key, ring_sites, moved = _canonical(structure, sites, maps)
+    for key, ring_sites, moved, rounded in _canonical(structure, cycles):
         if key not in found:
-            found[key] = _with_codes(structure, ring_sites, moved, codes)
+            found[key] = _with_codes(structure, ring_sites, moved, rounded, codes)
     ordered = sorted((f for f in found.values() if f is not None), key=lambda f: f.sites)
     return _describe(structure, ordered, degree, metal, planarity)
 
@@ -349,40 +348,72 @@ def _first_of_each(sites: np.ndarray, fract: np.ndarray) -> np.ndarray:
     """First of the cycles (c, m) made of the same atoms (one ring walked both ways)."""
     keys = np.round(fract * 10**_POSITION_DECIMALS).astype(np.int64)
     atom = sites * 1_000_003 + keys[..., 0] * 1_000_033 + keys[..., 1] * 10_007 + keys[..., 2]
-    _, first = np.unique(np.sort(atom, axis=1), axis=0, return_index=True)
     keep = np.zeros(len(sites), dtype=bool)
-    keep[first] = True
+    seen: set[tuple[int, ...]] = set()
+    for k, row in enumerate(np.sort(atom, axis=1).tolist()):
+        row = tuple(row)
+        if row not in seen:
+            seen.add(row)
+            keep[k] = True
     return keep
 
 
-def _canonical(structure: Structure, sites: np.ndarray, maps: np.ndarray):
-    """(key, sites, maps) of the ring in its canonical copy and order; images share the key."""
-    m = len(sites)
-    first_site = int(sites.min())
-    best = None
-    for start in np.flatnonzero(sites == first_site).tolist():
-        to_unit = np.linalg.inv(maps[start])
-        for step in (1, -1):
-            order = [(start + step * r) % m for r in range(m)]
-            moved = to_unit @ maps[order]
-            f = np.einsum("kij,kj->ki", moved[:, :3, :3], structure.fract[sites[order]])
-            f += moved[:, :3, 3]
-            keys = np.round(f * 10**_POSITION_DECIMALS).astype(np.int64).tolist()
-            positions = tuple(sorted((int(sites[k]), *p) for k, p in zip(order, keys, strict=True)))
-            candidate = (tuple(int(sites[k]) for k in order), positions)
-            if best is None or candidate < best[0]:
-                best = (candidate, moved)
-    (ring_sites, positions), moved = best
-    return positions, ring_sites, moved
+def _canonical(structure: Structure, cycles: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple]:
+    """(key, sites, maps, rounded maps) of each cycle in its canonical copy and order, in
+    the order of ``cycles``; images of one ring share the key.
+
+    The canonical copy starts at an occurrence of the ring's first (smallest) site, moved
+    to the untransformed site, and goes the way round whose (sites, sorted atom positions)
+    compares smallest (the first such when two tie); the key is the sorted positions
+    (site, fractional coordinates × 10⁴ rounded) of that copy. All cycles of one size are
+    done at once: every start and both directions are candidates.
+    """
+    out: list[tuple] = [None] * len(cycles)  # type: ignore[list-item]
+    by_size: dict[int, list[int]] = {}
+    for k, (sites, _) in enumerate(cycles):
+        by_size.setdefault(len(sites), []).append(k)
+    scale = 10**_POSITION_DECIMALS
+    for m, members in by_size.items():
+        sites = np.array([cycles[k][0] for k in members])  # (c, m)
+        maps = np.array([cycles[k][1] for k in members])  # (c, m, 4, 4)
+        cycle, start = np.nonzero(sites == sites.min(axis=1, keepdims=True))
+        cycle, start = np.repeat(cycle, 2), np.repeat(start, 2)  # forwards, then backwards
+        step = np.tile([1, -1], len(cycle) // 2)
+        order = (start[:, None] + step[:, None] * np.arange(m)) % m  # (K, m)
+        seq = sites[cycle[:, None], order]
+        moved = np.linalg.inv(maps[cycle, start])[:, None] @ maps[cycle[:, None], order]
+        f = np.einsum("kaij,kaj->kai", moved[..., :3, :3], structure.fract[seq])
+        f += moved[..., :3, 3]
+        keys = np.round(f * scale).astype(np.int64)
+        atoms = np.concatenate([seq[..., None], keys], axis=-1).reshape(-1, 4)  # (K·m, 4)
+        rank = np.repeat(np.arange(len(cycle)), m)
+        atoms = atoms[np.lexsort((*atoms.T[::-1], rank))].reshape(len(cycle), m, 4)
+        rows = [
+            (tuple(q), tuple(map(tuple, p)))
+            for q, p in zip(seq.tolist(), atoms.tolist(), strict=True)
+        ]
+        best: dict[int, int] = {}  # cycle → its smallest candidate (the first of equals)
+        for kk, c in enumerate(cycle.tolist()):
+            if c not in best or rows[kk] < rows[best[c]]:
+                best[c] = kk
+        pick = np.array([best[c] for c in range(len(members))])
+        chosen = moved[pick]
+        rounded = np.round(chosen[..., :3, :], 6)  # the code of each map, to look up once
+        for c, k in enumerate(members):
+            ring_sites, positions = rows[pick[c]]
+            out[k] = (positions, ring_sites, chosen[c], rounded[c])
+    return out
 
 
 def _with_codes(
-    structure: Structure, sites: tuple[int, ...], maps: np.ndarray, cache: dict
+    structure: Structure, sites: tuple[int, ...], maps: np.ndarray, rounded: np.ndarray, cache: dict
 ) -> _Found | None:
-    """The ring with each atom's map as a symmetry code (None: the CIF cannot express one)."""
+    """The ring with each atom's map as a symmetry code (None: the CIF cannot express one).
+
+    ``rounded`` are the maps' first three rows rounded to 1e-6, the cache's keys."""
     codes = []
-    for mp in maps:
-        key = np.round(mp[:3], 6).tobytes()
+    for mp, key in zip(maps, rounded, strict=True):
+        key = key.tobytes()
         if key not in cache:
             cache[key] = operation_code(np.rint(mp[:3, :3]).astype(int), mp[:3, 3], structure)
         if cache[key] is None:
@@ -431,6 +462,11 @@ def _describe(
         return []
     out: list[Ring] = []
     fractionalization = structure.cell.fractionalization
+    elements = np.array(structure.elements, dtype=object)
+    aromatic_element = np.isin(elements, list(AROMATIC_ELEMENTS))
+    # C and N must be sp² (module docstring): at most three neighbours, by occupancy
+    sp2 = ~np.isin(elements, ["C", "N"]) | (degree <= 3.05)
+    radius = np.array([covalent_radius(e) for e in structure.elements])
     for size in sorted({len(f.sites) for f in found}):
         group = [k for k, f in enumerate(found) if len(f.sites) == size]
         sites = np.array([found[k].sites for k in group])
@@ -444,37 +480,33 @@ def _describe(
         rms = np.sqrt(np.mean(dev**2, axis=-1))
         c = x.mean(axis=1)
         sus = _RingSus(structure, sites, ops, shifts)
+        max_dev = np.abs(dev).max(axis=1)
+        planar = max_dev <= planarity
+        has_metal = metal[sites].any(axis=1)
+        aromatic = (
+            planar
+            & ~has_metal
+            & aromatic_element[sites].all(axis=1)
+            & sp2[sites].all(axis=1)
+            & _short_bonds(x, radius[sites])
+        )
+        heteroaromatic = aromatic & (elements[sites] != "C").any(axis=1)
         for row, k in enumerate(group):
             r = found[k]
-            elems = tuple(structure.elements[s] for s in r.sites)
-            has_metal = bool(metal[list(r.sites)].any())
-            max_dev = float(np.abs(dev[row]).max())
-            planar = max_dev <= planarity
-            aromatic = (
-                planar
-                and not has_metal
-                and all(e in AROMATIC_ELEMENTS for e in elems)
-                and all(
-                    degree[s] <= 3.05
-                    for s, e in zip(r.sites, elems, strict=True)
-                    if e in ("C", "N")
-                )
-                and _short_bonds(x[row], elems)
-            )
             out.append(
                 Ring(
                     number=k + 1,  # ``found`` is in the order of the rings' sites
                     atoms=tuple(Atom(s, code) for s, code in zip(r.sites, r.codes, strict=True)),
                     labels=tuple(structure.labels[s] for s in r.sites),
-                    elements=elems,
-                    metal=has_metal,
-                    planar=bool(planar),
-                    aromatic=bool(aromatic),
-                    heteroaromatic=bool(aromatic and any(e != "C" for e in elems)),
+                    elements=tuple(structure.elements[s] for s in r.sites),
+                    metal=bool(has_metal[row]),
+                    planar=bool(planar[row]),
+                    aromatic=bool(aromatic[row]),
+                    heteroaromatic=bool(heteroaromatic[row]),
                     centroid=c[row],
                     centroid_fract=c[row] @ fractionalization.T,
                     normal=normal[row],
-                    max_deviation=max_dev,
+                    max_deviation=float(max_dev[row]),
                     rms_deviation=float(rms[row]),
                     _sus=sus,
                     _su_row=row,
@@ -484,14 +516,12 @@ def _describe(
     return out
 
 
-def _short_bonds(x: np.ndarray, elements: tuple[str, ...]) -> bool:
-    m = len(elements)
-    for k in range(m):
-        a, b = elements[k], elements[(k + 1) % m]
-        limit = covalent_radius(a) + covalent_radius(b) + AROMATIC_BOND_MARGIN
-        if np.linalg.norm(x[(k + 1) % m] - x[k]) >= limit:
-            return False
-    return True
+def _short_bonds(x: np.ndarray, radius: np.ndarray) -> np.ndarray:
+    """Whether every bond of each ring (k, m, 3 Cartesian; atoms' covalent radii k, m) is
+    shorter than r_cov(A) + r_cov(B) + :data:`AROMATIC_BOND_MARGIN`."""
+    after = np.roll(np.arange(x.shape[1]), -1)
+    length = np.linalg.norm(x[:, after] - x, axis=-1)
+    return (length < radius + radius[:, after] + AROMATIC_BOND_MARGIN).all(axis=1)
 
 
 # --- tables -------------------------------------------------------------------------------
