@@ -1,11 +1,14 @@
 """Reading the tables of supporting-information (SI) documents as they are published.
 
-An SI document converted to text holds its tables in one of two shapes:
+An SI document converted to text holds its tables in one of three shapes:
 
 * tab-separated blocks, one row a line, usually with a header of temperatures
   (``\\t100 K\\t290 K`` then ``Fe1-N1\\t1.994(4)\\t2.153(4)``);
 * markdown pipe tables, sometimes with two (label, value) groups side by side and
-  section rows such as ``| Selected bond angles (°) | | | |``.
+  section rows such as ``| Selected bond angles (°) | | | |``;
+* space-aligned columns as ``pdftotext -layout`` writes them (``Fe1–N1      1.994(4)``):
+  cells are runs of text two or more spaces apart, cut into the columns the rows' cells
+  line up in; a row needs a number after its label and no more text cells than numbers.
 
 :func:`read_si_tables` finds every such block, the caption near it (``Table S1 …``),
 the symmetry-code legend under it (``A -x+1,y,-z+1/2`` or ``Symmetry codes: A -x, 1 - y,
