@@ -6,7 +6,8 @@ read with gemmi alone, independent of coordgeo's geometry) in one family of layo
 each: tab-separated, pipe and space-aligned (pdftotext ``-layout``) columns, one or two
 label/value pairs a row; codes as letters, SHELXL ``#1``, roman numerals (``^i``,
 ``<sup>i</sup>``, and plain ``N1ii`` where text extraction lost the superscript), primes,
-Olex2 ``$1``; legends and operators in the matching styles; values ``1.994 (4)``,
+Olex2 ``$1`` and Olex2 report tables (``Atom | Atom | Length/Å``, ``O8¹``); legends
+and operators in the matching styles; values ``1.994 (4)``,
 ``178.0(2)°`` or without su; unit headers ``(Å)``, ``[Å]``, ``/Å``.
 
 An untouched table validates ``ok`` value for value. Then, one at a time: a distance
@@ -101,7 +102,8 @@ def test_layout_families_validate_and_flag_exactly_the_mistakes(
     # Before the fixes: space-aligned tables were not found at all (0 of 15 values);
     # `^i` after `O(8)` and `<sup>i</sup>` marks left the labels unread; `108.9(2)°` was
     # an InputError; a legend of primes `(') 1-x, …` was not read; and `#1`/`$1` marks
-    # whose legend entry was wrong still came out ok (read as "some symmetry mate").
+    # whose legend entry was wrong still came out ok (read as "some symmetry mate");
+    # Olex2's report tables (one cell per atom, `O8¹`, legend `¹1-X,2-Y,-Z`) named no atoms.
     _, block, structure = _setup(shared, GEOMETRY_CIF)
     metal, rows = metal_rows(block)
     assert metal == "Al1" and len(rows) == 15
@@ -118,13 +120,17 @@ def test_layout_families_validate_and_flag_exactly_the_mistakes(
     assert not found["status"].isin(["invalid", "inconsistent"]).any(), found.to_string()
 
 
-@pytest.mark.parametrize("name", ["seed000-tsv", "pipe-primes", "spaces-pairs-roman"])
+@pytest.mark.parametrize("name", ["seed000-tsv", "pipe-primes", "spaces-pairs-roman", "olex-bonds"])
 def test_hbond_tables_in_three_styles(name: str, shared: Path, tmp_path: Path) -> None:
-    # D–H···A with the acceptor's code (A, ', ^i); headers D–H (Å), D···A/Å, ∠D–H···A (°)
+    # D–H···A with the acceptor's code (A, ', ^i, ¹); headers D–H (Å), D···A/Å,
+    # ∠D–H···A (°); Olex2's D | H | A | d(D-H)/Å | … cells, which were read as a table of
+    # one-atom labels (nothing to validate) before the atom columns were joined
     _, block, structure = _setup(shared, HBOND_CIF)
     rows = hbond_rows(block)
     assert len(rows) == 12
-    style = replace(STYLES[name], header="unit_slash" if name.startswith("spaces") else "name")
+    style = replace(
+        STYLES[name], header="unit_slash" if name.startswith("spaces") else "name", kinds=()
+    )
     printed = render(rows, symmetry_operators(block), style)
     (table,) = read_si_tables(printed.text)
     assert table.kind == "hbond"

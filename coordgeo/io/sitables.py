@@ -125,6 +125,7 @@ _LOOKALIKES = str.maketrans(
 )  # fmt: skip
 # Primes as typeset: ′ ’ ´ ` are the ASCII apostrophe of a label such as N1' or N(1').
 _PRIMES = str.maketrans({"′": "'", "’": "'", "´": "'", "`": "'", "″": "''"})
+_FROM_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 # In headers and captions Cyrillic Г stands for Γ (cooperativity) and ∆ (increment) for Δ.
 _HEADER_FIXES = str.maketrans({"Г": "Γ", "∆": "Δ", "º": "°", "−": "-", "\u00a0": " "})
 
@@ -270,7 +271,8 @@ def normalise_atom(token: str) -> tuple[str, str, str] | None:
     legend key (``NiA``); nothing else (``Mean``, ``Cg1``, ``Σ`` name no atom).
     """
     text = token.translate(_LOOKALIKES).strip().translate(_PRIMES)
-    # a code printed as a superscript: N1<sup>i</sup>, N1^{ii}, N(1)^i → N1^i
+    # a code printed as a superscript: N1<sup>i</sup>, N1^{ii}, N(1)^i, N1¹ → N1^i, N1^1
+    text = re.sub(r"([⁰¹²³⁴⁵⁶⁷⁸⁹]+)$", lambda m: "^" + m[1].translate(_FROM_SUPERSCRIPT), text)
     text = re.sub(r"\s*(?:<sup>\s*(.+?)\s*</sup>|\^\{\s*(.+?)\s*\})\s*$",
                   lambda m: "^" + (m[1] or m[2]), text)  # fmt: skip
     text = re.sub(r"\s+(?=[(\d^])|(?<=\()\s+|\s+(?=\))", "", text)  # "Fe (1 )" → "Fe(1)"
@@ -434,6 +436,12 @@ def parse_legend(line: str) -> dict[str, str]:
     ``#1 -x+1,y,-z+1/2  #2 …``. Returns {} when the line holds no operator.
     """
     text = _LEGEND_PREFIX.sub("", line.strip())
+    # Olex2: ¹1-X,+Y,3/2-Z; ²+X,1+Y,+Z — a superscript number keys the operator after it
+    text = re.sub(
+        r"(?:(?<=^)|(?<=[;\s]))([⁰¹²³⁴⁵⁶⁷⁸⁹]+)\s*",
+        lambda m: "(" + m[1].translate(_FROM_SUPERSCRIPT) + ") ",
+        text,
+    )
     chunks = []
     for part in text.split(";"):
         chunks.extend(re.split(r"\s+(?=(?:#\d+|\$\d+|\((?:[ivx]+|'+|[A-Z])\))\s)", part))
@@ -824,6 +832,11 @@ def _read_block(
     rows = [(line, cells + ("",) * (width - len(cells))) for line, cells in block.rows]
     body = [cells for _, cells in rows if not _is_section(cells)]
     value_cols = _value_columns(body, width)
+    header, rows = _join_atom_columns(header, rows, body, value_cols)
+    if len(header) < width:
+        width = len(header)
+        body = [cells for _, cells in rows if not _is_section(cells)]
+        value_cols = _value_columns(body, width)
     caption_text = caption[1] if caption else None
     caption_temperature, compounds = _caption_facts(caption_text)
     columns = _name_columns(value_cols, header, caption_temperature, block.first)
@@ -850,6 +863,50 @@ def _read_block(
         layout=block.layout,
         source=path,
     )
+
+
+def _join_atom_columns(
+    header: tuple[str, ...],
+    rows: list[tuple[int, tuple[str, ...]]],
+    body: list[tuple[str, ...]],
+    value_cols: list[int],
+) -> tuple[tuple[str, ...], list[tuple[int, tuple[str, ...]]]]:
+    """One label cell from two to four columns of one atom each (Olex2's report tables:
+    ``Atom | Atom | Length/Å`` with ``Fe1 | N1¹ | 1.994(4)``), joined with ``-`` as the
+    atoms of a row are; the header cells joined likewise. Other tables are returned as
+    they are."""
+
+    def one_atom_each(j: int) -> bool:
+        filled = [cells[j] for cells in body if cells[j].strip()]
+        return bool(filled) and all(
+            len(tokens := split_label(c)) == 1 and normalise_atom(tokens[0]) is not None
+            for c in filled
+        )
+
+    width = len(header)
+    runs = []
+    j = 0
+    while j < width:
+        k = j
+        while k < width and k not in value_cols and one_atom_each(k):
+            k += 1
+        if 2 <= k - j <= 4 and k in value_cols:
+            runs.append((j, k))
+        j = max(k, j + 1)
+    if not runs:
+        return header, rows
+
+    def join(cells: tuple[str, ...]) -> tuple[str, ...]:
+        out: list[str] = []
+        j = 0
+        for start, stop in runs:
+            out += cells[j:start]
+            out.append("-".join(c for c in cells[start:stop] if c.strip()))
+            j = stop
+        return tuple(out + list(cells[j:]))
+
+    joined = [(line, cells if _is_section(cells) else join(cells)) for line, cells in rows]
+    return join(header), joined
 
 
 def _value_columns(body: list[tuple[str, ...]], width: int) -> list[int]:

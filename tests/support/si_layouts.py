@@ -51,6 +51,7 @@ __all__ = [
 
 _ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"]
 _ROMAN += [f"x{r}" for r in _ROMAN]
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,8 @@ class Style:
     header: str = "temperature"  # temperature | unit_paren | unit_bracket | unit_slash | name
     column_names: tuple[str, ...] = ()  # one per column (several structures)
     caption: str = "after"  # before | after
+    split_atoms: bool = False  # Olex2 report: one cell per atom (Atom | Atom | Length/Å)
+    kinds: tuple[str, ...] = ()  # only rows of these kinds (Olex2: bonds, angles apart)
     sections: bool = False  # "Bond lengths (Å)" / "Angles (°)" section rows
 
 
@@ -238,6 +241,12 @@ STYLES: dict[str, Style] = {
                                 header="unit_slash", sections=True),
     "tsv-roman-plain": Style(marks="roman_plain", legend="sentence", operators="decimal",
                              header="unit_bracket"),
+    "olex-bonds": Style(split_atoms=True, kinds=("distance",), marks="olex_sup",
+                        legend="olex_sup", operators="olex", header="unit_slash",
+                        caption="before"),
+    "olex-angles": Style(split_atoms=True, kinds=("angle",), marks="olex_sup",
+                         legend="olex_sup", operators="olex", header="unit_slash",
+                         caption="before"),
     "spaces-sharp-padded": Style(layout="spaces", labels="padded", marks="sharp",
                                  legend="shelxl", dash="−", values="degree"),
 }  # fmt: skip
@@ -291,6 +300,8 @@ def _mark_names(style: str, n: int) -> str:
         return f"#{n + 1}"
     if style == "dollar":
         return f"${n + 1}"
+    if style == "olex_sup":
+        return str(n + 1)
     if style == "primes":
         return "'" * (n + 1)
     return _ROMAN[n]
@@ -314,6 +325,8 @@ def _atom(label: str, mark: str, style: Style) -> str:
         return f"{text}<sup>{mark}</sup>"
     if style.marks == "roman_caret":
         return f"{text}^{mark}"
+    if style.marks == "olex_sup":
+        return text + mark.translate(_SUPERSCRIPT)
     return text + mark  # roman_plain: N1ii, the superscript lost in text extraction
 
 
@@ -364,6 +377,10 @@ def render(
     column the rows whose values it prints (the same rows of other data blocks), by
     default ``rows`` for every column.
     """
+    if style.kinds:
+        keep = [k for k, r in enumerate(rows) if r.kind in style.kinds]
+        rows = [rows[k] for k in keep]
+        values = [[v[k] for k in keep] for v in values] if values else None
     values = values or [rows] * len(columns)
     hbond = rows and rows[0].kind == "hbond"
     keys: dict[str, str] = {}  # n_klm → mark
@@ -382,7 +399,9 @@ def render(
                 mark = keys[code]
                 used.append(mark)
             tokens.append(_atom(atom, mark, style))
-        if hbond:
+        if style.split_atoms:
+            label = "\x1f".join(tokens)  # one cell per atom; printed as joined by "-"
+        elif hbond:
             label = f"{tokens[0]}{style.dash}{tokens[1]}{style.contact}{tokens[2]}"
         else:
             label = style.dash.join(tokens)
@@ -406,13 +425,19 @@ def render(
     if style.caption == "after":
         lines += ["", caption]
     lines += ["", *_legend_lines(legend, style)] if legend else []
-    flat = [(label, used, {c: v for c, v in cells.items()}, kind)
+    flat = [(label.replace("\x1f", "-"), used, dict(cells), kind)
             for label, used, cells, kind in printed_rows]  # fmt: skip
     return Printed("\n".join(lines) + "\n", flat, legend, tuple(columns))
 
 
 def _body(printed_rows, columns, style: Style, hbond: bool) -> list[str]:
     """The table's lines in the layout: a header, then the rows (pairs side by side)."""
+    if hbond and style.split_atoms:  # Olex2: D | H | A | d(D-H)/Å | … | D-H-A/°
+        header = ["D", "H", "A", "d(D-H)/Å", "d(H-A)/Å", "d(D-A)/Å", "D-H-A/°"]
+        grid = [header] + [
+            [*label.split("\x1f"), *cells[columns[0]]] for label, _, cells, _ in printed_rows
+        ]
+        return _lay_out(grid, style, header_rows=1)
     if hbond:
         c = style.contact
         d = style.dash
@@ -425,6 +450,14 @@ def _body(printed_rows, columns, style: Style, hbond: bool) -> list[str]:
         grid = [header] + [[label, *cells[columns[0]]] for label, _, cells, _ in printed_rows]
         return _lay_out(grid, style, header_rows=1)
     ncol = len(columns)
+    if style.split_atoms:
+        width = max(label.count("\x1f") + 1 for label, *_ in printed_rows)
+        unit = "Å" if width == 2 else "°"
+        name = "Length" if width == 2 else "Angle"
+        grid = [["Atom"] * width + [_header_cell(unit, style, name)]]
+        for label, _, cells, _ in printed_rows:
+            grid.append([*label.split("\x1f"), *(cells[c][0] for c in columns)])
+        return _lay_out(grid, style, header_rows=1)
     if style.header == "temperature" or style.header == "name":
         names = list(columns)
     else:
@@ -491,6 +524,8 @@ def _legend_lines(legend: dict[str, str], style: Style) -> list[str]:
     if style.legend == "shelxl":
         entries = "    ".join(f"{k} {op}" for k, op in legend.items())
         return ["Symmetry transformations used to generate equivalent atoms:", entries]
+    if style.legend == "olex_sup":
+        return ["; ".join(f"{k.translate(_SUPERSCRIPT)}{op}" for k, op in legend.items())]
     if style.legend == "olex":
         return [f"{k}{op}" if False else f"{k} {op}" for k, op in legend.items()]
     if style.legend == "sentence":
@@ -506,10 +541,11 @@ def _legend_lines(legend: dict[str, str], style: Style) -> list[str]:
 
 def alter_value(printed: Printed) -> tuple[str, str] | None:
     """The text with the first distance value of a row without codes (of an H-bond, its
-    D···A: heavy atoms, whose su is small even when none is printed) moved by 10 su
-    (0.05 Å without su), and that row's label."""
-    for label, used, cells, kind in printed.rows:
-        if used or kind not in ("distance", "hbond"):
+    D···A: heavy atoms, whose su is small even when none is printed; the first angle in a
+    table of angles) moved by 10 su (0.05 Å or 0.5° without su), and that row's label."""
+    distances = [r for r in printed.rows if r[3] in ("distance", "hbond")]
+    for label, used, cells, kind in distances or printed.rows:  # angles: 10 su or 0.5°
+        if used:
             continue
         index = 2 if kind == "hbond" else 0
         text = next(iter(cells.values()))[index]
@@ -518,19 +554,20 @@ def alter_value(printed: Printed) -> tuple[str, str] | None:
             continue
         decimals = len(m.group(2))
         su = re.search(r"\((\d+)\)", text)
-        step = 10 * int(su.group(1)) * 10**-decimals if su else 0.05
+        step = 10 * int(su.group(1)) * 10**-decimals if su else (0.5 if kind == "angle" else 0.05)
         value = float(f"{m.group(1)}.{m.group(2)}") + step
         new = f"{value:.{decimals}f}" + (m.group(3) or "") + m.group(4)
         lines = printed.text.split("\n")
+        printed_label = re.escape(label).replace(r"\-", r"[-\t]")  # Olex2: atoms in cells
         at = [
             n
             for n, line in enumerate(lines)
-            if re.match(r"^\|?\s*" + re.escape(label) + r"(?=\s|\|)", line)
+            if re.match(r"^\|?\s*" + printed_label + r"(?=\s|\|)", line)
         ]
         if len(at) != 1:
             continue
         line = lines[at[0]]
-        rest = line.index(label) + len(label)
+        rest = re.match(r"^\|?\s*" + printed_label, line).end()
         found = [
             rest + mm.start()
             for mm in re.finditer(r"(?<![\d.])" + re.escape(text) + r"(?![\d(])", line[rest:])
@@ -553,10 +590,10 @@ def alter_legend(printed: Printed, shift: tuple[int, int, int]) -> tuple[str, st
     moved = gemmi.Op(op.triplet())
     moved.tran = [t + d for t, d in zip(op.tran, shift, strict=True)]
     new = format_op(moved, style)
-    for printed_key in (f"({key})", key):
-        old = f"{printed_key} {op_text}"
+    for old_key, sep in ((f"({key})", " "), (key, " "), (key.translate(_SUPERSCRIPT), "")):
+        old = f"{old_key}{sep}{op_text}"
         if printed.text.count(old) == 1:
-            return printed.text.replace(old, f"{printed_key} {new}"), key
+            return printed.text.replace(old, f"{old_key}{sep}{new}"), key
     return None
 
 
