@@ -108,6 +108,31 @@ def test_readable_formats_values_with_their_su():
     assert spec["label"] is None
 
 
+def test_rounding_noise_is_no_su(tmp_path):
+    # [Co(CN)6]3- on the m-3m site of Fm-3m (CSD CSCNCC01): the TPR-6 shape measure of a
+    # perfect octahedron is fixed by symmetry; its propagated su came out 6.4e-17 and was
+    # printed as 16.7367553607686723(6). An su under 1e-10 × max(1, |value|) is noise.
+    assert format_su(16.7367553607686, 6.4e-17, 3) == "16.737"
+    assert format_su(0.0, 5e-17, 4) == "0.0000"
+    assert format_su(1.0001, 5e-35, 4) == "1.0001"  # λ, su 5e-35
+    # real su's are untouched, however small the value: Δ = 3(2)e-6
+    assert format_su(3e-6, 2e-6) == "0.000003(2)"
+    assert format_su(1.94905921905579, 0.01414) == "1.949(14)"
+    cif = write(
+        tmp_path,
+        "co.cif",
+        "data_co\n_cell_length_a 12.592(2)\n_cell_length_b 12.592(2)\n"
+        "_cell_length_c 12.592(2)\n_cell_angle_alpha 90\n_cell_angle_beta 90\n"
+        "_cell_angle_gamma 90\n_symmetry_space_group_name_H-M 'F m -3 m'\nloop_\n"
+        "_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n"
+        "_atom_site_fract_y\n_atom_site_fract_z\nCo1 Co 0 0 0\n"
+        "C1 C 0.149(1) 0 0\nN2 N 0.242(1) 0 0\n",
+    )
+    result = runner.invoke(app, ["octahedra", str(cif)])
+    assert result.exit_code == 0, result.output
+    assert "16.737 " in result.output and "16.7367" not in result.output
+
+
 # --- bonds, angles, check ----------------------------------------------------------------
 
 
