@@ -34,7 +34,7 @@ from typer.testing import CliRunner
 
 from coordgeo.cli.app import app
 from coordgeo.io.cif import read_cif
-from coordgeo.io.sitables import parse_label, parse_value, read_si_tables
+from coordgeo.io.sitables import parse_label, parse_legend, parse_value, read_si_tables
 from coordgeo.sitables import check_tables, match_columns, validate_document
 
 from support.si_layouts import (
@@ -196,3 +196,32 @@ def test_cli_exit_status_on_a_space_aligned_table(shared: Path, tmp_path: Path) 
     document.write_text(text, encoding="utf-8")
     result = CliRunner().invoke(app, ["validate", str(document), "--cif", str(path)])
     assert result.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # IUCr journals through HTML: the keys as superscripts, the minus sign U+2212
+        (
+            "Symmetry codes: <sup>i</sup> −x+1, y, −z+1/2; <sup>ii</sup> x, y+1, z.",
+            {"i": "−x+1, y, −z+1/2", "ii": "x, y+1, z"},
+        ),
+        ("^i 1-x, y, z; ^ii x, 1+y, z", {"i": "1-x, y, z", "ii": "x, 1+y, z"}),
+        # entries separated by commas only, or by nothing
+        (
+            "Symmetry codes: (i) x+1/2, -y+1/2, z+1/2, (ii) -x, -y, -z",
+            {"i": "x+1/2, -y+1/2, z+1/2", "ii": "-x, -y, -z"},
+        ),
+        ("Symmetry-generated atoms: A -x,y,z B x,1+y,z", {"A": "-x,y,z", "B": "x,1+y,z"}),
+        # Olex2: a superscript number before the operator
+        ("¹1-X,2-Y,-Z; ²-X,2-Y,-Z", {"1": "1-X,2-Y,-Z", "2": "-X,2-Y,-Z"}),
+        (
+            "Symmetry codes: (') 1-y, x-y, z; ('') 1-x+y, 1-x, z.",
+            {"'": "1-y, x-y, z", "''": "1-x+y, 1-x, z"},
+        ),
+        ("The A and B sites are x, y, z", {}),  # prose is no legend
+    ],
+)
+def test_legend_spellings(line: str, expected: dict[str, str]) -> None:
+    # before: all but the last gave {} (the codes of the table then went unexplained)
+    assert parse_legend(line) == expected

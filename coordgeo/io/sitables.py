@@ -152,7 +152,8 @@ _COMPOUND = re.compile(
     r"(?P<list>\d+[a-z]?(?:\s*(?:,|and|&)\s*\d+[a-z]?)*)\b(?!\s*(?:K|°|mmol|mol|nm|Å))"
 )
 _LEGEND_PREFIX = re.compile(
-    r"^\s*(?:symmetry\s+(?:codes?|operat\w*|transformations?)[^:]*|"
+    r"^\s*(?:symmetry[\s-]+(?:codes?|operat\w*|transformations?|generated|related|"
+    r"equivalent)[^:]*|"
     r"equivalent\s+positions?)\s*:\s*",
     re.IGNORECASE,
 )
@@ -442,9 +443,19 @@ def parse_legend(line: str) -> dict[str, str]:
         lambda m: "(" + m[1].translate(_FROM_SUPERSCRIPT) + ") ",
         text,
     )
+    # keys as superscripts: <sup>i</sup> −x+1, y, z; ^ii x, y+1, z → (i) …; (ii) …
+    text = re.sub(r"<sup>\s*([^<]+?)\s*</sup>\s*", r"(\1) ", text)
+    text = re.sub(r"(?:(?<=^)|(?<=[;,\s]))\^\{?([ivx]+|\d+|[A-Za-z])\}?\s*", r"(\1) ", text)
     chunks = []
     for part in text.split(";"):
-        chunks.extend(re.split(r"\s+(?=(?:#\d+|\$\d+|\((?:[ivx]+|'+|[A-Z])\))\s)", part))
+        # entries one after another: "(i) …, (ii) …", "#1 … #2 …", "A -x,y,z B x,1+y,z"
+        chunks.extend(
+            re.split(
+                r",?\s+(?=(?:#\d+|\$\d+|\((?:[ivx]+|'+|[A-Z]{1,2}|\d+)\))\s)"
+                r"|,?\s+(?=[A-Z]{1,2}\s+[-+−]?[\d½/]*\s*[-+−]?\s*[xyz])",
+                part,
+            )
+        )
     legend: dict[str, str] = {}
     for chunk in chunks:
         if not chunk.strip():

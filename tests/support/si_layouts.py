@@ -209,8 +209,9 @@ class Style:
     contact: str = "···"
     marks: str = "letters"  # letters | sharp | roman_sup | roman_caret | roman_plain | primes
     #                         | dollar
-    legend: str = "lines"  # lines | sentence | shelxl | olex
-    operators: str = "vf"  # vf | const | spaced | decimal | olex | vf_spaced
+    legend: str = "lines"  # lines | sentence | shelxl | olex | olex_sup | sup_keys | comma_sep
+    #                       | letters_run
+    operators: str = "vf"  # vf | const | spaced | decimal | olex | vf_spaced | unicode
     values: str = "su"  # su | space | degree | nosu
     header: str = "temperature"  # temperature | unit_paren | unit_bracket | unit_slash | name
     column_names: tuple[str, ...] = ()  # one per column (several structures)
@@ -226,7 +227,7 @@ STYLES: dict[str, Style] = {
                              operators="const", values="space", header="unit_bracket"),
     "tsv-sharp-shelxl": Style(marks="sharp", legend="shelxl", header="unit_paren", dash="–",
                               caption="before"),
-    "tsv-pairs-sup": Style(pairs=2, marks="roman_sup", legend="sentence", operators="spaced",
+    "tsv-pairs-sup": Style(pairs=2, marks="roman_sup", legend="sup_keys", operators="unicode",
                            dash="—", values="degree", header="unit_slash"),
     "pipe-seed003": Style(layout="pipe", pairs=2, labels="paren", dash="–", legend="sentence",
                           operators="spaced", header="name", sections=True),
@@ -234,10 +235,10 @@ STYLES: dict[str, Style] = {
                          operators="decimal", values="nosu", caption="before"),
     "pipe-dollar-olex": Style(layout="pipe", marks="dollar", legend="olex", operators="olex",
                               header="unit_paren"),
-    "spaces-letters": Style(layout="spaces", labels="paren", dash="–", legend="sentence",
+    "spaces-letters": Style(layout="spaces", labels="paren", dash="–", legend="letters_run",
                             operators="const", header="unit_paren", caption="before"),
     "spaces-pairs-roman": Style(layout="spaces", pairs=2, marks="roman_caret",
-                                legend="sentence", operators="vf_spaced", values="space",
+                                legend="comma_sep", operators="vf_spaced", values="space",
                                 header="unit_slash", sections=True),
     "tsv-roman-plain": Style(marks="roman_plain", legend="sentence", operators="decimal",
                              header="unit_bracket"),
@@ -289,8 +290,9 @@ def format_op(op: gemmi.Op, style: str) -> str:
         else:
             part = var + ("+" if f > 0 else "-") + _number(abs(f), False)
         parts.append(part)
-    sep = ", " if style in ("const", "spaced", "decimal", "vf_spaced") else ","
-    return sep.join(parts)
+    sep = ", " if style in ("const", "spaced", "decimal", "vf_spaced", "unicode") else ","
+    text = sep.join(parts)
+    return text.replace("-", "−") if style == "unicode" else text  # IUCr: the minus sign
 
 
 def _mark_names(style: str, n: int) -> str:
@@ -524,6 +526,13 @@ def _legend_lines(legend: dict[str, str], style: Style) -> list[str]:
     if style.legend == "shelxl":
         entries = "    ".join(f"{k} {op}" for k, op in legend.items())
         return ["Symmetry transformations used to generate equivalent atoms:", entries]
+    if style.legend == "sup_keys":  # IUCr journals as extracted to HTML-ish text
+        entries = "; ".join(f"<sup>{k}</sup> {op}" for k, op in legend.items())
+        return [f"Symmetry codes: {entries}."]
+    if style.legend == "comma_sep":  # entries separated by commas only
+        return ["Symmetry codes: " + ", ".join(f"({k}) {op}" for k, op in legend.items())]
+    if style.legend == "letters_run":  # letters one after another, no separator
+        return ["Symmetry-generated atoms: " + " ".join(f"{k} {op}" for k, op in legend.items())]
     if style.legend == "olex_sup":
         return ["; ".join(f"{k.translate(_SUPERSCRIPT)}{op}" for k, op in legend.items())]
     if style.legend == "olex":
@@ -586,11 +595,12 @@ def alter_legend(printed: Printed, shift: tuple[int, int, int]) -> tuple[str, st
         return None
     key, op_text = next(iter(printed.legend.items()))
     style = _op_style(op_text)
-    op = gemmi.Op(op_text.replace(" ", "").lower())
+    op = gemmi.Op(op_text.replace(" ", "").replace("−", "-").lower())
     moved = gemmi.Op(op.triplet())
     moved.tran = [t + d for t, d in zip(op.tran, shift, strict=True)]
     new = format_op(moved, style)
-    for old_key, sep in ((f"({key})", " "), (key, " "), (key.translate(_SUPERSCRIPT), "")):
+    keys = ((f"({key})", " "), (f"<sup>{key}</sup>", " "), (key, " "))
+    for old_key, sep in (*keys, (key.translate(_SUPERSCRIPT), "")):
         old = f"{old_key}{sep}{op_text}"
         if printed.text.count(old) == 1:
             return printed.text.replace(old, f"{old_key}{sep}{new}"), key
@@ -598,6 +608,8 @@ def alter_legend(printed: Printed, shift: tuple[int, int, int]) -> tuple[str, st
 
 
 def _op_style(text: str) -> str:
+    if "−" in text:
+        return "unicode"
     if "X" in text or "Y" in text or "Z" in text:
         return "olex"
     if re.search(r"\d\.\d", text):
