@@ -136,3 +136,20 @@ def test_the_work_bound_of_an_unbounded_search_radius(base_cif):
     far = contacts(structure, 1e300, centers=[0])
     assert len(far.distance) == len(near.distance) == 21 * 27 - 1
     assert math.isfinite(float(far.distance.max()))
+
+
+# --- paths ----------------------------------------------------------------------------------
+
+
+def test_a_file_name_longer_than_the_system_allows(tmp_path, base_cif):
+    # a 300-character name (the limit of one name is 255 bytes): Path.is_dir() and
+    # Path.exists() raise OSError (ENAMETOOLONG) where os.path's answer False; octahedra
+    # and validate --column NAME=FILE:BLOCK let it escape. Now the file's reader says it
+    # cannot open it
+    name = tmp_path / ("a" * 300 + ".cif")
+    line = refusal(run("octahedra", name))
+    assert str(name) in line and "cannot" in line
+    table = tmp_path / "table.txt"
+    table.write_text(base_table())
+    line = refusal(run("validate", table, "--cif", base_cif, "--column", f"100 K={name}:x"))
+    assert "a" * 255 in line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -196,7 +197,7 @@ def _split_inputs(files: list[Path]) -> tuple[list[Path], list[Path]]:
 
     cifs, xyzs = [], []
     for path in files:
-        if path.is_dir():
+        if os.path.isdir(path):  # Path.is_dir raises for a name too long
             found = [Path(p) for p in discover([path], "*.xyz")[0]]
             xyzs += found
             if discover([path])[0] or not found:

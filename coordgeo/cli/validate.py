@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -115,7 +116,7 @@ def _named_structures(specs: Sequence[str], failures: Failures) -> dict:
     for spec in specs:
         name, _, target = (part.strip() for part in spec.partition("="))
         path, block = target, None
-        if ":" in target and not Path(target).exists():
+        if ":" in target and not os.path.exists(target):  # False for a name too long
             path, _, block = target.rpartition(":")
             block = block.removeprefix("data_") or None
         found, errors = read_structures([path], block)

@@ -62,6 +62,7 @@ name far more often than H1 + code B).
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -746,7 +747,7 @@ def _load(path_or_text: str | Path) -> tuple[str, str | None]:
         and "\n" not in path_or_text
         and "\t" not in path_or_text
         and len(path_or_text) < 4096
-        and (Path(path_or_text).exists() or re.search(r"\.(txt|md|text)$", path_or_text))
+        and (os.path.exists(path_or_text) or re.search(r"\.(txt|md|text)$", path_or_text))
     ):
         path = Path(path_or_text)
         # regular files only, the size limit, UTF-8 (BOM or not), UTF-16 with a BOM, else

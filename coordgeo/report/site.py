@@ -120,7 +120,7 @@ class Magnetism:
         """``DATA`` or ``TARGET=DATA`` (the form of ``--magnetism``); ``options``: the
         ``mass_mg``, ``chi_dia`` and ``molar_mass`` of a ``.dat`` file and ``fit``."""
         text = str(spec)
-        if "=" in text and not Path(text).exists():
+        if "=" in text and not os.path.exists(text):  # False for a name too long
             target, _, path = text.partition("=")
             return cls(Path(path), target.strip() or None, **options)
         return cls(Path(text), None, **options)
@@ -729,7 +729,7 @@ def build_report(
     start = time.perf_counter()
     out = Path(out)
     extra = [e for group in series for e in group if Path(e).suffix.lower() in CIF_SUFFIXES]
-    files, errors = expand_inputs([*inputs, *(e for e in extra if Path(e).is_file())])
+    files, errors = expand_inputs([*inputs, *(e for e in extra if os.path.isfile(e))])
     structures, read_errors = read_structures(files)
     errors += read_errors
     items = [m if isinstance(m, Magnetism) else Magnetism.parse(m) for m in magnetism]
