@@ -549,27 +549,49 @@ def contacts(
         return Contacts(empty, empty, empty, np.zeros((0, 3), dtype=int), np.zeros(0))
     cc = np.asarray(cand_center)
     ci = np.asarray(cand_image)
-    # exact lattice translations: around the minimum image, try ±1 in each direction
-    diff = uc.fract[ci] - structure.fract[cc]
-    base = -np.round(diff)
-    trial = base[:, None, :] + _STEPS[None]  # (k, 27, 3)
-    vec = (diff[:, None, :] + trial) @ structure.cell.orthogonalization.T
-    dist = vector_lengths(vec)
     if given_centers is None or len(np.unique(centers)) == len(centers):
         limit_at = np.empty(len(structure))
         limit_at[centers] = limits
-        lim = limit_at[cc][:, None]
+        lim = limit_at[cc]
     else:  # a center given twice: its last limit counts
         limit_of = dict(zip(centers.tolist(), limits.tolist(), strict=True))
-        lim = np.array([limit_of[c] for c in cc])[:, None]
-    hit_k, hit_t = np.nonzero((dist <= lim) & (dist >= min_distance))
-    order = np.lexsort((dist[hit_k, hit_t], cc[hit_k]))
-    hit_k, hit_t = hit_k[order], hit_t[order]
+        lim = np.array([limit_of[c] for c in cc])
+    # exact lattice translations: around the minimum image, try ±1 in each direction
+    diff = uc.fract[ci] - structure.fract[cc]
+    base = -np.round(diff)
+    hit_k, hit_t = _possible_trials(diff + base, lim, structure.cell.fractionalization)
+    trial = base[hit_k] + _STEPS[hit_t]  # (p, 3), rows in (candidate, trial) order
+    dist = vector_lengths((diff[hit_k] + trial) @ structure.cell.orthogonalization.T)
+    near = (dist <= lim[hit_k]) & (dist >= min_distance)
+    hit_k, trial, dist = hit_k[near], trial[near], dist[near]
+    order = np.lexsort((dist, cc[hit_k]))
+    hit_k, trial, dist = hit_k[order], trial[order], dist[order]
     image = ci[hit_k]
     return Contacts(
         center=cc[hit_k],
         site=uc.site[image],
         op=uc.op[image],
-        shift=(uc.shift[image] + trial[hit_k, hit_t]).astype(int),
-        distance=dist[hit_k, hit_t],
+        shift=(uc.shift[image] + trial).astype(int),
+        distance=dist,
     )
+
+
+def _possible_trials(
+    near_image: np.ndarray, limit: np.ndarray, fractionalization: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(candidate, trial) pairs, in that order, of the 27 lattice translations
+    :data:`_STEPS` around each candidate's nearest image that can be within its limit.
+
+    A vector r of length d has fractional components f_a = F_a·r with |f_a| ≤ ‖F_a‖·d
+    (Cauchy–Schwarz; F the fractionalization matrix, F_a its row a), so a translation s
+    whose |u_a + s_a| exceeds ‖F_a‖·limit on some axis (u = ``near_image``, the
+    fractional difference at the nearest image, in [−½, ½]) is farther than the limit;
+    the others are measured. The bound is widened by 1e-9 (relative and absolute), far
+    beyond rounding, so no pair within the limit is left out: the rows measured are
+    those of all 27 trials that can pass, the same numbers, in the same order.
+    """
+    reach = limit[:, None] * np.sqrt((fractionalization**2).sum(axis=1)) * (1 + 1e-9) + 1e-9
+    steps = np.array([-1.0, 0.0, 1.0])
+    ok = np.abs(near_image[:, :, None] + steps) <= reach[:, :, None]  # (k, axis, step)
+    possible = ok[:, 0, :, None, None] & ok[:, 1, None, :, None] & ok[:, 2, None, None, :]
+    return np.nonzero(possible.reshape(len(near_image), 27))

@@ -11,7 +11,10 @@ two run side by side on every published structure and must agree exactly:
   comparison of every site, written out below;
 * the derivatives of the orthogonalisation matrix, twelve cells at once, against twelve
   calls of :func:`coordgeo.model.orthogonalization_matrix`;
-* vector lengths √((x² + y²) + z²) against ``np.linalg.norm`` (bit for bit).
+* vector lengths √((x² + y²) + z²) against ``np.linalg.norm`` (bit for bit);
+* the neighbour search measuring only the lattice translations that can be within reach
+  (``geometry._possible_trials``) against all 27 trials around every image of the unit
+  cell, each centre against each image, no cell list.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from coordgeo.coordination import (
     bond_contacts,
 )
 from coordgeo.errors import InputError
-from coordgeo.geometry import _orthogonalization_derivatives, unit_cell_images
+from coordgeo.geometry import _STEPS, _orthogonalization_derivatives, contacts, unit_cell_images
 from coordgeo.io.cif import read_cif_blocks
 from coordgeo.model import orthogonalization_matrix
 from coordgeo.symmetry import vector_lengths
@@ -79,6 +82,36 @@ def test_unit_cell_images_equal_image_by_image(structures, report_figure):
         special += int((~keep).any())
     report_figure(f"unit-cell images: {special} structures with special positions, all equal")
     assert special > 20  # the corpus has them: the pairwise path was exercised
+
+
+def _sorted_rows(center, site, op, shift, distance) -> np.ndarray:
+    rows = np.column_stack([center, site, op, shift, distance]).astype(float)
+    return rows[np.lexsort(rows.T[::-1])]
+
+
+def _contacts_every_image(structure, limit: float) -> np.ndarray:
+    """Rows (centre, site, operator, shift, distance) of every unit-cell image at each of
+    the 27 lattice translations around its nearest image, within ``limit`` (and beyond
+    0.01 Å), sorted: what the search must find, by measuring every pair."""
+    site, op, shift, fract = unit_cell_images(structure)
+    diff = fract[None, :, :] - structure.fract[:, None, :]  # (centre, image, 3)
+    trial = -np.round(diff)[:, :, None, :] + _STEPS  # (centre, image, 27, 3)
+    dist = vector_lengths((diff[:, :, None, :] + trial) @ structure.cell.orthogonalization.T)
+    c, k, t = np.nonzero((dist <= limit) & (dist >= 0.01))
+    return _sorted_rows(c, site[k], op[k], shift[k] + trial[c, k, t], dist[c, k, t])
+
+
+def test_contacts_equal_every_image_measured(structures):
+    checked = 0
+    for s in structures:
+        if len(s) ** 2 * len(s.symops) > 30_000:  # the reference measures every pair
+            continue
+        for limit in (3.3, 6.0):
+            got = contacts(s, limit)
+            have = _sorted_rows(got.center, got.site, got.op, got.shift, got.distance)
+            np.testing.assert_array_equal(have, _contacts_every_image(s, limit), err_msg=s.block)
+        checked += 1
+    assert checked > 100
 
 
 def test_one_direction_equals_matrix_keys(structures):
