@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["new_figure", "save_figure"]
+from coordgeo.errors import InputError
+
+__all__ = ["FIGURE_SUFFIXES", "new_figure", "save_figure"]
+
+#: The figure files :func:`save_figure` writes, by suffix.
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def new_figure(width: float, height: float, *, layout: str | None = "constrained"):
@@ -33,9 +38,18 @@ def save_figure(fig, path: str | Path, *, dpi: int = 150) -> Path:
 
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix not in FIGURE_SUFFIXES:
+        raise InputError(
+            f"a figure file must end in {', '.join(FIGURE_SUFFIXES)}, not {suffix or 'nothing'}",
+            path=str(path),
+        )
     metadata = {"Date": None} if suffix == ".svg" else {"Software": None}
     if suffix == ".pdf":
         metadata = {"CreationDate": None, "Producer": None}
     with rc_context({"svg.hashsalt": "coordgeo", "svg.fonttype": "none"}):
-        fig.savefig(path, dpi=dpi, metadata=metadata)
+        try:
+            fig.savefig(path, dpi=dpi, metadata=metadata)
+        except OSError as exc:  # no such folder, read-only, a folder of that name
+            what = exc.strerror or exc
+            raise InputError(f"cannot write the figure: {what}", path=str(path)) from None
     return path

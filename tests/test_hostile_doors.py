@@ -153,3 +153,47 @@ def test_a_file_name_longer_than_the_system_allows(tmp_path, base_cif):
     table.write_text(base_table())
     line = refusal(run("validate", table, "--cif", base_cif, "--column", f"100 K={name}:x"))
     assert "a" * 255 in line
+
+
+# --- bulk and query -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    """A bulk dataset of one structure: the base [Fe(H2O)6]Cl2, one Fe site."""
+    folder = tmp_path_factory.mktemp("bulk")
+    (folder / "base.cif").write_text(FE_AQUA)
+    out = folder / "ds"
+    result = run("bulk", folder / "base.cif", "-o", out, "-j", "1", "-q")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("sigma.txt", "must end in .png, .svg, .pdf, not .txt"),
+        ("no/such/sigma.png", "cannot write"),
+    ],
+)
+def test_query_plot_to_a_file_that_cannot_be_a_figure(dataset, tmp_path, name, message):
+    # query --plot handed the name to matplotlib: a .txt plot was a ValueError ("Format
+    # 'txt' is not supported"), a missing folder a FileNotFoundError
+    line = refusal(run("query", dataset, "--plot", tmp_path / name))
+    assert str(tmp_path / name) in line and message in line
+    assert not (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize("manifest", ["[1, 2, 3]", '{"settings": {}}', "null"])
+def test_resume_of_a_dataset_whose_manifest_is_not_one(dataset, tmp_path, manifest):
+    # _bulk.json replaced by other JSON: .get of a list was an AttributeError, a missing
+    # "runs" a KeyError at the end of the run; the damage is named, the dataset untouched
+    import shutil
+
+    damaged = tmp_path / "ds"
+    shutil.copytree(dataset, damaged)
+    (damaged / "_bulk.json").write_text(manifest)
+    result = run("bulk", dataset.parent / "base.cif", "-o", damaged, "--resume", "-j", "1", "-q")
+    line = refusal(result)
+    assert "_bulk.json is not a coordgeo bulk manifest" in line
+    assert (damaged / "_bulk.json").read_text() == manifest

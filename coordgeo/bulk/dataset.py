@@ -127,6 +127,11 @@ def _prepare_out(out: Path, options: Options, resume: bool) -> tuple[int, dict[s
                 "or choose another --out"
             )
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if not (isinstance(manifest, dict) and isinstance(manifest.get("runs"), list)):
+            raise InputError(
+                f"{manifest_path} is not a coordgeo bulk manifest (a JSON object with its "
+                "runs): the dataset is damaged; write a new one with another --out"
+            )
         if manifest.get("settings") != settings:
             raise InputError(
                 f"{out} was made with {manifest.get('settings')}; resuming needs the same "

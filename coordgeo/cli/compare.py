@@ -27,12 +27,13 @@ from coordgeo.cli.app import (
 )
 from coordgeo.cli.core import Codes, CodesOption, ToleranceOption, Values, ValuesOption
 from coordgeo.errors import InputError
+from coordgeo.figures import FIGURE_SUFFIXES
 from coordgeo.options import DEFAULT_TOLERANCE
 
 if TYPE_CHECKING:  # the analyses load inside the commands (start-up time)
     import pandas as pd
 
-PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+PLOT_SUFFIXES = FIGURE_SUFFIXES
 # Table views (coordgeo.tables.readable): column → (su column, decimals[, significance]).
 #: Per-site values and their change from the previous structure, ``-0.011(5) [+2.2σ]``.
 SITE_VIEW = {

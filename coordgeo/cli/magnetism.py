@@ -30,6 +30,7 @@ from coordgeo.cli.sdfit_options import (
 )
 from coordgeo.errors import InputError
 from coordgeo.esd import format_su
+from coordgeo.figures import FIGURE_SUFFIXES
 
 if TYPE_CHECKING:  # pandas loads inside the commands (start-up time)
     import pandas as pd
@@ -47,7 +48,7 @@ class Baseline(StrEnum):
     constant = "constant"
 
 
-PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+PLOT_SUFFIXES = FIGURE_SUFFIXES
 KJ, JK, EMU = "kJ mol⁻¹", "J mol⁻¹ K⁻¹", "cm³ K mol⁻¹"
 
 # --- options shared by the commands that read magnetometer files ---------------------------

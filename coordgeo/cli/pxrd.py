@@ -22,11 +22,12 @@ from coordgeo.cli.app import (
     warn,
 )
 from coordgeo.errors import InputError
+from coordgeo.figures import FIGURE_SUFFIXES
 
 if TYPE_CHECKING:  # the pattern code loads inside the command (start-up time)
     import pandas as pd
 
-PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+PLOT_SUFFIXES = FIGURE_SUFFIXES
 ROUNDING = {"two_theta": 4, "d": 5, "f_squared": 3, "intensity": 3}
 
 
