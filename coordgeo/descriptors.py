@@ -753,19 +753,101 @@ def snap_zero(
 
 
 #: Columns of :func:`site_descriptors`, each followed by its ``_su`` column.
-SITE_COLUMNS = ("tau4", "tau4_prime", "tau5", "quadratic_elongation", "bond_angle_variance")
+SITE_COLUMNS = (
+    "tau4",
+    "tau4_prime",
+    "tau5",
+    "quadratic_elongation",
+    "bond_angle_variance",
+    "halcrow_phi",
+    "halcrow_theta",
+)
+
+#: Smallest widest L–M–L angle (°) of a meridional tridentate ligand: its two terminal
+#: donors are roughly trans (145–160° in [Fe(bpp)₂]²⁺, ~158° in LS [Fe(terpy)₂]²⁺); the
+#: three donors of a facial ligand are mutually cis (≤ ~100°).
+MERIDIONAL_ANGLE = 120.0
 
 
-def site_descriptors(structure, spheres) -> dict[str, np.ndarray]:
-    """τ4, τ4′, τ5, ⟨λ⟩ and σ² of every coordination sphere of a structure, with su's.
+def bis_tridentate_partitions(structure, spheres, tolerance: float | None = None) -> dict:
+    """The two meridional tridentate ligands of each six-coordinate sphere that has them.
+
+    Two donors belong to one ligand when they are atoms of one molecule of the bonds
+    between non-metal atoms (:func:`coordgeo.hbonds.ligand_bonds`, tested exactly with
+    symmetry images by :func:`coordgeo.hbonds.intramolecular`): the metal itself and
+    every other metal are left out, so a ligand bridging two metals is still one ligand.
+    A sphere qualifies when its six donors fall into two ligands of three donors, each
+    meridional (its widest L–M–L angle ≥ :data:`MERIDIONAL_ANGLE`): the
+    [M(L-tridentate)₂] complexes of Halcrow's φ and θ ([Fe(bpp)₂]²⁺, [Fe(terpy)₂]²⁺,
+    [Fe(qsal)₂]⁺). Returns ``{sphere index: ((i, j, k), (l, m, n))}``, donor indices.
+    """
+    from coordgeo.geometry import image_fract
+    from coordgeo.hbonds import intramolecular, ligand_bonds
+    from coordgeo.options import DEFAULT_TOLERANCE
+
+    six = [i for i, sp in enumerate(spheres) if sp.coordination_number == 6]
+    if not six:
+        return {}
+    bonds = ligand_bonds(structure, DEFAULT_TOLERANCE if tolerance is None else tolerance)
+    a, b = np.triu_indices(6, 1)  # the 15 donor pairs of a sphere
+    sites = np.array([[d.site for d in spheres[i].donors] for i in six])
+    ops = np.array([[d.code.op for d in spheres[i].donors] for i in six])
+    shifts = np.array([[d.code.shift for d in spheres[i].donors] for i in six], dtype=float)
+    same = intramolecular(
+        structure,
+        bonds,
+        np.stack([sites[:, a], sites[:, b]], -1),
+        np.stack([ops[:, a], ops[:, b]], -1),
+        np.stack([shifts[:, a], shifts[:, b]], -2),
+    ).reshape(len(six), 15)
+    out = {}
+    for row, i in enumerate(six):
+        groups = _ligands(same[row], a, b)
+        if sorted(len(g) for g in groups) != [3, 3]:
+            continue
+        sp = spheres[i]
+        x = (
+            image_fract(
+                structure,
+                np.array([sp.metal, *sites[row]]),
+                np.array([structure.identity_op, *ops[row]]),
+                np.array([(0, 0, 0), *shifts[row]], dtype=float),
+            )
+            @ structure.cell.orthogonalization.T
+        )
+        partition = tuple(tuple(g) for g in groups)
+        pairs = np.array([[g[p], g[q]] for g in partition for p, q in ((0, 1), (0, 2), (1, 2))])
+        angles, _ = _angles_with_gradients(x, pairs)  # the three L–M–L of each ligand
+        if angles.reshape(2, 3).max(axis=1).min() >= MERIDIONAL_ANGLE:
+            out[i] = partition
+    return out
+
+
+def _ligands(same: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[list[int]]:
+    """Donors 0–5 grouped by the pairs that share a ligand (connected components)."""
+    group = list(range(6))
+    for p, q in zip(a[same].tolist(), b[same].tolist(), strict=True):
+        old, new = group[q], group[p]
+        group = [new if g == old else g for g in group]
+    out: dict[int, list[int]] = {}
+    for donor, g in enumerate(group):
+        out.setdefault(g, []).append(donor)
+    return list(out.values())
+
+
+def site_descriptors(structure, spheres, tolerance: float | None = None) -> dict[str, np.ndarray]:
+    """τ4, τ4′, τ5, ⟨λ⟩, σ² and Halcrow's φ and θ of every coordination sphere of a
+    structure, with su's.
 
     Returns ``{column: values}`` for :data:`SITE_COLUMNS` and their ``_su`` columns, one
     value per sphere in order, NaN where a descriptor is undefined for the sphere's
     coordination number (:data:`DESCRIPTORS`). su's by :func:`su_in_structure` from the
     analytic Jacobians, as for the distortion parameters (no su where there is no
-    value: coplanar donors have no ⟨λ⟩). Halcrow's φ/θ and bite angles need the ligands'
-    partition of the donors and are left to :func:`halcrow_phi`, :func:`halcrow_theta` and
-    :func:`bite_angles`.
+    value: coplanar donors have no ⟨λ⟩). φ (:func:`halcrow_phi`) and θ
+    (:func:`halcrow_theta`, through the donors) are given for the spheres of two
+    meridional tridentate ligands (:func:`bis_tridentate_partitions`, bonds with
+    ``tolerance``, default that of the spheres' search), NaN elsewhere. Bite angles are
+    per chelate ring, not per site: :func:`bite_angles`.
     """
     from coordgeo.geometry import image_fract
 
@@ -783,7 +865,7 @@ def site_descriptors(structure, spheres) -> dict[str, np.ndarray]:
         by_n.setdefault(sp.coordination_number, []).append(i)
     ident = structure.identity_op
     for n, members in by_n.items():
-        names = [m for m in SITE_COLUMNS if DESCRIPTORS[m] and n in DESCRIPTORS[m]]
+        names = [m for m in functions if n in DESCRIPTORS[m]]
         if not names:
             continue
         group = [spheres[i] for i in members]
@@ -800,4 +882,14 @@ def site_descriptors(structure, spheres) -> dict[str, np.ndarray]:
                 su = su_in_structure(structure, sites, ops, shifts, jacobian)
             out[name][rows] = value
             out[f"{name}_su"][rows] = np.where(np.isfinite(value), su, np.nan)  # no value, no su
+    for i, partition in bis_tridentate_partitions(structure, spheres, tolerance).items():
+        sp = spheres[i]
+        sites = np.array([[sp.metal] + [a.site for a in sp.donors]])
+        ops = np.array([[ident] + [a.code.op for a in sp.donors]])
+        shifts = np.array([[(0, 0, 0)] + [a.code.shift for a in sp.donors]], dtype=float)
+        x = image_fract(structure, sites, ops, shifts) @ structure.cell.orthogonalization.T
+        for name, function in (("halcrow_phi", halcrow_phi), ("halcrow_theta", halcrow_theta)):
+            value, jacobian = function(x[:, 0], x[:, 1:], partition, with_jacobian=True)
+            su = su_in_structure(structure, sites, ops, shifts, jacobian)
+            out[name][i], out[f"{name}_su"][i] = float(value[0]), float(su[0])
     return out

@@ -309,7 +309,7 @@ _EMPTY: pd.DataFrame | None = None
 
 # bond_contacts is the costly part of a small structure; hbonds() of one structure with
 # several criteria (CLI options, tests) reuses it.
-_BONDS_CACHE: weakref.WeakKeyDictionary[Structure, dict[float, Contacts]] = (
+_BONDS_CACHE: weakref.WeakKeyDictionary[Structure, dict[object, Contacts]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -328,6 +328,20 @@ def covalent_bonds(structure: Structure, tolerance: float = DEFAULT_TOLERANCE) -
         found = bond_contacts(structure, tolerance)
         per[tolerance] = found.take(_regular(structure)[found.op])
     return per[tolerance]
+
+
+def ligand_bonds(structure: Structure, tolerance: float = DEFAULT_TOLERANCE) -> Contacts:
+    """The bonds of :func:`covalent_bonds` between two atoms that are not metals: the
+    ligands without the metals that hold them. Atoms of one ligand are one molecule of
+    these bonds (:func:`intramolecular`), however many metals the ligand binds. Cached as
+    :func:`covalent_bonds` is."""
+    per = _BONDS_CACHE.setdefault(structure, {})
+    key = ("ligands", tolerance)
+    if key not in per:
+        bonds = covalent_bonds(structure, tolerance)
+        _, _, metal = site_masks(structure)
+        per[key] = bonds.take(~metal[bonds.center] & ~metal[bonds.site])
+    return per[key]
 
 
 def _regular(structure: Structure) -> np.ndarray:
@@ -546,13 +560,18 @@ class _Molecules:
         return self._symmetry[comp]
 
 
-_MOLECULES: weakref.WeakKeyDictionary[Structure, _Molecules] = weakref.WeakKeyDictionary()
+_MOLECULES: weakref.WeakKeyDictionary[Structure, list[_Molecules]] = weakref.WeakKeyDictionary()
 
 
 def _molecules(structure: Structure, bonded: Contacts) -> _Molecules:
-    cached = _MOLECULES.get(structure)
-    if cached is None or cached.bonded is not bonded:
-        cached = _MOLECULES[structure] = _Molecules(structure, bonded)
+    """The :class:`_Molecules` of ``bonded``, kept for the last two bond sets of a
+    structure: every bond (H-bonds, contacts) and the ligands' own (:func:`ligand_bonds`)."""
+    kept = _MOLECULES.setdefault(structure, [])
+    for cached in kept:
+        if cached.bonded is bonded:
+            return cached
+    cached = _Molecules(structure, bonded)
+    kept[:] = [*kept[-1:], cached]
     return cached
 
 

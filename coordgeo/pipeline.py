@@ -298,7 +298,7 @@ def _site_columns(structure: Structure, spheres: list[Sphere], options: Options)
     # columns first, one DataFrame at the end: a DataFrame per step (and a concat, an
     # assign, a column set per zero snapped) cost more than the numbers of a small site
     columns = _snap_zeros(site_columns(structure, spheres, options.shapes))
-    columns.update(site_descriptors(structure, spheres))
+    columns.update(site_descriptors(structure, spheres, options.tolerance))
     assigned = spin.assign_columns(
         structure, columns, spheres, oxidation_states=dict(options.oxidation_states) or None
     )

@@ -26,7 +26,7 @@ DEFAULT_FLUSH_SECONDS = 5.0
 
 
 _MANIFEST = "_bulk.json"
-_FORMAT_VERSION = 2  # 2: sites hold the descriptors (τ4, ⟨λ⟩, …) and the spin notes
+_FORMAT_VERSION = 3  # 2: sites hold the descriptors (τ4, ⟨λ⟩, …) and the spin notes; 3: φ, θ
 
 
 def _part_name(number: int) -> str:
