@@ -6,8 +6,15 @@ stops them itself), asks the kernel for SIGKILL when its parent ends (Linux,
 ``kill -9`` of the run its workers, and then the forkserver (which lives as long as
 any worker holds its pipe), end within a second instead of finishing their batches.
 The forkserver itself also dies with the run (:mod:`coordgeo.bulk._forkserver`).
-Workers tell the run which file they start (:func:`pool_batch`), for the progress
-display.
+Workers tell the run which file they start, for the progress display.
+
+The pool is this module's own (:func:`run_pool`), not ``concurrent.futures``: one pipe
+per worker, read only by the run's main thread. ``ProcessPoolExecutor`` reads results in
+a thread of its own; a worker killed on Ctrl-C half-way through sending its tables left
+that thread waiting for the rest of the message (the run holds the pipe's other end, so
+no end of file comes), and the interpreter waited for the thread at exit: the run hung
+after printing that it was interrupted (1 run in 25 under load). Here nothing waits on a
+killed worker, and a worker that dies ends only its own pipe: only its batch is redone.
 """
 
 from __future__ import annotations
@@ -15,13 +22,14 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import wait as connection_wait
 from typing import Any
 
 import pyarrow as pa
@@ -105,8 +113,6 @@ def pool_context():
 
 # --- worker processes never outlive the run ------------------------------------------------
 
-_STARTS = None  # the queue a pool worker tells the run which file it starts on
-
 
 def _start_time(pid: int) -> str | None:
     """The start time of process ``pid`` (Linux ``/proc``), to tell it from a later
@@ -147,39 +153,105 @@ def _watch(pid: int, start: str | None) -> None:
     os.kill(os.getpid(), signal.SIGKILL)  # the run is gone: so is its work
 
 
-def _init_worker(run_pid: int, run_start: str | None, starts) -> None:
-    global _STARTS
-    _STARTS = starts
+def _init_worker(run_pid: int, run_start: str | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle
     die_with_parent()
     threading.Thread(target=_watch, args=(run_pid, run_start), daemon=True).start()
 
 
-def pool_batch(tasks: list[Task], options: Options) -> dict[str, pa.Table]:
-    """What a pool worker runs: :func:`run_batch`, telling the run each file it starts."""
-    me = f"pid {os.getpid()}"
-
-    def tell(path: str | None) -> None:
-        if _STARTS is not None:
-            with contextlib.suppress(OSError, ValueError):
-                _STARTS.put((me, path, time.time()))
-
-    try:
-        return run_batch(tasks, options, tell)
-    finally:
-        tell(None)
+# --- the pool: one process and one pipe per worker, all read by the run's main thread ------
+#
+# Messages are pickled tuples; a worker sends ("ready",) once, ("file", path, time) before
+# each file and ("done", tables) or ("failed", reason) after each batch; the run sends
+# (tasks, options) or None (stop). No thread of the run reads a pipe: a worker killed
+# half-way through a message (Ctrl-C) leaves nothing waiting on it, and its pipe ends
+# (EOF) when it dies, since the run keeps only its own end.
 
 
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """End the pool's workers now (Ctrl-C): their batches are abandoned, not awaited."""
-    terminate = getattr(pool, "terminate_workers", None)  # Python ≥ 3.14
-    if terminate is not None:
-        with contextlib.suppress(Exception):
-            terminate()
-        return
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        with contextlib.suppress(Exception):
-            process.kill()
+def _send(connection, message: Any) -> None:
+    connection.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _worker_main(connection, run_pid: int, run_start: str | None) -> None:
+    """A pool worker: batches from the run, their tables back, until None or EOF."""
+    _init_worker(run_pid, run_start)
+
+    def tell(path: str) -> None:
+        _send(connection, ("file", path, time.time()))
+
+    _send(connection, ("ready",))
+    while True:
+        try:
+            message = pickle.loads(connection.recv_bytes())
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        tasks, options = message
+        try:
+            result = ("done", run_batch(tasks, options, tell))
+        except Exception as exc:  # analyse_file records a file's errors; this is a bug
+            result = ("failed", "{}: {}".format(*describe(exc)))
+        _send(connection, result)
+
+
+#: Batches a worker holds: the one it runs and the next, so that it never waits for the run.
+DEPTH = 2
+#: … the second only while the pickled tasks waiting in its pipe stay below this many
+#: bytes, so that sending never blocks on a full pipe (a socket pair holds ~200 kB).
+PIPE_BYTES = 64_000
+
+
+class _Worker:
+    """One pool process, the run's end of its pipe, and the batches sent to it, oldest
+    (the one it runs) first."""
+
+    def __init__(self, context, run_pid: int, run_start: str | None) -> None:
+        here, there = context.Pipe(duplex=True)
+        self.process = context.Process(
+            target=_worker_main, args=(there, run_pid, run_start), daemon=True
+        )
+        self.process.start()
+        there.close()  # the worker holds the only other end: its death is EOF here
+        self.connection = here
+        self.name = f"pid {self.process.pid}"
+        self.ready = False
+        self.batches: deque[tuple[list[Task], int]] = deque()  # (tasks, pickled bytes)
+
+    def send(self, batch: list[Task], options: Options) -> None:
+        data = pickle.dumps((batch, options), protocol=pickle.HIGHEST_PROTOCOL)
+        self.batches.append((batch, len(data)))
+        with contextlib.suppress(OSError):  # it died: the run sees it by its sentinel
+            self.connection.send_bytes(data)
+
+    def can_take(self) -> bool:
+        waiting = sum(size for _, size in list(self.batches)[1:])
+        return not self.batches or (len(self.batches) < DEPTH and waiting < PIPE_BYTES)
+
+    def messages(self) -> Iterator[tuple]:
+        """The messages that have arrived; ("lost",) at the end when the worker has died."""
+        while self.connection.poll():
+            try:
+                data = self.connection.recv_bytes()
+            except (EOFError, OSError):
+                yield ("lost",)
+                return
+            yield pickle.loads(data)
+
+    def stop(self, now: bool) -> None:
+        """End the process: at once (``now``, Ctrl-C: its batches are abandoned) or
+        after it reads the stop message; the pipe is closed."""
+        if not now:
+            with contextlib.suppress(OSError):
+                _send(self.connection, None)
+            self.process.join(timeout=5)
+        if self.process.exitcode is None:
+            with contextlib.suppress(Exception):
+                self.process.kill()
+            self.process.join(timeout=5)
+        self.connection.close()
+        with contextlib.suppress(ValueError):
+            self.process.close()
 
 
 def run_pool(
@@ -191,94 +263,119 @@ def run_pool(
     started: Started | None = None,
     idle: Idle | None = None,
 ) -> None:
-    """A process pool; a worker that dies (segfault, out of memory) costs only its file.
+    """A pool of ``jobs`` processes; a worker that dies (segfault, out of memory) costs
+    only its file.
 
-    When a worker dies the pool breaks and every batch in flight fails with it; those
-    files are then rerun one at a time, alone in a fresh pool, so that the one that
-    kills its worker again is recorded as an error and the others get their results.
-    ``started`` hears which file each worker starts; ``idle`` is called every
-    :data:`IDLE_SECONDS` while no result comes (so that parts are flushed on time).
-    On KeyboardInterrupt the workers are stopped at once.
+    Each worker holds up to :data:`DEPTH` batches. When a worker dies, the batch it
+    was running is rerun one file per batch (the ones it had not started are run as
+    they were), and it is replaced; a file that kills its worker when alone is recorded
+    as an error. ``started`` hears which file each worker starts; ``idle`` is called
+    every :data:`IDLE_SECONDS` while no result comes (so that parts are flushed on
+    time). On KeyboardInterrupt (or any error) the workers are killed at once: nothing
+    of the run waits on them.
     """
-    iterator = iter(batches)
-    suspects: list[list[Task]] = []
-    alone: set[str] = set()  # files being rerun alone after a worker died
+    context = pool_context()
     me = os.getpid()
-    while True:
-        context = pool_context()
-        starts = context.SimpleQueue()  # a new one per pool: a killed worker may hold its lock
-
-        def drain(starts=starts) -> None:
-            while not starts.empty():
-                worker, path, when = starts.get()
-                if started is not None:
-                    started(worker, path, when)
-
-        pool = ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=context,
-            initializer=_init_worker,
-            initargs=(me, _start_time(me), starts),
-        )
-        try:
-            pool.submit(os.getpid).result()
-        except BrokenProcessPool:
-            # workers cannot even start (e.g. a __main__ read from stdin, which spawned
-            # processes cannot import): not the files' fault, so do the work here
-            pool.shutdown(wait=False, cancel_futures=True)
-            print(
-                "coordgeo bulk: warning: worker processes could not start; "
-                "running in this process (one core)",
-                file=sys.stderr,
-            )
-            run_serial(([t] for batch in suspects for t in batch), options, consume, started)
-            run_serial(iterator, options, consume, started)
-            return
-        running: dict = {}
-        broken = False
-        interrupted = False
-        try:
-            while True:
-                isolating = bool(suspects) or any(
-                    len(b) == 1 and b[0].path in alone for b in running.values()
-                )
-                limit = 1 if isolating else 2 * jobs
-                while len(running) < limit and not broken:
-                    if suspects:
-                        batch = suspects.pop()
-                        alone.add(batch[0].path)
-                    else:
-                        batch = next(iterator, None)
-                        if batch is None:
-                            break
-                    running[pool.submit(pool_batch, batch, options)] = batch
-                if not running:
-                    return
-                finished, _ = wait(running, timeout=IDLE_SECONDS, return_when=FIRST_COMPLETED)
-                drain()
-                if not finished and idle is not None:
+    me_start = _start_time(me)
+    iterator = iter(batches)
+    again: deque[list[Task]] = deque()  # batches to run (again) before the iterator's
+    alone: set[str] = set()  # files rerun alone after a worker died with them
+    workers: list[_Worker] = []
+    ever_ready = False
+    interrupted = True
+    try:
+        for _ in range(jobs):
+            workers.append(_Worker(context, me, me_start))
+        exhausted = False
+        while True:
+            for worker in workers:
+                while (again or not exhausted) and worker.can_take():
+                    batch = again.popleft() if again else next(iterator, None)
+                    if batch is None:
+                        exhausted = True
+                        break
+                    worker.send(batch, options)
+            busy = [w for w in workers if w.batches]
+            if not busy:
+                interrupted = False
+                return
+            waits = [w.connection for w in busy] + [w.process.sentinel for w in busy]
+            ready = set(connection_wait(waits, timeout=IDLE_SECONDS))
+            if not ready:
+                if idle is not None:
                     idle()
-                for future in finished:
-                    batch = running.pop(future)
-                    try:
-                        result = future.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        if len(batch) == 1 and batch[0].path in alone:
-                            why = "the analysis killed its worker process (crash or out of memory)"
-                            consume(crashed_rows(batch, options, why), 1)
-                        else:
-                            suspects.extend([t] for t in batch)
-                        continue
-                    consume(result, len(batch))
-                if broken and not running:
-                    break
-        except KeyboardInterrupt:
-            interrupted = True
-            _stop_workers(pool)
-            raise
-        finally:
-            pool.shutdown(wait=not (broken or interrupted), cancel_futures=True)
+                continue
+            for worker in busy:
+                if worker.connection not in ready and worker.process.sentinel not in ready:
+                    continue
+                lost = worker.process.sentinel in ready and not worker.connection.poll()
+                for message in worker.messages():
+                    kind = message[0]
+                    if kind == "file":
+                        if started is not None:
+                            started(worker.name, message[1], message[2])
+                    elif kind == "ready":
+                        worker.ready = ever_ready = True
+                    elif kind == "done":
+                        batch, _ = worker.batches.popleft()
+                        if started is not None:
+                            started(worker.name, None, time.time())
+                        consume(message[1], len(batch))
+                    elif kind == "failed":
+                        batch, _ = worker.batches.popleft()
+                        _blame(batch, message[1], options, consume, again, alone)
+                    else:
+                        lost = True
+                if not lost:
+                    continue
+                # the worker died: the batch it ran is suspect, the others go back
+                if not ever_ready:
+                    # workers cannot even start (e.g. a __main__ read from stdin, which
+                    # spawned processes cannot import): not the files' fault
+                    held = [b for w in workers for b, _ in w.batches]
+                    for w in workers:
+                        w.batches.clear()
+                        w.stop(now=True)
+                    workers = []
+                    print(
+                        "coordgeo bulk: warning: worker processes could not start; "
+                        "running in this process (one core)",
+                        file=sys.stderr,
+                    )
+                    run_serial([*held, *again, *iterator], options, consume, started)
+                    interrupted = False
+                    return
+                if started is not None:
+                    started(worker.name, None, time.time())
+                held = [b for b, _ in worker.batches]
+                worker.batches.clear()
+                worker.stop(now=True)
+                why = "the analysis killed its worker process (crash or out of memory)"
+                if held:
+                    again.extendleft(reversed(held[1:]))
+                    _blame(held[0], why, options, consume, again, alone)
+                workers[workers.index(worker)] = _Worker(context, me, me_start)
+    finally:
+        for worker in workers:
+            worker.stop(now=interrupted)
+
+
+def _blame(
+    batch: list[Task],
+    why: str,
+    options: Options,
+    consume: Consume,
+    again: deque[list[Task]],
+    alone: set[str],
+) -> None:
+    """A batch whose worker died (or failed): a file that was alone is recorded as an
+    error; a larger batch is rerun one file per batch, first."""
+    if len(batch) == 1 and batch[0].path in alone:
+        consume(crashed_rows(batch, options, why), 1)
+        return
+    for task in reversed(batch):
+        alone.add(task.path)
+        again.appendleft([task])
 
 
 def run_dask(

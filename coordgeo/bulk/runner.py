@@ -215,12 +215,19 @@ def run(
     )
     signals = _Signals()
     with hold(out, run_id), signals.installed():
-        return _run_locked(
-            paths, out, listed, options, signals, started, jobs=jobs, engine=engine,
-            scheduler=scheduler, resume=resume, csv=csv, pattern=pattern,
-            send_bytes=send_bytes, part_size=part_size, flush_seconds=flush_seconds,
-            task_size=task_size, progress=progress,
-        )  # fmt: skip
+        try:
+            return _run_locked(
+                paths, out, listed, options, signals, started, jobs=jobs, engine=engine,
+                scheduler=scheduler, resume=resume, csv=csv, pattern=pattern,
+                send_bytes=send_bytes, part_size=part_size, flush_seconds=flush_seconds,
+                task_size=task_size, progress=progress,
+            )  # fmt: skip
+        except Interrupted:
+            raise
+        except KeyboardInterrupt:  # before any file was analysed (finding the files, …)
+            nothing = dict.fromkeys(Summary.__dataclass_fields__, 0)
+            nothing |= {"out": str(out), "seconds": time.monotonic() - started, "run": run_id}
+            raise Interrupted(Summary(**nothing)) from None
 
 
 def _run_locked(

@@ -94,14 +94,14 @@ def bulk(
     """
     from coordgeo.extras import require
 
-    require("bulk", "pyarrow", what="coordgeo bulk")
-    from coordgeo import bulk as bulk_api
-
     if not paths and files_from is None:
         raise InputError("no input: give files, folders or globs (or --files-from)")
-    # 'all' and label lists are checked by coordgeo.pipeline.parse_shapes, as everywhere
-    wanted = bulk_api.BULK_SHAPES if shapes == "bulk" else shapes
-    try:
+    try:  # Ctrl-C at any moment, even while bulk is imported: one line, status 130
+        require("bulk", "pyarrow", what="coordgeo bulk")
+        from coordgeo import bulk as bulk_api
+
+        # 'all' and label lists are checked by coordgeo.pipeline.parse_shapes, as everywhere
+        wanted = bulk_api.BULK_SHAPES if shapes == "bulk" else shapes
         summary = bulk_api.run(
             paths or [],
             out,
@@ -120,10 +120,13 @@ def bulk(
             part_size=part_size,
             progress=False if quiet else None,
         )
-    except bulk_api.Interrupted as stop:  # Ctrl-C, kill: what is finished is written
+    except (
+        KeyboardInterrupt
+    ) as stop:  # bulk.Interrupted (Ctrl-C, kill): what is finished is written
+        summary = getattr(stop, "summary", None)
         typer.echo(
-            f"coordgeo bulk: interrupted; {stop.summary.analysed} files written to {out} "
-            "this run; run the same command with --resume to continue",
+            f"coordgeo bulk: interrupted; {summary.analysed if summary else 0} files written "
+            f"to {out} this run; run the same command with --resume to continue",
             err=True,
         )
         raise typer.Exit(130) from None
