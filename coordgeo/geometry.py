@@ -491,7 +491,10 @@ def _unit_cell(structure: Structure, radius: float) -> _UnitCell:
     cached = _SEARCH_CACHE.get(structure)
     if cached is not None and cached.radius >= radius:
         return cached
-    site, op, shift, fract = unit_cell_images(structure)
+    if cached is not None:  # a longer search: a coarser cell list of the same images
+        site, op, shift, fract = cached.site, cached.op, cached.shift, cached.fract
+    else:
+        site, op, shift, fract = unit_cell_images(structure)
     small = gemmi.SmallStructure()
     small.cell = gemmi.UnitCell(*structure.cell.parameters)
     # a generous cell-list radius so later, longer searches (H-bonds) reuse it

@@ -552,10 +552,11 @@ class _Molecules:
                 self.graph, int(np.flatnonzero(members)[0]), directed=False
             )
             maps, edge = self.maps, self.edge
-            for j in order[1:]:
-                i = pred[j]
-                k = self.first[np.searchsorted(self.pair_sorted, i * n + j)]
-                maps[j] = maps[i] @ edge[k]
+            tree = order[1:].astype(np.int64)  # each site after the root, from its parent
+            parent = pred[tree].astype(np.int64)
+            bond = self.first[np.searchsorted(self.pair_sorted, parent * n + tree)]
+            for j, i, k in zip(tree.tolist(), parent.tolist(), bond.tolist(), strict=True):
+                maps[j] = maps[i] @ edge[k]  # in breadth-first order: the parent's map is set
             self._symmetry[comp] = _own_symmetry(structure, self.bonded, edge, maps, members)
         return self._symmetry[comp]
 
@@ -605,30 +606,40 @@ def _own_symmetry(
         return np.eye(4)[None], []
     generators = reached[closing] @ np.linalg.inv(maps[j[closing]])
     generators = np.concatenate([generators, np.linalg.inv(generators)])
+    # a polymer closes many cycles with one map: each distinct generator once (a repeat
+    # adds no product and no lattice vector that its first occurrence did not)
+    _, first = np.unique(generators.reshape(len(generators), 16), axis=0, return_index=True)
+    generators = generators[np.sort(first)]
     # coset representatives: one element per rotation, by breadth-first products
     reps = {_rotation_key(np.eye(4)): np.eye(4)}
     frontier = [np.eye(4)]
     while frontier:
         new = []
         for r in frontier:
-            for g in generators:
-                m = g @ r
-                key = _rotation_key(m)
+            products = generators @ r  # g·r for every generator g, in order
+            for key, m in zip(_rotation_keys(products), products, strict=True):
                 if key not in reps:
                     reps[key] = m
                     new.append(m)
         frontier = new
-    vectors = []
+    # Schreier generators r'⁻¹·g·r, r' the representative of g·r's rotation
+    inverse = {key: np.linalg.inv(r) for key, r in reps.items()}
+    vectors: dict[tuple[int, ...], None] = {}
     for r in reps.values():
-        for g in generators:
-            m = g @ r
-            t = (np.linalg.inv(reps[_rotation_key(m)]) @ m)[:3, 3] * _TRANSLATION_SCALE
-            vectors.append([round(float(v)) for v in t])
-    return np.array(list(reps.values())), _echelon(vectors)
+        products = generators @ r
+        back = np.stack([inverse[key] for key in _rotation_keys(products)])
+        t = (back @ products)[:, :3, 3] * _TRANSLATION_SCALE
+        vectors.update(dict.fromkeys(map(tuple, np.round(t).astype(int).tolist())))
+    return np.array(list(reps.values())), _echelon([list(v) for v in vectors])
 
 
 def _rotation_key(m: np.ndarray) -> tuple[int, ...]:
     return tuple(np.rint(m[:3, :3]).astype(int).ravel().tolist())
+
+
+def _rotation_keys(ms: np.ndarray) -> list[tuple[int, ...]]:
+    """:func:`_rotation_key` of a stack of (4, 4) maps."""
+    return list(map(tuple, np.rint(ms[:, :3, :3]).astype(int).reshape(len(ms), 9).tolist()))
 
 
 def _echelon(vectors: list[list[int]]) -> list[list[int]]:
