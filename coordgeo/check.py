@@ -887,37 +887,50 @@ def _judge_rows(
     """:func:`_judge_row` of every row: the test of :func:`judge` on arrays, then
     :func:`judge` itself (for the reason) only for the rows that are not ``ok``.
 
-    A rounding su not yet computed counts as 0 in the first test: the tolerance only
-    grows with it, so a row within tolerance without it is within with it; the rows
-    that are not get it computed (:func:`_fill_rounding`) and go through :func:`judge`.
+    The tolerance of :func:`judge` is a sum of terms ≥ 0, and floating-point addition is
+    monotonic, so a row within a tolerance without some of them is within with them: the
+    first test leaves out half a unit of the printed last digit and a rounding su not yet
+    computed; only the rows that fail it get the half digit, then the rounding su
+    (:func:`_fill_rounding`), and go through :func:`judge`.
     """
-    out: list[tuple[str, str]] = [("unresolved", "")] * len(rows)
+    n = len(rows)
+    out: list[tuple[str, str]] = [("unresolved", "")] * n
     keys = [
         k
-        for k, (res, (pub, _)) in enumerate(zip(best, published, strict=True))
+        for k, res, (pub, _) in zip(range(n), best, published, strict=True)
         if res is not None and pub is not None
     ]
     if not keys:
         return out
-    half = list(map(_half_digit, [rows[k].value_text for k in keys]))
-    pub, pub_su = np.array([published[k] for k in keys], dtype=float).T
-    _, calc, calc_su, rnd = zip(*[best[k] for k in keys], strict=True)
+    if len(keys) == n:
+        chosen, pubs = best, published
+    else:
+        chosen, pubs = [best[k] for k in keys], [published[k] for k in keys]
+    pub, pub_su = np.array(pubs, dtype=float).T
+    _, calc, calc_su, rnd = zip(*chosen, strict=True)
     calc, calc_su = np.array(calc, dtype=float), np.array(calc_su, dtype=float)
     rnd = np.array([0.0 if r is None else r for r in rnd], dtype=float)
     with np.errstate(invalid="ignore"):
         has_su = np.isfinite(pub_su) & (pub_su > 0)
-        tolerance = np.array(half) + 2.0 * rnd + 1e-9
-        tolerance += np.where(
-            has_su, 2.0 * pub_su, 2.0 * np.where(np.isfinite(calc_su), calc_su, 0.0)
-        )
-        ok = np.abs(calc - pub) <= tolerance
-    misfits = [k for k, fits in zip(keys, ok.tolist(), strict=True) if not fits]
-    _fill_rounding(structure, rounding, best, misfits)
+        su_term = np.where(has_su, 2.0 * pub_su, 2.0 * np.where(np.isfinite(calc_su), calc_su, 0.0))
+        diff = np.abs(calc - pub)
+        # judge's tolerance is ((half + 2·rounding) + 1e-9) + 2·su: here without the half
+        ok = diff <= (2.0 * rnd + 1e-9) + su_term
+        near = np.flatnonzero(~ok)
+        if len(near):
+            half = [_half_digit(rows[keys[i]].value_text) for i in near.tolist()]
+            ok[near] = diff[near] <= ((np.array(half) + 2.0 * rnd[near]) + 1e-9) + su_term[near]
     for k in keys:
-        out[k] = ("ok", "")
-    for k in misfits:
-        out[k] = _judge_row(structure, rows[k], best[k])
+        out[k] = _OK
+    misfits = [keys[i] for i in np.flatnonzero(~ok).tolist()]
+    if misfits:
+        _fill_rounding(structure, rounding, best, misfits)
+        for k in misfits:
+            out[k] = _judge_row(structure, rows[k], best[k])
     return out
+
+
+_OK = ("ok", "")
 
 
 @lru_cache(maxsize=4096)
