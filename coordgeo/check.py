@@ -265,6 +265,31 @@ def _resolve_columns(
                 searched.add(k)
     centroid = _centroid_rows(structure, rows)
     undefined = _undefined_torsions(structure, rows, best, linear)
+    nan = np.nan
+    kinds = [row.kind for row in rows]
+    labels = [
+        "-".join(row.atoms) if kind != "hbond" else _hbond_label(row)
+        for row, kind in zip(rows, kinds, strict=True)
+    ]
+    # the usual row, column by column: one reading, its codes known as text, nothing to note
+    usual = [
+        res is not None
+        and pub is not None
+        and not cand.note
+        and cand.codes_text is not None
+        and res[0] is cand.options[0]
+        for cand, res, (pub, _) in zip(candidates, best, published, strict=True)
+    ]
+    special = centroid.keys() | undefined.keys() | searched
+    for k in special:
+        usual[k] = False
+    code_texts = [cand.codes_text if u else None for cand, u in zip(candidates, usual, strict=True)]
+    calcs = [res[1] if u else nan for res, u in zip(best, usual, strict=True)]
+    calc_sus = [res[2] if u else nan for res, u in zip(best, usual, strict=True)]
+    statuses = [j[0] for j in judged]
+    reasons = [j[1] for j in judged]
+    readings_sites: list = [None] * n
+    readings_codes: list = [None] * n
     code_text: dict[SymmetryCode, str] = {}
 
     def formatted(code: SymmetryCode) -> str:
@@ -273,17 +298,14 @@ def _resolve_columns(
             text = code_text[code] = format_code(code, structure)
         return text
 
-    nan = np.nan
-    labels, code_texts, calcs, calc_sus, statuses, reasons = [], [], [], [], [], []
-    readings_sites: list = [None] * n
-    readings_codes: list = [None] * n
-    special = centroid.keys() | undefined.keys() | searched
-    for k, (row, cand, (pub, _)) in enumerate(zip(rows, candidates, published, strict=True)):
-        atoms = row.atoms
-        if row.kind == "hbond":
-            labels.append(f"{atoms[0]}-{atoms[1]}...{atoms[2]} [{_KIND_NAME[row.part]}]")
-        else:
-            labels.append("-".join(atoms))
+    for k, u in enumerate(usual):
+        if u:
+            if readings:
+                sites, codes = best[k][0]
+                readings_sites[k] = tuple(map(int, sites))
+                readings_codes[k] = tuple(codes)
+            continue
+        row, cand, pub = rows[k], candidates[k], published[k][0]
         if k in centroid:
             codes_text, calc, calc_su, status, reason = centroid[k]
         elif isinstance(cand, str):
@@ -301,28 +323,24 @@ def _resolve_columns(
                 codes_text = " ".join([formatted(c) for c in codes])
             status, reason = judged[k]
             note = cand.note
-            if k in special:
-                if k in undefined:
-                    status, reason = "undefined", undefined[k]
-                if k in searched:
-                    note += (
-                        f": image {codes_text} gives the published value"
-                        if status == "ok"
-                        else f": no image gives the published value (nearest {codes_text})"
-                    )
+            if k in undefined:
+                status, reason = "undefined", undefined[k]
+            if k in searched:
+                note += (
+                    f": image {codes_text} gives the published value"
+                    if status == "ok"
+                    else f": no image gives the published value (nearest {codes_text})"
+                )
             if note:
                 reason = f"{note}; {reason}" if reason else note
             if readings:
                 readings_sites[k] = tuple(map(int, sites))
                 readings_codes[k] = tuple(codes)
-        code_texts.append(codes_text)
-        calcs.append(calc)
-        calc_sus.append(calc_su)
-        statuses.append(status)
-        reasons.append(reason)
+        code_texts[k], calcs[k], calc_sus[k] = codes_text, calc, calc_su
+        statuses[k], reasons[k] = status, reason
     out = {
         "block": [structure.block] * n,
-        "kind": [row.kind for row in rows],
+        "kind": kinds,
         "atoms": labels,
         "symmetry_codes": code_texts,
         "published": [p[0] for p in published],
@@ -337,6 +355,12 @@ def _resolve_columns(
         out["sites"] = readings_sites
         out["codes"] = readings_codes
     return out
+
+
+def _hbond_label(row: _Row) -> str:
+    """``O1-H1...N4 [H...A]``: an H-bond row's atoms and which of its values it is."""
+    atoms = row.atoms
+    return f"{atoms[0]}-{atoms[1]}...{atoms[2]} [{_KIND_NAME[row.part]}]"
 
 
 def _printed_codes(code_texts: tuple[str, ...]) -> str:
