@@ -525,6 +525,7 @@ class _Reader:
         self.code_cache: dict[str, tuple[SymmetryCode, str] | str] = {}
         self.n_klm: dict[SymmetryCode, str] = {}
         self.label_cache: dict[str, tuple[list[int], str, bool]] = {}
+        self.single = _labels.single_sites(structure)
         self.atom_cache: dict[tuple[str, str, bool], tuple | str] = {}
 
     def atom(self, label: str, text: str, no_code: bool) -> tuple | str:
@@ -533,9 +534,12 @@ class _Reader:
         ``no_code``: the loop has no code columns and the atom is not the one measured
         from. ``code`` is the identity where ``unknown`` (the image is to be searched)."""
         structure = self.structure
-        if label not in self.label_cache:
-            self.label_cache[label] = label_sites(structure, label)
-        sites, note, is_mate = self.label_cache[label]
+        found = self.label_cache.get(label)
+        if found is None:
+            site = self.single.get(label)  # label_sites' answer for most labels
+            found = ([site], "", False) if site is not None else label_sites(structure, label)
+            self.label_cache[label] = found
+        sites, note, is_mate = found
         if not sites:
             near = suggest_labels(structure, label)
             hint = f" (the CIF has {', '.join(near)})" if near else ""

@@ -47,6 +47,7 @@ __all__ = [
     "MATE_MARK",
     "LabelMatch",
     "resolve_label",
+    "single_sites",
     "suggest_labels",
 ]
 
@@ -123,6 +124,16 @@ class _Index:
         return out
 
     @cached_property
+    def single(self) -> dict[str, int]:
+        """The labels :func:`resolve_label` reads exactly as one site with nothing to note
+        (a site label that no other site has, without surrounding spaces), and that site."""
+        return {
+            name: sites[0]
+            for name, sites in self.exact.items()
+            if len(sites) == 1 and name == name.strip()
+        }
+
+    @cached_property
     def upper(self) -> dict[str, list[int]]:
         return self._by(str.upper)
 
@@ -156,6 +167,13 @@ def _index(structure: Structure) -> _Index:
         found = _Index(structure)
         _INDEXES[structure] = found
     return found
+
+
+def single_sites(structure: Structure) -> dict[str, int]:
+    """Label → site for every label :func:`resolve_label` reads exactly as one site with
+    nothing to note (no mate mark, no other site with that label): the answer of
+    ``resolve_label(structure, label)`` for those labels, looked up without it. Read only."""
+    return _index(structure).single
 
 
 def _plain(index: _Index, label: str) -> tuple[list[int], str]:
