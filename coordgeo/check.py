@@ -203,8 +203,8 @@ def _frame(columns: dict[str, list]) -> pd.DataFrame:
     text = _text_dtype()
     names = [name for name in columns if name in _TEXT] if text is not None else []
     data = {}
+    n = len(next(iter(columns.values())))
     if names:  # one array of all the text, each column a slice of it
-        n = len(next(iter(columns.values())))
         every = pd.array([v for name in names for v in columns[name]], dtype=text)
         for i, name in enumerate(names):
             data[name] = every[i * n : (i + 1) * n]
@@ -215,7 +215,7 @@ def _frame(columns: dict[str, list]) -> pd.DataFrame:
             data[name] = np.array(values, dtype=float)
         else:
             data[name] = values
-    return pd.DataFrame({name: data[name] for name in columns}, copy=False)
+    return pd.DataFrame({name: data[name] for name in columns}, index=pd.RangeIndex(n), copy=False)
 
 
 @lru_cache(maxsize=1)
@@ -578,6 +578,25 @@ class _Reader:
         unknown, site, code as n_klm, one site)``, ``plain`` when the atom is one site with
         a known code and nothing to note; ``(False, why, (), None, False, None, None,
         False)`` when it cannot be read."""
+        label, text, no_code = key
+        site = self.single.get(label)
+        if site is not None and not no_code:  # the usual atom: one site, a code read plainly
+            text = text.strip()
+            read = self.code_cache.get(text)
+            if (
+                read is not None
+                and read.__class__ is tuple
+                and not read[1]
+                and text != "?"
+                and (self.ops_from_cif or text in ("", "."))
+            ):
+                code = read[0]
+                n_klm = self.n_klm.get(code)
+                if n_klm is None:
+                    n_klm = self.n_klm[code] = format_code(code, self.structure)
+                entry = (True, [site], (), code, False, site, n_klm, True)
+                self.atom_cache[key] = entry
+                return entry
         found = self.atom(*key)
         if isinstance(found, str):
             entry: tuple = (False, found, (), None, False, None, None, False)
