@@ -9,7 +9,9 @@ A contact D–H···A is listed when
   non-metal **D**; when H is bonded to several non-metals the nearest is D. H atoms
   bonded to nothing, or only to metals (hydrides), have no donor and are skipped;
 * **D** is N or O (``donors``), plus C with ``include_c`` and S with ``include_s``;
-* **A** is N, O, S, F, Cl, Br or I (``acceptors``), any symmetry image of any site;
+* **A** is N, O, S, F, Cl, Br or I (``acceptors``), any symmetry image of any site,
+  except an N with three bonded non-metal neighbours in a plane (nitrate, nitro, amide,
+  pyrrole N–H: its lone pair is in the π system; :func:`planar_nitrogen`);
 * d(H···A) < r_vdW(H) + r_vdW(A) − ``ha_margin``, with ``ha_margin`` = 0 Å by default:
   H and A closer than the sum of their van der Waals radii. PLATON's CALC HBOND asks
   for 0.12 Å less (Spek, Acta Cryst. D 2009, 65, 148); that finds 93 % of the N–H···A
@@ -76,7 +78,7 @@ from coordgeo.coordination import (
 from coordgeo.geometry import Atom, Contacts, contacts, image_fract, measure
 from coordgeo.model import Structure
 from coordgeo.options import DEFAULT_HA_MARGIN, DEFAULT_MIN_ANGLE
-from coordgeo.symmetry import SymmetryCode, affine, format_code
+from coordgeo.symmetry import SymmetryCode, affine, format_code, vector_lengths
 
 DEFAULT_DONORS = ("N", "O")
 DEFAULT_ACCEPTORS = ("N", "O", "S", "F", "Cl", "Br", "I")
@@ -184,6 +186,7 @@ def hbond_columns(
     hyd = donor_of.center
     # --- H···A candidates: one neighbour search around the H atoms with donors
     is_acceptor = np.isin(elements, list(acceptor_set))
+    is_acceptor &= ~planar_nitrogen(structure, bonded)
     if not is_acceptor.any():
         return None
     radii = np.array(
@@ -386,6 +389,48 @@ def hydrogen_donors(
     first[1:] = cand.center[1:] != cand.center[:-1]
     cand = cand.take(first)
     return cand.take(np.isin(elements[cand.site], list(set(donor_set))))
+
+
+#: Sum of the three bond angles at an N (degrees) from which it is planar: its lone pair
+#: is in the π system (nitrate, nitro, amide, pyrrole N–H), not an acceptor. A tertiary
+#: amine is pyramidal, ~330° (3 × 110°).
+PLANAR_N_ANGLE_SUM = 350.0
+
+
+def planar_nitrogen(structure: Structure, bonded: Contacts) -> np.ndarray:
+    """Per site: an N with exactly three bonded non-metal neighbours in a plane (the
+    three X–N–Y angles add up to at least :data:`PLANAR_N_ANGLE_SUM`).
+
+    Its lone pair is delocalised into the π system of a nitrate, nitro group, amide or
+    pyrrole ring, so it accepts no hydrogen bond (G. A. Jeffrey, *An Introduction to
+    Hydrogen Bonding*, OUP 1997, ch. 2; T. Steiner, Angew. Chem. Int. Ed. 2002, 41, 48):
+    the O of a nitrate accepts, its N does not, and published tables never list the
+    O–H···N(nitrate) contact the bifurcated O–H···O₂N geometry brings within the van der
+    Waals sum. An N bound to a metal is not judged here (module docstring).
+    """
+    elements = structure.elements
+    out = np.zeros(len(structure), dtype=bool)
+    nitrogen = np.array([e == "N" for e in elements], dtype=bool)
+    if not nitrogen.any():
+        return out
+    from_n = nitrogen[bonded.center]
+    centre, site = bonded.center[from_n], bonded.site[from_n]
+    counts = np.bincount(centre, minlength=len(structure))
+    metal = np.array([is_metal(elements[k]) for k in site.tolist()], dtype=bool)
+    with_metal = np.zeros(len(structure), dtype=bool)
+    with_metal[centre[metal]] = True
+    candidates = np.flatnonzero(nitrogen & (counts == 3) & ~with_metal)
+    if not len(candidates):
+        return out
+    rows = np.flatnonzero(np.isin(bonded.center, candidates))
+    rows = rows[np.argsort(bonded.center[rows], kind="stable")]  # three rows per N
+    xyz = image_fract(structure, bonded.site[rows], bonded.op[rows], bonded.shift[rows])
+    v = xyz @ structure.cell.orthogonalization.T - structure.cartesian[bonded.center[rows]]
+    v = (v / vector_lengths(v)[:, None]).reshape(-1, 3, 3)  # (N, neighbour, xyz)
+    cosines = np.einsum("nij,nkj->nik", v, v)[:, [0, 0, 1], [1, 2, 2]]
+    total = np.degrees(np.arccos(np.clip(cosines, -1.0, 1.0))).sum(axis=1)
+    out[bonded.center[rows[::3]]] = total >= PLANAR_N_ANGLE_SUM
+    return out
 
 
 def _excluded_acceptors(structure: Structure, bonded: Contacts, donor_of: Contacts):

@@ -121,6 +121,56 @@ SYMMETRIC = (
 )
 
 
+def _p1_cif(atoms: list[tuple[str, str, np.ndarray]], edge: float = 20.0) -> str:
+    rows = "\n".join(
+        f"{lab} {el} {x[0] / edge:.6f} {x[1] / edge:.6f} {x[2] / edge:.6f}" for lab, el, x in atoms
+    )
+    return (
+        f"data_p1\n_cell_length_a {edge}\n_cell_length_b {edge}\n_cell_length_c {edge}\n"
+        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+        "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n"
+        f"_atom_site_fract_y\n_atom_site_fract_z\n{rows}\n"
+    )
+
+
+def test_planar_nitrogen_is_no_acceptor(tmp_path):
+    # A water H over a nitrate, between its N and O1 (the bifurcated geometry of the
+    # bs5068/bs5069 hydrates, whose authors list O-H...O only). Nitrate in the xy plane:
+    # N at 0, O1 (0, 1.25, 0), O2/O3 (-/+1.0825, -0.625, 0); H1 at (0, 0.70, 2.20), Ow
+    # 0.85 Å above it. H1...O1 = sqrt(0.55² + 2.20²) = 2.268 Å, H1...N = sqrt(0.70² +
+    # 2.20²) = 2.309 Å (both below the vdW sums 2.72 / 2.75), angles 166° and 162°;
+    # H1...O2 = sqrt(1.0825² + 1.325² + 2.20²) = 2.787 Å > 2.72: no row. The N (three O,
+    # angles 3 × 120° = 360°) has no lone pair: one row, to O1.
+    # A tertiary amine 10 Å away is pyramidal (C at 1.47 Å along (1,1,1), (1,-1,-1),
+    # (-1,1,-1): C-N-C = arccos(-1/3) = 109.47°, sum 328.4° < 350°) and keeps its lone
+    # pair along (-1,-1,1): a water H there at 2.00 Å, linear, is a hydrogen bond.
+    atoms = [
+        ("N1", "N", np.zeros(3)),
+        ("O1", "O", np.array([0.0, 1.25, 0.0])),
+        ("O2", "O", np.array([-1.0825, -0.625, 0.0])),
+        ("O3", "O", np.array([1.0825, -0.625, 0.0])),
+        ("O1W", "O", np.array([0.0, 0.70, 3.05])),
+        ("H1W", "H", np.array([0.0, 0.70, 2.20])),
+        ("H2W", "H", np.array([0.80, 0.70, 3.35])),
+    ]
+    amine = np.full(3, 10.0)
+    unit = [np.array(v) / math.sqrt(3) for v in ((1, 1, 1), (1, -1, -1), (-1, 1, -1))]
+    atoms += [(f"C{k}", "C", amine + 1.47 * u) for k, u in enumerate(unit, start=1)]
+    lone = np.array([-1.0, -1.0, 1.0]) / math.sqrt(3)
+    atoms += [
+        ("N2", "N", amine),
+        ("H3W", "H", amine + 2.00 * lone),
+        ("O2W", "O", amine + 2.85 * lone),
+        ("H4W", "H", amine + 2.85 * lone + np.array([0.0, 0.0, 0.85])),
+    ]
+    (s,) = read_cif(write(tmp_path, "nitrate.cif", _p1_cif(atoms)))
+    found = hbonds(s)
+    rows = {(r.hydrogen, r.acceptor): r.d_ha for r in found.itertuples()}
+    assert set(rows) == {("H1W", "O1"), ("H3W", "N2")}
+    assert rows[("H1W", "O1")] == pytest.approx(2.268, abs=1e-3)
+    assert rows[("H3W", "N2")] == pytest.approx(2.00, abs=1e-6)
+
+
 def test_symmetric_hydrogen_bond(tmp_path):
     structure = read_cif(write(tmp_path, "sym.cif", SYMMETRIC))[0]
     found = hbonds(structure)
@@ -457,10 +507,13 @@ def test_criteria_are_honoured(published):
 
 
 def test_intramolecular_agrees_with_a_walk_along_bonds(published):
-    """The flag equals a brute-force walk from D along bonds (symmetry images included)."""
+    """The flag equals a brute-force walk from D along bonds (symmetry images included).
+
+    C–H donors too: the O–H···N(nitrate) contacts of the bs5068/bs5069 hydrates (216 rows)
+    are no hydrogen bonds (planar N: no lone pair), and C–H···A rows check the same flag."""
     checked = 0
     for s in published:
-        found = hbonds(s)
+        found = hbonds(s, include_c=True)
         if found.empty:
             continue
         bonded = bond_contacts(s)
