@@ -147,6 +147,7 @@ LIMITS: Mapping[str, Limit] = {
             "structure-factor terms (reflections × atoms in the cell)",
         ),
         Limit("profile_points", 2_000_000, "COORDGEO_MAX_PROFILE_POINTS", "profile points"),
+        Limit("workers", 256, "COORDGEO_MAX_WORKERS", "worker processes"),
     )
 }
 
@@ -201,6 +202,26 @@ def validate_tolerance(value: object, option: str = "--tolerance") -> float:
             "(added to the sum of covalent radii; the default is 0.45)"
         )
     return number
+
+
+def validate_positive(value: object, option: str) -> float:
+    """A finite number above 0 (a time in seconds, a size in MB), or :class:`InputError`:
+    ``nan``, ``inf``, 0 and negative values are refused."""
+    number = _finite(value, option)
+    if not number > 0:
+        raise InputError(f"{option} {number:g} must be more than 0")
+    return number
+
+
+def validate_count(value: object, option: str, limit_name: str | None = None) -> int:
+    """A whole number ≥ 1 (worker processes, files per part, bytes), or :class:`InputError`;
+    with ``limit_name``, also at most that :data:`LIMITS` entry."""
+    number = validate_positive(value, option)
+    if number != int(number) or number < 1:
+        raise InputError(f"{option} {number:g} must be a whole number of at least 1")
+    if limit_name is not None:
+        check_limit(limit_name, number, context=option)
+    return int(number)
 
 
 def validate_wavelength(value: object, option: str = "--radiation") -> float:

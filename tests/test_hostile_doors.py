@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import math
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -197,3 +198,48 @@ def test_resume_of_a_dataset_whose_manifest_is_not_one(dataset, tmp_path, manife
     line = refusal(result)
     assert "_bulk.json is not a coordgeo bulk manifest" in line
     assert (damaged / "_bulk.json").read_text() == manifest
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        # -j 0 meant every core, -j 100000 started that many processes, -j 10^20
+        # overflowed a C int in multiprocessing (OverflowError)
+        ("-j", "0", "--jobs 0 must be more than 0"),
+        ("-j", "100000", "100 000 worker processes (--jobs): more than the limit of 256"),
+        ("-j", "99999999999999999999", "COORDGEO_MAX_WORKERS"),
+        # --max-size nan and 1e999 (inf) failed int(MB · 10⁶) (ValueError, OverflowError);
+        # 0 meant no limit at all
+        ("--max-size", "nan", "--max-size nan is not a finite number"),
+        ("--max-size", "1e999", "--max-size inf is not a finite number"),
+        ("--max-size", "0", "--max-size 0 must be more than 0"),
+        # --timeout inf, nan, 0 or -1 made every file an error row, and the run status 0
+        ("--timeout", "inf", "--timeout inf is not a finite number"),
+        ("--timeout", "0", "--timeout 0 must be more than 0"),
+        ("--timeout", "-1", "--timeout -1 must be more than 0"),
+        ("--part-size", "0", "--part-size 0 must be more than 0"),
+    ],
+)
+def test_bulk_option_values_that_cannot_be_meant(tmp_path, base_cif, option, value, message):
+    out = tmp_path / "ds"
+    line = refusal(run("bulk", base_cif, "-o", out, "-q", option, value))
+    assert message in line
+    assert not out.exists()  # refused before the dataset folder is made
+
+
+@pytest.mark.parametrize("content", ["/dev/zero", b"\0" * 64, "ok\n" * 2000 + "a\0b\n"])
+def test_bulk_files_from_that_is_not_a_list(tmp_path, base_cif, content):
+    # the list was read with Path.read_text: /dev/zero never ended (2 GB and on), a
+    # NUL in a line reached os.stat (ValueError: embedded null byte). The list is now
+    # opened as every user file is (regular files, size limit, binary refused), and a
+    # NUL past the first 4 kB is named by its line (2001: after 2000 lines 'ok')
+    if content == "/dev/zero":
+        listing, where = Path("/dev/zero"), "character device"
+        if not listing.exists():
+            pytest.skip("no /dev/zero")
+    else:
+        listing = tmp_path / "list.txt"
+        listing.write_bytes(content if isinstance(content, bytes) else content.encode())
+        where = "binary data" if isinstance(content, bytes) else "line 2001: a NUL byte"
+    line = refusal(run("bulk", "-o", tmp_path / "ds", "-q", "--files-from", listing))
+    assert str(listing) in line and where in line

@@ -26,7 +26,12 @@ def discover(
 
 def read_list(path: str | os.PathLike) -> list[str]:
     """Paths listed one per line (``--files-from``); blank lines and ``#`` comments skipped."""
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    from coordgeo.io.files import read_text
+
+    lines = read_text(path, what="--files-from list").text.splitlines()
+    for number, line in enumerate(lines, start=1):
+        if "\0" in line:  # a NUL deep in the file: no path holds one
+            raise InputError("a NUL byte: not a list of paths", path=str(path), line=number)
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 

@@ -39,6 +39,7 @@ from coordgeo.bulk.progress import Progress
 from coordgeo.bulk.schema import BULK_SHAPES, TABLES, Options, Task, now, schemas, storable
 from coordgeo.coordination import DEFAULT_TOLERANCE
 from coordgeo.errors import InputError
+from coordgeo.options import validate_count, validate_positive
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,10 @@ def run(
     except (OSError, UnicodeDecodeError) as exc:
         why = getattr(exc, "strerror", None) or str(exc)
         raise InputError(f"cannot read the list of files: {why}", path=str(files_from)) from None
+    jobs = None if jobs is None else validate_count(jobs, "--jobs", "workers")
+    timeout = None if timeout is None else validate_positive(timeout, "--timeout")
+    max_size = None if max_size is None else validate_count(max_size, "max_size (bytes)")
+    part_size = validate_count(part_size, "--part-size")
     if engine not in ("local", "dask"):
         raise InputError(f"unknown engine {engine!r}: use 'local' or 'dask'")
     if engine == "dask" and scheduler is None:

@@ -115,7 +115,7 @@ def bulk(
             shapes=wanted,
             tolerance=tolerance,
             timeout=timeout,
-            max_size=int(max_size * 1e6) if max_size else None,
+            max_size=None if max_size is None else _megabytes(max_size),
             send_bytes=send_bytes,
             part_size=part_size,
             progress=False if quiet else None,
@@ -131,6 +131,13 @@ def bulk(
         )
         raise typer.Exit(130) from None
     typer.echo(f"coordgeo bulk: {summary}", err=True)
+
+
+def _megabytes(value: float) -> int:
+    """--max-size in MB as bytes (at least 1); nan, inf, 0 and negative sizes are refused."""
+    from coordgeo.options import validate_positive
+
+    return max(1, round(validate_positive(value, "--max-size") * 1e6))
 
 
 QUERY_COLUMNS = [
