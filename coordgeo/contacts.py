@@ -120,7 +120,13 @@ from coordgeo.options import (
     DEFAULT_MAX_H_CG,
     DEFAULT_MIN_XH_CG_ANGLE,
 )
-from coordgeo.rings import DEFAULT_PLANARITY, Ring, centroid_and_normal, find_rings
+from coordgeo.rings import (
+    DEFAULT_PLANARITY,
+    Ring,
+    centroid_and_normal,
+    find_rings,
+    may_have_aromatic_rings,
+)
 from coordgeo.symmetry import (
     SymmetryCode,
     affine,
@@ -437,6 +443,8 @@ def _pi_rings(
     structure: Structure, tolerance: float, planarity: float, chelate: bool, aromatic: bool
 ) -> list[Ring]:
     """The rings π contacts are sought for (module docstring)."""
+    if aromatic and not chelate and not may_have_aromatic_rings(structure, tolerance=tolerance):
+        return []  # no ring search: only aromatic rings are wanted and there can be none
     return [
         r
         for r in find_rings(structure, tolerance=tolerance, planarity=planarity)

@@ -10,7 +10,10 @@ translation is found whole. Every closed path of 5 or 6 distinct non-hydrogen at
 without a chord (a bond between two non-adjacent ring atoms) is a ring; at most one of
 its atoms is a metal (a chelate ring), since M–X–M–X… cycles of oxides, clusters and
 intermetallics are not rings in the chemist's sense. The search extends all paths at
-once, one bond per step, in numpy, so it costs a few ms per structure. Rings that
+once, one bond per step, in numpy, and drops a path as soon as no ring can come of it (it
+is too far from its start to close in the steps left, or its new atom is within bonding
+distance of an earlier atom that cannot be its ring neighbour: a chord), so it costs
+about a ms per structure, disordered tangles included. Rings that
 symmetry maps onto each other are one ring: each is kept once, as the copy whose first
 atom (below) is the untransformed site of the asymmetric unit.
 
@@ -195,7 +198,8 @@ class _Found:
     codes: tuple[SymmetryCode, ...]
 
 
-_CACHE: weakref.WeakKeyDictionary[Structure, dict[tuple, list[Ring]]] = weakref.WeakKeyDictionary()
+# per structure: {(tolerance, planarity): rings, ("aromatic possible", tolerance): bool}
+_CACHE: weakref.WeakKeyDictionary[Structure, dict[tuple, object]] = weakref.WeakKeyDictionary()
 
 
 def find_rings(
@@ -228,10 +232,7 @@ def _perceive(structure: Structure, tolerance: float, planarity: float) -> list[
     from coordgeo.hbonds import covalent_bonds, site_masks
 
     bonded = covalent_bonds(structure, tolerance)  # bond_contacts through invertible operators
-    # neighbours of each site, H and metals too, counted by occupancy: two alternative
-    # positions of a disordered substituent (0.6 + 0.4) are one neighbour
-    occupancy = np.nan_to_num(np.asarray(structure.occupancy, dtype=float), nan=1.0)
-    degree = np.bincount(bonded.center, weights=occupancy[bonded.site], minlength=n)
+    degree = _neighbour_counts(structure, bonded)
     metal = site_masks(structure)[2]
     heavy = np.array([e not in ("H", "D", "X") for e in structure.elements], dtype=bool)
     i, j = bonded.center, bonded.site
@@ -246,7 +247,45 @@ def _perceive(structure: Structure, tolerance: float, planarity: float) -> list[
         if key not in found:
             found[key] = _with_codes(structure, ring_sites, moved, rounded, codes)
     ordered = sorted((f for f in found.values() if f is not None), key=lambda f: f.sites)
-    return _describe(structure, ordered, degree, metal, planarity)
+    aromatic_atom = _aromatic_atoms(structure, degree, metal)
+    return _describe(structure, ordered, metal, aromatic_atom, planarity)
+
+
+def _neighbour_counts(structure: Structure, bonded) -> np.ndarray:
+    """Bonded neighbours of each site, H and metals too, counted by occupancy: two
+    alternative positions of a disordered substituent (0.6 + 0.4) are one neighbour."""
+    occupancy = np.nan_to_num(np.asarray(structure.occupancy, dtype=float), nan=1.0)
+    return np.bincount(bonded.center, weights=occupancy[bonded.site], minlength=len(structure))
+
+
+def _aromatic_atoms(structure: Structure, degree: np.ndarray, metal: np.ndarray) -> np.ndarray:
+    """Sites an aromatic ring may contain: C, N, O, S or Se, no metal, and C and N sp²
+    (at most three neighbours by :func:`_neighbour_counts`; module docstring)."""
+    elements = np.array(structure.elements, dtype=object)
+    sp2 = ~np.isin(elements, ["C", "N"]) | (degree <= 3.05)
+    return np.isin(elements, list(AROMATIC_ELEMENTS)) & ~metal & sp2
+
+
+def may_have_aromatic_rings(structure: Structure, *, tolerance: float = DEFAULT_TOLERANCE) -> bool:
+    """False when the structure cannot have an aromatic ring, whatever the planarity limit.
+
+    Every atom of an aromatic ring is one of :func:`_aromatic_atoms` with two ring bonds
+    to others of them; when pruning the bonds among those atoms (:func:`_prune`) leaves
+    none, no ring of them exists, and the π contacts need no ring search (most metal
+    complexes without aromatic ligands: their chelate rings have a metal). True means
+    only that :func:`find_rings` must look.
+    """
+    per = _CACHE.setdefault(structure, {})
+    key = ("aromatic possible", float(tolerance))
+    if key not in per:
+        from coordgeo.hbonds import covalent_bonds, site_masks
+
+        bonded = covalent_bonds(structure, tolerance)
+        metal = site_masks(structure)[2]
+        ok = _aromatic_atoms(structure, _neighbour_counts(structure, bonded), metal)
+        edges = _prune(bonded.take(ok[bonded.center] & ok[bonded.site]), len(structure))
+        per[key] = len(edges) > 0
+    return per[key]
 
 
 def _prune(edges, n: int):
@@ -267,7 +306,10 @@ def _cycles(
 
     Paths start at the untransformed site s, go only through sites ≥ s (s is the
     ring's first site in CIF order) and through at most one metal, and follow each bond
-    into its symmetry image (4×4 maps composed along the path). Each ring is found
+    into its symmetry image (4×4 maps composed along the path). A path is dropped when
+    its last atom is farther from s than the steps left times the longest bond, or lies
+    within bonding distance of a path atom other than its neighbours and s (a chord of
+    every ring through it). Each ring is found
     several times (both directions, every copy of its first site); the caller keeps one.
     Returns (sites, maps) per cycle: (m,) sites and (m, 4, 4) maps.
     """
@@ -282,48 +324,87 @@ def _cycles(
     starts = np.searchsorted(e_center, np.arange(n))
     counts = np.searchsorted(e_center, np.arange(n), side="right") - starts
     x = structure.fract
-    # paths: start site, sites (p, L), maps (p, L, 4, 4), positions (p, L, 3), metals (p,)
+    # paths: sites (p, L), positions (p, L, 3), the bonds taken (p, L − 1), the map of the
+    # last atom (p, 4, 4) and the number of metals (p,); the maps of every atom are
+    # composed again only for the paths that close a ring
     first = np.unique(e_center)
     sites = first[:, None]
-    maps = np.broadcast_to(np.eye(4), (len(first), 1, 4, 4)).copy()
+    taken = np.zeros((len(first), 0), dtype=int)
+    last_map = np.broadcast_to(np.eye(4), (len(first), 4, 4)).copy()
     pos = x[first][:, None, :].copy()
     n_metal = metal[first].astype(int)
     out: list[tuple[np.ndarray, np.ndarray]] = []
     radius = np.array([covalent_radius(e) for e in structure.elements])
     longest = max(RING_SIZES)
+    longest_bond = float(edges.distance.max()) + 1e-6
+    orthogonalization = structure.cell.orthogonalization
     for length in range(1, longest + 1):
         last = sites[:, -1]
         k = counts[last]
-        if not k.any():
+        total = int(k.sum())
+        if total == 0:
             break
-        if k.sum() > _MAX_PATHS:  # a dense tangle of disordered images: stop growing
+        if total > _MAX_PATHS:  # a dense tangle of disordered images: stop growing
             break
         path = np.repeat(np.arange(len(sites)), k)
         # the k[p] bonds of each path's last atom: starts[last] + 0 … k − 1
-        edge = np.repeat(starts[last] - np.cumsum(k) + k, k) + np.arange(k.sum())
+        edge = np.repeat(starts[last] - np.cumsum(k) + k, k) + np.arange(total)
         new_site = e_site[edge]
-        new_map = maps[path, -1] @ e_map[edge]
+        new_map = last_map[path] @ e_map[edge]
         new_pos = np.einsum("pij,pj->pi", new_map[:, :3, :3], x[new_site]) + new_map[:, :3, 3]
         start = sites[path, 0]
-        same_as = np.all(np.abs(pos[path] - new_pos[:, None, :]) < _SAME, axis=-1)  # (p, L)
-        closes = same_as[:, 0] & (new_site == start)
+        # an atom already on the path: the same site at the same position (two sites at
+        # one position are two atoms; a cycle through both has a chord of length ~0)
+        same_as = sites[path] == new_site[:, None]  # (p, L)
+        r, c = np.nonzero(same_as)
+        same_as[r, c] = np.all(np.abs(pos[path[r], c] - new_pos[r]) < _SAME, axis=-1)
+        closes = same_as[:, 0]  # back at the start (same site, same position)
         if length in RING_SIZES and closes.any():
             done = path[closes]
             keep = _chordless(structure, sites[done], pos[done], radius, tolerance)
             keep &= _first_of_each(sites[done], pos[done])
-            out.extend(zip(sites[done[keep]], maps[done[keep]], strict=True))
+            done = done[keep]
+            if len(done):
+                maps = _compose(e_map, taken[done])
+                out.extend(zip(sites[done], maps, strict=True))
         if length == longest:
             break
         metals = n_metal[path] + metal[new_site]
         grow = (new_site >= start) & ~same_as.any(axis=1) & (metals <= 1)
-        path, new_site, new_map, new_pos = path[grow], new_site[grow], new_map[grow], new_pos[grow]
+        # the ring must close within the steps left: no farther from the start than
+        # that many of the longest bonds (exact; it cuts the paths that wander off)
+        back = (new_pos - pos[path, 0]) @ orthogonalization.T
+        grow &= np.einsum("pi,pi->p", back, back) <= ((longest - length) * longest_bond) ** 2
+        if length >= 3:
+            # a chord from the new atom to atoms 1 … L − 2 of the path, which are not its
+            # ring neighbours whatever the ring's size: every ring through it has the
+            # chord, and _chordless would drop it (exact; it cuts disordered tangles)
+            mid = slice(1, length - 1)
+            d = vector_lengths(
+                pos[path, mid] @ orthogonalization.T - (new_pos @ orthogonalization.T)[:, None]
+            )
+            reach = radius[sites[path, mid]] + radius[new_site][:, None] + tolerance
+            grow &= ~(d <= reach).any(axis=1)
+        path, new_site, edge = path[grow], new_site[grow], edge[grow]
         sites = np.concatenate([sites[path], new_site[:, None]], axis=1)
-        maps = np.concatenate([maps[path], new_map[:, None]], axis=1)
-        pos = np.concatenate([pos[path], new_pos[:, None]], axis=1)
+        taken = np.concatenate([taken[path], edge[:, None]], axis=1)
+        pos = np.concatenate([pos[path], new_pos[grow][:, None]], axis=1)
+        last_map = new_map[grow]
         n_metal = metals[grow]
         if len(sites) == 0:
             break
     return out
+
+
+def _compose(e_map: np.ndarray, taken: np.ndarray) -> np.ndarray:
+    """(p, L, 4, 4) maps of the atoms of paths that took the bonds ``taken`` (p, L − 1):
+    the identity for the first atom, then the bonds' maps composed along the path."""
+    p, steps = taken.shape
+    maps = np.empty((p, steps + 1, 4, 4))
+    maps[:, 0] = np.eye(4)
+    for step in range(steps):
+        maps[:, step + 1] = maps[:, step] @ e_map[taken[:, step]]
+    return maps
 
 
 _SAME = 1e-4  # fractional coordinates closer than this are one atom
@@ -454,8 +535,8 @@ class _RingSus:
 def _describe(
     structure: Structure,
     found: list[_Found],
-    degree: np.ndarray,
     metal: np.ndarray,
+    aromatic_atom: np.ndarray,
     planarity: float,
 ) -> list[Ring]:
     if not found:
@@ -463,9 +544,6 @@ def _describe(
     out: list[Ring] = []
     fractionalization = structure.cell.fractionalization
     elements = np.array(structure.elements, dtype=object)
-    aromatic_element = np.isin(elements, list(AROMATIC_ELEMENTS))
-    # C and N must be sp² (module docstring): at most three neighbours, by occupancy
-    sp2 = ~np.isin(elements, ["C", "N"]) | (degree <= 3.05)
     radius = np.array([covalent_radius(e) for e in structure.elements])
     for size in sorted({len(f.sites) for f in found}):
         group = [k for k, f in enumerate(found) if len(f.sites) == size]
@@ -484,11 +562,7 @@ def _describe(
         planar = max_dev <= planarity
         has_metal = metal[sites].any(axis=1)
         aromatic = (
-            planar
-            & ~has_metal
-            & aromatic_element[sites].all(axis=1)
-            & sp2[sites].all(axis=1)
-            & _short_bonds(x, radius[sites])
+            planar & ~has_metal & aromatic_atom[sites].all(axis=1) & _short_bonds(x, radius[sites])
         )
         heteroaromatic = aromatic & (elements[sites] != "C").any(axis=1)
         for row, k in enumerate(group):
@@ -625,6 +699,7 @@ __all__ = [
     "centroid_and_normal",
     "centroid_label",
     "find_rings",
+    "may_have_aromatic_rings",
     "plane_deviations",
     "rings",
 ]

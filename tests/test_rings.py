@@ -9,7 +9,7 @@ import pytest
 
 from coordgeo.io.cif import read_cif
 from coordgeo.model import orthogonalization_matrix
-from coordgeo.rings import centroid_label, find_rings, rings
+from coordgeo.rings import centroid_label, find_rings, may_have_aromatic_rings, rings
 
 from cifs_for_tests import write
 
@@ -97,6 +97,51 @@ def test_benzene_pyridine_and_chair_by_hand(tmp_path):
     table = rings(s)
     assert list(table["cg"]) == ["Cg1", "Cg2", "Cg3"]
     assert table.loc[0, "x"] == pytest.approx(0.5, abs=1e-6)
+
+
+def test_quick_aromatic_check_by_hand(tmp_path):
+    # A cyclohexane chair alone (every C with two C and two H neighbours: four, not sp²)
+    # cannot hold an aromatic ring; with a benzene beside it, it can.
+    a = 20.0
+    chair = hexagon((3, 10, 10), 1.45, z_offsets=(0.25, -0.25, 0.25, -0.25, 0.25, -0.25))
+    atoms = []
+    for k, x in enumerate(chair):
+        atoms.append((f"C{k + 21}", "C", x / a))
+        out = (x - np.array([3, 10, 10])) * np.array([1, 1, 0])
+        out = out / np.linalg.norm(out)
+        for j, up in enumerate((1.0, -1.0)):
+            h = x + 0.6 * out + np.array([0, 0, up * 0.9])
+            atoms.append((f"H{k + 21}{'AB'[j]}", "H", h / a))
+    alone = read_cif(write(tmp_path, "chair.cif", cif_text(atoms)))[0]
+    assert not may_have_aromatic_rings(alone)
+    assert [r.aromatic for r in find_rings(alone)] == [False]  # the chair is still a ring
+    atoms += [(f"C{k + 1}", "C", x / a) for k, x in enumerate(hexagon((10, 10, 10), 1.39))]
+    both = read_cif(write(tmp_path, "both.cif", cif_text(atoms)))[0]
+    assert may_have_aromatic_rings(both)
+    assert [r.aromatic for r in find_rings(both)] == [False, True]  # C21 is listed first
+
+
+def test_quick_aromatic_check_never_misses_a_ring(published_cifs, report_figure):
+    # Whenever the check says "no aromatic ring possible" (and the π contacts skip the ring
+    # search), the full perception finds none, at the default planarity limit and at a
+    # limit no ring exceeds; the check must also rule out a fair share of the corpus.
+    ruled_out = with_aromatic = 0
+    for path in published_cifs:
+        if path.name == "2104374.cif":
+            continue  # no rings (test_an_intermetallic_has_no_rings), and slow to read
+        try:
+            blocks = read_cif(path)
+        except Exception:  # unreadable files are another test's business
+            continue
+        for s in blocks:
+            aromatic = any(r.aromatic for r in find_rings(s, planarity=5.0))
+            with_aromatic += aromatic
+            if not may_have_aromatic_rings(s):
+                ruled_out += 1
+                assert not aromatic, f"{path.name} {s.block}"
+    assert ruled_out >= 40 and with_aromatic >= 40
+    report_figure(f"aromatic rings possible: ruled out in {ruled_out} blocks; "
+                  f"{with_aromatic} blocks have one")  # fmt: skip
 
 
 def test_ring_across_an_inversion_centre_is_whole(tmp_path):
