@@ -50,6 +50,21 @@ def hexagon(center, radius, z_offsets=(0, 0, 0, 0, 0, 0), start=0.0):
     ]
 
 
+def chair_atoms(a: float) -> list:
+    """A cyclohexane chair C21-C26 around (3, 10, 10) Å (projected radius 1.45 Å, z = ±0.25
+    Å) with two H on each C, as fractional atoms of a cubic cell of edge ``a`` Å."""
+    atoms = []
+    chair = hexagon((3, 10, 10), 1.45, z_offsets=(0.25, -0.25, 0.25, -0.25, 0.25, -0.25))
+    for k, x in enumerate(chair):
+        atoms.append((f"C{k + 21}", "C", x / a))
+        out = (x - np.array([3, 10, 10])) * np.array([1, 1, 0])
+        out = out / np.linalg.norm(out)
+        for j, up in enumerate((1.0, -1.0)):
+            h = x + 0.6 * out + np.array([0, 0, up * 0.9])
+            atoms.append((f"H{k + 21}{'AB'[j]}", "H", h / a))
+    return atoms
+
+
 def test_benzene_pyridine_and_chair_by_hand(tmp_path):
     # Benzene (C–C 1.39 Å) around (10, 10, 10) Å in a 20 Å cubic P1 cell, C–H 1.08 Å;
     # pyridine (one C replaced by N) around (10, 10, 2); a cyclohexane chair around
@@ -62,14 +77,7 @@ def test_benzene_pyridine_and_chair_by_hand(tmp_path):
         atoms.append((f"H{k + 1}", "H", x / a))
     for k, x in enumerate(hexagon((10, 10, 2), 1.39)):
         atoms.append(("N11" if k == 0 else f"C{k + 11}", "N" if k == 0 else "C", x / a))
-    chair = hexagon((3, 10, 10), 1.45, z_offsets=(0.25, -0.25, 0.25, -0.25, 0.25, -0.25))
-    for k, x in enumerate(chair):
-        atoms.append((f"C{k + 21}", "C", x / a))
-        out = (x - np.array([3, 10, 10])) * np.array([1, 1, 0])
-        out = out / np.linalg.norm(out)
-        for j, up in enumerate((1.0, -1.0)):
-            h = x + 0.6 * out + np.array([0, 0, up * 0.9])
-            atoms.append((f"H{k + 21}{'AB'[j]}", "H", h / a))
+    atoms += chair_atoms(a)
     s = read_cif(write(tmp_path, "x.cif", cif_text(atoms, su="(5)")))[0]
     found = find_rings(s)
     by_labels = {" ".join(r.labels): r for r in found}
@@ -103,15 +111,7 @@ def test_quick_aromatic_check_by_hand(tmp_path):
     # A cyclohexane chair alone (every C with two C and two H neighbours: four, not sp²)
     # cannot hold an aromatic ring; with a benzene beside it, it can.
     a = 20.0
-    chair = hexagon((3, 10, 10), 1.45, z_offsets=(0.25, -0.25, 0.25, -0.25, 0.25, -0.25))
-    atoms = []
-    for k, x in enumerate(chair):
-        atoms.append((f"C{k + 21}", "C", x / a))
-        out = (x - np.array([3, 10, 10])) * np.array([1, 1, 0])
-        out = out / np.linalg.norm(out)
-        for j, up in enumerate((1.0, -1.0)):
-            h = x + 0.6 * out + np.array([0, 0, up * 0.9])
-            atoms.append((f"H{k + 21}{'AB'[j]}", "H", h / a))
+    atoms = chair_atoms(a)
     alone = read_cif(write(tmp_path, "chair.cif", cif_text(atoms)))[0]
     assert not may_have_aromatic_rings(alone)
     assert [r.aromatic for r in find_rings(alone)] == [False]  # the chair is still a ring
