@@ -1026,3 +1026,31 @@ def test_report_fits_as_fit_sd_does_with_two_steps_and_tip(tmp_path: Path, capsy
     # the CSV of fitted parameters holds both models
     fits = pd.read_csv(next((out / "docs" / "magnetism").glob("*/sd_fit.csv")))
     assert sorted(fits["model_name"]) == ["one-step", "two-step"]
+
+
+def test_qsal_structure_pages_show_halcrow_phi_from_the_authors_angle(
+    qsal_site: Path, qsal_cif: Path
+) -> None:
+    """The parameters table of each qsal page has Halcrow's φ (the two meridional N,N,O
+    ligands): the authors' N1–Fe1–N21 of the CIF (176.2(4), 165.3(3), 175.2(3)°) within
+    half a digit and a quarter su, with its definition under the table; the shipped
+    seed-000 core (two bidentate ligands) has no such row (tests/test_halcrow_sites.py)."""
+    index = Page(qsal_site / "index.html")
+    published = {"wp91ltb": (176.2, 0.4), "wp91-rt2": (165.3, 0.3), "wp91-mt2": (175.2, 0.3)}
+    for s in coordgeo.read(qsal_cif):
+        page = page_of(qsal_site, index, s.block)
+        table = page.table_starting("Parameter")
+        rows = {r[0]: r[1:] for r in table[1:]}
+        value, su = number(rows["φ (Halcrow) [°]"][0])
+        true, true_su = published[s.block]
+        assert abs(value - true) <= 0.05 + 0.25 * true_su, (s.block, value)
+        assert 0.5 * true_su <= su <= 1.5 * true_su, (s.block, su)
+        assert "θ (Halcrow) [°]" in rows and "τ4" not in " ".join(rows)  # CN 6: no τ4
+        assert "Halcrow, Coord. Chem. Rev. 2009" in page.all_text
+
+
+def test_cifs_structure_pages_have_no_halcrow_rows(cifs_site: Path) -> None:
+    index = Page(cifs_site / "index.html")
+    for block in ("seed000_compound1_100K_core", "seed000_compound1_290K_core"):
+        page = page_of(cifs_site, index, block)
+        assert "φ (Halcrow)" not in page.all_text

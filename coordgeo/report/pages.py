@@ -90,6 +90,33 @@ DEFINITIONS = (
     "1693). Standard uncertainties are propagated linearly from the coordinate and cell "
     "su's."
 )
+#: Definitions of the descriptors, said under the parameters table when it shows them
+#: (coordgeo.descriptors; docs/distortion.md).
+DESCRIPTOR_DEFINITIONS = {
+    "tau4": "τ<sub>4</sub> = (360° − α − β)/141°, α, β the two largest angles (0 square "
+    "plane, 1 tetrahedron; Yang, Powell & Houser, Dalton Trans. 2007, 955)",
+    "tau4_prime": "τ<sub>4</sub>′ = (β − α)/(360° − θ) + (180° − β)/(180° − θ), θ = 109.5° "
+    "(Okuniewski et al., Polyhedron 2015, 90, 47)",
+    "tau5": "τ<sub>5</sub> = (β − α)/60° (0 square pyramid, 1 trigonal bipyramid; Addison "
+    "et al., J. Chem. Soc., Dalton Trans. 1984, 1349)",
+    "quadratic_elongation": "⟨λ⟩ = (1/n) Σ(l<sub>i</sub>/l<sub>0</sub>)², l<sub>0</sub> "
+    "of the regular polyhedron of the same volume; σ² = Σ(θ<sub>i</sub> − θ<sub>0</sub>)²/"
+    "(m − 1) over the cis angles (Robinson, Gibbs & Ribbe, Science 1971, 172, 567)",
+    "halcrow_phi": "φ: the angle at the metal between the central donors of the two "
+    "meridional tridentate ligands (180° undistorted); θ: the angle between the two "
+    "ligands' donor planes (90° undistorted) (Halcrow, Coord. Chem. Rev. 2009, 253, 2493)",
+}
+
+
+def descriptor_definitions(parameters: pd.DataFrame) -> str:
+    """The :data:`DESCRIPTOR_DEFINITIONS` of the descriptors ``parameters`` shows."""
+    shown = {column for column, _, _ in parameter_rows(parameters)}
+    shown |= {"quadratic_elongation"} if "bond_angle_variance" in shown else set()
+    shown |= {"halcrow_phi"} if "halcrow_theta" in shown else set()
+    said = [text for column, text in DESCRIPTOR_DEFINITIONS.items() if column in shown]
+    return "; ".join(said) + "." if said else ""
+
+
 CONTACT_CRITERIA = (
     "Rings: 5- and 6-membered, planar within 0.10 Å, aromatic by geometry; Cg = centroid. "
     "π–π: Cg···Cg ≤ 4.0 Å, interplanar angle α ≤ 30°, β and γ (angles of Cg→Cg with the "
@@ -583,6 +610,8 @@ def structure_page(
             if isinstance(r.get("reason"), str) and r["reason"]
         }
         out.append("\n" + DEFINITIONS + "\n")
+        if more := descriptor_definitions(t.parameters):
+            out.append("\n" + more + "\n")
         for site, reason in reasons.items():
             out.append(f"\n{esc(site)}: {esc(reason)}\n")
         out.append(f"\n[CSV]({a}/{CSV_FILES['parameters']})\n")

@@ -187,8 +187,10 @@ def series_geometry(members: Sequence[StructureTables]) -> tuple[pd.DataFrame, p
     return long, legend
 
 
-#: Parameters of :func:`coordgeo.polyhedra.site_parameters` shown in tables, with the
-#: heading and the decimals printed when a value has no su.
+#: Parameters of the site table (:func:`coordgeo.polyhedra.site_parameters` and
+#: :func:`coordgeo.descriptors.site_descriptors`) shown in tables, with the heading and
+#: the decimals printed when a value has no su; a row only where some site has a value
+#: (τ4 for four-coordinate sites, φ and θ for two meridional tridentate ligands, …).
 PARAMETERS: tuple[tuple[str, str, int], ...] = (
     ("d_mean", "⟨d(M–L)⟩ [Å]", 4),
     ("zeta", "ζ [Å]", 4),
@@ -196,6 +198,13 @@ PARAMETERS: tuple[tuple[str, str, int], ...] = (
     ("Sigma", "Σ [°]", 2),
     ("Theta", "Θ [°]", 2),
     ("volume", "V<sub>p</sub> [Å³]", 3),
+    ("tau4", "τ<sub>4</sub>", 3),
+    ("tau4_prime", "τ<sub>4</sub>′", 3),
+    ("tau5", "τ<sub>5</sub>", 3),
+    ("quadratic_elongation", "⟨λ⟩", 4),
+    ("bond_angle_variance", "σ² [°²]", 2),
+    ("halcrow_phi", "φ (Halcrow) [°]", 2),
+    ("halcrow_theta", "θ (Halcrow) [°]", 2),
 )
 CSHM_DECIMALS = 3
 
