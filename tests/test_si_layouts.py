@@ -56,10 +56,11 @@ GEOMETRY_CIF = "1000000.cif"
 HBOND_CIF = "2218529.cif"
 
 
-def _setup(shared: Path, name: str):
+def _setup(shared: Path, name: str, block_name: str | None = None):
     path = shared / "cifs" / "published" / name
-    block = gemmi.cif.read(str(path))[0]
-    (structure,) = read_cif(path)[:1]
+    doc = gemmi.cif.read(str(path))
+    block = doc[block_name] if block_name else doc[0]
+    structure = next(s for s in read_cif(path) if s.block == block.name)
     return path, block, structure
 
 
@@ -136,6 +137,50 @@ def test_hbond_tables_in_three_styles(name: str, shared: Path, tmp_path: Path) -
     assert table.kind == "hbond"
     assert set(table.rows["quantity"]) == {"D-H", "H...A", "D...A", "D-H...A"}
     _check_all(printed, structure, tmp_path, 4 * len(printed.rows))
+
+
+@pytest.mark.parametrize(
+    ("name", "block_name", "kind", "style"),
+    [
+        # Sr and an N site alone: its images printed NA, NB, ND were read as sodium,
+        # niobium and neodymium (unknown-atom); so were SB (antimony) and OG
+        ("2204347.cif", None, "geometry", "seed000-tsv"),
+        ("wrong-multiplicity.cif", None, "geometry", "spaces-letters"),
+        # SHELXL residue numbers: O9_14 with code A printed O9_14A, H3W_1: the H-bonds
+        # named no atoms (not-checked, silently)
+        ("bs5069-estimated-sg.cif", "FeZprime8", "hbond", "seed000-tsv"),
+        ("bs5068-estimated-sg.cif", "2b", "hbond", "spaces-pairs-roman"),
+        # a prime that is the label's, then a code: O2'^i
+        ("bs5068-estimated-sg.cif", "3", "hbond", "spaces-pairs-roman"),
+        # C1-H1···O1^i at 2.52 Å while O1 itself is 1.87 Å from H1: the angle row's
+        # acceptor was not-a-contact, though the row's own H···A puts it there
+        ("2205750.cif", None, "hbond", "seed000-tsv"),
+    ],
+)
+def test_label_and_contact_families(
+    name: str, block_name: str | None, kind: str, style: str, shared: Path, tmp_path: Path
+) -> None:
+    _, block, structure = _setup(shared, name, block_name)
+    rows = metal_rows(block)[1] if kind == "geometry" else hbond_rows(block)
+    assert rows
+    printed = render(rows, symmetry_operators(block), replace(STYLES[style], kinds=()))
+    per_row = 4 if kind == "hbond" else 1
+    _check_all(printed, structure, tmp_path, per_row * len(printed.rows))
+
+
+def test_centroid_with_a_code_is_not_checked(shared: Path, tmp_path: Path) -> None:
+    # 2222274's own H-bond loop has C14-H14B···Cg1 with code 2_...: printed
+    # C14-H14B···Cg1^ii, the centroid was looked up as an atom Cg1 (unknown-atom); now
+    # not-checked, as Cg1 without a code always was
+    _, block, structure = _setup(shared, "2222274.cif")
+    rows = hbond_rows(block)
+    style = replace(STYLES["seed000-tsv"], marks="roman_caret", legend="sentence")
+    printed = render(rows, symmetry_operators(block), style)
+    frame = _validate(tmp_path, printed.text, structure, "cg.txt")
+    centroid = frame["label"].str.contains("Cg1")
+    assert centroid.sum() == 4 and set(frame[centroid]["label"]) == {"C14-H14B···Cg1^ii"}
+    assert set(frame[centroid]["status"]) == {"not-checked"}
+    assert set(frame[~centroid]["status"]) == {"ok"} and (~centroid).sum() == 12
 
 
 def test_columns_named_by_compound_number(shared: Path, tmp_path: Path) -> None:

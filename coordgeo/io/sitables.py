@@ -135,7 +135,10 @@ _HEADER_FIXES = str.maketrans({"Г": "Γ", "∆": "Δ", "º": "°", "−": "-", 
 _SEPARATOR = re.compile(r"\s*(?:\.{2,3}|…|⋯|[·∙•]{2,3}|[-‐‑‒–—−])\s*|\s+(?=[·∙…])|(?<=[·∙…])\s+")
 _MARK = r"(?P<mark>#\d+|'+|_\$?\d+|\$\d+|_[A-Z]{1,2}|\^(?:[ivx]+|[A-Za-z]{1,2}|#?\d+|'+))?"
 _ATOM = re.compile(
-    r"^(?P<letters>[A-Za-z]{1,4}?)(?P<number>\d+)(?P<tail>[A-Za-z]{0,3})" + _MARK + "$"
+    r"^(?P<letters>[A-Za-z]{1,4}?)(?P<number>\d+)"
+    r"(?P<residue>[A-Za-z]{0,3}_\d+)?"  # SHELXL residue numbers: O7_1, H3W_1, O9_14A
+    r"(?P<tail>[A-Za-z]{0,3})"
+    r"(?P<prime>'+(?=[\^#$]))?" + _MARK + "$"  # a prime that belongs to the label: O2'^i, N1'#2
 )
 # a label without a number: an element symbol (V, Ni, NI), perhaps with a legend key (NiA)
 _ELEMENT_ONLY = re.compile(r"^(?P<letters>[A-Z][A-Za-z]{0,3})" + _MARK + "$")
@@ -283,21 +286,28 @@ def normalise_atom(token: str) -> tuple[str, str, str] | None:
     text = text.replace("(", "").replace(")", "")
     if re.match(r"^0\d", text):  # digit zero where the element symbol must start
         text = "O" + text[1:]
-    if re.fullmatch(r"Cg\d+[A-Za-z]?", text):
-        return None  # a ring centroid (Cg1), not an atom: looked up in a CIF only as a site
+    if re.fullmatch(r"Cg\d+[A-Za-z]?(?:'+|\^.+|#\d+|\$\d+|_[A-Z]{1,2})?", text):
+        return None  # a ring centroid (Cg1, Cg1^ii), not an atom: in a CIF only as a site
     match = _ATOM.match(text)
     if match:
         letters, number = match["letters"], match["number"]
         tail, mark = match["tail"], match["mark"] or ""
+        residue, prime = match["residue"] or "", match["prime"] or ""
         if element_from_label(letters) is None and not letters[0].isupper():
             return None
         if _is_symbol(letters):
             letters = letters.capitalize()  # FE1 → Fe1, CO1 → Co1
-        return letters + number + tail, tail, mark
+        if prime:  # O2'^i: the letters before the prime are the label's, not a code
+            return letters + number + residue + tail + prime, "", mark
+        return letters + number + residue + tail, tail, mark
     match = _ELEMENT_ONLY.match(text)
     if not match:
         return None
     letters, mark = match["letters"], match["mark"] or ""
+    if len(letters) == 2 and letters.isupper() and _is_symbol(letters[0]) and not mark:
+        # NA, SB, OG: sodium, antimony, oganesson, or the site N, S, O with code A, B, G
+        # (a table of element-only labels); the code reading is tried when G is a key
+        return letters.capitalize(), letters[1], mark
     if _is_symbol(letters) and (letters.istitle() or letters.isupper()):
         return letters.capitalize(), "", mark  # V, Ni, NI
     bracketed = re.fullmatch(r"\s*([A-Z][a-z]?)\s*\(\s*([a-z]{1,2})\s*\)\s*", token)
@@ -356,8 +366,8 @@ def atom_readings(token: str, legend_keys: Iterable[str]) -> list[tuple[str, str
     keys = set(legend_keys)
     readings: list[tuple[str, str]] = []
     if mark:
-        # O1W_A: key A; N1^i (a superscript): key i
-        key = mark[1:] if re.fullmatch(r"_[A-Z]{1,2}|\^.+", mark) else mark
+        # O1W_A: key A; N1_$1 (SHELXL): key $1; N1^i (a superscript): key i
+        key = mark[1:] if re.fullmatch(r"_[A-Z]{1,2}|_\$\d+|\^.+", mark) else mark
         if key in keys:
             readings.append((label, key))
         readings.append((label + mark, ""))
@@ -579,8 +589,6 @@ def _spaced_block(lines: list[str], start: int) -> _Block | None:
             break
         end += 1
     rows = [n for n in range(start, last_row + 1) if _spaced_row(lines[n])]
-    if len(rows) < 2:
-        return None
     first = start
     header_line = None
     k = start - 1
@@ -594,6 +602,8 @@ def _spaced_block(lines: list[str], start: int) -> _Block | None:
         if len(cells) >= 2 and (blank_label or not any(_is_number(c) for c in cells)):
             header_line = k
             first = k
+    if len(rows) < 2 and header_line is None:
+        return None  # one line of numbers without a header is no table
     if header_line is None:
         first = start
         while first > 0 and _section_line(lines[first - 1]) and first > start - 2:

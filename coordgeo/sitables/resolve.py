@@ -138,6 +138,14 @@ class RowResolver:
             if code is not None:
                 self.key_of.setdefault(code, key)
         self._verdicts: dict[str, tuple[str, str | None, str]] = {}
+        # the published H···A of each H-bond (its row, group and temperature): the acceptor
+        # of its D–H···A angle is in contact at that distance, even when another image of
+        # the acceptor's site is nearer the H (an intramolecular O1 beside the H-bond's O1^i)
+        rows = table.rows
+        ha = rows[rows["quantity"] == "H...A"] if len(rows) else rows
+        self.hbond_ha: dict[tuple, float] = {
+            self._hbond_key(r): float(r.published) for r in ha.itertuples()
+        }
 
     # --- positions and images
 
@@ -175,10 +183,19 @@ class RowResolver:
         """The longest distance between sites a and b still counted as a contact."""
         return float(self.radius[a] + self.radius[b] + DEFAULT_TOLERANCE + CONTACT_MARGIN)
 
+    @staticmethod
+    def _hbond_key(row: Any) -> tuple:
+        """The four numbers of one printed H-bond share row, group and temperature."""
+        t = float(row.temperature)
+        return int(row.row), int(row.group), None if math.isnan(t) else t
+
     def contact_test(
-        self, site: int, partner: int, point: np.ndarray, row: Any, m: int
+        self, site: int, partner: int, point: np.ndarray, row: Any, m: int, position: int = -1
     ) -> tuple[Callable[[float], bool], float]:
-        """A test d (Å) → in contact with the partner?, and the largest distance it accepts."""
+        """A test d (Å) → in contact with the partner?, and the largest distance it accepts.
+
+        ``position`` is the atom's place in the row; the acceptor (2) of a D–H···A angle is
+        also in contact within :data:`LONG_CONTACT` of the row's published H···A."""
         bond = self.bond_limit(site, partner)
         if m == 2:
             pub = float(row.published)
@@ -189,11 +206,14 @@ class RowResolver:
             return near_published, max(bond, pub + LONG_CONTACT)
         near = [d for d, _ in self.images_near(site, point) if d >= SAME_ATOM]
         limit = max(bond, (near[0] if near else math.inf) + LONG_CONTACT)
+        ha = math.nan
+        if m == 3 and position == 2 and getattr(row, "quantity", "") == "D-H...A":
+            ha = self.hbond_ha.get(self._hbond_key(row), math.nan)
 
         def within(d: float) -> bool:
-            return SAME_ATOM <= d <= limit
+            return SAME_ATOM <= d <= limit or abs(d - ha) <= LONG_CONTACT
 
-        return within, limit
+        return within, limit if math.isnan(ha) else max(limit, ha + LONG_CONTACT)
 
     # --- naming
 
@@ -398,7 +418,7 @@ class RowResolver:
         or ``failure`` and, when a lattice translation would make the contact,
         ``corrected``: that operator in the legend's style)."""
         site, partner = readings[i].site, readings[parent].site
-        test, limit = self.contact_test(site, partner, point, row, len(readings))
+        test, limit = self.contact_test(site, partner, point, row, len(readings), i)
         kind = kinds[i]
         if kind[0] == "code":
             return self._printed_code(row, readings[i], kind[1], partner, point, test, limit)

@@ -71,16 +71,20 @@ def _loop(block: gemmi.cif.Block, prefix: str, tags: Sequence[str]) -> list[list
     table = block.find(prefix, list(tags))
     out = []
     for row in table:
-        cells = []
+        cells: list[str | None] = []
         for k in range(len(tags)):
-            cells.append(row.str(k) if row.has(k) else "")
+            cells.append(row.str(k) if table.has_column(k) else None)
         out.append(cells)
     return out
 
 
-def _code(text: str) -> str:
+def _code(text: str | None) -> str:
+    """``n_klm`` of a loop's symmetry cell, '' for the identity, ``?`` when unknown (a
+    ``?`` cell: the authors did not say which image)."""
+    if text is None:
+        return ""
     text = text.strip()
-    if text in ("", ".", "?", "1_555", "1555", "1"):
+    if text in ("", ".", "1_555", "1555", "1"):
         return ""
     if re.fullmatch(r"\d+_\d{3}", text):
         return text
@@ -101,6 +105,8 @@ def loop_rows(block: gemmi.cif.Block) -> list[GeomRow]:
          "?site_symmetry_2"],
     ):  # fmt: skip
         codes = (_code(cells[3]), _code(cells[4]))
+        if cells[3] is None and cells[4] is None:
+            break  # no symmetry columns: which image each row means is not said
         if number.match(cells[2]) and "?" not in codes:
             rows.append(GeomRow("distance", (cells[0], cells[1]), codes, (cells[2],)))
     for cells in _loop(
@@ -110,6 +116,8 @@ def loop_rows(block: gemmi.cif.Block) -> list[GeomRow]:
          "?_site_symmetry_1", "?_site_symmetry_2", "?_site_symmetry_3"],
     ):  # fmt: skip
         codes = (_code(cells[4]), _code(cells[5]), _code(cells[6]))
+        if cells[4] is None and cells[5] is None and cells[6] is None:
+            break
         if number.match(cells[3]) and "?" not in codes:
             rows.append(GeomRow("angle", tuple(cells[:3]), codes, (cells[3],)))
     for cells in _loop(
@@ -119,6 +127,8 @@ def loop_rows(block: gemmi.cif.Block) -> list[GeomRow]:
          "distance_HA", "distance_DA", "angle_DHA", "?site_symmetry_A"],
     ):  # fmt: skip
         code = _code(cells[7])
+        if cells[7] is None:
+            break
         if all(number.match(v) for v in cells[3:7]) and code != "?":
             rows.append(GeomRow("hbond", tuple(cells[:3]), ("", "", code), tuple(cells[3:7])))
     return rows
@@ -164,7 +174,8 @@ def metal_rows(block: gemmi.cif.Block, limit: int = 36) -> tuple[str | None, lis
     Rows whose printed label would repeat, or with codes on both ends of a bond, are
     left out; at most ``limit`` rows."""
     types = site_types(block)
-    rows = loop_rows(block)
+    count_ops = len(symmetry_operators(block))
+    rows = [r for r in loop_rows(block) if all(_known(c, count_ops) for c in r.codes)]
     count: dict[str, int] = {}
     for r in rows:
         if r.kind == "distance":
@@ -192,7 +203,14 @@ def metal_rows(block: gemmi.cif.Block, limit: int = 36) -> tuple[str | None, lis
 
 
 def hbond_rows(block: gemmi.cif.Block, limit: int = 12) -> list[GeomRow]:
-    return [r for r in loop_rows(block) if r.kind == "hbond"][:limit]
+    count_ops = len(symmetry_operators(block))
+    rows = [r for r in loop_rows(block) if r.kind == "hbond"]
+    return [r for r in rows if all(_known(c, count_ops) for c in r.codes)][:limit]
+
+
+def _known(code: str, count_ops: int) -> bool:
+    """Whether an ``n_klm`` code names an operator of the block's list."""
+    return not code or 1 <= int(code.split("_")[0]) <= count_ops
 
 
 # --------------------------------------------------------------------------- styles
@@ -549,13 +567,13 @@ def _legend_lines(legend: dict[str, str], style: Style) -> list[str]:
 
 
 def alter_value(printed: Printed) -> tuple[str, str] | None:
-    """The text with the first distance value of a row without codes (of an H-bond, its
+    """The text with the first distance value of a row without codes (else with; of an H-bond, its
     D···A: heavy atoms, whose su is small even when none is printed; the first angle in a
     table of angles) moved by 10 su (0.05 Å or 0.5° without su), and that row's label."""
     distances = [r for r in printed.rows if r[3] in ("distance", "hbond")]
-    for label, used, cells, kind in distances or printed.rows:  # angles: 10 su or 0.5°
-        if used:
-            continue
+    rows = distances or printed.rows  # a table of angles: 10 su or 0.5°
+    uncoded = [r for r in rows if not r[1]]
+    for label, _, cells, kind in uncoded or rows:  # rows without codes first
         index = 2 if kind == "hbond" else 0
         text = next(iter(cells.values()))[index]
         m = re.match(r"^(-?\d+)\.(\d+)( ?\(\d+\))?(.*)$", text)
