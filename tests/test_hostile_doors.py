@@ -243,3 +243,17 @@ def test_bulk_files_from_that_is_not_a_list(tmp_path, base_cif, content):
         where = "binary data" if isinstance(content, bytes) else "line 2001: a NUL byte"
     line = refusal(run("bulk", "-o", tmp_path / "ds", "-q", "--files-from", listing))
     assert str(listing) in line and where in line
+
+
+# --- the Python API -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("door", ["read", "octahedra", "bonds", "check", "contacts"])
+def test_api_path_with_a_nul_byte(door):
+    # os.open refuses a NUL in a name with ValueError ("embedded null byte"), which every
+    # door let out; it is the user's input (a path read from a damaged list): InputError
+    import coordgeo
+
+    with pytest.raises(coordgeo.InputError, match="a NUL byte in its name") as info:
+        getattr(coordgeo, door)("a\0b.cif")
+    assert info.value.path == "a\\0b.cif" and "\n" not in str(info.value)

@@ -84,6 +84,11 @@ def read_bytes(path: str | os.PathLike, *, max_bytes: int | None = None, what: s
         raise InputError(f"cannot read the {label}file: no such file", path=name) from None
     except OSError as exc:
         raise InputError(f"cannot open the {label}file: {exc.strerror or exc}", path=name) from None
+    except ValueError:  # a NUL in the name (a path read from a damaged list)
+        shown = name.replace("\0", "\\0")
+        raise InputError(
+            f"cannot open the {label}file: a NUL byte in its name", path=shown
+        ) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
