@@ -63,7 +63,11 @@ but metals; the H of a coordinated water or amine is not a donor. Further:
   the second atom of a κ¹ donor that happens to be within reach of a large cation. In
   a four-membered κ² chelate ring the angle at the donor is ~88–95°; side-on (η) ligands
   have ∠M–Y–X ≈ 65–75° (η²-alkene, cyclopentadienyl) and keep all their atoms; C–C
-  pairs are never tested (a slipped η²-arene on Ag(I) reaches ∠M–C–C ≈ 80°).
+  pairs are never tested (a slipped η²-arene on Ag(I) reaches ∠M–C–C ≈ 80°), and a C
+  bonded to a C donor is never behind anything. For any other X only its non-C donor
+  partners Y count: the Si of a bridging N(SiMe₃)₂ lies behind its N (∠M–N–Si ≈ 95°)
+  even where a methyl C on that Si touches an alkali metal (Na···CH₃ 2.7 Å, CSD CIVREF:
+  the Si at 3.15 Å was a donor, CN 6 with two Si).
 * **Mixed sites.** Sites of different elements at one position (< 0.1 Å) whose
   occupancies add up to 1 ± 0.05 (an Al/Ti or V/W substitution) are one site: the one
   with the larger occupancy is the centre or donor, and its sphere lists the
@@ -740,8 +744,13 @@ def _behind_donors(structure: Structure, metal: int, donors, distance: np.ndarra
     hetero = el != "C"  # C–C donor pairs are π ligands, bound side-on, however slipped
     for xi in np.flatnonzero(bonded.any(axis=1)).tolist():
         ys = np.flatnonzero(bonded[xi])
-        if not hetero[ys].all():
-            continue
+        if not hetero[xi]:  # a C: never behind a C donor (π ligand), else all Y tested
+            if not hetero[ys].all():
+                continue
+        else:  # the Si of a silylamide: its methyl C donors (agostic) do not shield it
+            ys = ys[hetero[ys]]
+            if not len(ys):
+                continue
         if not np.all(distance[xi] > distance[ys]):
             continue
         v = x[xi] - x[ys]  # Y → X

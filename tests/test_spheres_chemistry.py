@@ -401,6 +401,40 @@ def test_hapto_ligands_count_as_one_point_of_attachment(tmp_path):
     assert sorted(sp.distances)[1:11] == pytest.approx([2.594] * 10, abs=1e-3)  # O first
 
 
+def test_silicon_of_a_bridging_silylamide_is_behind_its_n(tmp_path):
+    # Na bound to the N of an N(SiMe3) group, one methyl C of that Si touching the Na
+    # (CSD CIVREF: Na–N 2.45, Na···CH3 2.73, Na···Si 3.15 Å; the Si was a donor because
+    # its methyl C is one). Hand derivation, all in the xy plane: N (2.45, 0), Si at
+    # 1.71 Å from N with ∠Na–N–Si = 97° → Si = N + 1.71·(−cos 97°, sin 97°) = (2.6584,
+    # 1.6972), Na–Si = 3.154 Å < 1.66 + 1.11 + 0.45 = 3.22; C with Na–C = 2.75 and Si–C =
+    # 1.87: ∠Si–Na–C = arccos((2.75² + 3.154² − 1.87²)/(2·2.75·3.154)) = 36.1°, Si at
+    # 32.55° → C at 68.65°: (1.0012, 2.5613). Na–C 2.75 < 1.66 + 0.73 + 0.45: a donor.
+    # The Si lies behind N (97° ≥ 80°): not a donor; the C stays one.
+    si = np.array([2.45 + 1.71 * math.cos(math.radians(83.0)), 1.71 * math.sin(math.radians(83.0))])
+    assert math.hypot(*si) == pytest.approx(3.154, abs=1e-3)
+    c = 2.75 * np.array([math.cos(math.radians(68.65)), math.sin(math.radians(68.65))])
+    assert math.hypot(*(c - si)) == pytest.approx(1.87, abs=2e-3)
+    atoms = [
+        ("Na1", "Na", (0.0, 0.0)),
+        ("N1", "N", (2.45, 0.0)),
+        ("Si1", "Si", tuple(si)),
+        ("C1", "C", tuple(c)),
+    ]
+    rows = "\n".join(
+        f"{lab} {el} {0.5 + x / 20:.6f} {0.5 + y / 20:.6f} 0.500000" for lab, el, (x, y) in atoms
+    )
+    text = (
+        "data_nasi\n_cell_length_a 20\n_cell_length_b 20\n_cell_length_c 20\n"
+        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+        "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n"
+        f"_atom_site_fract_y\n_atom_site_fract_z\n{rows}\n"
+    )
+    (s,) = coordgeo.read(write(tmp_path, "nasi.cif", text))
+    (sp,) = coordination_spheres(s)
+    assert dict(_donor_elements(s, sp)) == {"N": 1, "C": 1}
+    assert any("Si1" in n and "behind a donor" in n for n in sp.notes)
+
+
 # --- bonds: one direction, vectorised; a singular operator is no traceback -----------------
 
 
