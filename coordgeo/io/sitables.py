@@ -137,7 +137,7 @@ _MARK = r"(?P<mark>#\d+|'+|_\$?\d+|\$\d+|_[A-Z]{1,2}|\^(?:[ivx]+|[A-Za-z]{1,2}|#
 _ATOM = re.compile(
     r"^(?P<letters>[A-Za-z]{1,4}?)(?P<number>\d+)"
     r"(?P<residue>[A-Za-z]{0,3}_\d+)?"  # SHELXL residue numbers: O7_1, H3W_1, O9_14A
-    r"(?P<tail>[A-Za-z]{0,3})"
+    r"(?P<tail>[A-Za-z]{0,3}|[ivx]{4,6})"  # N1viii: a roman code run into the label
     r"(?P<prime>'+(?=[\^#$]))?" + _MARK + "$"  # a prime that belongs to the label: O2'^i, N1'#2
 )
 # a label without a number: an element symbol (V, Ni, NI), perhaps with a legend key (NiA)

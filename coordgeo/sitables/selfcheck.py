@@ -67,9 +67,10 @@ TRANS_MIN = 150.0  # degrees; a trans angle below this is unusual for an octahed
 
 
 def check_labels(table: SITable) -> pd.DataFrame:
-    """Rows that cannot be right as printed, one row per problem: a label without an element,
-    a code whose operator is unreadable, one atom named twice (``Fe1-Fe1``: a zero distance,
-    also when the code's operator fixes the atom), an angle outside 0–180°."""
+    """Rows that cannot be right as printed, one row per problem: a code whose operator is
+    unreadable, one atom named twice (``Fe1-Fe1``: a zero distance,
+    also when the code's operator fixes the atom), an angle outside 0–180° (``invalid``);
+    a label without an element symbol (``M9A``, a mixed site: ``warning``)."""
     columns = ["row", "label", "column", "status", "note"]
     if table.kind not in ("geometry", "hbond"):
         return pd.DataFrame(columns=columns)
@@ -82,12 +83,19 @@ def check_labels(table: SITable) -> pd.DataFrame:
         atoms, codes = first["atoms"], first["codes"]
         printed = ", ".join(group["text"])
 
-        def add(note: str, column: str = "", number: int = number, label: str = label) -> None:
-            records.append((number, label, column, "invalid", note))
+        def add(
+            note: str,
+            column: str = "",
+            number: int = number,
+            label: str = label,
+            status: str = "invalid",
+        ) -> None:
+            records.append((number, label, column, status, note))
 
         for atom in atoms:
-            if element_of_label(atom) is None:
-                add(f"{atom}: no element symbol")
+            if element_of_label(atom) is None:  # M9A, T52A: mixed or tetrahedral sites
+                add(f"{atom}: no element symbol (a site label such as M1; checked only "
+                    "against a CIF)", status="warning")  # fmt: skip
         for code in codes:
             if code and code not in ops:
                 add(f"code {code}: its legend operator is unreadable")

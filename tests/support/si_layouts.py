@@ -49,8 +49,8 @@ __all__ = [
     "symmetry_operators",
 ]
 
-_ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"]
-_ROMAN += [f"x{r}" for r in _ROMAN]
+_UNITS = ["", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"]
+_ROMAN = [("x" * (n // 10)) + _UNITS[n % 10] for n in range(1, 40)]  # i … xxxix
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
