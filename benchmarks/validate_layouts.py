@@ -209,8 +209,13 @@ def _multi_columns(tmp, tally, problems) -> None:
         printed = render(rows, ops, style, columns=cols, values=[per_block[k] for k in order])
         file = tmp / f"multi_{family}_{'_'.join(map(str, order))}.txt"
         file.write_text(printed.text, encoding="utf-8")
-        frame = validate_document(read_si_tables(file), given)
         counts = tally[family]
+        try:
+            frame = validate_document(read_si_tables(file), given)
+        except InputError as exc:
+            counts["input-error"] += 1
+            problems[family].append(f"{file.name}: InputError {exc}")
+            continue
         counts["tables"] += 1
         counts["expected"] += len(rows) * len(cols)
         counts["values"] += len(frame)
