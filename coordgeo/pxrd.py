@@ -357,6 +357,8 @@ def reflections(
     and Debye–Waller factors), ``lorentz_polarisation``, ``intensity_abs``
     (m·|F|²·LP) and ``intensity`` (relative, strongest = 100).
     """
+    if not 0.0 <= monochromator < 180.0:  # inf made cos² a math domain error
+        raise InputError(f"monochromator 2θm {monochromator:g}° is not between 0 and 180°")
     small, space_group, notes = small_structure(
         structure, displacement=displacement, default_u_iso=default_u_iso
     )

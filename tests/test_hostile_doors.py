@@ -257,3 +257,29 @@ def test_api_path_with_a_nul_byte(door):
     with pytest.raises(coordgeo.InputError, match="a NUL byte in its name") as info:
         getattr(coordgeo, door)("a\0b.cif")
     assert info.value.path == "a\\0b.cif" and "\n" not in str(info.value)
+
+
+# --- option values --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "-1", "180"])
+def test_pxrd_monochromator_outside_its_range(base_cif, value):
+    # the polarisation factor takes cos²(2θm): cos(inf) is a math domain error
+    # (ValueError); a monochromator crystal diffracts at 0 < 2θm < 180°
+    line = refusal(run("pxrd", base_cif, "--monochromator", value))
+    assert "monochromator 2θm" in line and "is not between 0 and 180°" in line
+
+
+@pytest.mark.parametrize("value", ["0", "nan"])
+def test_fit_sd_pure_hs_at_the_ls_baseline(tmp_path, value):
+    # the residual fractions divide by χMT(HS pure) − χMT(LS baseline): --chi-hs-pure 0
+    # with the default baseline 0 divided by zero (ZeroDivisionError); nan gave nan
+    # fractions without a word. The curve: a step from 0.1 to 3.5 at 200 K
+    t = np.linspace(50.0, 350.0, 31)
+    chi = 0.1 + 3.4 / (1.0 + np.exp(-(t - 200.0) / 5.0))
+    data = tmp_path / "step.csv"
+    data.write_text(
+        "T (K), chiMT\n" + "".join(f"{a:.1f}, {b:.4f}\n" for a, b in zip(t, chi, strict=True))
+    )
+    line = refusal(run("fit-sd", data, "--gamma", "0", "--chi-hs-pure", value))
+    assert "--chi-hs-pure" in line and "other than the LS baseline 0" in line

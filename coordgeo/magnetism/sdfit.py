@@ -742,6 +742,11 @@ def _residual_fractions(
 ) -> tuple[float, float]:
     hs_pure = v["chi_mt_hs"] if chi_mt_hs_pure is None else chi_mt_hs_pure
     span = hs_pure - baseline
+    if chi_mt_hs_pure is not None and not (math.isfinite(span) and span != 0.0):
+        raise InputError(
+            f"chi_mt_hs_pure (--chi-hs-pure) {chi_mt_hs_pure:g}: the χMT of the pure HS "
+            f"sample must be a finite number other than the LS baseline {baseline:g} cm³ K mol⁻¹"
+        )
     hs_res = (v["chi_mt_ls"] - baseline) / span
     ls_res = math.nan if chi_mt_hs_pure is None else (hs_pure - v["chi_mt_hs"]) / span
     return hs_res, ls_res
