@@ -161,6 +161,12 @@ _LEGEND_PREFIX = re.compile(
     r"equivalent\s+positions?)\s*:\s*",
     re.IGNORECASE,
 )
+# the legend at the end of a caption or a note: "… for 1. Symmetry transformations used …:"
+_LEGEND_WITHIN = re.compile(
+    r"(?<=[.;)\s])\s*(?:symmetry[\s-]+(?:codes?|operat\w*|transformations?|generated|"
+    r"related|equivalent)[^:]*|equivalent\s+positions?)\s*:\s*",
+    re.IGNORECASE,
+)
 _LEGEND_ENTRY = re.compile(
     r"^\s*(?P<key>\((?:#?\d+|[ivx]+|[A-Z]{1,2}|'+|\$\d+)\)|#\d+|\(?[ivx]+\)|[ivx]+(?=\s)|"
     r"[A-Z]{1,2}|'+|\$\d+|\d+)\s*[:=)]?\s*(?P<op>.+?)\s*[;.]?\s*$"
@@ -448,6 +454,9 @@ def parse_legend(line: str) -> dict[str, str]:
     ``#1 -x+1,y,-z+1/2  #2 …``. Returns {} when the line holds no operator.
     """
     text = _LEGEND_PREFIX.sub("", line.strip())
+    within = _LEGEND_WITHIN.search(text)
+    if within:  # "Table S1 Selected bond lengths … for 1. Symmetry codes: (i) …"
+        text = text[within.end() :]
     # Olex2: ¹1-X,+Y,3/2-Z; ²+X,1+Y,+Z — a superscript number keys the operator after it
     text = re.sub(
         r"(?:(?<=^)|(?<=[;\s]))([⁰¹²³⁴⁵⁶⁷⁸⁹]+)\s*",

@@ -234,6 +234,7 @@ class Style:
     header: str = "temperature"  # temperature | unit_paren | unit_bracket | unit_slash | name
     column_names: tuple[str, ...] = ()  # one per column (several structures)
     caption: str = "after"  # before | after
+    legend_in_caption: bool = False  # "Table S1 … for 1. Symmetry codes: (i) …" above
     split_atoms: bool = False  # Olex2 report: one cell per atom (Atom | Atom | Length/Å)
     kinds: tuple[str, ...] = ()  # only rows of these kinds (Olex2: bonds, angles apart)
     sections: bool = False  # "Bond lengths (Å)" / "Angles (°)" section rows
@@ -266,6 +267,8 @@ STYLES: dict[str, Style] = {
     "olex-angles": Style(split_atoms=True, kinds=("angle",), marks="olex_sup",
                          legend="olex_sup", operators="olex", header="unit_slash",
                          caption="before"),
+    "caption-legend": Style(marks="sharp", legend="shelxl", legend_in_caption=True,
+                            caption="before", labels="paren", header="unit_bracket"),
     "spaces-sharp-padded": Style(layout="spaces", labels="padded", marks="sharp",
                                  legend="shelxl", dash="−", values="degree"),
 }  # fmt: skip
@@ -440,11 +443,14 @@ def render(
     printed_rows = unique
     body = _body(printed_rows, columns, style, hbond)
     caption = f"Table {number} {what}."
+    if style.legend_in_caption and legend:
+        caption += " " + " ".join(_legend_lines(legend, style))
     lines = [caption, ""] if style.caption == "before" else []
     lines += body
     if style.caption == "after":
         lines += ["", caption]
-    lines += ["", *_legend_lines(legend, style)] if legend else []
+    if legend and not style.legend_in_caption:
+        lines += ["", *_legend_lines(legend, style)]
     flat = [(label.replace("\x1f", "-"), used, dict(cells), kind)
             for label, used, cells, kind in printed_rows]  # fmt: skip
     return Printed("\n".join(lines) + "\n", flat, legend, tuple(columns))
