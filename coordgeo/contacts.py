@@ -369,6 +369,33 @@ def _position_keys(structure: Structure, atoms: Sequence[Atom]) -> set[tuple]:
     return {(a.site, *p) for a, p in zip(atoms, f.tolist(), strict=True)}
 
 
+def _donor_in_ring(
+    structure: Structure, donor_of, rings: Sequence[Ring], near: list[tuple[int, int, SymmetryCode]]
+) -> list[bool]:
+    """For each (H, ring, code) of :func:`_centroids_near`: whether H's donor X
+    (``donor_of``: :func:`coordgeo.hbonds.hydrogen_donors`) is an atom of that ring image,
+    at the same position to 1e-6 (fractional)."""
+    if not near:
+        return []
+    h, j, codes = zip(*near, strict=True)
+    row_of_h = {hh: k for k, hh in enumerate(donor_of.center.tolist())}
+    row = np.array([row_of_h[hh] for hh in h])
+    x = image_fract(structure, donor_of.site[row], donor_of.op[row], donor_of.shift[row])
+    op = np.array([c.op for c in codes])
+    shift = np.array([c.shift for c in codes], dtype=float)
+    rot, trans = structure.rotations_float[op], structure.translations[op] + shift
+    j = np.array(j)
+    out = np.zeros(len(near), dtype=bool)
+    for ring in np.unique(j).tolist():
+        pick = np.flatnonzero(j == ring)
+        f = _fract(structure, rings[ring].atoms)  # (m, 3), the ring as listed
+        f = np.einsum("kij,mj->kmi", rot[pick], f) + trans[pick][:, None]
+        same = (np.abs(f - x[pick][:, None]) < 1e-6).all(axis=-1)
+        same &= rings[ring].sites[None] == donor_of.site[row[pick]][:, None]
+        out[pick] = same.any(axis=1)
+    return out.tolist()
+
+
 def _disorder_clash(structure: Structure, first: Sequence[Atom], second: Sequence[Atom]) -> bool:
     """Whether two groups of atoms cannot coexist (different parts of one disorder assembly)."""
     i = np.repeat([a.site for a in first], len(second))
@@ -661,7 +688,12 @@ def _x_h_pi(
     images = _Images(structure)
     ident = SymmetryCode(structure.identity_op)
     cands: list[tuple[Atom, Atom, Ring, SymmetryCode, list[Atom]]] = []
-    for h, j, code in _centroids_near(structure, rings, max_h_cg, donor_of.center):
+    near = _centroids_near(structure, rings, max_h_cg, donor_of.center)
+    # most candidates are the H atoms of the ring itself (H···Cg ~2.5 Å): drop them at
+    # once (the test below would, one by one)
+    own = _donor_in_ring(structure, donor_of, rings, near)
+    near = [c for c, mine in zip(near, own, strict=True) if not mine]
+    for h, j, code in near:
         k = row_of_h[h]
         x_atom = Atom(
             int(donor_of.site[k]),

@@ -198,7 +198,8 @@ class _Found:
     codes: tuple[SymmetryCode, ...]
 
 
-# per structure: {(tolerance, planarity): rings, ("aromatic possible", tolerance): bool}
+# per structure: {(tolerance, planarity): rings, ("aromatic atoms", tolerance): mask,
+# ("aromatic possible", tolerance): bool}
 _CACHE: weakref.WeakKeyDictionary[Structure, dict[tuple, object]] = weakref.WeakKeyDictionary()
 
 
@@ -232,7 +233,6 @@ def _perceive(structure: Structure, tolerance: float, planarity: float) -> list[
     from coordgeo.hbonds import covalent_bonds, site_masks
 
     bonded = covalent_bonds(structure, tolerance)  # bond_contacts through invertible operators
-    degree = _neighbour_counts(structure, bonded)
     metal = site_masks(structure)[2]
     heavy = np.array([e not in ("H", "D", "X") for e in structure.elements], dtype=bool)
     i, j = bonded.center, bonded.site
@@ -247,23 +247,30 @@ def _perceive(structure: Structure, tolerance: float, planarity: float) -> list[
         if key not in found:
             found[key] = _with_codes(structure, ring_sites, moved, rounded, codes)
     ordered = sorted((f for f in found.values() if f is not None), key=lambda f: f.sites)
-    aromatic_atom = _aromatic_atoms(structure, degree, metal)
+    aromatic_atom = _aromatic_atoms(structure, tolerance)
     return _describe(structure, ordered, metal, aromatic_atom, planarity)
 
 
-def _neighbour_counts(structure: Structure, bonded) -> np.ndarray:
-    """Bonded neighbours of each site, H and metals too, counted by occupancy: two
-    alternative positions of a disordered substituent (0.6 + 0.4) are one neighbour."""
-    occupancy = np.nan_to_num(np.asarray(structure.occupancy, dtype=float), nan=1.0)
-    return np.bincount(bonded.center, weights=occupancy[bonded.site], minlength=len(structure))
+def _aromatic_atoms(structure: Structure, tolerance: float) -> np.ndarray:
+    """Sites an aromatic ring may contain (module docstring): C, N, O, S or Se, no metal,
+    and C and N sp², with at most three bonded neighbours, H and metals too, counted by
+    occupancy (two alternative positions of a disordered substituent, 0.6 + 0.4, are
+    one neighbour). Cached per structure and bond tolerance."""
+    per = _CACHE.setdefault(structure, {})
+    key = ("aromatic atoms", float(tolerance))
+    if key not in per:
+        from coordgeo.hbonds import covalent_bonds, site_masks
 
-
-def _aromatic_atoms(structure: Structure, degree: np.ndarray, metal: np.ndarray) -> np.ndarray:
-    """Sites an aromatic ring may contain: C, N, O, S or Se, no metal, and C and N sp²
-    (at most three neighbours by :func:`_neighbour_counts`; module docstring)."""
-    elements = np.array(structure.elements, dtype=object)
-    sp2 = ~np.isin(elements, ["C", "N"]) | (degree <= 3.05)
-    return np.isin(elements, list(AROMATIC_ELEMENTS)) & ~metal & sp2
+        bonded = covalent_bonds(structure, tolerance)
+        occupancy = np.nan_to_num(np.asarray(structure.occupancy, dtype=float), nan=1.0)
+        n = len(structure)
+        degree = np.bincount(bonded.center, weights=occupancy[bonded.site], minlength=n)
+        # a comparison per site (np.isin sorts object arrays)
+        sp3_possible = np.array([e in ("C", "N") for e in structure.elements], dtype=bool)
+        element = np.array([e in AROMATIC_ELEMENTS for e in structure.elements], dtype=bool)
+        metal = site_masks(structure)[2]
+        per[key] = element & ~metal & (~sp3_possible | (degree <= 3.05))
+    return per[key]
 
 
 def may_have_aromatic_rings(structure: Structure, *, tolerance: float = DEFAULT_TOLERANCE) -> bool:
@@ -278,11 +285,10 @@ def may_have_aromatic_rings(structure: Structure, *, tolerance: float = DEFAULT_
     per = _CACHE.setdefault(structure, {})
     key = ("aromatic possible", float(tolerance))
     if key not in per:
-        from coordgeo.hbonds import covalent_bonds, site_masks
+        from coordgeo.hbonds import covalent_bonds
 
         bonded = covalent_bonds(structure, tolerance)
-        metal = site_masks(structure)[2]
-        ok = _aromatic_atoms(structure, _neighbour_counts(structure, bonded), metal)
+        ok = _aromatic_atoms(structure, tolerance)
         edges = _prune(bonded.take(ok[bonded.center] & ok[bonded.site]), len(structure))
         per[key] = len(edges) > 0
     return per[key]
