@@ -40,6 +40,7 @@ from support.si_layouts import (  # noqa: E402
     hbond_rows,
     metal_rows,
     render,
+    series_rows,
     symmetry_operators,
 )
 
@@ -182,15 +183,8 @@ def _multi_columns(tmp, tally, problems) -> None:
     structures = read_cif(path)
     blocks = list(doc)
     ops = symmetry_operators(blocks[0])
-    _, rows = metal_rows(blocks[0])
-    per_block = []
-    for block in blocks:
-        found = {(r.kind, r.atoms, r.codes): r for r in metal_rows(block, limit=999)[1]}
-        per_block.append([found.get((r.kind, r.atoms, r.codes)) for r in rows])
-    keep = [k for k in range(len(rows)) if all(b[k] is not None for b in per_block)]
-    rows = [rows[k] for k in keep]
-    per_block = [[b[k] for k in keep] for b in per_block]
-    names = [f"{s.temperature:g} K" for s in structures]
+    rows, per_block = series_rows(blocks)
+    names = [f"{s.temperature:g}(2) K" for s in structures]
     for family, order, style in (
         ("columns-temperature", [0, 1, 2], STYLES["seed000-tsv"]),
         ("columns-temperature", [2, 0, 1], STYLES["spaces-letters"]),

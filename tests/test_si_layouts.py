@@ -45,6 +45,7 @@ from support.si_layouts import (
     hbond_rows,
     metal_rows,
     render,
+    series_rows,
     symmetry_operators,
 )
 
@@ -286,3 +287,30 @@ def test_mixed_site_labels_are_no_error_of_the_table(shared: Path, tmp_path: Pat
     assert not found["status"].isin(["invalid", "inconsistent"]).any(), found.to_string()
     warned = found[found["note"].str.contains("no element symbol", regex=False)]
     assert len(warned) and set(warned["status"]) == {"warning"}
+
+
+@pytest.mark.parametrize("style", ["seed000-tsv", "spaces-letters", "pipe-primes"])
+def test_one_column_per_temperature(style: str, shared: Path, tmp_path: Path) -> None:
+    # the three data blocks of the spin-crossover CIF (163, 293, 230 K), printed as
+    # columns `230(2) K`, `163(2) K`, `293(2) K` (a temperature with its su was no
+    # temperature before): each column goes to its block, every value ok
+    path = next((shared / "cifs" / "spin-crossover").glob("*.cif"))
+    blocks = list(gemmi.cif.read(str(path)))
+    structures = read_cif(path)
+    rows, per_block = series_rows(blocks)
+    assert len(rows) >= 20
+    order = [2, 0, 1]
+    columns = [f"{structures[k].temperature:g}(2) K" for k in order]
+    printed = render(
+        rows,
+        symmetry_operators(blocks[0]),
+        replace(STYLES[style], header="temperature", pairs=1),
+        columns=columns,
+        values=[per_block[k] for k in order],
+    )
+    (table,) = read_si_tables(printed.text)
+    assert table.temperatures == tuple(structures[k].temperature for k in order)
+    frame = validate_document(table, structures)
+    assert len(frame) == 3 * len(printed.rows) and set(frame["status"]) == {"ok"}
+    blocks_of = {c: structures[k].block for c, k in zip(columns, order, strict=True)}
+    assert (frame["block"] == frame["column"].map(blocks_of)).all()

@@ -150,7 +150,9 @@ _MISSING = {"", "-", "–", "—", "−", "n/a", "na", "?", "."}
 _FOOTNOTE = re.compile(r"^[\s*†‡§#a-z¹²³⁰-⁹]*$")
 _UNIT_AFTER = re.compile(r"^\s*(?:°|º|˚|Å|deg)(?![\w°])")  # 178.0(2)°, 1.994(4) Å
 _CAPTION = re.compile(r"^(?:Table|Tab\.)\s*(?P<number>S?\s*\d+[A-Za-z]?)\b", re.IGNORECASE)
-_TEMPERATURE = re.compile(r"(?<![\w.⁻−-])(?P<t>\d+(?:\.\d+)?)\s*K\b(?!\s*[-−⁻]\s*1)")
+_TEMPERATURE = re.compile(  # 100 K, 100K, 100(2) K
+    r"(?<![\w.⁻−-])(?P<t>\d+(?:\.\d+)?)(?:\(\d+\))?\s*K\b(?!\s*[-−⁻]\s*1)"
+)
 _COMPOUND = re.compile(
     r"\b(?:for|of|in)\s+(?:the\s+)?(?:complex(?:es)?|compounds?)?\s*"
     r"(?P<list>\d+[a-z]?(?:\s*(?:,|and|&)\s*\d+[a-z]?)*)\b(?!\s*(?:K|°|mmol|mol|nm|Å))"

@@ -46,6 +46,7 @@ __all__ = [
     "loop_rows",
     "metal_rows",
     "render",
+    "series_rows",
     "symmetry_operators",
 ]
 
@@ -200,6 +201,18 @@ def metal_rows(block: gemmi.cif.Block, limit: int = 36) -> tuple[str | None, lis
                 outer.append(r)
     chosen = bonds[: limit // 3] + angles[: limit // 2] + outer[:4]
     return metal, chosen
+
+
+def series_rows(blocks: Sequence[gemmi.cif.Block]) -> tuple[list[GeomRow], list[list[GeomRow]]]:
+    """The first block's metal rows that every block's loops have (one compound at
+    several temperatures), and per block those rows with its own values."""
+    _, rows = metal_rows(blocks[0])
+    per_block = []
+    for block in blocks:
+        found = {(r.kind, r.atoms, r.codes): r for r in metal_rows(block, limit=999)[1]}
+        per_block.append([found.get((r.kind, r.atoms, r.codes)) for r in rows])
+    keep = [k for k in range(len(rows)) if all(b[k] is not None for b in per_block)]
+    return [rows[k] for k in keep], [[b[k] for k in keep] for b in per_block]  # type: ignore[misc]
 
 
 def hbond_rows(block: gemmi.cif.Block, limit: int = 12) -> list[GeomRow]:
