@@ -60,7 +60,10 @@ Taken, in this order, from (``oxidation_state_source``):
    NCS⁻/NCSe⁻/NCO⁻ N, cyanide C, carboxylate and nitrate (once per anion) −1) — and the
    geometry does not rule that state out (posterior ≥ 0.02);
 3. ``chemical name`` — one oxidation state written for the metal in
-   ``_chemical_name_systematic`` / ``_common`` (``iron(II)``, ``Fe^II^``);
+   ``_chemical_name_systematic`` / ``_common`` (``iron(II)``, ``Fe^II^``): the authors'
+   statement, kept even where ⟨M–L⟩ alone would say otherwise (then with a note: the
+   Shannon-model ranges outside the reference donor sets are ±0.05 Å approximations;
+   K[Fe(III)(urea tripod)(NHAr)], CSD TAVHOO, read as Fe(II) from ⟨Fe–N⟩ 2.053 Å);
 4. the geometry: the posterior oxidation state, ``BVS`` for a HS Fe site (probability ≥
    0.7), ``bond lengths`` otherwise (probability ≥ 0.7 for HS, ≥ 0.9 for LS or
    intermediate sites: LS Fe(II) and LS Fe(III) have nearly the same bond lengths, and a
@@ -966,7 +969,9 @@ def assign_columns(
         elements,
     )
     t4 = np.asarray(table["cshm_t4"]) if "cshm_t4" in table else None
-    # the CIF's own statement must not contradict the geometry
+    # an oxidation state the authors wrote in the chemical name is theirs to state; one
+    # derived from the formula moiety (donor charges assumed) must not contradict the
+    # geometry (module docstring)
     use_cif = ~np.isfinite(given) & np.isfinite(cif_ox)
     if use_cif.any():
         free = _posterior(*args, None, t4, organo)
@@ -974,10 +979,14 @@ def assign_columns(
         p_cif = free.p_ox[k, np.clip(cif_ox[k].astype(int) - 2, 0, 1)]
         ok = free.has[k] & (p_cif >= MOIETY_MIN_POSTERIOR)
         for i, good in zip(k.tolist(), ok.tolist(), strict=True):
-            if good:
+            named = cif_source[i] == "chemical name"
+            if good or named:
                 given[i], source[i] = cif_ox[i], cif_source[i]
-            else:
-                notes[i] = f"{cif_source[i]} says {int(cif_ox[i])}: contradicted by the geometry"
+            if not good:
+                verdict = (
+                    "kept, against the bond lengths" if named else "contradicted by the geometry"
+                )
+                notes[i] = f"{cif_source[i]} says {int(cif_ox[i])}: {verdict}"
     post = _posterior(*args, given, t4, organo)
     shape = np.asarray(table["cshm_oc6"]) if "cshm_oc6" in table else None
     return _decide_columns(post, shape, source, notes)

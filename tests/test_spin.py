@@ -205,3 +205,34 @@ def test_octahedra_csv_gains_the_spin_columns(qsal_cif):
         "wp91-mt2": "LS",
     }
     assert df["spin_confidence"].between(0, 1).all()
+
+
+def test_the_oxidation_state_of_the_chemical_name_is_kept(tmp_path):
+    # K[Fe(III)(urea tripod)(NHAr)] (CSD TAVHOO, Borovik; HS Fe(III), S = 5/2): five N,
+    # three equatorial at 2.00 Å, the axial amide at 1.95 and the apical amine at 2.315
+    # Å: <Fe-N> = (3 x 2.00 + 1.95 + 2.315)/5 = 2.053 Å, above the Shannon-model HS
+    # Fe(III) N5 range (1.905-2.015 Å), so the bond lengths alone say Fe(II). The name
+    # says iron(iii): that is the answer, with a note that the bond lengths disagree.
+    n = [
+        (2.0 * math.cos(math.radians(a)), 2.0 * math.sin(math.radians(a)), 0.0)
+        for a in (0, 120, 240)
+    ]
+    n += [(0.0, 0.0, 1.95), (0.0, 0.0, -2.315)]
+    assert np.mean([math.dist(p, (0, 0, 0)) for p in n]) == pytest.approx(2.053)
+    rows = "\n".join(
+        f"N{k} N {0.5 + x / 20:.6f} {0.5 + y / 20:.6f} {0.5 + z / 20:.6f}"
+        for k, (x, y, z) in enumerate(n, start=1)
+    )
+    text = (
+        "data_tavhoo\n_chemical_name_systematic 'Potassium (tripodal ureate)-(p-tolylamido)-"
+        "iron(iii)'\n_cell_length_a 20\n_cell_length_b 20\n_cell_length_c 20\n"
+        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+        "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n"
+        f"_atom_site_fract_y\n_atom_site_fract_z\nFe1 Fe 0.5 0.5 0.5\n{rows}\n"
+    )
+    path = tmp_path / "tavhoo.cif"
+    path.write_text(text)
+    (site,) = coordgeo.octahedra(path).itertuples()
+    assert (site.oxidation_state, site.oxidation_state_source) == (3, "chemical name")
+    assert site.spin_state == "HS"
+    assert "chemical name says 3: kept, against the bond lengths" in site.spin_note
