@@ -148,6 +148,7 @@ LIMITS: Mapping[str, Limit] = {
         ),
         Limit("profile_points", 2_000_000, "COORDGEO_MAX_PROFILE_POINTS", "profile points"),
         Limit("workers", 256, "COORDGEO_MAX_WORKERS", "worker processes"),
+        Limit("geom_rows", 200_000, "COORDGEO_MAX_GEOM_ROWS", "rows of one _geom_* loop"),
     )
 }
 

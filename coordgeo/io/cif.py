@@ -23,6 +23,7 @@ that are readable still are.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Sequence
@@ -172,7 +173,9 @@ def read_cif_blocks(path: str | Path) -> list[Structure | InputError]:
                 )
             except InputError as exc:
                 failed = exc.located(path=str(path), block=block.name)
-                failed.geom = _read_geom(block, line_offset)  # so check can still list its rows
+                # so check can still list its rows (none from a loop over geom_rows)
+                with contextlib.suppress(InputError):
+                    failed.geom = _read_geom(block, line_offset)
                 results.append(failed)
     if not results:
         raise InputError("no data block with a unit cell or atom sites", path=str(path))
@@ -1339,10 +1342,13 @@ def _read_geom(block: gemmi.cif.Block, line_offset: int) -> dict[str, GeomLoop]:
             ]
             tags = [p[0] for p in pairs]
             values = [p[1] for p in pairs]
+        line = int(item.line_number) + line_offset
+        # each row becomes a resolved, measured row with su's (~3 kB of work tables)
+        check_limit("geom_rows", len(values) // max(len(tags), 1), line=line, context=value_tag)
         out[kind] = GeomLoop(
             columns=tuple(_geom_column(t, prefix) for t in tags),
             values=tuple(values),
-            line=int(item.line_number) + line_offset,
+            line=line,
         )
     return out
 
