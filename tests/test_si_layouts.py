@@ -105,7 +105,9 @@ def test_layout_families_validate_and_flag_exactly_the_mistakes(
     # `^i` after `O(8)` and `<sup>i</sup>` marks left the labels unread; `108.9(2)°` was
     # an InputError; a legend of primes `(') 1-x, …` was not read; and `#1`/`$1` marks
     # whose legend entry was wrong still came out ok (read as "some symmetry mate");
-    # Olex2's report tables (one cell per atom, `O8¹`, legend `¹1-X,2-Y,-Z`) named no atoms.
+    # Olex2's report tables (one cell per atom, `O8¹`, legend `¹1-X,2-Y,-Z`) named no atoms;
+    # a pipe table without its |---| line made the whole document an InputError (its
+    # header read as a row of values).
     _, block, structure = _setup(shared, GEOMETRY_CIF)
     metal, rows = metal_rows(block)
     assert metal == "Al1" and len(rows) == 15

@@ -533,6 +533,9 @@ def _find_blocks(lines: list[str]) -> list[_Block]:
                 if s > 0:
                     header = cells[s - 1][1]
                 cells = cells[: max(s - 1, 0)] + cells[s + 1 :]
+            elif len(cells) >= 2 and _is_header(cells[0][1]):  # no |---| line under it
+                header = cells[0][1]
+                cells = cells[1:]
             blocks.append(_Block("markdown", i + 1, j, tuple(cells), header))
             i = j
         elif "\t" in line:

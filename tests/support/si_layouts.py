@@ -247,6 +247,7 @@ class Style:
     header: str = "temperature"  # temperature | unit_paren | unit_bracket | unit_slash | name
     column_names: tuple[str, ...] = ()  # one per column (several structures)
     caption: str = "after"  # before | after
+    separator: bool = True  # pipe tables: the |---| line under the header
     legend_in_caption: bool = False  # "Table S1 … for 1. Symmetry codes: (i) …" above
     split_atoms: bool = False  # Olex2 report: one cell per atom (Atom | Atom | Length/Å)
     kinds: tuple[str, ...] = ()  # only rows of these kinds (Olex2: bonds, angles apart)
@@ -266,7 +267,7 @@ STYLES: dict[str, Style] = {
     "pipe-primes": Style(layout="pipe", marks="primes", legend="sentence", dash="−",
                          operators="decimal", values="nosu", caption="before"),
     "pipe-dollar-olex": Style(layout="pipe", marks="dollar", legend="olex", operators="olex",
-                              header="unit_paren"),
+                              header="unit_paren", separator=False),
     "spaces-letters": Style(layout="spaces", labels="paren", dash="–", legend="letters_run",
                             operators="const", header="unit_paren", caption="before"),
     "spaces-pairs-roman": Style(layout="spaces", pairs=2, marks="roman_caret",
@@ -544,7 +545,7 @@ def _lay_out(grid: list[list[str]], style: Style, header_rows: int) -> list[str]
         out = []
         for n, row in enumerate(grid):
             out.append("| " + " | ".join(row) + " |")
-            if n == header_rows - 1:
+            if n == header_rows - 1 and style.separator:
                 out.append("|" + "---|" * len(row))
         return out
     widths = [max(_width(row[j]) for row in grid if j < len(row)) for j in range(len(grid[0]))]
