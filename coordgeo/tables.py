@@ -117,7 +117,8 @@ def render(df: pd.DataFrame, fmt: str = "table", *, float_format: str | None = N
         ]
         return df.to_markdown(index=False, disable_numparse=text, colalign=align or None) + "\n"
     if fmt == "table":
-        return df.to_string(index=False) + "\n"
+        # pandas writes an empty frame as "Empty DataFrame / Columns: … / Index: []"
+        return df.to_string(index=False) + "\n" if len(df) else ""
     if fmt == "latex":
         return _latex_table(frame_doc_table("", df), float_env=False) + "\n"
     if fmt == "docx":

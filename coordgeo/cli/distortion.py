@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -176,16 +177,21 @@ def octahedra(
             frames.append(spin.with_spin_columns(table, spin.assign_polyhedra(polyhedra, table)))
         except InputError as exc:
             failures.add(exc)
+    metal_free = []  # said as `coordgeo sphere` says it, not as an empty table
     for structure in load(cifs, block, failures):
         analysis = analyse_structure(structure, options)
         warn_notes(analysis)
         frames.append(analysis.sites)
+        if not len(analysis.sites):
+            metal_free.append(f"{structure.path} data_{structure.block}: no metal sites")
     frames = [f for f in frames if len(f)]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    if fmt in (Format.csv, Format.json) or not len(table):
+    if fmt in (Format.csv, Format.json) or (not len(table) and fmt in (Format.docx, Format.latex)):
         emit(table, fmt, out)
+    elif not len(table):
+        emit("".join(f"{line}\n" for line in metal_free), fmt, out)
     else:
-        _emit_view(table, options.shapes, fmt, out)
+        _emit_view(table, options.shapes, fmt, out, metal_free)
     failures.exit_if_any()
 
 
@@ -209,14 +215,17 @@ def _split_inputs(files: list[Path]) -> tuple[list[Path], list[Path]]:
     return cifs, xyzs
 
 
-def _emit_view(table: pd.DataFrame, shapes, fmt: Format, out: Path | None) -> None:
-    """The table view (text, markdown, Word, LaTeX) with the sites' notes under it."""
+def _emit_view(
+    table: pd.DataFrame, shapes, fmt: Format, out: Path | None, more: Sequence[str] = ()
+) -> None:
+    """The table view (text, markdown, Word, LaTeX) with the sites' notes (and ``more``,
+    e.g. the structures without metal sites) under it."""
     from dataclasses import replace
 
     from coordgeo.tables import frame_doc_table, readable
 
     frame, spec, names = site_view(table, shapes)
-    notes = _reasons(table)
+    notes = [*_reasons(table), *more]
     if fmt in (Format.docx, Format.latex):
         shown = readable(frame, spec, names=names)
         doc = frame_doc_table(

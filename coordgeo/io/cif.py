@@ -126,6 +126,40 @@ def read_cif(path: str | Path, block: str | None = None) -> list[Structure]:
     return structures
 
 
+#: Tags that mark a block as another kind of CIF than a small-molecule structure (coreCIF
+#: ``_cell_length_a``, ``_atom_site_fract_x``), with what it is.
+_OTHER_CIF_KINDS = (
+    ("_atom_site.cartn_x", "an mmCIF/PDBx macromolecular model (_atom_site.Cartn_x)"),
+    ("_atom_site.fract_x", "written with CIF2/DDLm tag names (_atom_site.fract_x)"),
+    ("_cell.length_a", "written with CIF2/DDLm or mmCIF tag names (_cell.length_a)"),
+    ("_chem_comp_atom.atom_id", "a chemical-component definition (_chem_comp_atom), no crystal"),
+    ("_refln_index_h", "reflection data (_refln_index_h)"),
+    ("_refln.index_h", "reflection data (_refln.index_h)"),
+    ("_diffrn_refln_index_h", "reflection data (_diffrn_refln_index_h)"),
+    ("_diffrn_refln.index_h", "reflection data (_diffrn_refln.index_h)"),
+    ("_pd_meas_2theta_scan", "a powder pattern (_pd_meas_2theta_scan) without a structure"),
+    ("_pd_proc_2theta_corrected", "a powder pattern without a structure"),
+)
+
+
+def _no_structure_reason(docs) -> str:
+    """Why no block of a file was read: what kind of CIF it is when it is another kind
+    (an mmCIF model, reflections, a powder pattern, a chemical component), else that no
+    block has a unit cell or atom sites."""
+    for doc, _, error in docs:
+        if error is not None:
+            continue
+        for block in doc:
+            for tag, kind in _OTHER_CIF_KINDS:
+                if block.find_value(tag) is not None or block.find_loop(tag):
+                    return (
+                        f"data_{block.name} is {kind}: coordgeo reads small-molecule "
+                        "structures with coreCIF 1.1 tag names (_cell_length_a…, "
+                        "_atom_site_fract_x…)"
+                    )
+    return "no data block with a unit cell or atom sites"
+
+
 def read_cif_blocks(path: str | Path) -> list[Structure | InputError]:
     """One entry per data block with a structure: the Structure, or the error that stopped it.
 
@@ -178,7 +212,7 @@ def read_cif_blocks(path: str | Path) -> list[Structure | InputError]:
                     failed.geom = _read_geom(block, line_offset)
                 results.append(failed)
     if not results:
-        raise InputError("no data block with a unit cell or atom sites", path=str(path))
+        raise InputError(_no_structure_reason(docs), path=str(path))
     return results
 
 
