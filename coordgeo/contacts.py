@@ -774,8 +774,9 @@ def hbond_contacts(
     the D···A contacts of donors whose H was not located (:func:`hbonds_without_h`).
 
     ``found``: the :func:`coordgeo.hbonds.hbonds` table of this structure with these
-    criteria (or its :func:`~coordgeo.hbonds.hbond_columns`), when the caller has it
-    already (:class:`coordgeo.pipeline.Analysis`); None: it is computed here.
+    criteria (or its :func:`~coordgeo.hbonds.hbond_columns`, ``{}`` when there are none),
+    when the caller has it already (:class:`coordgeo.pipeline.Analysis`); None: it is
+    computed here.
 
     Returns :data:`HBOND` columns: H-located rows first (ordered as by ``hbonds``), then
     the "H not located" rows.
@@ -810,6 +811,8 @@ def _hbond_contacts(
         )
     elif isinstance(found, pd.DataFrame):
         found = {c: found[c].to_numpy() for c in found.columns} if len(found) else None
+    elif not found:  # {}: the caller found none
+        found = None
     parts = []
     if found is not None:
         vector = _fract(structure, list(found["acceptor_atom"])) - _fract(
@@ -851,10 +854,9 @@ def _hbond_contacts(
 def _no_h_donors(structure: Structure, bonded, donors: set[str]) -> np.ndarray:
     """Boolean mask of the sites that would carry an H but have none (module docstring)."""
     n = len(structure)
-    elements, is_h, metal = site_masks(structure)
+    _, is_h, metal = site_masks(structure)
     i, j = bonded.center, bonded.site
-    has_h = np.zeros(n, dtype=bool)
-    np.logical_or.at(has_h, i, is_h[j])
+    has_h = np.bincount(i[is_h[j]], minlength=n) > 0
     heavy = ~is_h[j] & ~metal[j]
     n_heavy = np.bincount(i[heavy], minlength=n)
     radius = np.array([covalent_radius(e) for e in structure.elements])
@@ -862,10 +864,10 @@ def _no_h_donors(structure: Structure, bonded, donors: set[str]) -> np.ndarray:
     n_short = np.bincount(i[short], minlength=n)
     to_metal = metal[j]
     n_metal = np.bincount(i[to_metal], minlength=n)
-    oxo = np.zeros(n, dtype=bool)
-    np.logical_or.at(oxo, i[to_metal], bonded.distance[to_metal] < OXO_LIMIT)
+    oxo = np.bincount(i[to_metal & (bonded.distance < OXO_LIMIT)], minlength=n) > 0
+    # a comparison per site (np.isin sorts object arrays)
     return (
-        np.isin(elements, list(donors))
+        np.array([e in donors for e in structure.elements], dtype=bool)
         & ~has_h
         & (n_heavy <= 1)
         & (n_short == 0)
@@ -1057,7 +1059,7 @@ def contact_columns(
     keywords are those of :func:`pi_stacking` (``max_cg_cg`` = its ``max_distance``),
     :func:`x_h_pi` (``min_xh_cg_angle`` = its ``min_angle``) and :func:`hbond_contacts`
     (``hbond_table`` = its ``found``: the H-bonds as a table or as
-    :func:`coordgeo.hbonds.hbond_columns`).
+    :func:`coordgeo.hbonds.hbond_columns`, ``{}`` when there are none).
     Returns {column: array} for :data:`ALL_COLUMNS` (object arrays of text, "" where a
     kind has no such column; ``pandas.arrays.BooleanArray`` for the boolean columns,
     missing where a kind has none; float arrays, NaN where a kind has none), rows grouped

@@ -239,7 +239,8 @@ class Analysis:
             include_c=o.include_c,
             include_s=o.include_s,
             tolerance=o.tolerance,
-            hbond_table=self.hbond_columns,  # the same criteria: one search for both
+            # the same criteria: one search for both ({}: none, not to be sought again)
+            hbond_table={} if self.hbond_columns is None else self.hbond_columns,
         )
 
     @cached_property

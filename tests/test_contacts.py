@@ -27,6 +27,7 @@ from coordgeo.contacts import (
     H_NOT_LOCATED,
     PI_PI,
     contacts,
+    hbond_contacts,
     hbonds_without_h,
     pair_contacts,
     pi_pi_quantities,
@@ -36,6 +37,7 @@ from coordgeo.contacts import (
     x_h_pi_quantities,
 )
 from coordgeo.geometry import Atom
+from coordgeo.hbonds import hbonds
 from coordgeo.io.cif import read_cif
 from coordgeo.model import orthogonalization_matrix
 from coordgeo.rings import centroid_label, find_rings
@@ -511,3 +513,20 @@ def test_cli_bad_input(tmp_path):
     assert missing.exit_code == 2
     assert "Traceback" not in missing.output
     assert len(missing.output.strip().splitlines()) == 1
+
+
+def test_hbond_table_given_empty_is_not_sought_again(qsal_cif):
+    # The pipeline hands over its H-bond table; {} says it found none, and then no H-bond
+    # with H located may appear (None would mean "seek them here"), while the D···A rows
+    # of donors without H do not depend on it.
+    s = read_cif(qsal_cif)[0]
+    sought = hbond_contacts(s)
+    located = sought[sought["h_located"]]
+    assert len(located) == len(hbonds(s)) > 0
+    given_none = hbond_contacts(s, found={})
+    assert not given_none["h_located"].any()
+    pd.testing.assert_frame_equal(
+        given_none.reset_index(drop=True),
+        sought[~sought["h_located"]].reset_index(drop=True),
+        check_dtype=False,  # text as object or str: pandas infers it from the rows
+    )
