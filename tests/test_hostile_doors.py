@@ -299,3 +299,16 @@ def test_geom_loops_are_bounded(tmp_path, monkeypatch):
         assert "COORDGEO_MAX_GEOM_ROWS" in line
     monkeypatch.setenv("COORDGEO_MAX_GEOM_ROWS", "3")  # at the limit: read
     assert run("check", path).exit_code == 0
+
+
+@pytest.mark.parametrize("printed", ["0", "1e300"])
+def test_core_reconstruction_from_a_distance_that_is_none(tmp_path, printed):
+    # validate without a CIF fits the Fe1 core to the printed rows, each donor started at
+    # its printed distance: a donor started at 0 Å has no direction, its angles are nan and
+    # scipy's least_squares raised "Residuals are not finite in the initial point."
+    # (ValueError). A distance that is none starts at 2 Å; the run lists its findings
+    table = tmp_path / "table.txt"
+    table.write_text(base_table().replace("Fe1-O1\t2.0800(2)", f"Fe1-O1\t{printed}"))
+    result = run("validate", table)
+    assert result.exit_code in (0, 1)
+    assert any(" Fe1-O1 " in line for line in result.stdout.splitlines())

@@ -246,8 +246,17 @@ def reconstruct_core(
         )
     model = _CoreModel.build(observations, representative, cart)
     distance_of = {o.images[0]: o.value for o in observations if o.kind == "distance"}
+    # a printed distance that is none (0, -2.08, 1e300) cannot start a donor: 2 Å does
     radii = [distance_of.get(donor, 2.0) for donor in labels]
-    points = _best_fit(model, radii, starts, seed).reshape(-1, 3)
+    radii = [r if 0.0 < r < 100.0 else 2.0 for r in radii]
+    try:
+        points = _best_fit(model, radii, starts, seed).reshape(-1, 3)
+    except ValueError as exc:  # scipy: residuals not finite at the start (values ~1e308)
+        raise InputError(
+            f"{table.name}, column {column!r}: the rows around {metal} give no finite "
+            f"core fit ({exc})",
+            path=table.source,
+        ) from None
     x = (points @ canonical_orientation(points, list(cart.values())).T).ravel()
     r = model.residuals(x)
     rank, redundancy = _rank_and_redundancy(model.jacobian(x))
