@@ -941,17 +941,17 @@ def _judge_rows(
     (:func:`_fill_rounding`), and go through :func:`judge`.
     """
     n = len(rows)
-    out: list[tuple[str, str]] = [("unresolved", "")] * n
-    keys = [
-        k
-        for k, res, (pub, _) in zip(range(n), best, published, strict=True)
-        if res is not None and pub is not None
-    ]
-    if not keys:
-        return out
-    if len(keys) == n:
+    if None not in best and None not in [pub for pub, _ in published]:  # every row
+        keys: list[int] | range = range(n)
         chosen, pubs = best, published
     else:
+        keys = [
+            k
+            for k, res, (pub, _) in zip(range(n), best, published, strict=True)
+            if res is not None and pub is not None
+        ]
+        if not keys:
+            return [("unresolved", "")] * n
         chosen, pubs = [best[k] for k in keys], [published[k] for k in keys]
     pub, pub_su = np.array(pubs, dtype=float).T
     _, calc, calc_su, rnd = zip(*chosen, strict=True)
@@ -967,8 +967,12 @@ def _judge_rows(
         if len(near):
             half = [_half_digit(rows[keys[i]].value_text) for i in near.tolist()]
             ok[near] = diff[near] <= ((np.array(half) + 2.0 * rnd[near]) + 1e-9) + su_term[near]
-    for k in keys:
-        out[k] = _OK
+    if len(keys) == n:
+        out = [_OK] * n
+    else:
+        out = [("unresolved", "")] * n
+        for k in keys:
+            out[k] = _OK
     misfits = [keys[i] for i in np.flatnonzero(~ok).tolist()]
     if misfits:
         _fill_rounding(structure, rounding, best, misfits)
