@@ -363,3 +363,40 @@ def test_published_values_read_as_a_column_equal_parse_su(shared) -> None:
             assert same(got, _published_value.__wrapped__(text)), text
             n += 1
     assert n > 3000 + 500
+
+
+def test_single_sites_are_what_resolve_label_reads(shared) -> None:
+    # check reads most labels from labels.single_sites instead of resolve_label: every
+    # label it lists must be one resolve_label reads exactly as that one site with nothing
+    # to note, and every other label must be one resolve_label reads otherwise. Spaces,
+    # a repeated label (two sites) and other cases/marks are made here on a real structure.
+    from dataclasses import replace
+
+    from coordgeo.io.labels import resolve_label, single_sites
+
+    structures = []
+    for name in ("2213608.cif", "sn5033sup1.cif", "2001520-disorder-no-occupancy.cif"):
+        structures += [
+            s
+            for s in read_cif_blocks(shared / "cifs" / "published" / name)
+            if not isinstance(s, InputError)
+        ]
+    base = structures[0]
+    odd = list(base.labels)
+    odd[1] = odd[0]  # one label, two sites
+    odd[2] = f" {odd[2]} "  # a label with spaces around it
+    structures.append(replace(base, labels=odd))
+    checked = 0
+    for s in structures:
+        single = single_sites(s)
+        printed = {x for name in s.labels for x in (name, name.strip(), name.upper(), name + "'")}
+        for label in printed:
+            found = resolve_label(s, label)
+            plain = found.how == "exact" and len(found.sites) == 1 and not found.note
+            assert (label in single) == plain, label
+            if plain:
+                assert single[label] == found.sites[0]
+                checked += 1
+    assert checked > 100
+    assert odd[0] not in single_sites(structures[-1])
+    assert odd[2] not in single_sites(structures[-1])
