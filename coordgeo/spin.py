@@ -4,7 +4,7 @@ What is assigned, and from what
 -------------------------------
 For every metal site the module weighs hypotheses h = (oxidation state, spin state),
 spin ∈ {LS, HS, intermediate}, for Fe(II)/Fe(III), Co(II)/Co(III), Mn(II)/Mn(III) and
-Cr(II), coordination numbers 4–8 and any donor set of N, O, S, C (cyanide, isocyanide,
+Cr(II)/Cr(III), coordination numbers 4–8 and any donor set of N, O, S, C (cyanide, isocyanide,
 carbonyl), P, H⁻ and halides. Each h predicts a range of ⟨M–L⟩:
 
 * the literature ranges of :data:`REFERENCES` for the donor sets of spin-crossover
@@ -22,6 +22,9 @@ Chemistry rules remove hypotheses that do not occur (:func:`_allowed`):
 * a weak-field donor set (only O and halide donors) never gives LS Fe(II), Fe(III),
   Co(II), Mn(II), Mn(III) or Cr(II): Fe/Co O6 and O7 sites are HS;
 * Co(III) is LS except with F donors only ([CoF6]³⁻ is the classic HS Co(III));
+* Cr(III) is d³ (t2g³, S = 3/2) in any field: one spin state, reported as HS. Cr(III) is
+  by far the commonest chromium; without it every Cr(III) complex ([CrCl2(cyclam)]⁺,
+  [CrCl2(phen)(H2O)2]⁺ of the shared corpus) came out as LS Cr(II), "only state";
 * a tetrahedral CN 4 site (S(T-4) ≤ 3) is HS (Δt = 4/9·Δo is far below the pairing
   energy of a 3d ion);
 * three or more cyanide, isocyanide or carbonyl C donors (the strong-field end of the
@@ -149,6 +152,7 @@ SHANNON_RADII: Mapping[tuple[str, int, str], float] = {
     ("Mn", 2, "LS"): 0.67, ("Mn", 2, "HS"): 0.83,
     ("Mn", 3, "LS"): 0.58, ("Mn", 3, "HS"): 0.645,
     ("Cr", 2, "LS"): 0.73, ("Cr", 2, "HS"): 0.80,
+    ("Cr", 3, "HS"): 0.615,  # d3 (t2g³): one spin state, S = 3/2
 }  # fmt: skip
 #: Change of the radius with coordination number (Shannon 1976, HS ions: Fe²⁺ IV 0.63,
 #: VIII 0.92; Co²⁺ IV 0.58, V 0.67, VIII 0.90; Mn²⁺ IV 0.66, V 0.75, VII 0.90, VIII 0.96;
@@ -164,7 +168,7 @@ OXIDATION_STATES: Mapping[str, tuple[int, ...]] = {
     "Fe": (2, 3),
     "Co": (2, 3),
     "Mn": (2, 3),
-    "Cr": (2,),
+    "Cr": (2, 3),
 }
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
@@ -368,6 +372,8 @@ def _allowed(metal: str, ox: int, donors: Counter, tetrahedral: bool) -> set[str
     weak = bool(elements) and elements <= WEAK_FIELD
     if metal == "Co" and ox == 3:
         return {"HS"} if elements == {"F"} else {"LS"}
+    if metal == "Cr" and ox == 3:  # d3: t2g³ whatever the field, three unpaired electrons
+        return {"HS"}
     states = {"LS", "HS"}
     if weak or tetrahedral:
         states = {"HS"}

@@ -236,3 +236,26 @@ def test_the_oxidation_state_of_the_chemical_name_is_kept(tmp_path):
     assert (site.oxidation_state, site.oxidation_state_source) == (3, "chemical name")
     assert site.spin_state == "HS"
     assert "chemical name says 3: kept, against the bond lengths" in site.spin_note
+
+
+@pytest.mark.parametrize(
+    ("name", "metal", "source"),
+    [
+        # trans-[CrCl2(cyclam)]Br: title "chromium(III)", moiety without charges; Cl2N4
+        # <Cr-L> 2.154 Å lies in the Cr(III) range 0.615 + (2 x 1.70 + 4 x 1.39)/6 =
+        # 2.108 ± 0.05 Å and below LS Cr(II) (2.17-2.27): the bond lengths say 3
+        ("2000507.cif", "Cr(1)", "bond lengths"),
+        # [CrCl2(L)2]Cl, named "...chromium(III) chloride"
+        ("2232489.cif", "Cr1", "chemical name"),
+        # [CrCl2(phen)(H2O)2]Cl.2H2O, named "...chromium(iii) chloride dihydrate"
+        ("8102326.cif", "Cr1", "chemical name"),
+    ],
+)
+def test_chromium_iii_is_d3(shared, name, metal, source):
+    # Cr(III) is d3 (t2g3, S = 3/2) in any field: one spin state, reported HS. These
+    # three Cr(III) complexes came out as LS Cr(II) ("only state") when only Cr(II) was
+    # modelled.
+    sites = coordgeo.octahedra(shared / "cifs" / "published" / name)
+    site = sites[sites.metal == metal].iloc[0]
+    assert (site.oxidation_state, site.oxidation_state_source) == (3, source)
+    assert site.spin_state == "HS"
