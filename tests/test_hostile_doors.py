@@ -312,3 +312,24 @@ def test_core_reconstruction_from_a_distance_that_is_none(tmp_path, printed):
     result = run("validate", table)
     assert result.exit_code in (0, 1)
     assert any(" Fe1-O1 " in line for line in result.stdout.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        # each was accepted and gave a quiet, meaningless answer: no H-bond passes an
+        # angle test against nan; an infinite smoothing window flattens the curve
+        (["hbonds", "{cif}", "--min-angle", "nan"], "--min-angle nan"),
+        (["hbonds", "{cif}", "--margin", "inf"], "--margin inf"),
+        (["contacts", "{cif}", "--max-cg-cg", "-inf"], "--max-cg-cg -inf"),
+        (["pxrd", "{cif}", "--min-intensity", "nan"], "--min-intensity nan"),
+        (["fit-sd", "{chi}", "--window", "inf"], "--window inf"),
+        (["relax", "{chi}", "--temperature", "10", "--temperature", "nan"], "--temperature nan"),
+    ],
+)
+def test_number_options_that_are_not_finite(tmp_path, base_cif, args, option):
+    chi = tmp_path / "chi.csv"
+    chi.write_text("T, chiMT\n" + "".join(f"{50 + 10 * k}, {1 + k % 3}\n" for k in range(20)))
+    args = [str(a).format(cif=base_cif, chi=chi) for a in args]
+    line = refusal(run(*args))
+    assert line.endswith(f"error: {option} is not a finite number")

@@ -175,12 +175,33 @@ def _light_rich_utils() -> None:
                 del sys.modules[name]
 
 
+def _refuse_non_finite(command: click.Command, ctx: click.Context) -> None:
+    """No number option of any command means anything as ``nan``, ``inf`` or ``-inf``
+    (``float()`` reads them, so Typer does): an :class:`InputError` naming the option, before
+    the command starts (``--min-angle nan`` found no H-bond, ``--window inf`` smoothed
+    everything away, without a word)."""
+    import math
+
+    for param in command.params:
+        value = ctx.params.get(param.name)
+        values = value if isinstance(value, list | tuple) else (value,)
+        for item in values:
+            if isinstance(item, float) and not math.isfinite(item):
+                name = max(param.opts, key=len) if param.opts else param.name
+                raise InputError(f"{name} {item!r} is not a finite number")
+
+
 class _Command(typer.core.TyperCommand):
-    """Every command's class (see :class:`_Typer`): clean metavars in ``--help``, and the
-    values of the command line converted without Pydantic (:func:`_fast_coercion`)."""
+    """Every command's class (see :class:`_Typer`): clean metavars in ``--help``, the
+    values of the command line converted without Pydantic (:func:`_fast_coercion`), and
+    number options that are not finite refused (:func:`_refuse_non_finite`)."""
 
     def get_params(self, ctx: click.Context) -> list:
         return _fast_coercion(_flags_without_metavar(super().get_params(ctx)))
+
+    def invoke(self, ctx: click.Context) -> object:
+        _refuse_non_finite(self, ctx)
+        return super().invoke(ctx)
 
     def format_help(self, ctx: click.Context, formatter) -> None:
         _light_rich_utils()
