@@ -262,3 +262,23 @@ def test_alternative_positions_are_not_duplicates(tmp_path):
     (s,) = read_cif(write(tmp_path, "alt.cif", text))
     assert s.labels == ("O1", "O2", "O3")
     assert not s.duplicates
+
+
+@pytest.mark.parametrize(("occupancy", "kept"), [("0.333", 3), ("1", 1)])
+def test_partial_images_on_a_threefold_axis_are_kept(tmp_path, occupancy, kept):
+    # SHELXL writes a methyl H on a threefold axis as H6A, H6B, H6C of occupancy 1/3,
+    # each the image of the others under x,y,z / -y,x-y,z / -x+y,-x,z (COD 2205573):
+    # their occupancies add up to one H at each of the three points, so none may go.
+    # Written fully occupied (a CSD export), H6B and H6C are the same points listed twice.
+    text = (
+        "data_p3\n_cell_length_a 10\n_cell_length_b 10\n_cell_length_c 10\n"
+        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 120\n"
+        "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-y,x-y,z\n-x+y,-x,z\n"
+        "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n"
+        "_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\n"
+        "C6 C 0 0 0.2 1\n"
+        f"H6A H 0.0600 0.0000 0.3 {occupancy}\nH6B H 0.0000 0.0600 0.3 {occupancy}\n"
+        f"H6C H -0.0600 -0.0600 0.3 {occupancy}\n"
+    )
+    (s,) = read_cif(write(tmp_path, "p3.cif", text))
+    assert sum(label.startswith("H") for label in s.labels) == kept

@@ -1397,21 +1397,23 @@ def _geom_column(tag: str, prefix: str) -> str:
 def _without_symmetry_duplicates(
     sites: dict, rotations: np.ndarray, translations: np.ndarray, cell: Cell, notes: list[str]
 ) -> tuple[dict, dict[str, str]]:
-    """The sites without those that are symmetry images of an earlier site of the same
-    element, occupancy and disorder group (:func:`coordgeo.symmetry.symmetry_duplicates`:
+    """The sites without those that are symmetry images of an earlier fully occupied site
+    of the same element and disorder group (:func:`coordgeo.symmetry.symmetry_duplicates`:
     a CSD export lists N1A, N1B … beside N1 and the operators that generate them), and
     each dropped label with the label of the site it repeats. The CIF's own ``_geom_*``
     rows still name the dropped labels: :func:`coordgeo.io.labels.resolve_label` reads
-    them as symmetry mates of the kept site."""
-    kinds = list(
-        zip(
-            sites["elements"],
-            np.round(sites["occupancy"], 2).tolist(),
-            sites["assembly"],
-            sites["group"],
-            strict=True,
+    them as symmetry mates of the kept site.
+
+    Partially occupied sites are never dropped: SHELXL writes a methyl H on a threefold
+    axis as H6A, H6B, H6C of occupancy 1/3, each the image of the others, whose
+    occupancies add up to one H at each point (COD 2205573)."""
+    full = np.asarray(sites["occupancy"]) >= 0.99
+    kinds = [
+        (element, assembly, group) if whole else ("partial", k)
+        for k, (element, assembly, group, whole) in enumerate(
+            zip(sites["elements"], sites["assembly"], sites["group"], full, strict=True)
         )
-    )
+    ]
     first = symmetry_duplicates(
         sites["fract"], kinds, rotations, translations, cell.orthogonalization
     )
