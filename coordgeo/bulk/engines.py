@@ -179,20 +179,20 @@ def _worker_main(connection, run_pid: int, run_start: str | None) -> None:
     def tell(path: str) -> None:
         _send(connection, ("file", path, time.time()))
 
-    _send(connection, ("ready",))
-    while True:
-        try:
+    try:
+        _send(connection, ("ready",))
+        while True:
             message = pickle.loads(connection.recv_bytes())
-        except (EOFError, OSError):
-            return
-        if message is None:
-            return
-        tasks, options = message
-        try:
-            result = ("done", run_batch(tasks, options, tell))
-        except Exception as exc:  # analyse_file records a file's errors; this is a bug
-            result = ("failed", "{}: {}".format(*describe(exc)))
-        _send(connection, result)
+            if message is None:
+                return
+            tasks, options = message
+            try:
+                result = ("done", run_batch(tasks, options, tell))
+            except Exception as exc:  # analyse_file records a file's errors; this is a bug
+                result = ("failed", "{}: {}".format(*describe(exc)))
+            _send(connection, result)
+    except (EOFError, OSError):
+        return  # the run has gone (Ctrl-C, killed): no one to tell, nothing to print
 
 
 #: Batches a worker holds: the one it runs and the next, so that it never waits for the run.
