@@ -17,6 +17,9 @@ Stages (each on freshly read structures; the read is not part of the stage unles
   which shares the neighbour search);
 - ``analyse``: :func:`coordgeo.pipeline.analyse_structure` with its ``sites`` and
   ``hbonds`` (the whole analysis of a read structure);
+- ``contacts``: :attr:`coordgeo.pipeline.Analysis.contact_columns` (π–π, X–H···π and
+  hydrogen-bond contacts, rings included) after the analysis and its H-bonds, as bulk
+  asks for them;
 - ``octahedra``: ``coordgeo.octahedra(path)`` (read included);
 - ``bonds``: ``coordgeo.bonds(path)`` (read included);
 - ``check``: ``coordgeo.check(path)`` (read included);
@@ -61,8 +64,8 @@ from coordgeo.pipeline import Options, analyse_structure
 from coordgeo.polyhedra import site_parameters
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1].parent / "shared/cifs/published"
-STAGES = ("read", "spheres", "sites", "spin", "hbonds", "analyse", "octahedra", "bonds",
-          "check", "bulk")  # fmt: skip
+STAGES = ("read", "spheres", "sites", "spin", "hbonds", "analyse", "contacts", "octahedra",
+          "bonds", "check", "bulk")  # fmt: skip
 TARGETS = {"bulk": 15.0, "octahedra": 20.0, "read": 5.0, "bonds": 10.0, "check": 12.0}
 clock = time.process_time
 
@@ -155,6 +158,16 @@ class Stages:
             a = analyse_structure(s, self.options)
             a.sites  # noqa: B018 (computed on first use)
             a.hbonds  # noqa: B018
+            total += clock() - t0
+        return total
+
+    def contacts(self, path: str) -> float:
+        total = 0.0
+        for s in structures(path):
+            a = analyse_structure(s, self.options)
+            a.hbond_columns  # noqa: B018 (the hbonds stage; contacts take its table)
+            t0 = clock()
+            a.contact_columns  # noqa: B018
             total += clock() - t0
         return total
 
