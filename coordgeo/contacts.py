@@ -1117,7 +1117,9 @@ def _union(parts: list[dict]) -> dict[str, np.ndarray]:
             if c in part:
                 if c in TEXT_COLUMNS:
                     column = np.asarray(part[c], dtype=object)
-                    values[start:stop] = np.where(pd.isna(column), "", column)
+                    if not all(type(v) is str for v in column.tolist()):  # None, NaN: ""
+                        column = np.where(pd.isna(column), "", column)
+                    values[start:stop] = column
                 elif c in BOOL_COLUMNS:
                     values[start:stop] = np.asarray(part[c], dtype=bool)
                     missing[start:stop] = False
