@@ -155,6 +155,13 @@ def test_hbond_tables_in_three_styles(name: str, shared: Path, tmp_path: Path) -
         ("bs5068-estimated-sg.cif", "2b", "hbond", "spaces-pairs-roman"),
         # a prime that is the label's, then a code: O2'^i
         ("bs5068-estimated-sg.cif", "3", "hbond", "spaces-pairs-roman"),
+        # letters and digits after the number: H6W1_1, H1w1 (named no atoms)
+        ("bs5068-estimated-sg.cif", "6", "hbond", "spaces-pairs-roman"),
+        ("2205051_cif_molecule.cif", None, "hbond", "pipe-primes"),
+        # roman codes run into an element-only label: Bri (Br + i), Nii (N + ii), read
+        # as no atoms before; Ni, Si stay the elements where the legend has no i
+        ("1100977.cif", None, "geometry", "tsv-roman-plain"),
+        ("2204347.cif", None, "geometry", "tsv-roman-plain"),
         # C1-H1···O1^i at 2.52 Å while O1 itself is 1.87 Å from H1: the angle row's
         # acceptor was not-a-contact, though the row's own H···A puts it there
         ("2205750.cif", None, "hbond", "seed000-tsv"),

@@ -136,6 +136,7 @@ _SEPARATOR = re.compile(r"\s*(?:\.{2,3}|…|⋯|[·∙•]{2,3}|[-‐‑‒–�
 _MARK = r"(?P<mark>#\d+|'+|_\$?\d+|\$\d+|_[A-Z]{1,2}|\^(?:[ivx]+|[A-Za-z]{1,2}|#?\d+|'+))?"
 _ATOM = re.compile(
     r"^(?P<letters>[A-Za-z]{1,4}?)(?P<number>\d+)"
+    r"(?P<inner>(?:[A-Za-z]{1,3}\d{1,3})?)"  # letters and digits again: H1W1, H6W1_1
     r"(?P<residue>[A-Za-z]{0,3}_\d+)?"  # SHELXL residue numbers: O7_1, H3W_1, O9_14A
     r"(?P<tail>[A-Za-z]{0,3}|[ivx]{4,6})"  # N1viii: a roman code run into the label
     r"(?P<prime>'+(?=[\^#$]))?" + _MARK + "$"  # a prime that belongs to the label: O2'^i, N1'#2
@@ -300,7 +301,7 @@ def normalise_atom(token: str) -> tuple[str, str, str] | None:
     if match:
         letters, number = match["letters"], match["number"]
         tail, mark = match["tail"], match["mark"] or ""
-        residue, prime = match["residue"] or "", match["prime"] or ""
+        residue, prime = match["inner"] + (match["residue"] or ""), match["prime"] or ""
         if element_from_label(letters) is None and not letters[0].isupper():
             return None
         if _is_symbol(letters):
@@ -316,6 +317,9 @@ def normalise_atom(token: str) -> tuple[str, str, str] | None:
         # NA, SB, OG: sodium, antimony, oganesson, or the site N, S, O with code A, B, G
         # (a table of element-only labels); the code reading is tried when G is a key
         return letters.capitalize(), letters[1], mark
+    if re.fullmatch(r"[A-Z]i", letters) and _is_symbol(letters[0]) and not mark:
+        # Si, Ni, Bi: the element, or S, N, B with code i where a legend has i
+        return letters, "i", mark
     if _is_symbol(letters) and (letters.istitle() or letters.isupper()):
         return letters.capitalize(), "", mark  # V, Ni, NI
     bracketed = re.fullmatch(r"\s*([A-Z][a-z]?)\s*\(\s*([a-z]{1,2})\s*\)\s*", token)
@@ -325,6 +329,12 @@ def normalise_atom(token: str) -> tuple[str, str, str] | None:
         symbol, tail = letters[:size], letters[size:]
         if tail and tail.isupper() and len(tail) <= 2 and symbol.istitle() and _is_symbol(symbol):
             return symbol + tail, tail, mark
+    for roman in (
+        re.fullmatch(r"([A-Z])([ivx]+)", text),
+        re.fullmatch(r"([A-Z][a-z])([ivx]+)", text),
+    ):
+        if roman and _is_symbol(roman[1]):  # Bri, Nii: Br with code i, N with code ii
+            return text, roman[2], ""
     return None
 
 

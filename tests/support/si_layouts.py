@@ -74,7 +74,9 @@ def _loop(block: gemmi.cif.Block, prefix: str, tags: Sequence[str]) -> list[list
     for row in table:
         cells: list[str | None] = []
         for k in range(len(tags)):
-            cells.append(row.str(k) if table.has_column(k) else None)
+            # row.str reads "?" as "" (gemmi's null): the raw "?" says "not given"
+            raw = row[k] if table.has_column(k) else None
+            cells.append(None if raw is None else ("?" if raw == "?" else row.str(k)))
         out.append(cells)
     return out
 
@@ -418,6 +420,8 @@ def render(
         keep = [k for k, r in enumerate(rows) if r.kind in style.kinds]
         rows = [rows[k] for k in keep]
         values = [[v[k] for k in keep] for v in values] if values else None
+    if not rows:
+        raise ValueError("no rows of the kinds this style prints")
     values = values or [rows] * len(columns)
     hbond = rows and rows[0].kind == "hbond"
     keys: dict[str, str] = {}  # n_klm → mark
