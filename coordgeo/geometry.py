@@ -530,15 +530,12 @@ def contacts(
     neighbour appearing at two lattice translations (small cells) is
     reported twice.
 
-    Rows come by centre, then by distance. Exact ties (symmetry mates of one
-    atom at one distance, common around special positions) keep the order in
-    which a Python set iterates the candidates' image indices, which depends
-    on the order gemmi's cell list yields them (when two indices share a hash
-    slot), hence on the cell-list spacing: a structure searched earlier with a
-    longer radius (a coarser cell list, :func:`_unit_cell`) can order the ties
-    of a later, shorter search differently (7 of the corpus's structures do, for
-    3.2 Å after a 5 Å search). Values are unaffected; the order of such rows is
-    not a function of the structure alone.
+    Rows come by centre, then by distance; exact ties (symmetry mates of one
+    atom at one distance, common around special positions) by site, operator
+    and lattice translation. The order is thus a function of the structure
+    alone: gemmi's cell list yields candidates in an order that depends on its
+    spacing, which a longer search made earlier on the same structure changes
+    (:func:`_unit_cell` keeps the coarser list).
     """
     given_centers = centers
     centers = np.arange(len(structure)) if centers is None else np.asarray(centers, dtype=int)
@@ -577,15 +574,18 @@ def contacts(
     dist = vector_lengths((diff[hit_k] + trial) @ structure.cell.orthogonalization.T)
     near = (dist <= lim[hit_k]) & (dist >= min_distance)
     hit_k, trial, dist = hit_k[near], trial[near], dist[near]
-    order = np.lexsort((dist, cc[hit_k]))
-    hit_k, trial, dist = hit_k[order], trial[order], dist[order]
     image = ci[hit_k]
+    center, site, op = cc[hit_k], uc.site[image], uc.op[image]
+    shift = (uc.shift[image] + trial).astype(int)
+    # by centre, then distance; exact ties (symmetry mates at one distance) by site,
+    # operator and translation, so the order is the structure's, not the search's
+    order = np.lexsort((shift[:, 2], shift[:, 1], shift[:, 0], op, site, dist, center))
     return Contacts(
-        center=cc[hit_k],
-        site=uc.site[image],
-        op=uc.op[image],
-        shift=(uc.shift[image] + trial).astype(int),
-        distance=dist,
+        center=center[order],
+        site=site[order],
+        op=op[order],
+        shift=shift[order],
+        distance=dist[order],
     )
 
 
