@@ -349,3 +349,13 @@ def test_number_options_that_are_not_finite(tmp_path, base_cif, args, option):
     args = [str(a).format(cif=base_cif, chi=chi) for a in args]
     line = refusal(run(*args))
     assert line.endswith(f"error: {option} is not a finite number")
+
+
+@pytest.mark.parametrize("fmt", ["docx", "latex"])
+def test_validate_formats_it_does_not_write(tmp_path, base_cif, fmt):
+    # validate has no --out and no Word or LaTeX form of its findings: -f docx and
+    # -f latex printed the text table, status 0, as if the option had been obeyed
+    table = tmp_path / "table.txt"
+    table.write_text(base_table())
+    line = refusal(run("validate", table, "--cif", base_cif, "-f", fmt))
+    assert f"not --format {fmt}" in line

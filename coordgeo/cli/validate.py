@@ -83,6 +83,9 @@ def validate_command(
     from coordgeo.io.sitables import read_si_tables
     from coordgeo.sitables import select_columns, select_tables
 
+    if fmt in (Format.docx, Format.latex):  # they printed the text table without a word
+        error(f"validate prints table, markdown, csv or json, not --format {fmt.value}")
+        raise typer.Exit(2)
     names = [c.split("=", 1)[0].strip() for c in column or []] or None
     try:
         tables = read_si_tables(document)
