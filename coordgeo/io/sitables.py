@@ -309,6 +309,14 @@ def normalise_atom(token: str) -> tuple[str, str, str] | None:
         if prime:  # O2'^i: the letters before the prime are the label's, not a code
             return letters + number + residue + tail + prime, "", mark
         return letters + number + residue + tail, tail, mark
+    for roman in (
+        re.fullmatch(r"([A-Z])([ivx]+)", text),
+        re.fullmatch(r"([A-Z][a-z])([ivx]+)", text),
+    ):
+        # a roman code run into an element-only label (the superscript lost): Bri, Nii,
+        # Kviii; Ni, Si, Bi are also tried as the elements (the code only if a legend key)
+        if roman and _is_symbol(roman[1]):
+            return text, roman[2], ""
     match = _ELEMENT_ONLY.match(text)
     if not match:
         return None
@@ -317,9 +325,6 @@ def normalise_atom(token: str) -> tuple[str, str, str] | None:
         # NA, SB, OG: sodium, antimony, oganesson, or the site N, S, O with code A, B, G
         # (a table of element-only labels); the code reading is tried when G is a key
         return letters.capitalize(), letters[1], mark
-    if re.fullmatch(r"[A-Z]i", letters) and _is_symbol(letters[0]) and not mark:
-        # Si, Ni, Bi: the element, or S, N, B with code i where a legend has i
-        return letters, "i", mark
     if _is_symbol(letters) and (letters.istitle() or letters.isupper()):
         return letters.capitalize(), "", mark  # V, Ni, NI
     bracketed = re.fullmatch(r"\s*([A-Z][a-z]?)\s*\(\s*([a-z]{1,2})\s*\)\s*", token)
@@ -329,12 +334,6 @@ def normalise_atom(token: str) -> tuple[str, str, str] | None:
         symbol, tail = letters[:size], letters[size:]
         if tail and tail.isupper() and len(tail) <= 2 and symbol.istitle() and _is_symbol(symbol):
             return symbol + tail, tail, mark
-    for roman in (
-        re.fullmatch(r"([A-Z])([ivx]+)", text),
-        re.fullmatch(r"([A-Z][a-z])([ivx]+)", text),
-    ):
-        if roman and _is_symbol(roman[1]):  # Bri, Nii: Br with code i, N with code ii
-            return text, roman[2], ""
     return None
 
 
