@@ -458,11 +458,17 @@ def symmetry_duplicates(
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     own = np.minimum(((fract - np.floor(fract)) * m).astype(np.int64), m - 1)
-    around = (own[:, None, :] + _STEPS27[None]) % m  # (n, 27, 3)
+    # the neighbouring cells, each once: with fewer than 3 cells along an axis, −1, 0, +1
+    # wrap onto the same cells (a flat cell would otherwise pair every site 27 times)
+    offsets = _STEPS27
+    if m.min() < 3:
+        steps = [np.array([0, 1, -1][: min(3, int(k))]) for k in m]
+        offsets = np.array(np.meshgrid(*steps, indexing="ij")).reshape(3, -1).T
+    around = (own[:, None, :] + offsets[None]) % m  # (n, ≤ 27, 3)
     wanted = ((around[..., 0] * m[1] + around[..., 1]) * m[2] + around[..., 2]).ravel()
     left = np.searchsorted(sorted_keys, wanted, "left")
     count = np.searchsorted(sorted_keys, wanted, "right") - left
-    site = np.repeat(np.repeat(np.arange(n), 27), count)
+    site = np.repeat(np.repeat(np.arange(n), len(offsets)), count)
     offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
     image = order[np.repeat(left, count) + offset]
     first = owner[image]

@@ -238,6 +238,9 @@ def structure_from_block(
     crystal_system = _crystal_system(block, sg)
     rotations = np.array([op.rotation for op in symops], dtype=int)
     translations = np.array([op.translation for op in symops], dtype=float)
+    # each listed site is at least one atom of the cell: an impossible density is refused
+    # before the duplicate search, whose work grows with the atoms per Å³
+    _check_density(cell, sites, np.full(len(sites["labels"]), len(symops)), len(symops))
     sites, duplicates = _without_symmetry_duplicates(sites, rotations, translations, cell, notes)
     snapped, order, projector = snap_special_positions(
         sites["fract"], rotations, translations, cell.orthogonalization, SPECIAL_POSITION_TOLERANCE
