@@ -543,7 +543,7 @@ def contacts(
     if len(centers) == 0:
         empty = np.zeros(0, dtype=int)
         return Contacts(empty, empty, empty, np.zeros((0, 3), dtype=int), np.zeros(0))
-    check_work_bounds(structure, float(limits.max()))  # InputError before gigabytes
+    check_work_bounds(structure, float(limits.max()), len(centers))  # before gigabytes
     uc = _unit_cell(structure, float(limits.max()))
     cand_center, cand_image = [], []
     query = gemmi.SmallStructure.Site()  # one query object: gemmi reads it, never keeps it
@@ -569,8 +569,8 @@ def contacts(
     # exact lattice translations: around the minimum image, try ±1 in each direction
     diff = uc.fract[ci] - structure.fract[cc]
     base = -np.round(diff)
-    hit_k, hit_t = _possible_trials(diff + base, lim, structure.cell.fractionalization)
-    trial = base[hit_k] + _STEPS[hit_t]  # (p, 3), rows in (candidate, trial) order
+    hit_k, step = _possible_trials(diff + base, lim, structure.cell.fractionalization)
+    trial = base[hit_k] + step  # (p, 3)
     dist = vector_lengths((diff[hit_k] + trial) @ structure.cell.orthogonalization.T)
     near = (dist <= lim[hit_k]) & (dist >= min_distance)
     hit_k, trial, dist = hit_k[near], trial[near], dist[near]
@@ -592,19 +592,30 @@ def contacts(
 def _possible_trials(
     near_image: np.ndarray, limit: np.ndarray, fractionalization: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(candidate, trial) pairs, in that order, of the 27 lattice translations
-    :data:`_STEPS` around each candidate's nearest image that can be within its limit.
+    """(candidate, translation) pairs: the lattice translations around each candidate's
+    nearest image that can be within its limit; ``translation`` (p, 3) float.
 
     A vector r of length d has fractional components f_a = F_a·r with |f_a| ≤ ‖F_a‖·d
     (Cauchy–Schwarz; F the fractionalization matrix, F_a its row a), so a translation s
     whose |u_a + s_a| exceeds ‖F_a‖·limit on some axis (u = ``near_image``, the
     fractional difference at the nearest image, in [−½, ½]) is farther than the limit;
     the others are measured. The bound is widened by 1e-9 (relative and absolute), far
-    beyond rounding, so no pair within the limit is left out: the rows measured are
-    those of all 27 trials that can pass, the same numbers, in the same order.
+    beyond rounding, so no pair within the limit is left out. Along an axis the
+    translations go as far as the bound reaches: ±1 (the 27 :data:`_STEPS`) unless a
+    limit exceeds about 1.5 spacings of that axis' lattice planes, which a long search in
+    a small cell does.
     """
     reach = limit[:, None] * np.sqrt((fractionalization**2).sum(axis=1)) * (1 + 1e-9) + 1e-9
-    steps = np.array([-1.0, 0.0, 1.0])
-    ok = np.abs(near_image[:, :, None] + steps) <= reach[:, :, None]  # (k, axis, step)
-    possible = ok[:, 0, :, None, None] & ok[:, 1, None, :, None] & ok[:, 2, None, None, :]
-    return np.nonzero(possible.reshape(len(near_image), 27))
+    widest = np.ceil(reach.max(axis=0) + 0.5).astype(int)
+    if (widest <= 1).all():
+        steps = np.array([-1.0, 0.0, 1.0])
+        ok = np.abs(near_image[:, :, None] + steps) <= reach[:, :, None]  # (k, axis, step)
+        possible = ok[:, 0, :, None, None] & ok[:, 1, None, :, None] & ok[:, 2, None, None, :]
+        hit_k, hit_t = np.nonzero(possible.reshape(len(near_image), 27))
+        return hit_k, _STEPS[hit_t]
+    per_axis = [np.arange(-n, n + 1, dtype=float) for n in widest]
+    translations = np.array(np.meshgrid(*per_axis, indexing="ij")).reshape(3, -1).T
+    ok = [np.abs(near_image[:, a, None] + per_axis[a]) <= reach[:, a, None] for a in range(3)]
+    possible = ok[0][:, :, None, None] & ok[1][:, None, :, None] & ok[2][:, None, None, :]
+    hit_k, hit_t = np.nonzero(possible.reshape(len(near_image), -1))
+    return hit_k, translations[hit_t]

@@ -282,7 +282,7 @@ def check_reflections(
         )
 
 
-def check_work_bounds(structure, radius: float) -> None:
+def check_work_bounds(structure, radius: float, centres: int | None = None) -> None:
     """Refuse a neighbour search whose work would not fit in memory or time.
 
     A search for every atom within ``radius`` Å of each site first lists the atoms of
@@ -292,8 +292,8 @@ def check_work_bounds(structure, radius: float) -> None:
 
     * atoms in the unit cell, N_cell = sites × operators (limit ``cell_atoms``);
     * atoms in the search volume, N_centres × (N_cell / V) × (4π/3)(radius + 1 Å)³
-      (limit ``search_atoms``): every candidate costs 27 trial lattice translations in
-      memory, so 10⁶ candidates are ≈ 1 GB.
+      (limit ``search_atoms``; N_centres = ``centres``, default every site): each is a
+      row of the result, found among the lattice translations the radius reaches.
 
     The cell list itself is kept small by :func:`search_grid_spacing`. ``structure``
     needs ``cell.volume``, ``len()`` and ``symops`` (a :class:`~coordgeo.model.Structure`);
@@ -314,10 +314,11 @@ def check_work_bounds(structure, radius: float) -> None:
     # (r + 1)³ overflows past r ≈ 5·10¹⁰²; such a sphere holds every atom there is
     cube = (radius + 1.0) ** 3 if radius < 1e100 else math.inf
     per_centre = density * 4.0 * math.pi / 3.0 * cube
+    n_centres = len(structure) if centres is None else centres
     check_limit(
         "search_atoms",
-        len(structure) * min(per_centre, atoms_in_cell * 27.0),
-        context=f"{len(structure)} sites searched to {radius:g} Å in {volume:.4g} Å³",
+        n_centres * per_centre,
+        context=f"{n_centres} sites searched to {radius:g} Å in {volume:.4g} Å³",
         **where,
     )
 

@@ -30,7 +30,7 @@ from coordgeo.coordination import (
     bond_contacts,
 )
 from coordgeo.errors import InputError
-from coordgeo.geometry import _STEPS, _orthogonalization_derivatives, contacts, unit_cell_images
+from coordgeo.geometry import _orthogonalization_derivatives, contacts, unit_cell_images
 from coordgeo.io.cif import read_cif_blocks
 from coordgeo.model import orthogonalization_matrix
 from coordgeo.symmetry import vector_lengths
@@ -90,12 +90,19 @@ def _sorted_rows(center, site, op, shift, distance) -> np.ndarray:
 
 
 def _contacts_every_image(structure, limit: float) -> np.ndarray:
-    """Rows (centre, site, operator, shift, distance) of every unit-cell image at each of
-    the 27 lattice translations around its nearest image, within ``limit`` (and beyond
-    0.01 Å), sorted: what the search must find, by measuring every pair."""
+    """Rows (centre, site, operator, shift, distance) of every unit-cell image at every
+    lattice translation that can reach, within ``limit`` (and beyond 0.01 Å), sorted:
+    what the search must find, by measuring every pair."""
     site, op, shift, fract = unit_cell_images(structure)
     diff = fract[None, :, :] - structure.fract[:, None, :]  # (centre, image, 3)
-    trial = -np.round(diff)[:, :, None, :] + _STEPS  # (centre, image, 27, 3)
+    # every lattice translation that can reach: |n_a| ≤ limit/d_a + 1 along each axis
+    # (d_a the spacing of the axis' lattice planes), not only the 27 around the nearest
+    spacing = 1.0 / np.sqrt((structure.cell.fractionalization**2).sum(axis=1))
+    n = [int(np.ceil(limit / d)) + 1 for d in spacing]
+    steps = (
+        np.array(np.meshgrid(*[np.arange(-k, k + 1) for k in n], indexing="ij")).reshape(3, -1).T
+    )
+    trial = -np.round(diff)[:, :, None, :] + steps  # (centre, image, translations, 3)
     dist = vector_lengths((diff[:, :, None, :] + trial) @ structure.cell.orthogonalization.T)
     c, k, t = np.nonzero((dist <= limit) & (dist >= 0.01))
     return _sorted_rows(c, site[k], op[k], shift[k] + trial[c, k, t], dist[c, k, t])

@@ -127,20 +127,40 @@ def test_a_printed_distance_that_is_no_distance_is_a_mismatch(tmp_path, base_cif
 
 
 def test_the_work_bound_of_an_unbounded_search_radius(base_cif):
-    # every image any radius can reach: the cell holds 21 atoms (11 sites × 2 operators,
-    # Fe1 on the inversion centre counted once), searched in 27 translations, less Fe1
-    # itself: 21·27 - 1 = 566. A 100 Å search already finds them all (the farthest is
-    # under 2·√3·8 = 27.7 Å away); a 1e300 Å search overflowed (r + 1)³ (OverflowError)
+    # the cell holds 21 atoms (11 sites × 2 operators, Fe1 on the inversion centre
+    # counted once) in V Å³; a search to r Å around one centre finds about
+    # 21/V·(4π/3)·r³ atoms: 20 Å is a few thousand rows, every one within 20 Å; 1e4 Å
+    # would be ~10¹¹ rows and 1e300 Å overflowed (r + 1)³ (OverflowError): both refused
     from coordgeo.geometry import contacts
 
     (structure,) = read_cif(base_cif)
-    near = contacts(structure, 100.0, centers=[0])
-    far = contacts(structure, 1e300, centers=[0])
-    assert len(far.distance) == len(near.distance) == 21 * 27 - 1
-    assert math.isfinite(float(far.distance.max()))
+    near = contacts(structure, 20.0, centers=[0])
+    expected = 21 / structure.cell.volume * 4 / 3 * math.pi * 20.0**3
+    assert 0.8 * expected < len(near.distance) < 1.2 * expected
+    assert float(near.distance.max()) <= 20.0
+    for radius in (1e4, 1e300):
+        with pytest.raises(InputError, match="neighbour-search volume"):
+            contacts(structure, radius, centers=[0])
 
 
-# --- paths ----------------------------------------------------------------------------------
+def test_long_search_in_a_small_cell_finds_every_image(tmp_path):
+    """One atom in a 5 Å cube searched to 12 Å: the lattice points n ≠ 0 with 5|n| ≤ 12,
+    i.e. |n|² ≤ 5.76: 6 + 12 + 8 + 6 + 24 = 56 (|n|² = 1, 2, 3, 4, 5). Only ±1 translation
+    around the nearest image gave 26."""
+    from coordgeo.geometry import contacts
+
+    path = tmp_path / "cube.cif"
+    path.write_text(
+        "data_cube\n_cell_length_a 5\n_cell_length_b 5\n_cell_length_c 5\n"
+        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+        "_symmetry_space_group_name_H-M 'P 1'\nloop_\n_atom_site_label\n"
+        "_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
+        "_atom_site_fract_z\nNa1 Na 0.1 0.2 0.3\n"
+    )
+    (structure,) = read_cif(path)
+    found = contacts(structure, 12.0)
+    assert len(found.distance) == 56
+    assert sorted(set(np.round(found.distance**2 / 25).astype(int).tolist())) == [1, 2, 3, 4, 5]
 
 
 def test_a_file_name_longer_than_the_system_allows(tmp_path, base_cif):
