@@ -1143,7 +1143,8 @@ def contact_table(
 _KJ, _JK, _EMU = "kJ mol⁻¹", "J mol⁻¹ K⁻¹", "cm³ K mol⁻¹"
 
 
-def _su_text(value: float, su: float, decimals: int = 3) -> str:
+def su_text(value: float, su: float, decimals: int = 3) -> str:
+    """``value(su)`` (:func:`coordgeo.esd.format_su`); ``decimals`` when no su is finite."""
     return format_su(value, su if math.isfinite(su) else None, decimals)
 
 
@@ -1161,17 +1162,17 @@ def sd_fit_table(fit, derivative=None) -> pd.DataFrame:
     """
     rows = _two_step_rows(fit) if fit.model_name == "two-step" else _one_step_rows(fit)
     rows += [
-        ("χMT_LS (low-T plateau)", _su_text(fit.chi_mt_ls, fit.chi_mt_ls_su), _EMU),
-        ("χMT_HS (high-T plateau)", _su_text(fit.chi_mt_hs, fit.chi_mt_hs_su), _EMU),
+        ("χMT_LS (low-T plateau)", su_text(fit.chi_mt_ls, fit.chi_mt_ls_su), _EMU),
+        ("χMT_HS (high-T plateau)", su_text(fit.chi_mt_hs, fit.chi_mt_hs_su), _EMU),
     ]
     if math.isfinite(fit.tip_su) or fit.tip:
-        rows.append(("TIP", _su_text(fit.tip, fit.tip_su, 6), "cm³ mol⁻¹"))
+        rows.append(("TIP", su_text(fit.tip, fit.tip_su, 6), "cm³ mol⁻¹"))
     if fit.chi_mt_non_switching:
         rows.append(("LS baseline (non-switching ions)", f"{fit.chi_mt_non_switching:.3f}", _EMU))
-    hs_res = _su_text(fit.hs_residual_fraction, fit.hs_residual_fraction_su)
+    hs_res = su_text(fit.hs_residual_fraction, fit.hs_residual_fraction_su)
     rows.append(("HS residual fraction (low T)", hs_res, ""))
     if math.isfinite(fit.ls_residual_fraction):
-        ls_res = _su_text(fit.ls_residual_fraction, fit.ls_residual_fraction_su)
+        ls_res = su_text(fit.ls_residual_fraction, fit.ls_residual_fraction_su)
         rows.append(("LS residual fraction (high T)", ls_res, ""))
     if derivative is not None:
         for record in derivative.branches.itertuples():
@@ -1193,10 +1194,10 @@ def sd_fit_table(fit, derivative=None) -> pd.DataFrame:
 
 def _one_step_rows(fit) -> list[tuple[str, str, str]]:
     rows = [
-        ("ΔH", _su_text(fit.dH_kJ_mol, fit.dH_su, 2), _KJ),
-        ("ΔS", _su_text(fit.dS_J_mol_K, fit.dS_su, 1), _JK),
-        ("Γ", _su_text(fit.Gamma_kJ_mol, fit.Gamma_su, 2), _KJ),
-        ("T½ = ΔH/ΔS", _su_text(fit.T_half_K, fit.T_half_su, 1), "K"),
+        ("ΔH", su_text(fit.dH_kJ_mol, fit.dH_su, 2), _KJ),
+        ("ΔS", su_text(fit.dS_J_mol_K, fit.dS_su, 1), _JK),
+        ("Γ", su_text(fit.Gamma_kJ_mol, fit.Gamma_su, 2), _KJ),
+        ("T½ = ΔH/ΔS", su_text(fit.T_half_K, fit.T_half_su, 1), "K"),
         ("2RT½ (Γ of an abrupt transition)", f"{fit.Gamma_critical_kJ_mol:.2f}", _KJ),
         ("regime", f"{fit.regime} (Γ {'>' if fit.hysteresis else '≤'} 2RT½)", ""),
     ]
@@ -1213,10 +1214,10 @@ def _two_step_rows(fit) -> list[tuple[str, str, str]]:
     rows = []
     for step, r in fit.steps.iterrows():
         rows += [
-            (f"step {step}: fraction", _su_text(r["fraction"], r["fraction_su"]), ""),
-            (f"step {step}: ΔH", _su_text(r["dH_kJ_mol"], r["dH_su"], 2), _KJ),
-            (f"step {step}: ΔS", _su_text(r["dS_J_mol_K"], r["dS_su"], 1), _JK),
-            (f"step {step}: Γ", _su_text(r["Gamma_kJ_mol"], r["Gamma_su"], 2), _KJ),
-            (f"step {step}: T½", _su_text(r["T_half_K"], r["T_half_su"], 1), "K"),
+            (f"step {step}: fraction", su_text(r["fraction"], r["fraction_su"]), ""),
+            (f"step {step}: ΔH", su_text(r["dH_kJ_mol"], r["dH_su"], 2), _KJ),
+            (f"step {step}: ΔS", su_text(r["dS_J_mol_K"], r["dS_su"], 1), _JK),
+            (f"step {step}: Γ", su_text(r["Gamma_kJ_mol"], r["Gamma_su"], 2), _KJ),
+            (f"step {step}: T½", su_text(r["T_half_K"], r["T_half_su"], 1), "K"),
         ]
     return rows

@@ -32,14 +32,19 @@ def published_angle(structure, a: str, m: str, b: str) -> tuple[float, float]:
     raise AssertionError(f"no published angle {a}-{m}-{b}")
 
 
+# The two qsal⁻ ligands of Fe1 by their atoms (phenolate O, imine N, quinoline N), as the
+# chemistry has them: N-(8-quinolyl)salicylaldimine is O,N,N-tridentate.
+QSAL_LIGANDS = ({"O1", "N1", "N2"}, {"O20", "N20", "N21"})
+
+
 def theta_by_hand(sphere, structure) -> float:
-    """θ: the angle between the planes of each ligand's three donors, from the normals
-    n = (p2 − p1) × (p3 − p1), folded into 0–90°."""
-    partition = bis_tridentate_partitions(structure, [sphere])[0]
-    x = dict(enumerate(cartesian(structure, sphere.donors)))
+    """θ: the angle between the planes of each ligand's three donors (named by label in
+    :data:`QSAL_LIGANDS`), from the normals n = (p2 − p1) × (p3 − p1), folded into 0–90°."""
+    labels = [structure.labels[d.site] for d in sphere.donors]
+    x = dict(zip(labels, cartesian(structure, sphere.donors), strict=True))
     normals = []
-    for g in partition:
-        p1, p2, p3 = (x[i] for i in g)
+    for ligand in QSAL_LIGANDS:
+        p1, p2, p3 = (x[label] for label in sorted(ligand))
         normals.append(np.cross(p2 - p1, p3 - p1))
     c = abs(normals[0] @ normals[1]) / (np.linalg.norm(normals[0]) * np.linalg.norm(normals[1]))
     return math.degrees(math.acos(min(1.0, c)))
@@ -58,6 +63,10 @@ def test_phi_is_the_angle_between_the_central_donors_qsal(qsal_cif):
         assert abs(row.halcrow_phi - value) <= 0.05 + 0.25 * su, (s.block, row.halcrow_phi, value)
         assert 0.5 * su <= row.halcrow_phi_su <= 1.5 * su, (s.block, row.halcrow_phi_su, su)
         (sphere,) = analysis.spheres
+        # the partition found is the chemists' one
+        found = bis_tridentate_partitions(s, [sphere])[0]
+        named = {frozenset(s.labels[sphere.donors[i].site] for i in g) for g in found}
+        assert named == {frozenset(g) for g in QSAL_LIGANDS}
         assert row.halcrow_theta == pytest.approx(theta_by_hand(sphere, s), abs=1e-9)
         assert 0 < row.halcrow_theta_su < 1.0
 

@@ -116,8 +116,8 @@ def sphere(
         )
         if fmt in (Format.table, Format.markdown, Format.docx, Format.latex):
             if rows.empty:
-                texts.append(f"{structure.path} data_{structure.block}: no metal sites\n\n")
-                caption = f"{structure.path} data_{structure.block}: no metal sites."
+                texts.append(f"{no_metal_sites(structure)}\n\n")
+                caption = f"{no_metal_sites(structure)}."
                 docs.append(DocTable(caption, ("Atoms", "Distance (Å) / angle (°)"), ()))
                 continue
             for metal, sub in rows.groupby(["metal", "configuration"], sort=False):
@@ -296,6 +296,12 @@ def check_view(table: pd.DataFrame) -> dict:
         "status": None,
         "reason": None,
     }
+
+
+def no_metal_sites(structure) -> str:
+    """``FILE data_BLOCK: no metal sites``: what a site command says of a structure without
+    a metal (coordgeo sphere, coordgeo octahedra), instead of an empty table."""
+    return f"{structure.path} data_{structure.block}: no metal sites"
 
 
 def warn_notes(analysis) -> None:

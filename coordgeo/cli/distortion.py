@@ -19,7 +19,7 @@ from coordgeo.cli.app import (
     emit,
     load,
 )
-from coordgeo.cli.core import ToleranceOption, warn_notes
+from coordgeo.cli.core import ToleranceOption, no_metal_sites, warn_notes
 from coordgeo.errors import InputError
 from coordgeo.options import DEFAULT_TOLERANCE
 
@@ -183,7 +183,7 @@ def octahedra(
         warn_notes(analysis)
         frames.append(analysis.sites)
         if not len(analysis.sites):
-            metal_free.append(f"{structure.path} data_{structure.block}: no metal sites")
+            metal_free.append(no_metal_sites(structure))
     frames = [f for f in frames if len(f)]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if fmt in (Format.csv, Format.json) or (not len(table) and fmt in (Format.docx, Format.latex)):

@@ -29,7 +29,6 @@ from coordgeo.cli.sdfit_options import (
     sd_fit_options,
 )
 from coordgeo.errors import InputError
-from coordgeo.esd import format_su
 from coordgeo.figures import FIGURE_SUFFIXES
 
 if TYPE_CHECKING:  # pandas loads inside the commands (start-up time)
@@ -149,7 +148,9 @@ def _save_plot(plot: Path | None, draw) -> None:
 
 
 def _su(value: float, su: float, decimals: int = 3) -> str:
-    return format_su(value, su if math.isfinite(su) else None, decimals)
+    from coordgeo.tables import su_text  # pandas: only when a table is printed
+
+    return su_text(value, su, decimals)
 
 
 # --------------------------------------------------------------------------- fit-sd
