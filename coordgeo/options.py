@@ -205,6 +205,15 @@ def validate_tolerance(value: object, option: str = "--tolerance") -> float:
     return number
 
 
+def validate_in_range(value: object, option: str, lo: float, hi: float, unit: str = "") -> float:
+    """A finite number from ``lo`` to ``hi``, or :class:`InputError` naming ``option``
+    (``nan`` and ``inf`` are refused at every door, not only on the command line)."""
+    number = _finite(value, option)
+    if not lo <= number <= hi:
+        raise InputError(f"{option} {number:g}{unit} is outside {lo:g} … {hi:g}{unit}")
+    return number
+
+
 def validate_positive(value: object, option: str) -> float:
     """A finite number above 0 (a time in seconds, a size in MB), or :class:`InputError`:
     ``nan``, ``inf``, 0 and negative values are refused."""

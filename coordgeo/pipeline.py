@@ -28,6 +28,7 @@ from coordgeo.options import (
     DEFAULT_HA_MARGIN,
     DEFAULT_MIN_ANGLE,
     DEFAULT_TOLERANCE,
+    validate_in_range,
     validate_tolerance,
 )
 
@@ -125,6 +126,12 @@ class Options:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tolerance", validate_tolerance(self.tolerance))
+        object.__setattr__(
+            self, "ha_margin", validate_in_range(self.ha_margin, "--margin", -3.0, 3.0, " Å")
+        )
+        object.__setattr__(
+            self, "min_angle", validate_in_range(self.min_angle, "--min-angle", 0.0, 180.0, "°")
+        )
         object.__setattr__(self, "shapes", parse_shapes(self.shapes))
         states = parse_oxidation_states(dict(self.oxidation_states))
         object.__setattr__(self, "oxidation_states", tuple(sorted(states.items())))

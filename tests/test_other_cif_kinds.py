@@ -109,3 +109,22 @@ def test_octahedra_of_a_structure_without_metals_says_so(shared: Path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[-1].strip() == f"{path} data_1100688: no metal sites"
     assert any(" Al1 " in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("criteria", "says"),
+    [
+        ({"min_angle": float("nan")}, "--min-angle nan is not a finite number"),
+        ({"min_angle": 200.0}, "--min-angle 200° is outside 0 … 180°"),
+        ({"ha_margin": float("inf")}, "--margin inf is not a finite number"),
+    ],
+)
+def test_hbond_criteria_are_checked_at_the_api_door_too(qsal_cif: Path, criteria, says):
+    """The command line refuses nan/inf for every number option; the API checks the same
+    criteria where every door's options are made (pipeline.Options), not silently 0 rows."""
+    import coordgeo
+    from coordgeo.errors import InputError
+
+    with pytest.raises(InputError, match=says):
+        coordgeo.hbonds(qsal_cif, **criteria)
+    assert len(coordgeo.hbonds(qsal_cif, min_angle=120.0)) > 0  # in range: H-bonds found
