@@ -132,7 +132,10 @@ _HEADER_FIXES = str.maketrans({"Г": "Γ", "∆": "Δ", "º": "°", "−": "-", 
 
 # Separators between atom labels: hyphens and dashes of every width, the minus sign,
 # the ellipsis and its spelled-out forms (H-bond tables), middle dots.
-_SEPARATOR = re.compile(r"\s*(?:\.{2,3}|…|⋯|[·∙•]{2,3}|[-‐‑‒–—−])\s*|\s+(?=[·∙…])|(?<=[·∙…])\s+")
+# (?<!\s): a whitespace run is tried once, from its start (linear on a long run of spaces)
+_SEPARATOR = re.compile(
+    r"(?<!\s)\s*(?:\.{2,3}|…|⋯|[·∙•]{2,3}|[-‐‑‒–—−])\s*|(?<!\s)\s+(?=[·∙…])|(?<=[·∙…])\s+"
+)
 _MARK = r"(?P<mark>#\d+|'+|_\$?\d+|\$\d+|_[A-Z]{1,2}|\^(?:[ivx]+|[A-Za-z]{1,2}|#?\d+|'+))?"
 _ATOM = re.compile(
     r"^(?P<letters>[A-Za-z]{1,4}?)(?P<number>\d+)"
@@ -161,19 +164,19 @@ _COMPOUND = re.compile(
 _LEGEND_PREFIX = re.compile(
     r"^\s*(?:symmetry[\s-]+(?:codes?|operat\w*|transformations?|generated|related|"
     r"equivalent)[^:]*|"
-    r"equivalent\s+positions?)\s*:\s*",
+    r"equivalent\s+positions?\s*):\s*",
     re.IGNORECASE,
 )
 # the legend at the end of a caption or a note: "… for 1. Symmetry transformations used …:"
 _LEGEND_WITHIN = re.compile(
-    r"(?<=[.;)\s])\s*(?:symmetry[\s-]+(?:codes?|operat\w*|transformations?|generated|"
-    r"related|equivalent)[^:]*|equivalent\s+positions?)\s*:\s*",
+    r"(?<=[.;)\s])(?:symmetry[\s-]+(?:codes?|operat\w*|transformations?|generated|"
+    r"related|equivalent)[^:]*|equivalent\s+positions?\s*):\s*",
     re.IGNORECASE,
 )
 _LEGEND_ENTRY = re.compile(
     r"^\s*(?P<key>\((?:#?\d+|[ivx]+|[A-Z]{1,2}|'+|\$\d+)\)|#\d+|\(?[ivx]+\)|[ivx]+(?=\s)|"
-    r"[A-Z]{1,2}|'+|\$\d+|\d+)\s*[:=)]?\s*(?P<op>.+?)\s*[;.]?\s*$"
-)
+    r"[A-Z]{1,2}|'+|\$\d+|\d+)\s*[:=)]?\s*(?P<op>.+)$"
+)  # the trailing " ;." is cut in parse_legend: a lazy op before \s*[;.]?\s*$ was cubic
 _MAX_GAP = 8  # lines between a table and its caption or legend
 
 
@@ -237,6 +240,7 @@ class SITable:
 def clean_text(text: str) -> str:
     """Header/caption text as a reader sees it: no HTML tags or markdown emphasis,
     look-alike letters fixed, ``Δ H`` → ``ΔH``, whitespace collapsed."""
+    text = " ".join(text.split())  # before the patterns: a long run of spaces made them slow
     text = re.sub(r"</?(?:i|b|em|strong)>", "", text)
     text = re.sub(r"\s*<sub>\s*(.*?)\s*</sub>", r"\1", text)  # T <sub>1/2</sub> → T1/2
     text = re.sub(r"<[^>]+>", " ", text)
@@ -284,7 +288,9 @@ def normalise_atom(token: str) -> tuple[str, str, str] | None:
     alone (``V``, ``Ni``, ``NI``), perhaps followed by capital letters that may be a
     legend key (``NiA``); nothing else (``Mean``, ``Cg1``, ``Σ`` name no atom).
     """
-    text = token.translate(_LOOKALIKES).strip().translate(_PRIMES)
+    # one space for a run of them: the patterns below never count spaces, and a long run
+    # made them quadratic
+    text = " ".join(token.translate(_LOOKALIKES).translate(_PRIMES).split())
     # a code printed as a superscript: N1<sup>i</sup>, N1^{ii}, N(1)^i, N1¹ → N1^i, N1^1
     text = re.sub(r"([⁰¹²³⁴⁵⁶⁷⁸⁹]+)$", lambda m: "^" + m[1].translate(_FROM_SUPERSCRIPT), text)
     text = re.sub(r"\s*(?:<sup>\s*(.+?)\s*</sup>|\^\{\s*(.+?)\s*\})\s*$",
@@ -482,8 +488,8 @@ def parse_legend(line: str) -> dict[str, str]:
         # entries one after another: "(i) …, (ii) …", "#1 … #2 …", "A -x,y,z B x,1+y,z"
         chunks.extend(
             re.split(
-                r",?\s+(?=(?:#\d+|\$\d+|\((?:[ivx]+|'+|[A-Z]{1,2}|\d+)\))\s)"
-                r"|,?\s+(?=[A-Z]{1,2}\s+[-+−]?[\d½/]*\s*[-+−]?\s*[xyz])",
+                r",?(?<!\s)\s+(?=(?:#\d+|\$\d+|\((?:[ivx]+|'+|[A-Z]{1,2}|\d+)\))\s)"
+                r"|,?(?<!\s)\s+(?=[A-Z]{1,2}\s++[-+−]?[\d½/]*+\s*+[-+−]?\s*+[xyz])",
                 part,
             )
         )
@@ -494,7 +500,8 @@ def parse_legend(line: str) -> dict[str, str]:
         match = _LEGEND_ENTRY.match(chunk)
         if not match:
             return legend
-        op = match["op"].strip()
+        op = match["op"].rstrip()
+        op = (op[:-1] if op.endswith((";", ".")) else op).strip()
         if op.count(",") != 2 or not re.search(r"[xX]", op) or not re.search(r"[zZ]", op):
             return legend
         if re.search(r"[^-+−–xyzXYZ0-9/.,\s½]", op):
