@@ -28,6 +28,20 @@ def new_figure(width: float, height: float, *, layout: str | None = "constrained
     return fig
 
 
+def check_figure_path(path: str | Path) -> Path:
+    """``path`` as a Path when its suffix is one :func:`save_figure` writes
+    (:data:`FIGURE_SUFFIXES`), else :class:`InputError`: commands check a ``--plot`` file
+    before their work, and :func:`save_figure` again when it writes."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FIGURE_SUFFIXES:
+        raise InputError(
+            f"a figure file must end in {', '.join(FIGURE_SUFFIXES)}, not {suffix or 'nothing'}",
+            path=str(path),
+        )
+    return path
+
+
 def save_figure(fig, path: str | Path, *, dpi: int = 150) -> Path:
     """Write ``fig`` to ``path`` (the suffix picks PNG, SVG or PDF), without time stamps.
 
@@ -36,13 +50,8 @@ def save_figure(fig, path: str | Path, *, dpi: int = 150) -> Path:
     """
     from matplotlib import rc_context
 
-    path = Path(path)
+    path = check_figure_path(path)
     suffix = path.suffix.lower()
-    if suffix not in FIGURE_SUFFIXES:
-        raise InputError(
-            f"a figure file must end in {', '.join(FIGURE_SUFFIXES)}, not {suffix or 'nothing'}",
-            path=str(path),
-        )
     metadata = {"Date": None} if suffix == ".svg" else {"Software": None}
     if suffix == ".pdf":
         metadata = {"CreationDate": None, "Producer": None}

@@ -27,13 +27,12 @@ from coordgeo.cli.app import (
 )
 from coordgeo.cli.core import Codes, CodesOption, ToleranceOption, Values, ValuesOption
 from coordgeo.errors import InputError
-from coordgeo.figures import FIGURE_SUFFIXES
+from coordgeo.figures import check_figure_path
 from coordgeo.options import DEFAULT_TOLERANCE
 
 if TYPE_CHECKING:  # the analyses load inside the commands (start-up time)
     import pandas as pd
 
-PLOT_SUFFIXES = FIGURE_SUFFIXES
 # Table views (coordgeo.tables.readable): column → (su column, decimals[, significance]).
 #: Per-site values and their change from the previous structure, ``-0.011(5) [+2.2σ]``.
 SITE_VIEW = {
@@ -222,9 +221,8 @@ def compare(
     )
     from coordgeo.tables import frame_doc_table, readable, render, series_doc_tables, series_text
 
-    if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
-        error(f"{plot}: plot file must end in {', '.join(PLOT_SUFFIXES)}")
-        raise typer.Exit(2)
+    if plot is not None:
+        check_figure_path(plot)
     if plot is not None and magnetism is None and sd_params is None:
         error("--plot needs --magnetism or --sd-params (it plots structural and magnetic γHS)")
         raise typer.Exit(2)

@@ -29,7 +29,7 @@ from coordgeo.cli.sdfit_options import (
     sd_fit_options,
 )
 from coordgeo.errors import InputError
-from coordgeo.figures import FIGURE_SUFFIXES
+from coordgeo.figures import check_figure_path
 
 if TYPE_CHECKING:  # pandas loads inside the commands (start-up time)
     import pandas as pd
@@ -47,7 +47,6 @@ class Baseline(StrEnum):
     constant = "constant"
 
 
-PLOT_SUFFIXES = FIGURE_SUFFIXES
 KJ, JK, EMU = "kJ mol⁻¹", "J mol⁻¹ K⁻¹", "cm³ K mol⁻¹"
 
 # --- options shared by the commands that read magnetometer files ---------------------------
@@ -134,8 +133,8 @@ def _read_chimt(paths: list[Path], cooling: Path | None, heating: Path | None, s
 
 
 def _check_plot(plot: Path | None) -> None:
-    if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
-        raise InputError(f"{plot}: plot file must end in {', '.join(PLOT_SUFFIXES)}")
+    if plot is not None:
+        check_figure_path(plot)
 
 
 def _save_plot(plot: Path | None, draw) -> None:
@@ -223,9 +222,8 @@ def fit_sd_command(
     if not data and cooling is None and heating is None:
         error("give a χMT(T) file (DATA, --cooling or --heating)")
         raise typer.Exit(2)
-    if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
-        error(f"{plot}: plot file must end in {', '.join(PLOT_SUFFIXES)}")
-        raise typer.Exit(2)
+    if plot is not None:
+        check_figure_path(plot)
     options = sd_fit_options(tip=tip, gamma=gamma, fix=fix, steps=steps, sweep=sweep,
                              chi_ls_pure=chi_ls_pure, non_switching=non_switching,
                              chi_hs_pure=chi_hs_pure)  # fmt: skip

@@ -22,12 +22,11 @@ from coordgeo.cli.app import (
     warn,
 )
 from coordgeo.errors import InputError
-from coordgeo.figures import FIGURE_SUFFIXES
+from coordgeo.figures import check_figure_path
 
 if TYPE_CHECKING:  # the pattern code loads inside the command (start-up time)
     import pandas as pd
 
-PLOT_SUFFIXES = FIGURE_SUFFIXES
 ROUNDING = {"two_theta": 4, "d": 5, "f_squared": 3, "intensity": 3}
 
 
@@ -120,9 +119,8 @@ def pxrd_command(
     """
     from coordgeo.pxrd import PEAK_COLUMNS
 
-    if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
-        error(f"{plot}: plot file must end in {', '.join(PLOT_SUFFIXES)}")
-        raise typer.Exit(2)
+    if plot is not None:
+        check_figure_path(plot)
     failures = Failures()
     try:
         lo, hi = _numbers(two_theta_range, "--range", (2,))
