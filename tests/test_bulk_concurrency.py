@@ -488,3 +488,96 @@ print(sorted(new))
                           capture_output=True, text=True, timeout=600)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]", f"add to _forkserver.WORKER_MODULES: {done.stdout}"
+
+
+# --- the pool's pipes never deadlock; idle() is never starved --------------------------------
+
+#: A tiny structure (hand-made: NaCl, Fm-3m reduced to its two sites in P1 with the
+#: conventional cell), analysed in milliseconds.
+TINY_CIF = """data_tiny
+_cell_length_a 5.64
+_cell_length_b 5.64
+_cell_length_c 5.64
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+_symmetry_space_group_name_H-M 'P 1'
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Na1 Na 0 0 0
+Cl1 Cl 0.5 0.5 0.5
+"""
+
+
+def test_long_paths_in_big_batches_do_not_deadlock_the_pool(tmp_path):
+    """The reviewer's repro, cut to two batches: 240 tiny CIFs whose paths are ~3.5 kB,
+    2 workers, 120 files per task. A batch pickles to ~420 kB and a worker's 120
+    ("file", path, time) messages to as much, each more than a socket pair holds
+    (~200 kB). Sending the second batch to the first worker while it runs the first
+    blocked the run until the worker read it, while the worker blocked until the run
+    read its messages: a deadlock. Now a batch that does not fit in the pipe budget
+    goes only to an idle worker. The run is a subprocess with a time limit, so a
+    regression fails here instead of hanging."""
+    folder = tmp_path / "in"
+    deep = folder
+    while len(str(deep)) < 3300:  # a path component holds at most 255 bytes
+        deep = deep / ("d" * 250)
+    deep.mkdir(parents=True)
+    for k in range(240):
+        (deep / f"tiny-{k:03d}.cif").write_text(TINY_CIF)
+    out = tmp_path / "out"
+    script = (
+        "import sys; from coordgeo import bulk; "
+        "s = bulk.run([sys.argv[1]], sys.argv[2], jobs=2, task_size=120, progress=False); "
+        "print(s.files, s.ok)"
+    )
+    try:
+        done = subprocess.run([sys.executable, "-c", script, str(folder), str(out)],
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail("bulk.run with ~3.5 kB paths and 120-file tasks hung (pipe deadlock)")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["240", "240"], done.stdout + done.stderr
+    paths = committed(out)
+    assert len(paths) == 240 == len(set(paths))
+    assert all(len(p) > 3300 for p in paths)
+
+
+def test_idle_is_called_on_time_while_workers_keep_reporting(monkeypatch):
+    """idle() (flush every 5 s, progress every 10 s) is due every IDLE_SECONDS whatever
+    arrives: here each worker starts a file every 0.05 s (a slow analysis stand-in), so a
+    ("file", …) message comes every ~25 ms and there is never a 0.5 s silence, which was
+    the only time idle() ran. Over a run of T seconds it must run ≥ T/0.5 − 1 times."""
+    from coordgeo.bulk import analyse, engines
+    from coordgeo.bulk.schema import Options, Task
+
+    def slow_analyse(path, options, out, task):
+        time.sleep(0.05)
+
+    monkeypatch.setattr(analyse, "analyse_file", slow_analyse)
+    # forked workers inherit the stand-in (the forkserver would import the real one)
+    monkeypatch.setattr(
+        engines, "pool_context", lambda: engines.multiprocessing.get_context("fork")
+    )
+    calls: list[float] = []
+    heard: list[str] = []
+    tasks = [Task(f"/nowhere/slow-{k:03d}.cif", 100) for k in range(60)]  # 60 × 0.05 s / 2
+    begin = time.monotonic()
+    engines.run_pool(
+        engines.make_batches(tasks, 10),
+        Options(),
+        lambda tables, n: None,
+        2,
+        started=lambda worker, path, when: heard.append(path),
+        idle=lambda: calls.append(time.monotonic()),
+    )
+    elapsed = time.monotonic() - begin
+    assert sorted(p for p in heard if p) == sorted(t.path for t in tasks)
+    assert elapsed > 1.4  # 60 files × 0.05 s on 2 workers, at the least
+    assert len(calls) >= elapsed / engines.IDLE_SECONDS - 1, (len(calls), elapsed)
+    gaps = [b - a for a, b in zip([begin, *calls], calls, strict=False)]
+    assert max(gaps) < 2 * engines.IDLE_SECONDS, gaps

@@ -62,7 +62,7 @@ def make_batches(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:
 Consume = Callable[[dict[str, pa.Table], int], None]
 #: ``started(worker, path or None, time.time())``: a worker starts a file (None: it is idle).
 Started = Callable[[str, str | None, float], None]
-#: Called every :data:`IDLE_SECONDS` while the run waits for results (flush, progress).
+#: Called every :data:`IDLE_SECONDS` while the pool runs (flush, progress).
 Idle = Callable[[], None]
 IDLE_SECONDS = 0.5
 
@@ -197,8 +197,12 @@ def _worker_main(connection, run_pid: int, run_start: str | None) -> None:
 
 #: Batches a worker holds: the one it runs and the next, so that it never waits for the run.
 DEPTH = 2
-#: … the second only while the pickled tasks waiting in its pipe stay below this many
-#: bytes, so that sending never blocks on a full pipe (a socket pair holds ~200 kB).
+#: … the second only if the pickled batches waiting unread in its pipe, this one counted,
+#: stay within this many bytes: the pipe holds them (a Linux socket pair ~200 kB), so the
+#: send returns at once. A send that had to wait for the worker to read would deadlock
+#: when the worker, still on its first batch, waits in turn for the run to read its
+#: ("file", …) messages or tables. A larger batch goes only to an idle worker (nothing in
+#: flight), which is waiting to read it.
 PIPE_BYTES = 64_000
 
 
@@ -218,15 +222,20 @@ class _Worker:
         self.ready = False
         self.batches: deque[tuple[list[Task], int]] = deque()  # (tasks, pickled bytes)
 
-    def send(self, batch: list[Task], options: Options) -> None:
-        data = pickle.dumps((batch, options), protocol=pickle.HIGHEST_PROTOCOL)
+    def send(self, batch: list[Task], data: bytes) -> None:
+        """Send ``batch``, pickled with its options as ``data``; only if :meth:`can_take`."""
         self.batches.append((batch, len(data)))
         with contextlib.suppress(OSError):  # it died: the run sees it by its sentinel
             self.connection.send_bytes(data)
 
-    def can_take(self) -> bool:
+    def can_take(self, size: int) -> bool:
+        """Whether a batch of ``size`` pickled bytes can be sent without blocking: the
+        worker is idle, or it runs one batch and the unread ones, this one counted, fit
+        in :data:`PIPE_BYTES` (the batch it runs was read before it started)."""
+        if not self.batches:
+            return True
         waiting = sum(size for _, size in list(self.batches)[1:])
-        return not self.batches or (len(self.batches) < DEPTH and waiting < PIPE_BYTES)
+        return len(self.batches) < DEPTH and waiting + size <= PIPE_BYTES
 
     def messages(self) -> Iterator[tuple]:
         """The messages that have arrived; ("lost",) at the end when the worker has died."""
@@ -270,9 +279,9 @@ def run_pool(
     was running is rerun one file per batch (the ones it had not started are run as
     they were), and it is replaced; a file that kills its worker when alone is recorded
     as an error. ``started`` hears which file each worker starts; ``idle`` is called
-    every :data:`IDLE_SECONDS` while no result comes (so that parts are flushed on
-    time). On KeyboardInterrupt (or any error) the workers are killed at once: nothing
-    of the run waits on them.
+    every :data:`IDLE_SECONDS` while the pool runs, whatever messages arrive (so that
+    parts are flushed and progress logged on time). On KeyboardInterrupt (or any error)
+    the workers are killed at once: nothing of the run waits on them.
     """
     context = pool_context()
     me = os.getpid()
@@ -287,23 +296,40 @@ def run_pool(
         for _ in range(jobs):
             workers.append(_Worker(context, me, me_start))
         exhausted = False
+        # the next batch, pickled, until a worker can take it without blocking
+        ahead: tuple[list[Task], bytes] | None = None
+        last_idle = time.monotonic()
         while True:
             for worker in workers:
-                while (again or not exhausted) and worker.can_take():
-                    batch = again.popleft() if again else next(iterator, None)
-                    if batch is None:
-                        exhausted = True
+                while len(worker.batches) < DEPTH:
+                    if ahead is None:
+                        if not again and exhausted:
+                            break
+                        batch = again.popleft() if again else next(iterator, None)
+                        if batch is None:
+                            exhausted = True
+                            break
+                        data = pickle.dumps((batch, options), protocol=pickle.HIGHEST_PROTOCOL)
+                        ahead = (batch, data)
+                    if not worker.can_take(len(ahead[1])):
                         break
-                    worker.send(batch, options)
+                    worker.send(*ahead)
+                    ahead = None
             busy = [w for w in workers if w.batches]
-            if not busy:
+            if not busy:  # every worker idle: ``ahead`` was sent, if there was one
                 interrupted = False
                 return
-            waits = [w.connection for w in busy] + [w.process.sentinel for w in busy]
-            ready = set(connection_wait(waits, timeout=IDLE_SECONDS))
-            if not ready:
+            # idle() is due every IDLE_SECONDS, however many messages arrive meanwhile
+            # (each file a worker starts is one)
+            waited = time.monotonic() - last_idle
+            if waited >= IDLE_SECONDS:
                 if idle is not None:
                     idle()
+                last_idle = time.monotonic()
+                waited = 0.0
+            waits = [w.connection for w in busy] + [w.process.sentinel for w in busy]
+            ready = set(connection_wait(waits, timeout=IDLE_SECONDS - waited))
+            if not ready:
                 continue
             for worker in busy:
                 if worker.connection not in ready and worker.process.sentinel not in ready:
@@ -333,6 +359,8 @@ def run_pool(
                     # workers cannot even start (e.g. a __main__ read from stdin, which
                     # spawned processes cannot import): not the files' fault
                     held = [b for w in workers for b, _ in w.batches]
+                    if ahead is not None:
+                        held.append(ahead[0])
                     for w in workers:
                         w.batches.clear()
                         w.stop(now=True)
