@@ -32,6 +32,8 @@ from coordgeo.bulk import lock
 from coordgeo.bulk.progress import Progress
 from coordgeo.errors import InputError
 
+from cifs_for_tests import C2C
+
 #: One slow file (≈5 s of analysis; the largest, so it starts first) and nine quick ones.
 INPUTS = [
     "bs5069-estimated-sg.cif",
@@ -492,26 +494,6 @@ print(sorted(new))
 
 # --- the pool's pipes never deadlock; idle() is never starved --------------------------------
 
-#: A tiny structure (hand-made: NaCl, Fm-3m reduced to its two sites in P1 with the
-#: conventional cell), analysed in milliseconds.
-TINY_CIF = """data_tiny
-_cell_length_a 5.64
-_cell_length_b 5.64
-_cell_length_c 5.64
-_cell_angle_alpha 90
-_cell_angle_beta 90
-_cell_angle_gamma 90
-_symmetry_space_group_name_H-M 'P 1'
-loop_
-_atom_site_label
-_atom_site_type_symbol
-_atom_site_fract_x
-_atom_site_fract_y
-_atom_site_fract_z
-Na1 Na 0 0 0
-Cl1 Cl 0.5 0.5 0.5
-"""
-
 
 def test_long_paths_in_big_batches_do_not_deadlock_the_pool(tmp_path):
     """The reviewer's repro, cut to two batches: 240 tiny CIFs whose paths are ~3.5 kB,
@@ -528,7 +510,7 @@ def test_long_paths_in_big_batches_do_not_deadlock_the_pool(tmp_path):
         deep = deep / ("d" * 250)
     deep.mkdir(parents=True)
     for k in range(240):
-        (deep / f"tiny-{k:03d}.cif").write_text(TINY_CIF)
+        (deep / f"tiny-{k:03d}.cif").write_text(C2C)  # two sites: milliseconds each
     out = tmp_path / "out"
     script = (
         "import sys; from coordgeo import bulk; "
