@@ -324,3 +324,29 @@ def test_one_column_per_temperature(style: str, shared: Path, tmp_path: Path) ->
     assert len(frame) == 3 * len(printed.rows) and set(frame["status"]) == {"ok"}
     blocks_of = {c: structures[k].block for c, k in zip(columns, order, strict=True)}
     assert (frame["block"] == frame["column"].map(blocks_of)).all()
+
+
+@pytest.mark.parametrize("name", sorted(STYLES))
+def test_a_misprinted_value_is_an_error_on_its_line(
+    name: str, shared: Path, tmp_path: Path
+) -> None:
+    # Before the fix a space-aligned row with an unreadable value (`Fe1–O2  2.08OO(2)`)
+    # was no row: it became the header of the rows under it, the row above it was lost
+    # and the table validated "all ok" without them (exit 0); a pipe table without its
+    # |---| line and a tab-separated table took a misprinted first row for a header. A
+    # label naming atoms makes a row whatever its values are, so the first and the last
+    # row of every layout, misprinted (`.` → `.O`), stop the document at their line.
+    path, block, _ = _setup(shared, GEOMETRY_CIF)
+    _, rows = metal_rows(block)
+    printed = render(rows, symmetry_operators(block), STYLES[name])
+    lines = printed.text.split("\n")
+    values = [next(iter(cells.values()))[0] for _, _, cells, _ in printed.rows]
+    unique = [v for v in values if sum(v in line for line in lines) == 1]
+    document = tmp_path / "si.txt"
+    for value in (unique[0], unique[-1]):
+        at = next(n for n, line in enumerate(lines) if value in line)
+        bad = [*lines[:at], lines[at].replace(value, value.replace(".", ".O", 1), 1)]
+        document.write_text("\n".join(bad + lines[at + 1 :]), encoding="utf-8")
+        result = CliRunner().invoke(app, ["validate", str(document), "--cif", str(path)])
+        assert result.exit_code == 2, result.output
+        assert f"line {at + 1}: cannot read {value.replace('.', '.O', 1)!r}" in result.output

@@ -578,10 +578,27 @@ def _find_blocks(lines: list[str]) -> list[_Block]:
     return [b for b in blocks if any(_is_number(c) for _, row in b.rows for c in row[1:])]
 
 
+def _names_atoms(cells: Sequence[str]) -> bool:
+    """Whether a line's label names atoms as a row's label does: two to four atoms, one
+    of them numbered (``Fe1–O2``, ``O1–H1···N2``), or one atom a cell in the first two
+    cells (Olex2: ``Fe1 | N1¹``). Such a line is a row whatever its values are, so a
+    misprinted value (``2.08OO(2)``) is an error on its line, not a header; a header
+    naming bonds without numbers (``Fe–N``, ``D–H···A``, ``Atom | Atom``) is none."""
+    if not cells or not re.search(r"\d", cells[0]):
+        return False
+    if parse_label(cells[0]) is not None:
+        return True
+    return len(cells) >= 2 and all(
+        len(split_label(c)) == 1 and normalise_atom(c) is not None for c in cells[:2]
+    )
+
+
 def _is_header(cells: tuple[str, ...]) -> bool:
     """Whether the first line of a block is its header: no number among its value cells,
     or an empty label cell (``\t1\t2``: compounds numbered 1 and 2 head the columns; a
-    row of values always has a label)."""
+    row of values always has a label), and no atoms in its label (:func:`_names_atoms`)."""
+    if _names_atoms(cells):
+        return False
     return not cells[0] or not any(_is_number(c) for c in cells[1:])
 
 
@@ -594,14 +611,18 @@ def _chunks(line: str) -> list[tuple[int, int, str]]:
 def _spaced_row(line: str) -> bool:
     """A row of a space-aligned table (pdftotext ``-layout``): two or more cells, at least
     one of them after the first a number, and no more text cells than number cells after
-    the label (two label/value pairs side by side qualify, a line of prose does not)."""
+    the label (two label/value pairs side by side qualify, a line of prose does not); or
+    a label naming atoms (:func:`_names_atoms`) with a digit in every other cell, so a
+    misprinted value (``Fe1–O2   2.08OO(2)``) is read, and reported, on its line."""
     if "\t" in line or line.lstrip().startswith("|"):
         return False
     cells = [c for _, _, c in _chunks(line)]
     if len(cells) < 2:
         return False
     numbers = sum(_is_number(c) for c in cells[1:])
-    return numbers >= 1 and len(cells) - 1 - numbers <= numbers
+    if numbers >= 1 and len(cells) - 1 - numbers <= numbers:
+        return True
+    return _names_atoms(cells) and all(re.search(r"\d", c) for c in cells[1:])
 
 
 def _spaced_block(lines: list[str], start: int) -> _Block | None:
@@ -625,11 +646,11 @@ def _spaced_block(lines: list[str], start: int) -> _Block | None:
     while k >= 0 and _section_line(lines[k]) and k >= start - 2:
         k -= 1  # section rows between the header and the first row
     if k >= 0 and lines[k].strip() and not _CAPTION.match(clean_text(lines[k])):
-        cells = [c for _, _, c in _chunks(lines[k])]
+        cells = tuple(c for _, _, c in _chunks(lines[k]))
         blank_label = lines[k][: len(lines[k]) - len(lines[k].lstrip())] != "" and (
             _chunks(lines[k])[0][0] > 0
         )
-        if len(cells) >= 2 and (blank_label or not any(_is_number(c) for c in cells)):
+        if len(cells) >= 2 and (blank_label or (not _is_number(cells[0]) and _is_header(cells))):
             header_line = k
             first = k
     if len(rows) < 2 and header_line is None:
@@ -775,7 +796,7 @@ def read_si_tables(path_or_text: str | Path) -> list[SITable]:
         try:
             tables.append(_read_block(block, caption, legend, legend_line, path))
         except InputError as exc:
-            if block.layout == "spaces":
+            if block.layout == "spaces" and not any(_names_atoms(c) for _, c in block.rows):
                 continue  # space-aligned text that is no table (justified prose)
             raise exc.located(path=path) from None
     return tables
