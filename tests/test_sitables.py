@@ -415,3 +415,21 @@ def test_a_long_run_of_spaces_reads_in_linear_time(line: str, labels: int) -> No
     assert time.process_time() - start < 1.0
     assert list(table.rows["label"]) == ["Fe1–N1", "Fe1–N2", "Fe1–N3"][:labels]
     assert table.rows["published"].tolist() == [1.994, 1.975, 1.960][:labels]
+
+
+@pytest.mark.parametrize(
+    "row",
+    ["Fe1–O1\t{}", "| Fe1–O1 | {} |", "Fe1–O1        {}", "Fe1\tO1\t{}", "| Fe1 | O1 | {} |"],
+)
+def test_a_misprinted_first_row_is_no_header(row: str) -> None:
+    # tables without a header line: a first row whose value is unreadable was taken for
+    # the header (its label cell has atoms, a header's does not), so the row vanished
+    # and the document read without an error; now line 3 is named
+    other = row.replace("O1", "O{}")
+    text = "Table S1. Selected bond lengths (Å)\n\n" + "\n".join(
+        [row.format("2.08OO(2)"), other.format(2, "2.0800(2)"), other.format(3, "2.0800(2)")]
+    )
+    with pytest.raises(InputError, match=r"line 3: cannot read '2\.08OO\(2\)'"):
+        read_si_tables(text)
+    (table,) = read_si_tables(text.replace("2.08OO", "2.0800"))
+    assert table.rows["published"].tolist() == [2.08, 2.08, 2.08]
