@@ -330,13 +330,11 @@ def test_one_column_per_temperature(style: str, shared: Path, tmp_path: Path) ->
 def test_a_misprinted_value_is_an_error_on_its_line(
     name: str, shared: Path, tmp_path: Path
 ) -> None:
-    # Before the fix a space-aligned row with an unreadable value (`Fe1–O2  2.08OO(2)`)
-    # was no row: it became the header of the rows under it, the row above it was lost
-    # and the table validated "all ok" without them (exit 0); a pipe table without its
-    # |---| line and a tab-separated table took a misprinted first row for a header. A
-    # label naming atoms makes a row whatever its values are, so the first and the last
-    # row of every layout, misprinted (`.` → `.O`), stop the document at their line.
     path, block, _ = _setup(shared, GEOMETRY_CIF)
+    # Before the fix a space-aligned row with an unreadable value (`Fe1–O2  2.08OO(2)`)
+    # was no row but the header of the rows under it; the row above it was lost and the
+    # table validated "all ok" (exit 0). A label naming atoms makes a row whatever its
+    # values are: the first and last row misprinted (`.` → `.O`) stop the document.
     _, rows = metal_rows(block)
     printed = render(rows, symmetry_operators(block), STYLES[name])
     lines = printed.text.split("\n")
