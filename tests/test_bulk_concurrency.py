@@ -319,7 +319,8 @@ def interrupt_repeatedly(inputs: Path, clean: Path, out: Path, rounds: int, seed
     """``rounds`` runs on one dataset (each a ``--resume`` of the last), each sent SIGINT
     at a random moment (seeded) once it holds the dataset's lock: while it finds the
     files, starts its workers, or while they send results. Each must exit 130 within 20 s with
-    one line, leave no process and release the lock; a last run finishes the dataset,
+    one line (or, had it finished before the signal, print its summary of every input, the
+    dataset then complete), leave no process and release the lock; a last run finishes the dataset,
     which must then equal the clean run's, no file lost or recorded twice.
 
     The race this guards (issue 16): a worker killed while it wrote its tables to the
@@ -345,7 +346,10 @@ def interrupt_repeatedly(inputs: Path, clean: Path, out: Path, rounds: int, seed
         lines = stderr.strip().splitlines()
         assert len(lines) == 1, what
         if "interrupted" not in lines[0]:  # it finished before the signal came …
-            assert "already done" in lines[0], what
+            # its summary ("N files (a analysed, d already done)", printed however many
+            # earlier rounds did) counts every input, and the dataset holds them all
+            assert lines[0].startswith(f"coordgeo bulk: {len(INPUTS)} files ("), what
+            assert sorted(Path(p).name for p in set(committed(out))) == sorted(INPUTS), what
             # … or as it came, which then ends Python's exit by the default action
             assert code in (0, -signal.SIGINT), what
         else:
