@@ -571,39 +571,67 @@ class _Molecules:
     cache keyed weakly by the structure, so it must not hold the structure itself."""
 
     def __init__(self, structure: Structure, bonded: Contacts) -> None:
-        # scipy.sparse is slow to import, and this runs only when contacts are sought
-        from scipy.sparse import csr_matrix
-        from scipy.sparse.csgraph import connected_components
-
+        # in numpy, not scipy.sparse.csgraph, whose import (~0.1 s) a one-file command
+        # (octahedra: Halcrow's ligands) would pay for a few dozen sites
         n = len(structure)
         self.bonded = bonded
-        self.graph = csr_matrix((np.ones(len(bonded)), (bonded.center, bonded.site)), shape=(n, n))
-        _, self.component = connected_components(self.graph, directed=False)
+        self.component = _components(n, bonded.center, bonded.site)
         self.edge = _bond_maps(structure, bonded)
-        # first bond of each ordered (i, j) pair, for the tree edges
+        # first bond of each ordered (i, j) pair, for the tree edges; the pairs in order
+        # are also each site's neighbours in increasing order (bonds go both ways)
         pair = bonded.center.astype(np.int64) * n + bonded.site
         self.pair_sorted, self.first = np.unique(pair, return_index=True)
+        self.neighbours = self.pair_sorted % n
+        self.neighbour_start = np.searchsorted(self.pair_sorted // n, np.arange(n + 1))
         self.maps = np.tile(np.eye(4), (n, 1, 1))
         self._symmetry: dict[int, tuple[np.ndarray, list[list[int]]]] = {}
 
     def symmetry(self, structure: Structure, comp: int) -> tuple[np.ndarray, list[list[int]]]:
         """Coset representatives and lattice of component ``comp`` (its tree maps set)."""
         if comp not in self._symmetry:
-            from scipy.sparse.csgraph import breadth_first_order
-
             n = len(structure)
             members = self.component == comp
-            order, pred = breadth_first_order(
-                self.graph, int(np.flatnonzero(members)[0]), directed=False
-            )
+            order, parent = self._breadth_first(int(np.flatnonzero(members)[0]))
             maps, edge = self.maps, self.edge
-            tree = order[1:].astype(np.int64)  # each site after the root, from its parent
-            parent = pred[tree].astype(np.int64)
+            tree = order[1:]  # each site after the root, from its parent
             bond = self.first[np.searchsorted(self.pair_sorted, parent * n + tree)]
             for j, i, k in zip(tree.tolist(), parent.tolist(), bond.tolist(), strict=True):
                 maps[j] = maps[i] @ edge[k]  # in breadth-first order: the parent's map is set
             self._symmetry[comp] = _own_symmetry(structure, self.bonded, edge, maps, members)
         return self._symmetry[comp]
+
+    def _breadth_first(self, root: int) -> tuple[np.ndarray, np.ndarray]:
+        """Sites of ``root``'s component in breadth-first order (neighbours in increasing
+        order), and the parent of each after the root."""
+        start, neighbours = self.neighbour_start, self.neighbours
+        order, parents, seen = [root], [], {root}
+        for i in order:  # grows while it is read: the queue
+            for j in neighbours[start[i] : start[i + 1]].tolist():
+                if j not in seen:
+                    seen.add(j)
+                    order.append(j)
+                    parents.append(i)
+        return np.array(order, dtype=np.int64), np.array(parents, dtype=np.int64)
+
+
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected component of each of ``n`` nodes joined by the edges (a, b), numbered
+    in the order of their lowest node (as scipy's ``connected_components`` numbers them).
+
+    Each node takes the lowest label among itself and its neighbours, then its label's
+    label (pointer jumping), until nothing changes: the lowest node of a component
+    keeps its own index, which the rest then carry.
+    """
+    labels = np.arange(n)
+    while True:
+        low = labels.copy()
+        np.minimum.at(low, a, labels[b])
+        np.minimum.at(low, b, labels[a])
+        low = low[low]
+        if np.array_equal(low, labels):
+            break
+        labels = low
+    return np.unique(labels, return_inverse=True)[1]
 
 
 _MOLECULES: weakref.WeakKeyDictionary[Structure, list[_Molecules]] = weakref.WeakKeyDictionary()
