@@ -119,6 +119,7 @@ from coordgeo.options import (
     DEFAULT_MAX_GAMMA,
     DEFAULT_MAX_H_CG,
     DEFAULT_MIN_XH_CG_ANGLE,
+    validate_in_range,
 )
 from coordgeo.rings import (
     DEFAULT_PLANARITY,
@@ -1067,6 +1068,20 @@ def contact_columns(
     :func:`contacts` makes the DataFrame.
     """
     kinds = _kinds(kind)
+    criteria = {
+        "--max-cg-cg": (max_cg_cg, 0.0, 20.0, " Å"),
+        "--max-h-cg": (max_h_cg, 0.0, 20.0, " Å"),
+        "--max-alpha": (max_alpha, 0.0, 90.0, "°"),
+        "--max-beta": (max_beta, 0.0, 90.0, "°"),
+        "--max-gamma": (max_gamma, 0.0, 90.0, "°"),
+        "--min-xh-angle": (min_xh_cg_angle, 0.0, 180.0, "°"),
+        "--min-angle": (min_angle, 0.0, 180.0, "°"),
+        "--margin": (ha_margin, -3.0, 3.0, " Å"),
+        "--da-margin": (da_margin, -3.0, 3.0, " Å"),
+        "--planarity": (planarity, 0.0, 5.0, " Å"),
+    }
+    for option, (value, lo, hi, unit) in criteria.items():  # every door, not only the CLI
+        validate_in_range(value, option, lo, hi, unit)
     parts = []
     if "pi-pi" in kinds:
         parts.append(

@@ -128,3 +128,20 @@ def test_hbond_criteria_are_checked_at_the_api_door_too(qsal_cif: Path, criteria
     with pytest.raises(InputError, match=says):
         coordgeo.hbonds(qsal_cif, **criteria)
     assert len(coordgeo.hbonds(qsal_cif, min_angle=120.0)) > 0  # in range: H-bonds found
+
+
+@pytest.mark.parametrize(
+    ("criteria", "says"),
+    [
+        ({"max_cg_cg": float("nan")}, "--max-cg-cg nan is not a finite number"),
+        ({"max_alpha": 120.0}, "--max-alpha 120° is outside 0 … 90°"),
+        ({"planarity": float("inf")}, "--planarity inf is not a finite number"),
+    ],
+)
+def test_contact_criteria_are_checked_at_the_api_door_too(qsal_cif: Path, criteria, says):
+    import coordgeo
+    from coordgeo.errors import InputError
+
+    with pytest.raises(InputError, match=says):
+        coordgeo.contacts(qsal_cif, **criteria)
+    assert len(coordgeo.contacts(qsal_cif, kind="pi-pi", max_cg_cg=4.0)) > 0
