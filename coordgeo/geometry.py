@@ -566,7 +566,7 @@ def contacts(
     else:  # a center given twice: its last limit counts
         limit_of = dict(zip(centers.tolist(), limits.tolist(), strict=True))
         lim = np.array([limit_of[c] for c in cc])
-    # exact lattice translations: around the minimum image, try ±1 in each direction
+    # exact lattice translations: those around the minimum image that can be in reach
     diff = uc.fract[ci] - structure.fract[cc]
     base = -np.round(diff)
     hit_k, step = _possible_trials(diff + base, lim, structure.cell.fractionalization)
