@@ -111,7 +111,15 @@ from coordgeo.elements import (
     is_electropositive,
     is_metal,
 )
-from coordgeo.geometry import Atom, Contacts, atom_label, contacts, image_fract, measure
+from coordgeo.geometry import (
+    Atom,
+    Contacts,
+    atom_label,
+    connected_components,
+    contacts,
+    image_fract,
+    measure,
+)
 from coordgeo.model import Structure
 from coordgeo.options import DEFAULT_TOLERANCE, validate_tolerance
 from coordgeo.symmetry import format_code, format_codes, identity, operator_keys, vector_lengths
@@ -776,16 +784,8 @@ def _attachment_points(structure: Structure, atoms: tuple[Atom, ...], tolerance:
     rsum = r[:, None] + r[None]
     bonded = (dd <= rsum + tolerance) & (dd >= SHORTEST_BOND_FACTOR * rsum)
     bonded &= ligand[:, None] & ligand[None]
-    group = list(range(len(atoms)))  # union–find over the donor–donor bonds
-
-    def root(k: int) -> int:
-        while group[k] != k:
-            k = group[k]
-        return k
-
-    for a, b in zip(*np.nonzero(np.triu(bonded, 1)), strict=True):
-        group[root(int(a))] = root(int(b))
-    return len({root(k) for k in range(len(atoms))})
+    a, b = np.nonzero(bonded)  # the donor–donor bonds; each group of bonded donors is one
+    return int(connected_components(len(atoms), a, b).max()) + 1
 
 
 def _compatible_sets(structure: Structure, donors, tolerance: float = DEFAULT_TOLERANCE):

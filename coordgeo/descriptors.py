@@ -36,7 +36,12 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from coordgeo.geometry import FINITE_DIFFERENCE_STEP, _angle_grad, displaced_copies
+from coordgeo.geometry import (
+    FINITE_DIFFERENCE_STEP,
+    _angle_grad,
+    connected_components,
+    displaced_copies,
+)
 from coordgeo.shape import site_points
 
 __all__ = [
@@ -824,15 +829,10 @@ def bis_tridentate_partitions(structure, spheres, tolerance: float | None = None
 
 
 def _ligands(same: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[list[int]]:
-    """Donors 0–5 grouped by the pairs that share a ligand (connected components)."""
-    group = list(range(6))
-    for p, q in zip(a[same].tolist(), b[same].tolist(), strict=True):
-        old, new = group[q], group[p]
-        group = [new if g == old else g for g in group]
-    out: dict[int, list[int]] = {}
-    for donor, g in enumerate(group):
-        out.setdefault(g, []).append(donor)
-    return list(out.values())
+    """Donors 0–5 grouped by the pairs that share a ligand (connected components), the
+    group of the lowest donor first."""
+    labels = connected_components(6, a[same], b[same])
+    return [np.flatnonzero(labels == k).tolist() for k in range(labels.max() + 1)]
 
 
 def site_descriptors(structure, spheres, tolerance: float | None = None) -> dict[str, np.ndarray]:

@@ -75,7 +75,14 @@ from coordgeo.coordination import (
     excluded_by_disorder,
     is_metal,
 )
-from coordgeo.geometry import Atom, Contacts, contacts, image_fract, measure
+from coordgeo.geometry import (
+    Atom,
+    Contacts,
+    connected_components,
+    contacts,
+    image_fract,
+    measure,
+)
 from coordgeo.model import Structure
 from coordgeo.options import DEFAULT_HA_MARGIN, DEFAULT_MIN_ANGLE
 from coordgeo.symmetry import SymmetryCode, affine, format_code, vector_lengths
@@ -575,7 +582,7 @@ class _Molecules:
         # (octahedra: Halcrow's ligands) would pay for a few dozen sites
         n = len(structure)
         self.bonded = bonded
-        self.component = _components(n, bonded.center, bonded.site)
+        self.component = connected_components(n, bonded.center, bonded.site)
         self.edge = _bond_maps(structure, bonded)
         # first bond of each ordered (i, j) pair, for the tree edges; the pairs in order
         # are also each site's neighbours in increasing order (bonds go both ways)
@@ -612,26 +619,6 @@ class _Molecules:
                     order.append(j)
                     parents.append(i)
         return np.array(order, dtype=np.int64), np.array(parents, dtype=np.int64)
-
-
-def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Connected component of each of ``n`` nodes joined by the edges (a, b), numbered
-    in the order of their lowest node (as scipy's ``connected_components`` numbers them).
-
-    Each node takes the lowest label among itself and its neighbours, then its label's
-    label (pointer jumping), until nothing changes: the lowest node of a component
-    keeps its own index, which the rest then carry.
-    """
-    labels = np.arange(n)
-    while True:
-        low = labels.copy()
-        np.minimum.at(low, a, labels[b])
-        np.minimum.at(low, b, labels[a])
-        low = low[low]
-        if np.array_equal(low, labels):
-            break
-        labels = low
-    return np.unique(labels, return_inverse=True)[1]
 
 
 _MOLECULES: weakref.WeakKeyDictionary[Structure, list[_Molecules]] = weakref.WeakKeyDictionary()

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import connected_components as connected_components_scipy
 
-from coordgeo.hbonds import _components, covalent_bonds, ligand_bonds
+from coordgeo.geometry import connected_components
+from coordgeo.hbonds import covalent_bonds, ligand_bonds
 from coordgeo.io.cif import read_cif_blocks
 
 
@@ -22,8 +23,8 @@ def test_components_equal_scipy_on_the_corpus(shared: Path):
             for bonds in (covalent_bonds(s), ligand_bonds(s)):
                 n = len(s)
                 graph = csr_matrix((np.ones(len(bonds)), (bonds.center, bonds.site)), shape=(n, n))
-                _, expected = connected_components(graph, directed=False)
-                assert np.array_equal(_components(n, bonds.center, bonds.site), expected)
+                _, expected = connected_components_scipy(graph, directed=False)
+                assert np.array_equal(connected_components(n, bonds.center, bonds.site), expected)
                 checked += 1
     assert checked > 80
 
@@ -32,5 +33,5 @@ def test_components_of_a_chain_and_isolated_nodes():
     # by hand: 0–3–5 a chain (given out of order), 1 and 4 alone, 2–6 a pair
     a = np.array([5, 3, 2])
     b = np.array([3, 0, 6])
-    labels = _components(7, np.concatenate([a, b]), np.concatenate([b, a]))
+    labels = connected_components(7, np.concatenate([a, b]), np.concatenate([b, a]))
     assert labels.tolist() == [0, 1, 2, 0, 3, 0, 2]
