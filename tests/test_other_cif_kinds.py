@@ -112,36 +112,25 @@ def test_octahedra_of_a_structure_without_metals_says_so(shared: Path, capsys):
 
 
 @pytest.mark.parametrize(
-    ("criteria", "says"),
+    ("door", "criteria", "says"),
     [
-        ({"min_angle": float("nan")}, "--min-angle nan is not a finite number"),
-        ({"min_angle": 200.0}, "--min-angle 200° is outside 0 … 180°"),
-        ({"ha_margin": float("inf")}, "--margin inf is not a finite number"),
+        ("hbonds", {"min_angle": float("nan")}, "--min-angle nan is not a finite number"),
+        ("hbonds", {"min_angle": 200.0}, "--min-angle 200° is outside 0 … 180°"),
+        ("hbonds", {"ha_margin": float("inf")}, "--margin inf is not a finite number"),
+        ("contacts", {"max_cg_cg": float("nan")}, "--max-cg-cg nan is not a finite number"),
+        ("contacts", {"max_alpha": 120.0}, "--max-alpha 120° is outside 0 … 90°"),
+        ("contacts", {"planarity": float("inf")}, "--planarity inf is not a finite number"),
     ],
 )
-def test_hbond_criteria_are_checked_at_the_api_door_too(qsal_cif: Path, criteria, says):
+def test_criteria_are_checked_at_the_api_door_too(qsal_cif: Path, door, criteria, says):
     """The command line refuses nan/inf for every number option; the API checks the same
-    criteria where every door's options are made (pipeline.Options), not silently 0 rows."""
+    criteria where each door's options are checked (pipeline.Options for H-bonds,
+    contacts.contact_columns for contacts), instead of silently finding no row."""
     import coordgeo
     from coordgeo.errors import InputError
 
     with pytest.raises(InputError, match=says):
-        coordgeo.hbonds(qsal_cif, **criteria)
-    assert len(coordgeo.hbonds(qsal_cif, min_angle=120.0)) > 0  # in range: H-bonds found
-
-
-@pytest.mark.parametrize(
-    ("criteria", "says"),
-    [
-        ({"max_cg_cg": float("nan")}, "--max-cg-cg nan is not a finite number"),
-        ({"max_alpha": 120.0}, "--max-alpha 120° is outside 0 … 90°"),
-        ({"planarity": float("inf")}, "--planarity inf is not a finite number"),
-    ],
-)
-def test_contact_criteria_are_checked_at_the_api_door_too(qsal_cif: Path, criteria, says):
-    import coordgeo
-    from coordgeo.errors import InputError
-
-    with pytest.raises(InputError, match=says):
-        coordgeo.contacts(qsal_cif, **criteria)
+        getattr(coordgeo, door)(qsal_cif, **criteria)
+    # in range, rows are found
+    assert len(coordgeo.hbonds(qsal_cif, min_angle=120.0)) > 0
     assert len(coordgeo.contacts(qsal_cif, kind="pi-pi", max_cg_cg=4.0)) > 0
