@@ -46,7 +46,10 @@ neighbouring metal M′ is bonded to it only when all four hold:
    metal positions closer than that are alternatives of one disordered metal.
 
 A metal with no anion donor at all (an intermetallic, a bare cluster) keeps every
-metal neighbour within the general criterion.
+metal neighbour within the general criterion except rule 4, which holds for every pair:
+no element has M–M contacts that short (the shortest in any metal is Be–Be 2.22 Å), so
+the partial Ag positions 0.83 and 1.65 Å apart along the channel of Ag₀.₂₆V₆S₈ (COD
+8103385) are alternatives of one disordered Ag, not an Ag₃ "sphere".
 
 Coordination spheres
 --------------------
@@ -299,13 +302,13 @@ def _metal_metal_verdicts(structure: Structure, found, metal: np.ndarray, tolera
     out = []
     for k in np.flatnonzero(metal[found.center] & metal[found.site]).tolist():
         i, j, d = int(found.center[k]), int(found.site[k]), float(found.distance[k])
-        if not (anion[i] or anion[j]):
-            out.append("")
-            continue
         ei, ej = elements[i], elements[j]
         pair = f"{structure.labels[i]}···{structure.labels[j]} {d:.3f} Å"
-        if d < MM_SHORTEST:
+        if d < MM_SHORTEST:  # with or without anion donors (rule 4)
             out.append(f"{pair}: shorter than any metal–metal bond (alternative positions)")
+            continue
+        if not (anion[i] or anion[j]):
+            out.append("")
             continue
         if is_electropositive(ei) or is_electropositive(ej):
             out.append(f"{pair}: cation–cation contact of an electropositive metal")

@@ -410,12 +410,23 @@ OutOption = Annotated[
 BlockOption = Annotated[
     str | None, typer.Option("--block", "-b", help="Only this data block of a multi-block CIF.")
 ]
+
+
+def path_argument(value: str) -> Path:
+    """A path typed on the command line; an empty one is refused (typer would make it
+    ``.``, the working folder, and a folder argument is searched recursively)."""
+    if not value.strip():
+        raise typer.BadParameter("an empty path names no file (give . for this folder)")
+    return Path(value)
+
+
 CifArgument = Annotated[
     list[Path],
     typer.Argument(
         help="CIF files, or folders (every *.cif below them).",
         metavar="CIF",
         show_default=False,
+        parser=path_argument,
     ),
 ]
 

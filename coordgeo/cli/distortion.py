@@ -18,6 +18,7 @@ from coordgeo.cli.app import (
     app,
     emit,
     load,
+    path_argument,
 )
 from coordgeo.cli.core import ToleranceOption, no_metal_sites, warn_notes
 from coordgeo.errors import InputError
@@ -139,7 +140,10 @@ def octahedra(
     files: Annotated[
         list[Path],
         typer.Argument(
-            help="CIF or OctaDist-style xyz files, or folders.", metavar="FILE", show_default=False
+            help="CIF or OctaDist-style xyz files, or folders.",
+            metavar="FILE",
+            parser=path_argument,
+            show_default=False,
         ),
     ],
     block: BlockOption = None,

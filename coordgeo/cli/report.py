@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from coordgeo.cli.app import app, error, warn
+from coordgeo.cli.app import app, error, path_argument, warn
 from coordgeo.cli.core import ToleranceOption
 from coordgeo.cli.sdfit_options import (
     ChiHsOption,
@@ -31,6 +31,7 @@ def report_command(
         typer.Argument(
             help="CIF files, or folders searched recursively for *.cif.",
             metavar="INPUT...",
+            parser=path_argument,
             show_default=False,
         ),
     ],

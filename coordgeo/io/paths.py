@@ -46,7 +46,8 @@ def discover(
     sorted), and an :class:`Unmatched` for each input that names nothing (a glob that
     matches nothing, a folder that cannot be listed). A named file is kept as it is,
     whatever its suffix and whether it exists, so that its reader says why it cannot be
-    read. Symbolic links are followed for files, not for folders. ``listed`` paths
+    read. An empty path is refused (it is not the working folder). Symbolic links are
+    followed for files, not for folders. ``listed`` paths
     (``--files-from``) are taken as files, not expanded.
     """
     seen: dict[str, None] = {}
@@ -68,7 +69,9 @@ def discover(
 
     for raw in paths:
         text = os.fspath(raw)
-        if os.path.isdir(text):
+        if not text.strip():  # os.path.abspath("") is the working folder: refuse, never read it
+            problems.append(Unmatched(text, "ValueError", "an empty path names no file"))
+        elif os.path.isdir(text):
             walk(text)
         elif _has_magic(text) and not os.path.lexists(text):
             matches = sorted(glob.glob(text, recursive=True))

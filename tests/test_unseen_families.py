@@ -1,0 +1,83 @@
+"""Families found running every door on published CIFs coordgeo had not seen (COD
+entries of cod-tools' polymer test set: Ag₀.₂₆V₆S₈, a Cu paddle-wheel MOF, an Eu–W
+octacyanotungstate chain, Ag(I) nets). Each test writes a small CIF whose expected values
+are derived by hand in its comment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from coordgeo.cli.app import app
+from coordgeo.coordination import bonds
+from coordgeo.io.cif import read_cif
+from coordgeo.io.paths import discover
+
+runner = CliRunner()
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+# Three Ag sites and nothing else in a cubic P1 cell, a = 10 Å, so a fractional step of
+# 0.01 is 0.1 Å. Ag1 (0, 0, 0) and Ag2 (0, 0, 0.1) are 1.00 Å apart with occupancies
+# 0.5 + 0.5: two positions of one disordered Ag. Ag3 (0.28, 0, 0) is 2.80 Å from Ag1 and
+# sqrt(2.8² + 1.0²) = 2.973 Å from Ag2. The general criterion allows Ag–Ag up to
+# 1.45 + 1.45 + 0.45 = 3.35 Å (Cordero radii), so before rule 4 held without anion donors
+# the 1.00 Å pair was an Ag–Ag "bond" (it is above MIN_BOND, 0.5 Å).
+PARTIAL_AG = """data_ag
+_cell_length_a 10
+_cell_length_b 10
+_cell_length_c 10
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+_atom_site_occupancy
+Ag1 Ag 0 0 0 0.5
+Ag2 Ag 0 0 0.1 0.5
+Ag3 Ag 0.28 0 0 1
+"""
+
+
+def test_metal_positions_closer_than_any_metal_metal_bond_are_never_bonded(tmp_path):
+    s = read_cif(write(tmp_path, "ag.cif", PARTIAL_AG))[0]
+    b = bonds(s)
+    rows = zip(b.atom1, b.atom2, b.distance, strict=True)
+    pairs = {tuple(sorted(p)): round(d, 3) for *p, d in rows}
+    assert ("Ag1", "Ag2") not in pairs
+    assert pairs[("Ag1", "Ag3")] == 2.8
+    assert pairs[("Ag2", "Ag3")] == 2.973
+
+
+def test_an_empty_path_is_refused_not_read_as_the_working_folder(tmp_path, monkeypatch):
+    # A CIF in the working folder that `coordgeo sphere ""` used to find and analyse.
+    write(tmp_path, "here.cif", PARTIAL_AG)
+    monkeypatch.chdir(tmp_path)
+    for command in ("sphere", "octahedra", "report"):
+        result = runner.invoke(app, [command, ""])
+        assert result.exit_code == 2, (command, result.output)
+        assert "an empty path names no file" in result.output
+        assert "Ag1" not in result.output
+    result = runner.invoke(app, ["sphere", "."])
+    assert result.exit_code == 0 and "Ag3" in result.output
+
+
+def test_bulk_discovery_refuses_an_empty_path(tmp_path, monkeypatch):
+    # bulk takes its paths as text: "" was os.path.abspath("") = the working folder.
+    monkeypatch.chdir(tmp_path)
+    files, problems = discover(["", "  "])
+    assert files == []
+    assert [(p.path, p.message) for p in problems] == [
+        ("", "an empty path names no file"),
+        ("  ", "an empty path names no file"),
+    ]
