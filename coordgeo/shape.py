@@ -75,6 +75,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "COMMON_SHAPES",
     "ENUMERATION_LIMIT",
     "EXHAUSTIVE_MAX",
     "N_STARTS",
@@ -91,6 +92,32 @@ __all__ = [
     "shape_measures_with_gradients",
     "site_points",
 ]
+
+#: The usual reference polyhedra of each coordination number, shown by ``coordgeo
+#: octahedra`` and computed by ``coordgeo bulk`` by default: SP-4, T-4, SS-4; TBPY-5, SPY-5
+#: (Alvarez et al., *Coord. Chem. Rev.* 2005, **249**, 1693); OC-6, TPR-6; PBPY-7, COC-7,
+#: CTPR-7 (Casanova et al., *Chem. Eur. J.* 2003, **9**, 1281); CU-8, SAPR-8, TDD-8; and
+#: for nine-coordinate sites (lanthanides, the usual CN 9 of Ln(III) aqua and terpyridine
+#: complexes) CSAPR-9, TCTPR-9 and MFF-9, the three shapes Ruiz-Martínez, Casanova and
+#: Alvarez find nearly all CN 9 structures close to (*Chem. Eur. J.* 2008, **14**, 1291).
+COMMON_SHAPES = (
+    "SP-4",
+    "T-4",
+    "SS-4",
+    "TBPY-5",
+    "SPY-5",
+    "OC-6",
+    "TPR-6",
+    "PBPY-7",
+    "COC-7",
+    "CTPR-7",
+    "CU-8",
+    "SAPR-8",
+    "TDD-8",
+    "CSAPR-9",
+    "TCTPR-9",
+    "MFF-9",
+)
 
 
 @dataclass(frozen=True, eq=False)

@@ -81,3 +81,34 @@ def test_bulk_discovery_refuses_an_empty_path(tmp_path, monkeypatch):
         ("", "an empty path names no file"),
         ("  ", "an empty path names no file"),
     ]
+
+
+def test_octahedra_table_shows_the_shape_measures_of_nine_coordinate_sites(tmp_path):
+    # A La site with nine O at 2.5 Å along the vertices of the ideal tricapped trigonal
+    # prism (TCTPR-9 of SHAPE 2.1): by the definition of a continuous shape measure
+    # (Alvarez et al., Coord. Chem. Rev. 2005, 249, 1693) its TCTPR-9 value is 0 and the
+    # other CN 9 shapes are > 0. The table used to show the CN 8 columns only (the Eu of
+    # the Eu–W chain COD 4333364 had no shape measure in `coordgeo octahedra`).
+    import numpy as np
+
+    from coordgeo.shape import ideal_polyhedron
+
+    ideal = ideal_polyhedron("TCTPR-9")
+    unit = ideal.vertices - ideal.center
+    unit /= np.linalg.norm(unit, axis=1)[:, None]
+    rows = ["La1 La 0.5 0.5 0.5"] + [
+        f"O{k} O {0.5 + x / 20:.8f} {0.5 + y / 20:.8f} {0.5 + z / 20:.8f}"
+        for k, (x, y, z) in enumerate(2.5 * unit, start=1)
+    ]
+    head = PARTIAL_AG.split("loop_")[0].replace("10\n", "20\n").replace("data_ag", "data_la")
+    atoms = "loop_\n_atom_site_label\n_atom_site_type_symbol\n"
+    atoms += "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n"
+    path = write(tmp_path, "la.cif", head + atoms + "\n".join(rows) + "\n")
+    result = runner.invoke(app, ["octahedra", str(path)])
+    assert result.exit_code == 0, result.output
+    header, row = result.output.splitlines()[:2]
+    assert header.split()[-8:-4] == ["CSAPR-9", "TCTPR-9", "MFF-9", "spin"], header
+    # the row ends: V, CSAPR-9, TCTPR-9, MFF-9, spin 'unknown'
+    *_, csapr, tctpr, mff, spin = row.split()
+    assert spin == "unknown"
+    assert float(tctpr) == 0 and float(csapr) > 0 and float(mff) > 0, row

@@ -15,27 +15,15 @@ import pyarrow as pa
 
 from coordgeo.coordination import DEFAULT_TOLERANCE
 from coordgeo.errors import InputError
+from coordgeo.shape import COMMON_SHAPES
 
 TABLES = ("files", "blocks", "sites", "bonds", "hbonds", "contacts")
 
 #: Shape measures computed in bulk: for each coordination number its common reference
-#: polyhedra (OC-6 and TPR-6 for CN 6, so the Bailar path comes too). ``shapes="all"``
-#: gives every polyhedron of :func:`coordgeo.shape.shape_labels` instead.
-BULK_SHAPES = (
-    "SP-4",
-    "T-4",
-    "SS-4",
-    "TBPY-5",
-    "SPY-5",
-    "OC-6",
-    "TPR-6",
-    "PBPY-7",
-    "COC-7",
-    "CTPR-7",
-    "CU-8",
-    "SAPR-8",
-    "TDD-8",
-)
+#: polyhedra (OC-6 and TPR-6 for CN 6, so the Bailar path comes too), the ones
+#: ``coordgeo octahedra`` shows. ``shapes="all"`` gives every polyhedron of
+#: :func:`coordgeo.shape.shape_labels` instead.
+BULK_SHAPES = COMMON_SHAPES
 
 
 # --- schemas ------------------------------------------------------------------------------

@@ -45,12 +45,6 @@ OxidationOption = Annotated[
     ),
 ]
 
-#: The shape measures the table view shows with ``--shapes all``: the common reference
-#: polyhedra of each coordination number (those ``coordgeo bulk`` computes); csv and json
-#: carry every one.
-MAIN_SHAPES = ("SP-4", "T-4", "SS-4", "TBPY-5", "SPY-5", "OC-6", "TPR-6", "PBPY-7", "COC-7",
-               "CTPR-7", "CU-8", "SAPR-8", "TDD-8")  # fmt: skip
-
 #: The table view of a site (:func:`coordgeo.tables.readable`): column → (su, decimals).
 SITE_VIEW = {
     "block": None,
@@ -94,7 +88,9 @@ def site_view(table: pd.DataFrame, shapes: str | tuple[str, ...] = "all"):
     """
     import numpy as np
 
-    labels = MAIN_SHAPES if shapes == "all" else tuple(shapes)
+    from coordgeo.shape import COMMON_SHAPES
+
+    labels = COMMON_SHAPES if shapes == "all" else tuple(shapes)
     spec: dict = dict(SITE_VIEW)
     names = dict(SITE_NAMES)
     for label in labels:
