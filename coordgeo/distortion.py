@@ -696,6 +696,23 @@ def _sigma_grad(v: np.ndarray, angles: np.ndarray, d: np.ndarray, kink_step: flo
     return _abs_sum_grad(x, _to_atoms(term), kink_step)
 
 
+def _turn_terms(a, b, n):
+    """a·n, b·n, a × b, y = n·(a × b) and x = a·b − (a·n)(b·n) of :func:`_turn_grads`."""
+    an = (a * n).sum(axis=-1, keepdims=True)
+    bn = (b * n).sum(axis=-1, keepdims=True)
+    axb = _cross(a, b)
+    y = (n * axb).sum(axis=-1, keepdims=True)
+    x = (a * b).sum(axis=-1, keepdims=True) - an * bn
+    return an, bn, axb, y, x
+
+
+def _turn(a, b, n):
+    """The signed angle of :func:`_turn_grads` alone (radians): no gradient is needed to
+    choose a face's orientation."""
+    _, _, _, y, x = _turn_terms(a, b, n)
+    return np.arctan2(y, x)[..., 0]
+
+
 def _turn_grads(a, b, n):
     """Signed angle T from the projections of a to b on the plane of unit normal n, radians,
     and ∂T/∂a, ∂T/∂b, ∂T/∂n.
@@ -703,11 +720,7 @@ def _turn_grads(a, b, n):
     T = atan2(n·(a × b), a·b − (a·n)(b·n)): the projections a′, b′ have
     a′ × b′ = (n·(a × b)) n and a′·b′ = a·b − (a·n)(b·n).
     """
-    an = (a * n).sum(axis=-1, keepdims=True)
-    bn = (b * n).sum(axis=-1, keepdims=True)
-    axb = _cross(a, b)
-    y = (n * axb).sum(axis=-1, keepdims=True)
-    x = (a * b).sum(axis=-1, keepdims=True) - an * bn
+    an, bn, axb, y, x = _turn_terms(a, b, n)
     r2 = x * x + y * y
     r2 = np.where(r2 > 0, r2, np.inf)
     ga = (x * _cross(b, n) - y * (b - bn * n)) / r2
@@ -735,8 +748,8 @@ def _theta_grad(v: np.ndarray, order: np.ndarray, kink_step: float) -> np.ndarra
     a, bb = pts[:, :, _AROUND], pts[:, :, _NEXT]  # (B, 8, 6, 3)
     nk = np.broadcast_to(n[:, :, None, :], a.shape)
     turn, ga, gb, gn = _turn_grads(a, bb, nk)
-    t01 = _turn_grads(pts[:, :, 0], pts[:, :, 1], n)[0]
-    t20 = _turn_grads(pts[:, :, 2], pts[:, :, 0], n)[0]
+    t01 = _turn(pts[:, :, 0], pts[:, :, 1], n)
+    t20 = _turn(pts[:, :, 2], pts[:, :, 0], n)
     sense = np.where(np.abs(t01) < np.abs(t20), t01, t20)
     s = np.where(sense < 0, -1.0, 1.0)[..., None]  # (B, 8, 1)
     x = s * np.degrees(turn) - 60.0  # (B, 8, 6)
@@ -765,10 +778,14 @@ def _volume_grad(v: np.ndarray, faces: np.ndarray) -> np.ndarray:
     x = v - v.sum(axis=1, keepdims=True) / n
     rows = np.arange(bsz)[:, None]
     a, b, c = x[rows, faces[..., 0]], x[rows, faces[..., 1]], x[rows, faces[..., 2]]
-    sign = np.sign((a * _cross(b, c)).sum(axis=-1))[..., None] / 6.0
-    g = np.zeros((bsz, n, 3))
-    for corner, part in ((0, _cross(b, c)), (1, _cross(c, a)), (2, _cross(a, b))):
-        np.add.at(g, (np.broadcast_to(rows, faces.shape[:2]), faces[..., corner]), sign * part)
+    bxc = _cross(b, c)
+    sign = np.sign((a * bxc).sum(axis=-1))[..., None] / 6.0
+    # Σ over the faces at each corner: one bincount, which adds in input order as three
+    # np.add.at calls (corner 0, 1, 2) did, so every sum is the same number
+    parts = sign[:, None] * np.stack([bxc, _cross(c, a), _cross(a, b)], axis=1)  # (B, 3, F, 3)
+    vertex = rows[:, :, None] * n + faces.transpose(0, 2, 1)  # (B, 3, F)
+    index = (vertex[..., None] * 3 + np.arange(3)).ravel()
+    g = np.bincount(index, weights=parts.ravel(), minlength=bsz * n * 3).reshape(bsz, n, 3)
     g -= g.sum(axis=1, keepdims=True) / n  # through the centroid (zero for a closed hull)
     return _to_atoms(g)
 
