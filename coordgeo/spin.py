@@ -319,13 +319,13 @@ def bond_valence_sums(
     el = np.asarray(bond_elements, dtype=object)
     r0 = np.full(d.shape, np.nan)
     used = np.ones(len(element), dtype=bool)
-    for (metal, ox, donor), p in BV_PARAMETERS.items():
-        if ox != oxidation_state:
-            continue
-        hit = (element[:, None] == metal) & (el == donor)
-        r0[hit] = p.r0
-        if not p.used:
-            used &= ~hit.any(axis=1)
+    # one look-up per bond (a few per site), not one array comparison per parameter
+    for i, (metal, donors) in enumerate(zip(element.tolist(), el.tolist(), strict=True)):
+        for j, donor in enumerate(donors):
+            p = BV_PARAMETERS.get((metal, oxidation_state, donor))
+            if p is not None:
+                r0[i, j] = p.r0
+                used[i] &= p.used
     present = el != ""
     missing = present & np.isnan(r0)
     with np.errstate(invalid="ignore"):
