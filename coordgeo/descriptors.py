@@ -326,7 +326,13 @@ def _elongation(x: np.ndarray, volume: np.ndarray | None = None) -> np.ndarray:
     return d2.sum(axis=-1) / n / (l0 * l0)
 
 
-def quadratic_elongation(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool = False):
+def quadratic_elongation(
+    center: np.ndarray,
+    ligands: np.ndarray,
+    *,
+    with_jacobian: bool = False,
+    volume: tuple[np.ndarray, np.ndarray] | None = None,
+):
     """Quadratic elongation ⟨λ⟩ = (1/n) Σᵢ (lᵢ/l₀)², dimensionless, 1 for a regular polyhedron.
 
     lᵢ are the centre–donor distances and l₀ the centre-to-vertex distance of
@@ -350,6 +356,10 @@ def quadratic_elongation(center: np.ndarray, ligands: np.ndarray, *, with_jacobi
         Its donors.
     with_jacobian : bool
         Also return the Jacobian.
+    volume : tuple of ndarray, optional
+        The hull volume V (...) and its Jacobian ∂V/∂x (..., n + 1, 3) of these points,
+        as :func:`coordgeo.distortion.polyhedron_volume_jacobian` gives them, when they
+        are known already (the site table has them); used with ``with_jacobian``.
 
     Returns
     -------
@@ -366,7 +376,9 @@ def quadratic_elongation(center: np.ndarray, ligands: np.ndarray, *, with_jacobi
     from coordgeo.distortion import polyhedron_volume_jacobian
 
     n = x.shape[-2] - 1
-    volume, d_volume = polyhedron_volume_jacobian(x[..., 0, :], x[..., 1:, :])
+    if volume is None:
+        volume = polyhedron_volume_jacobian(x[..., 0, :], x[..., 1:, :])
+    volume, d_volume = volume
     value = _elongation(x, volume)  # one hull for the value and its Jacobian
     bond = x[..., 1:, :] - x[..., :1, :]
     d_sum = np.concatenate([-2.0 * bond.sum(axis=-2, keepdims=True), 2.0 * bond], axis=-2)
@@ -835,7 +847,16 @@ def _ligands(same: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[list[int]]:
     return [np.flatnonzero(labels == k).tolist() for k in range(labels.max() + 1)]
 
 
-def site_descriptors(structure, spheres, tolerance: float | None = None) -> dict[str, np.ndarray]:
+# descriptors that take the hull volume and its Jacobian when the site table has them
+_HULL = ("quadratic_elongation",)
+
+
+def site_descriptors(
+    structure,
+    spheres,
+    tolerance: float | None = None,
+    volumes: dict[int, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> dict[str, np.ndarray]:
     """τ4, τ4′, τ5, ⟨λ⟩, σ² and Halcrow's φ and θ of every coordination sphere of a
     structure, with su's.
 
@@ -847,7 +868,9 @@ def site_descriptors(structure, spheres, tolerance: float | None = None) -> dict
     (:func:`halcrow_theta`, through the donors) are given for the spheres of two
     meridional tridentate ligands (:func:`bis_tridentate_partitions`, bonds with
     ``tolerance``, default that of the spheres' search), NaN elsewhere. Bite angles are
-    per chelate ring, not per site: :func:`bite_angles`.
+    per chelate ring, not per site: :func:`bite_angles`. ``volumes`` ({n: (V, ∂V/∂x)} of
+    the spheres of each coordination number, in order, as
+    :func:`coordgeo.polyhedra.site_columns` leaves them) spares ⟨λ⟩ a second hull.
     """
     from coordgeo.geometry import image_fract
 
@@ -878,7 +901,8 @@ def site_descriptors(structure, spheres, tolerance: float | None = None) -> dict
         rows = np.asarray(members)
         for name in names:
             with np.errstate(invalid="ignore", divide="ignore"):
-                value, jacobian = functions[name](x[:, 0], x[:, 1:], with_jacobian=True)
+                known = {"volume": volumes[n]} if name in _HULL and n in (volumes or {}) else {}
+                value, jacobian = functions[name](x[:, 0], x[:, 1:], with_jacobian=True, **known)
                 su = su_in_structure(structure, sites, ops, shifts, jacobian)
             out[name][rows] = value
             out[f"{name}_su"][rows] = np.where(np.isfinite(value), su, np.nan)  # no value, no su

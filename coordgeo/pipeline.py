@@ -305,8 +305,9 @@ def _site_columns(structure: Structure, spheres: list[Sphere], options: Options)
 
     # columns first, one DataFrame at the end: a DataFrame per step (and a concat, an
     # assign, a column set per zero snapped) cost more than the numbers of a small site
-    columns = _snap_zeros(site_columns(structure, spheres, options.shapes))
-    columns.update(site_descriptors(structure, spheres, options.tolerance))
+    volumes: dict = {}  # the hulls of the site table serve ⟨λ⟩ too
+    columns = _snap_zeros(site_columns(structure, spheres, options.shapes, volumes))
+    columns.update(site_descriptors(structure, spheres, options.tolerance, volumes))
     assigned = spin.assign_columns(
         structure, columns, spheres, oxidation_states=dict(options.oxidation_states) or None
     )

@@ -180,8 +180,9 @@ def _parameters(
     shifts: np.ndarray,
     shapes: tuple[str, ...],
     path: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Values and su's (k, q) of every parameter of k spheres of one size; trans angles (k, 3).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Values and su's (k, q) of every parameter of k spheres of one size; trans angles (k, 3);
+    and the Jacobian (k, n + 1, 3) of the volume (for ⟨λ⟩ of :mod:`coordgeo.descriptors`).
 
     The su's come from the analytic Jacobians of the parameters with respect to the
     coordinates (:func:`coordgeo.distortion.distortion_jacobians`,
@@ -206,7 +207,7 @@ def _parameters(
     q = len(grads)
     sus = su_from_gradients(structure, sites, ops, f, values[:, :q], np.stack(grads, axis=-1))
     sus = np.concatenate([sus, np.full((len(values), values.shape[1] - q), np.nan)], axis=1)
-    return values, sus, params["trans_angles"]
+    return values, sus, params["trans_angles"], jac["volume"]
 
 
 #: Spheres per vectorised evaluation: bounds the memory of the Θ Jacobian (~7 kB a
@@ -239,10 +240,19 @@ def site_parameters(
 
 
 def site_columns(
-    structure: Structure, spheres: list[Sphere], shapes: str | tuple[str, ...] = "all"
+    structure: Structure,
+    spheres: list[Sphere],
+    shapes: str | tuple[str, ...] = "all",
+    volumes: dict[int, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> dict[str, list | np.ndarray]:
     """The columns of :func:`site_parameters` (at least one sphere), in order: what the
-    pipeline extends with descriptors and spin states before it makes one DataFrame."""
+    pipeline extends with descriptors and spin states before it makes one DataFrame.
+
+    ``volumes``, when given, receives for each coordination number n the hull volumes
+    (k_n,) and their Jacobians (k_n, n + 1, 3) of its spheres, in sphere order: the
+    ``volume`` argument of :func:`coordgeo.descriptors.site_descriptors`, which then
+    finds no hull again.
+    """
     k = len(spheres)
     labels = structure.labels
     base: dict[str, list] = {
@@ -283,12 +293,14 @@ def site_columns(
             [[(0, 0, 0)] + [a.code.shift for a in sp.donors] for sp in group], dtype=float
         )
         rows = np.asarray(members)
+        hull_jacobians = []
         for lo in range(0, len(rows), _CHUNK):
             part = slice(lo, lo + _CHUNK)
             with np.errstate(invalid="ignore", divide="ignore"):
-                values, sus, trans = _parameters(
+                values, sus, trans, d_volume = _parameters(
                     structure, sites[part], ops[part], shifts[part], wanted, path
                 )
+            hull_jacobians.append(d_volume)
             for q, name in enumerate(names):
                 columns[name][rows[part]] = values[:, q]
                 if not name.startswith(("path_", "generalized_")):
@@ -296,6 +308,8 @@ def site_columns(
             if n == 6:
                 for t in range(3):
                     columns[f"trans_angle_{t + 1}"][rows[part]] = trans[:, t]
+        if volumes is not None:
+            volumes[n] = (columns["volume"][rows], np.concatenate(hull_jacobians))
     ordered = [*CONTRACT_COLUMNS, "volume_su", "cshm_oc6_su", "cshm_tpr6_su"]
     tail = ["donor_set", "configuration", "occupancy", "reason"]
     middle = [c for c in columns if c not in ordered]

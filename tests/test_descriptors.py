@@ -523,3 +523,24 @@ def test_no_su_where_a_descriptor_has_no_value(shared: Path) -> None:
     assert np.isnan(out["quadratic_elongation"][planar]).all()
     assert np.isnan(out["quadratic_elongation_su"][planar]).all()
     assert np.isfinite(out["bond_angle_variance_su"][planar]).all()  # σ² is defined
+
+
+@pytest.mark.parametrize("name", ["2208504.cif", "1101101-enum-notes.cif"])
+def test_hulls_handed_over_by_the_site_table_give_the_same_elongation(
+    shared: Path, name: str
+) -> None:
+    # the pipeline hands ⟨λ⟩ the hull volumes and Jacobians the site table found
+    # (polyhedra.site_columns); finding the hulls again must give the same numbers to the
+    # last bit: square-planar Cu (coplanar donors, no volume) in 2208504, an octahedron
+    # beside a five-coordinate site in 1101101
+    from coordgeo.polyhedra import site_columns
+
+    structure = read_cif(shared / "cifs/published" / name)[0]
+    spheres = coordination_spheres(structure)
+    volumes: dict = {}
+    site_columns(structure, spheres, ("OC-6",), volumes)
+    assert set(volumes) == {sp.coordination_number for sp in spheres}
+    handed = D.site_descriptors(structure, spheres, volumes=volumes)
+    found = D.site_descriptors(structure, spheres)
+    for column in ("quadratic_elongation", "quadratic_elongation_su"):
+        np.testing.assert_array_equal(handed[column], found[column])
