@@ -272,15 +272,18 @@ def su_of_function(
     shifts: np.ndarray,
     func: Callable[[np.ndarray], np.ndarray],
     step: float = FINITE_DIFFERENCE_STEP,
+    values: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Array form of :func:`su_by_finite_differences`.
 
     ``func`` may return (...) or (..., k) for k quantities at once; the
-    values and su's then have shape (n,) or (n, k).
+    values and su's then have shape (n,) or (n, k). ``values``: ``func`` at
+    these atoms when the caller has evaluated it already (not evaluated again).
     """
     f = image_fract(structure, sites, ops, shifts)
     x = f @ structure.cell.orthogonalization.T
-    values = np.asarray(func(x), dtype=float)
+    if values is None:
+        values = np.asarray(func(x), dtype=float)
     out = np.asarray(func(displaced_copies(x, step)), dtype=float)  # (n, 6m[, q])
     return values, su_from_differences(structure, sites, ops, f, values, out, step)
 
