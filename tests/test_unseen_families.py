@@ -112,3 +112,34 @@ def test_octahedra_table_shows_the_shape_measures_of_nine_coordinate_sites(tmp_p
     *_, csapr, tctpr, mff, spin = row.split()
     assert spin == "unknown"
     assert float(tctpr) == 0 and float(csapr) > 0 and float(mff) > 0, row
+
+
+def test_an_occupancy_above_one_is_used_but_noted(tmp_path):
+    # _atom_site_occupancy is the fraction of the site occupied (IUCr core dictionary):
+    # at most 1. Ag3 written as 1.25 is read as written, with a note naming it.
+    text = PARTIAL_AG.replace("Ag3 Ag 0.28 0 0 1\n", "Ag3 Ag 0.28 0 0 1.25\n")
+    s = read_cif(write(tmp_path, "occ.cif", text))[0]
+    assert s.occupancy.tolist() == [0.5, 0.5, 1.25]
+    (note,) = [n for n in s.notes if "occupancy above 1" in n]
+    assert "Ag3 1.25" in note and "Ag1" not in note
+    assert not any(
+        "occupancy above 1" in n for n in read_cif(write(tmp_path, "ok.cif", PARTIAL_AG))[0].notes
+    )
+
+
+def test_negative_chi_mt_values_are_used_but_noted(tmp_path):
+    # χMT = χM·T of a paramagnet is positive; -0.03 and -0.01 (lines 3 and 4 of the file:
+    # line 1 a comment, line 2 the header) are kept and counted: 2 of 5 values.
+    import pytest
+
+    from coordgeo.io.magdata import NegativeChiMTWarning, negative_chi_mt, read_chimt
+
+    path = write(
+        tmp_path, "chi.txt", "# LS Fe(II)\nT chiMT\n5 -0.03\n50 -0.01\n100 0.02\n200 1.5\n300 3.3\n"
+    )
+    with pytest.warns(
+        NegativeChiMTWarning, match=r"2 of 5 χMT values are below zero, down to -0\.03 .*line 3"
+    ):
+        df = read_chimt(path)
+    assert df.chi_mt.tolist() == [-0.03, -0.01, 0.02, 1.5, 3.3]
+    assert negative_chi_mt([0.0, 0.1, 3.2]) is None

@@ -259,6 +259,14 @@ def structure_from_block(
     cov = projector @ var @ np.transpose(projector, (0, 2, 1))
     fract_su = np.sqrt(np.einsum("nii->ni", cov))
     occupancy = _occupancy_as_multiplicity(block, sites, order, len(symops), notes)
+    over = np.flatnonzero(occupancy > 1.0)
+    if over.size:  # a site holds at most one atom (IUCr core dictionary, _atom_site_occupancy)
+        listed = ", ".join(f"{sites['labels'][i]} {occupancy[i]:g}" for i in over[:5].tolist())
+        more = f" and {over.size - 5} more" if over.size > 5 else ""
+        notes.append(
+            f"occupancy above 1 ({listed}{more}): a site holds at most one atom; used as "
+            "written (a free-refined occupancy, or a value in the wrong column?)"
+        )
     temperature, temperature_su = _read_temperature(block, notes)
     header_line = _block_line(block)
     structure = Structure(

@@ -85,6 +85,32 @@ class ChiMWarning(UserWarning):
     """The second column looks like χM (cm³ mol⁻¹) rather than χMT (cm³ K mol⁻¹)."""
 
 
+class NegativeChiMTWarning(ChiMWarning):
+    """Some χMT values are below zero (see :func:`negative_chi_mt`)."""
+
+
+def negative_chi_mt(chi_mt: ArrayLike, lines: ArrayLike | None = None) -> str | None:
+    """The note for χMT values below zero, or None when there are none.
+
+    χMT = χM·T of a paramagnet is positive (Curie law, χM = C/T with C > 0; Kahn,
+    *Molecular Magnetism*, VCH 1993, ch. 1); a negative value is noise around zero in a
+    diamagnetic (LS Fe(II)) sample, or a diamagnetic correction that is too large, or a
+    lost sign. They are used as written; the note names how many and the first
+    (``lines``: the file's line of each value, when known).
+    """
+    chi = np.asarray(chi_mt, dtype=float)
+    below = np.flatnonzero(chi < 0)
+    if not below.size:
+        return None
+    first = int(below[0])
+    where = f" (first on line {int(np.asarray(lines)[first])})" if lines is not None else ""
+    return (
+        f"{below.size} of {chi.size} χMT values are below zero, down to {chi.min():.4g} "
+        f"{CHI_MT_UNITS}{where}: used as written; a paramagnet's χMT is positive (check the "
+        "diamagnetic correction or the sign)"
+    )
+
+
 def sweep_direction(word: str) -> str | None:
     """Normalise a sweep word (``'Cooling'``, ``'down'``, ``'h'``, ``'↑'`` …) or return None."""
     return _SWEEP_WORDS.get(word.strip().strip("\"'").lower())
@@ -166,6 +192,7 @@ def read_chimt(path: str | Path, *, branch: str | None = None) -> pd.DataFrame:
     temperatures: list[float] = []
     chis: list[float] = []
     branches: list[str] = []
+    lines: list[int] = []
     header: str | None = None
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -222,6 +249,7 @@ def read_chimt(path: str | Path, *, branch: str | None = None) -> pd.DataFrame:
         temperatures.append(values[0])
         chis.append(values[1])
         branches.append(row_branch)
+        lines.append(number)
 
     if not temperatures:
         raise InputError("no data rows (expected temperature and χMT columns)", path=where)
@@ -244,6 +272,9 @@ def read_chimt(path: str | Path, *, branch: str | None = None) -> pd.DataFrame:
             ChiMWarning,
             stacklevel=2,
         )
+    negative = negative_chi_mt(chi, lines)
+    if negative:
+        warnings.warn(f"{where}: {negative}", NegativeChiMTWarning, stacklevel=2)
     df = pd.DataFrame(
         {
             "temperature_K": temperature,

@@ -75,7 +75,14 @@ import numpy as np
 import pandas as pd
 
 from coordgeo.errors import InputError
-from coordgeo.io.magdata import parse_table_rows, read_chimt, read_table, read_text, sweep_labels
+from coordgeo.io.magdata import (
+    negative_chi_mt,
+    parse_table_rows,
+    read_chimt,
+    read_table,
+    read_text,
+    sweep_labels,
+)
 
 #: Pascal's constants of atoms, 10⁻⁶ cm³ mol⁻¹ (Bain & Berry, J. Chem. Educ. 2008, 85, 532,
 #: Table 1; open-chain values). Metals at the ion values of their common SCO oxidation
@@ -506,6 +513,9 @@ def read_magnetometer(
         chi_dia=chi_dia,
         moment_su=moment_su[keep],
     )
+    negative = negative_chi_mt(out["chi_mt"], qd.row_lines[keep])
+    if negative:
+        notes.append(negative)
     if sample.holder_chi_emu_oe or sample.eicosane_mg:
         notes.append(
             f"holder correction: χ_holder = {sample.holder_chi_emu_oe:.4g} emu/Oe, eicosane "
