@@ -403,17 +403,18 @@ class Contacts:
         )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class _UnitCell:
-    """Distinct images of every site inside the unit cell, and gemmi's search over them."""
+    """Distinct images of every site inside the unit cell, and gemmi's search over them
+    (built when a search first needs it: :func:`_cell_list`)."""
 
     site: np.ndarray
     op: np.ndarray
     shift: np.ndarray  # lattice translation that brought R·x + t into [0, 1)
     fract: np.ndarray
-    search: gemmi.NeighborSearch
-    small: gemmi.SmallStructure
-    radius: float
+    search: gemmi.NeighborSearch | None = None
+    small: gemmi.SmallStructure | None = None  # the cell the search refers to
+    radius: float = 0.0  # the cell list's spacing (Å), 0 before it is built
 
 
 def unit_cell_images(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -486,18 +487,24 @@ def _maybe_special(structure: Structure, images: np.ndarray) -> np.ndarray:
     return np.flatnonzero(near.sum(axis=1) > 1)
 
 
-# One search per structure; weak keys so bulk runs do not accumulate them.
+# The images of each structure, and gemmi's search over them once one is needed; weak keys
+# so bulk runs do not accumulate them.
 _SEARCH_CACHE: weakref.WeakKeyDictionary[Structure, _UnitCell] = weakref.WeakKeyDictionary()
 
 
-def _unit_cell(structure: Structure, radius: float) -> _UnitCell:
+def _unit_cell(structure: Structure) -> _UnitCell:
     cached = _SEARCH_CACHE.get(structure)
-    if cached is not None and cached.radius >= radius:
-        return cached
-    if cached is not None:  # a longer search: a coarser cell list of the same images
-        site, op, shift, fract = cached.site, cached.op, cached.shift, cached.fract
-    else:
-        site, op, shift, fract = unit_cell_images(structure)
+    if cached is None:
+        cached = _UnitCell(*unit_cell_images(structure))
+        _SEARCH_CACHE[structure] = cached
+    return cached
+
+
+def _cell_list(structure: Structure, uc: _UnitCell, radius: float) -> gemmi.NeighborSearch:
+    """gemmi's cell-list search over the unit-cell images, with a spacing of at least
+    ``radius``; a longer search later builds a coarser list of the same images."""
+    if uc.search is not None and uc.radius >= radius:
+        return uc.search
     small = gemmi.SmallStructure()
     small.cell = gemmi.UnitCell(*structure.cell.parameters)
     # a generous cell-list radius so later, longer searches (H-bonds) reuse it
@@ -506,12 +513,22 @@ def _unit_cell(structure: Structure, radius: float) -> _UnitCell:
     # add_site(site, n) is what populate() does for site n of a SmallStructure; one Site
     # object (gemmi copies it) and no SmallStructure.sites list make it ~4× faster
     atom = gemmi.SmallStructure.Site()
-    for i, f in enumerate(fract.tolist()):
+    # an image a rounding error below 0 (−4e-18, kept as the origin plane) is binned by
+    # gemmi out of its cell and never found: gemmi gets it at 0 (the distances are
+    # measured from the images as they are)
+    for i, f in enumerate(np.maximum(uc.fract, 0.0).tolist()):
         atom.fract = gemmi.Fractional(*f)
         search.add_site(atom, i)
-    result = _UnitCell(site, op, shift, fract, search, small, radius)
-    _SEARCH_CACHE[structure] = result
-    return result
+    uc.search, uc.small, uc.radius = search, small, radius
+    return search
+
+
+#: Centre–image pairs up to which :func:`contacts` takes every pair as a candidate and
+#: keeps, in numpy, those that some lattice translation can bring within reach
+#: (:func:`_pairs_in_reach`); beyond it gemmi's cell list gives each centre's candidates
+#: (:func:`_cell_list_pairs`: a call per centre, but work that grows with the atoms in
+#: reach only).
+DENSE_PAIRS = 20_000
 
 
 _STEPS = np.array(np.meshgrid([-1, 0, 1], [-1, 0, 1], [-1, 0, 1], indexing="ij")).reshape(3, -1).T
@@ -528,17 +545,20 @@ def contacts(
     ``max_distance`` is one number or one per center. Periodic images and
     symmetry mates are included, each with its symmetry code (operator in
     the CIF's numbering plus lattice translation); the center itself is
-    excluded by ``min_distance``. gemmi's cell-list search finds the
-    candidates; exact translations are then resolved in numpy, so a
-    neighbour appearing at two lattice translations (small cells) is
-    reported twice.
+    excluded by ``min_distance``. The candidates are the unit-cell images
+    that can be in reach: of every centre–image pair when there are at most
+    :data:`DENSE_PAIRS` (:func:`_pairs_in_reach`), else from gemmi's cell-list
+    search (:func:`_cell_list_pairs`); exact translations are then resolved in
+    numpy, so a neighbour appearing at two lattice translations (small cells)
+    is reported twice.
 
     Rows come by centre, then by distance; exact ties (symmetry mates of one
     atom at one distance, common around special positions) by site, operator
     and lattice translation. The order is thus a function of the structure
     alone: gemmi's cell list yields candidates in an order that depends on its
     spacing, which a longer search made earlier on the same structure changes
-    (:func:`_unit_cell` keeps the coarser list).
+    (:func:`_cell_list` keeps the coarser list), and a small structure takes every
+    centre–image pair as a candidate instead.
     """
     given_centers = centers
     centers = np.arange(len(structure)) if centers is None else np.asarray(centers, dtype=int)
@@ -547,21 +567,14 @@ def contacts(
         empty = np.zeros(0, dtype=int)
         return Contacts(empty, empty, empty, np.zeros((0, 3), dtype=int), np.zeros(0))
     check_work_bounds(structure, float(limits.max()), len(centers))  # before gigabytes
-    uc = _unit_cell(structure, float(limits.max()))
-    cand_center, cand_image = [], []
-    query = gemmi.SmallStructure.Site()  # one query object: gemmi reads it, never keeps it
-    find = uc.search.find_site_neighbors
-    fract = structure.fract.tolist()
-    for c, limit in zip(centers.tolist(), limits.tolist(), strict=True):
-        query.fract = gemmi.Fractional(*fract[c])
-        found = {m.atom_idx for m in find(query, 0.0, limit + 1e-6)}
-        cand_center.extend([c] * len(found))
-        cand_image.extend(found)
-    if not cand_center:
+    uc = _unit_cell(structure)
+    if len(centers) * len(uc.fract) <= DENSE_PAIRS:
+        cc, ci = _pairs_in_reach(structure, uc, centers, limits)
+    else:
+        cc, ci = _cell_list_pairs(structure, uc, centers, limits)
+    if not len(cc):
         empty = np.zeros(0, dtype=int)
         return Contacts(empty, empty, empty, np.zeros((0, 3), dtype=int), np.zeros(0))
-    cc = np.asarray(cand_center)
-    ci = np.asarray(cand_image)
     if given_centers is None or len(np.unique(centers)) == len(centers):
         limit_at = np.empty(len(structure))
         limit_at[centers] = limits
@@ -590,6 +603,45 @@ def contacts(
         shift=shift[order],
         distance=dist[order],
     )
+
+
+def _cell_list_pairs(
+    structure: Structure, uc: _UnitCell, centers: np.ndarray, limits: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(centre, image) candidates from gemmi's cell list: the images with some lattice
+    translation within each centre's limit (+1e-6 Å)."""
+    cand_center: list[int] = []
+    cand_image: list[int] = []
+    query = gemmi.SmallStructure.Site()  # one query object: gemmi reads it, never keeps it
+    find = _cell_list(structure, uc, float(limits.max())).find_site_neighbors
+    fract = structure.fract.tolist()
+    for c, limit in zip(centers.tolist(), limits.tolist(), strict=True):
+        query.fract = gemmi.Fractional(*fract[c])
+        found = {m.atom_idx for m in find(query, 0.0, limit + 1e-6)}
+        cand_center.extend([c] * len(found))
+        cand_image.extend(found)
+    return np.asarray(cand_center, dtype=int), np.asarray(cand_image, dtype=int)
+
+
+def _pairs_in_reach(
+    structure: Structure, uc: _UnitCell, centers: np.ndarray, limits: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(centre, image) candidates from every pair, axis by axis: those whose fractional
+    difference u_a (modulo the lattice, |u_a| ≤ ½) can be within the centre's limit,
+    min(|u_a|, 1 − |u_a|) ≤ ‖F_a‖·limit along each axis a (the bound of
+    :func:`_possible_trials`, widened by 1e-6 relative and absolute so that rounding never
+    drops a pair that it keeps)."""
+    reach = limits[:, None] * np.sqrt((structure.cell.fractionalization**2).sum(axis=1))
+    reach = reach * (1 + 1e-6) + 1e-6  # (centre, 3)
+    centre = structure.fract[centers]
+    c = np.repeat(np.arange(len(centers)), len(uc.fract))
+    i = np.tile(np.arange(len(uc.fract)), len(centers))
+    for a in range(3):
+        u = uc.fract[i, a] - centre[c, a]
+        u = np.abs(u - np.round(u))
+        keep = np.minimum(u, 1.0 - u) <= reach[c, a]
+        c, i = c[keep], i[keep]
+    return centers[c], i
 
 
 def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -443,13 +443,55 @@ def symmetry_duplicates(
     kind = np.array([ids.setdefault(k, len(ids)) for k in kinds], dtype=int)
     if n < 2 or len(ids) == n:  # no two sites of one kind: nothing can repeat
         return out
+    k = len(rotations)
+    images = (np.einsum("kij,nj->nki", rotations, fract) + translations[None]).reshape(-1, 3)
+    images -= np.floor(images)
+    per_kind = np.bincount(kind)
+    if int((per_kind * (per_kind - 1) // 2).sum()) * k <= DENSE_DUPLICATE_PAIRS:
+        # few pairs of one kind: every image of i measured against j, no grid
+        first, site = np.nonzero(np.triu(kind[:, None] == kind[None, :], 1))  # i < j
+        image = (first[:, None] * k + np.arange(k)).ravel()
+        site = np.repeat(site, k)
+        first = np.repeat(first, k)
+    else:
+        site, image, first = _duplicate_candidates(
+            images, fract, kind, k, orthogonalization, tolerance
+        )
+    d = images[image] - fract[site]
+    d -= np.round(d)
+    near = vector_lengths(d @ orthogonalization.T) < tolerance
+    found: dict[int, int] = {}
+    for j, i in zip(site[near].tolist(), first[near].tolist(), strict=True):
+        found[j] = min(i, found.get(j, i))  # the earliest site it repeats
+    for j in sorted(found):  # in site order, so a chain ends at its first site
+        i = found[j]
+        out[j] = i if out[i] < 0 else out[i]
+    return out
+
+
+#: Pairs of sites of one kind × operators up to which :func:`symmetry_duplicates` measures
+#: every image of each pair rather than looking pairs up in a grid.
+DENSE_DUPLICATE_PAIRS = 20_000
+
+
+def _duplicate_candidates(
+    images: np.ndarray,
+    fract: np.ndarray,
+    kind: np.ndarray,
+    k: int,
+    orthogonalization: np.ndarray,
+    tolerance: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(site j, image of site i, i) with i < j of one kind and the image in one of the 27
+    grid cells around j: every image within ``tolerance`` of j is among them.
+
+    ``images`` (n·k, 3) are the k images of each site, reduced into [0, 1).
+    """
+    n = len(fract)
     # Candidate pairs from a grid over the cell, cells at least 2·tolerance wide along each
     # axis (d_hkl of the axis' planes over their count), so a point within tolerance of a
     # site lies in one of the 27 cells around it: N·|G| images sorted once and each site's
     # 27 cells looked up, instead of N²·|G| differences. The pairs found are then measured.
-    k = len(rotations)
-    images = (np.einsum("kij,nj->nki", rotations, fract) + translations[None]).reshape(-1, 3)
-    images -= np.floor(images)
     owner = np.repeat(np.arange(n), k)
     spacing = 1.0 / vector_lengths(np.linalg.inv(orthogonalization))  # d(100), d(010), d(001)
     m = np.clip((spacing / (2.0 * tolerance)).astype(np.int64), 1, 4096)
@@ -473,17 +515,7 @@ def symmetry_duplicates(
     image = order[np.repeat(left, count) + offset]
     first = owner[image]
     pair = (first < site) & (kind[first] == kind[site])
-    site, image, first = site[pair], image[pair], first[pair]
-    d = images[image] - fract[site]
-    d -= np.round(d)
-    near = vector_lengths(d @ orthogonalization.T) < tolerance
-    found: dict[int, int] = {}
-    for j, i in zip(site[near].tolist(), first[near].tolist(), strict=True):
-        found[j] = min(i, found.get(j, i))  # the earliest site it repeats
-    for j in sorted(found):  # in site order, so a chain ends at its first site
-        i = found[j]
-        out[j] = i if out[i] < 0 else out[i]
-    return out
+    return site[pair], image[pair], first[pair]
 
 
 _STEPS27 = np.array(np.meshgrid([-1, 0, 1], [-1, 0, 1], [-1, 0, 1], indexing="ij")).reshape(3, -1).T

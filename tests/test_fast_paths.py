@@ -14,11 +14,15 @@ two run side by side on every published structure and must agree exactly:
 * vector lengths √((x² + y²) + z²) against ``np.linalg.norm`` (bit for bit);
 * the neighbour search measuring only the lattice translations that can be within reach
   (``geometry._possible_trials``) against all 27 trials around every image of the unit
-  cell, each centre against each image, no cell list.
+  cell, each centre against each image, no cell list;
+* the neighbour search's candidates from gemmi's cell list against every centre–image
+  pair (``geometry.DENSE_PAIRS``), and the search for sites listed twice
+  (``symmetry.symmetry_duplicates``) by a grid against every pair of one kind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -119,6 +123,72 @@ def test_contacts_equal_every_image_measured(structures):
             np.testing.assert_array_equal(have, _contacts_every_image(s, limit), err_msg=s.block)
         checked += 1
     assert checked > 100
+
+
+def test_contacts_cell_list_equals_every_pair(structures, monkeypatch):
+    """The two candidate searches of geometry.contacts give the same rows in the same order
+    (gemmi's cell list, and every centre–image pair screened axis by axis)."""
+    from coordgeo import geometry
+
+    for s in structures:
+        got = []
+        for dense in (0, 10**9):
+            monkeypatch.setattr(geometry, "DENSE_PAIRS", dense)
+            found = contacts(s, 3.3)
+            got.append(np.column_stack([found.center, found.site, found.op, found.shift]))
+            got.append(found.distance)
+        np.testing.assert_array_equal(got[0], got[2], err_msg=s.block)
+        np.testing.assert_array_equal(got[1], got[3], err_msg=s.block)
+
+
+def test_cell_list_finds_an_image_a_rounding_error_below_zero(shared, monkeypatch):
+    """Two ring centroids of 4301885 (I2/a): an image of the second lands at
+    y = −3.8e-18, which unit_cell_images keeps as the origin plane and gemmi's cell list
+    binned out of the cell, so the π–π pair at 3.499 Å went missing. The search must
+    find what measuring every image at every translation finds."""
+    from coordgeo import geometry
+    from coordgeo.contacts import _points
+
+    (s,) = read_cif_blocks(shared / "cifs/published/4301885-I12slash1-spacegroup.cif")
+    fract = np.array(
+        [
+            [-0.13778333333333337, 0.2885833333333333, 0.12154166666666665],
+            [-0.3480166666666667, -3.837775338459471e-18, 0.04919999999999999],
+        ]
+    )
+    points = _points(s, fract, ["Cg1", "Cg2"])
+    assert (unit_cell_images(points)[3] < 0).any()  # the case: an image just below 0
+    want = _contacts_every_image(points, 4.0)
+    assert len(want) == 1 and abs(want[0, -1] - 3.4989) < 1e-4
+    monkeypatch.setattr(geometry, "DENSE_PAIRS", 0)  # gemmi's cell list
+    got = contacts(points, 4.0)
+    have = _sorted_rows(got.center, got.site, got.op, got.shift, got.distance)
+    np.testing.assert_array_equal(have, want)
+
+
+def test_symmetry_duplicates_grid_equals_every_pair(published_cifs, monkeypatch):
+    """Sites listed twice found by the grid and by measuring every pair of one kind: the
+    same answer on every block of the corpus (one of which lists a molecule twice)."""
+    from coordgeo import symmetry
+    from coordgeo.io import cif
+
+    calls = []
+    real = symmetry.symmetry_duplicates
+    monkeypatch.setattr(cif, "symmetry_duplicates", lambda *a: calls.append(a) or real(*a))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for path in published_cifs:
+            if path.name != "2104374.cif":
+                with contextlib.suppress(InputError):
+                    read_cif_blocks(path)
+    answers = []
+    for limit in (0, 10**9):
+        monkeypatch.setattr(symmetry, "DENSE_DUPLICATE_PAIRS", limit)
+        answers.append([real(*a) for a in calls])
+    assert len(calls) > 150
+    assert sum(bool((out >= 0).any()) for out in answers[0]) >= 1
+    for grid_out, pair_out in zip(*answers, strict=True):
+        np.testing.assert_array_equal(grid_out, pair_out)
 
 
 def test_one_direction_equals_matrix_keys(structures):

@@ -12,6 +12,8 @@ import random
 import time
 from pathlib import Path
 
+import pytest
+
 from coordgeo.errors import InputError
 from coordgeo.io.cif import read_cif_blocks
 
@@ -35,12 +37,17 @@ def test_flat_cell_with_many_sites_is_refused_at_once(tmp_path: Path):
     assert "atoms in 2.608 Å³" in str(result) and "block flat" in str(result)
 
 
-def test_symmetry_duplicates_with_one_grid_cell_per_axis():
+@pytest.mark.parametrize("grid", [True, False], ids=["grid", "every-pair"])
+def test_symmetry_duplicates_with_one_grid_cell_per_axis(grid, monkeypatch):
     """A cell thinner than twice the tolerance in every direction is one grid cell: each
-    pair is measured once (not 27 times) and the answer equals the brute force."""
+    pair is measured once (not 27 times) and the answer equals the brute force, by the
+    grid and by measuring every pair of one kind (what a few sites get)."""
     import numpy as np
 
+    from coordgeo import symmetry
     from coordgeo.symmetry import symmetry_duplicates
+
+    monkeypatch.setattr(symmetry, "DENSE_DUPLICATE_PAIRS", 0 if grid else 10**9)
 
     fract = np.array([[0.1, 0.1, 0.1], [0.1 + 1e-4, 0.1, 0.1], [0.6, 0.6, 0.6], [0.6, 0.6, 0.1]])
     tiny = np.diag([0.03, 0.03, 0.03])  # a 0.03 Å cube (tolerance 0.02 Å)
