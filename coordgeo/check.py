@@ -37,10 +37,9 @@ import weakref
 from dataclasses import replace
 from functools import lru_cache
 from operator import attrgetter, itemgetter
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from coordgeo.errors import InputError
 from coordgeo.esd import decimals_of, format_su, parse_su
@@ -56,6 +55,9 @@ from coordgeo.symmetry import (
     parse_code,
     read_code,
 )
+
+if TYPE_CHECKING:  # pandas loads where a DataFrame is made (start-up time)
+    import pandas as pd
 
 COLUMNS = [
     "block",
@@ -166,6 +168,8 @@ def check(structure: Structure) -> pd.DataFrame:
     1-2-3 or 2-3-4 are collinear is ``undefined`` (see :data:`LINEAR_ANGLE`), whatever
     its published value.
     """
+    import pandas as pd
+
     rows = _published_rows(structure.geom)
     if not rows:
         return pd.DataFrame(columns=RESOLVED_COLUMNS)[COLUMNS]
@@ -184,12 +188,23 @@ def resolve(structure: Structure, select=None) -> pd.DataFrame:
     both None for a row that could not be read (``unresolved``) or whose acceptor is a
     ring centroid.
     """
+    import pandas as pd
+
+    columns = resolve_columns(structure, select)
+    if columns is None:
+        return pd.DataFrame(columns=RESOLVED_COLUMNS)
+    return _frame(columns)
+
+
+def resolve_columns(structure: Structure, select=None) -> dict[str, list] | None:
+    """The table of :func:`resolve` as columns (lists, keys :data:`RESOLVED_COLUMNS`;
+    None when no loop row is selected), for a caller that needs no DataFrame."""
     rows = _published_rows(structure.geom)
     if select is not None:
         rows = [r for r in rows if select(r.kind, r.atoms)]
     if not rows:
-        return pd.DataFrame(columns=RESOLVED_COLUMNS)
-    return _frame(_resolve_columns(structure, rows))
+        return None
+    return _resolve_columns(structure, rows)
 
 
 _TEXT = ("block", "kind", "atoms", "symmetry_codes", "status", "reason", "value_text")
@@ -200,6 +215,8 @@ def _frame(columns: dict[str, list]) -> pd.DataFrame:
     """The table of :func:`_resolve_columns`, each column made with its dtype at once (the
     dtypes pandas infers from the lists: text as pandas' string dtype, numbers as float,
     a column of published values that are all None as object)."""
+    import pandas as pd
+
     text = _text_dtype()
     names = [name for name in columns if name in _TEXT] if text is not None else []
     data = {}
@@ -221,6 +238,8 @@ def _frame(columns: dict[str, list]) -> pd.DataFrame:
 @lru_cache(maxsize=1)
 def _text_dtype():
     """The dtype pandas infers for a column of text (None when it is plain object)."""
+    import pandas as pd
+
     dtype = pd.Series(["text"]).dtype
     return None if isinstance(dtype, np.dtype) else dtype
 
@@ -369,6 +388,8 @@ def _printed_codes(code_texts: tuple[str, ...]) -> str:
 
 def unresolved_rows(geom, block: str, reason: str) -> pd.DataFrame:
     """Rows for the ``_geom_*`` loops of a block that could not be read at all."""
+    import pandas as pd
+
     records = []
     for row in _published_rows(geom):
         pub, pub_su = _published_value(row.value_text)

@@ -105,9 +105,9 @@ import sys
 import weakref
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from coordgeo.elements import (
     covalent_radius,
@@ -126,6 +126,9 @@ from coordgeo.geometry import (
 from coordgeo.model import Structure
 from coordgeo.options import DEFAULT_TOLERANCE, validate_tolerance
 from coordgeo.symmetry import format_code, format_codes, identity, operator_keys, vector_lengths
+
+if TYPE_CHECKING:  # pandas loads where a DataFrame is made (start-up time)
+    import pandas as pd
 
 MIN_BOND = 0.5  # Å; shorter "bonds" are alternatives of one disordered atom
 EXCLUSIVE_DISTANCE = 0.8  # Å; two donors this close cannot both be present
@@ -159,11 +162,13 @@ __all__ = [
     "covalent_radius",
     "donor_labels",
     "excluded_by_disorder",
+    "frame_of_sphere_geometry",
     "is_metal",
     "metal_atom",
     "mixed_sites",
     "sphere_columns",
     "sphere_geometry",
+    "sphere_geometry_columns",
     "spheres_frame",
 ]
 
@@ -356,6 +361,8 @@ def bonds(structure: Structure, tolerance: float = DEFAULT_TOLERANCE) -> pd.Data
     unit is listed from the site that comes first in the CIF. Metal–metal and
     through-donor contacts follow the rules of the module docstring.
     """
+    import pandas as pd
+
     found = bond_contacts(structure, tolerance)
     found = found.take(~_through_donor_rows(structure, found, tolerance))
     keep = _one_direction(structure, found)
@@ -398,6 +405,8 @@ def bonds(structure: Structure, tolerance: float = DEFAULT_TOLERANCE) -> pd.Data
 def _string_dtype():
     """pandas' default dtype for text and the pyarrow module when that dtype is Arrow-backed
     (pandas ≥ 3 with pyarrow, which pandas has then loaded itself), else None."""
+    import pandas as pd
+
     dtype = pd.Series(["x"]).dtype
     arrow = sys.modules.get("pyarrow")  # not an import: only what pandas already uses
     if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and arrow is not None:
@@ -408,6 +417,8 @@ def _string_dtype():
 def _strings(values: list[str]):
     """A text column as pandas would store it, built by Arrow at once rather than inferred
     value by value (the same column, several times faster for a table per structure)."""
+    import pandas as pd
+
     arrow = _string_dtype()
     if arrow is None:
         return values
@@ -553,6 +564,8 @@ def angles(structure: Structure, tolerance: float = DEFAULT_TOLERANCE) -> pd.Dat
     angle, angle_su``; atom2 is the (untransformed) vertex, the codes apply
     to atoms 1 and 3.
     """
+    import pandas as pd
+
     found = bond_contacts(structure, tolerance)
     rows_i, rows_a, rows_b = [], [], []
     order = np.argsort(found.center, kind="stable")
@@ -909,6 +922,8 @@ def sphere_columns(structure: Structure, spheres: list[Sphere]) -> dict[str, np.
 def spheres_frame(structure: Structure, spheres: list[Sphere]) -> pd.DataFrame:
     """One row per metal–donor bond, with the donor's symmetry code and the distance (+su):
     the table of :func:`sphere_columns` (without columns when there is no bond)."""
+    import pandas as pd
+
     columns = sphere_columns(structure, spheres)
     return pd.DataFrame([]) if columns is None else pd.DataFrame(columns)
 
@@ -923,14 +938,14 @@ def metal_atom(structure: Structure, sphere: Sphere) -> Atom:
     return Atom(sphere.metal, identity(structure))
 
 
-def sphere_geometry(structure: Structure, spheres: list[Sphere]) -> pd.DataFrame:
-    """M–L bonds and L–M–L angles of each sphere, with su's, as in Table S1 of an SI.
+#: Columns of :func:`sphere_geometry` (and keys of :func:`sphere_geometry_columns`).
+SPHERE_GEOMETRY_COLUMNS = ["block", "metal", "configuration", "kind", "atoms", "value", "value_su"]
 
-    Columns ``block, metal, configuration, kind, atoms, value, value_su``:
-    ``kind`` is ``bond`` or ``angle``; ``atoms`` a tuple of
-    :class:`~coordgeo.geometry.Atom` (bond: metal, donor; angle: donor,
-    metal, donor). Bonds come nearest first; angles for every donor pair.
-    """
+
+def sphere_geometry_columns(structure: Structure, spheres: list[Sphere]) -> dict[str, list]:
+    """The rows of :func:`sphere_geometry` as columns (lists, keys
+    :data:`SPHERE_GEOMETRY_COLUMNS`): what the table is made of, and what a one-file
+    command prints from without making a DataFrame (``coordgeo sphere``)."""
     records = []
     for sp in spheres:
         metal = metal_atom(structure, sp)
@@ -948,15 +963,33 @@ def sphere_geometry(structure: Structure, spheres: list[Sphere]) -> pd.DataFrame
             values, sus = measure(structure, sites, ops, shifts)
             for p, v, s in zip(pairs, values.tolist(), sus.tolist(), strict=True):
                 records.append((sp, "angle", p, v, s))
-    return pd.DataFrame(
-        {
-            "block": structure.block,
-            "metal": [structure.labels[r[0].metal] for r in records],
-            "configuration": [r[0].configuration for r in records],
-            "kind": [r[1] for r in records],
-            "atoms": [r[2] for r in records],
-            "value": [r[3] for r in records],
-            "value_su": [r[4] for r in records],
-        },
-        columns=["block", "metal", "configuration", "kind", "atoms", "value", "value_su"],
-    )
+    return {
+        "block": [structure.block] * len(records),
+        "metal": [structure.labels[r[0].metal] for r in records],
+        "configuration": [r[0].configuration for r in records],
+        "kind": [r[1] for r in records],
+        "atoms": [r[2] for r in records],
+        "value": [r[3] for r in records],
+        "value_su": [r[4] for r in records],
+    }
+
+
+def sphere_geometry(structure: Structure, spheres: list[Sphere]) -> pd.DataFrame:
+    """M–L bonds and L–M–L angles of each sphere, with su's, as in Table S1 of an SI.
+
+    Columns ``block, metal, configuration, kind, atoms, value, value_su``:
+    ``kind`` is ``bond`` or ``angle``; ``atoms`` a tuple of
+    :class:`~coordgeo.geometry.Atom` (bond: metal, donor; angle: donor,
+    metal, donor). Bonds come nearest first; angles for every donor pair.
+    The table of :func:`sphere_geometry_columns`.
+    """
+    return frame_of_sphere_geometry(structure, sphere_geometry_columns(structure, spheres))
+
+
+def frame_of_sphere_geometry(structure: Structure, columns: dict[str, list]) -> pd.DataFrame:
+    """The table of :func:`sphere_geometry` from its columns
+    (:func:`sphere_geometry_columns`)."""
+    import pandas as pd
+
+    # block as a scalar, as the table always had it (its dtype when there is no row)
+    return pd.DataFrame({**columns, "block": structure.block}, columns=SPHERE_GEOMETRY_COLUMNS)

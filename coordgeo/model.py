@@ -16,9 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas loads where a DataFrame is made (start-up time)
+    import pandas as pd
 
 CRYSTAL_SYSTEMS = (
     "triclinic",
@@ -120,6 +123,8 @@ class GeomLoop:
         return len(self.values) // max(len(self.columns), 1)
 
     def frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         width = len(self.columns)
         cells = [_unquote(v) for v in self.values]
         rows = [cells[r : r + width] for r in range(0, len(cells), width)]
@@ -284,6 +289,8 @@ class Structure:
 
     def sites_frame(self) -> pd.DataFrame:
         """The asymmetric unit as a table (one row per site)."""
+        import pandas as pd
+
         return pd.DataFrame(
             {
                 "label": self.labels,

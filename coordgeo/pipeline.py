@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from coordgeo.coordination import Sphere, coordination_spheres
 from coordgeo.errors import InputError
@@ -31,6 +31,9 @@ from coordgeo.options import (
     validate_in_range,
     validate_tolerance,
 )
+
+if TYPE_CHECKING:  # pandas loads where a DataFrame is made (start-up time)
+    import pandas as pd
 
 __all__ = [
     "Analysis",
@@ -195,6 +198,8 @@ class Analysis:
     @cached_property
     def sites(self) -> pd.DataFrame:
         """Per-site parameters with su's, then spin and oxidation state (class docstring)."""
+        import pandas as pd
+
         if not self.spheres:
             from coordgeo.polyhedra import site_parameters
 
@@ -253,10 +258,18 @@ class Analysis:
     @cached_property
     def geometry(self) -> pd.DataFrame:
         """M–L bonds and L–M–L angles of every sphere with su's
-        (:func:`coordgeo.coordination.sphere_geometry`)."""
-        from coordgeo.coordination import sphere_geometry
+        (:func:`coordgeo.coordination.sphere_geometry`), the table of :attr:`geometry_columns`."""
+        from coordgeo.coordination import frame_of_sphere_geometry
 
-        return sphere_geometry(self.structure, self.spheres)
+        return frame_of_sphere_geometry(self.structure, self.geometry_columns)
+
+    @cached_property
+    def geometry_columns(self) -> dict[str, list]:
+        """:attr:`geometry` as columns (:func:`coordgeo.coordination.sphere_geometry_columns`),
+        for a command that prints them without making a DataFrame (``coordgeo sphere``)."""
+        from coordgeo.coordination import sphere_geometry_columns
+
+        return sphere_geometry_columns(self.structure, self.spheres)
 
     @cached_property
     def graph(self):

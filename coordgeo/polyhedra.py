@@ -31,14 +31,17 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from coordgeo import distortion, shape
 from coordgeo.coordination import DEFAULT_TOLERANCE, Sphere, coordination_spheres, donor_labels
 from coordgeo.geometry import FINITE_DIFFERENCE_STEP, image_fract, su_from_gradients
 from coordgeo.model import Structure
+
+if TYPE_CHECKING:  # pandas loads where a DataFrame is made (start-up time)
+    import pandas as pd
 
 CONTRACT_COLUMNS = [
     "block",
@@ -230,6 +233,8 @@ def site_parameters(
     shapes of another coordination number are ignored for a site.
     See the module docstring for the columns.
     """
+    import pandas as pd
+
     if spheres is None:
         spheres = coordination_spheres(structure, tolerance)
     if len(spheres) == 0:
@@ -329,6 +334,8 @@ def xyz_parameters(polyhedra, shapes: str | tuple[str, ...] = "all") -> pd.DataF
     holds the file name and molecule title, ``donors`` element+index labels
     (``N2`` = atom 2 of the molecule, 1-based, as OctaDist numbers them).
     """
+    import pandas as pd
+
     rows = []
     for p in polyhedra:
         n = p.n

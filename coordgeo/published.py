@@ -30,15 +30,19 @@ coordinates, :mod:`coordgeo.check`).
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from coordgeo.check import label_sites, resolve
+import numpy as np
+
+from coordgeo.check import label_sites, resolve_columns
 from coordgeo.geometry import Atom
 from coordgeo.model import Structure
 from coordgeo.symmetry import SymmetryCode, is_identity
 
-__all__ = ["COLUMNS", "POSITION_TOLERANCE", "VALUES", "published_geometry"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["COLUMNS", "POSITION_TOLERANCE", "VALUES", "published_columns", "published_geometry"]
 
 #: Fractional-coordinate distance within which two images are the same atom: positions
 #: are compared on a grid of 1/2¹⁴ (6·10⁻⁵) of the cell edges.
@@ -113,8 +117,11 @@ def published_geometry(structure: Structure, geometry: pd.DataFrame) -> pd.DataF
         ``published_status`` the :func:`coordgeo.check.check` status of the loop row
         (``ok``, ``mismatch``, …; '' where none) and ``published_codes`` the loop row's
         symmetry codes as read (n_klm). See the module docstring for the matching rule.
+        The table of :func:`published_columns`.
     """
-    empty = pd.DataFrame(
+    import pandas as pd
+
+    out = pd.DataFrame(
         {
             "published_text": "",
             "published": np.nan,
@@ -125,10 +132,47 @@ def published_geometry(structure: Structure, geometry: pd.DataFrame) -> pd.DataF
         index=geometry.index,
         columns=COLUMNS,
     )
-    if geometry.empty or not any(k in structure.geom for k in ("bond", "angle")):
-        return empty
-    is_bond = (geometry["kind"] == "bond").to_numpy()
-    all_atoms = list(geometry["atoms"])
+    if geometry.empty:
+        return out
+    found = _matches(structure, list(geometry["kind"]), list(geometry["atoms"]))
+    if found is None:
+        return out
+    where, hits = found
+    for j, name in enumerate(COLUMNS):
+        out.iloc[where, j] = hits[name]
+    return out
+
+
+def published_columns(structure: Structure, geometry: dict[str, list]) -> dict[str, list]:
+    """:func:`published_geometry` of the rows of
+    :func:`coordgeo.coordination.sphere_geometry_columns`, as columns (lists, keys
+    :data:`COLUMNS`), for a caller that needs no DataFrame."""
+    n = len(geometry["kind"])
+    nan = float("nan")
+    out = {
+        "published_text": [""] * n,
+        "published": [nan] * n,
+        "published_su": [nan] * n,
+        "published_status": [""] * n,
+        "published_codes": [""] * n,
+    }
+    found = _matches(structure, geometry["kind"], geometry["atoms"]) if n else None
+    if found is not None:
+        where, hits = found
+        for name in COLUMNS:
+            column = out[name]
+            for k, value in zip(where.tolist(), hits[name], strict=True):
+                column[k] = value
+    return out
+
+
+def _matches(structure: Structure, kinds: list[str], all_atoms: list[tuple]):
+    """Rows of the sphere geometry (``kinds``, ``all_atoms``) the CIF's loops have (module
+    docstring): their positions and the loop rows' :data:`COLUMNS` (text stripped, numbers
+    as floats), or None when no row matches."""
+    if not any(k in structure.geom for k in ("bond", "angle")):
+        return None
+    is_bond = np.array([kind == "bond" for kind in kinds], dtype=bool)
     metal_atoms = [a[0] if b else a[1] for a, b in zip(all_atoms, is_bond, strict=True)]
     metals = {a.site for a in metal_atoms}
     label_cache: dict[str, set[int]] = {}
@@ -143,31 +187,36 @@ def published_geometry(structure: Structure, geometry: pd.DataFrame) -> pd.DataF
             return names_metal(labels[0]) or names_metal(labels[1])
         return kind == "angle" and len(labels) == 3 and names_metal(labels[1])
 
-    rows = resolve(structure, select=select)
-    rows = rows[rows["sites"].notna()].reset_index(drop=True)
+    resolved = resolve_columns(structure, select=select)
+    if resolved is None:
+        return None
     # the loop rows as (metal, donor, donor) atoms; a bond between two metals twice
     loop_kind, loop_atoms, loop_row = [], [], []
-    for k, r in enumerate(rows.itertuples(index=False)):
-        atoms = [Atom(site, code) for site, code in zip(r.sites, r.codes, strict=True)]
-        if r.kind == "bond":
+    for k, (kind, sites, codes) in enumerate(
+        zip(resolved["kind"], resolved["sites"], resolved["codes"], strict=True)
+    ):
+        if sites is None:  # a row that could not be read
+            continue
+        atoms = [Atom(site, code) for site, code in zip(sites, codes, strict=True)]
+        if kind == "bond":
             for m in (0, 1):
-                if r.sites[m] in metals:
+                if sites[m] in metals:
                     loop_kind.append(True)
                     loop_atoms.append((atoms[m], atoms[1 - m], atoms[1 - m]))
                     loop_row.append(k)
-        elif r.sites[1] in metals:
+        elif sites[1] in metals:
             loop_kind.append(False)
             loop_atoms.append((atoms[1], atoms[0], atoms[2]))
             loop_row.append(k)
     if not loop_row:
-        return empty
+        return None
     keys = _match_keys(structure, np.array(loop_kind), loop_atoms)
-    keys["row"] = loop_row
     # where the loop prints one bond twice (seen from the metal and from a metal image,
     # sometimes with different last digits), the row with the metal untransformed wins
-    keys["moved"] = [not is_identity(a[0].code, structure) for a in loop_atoms]
-    keys = keys.sort_values("moved", kind="stable")
-    keys = keys.drop_duplicates(subset=_KEY_COLUMNS, keep="first")
+    moved = [not is_identity(a[0].code, structure) for a in loop_atoms]
+    first: dict[tuple, int] = {}
+    for i in sorted(range(len(loop_row)), key=moved.__getitem__):  # stable: moved last
+        first.setdefault(keys[i], loop_row[i])
     mine = _match_keys(
         structure,
         is_bond,
@@ -176,25 +225,28 @@ def published_geometry(structure: Structure, geometry: pd.DataFrame) -> pd.DataF
             for a, m, b in zip(all_atoms, metal_atoms, is_bond, strict=True)
         ],
     )
-    mine["position"] = np.arange(len(mine))
-    joined = mine.merge(keys, on=_KEY_COLUMNS, how="inner")
-    if joined.empty:
-        return empty
-    hits = rows.iloc[joined["row"].to_numpy()]
-    where = joined["position"].to_numpy()
-    out = empty.copy()
-    out.iloc[where, 0] = [str(t).strip() for t in hits["value_text"]]
-    out.iloc[where, 1] = hits["published"].to_numpy(dtype=float)
-    out.iloc[where, 2] = hits["published_su"].to_numpy(dtype=float)
-    out.iloc[where, 3] = hits["status"].to_numpy()
-    out.iloc[where, 4] = hits["symmetry_codes"].to_numpy()
-    return out
+    where, hit_rows = [], []
+    for position, key in enumerate(mine):
+        row = first.get(key)
+        if row is not None:
+            where.append(position)
+            hit_rows.append(row)
+    if not where:
+        return None
+    hits = {
+        "published_text": [str(resolved["value_text"][r]).strip() for r in hit_rows],
+        "published": np.array([resolved["published"][r] for r in hit_rows], dtype=float),
+        "published_su": np.array([resolved["published_su"][r] for r in hit_rows], dtype=float),
+        "published_status": [resolved["status"][r] for r in hit_rows],
+        "published_codes": [resolved["symmetry_codes"][r] for r in hit_rows],
+    }
+    return np.array(where, dtype=np.intp), hits
 
 
 _KEY_COLUMNS = ["bond", "metal", "s1", "x1", "y1", "z1", "s2", "x2", "y2", "z2"]
 
 
-def _match_keys(structure: Structure, is_bond: np.ndarray, atoms: list[tuple]) -> pd.DataFrame:
+def _match_keys(structure: Structure, is_bond: np.ndarray, atoms: list[tuple]) -> list[tuple]:
     """Integer match keys of (metal, donor, donor) atoms (module docstring): the kind,
     the metal site, then per donor the first site at its position and its place in the
     metal's frame (:func:`_places`); the two donors of an angle in sorted order, the
@@ -218,4 +270,4 @@ def _match_keys(structure: Structure, is_bond: np.ndarray, atoms: list[tuple]) -
     swap = diff[np.arange(n), lead] > 0
     first[swap], second[swap] = second[swap], first[swap].copy()
     data = np.column_stack([is_bond.astype(np.int64), site[:, 0], first, second])
-    return pd.DataFrame(data, columns=_KEY_COLUMNS)
+    return list(map(tuple, data.tolist()))

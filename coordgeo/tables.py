@@ -31,9 +31,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from coordgeo.errors import InputError
 from coordgeo.esd import format_su
@@ -46,6 +46,9 @@ from coordgeo.symmetry import (
     lettered_label,
     letters,
 )
+
+if TYPE_CHECKING:  # pandas loads where a DataFrame is made (start-up time)
+    import pandas as pd
 
 FORMATS = ("table", "csv", "json", "markdown", "latex")
 
@@ -130,6 +133,8 @@ _VALUE_CELL = re.compile(r"[-−]?\d+(\.\d+)?(\(\d+\))?\*?( \[[-+]?\d+(\.\d+)?σ
 
 
 def _is_number_column(values: pd.Series) -> bool:
+    import pandas as pd
+
     return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
 
 
@@ -211,6 +216,8 @@ def su_view(
     quantity ``x`` with its ``x_su`` column when the frame has one (the ``x_su`` column is
     then not shown on its own), decimals from ``decimals`` or :func:`quantity_decimals`;
     other columns as they are."""
+    import pandas as pd
+
     names = list(frame.columns) if columns is None else list(columns)
     extra = dict(decimals or {})
     spec: dict[str, ViewSpec] = {}
@@ -260,6 +267,8 @@ def readable(
     pandas.DataFrame
         Text cells (and the untouched non-float columns), in the order of ``columns``.
     """
+    import pandas as pd
+
     if columns is None or not isinstance(columns, Mapping):
         columns = su_view(frame, columns)
     n = len(frame)
@@ -311,6 +320,8 @@ def _su_cell(value: object, su: object, decimals: int) -> str:
 
 def _plain_cells(values: pd.Series) -> list | pd.Series:
     """A column shown as it is: floats to six significant digits, missing cells empty."""
+    import pandas as pd
+
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_integer_dtype(values):
         return values.to_numpy().tolist()
     if pd.api.types.is_float_dtype(values):
@@ -383,20 +394,38 @@ def styled_label(label: str, mark: str, style: str = "letters") -> str:
     return f"{label}_{mark}"
 
 
+def _legend_columns(marks: dict, structure: Structure) -> dict[str, list]:
+    """The legend under an SI table as columns: mark (``letter``, whatever the style),
+    ``operator`` and n_klm ``symmetry_code``, in order of use."""
+    return {
+        "letter": list(marks.values()),
+        "operator": [code_to_triplet(code, structure) for code in marks],
+        "symmetry_code": [format_code(code, structure) for code in marks],
+    }
+
+
 def _legend_frame(marks: dict, structure: Structure) -> pd.DataFrame:
-    """The legend under an SI table: mark (column ``letter``, whatever the style),
-    operator and n_klm code, in order of use."""
-    return pd.DataFrame(
-        [
-            (mark, code_to_triplet(code, structure), format_code(code, structure))
-            for code, mark in marks.items()
-        ],
-        columns=["letter", "operator", "symmetry_code"],
-    )
+    """The legend under an SI table (:func:`_legend_columns`) as a DataFrame."""
+    return _frame_of_legend(_legend_columns(marks, structure))
 
 
-def _style_of(legend: pd.DataFrame) -> str:
-    marks = [str(m) for m in legend["letter"]] if len(legend) else []
+def _frame_of_legend(columns: dict[str, list]) -> pd.DataFrame:
+    import pandas as pd
+
+    names = ["letter", "operator", "symmetry_code"]
+    return pd.DataFrame(list(zip(*(columns[c] for c in names), strict=True)), columns=names)
+
+
+def _legend_column(legend: pd.DataFrame | Mapping[str, Sequence], name: str) -> list:
+    """Column ``name`` of a legend given as a DataFrame or as columns (a dict of lists);
+    [] for a legend without rows."""
+    if isinstance(legend, Mapping):
+        return list(legend[name]) if name in legend else []
+    return list(legend[name]) if len(legend) else []
+
+
+def _style_of(legend: pd.DataFrame | Mapping[str, Sequence]) -> str:
+    marks = [str(m) for m in _legend_column(legend, "letter")]
     if not marks:
         return "letters"
     if all(m.startswith("#") for m in marks):
@@ -408,9 +437,12 @@ def _style_of(legend: pd.DataFrame) -> str:
     return "letters"
 
 
-def legend_entries(legend: pd.DataFrame, style: str | None = None) -> list[str]:
+def legend_entries(
+    legend: pd.DataFrame | Mapping[str, Sequence], style: str | None = None
+) -> list[str]:
     """One entry per legend row as the style writes it: ``A -x+1,y,-z+1/2``,
-    ``#1 -x+1,y,-z+1/2``, ``(i) -x+1,y,-z+1/2``, ``2_655 = -x+1,y,-z+1/2``."""
+    ``#1 -x+1,y,-z+1/2``, ``(i) -x+1,y,-z+1/2``, ``2_655 = -x+1,y,-z+1/2``. ``legend``:
+    a DataFrame or its columns."""
     style = _style_of(legend) if style is None else _choice(style, CODE_STYLES, "code style")
     fmt = {
         "letters": "{m} {op}",
@@ -418,14 +450,19 @@ def legend_entries(legend: pd.DataFrame, style: str | None = None) -> list[str]:
         "roman": "({m}) {op}",
         "nklm": "{m} = {op}",
     }[style]
-    return [fmt.format(m=r.letter, op=r.operator) for r in legend.itertuples()]
+    return [
+        fmt.format(m=m, op=op)
+        for m, op in zip(
+            _legend_column(legend, "letter"), _legend_column(legend, "operator"), strict=True
+        )
+    ]
 
 
-def legend_sentence(legend: pd.DataFrame, style: str | None = None) -> str:
+def legend_sentence(legend: pd.DataFrame | Mapping[str, Sequence], style: str | None = None) -> str:
     """The symmetry-code sentence under a table, in the style of its marks (inferred from
     the legend's marks when ``style`` is None): ``Symmetry codes: A -x+1,y,-z+1/2; B
     x,y+1,z.``; '' for an empty legend. The one place this sentence is written."""
-    if not len(legend):
+    if not _legend_column(legend, "letter"):
         return ""
     style = _style_of(legend) if style is None else _choice(style, CODE_STYLES, "code style")
     return f"{_LEGEND_HEADS[style]} " + "; ".join(legend_entries(legend, style)) + "."
@@ -472,8 +509,40 @@ def si_table(
         ``calculated, calculated_su`` (recomputed from the coordinates).
         ``legend``: ``letter`` (the mark, whatever the style), ``operator``
         (``-x+1,y,-z+1/2``) and ``symmetry_code`` (n_klm), in order of first use.
+        The tables of :func:`si_columns`, indexed like ``geometry``.
     """
-    from coordgeo.published import published_geometry
+    columns, legend = si_columns(
+        structure,
+        {c: list(geometry[c]) for c in ("kind", "atoms", "value", "value_su")},
+        values=values,
+        codes=codes,
+        mark=mark,
+    )
+    made = {c: columns[c] for c in _SI_MADE}
+    rows = geometry.drop(columns=["atoms", "value", "value_su"]).assign(**made)
+    return rows[SI_COLUMNS], _frame_of_legend(legend)
+
+
+#: The columns of :func:`si_columns` made from the geometry's (the others are its own).
+_SI_MADE = ("label", "symmetry_codes", "value", "value_su", "formatted", "source",
+            "calculated", "calculated_su")  # fmt: skip
+
+
+def si_columns(
+    structure: Structure,
+    geometry: Mapping[str, Sequence],
+    *,
+    values: str = "auto",
+    codes: str = "letters",
+    mark: bool = False,
+) -> tuple[dict[str, Sequence], dict[str, list]]:
+    """The tables of :func:`si_table` as columns (``rows``: a dict keyed by
+    :data:`SI_COLUMNS`, numbers as arrays; ``legend``: a dict of lists), from the sphere
+    geometry as columns (:func:`coordgeo.coordination.sphere_geometry_columns`; ``kind``,
+    ``atoms``, ``value`` and ``value_su`` are read, ``block``, ``metal`` and
+    ``configuration`` copied when present). What ``coordgeo sphere`` prints from
+    (:func:`si_text`) without making a DataFrame; parameters as :func:`si_table`'s."""
+    from coordgeo.published import published_columns
 
     values = _choice(values, VALUES, "values")
     codes = _choice(codes, CODE_STYLES, "code style")
@@ -489,9 +558,9 @@ def si_table(
         )
         sym.append(" ".join(format_code(a.code, structure) for a in atoms))
         recomputed.append(format_su(value, su, 4 if kind == "bond" else 1))
-    n = len(geometry)
-    calc = geometry["value"].to_numpy(dtype=float)
-    calc_su = geometry["value_su"].to_numpy(dtype=float)
+    n = len(labels)
+    calc = np.array(geometry["value"], dtype=float)
+    calc_su = np.array(geometry["value_su"], dtype=float)
     value_out, su_out, text, source = (
         calc.copy(),
         calc_su.copy(),
@@ -499,7 +568,7 @@ def si_table(
         ["recomputed"] * n,
     )
     if values != "recomputed" and n:
-        pub = published_geometry(structure, geometry)
+        pub = published_columns(structure, geometry)
         for k, (ptext, pv, psu, status) in enumerate(
             zip(
                 pub["published_text"],
@@ -518,24 +587,24 @@ def si_table(
             t + RECOMPUTED_MARK if s == "recomputed" else t
             for t, s in zip(text, source, strict=True)
         ]
-    rows = geometry.drop(columns=["atoms", "value", "value_su"]).assign(
-        label=labels,
-        symmetry_codes=sym,
-        value=value_out,
-        value_su=su_out,
-        formatted=text,
-        source=source,
-        calculated=calc,
-        calculated_su=calc_su,
-    )
-    rows = rows[SI_COLUMNS]
-    return rows, _legend_frame(marks, structure)
+    made = {
+        "label": labels,
+        "symmetry_codes": sym,
+        "value": value_out,
+        "value_su": su_out,
+        "formatted": text,
+        "source": source,
+        "calculated": calc,
+        "calculated_su": calc_su,
+    }
+    rows = {c: made[c] if c in made else list(geometry.get(c, [])) for c in SI_COLUMNS}
+    return rows, _legend_columns(marks, structure)
 
 
-def _marked(rows: pd.DataFrame) -> list[str]:
+def _marked(rows: pd.DataFrame | Mapping[str, Sequence]) -> list[str]:
     """``formatted`` with :data:`RECOMPUTED_MARK` on recomputed values when the rows mix
-    published and recomputed ones."""
-    if "source" not in rows or not (rows["source"] == "published").any():
+    published and recomputed ones (``rows``: a DataFrame or its columns)."""
+    if "source" not in rows or not any(s == "published" for s in rows["source"]):
         return list(rows["formatted"])
     return [
         t + RECOMPUTED_MARK if s == "recomputed" and not t.endswith(RECOMPUTED_MARK) else t
@@ -549,8 +618,8 @@ def _md_label(label: str) -> str:
 
 def si_text(
     title: str,
-    rows: pd.DataFrame,
-    legend: pd.DataFrame,
+    rows: pd.DataFrame | Mapping[str, Sequence],
+    legend: pd.DataFrame | Mapping[str, Sequence],
     markdown: bool = False,
     codes: str | None = None,
 ) -> str:
@@ -558,6 +627,8 @@ def si_text(
 
     Recomputed values in a table of published ones carry :data:`RECOMPUTED_MARK` and a
     note; ``codes`` is the legend style (inferred from the legend's marks when None).
+    ``rows`` and ``legend`` are :func:`si_table`'s DataFrames or :func:`si_columns`'
+    columns: the same text either way.
     """
     texts = _marked(rows)
     note = [RECOMPUTED_NOTE] if any(t.endswith(RECOMPUTED_MARK) for t in texts) else []
@@ -568,9 +639,10 @@ def si_text(
         out.extend(
             f"| {_md_label(lab)} | {txt} |" for lab, txt in zip(rows["label"], texts, strict=True)
         )
-        if len(legend) or note:
+        has_legend = bool(_legend_column(legend, "letter"))
+        if has_legend or note:
             out.append("")
-        if len(legend):
+        if has_legend:
             out.append(_md_label(legend_sentence(legend, codes)))
         out.extend(note)
     else:
@@ -584,16 +656,16 @@ def si_text(
     return "\n".join(out) + "\n\n"
 
 
-def _legend_lines(legend: pd.DataFrame, codes: str | None) -> list[str]:
+def _legend_lines(legend: pd.DataFrame | Mapping[str, Sequence], codes: str | None) -> list[str]:
     """The legend as lines under a text table: the style's heading, then one line per
     code with its n_klm (``  A -x+1,y,-z+1/2   (2_655)``)."""
-    if not len(legend):
+    if not _legend_column(legend, "letter"):
         return []
     style = _style_of(legend) if codes is None else codes
     entries = legend_entries(legend, style)
     return [f"  {_LEGEND_HEADS[style]}"] + [
-        f"  {e}" if style == "nklm" else f"  {e}   ({r.symmetry_code})"
-        for e, r in zip(entries, legend.itertuples(), strict=True)
+        f"  {e}" if style == "nklm" else f"  {e}   ({code})"
+        for e, code in zip(entries, _legend_column(legend, "symmetry_code"), strict=True)
     ]
 
 
@@ -636,6 +708,8 @@ def hbond_table(
     ``intramolecular``. ``legend`` lists each mark with its operator
     (``-x+1,y,-z+1/2``) and n_klm code, in order of use.
     """
+    import pandas as pd
+
     codes = _choice(codes, CODE_STYLES, "code style")
     all_codes = []
     for d, a in zip(frame["donor_atom"], frame["acceptor_atom"], strict=True):
@@ -835,6 +909,8 @@ def _cell_text(value: object) -> str:
 def frame_doc_table(caption: str, frame: pd.DataFrame) -> DocTable:
     """Any DataFrame as a :class:`DocTable`: its column names as header, every cell as
     text (numbers to 10 significant digits, NaN empty)."""
+    import pandas as pd
+
     numeric = tuple(pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns)
     numeric = tuple(
         n and not pd.api.types.is_bool_dtype(frame[c])
@@ -1110,6 +1186,8 @@ def contact_table(
     order of first use; :func:`code_marks`), in the style ``codes``. The one formatter of
     contact rows: ``coordgeo contacts`` and the report both print these cells.
     """
+    import pandas as pd
+
     from coordgeo.symmetry import code_to_triplet, format_code, parse_code
 
     records = found.to_dict("records") if found is not None and len(found) else []
@@ -1160,6 +1238,8 @@ def sd_fit_table(fit, derivative=None) -> pd.DataFrame:
     adds T½ at the maximum of d(χMT)/dT per branch and the width of the loop. What
     ``coordgeo fit-sd`` prints and the report's magnetism page shows.
     """
+    import pandas as pd
+
     rows = _two_step_rows(fit) if fit.model_name == "two-step" else _one_step_rows(fit)
     rows += [
         ("χMT_LS (low-T plateau)", su_text(fit.chi_mt_ls, fit.chi_mt_ls_su), _EMU),

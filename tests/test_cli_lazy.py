@@ -257,3 +257,79 @@ def test_pyarrow_stays_for_other_commands_help_and_a_process_with_pandas():
     assert not without_arrow(["--help"])
     assert not without_arrow(["sphere", "x.cif"])
     assert sys.modules.get("pyarrow", "absent") is not None
+
+
+#: What the text of ``coordgeo sphere`` is printed without (issue 16 item 5).
+NUMERIC_STACK = ("pandas", "pyarrow", "scipy", "matplotlib")
+
+#: CIFs of ../shared for the sphere text: several blocks (qsal_cif), symmetry legends,
+#: published values beside recomputed ones (the * note), disorder configurations, a
+#: structure without a metal.
+SPHERE_CIFS = (
+    "published/1000000.cif",
+    "published/1101073-r-factor.cif",
+    "published/2204368.cif",
+    "published/7000165-disorder.cif",
+    "published/1512116.cif",
+)
+
+
+def test_sphere_text_imports_no_pandas(qsal_cif, shared):
+    """``coordgeo sphere`` as text or markdown is made from columns
+    (:func:`coordgeo.tables.si_columns`): no DataFrame, so no pandas."""
+    cifs = [str(qsal_cif), str(shared / "cifs" / SPHERE_CIFS[0])]
+    text, markdown = run([["sphere", *cifs], ["sphere", *cifs, "--format", "markdown"]])
+    assert "Fe1-N2" in text["out"] and "| Fe1-N2 |" in markdown["out"]  # they did their work
+    assert not loaded(markdown["modules"], NUMERIC_STACK), loaded(
+        markdown["modules"], NUMERIC_STACK
+    )
+
+
+def dataframe_sphere_text(path: Path, values: str, codes: str, markdown: bool) -> str:
+    """What ``coordgeo sphere`` printed when it made its text from DataFrames (before the
+    column path): :func:`coordgeo.tables.si_table`, grouped by pandas per sphere, the
+    legend filtered with ``isin``, each sphere through :func:`coordgeo.tables.si_text`."""
+    from coordgeo.cli.core import _sphere_title, no_metal_sites
+    from coordgeo.io.paths import read_structures
+    from coordgeo.pipeline import analyse_structure
+    from coordgeo.tables import si_table, si_text
+
+    structures, _ = read_structures([path], None)
+    texts = []
+    for structure in structures:
+        analysis = analyse_structure(structure)
+        rows, legend = si_table(structure, analysis.geometry, values=values, codes=codes)
+        if rows.empty:
+            texts.append(f"{no_metal_sites(structure)}\n\n")
+            continue
+        for metal, sub in rows.groupby(["metal", "configuration"], sort=False):
+            title = _sphere_title(structure, analysis.spheres, metal, sub)
+            used = set(" ".join(sub["symmetry_codes"]).split())
+            leg = legend[legend["symmetry_code"].isin(used)]
+            texts.append(si_text(title, sub, leg, markdown=markdown, codes=codes))
+    return "".join(texts)
+
+
+@pytest.mark.parametrize(
+    ("values", "codes", "fmt"),
+    [
+        ("auto", "letters", "table"),
+        ("published", "roman", "markdown"),
+        ("recomputed", "nklm", "table"),
+    ],
+)
+def test_sphere_text_is_the_dataframe_text(shared, values, codes, fmt):
+    """The column path prints, byte for byte, what the DataFrame path printed (the full
+    comparison over all 209 CIFs of ../shared is in the issue 16 report)."""
+    printed = []
+    for name in SPHERE_CIFS:
+        path = shared / "cifs" / name
+        args = ["sphere", str(path), "--values", values, "--codes", codes, "--format", fmt]
+        result = CliRunner().invoke(cli_app, args)
+        assert result.exit_code == 0, result.output
+        expected = dataframe_sphere_text(path, values, codes, fmt == "markdown")
+        assert result.stdout == expected, name
+        printed.append(result.stdout)
+    # the handful covers legends, disorder configurations and a structure without a metal
+    assert "Symmetry" in printed[0] and "(disorder" in printed[3]
+    assert "no metal sites" in printed[4]

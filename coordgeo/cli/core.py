@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -68,7 +69,9 @@ CodesOption = Annotated[
 ]
 
 
-def _sphere_title(structure, spheres, metal: tuple[str, str], rows: pd.DataFrame) -> str:
+def _sphere_title(structure, spheres, metal: tuple[str, str], rows) -> str:
+    """``FILE  data_BLOCK, T K  Fe1, CN 6 (N4O2)`` over a sphere's rows (columns of
+    :func:`coordgeo.tables.si_columns` or a DataFrame of :func:`~coordgeo.tables.si_table`)."""
     from coordgeo.polyhedra import donor_set
 
     temperature = f", {structure.temperature:g} K" if structure.temperature else ""
@@ -76,9 +79,26 @@ def _sphere_title(structure, spheres, metal: tuple[str, str], rows: pd.DataFrame
         (structure.labels[sp.metal], sp.configuration): donor_set(structure, sp) for sp in spheres
     }
     label = metal[0] + (f" (disorder {metal[1]})" if metal[1] else "")
-    n = int((rows["kind"] == "bond").sum())
+    n = sum(kind == "bond" for kind in rows["kind"])
     label += f", CN {n} ({donors.get(metal, '')})"
     return f"{structure.path}  data_{structure.block}{temperature}  {label}"
+
+
+def _per_sphere(rows: dict[str, Sequence], legend: dict[str, list]):
+    """(metal, configuration), its rows and the legend of the codes they use, per sphere
+    in order of first appearance (columns of :func:`coordgeo.tables.si_columns`)."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for k, key in enumerate(zip(rows["metal"], rows["configuration"], strict=True)):
+        groups.setdefault(key, []).append(k)
+    for key, positions in groups.items():
+        sub = {c: [values[k] for k in positions] for c, values in rows.items()}
+        used = set(" ".join(sub["symmetry_codes"]).split())
+        keep = [code in used for code in legend["symmetry_code"]]
+        leg = {
+            c: [v for v, kept in zip(values, keep, strict=True) if kept]
+            for c, values in legend.items()
+        }
+        yield key, sub, leg
 
 
 @app.command()
@@ -99,43 +119,61 @@ def sphere(
     --out) and latex give one table per metal site. A sphere the disorder rules could not
     resolve is not printed; a warning line on stderr names it.
     """
-    import pandas as pd
-
     from coordgeo.pipeline import analyse_structure, make_options
-    from coordgeo.tables import SI_COLUMNS, DocTable, si_doc_table, si_table, si_text
 
     options = make_options(tolerance=tolerance)
     failures = Failures()
-    frames, legends, texts, docs = [], [], [], []
-    for structure in load(files, block, failures):
-        analysis = analyse_structure(structure, options)
+    analyses = [analyse_structure(s, options) for s in load(files, block, failures)]
+    for analysis in analyses:
         warn_notes(analysis)
-        spheres = analysis.spheres
-        rows, legend = si_table(
-            structure, analysis.geometry, values=values.value, codes=codes.value
-        )
-        if fmt in (Format.table, Format.markdown, Format.docx, Format.latex):
+    if fmt in (Format.table, Format.markdown):
+        # the text is made from columns: no DataFrame, so no pandas (start-up time)
+        emit("".join(_sphere_texts(a, values.value, codes.value, fmt) for a in analyses), fmt, out)
+    else:
+        _sphere_tables(analyses, fmt, out, values.value, codes.value)
+    failures.exit_if_any()
+
+
+def _sphere_texts(analysis, values: str, codes: str, fmt: Format) -> str:
+    """``coordgeo sphere`` as text or markdown: :func:`coordgeo.tables.si_text` per sphere."""
+    from coordgeo.tables import si_columns, si_text
+
+    structure = analysis.structure
+    rows, legend = si_columns(structure, analysis.geometry_columns, values=values, codes=codes)
+    if not rows["kind"]:
+        return f"{no_metal_sites(structure)}\n\n"
+    md = fmt == Format.markdown
+    return "".join(
+        si_text(_sphere_title(structure, analysis.spheres, key, sub), sub, leg, md, codes)
+        for key, sub, leg in _per_sphere(rows, legend)
+    )
+
+
+def _sphere_tables(analyses: list, fmt: Format, out, values: str, codes: str) -> None:
+    """``coordgeo sphere`` as csv, json, Word or LaTeX, from :func:`coordgeo.tables.si_table`."""
+    import pandas as pd
+
+    from coordgeo.tables import SI_COLUMNS, DocTable, si_doc_table, si_table
+
+    frames, legends, docs = [], [], []
+    for analysis in analyses:
+        structure = analysis.structure
+        rows, legend = si_table(structure, analysis.geometry, values=values, codes=codes)
+        if fmt in (Format.docx, Format.latex):
             if rows.empty:
-                texts.append(f"{no_metal_sites(structure)}\n\n")
                 caption = f"{no_metal_sites(structure)}."
                 docs.append(DocTable(caption, ("Atoms", "Distance (Å) / angle (°)"), ()))
                 continue
             for metal, sub in rows.groupby(["metal", "configuration"], sort=False):
-                title = _sphere_title(structure, spheres, metal, sub)
+                title = _sphere_title(structure, analysis.spheres, metal, sub)
                 used = set(" ".join(sub["symmetry_codes"]).split())
                 leg = legend[legend["symmetry_code"].isin(used)]
-                if fmt in (Format.docx, Format.latex):
-                    caption = f"Table S1. Bond lengths (Å) and angles (°) around {title}."
-                    docs.append(si_doc_table(caption, sub, leg, codes.value))
-                else:
-                    md = fmt == Format.markdown
-                    texts.append(si_text(title, sub, leg, markdown=md, codes=codes.value))
+                caption = f"Table S1. Bond lengths (Å) and angles (°) around {title}."
+                docs.append(si_doc_table(caption, sub, leg, codes))
         frames.append(rows)
         legends.append(legend.assign(block=structure.block))
     if fmt in (Format.docx, Format.latex):
         emit(docs, fmt, out)
-    elif fmt in (Format.table, Format.markdown):
-        emit("".join(texts), fmt, out)
     elif fmt == Format.csv:
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         table = table.reindex(columns=SI_COLUMNS)
@@ -162,7 +200,6 @@ def sphere(
             for r, lg in zip(frames, legends, strict=True)
         ]
         emit(pd.Series(payload, dtype=object).to_json(orient="values", indent=2) + "\n", fmt, out)
-    failures.exit_if_any()
 
 
 @app.command("bonds")
