@@ -113,16 +113,17 @@ def _ideal(label: str) -> tuple[np.ndarray, np.ndarray]:
     return p.center, p.vertices
 
 
-def _near_tie_gradient(
-    q: np.ndarray, norm2: np.ndarray, references: np.ndarray, step: float
+def _near_tie_gradients(
+    q: np.ndarray, norm2: np.ndarray, references: list[np.ndarray], step: float
 ) -> np.ndarray:
-    """∂S/∂x (k, N+1, 3), centre first, of a shape measure from its candidate fits.
+    """∂S/∂x (k, L, N+1, 3), centre first, of L shape measures from their candidate fits.
 
     ``q`` (k, N+1, 3) are the centred problems (donors, then the centre), ``references``
-    (k, w, N+1, 3) the ideal points of every pairing that can be the best one within
-    ``step`` Å of each problem (:func:`coordgeo.shape.shape_measures_with_copies` chooses
-    the same ones). For each candidate, pairing π with its optimal orthogonal R, the
-    closed form of :func:`coordgeo.shape.cshm_gradient`,
+    one (k, w, N+1, 3) array per shape: the ideal points of every pairing that can be
+    the best one within ``step`` Å of each problem
+    (:func:`coordgeo.shape.shape_measures_with_copies` chooses the same ones). For each
+    candidate, pairing π with its optimal orthogonal R, the closed form of
+    :func:`coordgeo.shape.cshm_gradient`,
 
         ∂S/∂qₖ = (200 ν / N²) · (ν q′ₖ / N² − R p′_π(k)),
 
@@ -133,23 +134,39 @@ def _near_tie_gradient(
     (min_c(S_c + δ g_c) − min_c(S_c − δ g_c)) / 2δ, which is the gradient of the best
     candidate unless another one is within δ|g| of it (two non-equivalent pairings tied
     by the site's symmetry): there, as finite differences of the measure did, the
-    derivative of the kink's two sides are averaged.
+    derivative of the kink's two sides are averaged. The candidates of all shapes go
+    through one SVD and one set of products; each shape's minima are taken over its own
+    candidates (min is exact, so the numbers are those of one shape at a time).
     """
-    h = np.einsum("kwpa,kpb->kwab", references, q)  # Σ p qᵀ over the paired points
+    widths = [r.shape[1] for r in references]
+    starts = np.cumsum([0, *widths[:-1]])
+    refs = np.concatenate(references, axis=1) if len(references) > 1 else references[0]
+    h = np.einsum("kwpa,kpb->kwab", refs, q)  # Σ p qᵀ over the paired points
     u, sv, vt = np.linalg.svd(h)
-    rot = vt.swapaxes(-1, -2) @ u.swapaxes(-1, -2)
-    flip = vt.swapaxes(-1, -2) @ (u * np.array([1.0, 1.0, -1.0])).swapaxes(-1, -2)
-    nu = np.concatenate([sv.sum(axis=-1), sv[..., 0] + sv[..., 1] - sv[..., 2]], axis=1)
-    rots = np.concatenate([rot, flip], axis=1)  # (k, 2w, 3, 3)
-    refs = np.concatenate([references, references], axis=1)
     n2 = norm2[:, None]
-    measure = 100.0 * (1.0 - nu * nu / n2)  # (k, 2w)
-    scale = (200.0 * nu / n2)[..., None, None]
-    g = scale * (nu[..., None, None] * q[:, None] / n2[..., None, None]
-                 - refs @ rots.swapaxes(-1, -2))  # fmt: skip
-    gap = (measure - measure.min(axis=1, keepdims=True))[..., None, None]
-    grad = ((gap + step * g).min(axis=1) - (gap - step * g).min(axis=1)) / (2.0 * step)
-    return np.concatenate([grad[:, -1:], grad[:, :-1]], axis=1)  # centre first
+    half = []  # the rotations R, then the reflections R′
+    for nu, rot in (
+        (sv.sum(axis=-1), vt.swapaxes(-1, -2) @ u.swapaxes(-1, -2)),
+        (sv[..., 0] + sv[..., 1] - sv[..., 2],
+         vt.swapaxes(-1, -2) @ (u * np.array([1.0, 1.0, -1.0])).swapaxes(-1, -2)),
+    ):  # fmt: skip
+        measure = 100.0 * (1.0 - nu * nu / n2)  # (k, W)
+        scale = (200.0 * nu / n2)[..., None, None]
+        g = scale * (nu[..., None, None] * q[:, None] / n2[..., None, None]
+                     - refs @ rot.swapaxes(-1, -2))  # fmt: skip
+        half.append((measure, g))
+    best = np.minimum(*(np.minimum.reduceat(m, starts, axis=1) for m, _ in half))  # (k, L)
+    best = np.repeat(best, widths, axis=1)[..., None, None]
+
+    def lowest(sign: float) -> np.ndarray:
+        """min over each shape's candidates of S_c − S_best ± δ g_c: (k, L, N+1, 3)."""
+        return np.minimum(
+            *(np.minimum.reduceat((m[..., None, None] - best) + sign * step * g, starts, axis=1)
+              for m, g in half)
+        )  # fmt: skip
+
+    grad = (lowest(1.0) - lowest(-1.0)) / (2.0 * step)
+    return np.concatenate([grad[:, :, -1:], grad[:, :, :-1]], axis=2)  # centre first
 
 
 def _shape_columns(
@@ -159,21 +176,25 @@ def _shape_columns(
 
     The values and the candidate pairings are those of
     :func:`coordgeo.shape.shape_candidates`; the gradients come from the closed form at
-    each candidate (:func:`_near_tie_gradient`).
+    each candidate (:func:`_near_tie_gradients`).
     """
     values, candidates = shape.shape_candidates(center, ligands, labels, step)
     x = np.concatenate([ligands, center[:, None]], axis=1)  # donors, then the centre
     q = x - x.mean(axis=1, keepdims=True)
     norm2 = (q * q).sum(axis=(1, 2))
     good = (norm2 > 0) & np.isfinite(norm2)
-    grads: dict[str, np.ndarray] = {}
-    for label in labels:
-        grad = np.full((len(q), ligands.shape[1] + 1, 3), np.nan)
-        if good.any():
-            with np.errstate(invalid="ignore", divide="ignore"):
-                grad[good] = _near_tie_gradient(q[good], norm2[good], candidates[label][good], step)
-        grads[label] = grad
-    return values, grads
+    grad = np.full((len(q), len(labels), ligands.shape[1] + 1, 3), np.nan)
+    if good.any():
+        every = good.all()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            found = _near_tie_gradients(
+                q if every else q[good],
+                norm2 if every else norm2[good],
+                [candidates[label] if every else candidates[label][good] for label in labels],
+                step,
+            )
+        grad[good] = found
+    return values, {label: grad[:, j] for j, label in enumerate(labels)}
 
 
 def _parameters(
