@@ -143,3 +143,19 @@ def test_negative_chi_mt_values_are_used_but_noted(tmp_path):
         df = read_chimt(path)
     assert df.chi_mt.tolist() == [-0.03, -0.01, 0.02, 1.5, 3.3]
     assert negative_chi_mt([0.0, 0.1, 3.2]) is None
+
+
+def test_a_misprinted_first_row_with_element_labels_is_an_error_on_its_line(tmp_path):
+    # A headerless table of one metal labelled by element symbols only (V–O, V–N, V–Cl).
+    # Its first value misprinted (2.08OO(2): '.' → '.O') made the first line the header:
+    # the row was dropped and validate went on (exit 0). It is now an error on line 1.
+    for name, sep in (("tab", "\t"), ("spaces", "      ")):
+        rows = [f"V–O{sep}2.08OO(2)", f"V–N{sep}2.100(3)", f"V–Cl{sep}2.391(1)"]
+        path = write(tmp_path, f"{name}.txt", "\n".join(rows) + "\n")
+        result = runner.invoke(app, ["validate", str(path)])
+        assert result.exit_code == 2, (name, result.output)
+        assert "line 1: cannot read '2.08OO(2)' as a number" in result.output, name
+    # Headings stay headings: a bond heading over temperatures, or a label that is no bond.
+    for text in ("Fe–N\t100 K\t300 K\nFe1–N1\t1.95(2)\t2.15(2)\n", "Bond\tÅ\nV1–O1\t2.080(2)\n"):
+        result = runner.invoke(app, ["validate", str(write(tmp_path, "h.txt", text))])
+        assert result.exit_code in (0, 1) and "cannot read" not in result.output, text

@@ -593,11 +593,34 @@ def _names_atoms(cells: Sequence[str]) -> bool:
     )
 
 
+# A value cell that starts as a number does (a misprint such as 2.08OO(2) or 1.99 4(3)),
+# unlike a column heading (Fe–O, Å, 100 K, 293(2) K).
+_NUMBER_START = re.compile(r"^[-−+]?\.?\d")
+_TEMPERATURE_HEADING = re.compile(r"^\d+(?:\.\d+)?(?:\(\d+\))?\s*K$", re.IGNORECASE)
+
+
+def _names_elements_with_values(cells: Sequence[str]) -> bool:
+    """Whether a line is a row whose label names a bond or angle by element symbols only
+    (``V–O``, ``O–V–O``, as a table of one metal prints it) and every value cell starts as
+    a number. Such a line is a row even when a value is misprinted (``V–O  2.08OO(2)``):
+    the first line of a headerless table is then an error on its line, not a header that
+    silently drops the row. Headers keep their headings: a label that is no bond (``Bond``,
+    ``M–L``) or value cells that are text or temperatures (``Fe–O``, ``100 K``)."""
+    if len(cells) < 2 or re.search(r"\d", cells[0]) or parse_label(cells[0]) is None:
+        return False
+    values = [c for c in cells[1:] if c]
+    return bool(values) and all(
+        _NUMBER_START.match(c) and not _TEMPERATURE_HEADING.match(c) for c in values
+    )
+
+
 def _is_header(cells: tuple[str, ...]) -> bool:
     """Whether the first line of a block is its header: no number among its value cells,
     or an empty label cell (``\t1\t2``: compounds numbered 1 and 2 head the columns; a
-    row of values always has a label), and no atoms in its label (:func:`_names_atoms`)."""
-    if _names_atoms(cells):
+    row of values always has a label), and no atoms in its label (:func:`_names_atoms`),
+    nor a bond of element symbols with number-like values
+    (:func:`_names_elements_with_values`)."""
+    if _names_atoms(cells) or _names_elements_with_values(cells):
         return False
     return not cells[0] or not any(_is_number(c) for c in cells[1:])
 
@@ -621,6 +644,8 @@ def _spaced_row(line: str) -> bool:
         return False
     numbers = sum(_is_number(c) for c in cells[1:])
     if numbers >= 1 and len(cells) - 1 - numbers <= numbers:
+        return True
+    if _names_elements_with_values(cells):
         return True
     return _names_atoms(cells) and all(re.search(r"\d", c) for c in cells[1:])
 
@@ -796,7 +821,9 @@ def read_si_tables(path_or_text: str | Path) -> list[SITable]:
         try:
             tables.append(_read_block(block, caption, legend, legend_line, path))
         except InputError as exc:
-            if block.layout == "spaces" and not any(_names_atoms(c) for _, c in block.rows):
+            if block.layout == "spaces" and not any(
+                _names_atoms(c) or _names_elements_with_values(c) for _, c in block.rows
+            ):
                 continue  # space-aligned text that is no table (justified prose)
             raise exc.located(path=path) from None
     return tables
