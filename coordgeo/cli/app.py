@@ -52,16 +52,22 @@ class _Slow(Exception):
 def _fast_value(annotation, info, value, param, ctx):
     """``value`` from the command line converted as Typer ≥ 0.2x converts it for
     ``annotation`` (its ``_adapters.build_adapter``), for the annotations coordgeo's
-    commands use: str, int, float, Path, an Enum and lists of them. Choices and paths go
-    through Typer's own functions (``coerce_cli_choice``, ``coerce_cli_path``); what would
-    need Pydantic (a constraint, an odd number, a bad value) raises :class:`_Slow`."""
+    commands use: str, int, float, Path, an Enum, a ``parser`` and lists of them. Choices
+    and paths go through Typer's own functions (``coerce_cli_choice``, ``coerce_cli_path``);
+    what would need Pydantic (a constraint, an odd number, a bad value) raises
+    :class:`_Slow`."""
     from typer import _param_types as types
 
     if getattr(annotation, "__origin__", None) is list:
         (item,) = annotation.__args__
         values = value if isinstance(value, list | tuple) else [value]
         return [_fast_value(item, info, v, param, ctx) for v in values]
-    if info.parser is not None or getattr(annotation, "__origin__", None) is not None:
+    if info.parser is not None:  # Typer calls it on the value (a BeforeValidator), no more
+        try:
+            return info.parser(value)
+        except (ValueError, AssertionError):  # Pydantic words these errors
+            raise _Slow from None
+    if getattr(annotation, "__origin__", None) is not None:
         raise _Slow
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         try:
