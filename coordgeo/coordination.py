@@ -210,6 +210,8 @@ def excluded_by_disorder(
     image of ``j`` is ``j`` itself, e.g. an atom on the symmetry element). Used for bonds
     here and for D–H···A in :mod:`coordgeo.hbonds`; see the module docstring.
     """
+    if not any(structure.disorder_group):  # no disorder group: nothing is excluded
+        return np.zeros(np.broadcast_shapes(np.shape(i), np.shape(j), np.shape(same)), dtype=bool)
     asm = np.array(structure.disorder_assembly, dtype=object)
     grp = np.array(structure.disorder_group, dtype=object)
     gi, gj = grp[i], grp[j]
@@ -280,7 +282,9 @@ def _bond_contacts(structure: Structure, tolerance: float, centers: np.ndarray |
     i, j = found.center, found.site
     ok = found.distance <= radii[i] + radii[j] + tolerance
     ok &= (radii[i] > 0) & (radii[j] > 0)
-    same = _same_copy(structure, found)
+    # which images are one copy matters only within a negative PART
+    negative_part = any(g.startswith("-") for g in structure.disorder_group)
+    same = _same_copy(structure, found) if negative_part else np.ones(len(found), dtype=bool)
     ok &= ~excluded_by_disorder(structure, i, j, same)
     hydrogen = np.array([e == "H" for e in structure.elements], dtype=bool)
     ok &= ~(hydrogen[i] & hydrogen[j])

@@ -594,8 +594,12 @@ def contacts(
     center, site, op = cc[hit_k], uc.site[image], uc.op[image]
     shift = (uc.shift[image] + trial).astype(int)
     # by centre, then distance; exact ties (symmetry mates at one distance) by site,
-    # operator and translation, so the order is the structure's, not the search's
-    order = np.lexsort((shift[:, 2], shift[:, 1], shift[:, 0], op, site, dist, center))
+    # operator and translation, so the order is the structure's, not the search's (the
+    # last five keys sorted only when some centre has two rows at one distance)
+    order = np.lexsort((dist, center))
+    ranked = center[order], dist[order]
+    if np.any((ranked[0][1:] == ranked[0][:-1]) & (ranked[1][1:] == ranked[1][:-1])):
+        order = np.lexsort((shift[:, 2], shift[:, 1], shift[:, 0], op, site, dist, center))
     return Contacts(
         center=center[order],
         site=site[order],

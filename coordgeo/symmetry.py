@@ -471,7 +471,7 @@ def symmetry_duplicates(
 
 #: Pairs of sites of one kind × operators up to which :func:`symmetry_duplicates` measures
 #: every image of each pair rather than looking pairs up in a grid.
-DENSE_DUPLICATE_PAIRS = 20_000
+DENSE_DUPLICATE_PAIRS = 5_000
 
 
 def _duplicate_candidates(

@@ -860,7 +860,7 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
             )
     located = np.all(np.isfinite(fract), axis=1)
     no_su = ~fract_su.any(axis=1)
-    all_caps = not any(ch.islower() for label in labels for ch in label)
+    all_caps = not any(ch.islower() for ch in set("".join(labels)))  # each character once
     elements: list[str] = []
     calc = np.zeros(n, dtype=bool)
     # a type symbol with letters names the element whatever the label (None: read the label)
