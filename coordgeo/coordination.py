@@ -346,13 +346,26 @@ def _metal_metal_verdicts(structure: Structure, found, metal: np.ndarray, tolera
 
 
 def _radii(structure: Structure) -> np.ndarray:
-    cache = {e: covalent_radius(e) for e in set(structure.elements)}
-    return np.array([cache[e] for e in structure.elements])
+    """Covalent radius of each site (read-only: one array per list of elements)."""
+    return _per_element(structure.elements)[0]
 
 
 def _metal_mask(structure: Structure) -> np.ndarray:
-    cache = {e: is_metal(e) for e in set(structure.elements)}
-    return np.array([cache[e] for e in structure.elements], dtype=bool)
+    """Whether each site is a metal (read-only: one array per list of elements)."""
+    return _per_element(structure.elements)[1]
+
+
+@lru_cache(maxsize=8)
+def _per_element(elements: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Covalent radii and metal flags of a structure's elements, kept for the few latest
+    structures: bonds, their metal–metal rule and the through-donor test each ask."""
+    radius = {e: covalent_radius(e) for e in set(elements)}
+    metal = {e: is_metal(e) for e in set(elements)}
+    radii = np.array([radius[e] for e in elements])
+    mask = np.array([metal[e] for e in elements], dtype=bool)
+    radii.flags.writeable = False
+    mask.flags.writeable = False
+    return radii, mask
 
 
 def bonds(structure: Structure, tolerance: float = DEFAULT_TOLERANCE) -> pd.DataFrame:
