@@ -211,10 +211,10 @@ _TEXT = ("block", "kind", "atoms", "symmetry_codes", "status", "reason", "value_
 _NUMBERS = ("published", "published_su", "calculated", "calculated_su")
 
 
-def _frame(columns: dict[str, list]) -> pd.DataFrame:
+def _frame(columns: dict[str, list | np.ndarray]) -> pd.DataFrame:
     """The table of :func:`_resolve_columns`, each column made with its dtype at once (the
     dtypes pandas infers from the lists: text as pandas' string dtype, numbers as float,
-    a column of published values that are all None as object)."""
+    a column of published values that are all None as object; a float array as it is)."""
     import pandas as pd
 
     text = _text_dtype()
@@ -228,7 +228,9 @@ def _frame(columns: dict[str, list]) -> pd.DataFrame:
     for name, values in columns.items():
         if name in data:
             continue
-        if name in _NUMBERS and any(v is not None for v in values):
+        if values.__class__ is np.ndarray:
+            data[name] = values
+        elif name in _NUMBERS and any(v is not None for v in values):
             data[name] = np.array(values, dtype=float)
         else:
             data[name] = values
@@ -255,12 +257,12 @@ def _resolve_columns(
     ``readings``: also the columns ``value_text``, ``sites`` and ``codes`` of :func:`resolve`.
     """
     n = len(rows)
-    published = _published_values([r.value_text for r in rows])
+    published, pub_values, pub_sus = _published_columns([r.value_text for r in rows])
     read = _Reader(structure)
     candidates = read.candidates(rows)
     rounding = _rounding(structure)
-    best, linear = _evaluate(structure, rows, candidates, rounding)
-    judged = _judge_rows(structure, rounding, rows, best, published)
+    best, linear = _evaluate(structure, rows, candidates, rounding, published)
+    judged = _judge_rows(structure, rounding, rows, best, published, pub_values, pub_sus)
     # second pass: search the images for rows whose codes are unknown and did not fit
     retry = [
         k
@@ -272,7 +274,11 @@ def _resolve_columns(
         near = _neighbour_images(structure, candidates, retry)
         expanded = {k: _image_options(structure, rows[k], candidates[k], near) for k in retry}
         second, second_linear = _evaluate(
-            structure, [rows[k] for k in retry], [expanded[k] for k in retry], rounding
+            structure,
+            [rows[k] for k in retry],
+            [expanded[k] for k in retry],
+            rounding,
+            [published[k] for k in retry],
         )
         _fill_rounding(structure, rounding, second, range(len(second)))
         for i, (k, res) in enumerate(zip(retry, second, strict=True)):
@@ -362,8 +368,9 @@ def _resolve_columns(
         "kind": kinds,
         "atoms": labels,
         "symmetry_codes": code_texts,
-        "published": [p[0] for p in published],
-        "published_su": [p[1] for p in published],
+        # the arrays are the floats of the lists (all numbers when they are given)
+        "published": [p[0] for p in published] if pub_values is None else pub_values,
+        "published_su": [p[1] for p in published] if pub_sus is None else pub_sus,
         "calculated": calcs,
         "calculated_su": calc_sus,
         "status": statuses,
@@ -485,11 +492,19 @@ def _rows_of(kind, values, width, label_idx, code_idx, value_idx, has_codes) -> 
 def _published_values(texts: list[str]) -> list[tuple[float | None, float]]:
     """:func:`_published_value` of every row, a column of plain numbers at once (most
     printed values differ, so a cache of texts seldom helps)."""
+    return _published_columns(texts)[0]
+
+
+def _published_columns(
+    texts: list[str],
+) -> tuple[list[tuple[float | None, float]], np.ndarray | None, np.ndarray | None]:
+    """:func:`_published_values`, and the values and su's as arrays when every text is a
+    plain number (None otherwise)."""
     read = plain_numbers_with_su(texts)
     if read is None:
-        return [_published_value(t) for t in texts]
+        return [_published_value(t) for t in texts], None, None
     values, sus = read
-    return list(zip(values.tolist(), sus.tolist(), strict=True))
+    return list(zip(values.tolist(), sus.tolist(), strict=True)), values, sus
 
 
 @lru_cache(maxsize=4096)
@@ -773,14 +788,17 @@ def _image_options(structure: Structure, row: _Row, cand: _Candidates, near) -> 
 _SEARCH_RADIUS = 4.5  # Å: bonds, angles and H-bonds reach their partner within this
 
 
-def _evaluate(structure: Structure, rows: list[_Row], candidates: list, rounding=None):
+def _evaluate(
+    structure: Structure, rows: list[_Row], candidates: list, rounding=None, published=None
+):
     """Measure every reading of every row in batches; keep the one closest to the published value.
 
     One call per number of atoms measures every reading of every row with that many
     (:func:`_measure`); a row read one way keeps that reading, a row read several ways
     the one closest to the published value (the first of equals). The bond angles 1-2-3
     and 2-3-4 of every torsion reading are measured with the angles, each distinct angle
-    once. ``rounding`` is :func:`_rounding` of ``structure`` (made here when not given).
+    once. ``rounding`` is :func:`_rounding` of ``structure`` (made here when not given);
+    ``published`` the rows' :func:`_published_value` (read here when not given).
 
     Returns ``(best, linear)``: per row ``((sites, codes), value, su, rounding)`` or None,
     where ``rounding`` is None while it is not yet computed (it is then finite and ≥ 0, and
@@ -790,7 +808,7 @@ def _evaluate(structure: Structure, rows: list[_Row], candidates: list, rounding
     """
     groups: dict[int, tuple[list[int], list[tuple[int, ...]], list[SymmetryCode]]] = {}
     for k, cand in enumerate(candidates):
-        if isinstance(cand, _Candidates):
+        if cand.__class__ is _Candidates:
             for sites, codes in cand.options:
                 group = groups.get(len(sites))
                 if group is None:
@@ -806,7 +824,9 @@ def _evaluate(structure: Structure, rows: list[_Row], candidates: list, rounding
         rounding = _rounding(structure)
     arrays = {}
     for m, (_keys, sites_list, codes) in groups.items():
-        sites = np.array(sites_list, dtype=int)
+        sites = np.fromiter(
+            itertools.chain.from_iterable(sites_list), dtype=int, count=m * len(sites_list)
+        ).reshape(-1, m)
         ops, shifts = _code_arrays(codes)
         arrays[m] = (sites, ops.reshape(-1, m), shifts.reshape(-1, m, 3))
     measured = {m: _measure(structure, rounding, *arrays[m]) for m in arrays if m != 3}
@@ -836,7 +856,9 @@ def _evaluate(structure: Structure, rows: list[_Row], candidates: list, rounding
     for m, (keys, _, _) in groups.items():
         v, su, rnd, lazy = measured[m]
         if m == 4:  # torsions: the value on the published side of ±180°
-            pub = np.array([p if (p := rows[k].published[0]) is not None else np.nan for k in keys])
+            if published is None:
+                published = [row.published for row in rows]
+            pub = np.array([p if (p := published[k][0]) is not None else np.nan for k in keys])
             with np.errstate(invalid="ignore"):
                 turn = np.abs(v - pub) > 180
             if turn.any():
@@ -849,6 +871,11 @@ def _evaluate(structure: Structure, rows: list[_Row], candidates: list, rounding
         else:
             rnds = [None if z else r for r, z in zip(rnd.tolist(), lazy.tolist(), strict=True)]
         readings = [candidates[k].options for k in keys]
+        if keys[-1] - keys[0] + 1 == len(keys):  # the rows k0…k1, one reading each (keys rise)
+            best[keys[0] : keys[-1] + 1] = zip(map(_FIRST, readings), vs, sus, rnds, strict=True)
+            if m == 4:
+                linear.update(zip(keys, zip(a0, u0, a1, u1, strict=True), strict=True))
+            continue
         if len(readings) == len(set(keys)):  # one reading per row: keep it
             entries = zip(map(_FIRST, readings), vs, sus, rnds, strict=True)
             for k, entry in zip(keys, entries, strict=True):
@@ -950,7 +977,13 @@ def _judge_row(structure: Structure, row: _Row, result) -> tuple[str, str]:
 
 
 def _judge_rows(
-    structure: Structure, rounding: tuple, rows: list[_Row], best: list, published: list
+    structure: Structure,
+    rounding: tuple,
+    rows: list[_Row],
+    best: list,
+    published: list,
+    pub_values: np.ndarray | None = None,
+    pub_sus: np.ndarray | None = None,
 ) -> list[tuple[str, str]]:
     """:func:`_judge_row` of every row: the test of :func:`judge` on arrays, then
     :func:`judge` itself (for the reason) only for the rows that are not ``ok``.
@@ -959,12 +992,17 @@ def _judge_rows(
     monotonic, so a row within a tolerance without some of them is within with them: the
     first test leaves out half a unit of the printed last digit and a rounding su not yet
     computed; only the rows that fail it get the half digit, then the rounding su
-    (:func:`_fill_rounding`), and go through :func:`judge`.
+    (:func:`_fill_rounding`), and go through :func:`judge`. ``pub_values``, ``pub_sus``:
+    ``published`` as arrays, when every row's value is a number (:func:`_published_columns`).
     """
     n = len(rows)
-    if None not in best and None not in [pub for pub, _ in published]:  # every row
+    if pub_values is not None and None not in best:  # every row, its numbers as arrays
         keys: list[int] | range = range(n)
+        chosen, pub, pub_su = best, pub_values, pub_sus
+    elif None not in best and None not in [pub for pub, _ in published]:  # every row
+        keys = range(n)
         chosen, pubs = best, published
+        pub, pub_su = np.array(pubs, dtype=float).T
     else:
         keys = [
             k
@@ -974,7 +1012,7 @@ def _judge_rows(
         if not keys:
             return [("unresolved", "")] * n
         chosen, pubs = [best[k] for k in keys], [published[k] for k in keys]
-    pub, pub_su = np.array(pubs, dtype=float).T
+        pub, pub_su = np.array(pubs, dtype=float).T
     _, calc, calc_su, rnd = zip(*chosen, strict=True)
     calc, calc_su = np.array(calc, dtype=float), np.array(calc_su, dtype=float)
     rnd = np.array([0.0 if r is None else r for r in rnd], dtype=float)
