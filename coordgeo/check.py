@@ -308,13 +308,22 @@ def _resolve_columns(
     special = centroid.keys() | undefined.keys() | searched
     for k in special:
         usual[k] = False
-    code_texts = [cand.codes_text if u else None for cand, u in zip(candidates, usual, strict=True)]
-    calcs = [res[1] if u else nan for res, u in zip(best, usual, strict=True)]
-    calc_sus = [res[2] if u else nan for res, u in zip(best, usual, strict=True)]
-    statuses = [j[0] for j in judged]
-    reasons = [j[1] for j in judged]
+    statuses = list(map(_FIRST, judged))
+    reasons = list(map(_SECOND, judged))
     readings_sites: list = [None] * n
     readings_codes: list = [None] * n
+    if all(usual):  # every row the usual one: the columns at once
+        code_texts = list(map(_CODES_TEXT, candidates))
+        calcs = np.fromiter(map(_SECOND, best), dtype=float, count=n)
+        calc_sus = np.fromiter(map(_THIRD, best), dtype=float, count=n)
+        if readings:
+            readings_sites = [tuple(map(int, res[0][0])) for res in best]
+            readings_codes = [tuple(res[0][1]) for res in best]
+        usual = []  # nothing left to do row by row
+    else:
+        code_texts = [c.codes_text if u else None for c, u in zip(candidates, usual, strict=True)]
+        calcs = [res[1] if u else nan for res, u in zip(best, usual, strict=True)]
+        calc_sus = [res[2] if u else nan for res, u in zip(best, usual, strict=True)]
     code_text: dict[SymmetryCode, str] = {}
 
     def formatted(code: SymmetryCode) -> str:
@@ -739,6 +748,8 @@ def _joined_notes(notes: tuple[tuple[str, ...], ...]) -> str:
 
 
 _KIND_CODES = itemgetter(0, 5)  # _Row: kind, has_codes
+_SECOND, _THIRD = itemgetter(1), itemgetter(2)
+_CODES_TEXT = attrgetter("codes_text")
 _ATOMS = itemgetter(1)
 _CODE_TEXTS = itemgetter(2)
 # _Reader.entry: plain, notes, code, unknown, site, code as n_klm, one site
