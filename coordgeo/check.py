@@ -234,7 +234,25 @@ def _frame(columns: dict[str, list | np.ndarray]) -> pd.DataFrame:
             data[name] = np.array(values, dtype=float)
         else:
             data[name] = values
-    return pd.DataFrame({name: data[name] for name in columns}, index=pd.RangeIndex(n), copy=False)
+    arrays = [data[name] for name in columns]
+    if any(a.__class__ is list for a in arrays):  # columns of objects: as pandas infers them
+        return pd.DataFrame(
+            dict(zip(columns, arrays, strict=True)), index=pd.RangeIndex(n), copy=False
+        )
+    # every column an array of its final dtype: the frame made of them as they are (what the
+    # constructor does with them, without inferring anything or rebuilding the column names)
+    return pd.DataFrame._from_arrays(
+        arrays,
+        columns=_column_index(tuple(columns)).view(),
+        index=pd.RangeIndex(n),
+        verify_integrity=False,
+    )
+
+
+@lru_cache(maxsize=8)
+def _column_index(names: tuple[str, ...]) -> pd.Index:
+    """The column names as a pandas Index, made once (a view of it per table)."""
+    return pd.Index(list(names))
 
 
 @lru_cache(maxsize=1)
