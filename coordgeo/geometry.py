@@ -362,17 +362,31 @@ def _propagate_su_columns(
         # covariance, Σₐᵦ [a, b one site] gₐᵀ C gᵦ
         pair = np.moveaxis(h, -1, 1) @ np.moveaxis(g, -1, 1).swapaxes(-1, -2)  # (n, q, a, b)
         var = (pair * same[:, None]).sum(axis=(-1, -2))
-    sigma = np.asarray(structure.cell.su, dtype=float)
-    if sigma.any():
+    tied = _tied_cell_su(tuple(structure.cell.su), tuple(map(tuple, tied_cell_groups(structure))))
+    if tied:
         dm = _orthogonalization_derivatives(structure.cell.parameters)
         # ∂f/∂p_k = Σₐ ∇ₐf · (∂M/∂p_k) xₐ
         moved = fract[:, :, None, None, :] @ dm.swapaxes(-1, -2)  # (n, m, 6, 1, 3)
         dfdp = (moved[:, :, :, 0, :] @ grad_cart).sum(axis=1)  # (n, 6, q)
-        for group in tied_cell_groups(structure):
-            s = sigma[group].max()
-            if s > 0:
-                var = var + (dfdp[:, group].sum(axis=1) * s) ** 2
+        for group, s in tied:
+            # a group of one parameter: its own column (the sum of one term is that term)
+            term = dfdp[:, group[0]] if len(group) == 1 else dfdp[:, list(group)].sum(axis=1)
+            var = var + (term * s) ** 2
     return np.sqrt(np.maximum(var, 0.0))
+
+
+@lru_cache(maxsize=64)
+def _tied_cell_su(
+    su: tuple[float, ...], groups: tuple[tuple[int, ...], ...]
+) -> tuple[tuple[tuple[int, ...], float], ...]:
+    """The groups of cell parameters that vary together (:func:`tied_cell_groups`) whose su
+    is not zero, each with its su, the largest of the group's: the cell's terms of
+    :func:`_propagate_su_columns`, worked out once per cell."""
+    sigma = np.asarray(su, dtype=float)
+    if not sigma.any():
+        return ()
+    found = ((group, sigma[list(group)].max()) for group in groups)
+    return tuple((group, float(s)) for group, s in found if s > 0)
 
 
 # --- neighbour search ---------------------------------------------------------------------
