@@ -196,9 +196,10 @@ def resolve(structure: Structure, select=None) -> pd.DataFrame:
     return _frame(columns)
 
 
-def resolve_columns(structure: Structure, select=None) -> dict[str, list] | None:
-    """The table of :func:`resolve` as columns (lists, keys :data:`RESOLVED_COLUMNS`;
-    None when no loop row is selected), for a caller that needs no DataFrame."""
+def resolve_columns(structure: Structure, select=None) -> dict[str, list | np.ndarray] | None:
+    """The table of :func:`resolve` as columns (lists, or float arrays for the numbers;
+    keys :data:`RESOLVED_COLUMNS`; None when no loop row is selected), for a caller that
+    needs no DataFrame."""
     rows = _published_rows(structure.geom)
     if select is not None:
         rows = [r for r in rows if select(r.kind, r.atoms)]
@@ -252,6 +253,8 @@ def _frame(columns: dict[str, list | np.ndarray]) -> pd.DataFrame:
 @lru_cache(maxsize=8)
 def _column_index(names: tuple[str, ...]) -> pd.Index:
     """The column names as a pandas Index, made once (a view of it per table)."""
+    import pandas as pd
+
     return pd.Index(list(names))
 
 
