@@ -873,6 +873,7 @@ def site_descriptors(
     :func:`coordgeo.polyhedra.site_columns` leaves them) spares ⟨λ⟩ a second hull.
     """
     from coordgeo.geometry import image_fract
+    from coordgeo.geometry import propagate_su as propagate_in_structure
 
     functions = {
         "tau4": tau4,
@@ -897,13 +898,15 @@ def site_descriptors(
         shifts = np.array(
             [[(0, 0, 0)] + [a.code.shift for a in sp.donors] for sp in group], dtype=float
         )
-        x = image_fract(structure, sites, ops, shifts) @ structure.cell.orthogonalization.T
+        fract = image_fract(structure, sites, ops, shifts)
+        x = fract @ structure.cell.orthogonalization.T
         rows = np.asarray(members)
         for name in names:
             with np.errstate(invalid="ignore", divide="ignore"):
                 known = {"volume": volumes[n]} if name in _HULL and n in (volumes or {}) else {}
                 value, jacobian = functions[name](x[:, 0], x[:, 1:], with_jacobian=True, **known)
-                su = su_in_structure(structure, sites, ops, shifts, jacobian)
+                # su_in_structure's propagation, the atoms' positions found once per group
+                su = propagate_in_structure(structure, sites, ops, fract, np.nan_to_num(jacobian))
             out[name][rows] = value
             out[f"{name}_su"][rows] = np.where(np.isfinite(value), su, np.nan)  # no value, no su
     for i, partition in bis_tridentate_partitions(structure, spheres, tolerance).items():

@@ -305,12 +305,14 @@ def site_columns(
         if path:
             names += ["path_deviation_oc6_tpr6", "generalized_coordinate_oc6_tpr6"]
         for name in names:
-            columns.setdefault(name, np.full(k, np.nan))
-            if not name.startswith(("path_", "generalized_")):
-                columns.setdefault(f"{name}_su", np.full(k, np.nan))
+            if name not in columns:
+                columns[name] = np.full(k, np.nan)
+            if not name.startswith(("path_", "generalized_")) and f"{name}_su" not in columns:
+                columns[f"{name}_su"] = np.full(k, np.nan)
         if n == 6:
             for t in range(3):
-                columns.setdefault(f"trans_angle_{t + 1}", np.full(k, np.nan))
+                if f"trans_angle_{t + 1}" not in columns:
+                    columns[f"trans_angle_{t + 1}"] = np.full(k, np.nan)
         ident = structure.identity_op
         group = [spheres[i] for i in members]
         sites = np.array([[sp.metal] + [a.site for a in sp.donors] for sp in group])
