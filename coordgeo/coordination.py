@@ -404,7 +404,7 @@ def bonds(structure: Structure, tolerance: float = DEFAULT_TOLERANCE) -> pd.Data
         )
     labels = structure.labels
     coordination = (metal[found.center] | metal[found.site]).tolist()
-    return pd.DataFrame(
+    return _frame_of_columns(
         {
             "block": _strings([structure.block] * n),
             "atom1": _strings([labels[a] for a in found.center.tolist()]),
@@ -413,9 +413,35 @@ def bonds(structure: Structure, tolerance: float = DEFAULT_TOLERANCE) -> pd.Data
             "distance": values,
             "distance_su": sus,
             "kind": _strings(["coordination" if c else "covalent" for c in coordination]),
-        },
-        copy=False,
+        }
     )
+
+
+def _frame_of_columns(columns: dict) -> pd.DataFrame:
+    """The DataFrame of columns already in pandas' own form (:func:`_strings`, float
+    arrays), as ``pd.DataFrame(columns)`` makes it. Given a dict, pandas infers the dtype
+    of the column names (an Arrow string array of them) and checks every column again, a
+    cost per table that exceeds the columns' own; the frame is assembled from the arrays
+    as they are when :func:`_strings` gives pandas' Arrow strings (else by the dict)."""
+    import pandas as pd
+
+    if _string_dtype() is None:
+        return pd.DataFrame(columns, copy=False)
+    n = len(next(iter(columns.values())))
+    return pd.DataFrame._from_arrays(
+        list(columns.values()),
+        columns=_column_index(tuple(columns)),
+        index=pd.RangeIndex(n),
+        verify_integrity=False,
+    )
+
+
+@lru_cache(maxsize=16)
+def _column_index(names: tuple[str, ...]):
+    """The column index pandas makes of these names (made once; an Index is immutable)."""
+    import pandas as pd
+
+    return pd.DataFrame(columns=list(names)).columns
 
 
 @lru_cache(maxsize=1)

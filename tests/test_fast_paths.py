@@ -17,7 +17,8 @@ two run side by side on every published structure and must agree exactly:
   cell, each centre against each image, no cell list;
 * the neighbour search's candidates from gemmi's cell list against every centre–image
   pair (``geometry.DENSE_PAIRS``), and the search for sites listed twice
-  (``symmetry.symmetry_duplicates``) by a grid against every pair of one kind.
+  (``symmetry.symmetry_duplicates``) by a grid against every pair of one kind;
+* the bond table assembled from its column arrays against ``pd.DataFrame`` of them.
 """
 
 from __future__ import annotations
@@ -189,6 +190,28 @@ def test_symmetry_duplicates_grid_equals_every_pair(published_cifs, monkeypatch)
     assert sum(bool((out >= 0).any()) for out in answers[0]) >= 1
     for grid_out, pair_out in zip(*answers, strict=True):
         np.testing.assert_array_equal(grid_out, pair_out)
+
+
+def test_bond_table_frame_equals_pandas_own(structures):
+    """The bond table assembled from its column arrays is the DataFrame pandas makes of
+    the same columns: values, dtypes, column index and row index."""
+    import pandas as pd
+
+    from coordgeo import coordination
+
+    made = []
+    real = coordination._frame_of_columns
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(coordination, "_frame_of_columns", lambda c: made.append(c) or real(c))
+        for s in structures[:40]:
+            coordination.bonds(s)
+    assert len(made) >= 30
+    for columns in made:
+        got, want = real(columns), pd.DataFrame(columns)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        assert got.columns.dtype == want.columns.dtype
+        assert type(got.index) is type(want.index) and got.index.equals(want.index)
+        assert list(got.dtypes) == list(want.dtypes)
 
 
 def test_one_direction_equals_matrix_keys(structures):

@@ -967,6 +967,8 @@ def _shown(text: str) -> str:
 def _check_unique_labels(labels: list[str], where: _Where) -> None:
     """Two sites with one label would be mixed up by every table and by the CIF's own
     ``_geom_*`` loops, which name sites by label: refuse the block, naming both lines."""
+    if len(set(labels)) == len(labels):
+        return
     first: dict[str, int] = {}
     for k, label in enumerate(labels):
         if label in first:
