@@ -63,16 +63,19 @@ def parse_shapes(shapes: str | Iterable[str] | None) -> str | tuple[str, ...]:
         items = shapes.split(",")
     else:
         items = list(shapes)
-    wanted = tuple(dict.fromkeys(str(s).strip().upper() for s in items if str(s).strip()))
-    if not wanted:
+    given = [str(s).strip() for s in items if str(s).strip()]
+    if not given:
         raise InputError("no shape given: use 'all' or labels such as OC-6,TPR-6")
     known = shape_labels()
-    unknown = [s for s in wanted if s not in known]
+    # any case: SHAPE's own labels mix cases (vOC-5, vTBPY-4, mvOC-3), so the upper-cased
+    # text of a user is matched to the label it spells, never compared as typed
+    by_upper = {label.upper(): label for label in known}
+    unknown = [s for s in given if s.upper() not in by_upper]
     if unknown:
         raise InputError(
             f"unknown shape {', '.join(unknown)}; known shapes: {', '.join(known)} (or 'all')"
         )
-    return wanted
+    return tuple(dict.fromkeys(by_upper[s.upper()] for s in given))
 
 
 def parse_oxidation_states(

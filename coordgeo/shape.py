@@ -94,13 +94,21 @@ __all__ = [
 ]
 
 #: The usual reference polyhedra of each coordination number, shown by ``coordgeo
-#: octahedra`` and computed by ``coordgeo bulk`` by default: SP-4, T-4, SS-4; TBPY-5, SPY-5
-#: (Alvarez et al., *Coord. Chem. Rev.* 2005, **249**, 1693); OC-6, TPR-6; PBPY-7, COC-7,
+#: octahedra`` and computed by ``coordgeo bulk`` by default: L-2, vT-2 (linear and bent
+#: two-coordinate Cu(I), Ag(I), Au(I), Hg(II)); TP-3, vT-3, mvOC-3 (trigonal plane,
+#: pyramid, T-shape; SHAPE 2.1, Llunell et al., Universitat de Barcelona 2013); SP-4, T-4,
+#: SS-4; TBPY-5, SPY-5 (Alvarez et al., *Coord. Chem. Rev.* 2005, **249**, 1693); OC-6,
+#: TPR-6; PBPY-7, COC-7,
 #: CTPR-7 (Casanova et al., *Chem. Eur. J.* 2003, **9**, 1281); CU-8, SAPR-8, TDD-8; and
 #: for nine-coordinate sites (lanthanides, the usual CN 9 of Ln(III) aqua and terpyridine
 #: complexes) CSAPR-9, TCTPR-9 and MFF-9, the three shapes Ruiz-Martínez, Casanova and
 #: Alvarez find nearly all CN 9 structures close to (*Chem. Eur. J.* 2008, **14**, 1291).
 COMMON_SHAPES = (
+    "L-2",
+    "vT-2",
+    "TP-3",
+    "vT-3",
+    "mvOC-3",
     "SP-4",
     "T-4",
     "SS-4",
@@ -161,6 +169,33 @@ _J_APEX = np.sqrt((2.0 * np.sin(np.radians(36.0))) ** 2 - 1.0)
 # vertices for the "spherical" shapes, at the centre of the polygon for the
 # pyramids of Johnson solids (JPPY-6, JPBPY-7) and at the shared face of J12.
 _DEFINITIONS: dict[str, tuple[str, str, list[list[float]]]] = {
+    # Two and three donors (SHAPE 2.1's references, the metal at the centre of the parent
+    # polyhedron): linear, divacant tetrahedron (V-shape, 109.47°), tetravacant
+    # octahedron (L-shape, 90°); trigonal plane, vacant tetrahedron (pyramid), fac- and
+    # mer-trivacant octahedron (T-shape). Unit vectors derived by hand.
+    "L-2": ("linear", "D∞h", [[0.0, 0.0, 1.0], [0.0, 0.0, -1.0]]),
+    "vT-2": (
+        "divacant tetrahedron (V-shape, 109.47°)",
+        "C2v",
+        (np.array([[1, 1, 1], [1, -1, -1]]) / np.sqrt(3.0)).tolist(),
+    ),
+    "vOC-2": ("tetravacant octahedron (L-shape, 90°)", "C2v", [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]),
+    "TP-3": ("trigonal plane", "D3h", _ring(3)),
+    "vT-3": (
+        "vacant tetrahedron (trigonal pyramid)",
+        "C3v",
+        (np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1]]) / np.sqrt(3.0)).tolist(),
+    ),
+    "fvOC-3": (
+        "fac-trivacant octahedron",
+        "C3v",
+        [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+    ),
+    "mvOC-3": (
+        "mer-trivacant octahedron (T-shape)",
+        "C2v",
+        [[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
+    ),
     "SP-4": ("square", "D4h", _ring(4)),
     "T-4": (
         "tetrahedron",

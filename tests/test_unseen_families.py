@@ -159,3 +159,76 @@ def test_a_misprinted_first_row_with_element_labels_is_an_error_on_its_line(tmp_
     for text in ("Fe–N\t100 K\t300 K\nFe1–N1\t1.95(2)\t2.15(2)\n", "Bond\tÅ\nV1–O1\t2.080(2)\n"):
         result = runner.invoke(app, ["validate", str(write(tmp_path, "h.txt", text))])
         assert result.exit_code in (0, 1) and "cannot read" not in result.output, text
+
+
+def test_two_and_three_coordinate_sites_have_shape_measures_equal_to_cosymlibs(tmp_path):
+    # Ag(I) sites of the unseen CIFs are two- or three-coordinate (COD 7051216: N–Ag–N
+    # 180°, O–Ag–N 155.6°; COD 4514366: AgS3 pyramids) and had no shape measure. Here an
+    # Ag with two N 2.15 Å apart at 180° (L-2 = 0 by definition) and one with three S at
+    # 2.5 Å, all 100° apart (a trigonal pyramid): coordgeo's values are cosymlib's
+    # (SHAPE's algorithm and references, the peer) for every CN 2 and CN 3 shape.
+    import math
+
+    import numpy as np
+    from test_shape import peer_measures
+
+    from coordgeo.geometry import Atom, cartesian
+    from coordgeo.pipeline import analyse_structure, make_options
+    from coordgeo.shape import shape_labels
+    from coordgeo.symmetry import SymmetryCode
+
+    c = math.cos(math.radians(100.0))
+    # three unit vectors at 100° to each other: about the z axis at polar angle θ with
+    # cos 100° = cos²θ − sin²θ/2 (120° apart in azimuth) → cos²θ = (1 + 2 cos 100°)/3
+    cos_t = math.sqrt((1 + 2 * c) / 3)
+    sin_t = math.sqrt(1 - cos_t**2)
+    pyramid = [
+        (
+            2.5 * sin_t * math.cos(math.radians(a)),
+            2.5 * sin_t * math.sin(math.radians(a)),
+            2.5 * cos_t,
+        )
+        for a in (0, 120, 240)
+    ]
+    rows = ["Ag1 Ag 0.25 0.25 0.25", "N1 N 0.25 0.25 0.3575", "N2 N 0.25 0.25 0.1425"]
+    rows += ["Ag2 Ag 0.75 0.75 0.75"] + [
+        f"S{k} S {0.75 + x / 20:.8f} {0.75 + y / 20:.8f} {0.75 + z / 20:.8f}"
+        for k, (x, y, z) in enumerate(pyramid, start=1)
+    ]
+    head = PARTIAL_AG.split("loop_")[0].replace("10\n", "20\n")
+    atoms = "loop_\n_atom_site_label\n_atom_site_type_symbol\n"
+    atoms += "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n"
+    s = read_cif(write(tmp_path, "ag23.cif", head + atoms + "\n".join(rows) + "\n"))[0]
+    analysis = analyse_structure(s, make_options(shapes="all"))
+    sites = analysis.sites.set_index("metal")
+    assert (
+        sites.loc["Ag1", "coordination_number"] == 2
+        and sites.loc["Ag2", "coordination_number"] == 3
+    )
+    assert sites.loc["Ag1", "cshm_l2"] == 0
+    for metal, n in (("Ag1", 2), ("Ag2", 3)):
+        (sphere,) = [sp for sp in analysis.spheres if s.labels[sp.metal] == metal]
+        identity = SymmetryCode(op=s.identity_op, shift=(0, 0, 0))
+        xyz = cartesian(s, [Atom(sphere.metal, identity), *sphere.donors])
+        peer = peer_measures(xyz[0], xyz[1:], shape_labels(n))
+        for label, value in peer.items():
+            column = "cshm_" + label.lower().replace("-", "")
+            assert abs(sites.loc[metal, column] - value) < 1e-6, (metal, label)
+    assert (
+        np.isfinite(sites.loc["Ag2", "cshm_vt3"])
+        and sites.loc["Ag2", "cshm_vt3"] < sites.loc["Ag2", "cshm_tp3"]
+    )
+
+
+def test_shape_labels_of_mixed_case_are_accepted_in_any_case():
+    # SHAPE's labels vOC-5 and vTBPY-4 (and the CN 2-3 vT-2, mvOC-3) have lower-case
+    # letters: `--shapes vOC-5` was upper-cased to VOC-5 and refused as unknown.
+    from coordgeo.errors import InputError
+    from coordgeo.pipeline import parse_shapes
+
+    assert parse_shapes("vOC-5, oc-6,MVOC-3") == ("vOC-5", "OC-6", "mvOC-3")
+    assert parse_shapes(["vtbpy-4", "vOC-5", "VOC-5"]) == ("vTBPY-4", "vOC-5")
+    import pytest
+
+    with pytest.raises(InputError, match="unknown shape OC6"):
+        parse_shapes("OC6")
