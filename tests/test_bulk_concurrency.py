@@ -115,6 +115,16 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
+def pipe_ends(pid: int) -> set[tuple[str, int]]:
+    """(what it is, access mode) of every file descriptor of process ``pid`` (Linux /proc)."""
+    out = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            flags = (Path(f"/proc/{pid}/fdinfo") / fd.name).read_text().split("flags:")[1]
+            out.add((os.readlink(fd), int(flags.split()[0], 8) & os.O_ACCMODE))
+    return out
+
+
 def alive(pids: set[int]) -> set[int]:
     out = set()
     for pid in pids:
@@ -531,6 +541,87 @@ def test_long_paths_in_big_batches_do_not_deadlock_the_pool(tmp_path):
     paths = committed(out)
     assert len(paths) == 240 == len(set(paths))
     assert all(len(p) > 3300 for p in paths)
+
+
+def test_pipes_of_one_page_do_not_deadlock_the_pool(tmp_path):
+    """The same repro with every pipe of the pool given one page (4 kB, Linux
+    ``F_SETPIPE_SZ``), less than any system's default (macOS's socket buffers are 8 kB):
+    a batch (~420 kB) is 100 times what its pipe holds, each ("file", …) message nearly
+    all of it. The run writes a batch as the worker reads it, without ever waiting to send,
+    so the budget of a pipe no longer decides whether a run can deadlock."""
+    from coordgeo.bulk import engines
+
+    fcntl = pytest.importorskip("fcntl")
+    if not hasattr(fcntl, "F_SETPIPE_SZ"):
+        pytest.skip("needs Linux F_SETPIPE_SZ")
+    engines_pipe = engines._pipe(engines.multiprocessing.get_context("fork"))
+    try:
+        assert fcntl.fcntl(engines_pipe[1].fileno(), fcntl.F_GETPIPE_SZ) == 65536  # default
+    finally:
+        for end in engines_pipe:
+            end.close()
+    folder = tmp_path / "in"
+    deep = folder
+    while len(str(deep)) < 3300:
+        deep = deep / ("d" * 250)
+    deep.mkdir(parents=True)
+    for k in range(240):
+        (deep / f"tiny-{k:03d}.cif").write_text(C2C)
+    out = tmp_path / "out"
+    script = (
+        "import fcntl, sys; from coordgeo import bulk; from coordgeo.bulk import engines; "
+        "engines.PIPE_SIZE = 4096; "
+        "r, w = engines._pipe(engines.multiprocessing.get_context('fork')); "
+        "assert fcntl.fcntl(w.fileno(), fcntl.F_GETPIPE_SZ) == 4096; "
+        "s = bulk.run([sys.argv[1]], sys.argv[2], jobs=2, task_size=120, progress=False); "
+        "print(s.files, s.ok)"
+    )
+    try:
+        done = subprocess.run([sys.executable, "-c", script, str(folder), str(out)],
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail("bulk.run with one-page pipes hung (pipe deadlock)")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["240", "240"], done.stdout + done.stderr
+    paths = committed(out)
+    assert len(paths) == 240 == len(set(paths))
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_workers_are_forked_warm_from_the_run_and_hold_nothing_of_it(inputs, tmp_path):
+    """On Linux, with no other Python thread, the workers are the run's own children
+    (forked from it once it has warmed up: no forkserver to start, no second import of
+    the analysis), and each closed what it inherited: the dataset's lock and the run's
+    ends of the pipes (a worker holding the lock would keep a dead run's dataset locked).
+    With another thread running, the run uses the forkserver instead."""
+    out = tmp_path / "out"
+    run = start(inputs, out, "--jobs", "2")
+    with ending(run):
+        wait_for(lambda: len(descendants(run.pid)) >= 2, 90, "two workers")
+        below = descendants(run.pid)
+        ends = {pid: pipe_ends(pid) for pid in (run.pid, *below)}
+        for pid in below:
+            parent = int(Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[1])
+            assert parent == run.pid, "a worker forked by a forkserver, not by the run"
+            links = [link for link, _ in ends[pid]]
+            assert not [link for link in links if link.endswith(lock.LOCK_NAME)], links
+        # a pipe the run reads (a worker's results, its process sentinel) has its write
+        # end in one worker only, so that the worker's death is an end of file to the run
+        for link, mode in ends[run.pid]:
+            if link.startswith("pipe:") and mode == os.O_RDONLY:
+                writers = [pid for pid in below if (link, os.O_WRONLY) in ends[pid]]
+                assert len(writers) <= 1, (link, writers)
+        assert run.wait(timeout=300) == 0, run.stderr.read()
+    script = (
+        "import sys, threading; from coordgeo.bulk import engines; "
+        "print(engines.pool_context().get_start_method(), 'coordgeo.shape' in sys.modules); "
+        "t = threading.Thread(target=threading.Event().wait, daemon=True); t.start(); "
+        "print(engines.pool_context().get_start_method())"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["fork", "True", "forkserver"], done.stdout
 
 
 def test_idle_is_called_on_time_while_workers_keep_reporting(monkeypatch):

@@ -23,16 +23,22 @@ import contextlib
 import multiprocessing
 import os
 import pickle
+import selectors
 import signal
+import struct
 import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from multiprocessing.connection import wait as connection_wait
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import pyarrow as pa
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover (Windows)
+    fcntl = None
 
 from coordgeo.bulk import analyse
 from coordgeo.bulk.analyse import Collected, analyse_batch, crashed_rows, to_tables
@@ -100,12 +106,32 @@ def run_serial(
 
 
 def pool_context():
+    """How pool workers start: forked from this process, warmed up first, where that is
+    safe (Linux, no other Python thread); else from a forkserver (spawn without one).
+
+    A fork from the run costs no interpreter start and no imports: the run has imported
+    pandas and pyarrow already, and :func:`coordgeo.bulk._forkserver.warm` adds what the
+    analysis needs (~0.8 s of CPU that a single-process run spends too). A forkserver
+    is a new interpreter that imports all of it before the first worker can start
+    (~1.2 s, while the run's core waits). Fork is unsafe when another Python thread
+    (the progress bar's, a caller's) may hold a lock the child would need: then the
+    forkserver, whose workers never inherit the run's threads. The libraries' own
+    native threads (OpenBLAS, jemalloc) have their fork handlers.
+    """
     methods = multiprocessing.get_all_start_methods()
+    if (
+        sys.platform.startswith("linux")
+        and "fork" in methods
+        and threading.current_thread() is threading.main_thread()
+        and threading.active_count() == 1
+    ):
+        from coordgeo.bulk import _forkserver
+
+        _forkserver.warm()
+        return multiprocessing.get_context("fork")
     if "forkserver" not in methods:
         return multiprocessing.get_context("spawn")
-    # forkserver: workers never inherit the parent's threads (the progress bar's), and
-    # fork from a server that has imported coordgeo once, so they start at once; the
-    # server ends with the run (coordgeo.bulk._forkserver)
+    # the server ends with the run (coordgeo.bulk._forkserver)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["coordgeo.bulk._forkserver", "coordgeo.bulk.analyse"])
     return context
@@ -153,114 +179,351 @@ def _watch(pid: int, start: str | None) -> None:
     os.kill(os.getpid(), signal.SIGKILL)  # the run is gone: so is its work
 
 
+#: The signals a run handles itself (:mod:`coordgeo.bulk.runner`); a forked worker must
+#: not run the run's handlers for them, so they are blocked while it is forked.
+_RUN_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _run_signals_blocked(block: bool) -> Iterator[None]:
+    """Block SIGINT and SIGTERM in this thread for the block (a fork inherits the mask,
+    so a forked worker cannot get them before :func:`_init_worker` ignores them)."""
+    if not block or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _RUN_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _init_worker(run_pid: int, run_start: str | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker had the run's handler
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _RUN_SIGNALS)
     die_with_parent()
     threading.Thread(target=_watch, args=(run_pid, run_start), daemon=True).start()
 
 
-# --- the pool: one process and one pipe per worker, all read by the run's main thread ------
+# --- the pool: one process and two pipes per worker, all served by the run's main thread ----
 #
-# Messages are pickled tuples; a worker sends ("ready",) once, ("file", path, time) before
-# each file and ("done", tables) or ("failed", reason) after each batch; the run sends
-# (tasks, options) or None (stop). No thread of the run reads a pipe: a worker killed
-# half-way through a message (Ctrl-C) leaves nothing waiting on it, and its pipe ends
-# (EOF) when it dies, since the run keeps only its own end.
+# Messages are pickled tuples. A worker sends ("ready",) once, ("file", path, time) before
+# each file and ("done", tables) or ("failed", reason) after each batch on its result pipe
+# (multiprocessing's framing); the run sends (tasks, options) or None (stop) on its task
+# pipe, each framed by its length (:data:`_LENGTH`). The run never waits to send: its end
+# of a task pipe is non-blocking, and what the pipe cannot take at once stays with the run
+# until the worker has read more (the selector says when). So whatever a pipe holds (64 kB
+# on Linux, 16 kB or less elsewhere), the run always goes back to reading the workers, and
+# a worker that waits to report is read: the two cannot wait on each other. No thread of
+# the run reads a pipe: a worker killed half-way through a message (Ctrl-C) leaves nothing
+# waiting on it, and its result pipe ends (EOF) when it dies, since the run keeps only its
+# own ends.
+
+_LENGTH = struct.Struct("!Q")
+#: Batches a worker holds: the one it runs and the next, so that it never waits for the run.
+DEPTH = 2
+#: The size to give each pipe (Linux ``F_SETPIPE_SZ``), None for the system's own (64 kB on
+#: Linux). Tests give them one page, less than any system's default.
+PIPE_SIZE: int | None = None
 
 
 def _send(connection, message: Any) -> None:
     connection.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _worker_main(connection, run_pid: int, run_start: str | None) -> None:
-    """A pool worker: batches from the run, their tables back, until None or EOF."""
+def _receive(fd: int) -> Any:
+    """The next message on task pipe ``fd`` (waits for it); EOFError when the run has gone."""
+
+    def exactly(n: int) -> bytes:
+        chunks = []
+        while n:
+            chunk = os.read(fd, min(n, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+    (length,) = _LENGTH.unpack(exactly(_LENGTH.size))
+    return pickle.loads(exactly(length))
+
+
+def _worker_main(
+    tasks, results, run_pid: int, run_start: str | None, inherited: tuple[int, ...]
+) -> None:
+    """A pool worker: batches from the run, their tables back, until None or EOF.
+
+    ``inherited``: file descriptors a forked worker got from the run and closes (the run's
+    ends of the pipes, the dataset's lock), so that only the run holds them."""
+    for fd in inherited:
+        with contextlib.suppress(OSError):
+            os.close(fd)
     _init_worker(run_pid, run_start)
 
     def tell(path: str) -> None:
-        _send(connection, ("file", path, time.time()))
+        _send(results, ("file", path, time.time()))
 
     try:
-        _send(connection, ("ready",))
+        _send(results, ("ready",))
         while True:
-            message = pickle.loads(connection.recv_bytes())
+            message = _receive(tasks.fileno())
             if message is None:
                 return
-            tasks, options = message
+            batch, options = message
             try:
-                result = ("done", run_batch(tasks, options, tell))
+                result = ("done", run_batch(batch, options, tell))
             except Exception as exc:  # analyse_file records a file's errors; this is a bug
                 result = ("failed", "{}: {}".format(*describe(exc)))
-            _send(connection, result)
+            _send(results, result)
     except (EOFError, OSError):
         return  # the run has gone (Ctrl-C, killed): no one to tell, nothing to print
 
 
-#: Batches a worker holds: the one it runs and the next, so that it never waits for the run.
-DEPTH = 2
-#: … the second only if the pickled batches waiting unread in its pipe, this one counted,
-#: stay within this many bytes: the pipe holds them (a Linux socket pair ~200 kB), so the
-#: send returns at once. A send that had to wait for the worker to read would deadlock
-#: when the worker, still on its first batch, waits in turn for the run to read its
-#: ("file", …) messages or tables. A larger batch goes only to an idle worker (nothing in
-#: flight), which is waiting to read it.
-PIPE_BYTES = 64_000
+def _pipe(context) -> tuple[Any, Any]:
+    """A one-way pipe (read end, write end), of :data:`PIPE_SIZE` where it is set."""
+    read, write = context.Pipe(duplex=False)
+    if PIPE_SIZE is not None and hasattr(fcntl, "F_SETPIPE_SZ"):
+        fcntl.fcntl(write.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+    return read, write
 
 
 class _Worker:
-    """One pool process, the run's end of its pipe, and the batches sent to it, oldest
-    (the one it runs) first."""
+    """One pool process, the run's ends of its pipes, the bytes waiting to be sent to it
+    and the batches sent to it, oldest (the one it runs) first."""
 
-    def __init__(self, context, run_pid: int, run_start: str | None) -> None:
-        here, there = context.Pipe(duplex=True)
+    def __init__(
+        self, context, run_pid: int, run_start: str | None, private: Sequence[int]
+    ) -> None:
+        task_read, task_write = _pipe(context)
+        result_read, result_write = _pipe(context)
+        forked = context.get_start_method() == "fork"
+        inherited = (task_write.fileno(), result_read.fileno(), *private) if forked else ()
         self.process = context.Process(
-            target=_worker_main, args=(there, run_pid, run_start), daemon=True
+            target=_worker_main,
+            args=(task_read, result_write, run_pid, run_start, inherited),
+            daemon=True,
         )
-        self.process.start()
-        there.close()  # the worker holds the only other end: its death is EOF here
-        self.connection = here
+        with _run_signals_blocked(forked):
+            self.process.start()
+        task_read.close()  # the worker holds the only other ends: its death is EOF here
+        result_write.close()
+        os.set_blocking(task_write.fileno(), False)
+        self.tasks = task_write
+        self.connection = result_read
         self.name = f"pid {self.process.pid}"
-        self.ready = False
-        self.batches: deque[tuple[list[Task], int]] = deque()  # (tasks, pickled bytes)
+        self.batches: deque[list[Task]] = deque()
+        self.unsent = memoryview(b"")
+        self.stopped = False
 
-    def send(self, batch: list[Task], data: bytes) -> None:
-        """Send ``batch``, pickled with its options as ``data``; only if :meth:`can_take`."""
-        self.batches.append((batch, len(data)))
-        with contextlib.suppress(OSError):  # it died: the run sees it by its sentinel
-            self.connection.send_bytes(data)
+    def fds(self) -> tuple[int, ...]:
+        """The run's file descriptors for this worker (which a later fork inherits)."""
+        return (self.tasks.fileno(), self.connection.fileno(), self.process.sentinel)
 
-    def can_take(self, size: int) -> bool:
-        """Whether a batch of ``size`` pickled bytes can be sent without blocking: the
-        worker is idle, or it runs one batch and the unread ones, this one counted, fit
-        in :data:`PIPE_BYTES` (the batch it runs was read before it started)."""
-        if not self.batches:
-            return True
-        waiting = sum(size for _, size in list(self.batches)[1:])
-        return len(self.batches) < DEPTH and waiting + size <= PIPE_BYTES
+    def send(self, batch: list[Task], options: Options) -> None:
+        """Queue ``batch`` and send what the task pipe takes of it now."""
+        self.batches.append(batch)
+        self._put((batch, options))
 
-    def messages(self) -> Iterator[tuple]:
-        """The messages that have arrived; ("lost",) at the end when the worker has died."""
-        while self.connection.poll():
+    def _put(self, message: Any) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        self.unsent = memoryview(bytes(self.unsent) + _LENGTH.pack(len(data)) + data)
+        self.flush()
+
+    def flush(self) -> None:
+        """Write what the task pipe takes now without waiting; the rest stays in
+        ``unsent``. A dead worker's bytes are dropped (the run sees its death by EOF)."""
+        while self.unsent:
             try:
-                data = self.connection.recv_bytes()
-            except (EOFError, OSError):
-                yield ("lost",)
+                written = os.write(self.tasks.fileno(), self.unsent)
+            except BlockingIOError:
                 return
-            yield pickle.loads(data)
+            except OSError:  # EPIPE: it died
+                self.unsent = memoryview(b"")
+                return
+            self.unsent = self.unsent[written:]
+
+    def receive(self) -> tuple:
+        """The next message (the result pipe is readable or the worker has ended: this
+        does not wait on a silent worker); ("lost",) when it has died."""
+        try:
+            return pickle.loads(self.connection.recv_bytes())
+        except (EOFError, OSError):
+            return ("lost",)
 
     def stop(self, now: bool) -> None:
         """End the process: at once (``now``, Ctrl-C: its batches are abandoned) or
-        after it reads the stop message; the pipe is closed."""
+        after it reads the stop message; the pipes are closed."""
         if not now:
-            with contextlib.suppress(OSError):
-                _send(self.connection, None)
-            self.process.join(timeout=5)
+            self._put(None)
+            if not self.unsent:  # else it cannot be waiting to read: it is killed
+                self.process.join(timeout=5)
         if self.process.exitcode is None:
             with contextlib.suppress(Exception):
                 self.process.kill()
             self.process.join(timeout=5)
+        self.tasks.close()
         self.connection.close()
         with contextlib.suppress(ValueError):
             self.process.close()
+        self.stopped = True
+
+
+class Pool:
+    """``jobs`` worker processes, started at once (before the run starts other threads,
+    such as the progress bar's, so that they can be forked: :func:`pool_context`).
+
+    ``private``: file descriptors of the run that no worker may keep (the dataset's lock).
+    Use as a context manager; :meth:`run` runs the batches. On leaving, the workers are
+    stopped, at once (killed) if the block raised (Ctrl-C): nothing of the run waits on them.
+    """
+
+    def __init__(self, jobs: int, private: Sequence[int] = ()) -> None:
+        self.private = tuple(private)
+        self.run_pid = os.getpid()
+        self.run_start = _start_time(self.run_pid)
+        self.selector = selectors.DefaultSelector()
+        self.workers: list[_Worker] = []
+        self.context = pool_context()
+        try:
+            for _ in range(jobs):
+                self.workers.append(self._spawn())
+        except BaseException:
+            self.close(now=True)
+            raise
+
+    def _spawn(self) -> _Worker:
+        if self.context.get_start_method() == "fork" and threading.active_count() > 1:
+            self.context = pool_context()  # a replacement, now that the run has threads
+        inherited = [fd for w in self.workers if not w.stopped for fd in w.fds()]
+        worker = _Worker(self.context, self.run_pid, self.run_start, [*self.private, *inherited])
+        self.selector.register(worker.connection, selectors.EVENT_READ, worker)
+        self.selector.register(worker.process.sentinel, selectors.EVENT_READ, worker)
+        return worker
+
+    def _retire(self, worker: _Worker, now: bool) -> None:
+        if worker.stopped:
+            return
+        for fileobj in (worker.connection, worker.process.sentinel, worker.tasks):
+            with contextlib.suppress(KeyError, ValueError):
+                self.selector.unregister(fileobj)
+        worker.stop(now)
+
+    def _send(self, worker: _Worker, batch: list[Task], options: Options) -> None:
+        worker.send(batch, options)
+        if worker.unsent:  # the rest when the worker has read enough
+            with contextlib.suppress(KeyError):
+                self.selector.register(worker.tasks, selectors.EVENT_WRITE, worker)
+
+    def close(self, now: bool = True) -> None:
+        """Stop the workers (``now``: kill them); closing again does nothing."""
+        for worker in self.workers:
+            self._retire(worker, now)
+        self.workers = []
+        if self.selector.get_map() is not None:
+            self.selector.close()
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        self.close(now=kind is not None)
+
+    def run(
+        self,
+        batches: Iterable[list[Task]],
+        options: Options,
+        consume: Consume,
+        *,
+        started: Started | None = None,
+        idle: Idle | None = None,
+    ) -> None:
+        """Run ``batches``; a worker that dies (segfault, out of memory) costs only its file.
+
+        Each worker holds up to :data:`DEPTH` batches. When a worker dies, the batch it
+        was running is rerun one file per batch (the ones it had not started are run as
+        they were), and it is replaced; a file that kills its worker when alone is
+        recorded as an error. ``started`` hears which file each worker starts; ``idle``
+        is called every :data:`IDLE_SECONDS` while the pool runs, whatever messages
+        arrive (so that parts are flushed and progress logged on time).
+        """
+        iterator = iter(batches)
+        again: deque[list[Task]] = deque()  # batches to run (again) before the iterator's
+        alone: set[str] = set()  # files rerun alone after a worker died with them
+        ever_ready = False
+        exhausted = False
+        last_idle = time.monotonic()
+        while True:
+            for worker in self.workers:
+                while len(worker.batches) < DEPTH:
+                    if again:
+                        batch = again.popleft()
+                    elif exhausted:
+                        break
+                    else:
+                        batch = next(iterator, None)
+                        if batch is None:
+                            exhausted = True
+                            break
+                    self._send(worker, batch, options)
+            if not any(w.batches for w in self.workers):
+                return
+            # idle() is due every IDLE_SECONDS, however many messages arrive meanwhile
+            # (each file a worker starts is one)
+            waited = time.monotonic() - last_idle
+            if waited >= IDLE_SECONDS:
+                if idle is not None:
+                    idle()
+                last_idle = time.monotonic()
+                waited = 0.0
+            for key, _ in self.selector.select(timeout=IDLE_SECONDS - waited):
+                worker = key.data
+                if worker not in self.workers:
+                    continue  # it died earlier in this round
+                if key.fileobj is worker.tasks:
+                    worker.flush()
+                    if not worker.unsent:
+                        self.selector.unregister(worker.tasks)
+                    continue
+                message = worker.receive()
+                kind = message[0]
+                if kind == "file":
+                    if started is not None:
+                        started(worker.name, message[1], message[2])
+                elif kind == "ready":
+                    ever_ready = True
+                elif kind == "done":
+                    batch = worker.batches.popleft()
+                    if started is not None:
+                        started(worker.name, None, time.time())
+                    consume(message[1], len(batch))
+                elif kind == "failed":
+                    batch = worker.batches.popleft()
+                    _blame(batch, message[1], options, consume, again, alone)
+                else:  # the worker died: the batch it ran is suspect, the others go back
+                    held = list(worker.batches)
+                    worker.batches.clear()
+                    if not ever_ready:
+                        # workers cannot even start (e.g. a __main__ read from stdin, which
+                        # spawned processes cannot import): not the files' fault
+                        held += [b for w in self.workers if w is not worker for b in w.batches]
+                        self.close(now=True)
+                        print(
+                            "coordgeo bulk: warning: worker processes could not start; "
+                            "running in this process (one core)",
+                            file=sys.stderr,
+                        )
+                        run_serial([*held, *again, *iterator], options, consume, started)
+                        return
+                    if started is not None:
+                        started(worker.name, None, time.time())
+                    self._retire(worker, now=True)
+                    why = "the analysis killed its worker process (crash or out of memory)"
+                    if held:
+                        again.extendleft(reversed(held[1:]))
+                        _blame(held[0], why, options, consume, again, alone)
+                    self.workers[self.workers.index(worker)] = self._spawn()
 
 
 def run_pool(
@@ -272,120 +535,9 @@ def run_pool(
     started: Started | None = None,
     idle: Idle | None = None,
 ) -> None:
-    """A pool of ``jobs`` processes; a worker that dies (segfault, out of memory) costs
-    only its file.
-
-    Each worker holds up to :data:`DEPTH` batches. When a worker dies, the batch it
-    was running is rerun one file per batch (the ones it had not started are run as
-    they were), and it is replaced; a file that kills its worker when alone is recorded
-    as an error. ``started`` hears which file each worker starts; ``idle`` is called
-    every :data:`IDLE_SECONDS` while the pool runs, whatever messages arrive (so that
-    parts are flushed and progress logged on time). On KeyboardInterrupt (or any error)
-    the workers are killed at once: nothing of the run waits on them.
-    """
-    context = pool_context()
-    me = os.getpid()
-    me_start = _start_time(me)
-    iterator = iter(batches)
-    again: deque[list[Task]] = deque()  # batches to run (again) before the iterator's
-    alone: set[str] = set()  # files rerun alone after a worker died with them
-    workers: list[_Worker] = []
-    ever_ready = False
-    interrupted = True
-    try:
-        for _ in range(jobs):
-            workers.append(_Worker(context, me, me_start))
-        exhausted = False
-        # the next batch, pickled, until a worker can take it without blocking
-        ahead: tuple[list[Task], bytes] | None = None
-        last_idle = time.monotonic()
-        while True:
-            for worker in workers:
-                while len(worker.batches) < DEPTH:
-                    if ahead is None:
-                        if not again and exhausted:
-                            break
-                        batch = again.popleft() if again else next(iterator, None)
-                        if batch is None:
-                            exhausted = True
-                            break
-                        data = pickle.dumps((batch, options), protocol=pickle.HIGHEST_PROTOCOL)
-                        ahead = (batch, data)
-                    if not worker.can_take(len(ahead[1])):
-                        break
-                    worker.send(*ahead)
-                    ahead = None
-            busy = [w for w in workers if w.batches]
-            if not busy:  # every worker idle: ``ahead`` was sent, if there was one
-                interrupted = False
-                return
-            # idle() is due every IDLE_SECONDS, however many messages arrive meanwhile
-            # (each file a worker starts is one)
-            waited = time.monotonic() - last_idle
-            if waited >= IDLE_SECONDS:
-                if idle is not None:
-                    idle()
-                last_idle = time.monotonic()
-                waited = 0.0
-            waits = [w.connection for w in busy] + [w.process.sentinel for w in busy]
-            ready = set(connection_wait(waits, timeout=IDLE_SECONDS - waited))
-            if not ready:
-                continue
-            for worker in busy:
-                if worker.connection not in ready and worker.process.sentinel not in ready:
-                    continue
-                lost = worker.process.sentinel in ready and not worker.connection.poll()
-                for message in worker.messages():
-                    kind = message[0]
-                    if kind == "file":
-                        if started is not None:
-                            started(worker.name, message[1], message[2])
-                    elif kind == "ready":
-                        worker.ready = ever_ready = True
-                    elif kind == "done":
-                        batch, _ = worker.batches.popleft()
-                        if started is not None:
-                            started(worker.name, None, time.time())
-                        consume(message[1], len(batch))
-                    elif kind == "failed":
-                        batch, _ = worker.batches.popleft()
-                        _blame(batch, message[1], options, consume, again, alone)
-                    else:
-                        lost = True
-                if not lost:
-                    continue
-                # the worker died: the batch it ran is suspect, the others go back
-                if not ever_ready:
-                    # workers cannot even start (e.g. a __main__ read from stdin, which
-                    # spawned processes cannot import): not the files' fault
-                    held = [b for w in workers for b, _ in w.batches]
-                    if ahead is not None:
-                        held.append(ahead[0])
-                    for w in workers:
-                        w.batches.clear()
-                        w.stop(now=True)
-                    workers = []
-                    print(
-                        "coordgeo bulk: warning: worker processes could not start; "
-                        "running in this process (one core)",
-                        file=sys.stderr,
-                    )
-                    run_serial([*held, *again, *iterator], options, consume, started)
-                    interrupted = False
-                    return
-                if started is not None:
-                    started(worker.name, None, time.time())
-                held = [b for b, _ in worker.batches]
-                worker.batches.clear()
-                worker.stop(now=True)
-                why = "the analysis killed its worker process (crash or out of memory)"
-                if held:
-                    again.extendleft(reversed(held[1:]))
-                    _blame(held[0], why, options, consume, again, alone)
-                workers[workers.index(worker)] = _Worker(context, me, me_start)
-    finally:
-        for worker in workers:
-            worker.stop(now=interrupted)
+    """:meth:`Pool.run` on a pool of ``jobs`` processes started for it."""
+    with Pool(jobs) as pool:
+        pool.run(batches, options, consume, started=started, idle=idle)
 
 
 def _blame(

@@ -32,7 +32,7 @@ from coordgeo.bulk.dataset import (
     export_csv,
     prepare_out,
 )
-from coordgeo.bulk.engines import make_batches, run_dask, run_pool, run_serial
+from coordgeo.bulk.engines import Pool, make_batches, run_dask, run_serial
 from coordgeo.bulk.inputs import discover, read_list
 from coordgeo.bulk.lock import hold
 from coordgeo.bulk.progress import Progress
@@ -219,10 +219,11 @@ def run(
         tolerance=tolerance, shapes=tuple(wanted), timeout=timeout, max_size=max_size, run=run_id
     )
     signals = _Signals()
-    with hold(out, run_id), signals.installed():
+    with hold(out, run_id) as dataset_lock, signals.installed():
         try:
             return _run_locked(
-                paths, out, listed, options, signals, started, jobs=jobs, engine=engine,
+                paths, out, listed, options, signals, started, dataset_lock.fd, jobs=jobs,
+                engine=engine,
                 scheduler=scheduler, resume=resume, csv=csv, pattern=pattern,
                 send_bytes=send_bytes, part_size=part_size, flush_seconds=flush_seconds,
                 task_size=task_size, progress=progress,
@@ -242,6 +243,7 @@ def _run_locked(
     options: Options,
     signals: _Signals,
     started: float,
+    lock_fd: int | None,
     *,
     jobs: int | None,
     engine: str,
@@ -275,12 +277,23 @@ def _run_locked(
         # to keep every worker busy to the end
         task_size = max(1, min(64, len(tasks) // (8 * jobs) or 1))
 
+    # the workers start before anything else of the run (the progress bar's thread, the
+    # first part): forked from this process, warmed up once (engines.pool_context)
+    pool = None
+    if engine == "local" and jobs > 1 and tasks:
+        pool = Pool(jobs, private=[] if lock_fd is None else [lock_fd])
+
     mode = progress
     if mode is None or mode is True:
         mode = "bar" if sys.stderr.isatty() else "log"
     elif mode is False:
         mode = "off"
-    reporter = Progress(len(tasks) + len(problems), mode, jobs=jobs)
+    try:
+        reporter = Progress(len(tasks) + len(problems), mode, jobs=jobs)
+    except BaseException:
+        if pool is not None:
+            pool.close(now=True)
+        raise
     writer = PartWriter(out, schema, first_part, part_size, flush_seconds)
     totals = {"analysed": 0, "skipped": 0, "ok": 0, "partial": 0, "error": 0, "bytes": 0}
 
@@ -332,16 +345,21 @@ def _run_locked(
         batches = make_batches(tasks, task_size)
         if engine == "dask":
             run_dask(batches, options, consume, scheduler, send_bytes)
-        elif jobs == 1:
+        elif pool is None:
             run_serial(batches, options, consume, reporter.started)
         else:
-            run_pool(batches, options, consume, jobs, started=reporter.started, idle=idle)
+            pool.run(batches, options, consume, started=reporter.started, idle=idle)
+            pool.close(now=False)
     except KeyboardInterrupt:
         signals.depth += 1  # a second Ctrl-C must not cut this short
+        if pool is not None:
+            pool.close(now=True)  # the workers first: nothing waits on them
         writer.flush()  # what is complete is kept: --resume goes on from there
         reporter.close()
         raise Interrupted(summary()) from None
     finally:
+        if pool is not None:
+            pool.close(now=True)  # (done already unless the run failed)
         reporter.close()
     with signals.shield():
         writer.flush()
