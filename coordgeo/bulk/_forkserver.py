@@ -1,13 +1,14 @@
-"""Preloaded by the forkserver of a bulk run's process pool, and imported nowhere else.
+"""What a pool worker needs before its first file (:func:`warm`), and the forkserver's set-up.
 
-Importing it inside the forkserver asks Linux to SIGKILL the server when the run that
-started it ends (``PR_SET_PDEATHSIG``; the server is the run's child). Otherwise a
-``kill -9`` of the run leaves the server waiting, and, since the server forks every
-worker, nothing would stop it. Imported anywhere else (the server is recognised by
-the ``multiprocessing.forkserver.main`` frame that imports it) it does nothing. In
-the server it also makes SIGINT ignored, so that the workers it forks ignore it too,
-and does once, for every worker it forks, what each would do on its first files
-(:func:`warm`).
+:func:`warm` is run once by the run itself before it forks its workers
+(:func:`coordgeo.bulk.engines.pool_context`), or by the forkserver, where the workers
+come from one. Preloaded by the forkserver, this module asks Linux to SIGKILL the
+server when the run that started it ends (``PR_SET_PDEATHSIG``; the server is the run's
+child). Otherwise a ``kill -9`` of the run leaves the server waiting, and, since the
+server forks every worker, nothing would stop it. Imported anywhere else (the server is
+recognised by the ``multiprocessing.forkserver.main`` frame that imports it) importing
+it does nothing. In the server it also makes SIGINT ignored, so that the workers it
+forks ignore it too, and warms up once for every worker it forks.
 """
 
 from __future__ import annotations

@@ -3,18 +3,19 @@
 Pool workers never outlive the run (:func:`_init_worker`): each ignores SIGINT (the run
 stops them itself), asks the kernel for SIGKILL when its parent ends (Linux,
 ``PR_SET_PDEATHSIG``) and watches the run's process from a thread, so that after a
-``kill -9`` of the run its workers, and then the forkserver (which lives as long as
-any worker holds its pipe), end within a second instead of finishing their batches.
-The forkserver itself also dies with the run (:mod:`coordgeo.bulk._forkserver`).
+``kill -9`` of the run its workers end within a second instead of finishing their
+batches. Workers are forked from the run itself where that is safe (:func:`pool_context`),
+else from a forkserver, which also dies with the run (:mod:`coordgeo.bulk._forkserver`).
 Workers tell the run which file they start, for the progress display.
 
-The pool is this module's own (:func:`run_pool`), not ``concurrent.futures``: one pipe
-per worker, read only by the run's main thread. ``ProcessPoolExecutor`` reads results in
-a thread of its own; a worker killed on Ctrl-C half-way through sending its tables left
-that thread waiting for the rest of the message (the run holds the pipe's other end, so
-no end of file comes), and the interpreter waited for the thread at exit: the run hung
-after printing that it was interrupted (1 run in 25 under load). Here nothing waits on a
-killed worker, and a worker that dies ends only its own pipe: only its batch is redone.
+The pool is this module's own (:class:`Pool`), not ``concurrent.futures``: two pipes per
+worker, served only by the run's main thread, which never waits to send.
+``ProcessPoolExecutor`` reads results in a thread of its own; a worker killed on Ctrl-C
+half-way through sending its tables left that thread waiting for the rest of the message
+(the run holds the pipe's other end, so no end of file comes), and the interpreter
+waited for the thread at exit: the run hung after printing that it was interrupted (1
+run in 25 under load). Here nothing waits on a killed worker, and a worker that dies
+ends only its own pipe: only its batch is redone.
 """
 
 from __future__ import annotations
