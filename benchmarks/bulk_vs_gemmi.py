@@ -20,7 +20,10 @@ All measurements in one run on the same files (read in place):
    machine the wall-time ratio depends on the other jobs, so the load average at the
    start and end of each run is printed with it, and so is the CPU time of the process
    tree (which other jobs hardly change): equal CPU seconds at 1 and 2 workers mean
-   the parallel run does no extra work.
+   the parallel run does no extra work. A timeline from the ``files`` table (each file's
+   end and analysis time, and its worker): when the first file started, the share of
+   jobs × wall time the workers spent analysing files, and when each worker's last file
+   ended (the end-of-run imbalance).
 4. **Memory against corpus size.** Peak memory at 1× and 10× the corpus (jobs=2): it
    should not grow with the number of files. Memory is sampled every 50 ms over the run's
    process and all its descendants (the forkserver and the workers): the sum of their
@@ -73,11 +76,18 @@ import json, sys, time, warnings
 warnings.simplefilter("ignore")
 from coordgeo import bulk
 paths = open(sys.argv[1]).read().splitlines()
-t0 = time.perf_counter()
+t0, began = time.perf_counter(), time.time()
 s = bulk.run(paths, sys.argv[2], jobs=int(sys.argv[3]), progress=False)
 seconds = time.perf_counter() - t0
+files = bulk.load(sys.argv[2], "files")
+end = files["finished"].map(lambda t: t.timestamp()).to_numpy() - began
+start = end - files["seconds"].to_numpy()
+last = {}
+for w, e in zip(files["worker"], end):
+    last[w] = max(last.get(w, e), float(e))
 print(json.dumps({"seconds": seconds, "files": s.files, "MB": s.megabytes,
-                  "counts": [s.ok, s.partial, s.error]}))
+                  "counts": [s.ok, s.partial, s.error], "first": float(start.min()),
+                  "busy": float(files["seconds"].sum()), "last": sorted(last.values())}))
 """
 
 
@@ -167,6 +177,9 @@ def end_to_end(paths: list[str], jobs: int) -> dict:
         "peak run": tree.peak_run / 1e6,
         "counts": tuple(result["counts"]),
         "load": f"{start} → {load()}",
+        "first": result["first"],
+        "busy": result["busy"] / (jobs * wall),
+        "last": result["last"],
     }
 
 
@@ -180,6 +193,12 @@ def report(r: dict, base: dict | None = None) -> None:
         f"(run process {r['peak run']:.0f} MB, largest worker {r['peak worker']:.0f} MB); "
         f"ok/partial/error {ok}/{partial}/{error}; "
         f"{r['load']}"
+    )
+    print(
+        f"   timeline: first file started {r['first']:.2f} s into bulk.run; the workers "
+        f"analysed files {100 * r['busy']:.1f} % of jobs × wall (the rest: start-up, "
+        f"waiting, tables, the end); their last files ended at "
+        f"{', '.join(f'{t:.2f}' for t in r['last'])} s of {r['seconds']:.2f} s"
     )
     if base is not None:
         k = r["files"] // base["files"]
