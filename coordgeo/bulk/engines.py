@@ -21,6 +21,7 @@ ends only its own pipe: only its batch is redone.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import pickle
@@ -306,8 +307,16 @@ class _Worker:
             args=(task_read, result_write, run_pid, run_start, inherited),
             daemon=True,
         )
-        with _run_signals_blocked(forked):
-            self.process.start()
+        if forked:
+            # the run's objects (imports, shape tables) frozen for the fork: the worker's
+            # collector never scans them (CPU) nor writes to their pages (copy-on-write)
+            gc.freeze()
+        try:
+            with _run_signals_blocked(forked):
+                self.process.start()
+        finally:
+            if forked:
+                gc.unfreeze()  # the run's own collector goes on as before
         task_read.close()  # the worker holds the only other ends: its death is EOF here
         result_write.close()
         os.set_blocking(task_write.fileno(), False)
@@ -316,7 +325,7 @@ class _Worker:
         self.name = f"pid {self.process.pid}"
         self.batches: deque[list[Task]] = deque()
         self.unsent = memoryview(b"")
-        self.stopped = False
+        self.asked = self.stopped = False
 
     def fds(self) -> tuple[int, ...]:
         """The run's file descriptors for this worker (which a later fork inherits)."""
@@ -353,11 +362,18 @@ class _Worker:
         except (EOFError, OSError):
             return ("lost",)
 
+    def ask_to_stop(self) -> None:
+        """Send the stop message (the worker ends once it has read it)."""
+        self._put(None)
+        self.asked = True
+
     def stop(self, now: bool) -> None:
         """End the process: at once (``now``, Ctrl-C: its batches are abandoned) or
-        after it reads the stop message; the pipes are closed."""
+        after it reads the stop message (sent here unless :meth:`ask_to_stop` did); the
+        pipes are closed."""
         if not now:
-            self._put(None)
+            if not self.asked:
+                self.ask_to_stop()
             if not self.unsent:  # else it cannot be waiting to read: it is killed
                 self.process.join(timeout=5)
         if self.process.exitcode is None:
@@ -419,6 +435,10 @@ class Pool:
 
     def close(self, now: bool = True) -> None:
         """Stop the workers (``now``: kill them); closing again does nothing."""
+        if not now:  # all at once: they end side by side
+            for worker in self.workers:
+                if not worker.stopped:
+                    worker.ask_to_stop()
         for worker in self.workers:
             self._retire(worker, now)
         self.workers = []
