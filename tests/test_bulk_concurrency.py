@@ -518,6 +518,12 @@ def test_long_paths_in_big_batches_do_not_deadlock_the_pool(tmp_path):
     read its messages: a deadlock. Now a batch that does not fit in the pipe budget
     goes only to an idle worker. The run is a subprocess with a time limit, so a
     regression fails here instead of hanging."""
+    run_long_paths(tmp_path, "pass", "bulk.run with ~3.5 kB paths and 120-file tasks")
+
+
+def run_long_paths(tmp_path: Path, setup: str, what: str, task_size: int = 120) -> None:
+    """bulk.run, 2 workers and ``task_size``-file tasks, in a subprocess that runs ``setup`` first,
+    on 240 tiny CIFs whose paths are ~3.5 kB: it must end (2 min) with every file once."""
     folder = tmp_path / "in"
     deep = folder
     while len(str(deep)) < 3300:  # a path component holds at most 255 bytes
@@ -527,15 +533,15 @@ def test_long_paths_in_big_batches_do_not_deadlock_the_pool(tmp_path):
         (deep / f"tiny-{k:03d}.cif").write_text(C2C)  # two sites: milliseconds each
     out = tmp_path / "out"
     script = (
-        "import sys; from coordgeo import bulk; "
-        "s = bulk.run([sys.argv[1]], sys.argv[2], jobs=2, task_size=120, progress=False); "
-        "print(s.files, s.ok)"
+        f"import sys; from coordgeo import bulk; {setup}; "
+        f"s = bulk.run([sys.argv[1]], sys.argv[2], jobs=2, task_size={task_size}, "
+        "progress=False); print(s.files, s.ok)"
     )
     try:
         done = subprocess.run([sys.executable, "-c", script, str(folder), str(out)],
                               capture_output=True, text=True, timeout=120)  # fmt: skip
     except subprocess.TimeoutExpired:
-        pytest.fail("bulk.run with ~3.5 kB paths and 120-file tasks hung (pipe deadlock)")
+        pytest.fail(f"{what} hung (pipe deadlock)")
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["240", "240"], done.stdout + done.stderr
     paths = committed(out)
@@ -544,11 +550,12 @@ def test_long_paths_in_big_batches_do_not_deadlock_the_pool(tmp_path):
 
 
 def test_pipes_of_one_page_do_not_deadlock_the_pool(tmp_path):
-    """The same repro with every pipe of the pool given one page (4 kB, Linux
-    ``F_SETPIPE_SZ``), less than any system's default (macOS's socket buffers are 8 kB):
-    a batch (~420 kB) is 100 times what its pipe holds, each ("file", …) message nearly
-    all of it. The run writes a batch as the worker reads it, without ever waiting to send,
-    so the budget of a pipe no longer decides whether a run can deadlock."""
+    """The same files with every pipe of the pool given one page (4 kB, Linux
+    ``F_SETPIPE_SZ``), less than any system's default (macOS's socket buffers are 8 kB),
+    in 12-file tasks: a task (~42 kB) fits the 64 kB budget the pool used to assume, so
+    it was sent to a busy worker, and a sending that waited for the worker to read while
+    the worker waited to send its ("file", …) messages (~3.5 kB each) deadlocked. The run
+    now writes a task as the worker reads it, never waiting to send, whatever a pipe holds."""
     from coordgeo.bulk import engines
 
     fcntl = pytest.importorskip("fcntl")
@@ -560,31 +567,12 @@ def test_pipes_of_one_page_do_not_deadlock_the_pool(tmp_path):
     finally:
         for end in engines_pipe:
             end.close()
-    folder = tmp_path / "in"
-    deep = folder
-    while len(str(deep)) < 3300:
-        deep = deep / ("d" * 250)
-    deep.mkdir(parents=True)
-    for k in range(240):
-        (deep / f"tiny-{k:03d}.cif").write_text(C2C)
-    out = tmp_path / "out"
-    script = (
-        "import fcntl, sys; from coordgeo import bulk; from coordgeo.bulk import engines; "
-        "engines.PIPE_SIZE = 4096; "
+    setup = (
+        "import fcntl; from coordgeo.bulk import engines; engines.PIPE_SIZE = 4096; "
         "r, w = engines._pipe(engines.multiprocessing.get_context('fork')); "
-        "assert fcntl.fcntl(w.fileno(), fcntl.F_GETPIPE_SZ) == 4096; "
-        "s = bulk.run([sys.argv[1]], sys.argv[2], jobs=2, task_size=120, progress=False); "
-        "print(s.files, s.ok)"
+        "assert fcntl.fcntl(w.fileno(), fcntl.F_GETPIPE_SZ) == 4096"
     )
-    try:
-        done = subprocess.run([sys.executable, "-c", script, str(folder), str(out)],
-                              capture_output=True, text=True, timeout=120)  # fmt: skip
-    except subprocess.TimeoutExpired:
-        pytest.fail("bulk.run with one-page pipes hung (pipe deadlock)")
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["240", "240"], done.stdout + done.stderr
-    paths = committed(out)
-    assert len(paths) == 240 == len(set(paths))
+    run_long_paths(tmp_path, setup, "bulk.run with one-page pipes", task_size=12)
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
