@@ -286,7 +286,7 @@ def _bond_contacts(structure: Structure, tolerance: float, centers: np.ndarray |
     negative_part = any(g.startswith("-") for g in structure.disorder_group)
     same = _same_copy(structure, found) if negative_part else np.ones(len(found), dtype=bool)
     ok &= ~excluded_by_disorder(structure, i, j, same)
-    hydrogen = np.array([e == "H" for e in structure.elements], dtype=bool)
+    hydrogen = _per_element(structure.elements)[2]
     ok &= ~(hydrogen[i] & hydrogen[j])
     found = found.take(ok)
     metal = _metal_mask(structure)
@@ -356,16 +356,20 @@ def _metal_mask(structure: Structure) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
-def _per_element(elements: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Covalent radii and metal flags of a structure's elements, kept for the few latest
-    structures: bonds, their metal–metal rule and the through-donor test each ask."""
+def _per_element(elements: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Covalent radii, metal flags and hydrogen flags of a structure's elements, kept for
+    the few latest structures: bonds, their metal–metal rule and the through-donor test
+    each ask."""
     radius = {e: covalent_radius(e) for e in set(elements)}
     metal = {e: is_metal(e) for e in set(elements)}
-    radii = np.array([radius[e] for e in elements])
-    mask = np.array([metal[e] for e in elements], dtype=bool)
-    radii.flags.writeable = False
-    mask.flags.writeable = False
-    return radii, mask
+    out = (
+        np.array([radius[e] for e in elements]),
+        np.array([metal[e] for e in elements], dtype=bool),
+        np.array([e == "H" for e in elements], dtype=bool),
+    )
+    for array in out:
+        array.flags.writeable = False
+    return out
 
 
 def bonds(structure: Structure, tolerance: float = DEFAULT_TOLERANCE) -> pd.DataFrame:
@@ -789,20 +793,23 @@ def mixed_sites(
 
 def _behind_donors(structure: Structure, metal: int, donors, distance: np.ndarray, tolerance):
     """Mask of donors X that lie behind another donor Y bonded to them (module docstring)."""
-    elements = structure.elements
-    el = np.array([elements[k] for k in donors.site], dtype=object)
     x = image_fract(structure, donors.site, donors.op, donors.shift.astype(float))
     x = x @ structure.cell.orthogonalization.T
-    r = np.array([covalent_radius(e) for e in el])
-    metal_mask = np.array([is_metal(e) for e in el], dtype=bool)
-    candidate = ~metal_mask & (el != "H")
+    radii, metal_mask, hydrogen = _per_element(structure.elements)
+    r = radii[donors.site]
+    candidate = ~metal_mask[donors.site] & ~hydrogen[donors.site]
     dd = vector_lengths(x[:, None] - x[None])
+    bonded = (dd <= r[:, None] + r[None] + tolerance) & (dd >= EXCLUSIVE_DISTANCE)
+    bonded &= candidate[:, None] & candidate[None]
+    if not bonded.any():  # the usual sphere: no two donors bonded to each other
+        return np.zeros(len(donors), dtype=bool)
+    elements = structure.elements
+    el = np.array([elements[k] for k in donors.site], dtype=object)
     asm = np.array([structure.disorder_assembly[k] for k in donors.site], dtype=object)
     grp = np.array([structure.disorder_group[k] for k in donors.site], dtype=object)
     alternatives = (grp[:, None] != "") & (asm[:, None] == asm[None]) & (grp[:, None] != grp[None])
     alternatives &= grp[None] != ""
-    bonded = (dd <= r[:, None] + r[None] + tolerance) & (dd >= EXCLUSIVE_DISTANCE)
-    bonded &= candidate[:, None] & candidate[None] & ~alternatives
+    bonded &= ~alternatives
     if not bonded.any():
         return np.zeros(len(el), dtype=bool)
     centre = structure.cartesian[metal]

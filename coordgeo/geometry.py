@@ -545,9 +545,6 @@ def _cell_list(structure: Structure, uc: _UnitCell, radius: float) -> gemmi.Neig
 DENSE_PAIRS = 20_000
 
 
-_STEPS = np.array(np.meshgrid([-1, 0, 1], [-1, 0, 1], [-1, 0, 1], indexing="ij")).reshape(3, -1).T
-
-
 def contacts(
     structure: Structure,
     max_distance: float | np.ndarray,
@@ -697,21 +694,25 @@ def _possible_trials(
     fractional difference at the nearest image, in [−½, ½]) is farther than the limit;
     the others are measured. The bound is widened by 1e-9 (relative and absolute), far
     beyond rounding, so no pair within the limit is left out. Along an axis the
-    translations go as far as the bound reaches: ±1 (the 27 :data:`_STEPS`) unless a
+    translations go as far as the bound reaches: ±1 (27 translations) unless a
     limit exceeds about 1.5 spacings of that axis' lattice planes, which a long search in
     a small cell does.
     """
     reach = limit[:, None] * np.sqrt((fractionalization**2).sum(axis=1)) * (1 + 1e-9) + 1e-9
-    widest = np.ceil(reach.max(axis=0) + 0.5).astype(int)
-    if (widest <= 1).all():
-        steps = np.array([-1.0, 0.0, 1.0])
-        ok = np.abs(near_image[:, :, None] + steps) <= reach[:, :, None]  # (k, axis, step)
-        possible = ok[:, 0, :, None, None] & ok[:, 1, None, :, None] & ok[:, 2, None, None, :]
-        hit_k, hit_t = np.nonzero(possible.reshape(len(near_image), 27))
-        return hit_k, _STEPS[hit_t]
-    per_axis = [np.arange(-n, n + 1, dtype=float) for n in widest]
-    translations = np.array(np.meshgrid(*per_axis, indexing="ij")).reshape(3, -1).T
-    ok = [np.abs(near_image[:, a, None] + per_axis[a]) <= reach[:, a, None] for a in range(3)]
-    possible = ok[0][:, :, None, None] & ok[1][:, None, :, None] & ok[2][:, None, None, :]
-    hit_k, hit_t = np.nonzero(possible.reshape(len(near_image), -1))
-    return hit_k, translations[hit_t]
+    widest = np.maximum(np.ceil(reach.max(axis=0) + 0.5).astype(int), 1)
+    # Along each axis the translations within reach are a run of consecutive ones (|u + s|
+    # falls, then rises, with s): each candidate's trials are the product of three runs,
+    # enumerated first axis slowest (as np.nonzero lists the product of the three masks).
+    first, count = [], []
+    for a in range(3):
+        steps = np.arange(-widest[a], widest[a] + 1, dtype=float)
+        ok = np.abs(near_image[:, a, None] + steps) <= reach[:, a, None]
+        first.append(steps[ok.argmax(axis=1)])
+        count.append(ok.sum(axis=1))
+    trials = count[0] * count[1] * count[2]
+    hit_k = np.repeat(np.arange(len(near_image)), trials)
+    t = np.arange(len(hit_k)) - np.repeat(np.cumsum(trials) - trials, trials)
+    t01, i2 = np.divmod(t, count[2][hit_k])
+    i0, i1 = np.divmod(t01, count[1][hit_k])
+    step = np.column_stack([first[0][hit_k] + i0, first[1][hit_k] + i1, first[2][hit_k] + i2])
+    return hit_k, step
