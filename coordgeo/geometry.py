@@ -474,9 +474,13 @@ def unit_cell_images(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.n
             for j in range(1, k):
                 dup = close[r, :j, j] & keep[chunk[r], :j]
                 keep[chunk[r], j] = not dup.any()
-    site, op = np.nonzero(keep)
-    fract = inside[site, op]
-    shift = np.round(fract - images[site, op]).astype(int)
+    if keep.all():  # no site on a special position: every image, in site order
+        site, op = np.repeat(np.arange(n), k), np.tile(np.arange(k), n)
+        fract, images = inside.reshape(-1, 3), images.reshape(-1, 3)
+    else:
+        site, op = np.nonzero(keep)
+        fract, images = inside[site, op], images[site, op]
+    shift = np.round(fract - images).astype(int)
     return site, op, shift, fract
 
 
