@@ -67,15 +67,18 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import gemmi
-import pandas as pd
 
 from coordgeo.elements import element_from_label
 from coordgeo.errors import InputError
 from coordgeo.esd import parse_su
 from coordgeo.io.files import read_text
 from coordgeo.options import check_limit
+
+if TYPE_CHECKING:  # pandas loads where a DataFrame is made (start-up time)
+    import pandas as pd
 
 __all__ = [
     "ROW_COLUMNS",
@@ -1103,6 +1106,8 @@ def _value_rows(
     keys: tuple[str, ...],
 ) -> pd.DataFrame:
     """The long-form rows (:data:`ROW_COLUMNS`): one per printed value."""
+    import pandas as pd
+
     section = header[0] if header[0] and not any(header[1:]) else ""
     records = []
     number = 0
