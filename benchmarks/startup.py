@@ -4,8 +4,10 @@ Each command line runs ``--runs`` times (default 10) as a fresh process, interle
 round by round with the others so that a change of load hits them alike; printed per
 line: the median and the minimum wall time and the median CPU time (user + system of
 the child, which counts little of the other jobs of a shared machine), with the load
-average before and after. Reference lines give the floor: the interpreter alone, and
-importing numpy, pandas and gemmi (what a one-file command cannot avoid today).
+average before and after. Reference lines give the floor: the interpreter alone,
+importing numpy and gemmi (and typer: what a command that prints without pandas, such as
+``coordgeo sphere``'s text, cannot avoid), and pandas (what a command printing a
+DataFrame adds).
 
 The console script is the one beside this interpreter (``bin/coordgeo``), not a shim
 on PATH (a pyenv shim adds ~0.35 s of bash before Python starts). Note whether the
@@ -66,6 +68,8 @@ def main() -> None:
     lines = {
         "python -c pass": [python, "-c", "pass"],
         "import numpy, gemmi": [python, "-c", "import numpy, gemmi"],
+        # the floor of a command that needs no pandas (coordgeo sphere's text)
+        "import numpy, gemmi, typer": [python, "-c", "import numpy, gemmi, typer, typer._coercion"],
         "import pandas": [python, "-c", "import pandas"],
         "coordgeo --help": [script, "--help"],
         "coordgeo sphere one.cif": [script, "sphere", args.cif],
