@@ -461,6 +461,22 @@ def test_progress_names_a_slow_file_and_does_not_promise_an_end(capsys):
     assert progress.slow() == [] and progress.left_text().startswith("left ")
 
 
+def test_the_last_tasks_shrink_so_that_the_workers_end_together():
+    """Guided self-scheduling: with ``jobs`` a task holds at most 1/(2·jobs) of the CIF
+    bytes not yet in a task. 100 files of 1000 B, 64 files a task, 2 workers, by hand:
+    ⌊100000/4⌋ = 25000 B → 25 files; 75000 left → 18750 → 18; 57000 → 14250 → 14;
+    43000 → 10; 33000 → 8; 25000 → 6; 19000 → 4; 15000 → 3; 12000 → 3; 9000 → 2;
+    7000 → 1750 → 1, and one file a task to the end (7). Without ``jobs``, 64 and 36."""
+    from coordgeo.bulk import engines
+    from coordgeo.bulk.schema import Task
+
+    tasks = [Task(f"/data/{k:03d}.cif", 1000) for k in range(100)]
+    guided = list(engines.make_batches(tasks, 64, jobs=2))
+    assert [len(b) for b in guided] == [25, 18, 14, 10, 8, 6, 4, 3, 3, 2, *[1] * 7]
+    assert [t for b in guided for t in b] == tasks  # every file once, in order
+    assert [len(b) for b in engines.make_batches(tasks, 64)] == [64, 36]
+
+
 def test_pool_workers_report_every_file_they_start(inputs, tmp_path):
     """The progress display hears of each file from the worker that starts it."""
     heard: list[tuple[str, str | None]] = []

@@ -53,14 +53,30 @@ from coordgeo.bulk.schema import Options, Task, describe, schemas
 TASK_BYTES = 512_000
 
 
-def make_batches(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:
-    """Batches of ``size`` files, cut earlier so a batch holds at most ~0.5 MB of CIF."""
+def make_batches(tasks: Iterable[Task], size: int, jobs: int = 0) -> Iterator[list[Task]]:
+    """Batches of ``size`` files, cut earlier so a batch holds at most ~0.5 MB of CIF.
+
+    With ``jobs`` (the number of workers), a batch also holds at most 1/(2·jobs) of the
+    bytes of CIF not yet in a batch (guided self-scheduling, C. D. Polychronopoulos and
+    D. J. Kuck, IEEE Trans. Comput. 36 (1987) 1425, with file size as the measure of
+    work): the last batches shrink, down to one file, so that the workers end together
+    instead of one analysing a last batch of ~60 small files (~0.6 s) alone.
+    """
+    tasks = list(tasks)
+    remaining = sum(max(task.size, 0) for task in tasks)
+
+    def limit() -> int:
+        return min(TASK_BYTES, remaining // (2 * jobs)) if jobs else TASK_BYTES
+
     batch: list[Task] = []
     volume = 0
+    most = limit()
     for task in tasks:
-        if batch and (len(batch) >= size or volume + max(task.size, 0) > TASK_BYTES):
+        if batch and (len(batch) >= size or volume + max(task.size, 0) > most):
             yield batch
+            remaining -= volume
             batch, volume = [], 0
+            most = limit()
         batch.append(task)
         volume += max(task.size, 0)
     if batch:

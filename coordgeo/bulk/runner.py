@@ -177,7 +177,8 @@ def run(
         ``timeout`` needs the local engine.
     part_size, flush_seconds, task_size
         Files per part file, the longest wait between parts (what a killed run can
-        lose, with the batches in flight), files per worker task.
+        lose, with the batches in flight), files per worker task (default: up to 64,
+        the last tasks of a pool smaller, so that the workers end together).
     progress
         ``None`` (a bar on a terminal, else log lines on stderr), ``True``, ``"log"``,
         or ``False`` (silent).
@@ -272,6 +273,7 @@ def _run_locked(
     order = sorted(range(len(found)), key=lambda k: (-sizes[k], found[k]))
     tasks = [Task(found[k], sizes[k], done.get(storable(found[k]))) for k in order]
     jobs = max(1, jobs or os.cpu_count() or 1)
+    guided = task_size is None  # the last tasks shrink (engines.make_batches)
     if task_size is None:
         # big enough to spread the per-task costs (spin assignment, IPC), small enough
         # to keep every worker busy to the end
@@ -342,7 +344,7 @@ def _run_locked(
             tables = to_tables(Collected(), schema)
             tables["files"] = rows_table(problems, schema["files"])
             consume(tables, len(problems))
-        batches = make_batches(tasks, task_size)
+        batches = make_batches(tasks, task_size, jobs if guided and pool is not None else 0)
         if engine == "dask":
             run_dask(batches, options, consume, scheduler, send_bytes)
         elif pool is None:
