@@ -342,9 +342,11 @@ def _centroids_near(
         labels = [structure.labels[i] for i in sites.tolist()] + [r.name for r in rings]
         per[key] = (_points(structure, fract, labels), rings)
     pseudo = per[key][0]
-    around = n0 + np.arange(len(rings)) if centers is None else np.arange(n0)
-    found = _neighbours(pseudo, reach, centers=around)
-    found = found.take(found.site >= n0)
+    rings_at = n0 + np.arange(len(rings))
+    # only the centroids' images are sought: the centres' own (every H's around every H,
+    # for X–H···π) would be measured for nothing
+    found = _neighbours(pseudo, reach, centers=rings_at if centers is None else np.arange(n0),
+                        targets=rings_at)  # fmt: skip
     center = found.center - n0 if centers is None else sites[found.center]
     return list(zip(center.tolist(), (found.site - n0).tolist(), found.codes(), strict=True))
 

@@ -554,6 +554,7 @@ def contacts(
     max_distance: float | np.ndarray,
     centers: Sequence[int] | np.ndarray | None = None,
     min_distance: float = 0.01,
+    targets: Sequence[int] | np.ndarray | None = None,
 ) -> Contacts:
     """All atoms of the crystal within ``max_distance`` Å of each center site.
 
@@ -565,7 +566,8 @@ def contacts(
     :data:`DENSE_PAIRS` (:func:`_pairs_in_reach`), else from gemmi's cell-list
     search (:func:`_cell_list_pairs`); exact translations are then resolved in
     numpy, so a neighbour appearing at two lattice translations (small cells)
-    is reported twice.
+    is reported twice. ``targets``: the sites whose images are sought (None: every
+    site); the rows are those of the other sites left out, found without measuring them.
 
     Rows come by centre, then by distance; exact ties (symmetry mates of one
     atom at one distance, common around special positions) by site, operator
@@ -583,10 +585,16 @@ def contacts(
         return Contacts(empty, empty, empty, np.zeros((0, 3), dtype=int), np.zeros(0))
     check_work_bounds(structure, float(limits.max()), len(centers))  # before gigabytes
     uc = _unit_cell(structure)
-    if len(centers) * len(uc.fract) <= DENSE_PAIRS:
-        cc, ci = _pairs_in_reach(structure, uc, centers, limits)
+    images = np.arange(len(uc.fract))
+    if targets is not None:
+        images = images[np.isin(uc.site, np.asarray(targets, dtype=int))]
+    if len(centers) * len(images) <= DENSE_PAIRS:
+        cc, ci = _pairs_in_reach(structure, uc, centers, limits, images)
     else:
         cc, ci = _cell_list_pairs(structure, uc, centers, limits)
+        if targets is not None:
+            keep = np.isin(uc.site[ci], np.asarray(targets, dtype=int))
+            cc, ci = cc[keep], ci[keep]
     if not len(cc):
         empty = np.zeros(0, dtype=int)
         return Contacts(empty, empty, empty, np.zeros((0, 3), dtype=int), np.zeros(0))
@@ -643,9 +651,10 @@ def _cell_list_pairs(
 
 
 def _pairs_in_reach(
-    structure: Structure, uc: _UnitCell, centers: np.ndarray, limits: np.ndarray
+    structure: Structure, uc: _UnitCell, centers: np.ndarray, limits: np.ndarray, images
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(centre, image) candidates from every pair, axis by axis: those whose fractional
+    """(centre, image) candidates from every pair of a centre and one of ``images``
+    (indices of the unit-cell images), axis by axis: those whose fractional
     difference u_a (modulo the lattice, |u_a| ≤ ½) can be within the centre's limit,
     min(|u_a|, 1 − |u_a|) ≤ ‖F_a‖·limit along each axis a (the bound of
     :func:`_possible_trials`, widened by 1e-6 relative and absolute so that rounding never
@@ -653,8 +662,8 @@ def _pairs_in_reach(
     reach = limits[:, None] * np.sqrt((structure.cell.fractionalization**2).sum(axis=1))
     reach = reach * (1 + 1e-6) + 1e-6  # (centre, 3)
     centre = structure.fract[centers]
-    c = np.repeat(np.arange(len(centers)), len(uc.fract))
-    i = np.tile(np.arange(len(uc.fract)), len(centers))
+    c = np.repeat(np.arange(len(centers)), len(images))
+    i = np.tile(images, len(centers))
     for a in range(3):
         u = uc.fract[i, a] - centre[c, a]
         u = np.abs(u - np.round(u))

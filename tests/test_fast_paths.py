@@ -142,6 +142,29 @@ def test_contacts_cell_list_equals_every_pair(structures, monkeypatch):
         np.testing.assert_array_equal(got[1], got[3], err_msg=s.block)
 
 
+def test_contacts_of_some_sites_are_those_rows_of_every_site(structures, monkeypatch):
+    """``targets`` (the images of some sites only, as the centroid search of X–H···π asks)
+    gives the rows of the unrestricted search whose site is one of them, in its order, on
+    both candidate searches."""
+    from coordgeo import geometry
+
+    checked = 0
+    for s in structures:
+        centers = np.arange(0, len(s), 2)  # every other site around, the third ones sought
+        targets = np.arange(1, len(s), 3)
+        for dense in (0, 10**9):
+            monkeypatch.setattr(geometry, "DENSE_PAIRS", dense)
+            every = contacts(s, 4.0, centers)
+            every = every.take(np.isin(every.site, targets))
+            some = contacts(s, 4.0, centers, targets=targets)
+            for name in ("center", "site", "op", "shift", "distance"):
+                np.testing.assert_array_equal(
+                    getattr(some, name), getattr(every, name), err_msg=f"{s.block} {name}"
+                )
+        checked += len(every) > 0
+    assert checked > 100
+
+
 def test_cell_list_finds_an_image_a_rounding_error_below_zero(shared, monkeypatch):
     """Two ring centroids of 4301885 (I2/a): an image of the second lands at
     y = −3.8e-18, which unit_cell_images keeps as the origin plane and gemmi's cell list
