@@ -287,8 +287,11 @@ def _resolve_columns(
     # second pass: search the images for rows whose codes are unknown and did not fit
     retry = [
         k
-        for k, (cand, (status, _)) in enumerate(zip(candidates, judged, strict=True))
-        if isinstance(cand, _Candidates) and cand.unknown and status != "ok"
+        for k, (cand, judgement) in enumerate(zip(candidates, judged, strict=True))
+        if judgement is not _OK  # most rows: ok, and judged so on arrays
+        and judgement[0] != "ok"
+        and isinstance(cand, _Candidates)
+        and cand.unknown
     ]
     searched: set[int] = set()
     if retry:
@@ -473,7 +476,9 @@ def _published_rows(geom) -> list[_Row]:
             values = [_unquoted(v) for v in values]
             rows.extend(_rows_of(kind, values, width, label_idx, code_idx, value_idx, has_codes))
             continue
-        cols = [_unquoted_column(values[i::width]) for i in range(width)]
+        # the columns read: labels, codes and values (not, e.g., _geom_bond_publ_flag)
+        used = {*label_idx, *[i for i in code_idx if i is not None], *[i for i, _ in value_idx]}
+        cols = {i: _unquoted_column(values[i::width]) for i in used}
         atoms = zip(*[cols[i] for i in label_idx], strict=True)
         dots = ["."] * (len(values) // width)
         codes = zip(*[cols[i] if i is not None else dots for i in code_idx], strict=True)
