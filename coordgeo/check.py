@@ -1123,7 +1123,7 @@ def _undefined_torsions(
     for first in (0, 1):
         angle, su = found[:, 2 * first], found[:, 2 * first + 1]
         off = np.minimum(angle, 180.0 - angle)
-        limit = np.maximum(3.0 * np.nan_to_num(su), LINEAR_ANGLE)
+        limit = np.fmax(3.0 * su, LINEAR_ANGLE)  # an angle without su (nan): LINEAR_ANGLE
         for i in np.flatnonzero(off <= limit):
             k = keys[i]
             if k in out:
