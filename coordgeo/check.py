@@ -282,7 +282,7 @@ def _resolve_columns(
     read = _Reader(structure)
     candidates = read.candidates(rows)
     rounding = _rounding(structure)
-    best, linear = _evaluate(structure, rows, candidates, rounding, published)
+    best, linear = _evaluate(structure, rows, candidates, rounding, published, read)
     judged = _judge_rows(structure, rounding, rows, best, published, pub_values, pub_sus)
     # second pass: search the images for rows whose codes are unknown and did not fit
     retry = [
@@ -598,6 +598,10 @@ class _Reader:
         self.label_cache: dict[str, tuple[list[int], str, bool]] = {}
         self.single = _labels.single_sites(structure)
         self.atom_cache: dict[tuple[str, str, bool], tuple | str] = {}
+        self.code_ids: dict[SymmetryCode, int] = {}  # the codes of the entries, numbered
+        #: (first row, row after the last, sites (n, m), code numbers (n, m)) of the runs of
+        #: rows read as columns whose atoms are one site each (:meth:`candidates`)
+        self.runs: list[tuple[int, int, np.ndarray, np.ndarray]] = []
 
     def atom(self, label: str, text: str, no_code: bool) -> tuple | str:
         """(sites, notes, code, unknown) of one atom of a row, or why it cannot be read.
@@ -646,9 +650,10 @@ class _Reader:
 
     def entry(self, key: tuple[str, str, bool]) -> tuple:
         """:meth:`atom` of ``key`` as kept in the cache: ``(plain, sites, notes, code,
-        unknown, site, code as n_klm, one site)``, ``plain`` when the atom is one site with
-        a known code and nothing to note; ``(False, why, (), None, False, None, None,
-        False)`` when it cannot be read."""
+        unknown, site, code as n_klm, one site, code number)``, ``plain`` when the atom is
+        one site with a known code and nothing to note; ``(False, why, (), None, False,
+        None, None, False, None)`` when it cannot be read. The code number is the code's
+        place in :attr:`code_ids` (:meth:`code_arrays`)."""
         label, text, no_code = key
         site = self.single.get(label)
         if site is not None and not no_code:  # the usual atom: one site, a code read plainly
@@ -665,12 +670,13 @@ class _Reader:
                 n_klm = self.n_klm.get(code)
                 if n_klm is None:
                     n_klm = self.n_klm[code] = format_code(code, self.structure)
-                entry = (True, [site], (), code, False, site, n_klm, True)
+                number = self.code_ids.setdefault(code, len(self.code_ids))
+                entry = (True, [site], (), code, False, site, n_klm, True, number)
                 self.atom_cache[key] = entry
                 return entry
         found = self.atom(*key)
         if isinstance(found, str):
-            entry: tuple = (False, found, (), None, False, None, None, False)
+            entry: tuple = (False, found, (), None, False, None, None, False, None)
         else:
             sites, notes, code, unknown = found
             one = len(sites) == 1
@@ -678,7 +684,7 @@ class _Reader:
             if n_klm is None:
                 n_klm = self.n_klm[code] = format_code(code, self.structure)
             entry = (one and not notes and not unknown, sites, tuple(notes), code, unknown)
-            entry += (sites[0], n_klm, one)
+            entry += (sites[0], n_klm, one, self.code_ids.setdefault(code, len(self.code_ids)))
         self.atom_cache[key] = entry
         return entry
 
@@ -703,6 +709,11 @@ class _Reader:
             def get(field, cols=cols):
                 return zip(*[map(field, col) for col in cols], strict=True)
 
+            # the run's sites and code numbers as (n, m) arrays, for _evaluate
+            start = len(out)
+            site_array = np.array([list(map(_SITE, col)) for col in cols], dtype=int).T.copy()
+            numbers = np.array([list(map(_NUMBER, col)) for col in cols], dtype=int).T.copy()
+            self.runs.append((start, start + len(run), site_array, numbers))
             sites, codes = get(_SITE), get(_CODE)
             code_texts = map(" ".join, get(_N_KLM))
             if all(map(all, (map(_FIRST, col) for col in cols))):  # plain atoms only
@@ -712,6 +723,11 @@ class _Reader:
                 notes = map(_joined_notes, get(_NOTES))
                 out.extend(map(_one_reading, sites, codes, unknown, notes, code_texts))
         return out
+
+    def code_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Operator indices (k,) and lattice shifts (k, 3) of the codes of :attr:`code_ids`,
+        in their order (:func:`_code_arrays` of them)."""
+        return _code_arrays(list(self.code_ids))
 
     def column(self, labels: tuple[str, ...], texts: tuple[str, ...], flag: bool) -> list:
         """:meth:`entry` of the atoms of one position of a loop's rows."""
@@ -780,7 +796,7 @@ _ATOMS = itemgetter(1)
 _CODE_TEXTS = itemgetter(2)
 # _Reader.entry: plain, notes, code, unknown, site, code as n_klm, one site
 _FIRST, _NOTES, _CODE, _UNKNOWN = itemgetter(0), itemgetter(2), itemgetter(3), itemgetter(4)
-_SITE, _N_KLM, _ONE = itemgetter(5), itemgetter(6), itemgetter(7)
+_SITE, _N_KLM, _ONE, _NUMBER = itemgetter(5), itemgetter(6), itemgetter(7), itemgetter(8)
 
 
 # per (kind, loop has code columns): which atoms are read without a code (all but the
@@ -826,7 +842,12 @@ _SEARCH_RADIUS = 4.5  # Å: bonds, angles and H-bonds reach their partner within
 
 
 def _evaluate(
-    structure: Structure, rows: list[_Row], candidates: list, rounding=None, published=None
+    structure: Structure,
+    rows: list[_Row],
+    candidates: list,
+    rounding=None,
+    published=None,
+    reader: _Reader | None = None,
 ):
     """Measure every reading of every row in batches; keep the one closest to the published value.
 
@@ -835,7 +856,9 @@ def _evaluate(
     the one closest to the published value (the first of equals). The bond angles 1-2-3
     and 2-3-4 of every torsion reading are measured with the angles, each distinct angle
     once. ``rounding`` is :func:`_rounding` of ``structure`` (made here when not given);
-    ``published`` the rows' :func:`_published_value` (read here when not given).
+    ``published`` the rows' :func:`_published_value` (read here when not given);
+    ``reader`` the :class:`_Reader` that read ``candidates``, whose runs of rows read as
+    columns come as arrays (:attr:`_Reader.runs`) instead of row by row.
 
     Returns ``(best, linear)``: per row ``((sites, codes), value, su, rounding)`` or None,
     where ``rounding`` is None while it is not yet computed (it is then finite and ≥ 0, and
@@ -843,29 +866,36 @@ def _evaluate(
     torsion row with a reading, ``(angle 1-2-3, its su, angle 2-3-4, its su)`` of that
     reading (:func:`_undefined_torsions`).
     """
-    groups: dict[int, tuple[list[int], list[tuple[int, ...]], list[SymmetryCode]]] = {}
-    for k, cand in enumerate(candidates):
-        if cand.__class__ is _Candidates:
-            for sites, codes in cand.options:
-                group = groups.get(len(sites))
-                if group is None:
-                    group = groups[len(sites)] = ([], [], [])
-                group[0].append(k)
-                group[1].append(sites)
-                group[2].extend(codes)
+    # per number of atoms: pieces (row keys, sites, ops, shifts) in the order of the rows
+    pieces: dict[int, list[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]]] = {}
+    runs = reader.runs if reader is not None else []
+    if runs:
+        code_ops, code_shifts = reader.code_arrays()
+    k = 0
+    for start, stop, sites, numbers in [*runs, (len(candidates), len(candidates), None, None)]:
+        if k < start:  # the rows before the run, reading by reading
+            _group_readings(candidates, k, start, pieces)
+        if stop > start:
+            pieces.setdefault(sites.shape[1], []).append(
+                (list(range(start, stop)), sites, code_ops[numbers], code_shifts[numbers])
+            )
+        k = stop
     best: list = [None] * len(rows)
     linear: dict[int, tuple[float, float, float, float]] = {}
-    if not groups:
+    if not pieces:
         return best, linear
     if rounding is None:
         rounding = _rounding(structure)
+    groups: dict[int, tuple[list[int]]] = {}
     arrays = {}
-    for m, (_keys, sites_list, codes) in groups.items():
-        sites = np.fromiter(
-            itertools.chain.from_iterable(sites_list), dtype=int, count=m * len(sites_list)
-        ).reshape(-1, m)
-        ops, shifts = _code_arrays(codes)
-        arrays[m] = (sites, ops.reshape(-1, m), shifts.reshape(-1, m, 3))
+    for m, parts in pieces.items():
+        if len(parts) == 1:
+            keys, sites, ops, shifts = parts[0]
+        else:
+            keys = [k for part in parts for k in part[0]]
+            sites, ops, shifts = (np.concatenate(x) for x in list(zip(*parts, strict=True))[1:])
+        groups[m] = (keys,)
+        arrays[m] = (sites, ops, shifts)
     measured = {m: _measure(structure, rounding, *arrays[m]) for m in arrays if m != 3}
     # angles: the angle readings, then the two bond angles of every torsion reading
     n3 = len(groups[3][0]) if 3 in groups else 0
@@ -890,7 +920,7 @@ def _evaluate(
             n4 = len(groups[4][0])
             a0, a1 = angles[0][n3 : n3 + n4].tolist(), angles[0][n3 + n4 :].tolist()
             u0, u1 = angles[1][n3 : n3 + n4].tolist(), angles[1][n3 + n4 :].tolist()
-    for m, (keys, _, _) in groups.items():
+    for m, (keys,) in groups.items():
         v, su, rnd, lazy = measured[m]
         if m == 4:  # torsions: the value on the published side of ±180°
             if published is None:
@@ -937,6 +967,29 @@ def _evaluate(
                 linear[k] = (a0[i + o], u0[i + o], a1[i + o], u1[i + o])
             i += len(options)
     return best, linear
+
+
+def _group_readings(candidates: list, first: int, stop: int, pieces: dict) -> None:
+    """Add the readings of the rows ``first`` … ``stop - 1`` to ``pieces`` of
+    :func:`_evaluate`, one piece per number of atoms: (row of each reading, sites, ops,
+    shifts)."""
+    groups: dict[int, tuple[list[int], list[tuple[int, ...]], list[SymmetryCode]]] = {}
+    for k in range(first, stop):
+        cand = candidates[k]
+        if cand.__class__ is _Candidates:
+            for sites, codes in cand.options:
+                group = groups.get(len(sites))
+                if group is None:
+                    group = groups[len(sites)] = ([], [], [])
+                group[0].append(k)
+                group[1].append(sites)
+                group[2].extend(codes)
+    for m, (keys, sites_list, codes) in groups.items():
+        sites = np.fromiter(
+            itertools.chain.from_iterable(sites_list), dtype=int, count=m * len(sites_list)
+        ).reshape(-1, m)
+        ops, shifts = _code_arrays(codes)
+        pieces.setdefault(m, []).append((keys, sites, ops.reshape(-1, m), shifts.reshape(-1, m, 3)))
 
 
 def _code_arrays(codes: list[SymmetryCode]) -> tuple[np.ndarray, np.ndarray]:
