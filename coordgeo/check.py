@@ -282,8 +282,10 @@ def _resolve_columns(
     read = _Reader(structure)
     candidates = read.candidates(rows)
     rounding = _rounding(structure)
-    best, linear = _evaluate(structure, rows, candidates, rounding, published, read)
-    judged = _judge_rows(structure, rounding, rows, best, published, pub_values, pub_sus)
+    best, linear, row_arrays = _evaluate(structure, rows, candidates, rounding, published, read)
+    judged = _judge_rows(
+        structure, rounding, rows, best, published, pub_values, pub_sus, row_arrays
+    )
     # second pass: search the images for rows whose codes are unknown and did not fit
     retry = [
         k
@@ -297,7 +299,7 @@ def _resolve_columns(
     if retry:
         near = _neighbour_images(structure, candidates, retry)
         expanded = {k: _image_options(structure, rows[k], candidates[k], near) for k in retry}
-        second, second_linear = _evaluate(
+        second, second_linear, _ = _evaluate(
             structure,
             [rows[k] for k in retry],
             [expanded[k] for k in retry],
@@ -338,8 +340,11 @@ def _resolve_columns(
     readings_codes: list = [None] * n
     if all(usual):  # every row the usual one: the columns at once
         code_texts = list(map(_CODES_TEXT, candidates))
-        calcs = np.fromiter(map(_SECOND, best), dtype=float, count=n)
-        calc_sus = np.fromiter(map(_THIRD, best), dtype=float, count=n)
+        if row_arrays is not None:  # best's values and su's as arrays
+            calcs, calc_sus = row_arrays[0], row_arrays[1]
+        else:
+            calcs = np.fromiter(map(_SECOND, best), dtype=float, count=n)
+            calc_sus = np.fromiter(map(_THIRD, best), dtype=float, count=n)
         if readings:
             readings_sites = [tuple(map(int, res[0][0])) for res in best]
             readings_codes = [tuple(res[0][1]) for res in best]
@@ -860,11 +865,12 @@ def _evaluate(
     ``reader`` the :class:`_Reader` that read ``candidates``, whose runs of rows read as
     columns come as arrays (:attr:`_Reader.runs`) instead of row by row.
 
-    Returns ``(best, linear)``: per row ``((sites, codes), value, su, rounding)`` or None,
-    where ``rounding`` is None while it is not yet computed (it is then finite and ≥ 0, and
-    matters only for a row that does not fit without it: :func:`_fill_rounding`); and per
-    torsion row with a reading, ``(angle 1-2-3, its su, angle 2-3-4, its su)`` of that
-    reading (:func:`_undefined_torsions`).
+    Returns ``(best, linear, arrays)``: per row ``((sites, codes), value, su, rounding)``
+    or None, where ``rounding`` is None while it is not yet computed (it is then finite and
+    ≥ 0, and matters only for a row that does not fit without it: :func:`_fill_rounding`);
+    per torsion row with a reading, ``(angle 1-2-3, its su, angle 2-3-4, its su)`` of that
+    reading (:func:`_undefined_torsions`); and, when every row has one reading, the values,
+    su's and rounding su's (0 where not yet computed) of ``best`` as arrays (else None).
     """
     # per number of atoms: pieces (row keys, sites, ops, shifts) in the order of the rows
     pieces: dict[int, list[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]]] = {}
@@ -883,7 +889,7 @@ def _evaluate(
     best: list = [None] * len(rows)
     linear: dict[int, tuple[float, float, float, float]] = {}
     if not pieces:
-        return best, linear
+        return best, linear, None
     if rounding is None:
         rounding = _rounding(structure)
     groups: dict[int, tuple[list[int]]] = {}
@@ -920,6 +926,8 @@ def _evaluate(
             n4 = len(groups[4][0])
             a0, a1 = angles[0][n3 : n3 + n4].tolist(), angles[0][n3 + n4 :].tolist()
             u0, u1 = angles[1][n3 : n3 + n4].tolist(), angles[1][n3 + n4 :].tolist()
+    # the rows' values as arrays while every row has one reading
+    row_arrays = [np.full(len(rows), np.nan) for _ in range(3)]
     for m, (keys,) in groups.items():
         v, su, rnd, lazy = measured[m]
         if m == 4:  # torsions: the value on the published side of ±180°
@@ -938,18 +946,24 @@ def _evaluate(
         else:
             rnds = [None if z else r for r, z in zip(rnd.tolist(), lazy.tolist(), strict=True)]
         readings = [candidates[k].options for k in keys]
-        if keys[-1] - keys[0] + 1 == len(keys):  # the rows k0…k1, one reading each (keys rise)
-            best[keys[0] : keys[-1] + 1] = zip(map(_FIRST, readings), vs, sus, rnds, strict=True)
+        one = keys[-1] - keys[0] + 1 == len(keys)  # the rows k0…k1, one reading each
+        if one or len(readings) == len(set(keys)):  # one reading per row: keep it
+            if one:
+                best[keys[0] : keys[-1] + 1] = zip(
+                    map(_FIRST, readings), vs, sus, rnds, strict=True
+                )
+            else:
+                entries = zip(map(_FIRST, readings), vs, sus, rnds, strict=True)
+                for k, entry in zip(keys, entries, strict=True):
+                    best[k] = entry
             if m == 4:
                 linear.update(zip(keys, zip(a0, u0, a1, u1, strict=True), strict=True))
+            if row_arrays is not None:
+                where = slice(keys[0], keys[-1] + 1) if one else keys
+                row_arrays[0][where], row_arrays[1][where] = v, su
+                row_arrays[2][where] = np.where(lazy, 0.0, rnd)
             continue
-        if len(readings) == len(set(keys)):  # one reading per row: keep it
-            entries = zip(map(_FIRST, readings), vs, sus, rnds, strict=True)
-            for k, entry in zip(keys, entries, strict=True):
-                best[k] = entry
-            if m == 4:
-                linear.update(zip(keys, zip(a0, u0, a1, u1, strict=True), strict=True))
-            continue
+        row_arrays = None
         i = 0
         while i < len(keys):
             k = keys[i]
@@ -966,7 +980,7 @@ def _evaluate(
             if m == 4:
                 linear[k] = (a0[i + o], u0[i + o], a1[i + o], u1[i + o])
             i += len(options)
-    return best, linear
+    return best, linear, row_arrays
 
 
 def _group_readings(candidates: list, first: int, stop: int, pieces: dict) -> None:
@@ -1074,6 +1088,7 @@ def _judge_rows(
     published: list,
     pub_values: np.ndarray | None = None,
     pub_sus: np.ndarray | None = None,
+    row_arrays: list[np.ndarray] | None = None,
 ) -> list[tuple[str, str]]:
     """:func:`_judge_row` of every row: the test of :func:`judge` on arrays, then
     :func:`judge` itself (for the reason) only for the rows that are not ``ok``.
@@ -1083,7 +1098,9 @@ def _judge_rows(
     first test leaves out half a unit of the printed last digit and a rounding su not yet
     computed; only the rows that fail it get the half digit, then the rounding su
     (:func:`_fill_rounding`), and go through :func:`judge`. ``pub_values``, ``pub_sus``:
-    ``published`` as arrays, when every row's value is a number (:func:`_published_columns`).
+    ``published`` as arrays, when every row's value is a number (:func:`_published_columns`);
+    ``row_arrays``: the values, su's and rounding su's (0 where not yet computed) of
+    ``best`` as arrays, when every row has one reading (:func:`_evaluate`).
     """
     n = len(rows)
     if pub_values is not None and None not in best:  # every row, its numbers as arrays
@@ -1103,9 +1120,12 @@ def _judge_rows(
             return [("unresolved", "")] * n
         chosen, pubs = [best[k] for k in keys], [published[k] for k in keys]
         pub, pub_su = np.array(pubs, dtype=float).T
-    _, calc, calc_su, rnd = zip(*chosen, strict=True)
-    calc, calc_su = np.array(calc, dtype=float), np.array(calc_su, dtype=float)
-    rnd = np.array([0.0 if r is None else r for r in rnd], dtype=float)
+    if row_arrays is not None and len(keys) == n:
+        calc, calc_su, rnd = row_arrays
+    else:
+        _, calc, calc_su, rnd = zip(*chosen, strict=True)
+        calc, calc_su = np.array(calc, dtype=float), np.array(calc_su, dtype=float)
+        rnd = np.array([0.0 if r is None else r for r in rnd], dtype=float)
     with np.errstate(invalid="ignore"):
         has_su = np.isfinite(pub_su) & (pub_su > 0)
         su_term = np.where(has_su, 2.0 * pub_su, 2.0 * np.where(np.isfinite(calc_su), calc_su, 0.0))
