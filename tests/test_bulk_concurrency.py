@@ -506,9 +506,9 @@ def test_the_forkserver_imports_all_a_worker_needs(shared):
 import sys, warnings
 from pathlib import Path
 warnings.simplefilter("ignore")
-from coordgeo.bulk import _forkserver, engines
+from coordgeo.bulk import engines, warmup
 from coordgeo.bulk.schema import Options, Task
-_forkserver.warm()
+warmup.warm()
 before = set(sys.modules)
 files = sorted(Path(sys.argv[1]).glob("*.cif"))
 for batch in engines.make_batches([Task(str(f), f.stat().st_size) for f in files], 64):
@@ -519,7 +519,7 @@ print(sorted(new))
     done = subprocess.run([sys.executable, "-c", script, str(shared / "cifs" / "published")],
                           capture_output=True, text=True, timeout=600)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]", f"add to _forkserver.WORKER_MODULES: {done.stdout}"
+    assert done.stdout.strip() == "[]", f"add to warmup.WORKER_MODULES: {done.stdout}"
 
 
 # --- the pool's pipes never deadlock; idle() is never starved --------------------------------

@@ -128,7 +128,7 @@ def pool_context():
     safe (Linux, no other Python thread); else from a forkserver (spawn without one).
 
     A fork from the run costs no interpreter start and no imports: the run has imported
-    pandas and pyarrow already, and :func:`coordgeo.bulk._forkserver.warm` adds what the
+    pandas and pyarrow already, and :func:`coordgeo.bulk.warmup.warm` adds what the
     analysis needs (~0.8 s of CPU that a single-process run spends too). A forkserver
     is a new interpreter that imports all of it before the first worker can start
     (~1.2 s, while the run's core waits). Fork is unsafe when another Python thread
@@ -143,9 +143,9 @@ def pool_context():
         and threading.current_thread() is threading.main_thread()
         and threading.active_count() == 1
     ):
-        from coordgeo.bulk import _forkserver
+        from coordgeo.bulk.warmup import warm
 
-        _forkserver.warm()
+        warm()
         return multiprocessing.get_context("fork")
     if "forkserver" not in methods:
         return multiprocessing.get_context("spawn")
