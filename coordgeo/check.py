@@ -43,6 +43,7 @@ import numpy as np
 
 from coordgeo.errors import InputError
 from coordgeo.esd import decimals_of, format_su, parse_su
+from coordgeo.frames import frame_of_arrays, text_column
 from coordgeo.geometry import _GRADIENTS, contacts, image_fract, measure, propagate_su
 from coordgeo.io import labels as _labels
 from coordgeo.io.cif import plain_numbers_with_su
@@ -214,16 +215,13 @@ _NUMBERS = ("published", "published_su", "calculated", "calculated_su")
 
 def _frame(columns: dict[str, list | np.ndarray]) -> pd.DataFrame:
     """The table of :func:`_resolve_columns`, each column made with its dtype at once (the
-    dtypes pandas infers from the lists: text as pandas' string dtype, numbers as float,
+    dtypes pandas infers from the lists: text as pandas' text column, numbers as float,
     a column of published values that are all None as object; a float array as it is)."""
-    import pandas as pd
-
-    text = _text_dtype()
-    names = [name for name in columns if name in _TEXT] if text is not None else []
+    names = [name for name in columns if name in _TEXT]
     data = {}
     n = len(next(iter(columns.values())))
-    if names:  # one array of all the text, each column a slice of it
-        every = pd.array([v for name in names for v in columns[name]], dtype=text)
+    if names:  # one column of all the text, each column a slice of it
+        every = text_column([v for name in names for v in columns[name]])
         for i, name in enumerate(names):
             data[name] = every[i * n : (i + 1) * n]
     for name, values in columns.items():
@@ -235,36 +233,7 @@ def _frame(columns: dict[str, list | np.ndarray]) -> pd.DataFrame:
             data[name] = np.array(values, dtype=float)
         else:
             data[name] = values
-    arrays = [data[name] for name in columns]
-    if any(a.__class__ is list for a in arrays):  # columns of objects: as pandas infers them
-        return pd.DataFrame(
-            dict(zip(columns, arrays, strict=True)), index=pd.RangeIndex(n), copy=False
-        )
-    # every column an array of its final dtype: the frame made of them as they are (what the
-    # constructor does with them, without inferring anything or rebuilding the column names)
-    return pd.DataFrame._from_arrays(
-        arrays,
-        columns=_column_index(tuple(columns)).view(),
-        index=pd.RangeIndex(n),
-        verify_integrity=False,
-    )
-
-
-@lru_cache(maxsize=8)
-def _column_index(names: tuple[str, ...]) -> pd.Index:
-    """The column names as a pandas Index, made once (a view of it per table)."""
-    import pandas as pd
-
-    return pd.Index(list(names))
-
-
-@lru_cache(maxsize=1)
-def _text_dtype():
-    """The dtype pandas infers for a column of text (None when it is plain object)."""
-    import pandas as pd
-
-    dtype = pd.Series(["text"]).dtype
-    return None if isinstance(dtype, np.dtype) else dtype
+    return frame_of_arrays({name: data[name] for name in columns})
 
 
 def _resolve_columns(

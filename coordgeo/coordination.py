@@ -101,7 +101,6 @@ but metals; the H of a coordinated water or amine is not a donor. Further:
 from __future__ import annotations
 
 import itertools
-import sys
 import weakref
 from dataclasses import dataclass
 from functools import lru_cache
@@ -114,6 +113,7 @@ from coordgeo.elements import (
     is_electropositive,
     is_metal,
 )
+from coordgeo.frames import frame_of_arrays, text_column
 from coordgeo.geometry import (
     Atom,
     Contacts,
@@ -408,69 +408,17 @@ def bonds(structure: Structure, tolerance: float = DEFAULT_TOLERANCE) -> pd.Data
         )
     labels = structure.labels
     coordination = (metal[found.center] | metal[found.site]).tolist()
-    return _frame_of_columns(
+    return frame_of_arrays(
         {
-            "block": _strings([structure.block] * n),
-            "atom1": _strings([labels[a] for a in found.center.tolist()]),
-            "atom2": _strings([labels[b] for b in found.site.tolist()]),
-            "symmetry_code": _strings(format_codes(structure, found.op, found.shift)),
+            "block": text_column([structure.block] * n),
+            "atom1": text_column([labels[a] for a in found.center.tolist()]),
+            "atom2": text_column([labels[b] for b in found.site.tolist()]),
+            "symmetry_code": text_column(format_codes(structure, found.op, found.shift)),
             "distance": values,
             "distance_su": sus,
-            "kind": _strings(["coordination" if c else "covalent" for c in coordination]),
+            "kind": text_column(["coordination" if c else "covalent" for c in coordination]),
         }
     )
-
-
-def _frame_of_columns(columns: dict) -> pd.DataFrame:
-    """The DataFrame of columns already in pandas' own form (:func:`_strings`, float
-    arrays), as ``pd.DataFrame(columns)`` makes it. Given a dict, pandas infers the dtype
-    of the column names (an Arrow string array of them) and checks every column again, a
-    cost per table that exceeds the columns' own; the frame is assembled from the arrays
-    as they are when :func:`_strings` gives pandas' Arrow strings (else by the dict)."""
-    import pandas as pd
-
-    if _string_dtype() is None:
-        return pd.DataFrame(columns, copy=False)
-    n = len(next(iter(columns.values())))
-    return pd.DataFrame._from_arrays(
-        list(columns.values()),
-        columns=_column_index(tuple(columns)),
-        index=pd.RangeIndex(n),
-        verify_integrity=False,
-    )
-
-
-@lru_cache(maxsize=16)
-def _column_index(names: tuple[str, ...]):
-    """The column index pandas makes of these names (made once; an Index is immutable)."""
-    import pandas as pd
-
-    return pd.DataFrame(columns=list(names)).columns
-
-
-@lru_cache(maxsize=1)
-def _string_dtype():
-    """pandas' default dtype for text and the pyarrow module when that dtype is Arrow-backed
-    (pandas ≥ 3 with pyarrow, which pandas has then loaded itself), else None."""
-    import pandas as pd
-
-    dtype = pd.Series(["x"]).dtype
-    arrow = sys.modules.get("pyarrow")  # not an import: only what pandas already uses
-    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and arrow is not None:
-        return dtype, arrow
-    return None
-
-
-def _strings(values: list[str]):
-    """A text column as pandas would store it, built by Arrow at once rather than inferred
-    value by value (the same column, several times faster for a table per structure)."""
-    import pandas as pd
-
-    arrow = _string_dtype()
-    if arrow is None:
-        return values
-    dtype, pa = arrow
-    return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()), dtype=dtype)
 
 
 def _through_donor_rows(structure: Structure, found, tolerance: float) -> np.ndarray:

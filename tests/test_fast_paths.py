@@ -215,26 +215,36 @@ def test_symmetry_duplicates_grid_equals_every_pair(published_cifs, monkeypatch)
         np.testing.assert_array_equal(grid_out, pair_out)
 
 
-def test_bond_table_frame_equals_pandas_own(structures):
-    """The bond table assembled from its column arrays is the DataFrame pandas makes of
-    the same columns: values, dtypes, column index and row index."""
+@pytest.mark.parametrize("module", ["coordination", "check"])
+def test_frames_from_arrays_equal_pandas_own(structures, module):
+    """The bond and check tables assembled from their column arrays
+    (:func:`coordgeo.frames.frame_of_arrays`) are the DataFrames pandas makes of the same
+    columns: values, dtypes, column index and row index; and so is the public
+    constructor's frame, which a pandas without ``DataFrame._from_arrays`` would get."""
+    import importlib
+
     import pandas as pd
 
-    from coordgeo import coordination
+    from coordgeo import coordination, frames
 
+    target = importlib.import_module(f"coordgeo.{module}")
     made = []
-    real = coordination._frame_of_columns
+    real = frames.frame_of_arrays
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(coordination, "_frame_of_columns", lambda c: made.append(c) or real(c))
+        patch.setattr(target, "frame_of_arrays", lambda c: made.append(c) or real(c))
         for s in structures[:40]:
-            coordination.bonds(s)
-    assert len(made) >= 30
-    for columns in made:
-        got, want = real(columns), pd.DataFrame(columns)
-        pd.testing.assert_frame_equal(got, want, check_exact=True)
-        assert got.columns.dtype == want.columns.dtype
-        assert type(got.index) is type(want.index) and got.index.equals(want.index)
-        assert list(got.dtypes) == list(want.dtypes)
+            coordination.bonds(s) if module == "coordination" else target.check(s)
+    assert len(made) >= 20
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delattr(pd.DataFrame, "_from_arrays")
+        public = [real(columns) for columns in made]
+    for columns, fallback in zip(made, public, strict=True):
+        want = pd.DataFrame(columns)
+        for got in (real(columns), fallback):
+            pd.testing.assert_frame_equal(got, want, check_exact=True)
+            assert got.columns.dtype == want.columns.dtype
+            assert type(got.index) is type(want.index) and got.index.equals(want.index)
+            assert list(got.dtypes) == list(want.dtypes)
 
 
 def test_one_direction_equals_matrix_keys(structures):

@@ -18,13 +18,15 @@ PACKAGE = Path(__file__).resolve().parents[1] / "coordgeo"
 #: Layer of each module (dotted name without the ``coordgeo.`` prefix; a package name
 #: stands for every module in it). Lower numbers are further down the pipeline.
 LAYERS: dict[str, int] = {
-    # 0: what every stage needs: errors, su numbers, elements, limits, optional extras
+    # 0: what every stage needs: errors, su numbers, elements, limits, optional extras,
+    # DataFrames from column arrays
     "errors": 0,
     "esd": 0,
     "elements": 0,
     "options": 0,
     "extras": 0,
     "figures": 0,
+    "frames": 0,
     # 1: the structure model and symmetry
     "model": 1,
     "symmetry": 1,
