@@ -106,3 +106,20 @@ def test_check_exit_status(tmp_path):
     assert run("check", write(tmp_path, "ok.cif", C2C)).exit_code == 0
     altered = write(tmp_path, "bad.cif", C2C.replace("141.55(15)", "143.00(15)"))
     assert run("check", altered).exit_code == 1
+
+
+def test_reader_notes_are_warned_beside_every_table(tmp_path):
+    """A CIF without operators or space group is read as P1 (io.cif's rule, with a note):
+    each table command says so on stderr, once per block, and still prints its table."""
+    head, rest = C2C.split("_space_group_name_H-M_alt", 1)
+    text = head + "loop_\n_atom_site_label" + rest.split("loop_\n_atom_site_label", 1)[1]
+    assert "_space_group" not in text and "symop" not in text
+    path = write(tmp_path, "no_symmetry.cif", text)
+    for command in ("sphere", "octahedra", "bonds", "check", "hbonds"):
+        result = run(command, path)
+        assert result.exit_code in (0, 1), (command, result.output)
+        notes = [line for line in result.stderr.splitlines() if "treated as P1" in line]
+        assert notes == [
+            f"coordgeo: warning: {path} data_c2c: no symmetry operators or space group: "
+            "treated as P1"
+        ], (command, result.stderr)

@@ -287,7 +287,7 @@ def test_unresolved_sphere_is_one_warning_line(command, tmp_path):
     ba, c2c = ba14_cif(tmp_path), write(tmp_path, "c2c.cif", C2C)
     result = run(command, ba, c2c)
     assert result.exit_code == 0, result.output
-    lines = [line for line in result.stderr.splitlines() if "unresolved" in line]
+    lines = [line for line in result.stderr.splitlines() if "unresolved disorder" in line]
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("coordgeo: warning: ") and "Ba1" in lines[0]
     assert "data_ba" in lines[0] and "14 donors" in lines[0]

@@ -106,7 +106,7 @@ def test_octahedra_table_shows_the_shape_measures_of_nine_coordinate_sites(tmp_p
     path = write(tmp_path, "la.cif", head + atoms + "\n".join(rows) + "\n")
     result = runner.invoke(app, ["octahedra", str(path)])
     assert result.exit_code == 0, result.output
-    header, row = result.output.splitlines()[:2]
+    header, row = result.stdout.splitlines()[:2]
     assert header.split()[-8:-4] == ["CSAPR-9", "TCTPR-9", "MFF-9", "spin"], header
     # the row ends: V, CSAPR-9, TCTPR-9, MFF-9, spin 'unknown'
     *_, csapr, tctpr, mff, spin = row.split()

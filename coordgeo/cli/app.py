@@ -566,4 +566,15 @@ def load(paths: Iterable[Path], block: str | None, failures: Failures):
     structures, errors = read_structures(paths, block)
     for exc in errors:
         failures.add(exc)
+    warn_reader_notes(structures)
     return structures
+
+
+def warn_reader_notes(structures) -> None:
+    """One warning line per note of the reader (:attr:`coordgeo.model.Structure.notes`:
+    no symmetry operators so P1, an operator list taken from the space-group name, sites
+    snapped onto special positions, an occupancy above 1, a file not in UTF-8 …), so
+    that what the numbers rest on is said beside them."""
+    for structure in structures:
+        for note in structure.notes:
+            warn(f"{structure.path} data_{structure.block}: {note}")

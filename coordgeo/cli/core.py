@@ -19,6 +19,7 @@ from coordgeo.cli.app import (
     emit,
     load,
     warn,
+    warn_reader_notes,
 )
 from coordgeo.options import DEFAULT_TOLERANCE
 
@@ -272,6 +273,7 @@ def check_command(
 
     failures = Failures()
     structures, errors = read_structures(files, block)
+    warn_reader_notes(structures)
     frames = [check_structure(s) for s in structures]
     for exc in errors:
         failures.add(exc)

@@ -163,7 +163,7 @@ def pxrd_command(
             failures.add(exc.located(path=str(structure.path)))
             continue
         where = f"{structure.path}" + (f" data_{structure.block}" if several else "")
-        for note in (*structure.notes, *pattern.notes, *(fit.notes if fit else ())):
+        for note in (*pattern.notes, *(fit.notes if fit else ())):  # the reader's: load()
             warn(f"{where}: {note}")
         _write_files(pattern, fit, profile_path, plot_path)
         peaks = pattern.peaks[pattern.peaks["intensity"] >= min_intensity]
