@@ -448,8 +448,10 @@ def symmetry_duplicates(
     images -= np.floor(images)
     per_kind = np.bincount(kind)
     if int((per_kind * (per_kind - 1) // 2).sum()) * k <= DENSE_DUPLICATE_PAIRS:
-        # few pairs of one kind: every image of i measured against j, no grid
-        first, site = np.nonzero(np.triu(kind[:, None] == kind[None, :], 1))  # i < j
+        # few pairs of one kind: every image of i measured against j, no grid; the pairs
+        # made kind by kind (an n × n mask would cost n² for the many one-site kinds of a
+        # large disordered structure)
+        first, site = _pairs_of_one_kind(kind, per_kind)
         image = (first[:, None] * k + np.arange(k)).ravel()
         site = np.repeat(site, k)
         first = np.repeat(first, k)
@@ -467,6 +469,20 @@ def symmetry_duplicates(
         i = found[j]
         out[j] = i if out[i] < 0 else out[i]
     return out
+
+
+def _pairs_of_one_kind(kind: np.ndarray, per_kind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (i, j), i < j, of sites of one kind: work in the number of pairs, not in
+    the number of sites squared."""
+    order = np.argsort(kind, kind="stable")  # each kind's sites in site order
+    starts = np.concatenate(([0], np.cumsum(per_kind)[:-1]))
+    first, site = [np.empty(0, dtype=int)], [np.empty(0, dtype=int)]
+    for g in np.flatnonzero(per_kind >= 2).tolist():
+        members = order[starts[g] : starts[g] + per_kind[g]]
+        a, b = np.triu_indices(len(members), 1)
+        first.append(members[a])
+        site.append(members[b])
+    return np.concatenate(first), np.concatenate(site)
 
 
 #: Pairs of sites of one kind × operators up to which :func:`symmetry_duplicates` measures

@@ -56,3 +56,29 @@ def test_symmetry_duplicates_with_one_grid_cell_per_axis(grid, monkeypatch):
     # 0.015·√3 = 0.026 Å > 0.02; site 3 is 0.015·√2 = 0.0212 Å from sites 0 and 1 (kept
     # apart) but 0.5·0.03 = 0.015 Å from site 2 along z: it repeats site 2
     assert out.tolist() == [-1, 0, -1, 2]
+
+
+def test_duplicate_search_memory_grows_with_pairs_not_sites_squared():
+    """20 000 sites of 19 999 kinds (every partly occupied site is a kind of its own) have
+    one pair to measure: the search must not build a 20 000 × 20 000 mask (400 MB of
+    booleans; review of 243a093 measured 1.2 GB RSS for such a CIF). Expected: the one
+    pair, sites 0 and 1, is found as a duplicate (site 1 is site 0 moved by x+1/2)."""
+    import tracemalloc
+
+    import numpy as np
+
+    from coordgeo.symmetry import symmetry_duplicates
+
+    n = 20_000
+    rng = np.random.default_rng(7)
+    fract = rng.random((n, 3))
+    fract[1] = (fract[0] + [0.5, 0.0, 0.0]) % 1.0
+    kinds = ["C", "C", *(f"C{k}" for k in range(2, n))]
+    rotations = np.array([np.eye(3, dtype=int)] * 2)
+    translations = np.array([[0.0, 0.0, 0.0], [0.5, 0.0, 0.0]])
+    tracemalloc.start()
+    out = symmetry_duplicates(fract, kinds, rotations, translations, np.eye(3) * 300.0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert out[1] == 0 and (out[2:] == -1).all() and out[0] == -1
+    assert peak < 50e6, f"{peak / 1e6:.0f} MB"
