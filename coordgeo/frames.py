@@ -7,7 +7,8 @@ list again, and checks every column. The tables of :mod:`coordgeo.coordination` 
 pandas' own text column), so they are assembled as they are.
 
 ``DataFrame._from_arrays`` is pandas' internal constructor (pandas 2.1 to 3.x take
-``(arrays, columns, index, verify_integrity)``); where a pandas lacks it, or a column is
+``(arrays, columns, index, verify_integrity)``); where a pandas lacks it or takes other
+arguments (a TypeError), or a column is
 still a plain list (whose dtype pandas must infer), the public constructor makes the
 frame: the same frame, only slower. ``tests/test_fast_paths.py`` compares the two.
 
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
 @lru_cache(maxsize=1)
 def text_dtype():
     """The dtype pandas infers for a column of text, or None when it is plain ``object``
-    (pandas < 3, or pandas without its Arrow string storage)."""
+    (pandas < 3, or pandas without its Arrow string storage). Read once per process
+    (pandas 3 deprecated changing it with the option ``future.infer_string``)."""
     import pandas as pd
 
     dtype = pd.Series(["text"]).dtype
@@ -85,11 +87,14 @@ def frame_of_arrays(columns: dict[str, object]) -> pd.DataFrame:
 
     arrays = list(columns.values())
     make = getattr(pd.DataFrame, "_from_arrays", None)
-    if make is None or any(a.__class__ is list for a in arrays):
-        return pd.DataFrame(columns, copy=False)
-    return make(
-        arrays,
-        columns=_column_index(tuple(columns)).view(),
-        index=pd.RangeIndex(len(arrays[0])),
-        verify_integrity=False,
-    )
+    if make is not None and not any(a.__class__ is list for a in arrays):
+        try:
+            return make(
+                arrays,
+                columns=_column_index(tuple(columns)).view(),
+                index=pd.RangeIndex(len(arrays[0])),
+                verify_integrity=False,
+            )
+        except TypeError:  # an internal signature that changed: the public way below
+            pass
+    return pd.DataFrame(columns, copy=False)

@@ -238,9 +238,19 @@ def test_frames_from_arrays_equal_pandas_own(structures, module):
     with pytest.MonkeyPatch.context() as patch:
         patch.delattr(pd.DataFrame, "_from_arrays")
         public = [real(columns) for columns in made]
-    for columns, fallback in zip(made, public, strict=True):
+
+    def other_signature(arrays, columns, index, dtype=None, verify_integrity=True):
+        raise TypeError("a pandas whose internal constructor takes other arguments")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pd.DataFrame, "_from_arrays", staticmethod(other_signature))
+        changed = [real(columns) for columns in made]
+    for columns, fallback, changed_one in zip(made, public, changed, strict=True):
         want = pd.DataFrame(columns)
-        for got in (real(columns), fallback):
+        one, two = real(columns), real(columns)
+        one.columns.name = "renamed"  # tables share no column index
+        assert two.columns.name is None and real(columns).columns.name is None
+        for got in (two, fallback, changed_one):
             pd.testing.assert_frame_equal(got, want, check_exact=True)
             assert got.columns.dtype == want.columns.dtype
             assert type(got.index) is type(want.index) and got.index.equals(want.index)
