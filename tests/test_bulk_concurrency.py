@@ -616,16 +616,19 @@ def test_workers_are_forked_warm_from_the_run_and_hold_nothing_of_it(inputs, tmp
                 writers = [pid for pid in below if (link, os.O_WRONLY) in ends[pid]]
                 assert len(writers) <= 1, (link, writers)
         assert run.wait(timeout=300) == 0, run.stderr.read()
+    # and with a thread running, a forkserver's workers do the same work
     script = (
-        "import sys, threading; from coordgeo.bulk import engines; "
+        "import sys, threading; from coordgeo import bulk; from coordgeo.bulk import engines; "
         "print(engines.pool_context().get_start_method(), 'coordgeo.shape' in sys.modules); "
         "t = threading.Thread(target=threading.Event().wait, daemon=True); t.start(); "
-        "print(engines.pool_context().get_start_method())"
+        "print(engines.pool_context().get_start_method()); "
+        "s = bulk.run(sys.argv[1:3], sys.argv[3], jobs=2, progress=False); print(s.files, s.ok)"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120)  # fmt: skip
+    two = [str(inputs / name) for name in INPUTS[2:4]]
+    done = subprocess.run([sys.executable, "-c", script, *two, str(tmp_path / "served")],
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["fork", "True", "forkserver"], done.stdout
+    assert done.stdout.split() == ["fork", "True", "forkserver", "2", "2"], done.stdout
 
 
 def test_idle_is_called_on_time_while_workers_keep_reporting(monkeypatch):
