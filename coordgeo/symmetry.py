@@ -472,17 +472,16 @@ def symmetry_duplicates(
 
 
 def _pairs_of_one_kind(kind: np.ndarray, per_kind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every pair (i, j), i < j, of sites of one kind: work in the number of pairs, not in
-    the number of sites squared."""
-    order = np.argsort(kind, kind="stable")  # each kind's sites in site order
+    """Every pair (i, j), i < j, of sites of one kind: work in the number of sites plus
+    pairs, not in the number of sites squared."""
+    order = np.argsort(kind, kind="stable")  # each kind's sites together, in site order
+    size = per_kind[kind[order]]
     starts = np.concatenate(([0], np.cumsum(per_kind)[:-1]))
-    first, site = [np.empty(0, dtype=int)], [np.empty(0, dtype=int)]
-    for g in np.flatnonzero(per_kind >= 2).tolist():
-        members = order[starts[g] : starts[g] + per_kind[g]]
-        a, b = np.triu_indices(len(members), 1)
-        first.append(members[a])
-        site.append(members[b])
-    return np.concatenate(first), np.concatenate(site)
+    rank = np.arange(len(order)) - starts[kind[order]]  # place within its kind
+    later = size - rank - 1  # sites of its kind after it
+    position = np.repeat(np.arange(len(order)), later)
+    offset = np.arange(len(position)) - np.repeat(np.cumsum(later) - later, later)
+    return order[position], order[position + 1 + offset]
 
 
 #: Pairs of sites of one kind × operators up to which :func:`symmetry_duplicates` measures

@@ -82,3 +82,16 @@ def test_duplicate_search_memory_grows_with_pairs_not_sites_squared():
     tracemalloc.stop()
     assert out[1] == 0 and (out[2:] == -1).all() and out[0] == -1
     assert peak < 50e6, f"{peak / 1e6:.0f} MB"
+
+
+def test_pairs_of_one_kind_by_hand():
+    """Sites 0, 2, 4 are of kind 0, sites 1, 5 of kind 1, site 3 alone: the pairs i < j
+    of one kind are (0, 2), (0, 4), (2, 4) and (1, 5), each once."""
+    import numpy as np
+
+    from coordgeo.symmetry import _pairs_of_one_kind
+
+    kind = np.array([0, 1, 0, 2, 0, 1])
+    first, site = _pairs_of_one_kind(kind, np.bincount(kind))
+    got = sorted(zip(first.tolist(), site.tolist(), strict=True))
+    assert got == [(0, 2), (0, 4), (1, 5), (2, 4)]
