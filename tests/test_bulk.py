@@ -560,3 +560,31 @@ def test_parts_are_written_on_time_while_the_run_waits(tmp_path, qsal_cif):
     writer.flush_if_due()
     assert [p.name for p in (out / "files").glob("part-*.parquet")] == ["part-000000.parquet"]
     assert bulk.load(out, "files")["path"].tolist() == [str(qsal_cif)]
+
+
+def test_without_posix_pipes_the_local_engine_runs_in_this_process(
+    qsal_cif, tmp_path, monkeypatch, capsys
+):
+    """Where the pool's pipes cannot work (Windows: handles, not selectable descriptors)
+    ``jobs=2`` analyses in the run's own process, says so in one line, and loses nothing:
+    the tables equal those of a ``jobs=1`` run."""
+    from coordgeo.bulk import runner
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started")
+
+    bulk.run([qsal_cif], tmp_path / "one", jobs=1, progress=False)
+    monkeypatch.setattr(runner, "LOCAL_POOL_WORKS", False)
+    monkeypatch.setattr(runner, "Pool", no_pool)
+    capsys.readouterr()
+    bulk.run([qsal_cif], tmp_path / "two", jobs=2, progress=False)
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "coordgeo: warning: local worker processes need Linux or macOS; analysing in "
+        "this process (--engine dask runs workers here)"
+    ]
+    for table in ("sites", "bonds"):
+        pd.testing.assert_frame_equal(
+            bulk.load(tmp_path / "one", table).drop(columns=["run"], errors="ignore"),
+            bulk.load(tmp_path / "two", table).drop(columns=["run"], errors="ignore"),
+        )

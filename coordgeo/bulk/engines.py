@@ -323,15 +323,17 @@ class _Worker:
             args=(task_read, result_write, run_pid, run_start, inherited),
             daemon=True,
         )
-        if forked:
-            # the run's objects (imports, shape tables) frozen for the fork: the worker's
-            # collector never scans them (CPU) nor writes to their pages (copy-on-write)
+        # the run's objects (imports, shape tables) frozen for the fork: the worker's
+        # collector never scans them (CPU) nor writes to their pages (copy-on-write); not
+        # when a caller has frozen objects itself (unfreeze would thaw them too)
+        freeze = forked and gc.get_freeze_count() == 0
+        if freeze:
             gc.freeze()
         try:
             with _run_signals_blocked(forked):
                 self.process.start()
         finally:
-            if forked:
+            if freeze:
                 gc.unfreeze()  # the run's own collector goes on as before
         task_read.close()  # the worker holds the only other ends: its death is EOF here
         result_write.close()

@@ -41,6 +41,9 @@ from coordgeo.coordination import DEFAULT_TOLERANCE
 from coordgeo.errors import InputError
 from coordgeo.options import validate_count, validate_positive
 
+#: Whether :class:`coordgeo.bulk.engines.Pool` can run here (POSIX pipes and selectors).
+LOCAL_POOL_WORKS = os.name == "posix"
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -273,6 +276,14 @@ def _run_locked(
     order = sorted(range(len(found)), key=lambda k: (-sizes[k], found[k]))
     tasks = [Task(found[k], sizes[k], done.get(storable(found[k]))) for k in order]
     jobs = max(1, jobs or os.cpu_count() or 1)
+    if engine == "local" and jobs > 1 and not LOCAL_POOL_WORKS:
+        # the pool's non-blocking pipes and selector need POSIX file descriptors; Windows
+        # pipes are handles, which a selector does not take
+        sys.stderr.write(
+            "coordgeo: warning: local worker processes need Linux or macOS; analysing in "
+            "this process (--engine dask runs workers here)\n"
+        )
+        jobs = 1
     guided = task_size is None  # the last tasks shrink (engines.make_batches)
     if task_size is None:
         # big enough to spread the per-task costs (spin assignment, IPC), small enough
