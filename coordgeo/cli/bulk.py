@@ -129,6 +129,11 @@ def bulk(
             f"to {out} this run; run the same command with --resume to continue",
             err=True,
         )
+        # CPython sets a flag when a KeyboardInterrupt leaves code run from a string (the
+        # exec/eval behind dataclasses and named tuples, so a Ctrl-C at start-up) and, at
+        # exit, kills itself with SIGINT if the flag is set, caught or not: status −2, not
+        # 130. Running a string that ends normally clears the flag.
+        exec("pass")
         raise typer.Exit(130) from None
     typer.echo(f"coordgeo bulk: {summary}", err=True)
 
