@@ -123,3 +123,26 @@ def test_reader_notes_are_warned_beside_every_table(tmp_path):
             f"coordgeo: warning: {path} data_c2c: no symmetry operators or space group: "
             "treated as P1"
         ], (command, result.stderr)
+
+
+def test_a_note_of_the_whole_file_is_said_once(tmp_path):
+    """A two-block CIF with one Windows-1252 byte (° as 0xB0 in a text value): the reader
+    notes it for each block; the command says it once, in its own one-line form (not
+    also as Python's two-line DecodingWarning)."""
+    second = C2C.replace("data_c2c", "data_c2d")
+    text = C2C.replace("_diffrn_ambient_temperature 100(2)", "_diffrn_ambient_temperature 100(2)\n"
+                       "_exptl_crystal_description 'needle, 100 \xb0C'")  # fmt: skip
+    path = tmp_path / "cp1252.cif"
+    path.write_bytes((text + second).encode("cp1252"))
+    import warnings
+
+    for command in ("bonds", "check"):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = run(command, path)
+        assert not [w for w in caught if "UTF-8" in str(w.message)], command
+        lines = [line for line in result.stderr.splitlines() if "UTF-8" in line]
+        assert len(lines) == 1 and lines[0].startswith(f"coordgeo: warning: {path} data_c2c: "), (
+            command,
+            result.stderr,
+        )

@@ -559,22 +559,33 @@ def per_structure_paths(out: Path, structures: Sequence) -> list[Path]:
 
 
 def load(paths: Iterable[Path], block: str | None, failures: Failures):
-    """Read every structure of every file (:func:`coordgeo.io.paths.read_structures`);
-    bad files and blocks are failures, not fatal."""
-    from coordgeo.io.paths import read_structures
-
+    """Read every structure of every file (:func:`read_structures`); bad files and blocks
+    are failures, not fatal."""
     structures, errors = read_structures(paths, block)
     for exc in errors:
         failures.add(exc)
-    warn_reader_notes(structures)
     return structures
 
 
-def warn_reader_notes(structures) -> None:
-    """One warning line per note of the reader (:attr:`coordgeo.model.Structure.notes`:
-    no symmetry operators so P1, an operator list taken from the space-group name, sites
-    snapped onto special positions, an occupancy above 1, a file not in UTF-8 …), so
-    that what the numbers rest on is said beside them."""
+def read_structures(paths: Iterable[Path], block: str | None):
+    """:func:`coordgeo.io.paths.read_structures`, with one warning line per note of the
+    reader (:attr:`coordgeo.model.Structure.notes`: no symmetry operators so P1, an
+    operator list taken from the space-group name, sites snapped onto special positions,
+    an occupancy above 1, a file not in UTF-8 …), so that what the numbers rest on is
+    said beside them. A note of the whole file (its encoding) is said once per file,
+    and the reader's own DecodingWarning, which says the same, not at all."""
+    import warnings
+
+    from coordgeo.io.files import DecodingWarning
+    from coordgeo.io.paths import read_structures as read
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DecodingWarning)
+        structures, errors = read(paths, block)
+    said = set()
     for structure in structures:
         for note in structure.notes:
-            warn(f"{structure.path} data_{structure.block}: {note}")
+            if (structure.path, note) not in said:
+                said.add((structure.path, note))
+                warn(f"{structure.path} data_{structure.block}: {note}")
+    return structures, errors

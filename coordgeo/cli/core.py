@@ -18,8 +18,8 @@ from coordgeo.cli.app import (
     app,
     emit,
     load,
+    read_structures,
     warn,
-    warn_reader_notes,
 )
 from coordgeo.options import DEFAULT_TOLERANCE
 
@@ -269,11 +269,9 @@ def check_command(
     from coordgeo.check import COLUMNS as CHECK_COLUMNS
     from coordgeo.check import check as check_structure
     from coordgeo.check import unresolved_rows
-    from coordgeo.io.paths import read_structures
 
     failures = Failures()
     structures, errors = read_structures(files, block)
-    warn_reader_notes(structures)
     frames = [check_structure(s) for s in structures]
     for exc in errors:
         failures.add(exc)

@@ -113,7 +113,7 @@ def validate_command(
 def _named_structures(specs: Sequence[str], failures: Failures) -> dict:
     """``--column NAME=FILE[:BLOCK]`` → {NAME: structure}. A file with several blocks
     needs its block named; a block or file that cannot be read is a failure (exit 2)."""
-    from coordgeo.io.paths import read_structures
+    from coordgeo.cli.app import read_structures
 
     named = {}
     for spec in specs:
