@@ -567,7 +567,8 @@ def test_without_posix_pipes_the_local_engine_runs_in_this_process(
 ):
     """Where the pool's pipes cannot work (Windows: handles, not selectable descriptors)
     ``jobs=2`` analyses in the run's own process, says so in one line, and loses nothing:
-    the tables equal those of a ``jobs=1`` run."""
+    the tables equal those of a ``jobs=1`` run; without ``jobs`` (every core) it says
+    nothing."""
     from coordgeo.bulk import runner
 
     def no_pool(*args, **kwargs):
@@ -580,9 +581,11 @@ def test_without_posix_pipes_the_local_engine_runs_in_this_process(
     bulk.run([qsal_cif], tmp_path / "two", jobs=2, progress=False)
     err = capsys.readouterr().err.splitlines()
     assert err == [
-        "coordgeo: warning: local worker processes need Linux or macOS; analysing in "
-        "this process (--engine dask runs workers here)"
+        "coordgeo: warning: local worker processes need Linux or macOS; analysing "
+        "in this process (--engine dask runs workers here)"
     ]
+    bulk.run([qsal_cif], tmp_path / "default", progress=False)  # every core: not asked
+    assert capsys.readouterr().err == ""
     for table in ("sites", "bonds"):
         pd.testing.assert_frame_equal(
             bulk.load(tmp_path / "one", table).drop(columns=["run"], errors="ignore"),

@@ -275,14 +275,16 @@ def _run_locked(
     # largest first: the long files start early instead of ending the run alone
     order = sorted(range(len(found)), key=lambda k: (-sizes[k], found[k]))
     tasks = [Task(found[k], sizes[k], done.get(storable(found[k]))) for k in order]
-    jobs = max(1, jobs or os.cpu_count() or 1)
+    asked, jobs = jobs, max(1, jobs or os.cpu_count() or 1)
     if engine == "local" and jobs > 1 and not LOCAL_POOL_WORKS:
         # the pool's non-blocking pipes and selector need POSIX file descriptors; Windows
-        # pipes are handles, which a selector does not take
-        sys.stderr.write(
-            "coordgeo: warning: local worker processes need Linux or macOS; analysing in "
-            "this process (--engine dask runs workers here)\n"
-        )
+        # pipes are handles, which a selector does not take. Said only to who asked for
+        # workers (the default, every core, is not a request)
+        if asked is not None:
+            sys.stderr.write(
+                "coordgeo: warning: local worker processes need Linux or macOS; analysing "
+                "in this process (--engine dask runs workers here)\n"
+            )
         jobs = 1
     guided = task_size is None  # the last tasks shrink (engines.make_batches)
     if task_size is None:
