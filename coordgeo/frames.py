@@ -54,8 +54,9 @@ def _arrow_text():
 
 def text_column(values: list[str]):
     """A column of text as pandas stores it (:func:`text_dtype`), built by Arrow at once
-    rather than inferred value by value; the list itself where pandas stores text as
-    ``object``."""
+    rather than inferred value by value where that storage is Arrow's; elsewhere (text as
+    ``object``, or pandas' Python-backed strings without pyarrow) the list itself, which
+    :func:`frame_of_arrays` then leaves to pandas' own inference."""
     import pandas as pd
 
     arrow = _arrow_text()

@@ -146,3 +146,24 @@ def test_a_note_of_the_whole_file_is_said_once(tmp_path):
             command,
             result.stderr,
         )
+
+
+def test_ctrl_c_while_a_command_loads_is_one_line_and_130(monkeypatch, capsys):
+    """A KeyboardInterrupt before the command runs (its modules loading: app.only) ends
+    as one line and status 130, the shell's code for SIGINT, not a traceback."""
+    import contextlib
+
+    import pytest
+
+    from coordgeo import cli
+
+    @contextlib.contextmanager
+    def interrupted(argv):
+        raise KeyboardInterrupt
+        yield
+
+    monkeypatch.setattr(cli.app, "only", interrupted)
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["sphere", "x.cif"])
+    assert stop.value.code == 130
+    assert capsys.readouterr().err == "coordgeo: error: interrupted\n"

@@ -28,6 +28,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except BrokenPipeError:  # `coordgeo … | head`
         sys.exit(0)
+    except KeyboardInterrupt:  # Ctrl-C while a command's modules load (in a command,
+        # click says "Aborted!"; bulk says what it wrote): one line, status 130
+        error("interrupted")
+        exec("pass")  # clears CPython's unhandled-interrupt flag (see cli/bulk.py)
+        sys.exit(130)
 
 
 __all__ = ["app", "main"]
