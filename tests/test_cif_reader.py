@@ -282,3 +282,21 @@ def test_partial_images_on_a_threefold_axis_are_kept(tmp_path, occupancy, kept):
     )
     (s,) = read_cif(write(tmp_path, "p3.cif", text))
     assert sum(label.startswith("H") for label in s.labels) == kept
+
+
+def test_sites_snapped_onto_special_positions_are_one_note(tmp_path):
+    """Fe1 printed at (0.0001, 0.1, 0.2501) and N2 at (0.5001, 0.2, 0.2501), each 0.0001
+    off the two-fold axis (x, y, 1/4 with x = 0 or 1/2) of C2/c: both are snapped onto it,
+    moved by sqrt((0.0001·10)² + (0.0001·14)²) = 0.00172 Å (a = 10, c = 14 Å, β = 90°),
+    and the reader says so in one note for the block, not a note per site."""
+    text = C2C.format(ops="\n".join(f"{k} '{op}'" for k, op in enumerate(C2C_OPS, 1)))
+    text = text.replace("Fe1 Fe 0.0000 0.1000(2) 0.2500", "Fe1 Fe 0.0001 0.1000(2) 0.2501")
+    text = text.replace("N1 N 0.1000(3)", "N2 N 0.5001 0.2000 0.2501 0.02 1 d\nN1 N 0.1000(3)")
+    path = tmp_path / "snapped.cif"
+    path.write_text(text)
+    (structure,) = read_cif_blocks(path)
+    snapped = [note for note in structure.notes if "snapped" in note]
+    assert snapped == [
+        "snapped onto special positions (order of the site symmetry, distance moved): "
+        "Fe1 (2, 0.0017 Å), N2 (2, 0.0017 Å)"
+    ]

@@ -247,12 +247,15 @@ def structure_from_block(
     )
     _check_density(cell, sites, order, len(symops))
     moved = vector_lengths((snapped - sites["fract"]) @ cell.orthogonalization.T)
-    for i in np.flatnonzero(order > 1):
-        if moved[i] > 1e-4:
-            notes.append(
-                f"{sites['labels'][i]} snapped onto a special position "
-                f"(site symmetry of order {order[i]}, moved {moved[i]:.4f} Å)"
-            )
+    snaps = [
+        f"{sites['labels'][i]} ({order[i]}, {moved[i]:.4f} Å)"
+        for i in np.flatnonzero((order > 1) & (moved > 1e-4)).tolist()
+    ]
+    if snaps:  # one note per block, however many sites (a warning line each was noise)
+        notes.append(
+            "snapped onto special positions (order of the site symmetry, distance moved): "
+            + ", ".join(snaps)
+        )
     # Covariance of each site's fractional coordinates: independent su's
     # (no covariance is in a CIF), projected onto the special position.
     var = np.einsum("ni,nj->nij", sites["fract_su"], sites["fract_su"]) * np.eye(3)[None]
