@@ -116,6 +116,6 @@ def test_special_position_snapped(tmp_path):
     # 0.3333, 0.6667 are 1/3, 2/3 rounded; the -6 site has order 6 (hand: 3-fold x mirror)
     assert s.fract[co] == pytest.approx([1 / 3, 2 / 3, 0.25], abs=1e-12)
     assert s.site_symmetry_order[co] == 6
-    assert any("Co1 snapped" in n for n in s.notes)
+    assert any("snapped onto special positions" in n and "Co1 (6, " in n for n in s.notes)
     # a coordinate fixed by symmetry has no variance left
     assert np.allclose(s.fract_cov[co], 0.0)
