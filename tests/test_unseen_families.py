@@ -5,8 +5,7 @@ are derived by hand in its comment."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import pytest
 from typer.testing import CliRunner
 
 from coordgeo.cli.app import app
@@ -14,13 +13,9 @@ from coordgeo.coordination import bonds
 from coordgeo.io.cif import read_cif
 from coordgeo.io.paths import discover
 
+from cifs_for_tests import write
+
 runner = CliRunner()
-
-
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
 
 
 # Three Ag sites and nothing else in a cubic P1 cell, a = 10 Å, so a fractional step of
@@ -228,7 +223,5 @@ def test_shape_labels_of_mixed_case_are_accepted_in_any_case():
 
     assert parse_shapes("vOC-5, oc-6,MVOC-3") == ("vOC-5", "OC-6", "mvOC-3")
     assert parse_shapes(["vtbpy-4", "vOC-5", "VOC-5"]) == ("vTBPY-4", "vOC-5")
-    import pytest
-
     with pytest.raises(InputError, match="unknown shape OC6"):
         parse_shapes("OC6")
