@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from coordgeo.cli.app import app, error, without_arrow
+from coordgeo.cli.app import app, error, forget_interrupt, without_arrow
 from coordgeo.errors import InputError
 
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:  # Ctrl-C while a command's modules load (in a command,
         # click says "Aborted!"; bulk says what it wrote): one line, status 130
         error("interrupted")
-        exec("pass")  # clears CPython's unhandled-interrupt flag (see cli/bulk.py)
+        forget_interrupt()  # status 130, not −2
         sys.exit(130)
 
 

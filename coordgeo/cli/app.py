@@ -437,6 +437,15 @@ CifArgument = Annotated[
 ]
 
 
+def forget_interrupt() -> None:
+    """Before exiting 130 after a caught Ctrl-C: CPython sets a flag when a
+    KeyboardInterrupt leaves code run from a string (the exec/eval behind dataclasses and
+    named tuples, so a Ctrl-C at start-up) and, at exit, kills itself with SIGINT if the
+    flag is set, caught or not (status −2, not 130). Running a string that ends normally
+    clears the flag."""
+    exec("pass")
+
+
 def error(message: str) -> None:
     """Print a one-line message to stderr (no traceback)."""
     typer.echo(f"coordgeo: error: {message}", err=True)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from coordgeo.cli.app import Format, FormatOption, app, emit
+from coordgeo.cli.app import Format, FormatOption, app, emit, forget_interrupt
 from coordgeo.cli.core import ToleranceOption
 from coordgeo.errors import InputError
 from coordgeo.figures import save_figure
@@ -129,11 +129,7 @@ def bulk(
             f"to {out} this run; run the same command with --resume to continue",
             err=True,
         )
-        # CPython sets a flag when a KeyboardInterrupt leaves code run from a string (the
-        # exec/eval behind dataclasses and named tuples, so a Ctrl-C at start-up) and, at
-        # exit, kills itself with SIGINT if the flag is set, caught or not: status −2, not
-        # 130. Running a string that ends normally clears the flag.
-        exec("pass")
+        forget_interrupt()  # status 130, not −2
         raise typer.Exit(130) from None
     typer.echo(f"coordgeo bulk: {summary}", err=True)
 
