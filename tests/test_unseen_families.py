@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from coordgeo.cli.app import app
 from coordgeo.coordination import bonds
+from coordgeo.errors import InputError
 from coordgeo.io.cif import read_cif
 from coordgeo.io.paths import discover
 
@@ -225,3 +226,66 @@ def test_shape_labels_of_mixed_case_are_accepted_in_any_case():
     assert parse_shapes(["vtbpy-4", "vOC-5", "VOC-5"]) == ("vTBPY-4", "vOC-5")
     with pytest.raises(InputError, match="unknown shape OC6"):
         parse_shapes("OC6")
+
+
+# An operator list written twice over, as Jana2006 / GSAS-II exports and teXsan CIFs do.
+# Cubic cell a = 10 Å; Ni at the origin and O at (0.2, 0, 0). In P -1 (x,y,z; -x,-y,-z) the
+# O and its inverse image are both 2.000 Å from Ni (0.2 × 10 Å), so Ni has CN 2 with
+# O–Ni–O 180°. Written once per line pair ("x,y,z", "-x,-y,-z", "x,y,z", "-x,-y,-z") the
+# list was refused as "listed twice"; read once it gives that same sphere.
+TWICE_P1BAR = """data_twice
+_cell_length_a 10
+_cell_length_b 10
+_cell_length_c 10
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+_symmetry_space_group_name_H-M 'P -1'
+loop_
+_symmetry_equiv_pos_as_xyz
+{ops}
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Ni1 Ni 0 0 0
+O1 O 0.2 0 0
+"""
+
+
+def test_a_list_written_twice_is_read_once(tmp_path):
+    ops = "\n".join(["x,y,z", "-x,-y,-z", "x,y,z", "-x,-y,-z"])
+    (s,) = read_cif(write(tmp_path, "twice.cif", TWICE_P1BAR.format(ops=ops)))
+    assert [op.triplet for op in s.symops] == ["x,y,z", "-x,-y,-z"]
+    assert any("each of its 2 operators 2 times" in n for n in s.notes)
+    b = bonds(s)
+    ni_o = b[(b.atom1 == "Ni1") & (b.atom2 == "O1")]
+    assert len(ni_o) == 2 and ni_o.distance.round(6).tolist() == [2.0, 2.0]
+
+
+def test_a_list_with_its_centring_lost_takes_the_named_group(tmp_path):
+    # C 1 2/c 1 has 8 operations: 4 coset representatives × the C centring (x+1/2,y+1/2,z).
+    # teXsan wrote each representative twice, the centring translation dropped (COD 7008984):
+    # 8 lines, 4 distinct operators, all of them operations of C 1 2/c 1 → its 8 are used.
+    text = TWICE_P1BAR.replace("'P -1'", "'C 1 2/c 1'").replace("O1 O 0.2 0 0", "O1 O 0.2 0 0.1")
+    reps = ["x,y,z", "-x,y,1/2-z", "-x,-y,-z", "x,-y,1/2+z"]
+    ops = "\n".join(op for rep in reps for op in (rep, rep))
+    (s,) = read_cif(write(tmp_path, "centring.cif", text.format(ops=ops)))
+    assert len(s.symops) == 8
+    assert any("x+1/2" in op.triplet for op in s.symops)
+    assert any("lost centring translations" in n for n in s.notes)
+
+
+@pytest.mark.parametrize(
+    "ops",
+    [
+        ["x,y,z", "-x,-y,-z", "-x,-y,-z"],  # one operator twice: not a repeated list
+        ["x,y,z", "x-1,y-1,z"],  # equal only modulo a lattice translation (COD 2001925)
+    ],
+)
+def test_other_repeats_are_still_refused(tmp_path, ops):
+    path = write(tmp_path, "bad.cif", TWICE_P1BAR.format(ops="\n".join(ops)))
+    with pytest.raises(InputError, match="listed twice"):
+        read_cif(path)

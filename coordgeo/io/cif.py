@@ -41,6 +41,7 @@ from coordgeo.options import check_limit
 from coordgeo.symmetry import (
     SPECIAL_POSITION_TOLERANCE,
     check_operator_group,
+    operator_keys,
     snap_special_positions,
     symmetry_duplicates,
     vector_lengths,
@@ -636,6 +637,7 @@ def _read_symops(
             sg_name = gemmi.cif.as_string(value).strip()
             break
     sg = _find_spacegroup(block, sg_name)
+    symops = _operations_listed_once(symops, sg, notes)
     if not symops:
         if sg is not None:
             sg, why = _choose_setting(sg, cell, sites)
@@ -667,6 +669,80 @@ def _read_symops(
     if not sg_name and sg is not None:
         sg_name = sg.hm
     return symops, sg_name, sg
+
+
+def _operations_listed_once(
+    symops: list[SymOp], sg: gemmi.SpaceGroup | None, notes: list[str]
+) -> list[SymOp]:
+    """The operator list with a list repeated by the program that wrote it read once.
+
+    Some writers print the whole list k ≥ 2 times, every operator identical to the
+    character's value (same rotation, same translation, not merely equal modulo a lattice
+    translation): Jana2006 and GSAS-II exports (Ba₆Co₆ClO₁₆ in P -6 m 2 lists its 12
+    operators twice, LaMnO₃ in P n m a its 8), and teXsan CIFs of the 1990s, where every
+    line of C 1 2/c 1 appears twice with its centring translation lost (COD 7008984).
+    Each such list is read once, with one note:
+
+    * the distinct operators, when no space group is named or the named group has as many
+      operations (International Tables Vol. A: a space group lists each coset
+      representative once);
+    * the named group's operations (gemmi's order, ids 1…n), when every listed operator is
+      one of them and the file's line count k·n equals the named group's order: the
+      repeats stood for the lost centring translations.
+
+    Anything else — one operator twice, a repeat equal only modulo a lattice translation
+    (COD 2001925 lists x,y,z as x-1,y-1,z and x-1,y,z under P 1 21/n 1) — is left for
+    :func:`coordgeo.symmetry.check_operator_group` to reject.
+    """
+    if len(symops) < 2:
+        return symops
+    keys = [
+        (
+            tuple(np.asarray(op.rotation, dtype=int).ravel()),
+            tuple(np.round(np.asarray(op.translation) * 2400).astype(int)),
+        )
+        for op in symops
+    ]
+    counts: dict = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    repeats = set(counts.values())
+    if len(counts) == len(symops) or len(repeats) != 1:
+        return symops
+    k = repeats.pop()
+    once: list[SymOp] = []
+    for op, key in zip(symops, keys, strict=True):
+        if counts[key]:
+            once.append(op)
+            counts[key] = 0
+    n = len(once)
+    order = len(sg.operations()) if sg is not None else n
+    if order == n:
+        notes.append(
+            f"the operator list gives each of its {n} operators {k} times (as some "
+            "refinement programs write it); each is used once"
+        )
+        return once
+    if order != k * n:
+        return symops
+    named = [_symop(str(m + 1), op.triplet(), op) for m, op in enumerate(sg.operations())]
+    named_keys = set(
+        operator_keys(
+            np.array([op.rotation for op in named]), np.array([op.translation for op in named])
+        ).tolist()
+    )
+    listed_keys = operator_keys(
+        np.array([op.rotation for op in once]), np.array([op.translation for op in once])
+    )
+    if not all(key in named_keys for key in listed_keys.tolist()):
+        return symops
+    notes.append(
+        f"the operator list gives each of {n} operators {k} times ({k * n} lines, the order "
+        f"of {sg.xhm()}, whose operations include them): the repeats stand for lost "
+        f"centring translations, so the {order} operations of {sg.xhm()} were used in "
+        "gemmi's order, which n_klm codes in the CIF may not follow"
+    )
+    return named
 
 
 def _choose_setting(sg: gemmi.SpaceGroup, cell: Cell, sites: dict) -> tuple[gemmi.SpaceGroup, str]:
