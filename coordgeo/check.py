@@ -468,7 +468,14 @@ def _published_rows(geom) -> list[_Row]:
         for a, c, *vs in zip(atoms, codes, *[cols[vi] for vi, _ in value_idx], strict=True):
             for v, (_, part) in zip(vs, value_idx, strict=True):
                 rows.append(_Row(kind, a, c, v, part, has_codes))
-    return rows
+    return [row for row in rows if not _NULL.issuperset(row.atoms)]
+
+
+#: CIF's null values (IUCr CIF 1.1 syntax: '?' unknown, '.' inapplicable). A loop row whose
+#: atom labels are all null names no atom: it is the placeholder row that templates leave
+#: in empty loops (Jana2006 writes `? ? ? ? ? ?` under every _geom_ loop it did not fill),
+#: not a row to check. A row with one null label among real ones is still unresolved.
+_NULL = frozenset({"?", "."})
 
 
 def _unquoted(value: str) -> str:

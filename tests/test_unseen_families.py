@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from coordgeo import check
 from coordgeo.cli.app import app
 from coordgeo.coordination import bonds
 from coordgeo.errors import InputError
@@ -289,3 +290,28 @@ def test_other_repeats_are_still_refused(tmp_path, ops):
     path = write(tmp_path, "bad.cif", TWICE_P1BAR.format(ops="\n".join(ops)))
     with pytest.raises(InputError, match="listed twice"):
         read_cif(path)
+
+
+def test_placeholder_rows_of_null_labels_are_not_rows(tmp_path, shared):
+    # Jana2006 leaves "? ? ? ? ? ?" under every _geom_ loop it did not fill: a row that names
+    # no atom. Before, each such row was an "unresolved" row ("unknown atom label '?'") and
+    # check exited 1 on a file with nothing to check. The Ni/O cell of TWICE_P1BAR with one
+    # real bond row, Ni1–O1 2.000 (0.2 × 10 Å, exact: the coordinates carry no su), and one
+    # placeholder row: one row, ok.
+    text = TWICE_P1BAR.format(ops="x,y,z\n-x,-y,-z") + (
+        "loop_\n_geom_bond_atom_site_label_1\n_geom_bond_atom_site_label_2\n"
+        "_geom_bond_site_symmetry_2\n_geom_bond_distance\n_geom_bond_publ_flag\n"
+        "Ni1 O1 . 2.000 ?\n? ? ? ? ?\n"
+        "loop_\n_geom_angle_atom_site_label_1\n_geom_angle_atom_site_label_2\n"
+        "_geom_angle_atom_site_label_3\n_geom_angle\n? ? ? ?\n"
+    )
+    table = check(write(tmp_path, "jana.cif", text))
+    assert table[["kind", "atoms", "status"]].values.tolist() == [["bond", "Ni1-O1", "ok"]]
+    # one label null among real ones is still a row, and unresolved
+    half = text.replace("? ? ? ? ?\n", "Ni1 ? . 2.000 ?\n")
+    rows = check(write(tmp_path, "half.cif", half))
+    assert rows.status.tolist() == ["ok", "unresolved"]
+    # COD 2000728 (shared corpus) ends its torsion loop with the same placeholder row
+    published = check(shared / "cifs/published/2000728-atom-type-questionmarks.cif")
+    assert not (published.atoms.str.replace("-", "").str.strip("?.") == "").any()
+    assert "torsion" not in set(published.kind)
