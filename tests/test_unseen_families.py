@@ -315,3 +315,45 @@ def test_placeholder_rows_of_null_labels_are_not_rows(tmp_path, shared):
     published = check(shared / "cifs/published/2000728-atom-type-questionmarks.cif")
     assert not (published.atoms.str.replace("-", "").str.strip("?.") == "").any()
     assert "torsion" not in set(published.kind)
+
+
+# Modulated and magnetic CIFs give their operators in loops of their own. COD 2310060
+# (CaCu0.25Mn6.75O12, an incommensurate helical magnet) lists only
+# _space_group_symop_ssg_operation_algebraic (x1,x2,x3,x4 …); coordgeo took the block as P1
+# and Mn got CN 0 or 2. The Ni/O cell of TWICE_P1BAR with the P -1 operators written as
+# superspace operators gives the sphere of P -1: Ni–O 2.000 Å twice (0.2 × 10 Å).
+def _with_loop(loop: str) -> str:
+    text = TWICE_P1BAR.replace("loop_\n_symmetry_equiv_pos_as_xyz\n{ops}\n", loop)
+    return text.replace("_symmetry_space_group_name_H-M 'P -1'\n", "")
+
+
+def test_superspace_operators_are_read_as_the_basic_structure(tmp_path):
+    loop = (
+        "loop_\n_space_group_symop_ssg_id\n_space_group_symop_ssg_operation_algebraic\n"
+        "1 x1,x2,x3,x4\n2 -x1,-x2,-x3,-x4\n"
+    )
+    (s,) = read_cif(write(tmp_path, "ssg.cif", _with_loop(loop)))
+    assert [op.triplet for op in s.symops] == ["x,y,z", "-x,-y,-z"]
+    assert any("superspace operators" in n for n in s.notes)
+    b = bonds(s)
+    assert b[(b.atom1 == "Ni1") & (b.atom2 == "O1")].distance.round(6).tolist() == [2.0, 2.0]
+    # a first component that involves the internal coordinate is no basic-structure operator
+    bad = loop.replace("2 -x1,-x2,-x3,-x4", "2 -x1+x4,-x2,-x3,-x4")
+    with pytest.raises(InputError, match="superspace operator"):
+        read_cif(write(tmp_path, "bad.cif", _with_loop(bad)))
+
+
+def test_magnetic_operators_with_centrings(tmp_path):
+    # magCIF: two operators (time reversal +1) × two centrings, the second x+1/2,y+1/2,z
+    # with time reversal −1 (an anti-translation). 2 × 2 = 4 operators: x,y,z; -x,-y,-z;
+    # x+1/2,y+1/2,z; -x+1/2,-y+1/2,-z.
+    loop = (
+        "loop_\n_space_group_symop_magn_operation.id\n_space_group_symop_magn_operation.xyz\n"
+        "1 x,y,z,+1\n2 -x,-y,-z,+1\n"
+        "loop_\n_space_group_symop_magn_centering.id\n_space_group_symop_magn_centering.xyz\n"
+        "1 x,y,z,+1\n2 x+1/2,y+1/2,z,-1\n"
+    )
+    (s,) = read_cif(write(tmp_path, "mcif.cif", _with_loop(loop)))
+    triplets = sorted(op.triplet for op in s.symops)
+    assert triplets == sorted(["x,y,z", "-x,-y,-z", "x+1/2,y+1/2,z", "-x+1/2,-y+1/2,-z"])
+    assert any("magnetic operators" in n for n in s.notes)

@@ -48,8 +48,17 @@ from coordgeo.symmetry import (
 )
 
 _OP_LOOPS = (
-    ("_space_group_symop_operation_xyz", "_space_group_symop_id"),
-    ("_symmetry_equiv_pos_as_xyz", "_symmetry_equiv_pos_site_id"),
+    ("_space_group_symop_operation_xyz", "_space_group_symop_id", ""),
+    ("_symmetry_equiv_pos_as_xyz", "_symmetry_equiv_pos_site_id", ""),
+    # a modulated structure gives only its superspace operators (x1,x2,x3,x4 …)
+    ("_space_group_symop_ssg_operation_algebraic", "_space_group_symop_ssg_id", "superspace"),
+    # a magnetic CIF (mCIF) gives x,y,z,±1 (time reversal last) and its centrings apart
+    ("_space_group_symop_magn_operation.xyz", "_space_group_symop_magn_operation.id", "magnetic"),
+    ("_space_group_symop.magn_operation_xyz", "_space_group_symop.magn_id", "magnetic"),
+)
+_MAGNETIC_CENTRING_TAGS = (
+    "_space_group_symop_magn_centering.xyz",
+    "_space_group_symop.magn_centering_xyz",
 )
 _SG_NAME_TAGS = (
     "_space_group_name_H-M_alt",
@@ -600,7 +609,7 @@ def _read_symops(
 ) -> tuple[list[SymOp], str, gemmi.SpaceGroup | None]:
     symops: list[SymOp] = []
     op_line = None
-    for xyz_tag, id_tag in _OP_LOOPS:
+    for xyz_tag, id_tag, kind in _OP_LOOPS:
         column = block.find_values(xyz_tag)
         if len(column) == 0:
             continue
@@ -615,6 +624,8 @@ def _read_symops(
         for k in range(len(column)):
             triplet = gemmi.cif.as_string(column[k])
             op_id = gemmi.cif.as_string(ids[k]) if len(ids) == len(column) else str(k + 1)
+            if kind:
+                triplet = _three_dimensional(triplet, kind, line)
             try:
                 rot, tran = _operator_parts(triplet)
             except (RuntimeError, ValueError) as exc:
@@ -629,6 +640,10 @@ def _read_symops(
                     translation=tran,
                 )
             )
+        if kind == "magnetic":
+            symops = _with_magnetic_centrings(block, symops, line)
+        if kind:
+            notes.append(_BASIC_STRUCTURE_NOTE[kind])
         break
     sg_name = ""
     for tag in _SG_NAME_TAGS:
@@ -801,6 +816,85 @@ def _collisions(sg: gemmi.SpaceGroup, cell: Cell, sites: dict) -> int:
         limit = 0.6 * (radii[start : start + 16, None] + owner_radius[None, :])
         count += int(((dist < limit) & (dist > 1e-3)).sum())
     return count
+
+
+_BASIC_STRUCTURE_NOTE = {
+    "superspace": (
+        "the CIF gives superspace operators (a modulated structure): read as the operators "
+        "of its basic structure (x1, x2, x3 as x, y, z); the coordinates are the average "
+        "structure and the modulation is not applied"
+    ),
+    "magnetic": (
+        "the CIF gives magnetic operators: read without their time reversal (the last "
+        "component), combined with the magnetic centrings; the magnetic moments are not used"
+    ),
+}
+
+
+def _three_dimensional(text: str, kind: str, line: int | None) -> str:
+    """The x,y,z operator of a superspace or magnetic operator.
+
+    A superspace operator of a (3+d)-dimensional modulated structure, ``-x2,x1-x2,x3,x4+1/3``
+    (IUCr CIF dictionary for modulated structures, ``_space_group_symop_ssg_operation_algebraic``),
+    acts on the basic structure through its first three components, which may not involve the
+    internal coordinates x4 … (a superspace group's point group keeps the internal space
+    apart: Janssen, Janner, Looijenga-Vos & de Wolff, *International Tables* Vol. C, 9.8): its
+    3D part is ``-y,x-y,z``. A magnetic operator ``x,y,z,-1`` (magCIF,
+    ``_space_group_symop_magn_operation.xyz``) is the operator x,y,z with time reversal −1;
+    its 3D part is ``x,y,z``.
+    """
+    parts = [p.strip() for p in text.split(",")]
+    if kind == "superspace":
+        if len(parts) < 4 or any(re.search(r"x(?:[4-9]|\d\d)", p) for p in parts[:3]):
+            raise InputError(
+                f"cannot read superspace operator {text!r}: its first three components must "
+                "be in x1, x2, x3 only",
+                line=line,
+            )
+        out = []
+        for p in parts[:3]:
+            for k, axis in (("x1", "x"), ("x2", "y"), ("x3", "z")):
+                p = p.replace(k, axis)
+            out.append(p)
+        return ",".join(out)
+    if len(parts) != 4 or parts[3].lstrip("+") not in ("1", "-1"):
+        raise InputError(
+            f"cannot read magnetic operator {text!r}: expected x,y,z and a time reversal ±1",
+            line=line,
+        )
+    return ",".join(parts[:3])
+
+
+def _with_magnetic_centrings(
+    block: gemmi.cif.Block, symops: list[SymOp], line: int | None
+) -> list[SymOp]:
+    """The magnetic operators g combined with the magnetic centrings c of the block,
+    c·g = (R_c R_g, R_c t_g + t_c) for every pair (magCIF lists the two apart); ids 1…n
+    in the order c₁g₁, c₁g₂ … The first centring is the identity in every magCIF."""
+    for tag in _MAGNETIC_CENTRING_TAGS:
+        column = block.find_values(tag)
+        if len(column) > 1:
+            break
+    else:
+        return symops
+    if len(column) * len(symops) > MAX_OPERATORS:
+        raise InputError(
+            f"{len(column)} magnetic centrings × {len(symops)} operators: coordgeo reads at "
+            f"most {MAX_OPERATORS} operators",
+            line=line,
+        )
+    out: list[SymOp] = []
+    for k in range(len(column)):
+        centring = _three_dimensional(gemmi.cif.as_string(column[k]), "magnetic", line)
+        rc, tc = _operator_parts(centring)
+        for g in symops:
+            rot = rc @ g.rotation
+            tran = (rc @ g.translation + tc) % 1.0
+            op = gemmi.Op()
+            op.rot = [[int(v) * gemmi.Op.DEN for v in row] for row in rot]
+            op.tran = [round(float(t) * gemmi.Op.DEN) for t in tran]
+            out.append(_symop(str(len(out) + 1), op.triplet(), op))
+    return out
 
 
 @lru_cache(maxsize=4096)
