@@ -357,3 +357,16 @@ def test_magnetic_operators_with_centrings(tmp_path):
     triplets = sorted(op.triplet for op in s.symops)
     assert triplets == sorted(["x,y,z", "-x,-y,-z", "x+1/2,y+1/2,z", "-x+1/2,-y+1/2,-z"])
     assert any("magnetic operators" in n for n in s.notes)
+
+
+def test_modulated_blocks_of_the_shared_corpus(shared):
+    # sn5033sup1 (α-Cr2P2O7, Acta B) gives two of its three blocks as superspace models. Read
+    # as P1 their Cr had CN 2 and 1; as the basic structure (C2/m-like average with x1..x3)
+    # every Cr of the α2 block is the six-coordinate CrO6 of a Cr(II) pyrophosphate.
+    import coordgeo
+
+    structures = coordgeo.read(shared / "cifs/published/sn5033sup1.cif")
+    alpha2 = [s for s in structures if s.block == "_alpha2-Cr2P2O7"]
+    assert alpha2 and any("superspace operators" in n for n in alpha2[0].notes)
+    table = coordgeo.octahedra(alpha2)
+    assert len(table) and set(table.coordination_number) == {6}
