@@ -330,6 +330,10 @@ def _cycles(
     starts = np.searchsorted(e_center, np.arange(n))
     counts = np.searchsorted(e_center, np.arange(n), side="right") - starts
     x = structure.fract
+    # every bond within the asymmetric unit (most molecular structures): every map is
+    # the identity, so a path's atoms are the sites where they are, a site met again is
+    # the same atom, and no map needs composing (the same positions, bit for bit)
+    plain = bool(np.array_equal(e_map, np.broadcast_to(np.eye(4), e_map.shape)))
     # paths: sites (p, L), positions (p, L, 3), the bonds taken (p, L − 1), the map of the
     # last atom (p, 4, 4) and the number of metals (p,); the maps of every atom are
     # composed again only for the paths that close a ring
@@ -356,14 +360,19 @@ def _cycles(
         # the k[p] bonds of each path's last atom: starts[last] + 0 … k − 1
         edge = np.repeat(starts[last] - np.cumsum(k) + k, k) + np.arange(total)
         new_site = e_site[edge]
-        new_map = last_map[path] @ e_map[edge]
-        new_pos = np.einsum("pij,pj->pi", new_map[:, :3, :3], x[new_site]) + new_map[:, :3, 3]
+        if plain:
+            new_pos = x[new_site]
+        else:
+            new_map = last_map[path] @ e_map[edge]
+            new_pos = np.einsum("pij,pj->pi", new_map[:, :3, :3], x[new_site])
+            new_pos += new_map[:, :3, 3]
         start = sites[path, 0]
         # an atom already on the path: the same site at the same position (two sites at
         # one position are two atoms; a cycle through both has a chord of length ~0)
         same_as = sites[path] == new_site[:, None]  # (p, L)
-        r, c = np.nonzero(same_as)
-        same_as[r, c] = np.all(np.abs(pos[path[r], c] - new_pos[r]) < _SAME, axis=-1)
+        if not plain:
+            r, c = np.nonzero(same_as)
+            same_as[r, c] = np.all(np.abs(pos[path[r], c] - new_pos[r]) < _SAME, axis=-1)
         closes = same_as[:, 0]  # back at the start (same site, same position)
         if length in RING_SIZES and closes.any():
             done = path[closes]
@@ -371,7 +380,10 @@ def _cycles(
             keep &= _first_of_each(sites[done], pos[done])
             done = done[keep]
             if len(done):
-                maps = _compose(e_map, taken[done])
+                if plain:
+                    maps = np.broadcast_to(np.eye(4), (len(done), length, 4, 4))
+                else:
+                    maps = _compose(e_map, taken[done])
                 out.extend(zip(sites[done], maps, strict=True))
         if length == longest:
             break
@@ -393,9 +405,10 @@ def _cycles(
             grow &= ~(d <= reach).any(axis=1)
         path, new_site, edge = path[grow], new_site[grow], edge[grow]
         sites = np.concatenate([sites[path], new_site[:, None]], axis=1)
-        taken = np.concatenate([taken[path], edge[:, None]], axis=1)
         pos = np.concatenate([pos[path], new_pos[grow][:, None]], axis=1)
-        last_map = new_map[grow]
+        if not plain:
+            taken = np.concatenate([taken[path], edge[:, None]], axis=1)
+            last_map = new_map[grow]
         n_metal = metals[grow]
         if len(sites) == 0:
             break
