@@ -481,27 +481,30 @@ def _canonical(structure: Structure, cycles: list[tuple[np.ndarray, np.ndarray]]
         step = np.tile([1, -1], len(cycle) // 2)
         order = (start[:, None] + step[:, None] * np.arange(m)) % m  # (K, m)
         seq = sites[cycle[:, None], order]
-        moved = np.linalg.inv(maps[cycle, start])[:, None] @ maps[cycle[:, None], order]
-        f = np.einsum("kaij,kaj->kai", moved[..., :3, :3], structure.fract[seq])
-        f += moved[..., :3, 3]
+        if np.array_equal(maps, np.broadcast_to(np.eye(4), maps.shape)):
+            # rings within the asymmetric unit (_cycles' plain search): nothing moves
+            moved = maps[cycle[:, None], order]
+            f = structure.fract[seq]
+        else:
+            moved = np.linalg.inv(maps[cycle, start])[:, None] @ maps[cycle[:, None], order]
+            f = np.einsum("kaij,kaj->kai", moved[..., :3, :3], structure.fract[seq])
+            f += moved[..., :3, 3]
         keys = np.round(f * scale).astype(np.int64)
         atoms = np.concatenate([seq[..., None], keys], axis=-1).reshape(-1, 4)  # (K·m, 4)
         rank = np.repeat(np.arange(len(cycle)), m)
         atoms = atoms[np.lexsort((*atoms.T[::-1], rank))].reshape(len(cycle), m, 4)
-        rows = [
-            (tuple(q), tuple(map(tuple, p)))
-            for q, p in zip(seq.tolist(), atoms.tolist(), strict=True)
-        ]
-        best: dict[int, int] = {}  # cycle → its smallest candidate (the first of equals)
-        for kk, c in enumerate(cycle.tolist()):
-            if c not in best or rows[kk] < rows[best[c]]:
-                best[c] = kk
-        pick = np.array([best[c] for c in range(len(members))])
+        # each cycle's smallest candidate, (sites, sorted atoms) compared in order as tuples
+        # compare; a stable sort keeps the first of equals
+        table = np.concatenate([seq, atoms.reshape(len(cycle), 4 * m)], axis=1)
+        ranked = np.lexsort((*table.T[::-1], cycle))
+        first = np.ones(len(ranked), dtype=bool)
+        first[1:] = cycle[ranked[1:]] != cycle[ranked[:-1]]
+        pick = ranked[first]  # one per cycle, in the order of the cycles
         chosen = moved[pick]
         rounded = np.round(chosen[..., :3, :], 6)  # the code of each map, to look up once
-        for c, k in enumerate(members):
-            ring_sites, positions = rows[pick[c]]
-            out[k] = (positions, ring_sites, chosen[c], rounded[c])
+        picked = zip(seq[pick].tolist(), atoms[pick].tolist(), strict=True)
+        for c, (k, (ring_sites, positions)) in enumerate(zip(members, picked, strict=True)):
+            out[k] = (tuple(map(tuple, positions)), tuple(ring_sites), chosen[c], rounded[c])
     return out
 
 
@@ -531,8 +534,9 @@ class _RingSus:
     (the same arrays under another object), never the structure itself, or the cache
     would keep every structure alive."""
 
-    def __init__(self, structure: Structure, sites, ops, shifts) -> None:
-        self._args = (replace(structure), sites, ops, shifts)
+    def __init__(self, copy: Structure, sites, ops, shifts) -> None:
+        # ``copy``: ``replace(structure)``, one per structure's rings
+        self._args = (copy, sites, ops, shifts)
         self._values: tuple[np.ndarray, np.ndarray] | None = None
 
     def values(self) -> tuple[np.ndarray, np.ndarray]:
@@ -564,6 +568,7 @@ def _describe(
     fractionalization = structure.cell.fractionalization
     elements = np.array(structure.elements, dtype=object)
     radius = np.array([covalent_radius(e) for e in structure.elements])
+    copy = replace(structure)  # for the su's of all sizes (_RingSus)
     for size in sorted({len(f.sites) for f in found}):
         group = [k for k, f in enumerate(found) if len(f.sites) == size]
         sites = np.array([found[k].sites for k in group])
@@ -576,7 +581,7 @@ def _describe(
         dev = np.einsum("...ki,...i->...k", x - centroid[..., None, :], normal)
         rms = np.sqrt(np.mean(dev**2, axis=-1))
         c = x.mean(axis=1)
-        sus = _RingSus(structure, sites, ops, shifts)
+        sus = _RingSus(copy, sites, ops, shifts)
         max_dev = np.abs(dev).max(axis=1)
         planar = max_dev <= planarity
         has_metal = metal[sites].any(axis=1)
@@ -612,7 +617,7 @@ def _describe(
 def _short_bonds(x: np.ndarray, radius: np.ndarray) -> np.ndarray:
     """Whether every bond of each ring (k, m, 3 Cartesian; atoms' covalent radii k, m) is
     shorter than r_cov(A) + r_cov(B) + :data:`AROMATIC_BOND_MARGIN`."""
-    after = np.roll(np.arange(x.shape[1]), -1)
+    after = np.arange(1, x.shape[1] + 1) % x.shape[1]  # the next atom round the ring
     length = np.linalg.norm(x[:, after] - x, axis=-1)
     return (length < radius + radius[:, after] + AROMATIC_BOND_MARGIN).all(axis=1)
 
