@@ -215,6 +215,18 @@ def _orthogonalization_derivatives(params: tuple[float, ...]) -> np.ndarray:
     return (matrices[:6] - matrices[6:]) / (2 * h)[:, None, None]
 
 
+@lru_cache(maxsize=64)
+def _derivative_columns(params: tuple[float, ...]) -> np.ndarray:
+    """:func:`_orthogonalization_derivatives` as one (3, 18) matrix D, D[i, 3p + j] =
+    ∂M_ji/∂p: the moved positions (∂M/∂p) x of n atoms for the six p are then one product
+    x·D of an (n, 3) and a (3, 18) matrix, not 6n products of a row and a 3×3 matrix
+    (the same three-term sums, in the same order). Read-only."""
+    dm = _orthogonalization_derivatives(params)
+    out = np.ascontiguousarray(dm.transpose(2, 0, 1).reshape(3, 18))
+    out.flags.writeable = False
+    return out
+
+
 def _orthogonalization_matrices(params: np.ndarray) -> np.ndarray:
     """:func:`~coordgeo.model.orthogonalization_matrix` of (m, 6) cells: (m, 3, 3)."""
     a, b, c, al, be, ga = params.T
@@ -364,10 +376,10 @@ def _propagate_su_columns(
         var = (pair * same[:, None]).sum(axis=(-1, -2))
     tied = _tied_cell_su(tuple(structure.cell.su), tuple(map(tuple, tied_cell_groups(structure))))
     if tied:
-        dm = _orthogonalization_derivatives(structure.cell.parameters)
         # ∂f/∂p_k = Σₐ ∇ₐf · (∂M/∂p_k) xₐ
-        moved = fract[:, :, None, None, :] @ dm.swapaxes(-1, -2)  # (n, m, 6, 1, 3)
-        dfdp = (moved[:, :, :, 0, :] @ grad_cart).sum(axis=1)  # (n, 6, q)
+        n, m = fract.shape[:2]
+        moved = fract.reshape(n * m, 3) @ _derivative_columns(structure.cell.parameters)
+        dfdp = (moved.reshape(n, m, 6, 3) @ grad_cart).sum(axis=1)  # (n, 6, q)
         for group, s in tied:
             # a group of one parameter: its own column (the sum of one term is that term)
             term = dfdp[:, group[0]] if len(group) == 1 else dfdp[:, list(group)].sum(axis=1)
@@ -545,8 +557,10 @@ def _cell_list(structure: Structure, uc: _UnitCell, radius: float) -> gemmi.Neig
 #: keeps, in numpy, those that some lattice translation can bring within reach
 #: (:func:`_pairs_in_reach`); beyond it gemmi's cell list gives each centre's candidates
 #: (:func:`_cell_list_pairs`: a call per centre, but work that grows with the atoms in
-#: reach only).
-DENSE_PAIRS = 20_000
+#: reach only). At 40 000 pairs the screening costs about what building the cell list
+#: (a call per image) and querying it cost, and about what a second query of a built
+#: list costs (CPU time on the shared corpus).
+DENSE_PAIRS = 40_000
 
 
 def contacts(
@@ -662,9 +676,13 @@ def _pairs_in_reach(
     reach = limits[:, None] * np.sqrt((structure.cell.fractionalization**2).sum(axis=1))
     reach = reach * (1 + 1e-6) + 1e-6  # (centre, 3)
     centre = structure.fract[centers]
-    c = np.repeat(np.arange(len(centers)), len(images))
-    i = np.tile(images, len(centers))
-    for a in range(3):
+    # the first axis on the (centre, image) grid at once (no index arrays of every pair);
+    # np.nonzero lists its survivors centre by centre, images in order
+    u = uc.fract[images, 0][None, :] - centre[:, 0, None]
+    u = np.abs(u - np.round(u))
+    c, i = np.nonzero(np.minimum(u, 1.0 - u) <= reach[:, 0, None])
+    i = images[i]
+    for a in (1, 2):
         u = uc.fract[i, a] - centre[c, a]
         u = np.abs(u - np.round(u))
         keep = np.minimum(u, 1.0 - u) <= reach[c, a]

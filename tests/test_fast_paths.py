@@ -10,7 +10,9 @@ two run side by side on every published structure and must agree exactly:
   special position, pairwise (``geometry.unit_cell_images``), against the image-by-image
   comparison of every site, written out below;
 * the derivatives of the orthogonalisation matrix, twelve cells at once, against twelve
-  calls of :func:`coordgeo.model.orthogonalization_matrix`;
+  calls of :func:`coordgeo.model.orthogonalization_matrix`; the moved positions (∂M/∂p) x
+  of the su propagation as one (n, 3)·(3, 18) product against a row-by-matrix product
+  per atom and parameter (bit for bit);
 * vector lengths √((x² + y²) + z²) against ``np.linalg.norm`` (bit for bit);
 * the neighbour search measuring only the lattice translations that can be within reach
   (``geometry._possible_trials``) against all 27 trials around every image of the unit
@@ -35,7 +37,13 @@ from coordgeo.coordination import (
     bond_contacts,
 )
 from coordgeo.errors import InputError
-from coordgeo.geometry import _orthogonalization_derivatives, contacts, unit_cell_images
+from coordgeo.geometry import (
+    _derivative_columns,
+    _orthogonalization_derivatives,
+    contacts,
+    image_fract,
+    unit_cell_images,
+)
 from coordgeo.io.cif import read_cif_blocks
 from coordgeo.model import orthogonalization_matrix
 from coordgeo.symmetry import vector_lengths
@@ -276,6 +284,25 @@ def test_orthogonalization_derivatives_equal_one_cell_at_a_time(structures):
             down[k] -= h
             want[k] = (orthogonalization_matrix(up) - orthogonalization_matrix(down)) / (2 * h)
         np.testing.assert_array_equal(_orthogonalization_derivatives.__wrapped__(params), want)
+
+
+def test_moved_positions_as_one_product_equal_one_per_atom(structures):
+    """(∂M/∂p_k) x of every atom of every bond (and bond angle) of the corpus: one matrix
+    product x·D (``geometry._derivative_columns``) gives the floats of the 6·n products of
+    a row and a 3×3 matrix that the su propagation made before."""
+    for s in structures:
+        found = bond_contacts(s)
+        n = len(found)
+        if n == 0:
+            continue
+        sites = np.stack([found.center, found.site, found.site[::-1]], axis=1)
+        ops = np.stack([np.full(n, s.identity_op), found.op, found.op[::-1]], axis=1)
+        shifts = np.stack([np.zeros((n, 3)), found.shift, found.shift[::-1]], axis=1)
+        fract = image_fract(s, sites, ops, shifts.astype(float))
+        dm = _orthogonalization_derivatives(s.cell.parameters)
+        want = (fract[:, :, None, None, :] @ dm.swapaxes(-1, -2))[:, :, :, 0, :]
+        got = (fract.reshape(-1, 3) @ _derivative_columns(s.cell.parameters)).reshape(want.shape)
+        np.testing.assert_array_equal(got, want, err_msg=s.block)
 
 
 def test_vector_lengths_equal_numpy_norm():
