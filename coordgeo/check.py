@@ -43,7 +43,7 @@ import numpy as np
 
 from coordgeo.errors import InputError
 from coordgeo.esd import decimals_of, format_su, parse_su
-from coordgeo.frames import frame_of_arrays, text_column
+from coordgeo.frames import frame_of_arrays, text_columns
 from coordgeo.geometry import _GRADIENTS, contacts, image_fract, measure, propagate_su
 from coordgeo.io import labels as _labels
 from coordgeo.io.cif import plain_numbers_with_su
@@ -219,11 +219,8 @@ def _frame(columns: dict[str, list | np.ndarray]) -> pd.DataFrame:
     a column of published values that are all None as object; a float array as it is)."""
     names = [name for name in columns if name in _TEXT]
     data = {}
-    n = len(next(iter(columns.values())))
     if names:  # one column of all the text, each column a slice of it
-        every = text_column([v for name in names for v in columns[name]])
-        for i, name in enumerate(names):
-            data[name] = every[i * n : (i + 1) * n]
+        data.update(zip(names, text_columns([columns[name] for name in names]), strict=True))
     for name, values in columns.items():
         if name in data:
             continue

@@ -113,7 +113,7 @@ from coordgeo.elements import (
     is_electropositive,
     is_metal,
 )
-from coordgeo.frames import frame_of_arrays, text_column
+from coordgeo.frames import frame_of_arrays, text_columns
 from coordgeo.geometry import (
     Atom,
     Contacts,
@@ -408,15 +408,24 @@ def bonds(structure: Structure, tolerance: float = DEFAULT_TOLERANCE) -> pd.Data
         )
     labels = structure.labels
     coordination = (metal[found.center] | metal[found.site]).tolist()
+    block, atom1, atom2, symmetry_code, kind = text_columns(
+        [
+            [structure.block] * n,
+            [labels[a] for a in found.center.tolist()],
+            [labels[b] for b in found.site.tolist()],
+            format_codes(structure, found.op, found.shift),
+            ["coordination" if c else "covalent" for c in coordination],
+        ]
+    )
     return frame_of_arrays(
         {
-            "block": text_column([structure.block] * n),
-            "atom1": text_column([labels[a] for a in found.center.tolist()]),
-            "atom2": text_column([labels[b] for b in found.site.tolist()]),
-            "symmetry_code": text_column(format_codes(structure, found.op, found.shift)),
+            "block": block,
+            "atom1": atom1,
+            "atom2": atom2,
+            "symmetry_code": symmetry_code,
             "distance": values,
             "distance_su": sus,
-            "kind": text_column(["coordination" if c else "covalent" for c in coordination]),
+            "kind": kind,
         }
     )
 
