@@ -609,6 +609,7 @@ def _read_symops(
 ) -> tuple[list[SymOp], str, gemmi.SpaceGroup | None]:
     symops: list[SymOp] = []
     op_line = None
+    listed_once = False  # a remembered list: its operators are known to be distinct
     for xyz_tag, id_tag, kind in _OP_LOOPS:
         column = block.find_values(xyz_tag)
         if len(column) == 0:
@@ -621,6 +622,11 @@ def _read_symops(
                 f"conventional setting, and coordgeo reads at most {MAX_OPERATORS}",
                 line=line,
             )
+        key = (tuple(column), tuple(ids) if len(ids) == len(column) else None)
+        known = None if kind else _SYMOP_LISTS.get(key)  # x,y,z loops (no notes to add)
+        if known is not None:
+            symops, listed_once = list(known), True
+            break
         for k in range(len(column)):
             triplet = gemmi.cif.as_string(column[k])
             op_id = gemmi.cif.as_string(ids[k]) if len(ids) == len(column) else str(k + 1)
@@ -644,6 +650,8 @@ def _read_symops(
             symops = _with_magnetic_centrings(block, symops, line)
         if kind:
             notes.append(_BASIC_STRUCTURE_NOTE[kind])
+        elif len(_SYMOP_LISTS) < 1024 and len(set(_operation_keys(symops))) == len(symops):
+            _SYMOP_LISTS[key] = tuple(symops)
         break
     sg_name = ""
     for tag in _SG_NAME_TAGS:
@@ -652,7 +660,8 @@ def _read_symops(
             sg_name = gemmi.cif.as_string(value).strip()
             break
     sg = _find_spacegroup(block, sg_name)
-    symops = _operations_listed_once(symops, sg, notes)
+    if not listed_once:
+        symops = _operations_listed_once(symops, sg, notes)
     if not symops:
         if sg is not None:
             sg, why = _choose_setting(sg, cell, sites)
@@ -711,13 +720,7 @@ def _operations_listed_once(
     """
     if len(symops) < 2:
         return symops
-    keys = [
-        (
-            tuple(np.asarray(op.rotation, dtype=int).ravel()),
-            tuple(np.round(np.asarray(op.translation) * 2400).astype(int)),
-        )
-        for op in symops
-    ]
+    keys = _operation_keys(symops)
     counts: dict = {}
     for key in keys:
         counts[key] = counts.get(key, 0) + 1
@@ -758,6 +761,18 @@ def _operations_listed_once(
         "gemmi's order, which n_klm codes in the CIF may not follow"
     )
     return named
+
+
+def _operation_keys(symops: list[SymOp]) -> list[tuple]:
+    """Each operator as (rotation, translation·2400 rounded): equal keys are one operator
+    written twice (not merely equal modulo a lattice translation)."""
+    return [
+        (
+            tuple(np.asarray(op.rotation, dtype=int).ravel()),
+            tuple(np.round(np.asarray(op.translation) * 2400).astype(int)),
+        )
+        for op in symops
+    ]
 
 
 def _choose_setting(sg: gemmi.SpaceGroup, cell: Cell, sites: dict) -> tuple[gemmi.SpaceGroup, str]:
@@ -897,6 +912,13 @@ def _with_magnetic_centrings(
     return out
 
 
+#: The operators read from each x,y,z operator loop whose operators are distinct (no list
+#: written twice: :func:`_operations_listed_once` has nothing to do), keyed by the loop's
+#: values as written and its ids: a space group's list recurs in file after file. SymOps
+#: are frozen and their arrays read-only, so the lists share them. Bounded.
+_SYMOP_LISTS: dict[tuple, tuple[SymOp, ...]] = {}
+
+
 @lru_cache(maxsize=4096)
 def _operator_parts(triplet: str) -> tuple[np.ndarray, np.ndarray]:
     """(rotation, translation) of an operator string, parsed by gemmi once per process
@@ -1034,30 +1056,34 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
     located = np.all(np.isfinite(fract), axis=1)
     no_su = ~fract_su.any(axis=1)
     all_caps = not any(ch.islower() for ch in set("".join(labels)))  # each character once
-    elements: list[str] = []
-    calc = np.zeros(n, dtype=bool)
+    # each distinct flag and type symbol once, then a lookup per site
+    flags = columns["calc_flag"]
+    dummy = {f: f.lower() in _DUMMY_FLAGS for f in set(flags)}
     # a type symbol with letters names the element whatever the label (None: read the label)
-    by_symbol = {t: element_from_label("", t, all_caps) for t in set(columns["type_symbol"])}
-    for i in range(n):
-        flag = columns["calc_flag"][i].lower()
-        type_symbol = columns["type_symbol"][i]
-        element = (
-            "X"
-            if flag in _DUMMY_FLAGS
-            else by_symbol[type_symbol] or element_from_label(labels[i], type_symbol, all_caps)
-        )
-        if element is None:
-            if not located[i]:
-                element = "X"
-            else:
+    type_symbols = columns["type_symbol"]
+    by_symbol = {t: element_from_label("", t, all_caps) for t in set(type_symbols)}
+    elements: list[str] = [
+        "X" if dummy[f] else by_symbol[t] or element_from_label(label, t, all_caps)
+        for f, t, label in zip(flags, type_symbols, labels, strict=True)
+    ]
+    if None in elements:  # a site no symbol or label names: a dummy when it has no position
+        for i in [i for i, e in enumerate(elements) if e is None]:
+            if located[i]:
                 raise InputError(
-                    f"site {labels[i]}: unknown element {type_symbol or labels[i]!r}", line=line
+                    f"site {labels[i]}: unknown element {type_symbols[i] or labels[i]!r}",
+                    line=line,
                 )
-        elements.append(element)
-        refinement = (columns["refinement_flags"][i] + columns["refinement_flags_posn"][i]).upper()
-        calc[i] = flag in _CALC_FLAGS or "R" in refinement or "G" in refinement
-        if element == "H" and no_su[i]:
-            calc[i] = True
+            elements[i] = "X"
+    # calculated: a calc flag, an R (riding) or G (rigid group) refinement flag, or an H
+    # without su's
+    calc_flag = {f: f.lower() in _CALC_FLAGS for f in set(flags)}
+    calc = np.fromiter(map(calc_flag.__getitem__, flags), dtype=bool, count=n)
+    for name in ("refinement_flags", "refinement_flags_posn"):
+        riding = {r: "R" in r.upper() or "G" in r.upper() for r in set(columns[name])}
+        if any(riding.values()):
+            calc |= np.fromiter(map(riding.__getitem__, columns[name]), dtype=bool, count=n)
+    if no_su.any():
+        calc |= no_su & np.fromiter((e == "H" for e in elements), dtype=bool, count=n)
     occupancy = _site_numbers(
         block, "_atom_site_occupancy", n, 1.0, labels, where, column=(tokens[3], plain[3])
     )
@@ -1108,9 +1134,19 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
             notes,
         ),
         "calc": calc[keep],
-        "assembly": [_null_to_empty(columns["disorder_assembly"][i]) for i in keep],
-        "group": [_null_to_empty(columns["disorder_group"][i]) for i in keep],
+        "assembly": _kept_text(columns["disorder_assembly"], keep, n),
+        "group": _kept_text(columns["disorder_group"], keep, n),
     }
+
+
+def _kept_text(column: list[str], keep: np.ndarray, n: int) -> list[str]:
+    """The rows ``keep`` of a text column of :func:`_column`, '' for a null (a quoted ``'?'``
+    included)."""
+    if len(keep) < n:
+        column = [column[i] for i in keep.tolist()]
+    if _NULLS.isdisjoint(column):
+        return list(column)
+    return [_null_to_empty(text) for text in column]
 
 
 _NULLS = frozenset(("?", "."))
