@@ -465,7 +465,8 @@ def unit_cell_images(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.n
         for j in range(1, k):
             d = sub[:, :j, :] - sub[:, j : j + 1, :]
             d -= np.round(d)
-            dup = np.all(np.abs(d) < 1e-5, axis=-1) & kept[:, :j]
+            np.abs(d, out=d)
+            dup = (d[..., 0] < 1e-5) & (d[..., 1] < 1e-5) & (d[..., 2] < 1e-5) & kept[:, :j]
             kept[:, j] = ~dup.any(axis=1)
         keep[rows] = kept
         rows = rows[:0]
@@ -476,7 +477,8 @@ def unit_cell_images(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.n
         sub = inside[chunk]
         d = sub[:, :, None, :] - sub[:, None, :, :]  # d[r, i, j] = image i − image j
         d -= np.round(d)
-        gap = np.abs(d).max(axis=-1)
+        np.abs(d, out=d)
+        gap = np.maximum(np.maximum(d[..., 0], d[..., 1]), d[..., 2])  # max over x, y, z
         close = gap < 1e-5
         # images either coincide (to rounding) or are apart: "close" is then transitive and
         # an image goes when it is close to any earlier one (the first of its kind stays)
@@ -487,7 +489,7 @@ def unit_cell_images(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.n
                 dup = close[r, :j, j] & keep[chunk[r], :j]
                 keep[chunk[r], j] = not dup.any()
     if keep.all():  # no site on a special position: every image, in site order
-        site, op = np.repeat(np.arange(n), k), np.tile(np.arange(k), n)
+        site, op = np.divmod(np.arange(n * k), k)
         fract, images = inside.reshape(-1, 3), images.reshape(-1, 3)
     else:
         site, op = np.nonzero(keep)
@@ -513,8 +515,9 @@ def _maybe_special(structure: Structure, images: np.ndarray) -> np.ndarray:
     reach = 1e-4 * max(1, int(np.abs(rot).sum(axis=2).max()))
     d = images - structure.fract[:, None, :]
     d -= np.round(d)
-    near = np.abs(d).max(axis=-1) < reach
-    return np.flatnonzero(near.sum(axis=1) > 1)
+    np.abs(d, out=d)
+    near = np.maximum(np.maximum(d[..., 0], d[..., 1]), d[..., 2]) < reach
+    return np.flatnonzero(np.count_nonzero(near, axis=1) > 1)
 
 
 # The images of each structure, and gemmi's search over them once one is needed; weak keys
