@@ -20,6 +20,12 @@ when
 * they are closer than 0.5 Å (two alternatives of one disordered atom);
 * both are metals and the pair fails the metal–metal rule below.
 
+A large cation (K⁺, Rb⁺, Cs⁺, Sr²⁺, Ba²⁺, Pb²⁺) and an anion (O, N, halide, chalcogen)
+are also bonded within 1.10 × the sum of their Shannon ionic radii, the cation's at CN XII
+(:func:`coordgeo.elements.ionic_bond_limit`): their ionic contacts are longer than
+Cordero's covalent radii allow (Cs–Cl 3.93 Å in the A site of cubic CsSnCl₃ against
+2.44 + 1.02 + 0.45 = 3.91 Å).
+
 Metal–metal bonds
 -----------------
 Where a metal has non-metal neighbours ("anion donors": O, N, halides, C, S, H⁻ …) a
@@ -110,6 +116,7 @@ import numpy as np
 
 from coordgeo.elements import (
     covalent_radius,
+    ionic_bond_limit,
     is_electropositive,
     is_metal,
 )
@@ -276,11 +283,17 @@ def _bond_contacts(structure: Structure, tolerance: float, centers: np.ndarray |
     if len(radii) == 0 or len(centers) == 0:
         return contacts(structure, 0.0, centers=[])
     reach = radii[centers] + radii.max() + tolerance
+    ionic = _ionic_limits(structure.elements)
+    if ionic is not None:  # large cations and anions: the ionic rule may reach farther
+        reach = np.maximum(reach, ionic.max(axis=1)[_element_index(structure.elements)[centers]])
     found = contacts(
         structure, reach, centers=None if every_site else centers, min_distance=MIN_BOND
     )
     i, j = found.center, found.site
     ok = found.distance <= radii[i] + radii[j] + tolerance
+    if ionic is not None:
+        kind = _element_index(structure.elements)
+        ok |= found.distance <= ionic[kind[i], kind[j]]
     ok &= (radii[i] > 0) & (radii[j] > 0)
     # which images are one copy matters only within a negative PART
     negative_part = any(g.startswith("-") for g in structure.disorder_group)
@@ -343,6 +356,30 @@ def _metal_metal_verdicts(structure: Structure, found, metal: np.ndarray, tolera
                     continue
         out.append("")
     return out
+
+
+@lru_cache(maxsize=8)
+def _element_index(elements: tuple[str, ...]) -> np.ndarray:
+    """Each site's row in :func:`_ionic_limits` (the sorted distinct elements)."""
+    kinds = sorted(set(elements))
+    where = {e: k for k, e in enumerate(kinds)}
+    out = np.array([where[e] for e in elements], dtype=int)
+    out.flags.writeable = False
+    return out
+
+
+@lru_cache(maxsize=8)
+def _ionic_limits(elements: tuple[str, ...]) -> np.ndarray | None:
+    """Element × element matrix of :func:`coordgeo.elements.ionic_bond_limit` (symmetric:
+    cation–anion either way round), or None when no pair of the structure has one."""
+    kinds = sorted(set(elements))
+    limits = np.array(
+        [[max(ionic_bond_limit(a, b), ionic_bond_limit(b, a)) for b in kinds] for a in kinds]
+    )
+    if not limits.any():
+        return None
+    limits.flags.writeable = False
+    return limits
 
 
 def _radii(structure: Structure) -> np.ndarray:

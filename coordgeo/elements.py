@@ -36,6 +36,25 @@ import gemmi
 #: Cordero 2008 high-spin covalent radii (Å); :func:`covalent_radius` gives the low-spin ones.
 COVALENT_RADIUS_HS = {"Mn": 1.61, "Fe": 1.52, "Co": 1.50}
 
+#: Shannon effective ionic radii (Å; R. D. Shannon, Acta Cryst. 1976, A32, 751) of the large
+#: cations whose contacts to anions are ionic and long, at coordination number XII (their
+#: largest tabulated size; K⁺, Rb⁺, Cs⁺, Sr²⁺, Ba²⁺, Pb²⁺). See :func:`ionic_bond_limit`.
+LARGE_CATION_RADIUS = {"K": 1.64, "Rb": 1.72, "Cs": 1.88, "Sr": 1.44, "Ba": 1.61, "Pb": 1.49}
+#: Shannon 1976 radii (Å) of the anions (CN VI; N³⁻ CN IV, its only entry).
+ANION_RADIUS = {
+    "O": 1.40,
+    "N": 1.46,
+    "F": 1.33,
+    "Cl": 1.81,
+    "Br": 1.96,
+    "I": 2.20,
+    "S": 1.84,
+    "Se": 1.98,
+    "Te": 2.21,
+}
+#: Factor on the ionic radius sum within which a large cation and an anion are bonded.
+IONIC_BOND_FACTOR = 1.10
+
 _LANTHANIDES_ACTINIDES = set(range(57, 72)) | set(range(89, 104))
 _GROUP_1_2_3 = {3, 11, 19, 37, 55, 87, 4, 12, 20, 38, 56, 88, 21, 39}
 
@@ -68,6 +87,23 @@ def is_electropositive(element: str) -> bool:
 def covalent_radius(element: str) -> float:
     """Cordero 2008 covalent radius in Å (low-spin value for Mn, Fe, Co; 0 for dummy sites)."""
     return 0.0 if element in ("X", "") else float(gemmi.Element(element).covalent_r)
+
+
+def ionic_bond_limit(cation: str, anion: str) -> float:
+    """The longest bond (Å) of a large cation to an anion by the ionic rule, or 0.
+
+    ``IONIC_BOND_FACTOR`` × (r(cation, CN XII) + r(anion)), Shannon 1976 radii, for the
+    cations of :data:`LARGE_CATION_RADIUS` and the anions of :data:`ANION_RADIUS`; 0 for any
+    other pair. Cordero's covalent radii make these contacts too short: the twelve Cs–Cl of
+    the A site of cubic CsSnCl₃ are a/√2 = 3.93 Å against 2.44 + 1.02 + 0.45 = 3.91 Å, so Cs
+    had CN 0, and the twelve Pb–O 2.83 Å of Pb²⁺ in Cs₂PbCu(NO₂)₆ (COD 1008029) against
+    2.57 Å. In the cubic perovskites CsSnCl₃, CsSnBr₃, CsSnI₃, CsPbBr₃ and CsPbI₃ the A–X
+    bonds (a/√2) are 1.066–1.090 × the Shannon sum; 1.10 keeps them and the Rb–OH₂ 3.34 Å
+    of a Rb polyoxometalate hydrate (COD 2009306), while K–O 3.40 Å (1.12 ×) stays out.
+    """
+    rc = LARGE_CATION_RADIUS.get(cation, 0.0)
+    ra = ANION_RADIUS.get(anion, 0.0)
+    return IONIC_BOND_FACTOR * (rc + ra) if rc and ra else 0.0
 
 
 @functools.lru_cache(maxsize=256)
@@ -124,10 +160,14 @@ def element_from_label(
 
 
 __all__ = [
+    "ANION_RADIUS",
     "COVALENT_RADIUS_HS",
+    "IONIC_BOND_FACTOR",
+    "LARGE_CATION_RADIUS",
     "atomic_number",
     "covalent_radius",
     "element_from_label",
+    "ionic_bond_limit",
     "is_electropositive",
     "is_metal",
     "is_transition_metal",

@@ -373,3 +373,59 @@ def test_modulated_blocks_of_the_shared_corpus(shared):
     table = coordgeo.octahedra(alpha2)
     cn = table.groupby("metal").coordination_number.agg(set).to_dict()
     assert cn == {"Cr": {6}, "Cr(a)": {5}}
+
+
+# Large cations: K⁺, Rb⁺, Cs⁺, Sr²⁺, Ba²⁺, Pb²⁺ to anions within 1.10 × the Shannon
+# radius sum (cation at CN XII). Cubic CsSnCl3 (Pm-3m, a = 5.56 Å): Cs at the body centre
+# has twelve Cl at a/√2 = 3.9315 Å, beyond the covalent limit 2.44 + 1.02 + 0.45 = 3.91 Å
+# (Cordero) and within 1.10 × (1.88 + 1.81) = 4.059 Å; Sn at the corner has six Cl at
+# a/2 = 2.78 Å (covalent limit 1.39 + 1.02 + 0.45 = 2.86 Å).
+CSSNCL3 = """data_CsSnCl3
+_cell_length_a 5.56
+_cell_length_b 5.56
+_cell_length_c 5.56
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+_symmetry_space_group_name_H-M 'P m -3 m'
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+Cs1 Cs 0.5 0.5 0.5
+Sn1 Sn 0 0 0
+Cl1 Cl 0.5 0 0
+"""
+
+
+def test_large_cations_bond_by_their_ionic_radii(tmp_path):
+    import coordgeo
+
+    table = coordgeo.octahedra(coordgeo.read(write(tmp_path, "cssncl3.cif", CSSNCL3)))
+    row = table.set_index("metal")
+    assert row.loc["Cs1", "coordination_number"] == 12
+    assert round(row.loc["Cs1", "d_mean"], 4) == 3.9315  # 5.56/√2
+    assert row.loc["Sn1", "coordination_number"] == 6
+
+
+@pytest.mark.parametrize(
+    ("cation", "anion", "d", "bonded"),
+    [
+        # Pb–O 2.83 Å (Pb²⁺ in Cs2PbCu(NO2)6): covalent 1.46 + 0.66 + 0.45 = 2.57; ionic
+        # 1.10 × (1.49 + 1.40) = 3.179
+        ("Pb", "O", 2.83, True),
+        # K–O 3.30: covalent 2.03 + 0.66 + 0.45 = 3.14; ionic 1.10 × (1.64 + 1.40) = 3.344
+        ("K", "O", 3.30, True),
+        ("K", "O", 3.40, False),  # beyond both
+        ("Na", "O", 2.90, False),  # Na is no large cation: covalent 1.66 + 0.66 + 0.45 = 2.77
+    ],
+)
+def test_ionic_limit_pairs(tmp_path, cation, anion, d, bonded):
+    # two atoms in a 20 Å cubic P1 cell, d Å apart along a (no other contact within 10 Å)
+    text = TWICE_P1BAR.replace("10\n", "20\n").replace("'P -1'", "'P 1'")
+    text = text.format(ops="x,y,z").replace("Ni1 Ni 0 0 0", f"M1 {cation} 0 0 0")
+    text = text.replace("O1 O 0.2 0 0", f"X1 {anion} {d / 20:.6f} 0 0")
+    b = bonds(read_cif(write(tmp_path, "pair.cif", text))[0])
+    assert ((b.atom1 == "M1") & (b.atom2 == "X1")).any() == bonded
