@@ -62,16 +62,22 @@ Taken, in this order, from (``oxidation_state_source``):
    (water/alcohol/ether O, amine N, pyridine/imine N, nitrile N 0; terminal halide,
    NCS⁻/NCSe⁻/NCO⁻ N, cyanide C, carboxylate and nitrate (once per anion) −1) — and the
    geometry does not rule that state out (posterior ≥ 0.02);
-3. ``chemical name`` — one oxidation state written for the metal in
+3. ``atom type`` — the oxidation number the CIF declares for the metal's site:
+   ``_atom_type_oxidation_number`` of its ``_atom_site_type_symbol``, else the charge in
+   the symbol (``Fe3+``, ``Co3+``; 0 is no statement). Like the chemical name it is the
+   authors' (or the database's) statement and is kept against the bond lengths, with a
+   note. A declared state outside the states with references (Mn⁴⁺ in MnO₂) is not used:
+   the note says so, and the geometry may still propose one of the modelled states;
+4. ``chemical name`` — one oxidation state written for the metal in
    ``_chemical_name_systematic`` / ``_common`` (``iron(II)``, ``Fe^II^``): the authors'
    statement, kept even where ⟨M–L⟩ alone would say otherwise (then with a note: the
    Shannon-model ranges outside the reference donor sets are ±0.05 Å approximations;
    K[Fe(III)(urea tripod)(NHAr)], CSD TAVHOO, read as Fe(II) from ⟨Fe–N⟩ 2.053 Å);
-4. the geometry: the posterior oxidation state, ``BVS`` for a HS Fe site (probability ≥
+5. the geometry: the posterior oxidation state, ``BVS`` for a HS Fe site (probability ≥
    0.7), ``bond lengths`` otherwise (probability ≥ 0.7 for HS, ≥ 0.9 for LS or
    intermediate sites: LS Fe(II) and LS Fe(III) have nearly the same bond lengths, and a
    LS site's high BVS says nothing about Fe(III));
-5. ``series`` — :func:`fill_from_series`: a site left open in one structure of a series
+6. ``series`` — :func:`fill_from_series`: a site left open in one structure of a series
    takes the oxidation state that the other structures assign with confidence (spin
    crossover does not change it).
 
@@ -856,7 +862,8 @@ def evidence(
     tolerance: float = DEFAULT_TOLERANCE,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """Oxidation states the CIF itself states, per sphere: (state or NaN, source, organometallic
-    flags, notes). Sources ``formula moiety`` and ``chemical name`` (module docstring)."""
+    flags, notes). Sources ``formula moiety``, ``atom type`` and ``chemical name`` (module
+    docstring)."""
     n = len(spheres)
     ox = np.full(n, np.nan)
     source = np.full(n, "", dtype=object)
@@ -865,6 +872,9 @@ def evidence(
     charged = any(c is not None for _, c in parts)
     charges, organo = _donor_charges(structure, spheres, tolerance, charged)
     name = " ".join(structure.info.get(k, "") for k in ("name_systematic", "name_common"))
+    declared = dict(
+        pair.rsplit("=", 1) for pair in structure.info.get("oxidation_numbers", "").split()
+    )
     for k, sp in enumerate(spheres):
         metal = structure.elements[sp.metal]
         if metal not in OXIDATION_STATES:
@@ -881,6 +891,16 @@ def evidence(
                     ox[k], source[k] = value, "formula moiety"
                     continue
                 notes[k] = f"formula moiety gives {metal} {value:+g}: not used"
+        stated = declared.get(structure.labels[sp.metal])
+        if stated is not None:
+            if int(stated) in OXIDATION_STATES[metal]:
+                ox[k], source[k] = int(stated), "atom type"
+                continue
+            notes[k] = (
+                f"atom type gives {metal} {int(stated):+d}, outside the states with "
+                f"references ({', '.join(map(str, OXIDATION_STATES[metal]))}): not used"
+            )
+            continue
         from_name = oxidation_state_from_name(name, metal)
         if from_name in OXIDATION_STATES[metal]:
             ox[k], source[k] = from_name, "chemical name"
@@ -985,7 +1005,7 @@ def assign_columns(
         p_cif = free.p_ox[k, np.clip(cif_ox[k].astype(int) - 2, 0, 1)]
         ok = free.has[k] & (p_cif >= MOIETY_MIN_POSTERIOR)
         for i, good in zip(k.tolist(), ok.tolist(), strict=True):
-            named = cif_source[i] == "chemical name"
+            named = cif_source[i] in ("chemical name", "atom type")
             if good or named:
                 given[i], source[i] = cif_ox[i], cif_source[i]
             if not good:

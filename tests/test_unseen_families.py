@@ -429,3 +429,59 @@ def test_ionic_limit_pairs(tmp_path, cation, anion, d, bonded):
     text = text.replace("O1 O 0.2 0 0", f"X1 {anion} {d / 20:.6f} 0 0")
     b = bonds(read_cif(write(tmp_path, "pair.cif", text))[0])
     assert ((b.atom1 == "M1") & (b.atom2 == "X1")).any() == bonded
+
+
+# The oxidation number a CIF declares for a site: `_atom_type_oxidation_number` of its type
+# symbol, else the symbol's charge (ICSD, GSAS-II, Crystallographica: Cr3+, Co3+, Mn+0).
+# Cr2WO6 (ICSD 20314) declares Cr3+ and was read "3 (bond lengths)"; TbMnO3 (ICSD 92078)
+# writes Mn+0 beside an oxidation number of 3. One metal M at the centre of a 10 Å P1 cell
+# with six O at 0.2 × 10 = 2.00 Å (M–O along ±a, ±b, ±c).
+OCTAHEDRON = """data_oct
+_cell_length_a 10
+_cell_length_b 10
+_cell_length_c 10
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+{types}
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+M1 {symbol} 0.5 0.5 0.5
+O1 O2- 0.7 0.5 0.5
+O2 O2- 0.3 0.5 0.5
+O3 O2- 0.5 0.7 0.5
+O4 O2- 0.5 0.3 0.5
+O5 O2- 0.5 0.5 0.7
+O6 O2- 0.5 0.5 0.3
+"""
+
+
+@pytest.mark.parametrize(
+    ("symbol", "types", "state", "source", "note"),
+    [
+        ("Cr3+", "", 3, "atom type", ""),
+        # the type's oxidation number wins over the symbol's charge (+0: no statement)
+        (
+            "Mn+0",
+            "loop_\n_atom_type_symbol\n_atom_type_oxidation_number\nMn+0 3.000\nO2- -2.000",
+            3,
+            "atom type",
+            "",
+        ),
+        ("Mn4+", "", None, None, "atom type gives Mn +4"),  # no references for Mn(IV)
+    ],
+)
+def test_declared_oxidation_numbers(tmp_path, symbol, types, state, source, note):
+    import coordgeo
+
+    text = OCTAHEDRON.format(symbol=symbol, types=types)
+    (row,) = coordgeo.octahedra(coordgeo.read(write(tmp_path, "oct.cif", text))).to_dict("records")
+    if state is None:
+        assert row["oxidation_state_source"] != "atom type"
+        assert note in row["spin_note"] and "not used" in row["spin_note"]
+    else:
+        assert (row["oxidation_state"], row["oxidation_state_source"]) == (state, source)

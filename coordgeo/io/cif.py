@@ -1576,7 +1576,50 @@ def _read_info(block: gemmi.cif.Block) -> dict[str, str]:
         value = block.find_value(tag)
         if value and not gemmi.cif.is_null(value):
             info[key] = " ".join(gemmi.cif.as_string(value).split())
+    declared = _declared_oxidation_numbers(block)
+    if declared:
+        info["oxidation_numbers"] = declared
     return info
+
+
+#: A type symbol's charge, either way round: ``Fe3+``, ``O2-``, ``Cu+`` or ``Fe+3``, ``Tb+0``.
+_SYMBOL_CHARGE = re.compile(r"^[A-Za-z]{1,2}(?:(\d*)([+-])|([+-])(\d+))$")
+
+
+def _declared_oxidation_numbers(block: gemmi.cif.Block) -> str:
+    """The oxidation numbers the CIF declares for its sites, as ``label=+n`` pairs.
+
+    Per site, from its ``_atom_site_type_symbol``: the ``_atom_type_oxidation_number`` of that
+    type (IUCr core dictionary: "formal oxidation state of this atom type in the
+    structure"), else the charge written in the symbol (``Fe3+``, ``O2-``; ``Fe+3`` as some
+    programs write it). 0 is no statement (ICSD writes ``Tb+0`` beside an oxidation number
+    of 3), so it is left out, as are sites without a type symbol.
+    """
+    labels = block.find_values("_atom_site_label")
+    types = block.find_values("_atom_site_type_symbol")
+    if len(labels) == 0 or len(types) != len(labels):
+        return ""
+    numbers: dict[str, float] = {}
+    symbols = block.find_values("_atom_type_symbol")
+    values = block.find_values("_atom_type_oxidation_number")
+    if len(symbols) and len(values) == len(symbols):
+        for symbol, value in zip(symbols, values, strict=True):
+            number = gemmi.cif.as_number(value)
+            if math.isfinite(number) and number == round(number):
+                numbers[gemmi.cif.as_string(symbol).strip()] = number
+    out = []
+    for label, text in zip(labels, types, strict=True):
+        symbol = gemmi.cif.as_string(text).strip()
+        number = numbers.get(symbol)
+        if number is None:
+            m = _SYMBOL_CHARGE.match(symbol)
+            if not m:
+                continue
+            digits, sign = (m.group(1), m.group(2)) if m.group(2) else (m.group(4), m.group(3))
+            number = (1 if sign == "+" else -1) * int(digits or 1)
+        if number:
+            out.append(f"{gemmi.cif.as_string(label).strip()}={int(number):+d}")
+    return " ".join(out)
 
 
 def _read_geom(block: gemmi.cif.Block, line_offset: int) -> dict[str, GeomLoop]:
