@@ -485,3 +485,18 @@ def test_declared_oxidation_numbers(tmp_path, symbol, types, state, source, note
         assert note in row["spin_note"] and "not used" in row["spin_note"]
     else:
         assert (row["oxidation_state"], row["oxidation_state_source"]) == (state, source)
+
+
+def test_composition_type_symbols_read_as_the_majority_element(tmp_path):
+    # SpringerMaterials / Pauling File (pymatgen's PF_sd_1622133, an orthopyroxene) writes
+    # a mixed site's type symbol as its composition beside a label naming no element:
+    # M1 '0.967(4)Mg + 0.033(4)Fe' was "unknown element" and the block was lost. Read as Mg
+    # (0.967 the largest fraction); with six O at 2.00 Å (the OCTAHEDRON cell) it is CN 6.
+    text = OCTAHEDRON.format(symbol="'0.967(4)Mg + 0.033(4)Fe'", types="")
+    (s,) = read_cif(write(tmp_path, "pf.cif", text.replace("M1 ", "M1 ", 1)))
+    assert s.elements[s.index("M1")] == "Mg"
+    assert any("M1 (0.967(4)Mg + 0.033(4)Fe)" in n for n in s.notes)
+    import coordgeo
+
+    (row,) = coordgeo.octahedra([s]).to_dict("records")
+    assert row["coordination_number"] == 6

@@ -1062,6 +1062,16 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
     # a type symbol with letters names the element whatever the label (None: read the label)
     type_symbols = columns["type_symbol"]
     by_symbol = {t: element_from_label("", t, all_caps) for t in set(type_symbols)}
+    mixed = _composition_symbols([t for t, e in by_symbol.items() if e is None])
+    if mixed:
+        by_symbol.update(mixed)
+        shown = sorted(
+            {f"{labels[i]} ({type_symbols[i]})" for i in range(n) if type_symbols[i] in mixed}
+        )
+        notes.append(
+            "type symbols that give a site's composition (SpringerMaterials / Pauling File): "
+            f"read as the element of the largest fraction: {', '.join(shown)}"
+        )
     elements: list[str] = [
         "X" if dummy[f] else by_symbol[t] or element_from_label(label, t, all_caps)
         for f, t, label in zip(flags, type_symbols, labels, strict=True)
@@ -1584,6 +1594,30 @@ def _read_info(block: gemmi.cif.Block) -> dict[str, str]:
 
 #: A type symbol's charge, either way round: ``Fe3+``, ``O2-``, ``Cu+`` or ``Fe+3``, ``Tb+0``.
 _SYMBOL_CHARGE = re.compile(r"^[A-Za-z]{1,2}(?:(\d*)([+-])|([+-])(\d+))$")
+
+
+#: One term of a composition type symbol: ``0.660Mg``, ``0.967(4)Mg``.
+_COMPOSITION_TERM = re.compile(r"^\s*([0-9]*\.?[0-9]+)(?:\([0-9]+\))?\s*([A-Z][a-z]?)\s*$")
+
+
+def _composition_symbols(symbols: list[str]) -> dict[str, str]:
+    """The element of the largest fraction of each type symbol that gives a composition.
+
+    SpringerMaterials (Pauling File) CIFs write a mixed site's type symbol as its composition,
+    ``'0.660Mg + 0.317Fe + 0.023Ca'`` or ``'0.967(4)Mg + 0.033(4)Fe'``, beside a label such as
+    ``M2`` that names no element. Such a site is read as the element of the largest fraction
+    (the first on a tie). Symbols that are not sums of fraction × element are left out.
+    """
+    out: dict[str, str] = {}
+    for symbol in symbols:
+        terms = [_COMPOSITION_TERM.match(t) for t in symbol.split("+")]
+        if len(terms) < 2 or not all(terms):
+            continue
+        fractions = [(float(m.group(1)), m.group(2)) for m in terms if m]
+        element = element_from_label("", max(fractions, key=lambda f: f[0])[1], False)
+        if element is not None:
+            out[symbol] = element
+    return out
 
 
 def _declared_oxidation_numbers(block: gemmi.cif.Block) -> str:
