@@ -698,10 +698,19 @@ def coordination_spheres(
         notes: list[str] = []
         if len(rows) > 1:
             behind = _behind_donors(structure, m, found.take(rows), d_all[rows], tolerance)
-            for k in rows[behind].tolist():
-                notes.append(
+            if behind.any():  # one note per sphere (a phosphate or carboxylate gives several)
+                shown = [
                     f"{atom_label(structure, Atom(int(found.site[k]), codes[k]))} at "
-                    f"{d_all[k]:.3f} Å lies behind a donor bonded to it: not a donor"
+                    f"{d_all[k]:.3f} Å"
+                    for k in rows[behind].tolist()
+                ]
+                notes.append(
+                    f"{', '.join(shown)} "
+                    + (
+                        "lies behind a donor bonded to it: not a donor"
+                        if len(shown) == 1
+                        else "lie behind donors bonded to them: not donors"
+                    )
                 )
             rows = rows[~behind]
         donors = found.take(rows)
