@@ -383,7 +383,25 @@ def hydrogen_donors(
     donor; neither do H atoms whose D is not one of the elements ``donor_set``. The
     donor rule of :func:`hbonds` and of the X–H···π contacts of :mod:`coordgeo.contacts`.
     """
-    elements, is_h, metal = site_masks(structure)
+    kept = _DONORS.setdefault(structure, [])
+    if kept and kept[0] is bonded:  # H-bonds and X–H···π ask with the same bonds
+        cand = kept[1]
+    else:
+        cand = _nearest_partners(structure, bonded)
+        kept[:] = [bonded, cand]
+    wanted = set(donor_set)
+    elements = structure.elements
+    return cand.take(np.array([elements[j] in wanted for j in cand.site.tolist()], dtype=bool))
+
+
+# per structure: [bonds, the nearest non-metal partner of each H through them]
+_DONORS: weakref.WeakKeyDictionary[Structure, list] = weakref.WeakKeyDictionary()
+
+
+def _nearest_partners(structure: Structure, bonded: Contacts) -> Contacts:
+    """The nearest non-metal, non-H atom bonded to each H (:func:`hydrogen_donors`
+    whatever the donor's element)."""
+    _, is_h, metal = site_masks(structure)
     pick = is_h[bonded.center] & ~metal[bonded.site] & ~is_h[bonded.site]
     cand = bonded.take(pick)
     if len(cand) == 0:
@@ -394,8 +412,7 @@ def hydrogen_donors(
     cand = cand.take(np.lexsort((mate, np.round(cand.distance, 4), cand.center)))
     first = np.ones(len(cand), dtype=bool)
     first[1:] = cand.center[1:] != cand.center[:-1]
-    cand = cand.take(first)
-    return cand.take(np.isin(elements[cand.site], list(set(donor_set))))
+    return cand.take(first)
 
 
 #: Sum of the three bond angles at an N (degrees) from which it is planar: its lone pair
