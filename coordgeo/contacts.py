@@ -66,8 +66,15 @@ listed once.
 Standard uncertainties
 ----------------------
 Every quantity is a function of the atoms' coordinates (ring atoms for a centroid or a
-normal): its su comes from the coordinate and cell su's by linear propagation, with the
-gradient by central differences (:func:`coordgeo.geometry.su_of_function`). As for
+normal): its su comes from the coordinate and cell su's by linear propagation
+(:func:`coordgeo.geometry.su_from_gradients`). The gradient: the centroids move with
+the mean of their atoms and the normals by the analytic derivative of the plane fit's
+eigenvector (:func:`coordgeo.rings.normal_jacobian`); the lengths and angles of these
+are then differenced centrally over ±10⁻⁵ Å of each atom coordinate, carried through
+those derivatives (:func:`_differences_along`), so that the kinks of their magnitudes
+(α = 0) get what central differences give there and every other point its derivative
+(the su's of the displaced copies of :func:`coordgeo.geometry.su_of_function`, which
+this replaces, to 10⁻⁹ relative). As for
 hydrogen bonds, quantities that involve a riding H (H···Cg, H-perp, γ, angles, X–H) have
 no su (NaN); X···Cg and Cg···Cg always have one. Angles between unit normals are
 magnitudes: near 0° (two rings related by an inversion centre are exactly parallel, with
@@ -96,7 +103,13 @@ import numpy as np
 import pandas as pd
 
 from coordgeo.coordination import DEFAULT_TOLERANCE, covalent_radius, excluded_by_disorder
-from coordgeo.geometry import Atom, image_fract, measure, su_of_function
+from coordgeo.geometry import (
+    FINITE_DIFFERENCE_STEP,
+    Atom,
+    image_fract,
+    measure,
+    su_from_gradients,
+)
 from coordgeo.geometry import contacts as _neighbours
 from coordgeo.hbonds import COLUMNS as _HBOND_COLUMNS
 from coordgeo.hbonds import (
@@ -127,6 +140,7 @@ from coordgeo.rings import (
     centroid_and_normal,
     find_rings,
     may_have_aromatic_rings,
+    normal_jacobian,
 )
 from coordgeo.symmetry import (
     SymmetryCode,
@@ -422,15 +436,88 @@ def _values(structure: Structure, sites, ops, shifts, func) -> np.ndarray:
     return np.asarray(func(f @ structure.cell.orthogonalization.T), dtype=float)
 
 
-def _sus_of_rows(structure: Structure, sites, ops, shifts, func, values, rows) -> np.ndarray:
-    """su's of ``func`` (shaped as ``values``) for ``rows`` only, NaN elsewhere: the
-    candidates the criteria reject need none (most of them, near a centroid). ``values``
-    (:func:`_values`) are not evaluated again (a few plane fits: a third of the cost)."""
+def _sus_of_rows(structure: Structure, sites, ops, shifts, jacobian, values, rows) -> np.ndarray:
+    """su's (shaped as ``values``) for ``rows`` only, NaN elsewhere: the candidates the
+    criteria reject need none (most of them, near a centroid). ``jacobian``: the
+    Cartesian Jacobian (k, m, 3, q) of the quantities of k atom groups (k, m, 3)
+    (:func:`_pi_pi_jacobian`, :func:`_x_h_pi_jacobian`), propagated by
+    :func:`coordgeo.geometry.su_from_gradients`."""
     sus = np.full_like(values, np.nan)
-    sus[rows] = su_of_function(
-        structure, sites[rows], ops[rows], shifts[rows], func, values=values[rows]
-    )[1]
+    f = image_fract(structure, sites[rows], ops[rows], shifts[rows])
+    grad = jacobian(f @ structure.cell.orthogonalization.T)
+    sus[rows] = su_from_gradients(structure, sites[rows], ops[rows], f, values[rows], grad)
     return sus
+
+
+def _ring_derivatives(x: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Centroid, unit normal (k, 3) of rings x (k, m, 3) and their derivatives
+    (k, m, 3, 3), element [k, a, j, i] = ∂Cg_i/∂x_aj and ∂n_i/∂x_aj
+    (:func:`coordgeo.rings.normal_jacobian`)."""
+    c, n, dn = normal_jacobian(x)
+    k, m = x.shape[:2]
+    return c, n, np.broadcast_to(np.eye(3) / m, (k, m, 3, 3)), dn.swapaxes(-1, -2)
+
+
+def _point_derivative(k: int) -> np.ndarray:
+    """(k, 1, 3, 3) derivative of an atom's position with respect to itself."""
+    return np.broadcast_to(np.eye(3), (k, 1, 3, 3))
+
+
+def _differences_along(func, parts: list[np.ndarray], derivatives: list[np.ndarray]):
+    """Central differences of ``func`` of smooth vector ``parts`` (k, 3) each, moved along
+    their derivatives (k, m, 3, 3) by ±:data:`~coordgeo.geometry.FINITE_DIFFERENCE_STEP`
+    per atom coordinate: the (k, m, 3, q) Jacobian of ``func`` with respect to the atoms.
+
+    The parts (centroids, normals, atoms) carry the atoms' displacements to first order
+    exactly (their analytic derivatives); the closed-form ``func`` of them (lengths and
+    angles, with |·| whose kinks, e.g. α = 0 for two rings related by an inversion
+    centre, have no derivative) is then differenced as the displaced copies of
+    :func:`coordgeo.geometry.su_of_function` were, so that a kink gives what a central
+    difference over ±step gives there, and every other point its exact derivative (to
+    O(step²)) without fitting the planes of 6m displaced copies."""
+    k, m = derivatives[0].shape[:2]
+    step = np.array([FINITE_DIFFERENCE_STEP, -FINITE_DIFFERENCE_STEP])[None, None, :, None]
+    moved = [
+        p[:, None, None, :] + step * d.reshape(k, 3 * m, 1, 3)
+        for p, d in zip(parts, derivatives, strict=True)
+    ]
+    out = func(*moved)  # (k, 3m, 2, q)
+    grad = (out[:, :, 0] - out[:, :, 1]) / (2 * FINITE_DIFFERENCE_STEP)
+    return grad.reshape(k, m, 3, -1)
+
+
+def _pi_pi_jacobian(x: np.ndarray, m1: int) -> np.ndarray:
+    """(k, m1 + m2, 3, 7) Jacobian of :func:`pi_pi_quantities` (:func:`_differences_along`)."""
+    k = len(x)
+    if 2 * m1 == x.shape[1]:  # two rings of one size: one plane fit for both
+        c, n, dc, dn = _ring_derivatives(np.concatenate([x[:, :m1], x[:, m1:]]))
+        c1, n1, dc1, dn1 = c[:k], n[:k], dc[:k], dn[:k]
+        c2, n2, dc2, dn2 = c[k:], n[k:], dc[k:], dn[k:]
+    else:
+        c1, n1, dc1, dn1 = _ring_derivatives(x[:, :m1])
+        c2, n2, dc2, dn2 = _ring_derivatives(x[:, m1:])
+    zero1, zero2 = np.zeros_like(dc2), np.zeros_like(dc1)  # ring I does not move ring J
+    return _differences_along(
+        _pi_pi_of_planes,
+        [c1, n1, c2, n2],
+        [np.concatenate(pair, axis=1) for pair in
+         ((dc1, zero1), (dn1, zero1), (zero2, dc2), (zero2, dn2))],
+    )  # fmt: skip
+
+
+def _x_h_pi_jacobian(x: np.ndarray) -> np.ndarray:
+    """(k, 2 + m, 3, 7) Jacobian of :func:`x_h_pi_quantities` (:func:`_differences_along`)."""
+    k, m = x.shape[0], x.shape[1] - 2
+    c, n, dc, dn = _ring_derivatives(x[:, 2:])
+    one = _point_derivative(k)
+    none1, none_ring = np.zeros((k, 1, 3, 3)), np.zeros((k, m, 3, 3))
+    return _differences_along(
+        _x_h_pi_of_plane,
+        [x[:, 0], x[:, 1], c, n],
+        [np.concatenate(parts, axis=1) for parts in
+         ((one, none1, none_ring), (none1, one, none_ring), (none1, none1, dc),
+          (none1, none1, dn))],
+    )  # fmt: skip
 
 
 def _angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -454,6 +541,11 @@ def pi_pi_quantities(x: np.ndarray, m1: int) -> np.ndarray:
     """
     c1, n1 = centroid_and_normal(x[..., :m1, :])
     c2, n2 = centroid_and_normal(x[..., m1:, :])
+    return _pi_pi_of_planes(c1, n1, c2, n2)
+
+
+def _pi_pi_of_planes(c1: np.ndarray, n1: np.ndarray, c2: np.ndarray, n2: np.ndarray) -> np.ndarray:
+    """:func:`pi_pi_quantities` of the two rings' centroids and unit normals (..., 3)."""
     v = c2 - c1
     return np.stack(
         [
@@ -571,7 +663,8 @@ def _pi_stacking(
         if not ok.any():
             continue
         idx = np.flatnonzero(ok)
-        sus = _sus_of_rows(structure, sites, ops, shifts, quantities, values, idx)
+        jacobian = functools.partial(_pi_pi_jacobian, m1=m1)
+        sus = _sus_of_rows(structure, sites, ops, shifts, jacobian, values, idx)
         intra = intramolecular(structure, bonded, *_pair_arrays(sites, ops, shifts, idx, m1))
         f = image_fract(structure, sites, ops, shifts)
         vector = f[:, m1:].mean(axis=1) - f[:, :m1].mean(axis=1)
@@ -611,8 +704,12 @@ def x_h_pi_quantities(x: np.ndarray) -> np.ndarray:
 
     Atom 0 is X, atom 1 H, the rest the ring. Returns (..., 7).
     """
-    xx, h = x[..., 0, :], x[..., 1, :]
     c, n = centroid_and_normal(x[..., 2:, :])
+    return _x_h_pi_of_plane(x[..., 0, :], x[..., 1, :], c, n)
+
+
+def _x_h_pi_of_plane(xx: np.ndarray, h: np.ndarray, c: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """:func:`x_h_pi_quantities` of X, H and the ring's centroid and unit normal (..., 3)."""
     hc = h - c
     xh = h - xx
     return np.stack(
@@ -728,7 +825,7 @@ def _x_h_pi(
         if not ok.any():
             continue
         idx = np.flatnonzero(ok)
-        sus = _sus_of_rows(structure, sites, ops, shifts, x_h_pi_quantities, values, idx)
+        sus = _sus_of_rows(structure, sites, ops, shifts, _x_h_pi_jacobian, values, idx)
         intra = intramolecular(structure, bonded, *_pair_arrays(sites, ops, shifts, idx, 2))
         f = image_fract(structure, sites, ops, shifts)
         vector = f[:, 2:].mean(axis=1) - f[:, 0]
@@ -1389,7 +1486,8 @@ def centroid_hbond_values(
     ``ring_atoms`` are the ring's atoms in the image meant (codes composed already).
     """
     sites, ops, shifts = _code_arrays([[donor, hydrogen, *ring_atoms]])
-    values, sus = su_of_function(structure, sites, ops, shifts, x_h_pi_quantities)
+    values = _values(structure, sites, ops, shifts, x_h_pi_quantities)
+    sus = _sus_of_rows(structure, sites, ops, shifts, _x_h_pi_jacobian, values, [0])
     v = {name: float(values[0, q]) for name, q in CENTROID_PARTS.items()}
     s = {name: float(sus[0, q]) for name, q in CENTROID_PARTS.items()}
     return v, s

@@ -165,14 +165,44 @@ def centroid_and_normal(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     S = Σ (x_k − Cg)(x_k − Cg)ᵀ (unweighted least-squares plane), oriented along
     (x_1 − Cg) × (x_2 − Cg).
     """
+    c, _, _, _, n = _plane_fit(x)
+    return c, n
+
+
+def _plane_fit(x: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Centroid, deviations d_k = x_k − Cg, eigenvalues and eigenvectors of the scatter
+    matrix, and the oriented unit normal (:func:`centroid_and_normal`)."""
     c = x.mean(axis=-2)
     d = x - c[..., None, :]
     scatter = np.einsum("...ki,...kj->...ij", d, d)
-    _, vectors = np.linalg.eigh(scatter)
+    values, vectors = np.linalg.eigh(scatter)
     n = vectors[..., :, 0]
     ref = cross3(d[..., 0, :], d[..., 1, :])
     sign = np.where(np.sum(n * ref, axis=-1) < 0, -1.0, 1.0)
-    return c, n * sign[..., None]
+    return c, d, values, vectors, n * sign[..., None]
+
+
+def normal_jacobian(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`centroid_and_normal` of ring atoms x (..., m, 3) and the derivatives of the
+    unit normal n with respect to the atoms' Cartesian coordinates: (..., m, 3, 3), element
+    [..., k, i, j] = ∂n_i/∂x_kj.
+
+    First-order perturbation of the eigenvector of the smallest eigenvalue λ₀ of the
+    scatter matrix S = Σ d_k d_kᵀ (d_k = x_k − Cg, Σ d_k = 0): moving atom k by δ changes
+    S by δ d_kᵀ + d_k δᵀ, so dn = −P (δ d_kᵀ + d_k δᵀ) n, with P = Σ_{j=1,2} v_j v_jᵀ /
+    (λ_j − λ₀) the inverse of S − λ₀ on the plane (v_j the other eigenvectors), i.e.
+    ∂n/∂x_k = −P [(d_k · n) I + d_k nᵀ] (e.g. Golub & Van Loan, *Matrix Computations*,
+    4th ed., §8.1.2). Exact for distinct λ₀ < λ₁ (a ring's atoms are not on a line); the
+    sign convention of n (fixed along (x_1 − Cg) × (x_2 − Cg)) does not change it.
+    """
+    c, d, values, vectors, n = _plane_fit(x)
+    other = vectors[..., :, 1:] / (values[..., None, 1:] - values[..., None, :1])
+    p = other @ vectors[..., :, 1:].swapaxes(-1, -2)  # (..., 3, 3)
+    along = np.einsum("...ki,...i->...k", d, n)  # d_k · n
+    pd = np.einsum("...ij,...kj->...ki", p, d)  # P d_k
+    first = along[..., None, None] * p[..., None, :, :]  # (d_k · n) P
+    second = pd[..., :, :, None] * n[..., None, None, :]  # (P d_k) nᵀ
+    return c, n, -(first + second)
 
 
 def plane_deviations(x: np.ndarray) -> np.ndarray:
@@ -724,6 +754,7 @@ __all__ = [
     "centroid_label",
     "find_rings",
     "may_have_aromatic_rings",
+    "normal_jacobian",
     "plane_deviations",
     "rings",
 ]
