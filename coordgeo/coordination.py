@@ -52,7 +52,11 @@ neighbouring metal M′ is bonded to it only when all four hold:
    metal positions closer than that are alternatives of one disordered metal.
 
 A metal with no anion donor at all (an intermetallic, a bare cluster) keeps every
-metal neighbour within the general criterion except rule 4, which holds for every pair:
+metal neighbour within the general criterion — except an electropositive metal (rule 1)
+in a structure that has non-metal atoms: that is a salt whose anions are out of reach or
+not located (the C and N of the thiocyanates of Rb₂Pt(SCN)₆, COD 1010600, are dummy
+sites, which left Rb bonded to three Rb at 3.90 Å), and it bonds no metal — and except
+rule 4, which holds for every pair:
 no element has M–M contacts that short (the shortest in any metal is Be–Be 2.22 Å), so
 the partial Ag positions 0.83 and 1.65 Å apart along the channel of Ag₀.₂₆V₆S₈ (COD
 8103385) are alternatives of one disordered Ag, not an Ag₃ "sphere".
@@ -321,6 +325,8 @@ def _metal_metal_verdicts(structure: Structure, found, metal: np.ndarray, tolera
     xyz = image_fract(structure, found.site, found.op, found.shift.astype(float))
     xyz = xyz @ structure.cell.orthogonalization.T
     centre_xyz = structure.cartesian
+    # a non-metal atom anywhere (dummy sites are no atoms): the structure is no intermetallic
+    has_nonmetal = any(e not in ("X", "") and not metal[k] for k, e in enumerate(elements))
     out = []
     for k in np.flatnonzero(metal[found.center] & metal[found.site]).tolist():
         i, j, d = int(found.center[k]), int(found.site[k]), float(found.distance[k])
@@ -330,7 +336,8 @@ def _metal_metal_verdicts(structure: Structure, found, metal: np.ndarray, tolera
             out.append(f"{pair}: shorter than any metal–metal bond (alternative positions)")
             continue
         if not (anion[i] or anion[j]):
-            out.append("")
+            salt = (is_electropositive(ei) or is_electropositive(ej)) and has_nonmetal
+            out.append(f"{pair}: cation–cation contact of an electropositive metal" if salt else "")
             continue
         if is_electropositive(ei) or is_electropositive(ej):
             out.append(f"{pair}: cation–cation contact of an electropositive metal")

@@ -500,3 +500,19 @@ def test_composition_type_symbols_read_as_the_majority_element(tmp_path):
 
     (row,) = coordgeo.octahedra([s]).to_dict("records")
     assert row["coordination_number"] == 6
+
+
+def test_electropositive_metal_without_donors_in_a_salt_bonds_no_metal(tmp_path):
+    # Rb2Pt(SCN)6 (COD 1010600, 1928) gives the thiocyanate C and N as dummy sites, so Rb had
+    # no anion donor and took three Rb at 3.90 Å as "bonds" (the intermetallic rule).
+    # Two Rb 3.90 Å apart in a 20 Å P1 cell (covalent limit 2.20 + 2.20 + 0.45 = 4.85 Å):
+    # bonded when they are all there is (a metal), not when an S sits 10 Å away (a salt
+    # whose anions are out of reach).
+    rb = "Rb1 Rb 0 0 0\nRb2 Rb 0.195 0 0\n"  # 0.195 × 20 Å = 3.90 Å
+    metal = TWICE_P1BAR.replace("10\n", "20\n").replace("'P -1'", "'P 1'").format(ops="x,y,z")
+    metal = metal.replace("Ni1 Ni 0 0 0\nO1 O 0.2 0 0\n", rb)
+    b = bonds(read_cif(write(tmp_path, "rb.cif", metal))[0])
+    assert ((b.atom1 == "Rb1") & (b.atom2 == "Rb2")).any()
+    salt = metal + "S1 S 0.5 0.5 0.5\n"  # 17.3 Å from Rb1, 15.6 Å from Rb2
+    b = bonds(read_cif(write(tmp_path, "salt.cif", salt))[0])
+    assert not ((b.atom1 == "Rb1") & (b.atom2 == "Rb2")).any()
