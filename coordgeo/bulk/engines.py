@@ -481,12 +481,17 @@ class Pool:
             with contextlib.suppress(KeyError):
                 self.selector.register(worker.tasks, selectors.EVENT_WRITE, worker)
 
+    def ask_to_stop(self) -> None:
+        """Send every worker the stop message (they end side by side, while the run goes
+        on; :meth:`close` waits for them)."""
+        for worker in self.workers:
+            if not (worker.stopped or worker.asked):
+                worker.ask_to_stop()
+
     def close(self, now: bool = True) -> None:
         """Stop the workers (``now``: kill them); closing again does nothing."""
-        if not now:  # all at once: they end side by side
-            for worker in self.workers:
-                if not worker.stopped:
-                    worker.ask_to_stop()
+        if not now:
+            self.ask_to_stop()
         for worker in self.workers:
             self._retire(worker, now)
         self.workers = []
