@@ -23,7 +23,19 @@ All measurements in one run on the same files (read in place):
    the parallel run does no extra work. A timeline from the ``files`` table (each file's
    end and analysis time, and its worker): when the first file started, the share of
    jobs × wall time the workers spent analysing files, and when each worker's last file
-   ended (the end-of-run imbalance).
+   ended (the end-of-run imbalance). Where the time went, from the kernel's
+   ``/proc/PID/schedstat`` (read every 50 ms; a process loses at most its last 50 ms):
+   for the run and each worker, the seconds on a CPU, waiting for a CPU (other jobs, and
+   the run's own work while both workers run) and asleep (a worker waiting for the run:
+   the pool's own idle gaps). From these, an estimate of the wall time on an idle
+   machine: the wall time less the waits for a CPU on the critical path (the run's until
+   the first file, then the worker that ends last), plus the run's CPU while the
+   workers ran divided among them (it would still take that from them), and the
+   speed-up of the two estimates. It is an estimate, not a measurement: the wall-time
+   ratio on a quiet machine is the figure.
+   These runs sample memory every 0.5 s, RSS only: the sampler itself (reading
+   ``smaps`` and listing the processes every 50 ms) took ~8 % of a core, which a
+   2-worker run on 2 cores pays and a 1-worker run does not.
 4. **Memory against corpus size.** Peak memory at 1× and 10× the corpus (jobs=2): it
    should not grow with the number of files. Memory is sampled every 50 ms over the run's
    process and all its descendants (the forkserver and the workers): the sum of their
@@ -76,74 +88,128 @@ import json, sys, time, warnings
 warnings.simplefilter("ignore")
 from coordgeo import bulk
 paths = open(sys.argv[1]).read().splitlines()
-t0, began = time.perf_counter(), time.time()
+def sched():
+    return [int(v) / 1e9 for v in open("/proc/self/schedstat").read().split()[:2]]
+t0, began, (cpu0, wait0) = time.perf_counter(), time.time(), sched()
 s = bulk.run(paths, sys.argv[2], jobs=int(sys.argv[3]), progress=False)
-seconds = time.perf_counter() - t0
+seconds, (cpu1, wait1) = time.perf_counter() - t0, sched()
 files = bulk.load(sys.argv[2], "files")
 end = files["finished"].map(lambda t: t.timestamp()).to_numpy() - began
 start = end - files["seconds"].to_numpy()
 last = {}
 for w, e in zip(files["worker"], end):
     last[w] = max(last.get(w, e), float(e))
-print(json.dumps({"seconds": seconds, "files": s.files, "MB": s.megabytes,
+print(json.dumps({"seconds": seconds, "began": began, "run cpu": cpu1 - cpu0,
+                  "run wait": wait1 - wait0, "files": s.files, "MB": s.megabytes,
                   "counts": [s.ok, s.partial, s.error], "first": float(start.min()),
                   "busy": float(files["seconds"].sum()), "last": sorted(last.values())}))
 """
 
 
-class Tree:
-    """Peak memory and CPU time of a process and all its descendants, sampled every 50 ms.
+def _schedstat(pid: int) -> tuple[float, float] | None:
+    """(seconds on a CPU, seconds waiting for one) of process ``pid`` (Linux)."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as handle:
+            run, wait = handle.read().split()[:2]
+    except (OSError, ValueError):
+        return None
+    return int(run) / 1e9, int(wait) / 1e9
 
-    ``peak_rss``/``peak_pss``: the largest sum over the tree of RSS/PSS at one sample;
-    ``peak_run``: the largest RSS of the process itself (the run, which collects the
-    workers' tables and writes the Parquet parts); ``peak_worker``: the largest RSS of
-    one of its descendants (forkserver, workers); ``cpu``: user + system seconds of every
-    process of the tree, from their last sample (a process loses at most its last 50 ms;
-    :func:`end_to_end` takes the exact figure from ``getrusage`` where it is larger).
+
+class Tree:
+    """Peak memory, CPU time and scheduling of a process and all its descendants.
+
+    Every ``memory_every`` seconds (the descendants are listed again then): ``peak_rss``/
+    ``peak_pss``, the largest sum over the tree of RSS/PSS at one sample (PSS only with
+    ``pss``: reading ``smaps`` costs ~1 ms a process); ``peak_run``: the largest RSS of
+    the process itself (the run, which collects the workers' tables and writes the
+    Parquet parts); ``peak_worker``: the largest RSS of one of its descendants
+    (forkserver, workers). Every 50 ms, ``/proc/PID/schedstat`` of each process:
+    ``sched[(pid, created)]`` is its last (time, on CPU, waiting for a CPU) and
+    ``root_series`` the run's (time, on CPU, waiting) at each sample. ``cpu``: user +
+    system seconds of every process of the tree from its last sample (a process loses at
+    most its last 50 ms; :func:`end_to_end` takes the exact figure from ``getrusage``
+    where it is larger).
     """
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, memory_every: float = 0.05, pss: bool = True) -> None:
         self.root = psutil.Process(pid)
+        self.memory_every = memory_every
+        self.pss = pss
         self.peak_rss = self.peak_pss = self.peak_worker = self.peak_run = 0
-        self._cpu: dict[tuple[int, float], float] = {}
+        self.sched: dict[tuple[int, float], tuple[float, float, float]] = {}
+        self.root_series: list[tuple[float, float, float]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
+        procs: list[psutil.Process] = []
+        last_memory = -np.inf
         while not self._stop.is_set():
-            rss = pss = 0
-            try:
-                tree = [self.root, *self.root.children(recursive=True)]
-            except psutil.Error:
-                break
-            for proc in tree:
+            now = time.time()
+            if now - last_memory >= self.memory_every:
+                last_memory = now
                 try:
-                    with proc.oneshot():
-                        mem = proc.memory_full_info()
-                        times = proc.cpu_times()
-                        key = (proc.pid, proc.create_time())
+                    procs = [self.root, *self.root.children(recursive=True)]
+                except psutil.Error:
+                    break
+                self._memory(procs)
+            for proc in procs:
+                times = _schedstat(proc.pid)
+                if times is None:
+                    continue
+                try:
+                    key = (proc.pid, proc.create_time())
                 except psutil.Error:
                     continue
-                rss += mem.rss
-                pss += mem.pss
+                self.sched[key] = (now, *times)
                 if proc.pid == self.root.pid:
-                    self.peak_run = max(self.peak_run, mem.rss)
-                else:
-                    self.peak_worker = max(self.peak_worker, mem.rss)
-                self._cpu[key] = times.user + times.system
-            self.peak_rss = max(self.peak_rss, rss)
-            self.peak_pss = max(self.peak_pss, pss)
+                    self.root_series.append((now, *times))
             time.sleep(0.05)
+
+    def _memory(self, procs: list[psutil.Process]) -> None:
+        rss = pss = 0
+        for proc in procs:
+            try:
+                mem = proc.memory_full_info() if self.pss else proc.memory_info()
+            except psutil.Error:
+                continue
+            rss += mem.rss
+            pss += getattr(mem, "pss", 0)
+            if proc.pid == self.root.pid:
+                self.peak_run = max(self.peak_run, mem.rss)
+            else:
+                self.peak_worker = max(self.peak_worker, mem.rss)
+        self.peak_rss = max(self.peak_rss, rss)
+        self.peak_pss = max(self.peak_pss, pss)
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
-        self.cpu = sum(self._cpu.values())
+        self.cpu = sum(cpu for _, cpu, _ in self.sched.values())
+
+    def root_at(self, when: float) -> tuple[float, float]:
+        """The run's (on CPU, waiting) at time ``when`` (its last sample before)."""
+        before = [(cpu, wait) for t, cpu, wait in self.root_series if t <= when]
+        return before[-1] if before else (np.nan, np.nan)
+
+    def workers(self) -> list[dict]:
+        """Each descendant's seconds on a CPU, waiting for one, and asleep (alive and
+        neither), up to its last sample, and when it was created (time.time())."""
+        out = []
+        for (pid, created), (last, cpu, wait) in sorted(self.sched.items()):
+            if pid == self.root.pid:
+                continue
+            life = last - created
+            out.append({"created": created, "last": last, "cpu": cpu, "wait": wait,
+                        "asleep": max(life - cpu - wait, 0.0)})  # fmt: skip
+        return out
 
 
-def end_to_end(paths: list[str], jobs: int) -> dict:
-    """``bulk.run`` of ``paths`` with ``jobs`` workers in a fresh process, measured."""
+def end_to_end(paths: list[str], jobs: int, memory: bool = True) -> dict:
+    """``bulk.run`` of ``paths`` with ``jobs`` workers in a fresh process, measured
+    (``memory``: PSS too, every 50 ms; else RSS every 0.5 s, for the scaling runs)."""
     start = load()
     with tempfile.TemporaryDirectory(prefix="bulk-bench-") as tmp:
         listing = Path(tmp) / "paths.txt"
@@ -154,7 +220,7 @@ def end_to_end(paths: list[str], jobs: int) -> dict:
             stdout=subprocess.PIPE,
             text=True,
         )
-        tree = Tree(child.pid)
+        tree = Tree(child.pid, *((0.05, True) if memory else (0.5, False)))
         output, _ = child.communicate()
         tree.stop()
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -164,6 +230,7 @@ def end_to_end(paths: list[str], jobs: int) -> dict:
     reaped = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     wall = result["seconds"]
     return {
+        **idle_estimate(result, tree, jobs),
         "jobs": jobs,
         "files": result["files"],
         "MB": result["MB"],
@@ -183,6 +250,29 @@ def end_to_end(paths: list[str], jobs: int) -> dict:
     }
 
 
+def idle_estimate(result: dict, tree: Tree, jobs: int) -> dict:
+    """Where the wall time went (see the module's docstring, 3.) and the estimate of
+    the wall time on an idle machine."""
+    wall, began = result["seconds"], result["began"]
+    out = {"run cpu": result["run cpu"], "run wait": result["run wait"]}
+    workers = [w for w in tree.workers() if w["created"] >= began - 1]
+    if jobs == 1 or not workers:
+        out["idle"] = wall - result["run wait"]
+        out["workers"] = []
+        return out
+    first = began + result["first"]  # the first file started: the workers are forked
+    end = began + max(result["last"])  # the last file ended
+    cpu_first, wait_first = tree.root_at(first)
+    cpu_end, _ = tree.root_at(end)
+    _, wait_start = tree.root_at(began)
+    critical = max(workers, key=lambda w: w["cpu"] + w["asleep"])
+    during = cpu_end - cpu_first  # the run's CPU while the workers ran
+    out["idle"] = wall - (wait_first - wait_start) - critical["wait"] + during / jobs
+    out["run during"] = during
+    out["workers"] = workers
+    return out
+
+
 def report(r: dict, base: dict | None = None) -> None:
     ok, partial, error = r["counts"]
     print(
@@ -199,6 +289,16 @@ def report(r: dict, base: dict | None = None) -> None:
         f"analysed files {100 * r['busy']:.1f} % of jobs × wall (the rest: start-up, "
         f"waiting, tables, the end); their last files ended at "
         f"{', '.join(f'{t:.2f}' for t in r['last'])} s of {r['seconds']:.2f} s"
+    )
+    workers = "; ".join(
+        f"{w['cpu']:.2f} / {w['wait']:.2f} / {w['asleep']:.2f}" for w in r["workers"]
+    )
+    print(
+        f"   seconds on a CPU / waiting for a CPU: the run {r['run cpu']:.2f} / "
+        f"{r['run wait']:.2f}"
+        + (f" ({r['run during']:.2f} on a CPU while the workers ran)" if r["workers"] else "")
+        + (f"; workers (on a CPU / waiting / asleep) {workers}" if workers else "")
+        + f"; estimate on an idle machine {r['idle']:.2f} s"
     )
     if base is not None:
         k = r["files"] // base["files"]
@@ -295,14 +395,15 @@ def main() -> None:
         print(f"\n3. scaling: the corpus {args.scale}× ({len(many)} files, symbolic links):")
         scaled = {}
         for jobs in (1, 2):
-            scaled[jobs] = end_to_end(many, jobs)
+            scaled[jobs] = end_to_end(many, jobs, memory=False)
             report(scaled[jobs], runs[2])
     print(
         f"   files/s 2 workers / 1 worker: {scaled[2]['files/s'] / scaled[1]['files/s']:.2f}× "
         f"({os.cpu_count()} CPUs, target ≥ 1.8× on an idle machine); CPU of the tree 2 / 1: "
         f"{scaled[2]['cpu'] / scaled[1]['cpu']:.2f}× (the parallel run's extra work; on two "
         f"idle cores the speed-up is at most 2 / that = "
-        f"{2 * scaled[1]['cpu'] / scaled[2]['cpu']:.2f}×, noise aside)"
+        f"{2 * scaled[1]['cpu'] / scaled[2]['cpu']:.2f}×, noise aside); estimated on an idle "
+        f"machine (not measured): {scaled[1]['idle'] / scaled[2]['idle']:.2f}×"
     )
 
     # 4. memory against corpus size
