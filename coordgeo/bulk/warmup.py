@@ -26,7 +26,6 @@ WORKER_MODULES = (
     "coordgeo.contacts",
     "networkx",
     "scipy.spatial",
-    "scipy.sparse.csgraph",
     "charset_normalizer",
 )
 
