@@ -910,19 +910,38 @@ def _enumerates(label: str) -> bool:
     return math.factorial(n) // len(_automorphisms(label, 1e-9)) <= ENUMERATION_LIMIT
 
 
-def _canonical(pairings: np.ndarray, label: str) -> np.ndarray:
-    """Each pairing (m, N) replaced by one representative of its symmetry class, row by row.
+def _canonical(pairings: np.ndarray, label: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each pairing (m, N) replaced by one representative of its symmetry class, row by row;
+    and its key (m,).
 
     Pairings that differ by a symmetry operation σ of the ideal polyhedron
     (vertex π(i) → σ(π(i))) give the same fit; the representative is the
-    lexicographically smallest σ∘π.
+    lexicographically smallest σ∘π. The key of a pairing is its digits in base N,
+    Σᵢ π(i)·N^(N−1−i) (exact in int64 up to N = 15): keys order as the rows do
+    lexicographically, so sorting keys sorts pairings.
     """
     group = _symmetry_group(label)
     n = pairings.shape[-1]
-    weights = n ** np.arange(n - 1, -1, -1, dtype=np.int64)
     images = group[:, pairings]  # (g, m, n)
-    pick = np.argmin(images @ weights, axis=0)
-    return images[pick, np.arange(len(pairings))]
+    keys = images @ _key_weights(n)
+    pick = np.argmin(keys, axis=0)
+    columns = np.arange(len(pairings))
+    return images[pick, columns], keys[pick, columns]
+
+
+@functools.cache
+def _key_weights(n: int) -> np.ndarray:
+    """N^(N−1), …, N, 1: the weights of a pairing's key (:func:`_canonical`)."""
+    weights = n ** np.arange(n - 1, -1, -1, dtype=np.int64)
+    weights.setflags(write=False)
+    return weights
+
+
+def _unique_pairings(pairings: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct pairings (m, N) and their keys, in lexicographic order of the pairings
+    (what ``np.unique(pairings, axis=0)`` gives, by sorting one int64 key per row)."""
+    keys, first = np.unique(keys, return_index=True)
+    return pairings[first], keys
 
 
 @functools.cache
@@ -955,8 +974,7 @@ def _assign(w: np.ndarray) -> np.ndarray:
     (it reaches the bound Σᵢ maxⱼ w[i, j]); the other rows go through
     ``scipy.optimize.linear_sum_assignment``.
     """
-    from scipy.optimize import linear_sum_assignment
-
+    linear_sum_assignment = _linear_sum_assignment()
     best = w.argmax(axis=-1)
     n = w.shape[-1]
     clash = np.flatnonzero((np.sort(best, axis=-1) != np.arange(n)).any(axis=-1))
@@ -964,6 +982,15 @@ def _assign(w: np.ndarray) -> np.ndarray:
     for row, b in enumerate(clash):
         best[b] = linear_sum_assignment(cost[row])[1]
     return best
+
+
+@functools.cache
+def _linear_sum_assignment():
+    """``scipy.optimize.linear_sum_assignment``, imported once (scipy loads where it is used,
+    and a function-level import costs ~0.1 ms a call through scipy's lazy modules)."""
+    from scipy.optimize import linear_sum_assignment
+
+    return linear_sum_assignment
 
 
 def _greedy(w: np.ndarray) -> np.ndarray:
@@ -1009,24 +1036,26 @@ def _local_optima(q: np.ndarray, label: str) -> tuple[np.ndarray, np.ndarray]:
     final_nu: list[np.ndarray] = []
     active = np.zeros((0, n), dtype=np.int64)
     active_nu = np.zeros(0)
+    final_keys: list[np.ndarray] = []
+    active_keys = np.zeros(0, dtype=np.int64)
     for step in range(_MAX_ROUNDS):
         # w[r, i, j] = q_i · R_r p_j: the score of donor i on vertex j in orientation r
         w = (q[:n] @ rotations) @ reference[:n].T
         # the first step, from the evenly spread starts, only seeds the search: greedy will do
-        found = _canonical(_greedy(w) if step == 0 else _assign(w), label)
+        found, keys = _canonical(_greedy(w) if step == 0 else _assign(w), label)
         if step:
-            fixed = (found == active).all(axis=-1)
+            fixed = keys == active_keys
             final.append(active[fixed])
             final_nu.append(active_nu[fixed])
-            found = found[~fixed]
-        found = np.unique(found, axis=0)
+            final_keys.append(active_keys[fixed])
+            found, keys = found[~fixed], keys[~fixed]
+        found, keys = _unique_pairings(found, keys)
         if final and len(found):  # those already final would only come back to themselves
-            done = np.concatenate(final)
-            new = ~(found[:, None, :] == done[None, :, :]).all(axis=-1).any(axis=-1)
-            found = found[new]
+            new = ~np.isin(keys, np.concatenate(final_keys))
+            found, keys = found[new], keys[new]
         if not len(found) or step == _MAX_ROUNDS - 1:
             break
-        active = found
+        active, active_keys = found, keys
         active_nu, rotations = _fit(reference, q, active)
     if len(found):  # rounds exhausted (exact ties): keep where they stand
         final.append(found)
@@ -1037,8 +1066,10 @@ def _local_optima(q: np.ndarray, label: str) -> tuple[np.ndarray, np.ndarray]:
     # only to rounding.
     norm2 = float((q * q).sum())
     near = nu * nu >= nu.max() ** 2 - _EXPAND * norm2
-    images = _symmetry_group(label)[:, pairings[near]].reshape(-1, n)
-    images = np.unique(np.concatenate([images, pairings[~near]]), axis=0)
+    images = np.concatenate(
+        [_symmetry_group(label)[:, pairings[near]].reshape(-1, n), pairings[~near]]
+    )
+    images = _unique_pairings(images, images @ _key_weights(n))[0]
     return images, _fit(reference, q, images)[0]
 
 
