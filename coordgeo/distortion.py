@@ -317,7 +317,12 @@ def _theta(v: np.ndarray, order: np.ndarray) -> np.ndarray:
     # Face donors alternate with the projected trans donors: 0, 3, 1, 4, 2, 5.
     around = turn(phi[..., _AROUND], phi[..., _NEXT])
     signed = np.where(sense < 0, -around, around)
-    return np.abs(signed - 60.0).sum(axis=(-1, -2)) / 2.0
+    # one order of summation per polyhedron whatever the batch (the 48 terms as one
+    # contiguous row, the eight faces of each angle position together): numpy's order over
+    # the strided result of the fancy index depended on the batch size, so Θ of one
+    # polyhedron changed in its last bit with the number of sites evaluated with it
+    terms = np.ascontiguousarray(np.abs(signed - 60.0).transpose(0, 2, 1))
+    return terms.reshape(len(terms), -1).sum(axis=-1) / 2.0
 
 
 def theta(center: np.ndarray, ligands: np.ndarray) -> np.ndarray:
