@@ -217,6 +217,14 @@ def _cis(angles: np.ndarray) -> np.ndarray:
     return np.sort(angles[:, _PAIRS6[0], _PAIRS6[1]], axis=-1)[:, :12]
 
 
+def _sigma(angles: np.ndarray) -> np.ndarray:
+    """Σ (B,) of (B, 6, 6) angles, its 12 terms summed in one order whatever B (a contiguous
+    row: the cis angles of a batch come out of the fancy index column by column, which
+    numpy summed in another order than the one row of a single site, so Σ of one polyhedron
+    changed in its last bit with the number of sites evaluated with it)."""
+    return np.ascontiguousarray(np.abs(90.0 - _cis(angles))).sum(axis=-1)
+
+
 def cis_angles(center: np.ndarray, ligands: np.ndarray) -> np.ndarray:
     """The 12 cis L–M–L angles of an octahedron, ascending, shape ``(..., 12)``.
 
@@ -617,7 +625,7 @@ def _all(v: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
     if n == 6:
         angles = _angles(v)
         order = _octadist_order(angles)
-        out["sigma"] = np.abs(90.0 - _cis(angles)).sum(axis=-1)
+        out["sigma"] = _sigma(angles)
         out["theta"] = _theta(v, order)
         pairs, out["trans_angles"] = _sorted_trans_pairs(angles, order)
     else:
@@ -843,7 +851,7 @@ def distortion_jacobians(
     if n == 6:
         angles = _angles(v)
         order = _octadist_order(angles)
-        values["sigma"] = np.abs(90.0 - _cis(angles)).sum(axis=-1)
+        values["sigma"] = _sigma(angles)
         values["theta"] = _theta(v, order)
         values["trans_angles"] = _sorted_trans_pairs(angles, order)[1]
         grads["sigma"] = _sigma_grad(v, angles, d, kink_step)

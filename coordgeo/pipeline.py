@@ -43,6 +43,7 @@ __all__ = [
     "make_options",
     "parse_oxidation_states",
     "parse_shapes",
+    "site_columns_of",
 ]
 
 
@@ -213,7 +214,7 @@ class Analysis:
     def site_columns(self) -> dict:
         """:attr:`sites` as columns in order ({} without spheres), for bulk, which stores
         them without making a DataFrame."""
-        return _site_columns(self.structure, self.spheres, self.options) if self.spheres else {}
+        return site_columns_of([self])[0]
 
     @cached_property
     def hbonds(self) -> pd.DataFrame:
@@ -314,15 +315,48 @@ def _snap_zeros(columns: dict) -> dict:
     return columns
 
 
-def _site_columns(structure: Structure, spheres: list[Sphere], options: Options) -> dict:
+def site_columns_of(analyses: list[Analysis]) -> list[dict]:
+    """:attr:`Analysis.site_columns` of several analyses with the same ``shapes`` option, in
+    one stacked evaluation of their polyhedra (:func:`coordgeo.polyhedra.site_columns_of`)
+    and then, per structure, the descriptors and the spin assignment. What a bulk worker
+    does for the structures of all the files of its batch; the attribute is the same call
+    with one analysis. ``{}`` for an analysis without spheres.
+    """
+    from coordgeo.polyhedra import site_columns_of as polyhedra_of
+
+    measured = [a for a in analyses if a.spheres]
+    if len({a.options.shapes for a in measured}) > 1:
+        raise ValueError("site_columns_of: analyses with different shapes options")
+    # the hulls of the site table serve ⟨λ⟩ too
+    volumes: list[dict | None] = [{} for _ in measured]
+    tables = (
+        polyhedra_of(
+            [(a.structure, a.spheres) for a in measured], measured[0].options.shapes, volumes
+        )
+        if measured
+        else []
+    )
+    found = iter(zip(measured, tables, volumes, strict=True))
+    out = []
+    for analysis in analyses:
+        if not analysis.spheres:
+            out.append({})
+            continue
+        _, table, hulls = next(found)
+        out.append(_site_columns(analysis, table, hulls))
+    return out
+
+
+def _site_columns(analysis: Analysis, columns: dict, volumes: dict) -> dict:
+    """A structure's columns of :func:`coordgeo.polyhedra.site_columns` with zeros snapped,
+    its descriptors and spin and oxidation states, in the order of :attr:`Analysis.sites`."""
     from coordgeo import spin
     from coordgeo.descriptors import site_descriptors
-    from coordgeo.polyhedra import site_columns
 
+    structure, spheres, options = analysis.structure, analysis.spheres, analysis.options
     # columns first, one DataFrame at the end: a DataFrame per step (and a concat, an
     # assign, a column set per zero snapped) cost more than the numbers of a small site
-    volumes: dict = {}  # the hulls of the site table serve ⟨λ⟩ too
-    columns = _snap_zeros(site_columns(structure, spheres, options.shapes, volumes))
+    columns = _snap_zeros(columns)
     columns.update(site_descriptors(structure, spheres, options.tolerance, volumes))
     assigned = spin.assign_columns(
         structure, columns, spheres, oxidation_states=dict(options.oxidation_states) or None

@@ -197,26 +197,20 @@ def _shape_columns(
     return values, {label: grad[:, j] for j, label in enumerate(labels)}
 
 
-def _parameters(
-    structure: Structure,
-    sites: np.ndarray,
-    ops: np.ndarray,
-    shifts: np.ndarray,
-    shapes: tuple[str, ...],
-    path: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Values and su's (k, q) of every parameter of k spheres of one size; trans angles (k, 3);
-    and the Jacobian (k, n + 1, 3) of the volume (for ⟨λ⟩ of :mod:`coordgeo.descriptors`).
+def _evaluate(
+    x: np.ndarray, shapes: tuple[str, ...], path: bool
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
+    """Every parameter of k spheres of one size (Cartesian x (k, n + 1, 3), metal first),
+    whatever structures they come from: values (k, p); the Jacobians (k, n + 1, 3, q) of the
+    first q of them (those with an su); trans angles (k, 3); the volume's Jacobian
+    (k, n + 1, 3), for ⟨λ⟩ of :mod:`coordgeo.descriptors`.
 
-    The su's come from the analytic Jacobians of the parameters with respect to the
-    coordinates (:func:`coordgeo.distortion.distortion_jacobians`,
-    :func:`coordgeo.shape.cshm_gradient`) through
-    :func:`coordgeo.geometry.su_from_gradients`: what central differences with
+    The Jacobians are analytic (:func:`coordgeo.distortion.distortion_jacobians`,
+    :func:`coordgeo.shape.cshm_gradient`): what central differences with
     :data:`~coordgeo.geometry.FINITE_DIFFERENCE_STEP` gave before, without the 6(n + 1)
-    displaced copies of each polyhedron.
+    displaced copies of each polyhedron. Each sphere's numbers are its own whatever the
+    others (per-row arithmetic), so the spheres of a whole bulk batch go through one call.
     """
-    f = image_fract(structure, sites, ops, shifts)
-    x = f @ structure.cell.orthogonalization.T
     center, ligands = x[:, 0, :], x[:, 1:, :]
     params, jac = distortion.distortion_jacobians(center, ligands, kink_step=FINITE_DIFFERENCE_STEP)
     cols = [params[name] for name, _ in _DISTORTION]
@@ -227,11 +221,37 @@ def _parameters(
         grads.extend(gradients[label] for label in shapes)
         if path:
             cols.extend(_path_columns(measures))
-    values = np.stack(cols, axis=-1)
-    q = len(grads)
-    sus = su_from_gradients(structure, sites, ops, f, values[:, :q], np.stack(grads, axis=-1))
-    sus = np.concatenate([sus, np.full((len(values), values.shape[1] - q), np.nan)], axis=1)
-    return values, sus, params["trans_angles"], jac["volume"]
+    return (np.stack(cols, axis=-1), np.stack(grads, axis=-1), len(grads),
+            params["trans_angles"], jac["volume"])  # fmt: skip
+
+
+def _sus(
+    structure: Structure,
+    sites: np.ndarray,
+    ops: np.ndarray,
+    fract: np.ndarray,
+    values: np.ndarray,
+    grads: np.ndarray,
+    q: int,
+) -> np.ndarray:
+    """su's (k, p) of the values (k, p) of :func:`_evaluate` of k spheres of one structure,
+    from the coordinate and cell su's through the Jacobians
+    (:func:`coordgeo.geometry.su_from_gradients`, :data:`_CHUNK` spheres at a time); NaN
+    for the columns without one."""
+    sus = np.concatenate(
+        [
+            su_from_gradients(
+                structure,
+                sites[c : c + _CHUNK],
+                ops[c : c + _CHUNK],
+                fract[c : c + _CHUNK],
+                values[c : c + _CHUNK, :q],
+                grads[c : c + _CHUNK],
+            )
+            for c in range(0, len(values), _CHUNK)
+        ]
+    )
+    return np.concatenate([sus, np.full((len(values), values.shape[1] - q), np.nan)], axis=1)
 
 
 #: Spheres per vectorised evaluation: bounds the memory of the Θ Jacobian (~7 kB a
@@ -277,8 +297,112 @@ def site_columns(
     ``volumes``, when given, receives for each coordination number n the hull volumes
     (k_n,) and their Jacobians (k_n, n + 1, 3) of its spheres, in sphere order: the
     ``volume`` argument of :func:`coordgeo.descriptors.site_descriptors`, which then
-    finds no hull again.
+    finds no hull again. :func:`site_columns_of` with one structure.
     """
+    return site_columns_of([(structure, spheres)], shapes, [volumes])[0]
+
+
+def site_columns_of(
+    jobs: list[tuple[Structure, list[Sphere]]],
+    shapes: str | tuple[str, ...] = "all",
+    volumes: list[dict | None] | None = None,
+) -> list[dict[str, list | np.ndarray]]:
+    """:func:`site_columns` of several structures (each with at least one sphere), one list
+    of columns per structure: the spheres of one coordination number of all of them go
+    through one vectorised evaluation (:func:`_evaluate`, in chunks of :data:`_CHUNK`
+    spheres) and only the su's (which need each structure's su's) are per structure.
+
+    A bulk worker measures the sites of a whole batch of files this way: a few numpy calls
+    per coordination number instead of per structure. ``volumes`` (one dict or None per
+    structure) as for :func:`site_columns`.
+    """
+    volumes = volumes or [None] * len(jobs)
+    # per structure: its columns in order of first appearance (as rows would give), and its
+    # spheres of each size (rows, sites, operators, shifts)
+    tables: list[dict] = []
+    groups: dict[int, list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = {}
+    for j, (structure, spheres) in enumerate(jobs):
+        k = len(spheres)
+        by_n: dict[int, list[int]] = {}
+        for i, sp in enumerate(spheres):
+            by_n.setdefault(sp.coordination_number, []).append(i)
+        columns: dict[str, np.ndarray] = {}
+        for n, members in by_n.items():
+            if n == 0:
+                continue
+            wanted, path, names = _columns_of(n, shapes)
+            for name in names:
+                if name not in columns:
+                    columns[name] = np.full(k, np.nan)
+                if not name.startswith(("path_", "generalized_")) and f"{name}_su" not in columns:
+                    columns[f"{name}_su"] = np.full(k, np.nan)
+            if n == 6:
+                for t in range(3):
+                    if f"trans_angle_{t + 1}" not in columns:
+                        columns[f"trans_angle_{t + 1}"] = np.full(k, np.nan)
+            ident = structure.identity_op
+            group = [spheres[i] for i in members]
+            sites = np.array([[sp.metal] + [a.site for a in sp.donors] for sp in group])
+            ops = np.array([[ident] + [a.code.op for a in sp.donors] for sp in group])
+            shifts = np.array(
+                [[(0, 0, 0)] + [a.code.shift for a in sp.donors] for sp in group], dtype=float
+            )
+            groups.setdefault(n, []).append((j, np.asarray(members), sites, ops, shifts))
+        tables.append(columns)
+    for n, parts in groups.items():
+        wanted, path, names = _columns_of(n, shapes)
+        fracts = [image_fract(jobs[j][0], sites, ops, shifts) for j, _, sites, ops, shifts in parts]
+        x = np.concatenate(
+            [
+                f @ jobs[j][0].cell.orthogonalization.T
+                for f, (j, *_) in zip(fracts, parts, strict=True)
+            ]
+        )
+        evaluated = []
+        for lo in range(0, len(x), _CHUNK):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                evaluated.append(_evaluate(x[lo : lo + _CHUNK], wanted, path))
+        values, grads, trans, d_volume = (
+            np.concatenate([e[i] for e in evaluated]) if len(evaluated) > 1 else evaluated[0][i]
+            for i in (0, 1, 3, 4)
+        )
+        q = evaluated[0][2]
+        lo = 0
+        for f, (j, rows, sites, ops, _) in zip(fracts, parts, strict=True):
+            part = slice(lo, lo + len(rows))
+            lo += len(rows)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                sus = _sus(jobs[j][0], sites, ops, f, values[part], grads[part], q)
+            columns = tables[j]
+            for c, name in enumerate(names):
+                columns[name][rows] = values[part, c]
+                if not name.startswith(("path_", "generalized_")):
+                    columns[f"{name}_su"][rows] = sus[:, c]
+            if n == 6:
+                for t in range(3):
+                    columns[f"trans_angle_{t + 1}"][rows] = trans[part, t]
+            if volumes[j] is not None:
+                volumes[j][n] = (columns["volume"][rows], d_volume[part])
+    return [
+        _ordered(structure, spheres, columns)
+        for (structure, spheres), columns in zip(jobs, tables, strict=True)
+    ]
+
+
+def _columns_of(n: int, shapes: str | tuple[str, ...]) -> tuple[tuple[str, ...], bool, list[str]]:
+    """The shapes measured for n donors, whether the OC-6 → TPR-6 path is, and the value
+    columns of :func:`_evaluate` in order."""
+    available = shape.shape_labels(n)
+    wanted = available if shapes == "all" else tuple(s for s in shapes if s in available)
+    path = "OC-6" in wanted and "TPR-6" in wanted
+    names = [col for _, col in _DISTORTION] + [shape_column(s) for s in wanted]
+    if path:
+        names += ["path_deviation_oc6_tpr6", "generalized_coordinate_oc6_tpr6"]
+    return wanted, path, names
+
+
+def _ordered(structure: Structure, spheres: list[Sphere], columns: dict) -> dict:
+    """A structure's columns of :func:`site_columns` in their order, with the per-sphere ones."""
     k = len(spheres)
     labels = structure.labels
     base: dict[str, list] = {
@@ -291,53 +415,6 @@ def site_columns(
         "occupancy": [sp.occupancy for sp in spheres],
         "reason": [distortion.undefined_reason(sp.coordination_number) for sp in spheres],
     }
-    by_n: dict[int, list[int]] = {}
-    for i, sp in enumerate(spheres):
-        by_n.setdefault(sp.coordination_number, []).append(i)
-    columns: dict[str, np.ndarray] = {}  # in order of first appearance, as rows would give
-    for n, members in by_n.items():
-        if n == 0:
-            continue
-        available = shape.shape_labels(n)
-        wanted = available if shapes == "all" else tuple(s for s in shapes if s in available)
-        path = "OC-6" in wanted and "TPR-6" in wanted
-        names = [col for _, col in _DISTORTION] + [shape_column(s) for s in wanted]
-        if path:
-            names += ["path_deviation_oc6_tpr6", "generalized_coordinate_oc6_tpr6"]
-        for name in names:
-            if name not in columns:
-                columns[name] = np.full(k, np.nan)
-            if not name.startswith(("path_", "generalized_")) and f"{name}_su" not in columns:
-                columns[f"{name}_su"] = np.full(k, np.nan)
-        if n == 6:
-            for t in range(3):
-                if f"trans_angle_{t + 1}" not in columns:
-                    columns[f"trans_angle_{t + 1}"] = np.full(k, np.nan)
-        ident = structure.identity_op
-        group = [spheres[i] for i in members]
-        sites = np.array([[sp.metal] + [a.site for a in sp.donors] for sp in group])
-        ops = np.array([[ident] + [a.code.op for a in sp.donors] for sp in group])
-        shifts = np.array(
-            [[(0, 0, 0)] + [a.code.shift for a in sp.donors] for sp in group], dtype=float
-        )
-        rows = np.asarray(members)
-        hull_jacobians = []
-        for lo in range(0, len(rows), _CHUNK):
-            part = slice(lo, lo + _CHUNK)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                values, sus, trans, d_volume = _parameters(
-                    structure, sites[part], ops[part], shifts[part], wanted, path
-                )
-            hull_jacobians.append(d_volume)
-            for q, name in enumerate(names):
-                columns[name][rows[part]] = values[:, q]
-                if not name.startswith(("path_", "generalized_")):
-                    columns[f"{name}_su"][rows[part]] = sus[:, q]
-            if n == 6:
-                for t in range(3):
-                    columns[f"trans_angle_{t + 1}"][rows[part]] = trans[:, t]
-        if volumes is not None:
-            volumes[n] = (columns["volume"][rows], np.concatenate(hull_jacobians))
     ordered = [*CONTRACT_COLUMNS, "volume_su", "cshm_oc6_su", "cshm_tpr6_su"]
     tail = ["donor_set", "configuration", "occupancy", "reason"]
     middle = [c for c in columns if c not in ordered]

@@ -786,16 +786,25 @@ def _pairing_nuclear_norms(
     else:
         keep = np.nonzero(upper * upper >= best_lower * best_lower - slack[..., None])
     t1, t2, e8, floor, nu = t1[keep], 4.0 * t2[keep], 8.0 * e3[keep], floor[keep], upper[keep]
+    # each pairing stops at its first step of less than 4e-16 ν (that step taken), whatever
+    # the others do: a pairing's ν is then its own, not one that depends on the slowest
+    # pairing of the batch (which gave the same polyhedron a ν a bit or two different when
+    # measured with other sites)
+    done = np.zeros(len(nu), dtype=bool)
     for _ in range(100):
-        u = nu * nu - t1
-        slope = 4.0 * nu * u - e8
+        active = np.flatnonzero(~done)
+        a = nu[active]
+        u = a * a - t1[active]
+        slope = 4.0 * a * u - e8[active]
         # f ≥ 0 and slope > 0 right of the root; rounding aside, so guard both.
-        step = np.maximum(u * u - e8 * nu - t2, 0.0) / np.where(slope > 0, slope, np.inf)
-        new = np.maximum(nu - step, floor)
-        if not (nu - new > 4e-16 * nu).any():
-            nu = new
+        step = np.maximum(u * u - e8[active] * a - t2[active], 0.0) / np.where(
+            slope > 0, slope, np.inf
+        )
+        new = np.maximum(a - step, floor[active])
+        nu[active] = new
+        done[active] = ~(a - new > 4e-16 * a)
+        if done.all():
             break
-        nu = new
     out = lower.copy()
     out[keep] = nu
     return out

@@ -68,6 +68,18 @@ class Collected:
     keys: dict[str, list[tuple[int, dict]]] = field(
         default_factory=lambda: {"sites": [], "bonds": [], "hbonds": [], "contacts": []}
     )
+    #: A worker's batch: the sites of every file wait for :meth:`finish` (called by
+    #: :func:`to_tables`), which evaluates those of all files together; else each file's
+    #: sites are evaluated as soon as it is read.
+    batched: bool = False
+    pending: list[_Pending] = field(default_factory=list)
+    options: Options | None = None
+
+    def finish(self) -> None:
+        """The sites of the files waiting for them (:func:`_finish_sites`); then none wait."""
+        if self.pending:
+            pending, self.pending = self.pending, []
+            _finish_sites(pending, self.options, self)
 
     def add_frame(self, table: str, frame: dict | None, **constants: Any) -> None:
         """Rows of ``table``: columns ({name: array}) of equal length (None: no row)."""
@@ -130,11 +142,40 @@ def _block_row(path: str, sha: str, s: Structure) -> dict:
     }
 
 
+@dataclass(eq=False)
+class _Block:
+    """A block analysed but for its sites: its row, what went wrong so far (bonds, H-bonds,
+    contacts) and what its ``sites`` rows are keyed by."""
+
+    analysis: Any
+    row: dict
+    problems: list[str]
+    metal_elements: np.ndarray
+    sites_problem: str | None = None
+
+
+@dataclass(eq=False)
+class _Pending:
+    """A file read and analysed but for its sites: its ``files`` row, its problems in order
+    (text, or a block whose problems are known once its sites are), how many blocks it has
+    and how many were analysed, and the wall seconds spent on it so far."""
+
+    row: dict
+    parts: list[str | _Block]
+    n_blocks: int
+    n_ok: int
+    seconds: float
+
+    @property
+    def blocks(self) -> list[_Block]:
+        return [p for p in self.parts if isinstance(p, _Block)]
+
+
 def _analyse_structure(
-    path: str, sha: str, s: Structure, options: Options, out: Collected, file_row: dict
-) -> tuple[int, int, list[str]]:
-    """:func:`coordgeo.pipeline.analyse_structure` of one block into ``out``;
-    (sites, hbonds, problems)."""
+    path: str, sha: str, s: Structure, options: Options, out: Collected
+) -> _Block:
+    """:func:`coordgeo.pipeline.analyse_structure` of one block into ``out``, all but its
+    sites (:func:`_finish_sites`): bonds, H-bonds and contacts, and its ``blocks`` row."""
     from coordgeo.coordination import bond_contacts
     from coordgeo.pipeline import analyse_structure
 
@@ -148,27 +189,12 @@ def _analyse_structure(
     # what the reader and the sphere rules report (unresolved disorder, a capped number of
     # disorder configurations) goes with the block, as on the command line
     row["notes"] = "; ".join(dict.fromkeys([*s.notes, *analysis.notes])) or None
-    metal_elements = [s.elements[sp.metal] for sp in spheres]
-    n_sites = n_hbonds = 0
-    try:
-        # columns, not DataFrames: a DataFrame per table and block costs more than the
-        # analysis of a small structure (the DataFrames would be made of the same arrays)
-        columns = analysis.site_columns
-        out.add_frame(
-            "sites",
-            columns,
-            path=path,
-            sha256=sha,
-            temperature=s.temperature,
-            metal_element=np.array(metal_elements, dtype=object),
-        )
-        n_sites = _rows(columns)
-    except Exception as exc:
-        problems.append("sites: {}: {}".format(*describe(exc)))
+    metal_elements = np.array([s.elements[sp.metal] for sp in spheres], dtype=object)
+    n_hbonds = 0
     try:
         bonds = sphere_columns(s, spheres)
         counts = [sp.coordination_number for sp in spheres]
-        per_bond = np.repeat(np.array(metal_elements, dtype=object), counts)
+        per_bond = np.repeat(metal_elements, counts)
         out.add_frame("bonds", bonds, path=path, sha256=sha, metal_element=per_bond)
         row["n_bonds"] = _rows(bonds)
     except Exception as exc:
@@ -183,12 +209,99 @@ def _analyse_structure(
         out.add_frame("contacts", analysis.contact_columns, path=path, sha256=sha)
     except Exception as exc:
         problems.append("contacts: {}: {}".format(*describe(exc)))
-    row["n_sites"], row["n_hbonds"] = n_sites, n_hbonds
-    if problems:
-        row["status"], row["error_type"] = "partial", "AnalysisError"
-        row["error"] = "; ".join(problems)
+    row["n_hbonds"] = n_hbonds
     out.blocks.append(row)
-    return n_sites, n_hbonds, problems
+    return _Block(analysis, row, problems, metal_elements)
+
+
+def _finish_sites(pending: list[_Pending], options: Options, out: Collected) -> None:
+    """The sites of the blocks of ``pending`` files, then their ``sites`` rows and the
+    status of their ``blocks`` and ``files`` rows, in file and block order.
+
+    All blocks go through one stacked evaluation
+    (:func:`coordgeo.pipeline.site_columns_of`: one vectorised call per coordination
+    number for the whole batch) within the time limit of one file. Should it fail or run
+    out of time, each block is evaluated on its own within what is left of its file's
+    time, so that a file whose sites fail (or take too long) gets its ``partial`` row with
+    the ``sites`` problem, as when its sites are evaluated alone, and costs the others
+    nothing. Each file is charged an equal share of the stacked evaluation's wall time.
+    """
+    from coordgeo.pipeline import site_columns_of
+
+    blocks = [b for p in pending for b in p.blocks]
+    started = time.perf_counter()
+    tables = None
+    if blocks:
+        try:
+            with _time_limit(
+                _time_left(pending[0], options) if len(pending) == 1 else options.timeout
+            ):
+                tables = site_columns_of([b.analysis for b in blocks])
+        except Exception:
+            tables = None
+    share = (time.perf_counter() - started) / len(pending)
+    found = iter(tables or [])
+    for p in pending:
+        clock = time.perf_counter()
+        if tables is None:  # one block at a time, within what is left of the file's time
+            for b in p.blocks:
+                try:
+                    with _time_limit(_time_left(p, options)):
+                        b.analysis.site_columns  # noqa: B018 (computed on first use)
+                except Exception as exc:
+                    b.sites_problem = "sites: {}: {}".format(*describe(exc))
+        for b in p.blocks:
+            columns = next(found) if tables is not None else None
+            if b.sites_problem is None:
+                if columns is None:
+                    columns = b.analysis.site_columns
+                out.add_frame(
+                    "sites",
+                    columns,
+                    path=b.row["path"],
+                    sha256=b.row["sha256"],
+                    temperature=b.analysis.structure.temperature,
+                    metal_element=b.metal_elements,
+                )
+                b.row["n_sites"] = _rows(columns)
+            _settle_block(b)
+        _settle_file(p)
+        p.row["seconds"] = p.seconds + share + time.perf_counter() - clock
+        p.row["finished"] = now()
+
+
+def _time_left(p: _Pending, options: Options) -> float | None:
+    """What is left of a file's time limit (``Options.timeout``) after its other work."""
+    return max(options.timeout - p.seconds, 1e-3) if options.timeout else None
+
+
+def _settle_block(b: _Block) -> None:
+    """A block's status once its sites are known: ``partial`` if anything failed."""
+    problems = [*([b.sites_problem] if b.sites_problem else []), *b.problems]
+    b.problems = problems
+    if problems:
+        b.row["status"], b.row["error_type"] = "partial", "AnalysisError"
+        b.row["error"] = "; ".join(problems)
+
+
+def _settle_file(p: _Pending) -> None:
+    """A file's counts and status from its blocks (:func:`_analyse_blocks`)."""
+    row = p.row
+    problems: list[str] = []
+    for part in p.parts:
+        if isinstance(part, _Block):
+            row["n_sites"] += part.row["n_sites"]
+            row["n_hbonds"] += part.row["n_hbonds"]
+            problems += [f"block {part.row['block']}: {q}" for q in part.problems]
+        else:
+            problems.append(part)
+    row["n_blocks"] = p.n_blocks
+    row["n_blocks_ok"] = p.n_ok
+    clean = p.n_ok == p.n_blocks and not problems
+    row["status"] = "ok" if clean else ("partial" if p.n_ok else "error")
+    if not clean:
+        row["error_type"] = "InputError" if p.n_ok < p.n_blocks else "AnalysisError"
+        row["error"] = "; ".join(problems)
 
 
 class _Unreadable(Exception):
@@ -199,7 +312,8 @@ def analyse_file(path: str, options: Options, out: Collected, task: Task | None 
     """Analyse one file into ``out`` (its ``files`` row always); False when skipped.
 
     Skipped means resumed: ``task.expected`` equals the file's sha256. Never raises
-    for anything the file contains.
+    for anything the file contains. Its sites are evaluated at once, or with those of the
+    other files of the batch when ``out.batched`` (:meth:`Collected.finish`).
     """
     started = time.perf_counter()
     task = task or Task(path)
@@ -208,6 +322,7 @@ def analyse_file(path: str, options: Options, out: Collected, task: Task | None 
     sizes = {table: len(out.frames[table]) for table in out.frames}
     n_blocks = len(out.blocks)
     tmp_name = None
+    pending = None
     try:
         with _time_limit(options.timeout):
             if task.problem is not None:
@@ -225,10 +340,11 @@ def analyse_file(path: str, options: Options, out: Collected, task: Task | None 
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)
                 source = tmp_name
-            _analyse_blocks(row["path"], source, sha, options, out, row)
+            pending = _analyse_blocks(row["path"], source, sha, options, out, row)
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
+        pending = None
         out.truncate(sizes, n_blocks)  # a file's tables must not be half there
         row["status"] = "error"
         row["error_type"], row["error"] = (
@@ -242,21 +358,29 @@ def analyse_file(path: str, options: Options, out: Collected, task: Task | None 
     row["seconds"] = time.perf_counter() - started
     row["finished"] = now()
     out.files.append(row)
+    if pending is not None:
+        pending.seconds = row["seconds"]
+        out.options = options
+        out.pending.append(pending)
+        if not out.batched:
+            out.finish()
     return True
 
 
 def _analyse_blocks(
     path: str, source: str, sha: str, options: Options, out: Collected, row: dict
-) -> None:
+) -> _Pending:
+    """Every block of a file into ``out`` but for its sites: what :func:`_finish_sites`
+    completes."""
     from coordgeo.io.cif import read_cif_blocks
 
     results = read_cif_blocks(source)
-    problems: list[str] = []
+    parts: list[str | _Block] = []
     n_ok = 0
     for item in results:
         if isinstance(item, InputError):
             kind, message = describe(item)
-            problems.append(f"block {item.block}: {message}" if item.block else message)
+            parts.append(f"block {item.block}: {message}" if item.block else message)
             out.blocks.append(
                 {
                     "path": path,
@@ -270,27 +394,19 @@ def _analyse_blocks(
             )
             continue
         try:
-            n_sites, n_hbonds, trouble = _analyse_structure(path, sha, item, options, out, row)
+            block = _analyse_structure(path, sha, item, options, out)
         except _Timeout:
             raise
         except Exception as exc:  # one block's crash must not hide the others
             kind, message = describe(exc)
-            problems.append(f"block {item.block}: {kind}: {message}")
+            parts.append(f"block {item.block}: {kind}: {message}")
             failed = _block_row(path, sha, item)
             failed.update(status="error", error_type=kind, error=message)
             out.blocks.append(failed)
             continue
         n_ok += 1
-        row["n_sites"] += n_sites
-        row["n_hbonds"] += n_hbonds
-        problems += [f"block {item.block}: {p}" for p in trouble]
-    row["n_blocks"] = len(results)
-    row["n_blocks_ok"] = n_ok
-    clean = n_ok == len(results) and not problems
-    row["status"] = "ok" if clean else ("partial" if n_ok else "error")
-    if not clean:
-        row["error_type"] = "InputError" if n_ok < len(results) else "AnalysisError"
-        row["error"] = "; ".join(problems)
+        parts.append(block)
+    return _Pending(row, parts, len(results), n_ok, 0.0)
 
 
 def _columns_table(parts: list[dict], keys: list[tuple[int, dict]], schema: pa.Schema) -> pa.Table:
@@ -328,6 +444,9 @@ def rows_table(rows: list[dict], schema: pa.Schema) -> pa.Table:
 
 
 def to_tables(out: Collected, schema: dict[str, pa.Schema]) -> dict[str, pa.Table]:
+    """The Arrow tables of a batch, its files' sites first evaluated if they wait
+    (:meth:`Collected.finish`)."""
+    out.finish()
     tables = {
         "files": rows_table(out.files, schema["files"]),
         "blocks": rows_table(out.blocks, schema["blocks"]),
@@ -342,7 +461,7 @@ def analyse_batch(tasks: Sequence[Task], options: Options) -> dict[str, pa.Table
 
     Files skipped on resume have no row. Catches everything a file can cause.
     """
-    out = Collected()
+    out = Collected(batched=True)
     for task in tasks:
         analyse_file(task.path, options, out, task)
     return to_tables(out, schemas(options.shapes))

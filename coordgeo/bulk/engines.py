@@ -96,7 +96,7 @@ def run_batch(
 ) -> dict[str, pa.Table]:
     """:func:`coordgeo.bulk.analyse.analyse_batch`, calling ``on_file(path)`` before each
     file (the progress display shows a file that takes long)."""
-    out = Collected()
+    out = Collected(batched=True)  # the sites of all its files together
     for task in tasks:
         if on_file is not None:
             on_file(task.path)
