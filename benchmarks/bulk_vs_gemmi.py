@@ -5,7 +5,8 @@ All measurements in one run on the same files (read in place):
 1. **Per file, one core, CPU time.** :func:`stages_vs_gemmi.measure` (the same floor,
    ``gemmi.cif.read`` + ``make_small_structure_from_block``, interleaved over
    ``--rounds`` rounds, warm): bulk's whole analysis of each file
-   (:func:`coordgeo.bulk.analyse_file` and its share of the batch's Arrow tables) and
+   (:func:`coordgeo.bulk.analyse_file` and its share of the batch's stacked sites and
+   Arrow tables) and
    the stages it is made of (read, spheres, site parameters with su's, spin, H-bonds),
    each as a ratio to the floor: median and 90th percentile over files, ratio of the
    sums, the slowest files.

@@ -23,14 +23,17 @@ Stages (each on freshly read structures; the read is not part of the stage unles
 - ``octahedra``: ``coordgeo.octahedra(path)`` (read included);
 - ``bonds``: ``coordgeo.bonds(path)`` (read included);
 - ``check``: ``coordgeo.check(path)`` (read included);
-- ``bulk``: :func:`coordgeo.bulk.analyse_file` (read, hash, analysis, bonds and H-bond
-  tables) of the file, plus its share of its batch's conversion to Arrow tables
-  (:func:`coordgeo.bulk.analyse.to_tables`), as a bulk worker does it: the files are
-  collected in batches of ``--bulk-batch`` files (default 64, the runner's largest task;
-  corpus order here, where the runner takes the largest files first), each batch is
-  converted once, and the CPU time of that conversion is shared *equally* among the
-  files of the batch (a file's rows do not set its share: the conversion's cost is
-  mostly per column and batch).
+- ``bulk``: :func:`coordgeo.bulk.analyse_file` into a batched
+  :class:`~coordgeo.bulk.analyse.Collected` (read, hash, spheres, bonds, H-bond and
+  contact tables of the file; its sites wait for the batch), plus its share of its
+  batch's batched work, as a bulk worker does it: the files are collected in batches of
+  ``--bulk-batch`` files (default 64, the runner's largest task; corpus order here, where
+  the runner takes the largest files first), and each batch goes once through
+  :func:`coordgeo.bulk.analyse.to_tables`, which evaluates the sites of all its files in
+  one stacked call per coordination number (:func:`coordgeo.pipeline.site_columns_of`)
+  and converts the rows to Arrow tables. The CPU time of that batched work is shared
+  *equally* among the files of the batch (a file's spheres or rows do not set its share:
+  the stacked call and the conversion cost mostly per call, column and batch).
 
 Prints, per stage, the median, the 90th percentile and the ratio of the sums over the
 corpus, with and without ``--heavy`` files (default ``2104374.cif``, a giant-cell
@@ -95,8 +98,9 @@ def _quietly(func: Callable[[], object]) -> None:
 class Stages:
     """One timing function per stage: path → CPU seconds (work outside the stage untimed).
 
-    The ``bulk`` stage times the analysis only; :meth:`bulk_conversion` times the
-    conversion of the files collected since its last call (one batch)."""
+    The ``bulk`` stage times a file's own analysis; :meth:`bulk_conversion` times the
+    batched work of the files collected since its last call (one batch): their sites in
+    stacked calls and the conversion to Arrow tables."""
 
     def __init__(self) -> None:
         from coordgeo import bulk
@@ -106,7 +110,7 @@ class Stages:
         self.bulk_options = bulk.Options()
         self.schema = bulk.schemas(self.bulk_options.shapes)
         self._bulk, self._analyse = bulk, analyse
-        self._batch = analyse.Collected()
+        self._batch = analyse.Collected(batched=True)
 
     def read(self, path: str) -> float:
         t0 = clock()
@@ -192,8 +196,9 @@ class Stages:
         return clock() - t0
 
     def bulk_conversion(self) -> float:
-        """CPU seconds of one ``to_tables`` of the files analysed since the last call."""
-        batch, self._batch = self._batch, self._analyse.Collected()
+        """CPU seconds of one ``to_tables`` of the files analysed since the last call: the
+        sites of all of them (stacked) and the conversion to Arrow tables."""
+        batch, self._batch = self._batch, self._analyse.Collected(batched=True)
         t0 = clock()
         self._analyse.to_tables(batch, self.schema)
         return clock() - t0
@@ -204,8 +209,8 @@ def measure(
 ) -> dict[str, np.ndarray]:
     """{stage: (files, rounds) CPU seconds}, and 'floor' the same for the bare parse.
 
-    ``bulk``: each file's analysis plus an equal share of its batch's conversion
-    (batches of ``bulk_batch`` consecutive files)."""
+    ``bulk``: each file's analysis plus an equal share of its batch's batched work, the
+    stacked sites and the conversion (batches of ``bulk_batch`` consecutive files)."""
     timer = Stages()
     for path in files:  # warm-up: imports, reference tables, shape pairings
         for name in stages:

@@ -330,7 +330,7 @@ def _theta(v: np.ndarray, order: np.ndarray) -> np.ndarray:
     # the strided result of the fancy index depended on the batch size, so Θ of one
     # polyhedron changed in its last bit with the number of sites evaluated with it
     terms = np.ascontiguousarray(np.abs(signed - 60.0).transpose(0, 2, 1))
-    return terms.reshape(len(terms), -1).sum(axis=-1) / 2.0
+    return terms.reshape(len(terms), 48).sum(axis=-1) / 2.0
 
 
 def theta(center: np.ndarray, ligands: np.ndarray) -> np.ndarray:

@@ -741,6 +741,22 @@ def _best_nuclear_norms(r: np.ndarray, starts: np.ndarray, owner: np.ndarray) ->
     return np.maximum.reduceat(_pairing_nuclear_norms(r, starts, owner), starts, axis=-1)
 
 
+def _sum_of_squares(m: np.ndarray) -> np.ndarray:
+    """Σ_bc m_bc² of symmetric (..., 3, 3, K) matrices, as ``(m * m).sum(axis=(-3, -2))``
+    gives it (the nine squares added in row order, the same roundings) without its
+    (..., 3, 3, K) temporary, and each off-diagonal square computed once (m_bc = m_cb
+    exactly: HᵀH from one product per entry)."""
+    square = {}
+    for b in range(3):
+        for c in range(b, 3):
+            square[b, c] = square[c, b] = m[..., b, c, :] * m[..., b, c, :]
+    total = square[0, 0].copy()
+    for b, c in itertools.product(range(3), range(3)):
+        if b or c:
+            total += square[b, c]
+    return total
+
+
 def _pairing_nuclear_norms(
     r: np.ndarray, starts: np.ndarray, owner: np.ndarray, slack: np.ndarray | None = None
 ) -> np.ndarray:
@@ -770,7 +786,7 @@ def _pairing_nuclear_norms(
     """
     m = np.einsum("...bak,...cak->...bck", r, r)  # HᵀH
     t1 = m[..., 0, 0, :] + m[..., 1, 1, :] + m[..., 2, 2, :]
-    t2 = np.maximum(0.5 * (t1 * t1 - (m * m).sum(axis=(-3, -2))), 0.0)
+    t2 = np.maximum(0.5 * (t1 * t1 - _sum_of_squares(m)), 0.0)
     g = [[r[..., b, a, :] for b in range(3)] for a in range(3)]  # g[a][b] = H_ab
     e3 = np.abs(
         g[0][0] * (g[1][1] * g[2][2] - g[1][2] * g[2][1])
