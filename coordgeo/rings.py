@@ -259,18 +259,10 @@ def _perceive(structure: Structure, tolerance: float, planarity: float) -> list[
     n = len(structure)
     if n == 0:
         return []
-    # the bonds of the structure, cached for H-bonds and contacts too
-    from coordgeo.hbonds import covalent_bonds, site_masks
-
-    bonded = covalent_bonds(structure, tolerance)  # bond_contacts through invertible operators
-    metal = site_masks(structure)[2]
-    heavy = np.array([e not in ("H", "D", "X") for e in structure.elements], dtype=bool)
-    i, j = bonded.center, bonded.site
-    edges = bonded.take(heavy[i] & heavy[j] & ~(metal[i] & metal[j]))
-    edges = _prune(edges, n)
+    edges, metal = _ring_bonds(structure, tolerance)
     if len(edges) == 0:
         return []
-    cycles = _cycles(structure, edges, metal, tolerance)
+    cycles, _ = _cycles(structure, edges, metal, tolerance)
     found: dict[tuple, _Found | None] = {}
     codes: dict[bytes, SymmetryCode | None] = {}
     for key, ring_sites, moved, rounded in _canonical(structure, cycles):
@@ -279,6 +271,20 @@ def _perceive(structure: Structure, tolerance: float, planarity: float) -> list[
     ordered = sorted((f for f in found.values() if f is not None), key=lambda f: f.sites)
     aromatic_atom = _aromatic_atoms(structure, tolerance)
     return _describe(structure, ordered, metal, aromatic_atom, planarity)
+
+
+def _ring_bonds(structure: Structure, tolerance: float):
+    """The bonds the ring search follows (between non-H atoms, not metal–metal; of sites
+    with two or more of them, :func:`_prune`), and the metal mask."""
+    # the bonds of the structure, cached for H-bonds and contacts too
+    from coordgeo.hbonds import covalent_bonds, site_masks
+
+    bonded = covalent_bonds(structure, tolerance)  # bond_contacts through invertible operators
+    metal = site_masks(structure)[2]
+    heavy = np.array([e not in ("H", "D", "X") for e in structure.elements], dtype=bool)
+    i, j = bonded.center, bonded.site
+    edges = bonded.take(heavy[i] & heavy[j] & ~(metal[i] & metal[j]))
+    return _prune(edges, len(structure)), metal
 
 
 def _aromatic_atoms(structure: Structure, tolerance: float) -> np.ndarray:
@@ -307,10 +313,14 @@ def may_have_aromatic_rings(structure: Structure, *, tolerance: float = DEFAULT_
     """False when the structure cannot have an aromatic ring, whatever the planarity limit.
 
     Every atom of an aromatic ring is one of :func:`_aromatic_atoms` with two ring bonds
-    to others of them; when pruning the bonds among those atoms (:func:`_prune`) leaves
-    none, no ring of them exists, and the π contacts need no ring search (most metal
-    complexes without aromatic ligands: their chelate rings have a metal). True means
-    only that :func:`find_rings` must look.
+    to others of them, each shorter than r_cov + r_cov + :data:`AROMATIC_BOND_MARGIN`;
+    when pruning those bonds (:func:`_prune`) leaves none, no ring of them exists, and
+    the π contacts need no ring search (most metal complexes without aromatic ligands:
+    their chelate rings have a metal). When they are at most half the bonds the ring
+    search follows (an inorganic network with a few O–O or C–O bonds, disordered split
+    sites), the search runs over them alone: an aromatic ring is a cycle of theirs, so
+    finding none (with every path followed) rules the rings out, while the whole search
+    could cost tens of ms. True means only that :func:`find_rings` must look.
     """
     per = _CACHE.setdefault(structure, {})
     key = ("aromatic possible", float(tolerance))
@@ -319,8 +329,18 @@ def may_have_aromatic_rings(structure: Structure, *, tolerance: float = DEFAULT_
 
         bonded = covalent_bonds(structure, tolerance)
         ok = _aromatic_atoms(structure, tolerance)
-        edges = _prune(bonded.take(ok[bonded.center] & ok[bonded.site]), len(structure))
-        per[key] = len(edges) > 0
+        i, j = bonded.center, bonded.site
+        radius = np.array([covalent_radius(e) for e in structure.elements])
+        # 1e-6 Å of slack: the ring's bond lengths are measured again from its atoms
+        short = bonded.distance < radius[i] + radius[j] + AROMATIC_BOND_MARGIN + 1e-6
+        edges = _prune(bonded.take(ok[i] & ok[j] & short), len(structure))
+        possible = len(edges) > 0
+        if possible:
+            every, metal = _ring_bonds(structure, tolerance)
+            if 2 * len(edges) <= len(every):
+                cycles, complete = _cycles(structure, edges, metal, tolerance)
+                possible = bool(cycles) or not complete
+        per[key] = possible
     return per[key]
 
 
@@ -347,7 +367,8 @@ def _cycles(
     within bonding distance of a path atom other than its neighbours and s (a chord of
     every ring through it). Each ring is found
     several times (both directions, every copy of its first site); the caller keeps one.
-    Returns (sites, maps) per cycle: (m,) sites and (m, 4, 4) maps.
+    Returns (sites, maps) per cycle: (m,) sites and (m, 4, 4) maps; and whether every
+    path was followed (False when a dense tangle passed :data:`_MAX_PATHS`).
     """
     n = len(structure)
     order = np.argsort(edges.center, kind="stable")
@@ -385,7 +406,7 @@ def _cycles(
         if total == 0:
             break
         if total > _MAX_PATHS:  # a dense tangle of disordered images: stop growing
-            break
+            return out, False
         path = np.repeat(np.arange(len(sites)), k)
         # the k[p] bonds of each path's last atom: starts[last] + 0 … k − 1
         edge = np.repeat(starts[last] - np.cumsum(k) + k, k) + np.arange(total)
@@ -442,7 +463,7 @@ def _cycles(
         n_metal = metals[grow]
         if len(sites) == 0:
             break
-    return out
+    return out, True
 
 
 def _compose(e_map: np.ndarray, taken: np.ndarray) -> np.ndarray:
