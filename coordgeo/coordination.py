@@ -908,7 +908,27 @@ def _compatible_sets(structure: Structure, donors, tolerance: float = DEFAULT_TO
     graph.add_edges_from(zip(ia.tolist(), ib.tolist(), strict=True))
     found = itertools.islice(nx.find_cliques(graph), _CLIQUE_SEARCH)  # bounded work
     cliques = sorted((sorted(c) for c in found), key=lambda c: (-len(c), c))
-    return [(np.array(c, dtype=int), _configuration(asm, grp, c)) for c in cliques]
+    return _numbered([(np.array(c, dtype=int), _configuration(asm, grp, c)) for c in cliques])
+
+
+def _numbered(sets: list) -> list:
+    """Donor sets whose configuration labels repeat get ``#1``, ``#2`` … in order (the sets
+    of unlabelled disorder have no PART label to tell them apart, and every table keys a
+    sphere by metal and configuration: Ba3 of Ba₆Co₆ClO₁₆ has eight configurations of its
+    partial O4, which ``coordgeo sphere`` printed as one sphere of CN 96)."""
+    counts: dict[str, int] = {}
+    for _, configuration in sets:
+        counts[configuration] = counts.get(configuration, 0) + 1
+    if all(n == 1 for n in counts.values()):
+        return sets
+    seen: dict[str, int] = {}
+    out = []
+    for subset, configuration in sets:
+        if counts[configuration] > 1:
+            seen[configuration] = seen.get(configuration, 0) + 1
+            configuration = f"{configuration} #{seen[configuration]}".strip()
+        out.append((subset, configuration))
+    return out
 
 
 def _configuration(asm: list[str], grp: list[str], members) -> str:

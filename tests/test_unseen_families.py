@@ -516,3 +516,40 @@ def test_electropositive_metal_without_donors_in_a_salt_bonds_no_metal(tmp_path)
     salt = metal + "S1 S 0.5 0.5 0.5\n"  # 17.3 Å from Rb1, 15.6 Å from Rb2
     b = bonds(read_cif(write(tmp_path, "salt.cif", salt))[0])
     assert not ((b.atom1 == "Rb1") & (b.atom2 == "Rb2")).any()
+
+
+def test_unlabelled_disorder_configurations_are_numbered(tmp_path):
+    # Ni at the centre of a 10 Å P1 cell, O1 2.00 Å along +a, and one O disordered over two
+    # unlabelled positions (occupancy 0.5 each) 2.00 Å along −a and ±0.05 × 10 = ±0.5 Å in b:
+    # 1.00 Å apart, occupancies adding to 1, not bonded (1.00 < 0.85 × 2 × 0.66 Å): two
+    # alternatives, so two spheres {O1, O2A} and {O1, O2B}, each Ni–O 2.000 and
+    # √(2.0² + 0.5²) = 2.062 Å. Both had configuration "", and `coordgeo sphere` printed them
+    # as one sphere of CN 4 (Ba3 of Ba6Co6ClO16: eight configurations, "CN 96").
+    text = """data_alt
+_cell_length_a 10
+_cell_length_b 10
+_cell_length_c 10
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+_atom_site_occupancy
+Ni1 Ni 0.5 0.5 0.5 1
+O1 O 0.7 0.5 0.5 1
+O2A O 0.3 0.55 0.5 0.5
+O2B O 0.3 0.45 0.5 0.5
+"""
+    import coordgeo
+
+    path = write(tmp_path, "alt.cif", text)
+    table = coordgeo.octahedra(coordgeo.read(path))
+    assert sorted(table.configuration) == ["#1", "#2"]
+    assert set(table.coordination_number) == {2}
+    result = runner.invoke(app, ["sphere", str(path)])
+    assert result.exit_code == 0
+    assert "Ni1 (disorder #1), CN 2" in result.output and "Ni1 (disorder #2), CN 2" in result.output
