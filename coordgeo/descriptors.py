@@ -872,6 +872,20 @@ def site_descriptors(
     the spheres of each coordination number, in order, as
     :func:`coordgeo.polyhedra.site_columns` leaves them) spares ⟨λ⟩ a second hull.
     """
+    return site_descriptors_of([(structure, spheres)], tolerance, [volumes])[0]
+
+
+def site_descriptors_of(
+    jobs: list[tuple],
+    tolerance: float | None = None,
+    volumes: list[dict | None] | None = None,
+) -> list[dict[str, np.ndarray]]:
+    """:func:`site_descriptors` of several structures ``jobs`` [(structure, spheres)], one
+    dict per structure: the spheres of one coordination number of all of them go through
+    one call of each descriptor, only the su's (each structure's su's) and the
+    bis-tridentate ligands (each structure's bonds) are per structure. ``volumes`` one
+    ``volumes`` argument of :func:`site_descriptors` (or None) per structure.
+    """
     from coordgeo.geometry import image_fract
     from coordgeo.geometry import propagate_su as propagate_in_structure
 
@@ -882,41 +896,60 @@ def site_descriptors(
         "quadratic_elongation": quadratic_elongation,
         "bond_angle_variance": bond_angle_variance,
     }
-    k = len(spheres)
-    out = {c: np.full(k, np.nan) for name in SITE_COLUMNS for c in (name, f"{name}_su")}
-    by_n: dict[int, list[int]] = {}
-    for i, sp in enumerate(spheres):
-        by_n.setdefault(sp.coordination_number, []).append(i)
-    ident = structure.identity_op
-    for n, members in by_n.items():
+    volumes = volumes or [None] * len(jobs)
+    outs = []
+    groups: dict[int, list[tuple]] = {}
+    for j, (structure, spheres) in enumerate(jobs):
+        k = len(spheres)
+        outs.append({c: np.full(k, np.nan) for name in SITE_COLUMNS for c in (name, f"{name}_su")})
+        by_n: dict[int, list[int]] = {}
+        for i, sp in enumerate(spheres):
+            by_n.setdefault(sp.coordination_number, []).append(i)
+        ident = structure.identity_op
+        for n, members in by_n.items():
+            if not any(n in DESCRIPTORS[m] for m in functions):
+                continue
+            group = [spheres[i] for i in members]
+            sites = np.array([[sp.metal] + [a.site for a in sp.donors] for sp in group])
+            ops = np.array([[ident] + [a.code.op for a in sp.donors] for sp in group])
+            shifts = np.array(
+                [[(0, 0, 0)] + [a.code.shift for a in sp.donors] for sp in group], dtype=float
+            )
+            fract = image_fract(structure, sites, ops, shifts)
+            x = fract @ structure.cell.orthogonalization.T
+            groups.setdefault(n, []).append((j, np.asarray(members), sites, ops, fract, x))
+    for n, parts in groups.items():
         names = [m for m in functions if n in DESCRIPTORS[m]]
-        if not names:
-            continue
-        group = [spheres[i] for i in members]
-        sites = np.array([[sp.metal] + [a.site for a in sp.donors] for sp in group])
-        ops = np.array([[ident] + [a.code.op for a in sp.donors] for sp in group])
-        shifts = np.array(
-            [[(0, 0, 0)] + [a.code.shift for a in sp.donors] for sp in group], dtype=float
-        )
-        fract = image_fract(structure, sites, ops, shifts)
-        x = fract @ structure.cell.orthogonalization.T
-        rows = np.asarray(members)
+        x = np.concatenate([part[-1] for part in parts]) if len(parts) > 1 else parts[0][-1]
+        hulls = [volumes[part[0]] for part in parts]
         for name in names:
+            known = {}
+            if name in _HULL and all(h is not None and n in h for h in hulls):
+                known = {"volume": tuple(np.concatenate([h[n][c] for h in hulls]) for c in (0, 1))}
             with np.errstate(invalid="ignore", divide="ignore"):
-                known = {"volume": volumes[n]} if name in _HULL and n in (volumes or {}) else {}
                 value, jacobian = functions[name](x[:, 0], x[:, 1:], with_jacobian=True, **known)
-                # su_in_structure's propagation, the atoms' positions found once per group
-                su = propagate_in_structure(structure, sites, ops, fract, np.nan_to_num(jacobian))
-            out[name][rows] = value
-            out[f"{name}_su"][rows] = np.where(np.isfinite(value), su, np.nan)  # no value, no su
-    for i, partition in bis_tridentate_partitions(structure, spheres, tolerance).items():
-        sp = spheres[i]
-        sites = np.array([[sp.metal] + [a.site for a in sp.donors]])
-        ops = np.array([[ident] + [a.code.op for a in sp.donors]])
-        shifts = np.array([[(0, 0, 0)] + [a.code.shift for a in sp.donors]], dtype=float)
-        x = image_fract(structure, sites, ops, shifts) @ structure.cell.orthogonalization.T
-        for name, function in (("halcrow_phi", halcrow_phi), ("halcrow_theta", halcrow_theta)):
-            value, jacobian = function(x[:, 0], x[:, 1:], partition, with_jacobian=True)
-            su = su_in_structure(structure, sites, ops, shifts, jacobian)
-            out[name][i], out[f"{name}_su"][i] = float(value[0]), float(su[0])
-    return out
+            lo = 0
+            for j, rows, sites, ops, fract, _ in parts:
+                part = slice(lo, lo + len(rows))
+                lo += len(rows)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    # su_in_structure's propagation, the atoms' positions found once per group
+                    su = propagate_in_structure(
+                        jobs[j][0], sites, ops, fract, np.nan_to_num(jacobian[part])
+                    )
+                out = outs[j]
+                out[name][rows] = value[part]
+                out[f"{name}_su"][rows] = np.where(np.isfinite(value[part]), su, np.nan)
+    for (structure, spheres), out in zip(jobs, outs, strict=True):
+        ident = structure.identity_op
+        for i, partition in bis_tridentate_partitions(structure, spheres, tolerance).items():
+            sp = spheres[i]
+            sites = np.array([[sp.metal] + [a.site for a in sp.donors]])
+            ops = np.array([[ident] + [a.code.op for a in sp.donors]])
+            shifts = np.array([[(0, 0, 0)] + [a.code.shift for a in sp.donors]], dtype=float)
+            x = image_fract(structure, sites, ops, shifts) @ structure.cell.orthogonalization.T
+            for name, function in (("halcrow_phi", halcrow_phi), ("halcrow_theta", halcrow_theta)):
+                value, jacobian = function(x[:, 0], x[:, 1:], partition, with_jacobian=True)
+                su = su_in_structure(structure, sites, ops, shifts, jacobian)
+                out[name][i], out[f"{name}_su"][i] = float(value[0]), float(su[0])
+    return outs

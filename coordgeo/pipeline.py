@@ -316,59 +316,58 @@ def _snap_zeros(columns: dict) -> dict:
 
 
 def site_columns_of(analyses: list[Analysis]) -> list[dict]:
-    """:attr:`Analysis.site_columns` of several analyses with the same ``shapes`` option, in
-    one stacked evaluation of their polyhedra (:func:`coordgeo.polyhedra.site_columns_of`)
-    and then, per structure, the descriptors and the spin assignment. What a bulk worker
-    does for the structures of all the files of its batch; the attribute is the same call
-    with one analysis. ``{}`` for an analysis without spheres.
+    """:attr:`Analysis.site_columns` of several analyses with the same ``shapes`` and
+    ``tolerance`` options: their polyhedra and descriptors in stacked evaluations, one per
+    coordination number for all of them (:func:`coordgeo.polyhedra.site_columns_of`,
+    :func:`coordgeo.descriptors.site_descriptors_of`), then, per structure, the spin
+    assignment. What a bulk worker does for the structures of all the files of its
+    batch; the attribute is the same call with one analysis. ``{}`` for an analysis
+    without spheres.
     """
+    from coordgeo import spin
+    from coordgeo.descriptors import site_descriptors_of
     from coordgeo.polyhedra import site_columns_of as polyhedra_of
 
     measured = [a for a in analyses if a.spheres]
-    if len({a.options.shapes for a in measured}) > 1:
-        raise ValueError("site_columns_of: analyses with different shapes options")
-    # the hulls of the site table serve ⟨λ⟩ too
-    volumes: list[dict | None] = [{} for _ in measured]
-    tables = (
-        polyhedra_of(
-            [(a.structure, a.spheres) for a in measured], measured[0].options.shapes, volumes
-        )
-        if measured
-        else []
-    )
-    found = iter(zip(measured, tables, volumes, strict=True))
+    if not measured:
+        return [{} for _ in analyses]
+    if len({(a.options.shapes, a.options.tolerance) for a in measured}) > 1:
+        raise ValueError("site_columns_of: analyses with different shapes or tolerance")
+    options = measured[0].options
+    jobs = [(a.structure, a.spheres) for a in measured]
+    # columns first, one DataFrame at the end: a DataFrame per step (and a concat, an
+    # assign, a column set per zero snapped) cost more than the numbers of a small site
+    volumes: list[dict | None] = [{} for _ in measured]  # the site table's hulls serve ⟨λ⟩
+    tables = [_snap_zeros(t) for t in polyhedra_of(jobs, options.shapes, volumes)]
+    for table, found in zip(
+        tables, site_descriptors_of(jobs, options.tolerance, volumes), strict=True
+    ):
+        table.update(found)
+    done = iter(tables)
     out = []
     for analysis in analyses:
         if not analysis.spheres:
             out.append({})
             continue
-        _, table, hulls = next(found)
-        out.append(_site_columns(analysis, table, hulls))
-    return out
-
-
-def _site_columns(analysis: Analysis, columns: dict, volumes: dict) -> dict:
-    """A structure's columns of :func:`coordgeo.polyhedra.site_columns` with zeros snapped,
-    its descriptors and spin and oxidation states, in the order of :attr:`Analysis.sites`."""
-    from coordgeo import spin
-    from coordgeo.descriptors import site_descriptors
-
-    structure, spheres, options = analysis.structure, analysis.spheres, analysis.options
-    # columns first, one DataFrame at the end: a DataFrame per step (and a concat, an
-    # assign, a column set per zero snapped) cost more than the numbers of a small site
-    columns = _snap_zeros(columns)
-    columns.update(site_descriptors(structure, spheres, options.tolerance, volumes))
-    assigned = spin.assign_columns(
-        structure, columns, spheres, oxidation_states=dict(options.oxidation_states) or None
-    )
-    columns["element"] = np.array([structure.elements[sp.metal] for sp in spheres], dtype=object)
-    # the contract columns of `coordgeo octahedra` stay last, the other spin columns before
-    for c in assigned:
-        if c not in spin.CONTRACT_COLUMNS:
+        columns = next(done)
+        structure, spheres = analysis.structure, analysis.spheres
+        assigned = spin.assign_columns(
+            structure,
+            columns,
+            spheres,
+            oxidation_states=dict(analysis.options.oxidation_states) or None,
+        )
+        columns["element"] = np.array(
+            [structure.elements[sp.metal] for sp in spheres], dtype=object
+        )
+        # the contract columns of `coordgeo octahedra` stay last, the other spin columns before
+        for c in assigned:
+            if c not in spin.CONTRACT_COLUMNS:
+                columns[c] = assigned[c]
+        for c in spin.CONTRACT_COLUMNS:
             columns[c] = assigned[c]
-    for c in spin.CONTRACT_COLUMNS:
-        columns[c] = assigned[c]
-    return columns
+        out.append(columns)
+    return out
 
 
 def analyse_structure(structure: Structure, options: Options | None = None) -> Analysis:
