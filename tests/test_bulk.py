@@ -591,3 +591,69 @@ def test_without_posix_pipes_the_local_engine_runs_in_this_process(
             bulk.load(tmp_path / "one", table).drop(columns=["run"], errors="ignore"),
             bulk.load(tmp_path / "two", table).drop(columns=["run"], errors="ignore"),
         )
+
+
+def test_a_batch_evaluates_its_sites_together_with_the_values_of_each_file_alone(shared):
+    # a worker evaluates the sites of all the files of its task in one stacked call per
+    # coordination number (Collected(batched=True), at to_tables); every table must be what
+    # the files give one at a time: several octahedra per structure (1101169, bs5068),
+    # seven- to nine-coordinate sites with the pairing search (7114517, 4320780)
+    names = ["1101169.cif", "bs5068.cif", "7114517.cif", "4320780-negative-value.cif",
+             "2000507.cif", *PUBLISHED]  # fmt: skip
+    paths = [str(shared / "cifs/published" / n) for n in names]
+    options = bulk.Options()
+    alone, together = analyse.Collected(), analyse.Collected(batched=True)
+    for path in paths:
+        assert analyse.analyse_file(path, options, alone)
+        assert analyse.analyse_file(path, options, together)
+    assert not alone.pending and len(together.pending) == len(paths)  # sites still to do
+    assert together.frames["sites"] == [] and alone.frames["sites"]
+    one = analyse.to_tables(alone, bulk.schemas(options.shapes))
+    batch = analyse.to_tables(together, bulk.schemas(options.shapes))
+    assert not together.pending
+    assert len(batch["sites"]) >= 50
+    for name in one:
+        a, b = one[name], batch[name]
+        if name == "files":
+            a, b = a.drop_columns(VOLATILE), b.drop_columns(VOLATILE)
+        assert a.equals(b), name
+
+
+def test_a_file_whose_sites_fail_in_a_batch_gets_its_partial_row_alone(shared, monkeypatch):
+    # the stacked call of a batch fails because of one structure: each file is then
+    # evaluated on its own, so the culprit gets the partial row (with its "sites:" problem)
+    # it gets when analysed alone and the other files' sites are all there
+    from coordgeo import polyhedra
+
+    paths = [str(shared / "cifs/published" / n) for n in PUBLISHED]
+    victim = read_cif_blocks(paths[1])[0].block
+    assert all(s.block != victim for p in paths if p != paths[1] for s in read_cif_blocks(p))
+    real = polyhedra.site_columns_of
+
+    def failing(jobs, *args, **kwargs):
+        if any(s.block == victim for s, _ in jobs):
+            raise RuntimeError("a site that cannot be measured")
+        return real(jobs, *args, **kwargs)
+
+    monkeypatch.setattr(polyhedra, "site_columns_of", failing)
+    options = bulk.Options()
+    schema = bulk.schemas(options.shapes)
+    tables = {}
+    for batched in (False, True):
+        out = analyse.Collected(batched=batched)
+        for path in paths:
+            analyse.analyse_file(path, options, out)
+        tables[batched] = analyse.to_tables(out, schema)
+    files = tables[True]["files"].to_pandas().set_index("path")
+    assert files.loc[paths[1], "status"] == "partial"
+    assert files.loc[paths[1], "error"].startswith(f"block {victim}: sites: RuntimeError: a site")
+    assert files.loc[paths[1], "n_sites"] == 0
+    assert (files.drop(index=paths[1])["status"] == "ok").all()
+    sites = tables[True]["sites"].to_pandas()
+    assert set(sites["path"]) == set(paths) - {paths[1]}
+    assert (tables[True]["bonds"].to_pandas()["path"] == paths[1]).any()  # its other tables
+    for name in tables[True]:
+        a, b = tables[False][name], tables[True][name]
+        if name == "files":
+            a, b = a.drop_columns(VOLATILE), b.drop_columns(VOLATILE)
+        assert a.equals(b), name

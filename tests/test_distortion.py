@@ -448,3 +448,22 @@ def test_hull_volumes_equal_qhull_one_hull_per_set() -> None:
     for points in (cube, np.vstack([square, [[0, 0, 1.2]]]), antiprism):
         expected = ConvexHull(points).volume
         assert D.polyhedron_volume(np.zeros(3), points) == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_polyhedron_has_the_same_values_alone_and_in_a_batch() -> None:
+    # one answer per polyhedron: bulk evaluates the sites of many structures in one call, so
+    # nothing may depend on the other rows of the batch. Θ and Σ were summed in an order
+    # that depended on the batch size (their last bit changed with the number of sites).
+    rng = np.random.default_rng(5)
+    centers = rng.normal(size=(40, 3))
+    ligands = np.stack([distorted_octahedron(rng, noise=0.2) for _ in range(40)])
+    ligands = ligands + centers[:, None]
+    values, jacobians = D.distortion_jacobians(centers, ligands, kink_step=1e-5)
+    for i in range(40):
+        alone, d_alone = D.distortion_jacobians(
+            centers[i : i + 1], ligands[i : i + 1], kink_step=1e-5
+        )
+        for name in alone:
+            assert np.array_equal(alone[name], values[name][i : i + 1]), name
+        for name in d_alone:
+            assert np.array_equal(d_alone[name], jacobians[name][i : i + 1]), name

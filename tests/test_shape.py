@@ -431,3 +431,32 @@ def test_site_points_stacks_centre_first_or_last_and_broadcasts() -> None:
         S.site_points(np.zeros(2), ligands)
     with pytest.raises(ValueError, match="ligands must have shape"):
         S.site_points(center, np.zeros(3))
+
+
+def test_shape_measures_of_a_batch_are_those_of_each_polyhedron_alone() -> None:
+    # bulk measures the sites of many structures in one call: a polyhedron's measures and
+    # candidate pairings must not depend on the others (Newton's iterations on ν ran until
+    # the slowest pairing of the batch converged, which moved the others by a bit or two),
+    # and the search of several problems together gives each the local optima of its own
+    from coordgeo.polyhedra import _shape_columns
+
+    rng = np.random.default_rng(11)
+    for label in ("OC-6", "SAPR-8", "CSAPR-9"):
+        ideal = S.ideal_polyhedron(label)
+        k, n = 12, ideal.n
+        center = rng.normal(size=(k, 3))
+        ligands = 2.0 * ideal.vertices[None] + 0.15 * rng.normal(size=(k, n, 3)) + center[:, None]
+        labels = S.shape_labels(n)
+        values, grads = _shape_columns(center, ligands, labels, 1e-5)
+        for i in range(k):
+            one, d_one = _shape_columns(center[i : i + 1], ligands[i : i + 1], labels, 1e-5)
+            for lab in labels:
+                assert np.array_equal(one[lab], values[lab][i : i + 1]), (label, lab)
+                assert np.array_equal(d_one[lab], grads[lab][i : i + 1]), (label, lab)
+        q, _ = S._prepare(center, ligands)
+        together = S._local_optima_of(q, "CSAPR-9" if n == 9 else labels[0]) if n == 9 else None
+        if together is not None:
+            for i in range(k):
+                alone = S._local_optima(q[i], "CSAPR-9")
+                assert np.array_equal(alone[0], together[i][0])
+                assert np.array_equal(alone[1], together[i][1])
