@@ -362,9 +362,18 @@ def _propagate_su_columns(
     Products of 3×3 blocks as batched matmuls: a numpy einsum of three or four operands
     runs as one nested loop, ~10× slower for the few rows of a typical structure.
     """
-    m_orth = structure.cell.orthogonalization
-    # g = Rᵀ Mᵀ ∇f: the gradient with respect to the site's fractional coordinates
-    g = structure.rotations_float[ops].swapaxes(-1, -2) @ (m_orth.T @ grad_cart)
+    n, m, _, q = grad_cart.shape
+    # g = Rᵀ Mᵀ ∇f: the gradient with respect to the site's fractional coordinates. Mᵀ∇f
+    # of every atom and quantity as one (n·m·q, 3)·M product: the same three-term sums
+    # as a product per atom, in one BLAS call instead of n·m (tests/test_fast_paths.py)
+    rows = grad_cart.reshape(n * m, 3) if q == 1 else grad_cart.swapaxes(-1, -2).reshape(-1, 3)
+    mg = rows @ structure.cell.orthogonalization
+    mg = (
+        mg.reshape(n, m, 3, 1)
+        if q == 1
+        else np.ascontiguousarray(mg.reshape(n, m, q, 3).swapaxes(-1, -2))
+    )
+    g = structure.rotations_float[ops].swapaxes(-1, -2) @ mg
     h = structure.fract_cov[sites] @ g  # C g (C symmetric)
     same = sites[:, :, None] == sites[:, None, :]
     if same.sum() == same.shape[0] * same.shape[1]:  # every atom its own site
@@ -377,7 +386,6 @@ def _propagate_su_columns(
     tied = _tied_cell_su(tuple(structure.cell.su), tuple(map(tuple, tied_cell_groups(structure))))
     if tied:
         # ∂f/∂p_k = Σₐ ∇ₐf · (∂M/∂p_k) xₐ
-        n, m = fract.shape[:2]
         moved = fract.reshape(n * m, 3) @ _derivative_columns(structure.cell.parameters)
         dfdp = (moved.reshape(n, m, 6, 3) @ grad_cart).sum(axis=1)  # (n, 6, q)
         for group, s in tied:
@@ -737,16 +745,16 @@ def _possible_trials(
     # Along each axis the translations within reach are a run of consecutive ones (|u + s|
     # falls, then rises, with s): each candidate's trials are the product of three runs,
     # enumerated first axis slowest (as np.nonzero lists the product of the three masks).
-    first, count = [], []
-    for a in range(3):
-        steps = np.arange(-widest[a], widest[a] + 1, dtype=float)
-        ok = np.abs(near_image[:, a, None] + steps) <= reach[:, a, None]
-        first.append(steps[ok.argmax(axis=1)])
-        count.append(ok.sum(axis=1))
-    trials = count[0] * count[1] * count[2]
+    # The three axes at once, each over the steps of the widest: a step beyond an axis' own
+    # reach + ½ is never within it, so the runs are those of each axis alone.
+    steps = np.arange(-widest.max(), widest.max() + 1, dtype=float)
+    ok = np.abs(near_image[:, :, None] + steps) <= reach[:, :, None]  # (k, 3, steps)
+    first = steps[ok.argmax(axis=2)]  # (k, 3) the first translation of each run
+    count = ok.sum(axis=2)  # (k, 3) its length
+    trials = count[:, 0] * count[:, 1] * count[:, 2]
     hit_k = np.repeat(np.arange(len(near_image)), trials)
     t = np.arange(len(hit_k)) - np.repeat(np.cumsum(trials) - trials, trials)
-    t01, i2 = np.divmod(t, count[2][hit_k])
-    i0, i1 = np.divmod(t01, count[1][hit_k])
-    step = np.column_stack([first[0][hit_k] + i0, first[1][hit_k] + i1, first[2][hit_k] + i2])
+    t01, i2 = np.divmod(t, count[hit_k, 2])
+    i0, i1 = np.divmod(t01, count[hit_k, 1])
+    step = first[hit_k] + np.column_stack([i0, i1, i2])
     return hit_k, step

@@ -12,7 +12,7 @@ two run side by side on every published structure and must agree exactly:
 * the derivatives of the orthogonalisation matrix, twelve cells at once, against twelve
   calls of :func:`coordgeo.model.orthogonalization_matrix`; the moved positions (∂M/∂p) x
   of the su propagation as one (n, 3)·(3, 18) product against a row-by-matrix product
-  per atom and parameter (bit for bit);
+  per atom and parameter, and Mᵀ∇f as one product against one per atom (bit for bit);
 * vector lengths √((x² + y²) + z²) against ``np.linalg.norm`` (bit for bit);
 * the neighbour search measuring only the lattice translations that can be within reach
   (``geometry._possible_trials``) against all 27 trials around every image of the unit
@@ -38,6 +38,7 @@ from coordgeo.coordination import (
 )
 from coordgeo.errors import InputError
 from coordgeo.geometry import (
+    _GRADIENTS,
     _derivative_columns,
     _orthogonalization_derivatives,
     contacts,
@@ -303,6 +304,17 @@ def test_moved_positions_as_one_product_equal_one_per_atom(structures):
         want = (fract[:, :, None, None, :] @ dm.swapaxes(-1, -2))[:, :, :, 0, :]
         got = (fract.reshape(-1, 3) @ _derivative_columns(s.cell.parameters)).reshape(want.shape)
         np.testing.assert_array_equal(got, want, err_msg=s.block)
+        # Mᵀ∇f of every atom (distance, angle and torsion gradients, one and three
+        # quantities at once) as one product, against a 3×3 matrix times a vector per atom
+        x = fract @ s.cell.orthogonalization.T
+        for m in (2, 3):
+            _, grad = _GRADIENTS[m](x[:, :m] if m == 2 else x)
+            for g in (grad[..., None], np.stack([grad, 0.37 * grad, -grad], axis=-1)):
+                g = np.nan_to_num(g)
+                want = s.cell.orthogonalization.T @ g
+                rows = g.swapaxes(-1, -2).reshape(-1, 3) @ s.cell.orthogonalization
+                got = rows.reshape(*g.shape[:2], g.shape[3], 3).swapaxes(-1, -2)
+                np.testing.assert_array_equal(got, want, err_msg=s.block)
 
 
 def test_vector_lengths_equal_numpy_norm():
