@@ -1271,6 +1271,14 @@ _PLAIN_CHARACTERS[[ord(c) for c in "0123456789.()+-\n"]] = True
 _Plain = tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]
 
 
+def _parse_plain_tokens(tokens: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """:func:`_parse_plain` of tokens that are all plain numbers; None when one is not."""
+    joined = "\n".join(tokens) + "\n"
+    if joined.count("\n") != len(tokens) or not joined.isascii():  # a text field, non-ASCII
+        return None
+    return _parse_plain(joined, len(tokens), check=True)
+
+
 def _plain_numbers(tokens: list[str]) -> _Plain:
     """:func:`_cif_number` of a loop column's plain numbers at once.
 
@@ -1286,13 +1294,16 @@ def _plain_numbers(tokens: list[str]) -> _Plain:
     rounding = np.zeros(n)
     if n == 0:
         return values, sus, rounding, []
-    joined = "\n".join(tokens) + "\n"
-    read = None
-    if joined.count("\n") == n and joined.isascii():  # the usual column: all plain?
-        read = _parse_plain(joined, n, check=True)
+    read = _parse_plain_tokens(tokens)  # the usual column: all plain?
+    others: list[int] = []
     if read is not None:
         idx = np.arange(n)
-        others: list[int] = []
+    elif (
+        (given := [k for k, t in enumerate(tokens) if t not in _NULLS])
+        and len(given) < n
+        and (read := _parse_plain_tokens([tokens[k] for k in given])) is not None
+    ):  # plain numbers and nulls (an H's U as ?): the numbers at once
+        idx = np.array(given)
     else:
         plain = [_PLAIN_NUMBER.fullmatch(t) is not None for t in tokens]
         others = [k for k in range(n) if not plain[k] and tokens[k] not in ("?", ".")]
@@ -1371,13 +1382,9 @@ def plain_numbers_with_su(tokens: list[str]) -> tuple[np.ndarray, np.ndarray] | 
     None when one is not (the caller reads those one by one). The numbers of
     :func:`coordgeo.esd.parse_su`: the printed value, su = digits·10^−decimals.
     """
-    n = len(tokens)
-    if n == 0:
+    if len(tokens) == 0:
         return np.zeros(0), np.zeros(0)
-    joined = "\n".join(tokens) + "\n"
-    if joined.count("\n") != n or not joined.isascii():
-        return None
-    read = _parse_plain(joined, n, check=True)
+    read = _parse_plain_tokens(tokens)
     if read is None:
         return None
     values, decimals, digits = read
