@@ -414,7 +414,7 @@ def snap_special_positions(
     order = on.sum(axis=1)
     weights = on / order[:, None]
     snapped = np.einsum("nk,nki->ni", weights, images - lattice)
-    projector = np.einsum("nk,kij->nij", weights, rotations.astype(float))
+    projector = np.einsum("nk,kij->nij", weights, np.asarray(rotations, dtype=float))
     return snapped, order, projector
 
 

@@ -247,13 +247,21 @@ def structure_from_block(
     symops, sg_name, sg = _read_symops(block, notes, cell, sites)
     crystal_system = _crystal_system(block, sg)
     rotations = np.array([op.rotation for op in symops], dtype=int)
+    # as floats (exact) for the products with coordinates below, made once
+    rotations_float = rotations.astype(float)
     translations = np.array([op.translation for op in symops], dtype=float)
     # each listed site is at least one atom of the cell: an impossible density is refused
     # before the duplicate search, whose work grows with the atoms per Å³
     _check_density(cell, sites, np.full(len(sites["labels"]), len(symops)), len(symops))
-    sites, duplicates = _without_symmetry_duplicates(sites, rotations, translations, cell, notes)
+    sites, duplicates = _without_symmetry_duplicates(
+        sites, rotations_float, translations, cell, notes
+    )
     snapped, order, projector = snap_special_positions(
-        sites["fract"], rotations, translations, cell.orthogonalization, SPECIAL_POSITION_TOLERANCE
+        sites["fract"],
+        rotations_float,
+        translations,
+        cell.orthogonalization,
+        SPECIAL_POSITION_TOLERANCE,
     )
     _check_density(cell, sites, order, len(symops))
     moved = vector_lengths((snapped - sites["fract"]) @ cell.orthogonalization.T)
@@ -313,6 +321,7 @@ def structure_from_block(
     )
     # the operator arrays just built are what Structure.rotations/translations would build
     structure.__dict__["rotations"] = rotations.reshape(-1, 3, 3)
+    structure.__dict__["rotations_float"] = rotations_float.reshape(-1, 3, 3)
     structure.__dict__["translations"] = translations.reshape(-1, 3)
     return structure
 
@@ -1693,6 +1702,7 @@ def _read_geom(block: gemmi.cif.Block, line_offset: int) -> dict[str, GeomLoop]:
     return out
 
 
+@lru_cache(maxsize=1024)
 def _geom_column(tag: str, prefix: str) -> str:
     """``_geom_bond_distance`` → ``distance``; the bare angle/torsion tag → ``value``."""
     if tag.lower() == prefix.rstrip("_").lower():
