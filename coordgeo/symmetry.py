@@ -450,18 +450,19 @@ def symmetry_duplicates(
     if int((per_kind * (per_kind - 1) // 2).sum()) * k <= DENSE_DUPLICATE_PAIRS:
         # few pairs of one kind: every image of i measured against j, no grid; the pairs
         # made kind by kind (an n × n mask would cost n² for the many one-site kinds of a
-        # large disordered structure)
+        # large disordered structure); the k images of i taken as one block of rows
         first, site = _pairs_of_one_kind(kind, per_kind)
-        image = (first[:, None] * k + np.arange(k)).ravel()
-        site = np.repeat(site, k)
-        first = np.repeat(first, k)
+        d = images.reshape(n, k, 3)[first] - fract[site][:, None, :]  # (pairs, k, 3)
+        d -= np.round(d)
+        near = vector_lengths(d.reshape(-1, 3) @ orthogonalization.T) < tolerance
+        near = near.reshape(-1, k).any(axis=1)  # some image of i on j
     else:
         site, image, first = _duplicate_candidates(
             images, fract, kind, k, orthogonalization, tolerance
         )
-    d = images[image] - fract[site]
-    d -= np.round(d)
-    near = vector_lengths(d @ orthogonalization.T) < tolerance
+        d = images[image] - fract[site]
+        d -= np.round(d)
+        near = vector_lengths(d @ orthogonalization.T) < tolerance
     found: dict[int, int] = {}
     for j, i in zip(site[near].tolist(), first[near].tolist(), strict=True):
         found[j] = min(i, found.get(j, i))  # the earliest site it repeats

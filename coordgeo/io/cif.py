@@ -1325,6 +1325,8 @@ def _plain_numbers(tokens: list[str]) -> _Plain:
     scale = _TENTHS[np.minimum(decimals, len(_TENTHS) - 1)]
     scale[decimals >= len(_TENTHS)] = 0.0
     ok = np.isfinite(parsed)  # 400 digits overflow: _cif_number says so
+    if len(idx) == n and ok.all():  # every token a plain number: the arrays as they come
+        return parsed, np.where(digits >= 0, digits * scale, 0.0), 0.5 * scale, others
     if not ok.all():
         others = sorted(others + idx[~ok].tolist())
     values[idx[ok]] = parsed[ok]
@@ -1432,7 +1434,7 @@ def _plain_columns(columns: list[list[str]]) -> list[_Plain]:
     lo = 0
     for column in columns:
         hi = lo + len(column)
-        mine = [k - lo for k in others if lo <= k < hi]
+        mine = [k - lo for k in others if lo <= k < hi] if others else []
         out.append((values[lo:hi], sus[lo:hi], rounding[lo:hi], mine))
         lo = hi
     return out
