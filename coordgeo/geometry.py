@@ -75,10 +75,36 @@ def _arrays(structure: Structure, atoms: Sequence[Sequence[Atom]]):
 def image_fract(
     structure: Structure, sites: np.ndarray, ops: np.ndarray, shifts: np.ndarray
 ) -> np.ndarray:
-    """Fractional coordinates R·x + t + shift for arrays of sites, operators and shifts."""
-    x = structure.fract[sites]
-    rot = structure.rotations_float[ops]
-    return np.einsum("...ij,...j->...i", rot, x) + structure.translations[ops] + shifts
+    """Fractional coordinates R·x + t + shift for arrays of sites, operators and shifts.
+
+    R·x + t of the structure's every site and operator is worked out once
+    (:func:`_images_of_sites`) when the atoms asked for are at least a quarter of them, and
+    looked up from then on; fewer atoms, before that, are worked out alone (the same sums).
+    """
+    table = _IMAGE_TABLES.get(structure)
+    if table is None:
+        if np.size(sites) * 4 < len(structure.fract) * len(structure.symops):
+            x = structure.fract[sites]
+            rot = structure.rotations_float[ops]
+            return np.einsum("...ij,...j->...i", rot, x) + structure.translations[ops] + shifts
+        table = _images_of_sites(structure)
+    return table[sites, ops] + shifts
+
+
+def _images_of_sites(structure: Structure) -> np.ndarray:
+    """(n, k, 3) R·x + t of every site x under every operator (R, t), unreduced: the one
+    expansion of the asymmetric unit, kept per structure (weakly: a bulk run forgets each
+    structure) for :func:`image_fract` and :func:`unit_cell_images`. Read-only."""
+    table = _IMAGE_TABLES.get(structure)
+    if table is None:
+        rot = structure.rotations_float
+        table = np.einsum("kij,nj->nki", rot, structure.fract) + structure.translations
+        table.flags.writeable = False
+        _IMAGE_TABLES[structure] = table
+    return table
+
+
+_IMAGE_TABLES: weakref.WeakKeyDictionary[Structure, np.ndarray] = weakref.WeakKeyDictionary()
 
 
 def cartesian(structure: Structure, atoms: Sequence[Atom]) -> np.ndarray:
@@ -457,8 +483,7 @@ def unit_cell_images(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.n
     A site on a special position has fewer images than there are operators;
     of the operators giving the same image, the first in the CIF's list is kept.
     """
-    rot = structure.rotations_float
-    images = np.einsum("kij,nj->nki", rot, structure.fract) + structure.translations
+    images = _images_of_sites(structure)
     wrap = -np.floor(images + 1e-9)
     inside = images + wrap
     inside[inside >= 1.0 - 1e-9] = 0.0  # 0.9999999999 and 1.0 are the origin
