@@ -712,13 +712,15 @@ def _pairs_in_reach(
     reach = limits[:, None] * np.sqrt((structure.cell.fractionalization**2).sum(axis=1))
     reach = reach * (1 + 1e-6) + 1e-6  # (centre, 3)
     centre = structure.fract[centers]
-    # the first axis on the (centre, image) grid at once (no index arrays of every pair);
-    # np.nonzero lists its survivors centre by centre, images in order
-    u = uc.fract[images, 0][None, :] - centre[:, 0, None]
+    # the axis whose reach is shortest (in cell fractions: fewest pairs left) on the
+    # (centre, image) grid at once, without index arrays of every pair; np.nonzero lists its
+    # survivors centre by centre, images in order, and the other two axes keep that order
+    first = int(np.argmin(reach.max(axis=0)))
+    u = uc.fract[images, first][None, :] - centre[:, first, None]
     u = np.abs(u - np.round(u))
-    c, i = np.nonzero(np.minimum(u, 1.0 - u) <= reach[:, 0, None])
+    c, i = np.nonzero(np.minimum(u, 1.0 - u) <= reach[:, first, None])
     i = images[i]
-    for a in (1, 2):
+    for a in [axis for axis in range(3) if axis != first]:
         u = uc.fract[i, a] - centre[c, a]
         u = np.abs(u - np.round(u))
         keep = np.minimum(u, 1.0 - u) <= reach[c, a]
