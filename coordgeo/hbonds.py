@@ -440,7 +440,7 @@ def planar_nitrogen(structure: Structure, bonded: Contacts) -> np.ndarray:
     from_n = nitrogen[bonded.center]
     centre, site = bonded.center[from_n], bonded.site[from_n]
     counts = np.bincount(centre, minlength=len(structure))
-    metal = np.array([is_metal(elements[k]) for k in site.tolist()], dtype=bool)
+    metal = site_masks(structure)[2][site]
     with_metal = np.zeros(len(structure), dtype=bool)
     with_metal[centre[metal]] = True
     candidates = np.flatnonzero(nitrogen & (counts == 3) & ~with_metal)
@@ -473,8 +473,9 @@ def _excluded_acceptors(structure: Structure, bonded: Contacts, donor_of: Contac
     starts = np.searchsorted(centers, donor_of.site)
     ends = np.searchsorted(centers, donor_of.site, side="right")
     counts = ends - starts
-    idx = order[np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])]
     which = np.repeat(np.arange(len(donor_of)), counts)
+    # starts[d] + 0 … counts[d] − 1 for each donor d, in donor order
+    idx = order[np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())]
     f_e = image_fract(structure, bonded.site[idx], bonded.op[idx], bonded.shift[idx].astype(float))
     rot = structure.rotations[donor_of.op[which]]
     tran = structure.translations[donor_of.op[which]] + donor_of.shift[which]
