@@ -619,38 +619,27 @@ class _Molecules:
         if comp not in self._symmetry:
             n = len(structure)
             members = self.component == comp
+            order, parent = self._breadth_first(int(np.flatnonzero(members)[0]))
             maps, edge = self.maps, self.edge
-            # level by level: the parents' maps are set before their children's
-            for parent, child in self._breadth_first(int(np.flatnonzero(members)[0])):
-                bond = self.first[np.searchsorted(self.pair_sorted, parent * n + child)]
-                maps[child] = maps[parent] @ edge[bond]
+            tree = order[1:]  # each site after the root, from its parent
+            bond = self.first[np.searchsorted(self.pair_sorted, parent * n + tree)]
+            for j, i, k in zip(tree.tolist(), parent.tolist(), bond.tolist(), strict=True):
+                maps[j] = maps[i] @ edge[k]  # in breadth-first order: the parent's map is set
             self._symmetry[comp] = _own_symmetry(structure, self.bonded, edge, maps, members)
         return self._symmetry[comp]
 
-    def _breadth_first(self, root: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The breadth-first tree of ``root``'s component (neighbours in increasing order),
-        level by level: (parents, sites) of each level after the root, the sites in the
-        order a queue would reach them, each with the first site of the level before that
-        is bonded to it."""
+    def _breadth_first(self, root: int) -> tuple[np.ndarray, np.ndarray]:
+        """Sites of ``root``'s component in breadth-first order (neighbours in increasing
+        order), and the parent of each after the root."""
         start, neighbours = self.neighbour_start, self.neighbours
-        seen = np.zeros(len(start) - 1, dtype=bool)
-        seen[root] = True
-        frontier = np.array([root], dtype=np.int64)
-        levels = []
-        while len(frontier):
-            counts = start[frontier + 1] - start[frontier]
-            parent = np.repeat(frontier, counts)
-            at = np.repeat(start[frontier] - np.cumsum(counts) + counts, counts)
-            child = neighbours[at + np.arange(len(at))]
-            new = ~seen[child]
-            parent, child = parent[new], child[new]
-            first = np.sort(np.unique(child, return_index=True)[1])  # first reach of each
-            parent, child = parent[first], child[first]
-            seen[child] = True
-            if len(child):
-                levels.append((parent, child))
-            frontier = child
-        return levels
+        order, parents, seen = [root], [], {root}
+        for i in order:  # grows while it is read: the queue
+            for j in neighbours[start[i] : start[i + 1]].tolist():
+                if j not in seen:
+                    seen.add(j)
+                    order.append(j)
+                    parents.append(i)
+        return np.array(order, dtype=np.int64), np.array(parents, dtype=np.int64)
 
 
 _MOLECULES: weakref.WeakKeyDictionary[Structure, list[_Molecules]] = weakref.WeakKeyDictionary()
