@@ -280,8 +280,9 @@ def report(r: dict, base: dict | None = None) -> None:
         f"   jobs={r['jobs']}, {r['files']} files: {r['seconds']:.1f} s wall, "
         f"{r['files/s']:.1f} files/s, {r['MB/s']:.2f} MB/s, CPU {r['cpu']:.1f} s "
         f"({r['cpu'] / r['files'] * 1e3:.0f} ms/file, imports included); peak memory of the tree "
-        f"RSS {r['peak RSS']:.0f} MB, PSS {r['peak PSS']:.0f} MB "
-        f"(run process {r['peak run']:.0f} MB, largest worker {r['peak worker']:.0f} MB); "
+        f"RSS {r['peak RSS']:.0f} MB, "
+        + (f"PSS {r['peak PSS']:.0f} MB " if r["peak PSS"] else "PSS not sampled ")
+        + f"(run process {r['peak run']:.0f} MB, largest worker {r['peak worker']:.0f} MB); "
         f"ok/partial/error {ok}/{partial}/{error}; "
         f"{r['load']}"
     )
