@@ -33,7 +33,10 @@ Stages (each on freshly read structures; the read is not part of the stage unles
   one stacked call per coordination number (:func:`coordgeo.pipeline.site_columns_of`)
   and converts the rows to Arrow tables. The CPU time of that batched work is shared
   *equally* among the files of the batch (a file's spheres or rows do not set its share:
-  the stacked call and the conversion cost mostly per call, column and batch).
+  the stacked call and the conversion cost mostly per call, column and batch). A
+  ``--heavy`` file is a batch of its own: its stacked work (2104374.cif has 387
+  spheres) would otherwise be charged to the 63 files batched with it, and the figures
+  without it would still carry it.
 
 Prints, per stage, the median, the 90th percentile and the ratio of the sums over the
 corpus, with and without ``--heavy`` files (default ``2104374.cif``, a giant-cell
@@ -205,12 +208,18 @@ class Stages:
 
 
 def measure(
-    files: list[str], stages: list[str], rounds: int, bulk_batch: int = 64
+    files: list[str],
+    stages: list[str],
+    rounds: int,
+    bulk_batch: int = 64,
+    alone: frozenset[int] = frozenset(),
 ) -> dict[str, np.ndarray]:
     """{stage: (files, rounds) CPU seconds}, and 'floor' the same for the bare parse.
 
     ``bulk``: each file's analysis plus an equal share of its batch's batched work, the
-    stacked sites and the conversion (batches of ``bulk_batch`` consecutive files)."""
+    stacked sites and the conversion (batches of up to ``bulk_batch`` consecutive files;
+    the files whose indices are in ``alone`` form a batch of their own, so that the
+    figures without them carry none of their stacked work)."""
     timer = Stages()
     for path in files:  # warm-up: imports, reference tables, shape pairings
         for name in stages:
@@ -218,14 +227,22 @@ def measure(
     if "bulk" in stages:
         timer.bulk_conversion()
     out = {name: np.zeros((len(files), rounds)) for name in ["floor", *stages]}
+    batches = []  # runs of consecutive file indices converted together
+    for i in range(len(files)):
+        if i in alone or not batches or batches[-1][-1] in alone:
+            batches.append([i])
+        elif len(batches[-1]) < bulk_batch:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    last = {batch[-1]: batch for batch in batches}
     for r in range(rounds):
         for i, path in enumerate(files):
             out["floor"][i, r] = bare_parse(path)
             for name in stages:
                 out[name][i, r] = getattr(timer, name)(path)
-            if "bulk" in stages and ((i + 1) % bulk_batch == 0 or i == len(files) - 1):
-                first = i - i % bulk_batch
-                out["bulk"][first : i + 1, r] += timer.bulk_conversion() / (i + 1 - first)
+            if "bulk" in stages and i in last:
+                out["bulk"][last[i], r] += timer.bulk_conversion() / len(last[i])
     return out
 
 
@@ -270,9 +287,10 @@ def main() -> None:
     start = os.getloadavg()
     if args.bulk_batch < 1:
         parser.error("--bulk-batch must be at least 1")
-    times = measure(files, stages, args.rounds, args.bulk_batch)
-    end = os.getloadavg()
     names = np.array([Path(f).name for f in files])
+    alone = frozenset(np.flatnonzero(np.isin(names, list(heavy))).tolist())
+    times = measure(files, stages, args.rounds, args.bulk_batch, alone)
+    end = os.getloadavg()
     light = ~np.isin(names, list(heavy))
     floor = np.median(times["floor"], axis=1)
     print(
