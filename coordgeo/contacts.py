@@ -1014,7 +1014,8 @@ def _hbonds_without_h(
     elements, _, metal = site_masks(structure)
     degree = np.bincount(bonded.center, minlength=n)
     n_metal = np.bincount(bonded.center[metal[bonded.site]], minlength=n)
-    acceptor_mask = np.isin(elements, [e.capitalize() for e in acceptors])
+    wanted = {e.capitalize() for e in acceptors}  # a comparison per site (np.isin sorts objects)
+    acceptor_mask = np.array([e in wanted for e in structure.elements], dtype=bool)
     acceptor_mask &= ~((elements == "N") & ((n_metal > 0) | (degree >= 4)))
     if not acceptor_mask.any():
         return None
@@ -1221,13 +1222,15 @@ def _union(parts: list[dict]) -> dict[str, np.ndarray]:
     sizes = [len(next(iter(p.values()))) for p in parts]
     n = sum(sizes)
     data: dict[str, object] = {}
+    # each column starts as a copy of one of these (np.full per column costs more)
+    no_text, no_value = np.full(n, "", dtype=object), np.full(n, np.nan)
     for c in ALL_COLUMNS:
         if c in TEXT_COLUMNS:
-            values = np.full(n, "", dtype=object)
+            values = no_text.copy()
         elif c in BOOL_COLUMNS:
             values, missing = np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
         else:
-            values = np.full(n, np.nan)
+            values = no_value.copy()
         start = 0
         for part, size in zip(parts, sizes, strict=True):
             stop = start + size

@@ -192,7 +192,8 @@ def hbond_columns(
         return None
     hyd = donor_of.center
     # --- H···A candidates: one neighbour search around the H atoms with donors
-    is_acceptor = np.isin(elements, list(acceptor_set))
+    # a comparison per site (np.isin sorts object arrays)
+    is_acceptor = np.array([e in acceptor_set for e in structure.elements], dtype=bool)
     is_acceptor &= ~planar_nitrogen(structure, bonded)
     if not is_acceptor.any():
         return None
