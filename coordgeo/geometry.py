@@ -78,12 +78,13 @@ def image_fract(
     """Fractional coordinates R·x + t + shift for arrays of sites, operators and shifts.
 
     R·x + t of the structure's every site and operator is worked out once
-    (:func:`_images_of_sites`) when the atoms asked for are at least a quarter of them, and
-    looked up from then on; fewer atoms, before that, are worked out alone (the same sums).
+    (:func:`_images_of_sites`) and looked up from then on (the same sums); only a few atoms
+    of a large crystal (fewer than 1/64 of its site images), asked before that, are worked
+    out alone rather than the whole table.
     """
     table = _IMAGE_TABLES.get(structure)
     if table is None:
-        if np.size(sites) * 4 < len(structure.fract) * len(structure.symops):
+        if np.size(sites) * 64 < len(structure.fract) * len(structure.symops):
             x = structure.fract[sites]
             rot = structure.rotations_float[ops]
             return np.einsum("...ij,...j->...i", rot, x) + structure.translations[ops] + shifts
