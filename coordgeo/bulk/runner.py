@@ -357,20 +357,13 @@ def _run_locked(
             tables = to_tables(Collected(), schema)
             tables["files"] = rows_table(problems, schema["files"])
             consume(tables, len(problems))
-
-        def batches() -> Iterator[list[Task]]:
-            yield from make_batches(tasks, task_size, jobs if guided and pool is not None else 0)
-            # every task is out: what is buffered is written while the workers end theirs,
-            # so that the part written after the last result (the run's serial end) is small
-            with signals.shield():
-                writer.flush()
-
+        batches = make_batches(tasks, task_size, jobs if guided and pool is not None else 0)
         if engine == "dask":
-            run_dask(batches(), options, consume, scheduler, send_bytes)
+            run_dask(batches, options, consume, scheduler, send_bytes)
         elif pool is None:
-            run_serial(batches(), options, consume, reporter.started)
+            run_serial(batches, options, consume, reporter.started)
         else:
-            pool.run(batches(), options, consume, started=reporter.started, idle=idle)
+            pool.run(batches, options, consume, started=reporter.started, idle=idle)
             pool.ask_to_stop()  # the workers end while the last part is written
         with signals.shield():
             writer.flush()
