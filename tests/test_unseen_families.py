@@ -359,6 +359,55 @@ def test_magnetic_operators_with_centrings(tmp_path):
     assert any("magnetic operators" in n for n in s.notes)
 
 
+def test_bad_superspace_magnetic_and_composite_input_is_one_line(tmp_path):
+    ssg = (
+        "loop_\n_space_group_symop_ssg_id\n_space_group_symop_ssg_operation_algebraic\n"
+        "1 x1,x2,x3,x4\n2 -x1,-x2,-x3,-x4\n"
+    )
+    # the internal component must be a sum of ±x1 … ±x4 involving x4, and a fraction
+    for junk in ("junk", "-x1", "-x5", "-x4+", "1/2"):
+        bad = ssg.replace("2 -x1,-x2,-x3,-x4", f"2 -x1,-x2,-x3,{junk}")
+        with pytest.raises(InputError, match="its component") as exc:
+            read_cif(write(tmp_path, "ssg_junk.cif", _with_loop(bad)))
+        assert exc.value.line is not None
+    # an X centring (x1,x2,x3,x4+1/2) repeats each basic-structure operator: P -1 twice,
+    # 4 superspace lines → 2 operators, and the note names the internal coordinates
+    x_centred = ssg + "3 x1,x2,x3,x4+1/2\n4 -x1,-x2,-x3,-x4+1/2\n"
+    (s,) = read_cif(write(tmp_path, "ssg_x.cif", _with_loop(x_centred)))
+    assert [op.triplet for op in s.symops] == ["x,y,z", "-x,-y,-z"]
+    (note,) = [n for n in s.notes if "2 times" in n]
+    assert "internal coordinates" in note and "refinement programs" not in note
+    # a magnetic centring that gemmi cannot parse (empty y) is an InputError naming its tag
+    mag = (
+        "loop_\n_space_group_symop_magn_operation.id\n_space_group_symop_magn_operation.xyz\n"
+        "1 x,y,z,+1\n2 -x,-y,-z,+1\n"
+        "loop_\n_space_group_symop_magn_centering.id\n_space_group_symop_magn_centering.xyz\n"
+        "1 x,y,z,+1\n2 x+1/2,,z,-1\n"
+    )
+    path = write(tmp_path, "mag_cent_junk.cif", _with_loop(mag))
+    with pytest.raises(InputError, match=r"magn_centering\.xyz"):
+        read_cif(path)
+    result = CliRunner().invoke(app, ["sphere", str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    # a composite crystal: two subsystems, each with its own W-transformed operators
+    for extra in (
+        "_cell_subsystems_number 2\n",
+        "loop_\n_cell_subsystem_code\n_cell_subsystem_description\n1 Ni\n2 O\n",
+    ):
+        composite = _with_loop(ssg) + extra
+        with pytest.raises(InputError, match="composite crystal of 2 subsystems"):
+            read_cif(write(tmp_path, "composite.cif", composite))
+    sites = _with_loop(ssg).replace(
+        "_atom_site_fract_z\nNi1 Ni 0 0 0\nO1 O 0.2 0 0\n",
+        "_atom_site_fract_z\n_atom_site_subsystem_code\nNi1 Ni 0 0 0 1\nO1 O 0.2 0 0 2\n",
+    )
+    with pytest.raises(InputError, match="_atom_site_subsystem_code"):
+        read_cif(write(tmp_path, "composite_sites.cif", sites))
+    # one subsystem is no composite: the block reads as before
+    (s,) = read_cif(write(tmp_path, "one.cif", _with_loop(ssg) + "_cell_subsystems_number 1\n"))
+    assert len(s.symops) == 2
+
+
 def test_modulated_blocks_of_the_shared_corpus(shared):
     # sn5033sup1 (α-Cr2P2O7, Acta B) gives two of its three blocks as superspace models. Read
     # as P1 their Cr had CN 2 and 1. As the basic structure (x1..x3 → x, y, z) the α2 block's

@@ -244,6 +244,7 @@ def structure_from_block(
     where = _Where(block, lines, line_offset)
     cell = _read_cell(block, where)
     sites = _read_sites(block, notes, where)
+    _refuse_composite(block)
     symops, sg_name, sg = _read_symops(block, notes, cell, sites)
     crystal_system = _crystal_system(block, sg)
     rotations = np.array([op.rotation for op in symops], dtype=int)
@@ -619,11 +620,13 @@ def _read_symops(
     symops: list[SymOp] = []
     op_line = None
     listed_once = False  # a remembered list: its operators are known to be distinct
+    op_kind = ""
     for xyz_tag, id_tag, kind in _OP_LOOPS:
         column = block.find_values(xyz_tag)
         if len(column) == 0:
             continue
         ids = block.find_values(id_tag)
+        op_kind = kind
         line = op_line = _item_line(block, xyz_tag)
         if len(column) > MAX_OPERATORS:
             raise InputError(
@@ -670,7 +673,7 @@ def _read_symops(
             break
     sg = _find_spacegroup(block, sg_name)
     if not listed_once:
-        symops = _operations_listed_once(symops, sg, notes)
+        symops = _operations_listed_once(symops, sg, notes, op_kind)
     if not symops:
         if sg is not None:
             sg, why = _choose_setting(sg, cell, sites)
@@ -705,7 +708,7 @@ def _read_symops(
 
 
 def _operations_listed_once(
-    symops: list[SymOp], sg: gemmi.SpaceGroup | None, notes: list[str]
+    symops: list[SymOp], sg: gemmi.SpaceGroup | None, notes: list[str], kind: str = ""
 ) -> list[SymOp]:
     """The operator list with a list repeated by the program that wrote it read once.
 
@@ -722,6 +725,10 @@ def _operations_listed_once(
     * the named group's operations (gemmi's order, ids 1…n), when every listed operator is
       one of them and the file's line count k·n equals the named group's order: the
       repeats stood for the lost centring translations.
+
+    Superspace or magnetic operators (``kind``) that differ only in their internal
+    components (an X centring x1,x2,x3,x4+1/2) or their time reversal (x,y,z,+1 and
+    x,y,z,-1) are one operator of the basic structure: the note says so.
 
     Anything else — one operator twice, a repeat equal only modulo a lattice translation
     (COD 2001925 lists x,y,z as x-1,y-1,z and x-1,y,z under P 1 21/n 1) — is left for
@@ -745,9 +752,10 @@ def _operations_listed_once(
     n = len(once)
     order = len(sg.operations()) if sg is not None else n
     if order == n:
+        why = _WHY_REPEATED.get(kind, "as some refinement programs write it")
         notes.append(
-            f"the operator list gives each of its {n} operators {k} times (as some "
-            "refinement programs write it); each is used once"
+            f"the operator list gives each of its {n} operators {k} times ({why}); "
+            "each is used once"
         )
         return once
     if order != k * n:
@@ -842,6 +850,15 @@ def _collisions(sg: gemmi.SpaceGroup, cell: Cell, sites: dict) -> int:
     return count
 
 
+#: Why a superspace or magnetic list gives a basic-structure operator more than once.
+_WHY_REPEATED = {
+    "superspace": (
+        "its superspace operators differ only in the internal coordinates x4 …, e.g. a "
+        "centring x4+1/2"
+    ),
+    "magnetic": "its magnetic operators differ only in their time reversal",
+}
+
 _BASIC_STRUCTURE_NOTE = {
     "superspace": (
         "the CIF gives superspace operators (a modulated structure): read as the operators "
@@ -853,6 +870,44 @@ _BASIC_STRUCTURE_NOTE = {
         "component), combined with the magnetic centrings; the magnetic moments are not used"
     ),
 }
+
+
+#: One internal component of a superspace operator: signed terms, each an integer multiple
+#: of a coordinate x1 … (``2x4``, ``-x1+x4``) or a rational or decimal translation (``+1/2``).
+_SUPERSPACE_COMPONENT = re.compile(
+    r"[+-]?(?:\d*\*?x\d+|\d+/\d+|\d*\.?\d+)(?:[+-](?:\d*\*?x\d+|\d+/\d+|\d*\.?\d+))*"
+)
+
+
+def _refuse_composite(block: gemmi.cif.Block) -> None:
+    """Refuse a composite (intergrowth) crystal: two or more subsystems
+    (``_cell_subsystems_number`` > 1, or more than one ``_cell_subsystem_code`` or
+    ``_atom_site_subsystem_code``).
+
+    Subsystem ν has its own basic cell and its own superspace operators, those of the
+    block transformed by its matrix W^ν (van Smaalen, *Incommensurate Crystallography*,
+    2007, ch. 4; ``_cell_subsystem_matrix_W_*``); coordgeo reads one set of operators for
+    all sites, which is wrong for every subsystem but the first.
+    """
+    codes = 0
+    tag = "_cell_subsystems_number"
+    value = block.find_value(tag)
+    if value and not gemmi.cif.is_null(value):
+        try:
+            codes = int(float(gemmi.cif.as_string(value)))
+        except ValueError:
+            codes = 0
+    for code_tag in ("_cell_subsystem_code", "_atom_site_subsystem_code"):
+        column = block.find_values(code_tag)
+        distinct = {gemmi.cif.as_string(v) for v in column if not gemmi.cif.is_null(v)}
+        if len(distinct) > codes:
+            codes, tag = len(distinct), code_tag
+    if codes > 1:
+        raise InputError(
+            f"a composite crystal of {codes} subsystems ({tag}): the sites of each subsystem "
+            "need its own W-transformed superspace operators, which coordgeo does not apply",
+            line=_item_line(block, tag),
+        )
 
 
 def _three_dimensional(text: str, kind: str, line: int | None) -> str:
@@ -869,12 +924,32 @@ def _three_dimensional(text: str, kind: str, line: int | None) -> str:
     """
     parts = [p.strip() for p in text.split(",")]
     if kind == "superspace":
-        if len(parts) < 4 or any(re.search(r"x(?:[4-9]|\d\d)", p) for p in parts[:3]):
+        if len(parts) < 4:
+            raise InputError(
+                f"cannot read superspace operator {text!r}: a (3+d)-dimensional operator has "
+                "at least four components (x1, x2, x3, x4 …)",
+                line=line,
+            )
+        if any(re.search(r"x(?:[4-9]|\d\d)", p) for p in parts[:3]):
             raise InputError(
                 f"cannot read superspace operator {text!r}: its first three components must "
                 "be in x1, x2, x3 only",
                 line=line,
             )
+        for p in parts[3:]:
+            indices = [int(k) for k in re.findall(r"x(\d+)", p)]
+            if (
+                not _SUPERSPACE_COMPONENT.fullmatch(p.replace(" ", ""))
+                or not any(k >= 4 for k in indices)
+                or any(not 1 <= k <= len(parts) for k in indices)
+            ):
+                raise InputError(
+                    f"cannot read superspace operator {text!r}: its component {p!r} is not "
+                    f"a sum of ±x1 … ±x{len(parts)} that involves "
+                    f"{'x4' if len(parts) == 4 else f'one of x4 … x{len(parts)}'}, "
+                    "and a fraction",
+                    line=line,
+                )
         out = []
         for p in parts[:3]:
             for k, axis in (("x1", "x"), ("x2", "y"), ("x3", "z")):
@@ -910,7 +985,14 @@ def _with_magnetic_centrings(
     out: list[SymOp] = []
     for k in range(len(column)):
         centring = _three_dimensional(gemmi.cif.as_string(column[k]), "magnetic", line)
-        rc, tc = _operator_parts(centring)
+        try:
+            rc, tc = _operator_parts(centring)
+        except (RuntimeError, ValueError) as exc:
+            raise InputError(
+                f"cannot read magnetic centring {gemmi.cif.as_string(column[k])!r} ({tag}): "
+                f"{str(exc).rstrip(': ')}",
+                line=_item_line(block, tag),
+            ) from None
         for g in symops:
             rot = rc @ g.rotation
             tran = (rc @ g.translation + tc) % 1.0
