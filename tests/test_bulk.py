@@ -657,3 +657,74 @@ def test_a_file_whose_sites_fail_in_a_batch_gets_its_partial_row_alone(shared, m
         if name == "files":
             a, b = a.drop_columns(VOLATILE), b.drop_columns(VOLATILE)
         assert a.equals(b), name
+
+
+def _batched_and_alone(paths: list[str], options: bulk.Options) -> dict[bool, dict]:
+    """The tables of ``paths`` with their sites evaluated together (batched) and alone."""
+    tables = {}
+    for batched in (False, True):
+        out = analyse.Collected(batched=batched)
+        for path in paths:
+            analyse.analyse_file(path, options, out)
+        tables[batched] = analyse.to_tables(out, bulk.schemas(options.shapes))
+    return tables
+
+
+def test_timeout_bounds_slow_sites_whatever_the_batch(shared, monkeypatch):
+    # the site evaluation of one file takes 5 s (a sleep) against a 1 s --timeout: alone or
+    # batched with others, it gets the same partial row (its bonds kept, no sites) within
+    # its 1 s, and the files batched with it the same ok rows and sites as alone
+    import coordgeo.pipeline as pipeline
+
+    names = ["1101169.cif", "4502879.cif", "7114517.cif"]  # 22, 1, 6 spheres
+    paths = [str(shared / "cifs/published" / n) for n in names]
+    victim = read_cif_blocks(paths[1])[0].block
+    real = pipeline.site_columns_of
+
+    def slow(analyses):
+        if any(a.structure.block == victim for a in analyses):
+            time.sleep(5)
+        return real(analyses)
+
+    monkeypatch.setattr(pipeline, "site_columns_of", slow)
+    options = bulk.Options(timeout=1.0)
+    t0 = time.perf_counter()
+    tables = _batched_and_alone(paths, options)
+    assert time.perf_counter() - t0 < 6  # no 5 s sleep ran to its end
+    for batched, found in tables.items():
+        files = found["files"].to_pandas().set_index("path")
+        assert list(files["status"]) == ["ok", "partial", "ok"], batched
+        row = files.loc[paths[1]]
+        assert row["error"] == f"block {victim}: sites: _Timeout: analysis took longer than 1 s"
+        assert row["n_sites"] == 0 and row["n_blocks_ok"] == 1
+        # its time was spent (the reading, analysis and then the sites until the alarm),
+        # and not more: the alarm fires when what is left of its 1 s is spent
+        assert 0.95 <= row["seconds"] <= 1.3, (batched, row["seconds"])
+        assert set(found["sites"].to_pandas()["path"]) == {paths[0], paths[2]}
+        assert (found["bonds"].to_pandas()["path"] == paths[1]).sum() == 4  # CN-4 Co
+    for name in tables[True]:
+        a, b = tables[False][name], tables[True][name]
+        if name == "files":
+            a, b = a.drop_columns(VOLATILE), b.drop_columns(VOLATILE)
+        assert a.equals(b), name
+
+
+def test_seconds_charge_the_stacked_sites_by_spheres(shared, monkeypatch):
+    # the stacked evaluation of a batch costs 50 ms per coordination sphere (a sleep):
+    # 1101169 (22 spheres) is charged 22/23 of it, ≥ 1.05 s, and 4502879 (1 sphere) 1/23,
+    # ~50 ms plus its own reading and analysis (tens of ms alone): an equal share would be
+    # ~0.58 s each
+    import coordgeo.pipeline as pipeline
+
+    paths = [str(shared / "cifs/published" / n) for n in ["1101169.cif", "4502879.cif"]]
+    real = pipeline.site_columns_of
+
+    def costly(analyses):
+        time.sleep(0.05 * sum(len(a.spheres) for a in analyses))
+        return real(analyses)
+
+    monkeypatch.setattr(pipeline, "site_columns_of", costly)
+    files = _batched_and_alone(paths, bulk.Options())[True]["files"].to_pandas()
+    seconds = files.set_index("path")["seconds"]
+    assert seconds[paths[0]] >= 22 * 0.05, seconds
+    assert seconds[paths[1]] < 0.3, seconds

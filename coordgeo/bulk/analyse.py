@@ -32,8 +32,10 @@ class _Timeout(Exception):
 
 
 @contextlib.contextmanager
-def _time_limit(seconds: float | None):
-    """SIGALRM-based limit; only in a process's main thread (process and serial engines)."""
+def _time_limit(seconds: float | None, limit: float | None = None):
+    """SIGALRM-based limit of ``seconds`` (what is left of a file's ``limit``, the
+    ``Options.timeout`` the error names; ``seconds`` itself if None); only in a process's
+    main thread (process and serial engines)."""
     usable = (
         seconds
         and hasattr(signal, "SIGALRM")
@@ -44,10 +46,10 @@ def _time_limit(seconds: float | None):
         return
 
     def fire(signum, frame):
-        raise _Timeout(f"analysis took longer than {seconds:g} s")
+        raise _Timeout(f"analysis took longer than {limit or seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, float(seconds))
+    signal.setitimer(signal.ITIMER_REAL, max(float(seconds), 1e-3))  # 0 would be no limit
     try:
         yield
     finally:
@@ -218,43 +220,56 @@ def _finish_sites(pending: list[_Pending], options: Options, out: Collected) -> 
     """The sites of the blocks of ``pending`` files, then their ``sites`` rows and the
     status of their ``blocks`` and ``files`` rows, in file and block order.
 
-    All blocks go through one stacked evaluation
-    (:func:`coordgeo.pipeline.site_columns_of`: one vectorised call per coordination
-    number for the whole batch) within the time limit of one file. Should it fail or run
-    out of time, each block is evaluated on its own within what is left of its file's
-    time, so that a file whose sites fail (or take too long) gets its ``partial`` row with
-    the ``sites`` problem, as when its sites are evaluated alone, and costs the others
-    nothing. Each file is charged an equal share of the stacked evaluation's wall time.
+    A file's status does not depend on the files batched with it: its sites are
+    evaluated within what is left of its own time (``Options.timeout`` less its reading
+    and analysis), as when it is alone. The blocks of all files go through one stacked
+    evaluation (:func:`coordgeo.pipeline.site_columns_of`: one vectorised call per
+    coordination number for the whole batch) limited to the least time left among them;
+    should it fail or run out of time, each file's sites are evaluated on their own
+    (:func:`_sites_alone`). A file whose time is spent before its sites gets its
+    ``partial`` row with the ``sites`` problem and no evaluation.
+
+    ``seconds`` of a file: its reading and analysis, its share of the stacked evaluation
+    in proportion to its number of coordination spheres (the evaluation's work is per
+    sphere), or the time of its own evaluation after a stacked one failed (the failed
+    call is charged to no file), and the writing of its rows.
     """
     from coordgeo.pipeline import site_columns_of
 
-    blocks = [b for p in pending for b in p.blocks]
-    started = time.perf_counter()
+    batch = []
+    for p in pending:
+        left = _time_left(p, options)
+        if left is not None and left <= 0:
+            _sites_timed_out(p.blocks, options)
+        elif p.blocks:
+            batch.append(p)
+    blocks = [b for p in batch for b in p.blocks]
     tables = None
-    if blocks:
+    charged = {id(p): 0.0 for p in pending}
+    if len(batch) > 1:
+        limits = [_time_left(p, options) for p in batch]
+        started = time.perf_counter()
         try:
-            with _time_limit(
-                _time_left(pending[0], options) if len(pending) == 1 else options.timeout
-            ):
+            with _time_limit(min(limits) if options.timeout else None, options.timeout):
                 tables = site_columns_of([b.analysis for b in blocks])
         except Exception:
             tables = None
-    share = (time.perf_counter() - started) / len(pending)
+        if tables is not None:
+            elapsed = time.perf_counter() - started
+            spheres = [sum(len(b.analysis.spheres) for b in p.blocks) for p in batch]
+            total = sum(spheres)
+            for p, n in zip(batch, spheres, strict=True):
+                charged[id(p)] = elapsed * (n / total if total else 1 / len(batch))
     found = iter(tables or [])
     for p in pending:
         clock = time.perf_counter()
-        if tables is None:  # one block at a time, within what is left of the file's time
-            for b in p.blocks:
-                try:
-                    with _time_limit(_time_left(p, options)):
-                        b.analysis.site_columns  # noqa: B018 (computed on first use)
-                except Exception as exc:
-                    b.sites_problem = "sites: {}: {}".format(*describe(exc))
+        if p in batch and tables is None:
+            columns_of = _sites_alone(p, options)
+        else:
+            columns_of = {id(b): next(found) for b in p.blocks} if p in batch else {}
         for b in p.blocks:
-            columns = next(found) if tables is not None else None
             if b.sites_problem is None:
-                if columns is None:
-                    columns = b.analysis.site_columns
+                columns = columns_of[id(b)]
                 out.add_frame(
                     "sites",
                     columns,
@@ -266,13 +281,55 @@ def _finish_sites(pending: list[_Pending], options: Options, out: Collected) -> 
                 b.row["n_sites"] = _rows(columns)
             _settle_block(b)
         _settle_file(p)
-        p.row["seconds"] = p.seconds + share + time.perf_counter() - clock
+        p.row["seconds"] = p.seconds + charged[id(p)] + time.perf_counter() - clock
         p.row["finished"] = now()
+
+
+def _sites_alone(p: _Pending, options: Options) -> dict[int, dict]:
+    """The site columns of one file's blocks (by ``id`` of the block) within what is left
+    of its time: one stacked evaluation of its blocks; if it runs out of time, every block
+    has the ``sites`` problem (no second try: the time is spent); if it fails otherwise,
+    each block on its own within what is then left, so that one block's failure costs the
+    others nothing. A block that fails gets its ``sites_problem`` and no columns."""
+    from coordgeo.pipeline import site_columns_of
+
+    left = _time_left(p, options)
+    deadline = None if left is None else time.perf_counter() + left
+    try:
+        with _time_limit(left, options.timeout):
+            tables = site_columns_of([b.analysis for b in p.blocks])
+        return {id(b): t for b, t in zip(p.blocks, tables, strict=True)}
+    except _Timeout:
+        _sites_timed_out(p.blocks, options)
+        return {}
+    except Exception:
+        pass
+    found: dict[int, dict] = {}
+    for i, b in enumerate(p.blocks):
+        left = None if deadline is None else deadline - time.perf_counter()
+        if left is not None and left <= 0:
+            _sites_timed_out(p.blocks[i:], options)
+            break
+        try:
+            with _time_limit(left, options.timeout):
+                found[id(b)] = site_columns_of([b.analysis])[0]
+        except _Timeout:
+            _sites_timed_out(p.blocks[i:], options)
+            break
+        except Exception as exc:
+            b.sites_problem = "sites: {}: {}".format(*describe(exc))
+    return found
+
+
+def _sites_timed_out(blocks: list[_Block], options: Options) -> None:
+    """The ``sites`` problem of blocks whose file ran out of time before their sites."""
+    for b in blocks:
+        b.sites_problem = f"sites: _Timeout: analysis took longer than {options.timeout:g} s"
 
 
 def _time_left(p: _Pending, options: Options) -> float | None:
     """What is left of a file's time limit (``Options.timeout``) after its other work."""
-    return max(options.timeout - p.seconds, 1e-3) if options.timeout else None
+    return options.timeout - p.seconds if options.timeout else None
 
 
 def _settle_block(b: _Block) -> None:
