@@ -54,3 +54,37 @@ def test_analysed_structures_are_freed(qsal_cif, shared) -> None:
     alive = [r() for r in refs if r() is not None]
     assert not alive, f"{len(alive)} of {len(refs)} structures kept alive"
     assert all(len(c) == 0 for c in caches), [len(c) for c in caches]
+
+
+def test_structures_of_a_batch_are_freed_once_its_tables_are_made(qsal_cif, shared, monkeypatch):
+    # a worker's batch (Collected(batched=True)) keeps every structure until its sites are
+    # evaluated together at to_tables; then nothing may keep them: the tables are columns
+    from coordgeo import bulk
+    from coordgeo.bulk import analyse
+    from coordgeo.io import cif
+
+    refs = []
+    real = cif.read_cif_blocks
+
+    def spy(*args, **kwargs):
+        found = real(*args, **kwargs)
+        refs.extend(weakref.ref(s) for s in found if not isinstance(s, Exception))
+        return found
+
+    monkeypatch.setattr(cif, "read_cif_blocks", spy)
+    names = ["4502879.cif", "1101169.cif", "bs5068.cif"]  # 1, 1 and 7 blocks
+    paths = [str(qsal_cif), *(str(shared / "cifs/published" / n) for n in names)]
+    out = analyse.Collected(batched=True)
+    for path in paths:
+        assert analyse.analyse_file(path, bulk.Options(), out)
+    gc.collect()
+    assert len(refs) == 3 + 1 + 1 + 7  # qsal: 3 temperatures
+    assert all(r() is not None for r in refs)  # held for the stacked sites, as they must be
+    tables = analyse.to_tables(out, bulk.schemas(bulk.Options().shapes))
+    assert len(tables["sites"]) > 0 and not out.pending
+    caches = _weak_caches()
+    assert len(caches) >= 4
+    gc.collect()
+    alive = [r() for r in refs if r() is not None]
+    assert not alive, f"{len(alive)} of {len(refs)} structures kept alive"
+    assert all(len(c) == 0 for c in caches), [len(c) for c in caches]
