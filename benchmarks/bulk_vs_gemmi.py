@@ -107,14 +107,19 @@ print(json.dumps({"seconds": seconds, "began": began, "run cpu": cpu1 - cpu0,
 """
 
 
-def _schedstat(pid: int) -> tuple[float, float] | None:
-    """(seconds on a CPU, seconds waiting for one) of process ``pid`` (Linux)."""
+def _schedstat(pid: int) -> tuple[float, float, float] | None:
+    """(seconds on a CPU, seconds waiting for one, seconds since it started) of process
+    ``pid`` (Linux; its start from ``/proc/PID/stat`` in clock ticks since boot, against
+    ``CLOCK_BOOTTIME``: psutil's ``create_time`` adds the boot time in whole seconds)."""
     try:
         with open(f"/proc/{pid}/schedstat") as handle:
             run, wait = handle.read().split()[:2]
-    except (OSError, ValueError):
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            ticks = int(handle.read().rsplit(b")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
         return None
-    return int(run) / 1e9, int(wait) / 1e9
+    age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+    return int(run) / 1e9, int(wait) / 1e9, age
 
 
 class Tree:
@@ -126,7 +131,7 @@ class Tree:
     the process itself (the run, which collects the workers' tables and writes the
     Parquet parts); ``peak_worker``: the largest RSS of one of its descendants
     (forkserver, workers). Every 50 ms, ``/proc/PID/schedstat`` of each process:
-    ``sched[(pid, created)]`` is its last (time, on CPU, waiting for a CPU) and
+    ``sched[(pid, created)]`` is its last (time, on CPU, waiting for a CPU, age) and
     ``root_series`` the run's (time, on CPU, waiting) at each sample. ``cpu``: user +
     system seconds of every process of the tree from its last sample (a process loses at
     most its last 50 ms; :func:`end_to_end` takes the exact figure from ``getrusage``
@@ -138,7 +143,7 @@ class Tree:
         self.memory_every = memory_every
         self.pss = pss
         self.peak_rss = self.peak_pss = self.peak_worker = self.peak_run = 0
-        self.sched: dict[tuple[int, float], tuple[float, float, float]] = {}
+        self.sched: dict[tuple[int, float], tuple[float, float, float, float]] = {}
         self.root_series: list[tuple[float, float, float]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -166,7 +171,7 @@ class Tree:
                     continue
                 self.sched[key] = (now, *times)
                 if proc.pid == self.root.pid:
-                    self.root_series.append((now, *times))
+                    self.root_series.append((now, *times[:2]))
             time.sleep(0.05)
 
     def _memory(self, procs: list[psutil.Process]) -> None:
@@ -188,7 +193,7 @@ class Tree:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
-        self.cpu = sum(cpu for _, cpu, _ in self.sched.values())
+        self.cpu = sum(cpu for _, cpu, _, _ in self.sched.values())
 
     def root_at(self, when: float) -> tuple[float, float]:
         """The run's (on CPU, waiting) at time ``when`` (its last sample before)."""
@@ -199,10 +204,9 @@ class Tree:
         """Each descendant's seconds on a CPU, waiting for one, and asleep (alive and
         neither), up to its last sample, and when it was created (time.time())."""
         out = []
-        for (pid, created), (last, cpu, wait) in sorted(self.sched.items()):
+        for (pid, created), (last, cpu, wait, life) in sorted(self.sched.items()):
             if pid == self.root.pid:
                 continue
-            life = last - created
             out.append({"created": created, "last": last, "cpu": cpu, "wait": wait,
                         "asleep": max(life - cpu - wait, 0.0)})  # fmt: skip
         return out
