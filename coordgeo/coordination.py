@@ -119,6 +119,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from coordgeo.elements import (
+    ANION_RADIUS,
     covalent_radius,
     ionic_bond_limit,
     is_electropositive,
@@ -297,7 +298,11 @@ def _bond_contacts(structure: Structure, tolerance: float, centers: np.ndarray |
     ok = found.distance <= radii[i] + radii[j] + tolerance
     if ionic is not None:
         kind = _element_index(structure.elements)
-        ok |= found.distance <= ionic[kind[i], kind[j]]
+        by_ionic_rule = ~ok & (found.distance <= ionic[kind[i], kind[j]])
+        if by_ionic_rule.any():
+            ionic_anion = _ionic_anions(structure, tolerance)
+            anion_end = np.where(_anion_element_mask(structure.elements)[j], j, i)
+            ok |= by_ionic_rule & ionic_anion[anion_end]
     ok &= (radii[i] > 0) & (radii[j] > 0)
     # which images are one copy matters only within a negative PART
     negative_part = any(g.startswith("-") for g in structure.disorder_group)
@@ -363,6 +368,45 @@ def _metal_metal_verdicts(structure: Structure, found, metal: np.ndarray, tolera
                     continue
         out.append("")
     return out
+
+
+@lru_cache(maxsize=8)
+def _anion_element_mask(elements: tuple[str, ...]) -> np.ndarray:
+    """Whether each site's element is one of :data:`coordgeo.elements.ANION_RADIUS`."""
+    out = np.array([e in ANION_RADIUS for e in elements], dtype=bool)
+    out.flags.writeable = False
+    return out
+
+
+def _ionic_anions(structure: Structure, tolerance: float) -> np.ndarray:
+    """Whether each site is an anion atom for the large-cation ionic rule: an atom of
+    :data:`~coordgeo.elements.ANION_RADIUS` not covalently bonded to carbon.
+
+    An ion (F⁻, Cl⁻, O²⁻, S²⁻), the O of water or the O of an inorganic oxyanion (NO₂⁻,
+    NO₃⁻, SO₄²⁻, ClO₄⁻, PO₄³⁻) carries the negative charge the long ionic contact of
+    K⁺ … Pb²⁺ stands for; the O of an ether, THF or DMF, the N of MeCN and the Cl of
+    CHCl₃ are neutral atoms of molecules, bonded to carbon within r_cov + r_cov +
+    ``tolerance`` (the covalent rule of :func:`bonds`; disorder alternatives that cannot
+    coexist do not count), and bond to the cation only by the covalent rule.
+    """
+    anion = np.array(_anion_element_mask(structure.elements))
+    carbon = np.array([e == "C" for e in structure.elements], dtype=bool)
+    sites = np.flatnonzero(anion)
+    if not carbon.any() or not len(sites):
+        return anion
+    radii = _radii(structure)
+    reach = radii[sites] + covalent_radius("C") + tolerance
+    near = contacts(
+        structure, reach, centers=sites, min_distance=MIN_BOND, targets=np.flatnonzero(carbon)
+    )
+    i, j = near.center, near.site
+    bonded = (
+        carbon[j]
+        & (near.distance <= radii[i] + radii[j] + tolerance)
+        & ~excluded_by_disorder(structure, i, j, np.ones(len(near), dtype=bool))
+    )
+    anion[i[bonded]] = False
+    return anion
 
 
 @lru_cache(maxsize=8)

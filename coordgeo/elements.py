@@ -37,9 +37,11 @@ import gemmi
 COVALENT_RADIUS_HS = {"Mn": 1.61, "Fe": 1.52, "Co": 1.50}
 
 #: Shannon effective ionic radii (Å; R. D. Shannon, Acta Cryst. 1976, A32, 751) of the large
-#: cations whose contacts to anions are ionic and long, at coordination number XII (their
-#: largest tabulated size; K⁺, Rb⁺, Cs⁺, Sr²⁺, Ba²⁺, Pb²⁺). See :func:`ionic_bond_limit`.
-LARGE_CATION_RADIUS = {"K": 1.64, "Rb": 1.72, "Cs": 1.88, "Sr": 1.44, "Ba": 1.61, "Pb": 1.49}
+#: cations whose contacts to anions are ionic and long: K⁺, Rb⁺, Cs⁺, Sr²⁺, Ba²⁺ at
+#: coordination number XII (their largest tabulated size), Pb²⁺ at CN VIII (1.29 Å; XII is
+#: 1.49 Å), the size of its usual complexes, whose lone pair leaves a hemidirected sphere
+#: of 4–8 donors. See :func:`ionic_bond_limit`.
+LARGE_CATION_RADIUS = {"K": 1.64, "Rb": 1.72, "Cs": 1.88, "Sr": 1.44, "Ba": 1.61, "Pb": 1.29}
 #: Shannon 1976 radii (Å) of the anions (CN VI; N³⁻ CN IV, its only entry).
 ANION_RADIUS = {
     "O": 1.40,
@@ -92,14 +94,17 @@ def covalent_radius(element: str) -> float:
 def ionic_bond_limit(cation: str, anion: str) -> float:
     """The longest bond (Å) of a large cation to an anion by the ionic rule, or 0.
 
-    ``IONIC_BOND_FACTOR`` × (r(cation, CN XII) + r(anion)), Shannon 1976 radii, for the
-    cations of :data:`LARGE_CATION_RADIUS` and the anions of :data:`ANION_RADIUS`; 0 for any
-    other pair. Cordero's covalent radii make these contacts too short: the twelve Cs–Cl of
-    the A site of cubic CsSnCl₃ are a/√2 = 3.93 Å against 2.44 + 1.02 + 0.45 = 3.91 Å, so Cs
-    had CN 0, and the twelve Pb–O 2.83 Å of Pb²⁺ in Cs₂PbCu(NO₂)₆ (COD 1008029) against
-    2.57 Å. In the cubic perovskites CsSnCl₃, CsSnBr₃, CsSnI₃, CsPbBr₃ and CsPbI₃ the A–X
-    bonds (a/√2) are 1.066–1.090 × the Shannon sum; 1.10 keeps them and the Rb–OH₂ 3.34 Å
-    of a Rb polyoxometalate hydrate (COD 2009306), while K–O 3.40 Å (1.12 ×) stays out.
+    ``IONIC_BOND_FACTOR`` × (r(cation) + r(anion)), Shannon 1976 radii, for the cations of
+    :data:`LARGE_CATION_RADIUS` (CN XII; Pb²⁺ CN VIII) and the anions of
+    :data:`ANION_RADIUS`; 0 for any other pair. Which atoms count as anions (not those
+    bonded to carbon) is decided by ``coordgeo.coordination``. Cordero's covalent radii
+    make these contacts too short: the twelve Cs–Cl of the A site of cubic CsSnCl₃ are
+    a/√2 = 3.93 Å against 2.44 + 1.02 + 0.45 = 3.91 Å, so Cs had CN 0, and the twelve
+    Pb–O 2.83 Å of Pb²⁺ in Cs₂PbCu(NO₂)₆ (COD 1008029) against 2.57 Å (ionic limit
+    1.10 × (1.29 + 1.40) = 2.96 Å). In the cubic perovskites CsSnCl₃, CsSnBr₃, CsSnI₃,
+    CsPbBr₃ and CsPbI₃ the A–X bonds (a/√2) are 1.066–1.090 × the Shannon sum; 1.10 keeps
+    them and the Rb–OH₂ 3.34 Å of a Rb polyoxometalate hydrate (COD 2009306), while
+    K–O 3.40 Å (1.12 ×) stays out.
     """
     rc = LARGE_CATION_RADIUS.get(cation, 0.0)
     ra = ANION_RADIUS.get(anion, 0.0)

@@ -425,10 +425,10 @@ def test_modulated_blocks_of_the_shared_corpus(shared):
 
 
 # Large cations: K⁺, Rb⁺, Cs⁺, Sr²⁺, Ba²⁺, Pb²⁺ to anions within 1.10 × the Shannon
-# radius sum (cation at CN XII). Cubic CsSnCl3 (Pm-3m, a = 5.56 Å): Cs at the body centre
-# has twelve Cl at a/√2 = 3.9315 Å, beyond the covalent limit 2.44 + 1.02 + 0.45 = 3.91 Å
-# (Cordero) and within 1.10 × (1.88 + 1.81) = 4.059 Å; Sn at the corner has six Cl at
-# a/2 = 2.78 Å (covalent limit 1.39 + 1.02 + 0.45 = 2.86 Å).
+# radius sum (cation at CN XII; Pb²⁺ at CN VIII). Cubic CsSnCl3 (Pm-3m, a = 5.56 Å): Cs at
+# the body centre has twelve Cl at a/√2 = 3.9315 Å, beyond the covalent limit
+# 2.44 + 1.02 + 0.45 = 3.91 Å (Cordero) and within 1.10 × (1.88 + 1.81) = 4.059 Å; Sn at
+# the corner has six Cl at a/2 = 2.78 Å (covalent limit 1.39 + 1.02 + 0.45 = 2.86 Å).
 CSSNCL3 = """data_CsSnCl3
 _cell_length_a 5.56
 _cell_length_b 5.56
@@ -463,8 +463,11 @@ def test_large_cations_bond_by_their_ionic_radii(tmp_path):
     ("cation", "anion", "d", "bonded"),
     [
         # Pb–O 2.83 Å (Pb²⁺ in Cs2PbCu(NO2)6): covalent 1.46 + 0.66 + 0.45 = 2.57; ionic
-        # 1.10 × (1.49 + 1.40) = 3.179
+        # 1.10 × (1.29 + 1.40) = 2.959 (Pb²⁺ at CN VIII)
         ("Pb", "O", 2.83, True),
+        # Pb–O 3.10 (a water beside a hemidirected Pb(II)): beyond 2.959, though within the
+        # 1.10 × (1.49 + 1.40) = 3.179 of Pb²⁺ at CN XII
+        ("Pb", "O", 3.10, False),
         # K–O 3.30: covalent 2.03 + 0.66 + 0.45 = 3.14; ionic 1.10 × (1.64 + 1.40) = 3.344
         ("K", "O", 3.30, True),
         ("K", "O", 3.40, False),  # beyond both
@@ -478,6 +481,67 @@ def test_ionic_limit_pairs(tmp_path, cation, anion, d, bonded):
     text = text.replace("O1 O 0.2 0 0", f"X1 {anion} {d / 20:.6f} 0 0")
     b = bonds(read_cif(write(tmp_path, "pair.cif", text))[0])
     assert ((b.atom1 == "M1") & (b.atom2 == "X1")).any() == bonded
+
+
+@pytest.mark.parametrize(
+    ("cation", "anion", "d", "partner", "d_partner", "bonded"),
+    [
+        # K–O 3.30 Å: beyond the covalent limit 2.03 + 0.66 + 0.45 = 3.14, within the ionic
+        # 1.10 × (1.64 + 1.40) = 3.344. The O of water (H at 0.96 Å) is an anion atom and
+        # bonds; the O of THF (C at 1.43 Å, within 0.66 + 0.76 + 0.45) does not.
+        ("K", "O", 3.30, "H", 0.96, True),
+        ("K", "O", 3.30, "C", 1.43, False),
+        # K–Cl 3.70: covalent 2.03 + 1.02 + 0.45 = 3.50, ionic 1.10 × (1.64 + 1.81) = 3.795.
+        # A chloride ion (nothing within 3 Å but K) bonds; the Cl of CH2Cl2 (C–Cl 1.77) not.
+        ("K", "Cl", 3.70, None, 0.0, True),
+        ("K", "Cl", 3.70, "C", 1.77, False),
+        # Ba–O 3.28: covalent 2.15 + 0.66 + 0.45 = 3.26, ionic 1.10 × (1.61 + 1.40) = 3.311.
+        # The O of DMF (C=O 1.23 Å) is no anion; an O of nitrate (N–O 1.25 Å) is.
+        ("Ba", "O", 3.28, "C", 1.23, False),
+        ("Ba", "O", 3.28, "N", 1.25, True),
+    ],
+)
+def test_ionic_rule_takes_anions_not_atoms_bonded_to_carbon(
+    tmp_path, cation, anion, d, partner, d_partner, bonded
+):
+    # M at the origin of a 20 Å cubic P1 cell, the anion atom d Å along a, its partner
+    # d_partner Å beyond it on the same line (M···partner > 4.4 Å: no bond of its own)
+    text = TWICE_P1BAR.replace("10\n", "20\n").replace("'P -1'", "'P 1'")
+    text = text.format(ops="x,y,z").replace("Ni1 Ni 0 0 0", f"M1 {cation} 0 0 0")
+    text = text.replace("O1 O 0.2 0 0", f"X1 {anion} {d / 20:.6f} 0 0")
+    if partner:
+        text += f"P1 {partner} {(d + d_partner) / 20:.6f} 0 0\n"
+    b = bonds(read_cif(write(tmp_path, "pair.cif", text))[0])
+    assert ((b.atom1 == "M1") & (b.atom2 == "X1")).any() == bonded
+
+
+def test_hemidirected_lead_keeps_its_four_n(tmp_path):
+    # A hemidirected Pb(II) (reviewer's pb_solv): four N at 2.50 Å (covalent limit
+    # 1.46 + 0.71 + 0.45 = 2.62) on one side; on the other a water O at 3.10 Å (beyond the
+    # Pb²⁺ CN VIII ionic limit 1.10 × (1.29 + 1.40) = 2.959), the N of MeCN at 3.20 Å (N≡C
+    # 1.14 Å: bonded to carbon; and beyond 1.10 × (1.29 + 1.46) = 3.025) and the Cl of
+    # CHCl3 at 3.55 Å (C–Cl 1.76 Å; beyond 1.10 × (1.29 + 1.81) = 3.41). With Pb²⁺ at CN XII
+    # (1.49 Å) and every O, N, Cl taken as an anion all three were bonded: CN 7. Now CN 4.
+    # 20 Å P1 cell, Pb at the centre; fractional offsets × 20 Å give the distances
+    # (nearest other pairs: N5···N1 and Cl1···N2 2.27 and 2.51 Å, no bonds).
+    text = TWICE_P1BAR.replace("10\n", "20\n").replace("'P -1'", "'P 1'")
+    text = text.format(ops="x,y,z").replace("Ni1 Ni 0 0 0\nO1 O 0.2 0 0\n", "")
+    r = 2.50 / 20 / 2**0.5  # N at 45° below the equator: (±r, 0, -r) and (0, ±r, -r)
+    sites = [
+        ("Pb1", "Pb", 0.5, 0.5, 0.5),
+        ("N1", "N", 0.5 + r, 0.5, 0.5 - r),
+        ("N2", "N", 0.5 - r, 0.5, 0.5 - r),
+        ("N3", "N", 0.5, 0.5 + r, 0.5 - r),
+        ("N4", "N", 0.5, 0.5 - r, 0.5 - r),
+        ("O1W", "O", 0.5, 0.5, 0.5 + 3.10 / 20),
+        ("N5", "N", 0.5 + 3.20 / 20, 0.5, 0.5),
+        ("C5", "C", 0.5 + 4.34 / 20, 0.5, 0.5),
+        ("Cl1", "Cl", 0.5 - 3.55 / 20, 0.5, 0.5),
+        ("C7", "C", 0.5 - 5.31 / 20, 0.5, 0.5),
+    ]
+    text += "".join(f"{a} {e} {x:.6f} {y:.6f} {z:.6f}\n" for a, e, x, y, z in sites)
+    b = bonds(read_cif(write(tmp_path, "pb_solv.cif", text))[0])
+    assert sorted(b[b.atom1 == "Pb1"].atom2) == ["N1", "N2", "N3", "N4"]
 
 
 # The oxidation number a CIF declares for a site: `_atom_type_oxidation_number` of its type
