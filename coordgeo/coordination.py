@@ -158,6 +158,10 @@ MAX_CONFIGURATIONS = 64
 _CLIQUE_SEARCH = 100 * MAX_CONFIGURATIONS  # configurations enumerated at most to pick them
 MIXED_SITE_DISTANCE = 0.1  # Å
 _NO_BRIDGE_TEST = ("C", "H")
+#: p-block metals that form Zintl anions (Sn₉⁴⁻, Pb₉⁴⁻, Sb₇³⁻, Bi₂²⁻, Ga, In, Tl, Ge
+#: clusters): an electropositive metal without anion donors bonds to them (a Zintl salt),
+#: though it bonds no other metal of a structure that has non-metals.
+ZINTL_ANION_METALS = frozenset({"Ga", "In", "Tl", "Ge", "Sn", "Pb", "Sb", "Bi"})
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -341,7 +345,11 @@ def _metal_metal_verdicts(structure: Structure, found, metal: np.ndarray, tolera
             out.append(f"{pair}: shorter than any metal–metal bond (alternative positions)")
             continue
         if not (anion[i] or anion[j]):
-            salt = (is_electropositive(ei) or is_electropositive(ej)) and has_nonmetal
+            salt = (
+                (is_electropositive(ei) or is_electropositive(ej))
+                and has_nonmetal
+                and not (ei in ZINTL_ANION_METALS or ej in ZINTL_ANION_METALS)
+            )
             out.append(f"{pair}: cation–cation contact of an electropositive metal" if salt else "")
             continue
         if is_electropositive(ei) or is_electropositive(ej):

@@ -631,6 +631,29 @@ def test_electropositive_metal_without_donors_in_a_salt_bonds_no_metal(tmp_path)
     assert not ((b.atom1 == "Rb1") & (b.atom2 == "Rb2")).any()
 
 
+def test_electropositive_metal_bonds_a_zintl_anion(tmp_path):
+    # A Zintl salt with an organic cation (reviewer's k_zintl_en): K at the centre of a 20 Å
+    # P1 cell with six Sn at 0.18 × 20 = 3.60 Å (±a, ±b, ±c; covalent limit
+    # 2.03 + 1.39 + 0.45 = 3.87 Å; Sn···Sn 3.60·√2 = 5.09 Å, no bond), an ethylenediamine
+    # N–C–C–N 7 Å away. K has no anion donor and the structure has non-metals, but Sn is a
+    # Zintl-anion metal: CN 6 (Sn6), as before aa759bd. The same K with six Rb instead of
+    # Sn (3.60 Å, limit 2.03 + 2.20 + 0.45 = 4.68 Å) bonds none of them.
+    text = TWICE_P1BAR.replace("10\n", "20\n").replace("'P -1'", "'P 1'").format(ops="x,y,z")
+    r = 0.18
+    shell = [(0.5 + r, 0.5, 0.5), (0.5 - r, 0.5, 0.5), (0.5, 0.5 + r, 0.5)]
+    shell += [(0.5, 0.5 - r, 0.5), (0.5, 0.5, 0.5 + r), (0.5, 0.5, 0.5 - r)]
+    organic = "N1 N 0.85 0.85 0.85\nC1 C 0.85 0.85 0.9235\nC2 C 0.85 0.92 0.945\n"
+    organic += "N2 N 0.85 0.99 0.93\n"
+    for element, bonded in (("Sn", True), ("Rb", False)):
+        sites = "K1 K 0.5 0.5 0.5\n" + "".join(
+            f"{element}{k + 1} {element} {x} {y} {z}\n" for k, (x, y, z) in enumerate(shell)
+        )
+        cif = text.replace("Ni1 Ni 0 0 0\nO1 O 0.2 0 0\n", sites + organic)
+        b = bonds(read_cif(write(tmp_path, f"k_{element}.cif", cif))[0])
+        partners = sorted(b[b.atom1 == "K1"].atom2)
+        assert partners == ([f"{element}{k}" for k in range(1, 7)] if bonded else [])
+
+
 def test_unlabelled_disorder_configurations_are_numbered(tmp_path):
     # Ni at the centre of a 10 Å P1 cell, O1 2.00 Å along +a, and one O disordered over two
     # unlabelled positions (occupancy 0.5 each) 2.00 Å along −a and ±0.05 × 10 = ±0.5 Å in b:
