@@ -652,9 +652,14 @@ def check_operator_group(
     if len(unique) < n:
         twice = next(k for k in range(n) if k not in set(first.tolist()))
         same = int(np.flatnonzero(listed == listed[twice])[0])
+        also = (
+            ""
+            if np.allclose(tran[twice], tran[same])  # the same operator written again
+            else f" (also as {text[same]!r}, equal up to a lattice translation)"
+        )
         raise InputError(
-            f"symmetry operator {text[twice]!r} is listed twice (also as {text[same]!r}, "
-            "equal up to a lattice translation): a space group lists each operation once"
+            f"symmetry operator {text[twice]!r} is listed twice{also}: a space group lists "
+            "each operation once"
         )
     products_rot = np.einsum("aij,bjk->abik", rot, rot)  # R_a R_b: b first, then a
     products_tran = np.einsum("aij,bj->abi", rot, tran) + tran[:, None, :]

@@ -280,16 +280,48 @@ def test_a_list_with_its_centring_lost_takes_the_named_group(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "ops",
+    ("ops", "message"),
     [
-        ["x,y,z", "-x,-y,-z", "-x,-y,-z"],  # one operator twice: not a repeated list
-        ["x,y,z", "x-1,y-1,z"],  # equal only modulo a lattice translation (COD 2001925)
+        # one operator twice: not a repeated list; the same text, so no "also as"
+        (["x,y,z", "-x,-y,-z", "-x,-y,-z"], "'-x,-y,-z' is listed twice: a space group"),
+        # equal only modulo a lattice translation (COD 2001925): the message names both
+        (
+            ["x,y,z", "x-1,y-1,z"],
+            "'x-1,y-1,z' is listed twice (also as 'x,y,z', equal up to a lattice translation)",
+        ),
     ],
 )
-def test_other_repeats_are_still_refused(tmp_path, ops):
+def test_other_repeats_are_still_refused(tmp_path, ops, message):
     path = write(tmp_path, "bad.cif", TWICE_P1BAR.format(ops="\n".join(ops)))
-    with pytest.raises(InputError, match="listed twice"):
+    with pytest.raises(InputError) as exc:
         read_cif(path)
+    assert message in str(exc.value)
+
+
+def test_a_list_repeated_under_a_wrong_group_name_says_listed_twice_only(tmp_path):
+    # P -1's two operators written twice under 'P 4': 4 lines = the order of P 4, but
+    # -x,-y,-z is no operation of P 4, so the list is not read as a lost centring and the
+    # group check refuses it. x,y,z is written again as x,y,z (the same operator, not one
+    # equal up to a lattice translation): the message says "listed twice" only.
+    text = TWICE_P1BAR.replace("'P -1'", "'P 4'")
+    ops = "\n".join(["x,y,z", "-x,-y,-z", "x,y,z", "-x,-y,-z"])
+    with pytest.raises(InputError) as exc:
+        read_cif(write(tmp_path, "wrongname.cif", text.format(ops=ops)))
+    assert "'x,y,z' is listed twice: a space group lists each operation once" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "symbol",
+    [
+        "'0.4Zz + 0.6Fe'",  # Zz names no element: was read as Fe, the largest fraction
+        "'nan Fe + 0.1 Co'",  # no fraction: was read as Na from its leading letters
+    ],
+)
+def test_composition_symbols_with_unknown_parts_are_refused(tmp_path, symbol):
+    text = OCTAHEDRON.format(symbol=symbol, types="")
+    with pytest.raises(InputError, match="unknown element") as exc:
+        read_cif(write(tmp_path, "comp.cif", text))
+    assert symbol.strip("'") in str(exc.value) and exc.value.line is not None
 
 
 def test_placeholder_rows_of_null_labels_are_not_rows(tmp_path, shared):

@@ -1152,7 +1152,11 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
     dummy = {f: f.lower() in _DUMMY_FLAGS for f in set(flags)}
     # a type symbol with letters names the element whatever the label (None: read the label)
     type_symbols = columns["type_symbol"]
-    by_symbol = {t: element_from_label("", t, all_caps) for t in set(type_symbols)}
+    composition_like = {t for t in set(type_symbols) if _COMPOSITION_LIKE.search(t)}
+    by_symbol = {
+        t: None if t in composition_like else element_from_label("", t, all_caps)
+        for t in set(type_symbols)
+    }
     mixed = _composition_symbols([t for t, e in by_symbol.items() if e is None])
     if mixed:
         by_symbol.update(mixed)
@@ -1164,7 +1168,10 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
             f"read as the element of the largest fraction: {', '.join(shown)}"
         )
     elements: list[str] = [
-        "X" if dummy[f] else by_symbol[t] or element_from_label(label, t, all_caps)
+        "X"
+        if dummy[f]
+        else by_symbol[t]
+        or (None if t in composition_like else element_from_label(label, t, all_caps))
         for f, t, label in zip(flags, type_symbols, labels, strict=True)
     ]
     if None in elements:  # a site no symbol or label names: a dummy when it has no position
@@ -1697,6 +1704,9 @@ _SYMBOL_CHARGE = re.compile(r"^[A-Za-z]{1,2}(?:(\d*)([+-])|([+-])(\d+))$")
 
 
 #: One term of a composition type symbol: ``0.660Mg``, ``0.967(4)Mg``.
+#: A type symbol with a second term after a "+" (``'nan Fe + 0.1 Co'``), not a charge
+#: (``Fe3+``, ``Mn+0``): read as a composition or refused, never by its leading letters.
+_COMPOSITION_LIKE = re.compile(r"\+\s*[0-9.()]*\s*[A-Za-z]")
 _COMPOSITION_TERM = re.compile(r"^\s*([0-9]*\.?[0-9]+)(?:\([0-9]+\))?\s*([A-Z][a-z]?)\s*$")
 
 
@@ -1706,17 +1716,18 @@ def _composition_symbols(symbols: list[str]) -> dict[str, str]:
     SpringerMaterials (Pauling File) CIFs write a mixed site's type symbol as its composition,
     ``'0.660Mg + 0.317Fe + 0.023Ca'`` or ``'0.967(4)Mg + 0.033(4)Fe'``, beside a label such as
     ``M2`` that names no element. Such a site is read as the element of the largest fraction
-    (the first on a tie). Symbols that are not sums of fraction × element are left out.
+    (the first on a tie). Symbols that are not sums of fraction × element, or that name an
+    unknown element in any term (``'0.4Zz + 0.6Fe'``), are left out (the site's element is
+    then unknown: an input error).
     """
     out: dict[str, str] = {}
     for symbol in symbols:
         terms = [_COMPOSITION_TERM.match(t) for t in symbol.split("+")]
         if len(terms) < 2 or not all(terms):
             continue
-        fractions = [(float(m.group(1)), m.group(2)) for m in terms if m]
-        element = element_from_label("", max(fractions, key=lambda f: f[0])[1], False)
-        if element is not None:
-            out[symbol] = element
+        fractions = [(float(m.group(1)), element_from_label("", m.group(2), False)) for m in terms]
+        if all(element is not None for _, element in fractions):
+            out[symbol] = max(fractions, key=lambda f: f[0])[1]
     return out
 
 
