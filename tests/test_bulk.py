@@ -698,8 +698,9 @@ def test_timeout_bounds_slow_sites_whatever_the_batch(shared, monkeypatch):
         assert row["error"] == f"block {victim}: sites: _Timeout: analysis took longer than 1 s"
         assert row["n_sites"] == 0 and row["n_blocks_ok"] == 1
         # its time was spent (the reading, analysis and then the sites until the alarm),
-        # and not more: the alarm fires when what is left of its 1 s is spent
-        assert 0.95 <= row["seconds"] <= 1.3, (batched, row["seconds"])
+        # and not more: the alarm fires when what is left of its 1 s is spent (the old
+        # retry with the same time left gave ~2 s; 0.6 s of slack for a loaded machine)
+        assert 0.95 <= row["seconds"] <= 1.6, (batched, row["seconds"])
         assert set(found["sites"].to_pandas()["path"]) == {paths[0], paths[2]}
         assert (found["bonds"].to_pandas()["path"] == paths[1]).sum() == 4  # CN-4 Co
     for name in tables[True]:
@@ -727,4 +728,4 @@ def test_seconds_charge_the_stacked_sites_by_spheres(shared, monkeypatch):
     files = _batched_and_alone(paths, bulk.Options())[True]["files"].to_pandas()
     seconds = files.set_index("path")["seconds"]
     assert seconds[paths[0]] >= 22 * 0.05, seconds
-    assert seconds[paths[1]] < 0.3, seconds
+    assert seconds[paths[1]] < 0.45, seconds  # an equal share alone would be 0.58 s
