@@ -31,9 +31,10 @@ Stages (each on freshly read structures; the read is not part of the stage unles
   the runner takes the largest files first), and each batch goes once through
   :func:`coordgeo.bulk.analyse.to_tables`, which evaluates the sites of all its files in
   one stacked call per coordination number (:func:`coordgeo.pipeline.site_columns_of`)
-  and converts the rows to Arrow tables. The CPU time of that batched work is shared
-  *equally* among the files of the batch (a file's spheres or rows do not set its share:
-  the stacked call and the conversion cost mostly per call, column and batch). A
+  and converts the rows to Arrow tables. The CPU time of the stacked call is shared
+  among the files of the batch in proportion to their coordination spheres (as bulk's
+  ``seconds`` column shares it: a file without a metal site adds nothing to it), that of
+  the conversion equally (it costs mostly per column and batch). A
   ``--heavy`` file is a batch of its own: its stacked work (2104374.cif has 387
   spheres) would otherwise be charged to the 63 files batched with it, and the figures
   without it would still carry it.
@@ -106,7 +107,7 @@ class Stages:
     stacked calls and the conversion to Arrow tables."""
 
     def __init__(self) -> None:
-        from coordgeo import bulk
+        from coordgeo import bulk, pipeline
         from coordgeo.bulk import analyse
 
         self.options = Options()
@@ -114,6 +115,20 @@ class Stages:
         self.schema = bulk.schemas(self.bulk_options.shapes)
         self._bulk, self._analyse = bulk, analyse
         self._batch = analyse.Collected(batched=True)
+        self._spheres: list[int] = []  # per file of the batch, in order
+        self._stacked = 0.0  # CPU seconds in the stacked site evaluation
+        # instrumentation only: the batch's stacked call is timed apart from the
+        # conversion so that it can be shared by spheres (bulk looks it up at call time)
+        stacked = pipeline.site_columns_of
+
+        def timed(analyses):
+            t0 = clock()
+            try:
+                return stacked(analyses)
+            finally:
+                self._stacked += clock() - t0
+
+        pipeline.site_columns_of = timed
 
     def read(self, path: str) -> float:
         t0 = clock()
@@ -194,17 +209,28 @@ class Stages:
         return clock() - t0
 
     def bulk(self, path: str) -> float:
+        waiting = len(self._batch.pending)
         t0 = clock()
         self._bulk.analyse_file(path, self.bulk_options, self._batch)
-        return clock() - t0
+        spent = clock() - t0
+        new = self._batch.pending[waiting:]  # none for a file that failed or has no block
+        self._spheres.append(sum(len(b.analysis.spheres) for p in new for b in p.blocks))
+        return spent
 
-    def bulk_conversion(self) -> float:
-        """CPU seconds of one ``to_tables`` of the files analysed since the last call: the
-        sites of all of them (stacked) and the conversion to Arrow tables."""
+    def bulk_conversion(self) -> np.ndarray:
+        """CPU seconds charged to each file analysed since the last call for one
+        ``to_tables`` of them: the stacked evaluation of their sites in proportion to
+        their coordination spheres (as bulk's ``seconds`` column shares it), the rest
+        (the conversion to Arrow tables) in equal shares."""
         batch, self._batch = self._batch, self._analyse.Collected(batched=True)
+        spheres, self._spheres = np.array(self._spheres, dtype=float), []
+        self._stacked = 0.0
         t0 = clock()
         self._analyse.to_tables(batch, self.schema)
-        return clock() - t0
+        total, stacked = clock() - t0, self._stacked
+        n = max(len(spheres), 1)
+        by_spheres = spheres / spheres.sum() if spheres.sum() else np.full(len(spheres), 1 / n)
+        return (total - stacked) / n + stacked * by_spheres
 
 
 def measure(
@@ -216,10 +242,10 @@ def measure(
 ) -> dict[str, np.ndarray]:
     """{stage: (files, rounds) CPU seconds}, and 'floor' the same for the bare parse.
 
-    ``bulk``: each file's analysis plus an equal share of its batch's batched work, the
-    stacked sites and the conversion (batches of up to ``bulk_batch`` consecutive files;
-    the files whose indices are in ``alone`` form a batch of their own, so that the
-    figures without them carry none of their stacked work)."""
+    ``bulk``: each file's analysis plus its share of its batch's batched work (the
+    stacked sites by coordination spheres, the conversion equally; batches of up to
+    ``bulk_batch`` consecutive files; the files whose indices are in ``alone`` form a
+    batch of their own, so that the figures without them carry none of their work)."""
     timer = Stages()
     for path in files:  # warm-up: imports, reference tables, shape pairings
         for name in stages:
@@ -242,7 +268,7 @@ def measure(
             for name in stages:
                 out[name][i, r] = getattr(timer, name)(path)
             if "bulk" in stages and i in last:
-                out["bulk"][last[i], r] += timer.bulk_conversion() / len(last[i])
+                out["bulk"][last[i], r] += timer.bulk_conversion()
     return out
 
 
