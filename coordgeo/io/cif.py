@@ -1752,8 +1752,9 @@ def _declared_oxidation_numbers(block: gemmi.cif.Block) -> str:
             number = gemmi.cif.as_number(value)
             if math.isfinite(number) and number == round(number):
                 numbers[gemmi.cif.as_string(symbol).strip()] = number
-    out = []
-    for label, text in zip(labels, types, strict=True):
+    # a block has a few distinct type symbols: each is worked out once, not once per site
+    of_token: dict[str, int] = {}
+    for text in dict.fromkeys(types):
         symbol = gemmi.cif.as_string(text).strip()
         number = numbers.get(symbol)
         if number is None:
@@ -1763,7 +1764,14 @@ def _declared_oxidation_numbers(block: gemmi.cif.Block) -> str:
             digits, sign = (m.group(1), m.group(2)) if m.group(2) else (m.group(4), m.group(3))
             number = (1 if sign == "+" else -1) * int(digits or 1)
         if number:
-            out.append(f"{gemmi.cif.as_string(label).strip()}={int(number):+d}")
+            of_token[text] = int(number)
+    if not of_token:
+        return ""
+    out = [
+        f"{gemmi.cif.as_string(label).strip()}={of_token[text]:+d}"
+        for label, text in zip(labels, types, strict=True)
+        if text in of_token
+    ]
     return " ".join(out)
 
 
