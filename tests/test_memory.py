@@ -88,3 +88,38 @@ def test_structures_of_a_batch_are_freed_once_its_tables_are_made(qsal_cif, shar
     alive = [r() for r in refs if r() is not None]
     assert not alive, f"{len(alive)} of {len(refs)} structures kept alive"
     assert all(len(c) == 0 for c in caches), [len(c) for c in caches]
+
+
+def _cif_with_operators(path, operators: list[str]) -> str:
+    rows = "\n".join(f"{k + 1} '{op}'" for k, op in enumerate(operators))
+    path.write_text(
+        "data_x\n_cell_length_a 10\n_cell_length_b 10\n_cell_length_c 10\n"
+        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+        f"loop_\n_symmetry_equiv_pos_site_id\n_symmetry_equiv_pos_as_xyz\n{rows}\n"
+        "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n"
+        "_atom_site_fract_y\n_atom_site_fract_z\nFe1 Fe 0.1 0.2 0.3\nO1 O 0.3 0.2 0.1\n"
+    )
+    return str(path)
+
+
+def test_the_process_wide_operator_cache_is_bounded(tmp_path, monkeypatch) -> None:
+    # the reader keeps each x,y,z operator list it has read (a space group's list recurs in
+    # file after file): a list the group check refuses is never kept, and a stream of
+    # files each with its own list stops filling the cache at its bound (in operators)
+    from coordgeo.errors import InputError
+    from coordgeo.io import cif
+
+    monkeypatch.setattr(cif, "_SYMOP_LISTS", {})
+    monkeypatch.setattr(cif, "_symop_cached", [0])
+    monkeypatch.setattr(cif, "_SYMOP_CACHE_OPERATORS", 6)
+    # x,y,z and x+1/3,y,z are not closed (x+2/3,y,z is missing): refused, not kept
+    bad = _cif_with_operators(tmp_path / "bad.cif", ["x,y,z", "x+1/3,y,z"])
+    (refused,) = read_cif_blocks(bad)  # a block's error is returned, not raised
+    assert isinstance(refused, InputError) and "do not form a group" in str(refused)
+    assert cif._SYMOP_LISTS == {}
+    # five distinct spellings of P-1 (2 operators each): three fit in 6 operators
+    for k in range(5):
+        spelled = ["x,y,z", "-x,-y,-z" + " " * k]
+        read_cif_blocks(_cif_with_operators(tmp_path / f"p{k}.cif", spelled))
+    assert cif._symop_cached[0] == sum(map(len, cif._SYMOP_LISTS.values())) == 6
+    assert len(cif._SYMOP_LISTS) == 3

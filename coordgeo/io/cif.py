@@ -620,6 +620,7 @@ def _read_symops(
     symops: list[SymOp] = []
     op_line = None
     listed_once = False  # a remembered list: its operators are known to be distinct
+    to_remember = None
     op_kind = ""
     for xyz_tag, id_tag, kind in _OP_LOOPS:
         column = block.find_values(xyz_tag)
@@ -662,8 +663,8 @@ def _read_symops(
             symops = _with_magnetic_centrings(block, symops, line)
         if kind:
             notes.append(_BASIC_STRUCTURE_NOTE[kind])
-        elif len(_SYMOP_LISTS) < 1024 and len(set(_operation_keys(symops))) == len(symops):
-            _SYMOP_LISTS[key] = tuple(symops)
+        elif len(symops) <= 192 and len(set(_operation_keys(symops))) == len(symops):
+            to_remember = (key, tuple(symops))  # once the group check has passed
         break
     sg_name = ""
     for tag in _SG_NAME_TAGS:
@@ -697,6 +698,8 @@ def _read_symops(
         )
     except InputError as exc:
         raise exc.located(line=op_line) from None
+    if to_remember is not None:
+        _remember_symops(*to_remember)
     if sg is None:
         try:
             sg = gemmi.find_spacegroup_by_ops(gemmi.GroupOps([_gemmi_op(op) for op in symops]))
@@ -1008,6 +1011,20 @@ def _with_magnetic_centrings(
 #: values as written and its ids: a space group's list recurs in file after file. SymOps
 #: are frozen and their arrays read-only, so the lists share them. Bounded.
 _SYMOP_LISTS: dict[tuple, tuple[SymOp, ...]] = {}
+#: The bound of :data:`_SYMOP_LISTS`, in operators (~1 kB each with their key): the 230
+#: space groups in a few settings each fit; a stream of files each with its own list (or a
+#: hostile one) stops filling it at a few MB.
+_SYMOP_CACHE_OPERATORS = 16_384
+_symop_cached = [0]  # operators held now
+
+
+def _remember_symops(key: tuple, symops: tuple[SymOp, ...]) -> None:
+    """Keep an operator list that has passed the group check (a list of at most 192
+    operators: a space group's in its conventional setting), within the cache's bound."""
+    if key in _SYMOP_LISTS or _symop_cached[0] + len(symops) > _SYMOP_CACHE_OPERATORS:
+        return
+    _SYMOP_LISTS[key] = symops
+    _symop_cached[0] += len(symops)
 
 
 @lru_cache(maxsize=4096)
