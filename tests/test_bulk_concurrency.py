@@ -689,3 +689,16 @@ def test_idle_is_called_on_time_while_workers_keep_reporting(monkeypatch):
     assert len(calls) >= elapsed / engines.IDLE_SECONDS - 1, (len(calls), elapsed)
     gaps = [b - a for a, b in zip([begin, *calls], calls, strict=False)]
     assert max(gaps) < 2 * engines.IDLE_SECONDS, gaps
+
+
+def test_result_pipes_of_many_workers_share_a_bound():
+    # Linux cuts a user's pipes to one page once they hold pipe-user-pages-soft (64 MB):
+    # each result pipe asks 1 MB up to 32 workers, then 32 MB / jobs (in 64 kB steps,
+    # at least 64 kB): 64 workers 512 kB each, 1000 workers 64 kB each
+    from coordgeo.bulk.engines import result_pipe_size
+
+    assert result_pipe_size(1) == result_pipe_size(32) == 1 << 20
+    assert result_pipe_size(64) == 512 << 10
+    assert result_pipe_size(1000) == 64 << 10
+    for jobs in range(1, 600):
+        assert jobs * result_pipe_size(jobs) <= max(32 << 20, jobs * (64 << 10))

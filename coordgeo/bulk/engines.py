@@ -252,6 +252,17 @@ PIPE_SIZE: int | None = None
 #: tables (0.1–0.4 MB), so that a worker goes on with its next batch at once instead of
 #: waiting for the run to read, e.g. while the run writes a part (~0.1 s).
 RESULT_PIPE_SIZE = 1 << 20
+#: What the result pipes of one pool ask for together: a user's pipes beyond Linux's
+#: ``pipe-user-pages-soft`` (64 MB) are cut to one page, his other programs' included, so
+#: many workers share 32 MB rather than taking 1 MB each.
+RESULT_PIPES_TOTAL = 32 << 20
+
+
+def result_pipe_size(jobs: int) -> int:
+    """What each of ``jobs`` workers' result pipes asks to hold: :data:`RESULT_PIPE_SIZE`,
+    less with more than 32 workers (a multiple of 64 kB, at least 64 kB)."""
+    share = RESULT_PIPES_TOTAL // max(jobs, 1)
+    return max(64 << 10, min(RESULT_PIPE_SIZE, share - share % (64 << 10)))
 
 
 def _send(connection, message: Any) -> None:
@@ -342,10 +353,15 @@ class _Worker:
     and the batches sent to it, oldest (the one it runs) first."""
 
     def __init__(
-        self, context, run_pid: int, run_start: str | None, private: Sequence[int]
+        self,
+        context,
+        run_pid: int,
+        run_start: str | None,
+        private: Sequence[int],
+        result_size: int = RESULT_PIPE_SIZE,
     ) -> None:
         task_read, task_write = _pipe(context)
-        result_read, result_write = _pipe(context, RESULT_PIPE_SIZE)
+        result_read, result_write = _pipe(context, result_size)
         forked = context.get_start_method() == "fork"
         inherited = (task_write.fileno(), result_read.fileno(), *private) if forked else ()
         self.process = context.Process(
@@ -451,6 +467,7 @@ class Pool:
         self.selector = selectors.DefaultSelector()
         self.workers: list[_Worker] = []
         self.context = pool_context()
+        self.result_size = result_pipe_size(jobs)
         try:
             for _ in range(jobs):
                 self.workers.append(self._spawn())
@@ -462,7 +479,13 @@ class Pool:
         if self.context.get_start_method() == "fork" and threading.active_count() > 1:
             self.context = pool_context()  # a replacement, now that the run has threads
         inherited = [fd for w in self.workers if not w.stopped for fd in w.fds()]
-        worker = _Worker(self.context, self.run_pid, self.run_start, [*self.private, *inherited])
+        worker = _Worker(
+            self.context,
+            self.run_pid,
+            self.run_start,
+            [*self.private, *inherited],
+            self.result_size,
+        )
         self.selector.register(worker.connection, selectors.EVENT_READ, worker)
         self.selector.register(worker.process.sentinel, selectors.EVENT_READ, worker)
         return worker
