@@ -1345,6 +1345,8 @@ def judge(
     the atoms measured, ``rounding`` the su-like effect of rounded coordinates
     (:func:`rounding_effect`).
     """
+    if not np.isfinite(calc):  # an angle with an arm of zero length
+        return "unresolved", "the value is undefined: two of its atoms are at one position"
     half_digit = 0.5 * 10.0 ** (-decimals_of(value_text))
     diff = calc - pub
     has_su = np.isfinite(pub_su) and pub_su > 0

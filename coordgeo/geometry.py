@@ -129,14 +129,17 @@ def _angle_grad(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     v = x[..., 2, :] - x[..., 1, :]
     lu = vector_lengths(u)[..., None]
     lv = vector_lengths(v)[..., None]
-    uh, vh = u / lu, v / lv
-    cos = np.clip(np.sum(uh * vh, axis=-1), -1.0, 1.0)
-    sin = vector_lengths(cross3(uh, vh))
-    theta = np.arctan2(sin, cos)
-    # dθ/du = (û cosθ − v̂) / (|u| sinθ); zero where the angle is exactly 0 or 180°
-    safe = np.where(sin > 1e-10, sin, np.inf)[..., None]
-    ga = (uh * cos[..., None] - vh) / (lu * safe)
-    gc = (vh * cos[..., None] - uh) / (lv * safe)
+    # an arm of zero length (two labels of one position in a _geom_angle row) has no
+    # angle: NaN, silently; check reports such a row as unresolved
+    with np.errstate(invalid="ignore", divide="ignore"):
+        uh, vh = u / lu, v / lv
+        cos = np.clip(np.sum(uh * vh, axis=-1), -1.0, 1.0)
+        sin = vector_lengths(cross3(uh, vh))
+        theta = np.arctan2(sin, cos)
+        # dθ/du = (û cosθ − v̂) / (|u| sinθ); zero where the angle is exactly 0 or 180°
+        safe = np.where(sin > 1e-10, sin, np.inf)[..., None]
+        ga = (uh * cos[..., None] - vh) / (lu * safe)
+        gc = (vh * cos[..., None] - uh) / (lv * safe)
     grad = np.stack([ga, -(ga + gc), gc], axis=-2)
     return np.degrees(theta), np.degrees(grad)
 

@@ -400,3 +400,21 @@ def test_single_sites_are_what_resolve_label_reads(shared) -> None:
     assert checked > 100
     assert odd[0] not in single_sites(structures[-1])
     assert odd[2] not in single_sites(structures[-1])
+
+
+def test_an_angle_with_an_arm_of_zero_length_is_unresolved(shared, tmp_path):
+    # 1000000.cif's angle O6-P1-O8 printed as P1-P1-O8 (the review's typo): the arm P1-P1
+    # has length 0, so the angle has no value; it was "mismatch, differs by +nan" with
+    # three RuntimeWarnings; the other rows stay as the authors' own check gives them
+    import warnings
+
+    text = (shared / "cifs/published/1000000.cif").read_text()
+    assert "\nO6 P1 O8 . . 111.0(2) ?\n" in text
+    s = read_cif(write(tmp_path, "typo.cif", text.replace("\nO6 P1 O8 . .", "\nP1 P1 O8 . .")))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = check(s[0])
+    row = table[table.atoms == "P1-P1-O8"].iloc[0]
+    assert row.status == "unresolved"
+    assert row.reason == "the value is undefined: two of its atoms are at one position"
+    assert (table.status[table.atoms != "P1-P1-O8"] == "ok").all()
