@@ -131,6 +131,22 @@ O1 0.4 0.0 0.0
 """
 
 
+#: A cubic cell of a = 10 Å: a fractional step of 0.01 is 0.1 Å, so that distances and
+#: angles can be worked out by hand.
+CUBIC_10 = (
+    "_cell_length_a 10\n_cell_length_b 10\n_cell_length_c 10\n"
+    "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+)
+
+
+def cubic_cif(block: str, rows: str, *, columns: tuple[str, ...] = (), between: str = "") -> str:
+    """A CIF of the :data:`CUBIC_10` cell: ``between`` (symmetry, atom types) after the
+    cell, then the atom-site loop (label, type symbol, x, y, z and ``columns``) of ``rows``."""
+    names = ("label", "type_symbol", "fract_x", "fract_y", "fract_z", *columns)
+    head = "".join(f"_atom_site_{name}\n" for name in names)
+    return f"data_{block}\n{CUBIC_10}{between}loop_\n{head}{rows}"
+
+
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text)

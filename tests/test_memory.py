@@ -17,6 +17,8 @@ import weakref
 from coordgeo.io.cif import read_cif_blocks
 from coordgeo.pipeline import analyse_structure
 
+from cifs_for_tests import cubic_cif
+
 
 def _weak_caches() -> list[weakref.WeakKeyDictionary]:
     return [
@@ -92,13 +94,8 @@ def test_structures_of_a_batch_are_freed_once_its_tables_are_made(qsal_cif, shar
 
 def _cif_with_operators(path, operators: list[str]) -> str:
     rows = "\n".join(f"{k + 1} '{op}'" for k, op in enumerate(operators))
-    path.write_text(
-        "data_x\n_cell_length_a 10\n_cell_length_b 10\n_cell_length_c 10\n"
-        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
-        f"loop_\n_symmetry_equiv_pos_site_id\n_symmetry_equiv_pos_as_xyz\n{rows}\n"
-        "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n"
-        "_atom_site_fract_y\n_atom_site_fract_z\nFe1 Fe 0.1 0.2 0.3\nO1 O 0.3 0.2 0.1\n"
-    )
+    loop = f"loop_\n_symmetry_equiv_pos_site_id\n_symmetry_equiv_pos_as_xyz\n{rows}\n"
+    path.write_text(cubic_cif("x", "Fe1 Fe 0.1 0.2 0.3\nO1 O 0.3 0.2 0.1\n", between=loop))
     return str(path)
 
 

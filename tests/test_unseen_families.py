@@ -15,7 +15,7 @@ from coordgeo.errors import InputError
 from coordgeo.io.cif import read_cif
 from coordgeo.io.paths import discover
 
-from cifs_for_tests import write
+from cifs_for_tests import cubic_cif, write
 
 runner = CliRunner()
 
@@ -26,24 +26,9 @@ runner = CliRunner()
 # sqrt(2.8² + 1.0²) = 2.973 Å from Ag2. The general criterion allows Ag–Ag up to
 # 1.45 + 1.45 + 0.45 = 3.35 Å (Cordero radii), so before rule 4 held without anion donors
 # the 1.00 Å pair was an Ag–Ag "bond" (it is above MIN_BOND, 0.5 Å).
-PARTIAL_AG = """data_ag
-_cell_length_a 10
-_cell_length_b 10
-_cell_length_c 10
-_cell_angle_alpha 90
-_cell_angle_beta 90
-_cell_angle_gamma 90
-loop_
-_atom_site_label
-_atom_site_type_symbol
-_atom_site_fract_x
-_atom_site_fract_y
-_atom_site_fract_z
-_atom_site_occupancy
-Ag1 Ag 0 0 0 0.5
-Ag2 Ag 0 0 0.1 0.5
-Ag3 Ag 0.28 0 0 1
-"""
+PARTIAL_AG = cubic_cif(
+    "ag", "Ag1 Ag 0 0 0 0.5\nAg2 Ag 0 0 0.1 0.5\nAg3 Ag 0.28 0 0 1\n", columns=("occupancy",)
+)
 
 
 def test_metal_positions_closer_than_any_metal_metal_bond_are_never_bonded(tmp_path):
@@ -234,26 +219,11 @@ def test_shape_labels_of_mixed_case_are_accepted_in_any_case():
 # O and its inverse image are both 2.000 Å from Ni (0.2 × 10 Å), so Ni has CN 2 with
 # O–Ni–O 180°. Written once per line pair ("x,y,z", "-x,-y,-z", "x,y,z", "-x,-y,-z") the
 # list was refused as "listed twice"; read once it gives that same sphere.
-TWICE_P1BAR = """data_twice
-_cell_length_a 10
-_cell_length_b 10
-_cell_length_c 10
-_cell_angle_alpha 90
-_cell_angle_beta 90
-_cell_angle_gamma 90
-_symmetry_space_group_name_H-M 'P -1'
-loop_
-_symmetry_equiv_pos_as_xyz
-{ops}
-loop_
-_atom_site_label
-_atom_site_type_symbol
-_atom_site_fract_x
-_atom_site_fract_y
-_atom_site_fract_z
-Ni1 Ni 0 0 0
-O1 O 0.2 0 0
-"""
+TWICE_P1BAR = cubic_cif(
+    "twice",
+    "Ni1 Ni 0 0 0\nO1 O 0.2 0 0\n",
+    between="_symmetry_space_group_name_H-M 'P -1'\nloop_\n_symmetry_equiv_pos_as_xyz\n{ops}\n",
+)
 
 
 def test_a_list_written_twice_is_read_once(tmp_path):
@@ -581,28 +551,12 @@ def test_hemidirected_lead_keeps_its_four_n(tmp_path):
 # Cr2WO6 (ICSD 20314) declares Cr3+ and was read "3 (bond lengths)"; TbMnO3 (ICSD 92078)
 # writes Mn+0 beside an oxidation number of 3. One metal M at the centre of a 10 Å P1 cell
 # with six O at 0.2 × 10 = 2.00 Å (M–O along ±a, ±b, ±c).
-OCTAHEDRON = """data_oct
-_cell_length_a 10
-_cell_length_b 10
-_cell_length_c 10
-_cell_angle_alpha 90
-_cell_angle_beta 90
-_cell_angle_gamma 90
-{types}
-loop_
-_atom_site_label
-_atom_site_type_symbol
-_atom_site_fract_x
-_atom_site_fract_y
-_atom_site_fract_z
-M1 {symbol} 0.5 0.5 0.5
-O1 O2- 0.7 0.5 0.5
-O2 O2- 0.3 0.5 0.5
-O3 O2- 0.5 0.7 0.5
-O4 O2- 0.5 0.3 0.5
-O5 O2- 0.5 0.5 0.7
-O6 O2- 0.5 0.5 0.3
-"""
+OCTAHEDRON = cubic_cif(
+    "oct",
+    "M1 {symbol} 0.5 0.5 0.5\nO1 O2- 0.7 0.5 0.5\nO2 O2- 0.3 0.5 0.5\nO3 O2- 0.5 0.7 0.5\n"
+    "O4 O2- 0.5 0.3 0.5\nO5 O2- 0.5 0.5 0.7\nO6 O2- 0.5 0.5 0.3\n",
+    between="{types}\n",
+)
 
 
 @pytest.mark.parametrize(
@@ -693,25 +647,12 @@ def test_unlabelled_disorder_configurations_are_numbered(tmp_path):
     # alternatives, so two spheres {O1, O2A} and {O1, O2B}, each Ni–O 2.000 and
     # √(2.0² + 0.5²) = 2.062 Å. Both had configuration "", and `coordgeo sphere` printed them
     # as one sphere of CN 4 (Ba3 of Ba6Co6ClO16: eight configurations, "CN 96").
-    text = """data_alt
-_cell_length_a 10
-_cell_length_b 10
-_cell_length_c 10
-_cell_angle_alpha 90
-_cell_angle_beta 90
-_cell_angle_gamma 90
-loop_
-_atom_site_label
-_atom_site_type_symbol
-_atom_site_fract_x
-_atom_site_fract_y
-_atom_site_fract_z
-_atom_site_occupancy
-Ni1 Ni 0.5 0.5 0.5 1
-O1 O 0.7 0.5 0.5 1
-O2A O 0.3 0.55 0.5 0.5
-O2B O 0.3 0.45 0.5 0.5
-"""
+    text = cubic_cif(
+        "alt",
+        "Ni1 Ni 0.5 0.5 0.5 1\nO1 O 0.7 0.5 0.5 1\n"
+        "O2A O 0.3 0.55 0.5 0.5\nO2B O 0.3 0.45 0.5 0.5\n",
+        columns=("occupancy",),
+    )
     import coordgeo
 
     path = write(tmp_path, "alt.cif", text)
