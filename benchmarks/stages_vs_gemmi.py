@@ -223,14 +223,13 @@ class Stages:
         their coordination spheres (as bulk's ``seconds`` column shares it), the rest
         (the conversion to Arrow tables) in equal shares."""
         batch, self._batch = self._batch, self._analyse.Collected(batched=True)
-        spheres, self._spheres = np.array(self._spheres, dtype=float), []
+        spheres, self._spheres = self._spheres, []
         self._stacked = 0.0
         t0 = clock()
         self._analyse.to_tables(batch, self.schema)
         total, stacked = clock() - t0, self._stacked
-        n = max(len(spheres), 1)
-        by_spheres = spheres / spheres.sum() if spheres.sum() else np.full(len(spheres), 1 / n)
-        return (total - stacked) / n + stacked * by_spheres
+        shares = np.array(self._analyse.sphere_shares(spheres))
+        return (total - stacked) / len(spheres) + stacked * shares
 
 
 def measure(

@@ -257,9 +257,8 @@ def _finish_sites(pending: list[_Pending], options: Options, out: Collected) -> 
         if tables is not None:
             elapsed = time.perf_counter() - started
             spheres = [sum(len(b.analysis.spheres) for b in p.blocks) for p in batch]
-            total = sum(spheres)
-            for p, n in zip(batch, spheres, strict=True):
-                charged[id(p)] = elapsed * (n / total if total else 1 / len(batch))
+            for p, share in zip(batch, sphere_shares(spheres), strict=True):
+                charged[id(p)] = elapsed * share
     found = iter(tables or [])
     for p in pending:
         clock = time.perf_counter()
@@ -283,6 +282,14 @@ def _finish_sites(pending: list[_Pending], options: Options, out: Collected) -> 
         _settle_file(p)
         p.row["seconds"] = p.seconds + charged[id(p)] + time.perf_counter() - clock
         p.row["finished"] = now()
+
+
+def sphere_shares(spheres: Sequence[int]) -> list[float]:
+    """Each file's share of a stacked site evaluation: its number of coordination spheres
+    over the batch's (the evaluation's work is per sphere), equal shares when no file has
+    one. What bulk's ``seconds`` column and benchmarks/stages_vs_gemmi.py charge."""
+    total = sum(spheres)
+    return [n / total if total else 1 / len(spheres) for n in spheres]
 
 
 def _sites_alone(p: _Pending, options: Options) -> dict[int, dict]:
