@@ -1345,7 +1345,7 @@ def judge(
     the atoms measured, ``rounding`` the su-like effect of rounded coordinates
     (:func:`rounding_effect`).
     """
-    if not np.isfinite(calc):  # an angle with an arm of zero length
+    if not np.isfinite(calc):  # an angle or torsion with a bond of zero length
         return "unresolved", "the value is undefined: two of its atoms are at one position"
     half_digit = 0.5 * 10.0 ** (-decimals_of(value_text))
     diff = calc - pub

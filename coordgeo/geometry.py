@@ -152,6 +152,10 @@ def _torsion_grad(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n2 = cross3(b2, b3)
     lb2 = np.linalg.norm(b2, axis=-1)
     phi = np.arctan2(lb2 * np.sum(b1 * n2, axis=-1), np.sum(n1 * n2, axis=-1))
+    # a bond of zero length (one atom named twice in a row, two labels of one position)
+    # has no torsion: NaN, as for such an angle, not arctan2(0, 0) = 0
+    zero = (vector_lengths(b1) == 0) | (lb2 == 0) | (vector_lengths(b3) == 0)
+    phi = np.where(zero, np.nan, phi)
     # Blondel & Karplus, J. Comput. Chem. 1996, 17, 1132
     # collinear atoms have no torsion: inf keeps the gradient (and su) at zero there
     n1sq = np.sum(n1 * n1, axis=-1)[..., None]
@@ -160,8 +164,9 @@ def _torsion_grad(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n2sq = np.where(n2sq > 1e-12, n2sq, np.inf)
     g1 = -lb2[..., None] * n1 / n1sq
     g4 = lb2[..., None] * n2 / n2sq
-    f12 = (np.sum(b1 * b2, axis=-1) / lb2**2)[..., None]
-    f32 = (np.sum(b3 * b2, axis=-1) / lb2**2)[..., None]
+    with np.errstate(invalid="ignore", divide="ignore"):  # lb2 = 0: phi is NaN already
+        f12 = (np.sum(b1 * b2, axis=-1) / lb2**2)[..., None]
+        f32 = (np.sum(b3 * b2, axis=-1) / lb2**2)[..., None]
     g2 = -(1.0 + f12) * g1 + f32 * g4
     g3 = f12 * g1 - (1.0 + f32) * g4
     return np.degrees(phi), np.degrees(np.stack([g1, g2, g3, g4], axis=-2))

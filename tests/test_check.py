@@ -418,3 +418,23 @@ def test_an_angle_with_an_arm_of_zero_length_is_unresolved(shared, tmp_path):
     assert row.status == "unresolved"
     assert row.reason == "the value is undefined: two of its atoms are at one position"
     assert (table.status[table.atoms != "P1-P1-O8"] == "ok").all()
+
+
+def test_a_torsion_with_a_bond_of_zero_length_is_unresolved(shared, tmp_path):
+    # 1512116.cif's torsions C18-N-C1-C2 and C15-N-C1-C2 printed with one atom twice in a
+    # row (C18-N-N-C2, C15-C15-C1-C2): a bond of length 0 has no plane, so no torsion;
+    # arctan2(0, 0) made them 0.0°, "mismatch", with two RuntimeWarnings
+    import warnings
+
+    text = (shared / "cifs/published/1512116.cif").read_text()
+    typo = text.replace("\nC18 N C1 C2 90.35(16)", "\nC18 N N C2 90.35(16)").replace(
+        "\nC15 N C1 C2 -41.08(18)", "\nC15 C15 C1 C2 -41.08(18)"
+    )
+    assert typo.count("\n") == text.count("\n") and typo != text
+    s = read_cif(write(tmp_path, "typo.cif", typo))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = check(s[0])
+    rows = table[table.atoms.isin(["C18-N-N-C2", "C15-C15-C1-C2"])]
+    assert len(rows) == 2 and (rows.status == "unresolved").all()
+    assert rows.reason.str.endswith("two of its atoms are at one position").all()
