@@ -6,6 +6,10 @@ asymmetric unit as parallel arrays (label, element, fractional coordinates
 with su's, occupancy, displacement parameters, disorder, calc flag). It is
 produced by :func:`coordgeo.io.cif.read_cif` and never modified afterwards;
 every later stage (geometry, coordination, distortion, …) takes it as input.
+Its arrays are read-only (:func:`read_only`): per-structure caches (the R·x + t image
+table of :mod:`coordgeo.geometry`, the bonds, rings and H-bonds kept per structure) hold
+values derived from them, so a coordinate changed in place would leave those stale. A
+changed structure is a new one: ``dataclasses.replace(s, fract=new_fract)``.
 
 Arrays rather than a list of site objects keep the geometry vectorised;
 :meth:`Structure.site` gives a readable per-site view when one is wanted.
@@ -52,16 +56,39 @@ class Cell:
 
     @cached_property
     def orthogonalization(self) -> np.ndarray:
-        """3×3 M with cart = M @ fract (gemmi/PDB convention: a along x, b in the xy plane)."""
-        return orthogonalization_matrix(self.parameters)
+        """3×3 M with cart = M @ fract (gemmi/PDB convention: a along x, b in the xy plane).
+        Read-only, as every array of a structure."""
+        return read_only(orthogonalization_matrix(self.parameters))
 
     @cached_property
     def fractionalization(self) -> np.ndarray:
-        return np.linalg.inv(self.orthogonalization)
+        return read_only(np.linalg.inv(self.orthogonalization))
 
     @cached_property
     def volume(self) -> float:
         return float(abs(np.linalg.det(self.orthogonalization)))
+
+
+def read_only(array: np.ndarray) -> np.ndarray:
+    """``array`` made read-only (``setflags(write=False)``), or a read-only copy of it when
+    it is a view of memory that something else may still write (a slice of a writable
+    array, a buffer): frozen in place, a view would still change through its base.
+
+    Parameters
+    ----------
+    array : numpy.ndarray
+        The array a frozen object (:class:`Structure`, :class:`SymOp`, :class:`Cell`) is to
+        hold; an array that owns its memory is frozen in place, not copied, so whoever
+        built it must not write into it afterwards (numpy then raises ``ValueError:
+        assignment destination is read-only``).
+    """
+    base = array.base
+    while isinstance(base, np.ndarray) and not base.flags.writeable:
+        base = base.base
+    if base is not None:  # a writable array (or a foreign buffer) under the view
+        array = array.copy()
+    array.setflags(write=False)
+    return array
 
 
 def orthogonalization_matrix(params: tuple[float, ...] | np.ndarray) -> np.ndarray:
@@ -94,8 +121,11 @@ class SymOp:
 
     id: str
     triplet: str
-    rotation: np.ndarray  # (3, 3) int
-    translation: np.ndarray  # (3,) float, as written (not reduced modulo 1)
+    rotation: np.ndarray  # (3, 3) int, read-only
+    translation: np.ndarray  # (3,) float, as written (not reduced modulo 1), read-only
+
+    def __post_init__(self) -> None:
+        _freeze_arrays(self, ("rotation", "translation"))
 
     @property
     def is_identity(self) -> bool:
@@ -165,6 +195,10 @@ class Structure:
     ``fract_rounding`` is half a unit of the last printed digit of each
     coordinate, used to judge values computed from coordinates printed
     without su (riding H atoms).
+
+    Every array is read-only (:func:`read_only`, applied by ``__post_init__``, so also to
+    the arrays given to ``dataclasses.replace``): caches keyed by the structure hold
+    values derived from them.
     """
 
     path: str
@@ -196,6 +230,9 @@ class Structure:
     #: labels of sites the CIF lists although they are symmetry images of another site
     #: (CSD exports list N1A … beside N1): dropped label → label of the site kept
     duplicates: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _freeze_arrays(self, _STRUCTURE_ARRAYS)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -261,18 +298,20 @@ class Structure:
     @cached_property
     def rotations(self) -> np.ndarray:
         """(n_ops, 3, 3) int rotation matrices in CIF order."""
-        return np.array([op.rotation for op in self.symops], dtype=int).reshape(-1, 3, 3)
+        rotations = read_only(np.array([op.rotation for op in self.symops], dtype=int))
+        return read_only(rotations.reshape(-1, 3, 3))  # a view of a read-only array
 
     @cached_property
     def rotations_float(self) -> np.ndarray:
         """:attr:`rotations` as floats (exact), for products with coordinates: numpy then
         need not convert the integers on every product."""
-        return self.rotations.astype(float)
+        return read_only(self.rotations.astype(float))
 
     @cached_property
     def translations(self) -> np.ndarray:
         """(n_ops, 3) translations in CIF order."""
-        return np.array([op.translation for op in self.symops], dtype=float).reshape(-1, 3)
+        translations = read_only(np.array([op.translation for op in self.symops], dtype=float))
+        return read_only(translations.reshape(-1, 3))
 
     @cached_property
     def identity_op(self) -> int:
@@ -285,7 +324,7 @@ class Structure:
     @cached_property
     def cartesian(self) -> np.ndarray:
         """(N, 3) Cartesian coordinates of the asymmetric unit, Å."""
-        return self.fract @ self.cell.orthogonalization.T
+        return read_only(self.fract @ self.cell.orthogonalization.T)
 
     def sites_frame(self) -> pd.DataFrame:
         """The asymmetric unit as a table (one row per site)."""
@@ -309,3 +348,29 @@ class Structure:
                 "site_symmetry_order": self.site_symmetry_order,
             }
         )
+
+
+#: The array fields of a :class:`Structure`, made read-only when it is built.
+_STRUCTURE_ARRAYS = (
+    "fract",
+    "fract_su",
+    "fract_cov",
+    "fract_rounding",
+    "occupancy",
+    "u_iso",
+    "u_aniso",
+    "calc",
+    "site_symmetry_order",
+    "site_projector",
+)
+
+
+def _freeze_arrays(obj: object, names: tuple[str, ...]) -> None:
+    """Each array field of a frozen dataclass made read-only (:func:`read_only`); a copy
+    is stored in its place where the array had to be copied."""
+    for name in names:
+        value = getattr(obj, name)
+        if isinstance(value, np.ndarray):
+            frozen = read_only(value)
+            if frozen is not value:
+                object.__setattr__(obj, name, frozen)

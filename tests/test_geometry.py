@@ -177,3 +177,62 @@ def test_measure_vectorised_matches_scalar(qsal_cif):
     v, su = measure(s, sites, ops, shifts)
     d, dsu = distance(s, Atom(0, SymmetryCode(0)), Atom(4, SymmetryCode(0)))
     assert v[1] == pytest.approx(d) and su[1] == pytest.approx(dsu)
+
+
+def test_structure_arrays_are_read_only_and_replace_makes_a_new_structure(tmp_path):
+    """Per-structure caches (the R·x + t image table here, bonds, rings, H-bonds) hold values
+    derived from a structure's arrays, so writing into them in place would leave those
+    stale: every array of a Structure, its cell's and its operators' is read-only. A new
+    structure with other coordinates comes from dataclasses.replace. C2C (cifs_for_tests):
+    Fe1–N1 is (1.0, 0.6, −1.4) Å, 1.82209 Å; N1 moved to x = 0.12 makes it (1.2, 0.6, −1.4),
+    √3.76 = 1.93907 Å, in the new structure only."""
+    import dataclasses
+
+    from coordgeo.coordination import bonds
+
+    (s,) = read_cif(write(tmp_path, "c2c.cif", C2C))
+    fe_n = bonds(s).query("atom1 == 'Fe1' and atom2 == 'N1'").distance
+    assert fe_n.tolist() == pytest.approx([1.82209] * 2, abs=1e-5)
+    arrays = {
+        name: getattr(s, name)
+        for name in (
+            "fract",
+            "fract_su",
+            "fract_cov",
+            "fract_rounding",
+            "occupancy",
+            "u_iso",
+            "u_aniso",
+            "calc",
+            "site_symmetry_order",
+            "site_projector",
+            "rotations",
+            "rotations_float",
+            "translations",
+            "cartesian",
+        )
+    }
+    arrays["orthogonalization"] = s.cell.orthogonalization
+    arrays["fractionalization"] = s.cell.fractionalization
+    arrays["rotation"] = s.symops[1].rotation
+    arrays["translation"] = s.symops[1].translation
+    for name, array in arrays.items():
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = array[0]  # the same value: only the write itself is refused
+        with pytest.raises(ValueError, match="read-only"):
+            array += 0
+        assert not array.flags.writeable, name
+    moved = s.fract.copy()  # a writable copy is the caller's own
+    moved[s.index("N1"), 0] = 0.12
+    t = dataclasses.replace(s, fract=moved)
+    assert not t.fract.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        moved[0, 0] = 0.5  # given to the new structure: frozen, not silently shared
+    new = bonds(t).query("atom1 == 'Fe1' and atom2 == 'N1'").distance
+    assert new.tolist() == pytest.approx([1.93907] * 2, abs=1e-5)
+    assert bonds(s).query("atom1 == 'Fe1' and atom2 == 'N1'").distance.tolist() == (fe_n.tolist())
+    # a view of a writable array is copied: writing through its base changes nothing
+    base = np.array(s.occupancy, dtype=float)
+    u = dataclasses.replace(s, occupancy=base[:])
+    base[:] = 0.25
+    assert u.occupancy.tolist() == s.occupancy.tolist() == [1.0, 1.0]

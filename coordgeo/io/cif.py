@@ -36,7 +36,7 @@ import numpy as np
 from coordgeo.elements import element_from_label
 from coordgeo.errors import InputError
 from coordgeo.io.files import read_text
-from coordgeo.model import CRYSTAL_SYSTEMS, Cell, GeomLoop, Structure, SymOp
+from coordgeo.model import CRYSTAL_SYSTEMS, Cell, GeomLoop, Structure, SymOp, read_only
 from coordgeo.options import check_limit
 from coordgeo.symmetry import (
     SPECIAL_POSITION_TOLERANCE,
@@ -247,10 +247,11 @@ def structure_from_block(
     _refuse_composite(block)
     symops, sg_name, sg = _read_symops(block, notes, cell, sites)
     crystal_system = _crystal_system(block, sg)
-    rotations = np.array([op.rotation for op in symops], dtype=int)
+    # read-only, as the structure's own (coordgeo.model.read_only): they become its arrays
+    rotations = read_only(np.array([op.rotation for op in symops], dtype=int))
     # as floats (exact) for the products with coordinates below, made once
-    rotations_float = rotations.astype(float)
-    translations = np.array([op.translation for op in symops], dtype=float)
+    rotations_float = read_only(rotations.astype(float))
+    translations = read_only(np.array([op.translation for op in symops], dtype=float))
     # each listed site is at least one atom of the cell: an impossible density is refused
     # before the duplicate search, whose work grows with the atoms per Å³
     _check_density(cell, sites, np.full(len(sites["labels"]), len(symops)), len(symops))
@@ -321,9 +322,9 @@ def structure_from_block(
         duplicates=duplicates,
     )
     # the operator arrays just built are what Structure.rotations/translations would build
-    structure.__dict__["rotations"] = rotations.reshape(-1, 3, 3)
-    structure.__dict__["rotations_float"] = rotations_float.reshape(-1, 3, 3)
-    structure.__dict__["translations"] = translations.reshape(-1, 3)
+    structure.__dict__["rotations"] = read_only(rotations.reshape(-1, 3, 3))
+    structure.__dict__["rotations_float"] = read_only(rotations_float.reshape(-1, 3, 3))
+    structure.__dict__["translations"] = read_only(translations.reshape(-1, 3))
     return structure
 
 
