@@ -12,7 +12,8 @@ two run side by side on every published structure and must agree exactly:
 * the derivatives of the orthogonalisation matrix, twelve cells at once, against twelve
   calls of :func:`coordgeo.model.orthogonalization_matrix`; the moved positions (∂M/∂p) x
   of the su propagation as one (n, 3)·(3, 18) product against a row-by-matrix product
-  per atom and parameter, and Mᵀ∇f as one product against one per atom (bit for bit);
+  per atom and parameter; the su propagation (Mᵀ∇f of every atom as one product) against
+  differences of each value in the CIF's fractional coordinates;
 * vector lengths √((x² + y²) + z²) against ``np.linalg.norm`` (bit for bit);
 * the neighbour search measuring only the lattice translations that can be within reach
   (``geometry._possible_trials``) against all 27 trials around every image of the unit
@@ -314,18 +315,86 @@ def test_moved_positions_as_one_product_equal_one_per_atom(structures):
         want = (fract[:, :, None, None, :] @ dm.swapaxes(-1, -2))[:, :, :, 0, :]
         got = (fract.reshape(-1, 3) @ _derivative_columns(s.cell.parameters)).reshape(want.shape)
         same(got, want, s.block)
-        # Mᵀ∇f of every atom (distance, angle and torsion gradients, one and three
-        # quantities at once) as one product, against a 3×3 matrix times a vector per atom
-        x = fract @ s.cell.orthogonalization.T
+
+
+def test_su_propagation_of_cartesian_gradients_equals_differences_in_the_cif_coordinates(
+    structures,
+):
+    """The production propagation (``geometry.su_from_gradients``: Rᵀ Mᵀ ∇f of every atom as
+    one (n·m·q, 3)·M product, then gᵀ C g per site) against an independent derivation that
+    never forms Mᵀ∇f: the derivative of f with respect to each site's *fractional*
+    coordinates by central differences of the value itself. Moving site s by h·e_k moves
+    each of its atoms in the group (an atom and its symmetry mates) by h·R[:, k]
+    (x′ = R(x + h·e_k) + t), their Cartesian positions by M·h·R[:, k]; then
+    σ² = Σ over distinct sites of (∂f/∂x_s)ᵀ C_s (∂f/∂x_s). The cell's su's are set to zero
+    (their terms are another test's): only the coordinate term, where Mᵀ∇f is, counts.
+
+    Every bond of the corpus (m = 2, a distance) and the angles centre–neighbour–centre′
+    (m = 3, the reversed bond's atom: some with two atoms of one site; not within 0.5° of
+    0 or 180°, where θ has no derivative), one quantity
+    (q = 1) and three at once (q = 3: f, 0.37·f and −f, whose su's are 1, 0.37 and 1 × f's).
+    Central differences with h = 1e-6 (fractional) agree to ~1e-8 relative."""
+    from dataclasses import replace
+
+    from coordgeo.geometry import su_from_gradients
+
+    h = 1e-6
+    checked = 0
+    for s in structures:
+        found = bond_contacts(s)
+        n = len(found)
+        if n == 0:
+            continue
+        no_cell_su = replace(s, cell=replace(s.cell, su=(0.0,) * 6))
+        sites = np.stack([found.center, found.site, found.site[::-1]], axis=1)
+        ops = np.stack([np.full(n, s.identity_op), found.op, found.op[::-1]], axis=1)
+        shifts = np.stack([np.zeros((n, 3)), found.shift, found.shift[::-1]], axis=1)
+        fract = image_fract(s, sites, ops, shifts.astype(float))
+        m_orth = s.cell.orthogonalization
         for m in (2, 3):
-            with np.errstate(invalid="ignore"):  # the reversed rows may make a zero vector
-                _, grad = _GRADIENTS[m](x[:, :m] if m == 2 else x)
-            for g in (grad[..., None], np.stack([grad, 0.37 * grad, -grad], axis=-1)):
-                g = np.nan_to_num(g)
-                want = s.cell.orthogonalization.T @ g
-                rows = g.swapaxes(-1, -2).reshape(-1, 3) @ s.cell.orthogonalization
-                got = rows.reshape(*g.shape[:2], g.shape[3], 3).swapaxes(-1, -2)
-                same(got, want, s.block)
+            f_of = _GRADIENTS[m]
+            x = fract[:, :m] @ m_orth.T
+            with np.errstate(invalid="ignore", divide="ignore"):  # a reversed row: zero vector
+                values, grad = f_of(x)
+            ok = np.isfinite(values) & np.isfinite(grad).all(axis=(1, 2))
+            if m == 3:  # θ = 0 or 180° has no derivative (the production gradient is 0 there)
+                ok &= (values > 0.5) & (values < 179.5)
+            if not ok.any():
+                continue
+            g_sites, g_ops, g_fract = sites[ok, :m], ops[ok, :m], fract[ok, :m]
+            rot = s.rotations_float[g_ops]  # (n, m, 3, 3)
+            same = g_sites[:, :, None] == g_sites[:, None, :]  # (n, a, b): one site
+            var = np.zeros(ok.sum())
+            for a in range(m):
+                first = ~same[:, a, :a].any(axis=1)  # each site once
+                dfdx = np.empty((ok.sum(), 3))
+                for k in range(3):
+                    move = h * same[:, a, :, None] * rot[:, :, :, k]  # each atom of site a
+                    up = f_of((g_fract + move) @ m_orth.T)[0]
+                    down = f_of((g_fract - move) @ m_orth.T)[0]
+                    dfdx[:, k] = (up - down) / (2 * h)
+                cov = s.fract_cov[g_sites[:, a]]
+                var += first * np.einsum("ni,nij,nj->n", dfdx, cov, dfdx)
+            want = np.sqrt(var)
+            one = su_from_gradients(
+                no_cell_su, g_sites, g_ops, g_fract, values[ok, None], grad[ok, :, :, None]
+            )[:, 0]
+            three = su_from_gradients(
+                no_cell_su,
+                g_sites,
+                g_ops,
+                g_fract,
+                np.stack([values[ok]] * 3, axis=1),
+                np.stack([grad[ok], 0.37 * grad[ok], -grad[ok]], axis=-1),
+            )
+            scale = max(float(want.max()), 1e-12)
+            np.testing.assert_allclose(one, want, rtol=1e-6, atol=1e-8 * scale, err_msg=s.block)
+            for col, factor in enumerate((1.0, 0.37, 1.0)):
+                np.testing.assert_allclose(
+                    three[:, col], factor * want, rtol=1e-6, atol=1e-8 * scale, err_msg=s.block
+                )
+            checked += int(ok.sum())
+    assert checked > 10_000
 
 
 def test_vector_lengths_equal_numpy_norm():
