@@ -18,7 +18,7 @@ Arrays rather than a list of site objects keep the geometry vectorised;
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -125,7 +125,7 @@ class SymOp:
     translation: np.ndarray  # (3,) float, as written (not reduced modulo 1), read-only
 
     def __post_init__(self) -> None:
-        _freeze_arrays(self, ("rotation", "translation"))
+        _freeze_arrays(self)
 
     @property
     def is_identity(self) -> bool:
@@ -232,7 +232,7 @@ class Structure:
     duplicates: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _freeze_arrays(self, _STRUCTURE_ARRAYS)
+        _freeze_arrays(self)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -350,25 +350,11 @@ class Structure:
         )
 
 
-#: The array fields of a :class:`Structure`, made read-only when it is built.
-_STRUCTURE_ARRAYS = (
-    "fract",
-    "fract_su",
-    "fract_cov",
-    "fract_rounding",
-    "occupancy",
-    "u_iso",
-    "u_aniso",
-    "calc",
-    "site_symmetry_order",
-    "site_projector",
-)
-
-
-def _freeze_arrays(obj: object, names: tuple[str, ...]) -> None:
+def _freeze_arrays(obj: object) -> None:
     """Each array field of a frozen dataclass made read-only (:func:`read_only`); a copy
     is stored in its place where the array had to be copied."""
-    for name in names:
+    for item in fields(obj):
+        name = item.name
         value = getattr(obj, name)
         if isinstance(value, np.ndarray):
             frozen = read_only(value)

@@ -193,25 +193,14 @@ def test_structure_arrays_are_read_only_and_replace_makes_a_new_structure(tmp_pa
     (s,) = read_cif(write(tmp_path, "c2c.cif", C2C))
     fe_n = bonds(s).query("atom1 == 'Fe1' and atom2 == 'N1'").distance
     assert fe_n.tolist() == pytest.approx([1.82209] * 2, abs=1e-5)
-    arrays = {
-        name: getattr(s, name)
-        for name in (
-            "fract",
-            "fract_su",
-            "fract_cov",
-            "fract_rounding",
-            "occupancy",
-            "u_iso",
-            "u_aniso",
-            "calc",
-            "site_symmetry_order",
-            "site_projector",
-            "rotations",
-            "rotations_float",
-            "translations",
-            "cartesian",
-        )
+    arrays = {  # every array field, and the arrays the structure derives and keeps
+        f.name: getattr(s, f.name)
+        for f in dataclasses.fields(s)
+        if isinstance(getattr(s, f.name), np.ndarray)
     }
+    assert len(arrays) == 10
+    for name in ("rotations", "rotations_float", "translations", "cartesian"):
+        arrays[name] = getattr(s, name)
     arrays["orthogonalization"] = s.cell.orthogonalization
     arrays["fractionalization"] = s.cell.fractionalization
     arrays["rotation"] = s.symops[1].rotation
