@@ -33,7 +33,7 @@ from pathlib import Path
 import gemmi
 import numpy as np
 
-from coordgeo.elements import element_from_label
+from coordgeo.elements import atomic_number, element_from_label
 from coordgeo.errors import InputError
 from coordgeo.io.files import read_text
 from coordgeo.model import CRYSTAL_SYSTEMS, Cell, GeomLoop, Structure, SymOp, read_only
@@ -1092,7 +1092,8 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
     """Read the ``_atom_site_`` loop column by column (fast for bulk runs).
 
     Refused, naming the site, tag and line: more sites than the ``sites`` limit, a
-    label used twice, a coordinate, occupancy or U that is not a CIF number (``nan``,
+    label used twice (labels that repeat as bare element symbols are numbered instead:
+    :func:`_unique_labels`), a coordinate, occupancy or U that is not a CIF number (``nan``,
     ``inf``, out of float range, an su of more than :data:`MAX_SU_DIGITS` digits), a
     coordinate beyond ±:data:`MAX_FRACTIONAL`, a negative occupancy.
     """
@@ -1126,7 +1127,7 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
         if len(labels_raw) == n
         else [str(i + 1) for i in range(n)]
     )
-    _check_unique_labels(labels, where)
+    labels = _unique_labels(labels, block, where, notes)
     columns = {
         name: _column(block, f"_atom_site_{name}", n)
         for name in (
@@ -1297,6 +1298,85 @@ def _column(block: gemmi.cif.Block, tag: str, n: int) -> list[str]:
 def _shown(text: str) -> str:
     """A value for a message: quoted, and cut short when it is long (a 400-digit su)."""
     return repr(text if len(text) <= 40 else text[:30] + "…")
+
+
+def _numbered_labels(labels: list[str]) -> list[str] | None:
+    """Labels that repeat only as bare element symbols, numbered in file order; else None.
+
+    P1 exports that name each atom by its element (the ``data_crystal`` CIFs of Zeo++ and
+    of the CoRE MOF tools, e.g. CSD AXIPEE in mofchecker's tests: eight sites ``Fe``, 16
+    ``Au``, …) give one label to many sites. Where every repeated label is an element
+    symbol (``Fe``, ``C``: a label that names nothing else), the k-th site of label ``Fe``
+    becomes ``Fe<k>``, skipping a name the block already uses; labels that occur once are
+    kept. None when the labels are unique or a repeated label is not a bare symbol
+    (``Fe1`` twice is a typing error, not a convention).
+    """
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    repeated = {label for label, count in counts.items() if count > 1}
+    if not repeated or not all(
+        _BARE_SYMBOL.match(label) and atomic_number(label) > 0 for label in repeated
+    ):
+        return None
+    taken = set(labels)
+    next_number = dict.fromkeys(repeated, 0)
+    out = []
+    for label in labels:
+        if label not in repeated:
+            out.append(label)
+            continue
+        number = next_number[label] + 1
+        while f"{label}{number}" in taken:
+            number += 1
+        next_number[label] = number
+        out.append(f"{label}{number}")
+        taken.add(out[-1])
+    return out
+
+
+#: A site label that is only an element symbol (``Fe``, ``C``; not ``Fe1``).
+_BARE_SYMBOL = re.compile(r"^[A-Z][a-z]?$")
+
+
+def _unique_labels(
+    labels: list[str], block: gemmi.cif.Block, where: _Where, notes: list[str]
+) -> list[str]:
+    """The block's site labels, each naming one site: as written when they are unique;
+    numbered with a note when they repeat only as bare element symbols
+    (:func:`_numbered_labels`) and no ``_geom_*`` loop of the block names a repeated one
+    (its rows could not tell the sites apart); refused otherwise
+    (:func:`_check_unique_labels`)."""
+    numbered = _numbered_labels(labels) if len(set(labels)) < len(labels) else None
+    if numbered is None:
+        _check_unique_labels(labels, where)
+        return labels
+    repeated = sorted({a for a, b in zip(labels, numbered, strict=True) if a != b})
+    named = _geom_labels(block) & set(repeated)
+    if named:
+        _check_unique_labels(labels, where)  # raises: the loops name sites by these labels
+    counts = ", ".join(f"{label} ×{labels.count(label)}" for label in repeated)
+    notes.append(
+        f"site labels repeat as bare element symbols ({counts}), as P1 exports that name "
+        "each atom by its element write them: numbered in file order "
+        f"({repeated[0]} → {repeated[0]}1, {repeated[0]}2, …)"
+    )
+    return numbered
+
+
+def _geom_labels(block: gemmi.cif.Block) -> set[str]:
+    """Every label the block's ``_geom_*`` loops name."""
+    out: set[str] = set()
+    for item in block:
+        if item.loop is not None and item.loop.tags[0].lower().startswith("_geom_"):
+            for k, tag in enumerate(item.loop.tags):
+                if "atom_site_label" in tag.lower():
+                    width = item.loop.width()
+                    out.update(
+                        gemmi.cif.as_string(item.loop.values[row * width + k])
+                        for row in range(item.loop.length())
+                    )
+    return out
 
 
 def _check_unique_labels(labels: list[str], where: _Where) -> None:
@@ -1785,9 +1865,12 @@ def _declared_oxidation_numbers(block: gemmi.cif.Block) -> str:
             of_token[text] = int(number)
     if not of_token:
         return ""
+    names = [gemmi.cif.as_string(label).strip() for label in labels]
+    if len(set(names)) < len(names):  # the labels the sites get (_unique_labels)
+        names = _numbered_labels(names) or names
     out = [
-        f"{gemmi.cif.as_string(label).strip()}={of_token[text]:+d}"
-        for label, text in zip(labels, types, strict=True)
+        f"{label}={of_token[text]:+d}"
+        for label, text in zip(names, types, strict=True)
         if text in of_token
     ]
     return " ".join(out)
