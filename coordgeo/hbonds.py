@@ -11,7 +11,10 @@ A contact D–H···A is listed when
 * **D** is N or O (``donors``), plus C with ``include_c`` and S with ``include_s``;
 * **A** is N, O, S, F, Cl, Br or I (``acceptors``), any symmetry image of any site,
   except an N with three bonded non-metal neighbours in a plane (nitrate, nitro, amide,
-  pyrrole N–H: its lone pair is in the π system; :func:`planar_nitrogen`);
+  pyrrole N–H: its lone pair is in the π system; :func:`planar_nitrogen`) and the
+  central S, Se or Cl of a sulfate, sulfonate, sulfone, dithionate or perchlorate
+  (four bonded non-metal neighbours, two or more of them O: no lone pair;
+  :func:`oxo_anion_centre`);
 * d(H···A) < r_vdW(H) + r_vdW(A) − ``ha_margin``, with ``ha_margin`` = 0 Å by default:
   H and A closer than the sum of their van der Waals radii. PLATON's CALC HBOND asks
   for 0.12 Å less (Spek, Acta Cryst. D 2009, 65, 148); that finds 93 % of the N–H···A
@@ -195,6 +198,7 @@ def hbond_columns(
     # a comparison per site (np.isin sorts object arrays)
     is_acceptor = np.array([e in acceptor_set for e in structure.elements], dtype=bool)
     is_acceptor &= ~planar_nitrogen(structure, bonded)
+    is_acceptor &= ~oxo_anion_centre(structure, bonded)
     if not is_acceptor.any():
         return None
     radii = np.array(
@@ -420,6 +424,42 @@ def _nearest_partners(structure: Structure, bonded: Contacts) -> Contacts:
 #: is in the π system (nitrate, nitro, amide, pyrrole N–H), not an acceptor. A tertiary
 #: amine is pyramidal, ~330° (3 × 110°).
 PLANAR_N_ANGLE_SUM = 350.0
+
+
+#: Elements that are the central atom of a tetrahedral oxo group in crystal structures:
+#: sulfate, sulfonate, sulfone, dithionate S(VI), selenate Se(VI), perchlorate Cl(VII). Not
+#: Br or I: their covalent radii (1.20, 1.39 Å) put an iodide's water H and O within bond
+#: reach of the bond search (CaAl(OH)₆ iodide hydrate, COD 2009228, whose authors list the
+#: O–H···I bonds), and per-bromate and periodate are rare.
+OXO_CENTRES = frozenset({"S", "Se", "Cl"})
+
+
+def oxo_anion_centre(structure: Structure, bonded: Contacts) -> np.ndarray:
+    """Per site: an S, Se or Cl with four bonded non-metal neighbours, at least two of
+    them O (sulfate, sulfonate, triflate, sulfone, dithionate S; perchlorate Cl).
+
+    Four σ bonds use every valence electron pair of such an atom: it has no lone pair, and
+    its O atoms are the acceptors (G. A. Jeffrey, *An Introduction to Hydrogen Bonding*,
+    OUP 1997, ch. 2; T. Steiner, Angew. Chem. Int. Ed. 2002, 41, 48). An N–H of an ammine
+    under a dithionate or perchlorate is 2.1 Å from an O and so about 2.9 Å from the S or
+    Cl, inside the H + S van der Waals sum (1.20 + 1.80 Å): without this rule every such
+    N–H···O came with an N–H···S or N–H···Cl that no table lists (the sulfonate S of COD
+    2006998 and the triflate S of the shared Fe(II) ic0485312 file, whose authors list
+    only the O acceptors). Thiolate, thioether, thiocyanate, sulfite and sulfoxide S
+    (fewer than four neighbours, or fewer than two O), chlorate Cl and halide ions keep
+    their lone pairs and accept.
+    """
+    elements, _, metal = site_masks(structure)
+    out = np.zeros(len(structure), dtype=bool)
+    centre = np.array([e in OXO_CENTRES for e in structure.elements], dtype=bool)
+    if not centre.any():
+        return out
+    rows = centre[bonded.center] & ~metal[bonded.site]
+    n = len(structure)
+    neighbours = np.bincount(bonded.center[rows], minlength=n)
+    oxygen = np.array([e == "O" for e in elements[bonded.site[rows]]], dtype=bool)
+    oxygens = np.bincount(bonded.center[rows][oxygen], minlength=n)
+    return centre & (neighbours >= 4) & (oxygens >= 2)
 
 
 def planar_nitrogen(structure: Structure, bonded: Contacts) -> np.ndarray:

@@ -1,0 +1,101 @@
+"""Families found running every door on published spin-crossover and molecular-magnetism
+CIFs coordgeo had not seen (COD entries of cod-tools' tests, the MOF and complex CIFs of
+mofchecker's tests: the Hofmann-type {Fe(L)[Au(CN)2]2} of CSD AXIPEE, the organocobalt
+ammine dithionate CCDC 1246903). Each test writes a small CIF whose expected values are
+derived by hand in its comment."""
+
+from __future__ import annotations
+
+import pytest
+
+from coordgeo import hbonds, octahedra
+from coordgeo.errors import InputError
+from coordgeo.io.cif import read_cif
+
+from cifs_for_tests import cubic_cif, write
+
+# An Fe at the origin of a cubic P1 cell, a = 10 Å, with six O at ±0.2 along each axis:
+# Fe–O = 0.2 × 10 = 2.000 Å each, an ideal FeO6 octahedron (CN 6). Every atom is labelled
+# by its element only, as the P1 exports of Zeo++ and the CoRE MOF tools write them
+# (mofchecker's axipee.cif: 8 × "Fe", 16 × "Au", …).
+BARE_LABELS = cubic_cif(
+    "bare",
+    "Fe Fe 0 0 0\n"
+    "O O 0.2 0 0\nO O -0.2 0 0\nO O 0 0.2 0\nO O 0 -0.2 0\nO O 0 0 0.2\nO O 0 0 -0.2\n",
+)
+
+
+def test_labels_that_repeat_as_bare_element_symbols_are_numbered_in_file_order(tmp_path):
+    s = read_cif(write(tmp_path, "bare.cif", BARE_LABELS))[0]
+    # "Fe" occurs once and is kept; the six "O" become O1 … O6 in the order of the loop
+    assert s.labels == ("Fe", "O1", "O2", "O3", "O4", "O5", "O6")
+    assert any("site labels repeat as bare element symbols (O ×6)" in n for n in s.notes)
+    table = octahedra(s)
+    assert table.coordination_number.tolist() == [6]
+    assert sorted(table.donors.iloc[0].split()) == ["O1", "O2", "O3", "O4", "O5", "O6"]
+    assert round(float(table.d_mean.iloc[0]), 3) == 2.000
+
+
+def test_numbering_skips_a_label_the_block_already_uses(tmp_path):
+    # "C", "C", "C1": the first "C" cannot become C1 (taken), so the two become C2, C3.
+    text = cubic_cif("clash", "C C 0 0 0\nC C 0.5 0 0\nC1 C 0 0.5 0\n")
+    assert read_cif(write(tmp_path, "clash.cif", text))[0].labels == ("C2", "C3", "C1")
+
+
+def test_declared_oxidation_numbers_follow_the_numbered_labels(tmp_path):
+    # Two "Fe" sites of type Fe2+: the declared states are keyed by the labels the sites
+    # get (Fe1, Fe2), so the spin assignment finds them ("atom type" source).
+    text = cubic_cif("ox", "Fe Fe2+ 0 0 0\nFe Fe2+ 0.5 0.5 0.5\n")
+    s = read_cif(write(tmp_path, "ox.cif", text))[0]
+    assert s.labels == ("Fe1", "Fe2")
+    assert s.info["oxidation_numbers"] == "Fe1=+2 Fe2=+2"
+
+
+@pytest.mark.parametrize(
+    ("rows", "geom"),
+    [
+        # a numbered label written twice is a typing error, not an export convention
+        ("Fe1 Fe 0 0 0\nFe1 Fe 0.5 0 0\n", ""),
+        # the authors' own loop names "O": its rows could not tell the six O apart
+        (
+            "Fe Fe 0 0 0\nO O 0.2 0 0\nO O -0.2 0 0\n",
+            "loop_\n_geom_bond_atom_site_label_1\n_geom_bond_atom_site_label_2\n"
+            "_geom_bond_distance\nFe O 2.000(1)\n",
+        ),
+    ],
+)
+def test_repeated_labels_are_still_refused_where_they_cannot_be_told_apart(tmp_path, rows, geom):
+    path = write(tmp_path, "dup.cif", cubic_cif("dup", rows) + geom)
+    with pytest.raises(InputError, match="is used twice in _atom_site_label"):
+        read_cif(path)
+
+
+# The central S of a sulfate is no hydrogen-bond acceptor. Cubic P1 cell, a = 10 Å
+# (coordinates ×10 = Å): S at the centre, O1 1.47 Å from it along x (S–O of sulfate),
+# O2–O4 completing the tetrahedron (directions (−1/3, (√8/3)cos φ, (√8/3)sin φ), φ = 60°,
+# 180°, 300°, × 1.47 Å). An N–H points at O1 from the side, the S–O1···H angle 110°:
+# H1 = O1 + 2.0 Å·(cos 70°, sin 70°, 0) and N1 1.0 Å further on that line, so
+# H1···O1 = 2.000 Å, N1···O1 = 3.000 Å, ∠N1–H1···O1 = 180°, and H1···S1 =
+# |(1.47 + 0.684, 1.879, 0)| = 2.859 Å, inside the van der Waals sum H + S = 1.20 + 1.80 Å,
+# at ∠N1–H1···S1 = 151°. The S has four O and no lone pair: only O1 accepts.
+SULFATE_ROWS = (
+    "S1 S 0.5 0.5 0.5\nO1 O 0.647 0.5 0.5\n"
+    "O2 O 0.451 0.5693 0.62002\nO3 O 0.451 0.36141 0.5\nO4 O 0.451 0.5693 0.37998\n"
+    "H1 H 0.7154 0.68794 0.5\nN1 N 0.74961 0.78191 0.5\n"
+)
+
+
+def test_the_central_s_of_a_sulfate_accepts_no_hydrogen_bond(tmp_path):
+    table = hbonds(write(tmp_path, "so4.cif", cubic_cif("so4", SULFATE_ROWS)))
+    assert table.acceptor.tolist() == ["O1"]
+    assert round(float(table.d_ha.iloc[0]), 3) == 2.000
+    assert round(float(table.d_da.iloc[0]), 3) == 3.000
+
+
+def test_an_s_with_a_lone_pair_still_accepts(tmp_path):
+    # The same N–H with O2–O4 removed: S1 keeps one O (a sulfoxide-like S with its lone
+    # pair), so the 2.859 Å H1···S1 contact at 151° is a hydrogen bond beside H1···O1.
+    rows = "\n".join(r for r in SULFATE_ROWS.splitlines() if not r.startswith(("O2", "O3", "O4")))
+    table = hbonds(write(tmp_path, "so.cif", cubic_cif("so", rows + "\n")))
+    got = dict(zip(table.acceptor, table.d_ha.round(3), strict=True))
+    assert got == {"O1": 2.0, "S1": 2.859}
