@@ -644,24 +644,30 @@ def ideal_polyhedron(label: str) -> IdealPolyhedron:
     return IdealPolyhedron(label, name, group, vertices, center)
 
 
-def _symmetry_permutations(vertices: np.ndarray, perms: np.ndarray) -> np.ndarray:
-    """Vertex permutations σ that are symmetry operations (those keeping all vᵢ·vⱼ).
+def _coset_representatives(group: np.ndarray, n: int) -> np.ndarray:
+    """(N!/|G|, N) the smallest pairing of each class {σ∘π : σ ∈ G}, in lexicographic order.
 
-    To 1e-9 of the largest vᵢ·vⱼ: the enumeration keeps one pairing per class,
-    so a permutation that is a symmetry only to SHAPE's tabulation accuracy
-    (~1e-7 for ETBPY-8 and TT-8) must not merge classes.
+    ``group`` (|G|, N) holds the vertex permutations σ of the symmetry group. A pairing π
+    is the lexicographically smallest of its class exactly when each π(i) is the smallest
+    image σ(π(i)) over the σ that fix π(0), …, π(i − 1): where a σ∘π first differs from
+    π it is smaller there, or larger, by that value alone. So the representatives are
+    built position by position, every prefix at once, each keeping the σ that fix it;
+    a prefix is extended by the free values in increasing order, which keeps the rows in
+    lexicographic order (the order of ``itertools.permutations``): the table of one
+    representative per coset without listing the N! permutations.
     """
-    gram = vertices @ vertices.T
-    permuted = gram[perms[:, :, None], perms[:, None, :]]
-    keep = np.abs(permuted - gram).max(axis=(1, 2)) < 1e-9 * np.abs(gram).max()
-    return perms[keep]
-
-
-@functools.cache
-def _permutations(n: int) -> np.ndarray:
-    perms = np.array(list(itertools.permutations(range(n))), dtype=np.int64)
-    perms.setflags(write=False)
-    return perms
+    values = np.arange(n)
+    prefixes = np.zeros((1, 0), dtype=np.int64)
+    fixing = np.ones((1, len(group)), dtype=bool)  # the σ fixing each prefix, pointwise
+    for _ in range(n):
+        least = np.where(fixing[:, :, None], group[None], n).min(axis=1)  # (m, N)
+        free = least == values
+        free[np.arange(len(prefixes))[:, None], prefixes] = False  # values already paired
+        row, value = np.nonzero(free)
+        prefixes = np.concatenate([prefixes[row], value[:, None]], axis=1)
+        image = group[:, value].T  # (m', |G|): σ(value) of each new prefix's last value
+        fixing = fixing[row] & (image == value[:, None])
+    return prefixes
 
 
 @functools.cache
@@ -670,22 +676,15 @@ def _pairings(label: str) -> np.ndarray:
 
     Row k holds the ideal polyhedron's points in the order paired with the
     problem's donors (vertex π(i) for donor i), then its centre; centred and
-    scaled to unit Frobenius norm.
+    scaled to unit Frobenius norm. The pairings are the lexicographically smallest
+    member of each class (:func:`_coset_representatives`), in lexicographic order, of
+    the exact symmetry group (the permutations keeping every vᵢ·vⱼ to 1e-9 of the
+    largest: a permutation that is a symmetry only to SHAPE's tabulation accuracy,
+    ~1e-7 for ETBPY-8 and TT-8, must not merge classes).
     """
     ideal = ideal_polyhedron(label)
-    n = ideal.n
-    perms = _permutations(n)
-    group = _symmetry_permutations(ideal.vertices, perms)
-    # Canonical member of the orbit {σ∘π}: the lexicographically smallest one.
-    weights = n ** np.arange(n - 1, -1, -1, dtype=np.int64)
-    own = perms @ weights
-    canonical = own.copy()
-    for sigma in group:
-        np.minimum(canonical, sigma[perms] @ weights, out=canonical)
-    reps = perms[own == canonical]
-    points = np.vstack([ideal.vertices, ideal.center[None, :]])
-    points = points - points.mean(axis=0)
-    points /= np.linalg.norm(points)
+    reps = _coset_representatives(_automorphisms(label, 1e-9), ideal.n)
+    points = _reference(label)
     table = np.concatenate([points[reps], np.broadcast_to(points[-1], (len(reps), 1, 3))], axis=1)
     table.setflags(write=False)
     return table
@@ -934,7 +933,7 @@ def _enumerates(label: str) -> bool:
 
     Yes up to six vertices, no from nine; for seven and eight when the shape has
     at most :data:`ENUMERATION_LIMIT` pairings, N!/|G| with G its exact symmetry
-    group (the test of :func:`_symmetry_permutations`).
+    group (the one of :func:`_pairings`).
     """
     n = ideal_polyhedron(label).n
     if n <= 6:

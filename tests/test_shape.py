@@ -3,6 +3,7 @@ cosymlib's values for seven to nine donors, and the closed-form gradient."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from pathlib import Path
@@ -23,6 +24,41 @@ def distorted(label: str, rng: np.random.Generator, noise: float = 0.1):
     return ideal.center + rng.normal(0, noise / 3, 3), 2.0 * ideal.vertices + rng.normal(
         0, noise, ideal.vertices.shape
     )
+
+
+def every_permutation(n: int) -> np.ndarray:
+    """All n! permutations of range(n), in lexicographic order (itertools' order)."""
+    return np.array(list(itertools.permutations(range(n))), dtype=np.int64)
+
+
+def symmetry_permutations(vertices: np.ndarray, perms: np.ndarray) -> np.ndarray:
+    """The permutations σ of ``perms`` keeping every vᵢ·vⱼ to 1e-9 of the largest: the
+    symmetry group tested on all N! permutations (the construction of the pairing tables
+    before the backtracking search)."""
+    gram = vertices @ vertices.T
+    permuted = gram[perms[:, :, None], perms[:, None, :]]
+    keep = np.abs(permuted - gram).max(axis=(1, 2)) < 1e-9 * np.abs(gram).max()
+    return perms[keep]
+
+
+def pairings_by_enumeration(label: str) -> np.ndarray:
+    """The pairing table of ``label`` as coordgeo built it until 2026-12-05: every one of
+    the N! permutations π, kept when it is the lexicographically smallest σ∘π over the
+    group, the group itself found by testing all N! permutations."""
+    ideal = S.ideal_polyhedron(label)
+    n = ideal.n
+    perms = every_permutation(n)
+    group = symmetry_permutations(ideal.vertices, perms)
+    weights = n ** np.arange(n - 1, -1, -1, dtype=np.int64)
+    own = perms @ weights
+    canonical = own.copy()
+    for sigma in group:
+        np.minimum(canonical, sigma[perms] @ weights, out=canonical)
+    reps = perms[own == canonical]
+    points = np.vstack([ideal.vertices, ideal.center[None, :]])
+    points = points - points.mean(axis=0)
+    points /= np.linalg.norm(points)
+    return np.concatenate([points[reps], np.broadcast_to(points[-1], (len(reps), 1, 3))], axis=1)
 
 
 def test_every_ideal_polyhedron_measures_zero_against_itself() -> None:
@@ -79,6 +115,19 @@ def test_permutation_classes_follow_the_symmetry_group() -> None:
     counts = {"OC-6": 15, "TPR-6": 60, "T-4": 1, "SP-4": 3, "TBPY-5": 10, "CU-8": 840}
     for label, count in counts.items():
         assert len(S._pairings(label)) == count, label
+
+
+def test_pairing_tables_are_those_of_the_enumeration_of_all_permutations() -> None:
+    # The tables now come from the symmetry group found by backtracking and its cosets,
+    # built position by position; they must be the very arrays that testing all N!
+    # permutations gave (same pairings, same order, same bits), for every shape whose
+    # pairings can be enumerated (up to eight vertices: EXHAUSTIVE_MAX).
+    labels = [label for label in S.shape_labels() if S.ideal_polyhedron(label).n <= 8]
+    assert len(labels) == 41
+    for label in labels:
+        new, old = S._pairings(label), pairings_by_enumeration(label)
+        assert new.shape == old.shape and new.dtype == old.dtype, label
+        assert new.tobytes() == old.tobytes(), label
 
 
 def test_invariances() -> None:
@@ -295,14 +344,14 @@ def test_symmetry_groups_by_backtracking() -> None:
     # ETBPY-8 all of D3h (12), where the enumeration's exact test (1e-9) keeps 4, 2 and 4.
     loose = {"JSD-8": (8, 4), "TT-8": (24, 2), "ETBPY-8": (12, 4)}
     for n in range(4, 9):
-        perms = S._permutations(n)
+        perms = every_permutation(n)
         for label in S.shape_labels(n):
             group = S._symmetry_group(label)
             if label in loose:
-                exact = S._symmetry_permutations(S.ideal_polyhedron(label).vertices, perms)
+                exact = symmetry_permutations(S.ideal_polyhedron(label).vertices, perms)
                 assert (len(group), len(exact)) == loose[label], label
                 continue
-            exact = S._symmetry_permutations(S.ideal_polyhedron(label).vertices, perms)
+            exact = symmetry_permutations(S.ideal_polyhedron(label).vertices, perms)
             assert sorted(map(tuple, group)) == sorted(map(tuple, exact)), label
     assert len(S._symmetry_group("CSAPR-9")) == 8  # C4v
     assert len(S._symmetry_group("MFF-9")) == 2  # Cs
