@@ -647,8 +647,10 @@ def contacts(
     images = np.arange(len(uc.fract))
     if targets is not None:
         images = images[np.isin(uc.site, np.asarray(targets, dtype=int))]
+    # ‖F_a‖ of each row of the fractionalization: Å of reach → cell fractions per axis
+    per_angstrom = np.sqrt((structure.cell.fractionalization**2).sum(axis=1))
     if len(centers) * len(images) <= DENSE_PAIRS:
-        cc, ci = _pairs_in_reach(structure, uc, centers, limits, images)
+        cc, ci = _pairs_in_reach(structure, uc, centers, limits, images, per_angstrom)
     else:
         cc, ci = _cell_list_pairs(structure, uc, centers, limits)
         if targets is not None:
@@ -667,7 +669,7 @@ def contacts(
     # exact lattice translations: those around the minimum image that can be in reach
     diff = uc.fract[ci] - structure.fract[cc]
     base = -np.round(diff)
-    hit_k, step = _possible_trials(diff + base, lim, structure.cell.fractionalization)
+    hit_k, step = _possible_trials(diff + base, lim, per_angstrom)
     trial = base[hit_k] + step  # (p, 3)
     dist = vector_lengths((diff[hit_k] + trial) @ structure.cell.orthogonalization.T)
     near = (dist <= lim[hit_k]) & (dist >= min_distance)
@@ -710,15 +712,20 @@ def _cell_list_pairs(
 
 
 def _pairs_in_reach(
-    structure: Structure, uc: _UnitCell, centers: np.ndarray, limits: np.ndarray, images
+    structure: Structure,
+    uc: _UnitCell,
+    centers: np.ndarray,
+    limits: np.ndarray,
+    images,
+    per_angstrom: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(centre, image) candidates from every pair of a centre and one of ``images``
     (indices of the unit-cell images), axis by axis: those whose fractional
     difference u_a (modulo the lattice, |u_a| ≤ ½) can be within the centre's limit,
     min(|u_a|, 1 − |u_a|) ≤ ‖F_a‖·limit along each axis a (the bound of
     :func:`_possible_trials`, widened by 1e-6 relative and absolute so that rounding never
-    drops a pair that it keeps)."""
-    reach = limits[:, None] * np.sqrt((structure.cell.fractionalization**2).sum(axis=1))
+    drops a pair that it keeps). ``per_angstrom``: ‖F_a‖ (3,), F the fractionalization."""
+    reach = limits[:, None] * per_angstrom
     reach = reach * (1 + 1e-6) + 1e-6  # (centre, 3)
     centre = structure.fract[centers]
     # the axis whose reach is shortest (in cell fractions: fewest pairs left) on the
@@ -761,32 +768,28 @@ def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _possible_trials(
-    near_image: np.ndarray, limit: np.ndarray, fractionalization: np.ndarray
+    near_image: np.ndarray, limit: np.ndarray, per_angstrom: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """(candidate, translation) pairs: the lattice translations around each candidate's
     nearest image that can be within its limit; ``translation`` (p, 3) float.
 
     A vector r of length d has fractional components f_a = F_a·r with |f_a| ≤ ‖F_a‖·d
-    (Cauchy–Schwarz; F the fractionalization matrix, F_a its row a), so a translation s
-    whose |u_a + s_a| exceeds ‖F_a‖·limit on some axis (u = ``near_image``, the
-    fractional difference at the nearest image, in [−½, ½]) is farther than the limit;
-    the others are measured. The bound is widened by 1e-9 (relative and absolute), far
-    beyond rounding, so no pair within the limit is left out. Along an axis the
-    translations go as far as the bound reaches: ±1 (27 translations) unless a
-    limit exceeds about 1.5 spacings of that axis' lattice planes, which a long search in
-    a small cell does.
+    (Cauchy–Schwarz; F the fractionalization matrix, F_a its row a, ``per_angstrom`` the
+    three ‖F_a‖), so a translation s whose |u_a + s_a| exceeds ‖F_a‖·limit = ρ_a on some
+    axis (u = ``near_image``, the fractional difference at the nearest image, in [−½, ½])
+    is farther than the limit; the others are measured. The bound is widened by 1e-9
+    (relative and absolute), far beyond rounding, so no pair within the limit is left out
+    (and a translation at the bound itself, whichever way rounding takes it, is farther than
+    the limit and dropped when measured). Along an axis the translations within reach
+    are the integers of [−ρ_a − u_a, ρ_a − u_a]: ±1 (27 translations) unless a limit
+    exceeds about 1.5 spacings of that axis' lattice planes, which a long search in a
+    small cell does.
     """
-    reach = limit[:, None] * np.sqrt((fractionalization**2).sum(axis=1)) * (1 + 1e-9) + 1e-9
-    widest = np.maximum(np.ceil(reach.max(axis=0) + 0.5).astype(int), 1)
-    # Along each axis the translations within reach are a run of consecutive ones (|u + s|
-    # falls, then rises, with s): each candidate's trials are the product of three runs,
-    # enumerated first axis slowest (as np.nonzero lists the product of the three masks).
-    # The three axes at once, each over the steps of the widest: a step beyond an axis' own
-    # reach + ½ is never within it, so the runs are those of each axis alone.
-    steps = np.arange(-widest.max(), widest.max() + 1, dtype=float)
-    ok = np.abs(near_image[:, :, None] + steps) <= reach[:, :, None]  # (k, 3, steps)
-    first = steps[ok.argmax(axis=2)]  # (k, 3) the first translation of each run
-    count = ok.sum(axis=2)  # (k, 3) its length
+    reach = limit[:, None] * per_angstrom * (1 + 1e-9) + 1e-9
+    # each candidate's trials are the product of three runs of consecutive translations,
+    # enumerated first axis slowest (as np.nonzero lists the product of three masks)
+    first = np.ceil(-reach - near_image)  # (k, 3) the first translation of each run
+    count = np.maximum(np.floor(reach - near_image) - first + 1, 0).astype(np.int64)
     trials = count[:, 0] * count[:, 1] * count[:, 2]
     hit_k = np.repeat(np.arange(len(near_image)), trials)
     t = np.arange(len(hit_k)) - np.repeat(np.cumsum(trials) - trials, trials)
