@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -173,6 +174,14 @@ class _Pending:
         return [p for p in self.parts if isinstance(p, _Block)]
 
 
+@lru_cache(maxsize=8)
+def _analysis_options(options: Options):
+    """``options.analysis``, made (and checked) once per bulk :class:`Options`: every
+    block of a run is analysed with the same, and checking them again cost ~0.1 ms twice
+    per block (the shape labels parsed each time)."""
+    return options.analysis
+
+
 def _analyse_structure(
     path: str, sha: str, s: Structure, options: Options, out: Collected
 ) -> _Block:
@@ -183,10 +192,11 @@ def _analyse_structure(
 
     row = _block_row(path, sha, s)
     problems: list[str] = []
+    analysis_options = _analysis_options(options)
     # the bonds of every site first: H-bonds and contacts need them all, and the spheres
     # and spin states then take their rows instead of searching again
-    bond_contacts(s, options.analysis.tolerance)
-    analysis = analyse_structure(s, options.analysis)  # the spheres: nothing works without
+    bond_contacts(s, analysis_options.tolerance)
+    analysis = analyse_structure(s, analysis_options)  # the spheres: nothing works without
     spheres = analysis.spheres
     # what the reader and the sphere rules report (unresolved disorder, a capped number of
     # disorder configurations) goes with the block, as on the command line
