@@ -33,7 +33,16 @@ neighbouring metal M′ is bonded to it only when all four hold:
 
 1. neither metal is electropositive (groups 1–3, lanthanides, actinides:
    :func:`coordgeo.elements.is_electropositive`); such metals are cations in every
-   salt, oxide or complex, so Sr···Mo, Ba···Ti, K···K, Na···Na contacts are not bonds;
+   salt, oxide or complex, so Sr···Mo, Ba···Ti, K···K, Na···Na contacts are not bonds.
+   The exception is an atom of a Zintl polyanion: a metal of :data:`ZINTL_ANION_METALS`
+   bonded to no O, N, halogen or chalcogen (Sn₉⁴⁻, SnPh₃⁻, the [SnAs]⁻ layers of KSnAs).
+   By the Zintl–Klemm concept (H. Schäfer, B. Eisenmann, W. Müller, *Angew. Chem. Int.
+   Ed. Engl.* 1973, 12, 694; J. D. Corbett, *Chem. Rev.* 1985, 85, 383) the electropositive
+   metal has given its electrons to the polyanion and is bonded to it ionically, whether or
+   not it also has O or N donors (a K⁺ in a crown ether or cryptand capping a face of
+   Sn₉⁴⁻): such a pair is bonded within the general criterion r_cov + r_cov + tolerance
+   (K–Sn 3.87 Å), as the K of K₄Sn₉. A Sn bonded to O, halide or chalcogen is a cation
+   (SrSnO₃, K₂SnCl₆, K₄SnTe₄) and the pair is a cation–cation contact;
 2. d(M–M′) ≤ r_cov(M) + r_cov(M′) + :data:`MM_TOLERANCE` (0.10 Å): Cordero's radii are
    single-bond radii derived from CSD M–M and M–X distances, so a bonded pair is at or
    below their sum (Ru–Ru 2.30 Å in a Ru₂ paddle-wheel against 2.92 Å; Cu–Cu 2.62 Å in
@@ -55,8 +64,8 @@ A metal with no anion donor at all (an intermetallic, a bare cluster) keeps ever
 metal neighbour within the general criterion — except an electropositive metal (rule 1)
 in a structure that has non-metal atoms: that is a salt whose anions are out of reach or
 not located (the C and N of the thiocyanates of Rb₂Pt(SCN)₆, COD 1010600, are dummy
-sites, which left Rb bonded to three Rb at 3.90 Å), and it bonds no metal — and except
-rule 4, which holds for every pair:
+sites, which left Rb bonded to three Rb at 3.90 Å), and it bonds no metal but the atoms of a
+Zintl polyanion (rule 1) — and except rule 4, which holds for every pair:
 no element has M–M contacts that short (the shortest in any metal is Be–Be 2.22 Å), so
 the partial Ag positions 0.83 and 1.65 Å apart along the channel of Ag₀.₂₆V₆S₈ (COD
 8103385) are alternatives of one disordered Ag, not an Ag₃ "sphere".
@@ -159,9 +168,11 @@ _CLIQUE_SEARCH = 100 * MAX_CONFIGURATIONS  # configurations enumerated at most t
 MIXED_SITE_DISTANCE = 0.1  # Å
 _NO_BRIDGE_TEST = ("C", "H")
 #: p-block metals that form Zintl anions (Sn₉⁴⁻, Pb₉⁴⁻, Sb₇³⁻, Bi₂²⁻, Ga, In, Tl, Ge
-#: clusters): an electropositive metal without anion donors bonds to them (a Zintl salt),
-#: though it bonds no other metal of a structure that has non-metals.
+#: clusters): an electropositive metal bonds to such an atom of a polyanion (one bonded to
+#: no O, N, halogen or chalcogen), with or without anion donors of its own, though it bonds
+#: no other metal (rule 1 of the module docstring).
 ZINTL_ANION_METALS = frozenset({"Ga", "In", "Tl", "Ge", "Sn", "Pb", "Sb", "Bi"})
+
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -336,6 +347,10 @@ def _metal_metal_verdicts(structure: Structure, found, metal: np.ndarray, tolera
     centre_xyz = structure.cartesian
     # a non-metal atom anywhere (dummy sites are no atoms): the structure is no intermetallic
     has_nonmetal = any(e not in ("X", "") and not metal[k] for k, e in enumerate(elements))
+    # an atom of a Zintl polyanion: a Zintl-anion metal bonded to no O, N, halogen or
+    # chalcogen (those make it a cation: Sn(IV) of SrSnO₃, K₂SnCl₆, K₄SnTe₄)
+    polyanion = np.array([e in ZINTL_ANION_METALS for e in elements], dtype=bool)
+    np.logical_and.at(polyanion, found.center, ~_anion_element_mask(elements)[found.site])
     out = []
     for k in np.flatnonzero(metal[found.center] & metal[found.site]).tolist():
         i, j, d = int(found.center[k]), int(found.site[k]), float(found.distance[k])
@@ -344,12 +359,11 @@ def _metal_metal_verdicts(structure: Structure, found, metal: np.ndarray, tolera
         if d < MM_SHORTEST:  # with or without anion donors (rule 4)
             out.append(f"{pair}: shorter than any metal–metal bond (alternative positions)")
             continue
+        if (is_electropositive(ei) and polyanion[j]) or (is_electropositive(ej) and polyanion[i]):
+            out.append("")  # a cation and an atom of a Zintl polyanion (K⁺ and Sn₉⁴⁻)
+            continue
         if not (anion[i] or anion[j]):
-            salt = (
-                (is_electropositive(ei) or is_electropositive(ej))
-                and has_nonmetal
-                and not (ei in ZINTL_ANION_METALS or ej in ZINTL_ANION_METALS)
-            )
+            salt = (is_electropositive(ei) or is_electropositive(ej)) and has_nonmetal
             out.append(f"{pair}: cation–cation contact of an electropositive metal" if salt else "")
             continue
         if is_electropositive(ei) or is_electropositive(ej):

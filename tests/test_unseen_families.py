@@ -15,7 +15,7 @@ from coordgeo.errors import InputError
 from coordgeo.io.cif import read_cif
 from coordgeo.io.paths import discover
 
-from cifs_for_tests import cubic_cif, write
+from cifs_for_tests import CUBIC_10, cubic_cif, write
 
 runner = CliRunner()
 
@@ -638,6 +638,38 @@ def test_electropositive_metal_bonds_a_zintl_anion(tmp_path):
         b = bonds(read_cif(write(tmp_path, f"k_{element}.cif", cif))[0])
         partners = sorted(b[b.atom1 == "K1"].atom2)
         assert partners == ([f"{element}{k}" for k in range(1, 7)] if bonded else [])
+
+
+def test_cation_with_anion_donors_bonds_the_atoms_of_a_zintl_polyanion(tmp_path):
+    # Zintl–Klemm: the alkali of a crown-ether or cryptand salt of a Zintl anion (or of a
+    # KSnAs-type salt) is bonded ionically to the polyanion's atoms. K at the centre of a
+    # 20 Å P1 cell: four O (of the crown) at 0.14 × 20 = 2.80 Å along ±a, ±b (covalent limit
+    # 2.03 + 0.66 + 0.45 = 3.14 Å; O···O 3.96 Å), two Sn at 0.18 × 20 = 3.60 Å along ±c
+    # (limit 2.03 + 1.39 + 0.45 = 3.87 Å; Sn···Sn 7.2 Å). K had its O donors, so its K–Sn
+    # were "cation–cation" and it had CN 4: now CN 6 (O4Sn2). An Sn bonded to As (a
+    # pnictide polyanion: 0.135 × 20 = 2.70 Å ≤ 1.39 + 1.19 + 0.45 = 3.03 Å, K···As 6.30 Å)
+    # is still an anion atom: CN 6. An Sn bonded to Cl (2.40 Å ≤ 1.39 + 1.02 + 0.45 = 2.86;
+    # K···Cl 6.00 Å) is a cation (a chlorostannate, as the Sn(IV) of SrSnO₃ or K₂SnCl₆):
+    # K–Sn stays no bond, CN 4.
+    cell = CUBIC_10.replace("10\n", "20\n")
+    sites = (
+        "K1 K 0.5 0.5 0.5\nO1 O 0.64 0.5 0.5\nO2 O 0.36 0.5 0.5\nO3 O 0.5 0.64 0.5\n"
+        "O4 O 0.5 0.36 0.5\nSn1 Sn 0.5 0.5 0.68\nSn2 Sn 0.5 0.5 0.32\n"
+    )
+    head = "".join(
+        f"_atom_site_{n}\n" for n in ("label", "type_symbol", "fract_x", "fract_y", "fract_z")
+    )
+    oxygen = ["O1", "O2", "O3", "O4"]
+    for name, partners, expected in (
+        ("crown", "", [*oxygen, "Sn1", "Sn2"]),
+        ("arsenide", "As1 As 0.5 0.5 0.815\nAs2 As 0.5 0.5 0.185\n", [*oxygen, "Sn1", "Sn2"]),
+        ("chloride", "Cl1 Cl 0.5 0.5 0.8\nCl2 Cl 0.5 0.5 0.2\n", oxygen),
+    ):
+        text = f"data_{name}\n{cell}loop_\n{head}{sites}{partners}"
+        b = bonds(read_cif(write(tmp_path, f"{name}.cif", text))[0])
+        k = b[b.atom1 == "K1"]
+        assert sorted(k.atom2) == expected, name
+        assert sorted(k.distance) == pytest.approx([2.8] * 4 + [3.6] * (len(expected) - 4))
 
 
 def test_unlabelled_disorder_configurations_are_numbered(tmp_path):
