@@ -29,7 +29,7 @@ Cordero's covalent radii allow (Cs–Cl 3.93 Å in the A site of cubic CsSnCl₃
 Metal–metal bonds
 -----------------
 Where a metal has non-metal neighbours ("anion donors": O, N, halides, C, S, H⁻ …) a
-neighbouring metal M′ is bonded to it only when all four hold:
+neighbouring metal M′ is bonded to it only when all five hold:
 
 1. neither metal is electropositive (groups 1–3, lanthanides, actinides:
    :func:`coordgeo.elements.is_electropositive`); such metals are cations in every
@@ -45,8 +45,8 @@ neighbouring metal M′ is bonded to it only when all four hold:
    (SrSnO₃, K₂SnCl₆, K₄SnTe₄) and the pair is a cation–cation contact;
 2. d(M–M′) ≤ r_cov(M) + r_cov(M′) + :data:`MM_TOLERANCE` (0.10 Å): Cordero's radii are
    single-bond radii derived from CSD M–M and M–X distances, so a bonded pair is at or
-   below their sum (Ru–Ru 2.30 Å in a Ru₂ paddle-wheel against 2.92 Å; Cu–Cu 2.62 Å in
-   copper(II) acetate against 2.64 Å), while the O-bridged Fe···Fe 3.086 Å of an
+   below their sum (Ru–Ru 2.30 Å in a Ru₂ paddle-wheel against 2.92 Å; Rh–Rh 2.39 Å in
+   Rh₂(O₂CMe)₄ against 2.84 Å), while the O-bridged Fe···Fe 3.086 Å of an
    Fe₂(μ-O)₂ dimer (2.64 Å) or the W···W 3.24–3.37 Å of polyoxotungstates are not;
 3. no single-atom bridge X (other than C or H) that is a donor to both metals makes an
    angle M–X–M′ ≥ :data:`MM_BRIDGE_ANGLE` (80°). Two edge- or face-sharing
@@ -59,6 +59,15 @@ neighbouring metal M′ is bonded to it only when all four hold:
 4. d(M–M′) ≥ :data:`MM_SHORTEST` (1.75 Å): the shortest metal–metal bonds known, the
    Cr–Cr quintuple bonds, are 1.80–1.83 Å (Nguyen et al., Science 2005, 310, 844); two
    metal positions closer than that are alternatives of one disordered metal.
+5. the pair is not two Cu (:data:`CU_CU_NO_BOND`). The Cu(II)···Cu(II) of a carboxylate
+   paddle-wheel [Cu₂(O₂CR)₄L₂] (2.61–2.64 Å, inside rule 2's 2.74 Å) has bond order 0:
+   the d⁹ magnetic orbitals (x²−y²) point at the O donors and the two Cu couple
+   antiferromagnetically through the carboxylate bridges (B. Bleaney, K. D. Bowers, *Proc.
+   R. Soc. A* 1952, 214, 451; P. J. Hay, J. C. Thibeault, R. Hoffmann, *J. Am. Chem. Soc.*
+   1975, 97, 4884), so structure reports give a CuO₄L square pyramid with the Cu···Cu
+   apart and SHAPE users measure SPY-5; Cu(I)···Cu(I) contacts are closed-shell d¹⁰–d¹⁰
+   (cuprophilic, P. Pyykkö, *Chem. Rev.* 1997, 97, 597). The sphere of each Cu names the
+   contact in its ``notes``.
 
 A metal with no anion donor at all (an intermetallic, a bare cluster) keeps every
 metal neighbour within the general criterion — except an electropositive metal (rule 1)
@@ -172,7 +181,11 @@ _NO_BRIDGE_TEST = ("C", "H")
 #: no O, N, halogen or chalcogen), with or without anion donors of its own, though it bonds
 #: no other metal (rule 1 of the module docstring).
 ZINTL_ANION_METALS = frozenset({"Ga", "In", "Tl", "Ge", "Sn", "Pb", "Sb", "Bi"})
-
+#: Why a Cu–Cu contact beside donors is no bond; a sphere of either Cu notes the contact.
+CU_CU_NO_BOND = (
+    "Cu–Cu contact beside donors (copper(II) paddle-wheel, d⁹–d⁹, or cuprophilic "
+    "Cu(I)···Cu(I), d¹⁰–d¹⁰): bond order 0, not a donor"
+)
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -294,6 +307,11 @@ def bond_contacts(
 _ALL_BONDS: weakref.WeakKeyDictionary[Structure, dict[float, Contacts]] = (
     weakref.WeakKeyDictionary()
 )
+# Metal–metal contacts that are no bond but that a metal's sphere names (the Cu···Cu of a
+# paddle-wheel: CU_CU_NO_BOND), per structure and tolerance: metal site → its notes.
+_CONTACT_NOTES: weakref.WeakKeyDictionary[Structure, dict[float, dict[int, tuple[str, ...]]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _bond_contacts(structure: Structure, tolerance: float, centers: np.ndarray | None):
@@ -328,12 +346,26 @@ def _bond_contacts(structure: Structure, tolerance: float, centers: np.ndarray |
     found = found.take(ok)
     metal = _metal_mask(structure)
     mm = metal[found.center] & metal[found.site]
+    noted: dict[int, list[str]] = {}
     if mm.any():
         keep = np.ones(len(found), dtype=bool)
-        keep[np.flatnonzero(mm)] = [
-            why == "" for why in _metal_metal_verdicts(structure, found, metal, tolerance)
-        ]
+        rows = np.flatnonzero(mm)
+        verdicts = _metal_metal_verdicts(structure, found, metal, tolerance)
+        keep[rows] = [why == "" for why in verdicts]
+        for k, why in zip(rows.tolist(), verdicts, strict=True):
+            if why.endswith(CU_CU_NO_BOND):  # no bond, but the sphere names the contact
+                i = int(found.center[k])
+                partner = atom_label(
+                    structure, Atom(int(found.site[k]), found.take([k]).codes()[0])
+                )
+                noted.setdefault(i, []).append(
+                    f"{structure.labels[i]}···{partner} {float(found.distance[k]):.3f} Å: "
+                    + CU_CU_NO_BOND
+                )
         found = found.take(keep)
+    if noted:
+        known = _CONTACT_NOTES.setdefault(structure, {}).setdefault(tolerance, {})
+        known.update((i, tuple(notes)) for i, notes in noted.items())
     return found
 
 
@@ -368,6 +400,9 @@ def _metal_metal_verdicts(structure: Structure, found, metal: np.ndarray, tolera
             continue
         if is_electropositive(ei) or is_electropositive(ej):
             out.append(f"{pair}: cation–cation contact of an electropositive metal")
+            continue
+        if ei == ej == "Cu":
+            out.append(f"{pair}: {CU_CU_NO_BOND}")
             continue
         limit = covalent_radius(ei) + covalent_radius(ej) + MM_TOLERANCE
         if d > limit:
@@ -768,7 +803,7 @@ def coordination_spheres(
         if minor[m]:
             continue
         rows = np.arange(a, b)
-        notes: list[str] = []
+        notes: list[str] = list(_CONTACT_NOTES.get(structure, {}).get(tolerance, {}).get(m, ()))
         if len(rows) > 1:
             behind = _behind_donors(structure, m, found.take(rows), d_all[rows], tolerance)
             if behind.any():  # one note per sphere (a phosphate or carboxylate gives several)

@@ -112,7 +112,8 @@ def test_intermetallic_keeps_its_metal_metal_coordination(shared):
 # at (±x, 0, ±1.100) and (0, ±x, ±1.100) Å with x = √(d(M–O)² − (d(M–M)/2 − 1.1)²); C at
 # (±(x + 0.6145), 0, 0), (0, ±(x + 0.6145), 0): C–O = √(0.6145² + 1.1²) = 1.260 Å.
 # Cu: d(Cu–Cu) 2.614 Å (copper(II) acetate hydrate: 2.616 Å), Cu–O 1.970 → x = 1.959,
-# Cu···C = √(2.5735² + 1.307²) = 2.886 Å > 1.32 + 0.73 + 0.45; Cu–Cu ≤ 2·1.32 + 0.10 = 2.74.
+# Cu···C = √(2.5735² + 1.307²) = 2.886 Å > 1.32 + 0.73 + 0.45; Cu–Cu ≤ 2·1.32 + 0.10 = 2.74,
+# but two Cu are never bonded beside donors (bond order 0): CN 4, the Cu···Cu noted.
 # Ru: d(Ru–Ru) 2.3400 Å (seed 003, Table S1: Ru(1)–Ru(1A) 2.3400(8) Å), Ru–O 2.020 →
 # x = 2.0188, Ru···C = 2.882 Å > 2.64; Ru–Ru ≤ 2·1.46 + 0.10 = 3.02. No single-atom bridge
 # (O···M′ = √(x² + (d/2 + 1.1)²) = 3.10 and 3.04 Å): the M–M bond counts, CN 5.
@@ -137,8 +138,8 @@ def _paddle_wheel(metal: str, mm: float, m_o: float) -> str:
     )
 
 
-@pytest.mark.parametrize(("metal", "mm", "m_o"), [("Cu", 2.614, 1.970), ("Ru", 2.3400, 2.020)])
-def test_metal_metal_bond_of_a_carboxylate_paddle_wheel(tmp_path, metal, mm, m_o):
+def test_metal_metal_bond_of_a_carboxylate_paddle_wheel(tmp_path):
+    metal, mm, m_o = "Ru", 2.3400, 2.020
     (s,) = coordgeo.read(write(tmp_path, "paddle.cif", _paddle_wheel(metal, mm, m_o)))
     spheres = _spheres_by_label(s)
     for label in (f"{metal}1", f"{metal}2"):
@@ -146,7 +147,70 @@ def test_metal_metal_bond_of_a_carboxylate_paddle_wheel(tmp_path, metal, mm, m_o
         assert dict(_donor_elements(s, sp)) == {"O": 4, metal: 1}
         assert sp.distances[0] == pytest.approx(m_o, abs=1e-3)
         assert sp.distances[-1] == pytest.approx(mm, abs=1e-3)
+        assert sp.notes == ()
     assert 2 * covalent_radius(metal) + MM_TOLERANCE >= mm
+
+
+def test_copper_paddle_wheel_has_no_cu_cu_bond_but_notes_it(tmp_path):
+    # The Cu paddle-wheel of the comment above _paddle_wheel: the same distances as the Ru
+    # one passes (Cu–Cu 2.614 Å ≤ 2.74 Å, no single-atom bridge), yet Cu(II)–Cu(II) is no
+    # bond: each Cu has the four O (1.970 Å), CN 4, and a note naming the other Cu.
+    (s,) = coordgeo.read(write(tmp_path, "paddle.cif", _paddle_wheel("Cu", 2.614, 1.970)))
+    spheres = _spheres_by_label(s)
+    for label, other in (("Cu1", "Cu2"), ("Cu2", "Cu1")):
+        (sp,) = spheres[label]
+        assert dict(_donor_elements(s, sp)) == {"O": 4}
+        assert sp.distances == pytest.approx((1.970,) * 4, abs=1e-3)
+        (note,) = sp.notes
+        assert (
+            note.startswith(f"{label}···{other} 2.614 Å: Cu–Cu contact") and "bond order 0" in note
+        )
+    b = bonds(s)
+    assert not (b.atom1.str.startswith("Cu") & b.atom2.str.startswith("Cu")).any()
+
+
+# [Cu2(O2CH)4(OH2)2], copper(II) formate paddle-wheel with apical water, on the inversion
+# centre of a 10 Å cubic P-1 cell (Cartesian = 10 × fractional): Cu1 (0, 0, 1.308), the
+# other Cu its inversion image at (0, 0, −1.308): Cu···Cu 2.616 Å (copper(II) acetate
+# hydrate, van Niekerk & Schoening, Acta Cryst. 1953, 6, 227: 2.64 Å). Four O at
+# (±1.96, 0, 1.108), (0, ±1.96, 1.108): Cu 0.200 Å out of the O4 plane towards the water, Cu–O
+# = √(1.96² + 0.2²) = √3.8816 = 1.970178 Å; formate C (±2.56, 0, 0), (0, ±2.56, 0) bridging
+# O1 and the image of O2 (C–O = √(0.6² + 1.108²) = 1.2600 Å, O–C–O 123.1°); water O5 at
+# (0, 0, 3.468): Cu–O5 2.160 Å. Literature and SHAPE users: a CuO4(OH2) square pyramid,
+# the Cu···Cu given apart. Expected: CN 5 (four O at 1.970178, O5 at 2.160),
+# ⟨d⟩ = (4 × 1.970178 + 2.160)/5 = 2.008142 Å; the two widest O–Cu–O angles are the trans
+# basal pairs, both cos⁻¹((0.04 − 3.8416)/3.8816) = 168.347°, so τ5 = (β − α)/60 = 0;
+# Σ and Θ are octahedral parameters (NaN at CN 5). CShM with the central atom (cosymlib
+# 0.12.1, Shape(Geometry([Cu, O1…O5])).measure(label, central_atom=1), run for this
+# geometry): SPY-5 0.397635, vOC-5 0.610445, TBPY-5 5.850544. Before this rule the Cu had
+# CN 6 (Cu among the donors: ⟨d⟩ 2.1095, Σ 48.97°, OC-6 1.055), a CuO5Cu "octahedron".
+PADDLE_WHEEL_P1BAR = (
+    "data_cu_formate\n_cell_length_a 10\n_cell_length_b 10\n_cell_length_c 10\n"
+    "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+    "loop_\n_space_group_symop_operation_xyz\nx,y,z\n-x,-y,-z\n"
+    "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n"
+    "_atom_site_fract_y\n_atom_site_fract_z\n"
+    "Cu1 Cu 0 0 0.1308\nO1 O 0.196 0 0.1108\nO2 O -0.196 0 0.1108\n"
+    "O3 O 0 0.196 0.1108\nO4 O 0 -0.196 0.1108\nC1 C 0.256 0 0\nC2 C 0 0.256 0\n"
+    "O5 O 0 0 0.3468\n"
+)
+
+
+def test_copper_paddle_wheel_is_a_square_pyramid(tmp_path):
+    (s,) = coordgeo.read(write(tmp_path, "cu_formate.cif", PADDLE_WHEEL_P1BAR))
+    (sp,) = coordination_spheres(s)
+    assert sorted(s.labels[a.site] for a in sp.donors) == ["O1", "O2", "O3", "O4", "O5"]
+    assert sp.distances == pytest.approx((1.970178,) * 4 + (2.160,), abs=1e-6)
+    (note,) = sp.notes
+    assert note.startswith("Cu1···Cu1_2_555 2.616 Å: Cu–Cu contact")
+    (row,) = coordgeo.octahedra(s).to_dict("records")
+    assert row["coordination_number"] == 5
+    assert row["d_mean"] == pytest.approx(2.008142, abs=1e-6)
+    assert row["tau5"] == pytest.approx(0.0, abs=1e-9)
+    assert np.isnan(row["Sigma"]) and np.isnan(row["Theta"])
+    assert row["cshm_spy5"] == pytest.approx(0.397635, abs=1e-6)
+    assert row["cshm_voc5"] == pytest.approx(0.610445, abs=1e-6)
+    assert row["cshm_tbpy5"] == pytest.approx(5.850544, abs=1e-6)
 
 
 # --- (b) atoms behind a κ² donor pair -----------------------------------------------------
