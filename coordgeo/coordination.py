@@ -59,7 +59,8 @@ neighbouring metal M′ is bonded to it only when all five hold:
 4. d(M–M′) ≥ :data:`MM_SHORTEST` (1.75 Å): the shortest metal–metal bonds known, the
    Cr–Cr quintuple bonds, are 1.80–1.83 Å (Nguyen et al., Science 2005, 310, 844); two
    metal positions closer than that are alternatives of one disordered metal.
-5. the pair is not two Cu (:data:`CU_CU_NO_BOND`). The Cu(II)···Cu(II) of a carboxylate
+5. the pair is not two Cu (:data:`CU_CU_NO_BOND`), tested last: a Cu···Cu that rules 1–4
+   would keep is noted in the spheres, one they refuse is not. The Cu(II)···Cu(II) of a carboxylate
    paddle-wheel [Cu₂(O₂CR)₄L₂] (2.61–2.64 Å, inside rule 2's 2.74 Å) has bond order 0:
    the d⁹ magnetic orbitals (x²−y²) point at the O donors and the two Cu couple
    antiferromagnetically through the carboxylate bridges (B. Bleaney, K. D. Bowers, *Proc.
@@ -401,9 +402,6 @@ def _metal_metal_verdicts(structure: Structure, found, metal: np.ndarray, tolera
         if is_electropositive(ei) or is_electropositive(ej):
             out.append(f"{pair}: cation–cation contact of an electropositive metal")
             continue
-        if ei == ej == "Cu":
-            out.append(f"{pair}: {CU_CU_NO_BOND}")
-            continue
         limit = covalent_radius(ei) + covalent_radius(ej) + MM_TOLERANCE
         if d > limit:
             out.append(f"{pair}: longer than r_cov + r_cov + {MM_TOLERANCE} = {limit:.2f} Å")
@@ -423,7 +421,8 @@ def _metal_metal_verdicts(structure: Structure, found, metal: np.ndarray, tolera
                 if wide >= MM_BRIDGE_ANGLE:
                     out.append(f"{pair}: bridged, M–X–M′ {wide:.0f}° ≥ {MM_BRIDGE_ANGLE:.0f}°")
                     continue
-        out.append("")
+        # rule 5, last: only a Cu···Cu that passes rules 1–4 (a paddle-wheel's) is noted
+        out.append(f"{pair}: {CU_CU_NO_BOND}" if ei == ej == "Cu" else "")
     return out
 
 

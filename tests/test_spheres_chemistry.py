@@ -167,6 +167,12 @@ def test_copper_paddle_wheel_has_no_cu_cu_bond_but_notes_it(tmp_path):
         )
     b = bonds(s)
     assert not (b.atom1.str.startswith("Cu") & b.atom2.str.startswith("Cu")).any()
+    # Cu···Cu 2.90 Å (x = √(1.970² − 0.35²) = 1.9387; Cu···C 2.936, O···Cu′ 3.203 Å: no
+    # other contact) is beyond 2·1.32 + 0.10 = 2.74 Å (rule 2): no bond, and no note
+    (s,) = coordgeo.read(write(tmp_path, "long.cif", _paddle_wheel("Cu", 2.90, 1.970)))
+    for sps in _spheres_by_label(s).values():
+        (sp,) = sps
+        assert dict(_donor_elements(s, sp)) == {"O": 4} and sp.notes == ()
 
 
 # [Cu2(O2CH)4(OH2)2], copper(II) formate paddle-wheel with apical water, on the inversion
