@@ -33,7 +33,11 @@ All measurements in one run on the same files (read in place):
    the first file, then the worker that ends last), plus the run's CPU while the
    workers ran divided among them (it would still take that from them), and the
    speed-up of the two estimates. It is an estimate, not a measurement: the wall-time
-   ratio on a quiet machine is the figure.
+   ratio on a quiet machine is the figure. The run's CPU before the first file (the
+   serial start-up every worker waits for; from the 50 ms samples) is printed with the
+   part of it spent in :func:`coordgeo.bulk.warmup.warm` (exact: the run times its own
+   call). ``--repeat N`` runs the pair N times, one after the other, and lists every
+   round's ratios and loads at the end: on a shared machine one pair says little.
    These runs sample memory every 0.5 s, RSS only: the sampler itself (reading
    ``smaps`` and listing the processes every 50 ms) took ~8 % of a core, which a
    2-worker run on 2 cores pays and a 1-worker run does not.
@@ -49,9 +53,13 @@ ones (the same files), else the line says so (e.g. the code changed under the ru
 ``--exclude NAME`` leaves files out, e.g. the giant-cell intermetallic 2104374.cif.
 ``--scaling-only`` runs 3 and 4 alone (the corpus analysed 21 times over: 1.5–2.5 min on
 the shared 2-core machine at load 2–4, 2026-12-04): the command for a quiet machine.
+With ``PYTHONDONTWRITEBYTECODE=1`` (set on the shared machine) every run compiles the
+coordgeo modules it imports from source, as an installed package would not;
+``--compile`` writes their caches first (as ``startup.py --compile`` does).
 
     python benchmarks/bulk_vs_gemmi.py [DIR] [--rounds 3] [--scale 5] [--exclude 2104374.cif]
                                        [--no-10x] [--per-file-only] [--scaling-only]
+                                       [--repeat 1] [--compile]
 """
 
 from __future__ import annotations
@@ -88,6 +96,14 @@ CHILD = """
 import json, sys, time, warnings
 warnings.simplefilter("ignore")
 from coordgeo import bulk
+from coordgeo.bulk import warmup
+warm_cpu = []  # the serial warm-up before the fork (engines.pool_context), CPU seconds
+_warm = warmup.warm
+def timed_warm():
+    t = time.process_time()
+    _warm()
+    warm_cpu.append(time.process_time() - t)
+warmup.warm = timed_warm
 paths = open(sys.argv[1]).read().splitlines()
 def sched():
     return [int(v) / 1e9 for v in open("/proc/self/schedstat").read().split()[:2]]
@@ -101,6 +117,7 @@ last = {}
 for w, e in zip(files["worker"], end):
     last[w] = max(last.get(w, e), float(e))
 print(json.dumps({"seconds": seconds, "began": began, "run cpu": cpu1 - cpu0,
+                  "cpu at start": cpu0, "warm cpu": sum(warm_cpu),
                   "run wait": wait1 - wait0, "files": s.files, "MB": s.megabytes,
                   "counts": [s.ok, s.partial, s.error], "first": float(start.min()),
                   "busy": float(files["seconds"].sum()), "last": sorted(last.values())}))
@@ -259,7 +276,11 @@ def idle_estimate(result: dict, tree: Tree, jobs: int) -> dict:
     """Where the wall time went (see the module's docstring, 3.) and the estimate of
     the wall time on an idle machine."""
     wall, began = result["seconds"], result["began"]
-    out = {"run cpu": result["run cpu"], "run wait": result["run wait"]}
+    out = {
+        "run cpu": result["run cpu"],
+        "run wait": result["run wait"],
+        "warm cpu": result.get("warm cpu", 0.0),
+    }
     workers = [w for w in tree.workers() if w["created"] >= began - 1]
     if jobs == 1 or not workers:
         out["idle"] = wall - result["run wait"]
@@ -274,6 +295,7 @@ def idle_estimate(result: dict, tree: Tree, jobs: int) -> dict:
     during = cpu_end - cpu_first  # the run's CPU while the workers ran
     out["idle"] = wall - (wait_first - wait_start) - critical["wait"] + during / jobs
     out["run during"] = during
+    out["run before"] = cpu_first - result["cpu at start"]
     out["workers"] = workers
     return out
 
@@ -302,7 +324,12 @@ def report(r: dict, base: dict | None = None) -> None:
     print(
         f"   seconds on a CPU / waiting for a CPU: the run {r['run cpu']:.2f} / "
         f"{r['run wait']:.2f}"
-        + (f" ({r['run during']:.2f} on a CPU while the workers ran)" if r["workers"] else "")
+        + (
+            f" ({r['run before']:.2f} before the first file, of which the warm-up "
+            f"{r['warm cpu']:.2f}; {r['run during']:.2f} while the workers ran)"
+            if r["workers"]
+            else ""
+        )
         + (f"; workers (on a CPU / waiting / asleep) {workers}" if workers else "")
         + f"; estimate on an idle machine {r['idle']:.2f} s"
     )
@@ -313,6 +340,18 @@ def report(r: dict, base: dict | None = None) -> None:
                 f"   WARNING: {k}× the corpus should count {k}× the 1× run's ok/partial/error "
                 f"{'/'.join(map(str, base['counts']))}: results differ between runs"
             )
+
+
+def scaling(scaled: dict[int, dict]) -> None:
+    """The speed-up line of one pair of scaling runs (1 and 2 workers)."""
+    print(
+        f"   files/s 2 workers / 1 worker: {scaled[2]['files/s'] / scaled[1]['files/s']:.2f}× "
+        f"({os.cpu_count()} CPUs, target ≥ 1.8× on an idle machine); CPU of the tree 2 / 1: "
+        f"{scaled[2]['cpu'] / scaled[1]['cpu']:.2f}× (the parallel run's extra work; on two "
+        f"idle cores the speed-up is at most 2 / that = "
+        f"{2 * scaled[1]['cpu'] / scaled[2]['cpu']:.2f}×, noise aside); estimated on an idle "
+        f"machine (not measured): {scaled[1]['idle'] / scaled[2]['idle']:.2f}×"
+    )
 
 
 def repeated(files: list[str], times: int, root: Path) -> list[str]:
@@ -356,15 +395,28 @@ def main() -> None:
     parser.add_argument("--no-10x", action="store_true", help="skip the 10× memory run")
     parser.add_argument("--per-file-only", action="store_true", help="only measurement 1")
     parser.add_argument("--scaling-only", action="store_true", help="only measurements 3 and 4")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of the scaling runs")
+    parser.add_argument("--compile", action="store_true", help="write coordgeo's .pyc first")
     args = parser.parse_args()
     # the CIFs' own warnings (not UTF-8, …), here and in the workers, are not the benchmark's
     warnings.simplefilter("ignore")
     os.environ["PYTHONWARNINGS"] = "ignore"
     files = sorted(str(f) for f in Path(args.folder).glob("*.cif") if f.name not in args.exclude)
+    if args.compile:
+        import compileall
+
+        import coordgeo
+
+        compileall.compile_dir(Path(coordgeo.__file__).parent, quiet=1)
     megabytes = sum(os.path.getsize(f) for f in files) / 1e6
     print(f"{len(files)} files, {megabytes:.1f} MB in {args.folder}", end="")
     print(f" (excluding {', '.join(args.exclude)})" if args.exclude else "")
     print(f"{os.cpu_count()} CPUs; {load()} at start")
+    if sys.dont_write_bytecode and not args.compile:
+        print(
+            "PYTHONDONTWRITEBYTECODE is set: unless their .pyc exist (--compile), coordgeo's "
+            "modules are compiled from source in every run, before the first file (~0.1 s)"
+        )
 
     if not args.scaling_only:
         per_file(files, args.rounds)
@@ -399,18 +451,25 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bulk-scale-") as tmp:
         many = repeated(files, args.scale, Path(tmp))
         print(f"\n3. scaling: the corpus {args.scale}× ({len(many)} files, symbolic links):")
-        scaled = {}
-        for jobs in (1, 2):
-            scaled[jobs] = end_to_end(many, jobs, memory=False)
-            report(scaled[jobs], runs[2])
-    print(
-        f"   files/s 2 workers / 1 worker: {scaled[2]['files/s'] / scaled[1]['files/s']:.2f}× "
-        f"({os.cpu_count()} CPUs, target ≥ 1.8× on an idle machine); CPU of the tree 2 / 1: "
-        f"{scaled[2]['cpu'] / scaled[1]['cpu']:.2f}× (the parallel run's extra work; on two "
-        f"idle cores the speed-up is at most 2 / that = "
-        f"{2 * scaled[1]['cpu'] / scaled[2]['cpu']:.2f}×, noise aside); estimated on an idle "
-        f"machine (not measured): {scaled[1]['idle'] / scaled[2]['idle']:.2f}×"
-    )
+        rounds = []
+        for k in range(args.repeat):
+            if args.repeat > 1:
+                print(f"   round {k + 1} of {args.repeat}:")
+            scaled = {}
+            for jobs in (1, 2):
+                scaled[jobs] = end_to_end(many, jobs, memory=False)
+                report(scaled[jobs], runs[2])
+            scaling(scaled)
+            rounds.append(scaled)
+    if len(rounds) > 1:
+        print(f"   all {len(rounds)} rounds (files/s 2 workers / 1 worker; idle estimate; load):")
+        for k, scaled in enumerate(rounds, 1):
+            print(
+                f"   {k}: {scaled[2]['files/s'] / scaled[1]['files/s']:.2f}× "
+                f"({scaled[1]['seconds']:.1f} s / {scaled[2]['seconds']:.1f} s); estimate "
+                f"{scaled[1]['idle'] / scaled[2]['idle']:.2f}×; "
+                f"{scaled[1]['load']}, {scaled[2]['load']}"
+            )
 
     # 4. memory against corpus size
     if not args.no_10x:
