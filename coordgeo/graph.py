@@ -59,16 +59,30 @@ from coordgeo.symmetry import SymmetryCode, affine, find_operator, format_code
 
 GRAPH_SUFFIXES = (".graphml", ".json")
 _DECIMALS = 4  # fractional coordinates equal to 1e-4 are one atom
+#: Where a coordinate passes from one 1e-4 bin to the next: at 0.618034 of a bin, not at its
+#: half. CIF coordinates have at most 5–6 decimals, so x·10⁴ ends in .00, .01, … .99 and
+#: many sit exactly on .5 (0.06375 → 637.5), where rounding is decided by float noise:
+#: 0.06375·10⁴ is 637.5 (→ 638) but (1.06375 − 1)·10⁴ is 637.4999… (→ 637). An atom and
+#: its lattice translate then got different keys, and CSD ORIWET (Mn-MOF-74) grew an 19th O
+#: (its image O37_1_655 beside O37), so ORIWET and COKNUN were "not one compound".
+_BIN_OFFSET = 0.381966
+
+
+def _grid(fract: np.ndarray) -> np.ndarray:
+    """Fractional coordinates as integers in units of 10⁻⁴ (bins of :data:`_BIN_OFFSET`)."""
+    return np.floor(np.asarray(fract) * 10**_DECIMALS + _BIN_OFFSET).astype(np.int64)
 
 
 def _position_key(site: int, fract: np.ndarray) -> tuple[int, tuple[int, int, int]]:
-    scaled = np.round(np.asarray(fract) * 10**_DECIMALS).astype(np.int64)
+    scaled = _grid(fract)
     return site, (int(scaled[0]), int(scaled[1]), int(scaled[2]))
 
 
 def _cell_key(site: int, fract: np.ndarray) -> tuple[int, tuple[int, int, int]]:
-    wrapped = np.asarray(fract) - np.floor(np.round(np.asarray(fract), _DECIMALS))
-    return _position_key(site, wrapped)
+    """The position key of the atom moved into the unit cell: the grid taken modulo one
+    cell, so that an atom and its lattice translates share it."""
+    wrapped = np.mod(_grid(fract), 10**_DECIMALS)
+    return site, (int(wrapped[0]), int(wrapped[1]), int(wrapped[2]))
 
 
 def _code_of(structure: Structure, m: np.ndarray) -> SymmetryCode | None:

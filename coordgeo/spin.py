@@ -1105,8 +1105,8 @@ def gamma_hs_series(
         gamma = np.clip((d - lo) / (hi - lo), 0.0, 1.0)
         scale = np.full(len(d), 1.0 / (hi - lo))
     g_sigma = np.full(len(d), np.nan)
-    if sigma is not None and own:
-        sg = np.asarray(sigma, dtype=float)
+    sg = np.asarray(sigma if sigma is not None else [], dtype=float)
+    if own and np.isfinite(sg).any():  # Σ is NaN for every site that is not CN 6
         s_lo, s_hi = np.nanmin(sg), np.nanmax(sg)
         if s_hi > s_lo:
             g_sigma = np.clip((sg - s_lo) / (s_hi - s_lo), 0.0, 1.0)
