@@ -173,3 +173,32 @@ def test_gamma_hs_of_a_series_without_sigma_gives_no_warning():
     assert np.allclose(table.gamma_hs, [0.0, 0.5, 1.0])
     assert table.gamma_hs_sigma.isna().all()
     assert (table.gamma_basis == "series extremes").all()
+
+
+# Two sites of different elements at one position whose occupancies add up to less than
+# 1 are one partly vacant site. Cubic P1 cell, a = 10 Å: Li1 (occupancy 0.5) and Fe1
+# (0.1667) at the origin with four O at ±0.2 along x and y (M–O 2.000 Å), and the same
+# Li/Fe pair 2.54 Å above (z = 0.254), as the 2a site of (LiFe1/3)(IO3)2 (COD 1100062)
+# repeats along c. Fe–Fe 2.54 Å is inside the metal–metal rule (2 × 1.32 + 0.10 =
+# 2.74 Å; no O bridges the two: O···Fe2 = √(2.0² + 2.54²) = 3.23 Å), so while the sum
+# 0.667 kept the sites apart each Fe had an Fe "donor", its own partial image. As one
+# site, the major Li1 is the centre (Li–O 2.000 Å ≤ 1.28 + 0.66 + 0.45 Å) with the
+# element fractions Li 0.5, Fe 0.1667; Li bonds no metal (electropositive).
+LI_FE_VACANT = cubic_cif(
+    "lifeo",
+    "Li1 Li 0 0 0 0.5\nFe1 Fe 0 0 0 0.1667\nLi2 Li 0 0 0.254 0.5\nFe2 Fe 0 0 0.254 0.1667\n"
+    "O1 O 0.2 0 0 1\nO2 O -0.2 0 0 1\nO3 O 0 0.2 0 1\nO4 O 0 -0.2 0 1\n",
+    columns=("occupancy",),
+)
+
+
+def test_a_partly_vacant_mixed_site_is_one_site_without_bonds_to_its_images(tmp_path):
+    from coordgeo.coordination import coordination_spheres
+
+    s = read_cif(write(tmp_path, "lifeo.cif", LI_FE_VACANT))[0]
+    spheres = {s.labels[sp.metal]: sp for sp in coordination_spheres(s)}
+    assert "Fe1" not in spheres and "Fe2" not in spheres
+    li = spheres["Li1"]
+    assert li.element_fractions == (("Li", 0.5), ("Fe", 0.1667))
+    assert sorted(s.labels[d.site] for d in li.donors) == ["O1", "O2", "O3", "O4"]
+    assert [round(d, 3) for d in li.distances] == [2.0] * 4
