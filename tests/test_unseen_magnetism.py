@@ -202,3 +202,32 @@ def test_a_partly_vacant_mixed_site_is_one_site_without_bonds_to_its_images(tmp_
     assert li.element_fractions == (("Li", 0.5), ("Fe", 0.1667))
     assert sorted(s.labels[d.site] for d in li.donors) == ["O1", "O2", "O3", "O4"]
     assert [round(d, 3) for d in li.distances] == [2.0] * 4
+
+
+def _inversion_centre_fe(formula: str) -> str:
+    # P-1 in a cubic cell, a = 10 Å: Fe on the inversion centre (site symmetry of order
+    # 2) written with the old "occupancy" 1/2, and three O in general positions, six
+    # with their inversion images (an FeO6 of 2.000 Å). The water H are not in the model.
+    between = (
+        "_chemical_formula_sum " + formula + "\n_cell_formula_units_Z 1\n"
+        "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-x,-y,-z\n"
+    )
+    rows = "Fe1 Fe 0 0 0 0.5\nO1 O 0.2 0 0 1\nO2 O 0 0.2 0 1\nO3 O 0 0 0.2 1\n"
+    return cubic_cif("inv", rows, columns=("occupancy",), between=between)
+
+
+def test_site_multiplicity_occupancy_is_undone_when_the_model_lacks_h(tmp_path):
+    # Formula Fe O6 H12, Z = 1. Written: Fe 0.5 × 2 operators / order 2 = 0.5 per cell
+    # against 1; read as 1 it is 1.0, and O (6) matches already. H (12 in the formula,
+    # none in the model) kept the whole-cell test from ever matching, so Fe stayed 0.5
+    # (COD 7051132: Co1 0.25 on a 4c site, methanol not modelled).
+    s = read_cif(write(tmp_path, "inv.cif", _inversion_centre_fe("'Fe O6 H12'")))[0]
+    assert dict(zip(s.labels, s.occupancy.tolist(), strict=True))["Fe1"] == 1.0
+    assert any("1/(site multiplicity)" in n and "lacks atoms" in n for n in s.notes)
+
+
+def test_a_truly_half_occupied_special_position_stays_half(tmp_path):
+    # The formula says Fe0.5: read as 1 the Fe would be twice the formula, so 0.5 stays.
+    s = read_cif(write(tmp_path, "half.cif", _inversion_centre_fe("'Fe0.5 O6 H12'")))[0]
+    assert dict(zip(s.labels, s.occupancy.tolist(), strict=True))["Fe1"] == 0.5
+    assert not any("site multiplicity" in n for n in s.notes)

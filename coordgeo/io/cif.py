@@ -1749,7 +1749,14 @@ def _occupancy_as_multiplicity(
     "occupancy" 1/k (0.25 on a 222 site). When every site with occupancy·order = 1 on a
     special position is read as fully occupied, and that makes the cell contents equal
     ``_chemical_formula_sum`` × Z (within 2 %) while the occupancies as written do not,
-    those occupancies are multiplied by the order, with a note. Otherwise unchanged.
+    those occupancies are multiplied by the order, with a note. The same holds when the
+    model lacks atoms the formula counts (H not located, a solvent not modelled): then
+    only the elements of those special-position sites are compared, and read as fully
+    occupied none may exceed the formula (2 %) and each must come closer to it. COD
+    7051132, [Co(bpe)₂(NCS)₂]·CH₃OH (1 Co, 1 NCS on 4c and 2-fold sites as 0.25 and 0.5,
+    no methanol in the model): Co 1 → 4 per cell = Z, N 20 → 24 = 6 Z, S 4 → 8 = 2 Z,
+    C 100 → 104 ≤ 27 Z. A half-occupied solvent on a two-fold axis that the formula
+    counts as half would exceed it, and stays half. Otherwise unchanged.
     """
     occ = np.asarray(sites["occupancy"], dtype=float)
     suspect = (order > 1) & (occ < 0.99) & (np.abs(occ * order - 1.0) < 0.02)
@@ -1776,13 +1783,46 @@ def _occupancy_as_multiplicity(
 
     fixed = np.where(suspect, occ * order, occ)
     if mismatch(fixed) <= 0.02 < mismatch(occ):
-        labels = [sites["labels"][i] for i in np.flatnonzero(suspect)]
-        notes.append(
-            "occupancies of " + ", ".join(labels) + " are 1/(site multiplicity), an old "
-            "convention: read as fully occupied (the cell then matches the formula × Z)"
+        why = "the cell then matches the formula × Z"
+    elif _closer_within_formula(sites["elements"], suspect, occ, fixed, order, n_ops, expected):
+        why = (
+            "their elements then match the formula × Z, or fall short of it where the "
+            "model lacks atoms"
         )
-        return fixed
-    return occ
+    else:
+        return occ
+    labels = [sites["labels"][i] for i in np.flatnonzero(suspect)]
+    notes.append(
+        "occupancies of " + ", ".join(labels) + " are 1/(site multiplicity), an old "
+        f"convention: read as fully occupied ({why})"
+    )
+    return fixed
+
+
+def _closer_within_formula(elements, suspect, occ, fixed, order, n_ops, expected) -> bool:
+    """Whether reading the suspect sites as fully occupied moves the cell contents of
+    their elements toward ``expected`` (formula × Z) without exceeding it by more than
+    2 %, for every such element, and changes at least one by more than 2 % (see
+    :func:`_occupancy_as_multiplicity`)."""
+    kinds = {elements[i] for i in np.flatnonzero(suspect).tolist()}
+    if not kinds <= set(expected):
+        return False
+
+    def counts(o: np.ndarray) -> dict[str, float]:
+        found = dict.fromkeys(kinds, 0.0)
+        for element, x, k in zip(elements, o, order, strict=True):
+            if element in found:
+                found[element] += x * n_ops / k
+        return found
+
+    before, after = counts(occ), counts(fixed)
+    moved = False
+    for e in kinds:
+        want = expected[e]
+        if after[e] > want * 1.02 + 1e-9 or abs(after[e] - want) > abs(before[e] - want):
+            return False
+        moved |= abs(before[e] - want) > 0.02 * max(want, 1.0)
+    return moved
 
 
 def _read_info(block: gemmi.cif.Block) -> dict[str, str]:
