@@ -613,23 +613,34 @@ def _intramolecular(
     same = np.flatnonzero(component[d_site] == component[a_site])
     if len(same) == 0:
         return out
+    comp = component[d_site[same]]
+    comps = np.unique(comp)
+    # each component's symmetry first: it sets the tree maps of its sites
+    symmetry = [molecules.symmetry(structure, int(c)) for c in comps.tolist()]
     maps = molecules.maps
-    for comp in np.unique(component[d_site[same]]):
-        reps, lattice = molecules.symmetry(structure, int(comp))
-        ks = same[component[d_site[same]] == comp]
-        q = np.linalg.inv(d_map[ks] @ np.linalg.inv(maps[d_site[ks]]))
-        q = np.einsum("kij,kj->ki", q[:, :3, :3], a_fract[ks]) + q[:, :3, 3]
-        y = np.einsum("kij,kj->ki", maps[a_site[ks], :3, :3], structure.fract[a_site[ks]])
-        y += maps[a_site[ks], :3, 3]
-        ry = np.einsum("rij,kj->kri", reps[:, :3, :3], y) + reps[None, :, :3, 3]  # (k, r, 3)
-        diff = (q[:, None, :] - ry) * _TRANSLATION_SCALE
-        whole = np.all(np.abs(diff - np.round(diff)) < _SAME_POSITION * _TRANSLATION_SCALE, -1)
-        if not lattice:  # a finite molecule: q must be r·c(A)·x_A itself (L = {0})
-            out[ks] = (whole & np.all(np.round(diff) == 0, axis=-1)).any(axis=1)
-            continue
-        for kk, r in zip(*np.nonzero(whole), strict=True):
-            if not out[ks[kk]] and _in_lattice(np.round(diff[kk, r]).astype(int), lattice):
-                out[ks[kk]] = True
+    # every pair of every component at once; each component's coset representatives
+    # padded to the most any has (identity rows, left out of the test)
+    which = np.searchsorted(comps, comp)
+    n_reps = np.array([len(reps) for reps, _ in symmetry])
+    reps = np.tile(np.eye(4), (len(comps), int(n_reps.max()), 1, 1))
+    for c, (r, _) in enumerate(symmetry):
+        reps[c, : len(r)] = r
+    reps = reps[which]  # (k, r, 4, 4)
+    d, a = d_site[same], a_site[same]
+    q = np.linalg.inv(d_map[same] @ np.linalg.inv(maps[d]))
+    q = np.einsum("kij,kj->ki", q[:, :3, :3], a_fract[same]) + q[:, :3, 3]
+    y = np.einsum("kij,kj->ki", maps[a, :3, :3], structure.fract[a]) + maps[a, :3, 3]
+    ry = np.einsum("krij,kj->kri", reps[..., :3, :3], y) + reps[..., :3, 3]  # (k, r, 3)
+    diff = (q[:, None, :] - ry) * _TRANSLATION_SCALE
+    whole = np.all(np.abs(diff - np.round(diff)) < _SAME_POSITION * _TRANSLATION_SCALE, -1)
+    whole &= np.arange(reps.shape[1]) < n_reps[which][:, None]
+    # a finite molecule (L = {0}): q must be r·c(A)·x_A itself
+    finite = np.array([not lattice for _, lattice in symmetry], dtype=bool)[which]
+    out[same[finite]] = (whole[finite] & np.all(np.round(diff[finite]) == 0, axis=-1)).any(axis=1)
+    for kk, r in zip(*np.nonzero(whole & ~finite[:, None]), strict=True):
+        lattice = symmetry[which[kk]][1]
+        if not out[same[kk]] and _in_lattice(np.round(diff[kk, r]).astype(int), lattice):
+            out[same[kk]] = True
     return out
 
 
