@@ -762,20 +762,17 @@ def _donor_charges(
     if not sites:
         return [None] * len(spheres), [False] * len(spheres)
     metal = np.array([is_metal(e) for e in elements], dtype=bool)
-    # the bonds of every site, one search kept per structure (the H-bonds, contacts, rings
-    # and ligand descriptors of the structure take the same list): the donors' bonds and
-    # their neighbours' are its rows, in its order (a search from those sites alone would
-    # give the same rows, but two searches, each a call of ~0.3 ms on a small structure)
-    found = bond_contacts(structure, tolerance)
-    centre, site = found.center.tolist(), found.site.tolist()
     neighbours: dict[int, list[int]] = {k: [] for k in sites}
-    for c, j in zip(centre, site, strict=True):
-        if c in neighbours and not metal[j]:
-            neighbours[c].append(j)
+    if sites:
+        found = bond_contacts(structure, tolerance, centers=np.array(sites))
+        for c, j in zip(found.center.tolist(), found.site.tolist(), strict=True):
+            if not metal[j]:
+                neighbours[c].append(j)
     need = {j for nb in neighbours.values() for j in nb}
     second: dict[int, list[int]] = {}
-    for c, j in zip(centre, site, strict=True):
-        if c in need:
+    if need:
+        found = bond_contacts(structure, tolerance, centers=np.array(sorted(need)))
+        for c, j in zip(found.center.tolist(), found.site.tolist(), strict=True):
             second.setdefault(c, []).append(j)
 
     def kind(site: int) -> tuple[float | None, tuple | None, bool]:
