@@ -260,9 +260,14 @@ def _sites_frame(analysed: Sequence[Analysis], site_maps: Sequence[dict[int, int
     for _, g in all_sites.groupby(["site", "configuration"], sort=False):
         g = g.copy()
         d_ref = _series_reference(g)
-        series = spin.gamma_hs_series(g["d_mean"].to_numpy(), g["Sigma"].to_numpy(), d_ref)
+        series = spin.gamma_hs_series(
+            g["d_mean"].to_numpy(), g["Sigma"].to_numpy(), d_ref, g["spin_state"].to_numpy()
+        )
         g["gamma_hs_literature"] = g["gamma_hs"].to_numpy()
-        g["gamma_hs"] = series["gamma_hs"].to_numpy()
+        # no scale for the series (no reference, no switch): each structure's own γ (0 or 1
+        # for a confident pure state, else empty)
+        none = (series["gamma_basis"] == "none").to_numpy()
+        g["gamma_hs"] = np.where(none, g["gamma_hs_literature"], series["gamma_hs"].to_numpy())
         g["gamma_hs_su"] = g["d_mean_su"].to_numpy() * series["gamma_hs_su_scale"].to_numpy()
         g["gamma_hs_sigma"] = series["gamma_hs_sigma"].to_numpy()
         g["gamma_basis"] = series["gamma_basis"].to_numpy()

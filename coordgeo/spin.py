@@ -1073,6 +1073,7 @@ def gamma_hs_series(
     d_mean: Sequence[float],
     sigma: Sequence[float] | None = None,
     d_reference: tuple[float, float] | None = None,
+    spin_states: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     r"""γ_HS of one site through a series of structures (temperatures) of one compound.
 
@@ -1080,6 +1081,12 @@ def gamma_hs_series(
     fully LS and fully HS, when the series spans at least half of the literature
     LS → HS change ``d_reference`` = (d_LS, d_HS) (it then contains both states);
     otherwise the literature midpoints are used (a series that stays in one state).
+    Without a literature reference for the site's donor set, nothing says that the span
+    is a spin transition rather than thermal contraction: the series' extremes are used
+    only when the structures' own assignments ``spin_states`` differ (LS, HS or
+    intermediate), else γ is NaN (basis ``none``). Two high-spin determinations of
+    Mn₂(dobdc) (Mn-MOF-74, CSD ORIWET and COKNUN: MnO₅, ⟨Mn–O⟩ 2.194 and 2.122 Å, each
+    HS with confidence 1.00) read γ_HS 1 and 0.
     From Σ (``gamma_hs_sigma``), the same interpolation of Σ between its series
     extremes, reported as a cross-check only: Σ of an averaged LS/HS site is not linear
     in γ, and a series that does not switch has no Σ scale (NaN). Returns
@@ -1091,7 +1098,10 @@ def gamma_hs_series(
     lit = d_reference if d_reference is not None else (np.nan, np.nan)
     lit_span = lit[1] - lit[0]
     span = np.nanmax(d) - np.nanmin(d) if np.isfinite(d).any() else np.nan
-    own = np.isfinite(span) and (not np.isfinite(lit_span) or span >= 0.5 * lit_span) and span > 0
+    states = {str(x) for x in (spin_states if spin_states is not None else ())}
+    switching = len(states & set(SPIN_STATES)) >= 2
+    spans_reference = span >= 0.5 * lit_span if np.isfinite(lit_span) else switching
+    own = bool(np.isfinite(span) and span > 0 and spans_reference)
     if own:
         lo, hi, basis = np.nanmin(d), np.nanmax(d), "series extremes"
     elif np.isfinite(lit_span) and lit_span > 0:

@@ -231,3 +231,45 @@ def test_a_truly_half_occupied_special_position_stays_half(tmp_path):
     s = read_cif(write(tmp_path, "half.cif", _inversion_centre_fe("'Fe0.5 O6 H12'")))[0]
     assert dict(zip(s.labels, s.occupancy.tolist(), strict=True))["Fe1"] == 0.5
     assert not any("site multiplicity" in n for n in s.notes)
+
+
+def test_gamma_hs_without_a_reference_needs_a_switch_in_the_assignments():
+    # No literature (d_LS, d_HS) for the donor set: a span of 0.07 Å is thermal
+    # contraction unless the structures' own spin states differ. HS, HS: no scale (NaN,
+    # basis "none"); LS, HS: the series' extremes, γ = (d − 2.12)/(2.19 − 2.12) = 1, 0.
+    from coordgeo.spin import gamma_hs_series
+
+    same = gamma_hs_series([2.19, 2.12], spin_states=["HS", "HS"])
+    assert same.gamma_hs.isna().all() and (same.gamma_basis == "none").all()
+    switch = gamma_hs_series([2.19, 2.12], spin_states=["HS", "LS"])
+    assert switch.gamma_hs.tolist() == [1.0, 0.0]
+    assert (switch.gamma_basis == "series extremes").all()
+
+
+def _mn_o6(d: float, temperature: int) -> str:
+    # Mn at the origin of a cubic P1 cell (a = 10 Å) with six O at ±d/10 on the axes:
+    # MnO6 with Mn–O = d. An O6 set is weak-field (Mn(II) and Mn(III) are HS only), and
+    # coordgeo has no literature LS/HS reference for Mn.
+    f = d / 10
+    rows = "Mn1 Mn 0 0 0\n" + "".join(
+        f"O{k + 1} O {x} {y} {z}\n"
+        for k, (x, y, z) in enumerate(
+            [(f, 0, 0), (-f, 0, 0), (0, f, 0), (0, -f, 0), (0, 0, f), (0, 0, -f)]
+        )
+    )
+    return cubic_cif(
+        f"mn{temperature}", rows, between=f"_diffrn_ambient_temperature {temperature}\n"
+    )
+
+
+def test_compare_keeps_each_structures_gamma_where_the_series_has_no_scale(tmp_path):
+    # ⟨Mn–O⟩ 2.190 Å at 300 K, 2.120 Å at 100 K: both HS with confidence 1, so each
+    # structure's own γ is 1 (a confident pure state). The series' extremes made them 1
+    # and 0, as for the two Mn-MOF-74 determinations ORIWET and COKNUN.
+    import coordgeo
+    from coordgeo.compare import compare
+
+    paths = [write(tmp_path, f"mn{t}.cif", _mn_o6(d, t)) for d, t in ((2.19, 300), (2.12, 100))]
+    sites = compare([coordgeo.read(p)[0] for p in paths]).sites
+    assert sites.spin_state.tolist() == ["HS", "HS"]
+    assert sites.gamma_hs.tolist() == [1.0, 1.0]
