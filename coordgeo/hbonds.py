@@ -67,6 +67,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
+from functools import lru_cache
 
 import gemmi
 import numpy as np
@@ -368,13 +369,25 @@ def site_masks(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """Per site: its element (object array), whether it is H (or D), whether it is a metal.
 
     Metals by :func:`coordgeo.coordination.is_metal`, the rule of the bond search.
+    Read-only arrays, made once per list of elements (H-bonds, rings, π and D···A
+    contacts of one structure ask about five times).
     """
-    elements = np.array(structure.elements, dtype=object)
-    metal_of = {e: is_metal(e) for e in set(structure.elements)}
-    metal = np.array([metal_of[e] for e in structure.elements], dtype=bool)
-    # a comparison per element: np.isin sorts object arrays, ~50 µs a call
-    hydrogen = np.array([e in HYDROGEN for e in structure.elements], dtype=bool)
-    return elements, hydrogen, metal
+    return _site_masks(structure.elements)
+
+
+@lru_cache(maxsize=8)
+def _site_masks(elements: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`site_masks` of a structure's elements."""
+    metal_of = {e: is_metal(e) for e in set(elements)}
+    out = (
+        np.array(elements, dtype=object),
+        # a comparison per element: np.isin sorts object arrays, ~50 µs a call
+        np.array([e in HYDROGEN for e in elements], dtype=bool),
+        np.array([metal_of[e] for e in elements], dtype=bool),
+    )
+    for array in out:
+        array.flags.writeable = False
+    return out
 
 
 def hydrogen_donors(
