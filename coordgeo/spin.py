@@ -61,7 +61,13 @@ Taken, in this order, from (``oxidation_state_source``):
    holds that one metal atom and every donor is of a kind whose charge is certain
    (water/alcohol/ether O, amine N, pyridine/imine N, nitrile N 0; terminal halide,
    NCS⁻/NCSe⁻/NCO⁻ N, cyanide C, carboxylate and nitrate (once per anion) −1) — and the
-   geometry does not rule that state out (posterior ≥ 0.02);
+   geometry does not rule that state out (posterior ≥ 0.02). A moiety without any charge
+   that is one complex beside common neutral solvents only (:data:`NEUTRAL_SOLVENTS`) is
+   a neutral molecule (the IUCr core dictionary writes charges for ions):
+   ``C26 H16 Fe N6 S2, C H4 O``, [Fe(NCS)₂(phen)₂]·MeOH, gives Fe(II) also when it is low
+   spin, where ⟨Fe–N⟩ cannot tell Fe(II) from Fe(III). Any other uncharged part may be an
+   ion whose charge was left out (``C10 H24 Cl2 Cr1 N4,Br1`` is [CrCl₂(cyclam)]Br), so the
+   moiety is then not used; nor is a value outside the modelled states (no note);
 3. ``atom type`` — the oxidation number the CIF declares for the metal's site:
    ``_atom_type_oxidation_number`` of its ``_atom_site_type_symbol``, else the charge in
    the symbol (``Fe3+``, ``Co3+``; 0 is no statement). Like the chemical name it is the
@@ -749,6 +755,39 @@ def oxidation_state_from_name(name: str, metal: str) -> int | None:
     return states.pop() if len(states) == 1 else None
 
 
+#: Hill formulas of the neutral solvents of crystallisation that a formula moiety lists
+#: beside a neutral complex: water, methanol, ethanol, propanols, acetonitrile,
+#: nitromethane, acetone, DMF, DMSO, dichloromethane, chloroform, diethyl ether, THF,
+#: dioxane, benzene, toluene, pyridine.
+NEUTRAL_SOLVENTS = frozenset(
+    frozenset(Counter(dict(t)).items())
+    for t in (
+        {"H": 2, "O": 1}, {"C": 1, "H": 4, "O": 1}, {"C": 2, "H": 6, "O": 1},
+        {"C": 3, "H": 8, "O": 1}, {"C": 2, "H": 3, "N": 1}, {"C": 1, "H": 3, "N": 1, "O": 2},
+        {"C": 3, "H": 6, "O": 1}, {"C": 3, "H": 7, "N": 1, "O": 1},
+        {"C": 2, "H": 6, "O": 1, "S": 1}, {"C": 1, "H": 2, "Cl": 2}, {"C": 1, "H": 1, "Cl": 3},
+        {"C": 4, "H": 10, "O": 1}, {"C": 4, "H": 8, "O": 1}, {"C": 4, "H": 8, "O": 2},
+        {"C": 6, "H": 6}, {"C": 7, "H": 8}, {"C": 5, "H": 5, "N": 1},
+    )
+)  # fmt: skip
+
+
+def _neutral_molecule_moiety(parts: list[tuple[Counter, int | None]]) -> bool:
+    """A formula moiety without charges that is one metal complex beside neutral solvents
+    only (:data:`NEUTRAL_SOLVENTS`): the complex is then a neutral molecule (the IUCr core
+    dictionary writes a charge for ions). Any other uncharged part may be an ion whose
+    charge was left out: 'C10 H24 Cl2 Cr1 N4,Br1' is [CrCl2(cyclam)]Br (COD 2000507), where
+    a neutral complex would make the Cr divalent."""
+    metal_parts = [c for c, _ in parts if any(is_metal(e) for e in c)]
+    others = [c for c, _ in parts if not any(is_metal(e) for e in c)]
+    return len(metal_parts) == 1 and all(
+        frozenset((e, float(n)) for e, n in c.items()) in _SOLVENT_KEYS for c in others
+    )
+
+
+_SOLVENT_KEYS = {frozenset((e, float(n)) for e, n in key) for key in NEUTRAL_SOLVENTS}
+
+
 def _donor_charges(
     structure: Structure, spheres: Sequence[Sphere], tolerance: float, charges_wanted: bool
 ):
@@ -870,7 +909,10 @@ def evidence(
     notes = [""] * n
     parts = parse_moiety(structure.info.get("formula_moiety", ""))
     charged = any(c is not None for _, c in parts)
-    charges, organo = _donor_charges(structure, spheres, tolerance, charged)
+    # no charge anywhere, one part holding metal and every other part a common neutral
+    # solvent: the complex is a neutral molecule, e.g. [Fe(NCS)2(L)2]·MeOH
+    neutral = not charged and _neutral_molecule_moiety(parts)
+    charges, organo = _donor_charges(structure, spheres, tolerance, charged or neutral)
     name = " ".join(structure.info.get(k, "") for k in ("name_systematic", "name_common"))
     declared = dict(
         pair.rsplit("=", 1) for pair in structure.info.get("oxidation_numbers", "").split()
@@ -883,14 +925,15 @@ def evidence(
             (counts, c) for counts, c in parts
             if counts.get(metal, 0) > 0 and not any(is_metal(e) for e in counts if e != metal)
         ]  # fmt: skip
-        if charged and len(holders) >= 1 and charges[k] is not None:
+        if (charged or neutral) and len(holders) >= 1 and charges[k] is not None:
             values = {(c or 0) - charges[k] for counts, c in holders if counts.get(metal) == 1}
             if len(values) == 1 and len(holders) == 1:
                 value = values.pop()
                 if value in OXIDATION_STATES[metal]:
                     ox[k], source[k] = value, "formula moiety"
                     continue
-                notes[k] = f"formula moiety gives {metal} {value:+g}: not used"
+                if charged:  # without charges an ion's may just be missing: no note
+                    notes[k] = f"formula moiety gives {metal} {value:+g}: not used"
         stated = declared.get(structure.labels[sp.metal])
         if stated is not None:
             if int(stated) in OXIDATION_STATES[metal]:

@@ -273,3 +273,59 @@ def test_compare_keeps_each_structures_gamma_where_the_series_has_no_scale(tmp_p
     sites = compare([coordgeo.read(p)[0] for p in paths]).sites
     assert sites.spin_state.tolist() == ["HS", "HS"]
     assert sites.gamma_hs.tolist() == [1.0, 1.0]
+
+
+# Low-spin trans-[Fe(NCS)2(NCMe)4] in a cubic P1 cell of a = 20 Å (fractional 0.001 =
+# 0.02 Å) with Fe at the centre: two N-bound NCS along ±x (Fe–N 1.96, N–C 1.15, C–S
+# 1.63 Å) and four acetonitriles along ±y, ±z (Fe–N 1.96, N–C 1.14, C–C 1.46 Å). ⟨Fe–N⟩ =
+# 1.960 Å lies in both LS ranges, Fe(II) N6 1.93–2.04 and Fe(III) N6 1.92–2.00 Å, so the
+# bond lengths leave the oxidation state open. The moiety has no charge: one complex and a
+# methanol, so the complex is neutral, and 0 − 2 × (−1) (NCS⁻) − 4 × 0 (nitrile) = +2.
+FE_NCS_ROWS = """Fe1 Fe 0.5 0.5 0.5
+N1 N 0.598 0.5 0.5
+C1 C 0.6555 0.5 0.5
+S1 S 0.737 0.5 0.5
+N2 N 0.402 0.5 0.5
+C2 C 0.3445 0.5 0.5
+S2 S 0.263 0.5 0.5
+N3 N 0.5 0.598 0.5
+C3 C 0.5 0.655 0.5
+C4 C 0.5 0.728 0.5
+N4 N 0.5 0.402 0.5
+C5 C 0.5 0.345 0.5
+C6 C 0.5 0.272 0.5
+N5 N 0.5 0.5 0.598
+C7 C 0.5 0.5 0.655
+C8 C 0.5 0.5 0.728
+N6 N 0.5 0.5 0.402
+C9 C 0.5 0.5 0.345
+C10 C 0.5 0.5 0.272
+"""
+
+
+def _fe_ncs(moiety: str) -> str:
+    cell = "".join(f"_cell_length_{x} 20\n" for x in "abc") + "".join(
+        f"_cell_angle_{x} 90\n" for x in ("alpha", "beta", "gamma")
+    )
+    loop = "loop_\n" + "".join(
+        f"_atom_site_{t}\n" for t in ("label", "type_symbol", "fract_x", "fract_y", "fract_z")
+    )
+    return f"data_fencs\n_chemical_formula_moiety '{moiety}'\n{cell}{loop}{FE_NCS_ROWS}"
+
+
+def test_an_uncharged_moiety_of_one_complex_and_solvent_gives_a_low_spin_iron_its_state(
+    tmp_path,
+):
+    table = octahedra(write(tmp_path, "fencs.cif", _fe_ncs("C10 H12 Fe N6 S2, C H4 O")))
+    row = table.iloc[0]
+    assert round(float(row.d_mean), 3) == 1.960 and row.spin_state == "LS"
+    assert int(row.oxidation_state) == 2
+    assert row.oxidation_state_source == "formula moiety"
+
+
+def test_an_uncharged_moiety_with_a_possible_ion_is_not_read_as_neutral(tmp_path):
+    # 'C10 H24 Cl2 Cr1 N4,Br1' is [CrCl2(cyclam)]Br (COD 2000507) with its charges left
+    # out: a part that is no common solvent may be an ion, so nothing is read from it.
+    table = octahedra(write(tmp_path, "febr.cif", _fe_ncs("C10 H12 Fe N6 S2, Br")))
+    assert table.oxidation_state.isna().all()
+    assert (table.oxidation_state_source == "").all()
