@@ -524,26 +524,32 @@ def test_pool_workers_report_every_file_they_start(inputs, tmp_path):
 
 
 def test_the_forkserver_imports_all_a_worker_needs(shared):
-    """A worker forked from the server imports nothing more on the published corpus:
-    each import it made itself would cost every worker the time again (issue 16)."""
+    """A worker forked from the server imports nothing more on the published corpus, nor
+    builds a shape's pairing table: each import or table it made itself would cost every
+    worker the time again (issue 16)."""
     script = """
 import sys, warnings
 from pathlib import Path
 warnings.simplefilter("ignore")
+from coordgeo import shape
 from coordgeo.bulk import engines, warmup
 from coordgeo.bulk.schema import Options, Task
 warmup.warm()
 before = set(sys.modules)
+tables = shape._pairings.cache_info().misses
 files = sorted(Path(sys.argv[1]).glob("*.cif"))
 for batch in engines.make_batches([Task(str(f), f.stat().st_size) for f in files], 64):
     engines.run_batch(batch, Options())
 new = {m for m in set(sys.modules) - before if m.split(".")[0] in ("coordgeo", "scipy", "networkx")}
 print(sorted(new))
+print(shape._pairings.cache_info().misses - tables)
 """
     done = subprocess.run([sys.executable, "-c", script, str(shared / "cifs" / "published")],
                           capture_output=True, text=True, timeout=600)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]", f"add to warmup.WORKER_MODULES: {done.stdout}"
+    imported, tables = done.stdout.splitlines()
+    assert imported == "[]", f"add to warmup.WORKER_MODULES: {imported}"
+    assert tables == "0", f"pairing tables a worker built after warmup.warm(): {tables}"
 
 
 # --- the pool's pipes never deadlock; idle() is never starved --------------------------------
