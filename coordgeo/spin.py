@@ -1,11 +1,11 @@
-r"""Spin state, oxidation state and γ_HS of Fe, Co, Mn and Cr sites, from their structure.
+r"""Spin state, oxidation state and γ_HS of Fe, Co, Mn, Cr and Ni sites, from their structure.
 
 What is assigned, and from what
 -------------------------------
 For every metal site the module weighs hypotheses h = (oxidation state, spin state),
-spin ∈ {LS, HS, intermediate}, for Fe(II)/Fe(III), Co(II)/Co(III), Mn(II)/Mn(III) and
-Cr(II)/Cr(III), coordination numbers 4–8 and any donor set of N, O, S, C (cyanide, isocyanide,
-carbonyl), P, H⁻ and halides. Each h predicts a range of ⟨M–L⟩:
+spin ∈ {LS, HS, intermediate}, for Fe(II)/Fe(III), Co(II)/Co(III), Mn(II)/Mn(III),
+Cr(II)/Cr(III) and Ni(II)/Ni(III), coordination numbers 4–8 and any donor set of N, O, S,
+C (cyanide, isocyanide, carbonyl), P, H⁻ and halides. Each h predicts a range of ⟨M–L⟩:
 
 * the literature ranges of :data:`REFERENCES` for the donor sets of spin-crossover
   chemistry (Fe N6, N4O2, N2O2S2; Co N6, N4O2, N2O4; six-coordinate), sources in
@@ -22,6 +22,13 @@ Chemistry rules remove hypotheses that do not occur (:func:`_allowed`):
 * a weak-field donor set (only O and halide donors) never gives LS Fe(II), Fe(III),
   Co(II), Mn(II), Mn(III) or Cr(II): Fe/Co O6 and O7 sites are HS;
 * Co(III) is LS except with F donors only ([CoF6]³⁻ is the classic HS Co(III));
+* Ni(II) is d⁸: six or more donors give S = 1 in any field (t2g⁶eg², HS); a square-planar
+  CN 4 site (not tetrahedral by its shape) is diamagnetic (LS; the empty x²−y² orbital
+  points at the donors), a tetrahedral one HS; CN 5 may be either. Shannon's Ni²⁺ radii:
+  VI 0.69 Å, IV square planar 0.49 Å (the LS radius of the model, 0.65 Å at VI, gives it
+  with the CN 4 shift); Ni³⁺ LS 0.56, HS 0.60 Å. Ni(II) was "no spin-state model", so a
+  square-planar Ni(II) and an octahedral one were equally ``unknown`` (Halcrow's "Ni(II)
+  planar vs octahedral" question is a spin question: S = 0 against S = 1);
 * Cr(III) is d³ (t2g³, S = 3/2) in any field: one spin state, reported as HS. Cr(III) is
   by far the commonest chromium; without it every Cr(III) complex ([CrCl2(cyclam)]⁺,
   [CrCl2(phen)(H2O)2]⁺ of the shared corpus) came out as LS Cr(II), "only state";
@@ -165,6 +172,9 @@ SHANNON_RADII: Mapping[tuple[str, int, str], float] = {
     ("Mn", 3, "LS"): 0.58, ("Mn", 3, "HS"): 0.645,
     ("Cr", 2, "LS"): 0.73, ("Cr", 2, "HS"): 0.80,
     ("Cr", 3, "HS"): 0.615,  # d3 (t2g³): one spin state, S = 3/2
+    # Ni²⁺ HS VI 0.69; LS = IV square planar 0.49 + 0.16 (the CN 4 shift); Ni³⁺ LS/HS
+    ("Ni", 2, "LS"): 0.65, ("Ni", 2, "HS"): 0.69,
+    ("Ni", 3, "LS"): 0.56, ("Ni", 3, "HS"): 0.60,
 }  # fmt: skip
 #: Change of the radius with coordination number (Shannon 1976, HS ions: Fe²⁺ IV 0.63,
 #: VIII 0.92; Co²⁺ IV 0.58, V 0.67, VIII 0.90; Mn²⁺ IV 0.66, V 0.75, VII 0.90, VIII 0.96;
@@ -181,6 +191,7 @@ OXIDATION_STATES: Mapping[str, tuple[int, ...]] = {
     "Co": (2, 3),
     "Mn": (2, 3),
     "Cr": (2, 3),
+    "Ni": (2, 3),
 }
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
@@ -378,10 +389,13 @@ def _ranges(
     return out, text
 
 
-def _allowed(metal: str, ox: int, donors: Counter, tetrahedral: bool) -> set[str]:
-    """Spin states that occur for this ion and donor set (module docstring)."""
+def _allowed(metal: str, ox: int, donors: Counter, tetrahedral: bool, cn: int = 6) -> set[str]:
+    """Spin states that occur for this ion, donor set and coordination number (module
+    docstring)."""
     elements = set(donors)
     weak = bool(elements) and elements <= WEAK_FIELD
+    if metal == "Ni" and ox == 2 and cn != 5:  # d8: S = 1 unless square planar
+        return {"LS"} if cn == 4 and not tetrahedral else {"HS"}
     if metal == "Co" and ox == 3:
         return {"HS"} if elements == {"F"} else {"LS"}
     if metal == "Cr" and ox == 3:  # d3: t2g³ whatever the field, three unpaired electrons
@@ -399,7 +413,7 @@ def _site_hypotheses(metal, ox_choices, donor_set, cn, donors, tetrahedral):
     rows = []
     for ox in ox_choices:
         ranges, text = _ranges(metal, ox, donor_set, cn, donors)
-        allowed = _allowed(metal, ox, donors, tetrahedral)
+        allowed = _allowed(metal, ox, donors, tetrahedral, cn)
         ranges = {k: v for k, v in ranges.items() if k in allowed}
         if "LS" in ranges and "HS" in ranges:
             lo, hi = ranges["LS"][1], ranges["HS"][0]
@@ -744,7 +758,7 @@ def parse_moiety(text: str) -> list[tuple[Counter, int | None]]:
     return out
 
 
-_NAMES = {"Fe": "iron", "Co": "cobalt", "Mn": "manganese", "Cr": "chromium"}
+_NAMES = {"Fe": "iron", "Co": "cobalt", "Mn": "manganese", "Cr": "chromium", "Ni": "nickel"}
 
 
 def oxidation_state_from_name(name: str, metal: str) -> int | None:

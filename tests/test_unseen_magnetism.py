@@ -329,3 +329,57 @@ def test_an_uncharged_moiety_with_a_possible_ion_is_not_read_as_neutral(tmp_path
     table = octahedra(write(tmp_path, "febr.cif", _fe_ncs("C10 H12 Fe N6 S2, Br")))
     assert table.oxidation_state.isna().all()
     assert (table.oxidation_state_source == "").all()
+
+
+@pytest.mark.parametrize(
+    ("rows", "cn", "d", "spin"),
+    [
+        # square-planar NiN4, Ni–N 1.88 Å (±0.188 along x and y in the 10 Å cell): d8 with
+        # the x²−y² orbital empty, S = 0. Model LS range 0.65 − 0.16 (CN 4) + 1.39 (N) ±
+        # 0.05 = 1.83–1.93 Å: LS Ni(II).
+        (
+            "Ni1 Ni 0 0 0\nN1 N 0.188 0 0\nN2 N -0.188 0 0\nN3 N 0 0.188 0\nN4 N 0 -0.188 0\n",
+            4,
+            1.88,
+            "LS",
+        ),
+        # octahedral NiO6, Ni–O 2.05 Å: S = 1 in any field (t2g6 eg2); 0.69 + 1.36 = 2.05.
+        (
+            "Ni1 Ni 0 0 0\n"
+            + "".join(
+                f"O{k} O {x} {y} {z}\n"
+                for k, (x, y, z) in enumerate(
+                    [
+                        (0.205, 0, 0),
+                        (-0.205, 0, 0),
+                        (0, 0.205, 0),
+                        (0, -0.205, 0),
+                        (0, 0, 0.205),
+                        (0, 0, -0.205),
+                    ],
+                    1,
+                )
+            ),
+            6,
+            2.05,
+            "HS",
+        ),
+        # tetrahedral NiCl4, Ni–Cl 2.25 Å (±0.1299 along the body diagonals: 1.299·√3):
+        # S = 1; 0.69 − 0.16 + 1.70 = 2.23 Å.
+        (
+            "Ni1 Ni 0 0 0\nCl1 Cl 0.1299 0.1299 0.1299\nCl2 Cl 0.1299 -0.1299 -0.1299\n"
+            "Cl3 Cl -0.1299 0.1299 -0.1299\nCl4 Cl -0.1299 -0.1299 0.1299\n",
+            4,
+            2.25,
+            "HS",
+        ),
+    ],
+)
+def test_nickel_ii_is_low_spin_square_planar_and_high_spin_otherwise(tmp_path, rows, cn, d, spin):
+    table = octahedra(write(tmp_path, "ni.cif", cubic_cif("ni", rows)))
+    row = table.iloc[0]
+    assert int(row.coordination_number) == cn
+    assert round(float(row.d_mean), 3) == d
+    assert row.spin_state == spin
+    if spin == "HS":  # a LS site needs p ≥ 0.9 for its oxidation state: Ni(III) LS CN 4
+        assert int(row.oxidation_state) == 2  # (0.56 − 0.16 + 1.39 = 1.79 Å) is near
