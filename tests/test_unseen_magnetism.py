@@ -412,3 +412,24 @@ def test_a_special_position_printed_to_its_rounding_is_snapped_without_a_note(tm
     assert any(
         n.startswith("snapped onto special positions") and "I1 (3, 0.0032 Å)" in n for n in s.notes
     )
+
+
+def test_an_xyz_file_given_to_a_cif_command_says_which_command_reads_it(tmp_path):
+    # OctaDist's example inputs are xyz files; `octahedra` reads them, the other commands
+    # said only "CIF syntax: expected block header (data_)".
+    from typer.testing import CliRunner
+
+    from coordgeo.cli.app import app
+
+    xyz = write(tmp_path, "fe.xyz", "7\nFe\nFe 0 0 0\n" + "".join(
+        f"N {x} {y} {z}\n" for x, y, z in
+        [(2, 0, 0), (-2, 0, 0), (0, 2, 0), (0, -2, 0), (0, 0, 2), (0, 0, -2)]
+    ))  # fmt: skip
+    runner = CliRunner()
+    for command in ("sphere", "compare"):
+        result = runner.invoke(
+            app, [command, str(xyz), str(xyz)][: 3 if command == "compare" else 2]
+        )
+        assert result.exit_code == 2, result.output
+        assert "`coordgeo octahedra` reads OctaDist-style xyz" in result.output
+    assert runner.invoke(app, ["octahedra", str(xyz)]).exit_code == 0

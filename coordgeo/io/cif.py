@@ -449,13 +449,19 @@ _GEMMI_LOCATION = re.compile(
 def _gemmi_error(exc: Exception, path: str, line_offset: int = 0) -> InputError:
     """Turn gemmi's ``file:line:col(offset): message`` into an InputError."""
     text = str(exc).strip()
+    # an OctaDist-style xyz given to a command that reads CIFs (compare, sphere, check …)
+    hint = (
+        " (an .xyz file: `coordgeo octahedra` reads OctaDist-style xyz; this command needs a CIF)"
+        if str(path).lower().endswith(".xyz")
+        else ""
+    )
     m = _GEMMI_LOCATION.match(text)
     if m:
         line, block, message = m.groups()
         return InputError(
-            f"CIF syntax: {message}", path=path, block=block, line=int(line) + line_offset
+            f"CIF syntax: {message}{hint}", path=path, block=block, line=int(line) + line_offset
         )
-    return InputError(f"CIF syntax: {text}", path=path)
+    return InputError(f"CIF syntax: {text}{hint}", path=path)
 
 
 def _describes_structure(block: gemmi.cif.Block) -> bool:
