@@ -31,13 +31,18 @@ All measurements in one run on the same files (read in place):
    the pool's own idle gaps). From these, an estimate of the wall time on an idle
    machine: the wall time less the waits for a CPU on the critical path (the run's until
    the first file, then the worker that ends last), plus the run's CPU while the
-   workers ran divided among them (it would still take that from them), and the
-   speed-up of the two estimates. It is an estimate, not a measurement: the wall-time
-   ratio on a quiet machine is the figure. The run's CPU before the first file (the
-   serial start-up every worker waits for; from the 50 ms samples) is printed with the
-   part of it spent in :func:`coordgeo.bulk.warmup.warm` (exact: the run times its own
-   call). ``--repeat N`` runs the pair N times, one after the other, and lists every
-   round's ratios and loads at the end: on a shared machine one pair says little.
+   workers ran divided among them (it would still take that from them), with the
+   workers' mean seconds on a CPU and asleep in place of those of the worker that ended
+   last (they take tasks as they finish them: under load the one that waited more for a
+   CPU did less of the work, and on an idle machine each does its share; the estimate
+   with the slowest worker's own CPU, as this benchmark gave it before 2026-12-05, is
+   printed beside it), and the speed-up of the two estimates. It is an estimate, not a
+   measurement: the wall-time ratio on a quiet machine is the figure. The run's CPU
+   before the first file (the serial start-up every worker waits for; from the 50 ms
+   samples) is printed with the part of it spent in :func:`coordgeo.bulk.warmup.warm`
+   (exact: the run times its own call). ``--repeat N`` runs the pair N times, one after
+   the other, and lists every round's ratios and loads at the end: on a shared machine
+   one pair says little.
    These runs sample memory every 0.5 s, RSS only: the sampler itself (reading
    ``smaps`` and listing the processes every 50 ms) took ~8 % of a core, which a
    2-worker run on 2 cores pays and a 1-worker run does not.
@@ -293,7 +298,12 @@ def idle_estimate(result: dict, tree: Tree, jobs: int) -> dict:
     _, wait_start = tree.root_at(began)
     critical = max(workers, key=lambda w: w["cpu"] + w["asleep"])
     during = cpu_end - cpu_first  # the run's CPU while the workers ran
-    out["idle"] = wall - (wait_first - wait_start) - critical["wait"] + during / jobs
+    out["idle slowest"] = wall - (wait_first - wait_start) - critical["wait"] + during / jobs
+    # the workers take their tasks as they finish the last ones: one that waited longer
+    # for a CPU analysed fewer files, and without the waits each would have had its share
+    # of the work, the mean, not the CPU of the one that ended last as the load had it
+    own = [w["cpu"] + w["asleep"] for w in workers]
+    out["idle"] = out["idle slowest"] - max(own) + sum(own) / len(own)
     out["run during"] = during
     out["run before"] = cpu_first - result["cpu at start"]
     out["workers"] = workers
@@ -332,6 +342,7 @@ def report(r: dict, base: dict | None = None) -> None:
         )
         + (f"; workers (on a CPU / waiting / asleep) {workers}" if workers else "")
         + f"; estimate on an idle machine {r['idle']:.2f} s"
+        + (f" ({r['idle slowest']:.2f} s with the slowest worker's CPU)" if r["workers"] else "")
     )
     if base is not None:
         k = r["files"] // base["files"]
@@ -350,7 +361,8 @@ def scaling(scaled: dict[int, dict]) -> None:
         f"{scaled[2]['cpu'] / scaled[1]['cpu']:.2f}× (the parallel run's extra work; on two "
         f"idle cores the speed-up is at most 2 / that = "
         f"{2 * scaled[1]['cpu'] / scaled[2]['cpu']:.2f}×, noise aside); estimated on an idle "
-        f"machine (not measured): {scaled[1]['idle'] / scaled[2]['idle']:.2f}×"
+        f"machine (not measured): {scaled[1]['idle'] / scaled[2]['idle']:.2f}× "
+        f"({scaled[1]['idle'] / scaled[2]['idle slowest']:.2f}× with the slowest worker's CPU)"
     )
 
 
@@ -467,7 +479,8 @@ def main() -> None:
             print(
                 f"   {k}: {scaled[2]['files/s'] / scaled[1]['files/s']:.2f}× "
                 f"({scaled[1]['seconds']:.1f} s / {scaled[2]['seconds']:.1f} s); estimate "
-                f"{scaled[1]['idle'] / scaled[2]['idle']:.2f}×; "
+                f"{scaled[1]['idle'] / scaled[2]['idle']:.2f}× "
+                f"({scaled[1]['idle'] / scaled[2]['idle slowest']:.2f}× slowest worker); "
                 f"{scaled[1]['load']}, {scaled[2]['load']}"
             )
 
