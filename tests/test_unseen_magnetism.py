@@ -385,35 +385,6 @@ def test_nickel_ii_is_low_spin_square_planar_and_high_spin_otherwise(tmp_path, r
         assert int(row.oxidation_state) == 2  # (0.56 − 0.16 + 1.39 = 1.79 Å) is near
 
 
-def _p63(x: str, y: str) -> str:
-    # P63 (a = 5.4632, c = 5.0859 Å, the cell of (LiFe1/3)(IO3)2, COD 1100062) with one I
-    # on the three-fold axis (1/3, 2/3, z) printed as (x, y, 0).
-    ops = "x,y,z\n-y,x-y,z\n-x+y,-x,z\n-x,-y,1/2+z\ny,-x+y,1/2+z\nx-y,x,1/2+z\n"
-    return (
-        "data_p63\n_cell_length_a 5.4632\n_cell_length_b 5.4632\n_cell_length_c 5.0859\n"
-        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 120\n"
-        f"loop_\n_symmetry_equiv_pos_as_xyz\n{ops}"
-        "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n"
-        f"_atom_site_fract_y\n_atom_site_fract_z\nI1 I {x} {y} 0\n"
-    )
-
-
-def test_a_special_position_printed_to_its_rounding_is_snapped_without_a_note(tmp_path):
-    # 1/3 and 2/3 printed 0.3333 and 0.6667 are 0.0000333 off in x and y, inside the
-    # rounding of four printed decimals (half a unit: 0.00005): the site is where the
-    # authors put it, and every door printed a warning for the 0.0003 Å snap.
-    s = read_cif(write(tmp_path, "p63.cif", _p63("0.3333", "0.6667")))[0]
-    assert [round(v, 6) for v in s.fract[0][:2]] == [0.333333, 0.666667]
-    assert not any("snapped" in n for n in s.notes)
-    # printed 0.3330/0.6670, 0.000333 off (more than 0.00005): snapped with the note. The
-    # move in a hexagonal cell is a·√(Δx² + Δy² − ΔxΔy) = 5.4632 × √3 × 0.000333 = 0.0032 Å.
-    s = read_cif(write(tmp_path, "p63b.cif", _p63("0.3330", "0.6670")))[0]
-    assert [round(v, 6) for v in s.fract[0][:2]] == [0.333333, 0.666667]
-    assert any(
-        n.startswith("snapped onto special positions") and "I1 (3, 0.0032 Å)" in n for n in s.notes
-    )
-
-
 def test_an_xyz_file_given_to_a_cif_command_says_which_command_reads_it(tmp_path):
     # OctaDist's example inputs are xyz files; `octahedra` reads them, the other commands
     # said only "CIF syntax: expected block header (data_)".

@@ -267,12 +267,9 @@ def structure_from_block(
     )
     _check_density(cell, sites, order, len(symops))
     moved = vector_lengths((snapped - sites["fract"]) @ cell.orthogonalization.T)
-    # a move within the rounding of the printed coordinates (1/3 printed 0.3333: 0.3 mÅ in
-    # a 5.5 Å cell) is the special position the authors meant, not news for every door
-    printed = np.all(np.abs(snapped - sites["fract"]) <= sites["fract_rounding"] + 1e-9, axis=1)
     snaps = [
         f"{sites['labels'][i]} ({order[i]}, {moved[i]:.4f} Å)"
-        for i in np.flatnonzero((order > 1) & (moved > 1e-4) & ~printed).tolist()
+        for i in np.flatnonzero((order > 1) & (moved > 1e-4)).tolist()
     ]
     if snaps:  # one note per block, however many sites (a warning line each was noise)
         notes.append(
