@@ -35,14 +35,19 @@ neighbouring metal M′ is bonded to it only when all five hold:
    :func:`coordgeo.elements.is_electropositive`); such metals are cations in every
    salt, oxide or complex, so Sr···Mo, Ba···Ti, K···K, Na···Na contacts are not bonds.
    The exception is an atom of a Zintl polyanion: a metal of :data:`ZINTL_ANION_METALS`
-   bonded to no O, N, halogen or chalcogen (Sn₉⁴⁻, SnPh₃⁻, the [SnAs]⁻ layers of KSnAs).
-   By the Zintl–Klemm concept (H. Schäfer, B. Eisenmann, W. Müller, *Angew. Chem. Int.
-   Ed. Engl.* 1973, 12, 694; J. D. Corbett, *Chem. Rev.* 1985, 85, 383) the electropositive
-   metal has given its electrons to the polyanion and is bonded to it ionically, whether or
-   not it also has O or N donors (a K⁺ in a crown ether or cryptand capping a face of
-   Sn₉⁴⁻): such a pair is bonded within the general criterion r_cov + r_cov + tolerance
-   (K–Sn 3.87 Å), as the K of K₄Sn₉. A Sn bonded to O, halide or chalcogen is a cation
-   (SrSnO₃, K₂SnCl₆, K₄SnTe₄) and the pair is a cation–cation contact;
+   whose non-metal neighbours are all :data:`ZINTL_METALLOIDS` (B, Si, As), i.e. one
+   bonded to another such atom (Sn–Sn of Sn₉⁴⁻, Sn–As of the [SnAs]⁻ layers of KSnAs,
+   Ga–Ga) or to nothing but metals. By the Zintl–Klemm concept (H. Schäfer, B. Eisenmann,
+   W. Müller, *Angew. Chem. Int. Ed. Engl.* 1973, 12, 694; J. D. Corbett, *Chem. Rev.*
+   1985, 85, 383) the electropositive metal has given its electrons to the polyanion and
+   is bonded to it ionically, whether or not it also has O or N donors (a K⁺ in a crown
+   ether or cryptand capping a face of Sn₉⁴⁻): such a pair is bonded within the general
+   criterion r_cov + r_cov + tolerance (K–Sn 3.87 Å), as the K of K₄Sn₉. A Sn bonded to
+   O, halide or chalcogen is a cation (SrSnO₃, K₂SnCl₆, K₄SnTe₄), and a Ga or Sn
+   bonded to H or C is the centre of a hydrido- or organometallate ([GaH₄]⁻ of K[GaH₄],
+   SnPh₃⁻), ionic to its own H or C: the pair is a cation–cation contact (K···Ga 3.225 Å
+   beside [GaH₄]⁻ is no bond). Each atom is judged by its own bonds, whichever sites were
+   asked for (:func:`bond_contacts` with ``centers`` gives the rows of the full search);
 2. d(M–M′) ≤ r_cov(M) + r_cov(M′) + :data:`MM_TOLERANCE` (0.10 Å): Cordero's radii are
    single-bond radii derived from CSD M–M and M–X distances, so a bonded pair is at or
    below their sum (Ru–Ru 2.30 Å in a Ru₂ paddle-wheel against 2.92 Å; Rh–Rh 2.39 Å in
@@ -59,16 +64,22 @@ neighbouring metal M′ is bonded to it only when all five hold:
 4. d(M–M′) ≥ :data:`MM_SHORTEST` (1.75 Å): the shortest metal–metal bonds known, the
    Cr–Cr quintuple bonds, are 1.80–1.83 Å (Nguyen et al., Science 2005, 310, 844); two
    metal positions closer than that are alternatives of one disordered metal.
-5. the pair is not two Cu (:data:`CU_CU_NO_BOND`), tested last: a Cu···Cu that rules 1–4
-   would keep is noted in the spheres, one they refuse is not. The Cu(II)···Cu(II) of a carboxylate
+5. the pair is not the two Cu of a paddle-wheel (:data:`CU_CU_NO_BOND`), tested last:
+   two Cu bridged by at least two X–C–X ligands (a donor X of each Cu bonded to one C:
+   carboxylate O–C–O, amidinate N–C–N; a paddle-wheel has four), d(Cu···Cu) ≥
+   :data:`CU_PADDLE_WHEEL_SHORTEST` (2.45 Å). The Cu(II)···Cu(II) of a carboxylate
    paddle-wheel [Cu₂(O₂CR)₄L₂] (2.61–2.64 Å, inside rule 2's 2.74 Å) has bond order 0:
    the d⁹ magnetic orbitals (x²−y²) point at the O donors and the two Cu couple
    antiferromagnetically through the carboxylate bridges (B. Bleaney, K. D. Bowers, *Proc.
    R. Soc. A* 1952, 214, 451; P. J. Hay, J. C. Thibeault, R. Hoffmann, *J. Am. Chem. Soc.*
    1975, 97, 4884), so structure reports give a CuO₄L square pyramid with the Cu···Cu
-   apart and SHAPE users measure SPY-5; Cu(I)···Cu(I) contacts are closed-shell d¹⁰–d¹⁰
-   (cuprophilic, P. Pyykkö, *Chem. Rev.* 1997, 97, 597). The sphere of each Cu names the
-   contact in its ``notes``.
+   apart and SHAPE users measure SPY-5. The sphere of each Cu names the contact in its
+   ``notes`` (information, not a warning). Any other Cu–Cu is decided by rules 1–4 as
+   for every metal: the σ bond (bond order ½) of the mixed-valent [Cu₂]³⁺ core of
+   octaazacryptates (2.36–2.42 Å, no bridge: Barr et al., *J. Chem. Soc., Chem.
+   Commun.* 1993, 1649; Farrar et al., *J. Chem. Soc., Dalton Trans.* 1997, 4083), the
+   Cu–Cu of centred phosphine clusters and of Cu(I) hydride clusters [(Ph₃P)CuH]₆
+   (2.49–2.67 Å) are bonds.
 
 A metal with no anion donor at all (an intermetallic, a bare cluster) keeps every
 metal neighbour within the general criterion — except an electropositive metal (rule 1)
@@ -181,14 +192,20 @@ MIXED_SITE_DISTANCE = 0.1  # Å
 MIXED_SITE_OCCUPANCY_SLACK = 0.05
 _NO_BRIDGE_TEST = ("C", "H")
 #: p-block metals that form Zintl anions (Sn₉⁴⁻, Pb₉⁴⁻, Sb₇³⁻, Bi₂²⁻, Ga, In, Tl, Ge
-#: clusters): an electropositive metal bonds to such an atom of a polyanion (one bonded to
-#: no O, N, halogen or chalcogen), with or without anion donors of its own, though it bonds
-#: no other metal (rule 1 of the module docstring).
+#: clusters): an electropositive metal bonds to such an atom of a polyanion (one whose
+#: non-metal neighbours are all :data:`ZINTL_METALLOIDS`), with or without anion donors of
+#: its own, though it bonds no other metal (rule 1 of the module docstring).
 ZINTL_ANION_METALS = frozenset({"Ga", "In", "Tl", "Ge", "Sn", "Pb", "Sb", "Bi"})
-#: Why a Cu–Cu contact beside donors is no bond; a sphere of either Cu notes the contact.
+#: The non-metals a Zintl polyanion atom may be bonded to (Sn–As of KSnAs, Sn–Si): the
+#: p-block metalloids other than Te, a chalcogen (K₄SnTe₄ is a tellurostannate).
+ZINTL_METALLOIDS = frozenset({"B", "Si", "As"})
+#: Shortest Cu···Cu of a paddle-wheel (rule 5): Cu(II) carboxylate paddle-wheels have
+#: 2.58–2.68 Å; the σ-bonded mixed-valent [Cu₂]³⁺ core is 2.36–2.42 Å (bond order ½).
+CU_PADDLE_WHEEL_SHORTEST = 2.45  # Å
+#: Why the Cu···Cu of a paddle-wheel is no bond; a sphere of either Cu notes the contact.
 CU_CU_NO_BOND = (
-    "Cu–Cu contact beside donors (copper(II) paddle-wheel, d⁹–d⁹, or cuprophilic "
-    "Cu(I)···Cu(I), d¹⁰–d¹⁰): bond order 0, not a donor"
+    "Cu–Cu contact of a paddle-wheel (the two Cu bridged by X–C–X ligands, copper(II) "
+    "d⁹–d⁹): bond order 0, not a donor"
 )
 
 __all__ = [
@@ -306,8 +323,8 @@ def bond_contacts(
 
 # The bonds of every site per structure (weak keys: a bulk worker forgets each structure)
 # and tolerance. Rows from a centre are the same whether or not other sites were centres
-# too, except metal–metal verdicts, which need both metals as centres: the whole list
-# has them, as every search from metals does (coordination_spheres).
+# too: a metal–metal verdict reads the bonds of a partner that was not searched (rule 1's
+# anion donors and Zintl polyanion atoms).
 _ALL_BONDS: weakref.WeakKeyDictionary[Structure, dict[float, Contacts]] = (
     weakref.WeakKeyDictionary()
 )
@@ -318,7 +335,9 @@ _CONTACT_NOTES: weakref.WeakKeyDictionary[Structure, dict[float, dict[int, tuple
 )
 
 
-def _bond_contacts(structure: Structure, tolerance: float, centers: np.ndarray | None):
+def _candidate_bonds(structure: Structure, tolerance: float, centers: np.ndarray | None):
+    """The bonds from ``centers`` (every site when None) by the distance criteria, disorder
+    and H···H rules, before the metal–metal rule (:func:`_bond_contacts`)."""
     radii = _radii(structure)
     every_site = centers is None  # each center once: contacts need not check
     centers = np.arange(len(structure)) if centers is None else np.asarray(centers, dtype=int)
@@ -347,14 +366,18 @@ def _bond_contacts(structure: Structure, tolerance: float, centers: np.ndarray |
     ok &= ~excluded_by_disorder(structure, i, j, same)
     hydrogen = _per_element(structure.elements)[2]
     ok &= ~(hydrogen[i] & hydrogen[j])
-    found = found.take(ok)
+    return found.take(ok)
+
+
+def _bond_contacts(structure: Structure, tolerance: float, centers: np.ndarray | None):
+    found = _candidate_bonds(structure, tolerance, centers)
     metal = _metal_mask(structure)
     mm = metal[found.center] & metal[found.site]
     noted: dict[int, list[str]] = {}
     if mm.any():
         keep = np.ones(len(found), dtype=bool)
         rows = np.flatnonzero(mm)
-        verdicts = _metal_metal_verdicts(structure, found, metal, tolerance)
+        verdicts = _metal_metal_verdicts(structure, found, metal, tolerance, centers)
         keep[rows] = [why == "" for why in verdicts]
         for k, why in zip(rows.tolist(), verdicts, strict=True):
             if why.endswith(CU_CU_NO_BOND):  # no bond, but the sphere names the contact
@@ -373,22 +396,97 @@ def _bond_contacts(structure: Structure, tolerance: float, centers: np.ndarray |
     return found
 
 
-def _metal_metal_verdicts(structure: Structure, found, metal: np.ndarray, tolerance: float):
-    """'' for each metal–metal row of ``found`` that is a bond, else the reason it is not."""
+def _polyanion_atoms(elements: tuple[str, ...], center: np.ndarray, site: np.ndarray):
+    """Whether each site is an atom of a Zintl polyanion (rule 1), from the candidate bonds
+    ``center`` → ``site`` (every bond of each site that matters): a metal of
+    :data:`ZINTL_ANION_METALS` whose non-metal neighbours are all
+    :data:`ZINTL_METALLOIDS`, i.e. bonded to other such atoms (Sn–Sn, Sn–As, Ga–Ga) or to
+    metals only. One bonded to O, N, a halogen or chalcogen is a cation (SrSnO₃, K₂SnCl₆),
+    one bonded to H or C the centre of a hydrido- or organometallate ([GaH₄]⁻, [AlH₄]⁻,
+    SnPh₃⁻), ionic to its own H or C."""
+    zintl, foreign = _zintl_masks(elements)
+    polyanion = zintl.copy()
+    np.logical_and.at(polyanion, center, ~foreign[site])
+    return polyanion
+
+
+@lru_cache(maxsize=8)
+def _zintl_masks(elements: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each site's element is a Zintl-anion metal, and whether it is a non-metal
+    that a Zintl polyanion atom is never bonded to (anything but :data:`ZINTL_METALLOIDS`)."""
+    zintl = np.array([e in ZINTL_ANION_METALS for e in elements], dtype=bool)
+    metal = {e: is_metal(e) for e in set(elements)}
+    foreign = np.array([not metal[e] and e not in ZINTL_METALLOIDS for e in elements], dtype=bool)
+    zintl.flags.writeable = False
+    foreign.flags.writeable = False
+    return zintl, foreign
+
+
+def _x_c_x_bridges(structure: Structure, i: int, partner_xyz: np.ndarray, tolerance: float):
+    """How many C atoms bridge the Cu site ``i`` and the Cu at Cartesian ``partner_xyz`` as
+    the middle atom of an X–C–X ligand (carboxylate O–C–O, amidinate N–C–N, …): a C bonded
+    (r_cov + r_cov + ``tolerance``) to a donor X of each Cu, two different atoms, neither
+    C nor H (rule 5)."""
     elements = structure.elements
-    anion = np.zeros(len(structure), dtype=bool)
-    np.logical_or.at(anion, found.center, ~metal[found.site])
+    radii = _radii(structure)
+    metal = _metal_mask(structure)
+    targets = np.flatnonzero(~metal & (radii > 0))
+    if not len(targets):
+        return 0
+    centre = structure.cartesian[i]
+    cu = covalent_radius("Cu")
+    r_max = radii[targets].max()
+    donor_reach = cu + r_max + tolerance
+    d = float(np.linalg.norm(partner_xyz - centre))
+    reach = max(d + donor_reach, donor_reach + r_max + covalent_radius("C") + tolerance)
+    near = contacts(structure, reach, centers=[i], min_distance=MIN_BOND, targets=targets)
+    if not len(near):
+        return 0
+    xyz = image_fract(structure, near.site, near.op, near.shift.astype(float))
+    xyz = xyz @ structure.cell.orthogonalization.T
+    r = radii[near.site]
+    element = np.array([elements[s] for s in near.site], dtype=object)
+    carbon = element == "C"
+    x = ~carbon & (element != "H")
+    donor_i = x & (np.linalg.norm(xyz - centre, axis=1) <= cu + r + tolerance)
+    donor_j = x & (np.linalg.norm(xyz - partner_xyz, axis=1) <= cu + r + tolerance)
+    count = 0
+    for c in np.flatnonzero(carbon).tolist():
+        apart = np.linalg.norm(xyz - xyz[c], axis=1)
+        bonded = (apart >= MIN_BOND) & (apart <= r + radii[near.site[c]] + tolerance)
+        ends_i = np.flatnonzero(bonded & donor_i)
+        ends_j = np.flatnonzero(bonded & donor_j)
+        if len(ends_i) and len(ends_j) and len(np.union1d(ends_i, ends_j)) >= 2:
+            count += 1
+    return count
+
+
+def _metal_metal_verdicts(
+    structure: Structure, found, metal: np.ndarray, tolerance: float, searched=None
+):
+    """'' for each metal–metal row of ``found`` (the candidate bonds from the sites
+    ``searched``, None: every site) that is a bond, else the reason it is not."""
+    elements = structure.elements
+    rows = np.flatnonzero(metal[found.center] & metal[found.site])
+    # each metal's own candidate bonds: those of a partner that was not searched too, so
+    # that no verdict depends on which sites were asked for (bond_contacts(centers=…))
+    center, site = found.center, found.site
+    if searched is not None:
+        partners = np.setdiff1d(found.site[rows], searched)
+        if len(partners):
+            theirs = _candidate_bonds(structure, tolerance, partners)
+            center = np.concatenate([center, theirs.center])
+            site = np.concatenate([site, theirs.site])
+    anion = np.zeros(len(structure), dtype=bool)  # has a non-metal neighbour
+    np.logical_or.at(anion, center, ~metal[site])
+    polyanion = _polyanion_atoms(elements, center, site)
     xyz = image_fract(structure, found.site, found.op, found.shift.astype(float))
     xyz = xyz @ structure.cell.orthogonalization.T
     centre_xyz = structure.cartesian
     # a non-metal atom anywhere (dummy sites are no atoms): the structure is no intermetallic
     has_nonmetal = any(e not in ("X", "") and not metal[k] for k, e in enumerate(elements))
-    # an atom of a Zintl polyanion: a Zintl-anion metal bonded to no O, N, halogen or
-    # chalcogen (those make it a cation: Sn(IV) of SrSnO₃, K₂SnCl₆, K₄SnTe₄)
-    polyanion = np.array([e in ZINTL_ANION_METALS for e in elements], dtype=bool)
-    np.logical_and.at(polyanion, found.center, ~_anion_element_mask(elements)[found.site])
     out = []
-    for k in np.flatnonzero(metal[found.center] & metal[found.site]).tolist():
+    for k in rows.tolist():
         i, j, d = int(found.center[k]), int(found.site[k]), float(found.distance[k])
         ei, ej = elements[i], elements[j]
         pair = f"{structure.labels[i]}···{structure.labels[j]} {d:.3f} Å"
@@ -424,8 +522,13 @@ def _metal_metal_verdicts(structure: Structure, found, metal: np.ndarray, tolera
                 if wide >= MM_BRIDGE_ANGLE:
                     out.append(f"{pair}: bridged, M–X–M′ {wide:.0f}° ≥ {MM_BRIDGE_ANGLE:.0f}°")
                     continue
-        # rule 5, last: only a Cu···Cu that passes rules 1–4 (a paddle-wheel's) is noted
-        out.append(f"{pair}: {CU_CU_NO_BOND}" if ei == ej == "Cu" else "")
+        # rule 5, last: a Cu···Cu that passes rules 1–4 and is a paddle-wheel's
+        paddle_wheel = (
+            ei == ej == "Cu"
+            and d >= CU_PADDLE_WHEEL_SHORTEST
+            and _x_c_x_bridges(structure, i, xyz[k], tolerance) >= 2
+        )
+        out.append(f"{pair}: {CU_CU_NO_BOND}" if paddle_wheel else "")
     return out
 
 

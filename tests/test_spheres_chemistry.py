@@ -24,6 +24,7 @@ from coordgeo.coordination import (
     coordination_spheres,
 )
 from coordgeo.elements import covalent_radius, is_metal
+from coordgeo.geometry import atom_label
 
 from cifs_for_tests import write
 
@@ -113,17 +114,20 @@ def test_intermetallic_keeps_its_metal_metal_coordination(shared):
 # (±(x + 0.6145), 0, 0), (0, ±(x + 0.6145), 0): C–O = √(0.6145² + 1.1²) = 1.260 Å.
 # Cu: d(Cu–Cu) 2.614 Å (copper(II) acetate hydrate: 2.616 Å), Cu–O 1.970 → x = 1.959,
 # Cu···C = √(2.5735² + 1.307²) = 2.886 Å > 1.32 + 0.73 + 0.45; Cu–Cu ≤ 2·1.32 + 0.10 = 2.74,
-# but two Cu are never bonded beside donors (bond order 0): CN 4, the Cu···Cu noted.
+# but the two Cu of a paddle-wheel (≥ 2 O–C–O bridges, Cu···Cu ≥ 2.45 Å) are not bonded
+# (bond order 0, rule 5): CN 4, the Cu···Cu noted. ``bridges`` < 4 leaves out the C of the
+# last positions (their O stay, no longer bridged: O–O 2.2 Å > 2·0.66 + 0.45).
 # Ru: d(Ru–Ru) 2.3400 Å (seed 003, Table S1: Ru(1)–Ru(1A) 2.3400(8) Å), Ru–O 2.020 →
 # x = 2.0188, Ru···C = 2.882 Å > 2.64; Ru–Ru ≤ 2·1.46 + 0.10 = 3.02. No single-atom bridge
 # (O···M′ = √(x² + (d/2 + 1.1)²) = 3.10 and 3.04 Å): the M–M bond counts, CN 5.
-def _paddle_wheel(metal: str, mm: float, m_o: float) -> str:
+def _paddle_wheel(metal: str, mm: float, m_o: float, bridges: int = 4) -> str:
     a = 20.0
     h = mm / 2
     x = math.sqrt(m_o**2 - (h - 1.1) ** 2)
     atoms = [(f"{metal}1", metal, (0, 0, h)), (f"{metal}2", metal, (0, 0, -h))]
     for k, (sx, sy) in enumerate(((1, 0), (-1, 0), (0, 1), (0, -1)), start=1):
-        atoms.append((f"C{k}", "C", ((x + 0.6145) * sx, (x + 0.6145) * sy, 0.0)))
+        if k <= bridges:
+            atoms.append((f"C{k}", "C", ((x + 0.6145) * sx, (x + 0.6145) * sy, 0.0)))
         for sz in (1, -1):
             atoms.append((f"O{k}{'a' if sz > 0 else 'b'}", "O", (x * sx, x * sy, 1.1 * sz)))
     rows = "\n".join(
@@ -173,6 +177,81 @@ def test_copper_paddle_wheel_has_no_cu_cu_bond_but_notes_it(tmp_path):
     for sps in _spheres_by_label(s).values():
         (sp,) = sps
         assert dict(_donor_elements(s, sp)) == {"O": 4} and sp.notes == ()
+
+
+def test_copper_pair_with_one_carboxylate_bridge_keeps_its_bond(tmp_path):
+    # Rule 5 is the paddle-wheel's: two Cu bridged by at least two X–C–X ligands. The Cu
+    # paddle-wheel above with the C of three positions left out (one O–C–O bridge, the
+    # other O plain donors at 1.970 Å): rules 1–4 decide, as for any metal pair, and keep
+    # the Cu–Cu 2.614 Å (≤ 2.74 Å, no single-atom bridge): CN 5 (O4Cu), no note.
+    (s,) = coordgeo.read(write(tmp_path, "one.cif", _paddle_wheel("Cu", 2.614, 1.970, 1)))
+    for label in ("Cu1", "Cu2"):
+        (sp,) = _spheres_by_label(s)[label]
+        assert dict(_donor_elements(s, sp)) == {"O": 4, "Cu": 1} and sp.notes == ()
+        assert sp.distances == pytest.approx((1.970,) * 4 + (2.614,), abs=1e-3)
+
+
+def test_mixed_valent_dicopper_core_keeps_its_cu_cu_bond(tmp_path):
+    # The [Cu₂]³⁺ core of the octaazacryptate [Cu₂(L)]³⁺ has a Cu–Cu σ bond (bond order ½,
+    # Cu–Cu 2.364–2.42 Å: Barr et al., J. Chem. Soc., Chem. Commun. 1993, 1649; Farrar et
+    # al., J. Chem. Soc., Dalton Trans. 1997, 4083), no X–C–X bridge: no paddle-wheel.
+    # Hand-made core in a 10 Å cubic P-1 cell (Cartesian = 10 × fractional): Cu1
+    # (0, 0, 1.18), its inversion image (0, 0, −1.18): Cu–Cu 2.360 Å ≤ 2·1.32 + 0.10 = 2.74.
+    # Three N at (2, 0, 1.4), (−1, ±1.7321, 1.4): Cu–N1 = √(2² + 0.22²) = √4.0484 = 2.012064 Å,
+    # Cu–N2, N3 = √(1 + 1.7321² + 0.22²) = √4.04857041 = 2.012106 Å; an axial
+    # N (0, 0, 3.28): 2.100 Å. N···Cu′ ≥ √(2² + 2.58²) = 3.264 Å > 1.32 + 0.71 + 0.45 = 2.48:
+    # no single-atom bridge. Expected CN 5 (N4 + Cu1_2_555 at 2.360 Å), no note; until
+    # rule 5 went by element (cc88e26) the core lost its Cu–Cu (CN 4, a paddle-wheel note).
+    text = (
+        "data_cu2core\n_cell_length_a 10\n_cell_length_b 10\n_cell_length_c 10\n"
+        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+        "loop_\n_space_group_symop_operation_xyz\nx,y,z\n-x,-y,-z\n"
+        "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n"
+        "_atom_site_fract_y\n_atom_site_fract_z\n"
+        "Cu1 Cu 0 0 0.118\nN1 N 0.2 0 0.14\nN2 N -0.1 0.17321 0.14\n"
+        "N3 N -0.1 -0.17321 0.14\nN4 N 0 0 0.328\n"
+    )
+    (s,) = coordgeo.read(write(tmp_path, "cu2core.cif", text))
+    (sp,) = coordination_spheres(s)
+    assert [atom_label(s, a) for a in sp.donors] == ["N1", "N2", "N3", "N4", "Cu1_2_555"]
+    assert sp.distances == pytest.approx((2.012064, 2.012106, 2.012106, 2.1, 2.36), abs=1e-6)
+    assert sp.notes == ()
+
+
+def test_centred_copper_cluster_keeps_its_cu_cu_bonds(tmp_path):
+    # A centred Cu₁₃ phosphine cluster (hand-made): Cu0 at the centre of a 20 Å P1 cell,
+    # twelve Cu at the vertices of an icosahedron of circumradius R = 2.50 Å, i.e.
+    # (0, ±1, ±φ), (±1, ±φ, 0), (±φ, 0, ±1) × R/√(1 + φ²); edge R/sin 72° = 2.6287 Å
+    # ≤ 2·1.32 + 0.10 = 2.74 Å; a P on each vertex's radius 2.25 Å beyond it (4.75 Å from
+    # the centre; P···Cu of a neighbouring vertex √(4.75² + 2.5² − 2·4.75·2.5/√5) = 4.27 Å
+    # > 1.32 + 1.07 + 0.45). The core Cu has no donors of its own and keeps every metal
+    # neighbour (docs/coordination.md): CN 12, twelve Cu at 2.50 Å; each shell Cu has P,
+    # the core and five shell Cu: CN 7; no X–C–X bridge, so no paddle-wheel and no note.
+    phi = (1 + math.sqrt(5)) / 2
+    unit = []
+    for a, b in ((1, phi), (1, -phi), (-1, phi), (-1, -phi)):
+        unit += [(0, a, b), (a, b, 0), (b, 0, a)]
+    scale = 2.50 / math.sqrt(1 + phi**2)
+    rows = ["Cu0 Cu 0.5 0.5 0.5"]
+    for k, v in enumerate(unit, start=1):
+        for element, r in (("Cu", 1.0), ("P", 4.75 / 2.50)):
+            x, y, z = (0.5 + c * scale * r / 20 for c in v)
+            rows.append(f"{element}{k} {element} {x:.8f} {y:.8f} {z:.8f}")
+    text = (
+        "data_cu13\n_cell_length_a 20\n_cell_length_b 20\n_cell_length_c 20\n"
+        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+        "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n"
+        "_atom_site_fract_y\n_atom_site_fract_z\n" + "\n".join(rows) + "\n"
+    )
+    (s,) = coordgeo.read(write(tmp_path, "cu13.cif", text))
+    spheres = _spheres_by_label(s)
+    (core,) = spheres.pop("Cu0")
+    assert dict(_donor_elements(s, core)) == {"Cu": 12} and core.notes == ()
+    assert core.distances == pytest.approx((2.50,) * 12, abs=1e-5)
+    assert len(spheres) == 12
+    for (sp,) in spheres.values():
+        assert dict(_donor_elements(s, sp)) == {"P": 1, "Cu": 6} and sp.notes == ()
+        assert sp.distances == pytest.approx((2.25, 2.50) + (2.628655,) * 5, abs=1e-5)
 
 
 # [Cu2(O2CH)4(OH2)2], copper(II) formate paddle-wheel with apical water, on the inversion

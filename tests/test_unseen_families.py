@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from coordgeo import check
 from coordgeo.cli.app import app
-from coordgeo.coordination import bonds
+from coordgeo.coordination import bond_contacts, bonds, coordination_spheres
 from coordgeo.errors import InputError
 from coordgeo.io.cif import read_cif
 from coordgeo.io.paths import discover
@@ -670,6 +670,54 @@ def test_cation_with_anion_donors_bonds_the_atoms_of_a_zintl_polyanion(tmp_path)
         k = b[b.atom1 == "K1"]
         assert sorted(k.atom2) == expected, name
         assert sorted(k.distance) == pytest.approx([2.8] * 4 + [3.6] * (len(expected) - 4))
+
+
+def test_hydridometallate_is_no_zintl_polyanion(tmp_path):
+    # K⁺ beside a [GaH₄]⁻ tetrahedron (potassium gallate, K[GaH₄]; the Ga–H bonds are
+    # covalent and K⁺ is ionic to the H, as in the alanates: a Ga bonded to H or C is the
+    # centre of a hydrido- or organometallate, no Zintl polyanion atom). 10 Å P1 cell
+    # (Cartesian = 10 × fractional): K (5, 5, 5), Ga (8.225, 5, 5): K···Ga 3.225 Å, within
+    # 2.03 + 1.22 + 0.45 = 3.70 Å but no bond; H1, H2 (7.319, 5 ± 1.282, 5) and H3, H4
+    # (9.131, 5, 5 ± 1.282): Ga–H = √(0.906² + 1.282²) = √2.464360 = 1.569828 Å,
+    # K–H1 = K–H2 = √(2.319² + 1.282²) = √7.021285 = 2.649771 Å (≤ 2.03 + 0.31 + 0.45),
+    # K···H3 = √(4.131² + 1.282²) = 4.325 Å. Expected: K CN 2 (H1, H2), Ga CN 4 (H1–H4);
+    # the Zintl rule of dcab49d had K–Ga bonded (K CN 3, Ga CN 5).
+    rows = "K1 K 0.5 0.5 0.5\nGa1 Ga 0.8225 0.5 0.5\nH1 H 0.7319 0.6282 0.5\n"
+    rows += "H2 H 0.7319 0.3718 0.5\nH3 H 0.9131 0.5 0.6282\nH4 H 0.9131 0.5 0.3718\n"
+    (s,) = read_cif(write(tmp_path, "kgah4.cif", cubic_cif("kgah4", rows)))
+    spheres = {s.labels[sp.metal]: sp for sp in coordination_spheres(s)}
+    assert [s.labels[a.site] for a in spheres["K1"].donors] == ["H1", "H2"]
+    assert spheres["K1"].distances == pytest.approx((2.649771,) * 2, abs=1e-6)
+    assert sorted(s.labels[a.site] for a in spheres["Ga1"].donors) == ["H1", "H2", "H3", "H4"]
+    assert spheres["Ga1"].distances == pytest.approx((1.569828,) * 4, abs=1e-6)
+
+
+def test_zintl_verdict_does_not_depend_on_the_centres_asked_for(tmp_path):
+    # Cubic perovskite SrSnO₃ (Pm-3m, a = 4.03 Å; Sr at ½ ½ ½, Sn at 0 0 0, O at ½ 0 0):
+    # Sr–O = a/√2 = 2.849640 Å (twelve), Sn–O = a/2 = 2.015 Å (six), Sr···Sn = a√3/2 =
+    # 3.490 Å (eight, within 1.95 + 1.39 + 0.45 = 3.79 Å). Sn bonded to O is a cation
+    # (stannate): Sr–Sn is a cation–cation contact whether Sn was searched as a centre or
+    # not. bond_contacts(s, centers=[Sr]) gave 12 O + 8 Sn (Sn, not searched, counted as a
+    # polyanion atom), the full search 12 O.
+    text = (
+        "data_srsno3\n"
+        + CUBIC_10.replace("10\n", "4.03\n")
+        + "_symmetry_space_group_name_H-M 'P m -3 m'\nloop_\n_atom_site_label\n"
+        "_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
+        "_atom_site_fract_z\nSr1 Sr 0.5 0.5 0.5\nSn1 Sn 0 0 0\nO1 O 0.5 0 0\n"
+    )
+    path = write(tmp_path, "srsno3.cif", text)
+    rows = []
+    for centers in ([0], None):  # a fresh structure each: no list of every bond kept
+        (s,) = read_cif(path)
+        found = bond_contacts(s, centers=centers)
+        found = found.take(found.center == 0)
+        rows.append(
+            sorted(zip(found.site.tolist(), found.codes(), found.distance.tolist(), strict=True))
+        )
+        assert [s.elements[k] for k, _, _ in rows[-1]] == ["O"] * 12
+        assert [d for _, _, d in rows[-1]] == pytest.approx([2.849640] * 12, abs=1e-6)
+    assert rows[0] == rows[1]
 
 
 def test_unlabelled_disorder_configurations_are_numbered(tmp_path):
