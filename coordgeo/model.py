@@ -54,6 +54,9 @@ class Cell:
     def parameters(self) -> tuple[float, float, float, float, float, float]:
         return (self.a, self.b, self.c, self.alpha, self.beta, self.gamma)
 
+    def __setstate__(self, state: dict) -> None:
+        _set_frozen_state(self, state)
+
     @cached_property
     def orthogonalization(self) -> np.ndarray:
         """3×3 M with cart = M @ fract (gemmi/PDB convention: a along x, b in the xy plane).
@@ -126,6 +129,9 @@ class SymOp:
 
     def __post_init__(self) -> None:
         _freeze_arrays(self)
+
+    def __setstate__(self, state: dict) -> None:
+        _set_frozen_state(self, state)
 
     @property
     def is_identity(self) -> bool:
@@ -233,6 +239,9 @@ class Structure:
 
     def __post_init__(self) -> None:
         _freeze_arrays(self)
+
+    def __setstate__(self, state: dict) -> None:
+        _set_frozen_state(self, state)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -354,9 +363,19 @@ def _freeze_arrays(obj: object) -> None:
     """Each array field of a frozen dataclass made read-only (:func:`read_only`); a copy
     is stored in its place where the array had to be copied. Called by ``__post_init__``,
     when the instance's ``__dict__`` holds its fields only (no cached property yet): one
-    pass over it, ~3× cheaper than ``dataclasses.fields``."""
+    pass over it, ~3× cheaper than ``dataclasses.fields``; and by ``__setstate__`` (pickle,
+    ``copy.deepcopy``), where it holds the cached properties too."""
     for name, value in list(vars(obj).items()):
         if isinstance(value, np.ndarray):
             frozen = read_only(value)
             if frozen is not value:
                 object.__setattr__(obj, name, frozen)
+
+
+def _set_frozen_state(obj: object, state: dict) -> None:
+    """``__setstate__`` of :class:`Cell`, :class:`SymOp` and :class:`Structure`: pickle
+    and ``copy.deepcopy`` rebuild an instance from its ``__dict__`` without
+    ``__post_init__``, and give back writable arrays; the arrays of ``state`` (fields and
+    cached properties such as :attr:`Structure.cartesian`) are made read-only again."""
+    vars(obj).update(state)
+    _freeze_arrays(obj)

@@ -225,3 +225,42 @@ def test_structure_arrays_are_read_only_and_replace_makes_a_new_structure(tmp_pa
     u = dataclasses.replace(s, occupancy=base[:])
     base[:] = 0.25
     assert u.occupancy.tolist() == s.occupancy.tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_structure_arrays_stay_read_only_through_pickle_and_deepcopy(tmp_path, how):
+    """pickle and copy.deepcopy rebuild a Structure (and its Cell and SymOps) from its
+    __dict__ without __post_init__ and give back writable arrays: each must be read-only
+    again, cached ones (cartesian, the cell's matrices) included, with the same values:
+    C2C Fe1–N1 1.82209 Å (cifs_for_tests) in the copy."""
+    import copy
+    import dataclasses
+    import pickle
+
+    from coordgeo.coordination import bonds
+
+    (s,) = read_cif(write(tmp_path, "c2c.cif", C2C))
+    cached = (s.cartesian, s.rotations, s.cell.fractionalization)  # kept before the copy
+    assert all(not a.flags.writeable for a in cached)
+    t = pickle.loads(pickle.dumps(s)) if how == "pickle" else copy.deepcopy(s)
+    assert t is not s and t.fract is not s.fract
+    arrays = {
+        f.name: getattr(t, f.name)
+        for f in dataclasses.fields(t)
+        if isinstance(getattr(t, f.name), np.ndarray)
+    }
+    assert len(arrays) == 10
+    for name in ("rotations", "rotations_float", "translations", "cartesian"):
+        arrays[name] = getattr(t, name)
+    arrays["orthogonalization"] = t.cell.orthogonalization
+    arrays["fractionalization"] = t.cell.fractionalization
+    for k, op in enumerate(t.symops):
+        arrays[f"rotation {k}"] = op.rotation
+        arrays[f"translation {k}"] = op.translation
+    for name, array in arrays.items():
+        assert not array.flags.writeable, name
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = array[0]
+    assert np.array_equal(t.fract, s.fract) and np.array_equal(t.cartesian, s.cartesian)
+    fe_n = bonds(t).query("atom1 == 'Fe1' and atom2 == 'N1'").distance
+    assert fe_n.tolist() == pytest.approx([1.82209] * 2, abs=1e-5)
