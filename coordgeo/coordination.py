@@ -224,6 +224,7 @@ __all__ = [
     "donor_labels",
     "excluded_by_disorder",
     "frame_of_sphere_geometry",
+    "is_information",
     "is_metal",
     "metal_atom",
     "mixed_sites",
@@ -394,6 +395,20 @@ def _bond_contacts(structure: Structure, tolerance: float, centers: np.ndarray |
         known = _CONTACT_NOTES.setdefault(structure, {}).setdefault(tolerance, {})
         known.update((i, tuple(notes)) for i, notes in noted.items())
     return found
+
+
+def is_information(note: str) -> bool:
+    """Whether a sphere's note (:attr:`Sphere.notes`) is information on routine chemistry,
+    shown with the sphere (its table, the report, bulk's ``notes``) and not as a warning:
+    the Cu···Cu of a paddle-wheel (rule 5, :data:`CU_CU_NO_BOND`), one per Cu of a Cu-MOF.
+    What a rule removed or could not resolve is a warning.
+
+    Parameters
+    ----------
+    note : str
+        One of :attr:`Sphere.notes` (or :attr:`coordgeo.pipeline.Analysis.notes`).
+    """
+    return note.endswith(CU_CU_NO_BOND)
 
 
 def _polyanion_atoms(elements: tuple[str, ...], center: np.ndarray, site: np.ndarray):

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from coordgeo.coordination import Sphere, coordination_spheres
+from coordgeo.coordination import Sphere, coordination_spheres, is_information
 from coordgeo.errors import InputError
 from coordgeo.model import Structure
 from coordgeo.options import (
@@ -198,6 +198,18 @@ class Analysis:
         out = [sp.problem for sp in self.unresolved if sp.problem]
         out += [note for sp in self.spheres for note in getattr(sp, "notes", ())]
         return list(dict.fromkeys(out))
+
+    @property
+    def warnings(self) -> list[str]:
+        """:attr:`notes` a user is warned of (stderr): all but the information on routine
+        chemistry (:func:`coordgeo.coordination.is_information`, the Cu···Cu of a
+        paddle-wheel), which the sphere and site tables show under them."""
+        return [note for note in self.notes if not is_information(note)]
+
+    @property
+    def information(self) -> list[str]:
+        """:attr:`notes` that are information, not warnings (:attr:`warnings`)."""
+        return [note for note in self.notes if is_information(note)]
 
     @cached_property
     def sites(self) -> pd.DataFrame:

@@ -298,6 +298,19 @@ def test_copper_paddle_wheel_is_a_square_pyramid(tmp_path):
     assert row["cshm_tbpy5"] == pytest.approx(5.850544, abs=1e-6)
 
 
+@pytest.mark.parametrize("command", ["sphere", "octahedra"])
+def test_paddle_wheel_note_is_information_not_a_warning(tmp_path, command):
+    # The Cu···Cu of every paddle-wheel (one per Cu site of a Cu-MOF) is routine chemistry:
+    # the CLI prints the sphere's note under the table, as the sites' reasons, and no
+    # "coordgeo: warning:" line on stderr; the note stays in Sphere.notes (above).
+    path = write(tmp_path, "cu_formate.cif", PADDLE_WHEEL_P1BAR)
+    result = CliRunner().invoke(app, [command, str(path)])
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr and "Cu–Cu" not in result.stderr
+    line = "  cu_formate Cu1···Cu1_2_555 2.616 Å: Cu–Cu contact of a paddle-wheel"
+    assert sum(x.startswith(line) for x in result.stdout.splitlines()) == 1, result.stdout
+
+
 # --- (b) atoms behind a κ² donor pair -----------------------------------------------------
 
 

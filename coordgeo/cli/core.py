@@ -118,7 +118,8 @@ def sphere(
     its loops have the row and it follows from the coordinates, and recomputed from the
     coordinates elsewhere (csv column source; * in the tables). --format docx (with
     --out) and latex give one table per metal site. A sphere the disorder rules could not
-    resolve is not printed; a warning line on stderr names it.
+    resolve is not printed; a warning line on stderr names it. Information on routine
+    chemistry (the Cu···Cu of a paddle-wheel) is printed under the sphere's table.
     """
     from coordgeo.pipeline import analyse_structure, make_options
 
@@ -144,10 +145,12 @@ def _sphere_texts(analysis, values: str, codes: str, fmt: Format) -> str:
     if not rows["kind"]:
         return f"{no_metal_sites(structure)}\n\n"
     md = fmt == Format.markdown
-    return "".join(
+    text = "".join(
         si_text(_sphere_title(structure, analysis.spheres, key, sub), sub, leg, md, codes)
         for key, sub, leg in _per_sphere(rows, legend)
     )
+    shown = information_lines(analysis)
+    return text + "".join(f"  {line}\n" for line in shown) + ("\n" if shown else "")
 
 
 def _sphere_tables(analyses: list, fmt: Format, out, values: str, codes: str) -> None:
@@ -343,10 +346,18 @@ def no_metal_sites(structure) -> str:
 
 def warn_notes(analysis) -> None:
     """One warning line per sphere the pipeline could not resolve, and per note of its
-    sphere rules (:attr:`coordgeo.pipeline.Analysis.notes`)."""
+    sphere rules (:attr:`coordgeo.pipeline.Analysis.warnings`); the information on routine
+    chemistry (:func:`information_lines`) is shown under the tables instead."""
     structure = analysis.structure
-    for note in analysis.notes:
+    for note in analysis.warnings:
         warn(f"{structure.path} data_{structure.block}: {note}")
+
+
+def information_lines(analysis) -> list[str]:
+    """``block note`` for each note of :attr:`coordgeo.pipeline.Analysis.information`
+    (the Cu···Cu of a paddle-wheel): printed under the table of ``coordgeo sphere`` and
+    ``coordgeo octahedra``, as the sites' reasons are, not as warnings on stderr."""
+    return [f"{analysis.structure.block} {note}" for note in analysis.information]
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from coordgeo.cli.app import (
     load,
     path_argument,
 )
-from coordgeo.cli.core import ToleranceOption, no_metal_sites, warn_notes
+from coordgeo.cli.core import ToleranceOption, information_lines, no_metal_sites, warn_notes
 from coordgeo.errors import InputError
 from coordgeo.options import DEFAULT_TOLERANCE
 
@@ -178,9 +178,11 @@ def octahedra(
         except InputError as exc:
             failures.add(exc)
     metal_free = []  # said as `coordgeo sphere` says it, not as an empty table
+    information = []  # under the table, with the sites' reasons
     for structure in load(cifs, block, failures):
         analysis = analyse_structure(structure, options)
         warn_notes(analysis)
+        information += information_lines(analysis)
         frames.append(analysis.sites)
         if not len(analysis.sites):
             metal_free.append(no_metal_sites(structure))
@@ -191,7 +193,7 @@ def octahedra(
     elif not len(table):
         emit("".join(f"{line}\n" for line in metal_free), fmt, out)
     else:
-        _emit_view(table, options.shapes, fmt, out, metal_free)
+        _emit_view(table, options.shapes, fmt, out, [*information, *metal_free])
     failures.exit_if_any()
 
 
