@@ -4,7 +4,8 @@
 pandas, scipy, networkx, matplotlib, typer, rich). A few commands need more, installed as
 extras::
 
-    bulk       pyarrow, dask[distributed]   coordgeo bulk, coordgeo query, coordgeo.bulk
+    bulk       pyarrow, dask[distributed],  coordgeo bulk, coordgeo query, coordgeo.bulk
+               threadpoolctl
     report     mkdocs-material (+ mkdocs, PyYAML)   coordgeo report, coordgeo.report.build_site
     docx       python-docx                  Word export
     pymatgen   pymatgen                     coordgeo.interop.to_pymatgen
@@ -30,7 +31,7 @@ from coordgeo.errors import InputError
 
 #: extra name → the distributions it installs (mirrors ``pyproject.toml``'s extras).
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "bulk": ("pyarrow", "dask[distributed]"),
+    "bulk": ("pyarrow", "dask[distributed]", "threadpoolctl"),
     "report": ("mkdocs-material", "mkdocs", "PyYAML"),
     "docx": ("python-docx",),
     "pymatgen": ("pymatgen",),

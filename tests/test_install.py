@@ -35,6 +35,7 @@ EXTRA_MODULES = {
     "pyarrow": "bulk",
     "dask": "bulk",
     "distributed": "bulk",
+    "threadpoolctl": "bulk",
     "mkdocs": "report",
     "material": "report",
     "yaml": "report",

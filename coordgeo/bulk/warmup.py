@@ -27,6 +27,7 @@ WORKER_MODULES = (
     "networkx",
     "scipy.spatial",
     "charset_normalizer",
+    "threadpoolctl",  # each worker limits its BLAS threads (engines.limit_blas_threads)
 )
 
 
