@@ -234,9 +234,10 @@ def limit_blas_threads(threads: int) -> None:
     product is cut among threads by blocks of its result, each entry summed by one
     thread in one order, so the values do not change).
     """
-    from threadpoolctl import threadpool_limits
+    from coordgeo.extras import require
 
-    threadpool_limits(limits=threads, user_api="blas")
+    threadpoolctl = require("bulk", "threadpoolctl", what="coordgeo bulk's worker processes")
+    threadpoolctl.threadpool_limits(limits=threads, user_api="blas")
 
 
 def _init_worker(run_pid: int, run_start: str | None, threads: int) -> None:
