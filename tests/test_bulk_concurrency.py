@@ -708,3 +708,31 @@ def test_result_pipes_of_many_workers_share_a_bound():
     assert result_pipe_size(1000) == 64 << 10
     for jobs in range(1, 600):
         assert jobs * result_pipe_size(jobs) <= max(32 << 20, jobs * (64 << 10))
+
+
+def test_pool_workers_use_their_share_of_the_cores_for_blas(monkeypatch, tmp_path):
+    """Each worker's BLAS gets cores // jobs threads (at least one), not OpenBLAS's thread
+    per core: with 2 workers on 2 cores each has one (OpenBLAS would start 2 in each,
+    which spin while they wait and take the other worker's core). Each worker writes what
+    threadpoolctl sees in it while it "analyses" a file (a stand-in, inherited by fork)."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from coordgeo.bulk import analyse, engines
+    from coordgeo.bulk.schema import Options, Task
+
+    def record(path, options, out, task):
+        blas = [
+            i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"
+        ]
+        (tmp_path / f"{os.getpid()}.txt").write_text(" ".join(map(str, blas)))
+
+    monkeypatch.setattr(analyse, "analyse_file", record)
+    monkeypatch.setattr(
+        engines, "pool_context", lambda: engines.multiprocessing.get_context("fork")
+    )
+    monkeypatch.setattr(engines.os, "cpu_count", lambda: 2)
+    assert (engines.blas_threads(1), engines.blas_threads(2), engines.blas_threads(3)) == (2, 1, 1)
+    tasks = [Task(f"/nowhere/file-{k}.cif", 100) for k in range(8)]
+    engines.run_pool(engines.make_batches(tasks, 2), Options(), lambda tables, n: None, 2)
+    seen = [p.read_text().split() for p in tmp_path.glob("*.txt")]
+    assert seen and all(seen), seen  # numpy's BLAS is seen in every worker that ran
+    assert {n for threads in seen for n in threads} == {"1"}, seen
