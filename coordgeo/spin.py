@@ -802,6 +802,48 @@ def _neutral_molecule_moiety(parts: list[tuple[Counter, int | None]]) -> bool:
 _SOLVENT_KEYS = {frozenset((e, float(n)) for e, n in key) for key in NEUTRAL_SOLVENTS}
 
 
+def _moiety_is_the_model(structure: Structure, tolerance: float) -> bool:
+    """Whether an uncharged formula moiety accounts for the whole model, so that its one
+    metal part may be read as a neutral molecule (:func:`_neutral_molecule_moiety`).
+
+    Every modelled molecule (:func:`coordgeo.graph.molecules`, symmetry images included)
+    must have the formula of one moiety part, the metal-bearing molecules that of the
+    complex part; and ``_chemical_formula_sum``, when given, must equal the sum of the
+    parts (each times its multiplier ``2(H2 O)``). A moiety that writes only the cation
+    (``H12 Cl2 Fe N4`` for [FeCl2(NH3)4]Cl with the Cl⁻ modelled) or folds the anion
+    into the complex's part (``H12 Cl3 Co N4``) leaves a modelled Cl⁻ unaccounted:
+    nothing is read from it.
+    """
+    from coordgeo.graph import molecules, structure_graph
+
+    parts = []
+    total: Counter = Counter()
+    for text in (p.strip() for p in structure.info.get("formula_moiety", "").split(",")):
+        m = re.match(r"^(\d+)\s*\((.*)\)$", text)
+        parsed = parse_moiety(m.group(2) if m else text)
+        if len(parsed) != 1:
+            return False
+        counts = parsed[0][0]
+        parts.append(frozenset((e, float(n)) for e, n in counts.items()))
+        for e, n in counts.items():
+            total[e] += n * (int(m.group(1)) if m else 1)
+    formula_sum = parse_moiety(structure.info.get("formula_sum", ""))
+    if structure.info.get("formula_sum", "").strip():
+        if len(formula_sum) != 1:
+            return False
+        given = formula_sum[0][0]
+        if any(abs(given.get(e, 0) - total.get(e, 0)) > 1e-3 for e in set(given) | set(total)):
+            return False
+    graph = structure_graph(structure, tolerance=tolerance, with_hbonds=False)
+    complex_part = next(p for p in parts if any(is_metal(e) for e, _ in p))
+    for formula, metals in zip(*(molecules(graph)[c] for c in ("formula", "metals")), strict=True):
+        counts = parse_moiety(formula)[0][0]
+        key = frozenset((e, float(n)) for e, n in counts.items())
+        if key != complex_part if metals else key not in parts:
+            return False
+    return True
+
+
 def _donor_charges(
     structure: Structure, spheres: Sequence[Sphere], tolerance: float, charges_wanted: bool
 ):
@@ -925,7 +967,12 @@ def evidence(
     charged = any(c is not None for _, c in parts)
     # no charge anywhere, one part holding metal and every other part a common neutral
     # solvent: the complex is a neutral molecule, e.g. [Fe(NCS)2(L)2]·MeOH
-    neutral = not charged and _neutral_molecule_moiety(parts)
+    # and the moiety accounts for every modelled molecule and the formula sum
+    neutral = (
+        not charged
+        and _neutral_molecule_moiety(parts)
+        and _moiety_is_the_model(structure, tolerance)
+    )
     charges, organo = _donor_charges(structure, spheres, tolerance, charged or neutral)
     name = " ".join(structure.info.get(k, "") for k in ("name_systematic", "name_common"))
     declared = dict(

@@ -6,6 +6,8 @@ derived by hand in its comment."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from coordgeo import hbonds, octahedra
@@ -275,12 +277,14 @@ def test_compare_keeps_each_structures_gamma_where_the_series_has_no_scale(tmp_p
     assert sites.gamma_hs.tolist() == [1.0, 1.0]
 
 
-# Low-spin trans-[Fe(NCS)2(NCMe)4] in a cubic P1 cell of a = 20 Å (fractional 0.001 =
-# 0.02 Å) with Fe at the centre: two N-bound NCS along ±x (Fe–N 1.96, N–C 1.15, C–S
-# 1.63 Å) and four acetonitriles along ±y, ±z (Fe–N 1.96, N–C 1.14, C–C 1.46 Å). ⟨Fe–N⟩ =
+# Low-spin trans-[Fe(NCS)2(NCMe)4]·MeOH in a cubic P1 cell of a = 20 Å (fractional 0.001
+# = 0.02 Å) with Fe at the centre: two N-bound NCS along ±x (Fe–N 1.96, N–C 1.15, C–S
+# 1.63 Å) and four acetonitriles along ±y, ±z (Fe–N 1.96, N–C 1.14, C–C 1.46 Å, three
+# methyl H at C–H 0.96 Å, H–C–C 109.5°: 0.32 Å along the axis, 0.905 Å off it). ⟨Fe–N⟩ =
 # 1.960 Å lies in both LS ranges, Fe(II) N6 1.93–2.04 and Fe(III) N6 1.92–2.00 Å, so the
 # bond lengths leave the oxidation state open. The moiety has no charge: one complex and a
-# methanol, so the complex is neutral, and 0 − 2 × (−1) (NCS⁻) − 4 × 0 (nitrile) = +2.
+# methanol (C–O 1.43, C–H 0.96, O–H 0.84 Å, modelled apart at 0.1, 0.1, 0.1), so the
+# complex is neutral, and 0 − 2 × (−1) (NCS⁻) − 4 × 0 (nitrile) = +2.
 FE_NCS_ROWS = """Fe1 Fe 0.5 0.5 0.5
 N1 N 0.598 0.5 0.5
 C1 C 0.6555 0.5 0.5
@@ -301,6 +305,29 @@ N6 N 0.5 0.5 0.402
 C9 C 0.5 0.5 0.345
 C10 C 0.5 0.5 0.272
 """
+
+
+def _methyl_h(axis: int, sign: int, carbon: float, first: int) -> str:
+    """Three H of a methyl C at ``carbon`` on the ``axis`` through the cell centre (see the
+    comment above: 0.016 along the axis, 0.04525 off it in fractions of 20 Å)."""
+    rows = ""
+    others = [k for k in range(3) if k != axis]
+    for n, angle in enumerate((0.0, 120.0, 240.0)):
+        xyz = [0.5, 0.5, 0.5]
+        xyz[axis] = carbon + sign * 0.016
+        xyz[others[0]] += 0.04525 * math.cos(math.radians(angle))
+        xyz[others[1]] += 0.04525 * math.sin(math.radians(angle))
+        rows += f"H{first + n} H " + " ".join(f"{v:.5f}" for v in xyz) + "\n"
+    return rows
+
+
+# the methyl H of C4, C6, C8, C10 and a methanol C11 O1 H13–H16
+FE_NCS_ROWS += (
+    _methyl_h(1, 1, 0.728, 1) + _methyl_h(1, -1, 0.272, 4)
+    + _methyl_h(2, 1, 0.728, 7) + _methyl_h(2, -1, 0.272, 10)
+    + "C11 C 0.1 0.1 0.1\nO1 O 0.1715 0.1 0.1\nH13 H 0.1835 0.1 0.1408\n"
+    + "H14 H 0.084 0.1 0.14525\nH15 H 0.084 0.13919 0.07737\nH16 H 0.084 0.06081 0.07737\n"
+)  # fmt: skip
 
 
 def _fe_ncs(moiety: str) -> str:
@@ -404,3 +431,69 @@ def test_an_xyz_file_given_to_a_cif_command_says_which_command_reads_it(tmp_path
         assert result.exit_code == 2, result.output
         assert "`coordgeo octahedra` reads OctaDist-style xyz" in result.output
     assert runner.invoke(app, ["octahedra", str(xyz)]).exit_code == 0
+
+
+# [MCl2(NH3)4]Cl in the 10 Å cubic P1 cell of cifs_for_tests (fractional 0.01 = 0.1 Å), M
+# at the centre: four NH3 along ±x, ±y (M–N 1.96 Å for Co, 1.98 for Fe; N–H 0.89 Å), two
+# Cl along ±z (2.25, 2.28 Å) and the Cl⁻ at the origin (8.7 Å away). An uncharged moiety
+# that writes only the cation ('H12 Cl2 Fe N4') or folds the anion into the complex's part
+# ('H12 Cl3 Co N4') leaves the modelled Cl⁻ unaccounted: a neutral reading would make the
+# metal 0 − 2 × (−1) = +2, but the salt's cation is +1 and the metal +3. Nothing is read
+# from such a moiety, and nothing is said about it.
+def _ammine_salt(metal: str, moiety: str, d_n: float, d_cl: float) -> str:
+    rows = f"{metal}1 {metal} 0.5 0.5 0.5\n"
+    h = 0
+    for i, v in enumerate(((1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0))):
+        n = [0.5 + c * d_n / 10 for c in v]
+        rows += f"N{i + 1} N " + " ".join(f"{x:.5f}" for x in n) + "\n"
+        side = (-v[1], v[0], 0)  # in the plane, perpendicular to the M–N bond
+        for angle in (0.0, 120.0, 240.0):
+            a = math.radians(angle)
+            d = [0.33 * c + 0.94 * (math.cos(a) * z + math.sin(a) * s)
+                 for c, z, s in zip(v, (0, 0, 1), side, strict=True)]  # fmt: skip
+            norm = math.sqrt(sum(x * x for x in d))
+            h += 1
+            rows += (
+                f"H{h} H "
+                + " ".join(f"{x + 0.089 * y / norm:.5f}" for x, y in zip(n, d, strict=True))
+                + "\n"
+            )
+    rows += f"Cl1 Cl 0.5 0.5 {0.5 + d_cl / 10:.5f}\nCl2 Cl 0.5 0.5 {0.5 - d_cl / 10:.5f}\n"
+    rows += "Cl3 Cl 0 0 0\n"
+    return cubic_cif("salt", rows, between=f"_chemical_formula_moiety '{moiety}'\n")
+
+
+@pytest.mark.parametrize(
+    ("metal", "moiety", "d_n", "d_cl"),
+    [
+        ("Fe", "H12 Cl2 Fe N4", 1.98, 2.28),
+        ("Co", "H12 Cl2 Co N4", 1.96, 2.25),
+        ("Co", "H12 Cl3 Co N4", 1.96, 2.25),
+    ],
+)
+def test_an_uncharged_moiety_that_leaves_a_modelled_ion_out_is_not_read(
+    tmp_path, metal, moiety, d_n, d_cl
+):
+    path = write(tmp_path, "salt.cif", _ammine_salt(metal, moiety, d_n, d_cl))
+    row = octahedra(path).iloc[0]
+    assert row.oxidation_state_source != "formula moiety"
+    assert "formula moiety" not in row.spin_note
+    # the same salt with its charges written gives the metal +3 from the moiety
+    # (1 − 2 × (−1) − 4 × 0 = +3)
+    charged = moiety.replace("Cl3", "Cl2").replace(" N4", " N4 1+") + ", Cl 1-"
+    row = octahedra(write(tmp_path, "ion.cif", _ammine_salt(metal, charged, d_n, d_cl))).iloc[0]
+    assert int(row.oxidation_state) == 3 and row.oxidation_state_source == "formula moiety"
+
+
+def test_an_uncharged_moiety_unlike_the_formula_sum_is_not_read(tmp_path):
+    # the model and moiety of the Fe(NCS)2 test above, but _chemical_formula_sum counts
+    # a second methanol (C12 H20 Fe N6 O2 S2 against the moiety's C11 H16 Fe N6 O S2):
+    # a part of the compound is not in the moiety, so the complex may not be neutral
+    text = _fe_ncs("C10 H12 Fe N6 S2, C H4 O").replace(
+        "_cell_length_a", "_chemical_formula_sum 'C12 H20 Fe N6 O2 S2'\n_cell_length_a", 1
+    )
+    table = octahedra(write(tmp_path, "sum.cif", text))
+    assert (table.oxidation_state_source != "formula moiety").all()
+    right = text.replace("C12 H20 Fe N6 O2 S2", "C11 H16 Fe N6 O S2")
+    row = octahedra(write(tmp_path, "right.cif", right)).iloc[0]
+    assert int(row.oxidation_state) == 2 and row.oxidation_state_source == "formula moiety"
