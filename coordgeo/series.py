@@ -18,7 +18,10 @@ Pairing atoms across structures
    atoms superimpose best (Kabsch, reflections allowed so that an inverted copy in the
    other asymmetric unit still matches) is kept, refined by re-assigning atoms of each
    element to their nearest superimposed partner (Hungarian algorithm) while the bonds
-   are preserved. H atoms follow the heavy atom they are bonded to.
+   are preserved. H atoms follow the heavy atom they are bonded to. At most
+   :data:`MAX_ISOMORPHISMS` are tried, in an order fixed by the sorted node keys
+   (:func:`_integer_graph`), and equal rmsd's are taken in molecule order, so the
+   pairing does not depend on ``PYTHONHASHSEED``.
 """
 
 from __future__ import annotations
@@ -208,8 +211,34 @@ def _superpose(p: np.ndarray, q: np.ndarray) -> tuple[float, np.ndarray, np.ndar
     return rmsd, u @ vt, cp, cq
 
 
+def _integer_graph(g: nx.Graph) -> tuple[nx.Graph, list[str]]:
+    """``g`` with its node keys replaced by 0…n−1 in sorted key order (nodes and edges added
+    in that order), and the keys by number. networkx's GraphMatcher walks sets of nodes:
+    with string keys their order, and so which isomorphisms come first among the
+    :data:`MAX_ISOMORPHISMS` tried, changed with ``PYTHONHASHSEED``."""
+    names = sorted(g)
+    number = {n: k for k, n in enumerate(names)}
+    out = nx.Graph()
+    out.add_nodes_from((k, g.nodes[n]) for k, n in enumerate(names))
+    out.add_edges_from(sorted(tuple(sorted((number[a], number[b]))) for a, b in g.edges))
+    return out, names
+
+
 def _match_molecule(rg: nx.Graph, og: nx.Graph) -> tuple[dict[str, str], float] | None:
-    """Best isomorphism other → reference of two molecule graphs (module docstring)."""
+    """Best isomorphism other → reference of two molecule graphs (module docstring); the
+    first of equal rmsd in the matcher's order, which depends only on the sorted node keys
+    (:func:`_integer_graph`)."""
+    rg, names_r = _integer_graph(rg)
+    og, names_o = _integer_graph(og)
+    found = _match_integer_molecule(rg, og)
+    if found is None:
+        return None
+    mapping, rmsd = found
+    return {names_o[a]: names_r[b] for a, b in mapping.items()}, rmsd
+
+
+def _match_integer_molecule(rg: nx.Graph, og: nx.Graph) -> tuple[dict[int, int], float] | None:
+    """:func:`_match_molecule` on graphs keyed 0…n−1."""
     heavy_r = [n for n in rg if rg.nodes[n]["element"] not in ("H", "D")]
     heavy_o = [n for n in og if og.nodes[n]["element"] not in ("H", "D")]
     if len(heavy_r) < 3:  # too few heavy atoms to orient the molecule: match every atom
@@ -221,7 +250,7 @@ def _match_molecule(rg: nx.Graph, og: nx.Graph) -> tuple[dict[str, str], float] 
     from scipy.optimize import linear_sum_assignment
 
     matcher = GraphMatcher(ho, hr, node_match=lambda a, b: a["element"] == b["element"])
-    best: tuple[float, dict[str, str]] | None = None
+    best: tuple[float, dict[int, int]] | None = None
     xo = {n: np.array([og.nodes[n][c] for c in "xyz"]) for n in og}
     xr = {n: np.array([rg.nodes[n][c] for c in "xyz"]) for n in rg}
     for k, iso in enumerate(matcher.isomorphisms_iter()):
@@ -260,8 +289,8 @@ def _match_molecule(rg: nx.Graph, og: nx.Graph) -> tuple[dict[str, str], float] 
 
 
 def _refine(
-    ho: nx.Graph, hr: nx.Graph, mapping: dict[str, str], rmsd: float, xo: dict, xr: dict
-) -> tuple[dict[str, str], float]:
+    ho: nx.Graph, hr: nx.Graph, mapping: dict[int, int], rmsd: float, xo: dict, xr: dict
+) -> tuple[dict[int, int], float]:
     """Re-assign atoms of each element to their nearest superimposed partner while bonds hold."""
     from scipy.optimize import linear_sum_assignment
 
@@ -270,8 +299,8 @@ def _refine(
         _, rot, cp, cq = _superpose(
             np.array([xo[a] for a in keys]), np.array([xr[mapping[a]] for a in keys])
         )
-        new: dict[str, str] = {}
-        for element in {ho.nodes[n]["element"] for n in ho}:
+        new: dict[int, int] = {}
+        for element in sorted({ho.nodes[n]["element"] for n in ho}):
             mine = [n for n in ho if ho.nodes[n]["element"] == element]
             theirs = [n for n in hr if hr.nodes[n]["element"] == element]
             po = (np.array([xo[n] for n in mine]) - cp) @ rot + cq
@@ -305,7 +334,8 @@ def _isomorphism_pairing(ref: Analysis, other: Analysis) -> tuple[dict[int, int]
                 if found is not None:
                     candidates.append((found[1], i, j, found[0]))
     done: set[int] = set()
-    for rmsd, i, j, node_map in sorted(candidates, key=lambda c: c[0]):
+    # the best fit first; equal rmsd (symmetry-equivalent molecules) by (other, reference)
+    for rmsd, i, j, node_map in sorted(candidates, key=lambda c: (c[0], c[1], c[2])):
         if i in done or j in used:
             continue
         done.add(i)

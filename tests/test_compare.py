@@ -5,6 +5,10 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -218,3 +222,31 @@ def test_distinct_headers() -> None:
         "293 K (c) #2",
         "230 K",
     ]
+
+
+_COMPARE_TABLES = """
+import sys, warnings
+warnings.simplefilter("ignore")
+import coordgeo
+from coordgeo.compare import compare
+c = compare(coordgeo.read(sys.argv[1]), force=True)
+sys.stdout.write(c.table.to_csv() + c.pairing.to_csv() + c.bonds.to_csv())
+"""
+
+
+def test_compare_does_not_depend_on_the_hash_seed(shared):
+    # bs5068's blocks pair by graph isomorphism, and at most MAX_ISOMORPHISMS are tried
+    # per molecule: networkx's matcher walked sets of string node keys, so the ones tried
+    # (and the table: 36 or 21 rows) followed PYTHONHASHSEED (1 against 4)
+    path = shared / "cifs" / "published" / "bs5068.cif"
+    root = Path(__file__).resolve().parents[1]
+    out = []
+    for seed in ("1", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)}
+        run = subprocess.run(
+            [sys.executable, "-c", _COMPARE_TABLES, str(path)],
+            env=env, capture_output=True, text=True, check=True, timeout=300,
+        )  # fmt: skip
+        out.append(run.stdout)
+    assert out[0] == out[1]
+    assert out[0].count("\n") > 100
