@@ -497,3 +497,68 @@ def test_an_uncharged_moiety_unlike_the_formula_sum_is_not_read(tmp_path):
     right = text.replace("C12 H20 Fe N6 O2 S2", "C11 H16 Fe N6 O S2")
     row = octahedra(write(tmp_path, "right.cif", right)).iloc[0]
     assert int(row.oxidation_state) == 2 and row.oxidation_state_source == "formula moiety"
+
+
+# P-1, a = 10 Å, Z = 1: [Fe(H2O)6] on the inversion centre (occupancy 1, as the modern
+# rule writes it), O1–O3 and their images the six water O, and a water O4 truly half
+# occupied on the inversion centre ½ ½ ½ (0.5 × 2 operators / order 2 = 0.5 per cell);
+# a methanol SQUEEZEd out of the model but counted in the formula: O 6 + 0.5 + 1 = 7.5.
+# Model O as written 6.5 (1 short: the methanol's, a whole atom); O4 read as 1 would
+# give 7, still 0.5 short: O reaches nothing and is short by half an atom, so O4 stays
+# half (the relaxed rule of 550cadd read it 1).
+def test_a_half_occupied_water_beside_a_squeezed_solvent_stays_half(tmp_path):
+    between = (
+        "_chemical_formula_sum 'C Fe H17 O7.5'\n_cell_formula_units_Z 1\n"
+        "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-x,-y,-z\n"
+    )
+    rows = "Fe1 Fe 0 0 0 1\nO1 O 0.2 0 0 1\nO2 O 0 0.2 0 1\nO3 O 0 0 0.2 1\nO4 O 0.5 0.5 0.5 0.5\n"
+    s = read_cif(
+        write(tmp_path, "sq.cif", cubic_cif("sq", rows, columns=("occupancy",), between=between))
+    )[0]
+    assert dict(zip(s.labels, s.occupancy.tolist(), strict=True))["O4"] == 0.5
+    assert not any("site multiplicity" in n for n in s.notes)
+
+
+def test_site_multiplicity_occupancy_is_undone_with_whole_atoms_missing(tmp_path):
+    # The Fe 0.5 on the inversion centre of _inversion_centre_fe, and a CS2 (C–S 1.55 Å)
+    # with its C on the inversion centre ½ ½ ½, also written 0.5 by the old rule; the
+    # formula counts a methanol that is not in the model: C2 Fe H16 O7 S2, Z = 1. Read
+    # as 1: Fe 0.5 → 1 = formula × Z; C 0.5 → 1, one whole C atom short of 2 (the
+    # methanol's), so the sites are read fully occupied (as 7051132: C 100 → 104 =
+    # 27 Z − Z). With C2.5 in the formula C would be 1.5 atoms short, not whole:
+    # nothing is changed.
+    def cif(formula: str) -> str:
+        between = (
+            f"_chemical_formula_sum '{formula}'\n_cell_formula_units_Z 1\n"
+            "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-x,-y,-z\n"
+        )
+        rows = (
+            "Fe1 Fe 0 0 0 0.5\nO1 O 0.2 0 0 1\nO2 O 0 0.2 0 1\nO3 O 0 0 0.2 1\n"
+            "C1 C 0.5 0.5 0.5 0.5\nS1 S 0.655 0.5 0.5 1\n"
+        )
+        return cubic_cif("c", rows, columns=("occupancy",), between=between)
+
+    s = read_cif(write(tmp_path, "whole.cif", cif("C2 Fe H16 O7 S2")))[0]
+    occupancy = dict(zip(s.labels, s.occupancy.tolist(), strict=True))
+    assert occupancy["Fe1"] == 1.0 and occupancy["C1"] == 1.0
+    s = read_cif(write(tmp_path, "part.cif", cif("C2.5 Fe H16 O7 S2")))[0]
+    occupancy = dict(zip(s.labels, s.occupancy.tolist(), strict=True))
+    assert occupancy["Fe1"] == 0.5 and occupancy["C1"] == 0.5
+
+
+def test_a_cif_giving_site_multiplicities_keeps_its_occupancies_without_a_full_match(tmp_path):
+    # the Fe O6 H12 model of test_site_multiplicity_occupancy_is_undone_when_the_model_lacks_h
+    # (Fe 0.5 on the inversion centre, H not in the model) with the site multiplicities
+    # written (Fe 1, O 2): such a CIF follows the modern rule, and without the whole cell
+    # matching the formula its Fe 0.5 is an occupancy
+    between = (
+        "_chemical_formula_sum 'Fe O6 H12'\n_cell_formula_units_Z 1\n"
+        "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-x,-y,-z\n"
+    )
+    rows = "Fe1 Fe 0 0 0 0.5 1\nO1 O 0.2 0 0 1 2\nO2 O 0 0.2 0 1 2\nO3 O 0 0 0.2 1 2\n"
+    columns = ("occupancy", "site_symmetry_multiplicity")
+    s = read_cif(
+        write(tmp_path, "mult.cif", cubic_cif("m", rows, columns=columns, between=between))
+    )[0]
+    assert dict(zip(s.labels, s.occupancy.tolist(), strict=True))["Fe1"] == 0.5
+    # the same model without the multiplicities reads Fe 1 (the test named above)

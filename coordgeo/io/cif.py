@@ -1761,8 +1761,14 @@ def _occupancy_as_multiplicity(
     occupied none may exceed the formula (2 %) and each must come closer to it. COD
     7051132, [Co(bpe)₂(NCS)₂]·CH₃OH (1 Co, 1 NCS on 4c and 2-fold sites as 0.25 and 0.5,
     no methanol in the model): Co 1 → 4 per cell = Z, N 20 → 24 = 6 Z, S 4 → 8 = 2 Z,
-    C 100 → 104 ≤ 27 Z. A half-occupied solvent on a two-fold axis that the formula
-    counts as half would exceed it, and stays half. Otherwise unchanged.
+    C 100 → 104 = 27 Z − 1 Z (the methanol C). So at least one of those elements must
+    then reach formula × Z (within 2 %) and each other fall short of it only by whole
+    atoms per formula unit: a truly half-occupied water O on an inversion centre beside
+    a SQUEEZEd methanol (formula O7.5, model O 6.5 → 7) stays half. A half-occupied
+    solvent on a two-fold axis that the formula counts as half would exceed it, and
+    stays half. A CIF that gives ``_atom_site_site_symmetry_multiplicity`` writes
+    occupancies by the modern rule: there only the whole-cell match undoes them.
+    Otherwise unchanged.
     """
     occ = np.asarray(sites["occupancy"], dtype=float)
     suspect = (order > 1) & (occ < 0.99) & (np.abs(occ * order - 1.0) < 0.02)
@@ -1790,7 +1796,9 @@ def _occupancy_as_multiplicity(
     fixed = np.where(suspect, occ * order, occ)
     if mismatch(fixed) <= 0.02 < mismatch(occ):
         why = "the cell then matches the formula × Z"
-    elif _closer_within_formula(sites["elements"], suspect, occ, fixed, order, n_ops, expected):
+    elif not block.find_values("_atom_site_site_symmetry_multiplicity") and (
+        _closer_within_formula(sites["elements"], suspect, occ, fixed, order, n_ops, expected, z)
+    ):
         why = (
             "their elements then match the formula × Z, or fall short of it where the "
             "model lacks atoms"
@@ -1805,10 +1813,12 @@ def _occupancy_as_multiplicity(
     return fixed
 
 
-def _closer_within_formula(elements, suspect, occ, fixed, order, n_ops, expected) -> bool:
+def _closer_within_formula(elements, suspect, occ, fixed, order, n_ops, expected, z) -> bool:
     """Whether reading the suspect sites as fully occupied moves the cell contents of
     their elements toward ``expected`` (formula × Z) without exceeding it by more than
-    2 %, for every such element, and changes at least one by more than 2 % (see
+    2 %, for every such element, changes at least one by more than 2 %, makes at least
+    one reach it (2 %), and leaves each other short of it by whole atoms per formula
+    unit (an unmodelled H or solvent molecule; 2 % of the formula count) (see
     :func:`_occupancy_as_multiplicity`)."""
     kinds = {elements[i] for i in np.flatnonzero(suspect).tolist()}
     if not kinds <= set(expected):
@@ -1822,13 +1832,18 @@ def _closer_within_formula(elements, suspect, occ, fixed, order, n_ops, expected
         return found
 
     before, after = counts(occ), counts(fixed)
-    moved = False
+    moved = reached = False
     for e in kinds:
         want = expected[e]
         if after[e] > want * 1.02 + 1e-9 or abs(after[e] - want) > abs(before[e] - want):
             return False
         moved |= abs(before[e] - want) > 0.02 * max(want, 1.0)
-    return moved
+        short = (want - after[e]) / z  # atoms per formula unit not in the model
+        if abs(short) <= 0.02 * max(want / z, 1.0):
+            reached = True
+        elif abs(short - round(short)) > 0.02 * max(want / z, 1.0):
+            return False
+    return moved and reached
 
 
 def _read_info(block: gemmi.cif.Block) -> dict[str, str]:
