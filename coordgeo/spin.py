@@ -29,6 +29,8 @@ Chemistry rules remove hypotheses that do not occur (:func:`_allowed`):
   with the CN 4 shift); Ni³⁺ LS 0.56, HS 0.60 Å. Ni(II) was "no spin-state model", so a
   square-planar Ni(II) and an octahedral one were equally ``unknown`` (Halcrow's "Ni(II)
   planar vs octahedral" question is a spin question: S = 0 against S = 1);
+* Ni(III) is d⁷ and low spin (S = 1/2, t2g⁶eg¹, Jahn–Teller elongated) in practice, in
+  N6, O6 and F6 alike (Haines & McAuley, Coord. Chem. Rev. 1981, 39, 77): LS only;
 * Cr(III) is d³ (t2g³, S = 3/2) in any field: one spin state, reported as HS. Cr(III) is
   by far the commonest chromium; without it every Cr(III) complex ([CrCl2(cyclam)]⁺,
   [CrCl2(phen)(H2O)2]⁺ of the shared corpus) came out as LS Cr(II), "only state";
@@ -396,6 +398,8 @@ def _allowed(metal: str, ox: int, donors: Counter, tetrahedral: bool, cn: int = 
     weak = bool(elements) and elements <= WEAK_FIELD
     if metal == "Ni" and ox == 2 and cn != 5:  # d8: S = 1 unless square planar
         return {"LS"} if cn == 4 and not tetrahedral else {"HS"}
+    if metal == "Ni" and ox == 3:  # d7: LS (S = 1/2, Jahn–Teller) in practice
+        return {"LS"}
     if metal == "Co" and ox == 3:
         return {"HS"} if elements == {"F"} else {"LS"}
     if metal == "Cr" and ox == 3:  # d3: t2g³ whatever the field, three unpaired electrons
