@@ -589,3 +589,33 @@ def test_nickel_iii_is_low_spin_only(tmp_path):
     assert int(row.oxidation_state) == 3 and row.spin_state == "LS"
     row = octahedra(write(tmp_path, "ni.cif", _ni_n6())).iloc[0]
     assert not (row.spin_state == "HS" and row.oxidation_state == 3)
+
+
+def _bare_with_aniso(rows: str) -> str:
+    # BARE_LABELS (Fe and six O, each labelled by its element) with an _atom_site_aniso
+    # loop of the given rows (label U11 U22 U33 U12 U13 U23)
+    head = "".join(
+        f"_atom_site_aniso_{t}\n" for t in ("label", "U_11", "U_22", "U_33", "U_12", "U_13", "U_23")
+    )
+    return BARE_LABELS + "loop_\n" + head + rows
+
+
+def test_aniso_rows_of_bare_labels_are_numbered_like_the_sites(tmp_path):
+    # six aniso rows 'O' in file order, U11 = 0.011 … 0.016: the k-th is O<k>'s (the
+    # same file-order rule as the sites); before, every 'O' row was dropped silently
+    rows = "Fe 0.02 0.02 0.02 0 0 0\n" + "".join(
+        f"O 0.01{k} 0.02 0.03 0 0 0\n" for k in range(1, 7)
+    )
+    s = read_cif(write(tmp_path, "aniso.cif", _bare_with_aniso(rows)))[0]
+    assert s.labels == ("Fe", "O1", "O2", "O3", "O4", "O5", "O6")
+    u11 = [round(float(u), 3) for u in s.u_aniso[:, 0]]
+    assert u11 == [0.02, 0.011, 0.012, 0.013, 0.014, 0.015, 0.016]
+    assert any("as are their _atom_site_aniso rows" in n for n in s.notes)
+
+
+def test_aniso_rows_that_do_not_repeat_like_the_sites_are_refused(tmp_path):
+    # two aniso rows 'O' for six sites 'O': which two is not written, so the block is
+    # refused (as when a _geom loop names a repeated label), naming the label and its line
+    rows = "Fe 0.02 0.02 0.02 0 0 0\nO 0.01 0.02 0.03 0 0 0\nO 0.05 0.02 0.03 0 0 0\n"
+    with pytest.raises(InputError, match=r"'O' is used 6 times in _atom_site_label but 2 times"):
+        read_cif(write(tmp_path, "two.cif", _bare_with_aniso(rows)))

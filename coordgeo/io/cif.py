@@ -1133,6 +1133,7 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
         if len(labels_raw) == n
         else [str(i + 1) for i in range(n)]
     )
+    written = labels
     labels = _unique_labels(labels, block, where, notes)
     columns = {
         name: _column(block, f"_atom_site_{name}", n)
@@ -1260,6 +1261,7 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
         "u_iso": u_iso[keep],
         "u_aniso": _read_aniso(
             labels,
+            written,
             aniso_labels,
             aniso_tokens,
             dict(zip(aniso_present, plain[5:], strict=True)),
@@ -1361,11 +1363,22 @@ def _unique_labels(
     named = _geom_labels(block) & set(repeated)
     if named:
         _check_unique_labels(labels, where)  # raises: the loops name sites by these labels
+    aniso = [_unquote(v) for v in block.find_values("_atom_site_aniso_label")]
+    for label in repeated:
+        if aniso.count(label) not in (0, labels.count(label)):
+            # the U_ij rows of the label cannot be matched to its sites in file order
+            raise InputError(
+                f"site label {label!r} is used {labels.count(label)} times in "
+                f"_atom_site_label but {aniso.count(label)} times in _atom_site_aniso_label: "
+                "its U_ij rows cannot be told apart",
+                line=where.row_line("_atom_site_label", labels.index(label)),
+            )
     counts = ", ".join(f"{label} ×{labels.count(label)}" for label in repeated)
     notes.append(
         f"site labels repeat as bare element symbols ({counts}), as P1 exports that name "
         "each atom by its element write them: numbered in file order "
-        f"({repeated[0]} → {repeated[0]}1, {repeated[0]}2, …)"
+        f"({repeated[0]} → {repeated[0]}1, {repeated[0]}2, …"
+        + (", as are their _atom_site_aniso rows)" if set(aniso) & set(repeated) else ")")
     )
     return numbered
 
@@ -1682,6 +1695,7 @@ _ANISO_TAGS = tuple(
 
 def _read_aniso(
     labels: list[str],
+    written: list[str],
     aniso_labels: list[str],
     tokens: list[list[str]],
     plain: dict[int, _Plain],
@@ -1690,12 +1704,23 @@ def _read_aniso(
 ) -> np.ndarray:
     """U11 … U23 of each site (NaN when not given): ``tokens`` the columns of
     :data:`_ANISO_TAGS`, ``plain`` the :func:`_plain_numbers` of those as long as
-    ``aniso_labels``."""
+    ``aniso_labels``. ``written`` are the site labels as the file gives them: where
+    :func:`_unique_labels` numbered a repeated bare symbol, the k-th aniso row of that
+    label is its k-th site (it checked that both loops give the label equally often)."""
     out = np.full((len(labels), 6), np.nan)
     if len(aniso_labels) == 0:
         return out
     index = {label: i for i, label in enumerate(labels)}
     names = [_unquote(v) for v in aniso_labels]
+    if written is not labels:
+        sites_of: dict[str, list[str]] = {}
+        for w, label in zip(written, labels, strict=True):
+            sites_of.setdefault(w, []).append(label)
+        seen: dict[str, int] = {}
+        for k, name in enumerate(names):
+            if len(sites_of.get(name, ())) > 1:
+                names[k] = sites_of[name][seen.get(name, 0)]
+                seen[name] = seen.get(name, 0) + 1
     rows = np.array([index.get(name, -1) for name in names])
     ok = rows >= 0
     for k, parsed in plain.items():
