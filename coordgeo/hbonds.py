@@ -65,6 +65,7 @@ T. Steiner, Angew. Chem. Int. Ed. 2002, 41, 48; A. L. Spek, PLATON, Acta Cryst. 
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from collections.abc import Sequence
 from functools import lru_cache
@@ -461,6 +462,11 @@ def oxo_anion_centre(structure: Structure, bonded: Contacts) -> np.ndarray:
     only the O acceptors). Thiolate, thioether, thiocyanate, sulfite and sulfoxide S
     (fewer than four neighbours, or fewer than two O), chlorate Cl and halide ions keep
     their lone pairs and accept.
+
+    The neighbours are counted within one disorder configuration (one group of each
+    assembly beside the ordered atoms): a sulfoxide S whose O is split over PART 1 and 2
+    has three neighbours in either, not four (a DMSO S with its O over two sites stays an
+    acceptor).
     """
     elements, _, metal = site_masks(structure)
     out = np.zeros(len(structure), dtype=bool)
@@ -472,7 +478,29 @@ def oxo_anion_centre(structure: Structure, bonded: Contacts) -> np.ndarray:
     neighbours = np.bincount(bonded.center[rows], minlength=n)
     oxygen = np.array([e == "O" for e in elements[bonded.site[rows]]], dtype=bool)
     oxygens = np.bincount(bonded.center[rows][oxygen], minlength=n)
-    return centre & (neighbours >= 4) & (oxygens >= 2)
+    out = centre & (neighbours >= 4) & (oxygens >= 2)
+    if any(structure.disorder_group):
+        for k in np.flatnonzero(out).tolist():
+            sites = bonded.site[rows][bonded.center[rows] == k].tolist()
+            out[k] = _oxo_in_one_configuration(structure, sites)
+    return out
+
+
+def _oxo_in_one_configuration(structure: Structure, sites: list[int]) -> bool:
+    """Whether some disorder configuration holds >= 4 of ``sites`` (the non-metal
+    neighbours of one centre, an image per row), >= 2 of them O (:func:`oxo_anion_centre`)."""
+    group, assembly = structure.disorder_group, structure.disorder_assembly
+    choices: dict[str, set[str]] = {}
+    for j in sites:
+        if group[j]:
+            choices.setdefault(assembly[j], set()).add(group[j])
+    assemblies = sorted(choices)
+    for picked in itertools.product(*(sorted(choices[a]) for a in assemblies)):
+        chosen = dict(zip(assemblies, picked, strict=True))
+        held = [j for j in sites if not group[j] or chosen[assembly[j]] == group[j]]
+        if len(held) >= 4 and sum(structure.elements[j] == "O" for j in held) >= 2:
+            return True
+    return False
 
 
 def planar_nitrogen(structure: Structure, bonded: Contacts) -> np.ndarray:

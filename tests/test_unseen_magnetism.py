@@ -619,3 +619,28 @@ def test_aniso_rows_that_do_not_repeat_like_the_sites_are_refused(tmp_path):
     rows = "Fe 0.02 0.02 0.02 0 0 0\nO 0.01 0.02 0.03 0 0 0\nO 0.05 0.02 0.03 0 0 0\n"
     with pytest.raises(InputError, match=r"'O' is used 6 times in _atom_site_label but 2 times"):
         read_cif(write(tmp_path, "two.cif", _bare_with_aniso(rows)))
+
+
+def test_an_s_whose_o_is_split_over_two_parts_still_accepts(tmp_path):
+    # SULFATE_ROWS as a DMSO: O3, O4 become the methyl C3, C4 (same sites, S–C 1.47 Å
+    # here) and the one O is disordered over O1 (PART 1) and O2 (PART 2), 0.5 each. S1
+    # then has three neighbours in either configuration (C3, C4 and one O), keeps its
+    # lone pair and accepts the H1···S1 contact of the test above (2.859 Å at 151°);
+    # counting O1 and O2 together made it a four-neighbour oxo centre and dropped it.
+    rows = (
+        "S1 S 0.5 0.5 0.5 1 .\nO1 O 0.647 0.5 0.5 0.5 1\nO2 O 0.451 0.5693 0.62002 0.5 2\n"
+        "C3 C 0.451 0.36141 0.5 1 .\nC4 C 0.451 0.5693 0.37998 1 .\n"
+        "H1 H 0.7154 0.68794 0.5 1 .\nN1 N 0.74961 0.78191 0.5 1 .\n"
+    )
+    text = cubic_cif("dmso", rows, columns=("occupancy", "disorder_group"))
+    table = hbonds(write(tmp_path, "dmso.cif", text))
+    got = dict(zip(table.acceptor, table.d_ha.round(3), strict=True))
+    assert got == {"O1": 2.0, "S1": 2.859}
+    # a sulfate whose fourth O is split the same way (O2 over PART 1 and 2) stays no
+    # acceptor: four neighbours in each configuration
+    rows = SULFATE_ROWS.replace("O2 O 0.451 0.5693 0.62002\n", "")
+    rows = "".join(f"{r} 1 .\n" for r in rows.splitlines()) + (
+        "O2 O 0.451 0.5693 0.62002 0.5 1\nO5 O 0.451 0.58 0.61 0.5 2\n"
+    )
+    text = cubic_cif("so4", rows, columns=("occupancy", "disorder_group"))
+    assert hbonds(write(tmp_path, "so4.cif", text)).acceptor.tolist() == ["O1"]
