@@ -806,20 +806,29 @@ def _neutral_molecule_moiety(parts: list[tuple[Counter, int | None]]) -> bool:
 _SOLVENT_KEYS = {frozenset((e, float(n)) for e, n in key) for key in NEUTRAL_SOLVENTS}
 
 
+def _proportional(counts: Counter, part: frozenset) -> bool:
+    """Whether ``counts`` (element → atoms) is ``part`` ((element, atoms) pairs) times one
+    factor: the same elements in the same ratios."""
+    wanted = dict(part)
+    if set(counts) != set(wanted):
+        return False
+    ratios = [counts[e] / wanted[e] for e in wanted]
+    return max(ratios) - min(ratios) <= 1e-6 * max(ratios)
+
+
 def _moiety_is_the_model(structure: Structure, tolerance: float) -> bool:
     """Whether an uncharged formula moiety accounts for the whole model, so that its one
     metal part may be read as a neutral molecule (:func:`_neutral_molecule_moiety`).
 
-    Every modelled molecule (:func:`coordgeo.graph.molecules`, symmetry images included)
-    must have the formula of one moiety part, the metal-bearing molecules that of the
-    complex part; and ``_chemical_formula_sum``, when given, must equal the sum of the
-    parts (each times its multiplier ``2(H2 O)``). A moiety that writes only the cation
+    Every modelled molecule (a connected set of bonded sites, each counted once per
+    molecule: 1/(order of its site symmetry)) must have the proportions of one moiety
+    part, the metal-bearing molecules those of the complex part; and
+    ``_chemical_formula_sum``, when given, must equal the sum of the parts (each times
+    its multiplier ``2(H2 O)``). A moiety that writes only the cation
     (``H12 Cl2 Fe N4`` for [FeCl2(NH3)4]Cl with the Cl⁻ modelled) or folds the anion
     into the complex's part (``H12 Cl3 Co N4``) leaves a modelled Cl⁻ unaccounted:
     nothing is read from it.
     """
-    from coordgeo.graph import molecules, structure_graph
-
     parts = []
     total: Counter = Counter()
     for text in (p.strip() for p in structure.info.get("formula_moiety", "").split(",")):
@@ -838,12 +847,21 @@ def _moiety_is_the_model(structure: Structure, tolerance: float) -> bool:
         given = formula_sum[0][0]
         if any(abs(given.get(e, 0) - total.get(e, 0)) > 1e-3 for e in set(given) | set(total)):
             return False
-    graph = structure_graph(structure, tolerance=tolerance, with_hbonds=False)
+    from coordgeo.geometry import connected_components
+    from coordgeo.hbonds import covalent_bonds
+
     complex_part = next(p for p in parts if any(is_metal(e) for e, _ in p))
-    for formula, metals in zip(*(molecules(graph)[c] for c in ("formula", "metals")), strict=True):
-        counts = parse_moiety(formula)[0][0]
-        key = frozenset((e, float(n)) for e, n in counts.items())
-        if key != complex_part if metals else key not in parts:
+    bonded = covalent_bonds(structure, tolerance)
+    fragment = connected_components(len(structure), bonded.center, bonded.site)
+    # each site once per molecule: 1 / (order of its site symmetry), so that the
+    # asymmetric part of a molecule on a special position has the molecule's proportions
+    weight = 1.0 / np.asarray(structure.site_symmetry_order, dtype=float)
+    for k in range(int(fragment.max()) + 1 if len(fragment) else 0):
+        counts: Counter = Counter()
+        for i in np.flatnonzero(fragment == k).tolist():
+            counts[structure.elements[i]] += weight[i]
+        metal = any(is_metal(e) for e in counts)
+        if not any(_proportional(counts, p) for p in ([complex_part] if metal else parts)):
             return False
     return True
 
