@@ -1,11 +1,10 @@
 """Optional dependencies: which extra brings which package, and one clear error when it is missing.
 
 ``pip install coordgeo`` installs the core every analysis needs (gemmi, ase, numpy,
-pandas, scipy, networkx, matplotlib, typer, rich). A few commands need more, installed as
-extras::
+pandas, scipy, networkx, matplotlib, typer, rich, threadpoolctl). A few commands need more,
+installed as extras::
 
-    bulk       pyarrow, dask[distributed],  coordgeo bulk, coordgeo query, coordgeo.bulk
-               threadpoolctl
+    bulk       pyarrow, dask[distributed]   coordgeo bulk, coordgeo query, coordgeo.bulk
     report     mkdocs-material (+ mkdocs, PyYAML)   coordgeo report, coordgeo.report.build_site
     docx       python-docx                  Word export
     pymatgen   pymatgen                     coordgeo.interop.to_pymatgen
@@ -31,7 +30,7 @@ from coordgeo.errors import InputError
 
 #: extra name → the distributions it installs (mirrors ``pyproject.toml``'s extras).
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "bulk": ("pyarrow", "dask[distributed]", "threadpoolctl"),
+    "bulk": ("pyarrow", "dask[distributed]"),
     "report": ("mkdocs-material", "mkdocs", "PyYAML"),
     "docx": ("python-docx",),
     "pymatgen": ("pymatgen",),

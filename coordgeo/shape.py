@@ -74,6 +74,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coordgeo.blas import one_thread
+
 __all__ = [
     "COMMON_SHAPES",
     "ENUMERATION_LIMIT",
@@ -746,7 +748,9 @@ def _pair_products(q: np.ndarray, flat: np.ndarray) -> np.ndarray:
     (3k × N+1)·(N+1 × 3K): numpy's stacked product of transposed operands ran ~15× slower
     for the same sums."""
     k, n1 = q.shape[0], q.shape[1]
-    return (q.transpose(0, 2, 1).reshape(3 * k, n1) @ flat).reshape(k, 3, flat.shape[1])
+    with one_thread():  # N + 1 ≤ 13: BLAS threads would mostly spin (coordgeo.blas)
+        product = q.transpose(0, 2, 1).reshape(3 * k, n1) @ flat
+    return product.reshape(k, 3, flat.shape[1])
 
 
 def _sum_of_squares(m: np.ndarray) -> np.ndarray:

@@ -35,7 +35,6 @@ EXTRA_MODULES = {
     "pyarrow": "bulk",
     "dask": "bulk",
     "distributed": "bulk",
-    "threadpoolctl": "bulk",
     "mkdocs": "report",
     "material": "report",
     "yaml": "report",

@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "elements": 0,
     "options": 0,
     "extras": 0,
+    "blas": 0,
     "figures": 0,
     "frames": 0,
     # 1: the structure model and symmetry

@@ -234,10 +234,9 @@ def limit_blas_threads(threads: int) -> None:
     product is cut among threads by blocks of its result, each entry summed by one
     thread in one order, so the values do not change).
     """
-    from coordgeo.extras import require
+    from coordgeo.blas import limit_threads
 
-    threadpoolctl = require("bulk", "threadpoolctl", what="coordgeo bulk's worker processes")
-    threadpoolctl.threadpool_limits(limits=threads, user_api="blas")
+    limit_threads(threads)
 
 
 def _init_worker(run_pid: int, run_start: str | None, threads: int) -> None:
@@ -493,11 +492,6 @@ class Pool:
     """
 
     def __init__(self, jobs: int, private: Sequence[int] = ()) -> None:
-        from coordgeo.extras import require
-
-        # what each worker limits its BLAS threads with (limit_blas_threads): a missing
-        # install is one line here, not a worker that cannot start
-        require("bulk", "threadpoolctl", what="coordgeo bulk with worker processes")
         self.private = tuple(private)
         self.run_pid = os.getpid()
         self.run_start = _start_time(self.run_pid)

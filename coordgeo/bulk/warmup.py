@@ -24,10 +24,11 @@ WORKER_MODULES = (
     "coordgeo.hbonds",
     "coordgeo.rings",
     "coordgeo.contacts",
+    "coordgeo.graph",  # spin reads a formula moiety against the modelled molecules
     "networkx",
     "scipy.spatial",
     "charset_normalizer",
-    "threadpoolctl",  # each worker limits its BLAS threads (engines.limit_blas_threads)
+    "threadpoolctl",  # each worker limits its BLAS threads (coordgeo.blas)
 )
 
 
@@ -38,6 +39,9 @@ def warm() -> None:
     shapes, ~0.09 s, that each worker would spend on its first sites)."""
     for name in WORKER_MODULES:
         importlib.import_module(name)
+    from coordgeo.blas import controller
+
+    controller()  # the BLAS libraries found once (~6 ms), not in every worker
     from coordgeo.bulk.schema import BULK_SHAPES
     from coordgeo.geometry import FINITE_DIFFERENCE_STEP
     from coordgeo.shape import ideal_polyhedron, shape_candidates
