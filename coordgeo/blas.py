@@ -62,5 +62,10 @@ def one_thread() -> Iterator[None]:
 
 def limit_threads(threads: int) -> None:
     """Let the BLAS libraries of this process use at most ``threads`` threads from now on
-    (a bulk worker's share of the cores: :func:`coordgeo.bulk.engines.blas_threads`)."""
-    controller().limit(limits=threads, user_api="blas")
+    (a bulk worker's share of the cores: :func:`coordgeo.bulk.engines.blas_threads`).
+    Every BLAS loaded by then (scipy's own OpenBLAS too), found afresh: the controller of
+    :func:`one_thread` knows only those loaded when it was made (numpy's, which its
+    products use)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads, user_api="blas")
