@@ -24,7 +24,6 @@ WORKER_MODULES = (
     "coordgeo.hbonds",
     "coordgeo.rings",
     "coordgeo.contacts",
-    "coordgeo.graph",  # spin reads a formula moiety against the modelled molecules
     "networkx",
     "scipy.spatial",
     "charset_normalizer",
