@@ -12,24 +12,37 @@ thread everywhere), for the same values: a product is cut among threads by block
 result, and each entry is summed by one thread in one order.
 
 :func:`one_thread` limits BLAS to one thread for the duration of a block and then
-restores what the caller had, whatever the caller set (``threadpool_limits`` of its
-own, ``OPENBLAS_NUM_THREADS``). Blocks may nest and may run in several threads at once:
-the limit is set when the first block is entered and restored when the last one is left,
-so that two threads cannot leave the library at one thread for good.
+restores what was set before (``threadpool_limits`` of the caller's own,
+``OPENBLAS_NUM_THREADS``), through threadpoolctl's own context manager, so that its
+bookkeeping of which thread controls OpenBLAS's process-wide pool is kept. One block at a
+time sets the limit: a nested block, or one in another thread while a block runs, leaves
+it as it is (the pool is process-wide: that thread's products have one thread too, until
+the first block ends). Two threads that each saved and restored the limit would restore
+each other's "1" for good.
 :func:`limit_threads` sets a process-wide limit (a bulk worker's share of the cores).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from typing import Any
 
-_lock = threading.Lock()
-_depth = 0  # blocks of one_thread being run, in every thread
+_owner = threading.Lock()  # held by the one block that sets the limit
+_local = threading.local()  # .inside: this thread is in a block
 _controller: Any = None  # threadpoolctl.ThreadpoolController, made on first use (~6 ms)
-_limited: Any = None  # the limit of the outermost block, restored when it ends
+
+
+def _after_fork_in_child() -> None:
+    # a fork from inside a block of another thread must not leave the child's lock held
+    global _owner, _local
+    _owner, _local = threading.Lock(), threading.local()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def controller() -> Any:
@@ -44,20 +57,17 @@ def controller() -> Any:
 
 @contextlib.contextmanager
 def one_thread() -> Iterator[None]:
-    """Run the block with BLAS limited to one thread, then restore the caller's limit."""
-    global _depth, _limited
-    with _lock:
-        if _depth == 0:
-            _limited = controller().limit(limits=1, user_api="blas")
-        _depth += 1
+    """Run the block with BLAS limited to one thread, then restore the limit it had."""
+    if getattr(_local, "inside", False) or not _owner.acquire(blocking=False):
+        yield  # nested, or another thread's block has set the limit
+        return
+    _local.inside = True
     try:
-        yield
+        with controller().limit(limits=1, user_api="blas"):
+            yield
     finally:
-        with _lock:
-            _depth -= 1
-            if _depth == 0:
-                _limited.restore_original_limits()
-                _limited = None
+        _local.inside = False
+        _owner.release()
 
 
 def limit_threads(threads: int) -> None:

@@ -1,11 +1,16 @@
-"""coordgeo.blas: one BLAS thread inside coordgeo's products, the caller's limit restored.
+"""coordgeo.blas: one BLAS thread inside coordgeo's products, the previous limit restored.
 
 The shape measures' stacked pairing products run with one BLAS thread (their inner
-dimension is N + 1 ≤ 13; OpenBLAS's threads would mostly spin). What the caller set must
-come back after the block, also when blocks nest.
+dimension is N + 1 ≤ 13; OpenBLAS's threads would mostly spin). What was set before
+must come back after the block: when blocks nest, when a block raises, and when blocks
+of two threads overlap; and a user's own limit in another thread must still work after
+a block (threadpoolctl lets only one thread at a time control OpenBLAS's process-wide
+pool, and hands control back only when its context manager is left).
 """
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 import pytest
@@ -21,21 +26,82 @@ def _blas_threads() -> set[int]:
     return {i["num_threads"] for i in blas.controller().info() if i["user_api"] == "blas"}
 
 
+def _in_thread(func):
+    """``func()`` run in a thread of its own that has ended when this returns."""
+    out = {}
+    t = threading.Thread(target=lambda: out.setdefault("value", func()))
+    t.start()
+    t.join()
+    return out.get("value")
+
+
 @pytest.fixture
 def two_threads():
-    """The caller's own limit of 2 BLAS threads (as on a 2-core machine), restored after."""
-    if not _blas_threads():
+    """2 BLAS threads (as on a 2-core machine, whatever this one has), set by a thread that
+    has ended (so that no thread holds control of OpenBLAS's pool); put back after."""
+    before = _blas_threads()
+    if not before:
         pytest.fail("numpy has no BLAS that threadpoolctl can see")
-    with threadpool_limits(limits=2, user_api="blas"):
-        yield
+    _in_thread(lambda: threadpool_limits(limits=2, user_api="blas"))
+    assert _blas_threads() == {2}, "this BLAS keeps limits per thread (OpenMP layer)"
+    yield
+    _in_thread(lambda: threadpool_limits(limits=max(before), user_api="blas"))
 
 
-def test_one_thread_inside_the_block_and_the_callers_limit_after(two_threads):
-    assert _blas_threads() == {2}
+def test_one_thread_inside_the_block_and_the_limit_before_after(two_threads):
     with blas.one_thread():
         assert _blas_threads() == {1}
         with blas.one_thread():  # nested: still one, and the outer block restores
             assert _blas_threads() == {1}
+        assert _blas_threads() == {1}
+    assert _blas_threads() == {2}
+    with pytest.raises(ZeroDivisionError), blas.one_thread():
+        1 / 0  # noqa: B018
+    assert _blas_threads() == {2}
+
+
+def test_a_users_limit_in_another_thread_works_after_a_block(two_threads):
+    with blas.one_thread():
+        pass
+
+    def user():
+        with threadpool_limits(limits=1, user_api="blas"):
+            return _blas_threads()
+
+    assert _in_thread(user) == {1}  # threadpoolctl ignored it while a block held control
+    assert _blas_threads() == {2}
+
+
+def test_overlapping_blocks_of_two_threads_leave_the_limit_before(two_threads):
+    # A enters, B enters, A leaves (and stays alive, as a pool thread does), B leaves.
+    # The events fix that order, so the test is deterministic. Each block saving and
+    # restoring on its own left 1 thread for good (B restored the "1" it found).
+    a_in, b_in, a_out, done = (threading.Event() for _ in range(4))
+    seen = {}
+
+    def a():
+        with blas.one_thread():
+            a_in.set()
+            b_in.wait()
+        a_out.set()
+        done.wait()
+
+    def b():
+        a_in.wait()
+        with blas.one_thread():
+            seen["b inside, a inside"] = _blas_threads()
+            b_in.set()
+            a_out.wait()
+
+    ta, tb = threading.Thread(target=a), threading.Thread(target=b)
+    ta.start()
+    tb.start()
+    tb.join()
+    seen["both left, a alive"] = _blas_threads()
+    done.set()
+    ta.join()
+    assert seen == {"b inside, a inside": {1}, "both left, a alive": {2}}
+    with blas.one_thread():  # and the main thread can still set it
         assert _blas_threads() == {1}
     assert _blas_threads() == {2}
 
