@@ -546,7 +546,10 @@ def test_site_multiplicity_occupancy_is_undone_with_whole_atoms_missing(tmp_path
     assert occupancy["Fe1"] == 0.5 and occupancy["C1"] == 0.5
 
 
-def test_a_cif_giving_site_multiplicities_keeps_its_occupancies_without_a_full_match(tmp_path):
+@pytest.mark.parametrize(
+    "tag", ["site_symmetry_multiplicity", "symmetry_multiplicity"]
+)  # the core dictionary's spelling, and SHELXL's (its CIFs write the second)
+def test_a_cif_giving_site_multiplicities_keeps_its_occupancies_without_a_full_match(tmp_path, tag):
     # the Fe O6 H12 model of test_site_multiplicity_occupancy_is_undone_when_the_model_lacks_h
     # (Fe 0.5 on the inversion centre, H not in the model) with the site multiplicities
     # written (Fe 1, O 2): such a CIF follows the modern rule, and without the whole cell
@@ -556,12 +559,38 @@ def test_a_cif_giving_site_multiplicities_keeps_its_occupancies_without_a_full_m
         "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-x,-y,-z\n"
     )
     rows = "Fe1 Fe 0 0 0 0.5 1\nO1 O 0.2 0 0 1 2\nO2 O 0 0.2 0 1 2\nO3 O 0 0 0.2 1 2\n"
-    columns = ("occupancy", "site_symmetry_multiplicity")
+    columns = ("occupancy", tag)
     s = read_cif(
         write(tmp_path, "mult.cif", cubic_cif("m", rows, columns=columns, between=between))
     )[0]
     assert dict(zip(s.labels, s.occupancy.tolist(), strict=True))["Fe1"] == 0.5
     # the same model without the multiplicities reads Fe 1 (the test named above)
+
+
+# P-1, a = 10 Å, Z = 1: [Fe(H2O)6] on the inversion centre (occupancy 1, the modern
+# rule) and two waters O4, O5 truly half occupied on the inversion centres ½ ½ ½ and
+# ½ 0 ½ (0.5 × 2 operators / order 2 = 0.5 O per cell each), H not modelled; a third
+# water SQUEEZEd out but counted: O 6 + 0.5 + 0.5 + 1 = 8 (formula Fe H16 O8).
+# Model O as written 7; O4, O5 read as 1 would give 8 = formula × Z, but the only
+# sites that would reach it are lone O (nearest heavy atom: O4–O1 at ½ ½ ½ − 0.2 0 0,
+# √(3² + 5² + 5²) Å = 7.68 Å, far beyond O + O covalent radii 1.32 + 0.45 Å): water
+# whose H are missing is no evidence of the old 1/(site multiplicity) convention,
+# so both stay half (the relaxed rule read them 1).
+def test_lone_waters_on_inversion_centres_are_no_evidence_of_the_old_rule(tmp_path):
+    between = (
+        "_chemical_formula_sum 'Fe H16 O8'\n_cell_formula_units_Z 1\n"
+        "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-x,-y,-z\n"
+    )
+    rows = (
+        "Fe1 Fe 0 0 0 1\nO1 O 0.2 0 0 1\nO2 O 0 0.2 0 1\nO3 O 0 0 0.2 1\n"
+        "O4 O 0.5 0.5 0.5 0.5\nO5 O 0.5 0 0.5 0.5\n"
+    )
+    s = read_cif(
+        write(tmp_path, "w.cif", cubic_cif("w", rows, columns=("occupancy",), between=between))
+    )[0]
+    occupancy = dict(zip(s.labels, s.occupancy.tolist(), strict=True))
+    assert occupancy["O4"] == 0.5 and occupancy["O5"] == 0.5
+    assert not any("site multiplicity" in n for n in s.notes)
 
 
 def _ni_n6(between: str = "") -> str:

@@ -33,11 +33,11 @@ from pathlib import Path
 import gemmi
 import numpy as np
 
-from coordgeo.elements import atomic_number, element_from_label
+from coordgeo.elements import atomic_number, covalent_radius, element_from_label, is_metal
 from coordgeo.errors import InputError
 from coordgeo.io.files import read_text
 from coordgeo.model import CRYSTAL_SYSTEMS, Cell, GeomLoop, Structure, SymOp, read_only
-from coordgeo.options import check_limit
+from coordgeo.options import DEFAULT_TOLERANCE, check_limit
 from coordgeo.symmetry import (
     SPECIAL_POSITION_TOLERANCE,
     check_operator_group,
@@ -281,7 +281,9 @@ def structure_from_block(
     var = np.einsum("ni,nj->nij", sites["fract_su"], sites["fract_su"]) * np.eye(3)[None]
     cov = projector @ var @ np.transpose(projector, (0, 2, 1))
     fract_su = np.sqrt(np.einsum("nii->ni", cov))
-    occupancy = _occupancy_as_multiplicity(block, sites, order, len(symops), notes)
+    occupancy = _occupancy_as_multiplicity(
+        block, sites, order, len(symops), notes, (rotations_float, translations, cell)
+    )
     over = np.flatnonzero(occupancy > 1.0)
     if over.size:  # a site holds at most one atom (IUCr core dictionary, _atom_site_occupancy)
         listed = ", ".join(f"{sites['labels'][i]} {occupancy[i]:g}" for i in over[:5].tolist())
@@ -1772,7 +1774,12 @@ _FORMULA_TERM = re.compile(r"([A-Z][a-z]?)\s*(\d*\.?\d*)")
 
 
 def _occupancy_as_multiplicity(
-    block: gemmi.cif.Block, sites: dict, order: np.ndarray, n_ops: int, notes: list[str]
+    block: gemmi.cif.Block,
+    sites: dict,
+    order: np.ndarray,
+    n_ops: int,
+    notes: list[str],
+    geometry: tuple[np.ndarray, np.ndarray, Cell],
 ) -> np.ndarray:
     """Occupancies, undoing the old convention that wrote the site multiplicity into them.
 
@@ -1791,9 +1798,17 @@ def _occupancy_as_multiplicity(
     atoms per formula unit: a truly half-occupied water O on an inversion centre beside
     a SQUEEZEd methanol (formula O7.5, model O 6.5 → 7) stays half. A half-occupied
     solvent on a two-fold axis that the formula counts as half would exceed it, and
-    stays half. A CIF that gives ``_atom_site_site_symmetry_multiplicity`` writes
-    occupancies by the modern rule: there only the whole-cell match undoes them.
-    Otherwise unchanged.
+    stays half. The element that reaches the formula must have a suspect site that is
+    evidence of the old convention: a metal, or an atom bonded to a heavy (non-H) atom
+    (the N, C, S of 7051132's NCS), not a lone O without heavy-atom neighbours (a water
+    whose H are not modelled): two truly half waters on inversion centres beside a
+    SQUEEZEd water (formula O8, model O 7 → 8) stay half. A CIF that gives the site
+    multiplicities (``_atom_site_site_symmetry_multiplicity`` of the core dictionary, or
+    SHELXL's ``_atom_site_symmetry_multiplicity``) writes occupancies by the modern rule:
+    there only the whole-cell match undoes them. Otherwise unchanged.
+
+    ``geometry`` is (rotations, translations, cell) of the block's operators, for the
+    neighbours of the suspect sites (covalent radii + ``DEFAULT_TOLERANCE``, as bonds).
     """
     occ = np.asarray(sites["occupancy"], dtype=float)
     suspect = (order > 1) & (occ < 0.99) & (np.abs(occ * order - 1.0) < 0.02)
@@ -1821,8 +1836,18 @@ def _occupancy_as_multiplicity(
     fixed = np.where(suspect, occ * order, occ)
     if mismatch(fixed) <= 0.02 < mismatch(occ):
         why = "the cell then matches the formula × Z"
-    elif not block.find_values("_atom_site_site_symmetry_multiplicity") and (
-        _closer_within_formula(sites["elements"], suspect, occ, fixed, order, n_ops, expected, z)
+    elif not any(block.find_values(tag) for tag in _SITE_MULTIPLICITY_TAGS) and (
+        _closer_within_formula(
+            sites["elements"],
+            suspect & _bonded_or_metal(sites, suspect, *geometry),
+            suspect,
+            occ,
+            fixed,
+            order,
+            n_ops,
+            expected,
+            z,
+        )
     ):
         why = (
             "their elements then match the formula × Z, or fall short of it where the "
@@ -1838,12 +1863,51 @@ def _occupancy_as_multiplicity(
     return fixed
 
 
-def _closer_within_formula(elements, suspect, occ, fixed, order, n_ops, expected, z) -> bool:
+#: The site-multiplicity tags: the core dictionary's, and SHELXL's spelling (its CIFs
+#: write ``_atom_site_symmetry_multiplicity``).
+_SITE_MULTIPLICITY_TAGS = (
+    "_atom_site_site_symmetry_multiplicity",
+    "_atom_site_symmetry_multiplicity",
+)
+
+
+def _bonded_or_metal(
+    sites: dict, suspect: np.ndarray, rotations: np.ndarray, translations: np.ndarray, cell: Cell
+) -> np.ndarray:
+    """Which sites are metals or have a heavy-atom (not H, D or a dummy) neighbour
+    closer than the sum of covalent radii (Cordero 2008) + ``DEFAULT_TOLERANCE`` (the
+    bond rule of :mod:`coordgeo.coordination`), among any symmetry image of any site;
+    computed for the ``suspect`` sites only (False elsewhere). Images closer than 0.5 Å
+    (the site itself on its special position) are not neighbours."""
+    elements = sites["elements"]
+    out = np.zeros(len(elements), dtype=bool)
+    heavy = np.array([e not in ("H", "D", "X") for e in elements])
+    radii = np.array([covalent_radius(e) for e in elements])
+    x = np.asarray(sites["fract"], dtype=float)
+    images = (np.einsum("kij,nj->nki", rotations, x) + translations[None]).reshape(-1, 3)
+    image_heavy = np.repeat(heavy, len(rotations))
+    image_radius = np.repeat(radii, len(rotations))
+    for i in np.flatnonzero(suspect).tolist():
+        if is_metal(elements[i]):
+            out[i] = True
+            continue
+        d = images - x[i]
+        d -= np.round(d)
+        dist = vector_lengths(d @ cell.orthogonalization.T)
+        limit = radii[i] + image_radius + DEFAULT_TOLERANCE
+        out[i] = bool((image_heavy & (dist > 0.5) & (dist < limit)).any())
+    return out
+
+
+def _closer_within_formula(
+    elements, evidence, suspect, occ, fixed, order, n_ops, expected, z
+) -> bool:
     """Whether reading the suspect sites as fully occupied moves the cell contents of
     their elements toward ``expected`` (formula × Z) without exceeding it by more than
     2 %, for every such element, changes at least one by more than 2 %, makes at least
-    one reach it (2 %), and leaves each other short of it by whole atoms per formula
-    unit (an unmodelled H or solvent molecule; 2 % of the formula count) (see
+    one with an ``evidence`` site (a metal, or an atom bonded to a heavy atom) reach it
+    (2 %), and leaves each other short of it by whole atoms per formula unit (an
+    unmodelled H or solvent molecule; 2 % of the formula count) (see
     :func:`_occupancy_as_multiplicity`)."""
     kinds = {elements[i] for i in np.flatnonzero(suspect).tolist()}
     if not kinds <= set(expected):
@@ -1865,7 +1929,7 @@ def _closer_within_formula(elements, suspect, occ, fixed, order, n_ops, expected
         moved |= abs(before[e] - want) > 0.02 * max(want, 1.0)
         short = (want - after[e]) / z  # atoms per formula unit not in the model
         if abs(short) <= 0.02 * max(want / z, 1.0):
-            reached = True
+            reached |= any(evidence[i] and elements[i] == e for i in range(len(elements)))
         elif abs(short - round(short)) > 0.02 * max(want / z, 1.0):
             return False
     return moved and reached
