@@ -64,16 +64,19 @@ neighbouring metal M′ is bonded to it only when all five hold:
 4. d(M–M′) ≥ :data:`MM_SHORTEST` (1.75 Å): the shortest metal–metal bonds known, the
    Cr–Cr quintuple bonds, are 1.80–1.83 Å (Nguyen et al., Science 2005, 310, 844); two
    metal positions closer than that are alternatives of one disordered metal.
-5. the pair is not the two Cu of a paddle-wheel (:data:`CU_CU_NO_BOND`), tested last:
-   two Cu bridged by at least two X–C–X ligands (a donor X of each Cu bonded to one C:
-   carboxylate O–C–O, amidinate N–C–N; a paddle-wheel has four), d(Cu···Cu) ≥
-   :data:`CU_PADDLE_WHEEL_SHORTEST` (2.45 Å). The Cu(II)···Cu(II) of a carboxylate
+5. the pair is not two Cu bridged by at least two X–C–X ligands (:data:`CU_CU_NO_BOND`),
+   tested last: a donor X of each Cu bonded to one C (carboxylate O–C–O, amidinate
+   N–C–N; a paddle-wheel has four), whatever d(Cu···Cu). The Cu(II)···Cu(II) of a carboxylate
    paddle-wheel [Cu₂(O₂CR)₄L₂] (2.61–2.64 Å, inside rule 2's 2.74 Å) has bond order 0:
    the d⁹ magnetic orbitals (x²−y²) point at the O donors and the two Cu couple
    antiferromagnetically through the carboxylate bridges (B. Bleaney, K. D. Bowers, *Proc.
    R. Soc. A* 1952, 214, 451; P. J. Hay, J. C. Thibeault, R. Hoffmann, *J. Am. Chem. Soc.*
    1975, 97, 4884), so structure reports give a CuO₄L square pyramid with the Cu···Cu
-   apart and SHAPE users measure SPY-5. The sphere of each Cu names the contact in its
+   apart and SHAPE users measure SPY-5. The Cu(I)···Cu(I) of amidinate dimers
+   [Cu(RNC(R′)NR)]₂ (2.41–2.50 Å) is a d¹⁰–d¹⁰ cuprophilic contact that the two
+   three-atom bridges impose, not a bond (F. A. Cotton, X. Feng, M. Matusz, R. Poli,
+   *J. Am. Chem. Soc.* 1988, 110, 7077: 2.497 Å; Z. Li, S. T. Barry, R. G. Gordon,
+   *Inorg. Chem.* 2005, 44, 1728). The sphere of each Cu names the contact in its
    ``notes`` (information, not a warning). Any other Cu–Cu is decided by rules 1–4 as
    for every metal: the σ bond (bond order ½) of the mixed-valent [Cu₂]³⁺ core of
    octaazacryptates (2.36–2.42 Å, no bridge: Barr et al., *J. Chem. Soc., Chem.
@@ -199,13 +202,14 @@ ZINTL_ANION_METALS = frozenset({"Ga", "In", "Tl", "Ge", "Sn", "Pb", "Sb", "Bi"})
 #: The non-metals a Zintl polyanion atom may be bonded to (Sn–As of KSnAs, Sn–Si): the
 #: p-block metalloids other than Te, a chalcogen (K₄SnTe₄ is a tellurostannate).
 ZINTL_METALLOIDS = frozenset({"B", "Si", "As"})
-#: Shortest Cu···Cu of a paddle-wheel (rule 5): Cu(II) carboxylate paddle-wheels have
-#: 2.58–2.68 Å; the σ-bonded mixed-valent [Cu₂]³⁺ core is 2.36–2.42 Å (bond order ½).
-CU_PADDLE_WHEEL_SHORTEST = 2.45  # Å
-#: Why the Cu···Cu of a paddle-wheel is no bond; a sphere of either Cu notes the contact.
+#: Why the Cu···Cu of two Cu bridged by ≥ 2 X–C–X ligands is no bond (rule 5), whatever
+#: the distance: the d⁹–d⁹ Cu(II) of a paddle-wheel (2.58–2.68 Å) or the d¹⁰–d¹⁰ Cu(I)
+#: of an amidinate dimer (2.41–2.50 Å); a sphere of either Cu notes the contact. The
+#: σ-bonded [Cu₂]³⁺ core (2.36–2.42 Å) has no such bridge and keeps its bond.
 CU_CU_NO_BOND = (
-    "Cu–Cu contact of a paddle-wheel (the two Cu bridged by X–C–X ligands, copper(II) "
-    "d⁹–d⁹): bond order 0, not a donor"
+    "Cu–Cu contact of a paddle-wheel or ligand-bridged pair (the two Cu bridged by "
+    "≥ 2 X–C–X ligands: copper(II) d⁹–d⁹, or copper(I) d¹⁰–d¹⁰ cuprophilic): bond "
+    "order 0, not a donor"
 )
 
 __all__ = [
@@ -537,12 +541,8 @@ def _metal_metal_verdicts(
                 if wide >= MM_BRIDGE_ANGLE:
                     out.append(f"{pair}: bridged, M–X–M′ {wide:.0f}° ≥ {MM_BRIDGE_ANGLE:.0f}°")
                     continue
-        # rule 5, last: a Cu···Cu that passes rules 1–4 and is a paddle-wheel's
-        paddle_wheel = (
-            ei == ej == "Cu"
-            and d >= CU_PADDLE_WHEEL_SHORTEST
-            and _x_c_x_bridges(structure, i, xyz[k], tolerance) >= 2
-        )
+        # rule 5, last: a Cu···Cu that passes rules 1–4 bridged by >= 2 X–C–X ligands
+        paddle_wheel = ei == ej == "Cu" and _x_c_x_bridges(structure, i, xyz[k], tolerance) >= 2
         out.append(f"{pair}: {CU_CU_NO_BOND}" if paddle_wheel else "")
     return out
 

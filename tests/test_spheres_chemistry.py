@@ -22,6 +22,7 @@ from coordgeo.coordination import (
     bond_contacts,
     bonds,
     coordination_spheres,
+    is_information,
 )
 from coordgeo.elements import covalent_radius, is_metal
 from coordgeo.geometry import atom_label
@@ -114,22 +115,26 @@ def test_intermetallic_keeps_its_metal_metal_coordination(shared):
 # (±(x + 0.6145), 0, 0), (0, ±(x + 0.6145), 0): C–O = √(0.6145² + 1.1²) = 1.260 Å.
 # Cu: d(Cu–Cu) 2.614 Å (copper(II) acetate hydrate: 2.616 Å), Cu–O 1.970 → x = 1.959,
 # Cu···C = √(2.5735² + 1.307²) = 2.886 Å > 1.32 + 0.73 + 0.45; Cu–Cu ≤ 2·1.32 + 0.10 = 2.74,
-# but the two Cu of a paddle-wheel (≥ 2 O–C–O bridges, Cu···Cu ≥ 2.45 Å) are not bonded
+# but the two Cu of a paddle-wheel (≥ 2 O–C–O bridges, whatever the Cu···Cu) are not bonded
 # (bond order 0, rule 5): CN 4, the Cu···Cu noted. ``bridges`` < 4 leaves out the C of the
-# last positions (their O stay, no longer bridged: O–O 2.2 Å > 2·0.66 + 0.45).
+# last positions (their O stay, no longer bridged: O–O 2.2 Å > 2·0.66 + 0.45); ``positions``
+# < 4 leaves out the last positions altogether; ``donor`` N makes them N–C–N bridges.
 # Ru: d(Ru–Ru) 2.3400 Å (seed 003, Table S1: Ru(1)–Ru(1A) 2.3400(8) Å), Ru–O 2.020 →
 # x = 2.0188, Ru···C = 2.882 Å > 2.64; Ru–Ru ≤ 2·1.46 + 0.10 = 3.02. No single-atom bridge
 # (O···M′ = √(x² + (d/2 + 1.1)²) = 3.10 and 3.04 Å): the M–M bond counts, CN 5.
-def _paddle_wheel(metal: str, mm: float, m_o: float, bridges: int = 4) -> str:
+def _paddle_wheel(
+    metal: str, mm: float, m_o: float, bridges: int = 4, donor: str = "O", positions: int = 4
+) -> str:
     a = 20.0
     h = mm / 2
     x = math.sqrt(m_o**2 - (h - 1.1) ** 2)
     atoms = [(f"{metal}1", metal, (0, 0, h)), (f"{metal}2", metal, (0, 0, -h))]
-    for k, (sx, sy) in enumerate(((1, 0), (-1, 0), (0, 1), (0, -1)), start=1):
+    for k, (sx, sy) in enumerate(((1, 0), (-1, 0), (0, 1), (0, -1))[:positions], start=1):
         if k <= bridges:
             atoms.append((f"C{k}", "C", ((x + 0.6145) * sx, (x + 0.6145) * sy, 0.0)))
         for sz in (1, -1):
-            atoms.append((f"O{k}{'a' if sz > 0 else 'b'}", "O", (x * sx, x * sy, 1.1 * sz)))
+            label = f"{donor}{k}{'a' if sz > 0 else 'b'}"
+            atoms.append((label, donor, (x * sx, x * sy, 1.1 * sz)))
     rows = "\n".join(
         f"{lab} {el} {0.5 + px / a:.6f} {0.5 + py / a:.6f} {0.5 + pz / a:.6f}"
         for lab, el, (px, py, pz) in atoms
@@ -177,6 +182,32 @@ def test_copper_paddle_wheel_has_no_cu_cu_bond_but_notes_it(tmp_path):
     for sps in _spheres_by_label(s).values():
         (sp,) = sps
         assert dict(_donor_elements(s, sp)) == {"O": 4} and sp.notes == ()
+
+
+@pytest.mark.parametrize("cu_cu", [2.420, 2.497])
+def test_copper_i_amidinate_dimer_has_no_cu_cu_bond(tmp_path, cu_cu):
+    # [Cu(RNC(H)NR)]₂, a Cu(I) formamidinate dimer: two N–C–N bridges trans (positions 1,
+    # 2 of _paddle_wheel with N donors), Cu–N 1.880 Å, each Cu linear N–Cu–N. Cu···Cu
+    # 2.497 Å is Cotton, Feng, Matusz & Poli's di-p-tolylformamidinate (J. Am. Chem. Soc.
+    # 1988, 110, 7077), 2.42 Å the ALD amidinates (Li, Barry & Gordon, Inorg. Chem. 2005,
+    # 44, 1728): a d¹⁰–d¹⁰ cuprophilic contact the bridges impose, no bond. At 2.420 Å:
+    # x = √(1.88² − 0.11²) = 1.876779 Å; Cu···C = √(2.491279² + 1.21²) = 2.7696 Å >
+    # 1.32 + 0.73 + 0.45 = 2.50; N···Cu′ = √(x² + 2.31²) = 2.9763 Å > 1.32 + 0.71 + 0.45
+    # = 2.48 (no single-atom bridge); Cu–Cu ≤ 2·1.32 + 0.10 = 2.74 (rule 2 holds): only
+    # rule 5 removes it (before review 7 it needed Cu···Cu ≥ 2.45 Å, and 2.420 was CN 3).
+    text = _paddle_wheel("Cu", cu_cu, 1.880, bridges=2, donor="N", positions=2)
+    (s,) = coordgeo.read(write(tmp_path, "amidinate.cif", text))
+    for label, other in (("Cu1", "Cu2"), ("Cu2", "Cu1")):
+        (sp,) = _spheres_by_label(s)[label]
+        assert dict(_donor_elements(s, sp)) == {"N": 2}
+        assert sp.distances == pytest.approx((1.880,) * 2, abs=1e-3)
+        (note,) = sp.notes
+        assert note.startswith(f"{label}···{other} {cu_cu:.3f} Å: Cu–Cu contact")
+        assert "d¹⁰–d¹⁰ cuprophilic" in note and is_information(note)
+    # a Cu(II) carboxylate paddle-wheel at 2.440 Å (below the old 2.45 Å cut) is no bond
+    (s,) = coordgeo.read(write(tmp_path, "pw.cif", _paddle_wheel("Cu", 2.440, 1.970)))
+    for (sp,) in _spheres_by_label(s).values():
+        assert dict(_donor_elements(s, sp)) == {"O": 4} and len(sp.notes) == 1
 
 
 def test_copper_pair_with_one_carboxylate_bridge_keeps_its_bond(tmp_path):
