@@ -806,6 +806,10 @@ def _neutral_molecule_moiety(parts: list[tuple[Counter, int | None]]) -> bool:
 _SOLVENT_KEYS = {frozenset((e, float(n)) for e, n in key) for key in NEUTRAL_SOLVENTS}
 
 
+#: H and D, left out where the moiety is compared with the model (not always located).
+_HYDROGEN = frozenset({"H", "D"})
+
+
 def _proportional(counts: Counter, part: frozenset) -> bool:
     """Whether ``counts`` (element → atoms) is ``part`` ((element, atoms) pairs) times one
     factor: the same elements in the same ratios."""
@@ -822,7 +826,9 @@ def _moiety_is_the_model(structure: Structure, tolerance: float) -> bool:
 
     Every modelled molecule (a connected set of bonded sites, each counted once per
     molecule: 1/(order of its site symmetry)) must have the proportions of one moiety
-    part, the metal-bearing molecules those of the complex part; and
+    part, the metal-bearing molecules those of the complex part, compared by their heavy
+    (non-H) atoms: hydroxyl and water H are often not located, and a model that lacks
+    them (methanol C–O without its O–H) is still the moiety's; and
     ``_chemical_formula_sum``, when given, must equal the sum of the parts (each times
     its multiplier ``2(H2 O)``). A moiety that writes only the cation
     (``H12 Cl2 Fe N4`` for [FeCl2(NH3)4]Cl with the Cl⁻ modelled) or folds the anion
@@ -837,7 +843,7 @@ def _moiety_is_the_model(structure: Structure, tolerance: float) -> bool:
         if len(parsed) != 1:
             return False
         counts = parsed[0][0]
-        parts.append(frozenset((e, float(n)) for e, n in counts.items()))
+        parts.append(frozenset((e, float(n)) for e, n in counts.items() if e not in _HYDROGEN))
         for e, n in counts.items():
             total[e] += n * (int(m.group(1)) if m else 1)
     formula_sum = parse_moiety(structure.info.get("formula_sum", ""))
@@ -859,7 +865,10 @@ def _moiety_is_the_model(structure: Structure, tolerance: float) -> bool:
     for k in range(int(fragment.max()) + 1 if len(fragment) else 0):
         counts: Counter = Counter()
         for i in np.flatnonzero(fragment == k).tolist():
-            counts[structure.elements[i]] += weight[i]
+            if structure.elements[i] not in _HYDROGEN:
+                counts[structure.elements[i]] += weight[i]
+        if not counts:  # an H bonded to no heavy atom: not a molecule of its own
+            continue
         metal = any(is_metal(e) for e in counts)
         if not any(_proportional(counts, p) for p in ([complex_part] if metal else parts)):
             return False

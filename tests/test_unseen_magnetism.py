@@ -7,6 +7,7 @@ derived by hand in its comment."""
 from __future__ import annotations
 
 import math
+import sys
 
 import pytest
 
@@ -348,6 +349,18 @@ def test_an_uncharged_moiety_of_one_complex_and_solvent_gives_a_low_spin_iron_it
     assert round(float(row.d_mean), 3) == 1.960 and row.spin_state == "LS"
     assert int(row.oxidation_state) == 2
     assert row.oxidation_state_source == "formula moiety"
+
+
+def test_an_unlocated_hydroxyl_h_does_not_reject_the_moiety(tmp_path, monkeypatch):
+    # The model above without the methanol's O–H (H13): hydroxyl H are often not located.
+    # The molecule C11 O1 H14–H16 is CH3O by all its atoms, C H4 O by the moiety, but
+    # compared by heavy atoms both are C1 O1: the moiety is still the model, and the Fe
+    # is 0 − 2 × (−1) − 4 × 0 = +2 as above (the H-counting rule read nothing).
+    rows = FE_NCS_ROWS.replace("H13 H 0.1835 0.1 0.1408\n", "")
+    assert rows != FE_NCS_ROWS
+    monkeypatch.setattr(sys.modules[__name__], "FE_NCS_ROWS", rows)
+    row = octahedra(write(tmp_path, "no_oh.cif", _fe_ncs("C10 H12 Fe N6 S2, C H4 O"))).iloc[0]
+    assert int(row.oxidation_state) == 2 and row.oxidation_state_source == "formula moiety"
 
 
 def test_an_uncharged_moiety_with_a_possible_ion_is_not_read_as_neutral(tmp_path):
