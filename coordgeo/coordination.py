@@ -199,9 +199,12 @@ _NO_BRIDGE_TEST = ("C", "H")
 #: non-metal neighbours are all :data:`ZINTL_METALLOIDS`), with or without anion donors of
 #: its own, though it bonds no other metal (rule 1 of the module docstring).
 ZINTL_ANION_METALS = frozenset({"Ga", "In", "Tl", "Ge", "Sn", "Pb", "Sb", "Bi"})
-#: The non-metals a Zintl polyanion atom may be bonded to (Sn–As of KSnAs, Sn–Si): the
-#: p-block metalloids other than Te, a chalcogen (K₄SnTe₄ is a tellurostannate).
-ZINTL_METALLOIDS = frozenset({"B", "Si", "As"})
+#: The non-metals a Zintl polyanion atom may be bonded to (Sn–As of KSnAs, Sn–Si, Sn–P):
+#: the p-block metalloids other than Te, a chalcogen (K₄SnTe₄ is a tellurostannate), and
+#: P, which forms the same pnictidostannate(IV) anions as As ([Sn₂P₆]¹⁰⁻ of Na₂K₃[SnP₃],
+#: [SnBi₄] chains of Na₂K₃[SnBi₃]) with the same Pauling electronegativity (P 2.19,
+#: As 2.18): a Sn–P anion is a polyanion exactly when its As analogue is.
+ZINTL_METALLOIDS = frozenset({"B", "Si", "P", "As"})
 #: Why the Cu···Cu of two Cu bridged by ≥ 2 X–C–X ligands is no bond (rule 5), whatever
 #: the distance: the d⁹–d⁹ Cu(II) of a paddle-wheel (2.58–2.68 Å) or the d¹⁰–d¹⁰ Cu(I)
 #: of an amidinate dimer (2.41–2.50 Å); a sphere of either Cu notes the contact. The

@@ -648,9 +648,12 @@ def test_cation_with_anion_donors_bonds_the_atoms_of_a_zintl_polyanion(tmp_path)
     # (limit 2.03 + 1.39 + 0.45 = 3.87 Å; Sn···Sn 7.2 Å). K had its O donors, so its K–Sn
     # were "cation–cation" and it had CN 4: now CN 6 (O4Sn2). An Sn bonded to As (a
     # pnictide polyanion: 0.135 × 20 = 2.70 Å ≤ 1.39 + 1.19 + 0.45 = 3.03 Å, K···As 6.30 Å)
-    # is still an anion atom: CN 6. An Sn bonded to Cl (2.40 Å ≤ 1.39 + 1.02 + 0.45 = 2.86;
-    # K···Cl 6.00 Å) is a cation (a chlorostannate, as the Sn(IV) of SrSnO₃ or K₂SnCl₆):
-    # K–Sn stays no bond, CN 4.
+    # is still an anion atom: CN 6, and so is one bonded to P at the same 2.70 Å (≤ 1.39 +
+    # 1.07 + 0.45 = 2.91 Å): P and As form the same pnictidostannate(IV) anions (the
+    # [Sn₂P₆]¹⁰⁻ of Na₂K₃[SnP₃]; Pauling electronegativity P 2.19, As 2.18), and the P one
+    # had K–Sn as cation–cation contacts (CN 4) before review 7. An Sn bonded to Cl
+    # (2.40 Å ≤ 1.39 + 1.02 + 0.45 = 2.86; K···Cl 6.00 Å) is a cation (a chlorostannate,
+    # as the Sn(IV) of SrSnO₃ or K₂SnCl₆): K–Sn stays no bond, CN 4.
     cell = CUBIC_10.replace("10\n", "20\n")
     sites = (
         "K1 K 0.5 0.5 0.5\nO1 O 0.64 0.5 0.5\nO2 O 0.36 0.5 0.5\nO3 O 0.5 0.64 0.5\n"
@@ -663,6 +666,7 @@ def test_cation_with_anion_donors_bonds_the_atoms_of_a_zintl_polyanion(tmp_path)
     for name, partners, expected in (
         ("crown", "", [*oxygen, "Sn1", "Sn2"]),
         ("arsenide", "As1 As 0.5 0.5 0.815\nAs2 As 0.5 0.5 0.185\n", [*oxygen, "Sn1", "Sn2"]),
+        ("phosphide", "P1 P 0.5 0.5 0.815\nP2 P 0.5 0.5 0.185\n", [*oxygen, "Sn1", "Sn2"]),
         ("chloride", "Cl1 Cl 0.5 0.5 0.8\nCl2 Cl 0.5 0.5 0.2\n", oxygen),
     ):
         text = f"data_{name}\n{cell}loop_\n{head}{sites}{partners}"
