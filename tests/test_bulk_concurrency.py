@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import threadpoolctl  # a core dependency (pyproject.toml, coordgeo.blas): never skipped
 
 from coordgeo import bulk
 from coordgeo.bulk import lock
@@ -715,7 +716,6 @@ def test_pool_workers_use_their_share_of_the_cores_for_blas(monkeypatch, tmp_pat
     per core: with 2 workers on 2 cores each has one (OpenBLAS would start 2 in each,
     which spin while they wait and take the other worker's core). Each worker writes what
     threadpoolctl sees in it while it "analyses" a file (a stand-in, inherited by fork)."""
-    threadpoolctl = pytest.importorskip("threadpoolctl")
     from coordgeo.bulk import analyse, engines
     from coordgeo.bulk.schema import Options, Task
 
