@@ -35,7 +35,7 @@ neighbouring metal M′ is bonded to it only when all five hold:
    :func:`coordgeo.elements.is_electropositive`); such metals are cations in every
    salt, oxide or complex, so Sr···Mo, Ba···Ti, K···K, Na···Na contacts are not bonds.
    The exception is an atom of a Zintl polyanion: a metal of :data:`ZINTL_ANION_METALS`
-   whose non-metal neighbours are all :data:`ZINTL_METALLOIDS` (B, Si, As), i.e. one
+   whose non-metal neighbours are all :data:`ZINTL_METALLOIDS` (B, Si, P, As), i.e. one
    bonded to another such atom (Sn–Sn of Sn₉⁴⁻, Sn–As of the [SnAs]⁻ layers of KSnAs,
    Ga–Ga) or to nothing but metals. By the Zintl–Klemm concept (H. Schäfer, B. Eisenmann,
    W. Müller, *Angew. Chem. Int. Ed. Engl.* 1973, 12, 694; J. D. Corbett, *Chem. Rev.*
