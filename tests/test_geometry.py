@@ -179,6 +179,27 @@ def test_measure_vectorised_matches_scalar(qsal_cif):
     assert v[1] == pytest.approx(d) and su[1] == pytest.approx(dsu)
 
 
+def _structure_arrays(s) -> dict[str, np.ndarray]:
+    """Every array field of a Structure (10), the arrays it derives and keeps, its cell's
+    matrices and its operators' rotations and translations, by name."""
+    import dataclasses
+
+    arrays = {
+        f.name: getattr(s, f.name)
+        for f in dataclasses.fields(s)
+        if isinstance(getattr(s, f.name), np.ndarray)
+    }
+    assert len(arrays) == 10
+    for name in ("rotations", "rotations_float", "translations", "cartesian"):
+        arrays[name] = getattr(s, name)
+    arrays["orthogonalization"] = s.cell.orthogonalization
+    arrays["fractionalization"] = s.cell.fractionalization
+    for k, op in enumerate(s.symops):
+        arrays[f"rotation {k}"] = op.rotation
+        arrays[f"translation {k}"] = op.translation
+    return arrays
+
+
 def test_structure_arrays_are_read_only_and_replace_makes_a_new_structure(tmp_path):
     """Per-structure caches (the R·x + t image table here, bonds, rings, H-bonds) hold values
     derived from a structure's arrays, so writing into them in place would leave those
@@ -193,18 +214,7 @@ def test_structure_arrays_are_read_only_and_replace_makes_a_new_structure(tmp_pa
     (s,) = read_cif(write(tmp_path, "c2c.cif", C2C))
     fe_n = bonds(s).query("atom1 == 'Fe1' and atom2 == 'N1'").distance
     assert fe_n.tolist() == pytest.approx([1.82209] * 2, abs=1e-5)
-    arrays = {  # every array field, and the arrays the structure derives and keeps
-        f.name: getattr(s, f.name)
-        for f in dataclasses.fields(s)
-        if isinstance(getattr(s, f.name), np.ndarray)
-    }
-    assert len(arrays) == 10
-    for name in ("rotations", "rotations_float", "translations", "cartesian"):
-        arrays[name] = getattr(s, name)
-    arrays["orthogonalization"] = s.cell.orthogonalization
-    arrays["fractionalization"] = s.cell.fractionalization
-    arrays["rotation"] = s.symops[1].rotation
-    arrays["translation"] = s.symops[1].translation
+    arrays = _structure_arrays(s)
     for name, array in arrays.items():
         with pytest.raises(ValueError, match="read-only"):
             array[0] = array[0]  # the same value: only the write itself is refused
@@ -234,7 +244,6 @@ def test_structure_arrays_stay_read_only_through_pickle_and_deepcopy(tmp_path, h
     again, cached ones (cartesian, the cell's matrices) included, with the same values:
     C2C Fe1–N1 1.82209 Å (cifs_for_tests) in the copy."""
     import copy
-    import dataclasses
     import pickle
 
     from coordgeo.coordination import bonds
@@ -244,19 +253,7 @@ def test_structure_arrays_stay_read_only_through_pickle_and_deepcopy(tmp_path, h
     assert all(not a.flags.writeable for a in cached)
     t = pickle.loads(pickle.dumps(s)) if how == "pickle" else copy.deepcopy(s)
     assert t is not s and t.fract is not s.fract
-    arrays = {
-        f.name: getattr(t, f.name)
-        for f in dataclasses.fields(t)
-        if isinstance(getattr(t, f.name), np.ndarray)
-    }
-    assert len(arrays) == 10
-    for name in ("rotations", "rotations_float", "translations", "cartesian"):
-        arrays[name] = getattr(t, name)
-    arrays["orthogonalization"] = t.cell.orthogonalization
-    arrays["fractionalization"] = t.cell.fractionalization
-    for k, op in enumerate(t.symops):
-        arrays[f"rotation {k}"] = op.rotation
-        arrays[f"translation {k}"] = op.translation
+    arrays = _structure_arrays(t)
     for name, array in arrays.items():
         assert not array.flags.writeable, name
         with pytest.raises(ValueError, match="read-only"):
