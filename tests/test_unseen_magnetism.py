@@ -655,12 +655,18 @@ def test_aniso_rows_of_bare_labels_are_numbered_like_the_sites(tmp_path):
     assert any("as are their _atom_site_aniso rows" in n for n in s.notes)
 
 
-def test_aniso_rows_that_do_not_repeat_like_the_sites_are_refused(tmp_path):
-    # two aniso rows 'O' for six sites 'O': which two is not written, so the block is
-    # refused (as when a _geom loop names a repeated label), naming the label and its line
+def test_aniso_rows_that_do_not_repeat_like_the_sites_are_left_out_with_a_note(tmp_path):
+    # two aniso rows 'O' for six sites 'O' (four O isotropic): which two sites they
+    # belong to is not written, so no O gets a U_ij, and a note says so; the block is
+    # read (no geometry needs U) and Fe keeps its own row (U11 0.02). Refusing it lost the
+    # whole structure for want of two displacement tensors.
     rows = "Fe 0.02 0.02 0.02 0 0 0\nO 0.01 0.02 0.03 0 0 0\nO 0.05 0.02 0.03 0 0 0\n"
-    with pytest.raises(InputError, match=r"'O' is used 6 times in _atom_site_label but 2 times"):
-        read_cif(write(tmp_path, "two.cif", _bare_with_aniso(rows)))
+    s = read_cif(write(tmp_path, "two.cif", _bare_with_aniso(rows)))[0]
+    assert s.labels == ("Fe", "O1", "O2", "O3", "O4", "O5", "O6")
+    assert s.u_aniso[0, 0] == 0.02
+    assert all(u != u for u in s.u_aniso[1:].ravel().tolist())  # NaN
+    assert any("gives 'O' 2 times for 6 sites" in n for n in s.notes)
+    assert not any("as are their _atom_site_aniso rows" in n for n in s.notes)
 
 
 def test_an_s_whose_o_is_split_over_two_parts_still_accepts(tmp_path):

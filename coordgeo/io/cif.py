@@ -23,6 +23,7 @@ that are readable still are.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import math
 import re
@@ -1366,22 +1367,24 @@ def _unique_labels(
     if named:
         _check_unique_labels(labels, where)  # raises: the loops name sites by these labels
     aniso = [_unquote(v) for v in block.find_values("_atom_site_aniso_label")]
-    for label in repeated:
-        if aniso.count(label) not in (0, labels.count(label)):
-            # the U_ij rows of the label cannot be matched to its sites in file order
-            raise InputError(
-                f"site label {label!r} is used {labels.count(label)} times in "
-                f"_atom_site_label but {aniso.count(label)} times in _atom_site_aniso_label: "
-                "its U_ij rows cannot be told apart",
-                line=where.row_line("_atom_site_label", labels.index(label)),
-            )
+    # U_ij rows of a label given as often as its sites are numbered in the same file
+    # order (_aniso_labels); fewer rows (some of those atoms isotropic) cannot be matched
+    # to their sites: their U_ij are left out, which no geometry needs
+    unmatched = [label for label in repeated if aniso.count(label) not in (0, labels.count(label))]
     counts = ", ".join(f"{label} ×{labels.count(label)}" for label in repeated)
+    matched = set(aniso) & set(repeated) - set(unmatched)
     notes.append(
         f"site labels repeat as bare element symbols ({counts}), as P1 exports that name "
         "each atom by its element write them: numbered in file order "
         f"({repeated[0]} → {repeated[0]}1, {repeated[0]}2, …"
-        + (", as are their _atom_site_aniso rows)" if set(aniso) & set(repeated) else ")")
+        + (", as are their _atom_site_aniso rows)" if matched else ")")
     )
+    for label in unmatched:
+        notes.append(
+            f"_atom_site_aniso_label gives {label!r} {aniso.count(label)} times for "
+            f"{labels.count(label)} sites: which sites those U_ij belong to is not written, "
+            f"so the {label} sites have no anisotropic U"
+        )
     return numbered
 
 
@@ -1708,7 +1711,8 @@ def _read_aniso(
     :data:`_ANISO_TAGS`, ``plain`` the :func:`_plain_numbers` of those as long as
     ``aniso_labels``. ``written`` are the site labels as the file gives them: where
     :func:`_unique_labels` numbered a repeated bare symbol, the k-th aniso row of that
-    label is its k-th site (it checked that both loops give the label equally often)."""
+    label is its k-th site when both loops give the label equally often; otherwise those
+    rows match no site (their sites' U are NaN, with :func:`_unique_labels`' note)."""
     out = np.full((len(labels), 6), np.nan)
     if len(aniso_labels) == 0:
         return out
@@ -1718,9 +1722,12 @@ def _read_aniso(
         sites_of: dict[str, list[str]] = {}
         for w, label in zip(written, labels, strict=True):
             sites_of.setdefault(w, []).append(label)
+        rows_of = collections.Counter(names)
         seen: dict[str, int] = {}
         for k, name in enumerate(names):
-            if len(sites_of.get(name, ())) > 1:
+            # a label repeated as often as its sites: the k-th row is the k-th site; else
+            # no site (_unique_labels noted that those U_ij are left out)
+            if len(sites_of.get(name, ())) > 1 and rows_of[name] == len(sites_of[name]):
                 names[k] = sites_of[name][seen.get(name, 0)]
                 seen[name] = seen.get(name, 0) + 1
     rows = np.array([index.get(name, -1) for name in names])
