@@ -742,11 +742,7 @@ def parse_moiety(text: str) -> list[tuple[Counter, int | None]]:
     parse with an empty list (no evidence rather than wrong evidence).
     """
     out: list[tuple[Counter, int | None]] = []
-    for part in (p.strip() for p in (text or "").split(",")):
-        if not part:
-            continue
-        m = re.match(r"^(\d+)\s*\((.*)\)$", part)
-        body = m.group(2) if m else part
+    for _, body in _moiety_parts(text):
         counts: Counter = Counter()
         charge: int | None = None
         for token in body.split():
@@ -759,6 +755,17 @@ def parse_moiety(text: str) -> list[tuple[Counter, int | None]]:
             else:
                 return []
         out.append((counts, charge))
+    return out
+
+
+def _moiety_parts(text: str) -> list[tuple[int, str]]:
+    """(multiplier, body) of each comma-separated part of a formula moiety:
+    ``2(B F4 1-)`` → (2, ``B F4 1-``), ``C30 H30 Fe N6 2+`` → (1, itself)."""
+    out = []
+    for part in (p.strip() for p in (text or "").split(",")):
+        if part:
+            m = re.match(r"^(\d+)\s*\((.*)\)$", part)
+            out.append((int(m.group(1)), m.group(2)) if m else (1, part))
     return out
 
 
@@ -837,15 +844,16 @@ def _moiety_is_the_model(structure: Structure, tolerance: float) -> bool:
     """
     parts = []
     total: Counter = Counter()
-    for text in (p.strip() for p in structure.info.get("formula_moiety", "").split(",")):
-        m = re.match(r"^(\d+)\s*\((.*)\)$", text)
-        parsed = parse_moiety(m.group(2) if m else text)
+    for times, body in _moiety_parts(structure.info.get("formula_moiety", "")):
+        parsed = parse_moiety(body)
         if len(parsed) != 1:
             return False
         counts = parsed[0][0]
         parts.append(frozenset((e, float(n)) for e, n in counts.items() if e not in _HYDROGEN))
         for e, n in counts.items():
-            total[e] += n * (int(m.group(1)) if m else 1)
+            total[e] += n * times
+    if not any(is_metal(e) for p in parts for e, _ in p):
+        return False
     formula_sum = parse_moiety(structure.info.get("formula_sum", ""))
     if structure.info.get("formula_sum", "").strip():
         if len(formula_sum) != 1:
