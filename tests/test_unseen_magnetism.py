@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import sys
 
+import numpy as np
 import pytest
 
 from coordgeo import hbonds, octahedra
@@ -692,3 +693,22 @@ def test_an_s_whose_o_is_split_over_two_parts_still_accepts(tmp_path):
     )
     text = cubic_cif("so4", rows, columns=("occupancy", "disorder_group"))
     assert hbonds(write(tmp_path, "so4.cif", text)).acceptor.tolist() == ["O1"]
+
+
+def test_evidence_of_the_old_occupancy_rule_is_bounded(monkeypatch):
+    # _bonded_or_metal on a 10 Å cubic cell, identity operator only: Co (a metal: evidence
+    # whatever its neighbours), N at 1.15 Å from C along x (an NCS end: r_cov N 0.71 + C
+    # 0.73 + 0.45 = 1.89 Å, bonded), a lone O 5 Å from everything (no evidence). With no
+    # budget for the pair search only the metal counts, and nothing is searched.
+    from coordgeo.io import cif
+    from coordgeo.model import Cell
+
+    sites = {
+        "elements": ["Co", "N", "C", "O"],
+        "fract": np.array([[0.0, 0.0, 0.0], [0.3, 0.3, 0.3], [0.415, 0.3, 0.3], [0.8, 0.5, 0.5]]),
+    }
+    suspect = np.ones(4, dtype=bool)
+    ops = (np.eye(3)[None], np.zeros((1, 3)), Cell(10.0, 10.0, 10.0, 90.0, 90.0, 90.0))
+    assert cif._bonded_or_metal(sites, suspect, *ops).tolist() == [True, True, True, False]
+    monkeypatch.setattr(cif, "_EVIDENCE_PAIRS", 0)
+    assert cif._bonded_or_metal(sites, suspect, *ops).tolist() == [True, False, False, False]

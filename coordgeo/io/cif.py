@@ -1322,10 +1322,7 @@ def _numbered_labels(labels: list[str]) -> list[str] | None:
     kept. None when the labels are unique or a repeated label is not a bare symbol
     (``Fe1`` twice is a typing error, not a convention).
     """
-    counts: dict[str, int] = {}
-    for label in labels:
-        counts[label] = counts.get(label, 0) + 1
-    repeated = {label for label, count in counts.items() if count > 1}
+    repeated = {label for label, count in collections.Counter(labels).items() if count > 1}
     if not repeated or not all(
         _BARE_SYMBOL.match(label) and atomic_number(label) > 0 for label in repeated
     ):
@@ -1368,7 +1365,7 @@ def _unique_labels(
         _check_unique_labels(labels, where)  # raises: the loops name sites by these labels
     aniso = [_unquote(v) for v in block.find_values("_atom_site_aniso_label")]
     # U_ij rows of a label given as often as its sites are numbered in the same file
-    # order (_aniso_labels); fewer rows (some of those atoms isotropic) cannot be matched
+    # order (_read_aniso); fewer rows (some of those atoms isotropic) cannot be matched
     # to their sites: their U_ij are left out, which no geometry needs
     unmatched = [label for label in repeated if aniso.count(label) not in (0, labels.count(label))]
     counts = ", ".join(f"{label} ×{labels.count(label)}" for label in repeated)
@@ -1878,6 +1875,12 @@ _SITE_MULTIPLICITY_TAGS = (
 )
 
 
+#: Site–image pairs that :func:`_bonded_or_metal` may test (non-metal suspect sites ×
+#: sites × operators): beyond it only metals count as evidence, so that a hostile block
+#: (thousands of suspect sites in a large group) stays bounded in time and memory.
+_EVIDENCE_PAIRS = 20_000_000
+
+
 def _bonded_or_metal(
     sites: dict, suspect: np.ndarray, rotations: np.ndarray, translations: np.ndarray, cell: Cell
 ) -> np.ndarray:
@@ -1885,24 +1888,35 @@ def _bonded_or_metal(
     closer than the sum of covalent radii (Cordero 2008) + ``DEFAULT_TOLERANCE`` (the
     bond rule of :mod:`coordgeo.coordination`), among any symmetry image of any site;
     computed for the ``suspect`` sites only (False elsewhere). Images closer than 0.5 Å
-    (the site itself on its special position) are not neighbours."""
+    (the site itself on its special position) are not neighbours. Operator by operator
+    and in chunks of suspect sites (memory ~ sites, not sites × operators), and only
+    metals when the pairs exceed :data:`_EVIDENCE_PAIRS`."""
     elements = sites["elements"]
     out = np.zeros(len(elements), dtype=bool)
-    heavy = np.array([e not in ("H", "D", "X") for e in elements])
-    radii = np.array([covalent_radius(e) for e in elements])
-    x = np.asarray(sites["fract"], dtype=float)
-    images = (np.einsum("kij,nj->nki", rotations, x) + translations[None]).reshape(-1, 3)
-    image_heavy = np.repeat(heavy, len(rotations))
-    image_radius = np.repeat(radii, len(rotations))
+    todo = []
     for i in np.flatnonzero(suspect).tolist():
         if is_metal(elements[i]):
             out[i] = True
-            continue
-        d = images - x[i]
-        d -= np.round(d)
-        dist = vector_lengths(d @ cell.orthogonalization.T)
-        limit = radii[i] + image_radius + DEFAULT_TOLERANCE
-        out[i] = bool((image_heavy & (dist > 0.5) & (dist < limit)).any())
+        else:
+            todo.append(i)
+    n = len(elements)
+    if not todo or len(todo) * n * len(rotations) > _EVIDENCE_PAIRS:
+        return out
+    heavy = np.array([e not in ("H", "D", "X") for e in elements])
+    radii = np.array([covalent_radius(e) for e in elements])
+    x = np.asarray(sites["fract"], dtype=float)
+    found = np.zeros(len(todo), dtype=bool)
+    chunk = max(1, 1_000_000 // n)
+    for rotation, translation in zip(rotations, translations, strict=True):
+        image = x @ rotation.T + translation  # (n, 3)
+        for lo in range(0, len(todo), chunk):
+            own = np.asarray(todo[lo : lo + chunk])
+            d = image[None] - x[own][:, None]  # (c, n, 3)
+            d -= np.round(d)
+            dist = vector_lengths(d @ cell.orthogonalization.T)
+            limit = radii[own][:, None] + radii[None] + DEFAULT_TOLERANCE
+            found[lo : lo + chunk] |= (heavy[None] & (dist > 0.5) & (dist < limit)).any(axis=1)
+    out[todo] = found
     return out
 
 
