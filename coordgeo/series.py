@@ -215,7 +215,10 @@ def _integer_graph(g: nx.Graph) -> tuple[nx.Graph, list[str]]:
     """``g`` with its node keys replaced by 0…n−1 in sorted key order (nodes and edges added
     in that order), and the keys by number. networkx's GraphMatcher walks sets of nodes:
     with string keys their order, and so which isomorphisms come first among the
-    :data:`MAX_ISOMORPHISMS` tried, changed with ``PYTHONHASHSEED``."""
+    :data:`MAX_ISOMORPHISMS` tried, changed with ``PYTHONHASHSEED``. Not
+    ``networkx.convert_node_labels_to_integers``: it keeps the graph's insertion order of
+    nodes and edges, which then decides the matcher's order; here both are sorted, so the
+    pairing depends on the keys alone, not on how the graph was grown."""
     names = sorted(g)
     number = {n: k for k, n in enumerate(names)}
     out = nx.Graph()
