@@ -10,6 +10,7 @@ pool, and hands control back only when its context manager is left).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import numpy as np
@@ -31,7 +32,8 @@ def _in_thread(func):
     out = {}
     t = threading.Thread(target=lambda: out.setdefault("value", func()))
     t.start()
-    t.join()
+    t.join(10)
+    assert not t.is_alive(), "the thread did not end within 10 s"
     return out.get("value")
 
 
@@ -79,41 +81,55 @@ def test_overlapping_blocks_of_two_threads_leave_the_limit_before(two_threads):
     a_in, b_in, a_out, done = (threading.Event() for _ in range(4))
     seen = {}
 
+    # every wait is bounded: a block that waits for another (a blocking lock) fails the
+    # test in seconds instead of hanging it
     def a():
         with blas.one_thread():
             a_in.set()
-            b_in.wait()
+            b_in.wait(10)
         a_out.set()
-        done.wait()
+        done.wait(10)
 
     def b():
-        a_in.wait()
+        a_in.wait(10)
         with blas.one_thread():
             seen["b inside, a inside"] = _blas_threads()
             b_in.set()
-            a_out.wait()
+            a_out.wait(10)
 
     ta, tb = threading.Thread(target=a), threading.Thread(target=b)
     ta.start()
     tb.start()
-    tb.join()
+    tb.join(30)
+    assert not tb.is_alive(), "thread b is stuck"
     seen["both left, a alive"] = _blas_threads()
     done.set()
-    ta.join()
+    ta.join(30)
+    assert not ta.is_alive(), "thread a is stuck"
     assert seen == {"b inside, a inside": {1}, "both left, a alive": {2}}
     with blas.one_thread():  # and the main thread can still set it
         assert _blas_threads() == {1}
     assert _blas_threads() == {2}
 
 
-def test_pairing_products_equal_a_sum_written_out(two_threads):
+def test_pairing_products_equal_a_sum_written_out(two_threads, monkeypatch):
     # Qᵀ·flat entry by entry as Python sums of products over the N + 1 = 7 points: the
     # one-thread product gives the same numbers (to 4 ulp of the largest term; a BLAS
     # kernel may fuse multiply and add), and no BLAS limit is left behind.
     rng = np.random.default_rng(7)
     q = rng.normal(size=(40, 7, 3))
     flat = rng.normal(size=(7, 3 * 30))
+    inside = []  # the BLAS threads while the product runs
+
+    @contextlib.contextmanager
+    def recorded():
+        with blas.one_thread():
+            inside.append(_blas_threads())
+            yield
+
+    monkeypatch.setattr(shape, "one_thread", recorded)
     got = shape._pair_products(q, flat)
+    assert inside == [{1}]
     want = np.array(
         [
             [[sum(q[k, p, b] * flat[p, j] for p in range(7)) for j in range(90)] for b in range(3)]

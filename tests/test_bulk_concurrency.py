@@ -732,7 +732,12 @@ def test_pool_workers_use_their_share_of_the_cores_for_blas(monkeypatch, tmp_pat
     monkeypatch.setattr(engines.os, "cpu_count", lambda: 2)
     assert (engines.blas_threads(1), engines.blas_threads(2), engines.blas_threads(3)) == (2, 1, 1)
     tasks = [Task(f"/nowhere/file-{k}.cif", 100) for k in range(8)]
-    engines.run_pool(engines.make_batches(tasks, 2), Options(), lambda tables, n: None, 2)
+    # the run's own BLAS at 2 threads, which forked workers inherit: on a 1-core machine or
+    # under OPENBLAS_NUM_THREADS=1 a worker that limited nothing would still show 1
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        assert {i["num_threads"] for i in threadpoolctl.threadpool_info()
+                if i["user_api"] == "blas"} == {2}  # fmt: skip
+        engines.run_pool(engines.make_batches(tasks, 2), Options(), lambda tables, n: None, 2)
     seen = [p.read_text().split() for p in tmp_path.glob("*.txt")]
     assert seen and all(seen), seen  # numpy's BLAS is seen in every worker that ran
     assert {n for threads in seen for n in threads} == {"1"}, seen
