@@ -139,6 +139,11 @@ CUBIC_10 = (
 )
 
 
+#: The operators of P-1 as a ``between`` of :func:`cubic_cif` (a cubic cell in P-1: the
+#: inversion centres at 0 and ½ of the hand-made tests).
+P1BAR_SYMOPS = "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-x,-y,-z\n"
+
+
 def cubic_cif(block: str, rows: str, *, columns: tuple[str, ...] = (), between: str = "") -> str:
     """A CIF of the :data:`CUBIC_10` cell: ``between`` (symmetry, atom types) after the
     cell, then the atom-site loop (label, type symbol, x, y, z and ``columns``) of ``rows``."""

@@ -16,7 +16,7 @@ from coordgeo import hbonds, octahedra
 from coordgeo.errors import InputError
 from coordgeo.io.cif import read_cif
 
-from cifs_for_tests import cubic_cif, write
+from cifs_for_tests import P1BAR_SYMOPS, cubic_cif, write
 
 # An Fe at the origin of a cubic P1 cell, a = 10 Å, with six O at ±0.2 along each axis:
 # Fe–O = 0.2 × 10 = 2.000 Å each, an ideal FeO6 octahedron (CN 6). Every atom is labelled
@@ -212,10 +212,7 @@ def _inversion_centre_fe(formula: str) -> str:
     # P-1 in a cubic cell, a = 10 Å: Fe on the inversion centre (site symmetry of order
     # 2) written with the old "occupancy" 1/2, and three O in general positions, six
     # with their inversion images (an FeO6 of 2.000 Å). The water H are not in the model.
-    between = (
-        "_chemical_formula_sum " + formula + "\n_cell_formula_units_Z 1\n"
-        "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-x,-y,-z\n"
-    )
+    between = "_chemical_formula_sum " + formula + "\n_cell_formula_units_Z 1\n" + P1BAR_SYMOPS
     rows = "Fe1 Fe 0 0 0 0.5\nO1 O 0.2 0 0 1\nO2 O 0 0.2 0 1\nO3 O 0 0 0.2 1\n"
     return cubic_cif("inv", rows, columns=("occupancy",), between=between)
 
@@ -522,10 +519,7 @@ def test_an_uncharged_moiety_unlike_the_formula_sum_is_not_read(tmp_path):
 # give 7, still 0.5 short: O reaches nothing and is short by half an atom, so O4 stays
 # half (the relaxed rule of 550cadd read it 1).
 def test_a_half_occupied_water_beside_a_squeezed_solvent_stays_half(tmp_path):
-    between = (
-        "_chemical_formula_sum 'C Fe H17 O7.5'\n_cell_formula_units_Z 1\n"
-        "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-x,-y,-z\n"
-    )
+    between = "_chemical_formula_sum 'C Fe H17 O7.5'\n_cell_formula_units_Z 1\n" + P1BAR_SYMOPS
     rows = "Fe1 Fe 0 0 0 1\nO1 O 0.2 0 0 1\nO2 O 0 0.2 0 1\nO3 O 0 0 0.2 1\nO4 O 0.5 0.5 0.5 0.5\n"
     s = read_cif(
         write(tmp_path, "sq.cif", cubic_cif("sq", rows, columns=("occupancy",), between=between))
@@ -543,10 +537,7 @@ def test_site_multiplicity_occupancy_is_undone_with_whole_atoms_missing(tmp_path
     # 27 Z − Z). With C2.5 in the formula C would be 1.5 atoms short, not whole:
     # nothing is changed.
     def cif(formula: str) -> str:
-        between = (
-            f"_chemical_formula_sum '{formula}'\n_cell_formula_units_Z 1\n"
-            "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-x,-y,-z\n"
-        )
+        between = f"_chemical_formula_sum '{formula}'\n_cell_formula_units_Z 1\n" + P1BAR_SYMOPS
         rows = (
             "Fe1 Fe 0 0 0 0.5\nO1 O 0.2 0 0 1\nO2 O 0 0.2 0 1\nO3 O 0 0 0.2 1\n"
             "C1 C 0.5 0.5 0.5 0.5\nS1 S 0.655 0.5 0.5 1\n"
@@ -569,10 +560,7 @@ def test_a_cif_giving_site_multiplicities_keeps_its_occupancies_without_a_full_m
     # (Fe 0.5 on the inversion centre, H not in the model) with the site multiplicities
     # written (Fe 1, O 2): such a CIF follows the modern rule, and without the whole cell
     # matching the formula its Fe 0.5 is an occupancy
-    between = (
-        "_chemical_formula_sum 'Fe O6 H12'\n_cell_formula_units_Z 1\n"
-        "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-x,-y,-z\n"
-    )
+    between = "_chemical_formula_sum 'Fe O6 H12'\n_cell_formula_units_Z 1\n" + P1BAR_SYMOPS
     rows = "Fe1 Fe 0 0 0 0.5 1\nO1 O 0.2 0 0 1 2\nO2 O 0 0.2 0 1 2\nO3 O 0 0 0.2 1 2\n"
     columns = ("occupancy", tag)
     s = read_cif(
@@ -592,10 +580,7 @@ def test_a_cif_giving_site_multiplicities_keeps_its_occupancies_without_a_full_m
 # whose H are missing is no evidence of the old 1/(site multiplicity) convention,
 # so both stay half (the relaxed rule read them 1).
 def test_lone_waters_on_inversion_centres_are_no_evidence_of_the_old_rule(tmp_path):
-    between = (
-        "_chemical_formula_sum 'Fe H16 O8'\n_cell_formula_units_Z 1\n"
-        "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-x,-y,-z\n"
-    )
+    between = "_chemical_formula_sum 'Fe H16 O8'\n_cell_formula_units_Z 1\n" + P1BAR_SYMOPS
     rows = (
         "Fe1 Fe 0 0 0 1\nO1 O 0.2 0 0 1\nO2 O 0 0.2 0 1\nO3 O 0 0 0.2 1\n"
         "O4 O 0.5 0.5 0.5 0.5\nO5 O 0.5 0 0.5 0.5\n"
