@@ -865,8 +865,9 @@ EXHAUSTIVE_MAX = 8
 #: 181 440 pairings), by the alternating Hungarian/Kabsch search. Up to six vertices every
 #: shape is enumerated.
 ENUMERATION_LIMIT = 5040
-# Sites × enumerated pairings scored in one pass (bounds the memory of the (k, 3, 3, K) arrays).
-_ENUMERATION_BUDGET = 1_000_000
+# Sites × enumerated pairings scored in one pass: bounds the memory of the (k, 3, 3, K)
+# arrays (18 MB each; 1 000 000 made them 72 MB, ~150 MB at the peak of one pass).
+_ENUMERATION_BUDGET = 250_000
 #: Starting rotations of that search, each also tried with its mirror image, −R. (Fewer
 #: starts for the more symmetric shapes, whose symmetry operations make some starts
 #: equivalent, missed the minimum of badly fitting shapes such as HPY-7 or OP-8 in
@@ -874,6 +875,10 @@ _ENUMERATION_BUDGET = 1_000_000
 N_STARTS = 300
 # Rounds of the alternating search; it converges in a handful, this only stops exact ties.
 _MAX_ROUNDS = 50
+# Problems × starts × n × n scores in one round of the search (:func:`_near_pairings_searched`
+# searches that many problems at a time: ~8 MB per array of the first round, whatever the
+# number of sites; 512 nine-donor sites at once took ~800 MB).
+_SEARCH_BUDGET = 1_000_000
 _METHODS = ("auto", "exhaustive", "hungarian")
 # Local optima whose measure is within 100·_EXPAND of the best get all their symmetry images.
 _EXPAND = 1e-3
@@ -1273,7 +1278,15 @@ def _near_pairings_searched(q, norm2, margin, label):
     n = q.shape[1] - 1
     chosen, values = [], np.full(len(q), np.nan)
     good = np.flatnonzero((norm2 > 0) & np.isfinite(norm2))
-    optima = dict(zip(good, _local_optima_of(q[good], label) if len(good) else [], strict=True))
+    # a few problems per search: each is searched as alone, and the first round's scores
+    # (problems × 2·N_STARTS × n × n) would otherwise grow with the number of sites
+    chunk = max(1, _SEARCH_BUDGET // (2 * N_STARTS * n * n))
+    found = [
+        optimum
+        for lo in range(0, len(good), chunk)
+        for optimum in _local_optima_of(q[good[lo : lo + chunk]], label)
+    ]
+    optima = dict(zip(good, found, strict=True))
     for b in range(len(q)):
         if b not in optima:
             chosen.append(np.arange(n)[None])

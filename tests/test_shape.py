@@ -509,3 +509,30 @@ def test_shape_measures_of_a_batch_are_those_of_each_polyhedron_alone() -> None:
                 alone = S._local_optima(q[i], "CSAPR-9")
                 assert np.array_equal(alone[0], together[i][0])
                 assert np.array_equal(alone[1], together[i][1])
+
+
+def test_memory_of_the_search_does_not_grow_with_the_number_of_sites() -> None:
+    # The search scores every problem × 2·N_STARTS orientations × n × n donor–vertex pairs
+    # in its first round. Searched all at once, 512 nine-donor sites of a bulk batch
+    # (lanthanide complexes, a disordered intermetallic) held ~800 MB; a few problems at a
+    # time (shape._SEARCH_BUDGET) keep the peak that of one such group. Hand estimate: one
+    # problem's first-round scores are 600 × 9 × 9 × 8 B = 389 kB, so 240 problems at
+    # once would need ≥ 93 MB per array, and a group of ≤ 20 problems ≤ 8 MB.
+    import tracemalloc
+
+    rng = np.random.default_rng(5)
+    ideal = S.ideal_polyhedron("CSAPR-9")
+
+    def peak(k: int) -> int:
+        center = rng.normal(0, 0.03, (k, 3))
+        ligands = 2.0 * ideal.vertices[None] + rng.normal(0, 0.1, (k, 9, 3))
+        tracemalloc.start()
+        try:
+            S.shape_candidates(center, ligands, ("CSAPR-9",), 1e-5)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = peak(20), peak(240)
+    assert small < 40e6, small
+    assert large < 1.5 * small, (small, large)
