@@ -355,20 +355,21 @@ def site_columns_of(analyses: list[Analysis]) -> list[dict]:
         tables, site_descriptors_of(jobs, options.tolerance, volumes), strict=True
     ):
         table.update(found)
-    done = iter(tables)
+    # the spin states of all of them in one posterior (spin.assign_columns_of)
+    states = spin.assign_columns_of(
+        [
+            (a.structure, columns, a.spheres, dict(a.options.oxidation_states) or None)
+            for a, columns in zip(measured, tables, strict=True)
+        ]
+    )
+    done = iter(zip(tables, states, strict=True))
     out = []
     for analysis in analyses:
         if not analysis.spheres:
             out.append({})
             continue
-        columns = next(done)
+        columns, assigned = next(done)
         structure, spheres = analysis.structure, analysis.spheres
-        assigned = spin.assign_columns(
-            structure,
-            columns,
-            spheres,
-            oxidation_states=dict(analysis.options.oxidation_states) or None,
-        )
         columns["element"] = np.array(
             [structure.elements[sp.metal] for sp in spheres], dtype=object
         )

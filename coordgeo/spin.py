@@ -499,10 +499,27 @@ class _Posterior:
     carbon: np.ndarray  # C donors: no oxidation state from bond lengths
 
 
+def _bond_valences(element, bond_lengths, bond_elements) -> tuple[dict, dict]:
+    """:func:`bond_valence_sums` of every site for oxidation states 2 and 3 ({ox: V},
+    {ox: used}); NaN and unused without bonds."""
+    n = len(element)
+    bvs: dict[int, np.ndarray] = {}
+    bvs_used: dict[int, np.ndarray] = {}
+    for ox in (2, 3):
+        if bond_lengths is None or bond_elements is None:
+            bvs[ox], bvs_used[ox] = np.full(n, np.nan), np.zeros(n, dtype=bool)
+        else:
+            bvs[ox], bvs_used[ox] = bond_valence_sums(element, ox, bond_lengths, bond_elements)
+    return bvs, bvs_used
+
+
 def _posterior(
     element, donor_set, coordination_number, d_mean, d_mean_su, bond_lengths, bond_elements,
-    oxidation_state, cshm_t4, organometallic,
+    oxidation_state, cshm_t4, organometallic, valences=None,
 ) -> _Posterior:  # fmt: skip
+    """The hypotheses of every site and their posterior probabilities (module docstring).
+    ``valences``: :func:`_bond_valences` of the bonds when known (they do not depend on
+    the oxidation states given), in place of ``bond_lengths`` and ``bond_elements``."""
     element = np.asarray(element, dtype=object)
     n = len(element)
     sets = np.asarray(donor_set, dtype=object)
@@ -512,13 +529,9 @@ def _posterior(
     given = np.full(n, np.nan) if oxidation_state is None else np.asarray(oxidation_state, float)
     t4 = np.full(n, np.nan) if cshm_t4 is None else np.asarray(cshm_t4, dtype=float)
     organo = np.zeros(n, bool) if organometallic is None else np.asarray(organometallic, bool)
-    bvs: dict[int, np.ndarray] = {}
-    bvs_used: dict[int, np.ndarray] = {}
-    for ox in (2, 3):
-        if bond_lengths is None or bond_elements is None:
-            bvs[ox], bvs_used[ox] = np.full(n, np.nan), np.zeros(n, dtype=bool)
-        else:
-            bvs[ox], bvs_used[ox] = bond_valence_sums(element, ox, bond_lengths, bond_elements)
+    if valences is None:
+        valences = _bond_valences(element, bond_lengths, bond_elements)
+    bvs, bvs_used = valences
 
     rows_s, rows = [], []
     note = np.full(n, "", dtype=object)
@@ -1117,33 +1130,73 @@ def assign_columns(
     DataFrame of parameters, descriptors and spin states)."""
     if spheres is None:
         spheres = coordination_spheres(structure, tolerance)
-    labels = list(table["metal"])
-    if len(spheres) != len(labels):
-        raise ValueError("table and spheres differ: pass the spheres site_parameters used")
-    user = oxidation_states
-    given = _oxidation_array(labels, user)
-    source = np.where(np.isfinite(given), "user", "").astype(object)
-    cif_ox, cif_source, organo, notes = evidence(structure, spheres, tolerance)
-    lengths, elements = _bond_arrays(
-        [sp.distances for sp in spheres],
-        [[structure.elements[a.site] for a in sp.donors] for sp in spheres],
-    )
-    args = (
-        [structure.elements[sp.metal] for sp in spheres],
-        np.asarray(table["donor_set"]),
-        np.asarray(table["coordination_number"]),
-        np.asarray(table["d_mean"]),
-        np.asarray(table["d_mean_su"]),
-        lengths,
-        elements,
-    )
-    t4 = np.asarray(table["cshm_t4"]) if "cshm_t4" in table else None
+    return assign_columns_of([(structure, table, spheres, oxidation_states)], tolerance)[0]
+
+
+def assign_columns_of(
+    jobs: Sequence[tuple[Structure, Mapping, Sequence[Sphere], int | Mapping[str, int] | None]],
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> list[dict[str, np.ndarray]]:
+    """:func:`assign_columns` of several structures, ``jobs`` [(structure, table, spheres,
+    oxidation_states)], one dict of columns per structure.
+
+    What the CIF states (:func:`evidence`) and the bond-valence sums are per structure;
+    the posterior and the decision are per-site arithmetic, so the sites of all the
+    structures go through one call of each (a bulk batch: a few numpy calls per batch
+    instead of per structure), and each structure's numbers are those it has alone.
+    """
+    parts = []
+    for structure, table, spheres, user in jobs:
+        labels = list(table["metal"])
+        if len(spheres) != len(labels):
+            raise ValueError("table and spheres differ: pass the spheres site_parameters used")
+        given = _oxidation_array(labels, user)
+        source = np.where(np.isfinite(given), "user", "").astype(object)
+        cif_ox, cif_source, organo, notes = evidence(structure, spheres, tolerance)
+        element = [structure.elements[sp.metal] for sp in spheres]
+        lengths, elements = _bond_arrays(
+            [sp.distances for sp in spheres],
+            [[structure.elements[a.site] for a in sp.donors] for sp in spheres],
+        )
+        args = (
+            element,
+            np.asarray(table["donor_set"]),
+            np.asarray(table["coordination_number"]),
+            np.asarray(table["d_mean"]),
+            np.asarray(table["d_mean_su"]),
+            None,
+            None,
+        )
+        n = len(labels)
+        t4 = np.asarray(table["cshm_t4"]) if "cshm_t4" in table else np.full(n, np.nan)
+        shape = np.asarray(table["cshm_oc6"]) if "cshm_oc6" in table else np.full(n, np.nan)
+        # the sums of each structure's bonds, padded to its own largest coordination
+        # number (a sum's rounding depends on the padded width)
+        valences = _bond_valences(np.asarray(element, dtype=object), lengths, elements)
+        parts.append((args, t4, shape, organo, valences, given, source, cif_ox, cif_source,
+                      notes))  # fmt: skip
+    if len(parts) == 1:
+        args, t4, shape, organo, valences, given, source, cif_ox, cif_source, notes = parts[0]
+    else:
+        args = tuple(
+            None if i >= 5 else np.concatenate([np.asarray(p[0][i]) for p in parts])
+            for i in range(7)
+        )
+        t4, shape, organo, given, source, cif_ox = (
+            np.concatenate([p[i] for p in parts]) for i in (1, 2, 3, 5, 6, 7)
+        )
+        valences = tuple(
+            {ox: np.concatenate([p[4][half][ox] for p in parts]) for ox in (2, 3)}
+            for half in (0, 1)
+        )
+        cif_source = [x for p in parts for x in p[8]]
+        notes = [x for p in parts for x in p[9]]
     # an oxidation state the authors wrote in the chemical name is theirs to state; one
     # derived from the formula moiety (donor charges assumed) must not contradict the
     # geometry (module docstring)
     use_cif = ~np.isfinite(given) & np.isfinite(cif_ox)
     if use_cif.any():
-        free = _posterior(*args, None, t4, organo)
+        free = _posterior(*args, None, t4, organo, valences)
         k = np.flatnonzero(use_cif)
         p_cif = free.p_ox[k, np.clip(cif_ox[k].astype(int) - 2, 0, 1)]
         ok = free.has[k] & (p_cif >= MOIETY_MIN_POSTERIOR)
@@ -1156,9 +1209,16 @@ def assign_columns(
                     "kept, against the bond lengths" if named else "contradicted by the geometry"
                 )
                 notes[i] = f"{cif_source[i]} says {int(cif_ox[i])}: {verdict}"
-    post = _posterior(*args, given, t4, organo)
-    shape = np.asarray(table["cshm_oc6"]) if "cshm_oc6" in table else None
-    return _decide_columns(post, shape, source, notes)
+    post = _posterior(*args, given, t4, organo, valences)
+    columns = _decide_columns(post, shape, source, notes)
+    if len(parts) == 1:
+        return [columns]
+    out, lo = [], 0
+    for p in parts:
+        rows = slice(lo, lo + len(p[5]))
+        lo = rows.stop
+        out.append({c: v[rows] for c, v in columns.items()})
+    return out
 
 
 def assign_polyhedra(polyhedra: Sequence, table: pd.DataFrame) -> pd.DataFrame:

@@ -259,3 +259,37 @@ def test_chromium_iii_is_d3(shared, name, metal, source):
     site = sites[sites.metal == metal].iloc[0]
     assert (site.oxidation_state, site.oxidation_state_source) == (3, source)
     assert site.spin_state == "HS"
+
+
+def test_several_structures_in_one_posterior_keep_the_values_of_each_alone(shared):
+    # bulk assigns the spin states of a whole batch in one posterior
+    # (spin.assign_columns_of); each structure's columns must be exactly those it has
+    # alone. The mix: oxidation states from the formula moiety and the chemical name
+    # (bs5068, 13 + 6 sites), a moiety contradicted by the geometry (2219463's note), BVS
+    # (ic0485312si…_5), twenty-two sites without a model (1101169), CN 4–9 (1101171), a
+    # structure without CN 4 shape columns, and one with user oxidation states.
+    names = ["bs5068.cif", "2219463_decomposition_temperature.cif",
+             "ic0485312si20041025_103940_5.cif", "1101169.cif", "1101171-enums-varnings.cif",
+             "2011989.cif"]  # fmt: skip
+    jobs = []
+    for k, name in enumerate(names):
+        for s in coordgeo.read(str(shared / "cifs/published" / name)):
+            spheres = coordination_spheres(s)
+            shapes = ("OC-6",) if k == 2 else "all"  # no cshm_t4, no cshm_tpr6
+            table = site_parameters(s, spheres, shapes=shapes)
+            user = {label: 3 for label in table["metal"]} if k == 5 else None
+            jobs.append((s, table, spheres, user))
+    together = spin.assign_columns_of(jobs)
+    sources = np.concatenate([t["oxidation_state_source"] for t in together])
+    assert {"formula moiety", "chemical name", "BVS", "user", ""} <= set(sources)
+    assert any("says" in note for t in together for note in t["spin_note"])
+    for (s, table, spheres, user), columns in zip(jobs, together, strict=True):
+        alone = spin.assign_columns(s, table, spheres, oxidation_states=user)
+        assert list(columns) == list(alone) == spin.COLUMNS
+        for c in spin.COLUMNS:
+            a, b = np.asarray(alone[c]), np.asarray(columns[c])
+            assert a.dtype == b.dtype, c
+            if a.dtype.kind == "f":
+                np.testing.assert_array_equal(a, b, err_msg=c)  # NaN where NaN
+            else:
+                assert a.tolist() == b.tolist(), c
