@@ -127,8 +127,9 @@ but metals; the H of a coordinated water or amine is not a donor. Further:
   positions closer than 0.85 × the single-bond radius sum are alternatives; no two
   donors of one metal can coexist that close: the shortest
   non-bonded donor···donor distance, the bite of a κ²-nitrate, is ~2.1 Å). The metal
-  gets one sphere per compatible set (maximal cliques of the compatibility graph, via
-  networkx), labelled with its disorder groups and the lowest occupancy of its atoms; at most
+  gets one sphere per compatible set (maximal cliques of the compatibility graph: one
+  choice per group of conflicting donors, or networkx's clique search), labelled with
+  its disorder groups and the lowest occupancy of its atoms; at most
   :data:`MAX_CONFIGURATIONS` (64) per metal, those with the most donors, and a capped metal
   says so in its spheres' ``notes``.
   Unlabelled partial donors in two occupancy classes p ≠ q with p + q = 1 (± 0.02) are
@@ -146,6 +147,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -1093,7 +1095,19 @@ def _attachment_points(structure: Structure, atoms: tuple[Atom, ...], tolerance:
 
 
 def _compatible_sets(structure: Structure, donors, tolerance: float = DEFAULT_TOLERANCE):
-    """Split donors into sets that can coexist (one per disorder configuration)."""
+    """Split donors into sets that can coexist (one per disorder configuration).
+
+    The sets are the maximal independent sets of the conflict graph (the maximal cliques of
+    its complement, the compatibility graph), largest first, then by their donors in
+    increasing order. Donors whose conflicts never touch choose independently: a
+    maximal independent set is one of each connected component of the conflict graph
+    and every combination is one, so the sets are counted as a product and made when
+    read (:func:`_independent_product`, :class:`_ProductSets`; Ta50 of 2104374.cif has
+    5184 of ten components, of which bulk keeps :data:`MAX_CONFIGURATIONS`). networkx's
+    clique search serves the rest: a component of more than :data:`_SUBSETS_MAX` donors
+    or with PART-labelled donors, or :data:`_CLIQUE_SEARCH` sets or more (its bounded
+    search then picks the sets, as it always did).
+    """
     n = len(donors)
     if n == 0:
         return [(np.zeros(0, dtype=int), "")]
@@ -1128,6 +1142,9 @@ def _compatible_sets(structure: Structure, donors, tolerance: float = DEFAULT_TO
     np.fill_diagonal(conflict, False)
     if not conflict.any():
         return [(np.arange(n), _configuration(asm, grp, range(n)))]
+    masks = _independent_product(conflict, g != "")
+    if masks is not None:  # every donor with a PART label is in every set: one label
+        return _ProductSets(masks, n, _configuration(asm, grp, range(n)))
     import networkx as nx  # only disordered spheres need it: keep start-up fast
 
     graph = nx.Graph()
@@ -1137,6 +1154,73 @@ def _compatible_sets(structure: Structure, donors, tolerance: float = DEFAULT_TO
     found = itertools.islice(nx.find_cliques(graph), _CLIQUE_SEARCH)  # bounded work
     cliques = sorted((sorted(c) for c in found), key=lambda c: (-len(c), c))
     return _numbered([(np.array(c, dtype=int), _configuration(asm, grp, c)) for c in cliques])
+
+
+#: Most donors of one connected component of the conflict graph whose maximal independent
+#: sets :func:`_independent_product` finds by testing every subset (2¹² = 4096).
+_SUBSETS_MAX = 12
+
+
+def _independent_product(conflict: np.ndarray, labelled: np.ndarray) -> np.ndarray | None:
+    """The maximal independent sets of the conflict graph ``conflict`` (n, n) as bit masks
+    (donor k is bit n − 1 − k), in the order of :func:`_compatible_sets`; or None where
+    the clique search must find them (module constants there).
+
+    A set is independent and maximal exactly when its part in each connected component is,
+    so the sets are the combinations of one maximal independent set per component (those
+    of a component found among its 2^s subsets: none of a subset's donors conflicts with
+    another, every donor outside conflicts with one inside). For sets of one size, the
+    first in increasing order of donors is the one with the larger mask: the smallest
+    donor in one set and not in the other decides both orders.
+    """
+    n = len(conflict)
+    if n > 62:  # the masks are int64
+        return None
+    ia, ib = np.nonzero(np.triu(conflict, 1))
+    component = connected_components(n, ia, ib)
+    sizes = np.bincount(component)
+    weight = np.left_shift(np.int64(1), np.arange(n - 1, -1, -1, dtype=np.int64))
+    lengths, masks = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    for c in np.flatnonzero(sizes > 1).tolist():
+        members = np.flatnonzero(component == c)
+        if len(members) > _SUBSETS_MAX or labelled[members].any():
+            return None
+        s = len(members)
+        subsets = (np.arange(1 << s)[:, None] >> np.arange(s)) & 1  # (2^s, s)
+        inside = subsets > 0
+        touched = (subsets @ conflict[np.ix_(members, members)].astype(np.int64)) > 0
+        chosen = inside[~(inside & touched).any(axis=1) & (inside | touched).all(axis=1)]
+        if len(lengths) * len(chosen) >= _CLIQUE_SEARCH:
+            return None
+        lengths = (lengths[:, None] + chosen.sum(axis=1)[None]).ravel()
+        masks = (masks[:, None] + (chosen @ weight[members])[None]).ravel()
+    alone = sizes[component] == 1  # in every set
+    lengths += int(alone.sum())
+    masks += weight[alone].sum()
+    return masks[np.lexsort((-masks, -lengths))]
+
+
+class _ProductSets(Sequence):
+    """The sets of :func:`_independent_product` as :func:`_compatible_sets` gives them,
+    ``(donor indices, configuration)``, each made when read (a capped metal reads 64 of
+    thousands). They share one configuration label, so they are numbered ``#1``, ``#2``
+    … in order as :func:`_numbered` numbers them."""
+
+    def __init__(self, masks: np.ndarray, n: int, configuration: str) -> None:
+        self._masks, self._n, self._configuration = masks, n, configuration
+
+    def __len__(self) -> int:
+        return len(self._masks)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        i = range(len(self))[i]  # IndexError past the end (the end of an iteration)
+        mask, n = int(self._masks[i]), self._n
+        members = np.array([k for k in range(n) if mask >> (n - 1 - k) & 1], dtype=int)
+        if len(self) == 1:
+            return members, self._configuration
+        return members, f"{self._configuration} #{i + 1}".strip()
 
 
 def _numbered(sets: list) -> list:

@@ -176,3 +176,44 @@ def test_metal_on_inversion_centre_has_pairs(shared, name):
             if sp.coordination_number == 6 and s.site_symmetry_order[sp.metal] > 1:
                 d = sorted(sp.distances)
                 assert d[0::2] == pytest.approx(d[1::2], abs=1e-12)
+
+
+def test_disorder_configurations_are_the_maximal_cliques_networkx_finds():
+    """The compatible donor sets made as products over the conflict graph's components are
+    networkx's maximal cliques of the compatibility graph (the peer the sets came from
+    before), in the same order: most donors first, then by donors in increasing order.
+
+    Conflict graphs of 2–29 donors with a few groups of mutual exclusions each (the shape of
+    unlabelled disorder), seeded; the components stay within the subset search's size."""
+    import itertools
+
+    import networkx as nx
+    import numpy as np
+
+    from coordgeo.coordination import _independent_product, _ProductSets
+
+    rng = np.random.default_rng(16)
+    compared = 0
+    for _ in range(400):
+        n = int(rng.integers(2, 30))
+        conflict = np.zeros((n, n), dtype=bool)
+        for _ in range(int(rng.integers(1, 8))):
+            group = rng.choice(n, size=int(rng.integers(2, min(n, 5) + 1)), replace=False)
+            dense = rng.random()
+            for a, b in itertools.combinations(group.tolist(), 2):
+                if rng.random() < dense + 0.3:
+                    conflict[a, b] = conflict[b, a] = True
+        masks = _independent_product(conflict, np.zeros(n, dtype=bool))
+        if masks is None:
+            continue
+        graph = nx.Graph()
+        graph.add_nodes_from(range(n))
+        graph.add_edges_from(zip(*np.nonzero(np.triu(~conflict, 1)), strict=True))
+        expected = sorted((sorted(c) for c in nx.find_cliques(graph)), key=lambda c: (-len(c), c))
+        sets = _ProductSets(masks, n, "")
+        assert [subset.tolist() for subset, _ in sets] == expected
+        # numbered as _numbered numbers repeated labels; one set (no conflict) keeps its own
+        numbers = [f"#{i + 1}" for i in range(len(expected))] if len(expected) > 1 else [""]
+        assert [label for _, label in sets] == numbers
+        compared += 1
+    assert compared > 300
