@@ -229,7 +229,7 @@ class _Found:
 
 
 # per structure: {(tolerance, planarity): rings, ("aromatic atoms", tolerance): mask,
-# ("aromatic possible", tolerance): bool}
+# ("aromatic possible", tolerance): bool, ("ring bonds", tolerance): (bonds, metal mask)}
 _CACHE: weakref.WeakKeyDictionary[Structure, dict[tuple, object]] = weakref.WeakKeyDictionary()
 
 
@@ -276,15 +276,19 @@ def _perceive(structure: Structure, tolerance: float, planarity: float) -> list[
 def _ring_bonds(structure: Structure, tolerance: float):
     """The bonds the ring search follows (between non-H atoms, not metal–metal; of sites
     with two or more of them, :func:`_prune`), and the metal mask."""
-    # the bonds of the structure, cached for H-bonds and contacts too
-    from coordgeo.hbonds import covalent_bonds, site_masks
+    per = _CACHE.setdefault(structure, {})
+    key = ("ring bonds", float(tolerance))
+    if key not in per:  # asked for by may_have_aromatic_rings, then by the ring search
+        # the bonds of the structure, cached for H-bonds and contacts too
+        from coordgeo.hbonds import covalent_bonds, site_masks
 
-    bonded = covalent_bonds(structure, tolerance)  # bond_contacts through invertible operators
-    metal = site_masks(structure)[2]
-    heavy = np.array([e not in ("H", "D", "X") for e in structure.elements], dtype=bool)
-    i, j = bonded.center, bonded.site
-    edges = bonded.take(heavy[i] & heavy[j] & ~(metal[i] & metal[j]))
-    return _prune(edges, len(structure)), metal
+        bonded = covalent_bonds(structure, tolerance)  # through invertible operators
+        metal = site_masks(structure)[2]
+        heavy = np.array([e not in ("H", "D", "X") for e in structure.elements], dtype=bool)
+        i, j = bonded.center, bonded.site
+        edges = bonded.take(heavy[i] & heavy[j] & ~(metal[i] & metal[j]))
+        per[key] = (_prune(edges, len(structure)), metal)
+    return per[key]
 
 
 def _aromatic_atoms(structure: Structure, tolerance: float) -> np.ndarray:

@@ -21,8 +21,10 @@ itself.
 
 from __future__ import annotations
 
+import math
 import re
 import string
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -277,15 +279,48 @@ def parse_operator(triplet: str) -> gemmi.Op:
 def find_operator(
     rotation: np.ndarray, translation: np.ndarray, structure
 ) -> tuple[int, tuple[int, int, int]] | None:
-    """The CIF operator with this rotation and translation modulo 1, and the lattice shift."""
-    rots = structure.rotations
-    same = np.all(rots == np.asarray(rotation, dtype=int)[None], axis=(1, 2))
-    for k in np.flatnonzero(same):
-        diff = np.asarray(translation, dtype=float) - structure.translations[k]
-        shift = np.round(diff)
-        if np.allclose(diff, shift, atol=1e-6):
-            return int(k), tuple(int(s) for s in shift)  # type: ignore[return-value]
+    """The CIF operator with this rotation and translation modulo 1, and the lattice shift.
+
+    The translation matches when each component d = t − t_k is within 10⁻⁶ + 10⁻⁵·|s| of
+    its nearest integer s (``np.allclose(d, s, atol=1e-6)``, the same arithmetic), in
+    plain Python: three numbers per operator, where numpy's per-call overhead is most of
+    the cost (this is called for every symmetry code that contacts and rings compose).
+    """
+    by_rotation, _, translations = _operator_table(structure)
+    key = tuple(map(tuple, np.asarray(rotation, dtype=int).tolist()))
+    t = np.asarray(translation, dtype=float).reshape(3).tolist()
+    for k in by_rotation.get(key, ()):
+        shift = []
+        for a, b in zip(t, translations[k], strict=True):
+            d = a - b
+            if not math.isfinite(d):
+                break
+            s = round(d)  # to the nearest integer, halves to even, as np.round
+            if not abs(d - s) <= 1e-6 + 1e-5 * abs(s):
+                break
+            shift.append(s)
+        else:
+            return k, (shift[0], shift[1], shift[2])
     return None
+
+
+# per structure (weak keys, values that do not hold it): the operators by rotation and
+# the translations, as Python numbers for find_operator
+_OPERATORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _operator_table(structure) -> tuple[dict[tuple, list[int]], list, list[list[float]]]:
+    """{rotation as nested tuples: operator indices in CIF order}, the rotations and the
+    translations as nested lists."""
+    table = _OPERATORS.get(structure)
+    if table is None:
+        by_rotation: dict[tuple, list[int]] = {}
+        rotations = np.asarray(structure.rotations, dtype=int).tolist()
+        for k, r in enumerate(rotations):
+            by_rotation.setdefault(tuple(map(tuple, r)), []).append(k)
+        table = (by_rotation, rotations, np.asarray(structure.translations, dtype=float).tolist())
+        _OPERATORS[structure] = table
+    return table
 
 
 def operation_code(rotation: np.ndarray, translation: np.ndarray, structure) -> SymmetryCode | None:
@@ -559,10 +594,25 @@ def apply(code: SymmetryCode, fract: np.ndarray, structure) -> np.ndarray:
 
 
 def compose(first: SymmetryCode, second: SymmetryCode, structure) -> SymmetryCode:
-    """The code of ``second`` applied after ``first`` (x → g2(g1(x)))."""
-    r1, t1 = structure.rotations[first.op], structure.translations[first.op] + first.shift
-    r2, t2 = structure.rotations[second.op], structure.translations[second.op] + second.shift
-    code = operation_code(r2 @ r1, r2 @ t1 + t2, structure)
+    """The code of ``second`` applied after ``first`` (x → g2(g1(x))).
+
+    R = R2·R1 and t = R2·t1 + t2 with t_i the operator's translation plus the code's
+    shift, in plain Python on the 3×3 integers (numpy's per-call overhead on 3-vectors
+    costs more than the arithmetic); the code found from them is exact integers."""
+    _, rotations, translations = _operator_table(structure)
+    r1, r2 = rotations[first.op], rotations[second.op]
+    t1 = [a + b for a, b in zip(translations[first.op], first.shift, strict=True)]
+    t2 = [a + b for a, b in zip(translations[second.op], second.shift, strict=True)]
+    (a0, a1, a2), (b0, b1, b2), (c0, c1, c2) = r1
+    rotation = [
+        [r[0] * a0 + r[1] * b0 + r[2] * c0, r[0] * a1 + r[1] * b1 + r[2] * c1,
+         r[0] * a2 + r[1] * b2 + r[2] * c2]
+        for r in r2
+    ]  # fmt: skip
+    translation = [
+        r[0] * t1[0] + r[1] * t1[1] + r[2] * t1[2] + t for r, t in zip(r2, t2, strict=True)
+    ]
+    code = operation_code(rotation, translation, structure)
     if code is None:
         raise ValueError("operators do not form a group")
     return code
