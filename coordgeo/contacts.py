@@ -103,6 +103,7 @@ import numpy as np
 import pandas as pd
 
 from coordgeo.coordination import DEFAULT_TOLERANCE, covalent_radius, excluded_by_disorder
+from coordgeo.errors import InputError
 from coordgeo.geometry import (
     FINITE_DIFFERENCE_STEP,
     Atom,
@@ -132,6 +133,7 @@ from coordgeo.options import (
     DEFAULT_MAX_GAMMA,
     DEFAULT_MAX_H_CG,
     DEFAULT_MIN_XH_CG_ANGLE,
+    check_work_bounds,
     validate_in_range,
 )
 from coordgeo.rings import (
@@ -338,6 +340,30 @@ def _centroids_near(
     order), then distance, as the search orders them.
     """
     if centers is None:
+        return _near_centroids(structure, rings, None, 0.0, reach)[0]
+    return _near_centroids(structure, rings, centers, reach, None)[1]
+
+
+def _near_centroids(
+    structure: Structure,
+    rings: Sequence[Ring],
+    centers: Sequence[int] | np.ndarray | None,
+    atom_reach: float,
+    ring_reach: float | None,
+) -> tuple[list | None, list | None]:
+    """:func:`_centroids_near` of the centroids themselves within ``ring_reach`` (None:
+    not sought) and of the atoms ``centers`` within ``atom_reach`` (None: not sought),
+    from one neighbour search when both are sought (π–π and X–H···π of one structure:
+    each search of a few centroids costs its fixed overhead, not its work). Returns
+    (ring rows, atom rows), None where not sought.
+
+    The search orders rows by centre, then distance (ties by site, operator and
+    translation), each centre's rows whatever the other centres are, so the rows of
+    each part are those of its own search. Both are sought in one search only when the
+    work bound of :func:`coordgeo.options.check_work_bounds` passes for it; else each in
+    its own, which then passes or fails that bound as it would alone.
+    """
+    if centers is None:
         order = np.zeros(0, dtype=int)
         sites = order
     else:
@@ -357,12 +383,40 @@ def _centroids_near(
         per[key] = (_points(structure, fract, labels), rings)
     pseudo = per[key][0]
     rings_at = n0 + np.arange(len(rings))
+    atoms_at = np.arange(n0) if centers is not None else None
+    if atoms_at is not None and ring_reach is not None:
+        try:
+            check_work_bounds(pseudo, max(atom_reach, ring_reach), n0 + len(rings))
+        except InputError:  # each search alone, as it would be without the other
+            return (
+                _near_centroids(structure, rings, None, 0.0, ring_reach)[0],
+                _near_centroids(structure, rings, centers, atom_reach, None)[1],
+            )
     # only the centroids' images are sought: the centres' own (every H's around every H,
     # for X–H···π) would be measured for nothing
-    found = _neighbours(pseudo, reach, centers=rings_at if centers is None else np.arange(n0),
-                        targets=rings_at)  # fmt: skip
-    center = found.center - n0 if centers is None else sites[found.center]
-    return list(zip(center.tolist(), (found.site - n0).tolist(), found.codes(), strict=True))
+    parts = [(atoms_at, atom_reach), (None if ring_reach is None else rings_at, ring_reach)]
+    parts = [(c, r) for c, r in parts if c is not None]
+    found = _neighbours(
+        pseudo,
+        np.concatenate([np.full(len(c), r, dtype=float) for c, r in parts]),
+        centers=np.concatenate([c for c, _ in parts]),
+        targets=rings_at,
+    )
+    codes = [
+        SymmetryCode(o, (a, b, c))
+        for o, (a, b, c) in zip(found.op.tolist(), found.shift.tolist(), strict=True)
+    ]
+    is_atom = found.center < n0
+    center = found.center - n0  # a ring's index, or an atom's site:
+    center[is_atom] = sites[found.center[is_atom]]
+    rows = list(zip(center.tolist(), (found.site - n0).tolist(), codes, strict=True))
+    at_atom = is_atom.tolist()
+    ring_rows = [r for r, atom in zip(rows, at_atom, strict=True) if not atom]
+    atom_rows = [r for r, atom in zip(rows, at_atom, strict=True) if atom]
+    return (
+        ring_rows if ring_reach is not None else None,
+        atom_rows if centers is not None else None,
+    )
 
 
 def _pair_arrays(
@@ -624,14 +678,19 @@ def _pi_stacking(
     aromatic: bool,
     tolerance: float,
     planarity: float,
+    near: list[tuple[int, int, SymmetryCode]] | None = None,
 ) -> dict[str, list] | None:
-    """:func:`pi_stacking` as columns (None: no rows)."""
+    """:func:`pi_stacking` as columns (None: no rows). ``near``: the
+    :func:`_centroids_near` rows of the rings within ``max_distance`` when the caller
+    has them (:func:`_pi_searches`)."""
     rings = _pi_rings(structure, tolerance, planarity, chelate, aromatic)
     if not rings or max_distance <= 0:
         return None
+    if near is None:
+        near = _centroids_near(structure, rings, max_distance)
     images = _Images(structure)
     pairs: list[tuple[Ring, Ring, SymmetryCode, list[Atom]]] = []
-    for i, j, code in _centroids_near(structure, rings, max_distance):
+    for i, j, code in near:
         if i > j:
             continue  # found from ring j too
         if i == j and not images.listed_once(code):
@@ -778,8 +837,11 @@ def _x_h_pi(
     aromatic: bool,
     tolerance: float,
     planarity: float,
+    near: list[tuple[int, int, SymmetryCode]] | None = None,
 ) -> dict[str, list] | None:
-    """:func:`x_h_pi` as columns (None: no rows)."""
+    """:func:`x_h_pi` as columns (None: no rows). ``near``: the :func:`_centroids_near`
+    rows of the H atoms of ``donors`` within ``max_h_cg`` when the caller has them
+    (:func:`_pi_searches`)."""
     rings = _pi_rings(structure, tolerance, planarity, chelate, aromatic)
     if not rings or max_h_cg <= 0:
         return None
@@ -791,7 +853,8 @@ def _x_h_pi(
     images = _Images(structure)
     ident = SymmetryCode(structure.identity_op)
     cands: list[tuple[Atom, Atom, Ring, SymmetryCode, list[Atom]]] = []
-    near = _centroids_near(structure, rings, max_h_cg, donor_of.center)
+    if near is None:
+        near = _centroids_near(structure, rings, max_h_cg, donor_of.center)
     # most candidates are the H atoms of the ring itself (H···Cg ~2.5 Å): drop them at
     # once (the test below would, one by one)
     own = _donor_in_ring(structure, donor_of, rings, near)
@@ -1186,15 +1249,19 @@ def contact_columns(
     for option, (value, lo, hi, unit) in criteria.items():  # every door, not only the CLI
         validate_in_range(value, option, lo, hi, unit)
     parts = []
+    near_pi = near_h = None
+    if "pi-pi" in kinds and "ch-pi" in kinds:
+        near_pi, near_h = _pi_searches(structure, max_cg_cg, max_h_cg, DEFAULT_PI_DONORS,
+                                       chelate, aromatic, tolerance, planarity)  # fmt: skip
     if "pi-pi" in kinds:
         parts.append(
             _pi_stacking(structure, max_cg_cg, max_alpha, max_beta, chelate, aromatic,
-                         tolerance, planarity)
+                         tolerance, planarity, near_pi)
         )  # fmt: skip
     if "ch-pi" in kinds:
         parts.append(
             _x_h_pi(structure, max_h_cg, max_gamma, min_xh_cg_angle, DEFAULT_PI_DONORS,
-                    chelate, aromatic, tolerance, planarity)
+                    chelate, aromatic, tolerance, planarity, near_h)
         )  # fmt: skip
     if "hbond" in kinds:
         parts.append(
@@ -1203,6 +1270,29 @@ def contact_columns(
         )  # fmt: skip
     parts = [p for p in parts if p is not None]
     return _union(parts) if parts else None
+
+
+def _pi_searches(
+    structure: Structure,
+    max_cg_cg: float,
+    max_h_cg: float,
+    donors: Sequence[str],
+    chelate: bool,
+    aromatic: bool,
+    tolerance: float,
+    planarity: float,
+) -> tuple[list | None, list | None]:
+    """The ring images near each ring (π–π) and near each H of an X–H donor (X–H···π),
+    from one neighbour search (:func:`_near_centroids`); (None, None) when either kind
+    has nothing to search (each then does its own)."""
+    rings = _pi_rings(structure, tolerance, planarity, chelate, aromatic)
+    if not rings or max_cg_cg <= 0 or max_h_cg <= 0:
+        return None, None
+    bonded = covalent_bonds(structure, tolerance)
+    donor_of = hydrogen_donors(structure, bonded, {e.capitalize() for e in donors})
+    if len(donor_of) == 0:
+        return None, None
+    return _near_centroids(structure, rings, donor_of.center, max_h_cg, max_cg_cg)
 
 
 def _columns(rows: list[dict], names: list[str]) -> dict[str, list] | None:
@@ -1251,8 +1341,6 @@ def _union(parts: list[dict]) -> dict[str, np.ndarray]:
 
 
 def _kinds(kind: str | Sequence[str]) -> list[str]:
-    from coordgeo.errors import InputError
-
     requested = [kind] if isinstance(kind, str) else list(kind)
     out: list[str] = []
     for k in requested:
