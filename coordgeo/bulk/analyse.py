@@ -494,20 +494,32 @@ def _columns_table(parts: list[dict], keys: list[tuple[int, dict]], schema: pa.S
     if not parts:
         return schema.empty_table()
     arrays = []
+    total = sum(size for size, _ in keys)
+    nulls: dict[int, np.ndarray] = {}  # size → None × size, for the parts without a column
+    extension = pd.api.extensions.ExtensionArray
     for name, kind in zip(schema.names, schema.types, strict=True):
         pieces = []
+        found = False  # whether any part has the column (else it is null in every row)
         for part, (size, constants) in zip(parts, keys, strict=True):
-            if name in part:
-                values = part[name]
-            elif name in constants:
-                values = constants[name]
+            values = part.get(name)
+            if values is None:
+                values = constants.get(name)
+                if values is None:  # not this part's column (or a None constant): null
+                    if size not in nulls:
+                        nulls[size] = np.full(size, None, dtype=object)
+                    pieces.append(nulls[size])
+                    continue
                 if not isinstance(values, np.ndarray):
                     values = np.full(size, values, dtype=object)
-            else:
-                values = np.full(size, None, dtype=object)
-            if isinstance(values, pd.api.extensions.ExtensionArray):  # nullable Int64/boolean
-                values = values.to_numpy(dtype=object, na_value=None)
-            pieces.append(np.asarray(values))
+            found = True
+            if type(values) is not np.ndarray:
+                if isinstance(values, extension):  # nullable Int64/boolean
+                    values = values.to_numpy(dtype=object, na_value=None)
+                values = np.asarray(values)
+            pieces.append(values)
+        if not found:
+            arrays.append(pa.nulls(total, type=kind))
+            continue
         merged = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
         arrays.append(pa.array(merged, type=kind, from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=schema)
