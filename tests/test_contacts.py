@@ -8,6 +8,7 @@ symmetry and geometry code.
 
 from __future__ import annotations
 
+import importlib
 import io
 import itertools
 import json
@@ -36,6 +37,7 @@ from coordgeo.contacts import (
     x_h_pi,
     x_h_pi_quantities,
 )
+from coordgeo.errors import InputError
 from coordgeo.geometry import Atom
 from coordgeo.hbonds import hbonds
 from coordgeo.io.cif import read_cif
@@ -568,3 +570,34 @@ def test_hbond_table_given_empty_is_not_sought_again(qsal_cif):
         sought[~sought["h_located"]].reset_index(drop=True),
         check_dtype=False,  # text as object or str: pandas infers it from the rows
     )
+
+
+def test_one_search_for_pi_pi_and_x_h_pi_gives_each_own_rows(qsal_cif, monkeypatch):
+    # contacts() of both kinds finds the ring images near the rings and near the H atoms
+    # in one neighbour search; its rows must be those of pi_stacking and x_h_pi, which
+    # search alone. When the work bound refuses the search of both at once, each kind
+    # searches alone again (the same rows).
+    module = importlib.import_module("coordgeo.contacts")  # the package exports a function
+
+    s = read_cif(qsal_cif, "wp91-rt2")[0]
+    alone = {"pi-pi": pi_stacking(s), "ch-pi": x_h_pi(s)}
+    assert len(alone["pi-pi"]) > 0 and len(alone["ch-pi"]) > 0
+    searches = []
+    search = module._neighbours
+
+    def counted(*args, **kwargs):
+        searches.append(kwargs.get("targets") is not None)
+        return search(*args, **kwargs)
+
+    def refused(*args, **kwargs):
+        raise InputError("refused")
+
+    monkeypatch.setattr(module, "_neighbours", counted)
+    for bound in (module.check_work_bounds, refused):
+        monkeypatch.setattr(module, "check_work_bounds", bound)
+        searches.clear()
+        both = contacts(read_cif(qsal_cif, "wp91-rt2")[0], ["pi-pi", "ch-pi"])
+        assert searches == ([True] if bound is not refused else [True, True])
+        for kind, expected in alone.items():
+            got = both[both["kind"] == kind][list(expected.columns)].reset_index(drop=True)
+            pd.testing.assert_frame_equal(got, expected.reset_index(drop=True), check_dtype=False)
