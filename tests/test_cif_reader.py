@@ -300,3 +300,25 @@ def test_sites_snapped_onto_special_positions_are_one_note(tmp_path):
         "snapped onto special positions (order of the site symmetry, distance moved): "
         "Fe1 (2, 0.0017 Å), N2 (2, 0.0017 Å)"
     ]
+
+
+def test_site_without_coordinates_beside_an_aniso_loop(tmp_path):
+    """A site whose coordinates are ``?`` is left out with a note; the U_ij rows of the
+    others stay theirs, and a U_ij row naming the left-out site is dropped with it (this
+    block raised ``ValueError: zip() argument 2 is shorter`` before). The U_ij are the
+    printed ones: Fe1 0.011 … 0.001, O1 0.021 … 0.004."""
+    text = C2C.format(ops="\n".join(f"{k} '{op}'" for k, op in enumerate(C2C_OPS, 1)))
+    text = text.replace("N1 N 0.1000(3)", "Q1 Fe ? ? ? 0.02 1 d\nN1 N 0.1000(3)")
+    text = text.split("loop_\n_geom_bond")[0] + (
+        "loop_\n_atom_site_aniso_label\n_atom_site_aniso_U_11\n_atom_site_aniso_U_22\n"
+        "_atom_site_aniso_U_33\n_atom_site_aniso_U_12\n_atom_site_aniso_U_13\n"
+        "_atom_site_aniso_U_23\n"
+        "Fe1 0.011 0.012 0.013 0 0.001 0\nQ1 0.031 0.032 0.033 0 0 0\n"
+        "N1 0.021 0.022 0.023 0.002 0.003 0.004\n"
+    )
+    (s,) = read_cif(write(tmp_path, "nocoord.cif", text))
+    assert s.labels == ("Fe1", "N1")
+    assert "sites without coordinates ignored: Q1" in s.notes
+    np.testing.assert_array_equal(
+        s.u_aniso, [[0.011, 0.012, 0.013, 0, 0.001, 0], [0.021, 0.022, 0.023, 0.002, 0.003, 0.004]]
+    )

@@ -408,7 +408,9 @@ def _check_density(cell: Cell, sites: dict, order: np.ndarray, n_ops: int) -> No
     explode.
     """
     occupancy = np.asarray(sites["occupancy"], dtype=float)
-    occupancy = np.clip(np.where(np.isnan(occupancy), 1.0, occupancy), 0, 1)
+    # NaN as 1, then clipped into [0, 1] (np.minimum/np.maximum: np.clip's numbers, and
+    # none of its Python overhead)
+    occupancy = np.minimum(np.maximum(np.where(np.isnan(occupancy), 1.0, occupancy), 0), 1)
     atoms = float(np.sum(occupancy * n_ops / np.maximum(order, 1)))
     density = atoms / cell.volume
     if density > MAX_DENSITY:
@@ -1131,11 +1133,7 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
     n = len(xyz_raw[0])
     line = where.tag_line("_atom_site_fract_x")
     check_limit("sites", n, line=line)
-    labels = (
-        [gemmi.cif.as_string(v) if v[0] in _QUOTES else v for v in labels_raw]
-        if len(labels_raw) == n
-        else [str(i + 1) for i in range(n)]
-    )
+    labels = _unquoted(labels_raw) if len(labels_raw) == n else [str(i + 1) for i in range(n)]
     written = labels
     labels = _unique_labels(labels, block, where, notes)
     columns = {
@@ -1249,11 +1247,23 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
         )
     if len(keep) == 0:
         raise InputError("no atom site has coordinates")
+    listed = labels
     labels = [labels[i] for i in keep]
     elements = [elements[i] for i in keep]
     dummies = [lab for lab, el in zip(labels, elements, strict=True) if el == "X"]
     if dummies:
         notes.append(f"dummy sites kept for geometry only: {', '.join(dummies)}")
+    # the U_ij of every listed site, matched by its label as numbered (an aniso row may
+    # name a site without coordinates), kept with the sites
+    u_aniso = _read_aniso(
+        listed,
+        written,
+        aniso_labels,
+        aniso_tokens,
+        dict(zip(aniso_present, plain[5:], strict=True)),
+        where,
+        notes,
+    )
     return {
         "labels": labels,
         "elements": elements,
@@ -1262,15 +1272,7 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
         "fract_rounding": rounding[keep],
         "occupancy": occupancy[keep],
         "u_iso": u_iso[keep],
-        "u_aniso": _read_aniso(
-            labels,
-            written,
-            aniso_labels,
-            aniso_tokens,
-            dict(zip(aniso_present, plain[5:], strict=True)),
-            where,
-            notes,
-        ),
+        "u_aniso": u_aniso[keep],
         "calc": calc[keep],
         "assembly": _kept_text(columns["disorder_assembly"], keep, n),
         "group": _kept_text(columns["disorder_group"], keep, n),
@@ -1295,14 +1297,29 @@ def _unquote(token: str) -> str:
     return gemmi.cif.as_string(token) if token[:1] in ("'", '"', ";") else token
 
 
+def _unquoted(tokens) -> list[str]:
+    """:func:`_unquote` of each token of a column; the tokens as they are (one scan of
+    their joined text) when no quote or ``;`` is in any."""
+    tokens = list(tokens)
+    text = "".join(tokens)
+    if "'" in text or '"' in text or ";" in text:
+        return [gemmi.cif.as_string(v) if v[:1] in _QUOTES else v for v in tokens]
+    return tokens
+
+
 def _column(block: gemmi.cif.Block, tag: str, n: int) -> list[str]:
     """A loop column as unquoted strings, '' for null; all '' when absent."""
     raw = block.find_values(tag)
     if len(raw) != n:
         return [""] * n
+    values = list(raw)
+    if _NULLS.isdisjoint(values):  # no null: only quoted values change
+        text = "".join(values)
+        if "'" not in text and '"' not in text and ";" not in text:
+            return values
     return [
         "" if v in _NULLS else (gemmi.cif.as_string(v).strip() if v[0] in _QUOTES else v)
-        for v in raw
+        for v in values
     ]
 
 
@@ -1363,7 +1380,7 @@ def _unique_labels(
     named = _geom_labels(block) & set(repeated)
     if named:
         _check_unique_labels(labels, where)  # raises: the loops name sites by these labels
-    aniso = [_unquote(v) for v in block.find_values("_atom_site_aniso_label")]
+    aniso = _unquoted(block.find_values("_atom_site_aniso_label"))
     # U_ij rows of a label given as often as its sites are numbered in the same file
     # order (_read_aniso); fewer rows (some of those atoms isotropic) cannot be matched
     # to their sites: their U_ij are left out, which no geometry needs
@@ -1441,12 +1458,12 @@ def _site_numbers(
     else:
         assert block is not None
         tokens, parsed = list(block.find_values(tag)), None
-    out = np.full(n, default, dtype=float)
     if len(tokens) != n:
-        return out
+        return np.full(n, default, dtype=float)
     unread: list[tuple[int, str]] = []
     plain, _, _, others = parsed if parsed is not None else _plain_numbers(tokens)
-    out[~np.isnan(plain)] = plain[~np.isnan(plain)]
+    # the numbers read, ``default`` where none was (NaN: the values as they are)
+    out = plain.copy() if math.isnan(default) else np.where(np.isnan(plain), default, plain)
     for k in others:  # the tokens in another form, one by one, with every check
         token = tokens[k]
         try:
@@ -1714,7 +1731,7 @@ def _read_aniso(
     if len(aniso_labels) == 0:
         return out
     index = {label: i for i, label in enumerate(labels)}
-    names = [_unquote(v) for v in aniso_labels]
+    names = _unquoted(aniso_labels)
     if written is not labels:
         sites_of: dict[str, list[str]] = {}
         for w, label in zip(written, labels, strict=True):
@@ -1729,6 +1746,7 @@ def _read_aniso(
                 seen[name] = seen.get(name, 0) + 1
     rows = np.array([index.get(name, -1) for name in names])
     ok = rows >= 0
+    target = rows[ok]
     for k, parsed in plain.items():
         values = _site_numbers(
             None,
@@ -1740,7 +1758,7 @@ def _read_aniso(
             notes,
             column=(tokens[k], parsed),
         )
-        out[rows[ok], k] = values[ok]
+        out[target, k] = values[ok]
     return out
 
 
