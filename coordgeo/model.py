@@ -133,8 +133,11 @@ class SymOp:
     def __setstate__(self, state: dict) -> None:
         _set_frozen_state(self, state)
 
-    @property
+    @cached_property
     def is_identity(self) -> bool:
+        """Whether R is the unit matrix and t zero (worked out once: the arrays are
+        read-only, and a space group's operators are shared by the structures that list
+        them)."""
         return bool(
             np.array_equal(self.rotation, np.eye(3, dtype=int)) and not self.translation.any()
         )

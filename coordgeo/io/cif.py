@@ -246,13 +246,10 @@ def structure_from_block(
     cell = _read_cell(block, where)
     sites = _read_sites(block, notes, where)
     _refuse_composite(block)
-    symops, sg_name, sg = _read_symops(block, notes, cell, sites)
+    symops, sg_name, sg, rotations, translations = _read_symops(block, notes, cell, sites)
     crystal_system = _crystal_system(block, sg)
-    # read-only, as the structure's own (coordgeo.model.read_only): they become its arrays
-    rotations = read_only(np.array([op.rotation for op in symops], dtype=int))
     # as floats (exact) for the products with coordinates below, made once
     rotations_float = read_only(rotations.astype(float))
-    translations = read_only(np.array([op.translation for op in symops], dtype=float))
     # each listed site is at least one atom of the cell: an impossible density is refused
     # before the duplicate search, whose work grows with the atoms per Å³
     _check_density(cell, sites, np.full(len(sites["labels"]), len(symops)), len(symops))
@@ -628,7 +625,9 @@ def _read_cell(block: gemmi.cif.Block, where: _Where) -> Cell:
 
 def _read_symops(
     block: gemmi.cif.Block, notes: list[str], cell: Cell, sites: dict
-) -> tuple[list[SymOp], str, gemmi.SpaceGroup | None]:
+) -> tuple[list[SymOp], str, gemmi.SpaceGroup | None, np.ndarray, np.ndarray]:
+    """The operators, the space group's name and gemmi's group (None when unknown), and
+    the (k, 3, 3) int rotations and (k, 3) translations of the operators, read-only."""
     symops: list[SymOp] = []
     op_line = None
     listed_once = False  # a remembered list: its operators are known to be distinct
@@ -702,12 +701,11 @@ def _read_symops(
     if not any(op.is_identity for op in symops):
         symops.insert(0, _symop("1", "x,y,z", gemmi.Op("x,y,z")))
         notes.append("the operator list has no identity; x,y,z added")
+    # the structure's operator arrays (coordgeo.model.read_only: they become its own)
+    rotations = read_only(np.array([op.rotation for op in symops], dtype=int))
+    translations = read_only(np.array([op.translation for op in symops], dtype=float))
     try:
-        check_operator_group(
-            np.array([op.rotation for op in symops]),
-            np.array([op.translation for op in symops]),
-            [op.triplet for op in symops],
-        )
+        check_operator_group(rotations, translations, [op.triplet for op in symops])
     except InputError as exc:
         raise exc.located(line=op_line) from None
     if to_remember is not None:
@@ -719,7 +717,7 @@ def _read_symops(
             sg = None
     if not sg_name and sg is not None:
         sg_name = sg.hm
-    return symops, sg_name, sg
+    return symops, sg_name, sg, rotations, translations
 
 
 def _operations_listed_once(
