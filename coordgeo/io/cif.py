@@ -39,6 +39,7 @@ from coordgeo.errors import InputError
 from coordgeo.io.files import read_text
 from coordgeo.model import CRYSTAL_SYSTEMS, Cell, GeomLoop, Structure, SymOp, read_only
 from coordgeo.options import DEFAULT_TOLERANCE, check_limit
+from coordgeo.options import limit as limit_in_force
 from coordgeo.symmetry import (
     SPECIAL_POSITION_TOLERANCE,
     check_operator_group,
@@ -1129,8 +1130,8 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
             f"no atom sites: {', '.join(missing) or '_atom_site_fract_x/y/z'} missing{hint}"
         )
     n = len(xyz_raw[0])
-    line = where.tag_line("_atom_site_fract_x")
-    check_limit("sites", n, line=line)
+    if n > limit_in_force("sites"):  # the loop's line only then (and for an unknown element)
+        check_limit("sites", n, line=where.tag_line("_atom_site_fract_x"))
     labels = _unquoted(labels_raw) if len(labels_raw) == n else [str(i + 1) for i in range(n)]
     written = labels
     labels = _unique_labels(labels, block, where, notes)
@@ -1204,7 +1205,7 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
             if located[i]:
                 raise InputError(
                     f"site {labels[i]}: unknown element {type_symbols[i] or labels[i]!r}",
-                    line=line,
+                    line=where.tag_line("_atom_site_fract_x"),
                 )
             elements[i] = "X"
     # calculated: a calc flag, an R (riding) or G (rigid group) refinement flag, or an H
@@ -1246,8 +1247,11 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
     if len(keep) == 0:
         raise InputError("no atom site has coordinates")
     listed = labels
-    labels = [labels[i] for i in keep]
-    elements = [elements[i] for i in keep]
+    if len(keep) < n:  # the located sites (all of them, as a rule: nothing to copy)
+        labels = [labels[i] for i in keep.tolist()]
+        elements = [elements[i] for i in keep.tolist()]
+        fract, fract_su, rounding = fract[keep], fract_su[keep], rounding[keep]
+        occupancy, u_iso, calc = occupancy[keep], u_iso[keep], calc[keep]
     dummies = [lab for lab, el in zip(labels, elements, strict=True) if el == "X"]
     if dummies:
         notes.append(f"dummy sites kept for geometry only: {', '.join(dummies)}")
@@ -1265,13 +1269,13 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
     return {
         "labels": labels,
         "elements": elements,
-        "fract": fract[keep],
-        "fract_su": fract_su[keep],
-        "fract_rounding": rounding[keep],
-        "occupancy": occupancy[keep],
-        "u_iso": u_iso[keep],
-        "u_aniso": u_aniso[keep],
-        "calc": calc[keep],
+        "fract": fract,
+        "fract_su": fract_su,
+        "fract_rounding": rounding,
+        "occupancy": occupancy,
+        "u_iso": u_iso,
+        "u_aniso": u_aniso[keep] if len(keep) < n else u_aniso,
+        "calc": calc,
         "assembly": _kept_text(columns["disorder_assembly"], keep, n),
         "group": _kept_text(columns["disorder_group"], keep, n),
     }
