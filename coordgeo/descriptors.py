@@ -766,6 +766,8 @@ def snap_zero(
     v = np.asarray(value, dtype=float)
     s = np.asarray(su, dtype=float)
     zero = np.abs(v) <= tol * np.abs(np.asarray(scale, dtype=float))
+    if not zero.any() and v.shape == zero.shape == s.shape:  # nothing to snap (most sites)
+        return v, s
     return np.where(zero, 0.0, v), np.where(zero, 0.0, s)
 
 
@@ -849,6 +851,8 @@ def _ligands(same: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[list[int]]:
 
 # descriptors that take the hull volume and its Jacobian when the site table has them
 _HULL = ("quadratic_elongation",)
+# the columns of site_descriptors in order: each of SITE_COLUMNS, then its su
+_SITE_AND_SU = tuple(c for name in SITE_COLUMNS for c in (name, f"{name}_su"))
 
 
 def site_descriptors(
@@ -901,7 +905,9 @@ def site_descriptors_of(
     groups: dict[int, list[tuple]] = {}
     for j, (structure, spheres) in enumerate(jobs):
         k = len(spheres)
-        outs.append({c: np.full(k, np.nan) for name in SITE_COLUMNS for c in (name, f"{name}_su")})
+        # every column a row of one NaN block (one allocation per structure, not fourteen)
+        block = np.full((2 * len(SITE_COLUMNS), k), np.nan)
+        outs.append(dict(zip(_SITE_AND_SU, block, strict=True)))
         by_n: dict[int, list[int]] = {}
         for i, sp in enumerate(spheres):
             by_n.setdefault(sp.coordination_number, []).append(i)

@@ -326,20 +326,14 @@ def site_columns_of(
         by_n: dict[int, list[int]] = {}
         for i, sp in enumerate(spheres):
             by_n.setdefault(sp.coordination_number, []).append(i)
-        columns: dict[str, np.ndarray] = {}
+        order: dict[str, int] = {}  # the structure's columns in order of first appearance
         for n, members in by_n.items():
             if n == 0:
                 continue
-            wanted, path, names = _columns_of(n, shapes)
-            for name in names:
-                if name not in columns:
-                    columns[name] = np.full(k, np.nan)
-                if not name.startswith(("path_", "generalized_")) and f"{name}_su" not in columns:
-                    columns[f"{name}_su"] = np.full(k, np.nan)
-            if n == 6:
-                for t in range(3):
-                    if f"trans_angle_{t + 1}" not in columns:
-                        columns[f"trans_angle_{t + 1}"] = np.full(k, np.nan)
+            for name in _value_and_su_columns(
+                n, shapes if isinstance(shapes, str) else tuple(shapes)
+            ):
+                order.setdefault(name, len(order))
             ident = structure.identity_op
             group = [spheres[i] for i in members]
             sites = np.array([[sp.metal] + [a.site for a in sp.donors] for sp in group])
@@ -348,7 +342,10 @@ def site_columns_of(
                 [[(0, 0, 0)] + [a.code.shift for a in sp.donors] for sp in group], dtype=float
             )
             groups.setdefault(n, []).append((j, np.asarray(members), sites, ops, shifts))
-        tables.append(columns)
+        # every column a row of one NaN block: one allocation per structure, and the values
+        # of a group of spheres go in with one assignment
+        block = np.full((len(order), k), np.nan)
+        tables.append((dict(zip(order, block, strict=True)), block, order))
     for n, parts in groups.items():
         wanted, path, names = _columns_of(n, shapes)
         fracts = [image_fract(jobs[j][0], sites, ops, shifts) for j, _, sites, ops, shifts in parts]
@@ -367,26 +364,46 @@ def site_columns_of(
             for i in (0, 1, 3, 4)
         )
         q = evaluated[0][2]
+        with_su = [c for c, name in enumerate(names) if not name.startswith(_NO_SU)]
         lo = 0
         for f, (j, rows, sites, ops, _) in zip(fracts, parts, strict=True):
             part = slice(lo, lo + len(rows))
             lo += len(rows)
             with np.errstate(invalid="ignore", divide="ignore"):
                 sus = _sus(jobs[j][0], sites, ops, f, values[part], grads[part], q)
-            columns = tables[j]
-            for c, name in enumerate(names):
-                columns[name][rows] = values[part, c]
-                if not name.startswith(("path_", "generalized_")):
-                    columns[f"{name}_su"][rows] = sus[:, c]
+            columns, block, order = tables[j]
+            block[np.ix_([order[name] for name in names], rows)] = values[part].T
+            su_rows = [order[f"{names[c]}_su"] for c in with_su]
+            block[np.ix_(su_rows, rows)] = sus[:, with_su].T
             if n == 6:
-                for t in range(3):
-                    columns[f"trans_angle_{t + 1}"][rows] = trans[part, t]
+                trans_rows = [order[f"trans_angle_{t + 1}"] for t in range(3)]
+                block[np.ix_(trans_rows, rows)] = trans[part].T
             if volumes[j] is not None:
                 volumes[j][n] = (columns["volume"][rows], d_volume[part])
     return [
         _ordered(structure, spheres, columns)
-        for (structure, spheres), columns in zip(jobs, tables, strict=True)
+        for (structure, spheres), (columns, _, _) in zip(jobs, tables, strict=True)
     ]
+
+
+# columns without an su: the OC-6 → TPR-6 path's
+_NO_SU = ("path_", "generalized_")
+
+
+@functools.cache
+def _value_and_su_columns(n: int, shapes: str | tuple[str, ...]) -> tuple[str, ...]:
+    """The columns of :func:`site_columns_of` for n donors in their order: each value
+    of :func:`_columns_of` followed by its su (the path's have none), then the trans
+    angles of an octahedron."""
+    _, _, names = _columns_of(n, shapes)
+    out = []
+    for name in names:
+        out.append(name)
+        if not name.startswith(_NO_SU):
+            out.append(f"{name}_su")
+    if n == 6:
+        out += [f"trans_angle_{t + 1}" for t in range(3)]
+    return tuple(out)
 
 
 def _columns_of(n: int, shapes: str | tuple[str, ...]) -> tuple[tuple[str, ...], bool, list[str]]:
