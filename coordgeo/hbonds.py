@@ -80,6 +80,7 @@ from coordgeo.coordination import (
     excluded_by_disorder,
     is_metal,
 )
+from coordgeo.frames import frame_of_arrays, text_columns
 from coordgeo.geometry import (
     Atom,
     Contacts,
@@ -126,8 +127,10 @@ ALL_COLUMNS = [
 _POSITION_DECIMALS = 4  # fractional coordinates equal to 1e-4 are the same atom
 
 
+@lru_cache(maxsize=256)
 def vdw_radius(element: str) -> float:
-    """Van der Waals radius (Å) from gemmi: Bondi 1964 for H and the main-group non-metals."""
+    """Van der Waals radius (Å) from gemmi: Bondi 1964 for H and the main-group non-metals.
+    Kept per element (a hydrogen-bond search asks once per site and candidate)."""
     return float(gemmi.Element(element).vdw_r)
 
 
@@ -140,9 +143,33 @@ def hbonds(structure: Structure, **criteria) -> pd.DataFrame:
     return frame_of_hbonds(hbond_columns(structure, **criteria))
 
 
+#: The columns of text (:func:`frame_of_hbonds` makes them as pandas stores text).
+TEXT_COLUMNS = ("block", "donor", "hydrogen", "acceptor", "acceptor_code", "donor_code")
+
+
 def frame_of_hbonds(columns: dict | None) -> pd.DataFrame:
-    """The table of :func:`hbond_columns` output (None: the table without rows)."""
-    return _empty() if columns is None else pd.DataFrame(columns, columns=ALL_COLUMNS)
+    """The table of :func:`hbond_columns` output (None: the table without rows).
+
+    The frame ``pd.DataFrame(columns, columns=ALL_COLUMNS)`` gives, assembled from its
+    columns (:func:`coordgeo.frames.frame_of_arrays`; text as pandas' text column, made
+    at once): pandas' constructor inferred every column of a per-structure table again.
+    The numbers are copies, as the constructor makes them: the frame does not share the
+    arrays of ``columns`` (the contacts and bulk tables read them).
+    """
+    if columns is None:
+        return _empty()
+    data = dict(
+        zip(
+            TEXT_COLUMNS,
+            text_columns([columns[c].tolist() for c in TEXT_COLUMNS]),
+            strict=True,
+        )
+    )
+    for c in ALL_COLUMNS:
+        if c not in data:
+            values = columns[c]
+            data[c] = values if values.dtype == object else values.copy()
+    return frame_of_arrays({c: data[c] for c in ALL_COLUMNS})
 
 
 def hbond_columns(
@@ -211,9 +238,10 @@ def hbond_columns(
         return None
     found = contacts(structure, np.full(len(hyd), reach), centers=hyd)
     found = found.take(_regular(structure)[found.op])
-    h_radius = np.array([vdw_radius(e) for e in elements[found.center]])
+    h_radius = np.zeros(n_sites)
+    h_radius[hyd] = [vdw_radius(e) for e in elements[hyd].tolist()]
     keep = is_acceptor[found.site]
-    keep &= found.distance < h_radius + radii[found.site] - ha_margin
+    keep &= found.distance < h_radius[found.center] + radii[found.site] - ha_margin
     found = found.take(keep)
     if len(found) == 0:
         return None
@@ -528,7 +556,9 @@ def planar_nitrogen(structure: Structure, bonded: Contacts) -> np.ndarray:
     candidates = np.flatnonzero(nitrogen & (counts == 3) & ~with_metal)
     if not len(candidates):
         return out
-    rows = np.flatnonzero(np.isin(bonded.center, candidates))
+    judged = np.zeros(len(structure), dtype=bool)
+    judged[candidates] = True  # a mask, not np.isin (which sorts both arrays)
+    rows = np.flatnonzero(judged[bonded.center])
     rows = rows[np.argsort(bonded.center[rows], kind="stable")]  # three rows per N
     xyz = image_fract(structure, bonded.site[rows], bonded.op[rows], bonded.shift[rows])
     v = xyz @ structure.cell.orthogonalization.T - structure.cartesian[bonded.center[rows]]
@@ -712,27 +742,35 @@ class _Molecules:
         if comp not in self._symmetry:
             n = len(structure)
             members = self.component == comp
-            order, parent = self._breadth_first(int(np.flatnonzero(members)[0]))
+            order, parent, ends = self._breadth_first(int(np.flatnonzero(members)[0]))
             maps, edge = self.maps, self.edge
             tree = order[1:]  # each site after the root, from its parent
             bond = self.first[np.searchsorted(self.pair_sorted, parent * n + tree)]
-            for j, i, k in zip(tree.tolist(), parent.tolist(), bond.tolist(), strict=True):
-                maps[j] = maps[i] @ edge[k]  # in breadth-first order: the parent's map is set
+            # level by level, one stacked product each: a level's parents are all set
+            for lo, hi in itertools.pairwise([0, *ends]):
+                maps[tree[lo:hi]] = maps[parent[lo:hi]] @ edge[bond[lo:hi]]
             self._symmetry[comp] = _own_symmetry(structure, self.bonded, edge, maps, members)
         return self._symmetry[comp]
 
-    def _breadth_first(self, root: int) -> tuple[np.ndarray, np.ndarray]:
+    def _breadth_first(self, root: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
         """Sites of ``root``'s component in breadth-first order (neighbours in increasing
-        order), and the parent of each after the root."""
+        order), the parent of each after the root, and where each level of those ends
+        (levels 1, 2, … of the sites after the root: one bond farther each)."""
         start, neighbours = self.neighbour_start, self.neighbours
         order, parents, seen = [root], [], {root}
-        for i in order:  # grows while it is read: the queue
+        ends, level_end = [], 1  # the current level's sites end at order[level_end]
+        for k, i in enumerate(order):  # grows while it is read: the queue
+            if k == level_end:  # the first site of a level: its children start the next
+                ends.append(len(parents))
+                level_end = len(order)
             for j in neighbours[start[i] : start[i + 1]].tolist():
                 if j not in seen:
                     seen.add(j)
                     order.append(j)
                     parents.append(i)
-        return np.array(order, dtype=np.int64), np.array(parents, dtype=np.int64)
+        if not ends or ends[-1] < len(parents):
+            ends.append(len(parents))
+        return np.array(order, dtype=np.int64), np.array(parents, dtype=np.int64), ends
 
 
 _MOLECULES: weakref.WeakKeyDictionary[Structure, list[_Molecules]] = weakref.WeakKeyDictionary()
