@@ -153,8 +153,6 @@ def frame_of_hbonds(columns: dict | None) -> pd.DataFrame:
     The frame ``pd.DataFrame(columns, columns=ALL_COLUMNS)`` gives, assembled from its
     columns (:func:`coordgeo.frames.frame_of_arrays`; text as pandas' text column, made
     at once): pandas' constructor inferred every column of a per-structure table again.
-    The numbers are copies, as the constructor makes them: the frame does not share the
-    arrays of ``columns`` (the contacts and bulk tables read them).
     """
     if columns is None:
         return _empty()
@@ -165,11 +163,9 @@ def frame_of_hbonds(columns: dict | None) -> pd.DataFrame:
             strict=True,
         )
     )
-    for c in ALL_COLUMNS:
-        if c not in data:
-            values = columns[c]
-            data[c] = values if values.dtype == object else values.copy()
-    return frame_of_arrays({c: data[c] for c in ALL_COLUMNS})
+    # the numbers of one dtype become one block, a copy: the frame shares no array with
+    # ``columns`` (the contacts and bulk tables read them)
+    return frame_of_arrays({c: data[c] if c in data else columns[c] for c in ALL_COLUMNS})
 
 
 def hbond_columns(

@@ -21,7 +21,8 @@ two run side by side on every published structure and must agree exactly:
 * the neighbour search's candidates from gemmi's cell list against every centre–image
   pair (``geometry.DENSE_PAIRS``), and the search for sites listed twice
   (``symmetry.symmetry_duplicates``) by a grid against every pair of one kind;
-* the bond table assembled from its column arrays against ``pd.DataFrame`` of them.
+* the bond table assembled from its column arrays against ``pd.DataFrame`` of them; the
+  H-bond table likewise.
 """
 
 from __future__ import annotations
@@ -265,6 +266,29 @@ def test_frames_from_arrays_equal_pandas_own(structures, module):
             assert got.columns.dtype == want.columns.dtype
             assert type(got.index) is type(want.index) and got.index.equals(want.index)
             assert list(got.dtypes) == list(want.dtypes)
+
+
+def test_hbond_table_equals_pandas_of_its_columns(structures):
+    """The H-bond table assembled from its columns (:func:`coordgeo.hbonds.frame_of_hbonds`)
+    is the DataFrame pandas makes of the same columns: values, dtypes (text as pandas'
+    text, the atoms as objects), column and row index."""
+    import importlib
+
+    import pandas as pd
+
+    hbonds = importlib.import_module("coordgeo.hbonds")
+    compared = 0
+    for s in structures:
+        columns = hbonds.hbond_columns(s)
+        if columns is None:
+            continue
+        got = hbonds.frame_of_hbonds(columns)
+        want = pd.DataFrame(columns, columns=hbonds.ALL_COLUMNS)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        assert list(got.dtypes) == list(want.dtypes)
+        assert type(got.index) is type(want.index) and got.index.equals(want.index)
+        compared += 1
+    assert compared > 40
 
 
 def test_one_direction_equals_matrix_keys(structures):
