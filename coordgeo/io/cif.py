@@ -265,20 +265,24 @@ def structure_from_block(
         SPECIAL_POSITION_TOLERANCE,
     )
     _check_density(cell, sites, order, len(symops))
-    moved = vector_lengths((snapped - sites["fract"]) @ cell.orthogonalization.T)
-    snaps = [
-        f"{sites['labels'][i]} ({order[i]}, {moved[i]:.4f} Å)"
-        for i in np.flatnonzero((order > 1) & (moved > 1e-4)).tolist()
-    ]
-    if snaps:  # one note per block, however many sites (a warning line each was noise)
-        notes.append(
-            "snapped onto special positions (order of the site symmetry, distance moved): "
-            + ", ".join(snaps)
-        )
+    special = bool((order > 1).any())
+    if special:
+        moved = vector_lengths((snapped - sites["fract"]) @ cell.orthogonalization.T)
+        snaps = [
+            f"{sites['labels'][i]} ({order[i]}, {moved[i]:.4f} Å)"
+            for i in np.flatnonzero((order > 1) & (moved > 1e-4)).tolist()
+        ]
+        if snaps:  # one note per block, however many sites (a warning line each was noise)
+            notes.append(
+                "snapped onto special positions (order of the site symmetry, distance moved): "
+                + ", ".join(snaps)
+            )
     # Covariance of each site's fractional coordinates: independent su's
     # (no covariance is in a CIF), projected onto the special position.
     var = np.einsum("ni,nj->nij", sites["fract_su"], sites["fract_su"]) * np.eye(3)[None]
-    cov = projector @ var @ np.transpose(projector, (0, 2, 1))
+    # with every site on a general position each projector is the unit matrix, and the
+    # products give var exactly (1·x + 0·y + 0·z is x)
+    cov = projector @ var @ np.transpose(projector, (0, 2, 1)) if special else var
     fract_su = np.sqrt(np.einsum("nii->ni", cov))
     occupancy = _occupancy_as_multiplicity(
         block, sites, order, len(symops), notes, (rotations_float, translations, cell)
@@ -2070,6 +2074,7 @@ def _declared_oxidation_numbers(block: gemmi.cif.Block) -> str:
 def _read_geom(block: gemmi.cif.Block, line_offset: int) -> dict[str, GeomLoop]:
     """The authors' ``_geom_*`` loops as printed, with the loop's line number."""
     out = {}
+    most_rows = None  # the geom_rows limit in force, looked up once per block
     for kind, (value_tag, prefix) in _GEOM_LOOPS.items():
         item = block.find_loop_item(value_tag.lower())
         if item is not None:
@@ -2088,7 +2093,11 @@ def _read_geom(block: gemmi.cif.Block, line_offset: int) -> dict[str, GeomLoop]:
             values = [p[1] for p in pairs]
         line = int(item.line_number) + line_offset
         # each row becomes a resolved, measured row with su's (~3 kB of work tables)
-        check_limit("geom_rows", len(values) // max(len(tags), 1), line=line, context=value_tag)
+        rows = len(values) // max(len(tags), 1)
+        if most_rows is None:
+            most_rows = limit_in_force("geom_rows")
+        if rows > most_rows:
+            check_limit("geom_rows", rows, line=line, context=value_tag)
         out[kind] = GeomLoop(
             columns=tuple(_geom_column(t, prefix) for t in tags),
             values=tuple(values),
