@@ -133,7 +133,6 @@ from coordgeo.options import (
     DEFAULT_MAX_GAMMA,
     DEFAULT_MAX_H_CG,
     DEFAULT_MIN_XH_CG_ANGLE,
-    check_work_bounds,
     validate_in_range,
 )
 from coordgeo.rings import (
@@ -359,9 +358,9 @@ def _near_centroids(
 
     The search orders rows by centre, then distance (ties by site, operator and
     translation), each centre's rows whatever the other centres are, so the rows of
-    each part are those of its own search. Both are sought in one search only when the
-    work bound of :func:`coordgeo.options.check_work_bounds` passes for it; else each in
-    its own, which then passes or fails that bound as it would alone.
+    each part are those of its own search. When the search of both is refused (the work
+    bound of :func:`coordgeo.options.check_work_bounds`, checked before any work), each
+    is sought in its own, which then passes or fails as it would alone.
     """
     if centers is None:
         order = np.zeros(0, dtype=int)
@@ -384,24 +383,24 @@ def _near_centroids(
     pseudo = per[key][0]
     rings_at = n0 + np.arange(len(rings))
     atoms_at = np.arange(n0) if centers is not None else None
-    if atoms_at is not None and ring_reach is not None:
-        try:
-            check_work_bounds(pseudo, max(atom_reach, ring_reach), n0 + len(rings))
-        except InputError:  # each search alone, as it would be without the other
-            return (
-                _near_centroids(structure, rings, None, 0.0, ring_reach)[0],
-                _near_centroids(structure, rings, centers, atom_reach, None)[1],
-            )
     # only the centroids' images are sought: the centres' own (every H's around every H,
     # for X–H···π) would be measured for nothing
     parts = [(atoms_at, atom_reach), (None if ring_reach is None else rings_at, ring_reach)]
     parts = [(c, r) for c, r in parts if c is not None]
-    found = _neighbours(
-        pseudo,
-        np.concatenate([np.full(len(c), r, dtype=float) for c, r in parts]),
-        centers=np.concatenate([c for c, _ in parts]),
-        targets=rings_at,
-    )
+    try:
+        found = _neighbours(
+            pseudo,
+            np.concatenate([np.full(len(c), r, dtype=float) for c, r in parts]),
+            centers=np.concatenate([c for c, _ in parts]),
+            targets=rings_at,
+        )
+    except InputError:  # the work bound (before any work): each alone, as without the other
+        if len(parts) == 1:
+            raise
+        return (
+            _near_centroids(structure, rings, None, 0.0, ring_reach)[0],
+            _near_centroids(structure, rings, centers, atom_reach, None)[1],
+        )
     codes = [
         SymmetryCode(o, (a, b, c))
         for o, (a, b, c) in zip(found.op.tolist(), found.shift.tolist(), strict=True)

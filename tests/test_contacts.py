@@ -578,26 +578,23 @@ def test_one_search_for_pi_pi_and_x_h_pi_gives_each_own_rows(qsal_cif, monkeypat
     # search alone. When the work bound refuses the search of both at once, each kind
     # searches alone again (the same rows).
     module = importlib.import_module("coordgeo.contacts")  # the package exports a function
-
     s = read_cif(qsal_cif, "wp91-rt2")[0]
     alone = {"pi-pi": pi_stacking(s), "ch-pi": x_h_pi(s)}
     assert len(alone["pi-pi"]) > 0 and len(alone["ch-pi"]) > 0
-    searches = []
     search = module._neighbours
+    for refuse_first, expected_searches in ((False, 1), (True, 3)):
+        searches = []
 
-    def counted(*args, **kwargs):
-        searches.append(kwargs.get("targets") is not None)
-        return search(*args, **kwargs)
+        def counted(*args, refuse_first=refuse_first, searches=searches, **kwargs):
+            if kwargs.get("targets") is not None:  # the centroids' images
+                searches.append(len(kwargs["centers"]))
+                if refuse_first and len(searches) == 1:
+                    raise InputError("too many atoms in the neighbour-search volume")
+            return search(*args, **kwargs)
 
-    def refused(*args, **kwargs):
-        raise InputError("refused")
-
-    monkeypatch.setattr(module, "_neighbours", counted)
-    for bound in (module.check_work_bounds, refused):
-        monkeypatch.setattr(module, "check_work_bounds", bound)
-        searches.clear()
+        monkeypatch.setattr(module, "_neighbours", counted)
         both = contacts(read_cif(qsal_cif, "wp91-rt2")[0], ["pi-pi", "ch-pi"])
-        assert searches == ([True] if bound is not refused else [True, True])
+        assert len(searches) == expected_searches
         for kind, expected in alone.items():
             got = both[both["kind"] == kind][list(expected.columns)].reset_index(drop=True)
             pd.testing.assert_frame_equal(got, expected.reset_index(drop=True), check_dtype=False)
