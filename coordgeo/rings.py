@@ -269,7 +269,15 @@ def _perceive(structure: Structure, tolerance: float, planarity: float) -> list[
     found: dict[tuple, _Found | None] = {}
     codes: dict[bytes, SymmetryCode | None] = {}
     for key, ring_sites, moved, rounded in _canonical(structure, cycles):
-        if key not in found:
+        if key in found:
+            continue
+        if moved is None:  # every atom untransformed
+            identity = np.eye(4)
+            found[key] = _with_codes(
+                structure, ring_sites, np.broadcast_to(identity, (len(ring_sites), 4, 4)),
+                np.broadcast_to(np.round(identity[:3], 6), (len(ring_sites), 3, 4)), codes,
+            )  # fmt: skip
+        else:
             found[key] = _with_codes(structure, ring_sites, moved, rounded, codes)
     ordered = sorted((f for f in found.values() if f is not None), key=lambda f: f.sites)
     aromatic_atom = _aromatic_atoms(structure, tolerance)
@@ -384,8 +392,9 @@ def _cycles(
     within bonding distance of a path atom other than its neighbours and s (a chord of
     every ring through it). Each ring is found
     several times (both directions, every copy of its first site); the caller keeps one.
-    Returns (sites, maps) per cycle: (m,) sites and (m, 4, 4) maps; and whether every
-    path was followed (False when a dense tangle passed ``limit`` paths of one length,
+    Returns (sites, maps) per cycle: (m,) sites and (m, 4, 4) maps (None when every bond
+    is within the asymmetric unit: every map is the identity); and whether every path was
+    followed (False when a dense tangle passed ``limit`` paths of one length,
     default :data:`_MAX_PATHS`).
     """
     limit = limit or _MAX_PATHS
@@ -450,11 +459,10 @@ def _cycles(
             keep &= _first_of_each(sites[done], pos[done])
             done = done[keep]
             if len(done):
-                if plain:
-                    maps = np.broadcast_to(np.eye(4), (len(done), length, 4, 4))
+                if plain:  # every map the identity: None
+                    out.extend((ring, None) for ring in sites[done])
                 else:
-                    maps = _compose(e_map, taken[done])
-                out.extend(zip(sites[done], maps, strict=True))
+                    out.extend(zip(sites[done], _compose(e_map, taken[done]), strict=True))
         if length == longest:
             break
         metals = n_metal[path] + metal[new_site]
@@ -543,11 +551,13 @@ def _canonical(structure: Structure, cycles: list[tuple[np.ndarray, np.ndarray]]
     (site, fractional coordinates × 10⁴ rounded) of that copy. All cycles of one size are
     done at once: every start and both directions are candidates.
     """
+    scale = 10**_POSITION_DECIMALS
+    if cycles and cycles[0][1] is None:  # _cycles' plain search: no map, none moves
+        return _canonical_in_place(structure, cycles, scale)
     out: list[tuple] = [None] * len(cycles)  # type: ignore[list-item]
     by_size: dict[int, list[int]] = {}
     for k, (sites, _) in enumerate(cycles):
         by_size.setdefault(len(sites), []).append(k)
-    scale = 10**_POSITION_DECIMALS
     for m, members in by_size.items():
         sites = np.array([cycles[k][0] for k in members])  # (c, m)
         maps = np.array([cycles[k][1] for k in members])  # (c, m, 4, 4)
@@ -580,6 +590,25 @@ def _canonical(structure: Structure, cycles: list[tuple[np.ndarray, np.ndarray]]
         picked = zip(seq[pick].tolist(), atoms[pick].tolist(), strict=True)
         for c, (k, (ring_sites, positions)) in enumerate(zip(members, picked, strict=True)):
             out[k] = (tuple(map(tuple, positions)), tuple(ring_sites), chosen[c], rounded[c])
+    return out
+
+
+def _canonical_in_place(structure: Structure, cycles: list[tuple], scale: int) -> list[tuple]:
+    """:func:`_canonical` of cycles within the asymmetric unit (maps None, every atom a
+    distinct site where it is): the candidates of a cycle are its two directions from its
+    smallest site, whose sorted atoms are the same, so the smaller site sequence is the
+    canonical one (the other direction differs from it at the second atom). Returns
+    (key, sites, None, None) per cycle: the codes are all the identity's."""
+    keys = np.round(structure.fract * scale).astype(np.int64).tolist()
+    out = []
+    for sites, _ in cycles:
+        ring = sites.tolist()
+        first = ring.index(min(ring))
+        forwards = ring[first:] + ring[:first]
+        backwards = forwards[:1] + forwards[:0:-1]
+        ring = min(forwards, backwards)
+        key = tuple((site, *keys[site]) for site in sorted(ring))
+        out.append((key, tuple(ring), None, None))
     return out
 
 
