@@ -1051,16 +1051,6 @@ def _greedy(w: np.ndarray) -> np.ndarray:
     return out
 
 
-def _fit(reference: np.ndarray, q: np.ndarray, pairings: np.ndarray):
-    """ν and the best orthogonal R for each pairing (m, N) of a centred problem q (N+1, 3).
-
-    H = Σᵢ p_π(i) q_iᵀ (the centre paired with the centre); ν = σ₁ + σ₂ + σ₃
-    of H = U Σ Vᵀ, reached by R = V Uᵀ (det ±1), which maps the ideal points
-    onto the problem's: q ≈ ν R p.
-    """
-    return _fit_of(reference, q[None], pairings, np.zeros(len(pairings), dtype=np.int64))
-
-
 def _local_optima(q: np.ndarray, label: str) -> tuple[np.ndarray, np.ndarray]:
     """Distinct pairings (m, N) at which the alternating search stops, from every start; their ν.
 
@@ -1132,32 +1122,40 @@ def _local_optima_of(qs: np.ndarray, label: str) -> list[tuple[np.ndarray, np.nd
         final_keys.append(keys)
     pairings, nu = np.concatenate(final), np.concatenate(final_nu)
     problem = np.concatenate(final_keys) // base
-    out = []
-    for b in range(k):
-        mine = problem == b
-        out.append(_images(qs[b], label, pairings[mine], nu[mine]))
-    return out
+    images = [_images(qs[b], label, pairings[problem == b], nu[problem == b]) for b in range(k)]
+    counts = [len(found) for found in images]
+    # every problem's images evaluated at once (each matrix's SVD is its own)
+    exact = _fit_of(reference, qs, np.concatenate(images), np.repeat(np.arange(k), counts), False)
+    return list(zip(images, np.split(exact[0], np.cumsum(counts)[:-1]), strict=True))
 
 
-def _images(
-    q: np.ndarray, label: str, pairings: np.ndarray, nu: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Every symmetry image of the local optima near the best, and the others, with their ν
-    evaluated exactly: the same set whatever the orientation of the problem, even where the
-    ideal shape is symmetric only to rounding."""
+def _images(q: np.ndarray, label: str, pairings: np.ndarray, nu: np.ndarray) -> np.ndarray:
+    """Every symmetry image of the local optima near the best, and the others, whose ν
+    :func:`_local_optima_of` then evaluates exactly: the same set whatever the orientation
+    of the problem, even where the ideal shape is symmetric only to rounding."""
     n = len(q) - 1
     norm2 = float((q * q).sum())
     near = nu * nu >= nu.max() ** 2 - _EXPAND * norm2
     images = np.concatenate(
         [_symmetry_group(label)[:, pairings[near]].reshape(-1, n), pairings[~near]]
     )
-    images = _unique_pairings(images, images @ _key_weights(n))[0]
-    return images, _fit(_reference(label), q, images)[0]
+    return _unique_pairings(images, images @ _key_weights(n))[0]
 
 
-def _fit_of(reference: np.ndarray, qs: np.ndarray, pairings: np.ndarray, owner: np.ndarray):
-    """:func:`_fit` of pairings (m, N) of several problems qs (k, N+1, 3), ``owner`` (m,)
-    sorted: each problem's H as :func:`_fit` forms it, one SVD for all."""
+def _fit_of(
+    reference: np.ndarray,
+    qs: np.ndarray,
+    pairings: np.ndarray,
+    owner: np.ndarray,
+    rotations: bool = True,
+):
+    """ν and the best orthogonal R of pairings (m, N) of several centred problems qs
+    (k, N+1, 3), ``owner`` (m,) sorted: the problem of each; one SVD for all.
+
+    H = Σᵢ p_π(i) q_iᵀ (the centre paired with the centre); ν = σ₁ + σ₂ + σ₃
+    of H = U Σ Vᵀ, reached by R = V Uᵀ (det ±1), which maps the ideal points
+    onto the problem's: q ≈ ν R p. Without ``rotations`` R is None (ν alone).
+    """
     n = qs.shape[1] - 1
     cuts = np.flatnonzero(np.diff(owner)) + 1
     h = np.concatenate(
@@ -1167,6 +1165,8 @@ def _fit_of(reference: np.ndarray, qs: np.ndarray, pairings: np.ndarray, owner: 
         ]
     )
     u, sv, vt = np.linalg.svd(h)
+    if not rotations:
+        return sv.sum(axis=-1), None
     return sv.sum(axis=-1), vt.swapaxes(-1, -2) @ u.swapaxes(-1, -2)
 
 
