@@ -1123,13 +1123,16 @@ def _compatible_sets(structure: Structure, donors, tolerance: float = DEFAULT_TO
     ) @ structure.cell.orthogonalization.T
     dd = vector_lengths(x[:, None] - x[None])
     conflict = dd < EXCLUSIVE_DISTANCE
+    np.fill_diagonal(conflict, False)
+    occ = structure.occupancy[sites]
+    if not conflict.any() and not any(grp) and bool((occ >= 0.995).all()):
+        return [(np.arange(n), "")]  # the usual sphere: no PART label, no partial donor
     g = np.array(grp, dtype=object)
     a = np.array(asm, dtype=object)
     conflict |= (
         (g[:, None] != "") & (g[None] != "") & (a[:, None] == a[None]) & (g[:, None] != g[None])
     )
     # unlabelled disorder: complementary partial donors too close to coexist, not bonded
-    occ = structure.occupancy[sites]
     unlabelled = (occ < 0.995) & (g == "")
     r = np.array([covalent_radius(structure.elements[s]) for s in sites])
     rsum = r[:, None] + r[None]
