@@ -1197,13 +1197,16 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
             "type symbols that give a site's composition (SpringerMaterials / Pauling File): "
             f"read as the element of the largest fraction: {', '.join(shown)}"
         )
-    elements: list[str] = [
-        "X"
-        if dummy[f]
-        else by_symbol[t]
-        or (None if t in composition_like else element_from_label(label, t, all_caps))
-        for f, t, label in zip(flags, type_symbols, labels, strict=True)
-    ]
+    if not any(dummy.values()) and all(by_symbol.values()):  # each symbol names its element
+        elements: list[str] = list(map(by_symbol.__getitem__, type_symbols))
+    else:
+        elements = [
+            "X"
+            if dummy[f]
+            else by_symbol[t]
+            or (None if t in composition_like else element_from_label(label, t, all_caps))
+            for f, t, label in zip(flags, type_symbols, labels, strict=True)
+        ]
     if None in elements:  # a site no symbol or label names: a dummy when it has no position
         for i in [i for i, e in enumerate(elements) if e is None]:
             if located[i]:
@@ -1221,7 +1224,7 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
         if any(riding.values()):
             calc |= np.fromiter(map(riding.__getitem__, columns[name]), dtype=bool, count=n)
     if no_su.any():
-        calc |= no_su & np.fromiter((e == "H" for e in elements), dtype=bool, count=n)
+        calc |= no_su & np.fromiter(map("H".__eq__, elements), dtype=bool, count=n)
     occupancy = _site_numbers(
         block, "_atom_site_occupancy", n, 1.0, labels, where, column=(tokens[3], plain[3])
     )
@@ -1319,10 +1322,14 @@ def _column(block: gemmi.cif.Block, tag: str, n: int) -> list[str]:
     if len(raw) != n:
         return [""] * n
     values = list(raw)
-    if _NULLS.isdisjoint(values):  # no null: only quoted values change
-        text = "".join(values)
-        if "'" not in text and '"' not in text and ";" not in text:
+    text = "".join(values)
+    if "'" not in text and '"' not in text and ";" not in text:  # nothing quoted
+        nulls = values.count("?") + values.count(".")
+        if not nulls:
             return values
+        if nulls == n:  # a column of nulls (an ordered structure's disorder groups)
+            return [""] * n
+        return ["" if v in _NULLS else v for v in values]
     return [
         "" if v in _NULLS else (gemmi.cif.as_string(v).strip() if v[0] in _QUOTES else v)
         for v in values
@@ -1753,6 +1760,11 @@ def _read_aniso(
     rows = np.array([index.get(name, -1) for name in names])
     ok = rows >= 0
     target = rows[ok]
+    if len(plain) == 6 and not any(parsed[3] for parsed in plain.values()):
+        # the six columns all plain numbers (or nulls): their values at once
+        values = np.stack([plain[k][0] for k in range(6)], axis=1)
+        out[target] = values[ok]
+        return out
     for k, parsed in plain.items():
         values = _site_numbers(
             None,
