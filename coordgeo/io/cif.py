@@ -1111,8 +1111,9 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
     ``inf``, out of float range, an su of more than :data:`MAX_SU_DIGITS` digits), a
     coordinate beyond ±:data:`MAX_FRACTIONAL`, a negative occupancy.
     """
-    labels_raw = block.find_values("_atom_site_label")
-    xyz_raw = [block.find_values(f"_atom_site_fract_{c}") for c in "xyz"]
+    site_loop = _LoopColumns(block, "_atom_site_fract_x")
+    labels_raw = site_loop["_atom_site_label"]
+    xyz_raw = [site_loop[f"_atom_site_fract_{c}"] for c in "xyz"]
     if len(xyz_raw[0]) == 0 or any(len(col) != len(xyz_raw[0]) for col in xyz_raw):
         if block.find_values("_atom_site_Cartn_x"):
             raise InputError(
@@ -1140,7 +1141,7 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
     written = labels
     labels = _unique_labels(labels, block, where, notes)
     columns = {
-        name: _column(block, f"_atom_site_{name}", n)
+        name: _column(site_loop[f"_atom_site_{name}"], n)
         for name in (
             "type_symbol",
             "calc_flag",
@@ -1156,9 +1157,10 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
     # the numbers of x, y, z, occupancy, U and the U_ij in one pass; read (and checked)
     # column by column below, in that order
     number_tags = ("_atom_site_occupancy", "_atom_site_U_iso_or_equiv")
-    tokens = [list(col) for col in xyz_raw] + [list(block.find_values(t)) for t in number_tags]
-    aniso_labels = list(block.find_values("_atom_site_aniso_label"))
-    aniso_tokens = [list(block.find_values(tag)) for tag in _ANISO_TAGS] if aniso_labels else []
+    tokens = [*xyz_raw, *(site_loop[t] for t in number_tags)]
+    aniso_loop = _LoopColumns(block, "_atom_site_aniso_label")
+    aniso_labels = aniso_loop["_atom_site_aniso_label"]
+    aniso_tokens = [aniso_loop[tag] for tag in _ANISO_TAGS] if aniso_labels else []
     aniso_present = [k for k, col in enumerate(aniso_tokens) if len(col) == len(aniso_labels)]
     plain = _plain_columns(tokens + [aniso_tokens[k] for k in aniso_present])
     for c in range(3):
@@ -1316,12 +1318,39 @@ def _unquoted(tokens) -> list[str]:
     return tokens
 
 
-def _column(block: gemmi.cif.Block, tag: str, n: int) -> list[str]:
-    """A loop column as unquoted strings, '' for null; all '' when absent."""
-    raw = block.find_values(tag)
+class _LoopColumns:
+    """The columns of the loop holding ``tag`` as lists of their tokens (as
+    ``list(block.find_values(tag))`` gives them), cut from one copy of the loop's values:
+    converting a column value by value costs ~10 times what its share of the loop's
+    values costs. A tag outside that loop is looked up in the block."""
+
+    def __init__(self, block: gemmi.cif.Block, tag: str) -> None:
+        self.block = block
+        item = block.find_loop_item(tag)
+        self.loop = item.loop if item is not None else None
+        # gemmi refuses a tag given twice in a block (case-insensitively): a tag of the
+        # loop is found there and nowhere else
+        self.index = (
+            {t.lower(): k for k, t in enumerate(self.loop.tags)} if self.loop is not None else {}
+        )
+        self.width = self.loop.width() if self.loop is not None else 0
+        self.values: list[str] | None = None
+
+    def __getitem__(self, tag: str) -> list[str]:
+        k = self.index.get(tag.lower())
+        if k is None:
+            return list(self.block.find_values(tag))
+        if self.values is None:
+            self.values = self.loop.values
+        return self.values[k :: self.width]
+
+
+def _column(raw: list[str], n: int) -> list[str]:
+    """A loop column's tokens as unquoted strings, '' for null; all '' when absent (when
+    there are not ``n``)."""
     if len(raw) != n:
         return [""] * n
-    values = list(raw)
+    values = raw
     text = "".join(values)
     if "'" not in text and '"' not in text and ";" not in text:  # nothing quoted
         nulls = values.count("?") + values.count(".")
