@@ -408,6 +408,11 @@ def _cycles(
     )
     starts = np.searchsorted(e_center, np.arange(n))
     counts = np.searchsorted(e_center, np.arange(n), side="right") - starts
+    # the bonds of each site as a row of their indices (−1: none), so that a step takes
+    # the bonds of every path's last atom in one look-up: np.nonzero lists them path by
+    # path, each site's bonds in order (as np.repeat of the counts and offsets did)
+    bonds_of = np.full((n, int(counts.max())), -1)
+    bonds_of[e_center, np.arange(len(e_center)) - starts[e_center]] = np.arange(len(e_center))
     x = structure.fract
     # every bond within the asymmetric unit (most molecular structures): every map is
     # the identity, so a path's atoms are the sites where they are, a site met again is
@@ -435,9 +440,9 @@ def _cycles(
             break
         if total > limit:  # a dense tangle of disordered images: stop growing
             return out, False
-        path = np.repeat(np.arange(len(sites)), k)
-        # the k[p] bonds of each path's last atom: starts[last] + 0 … k − 1
-        edge = np.repeat(starts[last] - np.cumsum(k) + k, k) + np.arange(total)
+        step_bonds = bonds_of[last]
+        path, column = np.nonzero(step_bonds >= 0)  # the k[p] bonds of each path's last atom
+        edge = step_bonds[path, column]
         new_site = e_site[edge]
         if plain:
             new_pos = x[new_site]
@@ -680,11 +685,11 @@ def _describe(
         shifts = np.array([[c.shift for c in found[k].codes] for k in group], dtype=float)
         f = image_fract(structure, sites, ops, shifts)
         x = f @ structure.cell.orthogonalization.T
-        centroid, normal = centroid_and_normal(x)
-        # plane_deviations and _plane_quantities of x, from one plane fit
-        dev = np.einsum("...ki,...i->...k", x - centroid[..., None, :], normal)
+        # plane_deviations and _plane_quantities of x, from one plane fit (its centroid
+        # c and deviations x − c)
+        c, d, _, _, normal = _plane_fit(x)
+        dev = np.einsum("...ki,...i->...k", d, normal)
         rms = np.sqrt(np.mean(dev**2, axis=-1))
-        c = x.mean(axis=1)
         sus = _RingSus(copy, sites, ops, shifts)
         max_dev = np.abs(dev).max(axis=1)
         planar = max_dev <= planarity
