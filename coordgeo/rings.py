@@ -417,7 +417,7 @@ def _cycles(
     # every bond within the asymmetric unit (most molecular structures): every map is
     # the identity, so a path's atoms are the sites where they are, a site met again is
     # the same atom, and no map needs composing (the same positions, bit for bit)
-    plain = bool(np.array_equal(e_map, np.broadcast_to(np.eye(4), e_map.shape)))
+    plain = bool((e_map == np.eye(4)).all())
     # paths: sites (p, L), positions (p, L, 3), the bonds taken (p, L − 1), the map of the
     # last atom (p, 4, 4) and the number of metals (p,); the maps of every atom are
     # composed again only for the paths that close a ring
@@ -427,6 +427,8 @@ def _cycles(
     last_map = np.broadcast_to(np.eye(4), (len(first), 4, 4)).copy()
     pos = x[first][:, None, :].copy()
     n_metal = metal[first].astype(int)
+    # no bond to a metal (organic molecules): no path has one, nothing to count
+    with_metal = bool(metal[e_center].any() or metal[e_site].any())
     out: list[tuple[np.ndarray, np.ndarray]] = []
     radius = np.array([covalent_radius(e) for e in structure.elements])
     longest = max(RING_SIZES)
@@ -470,8 +472,10 @@ def _cycles(
                     out.extend(zip(sites[done], _compose(e_map, taken[done]), strict=True))
         if length == longest:
             break
-        metals = n_metal[path] + metal[new_site]
-        grow = (new_site >= start) & ~same_as.any(axis=1) & (metals <= 1)
+        grow = (new_site >= start) & ~same_as.any(axis=1)
+        if with_metal:
+            metals = n_metal[path] + metal[new_site]
+            grow &= metals <= 1
         # the ring must close within the steps left: no farther from the start than
         # that many of the longest bonds (exact; it cuts the paths that wander off)
         back = (new_pos - pos[path, 0]) @ orthogonalization.T
@@ -492,7 +496,8 @@ def _cycles(
         if not plain:
             taken = np.concatenate([taken[path], edge[:, None]], axis=1)
             last_map = new_map[grow]
-        n_metal = metals[grow]
+        if with_metal:
+            n_metal = metals[grow]
         if len(sites) == 0:
             break
     return out, True
