@@ -102,7 +102,11 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from coordgeo.coordination import DEFAULT_TOLERANCE, covalent_radius, excluded_by_disorder
+from coordgeo.coordination import (
+    DEFAULT_TOLERANCE,
+    _radii,
+    excluded_by_disorder,
+)
 from coordgeo.errors import InputError
 from coordgeo.geometry import (
     FINITE_DIFFERENCE_STEP,
@@ -444,25 +448,31 @@ def _donor_in_ring(
 ) -> list[bool]:
     """For each (H, ring, code) of :func:`_centroids_near`: whether H's donor X
     (``donor_of``: :func:`coordgeo.hbonds.hydrogen_donors`) is an atom of that ring image,
-    at the same position to 1e-6 (fractional)."""
+    at the same position to 1e-6 (fractional). Only the ring atoms of X's site are
+    compared, all candidates in one product."""
     if not near:
         return []
-    h, j, codes = zip(*near, strict=True)
     row_of_h = {hh: k for k, hh in enumerate(donor_of.center.tolist())}
-    row = np.array([row_of_h[hh] for hh in h])
-    x = image_fract(structure, donor_of.site[row], donor_of.op[row], donor_of.shift[row])
-    op = np.array([c.op for c in codes])
-    shift = np.array([c.shift for c in codes], dtype=float)
-    rot, trans = structure.rotations_float[op], structure.translations[op] + shift
-    j = np.array(j)
+    donor_site = donor_of.site.tolist()
+    which, ring_atom = [], []  # (candidate, ring atom) pairs of X's site
+    for k, (hh, j, _) in enumerate(near):
+        site = donor_site[row_of_h[hh]]
+        for atom in rings[j].atoms:
+            if atom.site == site:
+                which.append(k)
+                ring_atom.append(atom)
     out = np.zeros(len(near), dtype=bool)
-    for ring in np.unique(j).tolist():
-        pick = np.flatnonzero(j == ring)
-        f = _fract(structure, rings[ring].atoms)  # (m, 3), the ring as listed
-        f = np.einsum("kij,mj->kmi", rot[pick], f) + trans[pick][:, None]
-        same = (np.abs(f - x[pick][:, None]) < 1e-6).all(axis=-1)
-        same &= rings[ring].sites[None] == donor_of.site[row[pick]][:, None]
-        out[pick] = same.any(axis=1)
+    if not which:
+        return out.tolist()
+    row = np.array([row_of_h[near[k][0]] for k in which])
+    x = image_fract(structure, donor_of.site[row], donor_of.op[row], donor_of.shift[row])
+    code = [near[k][2] for k in which]
+    op = np.array([c.op for c in code])
+    shift = np.array([c.shift for c in code], dtype=float)
+    f = np.einsum("kij,kj->ki", structure.rotations_float[op], _fract(structure, ring_atom))
+    f += structure.translations[op] + shift
+    same = (np.abs(f - x) < 1e-6).all(axis=-1)
+    out[np.array(which)[same]] = True
     return out.tolist()
 
 
@@ -836,16 +846,21 @@ def _x_h_pi(
     aromatic: bool,
     tolerance: float,
     planarity: float,
-    near: list[tuple[int, int, SymmetryCode]] | None = None,
+    searched: tuple | None = None,
 ) -> dict[str, list] | None:
-    """:func:`x_h_pi` as columns (None: no rows). ``near``: the :func:`_centroids_near`
-    rows of the H atoms of ``donors`` within ``max_h_cg`` when the caller has them
+    """:func:`x_h_pi` as columns (None: no rows). ``searched``: the donors of the H atoms
+    (:func:`coordgeo.hbonds.hydrogen_donors` of ``donors``) and their
+    :func:`_centroids_near` rows within ``max_h_cg`` when the caller has them
     (:func:`_pi_searches`)."""
     rings = _pi_rings(structure, tolerance, planarity, chelate, aromatic)
     if not rings or max_h_cg <= 0:
         return None
     bonded = covalent_bonds(structure, tolerance)
-    donor_of = hydrogen_donors(structure, bonded, {e.capitalize() for e in donors})
+    if searched is None:
+        donor_of = hydrogen_donors(structure, bonded, {e.capitalize() for e in donors})
+        near = None
+    else:
+        donor_of, near = searched
     if len(donor_of) == 0:
         return None
     row_of_h = {int(h): k for k, h in enumerate(donor_of.center.tolist())}
@@ -1024,7 +1039,7 @@ def _no_h_donors(structure: Structure, bonded, donors: set[str]) -> np.ndarray:
     has_h = np.bincount(i[is_h[j]], minlength=n) > 0
     heavy = ~is_h[j] & ~metal[j]
     n_heavy = np.bincount(i[heavy], minlength=n)
-    radius = np.array([covalent_radius(e) for e in structure.elements])
+    radius = _radii(structure)  # per list of elements, cached
     short = heavy & (bonded.distance < radius[i] + radius[j] - SINGLE_BOND_MARGIN)
     n_short = np.bincount(i[short], minlength=n)
     to_metal = metal[j]
@@ -1248,9 +1263,9 @@ def contact_columns(
     for option, (value, lo, hi, unit) in criteria.items():  # every door, not only the CLI
         validate_in_range(value, option, lo, hi, unit)
     parts = []
-    near_pi = near_h = None
+    near_pi = searched_h = None
     if "pi-pi" in kinds and "ch-pi" in kinds:
-        near_pi, near_h = _pi_searches(structure, max_cg_cg, max_h_cg, DEFAULT_PI_DONORS,
+        near_pi, searched_h = _pi_searches(structure, max_cg_cg, max_h_cg, DEFAULT_PI_DONORS,
                                        chelate, aromatic, tolerance, planarity)  # fmt: skip
     if "pi-pi" in kinds:
         parts.append(
@@ -1260,7 +1275,7 @@ def contact_columns(
     if "ch-pi" in kinds:
         parts.append(
             _x_h_pi(structure, max_h_cg, max_gamma, min_xh_cg_angle, DEFAULT_PI_DONORS,
-                    chelate, aromatic, tolerance, planarity, near_h)
+                    chelate, aromatic, tolerance, planarity, searched_h)
         )  # fmt: skip
     if "hbond" in kinds:
         parts.append(
@@ -1280,10 +1295,10 @@ def _pi_searches(
     aromatic: bool,
     tolerance: float,
     planarity: float,
-) -> tuple[list | None, list | None]:
-    """The ring images near each ring (π–π) and near each H of an X–H donor (X–H···π),
-    from one neighbour search (:func:`_near_centroids`); (None, None) when either kind
-    has nothing to search (each then does its own)."""
+) -> tuple[list | None, tuple | None]:
+    """The ring images near each ring (π–π) and, with the donors, near each H of an X–H
+    donor (X–H···π), from one neighbour search (:func:`_near_centroids`); (None, None)
+    when either kind has nothing to search (each then does its own)."""
     rings = _pi_rings(structure, tolerance, planarity, chelate, aromatic)
     if not rings or max_cg_cg <= 0 or max_h_cg <= 0:
         return None, None
@@ -1291,7 +1306,8 @@ def _pi_searches(
     donor_of = hydrogen_donors(structure, bonded, {e.capitalize() for e in donors})
     if len(donor_of) == 0:
         return None, None
-    return _near_centroids(structure, rings, donor_of.center, max_h_cg, max_cg_cg)
+    near_rings, near_h = _near_centroids(structure, rings, donor_of.center, max_h_cg, max_cg_cg)
+    return near_rings, (donor_of, near_h)
 
 
 def _columns(rows: list[dict], names: list[str]) -> dict[str, list] | None:

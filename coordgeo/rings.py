@@ -68,7 +68,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from coordgeo.coordination import DEFAULT_TOLERANCE, covalent_radius
+from coordgeo.coordination import DEFAULT_TOLERANCE, _radii
 from coordgeo.geometry import Atom, atom_label, image_fract, su_of_function
 from coordgeo.model import Structure
 from coordgeo.options import DEFAULT_PLANARITY
@@ -313,7 +313,9 @@ def _aromatic_atoms(structure: Structure, tolerance: float) -> np.ndarray:
         from coordgeo.hbonds import covalent_bonds, site_masks
 
         bonded = covalent_bonds(structure, tolerance)
-        occupancy = np.nan_to_num(np.asarray(structure.occupancy, dtype=float), nan=1.0)
+        occupancy = np.asarray(structure.occupancy, dtype=float)
+        if not np.isfinite(occupancy).all():  # (np.nan_to_num costs more than the test)
+            occupancy = np.nan_to_num(occupancy, nan=1.0)
         n = len(structure)
         degree = np.bincount(bonded.center, weights=occupancy[bonded.site], minlength=n)
         # a comparison per site (np.isin sorts object arrays)
@@ -350,7 +352,7 @@ def may_have_aromatic_rings(structure: Structure, *, tolerance: float = DEFAULT_
         bonded = covalent_bonds(structure, tolerance)
         ok = _aromatic_atoms(structure, tolerance)
         i, j = bonded.center, bonded.site
-        radius = np.array([covalent_radius(e) for e in structure.elements])
+        radius = _radii(structure)  # per list of elements, cached
         # 1e-6 Å of slack: the ring's bond lengths are measured again from its atoms
         short = bonded.distance < radius[i] + radius[j] + AROMATIC_BOND_MARGIN + 1e-6
         edges = _prune(bonded.take(ok[i] & ok[j] & short), len(structure))
@@ -430,7 +432,7 @@ def _cycles(
     # no bond to a metal (organic molecules): no path has one, nothing to count
     with_metal = bool(metal[e_center].any() or metal[e_site].any())
     out: list[tuple[np.ndarray, np.ndarray]] = []
-    radius = np.array([covalent_radius(e) for e in structure.elements])
+    radius = _radii(structure)  # per list of elements, cached
     longest = max(RING_SIZES)
     longest_bond = float(edges.distance.max()) + 1e-6
     orthogonalization = structure.cell.orthogonalization
@@ -681,7 +683,7 @@ def _describe(
     out: list[Ring] = []
     fractionalization = structure.cell.fractionalization
     elements = np.array(structure.elements, dtype=object)
-    radius = np.array([covalent_radius(e) for e in structure.elements])
+    radius = _radii(structure)  # per list of elements, cached
     copy = replace(structure)  # for the su's of all sizes (_RingSus)
     for size in sorted({len(f.sites) for f in found}):
         group = [k for k, f in enumerate(found) if len(f.sites) == size]
