@@ -438,15 +438,21 @@ def _cycles(
     orthogonalization = structure.cell.orthogonalization
     for length in range(1, longest + 1):
         last = sites[:, -1]
-        k = counts[last]
-        total = int(k.sum())
-        if total == 0:
+        cells = len(sites) * bonds_of.shape[1]  # of the look-up table of the paths' bonds
+        if cells > min(limit, _LOOKUP_CELLS):
+            k = counts[last]
+            total = int(k.sum())
+            if total > limit:  # a dense tangle of disordered images: stop growing
+                return out, False
+        if cells <= _LOOKUP_CELLS:
+            step_bonds = bonds_of[last]
+            path, column = np.nonzero(step_bonds >= 0)  # the k[p] bonds of each last atom
+            edge = step_bonds[path, column]
+        else:  # the same bonds in the same order, without a table of mostly −1
+            path = np.repeat(np.arange(len(sites)), k)
+            edge = np.repeat(starts[last] - np.cumsum(k) + k, k) + np.arange(total)
+        if len(path) == 0:
             break
-        if total > limit:  # a dense tangle of disordered images: stop growing
-            return out, False
-        step_bonds = bonds_of[last]
-        path, column = np.nonzero(step_bonds >= 0)  # the k[p] bonds of each path's last atom
-        edge = step_bonds[path, column]
         new_site = e_site[edge]
         if plain:
             new_pos = x[new_site]
@@ -518,6 +524,7 @@ def _compose(e_map: np.ndarray, taken: np.ndarray) -> np.ndarray:
 
 _SAME = 1e-4  # fractional coordinates closer than this are one atom
 _MAX_PATHS = 2_000_000  # paths of one length; organic structures need thousands
+_LOOKUP_CELLS = 100_000  # bonds looked up by table per step (paths × most bonds of a site)
 #: Paths of one length up to which may_have_aromatic_rings runs the whole ring search
 #: (every structure of the shared corpus needs fewer but sn5033sup1's dense tangle of
 #: split P and O sites, which passes it in ~0.5 ms and is then searched over its
@@ -575,10 +582,11 @@ def _canonical(structure: Structure, cycles: list[tuple[np.ndarray, np.ndarray]]
         maps = np.array([cycles[k][1] for k in members])  # (c, m, 4, 4)
         cycle, start = np.nonzero(sites == sites.min(axis=1, keepdims=True))
         cycle, start = np.repeat(cycle, 2), np.repeat(start, 2)  # forwards, then backwards
-        step = np.tile([1, -1], len(cycle) // 2)
+        step = np.ones(len(cycle), dtype=int)
+        step[1::2] = -1  # forwards, backwards, … (np.tile costs more)
         order = (start[:, None] + step[:, None] * np.arange(m)) % m  # (K, m)
         seq = sites[cycle[:, None], order]
-        if np.array_equal(maps, np.broadcast_to(np.eye(4), maps.shape)):
+        if (maps == np.eye(4)).all():
             # rings within the asymmetric unit (_cycles' plain search): nothing moves
             moved = maps[cycle[:, None], order]
             f = structure.fract[seq]
