@@ -371,7 +371,7 @@ def _candidate_bonds(structure: Structure, tolerance: float, centers: np.ndarray
             ok |= by_ionic_rule & ionic_anion[anion_end]
     ok &= (radii[i] > 0) & (radii[j] > 0)
     # which images are one copy matters only within a negative PART
-    negative_part = any(g.startswith("-") for g in structure.disorder_group)
+    negative_part = any(g.startswith("-") for g in set(structure.disorder_group))
     same = _same_copy(structure, found) if negative_part else np.ones(len(found), dtype=bool)
     ok &= ~excluded_by_disorder(structure, i, j, same)
     hydrogen = _per_element(structure.elements)[2]

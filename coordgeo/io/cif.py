@@ -2169,12 +2169,11 @@ def _without_symmetry_duplicates(
     axis as H6A, H6B, H6C of occupancy 1/3, each the image of the others, whose
     occupancies add up to one H at each point (COD 2205573)."""
     full = np.asarray(sites["occupancy"]) >= 0.99
-    kinds = [
-        (element, assembly, group) if whole else ("partial", k)
-        for k, (element, assembly, group, whole) in enumerate(
-            zip(sites["elements"], sites["assembly"], sites["group"], full, strict=True)
-        )
-    ]
+    kinds: list[tuple] = list(
+        zip(sites["elements"], sites["assembly"], sites["group"], strict=True)
+    )
+    for k in np.flatnonzero(~full).tolist():  # a partial site is a kind of its own
+        kinds[k] = ("partial", k)
     first = symmetry_duplicates(
         sites["fract"], kinds, rotations, translations, cell.orthogonalization
     )
