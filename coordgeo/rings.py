@@ -460,10 +460,11 @@ def _cycles(
             new_map = last_map[path] @ e_map[edge]
             new_pos = np.einsum("pij,pj->pi", new_map[:, :3, :3], x[new_site])
             new_pos += new_map[:, :3, 3]
-        start = sites[path, 0]
+        path_sites = sites[path]
+        start = path_sites[:, 0]
         # an atom already on the path: the same site at the same position (two sites at
         # one position are two atoms; a cycle through both has a chord of length ~0)
-        same_as = sites[path] == new_site[:, None]  # (p, L)
+        same_as = path_sites == new_site[:, None]  # (p, L)
         if not plain:
             r, c = np.nonzero(same_as)
             same_as[r, c] = np.all(np.abs(pos[path[r], c] - new_pos[r]) < _SAME, axis=-1)
@@ -485,9 +486,13 @@ def _cycles(
             metals = n_metal[path] + metal[new_site]
             grow &= metals <= 1
         # the ring must close within the steps left: no farther from the start than
-        # that many of the longest bonds (exact; it cuts the paths that wander off)
-        back = (new_pos - pos[path, 0]) @ orthogonalization.T
-        grow &= np.einsum("pi,pi->p", back, back) <= ((longest - length) * longest_bond) ** 2
+        # that many of the longest bonds (exact; it cuts the paths that wander off). A
+        # path of L ≤ longest − L bonds is never that far (each bond is shorter than
+        # longest_bond by its 1e-6 Å of slack, far beyond rounding): not measured
+        if 2 * length > longest:
+            back = (new_pos - pos[path, 0]) @ orthogonalization.T
+            bound = ((longest - length) * longest_bond) ** 2
+            grow &= np.einsum("pi,pi->p", back, back) <= bound
         if length >= 3:
             # a chord from the new atom to atoms 1 … L − 2 of the path, which are not its
             # ring neighbours whatever the ring's size: every ring through it has the
@@ -496,10 +501,10 @@ def _cycles(
             d = vector_lengths(
                 pos[path, mid] @ orthogonalization.T - (new_pos @ orthogonalization.T)[:, None]
             )
-            reach = radius[sites[path, mid]] + radius[new_site][:, None] + tolerance
+            reach = radius[path_sites[:, mid]] + radius[new_site][:, None] + tolerance
             grow &= ~(d <= reach).any(axis=1)
         path, new_site, edge = path[grow], new_site[grow], edge[grow]
-        sites = np.concatenate([sites[path], new_site[:, None]], axis=1)
+        sites = np.concatenate([path_sites[grow], new_site[:, None]], axis=1)
         pos = np.concatenate([pos[path], new_pos[grow][:, None]], axis=1)
         if not plain:
             taken = np.concatenate([taken[path], edge[:, None]], axis=1)
