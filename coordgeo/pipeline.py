@@ -331,10 +331,11 @@ def site_columns_of(analyses: list[Analysis]) -> list[dict]:
     """:attr:`Analysis.site_columns` of several analyses with the same ``shapes`` and
     ``tolerance`` options: their polyhedra and descriptors in stacked evaluations, one per
     coordination number for all of them (:func:`coordgeo.polyhedra.site_columns_of`,
-    :func:`coordgeo.descriptors.site_descriptors_of`), then, per structure, the spin
-    assignment. What a bulk worker does for the structures of all the files of its
-    batch; the attribute is the same call with one analysis. ``{}`` for an analysis
-    without spheres.
+    :func:`coordgeo.descriptors.site_descriptors_of`), then the spin assignment of all of
+    them in one posterior (:func:`coordgeo.spin.assign_columns_of`; what each CIF states
+    about oxidation states is read per structure). What a bulk worker does for the
+    structures of all the files of its batch; the attribute is the same call with one
+    analysis. ``{}`` for an analysis without spheres.
     """
     from coordgeo import spin
     from coordgeo.descriptors import site_descriptors_of
