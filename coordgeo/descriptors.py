@@ -743,8 +743,15 @@ def su_in_structure(
     )
 
 
+#: Relative size below which :func:`snap_zero` makes a value an exact zero.
+SNAP_TOLERANCE = 1e-9
+
+
 def snap_zero(
-    value: np.ndarray | float, su: np.ndarray | float, scale: np.ndarray | float, tol: float = 1e-9
+    value: np.ndarray | float,
+    su: np.ndarray | float,
+    scale: np.ndarray | float,
+    tol: float = SNAP_TOLERANCE,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Values that symmetry fixes at zero as an exact 0 with su 0, so they print as ``0``.
 

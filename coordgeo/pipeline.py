@@ -308,19 +308,31 @@ _ZERO_SCALES = {"zeta": "n_d", "Delta": 1.0, "Sigma": 180.0, "Theta": 180.0}
 
 def _snap_zeros(columns: dict) -> dict:
     """Values symmetry fixes at zero become 0 with su 0 (printed ``0``, not ``0.00000(5)``)."""
-    from coordgeo.descriptors import snap_zero
+    from coordgeo.descriptors import SNAP_TOLERANCE, snap_zero
 
     scales: dict = dict(_ZERO_SCALES)
     scales.update(
         {c: 100.0 for c in columns if c.startswith("cshm_") and c.endswith(tuple("0123456789"))}
     )
+    scales = {c: scale for c, scale in scales.items() if c in columns and f"{c}_su" in columns}
+    if not scales:
+        return columns
+    if "n_d" in scales.values():
+        n_d = np.asarray(columns["coordination_number"], dtype=float) * np.asarray(
+            columns["d_mean"], dtype=float
+        )
+        scales = {c: n_d if scale == "n_d" else scale for c, scale in scales.items()}
+    # one test of the columns with a fixed scale first: most sites have nothing to snap
+    fixed = [c for c, scale in scales.items() if isinstance(scale, float)]
+    values = np.stack([np.asarray(columns[c], dtype=float) for c in fixed])
+    bounds = SNAP_TOLERANCE * np.abs(np.array([scales[c] for c in fixed]))
+    near_zero = bool((np.abs(values) <= bounds[:, None]).any())
+    for c, scale in scales.items():  # ζ, compared to n·⟨d⟩ of each site
+        if not isinstance(scale, float):
+            near_zero |= bool((np.abs(columns[c]) <= SNAP_TOLERANCE * np.abs(scale)).any())
+    if not near_zero:
+        return columns
     for column, scale in scales.items():
-        if column not in columns or f"{column}_su" not in columns:
-            continue
-        if scale == "n_d":
-            scale = np.asarray(columns["coordination_number"], dtype=float) * np.asarray(
-                columns["d_mean"], dtype=float
-            )
         columns[column], columns[f"{column}_su"] = snap_zero(
             columns[column], columns[f"{column}_su"], scale
         )
