@@ -896,20 +896,21 @@ def coordination_spheres(
     CN > 12) are left out unless ``unresolved`` is True; they then carry a ``problem``.
     """
     metal_mask = _metal_mask(structure)
-    all_metals = np.flatnonzero(metal_mask)
-    metals = all_metals if metals is None else np.asarray(metals, dtype=int)
+    every_metal = metals is None
+    metals = np.flatnonzero(metal_mask) if every_metal else np.asarray(metals, dtype=int)
     if len(metals) == 0:
         return []
     fractions, minor = mixed_sites(structure)
-    hydrogen = np.array([e == "H" for e in structure.elements], dtype=bool)
+    hydrogen = _per_element(structure.elements)[2]
     # every metal is a centre, so the metal–metal rule sees both ends of each contact
-    centers = np.union1d(all_metals, np.flatnonzero(hydrogen))
+    centers = np.flatnonzero(metal_mask | hydrogen)
     found = bond_contacts(structure, tolerance, centers=centers)
     # an H is a donor only as a hydride: bonded to metals alone
     h_bonded_to_nonmetal = np.zeros(len(structure), dtype=bool)
     from_h = hydrogen[found.center]
     np.logical_or.at(h_bonded_to_nonmetal, found.center[from_h], ~metal_mask[found.site[from_h]])
-    found = found.take(np.isin(found.center, metals) & ~minor[found.site])
+    asked = metal_mask[found.center] if every_metal else np.isin(found.center, metals)
+    found = found.take(asked & ~minor[found.site])
     found = found.take(~(hydrogen[found.site] & h_bonded_to_nonmetal[found.site]))
     n = len(found)
     sites = np.stack([found.center, found.site], axis=1)

@@ -638,7 +638,9 @@ def contacts(
     """
     given_centers = centers
     centers = np.arange(len(structure)) if centers is None else np.asarray(centers, dtype=int)
-    limits = np.broadcast_to(np.asarray(max_distance, dtype=float), centers.shape)
+    limits = np.asarray(max_distance, dtype=float)
+    if limits.shape != centers.shape:  # one number for every centre
+        limits = np.broadcast_to(limits, centers.shape)
     if len(centers) == 0:
         empty = np.zeros(0, dtype=int)
         return Contacts(empty, empty, empty, np.zeros((0, 3), dtype=int), np.zeros(0))
@@ -648,7 +650,7 @@ def contacts(
     if targets is not None:
         images = images[np.isin(uc.site, np.asarray(targets, dtype=int))]
     # ‖F_a‖ of each row of the fractionalization: Å of reach → cell fractions per axis
-    per_angstrom = np.sqrt((structure.cell.fractionalization**2).sum(axis=1))
+    per_angstrom = structure.cell.reciprocal_lengths
     if len(centers) * len(images) <= DENSE_PAIRS:
         cc, ci = _pairs_in_reach(structure, uc, centers, limits, images, per_angstrom)
     else:

@@ -71,6 +71,13 @@ class Cell:
     def volume(self) -> float:
         return float(abs(np.linalg.det(self.orthogonalization)))
 
+    @cached_property
+    def reciprocal_lengths(self) -> np.ndarray:
+        """|a*|, |b*|, |c*| in Å⁻¹: the lengths √(Σⱼ Fₐⱼ²) of the rows of
+        :attr:`fractionalization` F (the reciprocal basis vectors), i.e. the cell fraction
+        along each axis that one Å can span at most. Read-only."""
+        return read_only(np.sqrt((self.fractionalization**2).sum(axis=1)))
+
 
 def read_only(array: np.ndarray) -> np.ndarray:
     """``array`` made read-only (``setflags(write=False)``), or a read-only copy of it when
