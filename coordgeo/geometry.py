@@ -646,12 +646,12 @@ def contacts(
         return Contacts(empty, empty, empty, np.zeros((0, 3), dtype=int), np.zeros(0))
     check_work_bounds(structure, float(limits.max()), len(centers))  # before gigabytes
     uc = _unit_cell(structure)
-    images = np.arange(len(uc.fract))
+    images = None  # every image of the unit cell
     if targets is not None:
-        images = images[np.isin(uc.site, np.asarray(targets, dtype=int))]
+        images = np.flatnonzero(np.isin(uc.site, np.asarray(targets, dtype=int)))
     # ‖F_a‖ of each row of the fractionalization: Å of reach → cell fractions per axis
     per_angstrom = structure.cell.reciprocal_lengths
-    if len(centers) * len(images) <= DENSE_PAIRS:
+    if len(centers) * (len(uc.fract) if images is None else len(images)) <= DENSE_PAIRS:
         cc, ci = _pairs_in_reach(structure, uc, centers, limits, images, per_angstrom)
     else:
         cc, ci = _cell_list_pairs(structure, uc, centers, limits)
@@ -722,7 +722,7 @@ def _pairs_in_reach(
     per_angstrom: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(centre, image) candidates from every pair of a centre and one of ``images``
-    (indices of the unit-cell images), axis by axis: those whose fractional
+    (indices of the unit-cell images; None: every one), axis by axis: those whose fractional
     difference u_a (modulo the lattice, |u_a| ≤ ½) can be within the centre's limit,
     min(|u_a|, 1 − |u_a|) ≤ ‖F_a‖·limit along each axis a (the bound of
     :func:`_possible_trials`, widened by 1e-6 relative and absolute so that rounding never
@@ -733,15 +733,18 @@ def _pairs_in_reach(
     # the axis whose reach is shortest (in cell fractions: fewest pairs left) on the
     # (centre, image) grid at once, without index arrays of every pair; np.nonzero lists its
     # survivors centre by centre, images in order, and the other two axes keep that order
+    # (|u_a| after taking the nearest integer is at most ½, so min(|u_a|, 1 − |u_a|) is |u_a|)
     first = int(np.argmin(reach.max(axis=0)))
-    u = uc.fract[images, first][None, :] - centre[:, first, None]
+    every = images is None
+    u = (uc.fract[:, first] if every else uc.fract[images, first])[None, :] - centre[:, first, None]
     u = np.abs(u - np.round(u))
-    c, i = np.nonzero(np.minimum(u, 1.0 - u) <= reach[:, first, None])
-    i = images[i]
+    c, i = np.nonzero(u <= reach[:, first, None])
+    if not every:
+        i = images[i]
     for a in [axis for axis in range(3) if axis != first]:
         u = uc.fract[i, a] - centre[c, a]
         u = np.abs(u - np.round(u))
-        keep = np.minimum(u, 1.0 - u) <= reach[c, a]
+        keep = u <= reach[c, a]
         c, i = c[keep], i[keep]
     return centers[c], i
 
