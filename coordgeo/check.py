@@ -1214,18 +1214,26 @@ def _rounding(structure: Structure) -> tuple[Structure, bool, np.ndarray]:
         return found[1]
     h = np.where(structure.fract_su > 0, 0.0, structure.fract_rounding) / np.sqrt(3.0)
     p = structure.site_projector  # coordinates fixed by symmetry are exact, not rounded
-    rounded = replace(
-        structure,
-        fract_cov=np.einsum("nij,nj,nkj->nik", p, h**2, p),
-        cell=replace(structure.cell, su=(0.0,) * 6),
-    )
-    cov = rounded.fract_cov
+    if (p == _UNIT).all():  # every site on a general position: P h² Pᵀ is diag(h²) exactly
+        cov = np.zeros(p.shape)
+        cov[:, _DIAGONAL, _DIAGONAL] = h**2
+    else:
+        cov = np.einsum("nij,nj,nkj->nik", p, h**2, p)
+    cell = replace(structure.cell, su=(0.0,) * 6)
+    # the same cell parameters and operators: what the structure worked out from them holds
+    cell.__dict__["orthogonalization"] = structure.cell.orthogonalization
+    rounded = replace(structure, fract_cov=cov, cell=cell)
+    for name in ("rotations", "rotations_float", "translations"):
+        if name in structure.__dict__:
+            rounded.__dict__[name] = structure.__dict__[name]
     made = (rounded, bool(np.any(cov != 0)), np.isfinite(cov).all(axis=(-2, -1)))
     _ROUNDED[structure] = (key, made)
     return made
 
 
 _ROUNDED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_UNIT = np.eye(3)
+_DIAGONAL = np.arange(3)
 
 
 # --- ring centroids as H-bond acceptors ---------------------------------------------------
