@@ -513,7 +513,7 @@ def unit_cell_images(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.n
         keep[rows] = kept
         rows = rows[:0]
     step = max(1, 2_000_000 // (3 * k * k))  # rows per chunk: ~50 MB at most
-    later = np.triu(np.ones((k, k), dtype=bool), 1) if len(rows) else None  # pairs i < j
+    later = _later_pairs(k) if len(rows) else None  # pairs i < j
     for start in range(0, len(rows), step):
         chunk = rows[start : start + step]
         sub = inside[chunk]
@@ -540,6 +540,14 @@ def unit_cell_images(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.n
     return site, op, shift, fract
 
 
+@lru_cache(maxsize=32)
+def _later_pairs(k: int) -> np.ndarray:
+    """(k, k) mask of the pairs i < j (read-only; one per number of operators)."""
+    later = np.triu(np.ones((k, k), dtype=bool), 1)
+    later.flags.writeable = False
+    return later
+
+
 def _maybe_special(structure: Structure, images: np.ndarray) -> np.ndarray:
     """Sites that may have two images within 1e-5 (fractional) of each other: all of them
     unless the operators form a group; otherwise those with an image other than their own
@@ -559,7 +567,7 @@ def _maybe_special(structure: Structure, images: np.ndarray) -> np.ndarray:
     d -= np.round(d)
     np.abs(d, out=d)
     near = np.maximum(np.maximum(d[..., 0], d[..., 1]), d[..., 2]) < reach
-    return np.flatnonzero(np.count_nonzero(near, axis=1) > 1)
+    return np.flatnonzero(near.sum(axis=1) > 1)
 
 
 # The images of each structure, and gemmi's search over them once one is needed; weak keys
@@ -661,7 +669,11 @@ def contacts(
     if not len(cc):
         empty = np.zeros(0, dtype=int)
         return Contacts(empty, empty, empty, np.zeros((0, 3), dtype=int), np.zeros(0))
-    if given_centers is None or len(np.unique(centers)) == len(centers):
+    if (
+        given_centers is None
+        or bool((centers[1:] > centers[:-1]).all())  # increasing (np.flatnonzero's): distinct
+        or len(np.unique(centers)) == len(centers)
+    ):
         limit_at = np.empty(len(structure))
         limit_at[centers] = limits
         lim = limit_at[cc]
