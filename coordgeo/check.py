@@ -44,7 +44,14 @@ import numpy as np
 from coordgeo.errors import InputError
 from coordgeo.esd import decimals_of, format_su, parse_su
 from coordgeo.frames import frame_of_arrays, text_columns
-from coordgeo.geometry import _GRADIENTS, contacts, image_fract, measure, propagate_su
+from coordgeo.geometry import (
+    _GRADIENTS,
+    cartesian_of,
+    contacts,
+    image_fract,
+    measure,
+    propagate_su,
+)
 from coordgeo.io import labels as _labels
 from coordgeo.io.cif import plain_numbers_with_su
 from coordgeo.model import Structure
@@ -1012,7 +1019,7 @@ def _measure(
     if n == 0:
         return np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
     f = image_fract(structure, sites, ops, shifts)
-    x = f @ structure.cell.orthogonalization.T
+    x = cartesian_of(structure, f)
     values, grad = _GRADIENTS[sites.shape[1]](x)
     su = propagate_su(structure, sites, ops, f, grad)
     finite = np.isfinite(grad).all(axis=(-2, -1))
@@ -1037,7 +1044,7 @@ def _fill_rounding(structure: Structure, rounding: tuple, best: list, keys) -> N
         ops, shifts = _code_arrays([c for k in ks for c in best[k][0][1]])
         ops, shifts = ops.reshape(-1, m), shifts.reshape(-1, m, 3)
         f = image_fract(structure, sites, ops, shifts)
-        _, grad = _GRADIENTS[m](f @ structure.cell.orthogonalization.T)
+        _, grad = _GRADIENTS[m](cartesian_of(structure, f))
         rnd = propagate_su(rounding[0], sites, ops, f, grad)
         for k, r in zip(ks, rnd.tolist(), strict=True):
             best[k] = (*best[k][:3], r)

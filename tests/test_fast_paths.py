@@ -43,6 +43,7 @@ from coordgeo.geometry import (
     _GRADIENTS,
     _derivative_columns,
     _orthogonalization_derivatives,
+    cartesian_of,
     contacts,
     image_fract,
     unit_cell_images,
@@ -339,6 +340,30 @@ def test_moved_positions_as_one_product_equal_one_per_atom(structures):
         want = (fract[:, :, None, None, :] @ dm.swapaxes(-1, -2))[:, :, :, 0, :]
         got = (fract.reshape(-1, 3) @ _derivative_columns(s.cell.parameters)).reshape(want.shape)
         same(got, want, s.block)
+
+
+def test_cartesian_positions_as_one_product_equal_a_product_per_block(structures):
+    """M·x of the atoms of every bond and bond angle of the corpus as one (k, 3)·(3, 3)
+    product (``geometry.cartesian_of``, what ``measure`` and check's ``_measure`` take) gives
+    the floats of the stacked (n, m, 3) @ Mᵀ that they made before (a product per block).
+
+    Equal here to the last bit with OpenBLAS (the same three-term sums); another BLAS may
+    order a product's terms differently, so the test allows a few ulp."""
+    for s in structures:
+        found = bond_contacts(s)
+        n = len(found)
+        if n == 0:
+            continue
+        sites = np.stack([found.center, found.site, found.site[::-1]], axis=1)
+        ops = np.stack([np.full(n, s.identity_op), found.op, found.op[::-1]], axis=1)
+        shifts = np.stack([np.zeros((n, 3)), found.shift, found.shift[::-1]], axis=1)
+        for m in (2, 3):
+            fract = image_fract(s, sites[:, :m], ops[:, :m], shifts[:, :m].astype(float))
+            want = fract @ s.cell.orthogonalization.T
+            got = cartesian_of(s, fract)
+            scale = float(np.abs(want).max())
+            ulp = 4 * np.finfo(float).eps
+            np.testing.assert_allclose(got, want, rtol=ulp, atol=ulp * scale, err_msg=s.block)
 
 
 def test_su_propagation_of_cartesian_gradients_equals_differences_in_the_cif_coordinates(
