@@ -322,11 +322,18 @@ def test_moved_positions_as_one_product_equal_one_per_atom(structures):
     terms differently, so the test allows a few ulp (the values are the same quantity,
     not a tie broken one way on one machine)."""
 
-    def same(got, want, block):
-        ulp = 4 * np.finfo(float).eps  # of the largest term: a sum that cancels to ~0 too
-        scale = float(np.abs(want).max()) if want.size else 0.0
-        np.testing.assert_allclose(got, want, rtol=ulp, atol=ulp * scale, err_msg=block)
+    for s, (sites, ops, shifts) in _bond_and_angle_atoms(structures):
+        fract = image_fract(s, sites, ops, shifts)
+        dm = _orthogonalization_derivatives(s.cell.parameters)
+        want = (fract[:, :, None, None, :] @ dm.swapaxes(-1, -2))[:, :, :, 0, :]
+        got = (fract.reshape(-1, 3) @ _derivative_columns(s.cell.parameters)).reshape(want.shape)
+        _same_to_a_few_ulp(got, want, s.block)
 
+
+def _bond_and_angle_atoms(structures):
+    """Per structure with bonds: (sites, ops, shifts) of the atoms i, j·g, k of every bond
+    i–j·g of the corpus with a third atom (the bonds' sites in reverse order): each bond,
+    and an angle at j of each."""
     for s in structures:
         found = bond_contacts(s)
         n = len(found)
@@ -335,11 +342,13 @@ def test_moved_positions_as_one_product_equal_one_per_atom(structures):
         sites = np.stack([found.center, found.site, found.site[::-1]], axis=1)
         ops = np.stack([np.full(n, s.identity_op), found.op, found.op[::-1]], axis=1)
         shifts = np.stack([np.zeros((n, 3)), found.shift, found.shift[::-1]], axis=1)
-        fract = image_fract(s, sites, ops, shifts.astype(float))
-        dm = _orthogonalization_derivatives(s.cell.parameters)
-        want = (fract[:, :, None, None, :] @ dm.swapaxes(-1, -2))[:, :, :, 0, :]
-        got = (fract.reshape(-1, 3) @ _derivative_columns(s.cell.parameters)).reshape(want.shape)
-        same(got, want, s.block)
+        yield s, (sites, ops, shifts.astype(float))
+
+
+def _same_to_a_few_ulp(got, want, block):
+    ulp = 4 * np.finfo(float).eps  # of the largest term: a sum that cancels to ~0 too
+    scale = float(np.abs(want).max()) if want.size else 0.0
+    np.testing.assert_allclose(got, want, rtol=ulp, atol=ulp * scale, err_msg=block)
 
 
 def test_cartesian_positions_as_one_product_equal_a_product_per_block(structures):
@@ -349,21 +358,10 @@ def test_cartesian_positions_as_one_product_equal_a_product_per_block(structures
 
     Equal here to the last bit with OpenBLAS (the same three-term sums); another BLAS may
     order a product's terms differently, so the test allows a few ulp."""
-    for s in structures:
-        found = bond_contacts(s)
-        n = len(found)
-        if n == 0:
-            continue
-        sites = np.stack([found.center, found.site, found.site[::-1]], axis=1)
-        ops = np.stack([np.full(n, s.identity_op), found.op, found.op[::-1]], axis=1)
-        shifts = np.stack([np.zeros((n, 3)), found.shift, found.shift[::-1]], axis=1)
+    for s, (sites, ops, shifts) in _bond_and_angle_atoms(structures):
         for m in (2, 3):
-            fract = image_fract(s, sites[:, :m], ops[:, :m], shifts[:, :m].astype(float))
-            want = fract @ s.cell.orthogonalization.T
-            got = cartesian_of(s, fract)
-            scale = float(np.abs(want).max())
-            ulp = 4 * np.finfo(float).eps
-            np.testing.assert_allclose(got, want, rtol=ulp, atol=ulp * scale, err_msg=s.block)
+            fract = image_fract(s, sites[:, :m], ops[:, :m], shifts[:, :m])
+            _same_to_a_few_ulp(cartesian_of(s, fract), fract @ s.cell.orthogonalization.T, s.block)
 
 
 def test_su_propagation_of_cartesian_gradients_equals_differences_in_the_cif_coordinates(
