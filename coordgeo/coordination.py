@@ -1128,14 +1128,15 @@ def _compatible_sets(structure: Structure, donors, tolerance: float = DEFAULT_TO
     occ = structure.occupancy[sites]
     if not conflict.any() and not any(grp) and bool((occ >= 0.995).all()):
         return [(np.arange(n), "")]  # the usual sphere: no PART label, no partial donor
-    g = np.array(grp, dtype=object)
-    a = np.array(asm, dtype=object)
-    conflict |= (
-        (g[:, None] != "") & (g[None] != "") & (a[:, None] == a[None]) & (g[:, None] != g[None])
-    )
+    labelled = np.array([label != "" for label in grp], dtype=bool)
+    if labelled.any():  # different groups of one assembly (object comparisons, n² of them)
+        g = np.array(grp, dtype=object)
+        a = np.array(asm, dtype=object)
+        same_assembly = labelled[:, None] & labelled[None] & (a[:, None] == a[None])
+        conflict |= same_assembly & (g[:, None] != g[None])
     # unlabelled disorder: complementary partial donors too close to coexist, not bonded
-    unlabelled = (occ < 0.995) & (g == "")
-    r = np.array([covalent_radius(structure.elements[s]) for s in sites])
+    unlabelled = (occ < 0.995) & ~labelled
+    r = _radii(structure)[sites]
     rsum = r[:, None] + r[None]
     bonded = (dd <= rsum + tolerance) & (dd >= SHORTEST_BOND_FACTOR * rsum)
     both = unlabelled[:, None] & unlabelled[None]
@@ -1146,7 +1147,7 @@ def _compatible_sets(structure: Structure, donors, tolerance: float = DEFAULT_TO
     np.fill_diagonal(conflict, False)
     if not conflict.any():
         return [(np.arange(n), _configuration(asm, grp, range(n)))]
-    masks = _independent_product(conflict, g != "")
+    masks = _independent_product(conflict, labelled)
     if masks is not None:  # every donor with a PART label is in every set: one label
         return _ProductSets(masks, n, _configuration(asm, grp, range(n)))
     import networkx as nx  # only disordered spheres need it: keep start-up fast
