@@ -1183,8 +1183,12 @@ def assign_columns_of(
             raise ValueError("table and spheres differ: pass the spheres site_parameters used")
         given = _oxidation_array(labels, user)
         source = np.where(np.isfinite(given), "user", "").astype(object)
-        cif_ox, cif_source, organo, notes = evidence(structure, spheres, tolerance)
         element = [structure.elements[sp.metal] for sp in spheres]
+        if any(e in OXIDATION_STATES for e in element):
+            cif_ox, cif_source, organo, notes = evidence(structure, spheres, tolerance)
+        else:  # no site with a spin-state model: what the CIF states would be read for none
+            cif_ox, cif_source = np.full(len(spheres), np.nan), np.full(len(spheres), "", object)
+            organo, notes = np.zeros(len(spheres), dtype=bool), [""] * len(spheres)
         lengths, elements = _bond_arrays(
             [sp.distances for sp in spheres],
             [[structure.elements[a.site] for a in sp.donors] for sp in spheres],
