@@ -150,17 +150,19 @@ def _affine_in_two_largest(
     n: int,
     coefficients: tuple[float, float, float],
     with_jacobian: bool,
+    angles: tuple[np.ndarray, np.ndarray] | None = None,
 ):
     """c + b·β + a·α of the two largest L–M–L angles β ≥ α, NaN unless there are n donors.
 
     ``coefficients`` are (c, b, a). τ4, τ4′ and τ5 are all of this form, so their
     analytic Jacobian is b·∇β + a·∇α (angle gradients of :func:`_sorted_angles`).
+    ``angles``: :func:`_sorted_angles` of these points when known (not worked out again).
     """
     constant, d_beta, d_alpha = coefficients
     x = site_points(center, ligands)
     if x.shape[-2] != n + 1:
         return _undefined(x, with_jacobian)
-    angles, grads = _sorted_angles(x)
+    angles, grads = _sorted_angles(x) if angles is None else angles
     values = constant + d_beta * angles[..., -1] + d_alpha * angles[..., -2]
     if not with_jacobian:
         return values
@@ -201,7 +203,13 @@ def finite_difference_jacobian(
 # --- τ4, τ4′, τ5 ----------------------------------------------------------------------------
 
 
-def tau4(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool = False):
+def tau4(
+    center: np.ndarray,
+    ligands: np.ndarray,
+    *,
+    with_jacobian: bool = False,
+    angles: tuple[np.ndarray, np.ndarray] | None = None,
+):
     """Four-coordinate geometry index τ4 = (360° − (α + β)) / 141°.
 
     α and β are the two largest L–M–L angles (L. Yang, D. R. Powell, R. P.
@@ -222,6 +230,10 @@ def tau4(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool = False
         Its donors.
     with_jacobian : bool
         Also return the Jacobian.
+    angles : tuple of ndarray, optional
+        Every L–M–L angle of these points in ascending order, (..., p), and its gradient,
+        (..., p, n + 1, 3), as :func:`_sorted_angles` gives them, when they are known
+        already (τ4, τ4′ and σ² of one site share them); not worked out again.
 
     Returns
     -------
@@ -232,11 +244,17 @@ def tau4(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool = False
     """
     # (360° − α − β)/141°
     return _affine_in_two_largest(
-        center, ligands, 4, (360.0 / 141.0, -1.0 / 141.0, -1.0 / 141.0), with_jacobian
+        center, ligands, 4, (360.0 / 141.0, -1.0 / 141.0, -1.0 / 141.0), with_jacobian, angles
     )
 
 
-def tau4_prime(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool = False):
+def tau4_prime(
+    center: np.ndarray,
+    ligands: np.ndarray,
+    *,
+    with_jacobian: bool = False,
+    angles: tuple[np.ndarray, np.ndarray] | None = None,
+):
     """Improved four-coordinate index τ4′ = (β − α)/(360° − θ) + (180° − β)/(180° − θ).
 
     β ≥ α are the two largest L–M–L angles and θ = arccos(−1/3) ≈ 109.5° the
@@ -255,6 +273,10 @@ def tau4_prime(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool =
         Its donors.
     with_jacobian : bool
         Also return the Jacobian.
+    angles : tuple of ndarray, optional
+        Every L–M–L angle of these points in ascending order, (..., p), and its gradient,
+        (..., p, n + 1, 3), as :func:`_sorted_angles` gives them, when they are known
+        already (τ4, τ4′ and σ² of one site share them); not worked out again.
 
     Returns
     -------
@@ -266,7 +288,7 @@ def tau4_prime(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool =
     wide, narrow = 360.0 - TETRAHEDRAL_ANGLE, 180.0 - TETRAHEDRAL_ANGLE
     # (β − α)/wide + (180° − β)/narrow
     coefficients = (180.0 / narrow, 1.0 / wide - 1.0 / narrow, -1.0 / wide)
-    return _affine_in_two_largest(center, ligands, 4, coefficients, with_jacobian)
+    return _affine_in_two_largest(center, ligands, 4, coefficients, with_jacobian, angles)
 
 
 def tau5(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool = False):
@@ -389,7 +411,13 @@ def quadratic_elongation(
     return value, jac
 
 
-def bond_angle_variance(center: np.ndarray, ligands: np.ndarray, *, with_jacobian: bool = False):
+def bond_angle_variance(
+    center: np.ndarray,
+    ligands: np.ndarray,
+    *,
+    with_jacobian: bool = False,
+    angles: tuple[np.ndarray, np.ndarray] | None = None,
+):
     """Bond-angle variance σ² = Σᵢ (θᵢ − θ₀)² / (m − 1), in degrees².
 
     K. Robinson, G. V. Gibbs, P. H. Ribbe, *Science* 1971, **172**, 567, as
@@ -408,6 +436,10 @@ def bond_angle_variance(center: np.ndarray, ligands: np.ndarray, *, with_jacobia
         Its donors.
     with_jacobian : bool
         Also return the Jacobian.
+    angles : tuple of ndarray, optional
+        Every L–M–L angle of these points in ascending order, (..., p), and its gradient,
+        (..., p, n + 1, 3), as :func:`_sorted_angles` gives them, when they are known
+        already (τ4, τ4′ and σ² of one site share them); not worked out again.
 
     Returns
     -------
@@ -420,7 +452,7 @@ def bond_angle_variance(center: np.ndarray, ligands: np.ndarray, *, with_jacobia
     n = x.shape[-2] - 1
     if n not in (4, 6):
         return _undefined(x, with_jacobian)
-    angles, grads = _sorted_angles(x)
+    angles, grads = _sorted_angles(x) if angles is None else angles
     if n == 6:  # the 12 cis angles: the 12 smallest of the 15
         ideal, angles, grads = 90.0, angles[..., :12], grads[..., :12, :, :]
     else:
@@ -858,6 +890,8 @@ def _ligands(same: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[list[int]]:
 
 # descriptors that take the hull volume and its Jacobian when the site table has them
 _HULL = ("quadratic_elongation",)
+# descriptors that take the sorted L–M–L angles and their gradients (_sorted_angles)
+_ANGLES = ("tau4", "tau4_prime", "bond_angle_variance")
 # the columns of site_descriptors in order: each of SITE_COLUMNS, then its su
 _SITE_AND_SU = tuple(c for name in SITE_COLUMNS for c in (name, f"{name}_su"))
 
@@ -935,10 +969,16 @@ def site_descriptors_of(
         names = [m for m in functions if n in DESCRIPTORS[m]]
         x = np.concatenate([part[-1] for part in parts]) if len(parts) > 1 else parts[0][-1]
         hulls = [volumes[part[0]] for part in parts]
+        angles = None  # the sorted L–M–L angles, once for the descriptors that share them
+        if sum(name in _ANGLES for name in names) > 1:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                angles = _sorted_angles(site_points(x[:, 0], x[:, 1:]))
         for name in names:
             known = {}
             if name in _HULL and all(h is not None and n in h for h in hulls):
                 known = {"volume": tuple(np.concatenate([h[n][c] for h in hulls]) for c in (0, 1))}
+            if name in _ANGLES and angles is not None:
+                known = {"angles": angles}
             with np.errstate(invalid="ignore", divide="ignore"):
                 value, jacobian = functions[name](x[:, 0], x[:, 1:], with_jacobian=True, **known)
             lo = 0

@@ -544,3 +544,25 @@ def test_hulls_handed_over_by_the_site_table_give_the_same_elongation(
     found = D.site_descriptors(structure, spheres)
     for column in ("quadratic_elongation", "quadratic_elongation_su"):
         np.testing.assert_array_equal(handed[column], found[column])
+
+
+def test_four_coordinate_descriptors_share_their_sorted_angles(shared: Path) -> None:
+    # site_descriptors works out the sorted L–M–L angles of a group of four-coordinate
+    # sites once for τ4, τ4′ and σ²; each must be what the function gives on its own, to
+    # the last bit (7204861: two four-coordinate sites)
+    structure = read_cif(shared / "cifs/published/7204861.cif")[0]
+    spheres = [sp for sp in coordination_spheres(structure) if sp.coordination_number == 4]
+    assert len(spheres) >= 1
+    found = D.site_descriptors(structure, spheres)
+    from coordgeo.geometry import image_fract
+
+    # the positions as site_descriptors makes them (fractional images, then M·x)
+    sites = np.array([[sp.metal] + [a.site for a in sp.donors] for sp in spheres])
+    ops = np.array([[structure.identity_op] + [a.code.op for a in sp.donors] for sp in spheres])
+    shifts = np.array([[(0, 0, 0)] + [a.code.shift for a in sp.donors] for sp in spheres], float)
+    x = image_fract(structure, sites, ops, shifts) @ structure.cell.orthogonalization.T
+    for name in ("tau4", "tau4_prime", "bond_angle_variance"):
+        alone = getattr(D, name)(x[:, 0], x[:, 1:])
+        np.testing.assert_array_equal(found[name], alone, err_msg=name)
+        assert np.isfinite(alone).all()
+    assert found["tau4"].min() >= 0.0 and found["tau4"].max() <= 1.01  # Yang et al.'s range
