@@ -285,6 +285,7 @@ class _Images:
         self.s = structure
         self.ident = structure.identity_op
         self._cache: dict[tuple[SymmetryCode, SymmetryCode], SymmetryCode | None] = {}
+        self._inverses: dict[SymmetryCode, SymmetryCode | None] = {}
 
     def compose(self, first: SymmetryCode, then: SymmetryCode) -> SymmetryCode | None:
         if first.op == self.ident and first.shift == (0, 0, 0):
@@ -307,10 +308,12 @@ class _Images:
         return out
 
     def inverse(self, code: SymmetryCode) -> SymmetryCode | None:
-        r = self.s.rotations[code.op]
-        t = self.s.translations[code.op] + np.asarray(code.shift, dtype=float)
-        ri = np.rint(np.linalg.inv(r)).astype(int)
-        return operation_code(ri, -ri @ t, self.s)
+        if code not in self._inverses:  # each ring's own images, found from both ends
+            r = self.s.rotations[code.op]
+            t = self.s.translations[code.op] + np.asarray(code.shift, dtype=float)
+            ri = np.rint(np.linalg.inv(r)).astype(int)
+            self._inverses[code] = operation_code(ri, -ri @ t, self.s)
+        return self._inverses[code]
 
     def listed_once(self, code: SymmetryCode) -> bool:
         """Whether a partner's contact with its own image ``code`` is the one listed.
@@ -698,6 +701,7 @@ def _pi_stacking(
     if near is None:
         near = _centroids_near(structure, rings, max_distance)
     images = _Images(structure)
+    keys_of: dict[int, set] = {}  # position keys of each ring's atoms
     pairs: list[tuple[Ring, Ring, SymmetryCode, list[Atom]]] = []
     for i, j, code in near:
         if i > j:
@@ -708,7 +712,9 @@ def _pi_stacking(
         image = images.ring(rj, code)
         if image is None:
             continue
-        if _position_keys(structure, ri.atoms) & _position_keys(structure, image):
+        if i not in keys_of:
+            keys_of[i] = _position_keys(structure, ri.atoms)
+        if keys_of[i] & _position_keys(structure, image):
             continue  # fused rings
         if _disorder_clash(structure, ri.atoms, image):
             continue
