@@ -1176,6 +1176,8 @@ def assign_columns_of(
     structures go through one call of each (a bulk batch: a few numpy calls per batch
     instead of per structure), and each structure's numbers are those it has alone.
     """
+    if not jobs:
+        return []
     parts = []
     for structure, table, spheres, user in jobs:
         labels = table["metal"]
