@@ -404,6 +404,10 @@ def _cycles(
     order = np.argsort(edges.center, kind="stable")
     e_center = edges.center[order]
     e_site = edges.site[order]
+    if len(e_center) <= _WALK_BONDS:
+        walked = _walk_plain(structure, edges, e_center, e_site, metal, tolerance, limit)
+        if walked is not None:
+            return walked, True
     e_map = affine(
         structure.rotations[edges.op[order]].astype(float),
         structure.translations[edges.op[order]] + edges.shift[order],
@@ -516,6 +520,102 @@ def _cycles(
     return out, True
 
 
+def _walk_plain(
+    structure: Structure,
+    edges,
+    e_center: np.ndarray,
+    e_site: np.ndarray,
+    metal: np.ndarray,
+    tolerance: float,
+    limit: int,
+) -> list[tuple[np.ndarray, None]] | None:
+    """:func:`_cycles` of a small plain search (every bond within the asymmetric unit, at
+    most :data:`_WALK_BONDS` bonds ``e_center`` → ``e_site`` in the order of their centres),
+    path by path in Python: each step of the vectorised search costs ~25 numpy calls on a
+    few dozen paths, where a walk of a few hundred steps costs less. The same paths, cuts
+    and order: the paths start at each site with a bond in turn and take each site's bonds
+    in their order (depth first, so each length's closed paths come in the order of the
+    vectorised search, path by path and bond by bond); a path goes only to sites ≥ its
+    start and not on it, through at most one metal, not farther from its start than the
+    steps left times the longest bond (+1e-6 Å; squared length of (x_new − x_start)·Oᵀ),
+    and without a chord from its new atom to atoms 1 … L − 2 (|x_a·Oᵀ − x_b·Oᵀ| ≤ r_a + r_b
+    + ``tolerance``); the closed paths of each size then pass :func:`_chordless` and
+    :func:`_first_of_each` as one batch, as there. The two distances are the search's
+    expressions, worked out once per pair of ring sites (products of other shapes can
+    differ in the last bit, which decides only a path whose distance equals its bound to
+    ~1e-16 Å). None when a bond leaves the asymmetric unit (the search is not plain) or
+    some length has more than ``limit`` paths' bonds to follow (the vectorised search
+    then stops as it does).
+    """
+    op = edges.op
+    rotation = structure.rotations[op]
+    if not (
+        (rotation == np.eye(3)).all() and (structure.translations[op] + edges.shift == 0).all()
+    ):
+        return None  # some map is not the identity (affine of these, as _cycles builds)
+    longest = max(RING_SIZES)
+    longest_bond = float(edges.distance.max()) + 1e-6
+    x = structure.fract
+    site, local = np.unique(np.concatenate([e_center, e_site]), return_inverse=True)
+    orthogonalization_t = structure.cell.orthogonalization.T
+    f = x[site]
+    back = (f[None, :, :] - f[:, None, :]) @ orthogonalization_t  # [start, atom]
+    far = np.einsum("abi,abi->ab", back, back).tolist()
+    cart = f @ orthogonalization_t
+    radius = _radii(structure)  # per list of elements, cached
+    r = radius[site]
+    near = (
+        vector_lengths(cart[:, None, :] - cart[None, :, :]) <= (r[:, None] + r[None, :]) + tolerance
+    ).tolist()
+    bound = [((longest - length) * longest_bond) ** 2 for length in range(longest)]
+    k = len(e_center)
+    bonds: list[list[int]] = [[] for _ in range(len(site))]
+    for a, b in zip(local[:k].tolist(), local[k:].tolist(), strict=True):
+        bonds[a].append(b)
+    is_metal = metal[site].tolist()
+    with_metal = any(is_metal)
+    closed: dict[int, list[list[int]]] = {m: [] for m in RING_SIZES}
+    followed = [0] * (longest + 1)
+
+    def walk(path: list[int], n_metal: int) -> bool:
+        length = len(path)
+        start = path[0]
+        step = bonds[path[-1]]
+        followed[length] += len(step)
+        if followed[length] > limit:
+            return False
+        for new in step:
+            if new == start:
+                if length in closed:
+                    closed[length].append(path)
+                continue
+            if length == longest or new < start or new in path:
+                continue
+            metals = n_metal + is_metal[new] if with_metal else 0
+            if metals > 1:
+                continue
+            if 2 * length > longest and far[start][new] > bound[length]:
+                continue
+            if length >= 3 and any(near[new][a] for a in path[1 : length - 1]):
+                continue
+            if not walk([*path, new], metals):
+                return False
+        return True
+
+    for start in sorted(set(local[:k].tolist())):
+        if not walk([start], int(is_metal[start])):
+            return None
+    out: list[tuple[np.ndarray, None]] = []
+    for m in RING_SIZES:
+        if closed[m]:
+            sites = site[np.array(closed[m])]
+            pos = x[sites]
+            keep = _chordless(structure, sites, pos, radius, tolerance)
+            keep &= _first_of_each(sites, pos)
+            out.extend((ring, None) for ring in sites[keep])
+    return out
+
+
 def _compose(e_map: np.ndarray, taken: np.ndarray) -> np.ndarray:
     """(p, L, 4, 4) maps of the atoms of paths that took the bonds ``taken`` (p, L − 1):
     the identity for the first atom, then the bonds' maps composed along the path."""
@@ -528,6 +628,9 @@ def _compose(e_map: np.ndarray, taken: np.ndarray) -> np.ndarray:
 
 
 _SAME = 1e-4  # fractional coordinates closer than this are one atom
+#: Bonds (both directions) up to which a plain ring search walks its paths in Python
+#: (:func:`_walk_plain`); larger ones are vectorised.
+_WALK_BONDS = 64
 _MAX_PATHS = 2_000_000  # paths of one length; organic structures need thousands
 _LOOKUP_CELLS = 100_000  # bonds looked up by table per step (paths × most bonds of a site)
 #: Paths of one length up to which may_have_aromatic_rings runs the whole ring search

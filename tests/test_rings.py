@@ -9,6 +9,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from coordgeo import rings as rings_module
 from coordgeo.io.cif import read_cif
 from coordgeo.model import orthogonalization_matrix
 from coordgeo.rings import (
@@ -150,6 +151,47 @@ def test_quick_aromatic_check_never_misses_a_ring(published_cifs, report_figure)
     assert ruled_out >= 40 and with_aromatic >= 40
     report_figure(f"aromatic rings possible: ruled out in {ruled_out} blocks; "
                   f"{with_aromatic} blocks have one")  # fmt: skip
+
+
+def test_small_plain_searches_walked_path_by_path_find_the_vectorised_cycles(
+    published_cifs, monkeypatch, report_figure
+):
+    # A small ring search with every bond in the asymmetric unit walks its paths in Python
+    # (rings._walk_plain); the vectorised search (the walk switched off) must give the
+    # same cycles, in the same order, whole and as may_have_aromatic_rings' small search
+    # (its path limit), on every structure of the corpus; most organic ones are walked.
+    walked = 0
+    for path in published_cifs:
+        if path.name == "2104374.cif":
+            continue  # no rings (test_an_intermetallic_has_no_rings), and slow to read
+        try:
+            blocks = read_cif(path)
+        except Exception:  # unreadable files are another test's business
+            continue
+        for s in blocks:
+            edges, metal = rings_module._ring_bonds(s, rings_module.DEFAULT_TOLERANCE)
+            if len(edges) == 0:
+                continue
+            for limit in (0, rings_module._SMALL_SEARCH):
+                args = (s, edges, metal, rings_module.DEFAULT_TOLERANCE, limit)
+                monkeypatch.setattr(rings_module, "_WALK_BONDS", 0)
+                cycles, complete = rings_module._cycles(*args)
+                monkeypatch.undo()
+                order = np.argsort(edges.center, kind="stable")
+                walked += limit == 0 and rings_module._walk_plain(
+                    s, edges, edges.center[order], edges.site[order], metal,
+                    rings_module.DEFAULT_TOLERANCE, rings_module._MAX_PATHS,
+                ) is not None  # fmt: skip
+                again, complete_again = rings_module._cycles(*args)
+                assert complete_again == complete, f"{path.name} {s.block}"
+                assert len(again) == len(cycles), f"{path.name} {s.block}"
+                for (sites, maps), (sites_again, maps_again) in zip(cycles, again, strict=True):
+                    assert sites_again.tolist() == sites.tolist(), f"{path.name} {s.block}"
+                    assert (maps is None) == (maps_again is None)
+                    if maps is not None:
+                        assert np.array_equal(maps, maps_again)
+    assert walked >= 40
+    report_figure(f"ring search walked path by path in {walked} blocks, cycles as vectorised")
 
 
 def test_ring_across_an_inversion_centre_is_whole(tmp_path):
