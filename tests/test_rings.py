@@ -130,24 +130,31 @@ def test_quick_aromatic_check_by_hand(tmp_path):
     assert [r.aromatic for r in find_rings(both)] == [False, True]  # C21 is listed first
 
 
-def test_quick_aromatic_check_never_misses_a_ring(published_cifs, report_figure):
-    # Whenever the check says "no aromatic ring possible" (and the π contacts skip the ring
-    # search), the full perception finds none, at the default planarity limit and at a
-    # limit no ring exceeds; the check must also rule out a fair share of the corpus.
-    ruled_out = with_aromatic = 0
+def _corpus_blocks(published_cifs):
+    """(path, structure) of every readable block of the published corpus but 2104374.cif
+    (no rings, test_an_intermetallic_has_no_rings, and slow to read)."""
     for path in published_cifs:
         if path.name == "2104374.cif":
-            continue  # no rings (test_an_intermetallic_has_no_rings), and slow to read
+            continue
         try:
             blocks = read_cif(path)
         except Exception:  # unreadable files are another test's business
             continue
         for s in blocks:
-            aromatic = any(r.aromatic for r in find_rings(s, planarity=5.0))
-            with_aromatic += aromatic
-            if not may_have_aromatic_rings(s):
-                ruled_out += 1
-                assert not aromatic, f"{path.name} {s.block}"
+            yield path, s
+
+
+def test_quick_aromatic_check_never_misses_a_ring(published_cifs, report_figure):
+    # Whenever the check says "no aromatic ring possible" (and the π contacts skip the ring
+    # search), the full perception finds none, at the default planarity limit and at a
+    # limit no ring exceeds; the check must also rule out a fair share of the corpus.
+    ruled_out = with_aromatic = 0
+    for path, s in _corpus_blocks(published_cifs):
+        aromatic = any(r.aromatic for r in find_rings(s, planarity=5.0))
+        with_aromatic += aromatic
+        if not may_have_aromatic_rings(s):
+            ruled_out += 1
+            assert not aromatic, f"{path.name} {s.block}"
     assert ruled_out >= 40 and with_aromatic >= 40
     report_figure(f"aromatic rings possible: ruled out in {ruled_out} blocks; "
                   f"{with_aromatic} blocks have one")  # fmt: skip
@@ -161,35 +168,28 @@ def test_small_plain_searches_walked_path_by_path_find_the_vectorised_cycles(
     # same cycles, in the same order, whole and as may_have_aromatic_rings' small search
     # (its path limit), on every structure of the corpus; most organic ones are walked.
     walked = 0
-    for path in published_cifs:
-        if path.name == "2104374.cif":
-            continue  # no rings (test_an_intermetallic_has_no_rings), and slow to read
-        try:
-            blocks = read_cif(path)
-        except Exception:  # unreadable files are another test's business
+    for path, s in _corpus_blocks(published_cifs):
+        edges, metal = rings_module._ring_bonds(s, rings_module.DEFAULT_TOLERANCE)
+        if len(edges) == 0:
             continue
-        for s in blocks:
-            edges, metal = rings_module._ring_bonds(s, rings_module.DEFAULT_TOLERANCE)
-            if len(edges) == 0:
-                continue
-            for limit in (0, rings_module._SMALL_SEARCH):
-                args = (s, edges, metal, rings_module.DEFAULT_TOLERANCE, limit)
-                monkeypatch.setattr(rings_module, "_WALK_BONDS", 0)
-                cycles, complete = rings_module._cycles(*args)
-                monkeypatch.undo()
-                order = np.argsort(edges.center, kind="stable")
-                walked += limit == 0 and rings_module._walk_plain(
-                    s, edges, edges.center[order], edges.site[order], metal,
-                    rings_module.DEFAULT_TOLERANCE, rings_module._MAX_PATHS,
-                ) is not None  # fmt: skip
-                again, complete_again = rings_module._cycles(*args)
-                assert complete_again == complete, f"{path.name} {s.block}"
-                assert len(again) == len(cycles), f"{path.name} {s.block}"
-                for (sites, maps), (sites_again, maps_again) in zip(cycles, again, strict=True):
-                    assert sites_again.tolist() == sites.tolist(), f"{path.name} {s.block}"
-                    assert (maps is None) == (maps_again is None)
-                    if maps is not None:
-                        assert np.array_equal(maps, maps_again)
+        for limit in (0, rings_module._SMALL_SEARCH):
+            args = (s, edges, metal, rings_module.DEFAULT_TOLERANCE, limit)
+            monkeypatch.setattr(rings_module, "_WALK_BONDS", 0)
+            cycles, complete = rings_module._cycles(*args)
+            monkeypatch.undo()
+            order = np.argsort(edges.center, kind="stable")
+            walked += limit == 0 and rings_module._walk_plain(
+                s, edges, edges.center[order], edges.site[order], metal,
+                rings_module.DEFAULT_TOLERANCE, rings_module._MAX_PATHS,
+            ) is not None  # fmt: skip
+            again, complete_again = rings_module._cycles(*args)
+            assert complete_again == complete, f"{path.name} {s.block}"
+            assert len(again) == len(cycles), f"{path.name} {s.block}"
+            for (sites, maps), (sites_again, maps_again) in zip(cycles, again, strict=True):
+                assert sites_again.tolist() == sites.tolist(), f"{path.name} {s.block}"
+                assert (maps is None) == (maps_again is None)
+                if maps is not None:
+                    assert np.array_equal(maps, maps_again)
     assert walked >= 40
     report_figure(f"ring search walked path by path in {walked} blocks, cycles as vectorised")
 
