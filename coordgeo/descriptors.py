@@ -805,8 +805,6 @@ def snap_zero(
     v = np.asarray(value, dtype=float)
     s = np.asarray(su, dtype=float)
     zero = np.abs(v) <= tol * np.abs(np.asarray(scale, dtype=float))
-    if not zero.any() and v.shape == zero.shape == s.shape:  # nothing to snap (most sites)
-        return v, s
     return np.where(zero, 0.0, v), np.where(zero, 0.0, s)
 
 

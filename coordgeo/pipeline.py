@@ -373,7 +373,8 @@ def site_columns_of(analyses: list[Analysis]) -> list[dict]:
         [
             (a.structure, columns, a.spheres, dict(a.options.oxidation_states) or None)
             for a, columns in zip(measured, tables, strict=True)
-        ]
+        ],
+        options.tolerance,  # the bonds of the evidence (formula moiety, donor charges) too
     )
     done = iter(zip(tables, states, strict=True))
     out = []

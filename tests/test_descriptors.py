@@ -462,6 +462,11 @@ def test_snap_zero_on_an_ideal_centrosymmetric_octahedron() -> None:
     assert D.snap_zero(0.0123, 0.0004, 12.0) == (0.0123, 0.0004)
     value, su = D.snap_zero(np.array([np.nan, 1e-18]), np.array([np.nan, 1e-9]), 12.0)
     assert np.isnan(value[0]) and np.isnan(su[0]) and value[1] == 0.0 and su[1] == 0.0
+    # new arrays, never the caller's own (writing to a result must not change the input)
+    given, given_su = np.array([0.02, 0.5]), np.array([0.003, 0.01])
+    value, su = D.snap_zero(given, given_su, 12.0)
+    value[0] = su[0] = -1.0
+    assert given[0] == 0.02 and given_su[0] == 0.003
 
 
 def test_snap_zero_on_a_site_where_symmetry_makes_all_bonds_equal(shared: Path) -> None:

@@ -110,6 +110,26 @@ def test_analysis_is_what_the_facade_returns(qsal_cif):
         pd.testing.assert_frame_equal(a.hbonds.reset_index(drop=True), hb)
 
 
+def test_spin_evidence_uses_the_options_tolerance(shared):
+    # The spin states' evidence (the formula moiety's donor charges, the whole-model check)
+    # searches bonds; the pipeline gave it the default tolerance whatever its options said.
+    # In bs5069's FeZprime8 block two Fe sites take their oxidation state from the chemical
+    # name rather than the formula moiety when bonds are sought with a 0.9 Å tolerance
+    # (found by comparing spin.evidence at 0.45 and 0.9 Å over the shared corpus).
+    from coordgeo import spin
+
+    s = next(
+        b
+        for b in coordgeo.read(shared / "cifs/published/bs5069-estimated-sg.cif")
+        if b.block == "FeZprime8"
+    )
+    a = analyse_structure(s, make_options(tolerance=0.9))
+    alone = spin.assign_columns(s, a.site_columns, a.spheres, tolerance=0.9)
+    sources = list(a.site_columns["oxidation_state_source"])
+    assert sources == list(alone["oxidation_state_source"])
+    assert "chemical name" in sources
+
+
 def test_structure_repr_is_short(qsal_cif):
     s = coordgeo.read(qsal_cif)[0]
     text = repr(s)
