@@ -62,6 +62,7 @@ as every other coordgeo quantity.
 
 from __future__ import annotations
 
+import math
 import weakref
 from dataclasses import dataclass, field, replace
 
@@ -412,6 +413,10 @@ def _cycles(
         structure.rotations[edges.op[order]].astype(float),
         structure.translations[edges.op[order]] + edges.shift[order],
     )
+    if len(e_center) <= _WALK_BONDS:  # not plain: some bond leaves the asymmetric unit
+        walked = _walk_images(structure, edges, e_center, e_site, e_map, metal, tolerance, limit)
+        if walked is not None:
+            return walked, True
     starts = np.searchsorted(e_center, np.arange(n))
     counts = np.searchsorted(e_center, np.arange(n), side="right") - starts
     # the bonds of each site as a row of their indices (−1: none), so that a step takes
@@ -613,6 +618,143 @@ def _walk_plain(
             keep = _chordless(structure, sites, pos, radius, tolerance)
             keep &= _first_of_each(sites, pos)
             out.extend((ring, None) for ring in sites[keep])
+    return out
+
+
+def _walk_images(
+    structure: Structure,
+    edges,
+    e_center: np.ndarray,
+    e_site: np.ndarray,
+    e_map: np.ndarray,
+    metal: np.ndarray,
+    tolerance: float,
+    limit: int,
+) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """:func:`_walk_plain` of a small search some of whose bonds lead into symmetry images
+    (``e_map``: each bond's 4×4 map, in the order of ``e_center``): each atom of a path is
+    a site under the map composed along the path (one 4×4 product per map and bond, worked
+    out once), at its position there (every ring site under each map at once: R·x + t,
+    then Cartesian). An atom already on the path is the same site under the same map, or
+    within :data:`_SAME` of the same position; the far and chord distances are the
+    vectorised search's expressions, here in Python on those positions, and the closed
+    paths of each size pass :func:`_chordless` and :func:`_first_of_each` as one batch
+    with those positions. These positions can differ from the vectorised search's (its
+    products of other shapes) in the last bit, which decides nothing: they are compared
+    to 1e-4 of a cell edge and to bond reaches. The closed paths' maps are composed by
+    :func:`_compose` from the bonds taken, the same batch as there, so the same to the
+    last bit. None when some length has more than ``limit`` paths' bonds to follow.
+    """
+    longest = max(RING_SIZES)
+    longest_bond = float(edges.distance.max()) + 1e-6
+    x = structure.fract
+    site, local = np.unique(np.concatenate([e_center, e_site]), return_inverse=True)
+    x_ring = x[site]
+    orthogonalization = structure.cell.orthogonalization
+    o = orthogonalization.tolist()
+    radius = _radii(structure)  # per list of elements, cached
+    r = radius[site].tolist()
+    bound = [((longest - length) * longest_bond) ** 2 for length in range(longest)]
+    k = len(e_center)
+    bonds: list[list[tuple[int, int]]] = [[] for _ in range(len(site))]
+    for e, (a, b) in enumerate(zip(local[:k].tolist(), local[k:].tolist(), strict=True)):
+        bonds[a].append((e, b))
+    is_metal = metal[site].tolist()
+    with_metal = any(is_metal)
+    maps: list[np.ndarray] = []
+    fract: list[list[list[float]]] = []  # [map][ring site] fractional position
+    cart: list[list[list[float]]] = []  # [map][ring site] Cartesian position
+    map_of: dict[bytes, int] = {}
+    then: dict[tuple[int, int], int] = {}
+
+    def known(mp: np.ndarray) -> int:
+        key = mp.tobytes()
+        if key not in map_of:
+            map_of[key] = len(maps)
+            maps.append(mp)
+            f = x_ring @ mp[:3, :3].T + mp[:3, 3]
+            fract.append(f.tolist())
+            cart.append((f @ orthogonalization.T).tolist())
+        return map_of[key]
+
+    identity = known(np.eye(4))
+    same_place: dict[tuple[int, int, int], bool] = {}
+
+    def coincide(a: int, m: int, other: int) -> bool:
+        key = (a, m, other)
+        if key not in same_place:
+            p, q = fract[m][a], fract[other][a]
+            same_place[key] = all(abs(u - v) < _SAME for u, v in zip(p, q, strict=True))
+        return same_place[key]
+
+    closed: dict[int, list[tuple[list, list, list]]] = {m: [] for m in RING_SIZES}
+    followed = [0] * (longest + 1)
+
+    def walk(
+        path: list[tuple[int, int]], on_path: list[int], taken: list[int], n_metal: int
+    ) -> bool:
+        length = len(path)
+        start = on_path[0]
+        last_map = path[-1][1]
+        step = bonds[on_path[-1]]
+        followed[length] += len(step)
+        if followed[length] > limit:
+            return False
+        for e, new in step:
+            new_map = then.get((last_map, e))
+            if new_map is None:
+                new_map = then[last_map, e] = known(maps[last_map] @ e_map[e])
+            if new in on_path:  # the same atom: the same site within _SAME of its position
+                same = -1
+                for c, (a, m) in enumerate(path):
+                    if a == new and (m == new_map or coincide(a, m, new_map)):
+                        same = c
+                        break
+                if same == 0:  # back at the start
+                    if length in closed:
+                        closed[length].append((path, on_path, taken))
+                    continue
+                if same > 0:
+                    continue
+            if length == longest or new < start:
+                continue
+            metals = n_metal + is_metal[new] if with_metal else 0
+            if metals > 1:
+                continue
+            if 2 * length > longest:
+                p = fract[new_map][new]
+                u = [p[0] - f0[start][0], p[1] - f0[start][1], p[2] - f0[start][2]]
+                back = [row[0] * u[0] + row[1] * u[1] + row[2] * u[2] for row in o]
+                if back[0] * back[0] + back[1] * back[1] + back[2] * back[2] > bound[length]:
+                    continue
+            if length >= 3:
+                q = cart[new_map][new]
+                chord = False
+                for a, m in path[1 : length - 1]:
+                    c = cart[m][a]
+                    dx, dy, dz = c[0] - q[0], c[1] - q[1], c[2] - q[2]
+                    if math.sqrt((dx * dx + dy * dy) + dz * dz) <= (r[a] + r[new]) + tolerance:
+                        chord = True
+                        break
+                if chord:
+                    continue
+            if not walk([*path, (new, new_map)], [*on_path, new], [*taken, e], metals):
+                return False
+        return True
+
+    f0 = fract[identity]
+    for start in sorted(set(local[:k].tolist())):
+        if not walk([(start, identity)], [start], [], int(is_metal[start])):
+            return None
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    for m in RING_SIZES:
+        if closed[m]:
+            sites = site[np.array([on_path for _, on_path, _ in closed[m]])]
+            pos = np.array([[fract[mp][a] for a, mp in path] for path, _, _ in closed[m]])
+            keep = _chordless(structure, sites, pos, radius, tolerance)
+            keep &= _first_of_each(sites, pos)
+            taken = np.array([t for _, _, t in closed[m]], dtype=int).reshape(len(sites), m - 1)
+            out.extend(zip(sites[keep], _compose(e_map, taken[keep]), strict=True))
     return out
 
 

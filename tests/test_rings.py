@@ -160,28 +160,34 @@ def test_quick_aromatic_check_never_misses_a_ring(published_cifs, report_figure)
                   f"{with_aromatic} blocks have one")  # fmt: skip
 
 
-def test_small_plain_searches_walked_path_by_path_find_the_vectorised_cycles(
+def test_small_searches_walked_path_by_path_find_the_vectorised_cycles(
     published_cifs, monkeypatch, report_figure
 ):
-    # A small ring search with every bond in the asymmetric unit walks its paths in Python
-    # (rings._walk_plain); the vectorised search (the walk switched off) must give the
-    # same cycles, in the same order, whole and as may_have_aromatic_rings' small search
-    # (its path limit), on every structure of the corpus; most organic ones are walked.
-    walked = 0
+    # A small ring search walks its paths in Python (rings._walk_plain with every bond in
+    # the asymmetric unit, rings._walk_images with bonds into symmetry images); the
+    # vectorised search (the walks switched off) must give the same cycles and maps, in the
+    # same order, whole and as may_have_aromatic_rings' small search (its path limit), on
+    # every structure of the corpus; most molecular ones are walked, both ways.
+    walked = {"_walk_plain": 0, "_walk_images": 0}
+    for name in walked:
+        walk = getattr(rings_module, name)
+
+        def counted(*args, _walk=walk, _name=name):
+            out = _walk(*args)
+            walked[_name] += out is not None
+            return out
+
+        monkeypatch.setattr(rings_module, name, counted)
     for path, s in _corpus_blocks(published_cifs):
         edges, metal = rings_module._ring_bonds(s, rings_module.DEFAULT_TOLERANCE)
         if len(edges) == 0:
             continue
         for limit in (0, rings_module._SMALL_SEARCH):
             args = (s, edges, metal, rings_module.DEFAULT_TOLERANCE, limit)
+            walks = rings_module._WALK_BONDS
             monkeypatch.setattr(rings_module, "_WALK_BONDS", 0)
             cycles, complete = rings_module._cycles(*args)
-            monkeypatch.undo()
-            order = np.argsort(edges.center, kind="stable")
-            walked += limit == 0 and rings_module._walk_plain(
-                s, edges, edges.center[order], edges.site[order], metal,
-                rings_module.DEFAULT_TOLERANCE, rings_module._MAX_PATHS,
-            ) is not None  # fmt: skip
+            monkeypatch.setattr(rings_module, "_WALK_BONDS", walks)
             again, complete_again = rings_module._cycles(*args)
             assert complete_again == complete, f"{path.name} {s.block}"
             assert len(again) == len(cycles), f"{path.name} {s.block}"
@@ -190,8 +196,9 @@ def test_small_plain_searches_walked_path_by_path_find_the_vectorised_cycles(
                 assert (maps is None) == (maps_again is None)
                 if maps is not None:
                     assert np.array_equal(maps, maps_again)
-    assert walked >= 40
-    report_figure(f"ring search walked path by path in {walked} blocks, cycles as vectorised")
+    assert walked["_walk_plain"] >= 60 and walked["_walk_images"] >= 60
+    report_figure(f"ring searches walked path by path: {walked['_walk_plain']} plain, "
+                  f"{walked['_walk_images']} into images; cycles as vectorised")  # fmt: skip
 
 
 def test_ring_across_an_inversion_centre_is_whole(tmp_path):
