@@ -547,6 +547,21 @@ def unit_cell_images(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.n
     return site, op, shift, fract
 
 
+def _largest_row_sum(rotations: np.ndarray) -> int:
+    """max(1, the largest row sum of |R| over the operators), remembered per operator list
+    (a space group's list recurs in file after file; the memory is bounded)."""
+    key = rotations.tobytes()
+    found = _ROW_SUMS.get(key)
+    if found is None:
+        found = max(1, int(np.abs(rotations).sum(axis=2).max()))
+        if len(_ROW_SUMS) < 1024:
+            _ROW_SUMS[key] = found
+    return found
+
+
+_ROW_SUMS: dict[bytes, int] = {}
+
+
 @lru_cache(maxsize=32)
 def _later_pairs(k: int) -> np.ndarray:
     """(k, k) mask of the pairs i < j (read-only; one per number of operators)."""
@@ -564,12 +579,12 @@ def _maybe_special(structure: Structure, images: np.ndarray) -> np.ndarray:
     operator of the group, moves x by at most w·ε: a site on a general position, whose
     every other image is farther than that, has none to remove.
     """
-    rot = structure.rotations
+    rot = structure.rotations_float  # exact floats: the group check's own numbers
     try:
         check_operator_group(rot, structure.translations)  # remembered once it passed
     except InputError:
         return np.arange(len(structure))
-    reach = 1e-4 * max(1, int(np.abs(rot).sum(axis=2).max()))
+    reach = 1e-4 * _largest_row_sum(rot)
     d = images - structure.fract[:, None, :]
     d -= np.round(d)
     np.abs(d, out=d)
@@ -819,5 +834,8 @@ def _possible_trials(
     t = np.arange(len(hit_k)) - np.repeat(np.cumsum(trials) - trials, trials)
     t01, i2 = np.divmod(t, count[hit_k, 2])
     i0, i1 = np.divmod(t01, count[hit_k, 1])
-    step = first[hit_k] + np.column_stack([i0, i1, i2])
+    step = first[hit_k]  # a copy: the run's first translation, plus its place in the run
+    step[:, 0] += i0
+    step[:, 1] += i1
+    step[:, 2] += i2
     return hit_k, step
