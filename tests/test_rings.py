@@ -164,10 +164,11 @@ def test_small_searches_walked_path_by_path_find_the_vectorised_cycles(
     published_cifs, monkeypatch, report_figure
 ):
     # A small ring search walks its paths in Python (rings._walk_plain with every bond in
-    # the asymmetric unit, rings._walk_images with bonds into symmetry images); the
+    # the asymmetric unit, rings._walk_images with bonds into a few symmetry images); the
     # vectorised search (the walks switched off) must give the same cycles and maps, in the
     # same order, whole and as may_have_aromatic_rings' small search (its path limit), on
-    # every structure of the corpus; most molecular ones are walked, both ways.
+    # every structure of the corpus, with the walks where they are chosen and wherever
+    # they can run (up to 128 bonds, any number of maps).
     walked = {"_walk_plain": 0, "_walk_images": 0}
     for name in walked:
         walk = getattr(rings_module, name)
@@ -178,24 +179,34 @@ def test_small_searches_walked_path_by_path_find_the_vectorised_cycles(
             return out
 
         monkeypatch.setattr(rings_module, name, counted)
+    chosen = {
+        k: getattr(rings_module, k) for k in ("_WALK_BONDS", "_WALK_IMAGE_BONDS", "_WALK_MAPS")
+    }
+    settings = [
+        {"_WALK_BONDS": 0, "_WALK_IMAGE_BONDS": 0},  # vectorised
+        chosen,
+        {"_WALK_BONDS": 128, "_WALK_IMAGE_BONDS": 128, "_WALK_MAPS": 10**6},
+    ]
     for path, s in _corpus_blocks(published_cifs):
         edges, metal = rings_module._ring_bonds(s, rings_module.DEFAULT_TOLERANCE)
         if len(edges) == 0:
             continue
         for limit in (0, rings_module._SMALL_SEARCH):
             args = (s, edges, metal, rings_module.DEFAULT_TOLERANCE, limit)
-            walks = rings_module._WALK_BONDS
-            monkeypatch.setattr(rings_module, "_WALK_BONDS", 0)
-            cycles, complete = rings_module._cycles(*args)
-            monkeypatch.setattr(rings_module, "_WALK_BONDS", walks)
-            again, complete_again = rings_module._cycles(*args)
-            assert complete_again == complete, f"{path.name} {s.block}"
-            assert len(again) == len(cycles), f"{path.name} {s.block}"
-            for (sites, maps), (sites_again, maps_again) in zip(cycles, again, strict=True):
-                assert sites_again.tolist() == sites.tolist(), f"{path.name} {s.block}"
-                assert (maps is None) == (maps_again is None)
-                if maps is not None:
-                    assert np.array_equal(maps, maps_again)
+            found = []
+            for setting in settings:
+                for key, value in setting.items():
+                    monkeypatch.setattr(rings_module, key, value)
+                found.append(rings_module._cycles(*args))
+            (cycles, complete), *walks = found
+            for again, complete_again in walks:
+                assert complete_again == complete, f"{path.name} {s.block}"
+                assert len(again) == len(cycles), f"{path.name} {s.block}"
+                for (sites, maps), (sites_again, maps_again) in zip(cycles, again, strict=True):
+                    assert sites_again.tolist() == sites.tolist(), f"{path.name} {s.block}"
+                    assert (maps is None) == (maps_again is None)
+                    if maps is not None:
+                        assert np.array_equal(maps, maps_again)
     assert walked["_walk_plain"] >= 60 and walked["_walk_images"] >= 60
     report_figure(f"ring searches walked path by path: {walked['_walk_plain']} plain, "
                   f"{walked['_walk_images']} into images; cycles as vectorised")  # fmt: skip
