@@ -859,21 +859,22 @@ def _canonical(structure: Structure, cycles: list[tuple[np.ndarray, np.ndarray]]
             f = np.einsum("kaij,kaj->kai", moved[..., :3, :3], structure.fract[seq])
             f += moved[..., :3, 3]
         keys = np.round(f * scale).astype(np.int64)
-        atoms = np.concatenate([seq[..., None], keys], axis=-1).reshape(-1, 4)  # (K·m, 4)
-        rank = np.repeat(np.arange(len(cycle)), m)
-        atoms = atoms[np.lexsort((*atoms.T[::-1], rank))].reshape(len(cycle), m, 4)
-        # each cycle's smallest candidate, (sites, sorted atoms) compared in order as tuples
-        # compare; a stable sort keeps the first of equals
-        table = np.concatenate([seq, atoms.reshape(len(cycle), 4 * m)], axis=1)
-        ranked = np.lexsort((*table.T[::-1], cycle))
-        first = np.ones(len(ranked), dtype=bool)
-        first[1:] = cycle[ranked[1:]] != cycle[ranked[:-1]]
-        pick = ranked[first]  # one per cycle, in the order of the cycles
+        # each cycle's smallest candidate, (sites, sorted atoms (site, key)) compared as
+        # tuples compare (integers: in Python, a few candidates per cycle); the first of
+        # equals is kept
+        best: dict[int, tuple[tuple, int]] = {}
+        candidates = zip(cycle.tolist(), seq.tolist(), keys.tolist(), strict=True)
+        for j, (c, ring_sites, key) in enumerate(candidates):
+            atoms = tuple(sorted((a, *k) for a, k in zip(ring_sites, key, strict=True)))
+            candidate = (tuple(ring_sites), atoms)
+            if c not in best or candidate < best[c][0]:
+                best[c] = (candidate, j)
+        pick = [best[c][1] for c in range(len(members))]  # one per cycle, in their order
         chosen = moved[pick]
         rounded = np.round(chosen[..., :3, :], 6)  # the code of each map, to look up once
-        picked = zip(seq[pick].tolist(), atoms[pick].tolist(), strict=True)
-        for c, (k, (ring_sites, positions)) in enumerate(zip(members, picked, strict=True)):
-            out[k] = (tuple(map(tuple, positions)), tuple(ring_sites), chosen[c], rounded[c])
+        for c, k in enumerate(members):
+            ring_sites, positions = best[c][0]
+            out[k] = (positions, ring_sites, chosen[c], rounded[c])
     return out
 
 
