@@ -1095,8 +1095,12 @@ def _attachment_points(structure: Structure, atoms: tuple[Atom, ...], tolerance:
     return int(connected_components(len(atoms), a, b).max()) + 1
 
 
-def _compatible_sets(structure: Structure, donors, tolerance: float = DEFAULT_TOLERANCE):
-    """Split donors into sets that can coexist (one per disorder configuration).
+def _compatible_sets(
+    structure: Structure, donors, tolerance: float = DEFAULT_TOLERANCE
+) -> Sequence[tuple[np.ndarray, str]]:
+    """Split donors into sets that can coexist (one per disorder configuration): a
+    sequence of (donor indices, configuration label), a list or a lazy :class:`_ProductSets`
+    (``len``, indexing, slicing and iteration; not list concatenation or equality).
 
     The sets are the maximal independent sets of the conflict graph (the maximal cliques of
     its complement, the compatibility graph), largest first, then by their donors in
