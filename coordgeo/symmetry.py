@@ -418,12 +418,35 @@ def vector_lengths(v: np.ndarray) -> np.ndarray:
     return np.sqrt((x * x + y * y) + z * z)
 
 
+def site_images(fract: np.ndarray, rotations: np.ndarray, translations: np.ndarray) -> np.ndarray:
+    """The images R·x + t of every site x under every operator (R, t), unreduced.
+
+    Parameters
+    ----------
+    fract : (N, 3) fractional coordinates x of the sites.
+    rotations : (K, 3, 3) rotation parts R of the operators (as floats).
+    translations : (K, 3) translation parts t of the operators (fractional).
+
+    Returns
+    -------
+    (N, K, 3) read-only array, ``images[n, k] = R_k x_n + t_k`` (International Tables
+    for Crystallography Vol. A, §1.2). Both :func:`symmetry_duplicates` and
+    :func:`snap_special_positions` measure these; a reader makes them once for both, and
+    the images of a subset of sites are the same rows of this array.
+    """
+    images = np.einsum("kij,nj->nki", rotations, np.asarray(fract, dtype=float))
+    images += translations[None]
+    images.flags.writeable = False
+    return images
+
+
 def snap_special_positions(
     fract: np.ndarray,
     rotations: np.ndarray,
     translations: np.ndarray,
     orthogonalization: np.ndarray,
     tolerance: float = SPECIAL_POSITION_TOLERANCE,
+    images: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Move sites that lie (within ``tolerance`` Å) on a special position exactly onto it.
 
@@ -437,11 +460,12 @@ def snap_special_positions(
 
     Returns ``(snapped, order, projector)``: (N, 3) coordinates, (N,) the
     order of each site-symmetry group (1 on a general position), and
-    (N, 3, 3) projectors.
+    (N, 3, 3) projectors. ``images`` are the sites' :func:`site_images` when the caller
+    has them already (they are made here otherwise).
     """
     fract = np.asarray(fract, dtype=float)
-    # images of every site under every operator: (N, n_ops, 3)
-    images = np.einsum("kij,nj->nki", rotations, fract) + translations[None]
+    if images is None:  # images of every site under every operator: (N, n_ops, 3)
+        images = site_images(fract, rotations, translations)
     diff = images - fract[:, None, :]
     lattice = np.round(diff)
     dist = vector_lengths((diff - lattice) @ orthogonalization.T)
@@ -460,6 +484,7 @@ def symmetry_duplicates(
     translations: np.ndarray,
     orthogonalization: np.ndarray,
     tolerance: float = DUPLICATE_TOLERANCE,
+    images: np.ndarray | None = None,
 ) -> np.ndarray:
     """For each site, the earlier site of which it is a symmetry image, or −1.
 
@@ -469,7 +494,8 @@ def symmetry_duplicates(
     twice: CSD exports and some programs write a whole molecule or ion (``N1A``, ``N1B``
     … beside ``N1``) together with the operators that already generate it. Expanding
     both would put two atoms at every such point. A site that duplicates a duplicate
-    points to the first site of the chain.
+    points to the first site of the chain. ``images`` are the sites' :func:`site_images`
+    when the caller has them already (they are made here otherwise).
     """
     fract = np.asarray(fract, dtype=float)
     n = len(fract)
@@ -479,8 +505,10 @@ def symmetry_duplicates(
     if n < 2 or len(ids) == n:  # no two sites of one kind: nothing can repeat
         return out
     k = len(rotations)
-    images = (np.einsum("kij,nj->nki", rotations, fract) + translations[None]).reshape(-1, 3)
-    images -= np.floor(images)
+    if images is None:
+        images = site_images(fract, rotations, translations)
+    images = images.reshape(-1, 3)
+    images = images - np.floor(images)  # into the unit cell (a new array: theirs is shared)
     per_kind = np.bincount(kind)
     if int((per_kind * (per_kind - 1) // 2).sum()) * k <= DENSE_DUPLICATE_PAIRS:
         # few pairs of one kind: every image of i measured against j, no grid; the pairs

@@ -41,9 +41,11 @@ from coordgeo.model import CRYSTAL_SYSTEMS, Cell, GeomLoop, Structure, SymOp, re
 from coordgeo.options import DEFAULT_TOLERANCE, check_limit
 from coordgeo.options import limit as limit_in_force
 from coordgeo.symmetry import (
+    DUPLICATE_TOLERANCE,
     SPECIAL_POSITION_TOLERANCE,
     check_operator_group,
     operator_keys,
+    site_images,
     snap_special_positions,
     symmetry_duplicates,
     vector_lengths,
@@ -254,8 +256,10 @@ def structure_from_block(
     # each listed site is at least one atom of the cell: an impossible density is refused
     # before the duplicate search, whose work grows with the atoms per Å³
     _check_density(cell, sites, np.full(len(sites["labels"]), len(symops)), len(symops))
-    sites, duplicates = _without_symmetry_duplicates(
-        sites, rotations_float, translations, cell, notes
+    # R·x + t of every site, made once: both the duplicate search and the snap measure them
+    images = site_images(sites["fract"], rotations_float, translations)
+    sites, duplicates, images = _without_symmetry_duplicates(
+        sites, rotations_float, translations, cell, notes, images
     )
     snapped, order, projector = snap_special_positions(
         sites["fract"],
@@ -263,6 +267,7 @@ def structure_from_block(
         translations,
         cell.orthogonalization,
         SPECIAL_POSITION_TOLERANCE,
+        images,
     )
     _check_density(cell, sites, order, len(symops))
     special = bool((order > 1).any())
@@ -2134,8 +2139,13 @@ def _geom_column(tag: str, prefix: str) -> str:
 
 
 def _without_symmetry_duplicates(
-    sites: dict, rotations: np.ndarray, translations: np.ndarray, cell: Cell, notes: list[str]
-) -> tuple[dict, dict[str, str]]:
+    sites: dict,
+    rotations: np.ndarray,
+    translations: np.ndarray,
+    cell: Cell,
+    notes: list[str],
+    images: np.ndarray,
+) -> tuple[dict, dict[str, str], np.ndarray]:
     """The sites without those that are symmetry images of an earlier fully occupied site
     of the same element and disorder group (:func:`coordgeo.symmetry.symmetry_duplicates`:
     a CSD export lists N1A, N1B … beside N1 and the operators that generate them), and
@@ -2145,7 +2155,10 @@ def _without_symmetry_duplicates(
 
     Partially occupied sites are never dropped: SHELXL writes a methyl H on a threefold
     axis as H6A, H6B, H6C of occupancy 1/3, each the image of the others, whose
-    occupancies add up to one H at each point (COD 2205573)."""
+    occupancies add up to one H at each point (COD 2205573).
+
+    ``images`` are the sites' :func:`coordgeo.symmetry.site_images`; the kept sites'
+    images (the same rows) are returned third."""
     full = np.asarray(sites["occupancy"]) >= 0.99
     kinds: list[tuple] = list(
         zip(sites["elements"], sites["assembly"], sites["group"], strict=True)
@@ -2153,11 +2166,17 @@ def _without_symmetry_duplicates(
     for k in np.flatnonzero(~full).tolist():  # a partial site is a kind of its own
         kinds[k] = ("partial", k)
     first = symmetry_duplicates(
-        sites["fract"], kinds, rotations, translations, cell.orthogonalization
+        sites["fract"],
+        kinds,
+        rotations,
+        translations,
+        cell.orthogonalization,
+        DUPLICATE_TOLERANCE,
+        images,
     )
     dropped = np.flatnonzero(first >= 0)
     if not dropped.size:
-        return sites, {}
+        return sites, {}, images
     labels = sites["labels"]
     duplicates = {labels[j]: labels[first[j]] for j in dropped.tolist()}
     shown = ", ".join(f"{a} = {b}" for a, b in list(duplicates.items())[:6])
@@ -2171,4 +2190,4 @@ def _without_symmetry_duplicates(
         key: value[keep] if isinstance(value, np.ndarray) else [value[i] for i in keep]
         for key, value in sites.items()
     }
-    return kept, duplicates
+    return kept, duplicates, images[keep]
