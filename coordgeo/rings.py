@@ -1016,7 +1016,7 @@ def _short_bonds(x: np.ndarray, radius: np.ndarray) -> np.ndarray:
     """Whether every bond of each ring (k, m, 3 Cartesian; atoms' covalent radii k, m) is
     shorter than r_cov(A) + r_cov(B) + :data:`AROMATIC_BOND_MARGIN`."""
     after = np.arange(1, x.shape[1] + 1) % x.shape[1]  # the next atom round the ring
-    length = np.linalg.norm(x[:, after] - x, axis=-1)
+    length = vector_lengths(x[:, after] - x)  # np.linalg.norm's sums, bit for bit
     return (length < radius + radius[:, after] + AROMATIC_BOND_MARGIN).all(axis=1)
 
 
