@@ -386,7 +386,8 @@ def _prune(edges, n: int):
 def _cycles(
     structure: Structure, edges, metal: np.ndarray, tolerance: float, limit: int = 0
 ) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
-    """Closed paths of 5 or 6 distinct atoms through the crystal's bonds, vectorised.
+    """Closed paths of 5 or 6 distinct atoms through the crystal's bonds, vectorised (a
+    small search walks the same paths in Python: :func:`_walk_plain`, :func:`_walk_images`).
 
     Paths start at the untransformed site s, go only through sites ≥ s (s is the
     ring's first site in CIF order) and through at most one metal, and follow each bond
