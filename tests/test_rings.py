@@ -361,3 +361,71 @@ def test_an_intermetallic_has_no_rings(shared):
 )
 def test_centroid_labels(text, number):
     assert centroid_label(text) == number
+
+
+# Review 9's chords at their reach: coordinates chosen to the last bit so that a distance
+# between two non-adjacent ring atoms equals r + r + tolerance within rounding, and a BLAS
+# product of one shape puts it inside, of another outside. The search and its walks then
+# listed different rings (a 6-ring with its C2–C4 chord in one, not in the other).
+_CELL = """_cell_length_a 10.0
+_cell_length_b 11.0
+_cell_length_c 12.0
+_cell_angle_alpha 80.0
+_cell_angle_beta 105.0
+_cell_angle_gamma 95.0
+"""
+_SITES = """loop_
+_atom_site_label
+_atom_site_type_symbol
+_atom_site_fract_x
+_atom_site_fract_y
+_atom_site_fract_z
+_atom_site_occupancy
+"""
+_CHORD_AT_REACH = {
+    "chord": "_symmetry_space_group_name_H-M 'P 1'\nloop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n"
+    + _SITES
+    + """C1 C 0.4636978718389182 0.2924810844242419 0.4367830460379634 1
+C2 C 0.5480921135605501 0.41212624796648306 0.40013333631776116 1
+C3 C 0.7005124225014543 0.42927435137673997 0.4367830460379634 1
+C4 C 0.6866978718389183 0.2924810844242419 0.4367830460379634 1
+C5 C 0.6742833211763822 0.15568781747174393 0.4367830460379634 1
+C6 C 0.5253814303392865 0.18613209551836543 0.43795514067035557 1
+""",
+    "chord_inv": "_symmetry_space_group_name_H-M 'P -1'\nloop_\n_symmetry_equiv_pos_as_xyz\n"
+    + "x,y,z\n-x,-y,-z\n"
+    + _SITES
+    + """Te1 Te 0.18578916126541756 -0.011152236363624122 0.04740007000403632 1
+C1 C 0.04807125039373166 0.12302322001117277 -0.054312350069620485 1
+C2 C -0.01942840139048948 0.11450551504752515 0.04390947782456531 1
+""",
+}
+
+
+@pytest.mark.parametrize("block", sorted(_CHORD_AT_REACH))
+def test_a_chord_at_its_reach_is_decided_alike_by_the_search_and_its_walks(
+    block, tmp_path, monkeypatch
+):
+    path = tmp_path / f"{block}.cif"
+    path.write_text(f"data_{block}\n{_CELL}{_CHORD_AT_REACH[block]}")
+    s = read_cif(path)[0]
+    found = []
+    for walks in (0, 128):  # the vectorised search alone; the walks wherever they can run
+        monkeypatch.setattr(rings_module, "_WALK_BONDS", walks)
+        monkeypatch.setattr(rings_module, "_WALK_IMAGE_BONDS", walks)
+        monkeypatch.setattr(rings_module, "_WALK_MAPS", 10**6 if walks else 3)
+        rings_module._CACHE.pop(s, None)  # search again
+        found.append([(r.number, r.labels, r.atoms) for r in find_rings(s)])
+    assert found[0] == found[1]
+
+
+def test_cartesian_positions_do_not_depend_on_the_array_shape() -> None:
+    # the chord tests take their positions from rings._cartesian: one stack of (p, 1, 3)
+    # and one (n, 3) matrix must give the same bits (BLAS products did not, review 9)
+    rng = np.random.default_rng(9)
+    o = orthogonalization_matrix((10.0, 11.0, 12.0, 80.0, 105.0, 95.0))
+    f = rng.uniform(-1, 1, (2000, 3))
+    flat = rings_module._cartesian(f, o)
+    assert np.array_equal(rings_module._cartesian(f[:, None, :], o)[:, 0], flat)
+    assert np.array_equal(rings_module._cartesian(f.reshape(40, 50, 3), o).reshape(-1, 3), flat)
+    np.testing.assert_allclose(flat, f @ o.T, rtol=0, atol=1e-12)
