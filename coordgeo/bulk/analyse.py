@@ -497,7 +497,14 @@ def _columns_table(parts: list[dict], keys: list[tuple[int, dict]], schema: pa.S
     total = sum(size for size, _ in keys)
     nulls: dict[int, np.ndarray] = {}  # size → None × size, for the parts without a column
     extension = pd.api.extensions.ExtensionArray
+    owners = None  # each row's part (its index), for the columns of one value per part
     for name, kind in zip(schema.names, schema.types, strict=True):
+        values_of = _constants_of(name, parts, keys)
+        if values_of is not None:  # path, sha256 ...: one Arrow value per part, repeated
+            if owners is None:
+                owners = pa.array(np.repeat(np.arange(len(keys)), [size for size, _ in keys]))
+            arrays.append(pa.array(values_of, type=kind, from_pandas=True).take(owners))
+            continue
         pieces = []
         found = False  # whether any part has the column (else it is null in every row)
         nullable = 0  # pieces that are nullable Int64/boolean arrays
@@ -527,6 +534,23 @@ def _columns_table(parts: list[dict], keys: list[tuple[int, dict]], schema: pa.S
         merged = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
         arrays.append(pa.array(merged, type=kind, from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _constants_of(name: str, parts: list[dict], keys: list[tuple[int, dict]]) -> list | None:
+    """The value of column ``name`` in each part when every part has it as one value for all
+    its rows (a constant it was added with, :meth:`Collected.add_frame`), with at least one
+    not None; else None. Such a column (``path``, ``sha256``, ``temperature``) is made as
+    one Arrow value per part taken for its rows: one object per row and a conversion of
+    each cost ~5 µs per 100 rows of the largest tables."""
+    values = []
+    for part, (_, constants) in zip(parts, keys, strict=True):
+        if name in part:
+            return None
+        value = constants.get(name)
+        if isinstance(value, np.ndarray):
+            return None
+        values.append(value)
+    return values if any(v is not None for v in values) else None
 
 
 def _nullable_to_objects(pieces: list, nullable: int) -> list[np.ndarray]:
