@@ -670,15 +670,17 @@ def contacts(
     centers = np.arange(len(structure)) if centers is None else np.asarray(centers, dtype=int)
     limits = np.asarray(max_distance, dtype=float)
     if limits.shape != centers.shape:  # one number for every centre
-        limits = np.broadcast_to(limits, centers.shape)
+        limits = np.full(centers.shape, limits)
     if len(centers) == 0:
         empty = np.zeros(0, dtype=int)
         return Contacts(empty, empty, empty, np.zeros((0, 3), dtype=int), np.zeros(0))
     check_work_bounds(structure, float(limits.max()), len(centers))  # before gigabytes
     uc = _unit_cell(structure)
     images = None  # every image of the unit cell
-    if targets is not None:
-        images = np.flatnonzero(np.isin(uc.site, np.asarray(targets, dtype=int)))
+    if targets is not None:  # the images of the target sites, in order
+        targeted = np.zeros(len(structure), dtype=bool)
+        targeted[np.asarray(targets, dtype=int)] = True
+        images = np.flatnonzero(targeted[uc.site])
     # ‖F_a‖ of each row of the fractionalization: Å of reach → cell fractions per axis
     per_angstrom = structure.cell.reciprocal_lengths
     if len(centers) * (len(uc.fract) if images is None else len(images)) <= DENSE_PAIRS:
@@ -686,7 +688,7 @@ def contacts(
     else:
         cc, ci = _cell_list_pairs(structure, uc, centers, limits)
         if targets is not None:
-            keep = np.isin(uc.site[ci], np.asarray(targets, dtype=int))
+            keep = targeted[uc.site[ci]]
             cc, ci = cc[keep], ci[keep]
     if not len(cc):
         empty = np.zeros(0, dtype=int)
@@ -717,15 +719,16 @@ def contacts(
     # operator and translation, so the order is the structure's, not the search's (the
     # last five keys sorted only when some centre has two rows at one distance)
     order = np.lexsort((dist, center))
-    ranked = center[order], dist[order]
-    if np.any((ranked[0][1:] == ranked[0][:-1]) & (ranked[1][1:] == ranked[1][:-1])):
+    ranked_center, ranked_dist = center[order], dist[order]
+    if ((ranked_center[1:] == ranked_center[:-1]) & (ranked_dist[1:] == ranked_dist[:-1])).any():
         order = np.lexsort((shift[:, 2], shift[:, 1], shift[:, 0], op, site, dist, center))
+        ranked_center, ranked_dist = center[order], dist[order]
     return Contacts(
-        center=center[order],
+        center=ranked_center,
         site=site[order],
         op=op[order],
         shift=shift[order],
-        distance=dist[order],
+        distance=ranked_dist,
     )
 
 
@@ -764,12 +767,14 @@ def _pairs_in_reach(
     reach = limits[:, None] * per_angstrom
     reach = reach * (1 + 1e-6) + 1e-6  # (centre, 3)
     centre = structure.fract[centers]
-    # the axis whose reach is shortest (in cell fractions: fewest pairs left) on the
-    # (centre, image) grid at once, without index arrays of every pair; np.nonzero lists its
-    # survivors centre by centre, images in order, and the other two axes keep that order
-    # (|u_a| after taking the nearest integer is at most ½, so min(|u_a|, 1 − |u_a|) is |u_a|)
-    first = int(np.argmin(reach.max(axis=0)))
     every = images is None
+    # the axis whose reach is shortest (in cell fractions: fewest pairs left; the smallest
+    # ‖F_a‖, as every centre's reach is its limit times ‖F_a‖) on the (centre, image) grid
+    # at once, without index arrays of every pair; np.nonzero lists its survivors centre by
+    # centre, images in order, and the other two axes keep that order (the pairs kept and
+    # their order do not depend on which axis goes first; |u_a| after taking the nearest
+    # integer is at most ½, so min(|u_a|, 1 − |u_a|) is |u_a|)
+    first = int(np.argmin(per_angstrom))
     u = (uc.fract[:, first] if every else uc.fract[images, first])[None, :] - centre[:, first, None]
     u = np.abs(u - np.round(u))
     c, i = np.nonzero(u <= reach[:, first, None])
@@ -830,6 +835,9 @@ def _possible_trials(
     first = np.ceil(-reach - near_image)  # (k, 3) the first translation of each run
     count = np.maximum(np.floor(reach - near_image) - first + 1, 0).astype(np.int64)
     trials = count[:, 0] * count[:, 1] * count[:, 2]
+    if trials.max(initial=0) <= 1:  # at most one translation each (a short limit): its first
+        hit_k = np.flatnonzero(trials)
+        return hit_k, first[hit_k] + 0.0  # + 0.0: −0.0 becomes 0.0, as the sums below make it
     hit_k = np.repeat(np.arange(len(near_image)), trials)
     t = np.arange(len(hit_k)) - np.repeat(np.cumsum(trials) - trials, trials)
     t01, i2 = np.divmod(t, count[hit_k, 2])
