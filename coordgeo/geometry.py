@@ -509,13 +509,15 @@ def unit_cell_images(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.n
     if (
         len(rows) * k * k > 60_000
     ):  # many operators: image by image (k steps), as for an unclean row
-        sub = inside[rows]
+        # axis by axis (3, rows, k), each axis' differences contiguous: the same
+        # differences and tests, ~2x faster than on (rows, k, 3) strided by 3
+        sub = np.ascontiguousarray(inside[rows].transpose(2, 0, 1))
         kept = keep[rows]
         for j in range(1, k):
-            d = sub[:, :j, :] - sub[:, j : j + 1, :]
+            d = sub[:, :, :j] - sub[:, :, j : j + 1]
             d -= np.round(d)
             np.abs(d, out=d)
-            dup = (d[..., 0] < 1e-5) & (d[..., 1] < 1e-5) & (d[..., 2] < 1e-5) & kept[:, :j]
+            dup = (d[0] < 1e-5) & (d[1] < 1e-5) & (d[2] < 1e-5) & kept[:, :j]
             kept[:, j] = ~dup.any(axis=1)
         keep[rows] = kept
         rows = rows[:0]
