@@ -147,9 +147,16 @@ P1BAR_SYMOPS = "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-x,-y,-z\n"
 def cubic_cif(block: str, rows: str, *, columns: tuple[str, ...] = (), between: str = "") -> str:
     """A CIF of the :data:`CUBIC_10` cell: ``between`` (symmetry, atom types) after the
     cell, then the atom-site loop (label, type symbol, x, y, z and ``columns``) of ``rows``."""
+    return cell_cif(block, CUBIC_10, rows, columns=columns, between=between)
+
+
+def cell_cif(
+    block: str, cell: str, rows: str, *, columns: tuple[str, ...] = (), between: str = ""
+) -> str:
+    """:func:`cubic_cif` with another ``cell`` (its ``_cell_*`` lines)."""
     names = ("label", "type_symbol", "fract_x", "fract_y", "fract_z", *columns)
     head = "".join(f"_atom_site_{name}\n" for name in names)
-    return f"data_{block}\n{CUBIC_10}{between}loop_\n{head}{rows}"
+    return f"data_{block}\n{cell}{between}loop_\n{head}{rows}"
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -20,7 +20,7 @@ from coordgeo.rings import (
     rings,
 )
 
-from cifs_for_tests import write
+from cifs_for_tests import P1BAR_SYMOPS, cell_cif, write
 
 
 def cif_text(atoms, cell=(20.0, 20.0, 20.0, 90.0, 90.0, 90.0), ops=("x,y,z",), su="") -> str:
@@ -374,31 +374,24 @@ _cell_angle_alpha 80.0
 _cell_angle_beta 105.0
 _cell_angle_gamma 95.0
 """
-_SITES = """loop_
-_atom_site_label
-_atom_site_type_symbol
-_atom_site_fract_x
-_atom_site_fract_y
-_atom_site_fract_z
-_atom_site_occupancy
-"""
 _CHORD_AT_REACH = {
-    "chord": "_symmetry_space_group_name_H-M 'P 1'\nloop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n"
-    + _SITES
-    + """C1 C 0.4636978718389182 0.2924810844242419 0.4367830460379634 1
+    "chord": (
+        "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n",
+        """C1 C 0.4636978718389182 0.2924810844242419 0.4367830460379634 1
 C2 C 0.5480921135605501 0.41212624796648306 0.40013333631776116 1
 C3 C 0.7005124225014543 0.42927435137673997 0.4367830460379634 1
 C4 C 0.6866978718389183 0.2924810844242419 0.4367830460379634 1
 C5 C 0.6742833211763822 0.15568781747174393 0.4367830460379634 1
 C6 C 0.5253814303392865 0.18613209551836543 0.43795514067035557 1
 """,
-    "chord_inv": "_symmetry_space_group_name_H-M 'P -1'\nloop_\n_symmetry_equiv_pos_as_xyz\n"
-    + "x,y,z\n-x,-y,-z\n"
-    + _SITES
-    + """Te1 Te 0.18578916126541756 -0.011152236363624122 0.04740007000403632 1
+    ),
+    "chord_inv": (
+        P1BAR_SYMOPS,
+        """Te1 Te 0.18578916126541756 -0.011152236363624122 0.04740007000403632 1
 C1 C 0.04807125039373166 0.12302322001117277 -0.054312350069620485 1
 C2 C -0.01942840139048948 0.11450551504752515 0.04390947782456531 1
 """,
+    ),
 }
 
 
@@ -407,7 +400,8 @@ def test_a_chord_at_its_reach_is_decided_alike_by_the_search_and_its_walks(
     block, tmp_path, monkeypatch
 ):
     path = tmp_path / f"{block}.cif"
-    path.write_text(f"data_{block}\n{_CELL}{_CHORD_AT_REACH[block]}")
+    symops, rows = _CHORD_AT_REACH[block]
+    path.write_text(cell_cif(block, _CELL, rows, columns=("occupancy",), between=symops))
     s = read_cif(path)[0]
     found = []
     for walks in (0, 128):  # the vectorised search alone; the walks wherever they can run
