@@ -115,6 +115,22 @@ def cartesian_of(structure: Structure, fract: np.ndarray) -> np.ndarray:
     return (fract.reshape(-1, 3) @ structure.cell.orthogonalization.T).reshape(fract.shape)
 
 
+def cartesian_elementwise(fract: np.ndarray, orthogonalization: np.ndarray) -> np.ndarray:
+    """Cartesian coordinates (..., 3) of fractional ones as elementwise sums,
+    x_j = (M_j0 f_0 + M_j1 f_1) + M_j2 f_2: the same bits whatever the array's shape.
+
+    :func:`cartesian_of` is one BLAS product, whose last bit depends on the product's
+    shape and kernel (a (p, 1, 3) stack and an (n, 3) matrix differ in most triclinic
+    cells). Where a position decides something at a boundary from arrays of different
+    shapes, the decision must not depend on them: the ring search, its walks and its
+    last chord test (:mod:`coordgeo.rings`) compare the same distances with a bond's
+    reach, so they take their positions from here (review 9 found a chord at exactly
+    r + r + tolerance that one counted and another did not).
+    """
+    m = orthogonalization
+    return (fract[..., 0:1] * m[:, 0] + fract[..., 1:2] * m[:, 1]) + fract[..., 2:3] * m[:, 2]
+
+
 def cartesian(structure: Structure, atoms: Sequence[Atom]) -> np.ndarray:
     """(n, 3) Cartesian coordinates (Å) of atoms."""
     sites, ops, shifts = _arrays(structure, [atoms])

@@ -16,9 +16,10 @@ come of it (it is too far from its start to close in the steps left, or its new 
 within bonding distance of an earlier atom that cannot be its ring neighbour: a chord),
 so it costs about a ms per structure, disordered tangles included. A chord is a distance
 at most r + r + tolerance, measured from positions of one arithmetic
-(:func:`_cartesian`) in the search, its walks and the last test, so they agree; the bond
-list of :mod:`coordgeo.coordination` measures the same distance its own way, and a pair
-within ~1e-15 Å of its reach may be a bond there and no chord here. Rings that
+(:func:`coordgeo.geometry.cartesian_elementwise`) in the search, its walks and the last
+test, so they agree; the bond list of :mod:`coordgeo.coordination` measures the same
+distance its own way, and a pair within ~1e-15 Å of its reach may be a bond there and no
+chord here. Rings that
 symmetry maps onto each other are one ring: each is kept once, as the copy whose first
 atom (below) is the untransformed site of the asymmetric unit.
 
@@ -75,7 +76,13 @@ import numpy as np
 import pandas as pd
 
 from coordgeo.coordination import DEFAULT_TOLERANCE, _radii
-from coordgeo.geometry import Atom, atom_label, image_fract, su_of_function
+from coordgeo.geometry import (
+    Atom,
+    atom_label,
+    cartesian_elementwise,
+    image_fract,
+    su_of_function,
+)
 from coordgeo.model import Structure
 from coordgeo.options import DEFAULT_PLANARITY
 from coordgeo.symmetry import SymmetryCode, affine, cross3, operation_code, vector_lengths
@@ -514,8 +521,8 @@ def _cycles(
             # chord, and _chordless would drop it (exact; it cuts disordered tangles)
             mid = slice(1, length - 1)
             d = vector_lengths(
-                _cartesian(pos[path, mid], orthogonalization)
-                - _cartesian(new_pos, orthogonalization)[:, None]
+                cartesian_elementwise(pos[path, mid], orthogonalization)
+                - cartesian_elementwise(new_pos, orthogonalization)[:, None]
             )
             reach = radius[path_sites[:, mid]] + radius[new_site][:, None] + tolerance
             grow &= ~(d <= reach).any(axis=1)
@@ -573,7 +580,7 @@ def _walk_plain(
     f = x[site]
     back = (f[None, :, :] - f[:, None, :]) @ orthogonalization_t  # [start, atom]
     far = np.einsum("abi,abi->ab", back, back).tolist()
-    cart = _cartesian(f, structure.cell.orthogonalization)
+    cart = cartesian_elementwise(f, structure.cell.orthogonalization)
     radius = _radii(structure)  # per list of elements, cached
     r = radius[site]
     near = (
@@ -681,7 +688,7 @@ def _walk_images(
             maps.append(mp)
             f = x_ring @ mp[:3, :3].T + mp[:3, 3]
             fract.append(f.tolist())
-            cart.append(_cartesian(f, orthogonalization).tolist())
+            cart.append(cartesian_elementwise(f, orthogonalization).tolist())
         return map_of[key]
 
     identity = known(np.eye(4))
@@ -803,24 +810,12 @@ _LOOKUP_CELLS = 100_000  # bonds looked up by table per step (paths × most bond
 _SMALL_SEARCH = 2_000
 
 
-def _cartesian(fract: np.ndarray, orthogonalization: np.ndarray) -> np.ndarray:
-    """Cartesian positions (..., 3) of fractional ones, x_j = (O_j0 f_0 + O_j1 f_1) + O_j2 f_2
-    elementwise: the same bits whatever the array's shape. A chord is a distance compared
-    with a bond's reach, and a BLAS product's last bit depends on its shape and kernel
-    (a (p, 1, 3) stack and an (n, 3) matrix gave other bits in most triclinic cells), so the
-    search, its walks and :func:`_chordless` take their positions from here and decide a
-    chord at its reach alike (review: a chord at exactly r + r + tolerance was one in the
-    search and none in the walk)."""
-    o = orthogonalization
-    return (fract[..., 0:1] * o[:, 0] + fract[..., 1:2] * o[:, 1]) + fract[..., 2:3] * o[:, 2]
-
-
 def _chordless(
     structure: Structure, sites: np.ndarray, fract: np.ndarray, radius: np.ndarray, tolerance: float
 ) -> np.ndarray:
     """Which cycles (c, m) have no chord: no two non-adjacent atoms within bonding distance
     (the rule of :mod:`coordgeo.coordination`)."""
-    x = _cartesian(fract, structure.cell.orthogonalization)
+    x = cartesian_elementwise(fract, structure.cell.orthogonalization)
     d = vector_lengths(x[:, :, None] - x[:, None])
     near = d <= radius[sites][:, :, None] + radius[sites][:, None, :] + tolerance
     m = sites.shape[1]

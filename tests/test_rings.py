@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from coordgeo import rings as rings_module
+from coordgeo.geometry import cartesian_elementwise
 from coordgeo.io.cif import read_cif
 from coordgeo.model import orthogonalization_matrix
 from coordgeo.rings import (
@@ -414,12 +415,12 @@ def test_a_chord_at_its_reach_is_decided_alike_by_the_search_and_its_walks(
 
 
 def test_cartesian_positions_do_not_depend_on_the_array_shape() -> None:
-    # the chord tests take their positions from rings._cartesian: one stack of (p, 1, 3)
-    # and one (n, 3) matrix must give the same bits (BLAS products did not, review 9)
+    # the chord tests take their positions from geometry.cartesian_elementwise: a stack of
+    # (p, 1, 3) and an (n, 3) matrix must give the same bits (BLAS products did not, review 9)
     rng = np.random.default_rng(9)
     o = orthogonalization_matrix((10.0, 11.0, 12.0, 80.0, 105.0, 95.0))
     f = rng.uniform(-1, 1, (2000, 3))
-    flat = rings_module._cartesian(f, o)
-    assert np.array_equal(rings_module._cartesian(f[:, None, :], o)[:, 0], flat)
-    assert np.array_equal(rings_module._cartesian(f.reshape(40, 50, 3), o).reshape(-1, 3), flat)
+    flat = cartesian_elementwise(f, o)
+    assert np.array_equal(cartesian_elementwise(f[:, None, :], o)[:, 0], flat)
+    assert np.array_equal(cartesian_elementwise(f.reshape(40, 50, 3), o).reshape(-1, 3), flat)
     np.testing.assert_allclose(flat, f @ o.T, rtol=0, atol=1e-12)
