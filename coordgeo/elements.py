@@ -33,6 +33,12 @@ import re
 
 import gemmi
 
+#: One term of a chemical formula (``Fe``, ``C20``, ``O2.5``, ``H .5``): the element symbol
+#: and its count, if written (a number with digits: a lone ``.`` is not a count). The
+#: readers of ``_chemical_formula_sum`` (:mod:`coordgeo.io.cif`), of a sample's formula
+#: (:mod:`coordgeo.io.magnetometer`) and of the report's captions use it.
+FORMULA_TERM = re.compile(r"([A-Z][a-z]?)\s*(\d+\.?\d*|\.\d+)?")
+
 #: Cordero 2008 high-spin covalent radii (Å); :func:`covalent_radius` gives the low-spin ones.
 COVALENT_RADIUS_HS = {"Mn": 1.61, "Fe": 1.52, "Co": 1.50}
 

@@ -10,7 +10,7 @@ from coordgeo.errors import InputError
 from coordgeo.io.cif import _cif_number, read_cif, read_cif_blocks
 from coordgeo.symmetry import check_operator_group
 
-from cifs_for_tests import C2C, C2C_OPS, NO_SYMOP_LOOP, write
+from cifs_for_tests import C2C, C2C_OPS, NO_SYMOP_LOOP, P1BAR_SYMOPS, cubic_cif, write
 
 
 def test_model_fields(qsal_cif):
@@ -322,3 +322,17 @@ def test_site_without_coordinates_beside_an_aniso_loop(tmp_path):
     np.testing.assert_array_equal(
         s.u_aniso, [[0.011, 0.012, 0.013, 0, 0.001, 0], [0.021, 0.022, 0.023, 0.002, 0.003, 0.004]]
     )
+
+
+def test_an_unreadable_formula_count_is_no_traceback(tmp_path):
+    # '_chemical_formula_sum Fe. O2' (a lone '.' after Fe) with a half-occupied Fe on an
+    # inversion centre: the 1/multiplicity occupancy check reads the formula, and
+    # float('.') stopped the block with a ValueError traceback (review 10). Fe without a
+    # count is one Fe: the block reads as with the formula written 'Fe O2'.
+    rows = "Fe1 Fe 0 0 0 0.5\nO1 O 0.2 0 0 1\n"
+    occupancies = []
+    for formula in ("'Fe. O2'", "'Fe O2'"):
+        between = f"_chemical_formula_sum {formula}\n_cell_formula_units_Z 1\n" + P1BAR_SYMOPS
+        text = cubic_cif("fe_o2", rows, columns=("occupancy",), between=between)
+        occupancies.append(list(read_cif(write(tmp_path, "f.cif", text))[0].occupancy))
+    assert occupancies[0] == occupancies[1]

@@ -276,6 +276,10 @@ def test_pascal_constants_and_formula_mass():
         pascal_chi_dia("XeF2")
     with pytest.raises(InputError, match="cannot read the formula"):
         parse_formula("C20-H42")
+    # a lone '.' after a symbol is no count (float('.') was a ValueError traceback)
+    with pytest.raises(InputError, match="cannot read the formula"):
+        parse_formula("Fe. O2")
+    assert parse_formula("Fe O2.5 H.5") == {"Fe": 1, "O": 2.5, "H": 0.5}
 
 
 def test_sweep_labels_cut_at_turning_points():

@@ -34,7 +34,13 @@ from pathlib import Path
 import gemmi
 import numpy as np
 
-from coordgeo.elements import atomic_number, covalent_radius, element_from_label, is_metal
+from coordgeo.elements import (
+    FORMULA_TERM,
+    atomic_number,
+    covalent_radius,
+    element_from_label,
+    is_metal,
+)
 from coordgeo.errors import InputError
 from coordgeo.io.files import read_text
 from coordgeo.model import CRYSTAL_SYSTEMS, Cell, GeomLoop, Structure, SymOp, read_only
@@ -1822,9 +1828,6 @@ def _read_temperature(
     return None, None
 
 
-_FORMULA_TERM = re.compile(r"([A-Z][a-z]?)\s*(\d*\.?\d*)")
-
-
 def _occupancy_as_multiplicity(
     block: gemmi.cif.Block,
     sites: dict,
@@ -1870,7 +1873,7 @@ def _occupancy_as_multiplicity(
         return occ
     z = gemmi.cif.as_number(z_text)
     expected: dict[str, float] = {}
-    for element, count in _FORMULA_TERM.findall(gemmi.cif.as_string(formula)):
+    for element, count in FORMULA_TERM.findall(gemmi.cif.as_string(formula)):
         expected[element] = expected.get(element, 0.0) + float(count or 1) * z
     if not np.isfinite(z) or z <= 0 or not expected:
         return occ

@@ -74,6 +74,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from coordgeo.elements import FORMULA_TERM
 from coordgeo.errors import InputError
 from coordgeo.io.magdata import (
     negative_chi_mt,
@@ -199,7 +200,7 @@ class QDFile:
 def parse_formula(formula: str) -> dict[str, float]:
     """``'C20 H42'`` or ``'C24H24FeN6O2'`` → ``{'C': 20, 'H': 42}`` (counts may be decimal)."""
     text = formula.replace(" ", "")
-    tokens = re.findall(r"([A-Z][a-z]?)(\d*\.?\d*)", text)
+    tokens = FORMULA_TERM.findall(text)
     if not tokens or "".join(e + n for e, n in tokens) != text:
         raise InputError(
             f"cannot read the formula {formula!r}: write element symbols and counts, e.g. C20H42"

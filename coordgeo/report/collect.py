@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from coordgeo.coordination import DEFAULT_TOLERANCE
+from coordgeo.elements import FORMULA_TERM
 from coordgeo.errors import InputError
 from coordgeo.esd import format_su
 from coordgeo.export import sphere_to_ase
@@ -199,7 +200,7 @@ def parse_formula(formula: str) -> dict[str, float]:
     """``'C34 H24 F3 Fe'`` → ``{'C': 34, 'H': 24, 'F': 3, 'Fe': 1}`` ({} when unreadable)."""
     out: dict[str, float] = {}
     for token in formula.split():
-        match = re.fullmatch(r"([A-Z][a-z]?)([0-9.]*)", token)
+        match = FORMULA_TERM.fullmatch(token)
         if match is None:
             continue
         element, count = match.groups()
