@@ -166,6 +166,7 @@ from coordgeo.geometry import (
     Atom,
     Contacts,
     atom_label,
+    cartesian_of,
     connected_components,
     contacts,
     image_fract,
@@ -461,22 +462,23 @@ def _x_c_x_bridges(structure: Structure, i: int, partner_xyz: np.ndarray, tolera
     cu = covalent_radius("Cu")
     r_max = radii[targets].max()
     donor_reach = cu + r_max + tolerance
-    d = float(np.linalg.norm(partner_xyz - centre))
+    d = float(vector_lengths(partner_xyz - centre))
     reach = max(d + donor_reach, donor_reach + r_max + covalent_radius("C") + tolerance)
     near = contacts(structure, reach, centers=[i], min_distance=MIN_BOND, targets=targets)
     if not len(near):
         return 0
-    xyz = image_fract(structure, near.site, near.op, near.shift.astype(float))
-    xyz = xyz @ structure.cell.orthogonalization.T
+    xyz = cartesian_of(
+        structure, image_fract(structure, near.site, near.op, near.shift.astype(float))
+    )
     r = radii[near.site]
     element = np.array([elements[s] for s in near.site], dtype=object)
     carbon = element == "C"
     x = ~carbon & (element != "H")
-    donor_i = x & (np.linalg.norm(xyz - centre, axis=1) <= cu + r + tolerance)
-    donor_j = x & (np.linalg.norm(xyz - partner_xyz, axis=1) <= cu + r + tolerance)
+    donor_i = x & (near.distance <= cu + r + tolerance)  # the search's own distances to i
+    donor_j = x & (vector_lengths(xyz - partner_xyz) <= cu + r + tolerance)
     count = 0
     for c in np.flatnonzero(carbon).tolist():
-        apart = np.linalg.norm(xyz - xyz[c], axis=1)
+        apart = vector_lengths(xyz - xyz[c])
         bonded = (apart >= MIN_BOND) & (apart <= r + radii[near.site[c]] + tolerance)
         ends_i = np.flatnonzero(bonded & donor_i)
         ends_j = np.flatnonzero(bonded & donor_j)
