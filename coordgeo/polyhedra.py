@@ -390,7 +390,7 @@ def site_columns_of(
 _NO_SU = ("path_", "generalized_")
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)
 def _value_and_su_columns(n: int, shapes: str | tuple[str, ...]) -> tuple[str, ...]:
     """The columns of :func:`site_columns_of` for n donors in their order: each value
     of :func:`_columns_of` followed by its su (the path's have none), then the trans
