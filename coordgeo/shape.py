@@ -791,11 +791,67 @@ def _pairing_nuclear_norms(
     (f is convex there) and is exact at once for a perfect fit, polishes
     the rest. Agrees with the SVD to ~1e-15 relative.
 
+    Before any of that, a screen on t₁ alone: U² ≤ 3t₁ (t₂ ≤ t₁²/3), so a pairing with
+    3t₁ below L² of its shape's pairing of largest t₁ cannot win either. Of the
+    pairings of the seven- and eight-vertex shapes that leaves 0.2–3 % (the CN 7 and 8
+    sites of the shared corpus: PBPY-7, COC-7 and CTPR-7 together have 2352 per site,
+    CU-8, SAPR-8 and TDD-8 8400), and only those get the invariants, the bounds and
+    Newton's steps, each with its own numbers (every step is per pairing, so a
+    pairing's ν does not depend on which others are screened out).
+
     Returns ν of every pairing (..., K) that can be its shape's best: the others hold
-    their lower bound L, which no maximum takes. With ``slack`` (...,) in units of ν²,
-    pairings are kept (and polished) when U² ≥ (best L)² − slack: every pairing whose
-    ν² can be within ``slack`` of its shape's best.
+    a lower bound (L, or √t₁ for those screened out), which no maximum takes. With
+    ``slack`` (...,) in units of ν², pairings are kept (and polished) when
+    U² ≥ (best L)² − slack: every pairing whose ν² can be within ``slack`` of its
+    shape's best.
     """
+    pairings = r.shape[-1]
+    if pairings < _SCREEN_MIN or len(starts) == pairings:
+        return _nuclear_norms(r, starts, owner, None if slack is None else slack[..., None])
+    batch = r.shape[:-3]
+    rows = r.reshape(-1, 3, 3, pairings)
+    every = np.arange(len(rows))
+    t1 = np.einsum("sbak,sbak->sk", rows, rows)  # Σ H_ab², for the screen only
+    # per site and shape: L of the pairing of largest t₁, from the same formulas
+    ends = [*starts[1:], pairings]
+    top = np.stack(
+        [t1[:, lo:hi].argmax(axis=1) + lo for lo, hi in zip(starts, ends, strict=True)], axis=1
+    )  # (sites, shapes)
+    picked = np.moveaxis(rows[every[:, None], :, :, top], 1, 3)  # (sites, 3, 3, shapes)
+    lower = _nuclear_bounds(np.ascontiguousarray(picked))[4]  # (sites, shapes)
+    # U² ≤ 3t₁ with room for rounding (the screen may keep a pairing, never drop one it
+    # should keep: each comparison is loosened by 1e-12 relative)
+    bound = lower * lower * (1.0 - 1e-12)
+    if slack is not None:
+        bound = bound - slack.reshape(-1)[:, None]
+    bound /= 3.0 * (1.0 + 1e-12)
+    screened = np.empty(t1.shape, dtype=bool)
+    for j, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
+        np.less(t1[:, lo:hi], bound[:, j : j + 1], out=screened[:, lo:hi])
+    screened = ~screened  # NaN: kept, as before
+    site, k = np.nonzero(screened)
+    h = np.ascontiguousarray(np.moveaxis(rows[site, :, :, k], 0, -1))  # (3, 3, P)
+    group = site * len(starts) + owner[k]  # (site, shape) of each, in order
+    first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    nu = _nuclear_norms(
+        h,
+        first,
+        np.repeat(np.arange(len(first)), np.diff(np.r_[first, len(group)])),
+        None if slack is None else slack.reshape(-1)[site],
+    )
+    out = np.sqrt(t1)
+    out[site, k] = nu
+    return out.reshape(*batch, pairings)
+
+
+# Pairings per site below which the t₁ screen of :func:`_pairing_nuclear_norms` is not tried
+# (OC-6 and TPR-6 together have 75: the gathers would cost more than they save).
+_SCREEN_MIN = 500
+
+
+def _nuclear_bounds(r: np.ndarray) -> tuple[np.ndarray, ...]:
+    """t₁, t₂, |det H|, √t₁, L and U (:func:`_pairing_nuclear_norms`) of (..., 3, 3, K)
+    matrices r[..., b, a, k] = H_ab."""
     m = np.einsum("...bak,...cak->...bck", r, r)  # HᵀH
     t1 = m[..., 0, 0, :] + m[..., 1, 1, :] + m[..., 2, 2, :]
     t2 = np.maximum(0.5 * (t1 * t1 - _sum_of_squares(m)), 0.0)
@@ -808,11 +864,20 @@ def _pairing_nuclear_norms(
     floor = np.sqrt(t1)  # ν² = t₁ + 2Σσᵢσⱼ ≥ t₁
     lower = np.sqrt(t1 + 2.0 * np.sqrt(t2 + 2.0 * e3 * floor))
     upper = np.sqrt(t1 + 2.0 * np.sqrt(3.0 * t2))
+    return t1, t2, e3, floor, lower, upper
+
+
+def _nuclear_norms(
+    r: np.ndarray, starts: np.ndarray, owner: np.ndarray, slack: np.ndarray | None
+) -> np.ndarray:
+    """ν (..., K) of :func:`_pairing_nuclear_norms` without its screen; ``slack`` broadcast
+    against (..., K)."""
+    t1, t2, e3, floor, lower, upper = _nuclear_bounds(r)
     best_lower = np.maximum.reduceat(lower, starts, axis=-1)[..., owner]
     if slack is None:
         keep = np.nonzero(upper >= best_lower)
     else:
-        keep = np.nonzero(upper * upper >= best_lower * best_lower - slack[..., None])
+        keep = np.nonzero(upper * upper >= best_lower * best_lower - slack)
     t1, t2, e8, floor, nu = t1[keep], 4.0 * t2[keep], 8.0 * e3[keep], floor[keep], upper[keep]
     # each pairing stops at its first step of less than 4e-16 ν (that step taken), whatever
     # the others do: a pairing's ν is then its own, not one that depends on the slowest
@@ -1363,9 +1428,11 @@ def _enumerated_candidates(
         values[label] = np.where(norm2 > 0, np.clip(best, 0.0, 100.0), np.nan)
         near = m <= (best + margin)[:, None]
         near[~(np.isfinite(best) & np.isfinite(margin))] = True  # degenerate: all of them
-        count = near.sum(axis=1)
+        count = near.sum(axis=1)  # ≥ 1: the best one, or all of them
         width = int(count.max())
-        picked = np.argsort(~near, axis=1, kind="stable")[:, :width]  # the near ones first
+        site, column = np.nonzero(near)  # each site's near ones in order
+        picked = np.empty((k, width), dtype=np.intp)
+        picked[site, np.arange(len(site)) - np.repeat(np.cumsum(count) - count, count)] = column
         # pad with a repeat of the site's first pairing: repeats do not change a maximum
         picked = np.where(np.arange(width)[None] < count[:, None], picked, picked[:, :1])
         candidates[label] = _pairings(label)[picked]

@@ -536,3 +536,31 @@ def test_memory_of_the_search_does_not_grow_with_the_number_of_sites() -> None:
     small, large = peak(20), peak(240)
     assert small < 40e6, small
     assert large < 1.5 * small, (small, large)
+
+
+@pytest.mark.parametrize("label", ["PBPY-7", "CTPR-7", "SAPR-8", "CU-8", "TDD-8"])
+def test_screen_on_t1_drops_no_pairing_that_can_win(label, monkeypatch) -> None:
+    # The t₁ screen of _pairing_nuclear_norms (U² ≤ 3t₁ < L² of the pairing of largest t₁:
+    # no win) must leave the measures and the candidate pairings of every site exactly as
+    # scoring every pairing gives them (the screen off: _SCREEN_MIN above any K), for
+    # distorted sites from nearly ideal to far from the shape, and with ties (noise 0).
+    from coordgeo.polyhedra import _shape_columns
+
+    rng = np.random.default_rng(7)
+    ideal = S.ideal_polyhedron(label)
+    n = ideal.n
+    noise = np.repeat([0.0, 0.05, 0.3, 1.0], 4)[:, None, None]
+    center = rng.normal(size=(len(noise), 3))
+    ligands = 2.0 * ideal.vertices[None] + noise * rng.normal(size=(len(noise), n, 3))
+    ligands += center[:, None]
+    labels = S.shape_labels(n)
+    screened = S.shape_candidates(center, ligands, labels, 1e-5)
+    d_screened = _shape_columns(center, ligands, labels, 1e-5)[1]
+    monkeypatch.setattr(S, "_SCREEN_MIN", 10**9)
+    every = S.shape_candidates(center, ligands, labels, 1e-5)
+    d_every = _shape_columns(center, ligands, labels, 1e-5)[1]
+    for lab in labels:
+        assert np.array_equal(screened[0][lab], every[0][lab]), lab
+        if lab in every[1]:
+            assert np.array_equal(screened[1][lab], every[1][lab]), lab
+        assert np.array_equal(d_screened[lab], d_every[lab], equal_nan=True), lab
