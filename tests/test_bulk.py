@@ -168,10 +168,10 @@ def test_unexpected_exceptions_are_recorded_and_the_run_goes_on(tmp_path, shared
 
     real_read, real_spheres = cif.read_cif_blocks, pipeline.coordination_spheres
 
-    def read(path):  # the whole analysis of one file crashes
+    def read(path, data=None):  # the whole analysis of one file crashes
         if Path(path).name == PUBLISHED[0]:
             raise ZeroDivisionError("boom in the reader")
-        return real_read(path)
+        return real_read(path, data)
 
     def spheres(structure, tolerance, **kw):  # one block's analysis crashes
         if Path(structure.path).name == PUBLISHED[1]:

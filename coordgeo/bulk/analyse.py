@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import signal
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -395,7 +393,6 @@ def analyse_file(path: str, options: Options, out: Collected, task: Task | None 
     row["run"] = options.run
     sizes = {table: len(out.frames[table]) for table in out.frames}
     n_blocks = len(out.blocks)
-    tmp_name = None
     pending = None
     try:
         with _time_limit(options.timeout):
@@ -408,13 +405,8 @@ def analyse_file(path: str, options: Options, out: Collected, task: Task | None 
             row["sha256"] = sha
             if task.expected is not None and task.expected == sha:
                 return False
-            source = path
-            if task.data is not None:  # bytes sent by the client: parse a local copy
-                fd, tmp_name = tempfile.mkstemp(suffix=".cif", prefix="coordgeo-bulk-")
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                source = tmp_name
-            pending = _analyse_blocks(row["path"], source, sha, options, out, row)
+            # the bytes just hashed are the ones parsed (read or sent by the client once)
+            pending = _analyse_blocks(row["path"], path, data, sha, options, out, row)
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
@@ -425,10 +417,6 @@ def analyse_file(path: str, options: Options, out: Collected, task: Task | None 
             exc.args if isinstance(exc, _Unreadable) else describe(exc)
         )
         row["n_blocks"] = row["n_blocks_ok"] = row["n_sites"] = row["n_hbonds"] = 0
-    finally:
-        if tmp_name is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
     row["seconds"] = time.perf_counter() - started
     row["finished"] = now()
     out.files.append(row)
@@ -442,13 +430,14 @@ def analyse_file(path: str, options: Options, out: Collected, task: Task | None 
 
 
 def _analyse_blocks(
-    path: str, source: str, sha: str, options: Options, out: Collected, row: dict
+    path: str, source: str, data: bytes, sha: str, options: Options, out: Collected, row: dict
 ) -> _Pending:
     """Every block of a file into ``out`` but for its sites: what :func:`_finish_sites`
-    completes."""
+    completes. ``data`` are the bytes of the file ``source``, parsed as they are (the file
+    is not read again)."""
     from coordgeo.io.cif import read_cif_blocks
 
-    results = read_cif_blocks(source)
+    results = read_cif_blocks(source, data)
     parts: list[str | _Block] = []
     n_ok = 0
     for item in results:

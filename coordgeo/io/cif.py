@@ -42,7 +42,7 @@ from coordgeo.elements import (
     is_metal,
 )
 from coordgeo.errors import InputError
-from coordgeo.io.files import read_text
+from coordgeo.io.files import read_text, text_of
 from coordgeo.model import CRYSTAL_SYSTEMS, Cell, GeomLoop, Structure, SymOp, read_only
 from coordgeo.options import DEFAULT_TOLERANCE, check_limit
 from coordgeo.options import limit as limit_in_force
@@ -180,15 +180,17 @@ def _no_structure_reason(docs) -> str:
     return "no data block with a unit cell or atom sites"
 
 
-def read_cif_blocks(path: str | Path) -> list[Structure | InputError]:
+def read_cif_blocks(path: str | Path, data: bytes | None = None) -> list[Structure | InputError]:
     """One entry per data block with a structure: the Structure, or the error that stopped it.
 
     Blocks with neither a cell nor atom sites (publication or ``global``
     blocks of a multi-block CIF) are skipped. A file with no structure at
-    all raises :class:`InputError`.
+    all raises :class:`InputError`. ``data``: the file's bytes when the caller has read
+    them already (``coordgeo bulk`` hashes them first); they are read as the file's
+    (:func:`coordgeo.io.files.text_of`), and the file is not opened again.
     """
     path = Path(path)
-    docs, lines, file_notes = _parse_document(path)
+    docs, lines, file_notes = _parse_document(path, data)
     results: list[Structure | InputError] = []
     first_line: dict[str, int | None] = {}  # block names are case-insensitive (CIF 1.1)
     for doc, line_offset, doc_error in docs:
@@ -370,16 +372,19 @@ class _Lines(Sequence[str]):
         return self._split()[index]
 
 
-def _parse_document(path: Path) -> tuple[_Chunks, Sequence[str], tuple[str, ...]]:
+def _parse_document(
+    path: Path, data: bytes | None = None
+) -> tuple[_Chunks, Sequence[str], tuple[str, ...]]:
     """Parse the file; on a syntax error, parse each ``data_`` chunk on its own.
 
     Returns the parsed chunks (document, line offset, error), the file's lines and the
     notes of reading it. The file is opened by :func:`coordgeo.io.files.read_text`:
     regular files only, within the size limit, UTF-8 (a byte-order mark is fine) or,
-    with a note, Windows-1252/Latin-1.
+    with a note, Windows-1252/Latin-1; ``data``, the file's bytes read by the caller,
+    go through the same checks (:func:`coordgeo.io.files.text_of`).
     """
     name = str(path)
-    decoded = read_text(path, what="CIF")
+    decoded = read_text(path, what="CIF") if data is None else text_of(data, path, what="CIF")
     text = decoded.text
     if not text.strip():
         raise InputError("file is empty", path=name)

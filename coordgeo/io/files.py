@@ -11,6 +11,7 @@ block and a device never ends) and not larger than the size limit
 byte-order mark; UTF-16 with a byte-order mark (Windows "Unicode" text); otherwise
 Windows-1252 (CP1252), else Latin-1, with a :class:`DecodingWarning` and a note. CIFs
 written by old programs put ``°``, ``µ`` or ``é`` in free text in those encodings.
+:func:`text_of` does the same with bytes the caller has read already (bulk hashes them).
 
 :func:`safe_filename` turns text from a file (a data block name, an atom label) into a
 file name that cannot leave its folder.
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from coordgeo.errors import InputError
 from coordgeo.options import LIMITS
 
-__all__ = ["DecodingWarning", "UserText", "read_bytes", "read_text", "safe_filename"]
+__all__ = ["DecodingWarning", "UserText", "read_bytes", "read_text", "safe_filename", "text_of"]
 
 
 class DecodingWarning(UserWarning):
@@ -163,12 +164,35 @@ def read_text(
     """
     name = os.fspath(path)
     data = read_bytes(name, max_bytes=max_bytes, what=what)
+    _refuse_binary(data, name, what, allow_binary)
+    return decode(data, name)
+
+
+def text_of(
+    data: bytes,
+    path: str | os.PathLike,
+    *,
+    max_bytes: int | None = None,
+    what: str = "",
+    allow_binary: bool = False,
+) -> UserText:
+    """:func:`read_text` of a file whose bytes the caller has read already (``coordgeo
+    bulk`` reads each file once, for its sha256 and its parse): the same size limit, the
+    same binary check and decoding, the same errors naming ``path``; the file is not
+    opened again."""
+    name = os.fspath(path)
+    LIMITS["bytes"].check(len(data), override=max_bytes, path=name)
+    _refuse_binary(data, name, what, allow_binary)
+    return decode(data, name)
+
+
+def _refuse_binary(data: bytes, name: str, what: str, allow_binary: bool) -> None:
+    """The binary check of :func:`read_text` (see there)."""
     utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     if not allow_binary and not utf16 and b"\0" in data[:4096]:
         what = what.removesuffix(" file")
         label = f"a {what} file" if what else "a text file"
         raise InputError(f"binary data, not {label}", path=name)
-    return decode(data, name)
 
 
 # --- names derived from file content ------------------------------------------------------
