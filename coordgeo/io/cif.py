@@ -27,7 +27,7 @@ import collections
 import contextlib
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -335,7 +335,7 @@ def structure_from_block(
         temperature_su=temperature_su,
         line=header_line + line_offset if header_line else None,
         info=_read_info(block),
-        geom=_read_geom(block, line_offset),
+        geom=_read_geom(block, line_offset, lazy=True),
         notes=tuple(notes),
         duplicates=duplicates,
     )
@@ -2103,19 +2103,26 @@ def _declared_oxidation_numbers(block: gemmi.cif.Block) -> str:
     return " ".join(out)
 
 
-def _read_geom(block: gemmi.cif.Block, line_offset: int) -> dict[str, GeomLoop]:
-    """The authors' ``_geom_*`` loops as printed, with the loop's line number."""
-    out = {}
+def _read_geom(
+    block: gemmi.cif.Block, line_offset: int, *, lazy: bool = False
+) -> Mapping[str, GeomLoop]:
+    """The authors' ``_geom_*`` loops as printed, with the loop's line number.
+
+    ``lazy``: the values of each loop are copied out of the parsed block on first use
+    (:class:`_GeomLoops`); which loops there are, their lines and the ``geom_rows`` limit
+    are settled here either way."""
+    out: dict[str, GeomLoop | tuple] = {}
     most_rows = None  # the geom_rows limit in force, looked up once per block
     for kind, (value_tag, prefix) in _GEOM_LOOPS.items():
         item = block.find_loop_item(value_tag.lower())
         if item is not None:
-            tags = list(item.loop.tags)
-            values = item.loop.values
+            loop = item.loop
+            rows = loop.length()  # its values ÷ its tags (gemmi refuses a partial row)
         else:
             item = block.find_pair_item(value_tag.lower())
             if item is None:
                 continue
+            loop = None
             pairs = [
                 it.pair
                 for it in block
@@ -2123,19 +2130,70 @@ def _read_geom(block: gemmi.cif.Block, line_offset: int) -> dict[str, GeomLoop]:
             ]
             tags = [p[0] for p in pairs]
             values = [p[1] for p in pairs]
+            rows = len(values) // max(len(tags), 1)
         line = int(item.line_number) + line_offset
         # each row becomes a resolved, measured row with su's (~3 kB of work tables)
-        rows = len(values) // max(len(tags), 1)
         if most_rows is None:
             most_rows = limit_in_force("geom_rows")
         if rows > most_rows:
             check_limit("geom_rows", rows, line=line, context=value_tag)
-        out[kind] = GeomLoop(
-            columns=tuple(_geom_column(t, prefix) for t in tags),
-            values=tuple(values),
-            line=line,
-        )
-    return out
+        if loop is None:
+            out[kind] = GeomLoop(
+                columns=tuple(_geom_column(t, prefix) for t in tags),
+                values=tuple(values),
+                line=line,
+            )
+        else:
+            out[kind] = (loop, prefix, line) if lazy else _geom_loop(loop, prefix, line)
+    if lazy and any(isinstance(loop, tuple) for loop in out.values()):
+        return _GeomLoops(block, out)
+    return out  # type: ignore[return-value]
+
+
+def _geom_loop(loop: gemmi.cif.Loop, prefix: str, line: int) -> GeomLoop:
+    """One ``_geom_*`` loop of a parsed block as a :class:`GeomLoop` (its values copied)."""
+    return GeomLoop(
+        columns=tuple(_geom_column(t, prefix) for t in loop.tags),
+        values=tuple(loop.values),
+        line=line,
+    )
+
+
+class _GeomLoops(Mapping[str, GeomLoop]):
+    """A block's ``_geom_*`` loops (:func:`_read_geom`), each loop's values copied out of
+    the parsed block on first use: only ``check`` and the comparisons with published
+    values read them, and copying every printed bond, angle and torsion into Python
+    strings was ~5 % of reading a CIF (most of it in bulk, which never reads them). Which
+    loops there are and their lines are known from the start (``in`` and iteration copy
+    nothing). Until every loop is copied it holds the parsed block (and so its document);
+    a pickle or copy holds the loops themselves (a plain dict)."""
+
+    def __init__(self, block: gemmi.cif.Block, loops: dict[str, GeomLoop | tuple]) -> None:
+        self._block: gemmi.cif.Block | None = block
+        self._loops = loops
+
+    def __getitem__(self, kind: str) -> GeomLoop:
+        found = self._loops[kind]
+        if isinstance(found, tuple):  # (gemmi loop, tag prefix, line)
+            found = self._loops[kind] = _geom_loop(*found)
+            if not any(isinstance(v, tuple) for v in self._loops.values()):
+                self._block = None  # every loop copied: the document may go
+        return found
+
+    def __contains__(self, kind: object) -> bool:
+        return kind in self._loops
+
+    def __iter__(self):
+        return iter(self._loops)
+
+    def __len__(self) -> int:
+        return len(self._loops)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+    def __reduce__(self):
+        return dict, (dict(self.items()),)
 
 
 @lru_cache(maxsize=1024)
