@@ -408,6 +408,12 @@ def _cycles(
     within bonding distance of a path atom other than its neighbours and s (a chord of
     every ring through it). Each ring is found
     several times (both directions, every copy of its first site); the caller keeps one.
+    A plain search (every map the identity) follows each ring one way round only: it
+    keeps the closed paths whose second site is below their last (the other way round
+    has it above), and drops a path at its second atom when no site bonded to the start
+    is above it (no ring closes that way), about half of its paths. Through symmetry
+    images both ways are kept: the two ways round one ring can reach an atom on a special
+    position through different operators, and the first found decides the codes listed.
     Returns (sites, maps) per cycle: (m,) sites and (m, 4, 4) maps (None when every bond
     is within the asymmetric unit: every map is the identity); and whether every path was
     followed (False when a dense tangle passed ``limit`` paths of one length,
@@ -442,6 +448,9 @@ def _cycles(
     # the identity, so a path's atoms are the sites where they are, a site met again is
     # the same atom, and no map needs composing (the same positions, bit for bit)
     plain = bool((e_map == np.eye(4)).all())
+    if plain:
+        top = np.full(n, -1)  # the greatest site bonded to each
+        np.maximum.at(top, e_center, e_site)
     # paths: sites (p, L), positions (p, L, 3), the bonds taken (p, L − 1), the map of the
     # last atom (p, 4, 4) and the number of metals (p,); the maps of every atom are
     # composed again only for the paths that close a ring
@@ -493,9 +502,12 @@ def _cycles(
         closes = same_as[:, 0]  # back at the start (same site, same position)
         if length in RING_SIZES and closes.any():
             done = path[closes]
-            keep = _chordless(structure, sites[done], pos[done], radius, tolerance)
-            keep &= _first_of_each(sites[done], pos[done])
-            done = done[keep]
+            if plain:
+                done = done[sites[done, 1] < sites[done, -1]]  # one way round (docstring)
+            if len(done):
+                keep = _chordless(structure, sites[done], pos[done], radius, tolerance)
+                keep &= _first_of_each(sites[done], pos[done])
+                done = done[keep]
             if len(done):
                 if plain:  # every map the identity: None
                     out.extend((ring, None) for ring in sites[done])
@@ -504,6 +516,8 @@ def _cycles(
         if length == longest:
             break
         grow = (new_site >= start) & ~same_as.any(axis=1)
+        if plain and length == 1:  # no ring closes that way round (docstring)
+            grow &= new_site < top[start]
         if with_metal:
             metals = n_metal[path] + metal[new_site]
             grow &= metals <= 1
@@ -595,6 +609,7 @@ def _walk_plain(
     with_metal = any(is_metal)
     closed: dict[int, list[list[int]]] = {m: [] for m in RING_SIZES}
     followed = [0] * (longest + 1)
+    top = [max(b, default=-1) for b in bonds]  # the greatest site bonded to each
 
     def walk(path: list[int], n_metal: int) -> bool:
         length = len(path)
@@ -605,11 +620,13 @@ def _walk_plain(
             return False
         for new in step:
             if new == start:
-                if length in closed:
+                if length in closed and path[1] < path[-1]:  # one way round (_cycles)
                     closed[length].append(path)
                 continue
             if length == longest or new < start or new in path:
                 continue
+            if length == 1 and new >= top[start]:
+                continue  # no ring closes that way round (_cycles)
             metals = n_metal + is_metal[new] if with_metal else 0
             if metals > 1:
                 continue
