@@ -509,23 +509,32 @@ def _code_arrays(rows: list[list[Atom]]) -> tuple[np.ndarray, np.ndarray, np.nda
     return sites, ops, shifts.reshape(*sites.shape, 3)
 
 
-def _values(structure: Structure, sites, ops, shifts, func) -> np.ndarray:
-    """``func`` of the atoms' Cartesian positions, as :func:`su_of_function` evaluates it."""
+def _values_and_sus(
+    structure: Structure, sites, ops, shifts, parts_of, func, accept
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``func`` of k atom groups (``sites``, ``ops``, ``shifts``: (k, m)) and su's of the
+    groups ``accept`` keeps: (fractional coordinates (k, m, 3), values (k, q), the rows
+    kept, su's (k, q), NaN but in those rows: the candidates the criteria reject need
+    none, most of them near a centroid).
+
+    ``parts_of`` gives the smooth parts ``func`` takes (centroids, unit normals, atoms) of
+    the groups' Cartesian positions and their derivatives with respect to the atoms
+    (:func:`_pi_pi_parts`, :func:`_x_h_pi_parts`): the values are ``func`` of the parts,
+    and the su's propagate (:func:`coordgeo.geometry.su_from_gradients`) the Jacobian of
+    :func:`_differences_along` of the kept rows' parts. One plane fit per ring and group
+    serves both (each group's fit, eigenvectors and derivatives do not depend on the
+    other groups fitted with it: the same numbers as a fit of the kept rows alone)."""
     f = image_fract(structure, sites, ops, shifts)
-    return np.asarray(func(f @ structure.cell.orthogonalization.T), dtype=float)
-
-
-def _sus_of_rows(structure: Structure, sites, ops, shifts, jacobian, values, rows) -> np.ndarray:
-    """su's (shaped as ``values``) for ``rows`` only, NaN elsewhere: the candidates the
-    criteria reject need none (most of them, near a centroid). ``jacobian``: the
-    Cartesian Jacobian (k, m, 3, q) of the quantities of k atom groups (k, m, 3)
-    (:func:`_pi_pi_jacobian`, :func:`_x_h_pi_jacobian`), propagated by
-    :func:`coordgeo.geometry.su_from_gradients`."""
+    parts, derivatives = parts_of(f @ structure.cell.orthogonalization.T)
+    values = np.asarray(func(*parts), dtype=float)
+    rows = np.flatnonzero(accept(values))
     sus = np.full_like(values, np.nan)
-    f = image_fract(structure, sites[rows], ops[rows], shifts[rows])
-    grad = jacobian(f @ structure.cell.orthogonalization.T)
-    sus[rows] = su_from_gradients(structure, sites[rows], ops[rows], f, values[rows], grad)
-    return sus
+    if len(rows):
+        grad = _differences_along(func, [p[rows] for p in parts], [d[rows] for d in derivatives])
+        sus[rows] = su_from_gradients(
+            structure, sites[rows], ops[rows], f[rows], values[rows], grad
+        )
+    return f, values, rows, sus
 
 
 def _ring_derivatives(x: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -565,8 +574,10 @@ def _differences_along(func, parts: list[np.ndarray], derivatives: list[np.ndarr
     return grad.reshape(k, m, 3, -1)
 
 
-def _pi_pi_jacobian(x: np.ndarray, m1: int) -> np.ndarray:
-    """(k, m1 + m2, 3, 7) Jacobian of :func:`pi_pi_quantities` (:func:`_differences_along`)."""
+def _pi_pi_parts(x: np.ndarray, m1: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Parts of :func:`_pi_pi_of_planes` (centroids and unit normals of both rings, (k, 3)
+    each) of ring atoms x (k, m1 + m2, 3) and their derivatives (k, m1 + m2, 3, 3) with
+    respect to the atoms (:func:`_ring_derivatives`; ring I does not move ring J)."""
     k = len(x)
     if 2 * m1 == x.shape[1]:  # two rings of one size: one plane fit for both
         c, n, dc, dn = _ring_derivatives(np.concatenate([x[:, :m1], x[:, m1:]]))
@@ -575,23 +586,22 @@ def _pi_pi_jacobian(x: np.ndarray, m1: int) -> np.ndarray:
     else:
         c1, n1, dc1, dn1 = _ring_derivatives(x[:, :m1])
         c2, n2, dc2, dn2 = _ring_derivatives(x[:, m1:])
-    zero1, zero2 = np.zeros_like(dc2), np.zeros_like(dc1)  # ring I does not move ring J
-    return _differences_along(
-        _pi_pi_of_planes,
+    zero1, zero2 = np.zeros_like(dc2), np.zeros_like(dc1)
+    return (
         [c1, n1, c2, n2],
         [np.concatenate(pair, axis=1) for pair in
          ((dc1, zero1), (dn1, zero1), (zero2, dc2), (zero2, dn2))],
     )  # fmt: skip
 
 
-def _x_h_pi_jacobian(x: np.ndarray) -> np.ndarray:
-    """(k, 2 + m, 3, 7) Jacobian of :func:`x_h_pi_quantities` (:func:`_differences_along`)."""
+def _x_h_pi_parts(x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Parts of :func:`_x_h_pi_of_plane` (X, H, the ring's centroid and unit normal,
+    (k, 3) each) of atoms x (k, 2 + m, 3) and their derivatives (k, 2 + m, 3, 3)."""
     k, m = x.shape[0], x.shape[1] - 2
     c, n, dc, dn = _ring_derivatives(x[:, 2:])
     one = _point_derivative(k)
     none1, none_ring = np.zeros((k, 1, 3, 3)), np.zeros((k, m, 3, 3))
-    return _differences_along(
-        _x_h_pi_of_plane,
+    return (
         [x[:, 0], x[:, 1], c, n],
         [np.concatenate(parts, axis=1) for parts in
          ((one, none1, none_ring), (none1, one, none_ring), (none1, none1, dc),
@@ -739,21 +749,15 @@ def _pi_stacking(
     for m1, m2 in sorted({(p[0].size, p[1].size) for p in pairs}):
         group = [p for p in pairs if (p[0].size, p[1].size) == (m1, m2)]
         sites, ops, shifts = _code_arrays([list(p[0].atoms) + p[3] for p in group])
-        quantities = functools.partial(pi_pi_quantities, m1=m1)
-        values = _values(structure, sites, ops, shifts, quantities)
-        ok = (
-            (values[:, 0] <= max_distance)
-            & (values[:, 1] <= max_alpha)
-            & (values[:, 2] <= max_beta)
-            & (values[:, 3] <= max_beta)
-        )
-        if not ok.any():
+        f, values, idx, sus = _values_and_sus(
+            structure, sites, ops, shifts, functools.partial(_pi_pi_parts, m1=m1),
+            _pi_pi_of_planes,
+            lambda v: (v[:, 0] <= max_distance) & (v[:, 1] <= max_alpha)
+            & (v[:, 2] <= max_beta) & (v[:, 3] <= max_beta),
+        )  # fmt: skip
+        if not len(idx):
             continue
-        idx = np.flatnonzero(ok)
-        jacobian = functools.partial(_pi_pi_jacobian, m1=m1)
-        sus = _sus_of_rows(structure, sites, ops, shifts, jacobian, values, idx)
         intra = intramolecular(structure, bonded, *_pair_arrays(sites, ops, shifts, idx, m1))
-        f = image_fract(structure, sites, ops, shifts)
         vector = f[:, m1:].mean(axis=1) - f[:, :m1].mean(axis=1)
         for k, inside in zip(idx.tolist(), intra.tolist(), strict=True):
             ri, rj, code, image = group[k]
@@ -915,15 +919,13 @@ def _x_h_pi(
     for m in sorted({c[2].size for c in cands}):
         group = [c for c in cands if c[2].size == m]
         sites, ops, shifts = _code_arrays([[c[0], c[1], *c[4]] for c in group])
-        values = _values(structure, sites, ops, shifts, x_h_pi_quantities)
-        ok = (values[:, 1] <= max_h_cg) & (values[:, 5] <= max_gamma)
-        ok &= values[:, 3] >= min_angle
-        if not ok.any():
+        f, values, idx, sus = _values_and_sus(
+            structure, sites, ops, shifts, _x_h_pi_parts, _x_h_pi_of_plane,
+            lambda v: (v[:, 1] <= max_h_cg) & (v[:, 5] <= max_gamma) & (v[:, 3] >= min_angle),
+        )  # fmt: skip
+        if not len(idx):
             continue
-        idx = np.flatnonzero(ok)
-        sus = _sus_of_rows(structure, sites, ops, shifts, _x_h_pi_jacobian, values, idx)
         intra = intramolecular(structure, bonded, *_pair_arrays(sites, ops, shifts, idx, 2))
-        f = image_fract(structure, sites, ops, shifts)
         vector = f[:, 2:].mean(axis=1) - f[:, 0]
         for k, inside in zip(idx.tolist(), intra.tolist(), strict=True):
             x_atom, h_atom, ring, code, _ = group[k]
@@ -1611,8 +1613,10 @@ def centroid_hbond_values(
     ``ring_atoms`` are the ring's atoms in the image meant (codes composed already).
     """
     sites, ops, shifts = _code_arrays([[donor, hydrogen, *ring_atoms]])
-    values = _values(structure, sites, ops, shifts, x_h_pi_quantities)
-    sus = _sus_of_rows(structure, sites, ops, shifts, _x_h_pi_jacobian, values, [0])
+    _, values, _, sus = _values_and_sus(
+        structure, sites, ops, shifts, _x_h_pi_parts, _x_h_pi_of_plane,
+        lambda v: np.ones(len(v), dtype=bool),
+    )  # fmt: skip
     v = {name: float(values[0, q]) for name, q in CENTROID_PARTS.items()}
     s = {name: float(sus[0, q]) for name, q in CENTROID_PARTS.items()}
     return v, s
