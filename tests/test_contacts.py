@@ -8,6 +8,7 @@ symmetry and geometry code.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import io
 import itertools
@@ -598,3 +599,30 @@ def test_one_search_for_pi_pi_and_x_h_pi_gives_each_own_rows(qsal_cif, monkeypat
         for kind, expected in alone.items():
             got = both[both["kind"] == kind][list(expected.columns)].reset_index(drop=True)
             pd.testing.assert_frame_equal(got, expected.reset_index(drop=True), check_dtype=False)
+
+
+def test_values_and_su_parts_of_a_candidate_group_do_not_depend_on_the_group():
+    # contacts._values_and_sus fits each candidate's planes once, for its values and for
+    # the su's of the rows kept: a ring's centroid, normal and derivatives must be the same
+    # bits whatever rings are fitted with it, so that the values are those of
+    # pi_pi_quantities / x_h_pi_quantities and the su's those of the kept rows alone
+    module = importlib.import_module("coordgeo.contacts")
+    rng = np.random.default_rng(16)
+    for _ in range(60):
+        k, m1, m2 = int(rng.integers(1, 30)), int(rng.choice([5, 6])), int(rng.choice([5, 6]))
+        x = rng.normal(size=(k, m1 + m2, 3)) * 2 + rng.normal(size=(k, 1, 3)) * 20
+        rows = np.sort(rng.choice(k, size=int(rng.integers(1, k + 1)), replace=False))
+        cases = [
+            (functools.partial(module._pi_pi_parts, m1=m1), module._pi_pi_of_planes, x,
+             pi_pi_quantities(x, m1)),
+            (module._x_h_pi_parts, module._x_h_pi_of_plane, x[:, : 2 + m2],
+             x_h_pi_quantities(x[:, : 2 + m2])),
+        ]  # fmt: skip
+        for parts_of, func, atoms, expected in cases:
+            parts, derivatives = parts_of(atoms)
+            assert np.array_equal(func(*parts), expected)
+            kept, kept_derivatives = parts_of(atoms[rows])
+            whole = module._differences_along(
+                func, [p[rows] for p in parts], [d[rows] for d in derivatives]
+            )
+            assert np.array_equal(whole, module._differences_along(func, kept, kept_derivatives))
