@@ -1028,12 +1028,26 @@ def _canonical(pairings: np.ndarray, label: str) -> tuple[np.ndarray, np.ndarray
     lexicographically, so sorting keys sorts pairings.
     """
     group = _symmetry_group(label)
-    n = pairings.shape[-1]
-    images = group[:, pairings]  # (g, m, n)
-    keys = images @ _key_weights(n)
+    weighted = _weighted_images(label)  # [i][σ, v] = σ(v)·N^(N−1−i)
+    keys = weighted[0][:, pairings[:, 0]]  # (g, m): the key of every image σ∘π
+    for i in range(1, pairings.shape[-1]):
+        keys += weighted[i][:, pairings[:, i]]
     pick = np.argmin(keys, axis=0)
     columns = np.arange(len(pairings))
-    return images[pick, columns], keys[pick, columns]
+    return group[pick[:, None], pairings], keys[pick, columns]
+
+
+@functools.cache
+def _weighted_images(label: str) -> tuple[np.ndarray, ...]:
+    """Per donor position i, (g, N) σ(v)·N^(N−1−i) for every symmetry operation σ of
+    :func:`_symmetry_group` and vertex v: the terms of the keys of :func:`_canonical`
+    (integers, so summed in any order the same key)."""
+    group = _symmetry_group(label)
+    weights = _key_weights(group.shape[1])
+    out = tuple(group * weights[i] for i in range(len(weights)))
+    for table in out:
+        table.setflags(write=False)
+    return out
 
 
 @functools.cache
@@ -1149,6 +1163,8 @@ def _local_optima_of(qs: np.ndarray, label: str) -> list[tuple[np.ndarray, np.nd
     owner = np.zeros(0, dtype=np.int64)
     rotations = starts
     found = active
+    fitted_keys: list[np.ndarray] = []  # every pairing fitted in the rounds, and its ν
+    fitted_nu: list[np.ndarray] = []
     for step in range(_MAX_ROUNDS):
         # w[r, i, j] = q_i · R_r p_j: the score of donor i on vertex j in orientation r
         if step == 0:
@@ -1181,6 +1197,8 @@ def _local_optima_of(qs: np.ndarray, label: str) -> list[tuple[np.ndarray, np.nd
             break
         active, active_keys, owner = found, keys, keys // base
         active_nu, rotations = _fit_of(reference, qs, active, owner)
+        fitted_keys.append(active_keys)
+        fitted_nu.append(active_nu)
     if len(found):  # rounds exhausted (exact ties): keep where they stand
         final.append(found)
         final_nu.append(_fit_of(reference, qs, found, keys // base)[0])
@@ -1189,9 +1207,34 @@ def _local_optima_of(qs: np.ndarray, label: str) -> list[tuple[np.ndarray, np.nd
     problem = np.concatenate(final_keys) // base
     images = [_images(qs[b], label, pairings[problem == b], nu[problem == b]) for b in range(k)]
     counts = [len(found) for found in images]
-    # every problem's images evaluated at once (each matrix's SVD is its own)
-    exact = _fit_of(reference, qs, np.concatenate(images), np.repeat(np.arange(k), counts), False)
-    return list(zip(images, np.split(exact[0], np.cumsum(counts)[:-1]), strict=True))
+    every = np.concatenate(images)
+    owners = np.repeat(np.arange(k), counts)
+    # ν of every image: the rounds' own where they fitted that pairing of that problem (the
+    # local optima, and most images of the near ones: the same H, the same SVD, the same
+    # number), the others' SVDs (each matrix's own) all at once
+    exact = _known_nu(
+        owners * base + every @ _key_weights(n),
+        np.concatenate(fitted_keys) if fitted_keys else np.zeros(0, dtype=np.int64),
+        np.concatenate(fitted_nu) if fitted_nu else np.zeros(0),
+    )
+    missing = np.flatnonzero(np.isnan(exact))
+    if len(missing):
+        exact[missing] = _fit_of(reference, qs, every[missing], owners[missing], False)[0]
+    return list(zip(images, np.split(exact, np.cumsum(counts)[:-1]), strict=True))
+
+
+def _known_nu(keys: np.ndarray, known: np.ndarray, nu: np.ndarray) -> np.ndarray:
+    """ν (m,) of the pairings with ``keys`` (problem · Nᴺ + key) among the ``known`` keys
+    fitted before, whose ν is ``nu``; NaN for those not fitted."""
+    out = np.full(len(keys), np.nan)
+    if not len(known):
+        return out
+    order = np.argsort(known, kind="stable")
+    known = known[order]
+    at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
+    hit = known[at] == keys
+    out[hit] = nu[order[at[hit]]]
+    return out
 
 
 def _images(q: np.ndarray, label: str, pairings: np.ndarray, nu: np.ndarray) -> np.ndarray:

@@ -564,3 +564,21 @@ def test_screen_on_t1_drops_no_pairing_that_can_win(label, monkeypatch) -> None:
         if lab in every[1]:
             assert np.array_equal(screened[1][lab], every[1][lab]), lab
         assert np.array_equal(d_screened[lab], d_every[lab], equal_nan=True), lab
+
+
+def test_search_reports_each_local_optimum_with_the_nu_of_its_own_fit() -> None:
+    # _local_optima_of takes the ν of a local optimum (and of most images of the near ones)
+    # from the round that fitted it rather than a second SVD: it must be the very number a
+    # fresh fit of that pairing gives (the same H, the same SVD), for several problems
+    # searched together
+    rng = np.random.default_rng(3)
+    for label in ("CSAPR-9", "MFF-9", "JSD-8"):
+        ideal = S.ideal_polyhedron(label)
+        k, n = 5, ideal.n
+        center = rng.normal(size=(k, 3))
+        ligands = 2.0 * ideal.vertices[None] + 0.3 * rng.normal(size=(k, n, 3)) + center[:, None]
+        q, _ = S._prepare(center, ligands)
+        for b, (pairings, nu) in enumerate(S._local_optima_of(q, label)):
+            owner = np.full(len(pairings), b)
+            fresh = S._fit_of(S._reference(label), q, pairings, owner, False)[0]
+            assert np.array_equal(nu, fresh), label
