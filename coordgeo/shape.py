@@ -931,8 +931,11 @@ EXHAUSTIVE_MAX = 8
 #: shape is enumerated.
 ENUMERATION_LIMIT = 5040
 # Sites × enumerated pairings scored in one pass: bounds the memory of the (k, 3, 3, K)
-# arrays (18 MB each; 1 000 000 made them 72 MB, ~150 MB at the peak of one pass).
-_ENUMERATION_BUDGET = 250_000
+# arrays (4.5 MB each; 1 000 000 made them 72 MB, ~150 MB at the peak of one pass). A
+# bulk batch of 31 copies of one CIF with eight-coordinate sites peaked at 57.7 MB at
+# 250 000 and 18.7 MB at 62 500, which was also faster (86 against 109-126 ms: the
+# arrays stay in cache); 31 250 was slower again.
+_ENUMERATION_BUDGET = 62_500
 #: Starting rotations of that search, each also tried with its mirror image, −R. (Fewer
 #: starts for the more symmetric shapes, whose symmetry operations make some starts
 #: equivalent, missed the minimum of badly fitting shapes such as HPY-7 or OP-8 in
@@ -941,9 +944,11 @@ N_STARTS = 300
 # Rounds of the alternating search; it converges in a handful, this only stops exact ties.
 _MAX_ROUNDS = 50
 # Problems × starts × n × n scores in one round of the search (:func:`_near_pairings_searched`
-# searches that many problems at a time: ~8 MB per array of the first round, whatever the
-# number of sites; 512 nine-donor sites at once took ~800 MB).
-_SEARCH_BUDGET = 1_000_000
+# searches that many problems at a time: ~2 MB per array of the first round, whatever the
+# number of sites; 512 nine-donor sites at once took ~800 MB). 64 nine-donor sites with
+# every shape of nine vertices peaked at 39.4 MB with 1 000 000 and at 10.5 MB with
+# 250 000, in the same CPU time (1.85-1.98 s).
+_SEARCH_BUDGET = 250_000
 _METHODS = ("auto", "exhaustive", "hungarian")
 # Local optima whose measure is within 100·_EXPAND of the best get all their symmetry images.
 _EXPAND = 1e-3
@@ -1455,31 +1460,52 @@ def _enumerated_candidates(
     with np.errstate(invalid="ignore", over="ignore"):
         slack = margin * norm2 / 100.0  # measure ≤ best + margin ⟺ ν² ≥ ν_best² − slack
     slack = np.where(np.isfinite(slack), slack, np.inf)  # degenerate: keep all
-    nu = np.empty((k, pairings))
+    ends = [*starts[1:], pairings]
+    values = {label: np.empty(k) for label in labels}
+    picks: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {label: [] for label in labels}
+    # every (sites, pairings) array of a pass, the measures too, holds at most
+    # _ENUMERATION_BUDGET numbers: a batch's peak does not grow with its sites (31 copies
+    # of a CIF with eight-coordinate sites took 57.7 MB when only the scores were chunked);
+    # each site's numbers are its own, so the passes do not change them
     chunk = max(1, _ENUMERATION_BUDGET // pairings)
     for lo in range(0, k, chunk):
         part = slice(lo, lo + chunk)
         r = _pair_products(q[part], flat).reshape(len(q[part]), 3, 3, pairings)
-        nu[part] = _pairing_nuclear_norms(r, starts, owner, slack[part])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        measure = 100.0 * (1.0 - nu * nu / norm2[:, None])  # (k, K)
-    values, candidates = {}, {}
-    ends = [*starts[1:], pairings]
-    for j, label in enumerate(labels):
-        m = measure[:, starts[j] : ends[j]]
-        best = m.min(axis=1)
-        values[label] = np.where(norm2 > 0, np.clip(best, 0.0, 100.0), np.nan)
-        near = m <= (best + margin)[:, None]
-        near[~(np.isfinite(best) & np.isfinite(margin))] = True  # degenerate: all of them
-        count = near.sum(axis=1)  # ≥ 1: the best one, or all of them
-        width = int(count.max())
-        site, column = np.nonzero(near)  # each site's near ones in order
-        picked = np.empty((k, width), dtype=np.intp)
-        picked[site, np.arange(len(site)) - np.repeat(np.cumsum(count) - count, count)] = column
+        nu = _pairing_nuclear_norms(r, starts, owner, slack[part])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            measure = 100.0 * (1.0 - nu * nu / norm2[part, None])  # (chunk, K)
+        for j, label in enumerate(labels):
+            m = measure[:, starts[j] : ends[j]]
+            best = m.min(axis=1)
+            values[label][part] = np.where(norm2[part] > 0, np.clip(best, 0.0, 100.0), np.nan)
+            near = m <= (best + margin[part])[:, None]
+            near[~(np.isfinite(best) & np.isfinite(margin[part]))] = True  # degenerate: all
+            count = near.sum(axis=1)  # ≥ 1: the best one, or all of them
+            site, column = np.nonzero(near)  # each site's near ones in order
+            picked = np.empty((len(count), int(count.max())), dtype=np.intp)
+            picked[site, np.arange(len(site)) - np.repeat(np.cumsum(count) - count, count)] = column
+            picks[label].append((picked, count))
+    candidates = {}
+    for label in labels:
+        width = max((p.shape[1] for p, _ in picks[label]), default=1)
         # pad with a repeat of the site's first pairing: repeats do not change a maximum
-        picked = np.where(np.arange(width)[None] < count[:, None], picked, picked[:, :1])
+        picked = np.concatenate(
+            [
+                np.where(np.arange(width)[None] < count[:, None], _widen(p, width), p[:, :1])
+                for p, count in picks[label]
+            ]
+            or [np.zeros((0, width), dtype=np.intp)]
+        )
         candidates[label] = _pairings(label)[picked]
     return values, candidates
+
+
+def _widen(picked: np.ndarray, width: int) -> np.ndarray:
+    """``picked`` (k, w) with its first column repeated up to ``width`` columns."""
+    extra = width - picked.shape[1]
+    if not extra:
+        return picked
+    return np.concatenate([picked, np.repeat(picked[:, :1], extra, axis=1)], axis=1)
 
 
 def shape_measures_with_copies(
