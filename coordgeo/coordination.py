@@ -1009,8 +1009,11 @@ def mixed_sites(
     partial = np.flatnonzero(structure.occupancy < 0.995)
     if len(partial) < 2:
         return {}, minor
-    near = contacts(structure, MIXED_SITE_DISTANCE, centers=partial, min_distance=0.0)
-    near = near.take((near.site != near.center) & np.isin(near.site, partial))
+    # the images of partial sites only (the rows of the others left out, unmeasured)
+    near = contacts(
+        structure, MIXED_SITE_DISTANCE, centers=partial, min_distance=0.0, targets=partial
+    )
+    near = near.take(near.site != near.center)
     groups: dict[int, set[int]] = {}
     for i, j in zip(near.center.tolist(), near.site.tolist(), strict=True):
         group = groups.get(i, {i}) | groups.get(j, {j})

@@ -232,12 +232,14 @@ def hbond_columns(
     reach = vdw_radius("H") + radii.max() - ha_margin
     if reach <= 0:
         return None
-    found = contacts(structure, np.full(len(hyd), reach), centers=hyd)
+    # the images of acceptor sites only: the rows of the others left out, unmeasured
+    found = contacts(
+        structure, np.full(len(hyd), reach), centers=hyd, targets=np.flatnonzero(is_acceptor)
+    )
     found = found.take(_regular(structure)[found.op])
     h_radius = np.zeros(n_sites)
     h_radius[hyd] = [vdw_radius(e) for e in elements[hyd].tolist()]
-    keep = is_acceptor[found.site]
-    keep &= found.distance < h_radius[found.center] + radii[found.site] - ha_margin
+    keep = found.distance < h_radius[found.center] + radii[found.site] - ha_margin
     found = found.take(keep)
     if len(found) == 0:
         return None
