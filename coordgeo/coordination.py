@@ -358,13 +358,28 @@ def _candidate_bonds(structure: Structure, tolerance: float, centers: np.ndarray
     ionic = _ionic_limits(structure.elements)
     if ionic is not None:  # large cations and anions: the ionic rule may reach farther
         reach = np.maximum(reach, ionic.max(axis=1)[_element_index(structure.elements)[centers]])
+    hydrogen = _per_element(structure.elements)[2]
+    kind = _element_index(structure.elements)
+
+    def pair_limits(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        # each pair's own reach, the tests below: r_i + r_j + tolerance (or the ionic
+        # limit); none for a dummy site or an H···H pair
+        limit = radii[i] + radii[j] + tolerance
+        if ionic is not None:
+            limit = np.maximum(limit, ionic[kind[i], kind[j]])
+        never = (radii[i] <= 0) | (radii[j] <= 0) | (hydrogen[i] & hydrogen[j])
+        return np.where(never, -1.0, limit)
+
     found = contacts(
-        structure, reach, centers=None if every_site else centers, min_distance=MIN_BOND
+        structure,
+        reach,
+        centers=None if every_site else centers,
+        min_distance=MIN_BOND,
+        pair_limits=pair_limits,
     )
     i, j = found.center, found.site
     ok = found.distance <= radii[i] + radii[j] + tolerance
     if ionic is not None:
-        kind = _element_index(structure.elements)
         by_ionic_rule = ~ok & (found.distance <= ionic[kind[i], kind[j]])
         if by_ionic_rule.any():
             ionic_anion = _ionic_anions(structure, tolerance)
@@ -375,7 +390,6 @@ def _candidate_bonds(structure: Structure, tolerance: float, centers: np.ndarray
     negative_part = any(g.startswith("-") for g in set(structure.disorder_group))
     same = _same_copy(structure, found) if negative_part else np.ones(len(found), dtype=bool)
     ok &= ~excluded_by_disorder(structure, i, j, same)
-    hydrogen = _per_element(structure.elements)[2]
     ok &= ~(hydrogen[i] & hydrogen[j])
     return found.take(ok)
 

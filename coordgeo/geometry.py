@@ -662,6 +662,8 @@ def contacts(
     centers: Sequence[int] | np.ndarray | None = None,
     min_distance: float = 0.01,
     targets: Sequence[int] | np.ndarray | None = None,
+    *,
+    pair_limits: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> Contacts:
     """All atoms of the crystal within ``max_distance`` Å of each center site.
 
@@ -675,6 +677,10 @@ def contacts(
     numpy, so a neighbour appearing at two lattice translations (small cells)
     is reported twice. ``targets``: the sites whose images are sought (None: every
     site); the rows are those of the other sites left out, found without measuring them.
+    ``pair_limits``: given the centre and neighbour sites of candidate pairs (two (k,)
+    arrays), the limit of each pair, at most its centre's ``max_distance`` (a bond's
+    r_i + r_j + tolerance; below ``min_distance``: never a row); the rows are those of
+    the pairs beyond their limit left out, found without measuring them.
 
     Rows come by centre, then by distance; exact ties (symmetry mates of one
     atom at one distance, common around special positions) by site, operator
@@ -722,6 +728,11 @@ def contacts(
     else:  # a center given twice: its last limit counts
         limit_of = dict(zip(centers.tolist(), limits.tolist(), strict=True))
         lim = np.array([limit_of[c] for c in cc])
+    if pair_limits is not None:  # each pair's own limit, within its centre's
+        lim = pair_limits(cc, uc.site[ci])
+        sought = lim >= min_distance
+        if not sought.all():
+            cc, ci, lim = cc[sought], ci[sought], lim[sought]
     # exact lattice translations: those around the minimum image that can be in reach
     diff = uc.fract[ci] - structure.fract[cc]
     base = -np.round(diff)

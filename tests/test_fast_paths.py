@@ -177,6 +177,37 @@ def test_contacts_of_some_sites_are_those_rows_of_every_site(structures, monkeyp
     assert checked > 100
 
 
+def test_contacts_within_pair_limits_are_those_rows_of_the_longer_search(structures, monkeypatch):
+    """``pair_limits`` (each pair's own limit, as the bond search's r_i + r_j + tolerance)
+    gives the rows of the search to the centres' limits that are within their pair's
+    limit, in its order, on both candidate searches; a limit below ``min_distance`` (H···H
+    here) gives no row."""
+    from coordgeo import geometry
+    from coordgeo.elements import covalent_radius
+
+    checked = 0
+    for s in structures:
+        radius = np.array([covalent_radius(e) for e in s.elements])
+        hydrogen = np.array([e == "H" for e in s.elements])
+
+        def limits(i, j, radius=radius, hydrogen=hydrogen):
+            limit = np.minimum(radius[i] + radius[j] + 0.45, 3.3)
+            return np.where(hydrogen[i] & hydrogen[j], -1.0, limit)
+
+        for dense in (0, 10**9):
+            monkeypatch.setattr(geometry, "DENSE_PAIRS", dense)
+            every = contacts(s, 3.3, min_distance=0.5)
+            lim = limits(every.center, every.site)
+            every = every.take((every.distance <= lim) & (lim >= 0.5))
+            some = contacts(s, 3.3, min_distance=0.5, pair_limits=limits)
+            for name in ("center", "site", "op", "shift", "distance"):
+                np.testing.assert_array_equal(
+                    getattr(some, name), getattr(every, name), err_msg=f"{s.block} {name}"
+                )
+        checked += len(every) > 0
+    assert checked > 100
+
+
 def test_cell_list_finds_an_image_a_rounding_error_below_zero(shared, monkeypatch):
     """Two ring centroids of 4301885 (I2/a): an image of the second lands at
     y = −3.8e-18, which unit_cell_images keeps as the origin plane and gemmi's cell list
