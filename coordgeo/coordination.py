@@ -318,18 +318,55 @@ def bond_contacts(
     """All bonds from each site of the asymmetric unit (or of ``centers``), as geometry.Contacts.
 
     Bonds between two sites appear once from each end. Metal–metal contacts obey the
-    metal–metal rule of the module docstring. The bonds of every site are kept per
-    structure and tolerance: once they are known, the bonds of some centres are their
-    rows (in the same order), not a new search.
+    metal–metal rule of the module docstring. The bonds found are kept per structure and
+    tolerance: once the bonds of some centres are known, those of these centres are their
+    rows (in the same order), not a new search, and a later search looks only for the
+    centres not yet searched (the spheres search the metals, the H-bonds then every
+    site: rows come by centre, and a centre's rows are the same whichever other centres
+    were searched with it).
     """
     tolerance = validate_tolerance(tolerance)  # InputError outside −1 … 1.5 Å
     known = _ALL_BONDS.get(structure, {}).get(tolerance)
     if known is not None:
         return known if centers is None else known.take(np.isin(known.center, centers))
-    found = _bond_contacts(structure, tolerance, centers)
-    if centers is None:
-        _ALL_BONDS.setdefault(structure, {})[tolerance] = found
-    return found
+    if centers is not None:
+        centers = np.asarray(centers, dtype=int)
+        if not bool((centers[1:] > centers[:-1]).all()):  # a centre twice, or out of order
+            return _bond_contacts(structure, tolerance, centers)
+    some = _SOME_BONDS.get(structure, {}).get(tolerance)
+    if some is None:
+        found = _bond_contacts(structure, tolerance, centers)
+        if centers is None:
+            _ALL_BONDS.setdefault(structure, {})[tolerance] = found
+        else:
+            searched = np.zeros(len(structure), dtype=bool)
+            searched[centers] = True
+            _SOME_BONDS.setdefault(structure, {})[tolerance] = (searched, found)
+        return found
+    searched, found = some
+    wanted = np.ones(len(structure), dtype=bool)
+    if centers is not None:
+        wanted[:] = False
+        wanted[centers] = True
+    missing = np.flatnonzero(wanted & ~searched)
+    if len(missing):  # the rows of the centres not yet searched, merged in by centre
+        more = _bond_contacts(structure, tolerance, missing)
+        found = _joined(found, more)
+        searched = searched | wanted
+        if searched.all():
+            _ALL_BONDS.setdefault(structure, {})[tolerance] = found
+            del _SOME_BONDS[structure][tolerance]
+        else:
+            _SOME_BONDS[structure][tolerance] = (searched, found)
+    return found if centers is None else found.take(wanted[found.center])
+
+
+def _joined(first: Contacts, second: Contacts) -> Contacts:
+    """The rows of two searches from different centres, by centre (each centre's rows in
+    their order): the rows of one search from the centres of both."""
+    names = ("center", "site", "op", "shift", "distance")
+    both = Contacts(*[np.concatenate([getattr(first, k), getattr(second, k)]) for k in names])
+    return both.take(np.argsort(both.center, kind="stable"))
 
 
 # The bonds of every site per structure (weak keys: a bulk worker forgets each structure)
@@ -337,6 +374,10 @@ def bond_contacts(
 # too: a metal–metal verdict reads the bonds of a partner that was not searched (rule 1's
 # anion donors and Zintl polyanion atoms).
 _ALL_BONDS: weakref.WeakKeyDictionary[Structure, dict[float, Contacts]] = (
+    weakref.WeakKeyDictionary()
+)
+# The bonds of the centres searched so far (a mask of the sites) while some are not.
+_SOME_BONDS: weakref.WeakKeyDictionary[Structure, dict[float, tuple[np.ndarray, Contacts]]] = (
     weakref.WeakKeyDictionary()
 )
 # Metal–metal contacts that are no bond but that a metal's sphere names (the Cu···Cu of a
@@ -919,13 +960,15 @@ def coordination_spheres(
     fractions, minor = mixed_sites(structure)
     hydrogen = _per_element(structure.elements)[2]
     # every metal is a centre, so the metal–metal rule sees both ends of each contact
-    centers = np.flatnonzero(metal_mask | hydrogen)
-    found = bond_contacts(structure, tolerance, centers=centers)
-    # an H is a donor only as a hydride: bonded to metals alone
+    found = bond_contacts(structure, tolerance, centers=np.flatnonzero(metal_mask))
+    # an H is a donor only as a hydride: bonded to metals alone (the bonds of the H atoms
+    # bonded to a metal tell)
     h_bonded_to_nonmetal = np.zeros(len(structure), dtype=bool)
-    from_h = hydrogen[found.center]
-    np.logical_or.at(h_bonded_to_nonmetal, found.center[from_h], ~metal_mask[found.site[from_h]])
-    asked = metal_mask[found.center] if every_metal else np.isin(found.center, metals)
+    h_donors = np.unique(found.site[hydrogen[found.site]])
+    if len(h_donors):
+        from_h = bond_contacts(structure, tolerance, centers=h_donors)
+        np.logical_or.at(h_bonded_to_nonmetal, from_h.center, ~metal_mask[from_h.site])
+    asked = np.ones(len(found), dtype=bool) if every_metal else np.isin(found.center, metals)
     found = found.take(asked & ~minor[found.site])
     found = found.take(~(hydrogen[found.site] & h_bonded_to_nonmetal[found.site]))
     n = len(found)

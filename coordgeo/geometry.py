@@ -738,7 +738,12 @@ def contacts(
     base = -np.round(diff)
     hit_k, step = _possible_trials(diff + base, lim, per_angstrom)
     trial = base[hit_k] + step  # (p, 3)
-    dist = vector_lengths((diff[hit_k] + trial) @ structure.cell.orthogonalization.T)
+    apart = diff[hit_k] + trial
+    if len(apart) == 1:  # numpy multiplies one row by BLAS gemv, which may round the last
+        # bit otherwise than gemm does for that row in a longer search: a row's distance
+        # must not depend on which other centres were searched (coordination.bond_contacts)
+        apart = np.repeat(apart, 2, axis=0)
+    dist = vector_lengths(apart @ structure.cell.orthogonalization.T)[: len(hit_k)]
     near = (dist <= lim[hit_k]) & (dist >= min_distance)
     hit_k, trial, dist = hit_k[near], trial[near], dist[near]
     image = ci[hit_k]

@@ -208,6 +208,31 @@ def test_contacts_within_pair_limits_are_those_rows_of_the_longer_search(structu
     assert checked > 100
 
 
+def test_bonds_of_centres_searched_in_turn_are_those_of_one_search(structures):
+    """bond_contacts searches only the centres it has not searched yet and merges their rows
+    in by centre (the spheres ask for the metals and the H atoms bonded to them, the H-bonds
+    then for every site): after the metals, every other site and every site, each answer is
+    the rows of one search of its centres on a structure searched for nothing before."""
+    import copy
+
+    from coordgeo.coordination import _metal_mask
+
+    checked = 0
+    for s in structures:
+        n = len(s)
+        asked = [np.flatnonzero(_metal_mask(s)), np.arange(0, n, 2), np.arange(n)[-3:], None]
+        turn = copy.copy(s)  # a structure of its own: no bonds kept yet
+        got = [bond_contacts(turn, 0.45, centers) for centers in asked]
+        for centers, found in zip(asked, got, strict=True):
+            want = bond_contacts(copy.copy(s), 0.45, centers)
+            for name in ("center", "site", "op", "shift", "distance"):
+                np.testing.assert_array_equal(
+                    getattr(found, name), getattr(want, name), err_msg=f"{s.block} {name}"
+                )
+        checked += bool(len(asked[0])) and len(got[1]) < len(got[3])
+    assert checked > 100
+
+
 def test_cell_list_finds_an_image_a_rounding_error_below_zero(shared, monkeypatch):
     """Two ring centroids of 4301885 (I2/a): an image of the second lands at
     y = −3.8e-18, which unit_cell_images keeps as the origin plane and gemmi's cell list
