@@ -95,3 +95,47 @@ def test_pairs_of_one_kind_by_hand():
     first, site = _pairs_of_one_kind(kind, np.bincount(kind))
     got = sorted(zip(first.tolist(), site.tolist(), strict=True))
     assert got == [(0, 2), (0, 4), (1, 5), (2, 4)]
+
+
+@pytest.mark.parametrize(
+    ("space_group", "sites", "refused"),
+    [
+        # P 1, a 10 Å cube (1000 Å³): 500 sites are 0.5 atoms per Å³, at the limit (read);
+        # 501 are 0.501, over it
+        ("P 1", 500, None),
+        ("P 1", 501, "501 atoms in 1000 Å³ (0.501 per Å³"),
+        # P -1 on general positions: two atoms per site, 250 sites are 500 atoms (read),
+        # 251 sites 502 (refused by the count with the site symmetry, after the first
+        # count of one atom per site let them through)
+        ("P -1", 250, None),
+        ("P -1", 251, "502 atoms in 1000 Å³ (0.502 per Å³"),
+    ],
+)
+def test_density_limit_at_its_edge(tmp_path: Path, space_group, sites, refused):
+    # sites on a 0.125 grid (8 × 8 × 8 points) offset from the inversion centres
+    # (x, y, z ∈ {0, ½}) so that each is on a general position and no site is the image
+    # of another: in P -1 the image of (x, y, z) is (-x, -y, -z) ≡ (1-x, 1-y, 1-z), a grid
+    # point only when 2·0.03 + (k + m)/8 = 1 (0.04 and 0.05 for y and z), which no k, m give
+    points = [(i, j, k) for i in range(8) for j in range(8) for k in range(8)][:sites]
+    rows = "\n".join(
+        f"C{n + 1} C {0.03 + i / 8:.5f} {0.04 + j / 8:.5f} {0.05 + k / 8:.5f}"
+        for n, (i, j, k) in enumerate(points)
+    )
+    ops = "x,y,z" if space_group == "P 1" else "x,y,z\n-x,-y,-z"
+    path = tmp_path / "edge.cif"
+    path.write_text(
+        "data_edge\n_cell_length_a 10\n_cell_length_b 10\n_cell_length_c 10\n"
+        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+        f"_symmetry_space_group_name_H-M '{space_group}'\n"
+        f"loop_\n_symmetry_equiv_pos_as_xyz\n{ops}\n"
+        "loop_\n_atom_site_label\n_atom_site_type_symbol\n"
+        "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n" + rows + "\n"
+    )
+    (result,) = read_cif_blocks(path)
+    if refused is None:
+        assert not isinstance(result, InputError), result
+        assert len(result) == sites and not result.duplicates
+        assert (result.site_symmetry_order == 1).all()
+    else:
+        assert isinstance(result, InputError)
+        assert refused in str(result) and "more than 0.5" in str(result)

@@ -263,7 +263,7 @@ def structure_from_block(
     rotations_float = read_only(rotations.astype(float))
     # each listed site is at least one atom of the cell: an impossible density is refused
     # before the duplicate search, whose work grows with the atoms per Å³
-    _check_density(cell, sites, np.full(len(sites["labels"]), len(symops)), len(symops))
+    _check_density(cell, sites, None, len(symops))
     # R·x + t of every site, made once: both the duplicate search and the snap measure them
     images = site_images(sites["fract"], rotations_float, translations)
     sites, duplicates, images = _without_symmetry_duplicates(
@@ -416,15 +416,25 @@ def _parse_document(
     return chunks, lines, decoded.notes
 
 
-def _check_density(cell: Cell, sites: dict, order: np.ndarray, n_ops: int) -> None:
+def _check_density(cell: Cell, sites: dict, order: np.ndarray | None, n_ops: int) -> None:
     """Refuse a cell holding more than :data:`MAX_DENSITY` atoms per Å³ (occupancy-weighted).
 
     The cell holds Σ occupancy·n_ops/order atoms (a site on a special position of order
-    k has n_ops/k images). Diamond has 0.18 atoms/Å³ and metal hydrides ~0.2; more than
-    0.5 means a wrong cell, wrong operators (a space-group symbol that does not fit the
-    coordinates) or atoms on top of each other, and would make every neighbour list
-    explode.
+    k has n_ops/k images; ``order`` None: each site one atom, order n_ops). Diamond has
+    0.18 atoms/Å³ and metal hydrides ~0.2; more than 0.5 means a wrong cell, wrong
+    operators (a space-group symbol that does not fit the coordinates) or atoms on top of
+    each other, and would make every neighbour list explode.
+
+    Each term is at most n_ops (occupancy clipped into [0, 1], order ≥ 1), 1 with ``order``
+    None: a cell whose N sites could not reach the limit even so (N·n_ops, or N, under
+    MAX_DENSITY·V with a margin far above the sum's rounding) is let through without the
+    sum, which nearly every crystal is (~0.1 atoms/Å³).
     """
+    n = len(sites["occupancy"])
+    if n * (1 if order is None else n_ops) * (1.0 + 1e-6) <= MAX_DENSITY * cell.volume:
+        return
+    if order is None:
+        order = np.full(n, n_ops)
     occupancy = np.asarray(sites["occupancy"], dtype=float)
     # NaN as 1, then clipped into [0, 1] (np.minimum/np.maximum: np.clip's numbers, and
     # none of its Python overhead)
