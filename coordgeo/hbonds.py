@@ -655,6 +655,14 @@ def intramolecular(
     return _intramolecular(structure, bonded, sites[:, 0], d_map, sites[:, 1], a_fract)
 
 
+def molecule_components(structure: Structure, bonded: Contacts) -> np.ndarray:
+    """The connected component of every site in the graph of ``bonded`` (its bonds, any
+    symmetry code): atoms of one molecule (:func:`intramolecular`) are in one component,
+    so atoms of two components never are. The component search that
+    :func:`intramolecular` makes, kept with its molecules for the structure."""
+    return _molecules(structure, bonded).component
+
+
 def _intramolecular(
     structure: Structure,
     bonded: Contacts,
