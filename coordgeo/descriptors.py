@@ -838,13 +838,20 @@ def bis_tridentate_partitions(structure, spheres, tolerance: float | None = None
     [Fe(qsal)₂]⁺). Returns ``{sphere index: ((i, j, k), (l, m, n))}``, donor indices.
     """
     from coordgeo.geometry import image_fract
-    from coordgeo.hbonds import intramolecular, ligand_bonds
+    from coordgeo.hbonds import intramolecular, ligand_bonds, molecule_components
     from coordgeo.options import DEFAULT_TOLERANCE
 
     six = [i for i, sp in enumerate(spheres) if sp.coordination_number == 6]
     if not six:
         return {}
     bonds = ligand_bonds(structure, DEFAULT_TOLERANCE if tolerance is None else tolerance)
+    # two donors of one ligand are in one component of the ligands' bond graph: a sphere
+    # whose donors' components are not three and three, or all one, has no two tridentate
+    # ligands, and its 15 pairs need no test of symmetry images
+    component = molecule_components(structure, bonds)
+    six = [i for i in six if _three_and_three(component[[d.site for d in spheres[i].donors]])]
+    if not six:
+        return {}
     a, b = np.triu_indices(6, 1)  # the 15 donor pairs of a sphere
     sites = np.array([[d.site for d in spheres[i].donors] for i in six])
     ops = np.array([[d.code.op for d in spheres[i].donors] for i in six])
@@ -877,6 +884,12 @@ def bis_tridentate_partitions(structure, spheres, tolerance: float | None = None
         if angles.reshape(2, 3).max(axis=1).min() >= MERIDIONAL_ANGLE:
             out[i] = partition
     return out
+
+
+def _three_and_three(labels: np.ndarray) -> bool:
+    """Whether six donors' component labels are two groups of three, or one group."""
+    counts = sorted(np.unique(labels, return_counts=True)[1].tolist())
+    return counts in ([3, 3], [6])
 
 
 def _ligands(same: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[list[int]]:

@@ -109,3 +109,34 @@ def test_no_phi_without_two_tridentate_ligands():
     sites = analyse_structure(s, Options()).sites
     fe1 = sites[sites["metal"] == "Fe1"].iloc[0]
     assert fe1["coordination_number"] == 6 and math.isnan(fe1["halcrow_phi"])
+
+
+@pytest.mark.filterwarnings("ignore:.*not UTF-8")  # 1a.cif, read as Windows-1252
+def test_component_screen_keeps_every_bis_tridentate_sphere(shared, monkeypatch):
+    """bis_tridentate_partitions tests symmetry images only for spheres whose donors lie in
+    two components of three (or one) of the ligands' bond graph. The screen must not lose
+    a sphere: with every site put in one component (every sphere tested in full, as before
+    the screen) the partitions of the corpus's six-coordinate structures are the same, and
+    among them are the bis(tridentate) Co1 of 4302333 and Fe1 of the qsal salt (found)
+    and the facial Na1 of 2019572 (not)."""
+    import importlib
+
+    from coordgeo.coordination import coordination_spheres
+
+    hbonds = importlib.import_module("coordgeo.hbonds")  # the module, not coordgeo.hbonds()
+
+    names = ["4302333-Ortho-and-missing-braces.cif", "2019572.cif", "2205051_cif_molecule.cif"]
+    paths = [shared / "cifs/published" / name for name in names]
+    paths += sorted((shared / "cifs/spin-crossover").glob("*.cif"))
+    paths += sorted((shared / "cifs/published").glob("1*.cif"))[:25]
+    jobs = [
+        (s, sp)
+        for path in paths
+        for s in coordgeo.read(path)
+        if (sp := coordination_spheres(s)) and any(x.coordination_number == 6 for x in sp)
+    ]
+    screened = [bis_tridentate_partitions(s, sp) for s, sp in jobs]
+    monkeypatch.setattr(hbonds, "molecule_components", lambda s, b: np.zeros(len(s), int))
+    every = [bis_tridentate_partitions(s, sp) for s, sp in jobs]
+    assert screened == every
+    assert sum(len(p) for p in screened) >= 2  # Co1 of 4302333, Fe1 of the qsal salt
