@@ -572,8 +572,9 @@ def _walk_plain(
     start and not on it, through at most one metal, not farther from its start than the
     steps left times the longest bond (+1e-6 Å; squared length of (x_new − x_start)·Oᵀ),
     and without a chord from its new atom to atoms 1 … L − 2 (|x_a·Oᵀ − x_b·Oᵀ| ≤ r_a + r_b
-    + ``tolerance``); the closed paths of each size then pass :func:`_chordless` and
-    :func:`_first_of_each` as one batch, as there. The two distances are the search's
+    + ``tolerance``); the closed paths of each size then pass the tests of
+    :func:`_chordless` and :func:`_first_of_each` as one batch, as there (in Python: of
+    the chords only the start's are left to test). The two distances are the search's
     expressions, worked out once per pair of ring sites (products of other shapes can
     differ in the last bit, which decides only a path whose distance equals its bound to
     ~1e-16 Å). None when a bond leaves the asymmetric unit (the search is not plain) or
@@ -641,14 +642,23 @@ def _walk_plain(
     for start in sorted(set(local[:k].tolist())):
         if not walk([start], int(is_metal[start])):
             return None
+    # each size's closed paths as _chordless and _first_of_each take them in one batch,
+    # in Python on the walk's chords: a path has none between atoms other than its start
+    # (each new atom was tested against atoms 1 … L − 2), so only the start's to atoms
+    # 2 … m − 2 are left (the same distances and reaches); the first of the paths of the
+    # same atoms (chords or not) is kept, by the same atom keys
+    atom = _atom_keys(site, f).tolist()
     out: list[tuple[np.ndarray, None]] = []
     for m in RING_SIZES:
-        if closed[m]:
-            sites = site[np.array(closed[m])]
-            pos = x[sites]
-            keep = _chordless(structure, sites, pos, radius, tolerance)
-            keep &= _first_of_each(sites, pos)
-            out.extend((ring, None) for ring in sites[keep])
+        kept, seen = [], set()
+        for path in closed[m]:
+            key = tuple(sorted(atom[a] for a in path))
+            first = key not in seen
+            seen.add(key)
+            if first and not any(near[path[0]][a] for a in path[2 : m - 1]):
+                kept.append(path)
+        if kept:
+            out.extend((ring, None) for ring in site[np.array(kept)])
     return out
 
 
@@ -695,6 +705,7 @@ def _walk_images(
     maps: list[np.ndarray] = []
     fract: list[list[list[float]]] = []  # [map][ring site] fractional position
     cart: list[list[list[float]]] = []  # [map][ring site] Cartesian position
+    atom: list[list[int]] = []  # [map][ring site] key of _first_of_each
     map_of: dict[bytes, int] = {}
     then: dict[tuple[int, int], int] = {}
 
@@ -706,6 +717,7 @@ def _walk_images(
             f = x_ring @ mp[:3, :3].T + mp[:3, 3]
             fract.append(f.tolist())
             cart.append(cartesian_elementwise(f, orthogonalization).tolist())
+            atom.append(_atom_keys(site, f).tolist())
         return map_of[key]
 
     identity = known(np.eye(4))
@@ -774,18 +786,35 @@ def _walk_images(
         return True
 
     f0 = fract[identity]
+
+    def _chord_from_start(path: list[tuple[int, int]], m: int) -> bool:
+        q = cart[identity][path[0][0]]
+        for a, mp in path[2 : m - 1]:
+            c = cart[mp][a]
+            dx, dy, dz = c[0] - q[0], c[1] - q[1], c[2] - q[2]
+            if math.sqrt((dx * dx + dy * dy) + dz * dz) <= (r[a] + r[path[0][0]]) + tolerance:
+                return True
+        return False
+
     for start in sorted(set(local[:k].tolist())):
         if not walk([(start, identity)], [start], [], int(is_metal[start])):
             return None
+    # each size's closed paths through the tests of _chordless and _first_of_each, as
+    # _walk_plain does them: the start's chords to atoms 2 … m − 2 (the walk tested the
+    # others), the first of the paths of the same atoms by the atom keys at their positions
     out: list[tuple[np.ndarray, np.ndarray]] = []
     for m in RING_SIZES:
-        if closed[m]:
-            sites = site[np.array([on_path for _, on_path, _ in closed[m]])]
-            pos = np.array([[fract[mp][a] for a, mp in path] for path, _, _ in closed[m]])
-            keep = _chordless(structure, sites, pos, radius, tolerance)
-            keep &= _first_of_each(sites, pos)
-            taken = np.array([t for _, _, t in closed[m]], dtype=int).reshape(len(sites), m - 1)
-            out.extend(zip(sites[keep], _compose(e_map, taken[keep]), strict=True))
+        kept, seen = [], set()
+        for path, on_path, taken in closed[m]:
+            key = tuple(sorted(atom[mp][a] for a, mp in path))
+            first = key not in seen
+            seen.add(key)
+            if first and not _chord_from_start(path, m):
+                kept.append((on_path, taken))
+        if kept:
+            sites = site[np.array([on_path for on_path, _ in kept])]
+            taken = np.array([t for _, t in kept], dtype=int).reshape(len(kept), m - 1)
+            out.extend(zip(sites, _compose(e_map, taken), strict=True))
     return out
 
 
@@ -841,10 +870,16 @@ def _chordless(
     return ~(near & far[None]).any(axis=(1, 2))
 
 
+def _atom_keys(sites: np.ndarray, fract: np.ndarray) -> np.ndarray:
+    """An integer per atom (site, fractional coordinates × 10⁴ rounded) that tells atoms
+    apart for :func:`_first_of_each`."""
+    keys = np.round(fract * 10**_POSITION_DECIMALS).astype(np.int64)
+    return sites * 1_000_003 + keys[..., 0] * 1_000_033 + keys[..., 1] * 10_007 + keys[..., 2]
+
+
 def _first_of_each(sites: np.ndarray, fract: np.ndarray) -> np.ndarray:
     """First of the cycles (c, m) made of the same atoms (one ring walked both ways)."""
-    keys = np.round(fract * 10**_POSITION_DECIMALS).astype(np.int64)
-    atom = sites * 1_000_003 + keys[..., 0] * 1_000_033 + keys[..., 1] * 10_007 + keys[..., 2]
+    atom = _atom_keys(sites, fract)
     keep = np.zeros(len(sites), dtype=bool)
     seen: set[tuple[int, ...]] = set()
     for k, row in enumerate(np.sort(atom, axis=1).tolist()):
