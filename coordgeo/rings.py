@@ -281,14 +281,19 @@ def _perceive(structure: Structure, tolerance: float, planarity: float) -> list[
         cycles, _ = _cycles(structure, edges, metal, tolerance)
     found: dict[tuple, _Found | None] = {}
     codes: dict[bytes, SymmetryCode | None] = {}
+    plain: list = []  # the code of the identity map, looked up once
     for key, ring_sites, moved, rounded in _canonical(structure, cycles):
         if key in found:
             continue
         if moved is None:  # every atom untransformed: each code that of the identity map
-            identity = np.eye(4)
-            one = _with_codes(
-                structure, ring_sites[:1], identity[None], np.round(identity[:3], 6)[None], codes
-            )
+            if not plain:
+                identity = np.eye(4)
+                plain.append(
+                    _with_codes(
+                        structure, (0,), identity[None], np.round(identity[:3], 6)[None], codes
+                    )
+                )
+            one = plain[0]
             found[key] = None if one is None else _Found(ring_sites, one.codes * len(ring_sites))
         else:
             found[key] = _with_codes(structure, ring_sites, moved, rounded, codes)
@@ -1021,7 +1026,6 @@ def _describe(
         return []
     out: list[Ring] = []
     fractionalization = structure.cell.fractionalization
-    elements = np.array(structure.elements, dtype=object)
     radius = _radii(structure)  # per list of elements, cached
     copy = _copy(structure)  # for the su's of all sizes (_RingSus)
     for size in sorted({len(f.sites) for f in found}):
@@ -1040,10 +1044,14 @@ def _describe(
         max_dev = np.abs(dev).max(axis=1)
         planar = max_dev <= planarity
         has_metal = metal[sites].any(axis=1)
-        aromatic = (
-            planar & ~has_metal & aromatic_atom[sites].all(axis=1) & _short_bonds(x, radius[sites])
-        )
-        heteroaromatic = aromatic & (elements[sites] != "C").any(axis=1)
+        aromatic = planar & ~has_metal & aromatic_atom[sites].all(axis=1)
+        if aromatic.any():  # (the bond lengths of no other ring matter)
+            aromatic &= _short_bonds(x, radius[sites])
+        elements = structure.elements
+        heteroaromatic = [
+            bool(a) and any(elements[s] != "C" for s in found[k].sites)
+            for a, k in zip(aromatic.tolist(), group, strict=True)
+        ]
         for row, k in enumerate(group):
             r = found[k]
             out.append(
@@ -1055,7 +1063,7 @@ def _describe(
                     metal=bool(has_metal[row]),
                     planar=bool(planar[row]),
                     aromatic=bool(aromatic[row]),
-                    heteroaromatic=bool(heteroaromatic[row]),
+                    heteroaromatic=heteroaromatic[row],
                     centroid=c[row],
                     centroid_fract=c[row] @ fractionalization.T,
                     normal=normal[row],
