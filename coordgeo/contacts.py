@@ -455,8 +455,23 @@ def _fract(structure: Structure, atoms: Sequence[Atom]) -> np.ndarray:
 
 
 def _position_keys(structure: Structure, atoms: Sequence[Atom]) -> set[tuple]:
-    f = np.round(_fract(structure, atoms) * 1e4).astype(np.int64)
-    return {(a.site, *p) for a, p in zip(atoms, f.tolist(), strict=True)}
+    """(site, fractional coordinates × 10⁴ rounded) of each atom: atoms equal to 1e-4."""
+    return _position_key_sets(structure, [atoms])[0]
+
+
+def _position_key_sets(structure: Structure, groups: Sequence[Sequence[Atom]]) -> list[set]:
+    """:func:`_position_keys` of each group of atoms, from one look-up of all their
+    coordinates (each atom's R·x + t + shift whatever the others)."""
+    atoms = [a for group in groups for a in group]
+    if not atoms:
+        return [set() for _ in groups]
+    f = np.round(_fract(structure, atoms) * 1e4).astype(np.int64).tolist()
+    out, start = [], 0
+    for group in groups:
+        keys = f[start : start + len(group)]
+        out.append({(a.site, *p) for a, p in zip(group, keys, strict=True)})
+        start += len(group)
+    return out
 
 
 def _donor_in_ring(
@@ -494,10 +509,11 @@ def _donor_in_ring(
 
 def _disorder_clash(structure: Structure, first: Sequence[Atom], second: Sequence[Atom]) -> bool:
     """Whether two groups of atoms cannot coexist (different parts of one disorder assembly)."""
+    groups = structure.disorder_group
+    if not any(groups[a.site] for a in first) and not any(groups[a.site] for a in second):
+        return False  # (the test most pairs end at: before any array is made)
     i = np.repeat([a.site for a in first], len(second))
     j = np.tile([a.site for a in second], len(first))
-    if not any(structure.disorder_group[k] for k in set(i.tolist()) | set(j.tolist())):
-        return False
     same = np.array([a.code == b.code for a in first for b in second], dtype=bool)
     return bool(excluded_by_disorder(structure, i, j, same).any())
 
@@ -636,15 +652,19 @@ def pi_pi_quantities(x: np.ndarray, m1: int) -> np.ndarray:
 def _pi_pi_of_planes(c1: np.ndarray, n1: np.ndarray, c2: np.ndarray, n2: np.ndarray) -> np.ndarray:
     """:func:`pi_pi_quantities` of the two rings' centroids and unit normals (..., 3)."""
     v = c2 - c1
+    # |v × n| and |v · n| of each normal once: β and γ (:func:`_acute`'s expressions) and
+    # the slippage and perpendicular distances are made of them
+    slip1, slip2 = vector_lengths(cross3(v, n1)), vector_lengths(cross3(v, n2))
+    perp1, perp2 = np.abs(np.sum(v * n1, axis=-1)), np.abs(np.sum(v * n2, axis=-1))
     return np.stack(
         [
             vector_lengths(v),
             _acute(n1, n2),
-            _acute(v, n1),
-            _acute(v, n2),
-            np.abs(np.sum(v * n2, axis=-1)),
-            np.abs(np.sum(v * n1, axis=-1)),
-            vector_lengths(cross3(v, n1)),
+            np.degrees(np.arctan2(slip1, perp1)),
+            np.degrees(np.arctan2(slip2, perp2)),
+            perp2,
+            perp1,
+            slip1,
         ],
         axis=-1,
     )
@@ -724,8 +744,7 @@ def _pi_stacking(
     if near is None:
         near = _centroids_near(structure, rings, max_distance)
     images = _Images(structure)
-    keys_of: dict[int, set] = {}  # position keys of each ring's atoms
-    pairs: list[tuple[Ring, Ring, SymmetryCode, list[Atom]]] = []
+    found = []
     for i, j, code in near:
         if i > j:
             continue  # found from ring j too
@@ -733,11 +752,15 @@ def _pi_stacking(
             continue  # a ring and its own image: one of g and g⁻¹
         ri, rj = rings[i], rings[j]
         image = images.ring(rj, code)
-        if image is None:
-            continue
-        if i not in keys_of:
-            keys_of[i] = _position_keys(structure, ri.atoms)
-        if keys_of[i] & _position_keys(structure, image):
+        if image is not None:
+            found.append((i, ri, rj, code, image))
+    # the position keys of each ring I's atoms and of every image at once
+    first = list(dict.fromkeys(i for i, *_ in found))
+    keys = _position_key_sets(structure, [rings[i].atoms for i in first] + [f[4] for f in found])
+    keys_of = dict(zip(first, keys[: len(first)], strict=True))
+    pairs: list[tuple[Ring, Ring, SymmetryCode, list[Atom]]] = []
+    for n, (i, ri, rj, code, image) in enumerate(found):
+        if keys_of[i] & keys[len(first) + n]:
             continue  # fused rings
         if _disorder_clash(structure, ri.atoms, image):
             continue
@@ -803,14 +826,15 @@ def _x_h_pi_of_plane(xx: np.ndarray, h: np.ndarray, c: np.ndarray, n: np.ndarray
     """:func:`x_h_pi_quantities` of X, H and the ring's centroid and unit normal (..., 3)."""
     hc = h - c
     xh = h - xx
+    h_perp = np.abs(np.sum(hc * n, axis=-1))  # |(H − Cg)·n|, also γ's (:func:`_acute`)
     return np.stack(
         [
             vector_lengths(xh),
             vector_lengths(hc),
             vector_lengths(c - xx),
             _angle(xx - h, c - h),
-            np.abs(np.sum(hc * n, axis=-1)),
-            _acute(hc, n),
+            h_perp,
+            np.degrees(np.arctan2(vector_lengths(cross3(hc, n)), h_perp)),
             90.0 - _acute(xh, n),
         ],
         axis=-1,
@@ -896,18 +920,22 @@ def _x_h_pi(
     # once (the test below would, one by one)
     own = _donor_in_ring(structure, donor_of, rings, near)
     near = [c for c, mine in zip(near, own, strict=True) if not mine]
+    donor_sites, donor_ops = donor_of.site.tolist(), donor_of.op.tolist()
+    donor_shifts = donor_of.shift.tolist()
+    found = []
     for h, j, code in near:
         k = row_of_h[h]
         x_atom = Atom(
-            int(donor_of.site[k]),
-            SymmetryCode(int(donor_of.op[k]), tuple(int(t) for t in donor_of.shift[k])),
+            donor_sites[k], SymmetryCode(donor_ops[k], tuple(int(t) for t in donor_shifts[k]))
         )
         ring = rings[j]
         image = images.ring(ring, code)
-        if image is None:
-            continue
-        h_atom = Atom(h, ident)
-        if _position_keys(structure, [x_atom]) & _position_keys(structure, image):
+        if image is not None:
+            found.append((x_atom, Atom(h, ident), ring, code, image))
+    # the position keys of every candidate's X and ring image at once
+    keys = _position_key_sets(structure, [g for c in found for g in ([c[0]], c[4])])
+    for n, (x_atom, h_atom, ring, code, image) in enumerate(found):
+        if keys[2 * n] & keys[2 * n + 1]:
             continue  # X belongs to the ring
         if _disorder_clash(structure, [x_atom, h_atom], image):
             continue
