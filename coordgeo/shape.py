@@ -1126,12 +1126,17 @@ def _greedy(w: np.ndarray) -> np.ndarray:
     out = np.empty((b, n), dtype=np.int64)
     rows = np.arange(b)
     square = scores.reshape(b, n, n)
-    for step in range(n):
+    left_row = np.full(b, n * (n - 1) // 2)  # the sums of the rows and columns not picked
+    left_column = left_row.copy()
+    for step in range(n - 1):
         i, j = np.divmod(scores.argmax(axis=-1), n)
         out[rows, i] = j
-        if step < n - 1:  # the last pick leaves nothing to rule out
+        left_row -= i
+        left_column -= j
+        if step < n - 2:  # the next pick's argmax is the last that needs them ruled out
             square[rows, i, :] = -np.inf
             square[rows, :, j] = -np.inf
+    out[rows, left_row] = left_column  # the last pick: the one row and column left
     return out
 
 

@@ -482,6 +482,15 @@ def test_site_points_stacks_centre_first_or_last_and_broadcasts() -> None:
         S.site_points(center, np.zeros(3))
 
 
+def noisy_sites(label: str, rng, k: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    """k sites: centres (k, 3) anywhere and the ideal ``label`` at 2 Å about each, every
+    donor moved by Gaussian noise of ``noise`` Å per coordinate (ligands (k, n, 3))."""
+    ideal = S.ideal_polyhedron(label)
+    center = rng.normal(size=(k, 3))
+    noise_draw = noise * rng.normal(size=(k, ideal.n, 3))
+    return center, 2.0 * ideal.vertices[None] + noise_draw + center[:, None]
+
+
 def test_shape_measures_of_a_batch_are_those_of_each_polyhedron_alone() -> None:
     # bulk measures the sites of many structures in one call: a polyhedron's measures and
     # candidate pairings must not depend on the others (Newton's iterations on ν ran until
@@ -491,10 +500,8 @@ def test_shape_measures_of_a_batch_are_those_of_each_polyhedron_alone() -> None:
 
     rng = np.random.default_rng(11)
     for label in ("OC-6", "SAPR-8", "CSAPR-9"):
-        ideal = S.ideal_polyhedron(label)
-        k, n = 12, ideal.n
-        center = rng.normal(size=(k, 3))
-        ligands = 2.0 * ideal.vertices[None] + 0.15 * rng.normal(size=(k, n, 3)) + center[:, None]
+        center, ligands = noisy_sites(label, rng, 12, 0.15)
+        k, n = ligands.shape[:2]
         labels = S.shape_labels(n)
         values, grads = _shape_columns(center, ligands, labels, 1e-5)
         for i in range(k):
@@ -573,11 +580,7 @@ def test_search_reports_each_local_optimum_with_the_nu_of_its_own_fit() -> None:
     # searched together
     rng = np.random.default_rng(3)
     for label in ("CSAPR-9", "MFF-9", "JSD-8"):
-        ideal = S.ideal_polyhedron(label)
-        k, n = 5, ideal.n
-        center = rng.normal(size=(k, 3))
-        ligands = 2.0 * ideal.vertices[None] + 0.3 * rng.normal(size=(k, n, 3)) + center[:, None]
-        q, _ = S._prepare(center, ligands)
+        q, _ = S._prepare(*noisy_sites(label, rng, 5, 0.3))
         for b, (pairings, nu) in enumerate(S._local_optima_of(q, label)):
             owner = np.full(len(pairings), b)
             fresh = S._fit_of(S._reference(label), q, pairings, owner, False)[0]
@@ -611,3 +614,22 @@ def test_memory_of_the_enumeration_does_not_grow_with_the_number_of_sites() -> N
     small, large = peak(7), peak(240)
     assert small < 40e6, small
     assert large < 1.5 * small, (small, large)
+
+
+def test_greedy_pairing_is_the_largest_free_score_first_with_ties_to_the_first() -> None:
+    # _greedy takes the largest score left, rows and columns once each, the first in
+    # row-major order among equal scores, and its last pick is the one row and column
+    # left: compared with the rule written out in plain Python, on integer scores full of
+    # ties and on real ones, for N = 1 to 9
+    rng = np.random.default_rng(2)
+    for n in range(1, 10):
+        for w in (rng.integers(0, 3, size=(200, n, n)).astype(float), rng.normal(size=(200, n, n))):
+            expected = np.empty((len(w), n), dtype=np.int64)
+            for b, scores in enumerate(w.tolist()):
+                free_rows, free_columns = set(range(n)), set(range(n))
+                for _ in range(n):
+                    _, i, j = max((scores[i][j], -i, -j) for i in free_rows for j in free_columns)
+                    expected[b, -i] = -j
+                    free_rows.discard(-i)
+                    free_columns.discard(-j)
+            assert np.array_equal(S._greedy(w), expected), n
