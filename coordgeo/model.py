@@ -150,6 +150,65 @@ class SymOp:
         )
 
 
+class Deferred:
+    """An array a reader leaves to be made on first use: ``function(*args)``, made once
+    (read-only, :func:`read_only`) and shared by every structure that holds this object
+    (a copy made with ``vars(copy).update(vars(s))``, say). Give it as the value of a
+    :class:`_DeferredField` of a structure (:attr:`Structure.u_aniso`); ``rows`` selects
+    rows of the array when it is made.
+
+    The function must depend on nothing but its arguments and must neither fail nor
+    report anything (a note, a warning): the reader decides, when it reads the file, that
+    it cannot, and otherwise makes the array at once.
+    """
+
+    __slots__ = ("_value", "_work")
+
+    def __init__(self, function, *args, rows: np.ndarray | None = None) -> None:
+        # one attribute, read and cleared at once: a thread that finds it gone finds the
+        # array made by another
+        self._work: tuple | None = (function, args, rows)
+        self._value: np.ndarray | None = None
+
+    def take(self, rows: np.ndarray) -> Deferred:
+        """The rows ``rows`` of the array, made on first use too."""
+        work = self._work
+        if work is None:
+            return Deferred(read_only, self.value()[rows])
+        function, args, before = work
+        return Deferred(function, *args, rows=rows if before is None else before[rows])
+
+    def value(self) -> np.ndarray:
+        work = self._work
+        if work is not None:
+            function, args, rows = work
+            value = function(*args)
+            self._value = read_only(value if rows is None else value[rows])
+            self._work = None  # what it was made from may go
+        assert self._value is not None
+        return self._value
+
+
+class _DeferredField:
+    """A field of a frozen dataclass whose value may be given as a :class:`Deferred`: the
+    first read makes it and keeps the array in its place (so ``vars`` and pickles hold
+    arrays from then on; :meth:`Structure.__getstate__` makes every one first)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:  # on the class: no default value (dataclasses asks this)
+            raise AttributeError(self.name)
+        value = obj.__dict__[self.name]
+        if type(value) is Deferred:
+            value = obj.__dict__[self.name] = value.value()
+        return value
+
+    def __set__(self, obj, value) -> None:  # the dataclass __init__ (frozen: nobody else)
+        obj.__dict__[self.name] = value
+
+
 @dataclass(frozen=True, eq=False)
 class GeomLoop:
     """One of the authors' ``_geom_*`` loops, as printed.
@@ -214,7 +273,9 @@ class Structure:
 
     Every array is read-only (:func:`read_only`, applied by ``__post_init__``, so also to
     the arrays given to ``dataclasses.replace``): caches keyed by the structure hold
-    values derived from them.
+    values derived from them. ``u_aniso`` may be given as a :class:`Deferred`, made (and
+    kept, read-only) on first use: the reader leaves the U_ij, which only powder patterns
+    and exports read, for then.
     """
 
     path: str
@@ -229,7 +290,9 @@ class Structure:
     fract_rounding: np.ndarray  # (N, 3)
     occupancy: np.ndarray  # (N,)
     u_iso: np.ndarray  # (N,), nan when not given
-    u_aniso: np.ndarray  # (N, 6) U11 U22 U33 U12 U13 U23, nan when not given
+    # (N, 6) U11 U22 U33 U12 U13 U23, nan when not given; a reader may give a Deferred
+    # (only powder patterns and exports read them, bulk never)
+    u_aniso: np.ndarray = _DeferredField()  # type: ignore[assignment]
     disorder_assembly: tuple[str, ...]
     disorder_group: tuple[str, ...]  # "" when ordered
     calc: np.ndarray  # (N,) bool: calc/riding flag or no su on any coordinate of an H
@@ -249,6 +312,15 @@ class Structure:
 
     def __post_init__(self) -> None:
         _freeze_arrays(self)
+
+    def __getstate__(self) -> dict:
+        """The fields and cached values, a :class:`Deferred` field made first (pickle,
+        ``copy.deepcopy``)."""
+        state = dict(vars(self))
+        for name, value in state.items():
+            if type(value) is Deferred:
+                state[name] = getattr(self, name)
+        return state
 
     def __setstate__(self, state: dict) -> None:
         _set_frozen_state(self, state)

@@ -355,6 +355,48 @@ def test_site_without_coordinates_beside_an_aniso_loop(tmp_path):
     )
 
 
+@pytest.mark.parametrize("u33", ["0.0130(4)", "0.013*"])
+def test_u_aniso_as_printed_read_at_once_or_on_first_use(tmp_path, u33):
+    """The U_ij as printed (Fe1 0.0110(3) 0.012 U33 0 0.001 0; N1 0.021 ? 0.023 0.002
+    0.003 0.004, '?' not given: NaN), read on first use when every value is a plain
+    number or null (no note can come of them), at once when one is not ('0.013*', an old
+    program's flag: a note and NaN). The same through a pickle, a deep copy and a copy of
+    the fields made before the first use."""
+    import copy
+    import pickle
+
+    from coordgeo.model import Deferred
+
+    text = C2C.format(ops="\n".join(f"{k} '{op}'" for k, op in enumerate(C2C_OPS, 1)))
+    text = text.split("loop_\n_geom_bond")[0] + (
+        "loop_\n_atom_site_aniso_label\n_atom_site_aniso_U_11\n_atom_site_aniso_U_22\n"
+        "_atom_site_aniso_U_33\n_atom_site_aniso_U_12\n_atom_site_aniso_U_13\n"
+        "_atom_site_aniso_U_23\n"
+        f"Fe1 0.0110(3) 0.012 {u33} 0 0.001 0\nN1 0.021 ? 0.023 0.002 0.003 0.004\n"
+    )
+    (s,) = read_cif(write(tmp_path, "aniso.cif", text))
+    plain = u33 == "0.0130(4)"
+    assert isinstance(vars(s)["u_aniso"], Deferred) == plain
+    noted = [note for note in s.notes if "_atom_site_aniso_U_33 is not a number" in note]
+    assert noted == ([] if plain else [noted[0]]) and (plain or "Fe1 ('0.013*'" in noted[0])
+    fe, n1 = s.index("Fe1"), s.index("N1")
+    nan = float("nan")
+    expected = {
+        fe: [0.011, 0.012, 0.013 if plain else nan, 0, 0.001, 0],
+        n1: [0.021, nan, 0.023, 0.002, 0.003, 0.004],
+    }
+    shallow = object.__new__(type(s))
+    vars(shallow).update(vars(s))  # the fields as they are (rings' copies)
+    for view in (pickle.loads(pickle.dumps(s)), copy.deepcopy(s), shallow, s):
+        u = view.u_aniso
+        assert u.shape == (len(s), 6) and not u.flags.writeable
+        for i, row in expected.items():
+            np.testing.assert_array_equal(u[i], row)
+        others = [i for i in range(len(s)) if i not in expected]
+        assert np.isnan(u[others]).all()
+    assert isinstance(vars(s)["u_aniso"], np.ndarray)  # made once, kept
+
+
 def test_an_unreadable_formula_count_is_no_traceback(tmp_path):
     # '_chemical_formula_sum Fe. O2' (a lone '.' after Fe) with a half-occupied Fe on an
     # inversion centre: the 1/multiplicity occupancy check reads the formula, and

@@ -43,7 +43,15 @@ from coordgeo.elements import (
 )
 from coordgeo.errors import InputError
 from coordgeo.io.files import read_text, text_of
-from coordgeo.model import CRYSTAL_SYSTEMS, Cell, GeomLoop, Structure, SymOp, read_only
+from coordgeo.model import (
+    CRYSTAL_SYSTEMS,
+    Cell,
+    Deferred,
+    GeomLoop,
+    Structure,
+    SymOp,
+    read_only,
+)
 from coordgeo.options import DEFAULT_TOLERANCE, check_limit
 from coordgeo.options import limit as limit_in_force
 from coordgeo.symmetry import (
@@ -1188,7 +1196,9 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
     aniso_labels = aniso_loop["_atom_site_aniso_label"]
     aniso_tokens = [aniso_loop[tag] for tag in _ANISO_TAGS] if aniso_labels else []
     aniso_present = [k for k, col in enumerate(aniso_tokens) if len(col) == len(aniso_labels)]
-    plain = _plain_columns(tokens + [aniso_tokens[k] for k in aniso_present])
+    # U_ij in the plain form (or null) can give no note: read on first use (bulk never)
+    later = bool(aniso_present) and _plain_or_null([aniso_tokens[k] for k in aniso_present])
+    plain = _plain_columns(tokens + ([] if later else [aniso_tokens[k] for k in aniso_present]))
     for c in range(3):
         tag = f"_atom_site_fract_{'xyz'[c]}"
         fract[:, c], fract_su[:, c], rounding[:, c] = _numbers_with_su(
@@ -1292,15 +1302,25 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
         notes.append(f"dummy sites kept for geometry only: {', '.join(dummies)}")
     # the U_ij of every listed site, matched by its label as numbered (an aniso row may
     # name a site without coordinates), kept with the sites
-    u_aniso = _read_aniso(
-        listed,
-        written,
-        aniso_labels,
-        aniso_tokens,
-        dict(zip(aniso_present, plain[5:], strict=True)),
-        where,
-        notes,
-    )
+    if later:
+        u_aniso: np.ndarray | Deferred = Deferred(
+            _deferred_aniso,
+            tuple(listed),
+            tuple(written) if written is not listed else None,
+            aniso_labels,
+            [aniso_tokens[k] if k in aniso_present else [] for k in range(len(aniso_tokens))],
+            aniso_present,
+        )
+    else:
+        u_aniso = _read_aniso(
+            listed,
+            written,
+            aniso_labels,
+            aniso_tokens,
+            dict(zip(aniso_present, plain[5:], strict=True)),
+            where,
+            notes,
+        )
     return {
         "labels": labels,
         "elements": elements,
@@ -1309,7 +1329,7 @@ def _read_sites(block: gemmi.cif.Block, notes: list[str], where: _Where) -> dict
         "fract_rounding": rounding,
         "occupancy": occupancy,
         "u_iso": u_iso,
-        "u_aniso": u_aniso[keep] if len(keep) < n else u_aniso,
+        "u_aniso": (u_aniso.take(keep) if later else u_aniso[keep]) if len(keep) < n else u_aniso,
         "calc": calc,
         "assembly": _kept_text(columns["disorder_assembly"], keep, n),
         "group": _kept_text(columns["disorder_group"], keep, n),
@@ -1758,13 +1778,49 @@ _ANISO_TAGS = tuple(
 )
 
 
+def _plain_or_null(columns: list[list[str]]) -> bool:
+    """Whether every token of the columns is ``?``, ``.`` or a plain number
+    (:data:`_PLAIN_NUMBER`) of at most 300 characters: tokens :func:`_plain_numbers` reads
+    at once, none of which :func:`_site_numbers` reads one by one (so none gives a note;
+    fewer than 309 digits cannot overflow a float)."""
+    tokens = [t for column in columns for t in column]
+    joined = "\n".join(tokens)
+    if joined.count("\n") != len(tokens) - 1 or not joined.isascii():  # a text field
+        return False
+    shapes = set(joined.encode("ascii").translate(_DIGITS_AS_ZERO).split(b"\n"))
+    shapes -= {b"?", b"."}
+    return all(len(shape) <= 300 and _PLAIN_SHAPE.fullmatch(shape) for shape in shapes)
+
+
+def _deferred_aniso(
+    listed: tuple[str, ...],
+    written: tuple[str, ...] | None,
+    aniso_labels: list[str],
+    tokens: list[list[str]],
+    present: list[int],
+) -> np.ndarray:
+    """:func:`_read_aniso` of columns that :func:`_plain_or_null` passed, on first use of
+    :attr:`Structure.u_aniso`: the same numbers (each token is read on its own), no note
+    and no error possible (so no notes list and no lines to name)."""
+    plain = _plain_columns([tokens[k] for k in present])
+    return _read_aniso(
+        listed,
+        listed if written is None else written,
+        aniso_labels,
+        tokens,
+        dict(zip(present, plain, strict=True)),
+        None,
+        [],
+    )
+
+
 def _read_aniso(
-    labels: list[str],
-    written: list[str],
+    labels: Sequence[str],
+    written: Sequence[str],
     aniso_labels: list[str],
     tokens: list[list[str]],
     plain: dict[int, _Plain],
-    where: _Where,
+    where: _Where | None,
     notes: list[str],
 ) -> np.ndarray:
     """U11 … U23 of each site (NaN when not given): ``tokens`` the columns of
@@ -2263,7 +2319,11 @@ def _without_symmetry_duplicates(
     )
     keep = np.flatnonzero(first < 0)
     kept = {
-        key: value[keep] if isinstance(value, np.ndarray) else [value[i] for i in keep]
+        key: value[keep]
+        if isinstance(value, np.ndarray)
+        else value.take(keep)
+        if isinstance(value, Deferred)
+        else [value[i] for i in keep]
         for key, value in sites.items()
     }
     return kept, duplicates, images[keep]
