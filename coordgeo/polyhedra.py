@@ -317,6 +317,7 @@ def site_columns_of(
     structure) as for :func:`site_columns`.
     """
     volumes = volumes or [None] * len(jobs)
+    shapes = shapes if isinstance(shapes, str) else tuple(shapes)  # a key of the caches below
     # per structure: its columns in order of first appearance (as rows would give), and its
     # spheres of each size (rows, sites, operators, shifts)
     tables: list[dict] = []
@@ -330,9 +331,7 @@ def site_columns_of(
         for n, members in by_n.items():
             if n == 0:
                 continue
-            for name in _value_and_su_columns(
-                n, shapes if isinstance(shapes, str) else tuple(shapes)
-            ):
+            for name in _value_and_su_columns(n, shapes):
                 order.setdefault(name, len(order))
             ident = structure.identity_op
             group = [spheres[i] for i in members]
@@ -406,16 +405,20 @@ def _value_and_su_columns(n: int, shapes: str | tuple[str, ...]) -> tuple[str, .
     return tuple(out)
 
 
-def _columns_of(n: int, shapes: str | tuple[str, ...]) -> tuple[tuple[str, ...], bool, list[str]]:
+@functools.lru_cache(maxsize=64)
+def _columns_of(
+    n: int, shapes: str | tuple[str, ...]
+) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
     """The shapes measured for n donors, whether the OC-6 → TPR-6 path is, and the value
-    columns of :func:`_evaluate` in order."""
+    columns of :func:`_evaluate` in order (cached: asked per coordination number of every
+    bulk batch)."""
     available = shape.shape_labels(n)
     wanted = available if shapes == "all" else tuple(s for s in shapes if s in available)
     path = "OC-6" in wanted and "TPR-6" in wanted
     names = [col for _, col in _DISTORTION] + [shape_column(s) for s in wanted]
     if path:
         names += ["path_deviation_oc6_tpr6", "generalized_coordinate_oc6_tpr6"]
-    return wanted, path, names
+    return wanted, path, tuple(names)
 
 
 def _ordered(structure: Structure, spheres: list[Sphere], columns: dict) -> dict:
@@ -454,17 +457,13 @@ def xyz_parameters(polyhedra, shapes: str | tuple[str, ...] = "all") -> pd.DataF
     import pandas as pd
 
     rows = []
+    shapes = shapes if isinstance(shapes, str) else tuple(shapes)
     for p in polyhedra:
         n = p.n
-        available = shape.shape_labels(n)
-        wanted = available if shapes == "all" else tuple(s for s in shapes if s in available)
-        path = "OC-6" in wanted and "TPR-6" in wanted
+        wanted, path, names = _columns_of(n, shapes)
         x = np.vstack([p.center[None], p.ligands])
         with np.errstate(invalid="ignore", divide="ignore"):
             values = _evaluator(n, wanted, path)(x)
-        names = [col for _, col in _DISTORTION] + [shape_column(s) for s in wanted]
-        if path:
-            names += ["path_deviation_oc6_tpr6", "generalized_coordinate_oc6_tpr6"]
         row = {
             "block": f"{p.path}:{p.title}" if p.title else p.path,
             "metal": f"{p.metal}{p.metal_index + 1}",
