@@ -983,13 +983,15 @@ def coordination_spheres(
     starts = np.searchsorted(found.center, metals)
     ends = np.searchsorted(found.center, metals, side="right")
     codes = found.codes()
+    bonded_donors, close_donors = _donor_pairs(structure, found, starts, ends, tolerance)
     spheres: list[Sphere] = []
-    for m, a, b in zip(metals.tolist(), starts.tolist(), ends.tolist(), strict=True):
+    each = zip(metals.tolist(), starts.tolist(), ends.tolist(), strict=True)
+    for k_metal, (m, a, b) in enumerate(each):
         if minor[m]:
             continue
         rows = np.arange(a, b)
         notes: list[str] = list(_CONTACT_NOTES.get(structure, {}).get(tolerance, {}).get(m, ()))
-        if len(rows) > 1:
+        if len(rows) > 1 and bonded_donors[k_metal]:
             behind = _behind_donors(structure, m, found.take(rows), d_all[rows], tolerance)
             if behind.any():  # one note per sphere (a phosphate or carboxylate gives several)
                 shown = [
@@ -1006,8 +1008,10 @@ def coordination_spheres(
                     )
                 )
             rows = rows[~behind]
-        donors = found.take(rows)
-        sets = _compatible_sets(structure, donors, tolerance)
+        if len(rows) > 1 and not close_donors[k_metal]:
+            sets = [(np.arange(len(rows)), "")]  # as _compatible_sets finds the usual sphere
+        else:
+            sets = _compatible_sets(structure, found.take(rows), tolerance)
         if len(sets) > MAX_CONFIGURATIONS:
             many = f"at least {len(sets)}" if len(sets) >= _CLIQUE_SEARCH else str(len(sets))
             notes.append(
@@ -1047,6 +1051,44 @@ def coordination_spheres(
     if unresolved:
         return spheres
     return [sp for sp in spheres if not sp.problem]
+
+
+def _donor_pairs(
+    structure: Structure, found, starts: np.ndarray, ends: np.ndarray, tolerance: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """For the donors ``found[starts[k]:ends[k]]`` of each metal k: whether two of them may
+    lie one behind the other (two non-metal, non-H donors bonded to each other, the test
+    of :func:`_behind_donors`, with its positions and sums: where it finds none it has
+    nothing to do), and whether they may be disordered (a PART label, a partial donor, or
+    two donors closer than :data:`EXCLUSIVE_DISTANCE` + 1e-9 Å, a margin far beyond the
+    rounding of :func:`_compatible_sets`' own positions: where none is, it keeps every
+    donor in one set). Every pair of every metal's donors at once, not a call per metal."""
+    count = ends - starts
+    n_pairs = count * count
+    owner = np.repeat(np.arange(len(count)), n_pairs)
+    local = np.arange(int(n_pairs.sum())) - np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs)
+    a, b = np.divmod(local, np.maximum(count, 1)[owner])
+    a, b = a + starts[owner], b + starts[owner]
+    apart = a != b
+    x = image_fract(structure, found.site, found.op, found.shift.astype(float))
+    x = x @ structure.cell.orthogonalization.T
+    dd = vector_lengths(x[a] - x[b])
+    radii, metal, hydrogen = _per_element(structure.elements)
+    r = radii[found.site]
+    candidate = ~metal[found.site] & ~hydrogen[found.site]
+    bonded = (dd <= r[a] + r[b] + tolerance) & (dd >= EXCLUSIVE_DISTANCE)
+    bonded &= candidate[a] & candidate[b] & apart
+    close = apart & (dd < EXCLUSIVE_DISTANCE + 1e-9)
+    # a PART label or a partial donor: the disorder rules decide (per row, then per metal)
+    labelled = np.array([g != "" for g in structure.disorder_group], dtype=bool)
+    partial = structure.occupancy < 0.995
+    disordered = labelled[found.site] | partial[found.site]
+    n = len(count)
+    bonded_of = np.bincount(owner[bonded], minlength=n) > 0
+    close_of = np.bincount(owner[close], minlength=n) > 0
+    row_owner = np.repeat(np.arange(n), count)
+    close_of |= np.bincount(row_owner[disordered], minlength=n) > 0
+    return bonded_of, close_of
 
 
 def mixed_sites(

@@ -233,6 +233,46 @@ def test_bonds_of_centres_searched_in_turn_are_those_of_one_search(structures):
     assert checked > 100
 
 
+def test_spheres_that_skip_the_donor_tests_are_those_the_tests_leave_whole(structures):
+    """coordination_spheres calls _behind_donors and _compatible_sets only for the metals
+    whose donors _donor_pairs flags (every metal's donor pairs at once): for every other
+    metal of the corpus the two tests, run anyway, remove no donor and keep one set of all."""
+    from coordgeo.coordination import (
+        _behind_donors,
+        _compatible_sets,
+        _donor_pairs,
+        _metal_mask,
+        measure,
+    )
+
+    skipped = flagged = 0
+    for s in structures:
+        metals = np.flatnonzero(_metal_mask(s))
+        found = bond_contacts(s, 0.45, centers=metals)
+        if not len(found):
+            continue
+        starts = np.searchsorted(found.center, metals)
+        ends = np.searchsorted(found.center, metals, side="right")
+        bonded, close = _donor_pairs(s, found, starts, ends, 0.45)
+        n = len(found)
+        sites = np.stack([found.center, found.site], axis=1)
+        ops = np.stack([np.full(n, s.identity_op), found.op], axis=1)
+        shifts = np.stack([np.zeros((n, 3)), found.shift.astype(float)], axis=1)
+        distance = measure(s, sites, ops, shifts)[0]
+        for k, (m, a, b) in enumerate(zip(metals, starts, ends, strict=True)):
+            if b - a < 2:
+                continue
+            donors = found.take(np.arange(a, b))
+            if not bonded[k]:
+                assert not _behind_donors(s, m, donors, distance[a:b], 0.45).any(), s.block
+            if not close[k]:
+                (only,) = _compatible_sets(s, donors, 0.45)
+                assert list(only[0]) == list(range(b - a)) and only[1] == "", s.block
+            skipped += not bonded[k] and not close[k]
+            flagged += bool(bonded[k] or close[k])
+    assert skipped > 100 and flagged > 20
+
+
 def test_cell_list_finds_an_image_a_rounding_error_below_zero(shared, monkeypatch):
     """Two ring centroids of 4301885 (I2/a): an image of the second lands at
     y = −3.8e-18, which unit_cell_images keeps as the origin plane and gemmi's cell list
