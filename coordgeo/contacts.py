@@ -1375,16 +1375,28 @@ def _union(parts: list[dict]) -> dict[str, np.ndarray]:
     reindex, concat and astype per column cost more than finding the contacts)."""
     sizes = [len(next(iter(p.values()))) for p in parts]
     n = sum(sizes)
+    # the number columns of all kinds as rows of one table, each part's as one block (a
+    # conversion and a copy per column and part cost more than the rows' numbers)
+    numbers = np.full((len(_NUMBER_COLUMNS), n), np.nan)
+    start = 0
+    for part, size in zip(parts, sizes, strict=True):
+        rows = [k for k, c in enumerate(_NUMBER_COLUMNS) if c in part]
+        if rows and size:
+            block = np.array([part[_NUMBER_COLUMNS[k]] for k in rows], dtype=float)
+            numbers[rows, start : start + size] = block
+        start += size
+    number_row = {c: k for k, c in enumerate(_NUMBER_COLUMNS)}
     data: dict[str, object] = {}
-    # each column starts as a copy of one of these (np.full per column costs more)
-    no_text, no_value = np.full(n, "", dtype=object), np.full(n, np.nan)
+    # each text column starts as a copy of this (np.full per column costs more)
+    no_text = np.full(n, "", dtype=object)
     for c in ALL_COLUMNS:
+        if c in number_row:
+            data[c] = numbers[number_row[c]]
+            continue
         if c in TEXT_COLUMNS:
             values = no_text.copy()
-        elif c in BOOL_COLUMNS:
-            values, missing = np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
         else:
-            values = no_value.copy()
+            values, missing = np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
         start = 0
         for part, size in zip(parts, sizes, strict=True):
             stop = start + size
@@ -1394,14 +1406,16 @@ def _union(parts: list[dict]) -> dict[str, np.ndarray]:
                     if not all(type(v) is str for v in column.tolist()):  # None, NaN: ""
                         column = np.where(pd.isna(column), "", column)
                     values[start:stop] = column
-                elif c in BOOL_COLUMNS:
+                else:
                     values[start:stop] = np.asarray(part[c], dtype=bool)
                     missing[start:stop] = False
-                else:
-                    values[start:stop] = np.asarray(part[c], dtype=float)
             start = stop
         data[c] = pd.arrays.BooleanArray(values, missing) if c in BOOL_COLUMNS else values
     return data
+
+
+#: The float columns of :data:`ALL_COLUMNS`, in its order.
+_NUMBER_COLUMNS = [c for c in ALL_COLUMNS if c not in TEXT_COLUMNS and c not in BOOL_COLUMNS]
 
 
 def _kinds(kind: str | Sequence[str]) -> list[str]:
