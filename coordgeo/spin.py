@@ -512,6 +512,10 @@ class _Posterior:
     carbon: np.ndarray  # C donors: no oxidation state from bond lengths
 
 
+# the metals of BV_PARAMETERS: a site of any other metal has no bond-valence sum (NaN)
+_BV_METALS = frozenset(metal for metal, _, _ in BV_PARAMETERS)
+
+
 def _bond_valences(element, bond_lengths, bond_elements) -> tuple[dict, dict]:
     """:func:`bond_valence_sums` of every site for oxidation states 2 and 3 ({ox: V},
     {ox: used}); NaN and unused without bonds."""
@@ -1191,10 +1195,6 @@ def assign_columns_of(
         else:  # no site with a spin-state model: what the CIF states would be read for none
             cif_ox, cif_source = np.full(len(spheres), np.nan), np.full(len(spheres), "", object)
             organo, notes = np.zeros(len(spheres), dtype=bool), [""] * len(spheres)
-        lengths, elements = _bond_arrays(
-            [sp.distances for sp in spheres],
-            [[structure.elements[a.site] for a in sp.donors] for sp in spheres],
-        )
         args = (
             element,
             _column(table, "donor_set"),
@@ -1207,9 +1207,16 @@ def assign_columns_of(
         n = len(labels)
         t4 = _column(table, "cshm_t4") if "cshm_t4" in table else np.full(n, np.nan)
         shape = _column(table, "cshm_oc6") if "cshm_oc6" in table else np.full(n, np.nan)
-        # the sums of each structure's bonds, padded to its own largest coordination
-        # number (a sum's rounding depends on the padded width)
-        valences = _bond_valences(np.asarray(element, dtype=object), lengths, elements)
+        if _BV_METALS.isdisjoint(element):  # no site with bond-valence parameters: NaN sums
+            valences = _bond_valences(element, None, None)
+        else:
+            # the sums of each structure's bonds, padded to its own largest coordination
+            # number (a sum's rounding depends on the padded width)
+            lengths, elements = _bond_arrays(
+                [sp.distances for sp in spheres],
+                [[structure.elements[a.site] for a in sp.donors] for sp in spheres],
+            )
+            valences = _bond_valences(np.asarray(element, dtype=object), lengths, elements)
         parts.append((args, t4, shape, organo, valences, given, source, cif_ox, cif_source,
                       notes))  # fmt: skip
     if len(parts) == 1:
