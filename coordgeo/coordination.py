@@ -1080,9 +1080,9 @@ def _donor_pairs(
     bonded &= candidate[a] & candidate[b] & apart
     close = apart & (dd < EXCLUSIVE_DISTANCE + 1e-9)
     # a PART label or a partial donor: the disorder rules decide (per row, then per metal)
-    labelled = np.array([g != "" for g in structure.disorder_group], dtype=bool)
-    partial = structure.occupancy < 0.995
-    disordered = labelled[found.site] | partial[found.site]
+    group = structure.disorder_group
+    disordered = np.array([group[k] != "" for k in found.site.tolist()], dtype=bool)
+    disordered |= structure.occupancy[found.site] < 0.995
     n = len(count)
     bonded_of = np.bincount(owner[bonded], minlength=n) > 0
     close_of = np.bincount(owner[close], minlength=n) > 0
