@@ -2174,11 +2174,12 @@ def _read_geom(
 ) -> Mapping[str, GeomLoop]:
     """The authors' ``_geom_*`` loops as printed, with the loop's line number.
 
-    ``lazy``: the values of each loop are copied out of the parsed block on first use
-    (:class:`_GeomLoops`); which loops there are, their lines and the ``geom_rows`` limit
-    are settled here either way."""
+    ``lazy``: each loop's values are made Python strings on first use (:class:`_GeomLoops`);
+    which loops there are, their lines and the ``geom_rows`` limit are settled here either
+    way."""
     out: dict[str, GeomLoop | tuple] = {}
     most_rows = None  # the geom_rows limit in force, looked up once per block
+    copies: gemmi.cif.Document | None = None  # the loops kept for later (lazy)
     for kind, (value_tag, prefix) in _GEOM_LOOPS.items():
         item = block.find_loop_item(value_tag.lower())
         if item is not None:
@@ -2209,10 +2210,16 @@ def _read_geom(
                 values=tuple(values),
                 line=line,
             )
+        elif lazy:  # a copy of the loop alone in C++ (~3× faster than Python strings)
+            if copies is None:
+                copies = gemmi.cif.Document()
+                copies.add_new_block("geom")
+            copies[0].add_item(item)  # found again by its tag (adding moves the items)
+            out[kind] = (value_tag, prefix, line)
         else:
-            out[kind] = (loop, prefix, line) if lazy else _geom_loop(loop, prefix, line)
-    if lazy and any(isinstance(loop, tuple) for loop in out.values()):
-        return _GeomLoops(block, out)
+            out[kind] = _geom_loop(loop, prefix, line)
+    if copies is not None:
+        return _GeomLoops(copies, out)
     return out  # type: ignore[return-value]
 
 
@@ -2226,24 +2233,28 @@ def _geom_loop(loop: gemmi.cif.Loop, prefix: str, line: int) -> GeomLoop:
 
 
 class _GeomLoops(Mapping[str, GeomLoop]):
-    """A block's ``_geom_*`` loops (:func:`_read_geom`), each loop's values copied out of
-    the parsed block on first use: only ``check`` and the comparisons with published
-    values read them, and copying every printed bond, angle and torsion into Python
-    strings was ~5 % of reading a CIF (most of it in bulk, which never reads them). Which
-    loops there are and their lines are known from the start (``in`` and iteration copy
-    nothing). Until every loop is copied it holds the parsed block (and so its document);
-    a pickle or copy holds the loops themselves (a plain dict)."""
+    """A block's ``_geom_*`` loops (:func:`_read_geom`), each loop's values made Python
+    strings on first use: only ``check`` and the comparisons with published values read
+    them, and making every printed bond, angle and torsion a Python string was ~5 % of
+    reading a CIF (bulk never reads them). Until then the loops are held as gemmi copies
+    in a document of their own (``document``: the file's parsed document may go; C++
+    strings take less memory than Python's). Which loops there are and their lines are
+    known from the start (``in`` and iteration make nothing). A pickle or copy holds the
+    loops themselves (a plain dict)."""
 
-    def __init__(self, block: gemmi.cif.Block, loops: dict[str, GeomLoop | tuple]) -> None:
-        self._block: gemmi.cif.Block | None = block
+    def __init__(self, document: gemmi.cif.Document, loops: dict[str, GeomLoop | tuple]) -> None:
+        self._document: gemmi.cif.Document | None = document
         self._loops = loops
 
     def __getitem__(self, kind: str) -> GeomLoop:
         found = self._loops[kind]
-        if isinstance(found, tuple):  # (gemmi loop, tag prefix, line)
-            found = self._loops[kind] = _geom_loop(*found)
+        if isinstance(found, tuple):  # (the loop's value tag, tag prefix, line)
+            value_tag, prefix, line = found
+            assert self._document is not None
+            loop = self._document[0].find_loop_item(value_tag.lower()).loop
+            found = self._loops[kind] = _geom_loop(loop, prefix, line)
             if not any(isinstance(v, tuple) for v in self._loops.values()):
-                self._block = None  # every loop copied: the document may go
+                self._document = None  # every loop made: the copies may go
         return found
 
     def __contains__(self, kind: object) -> bool:
