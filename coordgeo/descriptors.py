@@ -935,12 +935,15 @@ def site_descriptors_of(
     jobs: list[tuple],
     tolerance: float | None = None,
     volumes: list[dict | None] | None = None,
+    points: list[dict | None] | None = None,
 ) -> list[dict[str, np.ndarray]]:
     """:func:`site_descriptors` of several structures ``jobs`` [(structure, spheres)], one
     dict per structure: the spheres of one coordination number of all of them go through
     one call of each descriptor, only the su's (each structure's su's) and the
     bis-tridentate ligands (each structure's bonds) are per structure. ``volumes`` one
-    ``volumes`` argument of :func:`site_descriptors` (or None) per structure.
+    ``volumes`` argument of :func:`site_descriptors` (or None) per structure; ``points``
+    the positions of each structure's spheres by coordination number, as
+    :func:`coordgeo.polyhedra.site_columns_of` leaves them (or None: worked out here).
     """
     from coordgeo.geometry import image_fract
     from coordgeo.geometry import propagate_su as propagate_in_structure
@@ -953,6 +956,7 @@ def site_descriptors_of(
         "bond_angle_variance": bond_angle_variance,
     }
     volumes = volumes or [None] * len(jobs)
+    points = points or [None] * len(jobs)
     outs = []
     groups: dict[int, list[tuple]] = {}
     for j, (structure, spheres) in enumerate(jobs):
@@ -967,15 +971,17 @@ def site_descriptors_of(
         for n, members in by_n.items():
             if not any(n in DESCRIPTORS[m] for m in functions):
                 continue
-            group = [spheres[i] for i in members]
-            sites = np.array([[sp.metal] + [a.site for a in sp.donors] for sp in group])
-            ops = np.array([[ident] + [a.code.op for a in sp.donors] for sp in group])
-            shifts = np.array(
-                [[(0, 0, 0)] + [a.code.shift for a in sp.donors] for sp in group], dtype=float
-            )
-            fract = image_fract(structure, sites, ops, shifts)
-            x = fract @ structure.cell.orthogonalization.T
-            groups.setdefault(n, []).append((j, np.asarray(members), sites, ops, fract, x))
+            known = points[j].get(n) if points[j] is not None else None
+            if known is None:
+                group = [spheres[i] for i in members]
+                sites = np.array([[sp.metal] + [a.site for a in sp.donors] for sp in group])
+                ops = np.array([[ident] + [a.code.op for a in sp.donors] for sp in group])
+                shifts = np.array(
+                    [[(0, 0, 0)] + [a.code.shift for a in sp.donors] for sp in group], dtype=float
+                )
+                fract = image_fract(structure, sites, ops, shifts)
+                known = (sites, ops, fract, fract @ structure.cell.orthogonalization.T)
+            groups.setdefault(n, []).append((j, np.asarray(members), *known))
     for n, parts in groups.items():
         names = [m for m in functions if n in DESCRIPTORS[m]]
         x = np.concatenate([part[-1] for part in parts]) if len(parts) > 1 else parts[0][-1]

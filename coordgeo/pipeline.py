@@ -363,9 +363,10 @@ def site_columns_of(analyses: list[Analysis]) -> list[dict]:
     # columns first, one DataFrame at the end: a DataFrame per step (and a concat, an
     # assign, a column set per zero snapped) cost more than the numbers of a small site
     volumes: list[dict | None] = [{} for _ in measured]  # the site table's hulls serve ⟨λ⟩
-    tables = [_snap_zeros(t) for t in polyhedra_of(jobs, options.shapes, volumes)]
+    points: list[dict | None] = [{} for _ in measured]  # and its positions the descriptors
+    tables = [_snap_zeros(t) for t in polyhedra_of(jobs, options.shapes, volumes, points)]
     for table, found in zip(
-        tables, site_descriptors_of(jobs, options.tolerance, volumes), strict=True
+        tables, site_descriptors_of(jobs, options.tolerance, volumes, points), strict=True
     ):
         table.update(found)
     # the spin states of all of them in one posterior (spin.assign_columns_of)

@@ -306,6 +306,7 @@ def site_columns_of(
     jobs: list[tuple[Structure, list[Sphere]]],
     shapes: str | tuple[str, ...] = "all",
     volumes: list[dict | None] | None = None,
+    points: list[dict | None] | None = None,
 ) -> list[dict[str, list | np.ndarray]]:
     """:func:`site_columns` of several structures (each with at least one sphere), one list
     of columns per structure: the spheres of one coordination number of all of them go
@@ -314,9 +315,14 @@ def site_columns_of(
 
     A bulk worker measures the sites of a whole batch of files this way: a few numpy calls
     per coordination number instead of per structure. ``volumes`` (one dict or None per
-    structure) as for :func:`site_columns`.
+    structure) as for :func:`site_columns`. ``points`` (one dict or None per structure),
+    when given, receives for each coordination number n the sites, operators,
+    fractional and Cartesian coordinates (metal first) of the structure's spheres of n
+    donors, in sphere order: the positions :func:`coordgeo.descriptors.site_descriptors_of`
+    would otherwise work out again.
     """
     volumes = volumes or [None] * len(jobs)
+    points = points or [None] * len(jobs)
     shapes = shapes if isinstance(shapes, str) else tuple(shapes)  # a key of the caches below
     # per structure: its columns in order of first appearance (as rows would give), and its
     # spheres of each size (rows, sites, operators, shifts)
@@ -348,12 +354,14 @@ def site_columns_of(
     for n, parts in groups.items():
         wanted, path, names = _columns_of(n, shapes)
         fracts = [image_fract(jobs[j][0], sites, ops, shifts) for j, _, sites, ops, shifts in parts]
-        x = np.concatenate(
-            [
-                f @ jobs[j][0].cell.orthogonalization.T
-                for f, (j, *_) in zip(fracts, parts, strict=True)
-            ]
-        )
+        xs = [
+            f @ jobs[j][0].cell.orthogonalization.T
+            for f, (j, *_) in zip(fracts, parts, strict=True)
+        ]
+        for f, xj, (j, _, sites, ops, _) in zip(fracts, xs, parts, strict=True):
+            if points[j] is not None:
+                points[j][n] = (sites, ops, f, xj)
+        x = np.concatenate(xs)
         evaluated = []
         for lo in range(0, len(x), _CHUNK):
             with np.errstate(invalid="ignore", divide="ignore"):
