@@ -120,3 +120,30 @@ def test_the_process_wide_operator_cache_is_bounded(tmp_path, monkeypatch) -> No
         read_cif_blocks(_cif_with_operators(tmp_path / f"p{k}.cif", spelled))
     assert cif._symop_cached[0] == sum(map(len, cif._SYMOP_LISTS.values())) == 6
     assert len(cif._SYMOP_LISTS) == 3
+
+
+def test_a_remembered_operator_list_gives_what_its_first_read_gave(tmp_path, monkeypatch):
+    # a list is read once per process, its arrays made and group-checked once: a later
+    # block listing it gets the same operators, arrays and notes. '-x,-y,-z' alone lacks
+    # the identity: each block adds x,y,z first, with its note, and has P -1's two
+    # operators (rotations diag(1,1,1) and diag(-1,-1,-1), no translation)
+    import numpy as np
+
+    from coordgeo.io import cif
+
+    monkeypatch.setattr(cif, "_SYMOP_LISTS", {})
+    monkeypatch.setattr(cif, "_SYMOP_ARRAYS", {})
+    monkeypatch.setattr(cif, "_symop_cached", [0])
+    reads = [
+        read_cif_blocks(_cif_with_operators(tmp_path / f"p{k}.cif", ["-x,-y,-z"]))[0]
+        for k in range(3)
+    ]
+    assert len(cif._SYMOP_LISTS) == 1 and len(cif._SYMOP_ARRAYS) == 1
+    for s in reads:
+        assert [op.triplet for op in s.symops] == ["x,y,z", "-x,-y,-z"]
+        assert "the operator list has no identity; x,y,z added" in s.notes
+        np.testing.assert_array_equal(s.rotations, [np.eye(3), -np.eye(3)])
+        np.testing.assert_array_equal(s.translations, np.zeros((2, 3)))
+        assert s.rotations.dtype == int and not s.rotations.flags.writeable
+        # the two sites and their inversion images: a general position each
+        assert s.site_symmetry_order.tolist() == [1, 1]

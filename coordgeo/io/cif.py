@@ -670,6 +670,7 @@ def _read_symops(
     symops: list[SymOp] = []
     op_line = None
     listed_once = False  # a remembered list: its operators are known to be distinct
+    known_key = None  # its key in _SYMOP_LISTS
     to_remember = None
     op_kind = ""
     for xyz_tag, id_tag, kind in _OP_LOOPS:
@@ -688,7 +689,7 @@ def _read_symops(
         key = (tuple(column), tuple(ids) if len(ids) == len(column) else None)
         known = None if kind else _SYMOP_LISTS.get(key)  # x,y,z loops (no notes to add)
         if known is not None:
-            symops, listed_once = list(known), True
+            symops, listed_once, known_key = list(known), True, key
             break
         for k in range(len(column)):
             triplet = gemmi.cif.as_string(column[k])
@@ -740,15 +741,19 @@ def _read_symops(
     if not any(op.is_identity for op in symops):
         symops.insert(0, _symop("1", "x,y,z", gemmi.Op("x,y,z")))
         notes.append("the operator list has no identity; x,y,z added")
-    # the structure's operator arrays (coordgeo.model.read_only: they become its own)
-    rotations = read_only(np.array([op.rotation for op in symops], dtype=int))
-    translations = read_only(np.array([op.translation for op in symops], dtype=float))
-    try:
-        check_operator_group(rotations, translations, [op.triplet for op in symops])
-    except InputError as exc:
-        raise exc.located(line=op_line) from None
+    arrays = _SYMOP_ARRAYS.get(known_key) if known_key is not None else None
+    if arrays is not None:  # a remembered list: its arrays, and it passed the group check
+        rotations, translations = arrays
+    else:
+        # the structure's operator arrays (coordgeo.model.read_only: they become its own)
+        rotations = read_only(np.array([op.rotation for op in symops], dtype=int))
+        translations = read_only(np.array([op.translation for op in symops], dtype=float))
+        try:
+            check_operator_group(rotations, translations, [op.triplet for op in symops])
+        except InputError as exc:
+            raise exc.located(line=op_line) from None
     if to_remember is not None:
-        _remember_symops(*to_remember)
+        _remember_symops(*to_remember, (rotations, translations))
     if sg is None:
         try:
             sg = gemmi.find_spacegroup_by_ops(gemmi.GroupOps([_gemmi_op(op) for op in symops]))
@@ -1060,6 +1065,10 @@ def _with_magnetic_centrings(
 #: values as written and its ids: a space group's list recurs in file after file. SymOps
 #: are frozen and their arrays read-only, so the lists share them. Bounded.
 _SYMOP_LISTS: dict[tuple, tuple[SymOp, ...]] = {}
+#: The (rotations, translations) arrays of each list of :data:`_SYMOP_LISTS` as a block
+#: uses it (with x,y,z first when the list lacks it: the same for every block that lists
+#: it), read-only, made and checked once: the group check passed before it was kept.
+_SYMOP_ARRAYS: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 #: The bound of :data:`_SYMOP_LISTS`, in operators (~1 kB each with their key): the 230
 #: space groups in a few settings each fit; a stream of files each with its own list (or a
 #: hostile one) stops filling it at a few MB.
@@ -1067,12 +1076,16 @@ _SYMOP_CACHE_OPERATORS = 16_384
 _symop_cached = [0]  # operators held now
 
 
-def _remember_symops(key: tuple, symops: tuple[SymOp, ...]) -> None:
+def _remember_symops(
+    key: tuple, symops: tuple[SymOp, ...], arrays: tuple[np.ndarray, np.ndarray]
+) -> None:
     """Keep an operator list that has passed the group check (a list of at most 192
-    operators: a space group's in its conventional setting), within the cache's bound."""
+    operators: a space group's in its conventional setting) and its block's operator
+    arrays, within the cache's bound."""
     if key in _SYMOP_LISTS or _symop_cached[0] + len(symops) > _SYMOP_CACHE_OPERATORS:
         return
     _SYMOP_LISTS[key] = symops
+    _SYMOP_ARRAYS[key] = arrays
     _symop_cached[0] += len(symops)
 
 
