@@ -659,8 +659,13 @@ def molecule_components(structure: Structure, bonded: Contacts) -> np.ndarray:
     """The connected component of every site in the graph of ``bonded`` (its bonds, any
     symmetry code): atoms of one molecule (:func:`intramolecular`) are in one component,
     so atoms of two components never are. The component search that
-    :func:`intramolecular` makes, kept with its molecules for the structure."""
-    return _molecules(structure, bonded).component
+    :func:`intramolecular` makes: its own when it has the molecules already, else that
+    search alone (not the tree maps and symmetry a caller that only rules pairs out does
+    not need)."""
+    for cached in _MOLECULES.get(structure, ()):
+        if cached.bonded is bonded:
+            return cached.component
+    return connected_components(len(structure), bonded.center, bonded.site)
 
 
 def _intramolecular(
