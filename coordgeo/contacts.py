@@ -271,19 +271,29 @@ def _points(structure: Structure, fract: np.ndarray, labels: Sequence[str]) -> S
         labels=tuple(labels),
         elements=("X",) * k,
         fract=read_only(np.asarray(fract, dtype=float).reshape(k, 3)),
-        fract_su=read_only(np.zeros((k, 3))),
-        fract_cov=read_only(np.zeros((k, 3, 3))),
-        fract_rounding=read_only(np.zeros((k, 3))),
-        occupancy=read_only(np.ones(k)),
-        u_iso=read_only(np.full(k, np.nan)),
-        u_aniso=read_only(np.full((k, 6), np.nan)),
         disorder_assembly=("",) * k,
         disorder_group=("",) * k,
-        calc=read_only(np.zeros(k, dtype=bool)),
-        site_symmetry_order=read_only(np.ones(k, dtype=int)),
-        site_projector=read_only(np.broadcast_to(np.eye(3), (k, 3, 3)).copy()),
+        **_dummy_site_fields(k),
     )
     return points
+
+
+@functools.lru_cache(maxsize=16)
+def _dummy_site_fields(k: int) -> dict[str, np.ndarray]:
+    """The per-site arrays of k dummy sites of :func:`_points` (no su's, full occupancy, no
+    displacement, general positions): read-only, so the dummy structures of any size-k
+    search share them."""
+    return {
+        "fract_su": read_only(np.zeros((k, 3))),
+        "fract_cov": read_only(np.zeros((k, 3, 3))),
+        "fract_rounding": read_only(np.zeros((k, 3))),
+        "occupancy": read_only(np.ones(k)),
+        "u_iso": read_only(np.full(k, np.nan)),
+        "u_aniso": read_only(np.full((k, 6), np.nan)),
+        "calc": read_only(np.zeros(k, dtype=bool)),
+        "site_symmetry_order": read_only(np.ones(k, dtype=int)),
+        "site_projector": read_only(np.broadcast_to(np.eye(3), (k, 3, 3)).copy()),
+    }
 
 
 _STRUCTURE_FIELDS = tuple(f.name for f in fields(Structure))
