@@ -1030,6 +1030,7 @@ def _describe(
     fractionalization = structure.cell.fractionalization
     radius = _radii(structure)  # per list of elements, cached
     copy = _copy(structure)  # for the su's of all sizes (_RingSus)
+    labels, elements = structure.labels, structure.elements
     for size in sorted({len(f.sites) for f in found}):
         group = [k for k, f in enumerate(found) if len(f.sites) == size]
         sites = np.array([found[k].sites for k in group])
@@ -1049,7 +1050,6 @@ def _describe(
         aromatic = planar & ~has_metal & aromatic_atom[sites].all(axis=1)
         if aromatic.any():  # (the bond lengths of no other ring matter)
             aromatic &= _short_bonds(x, radius[sites])
-        elements = structure.elements
         heteroaromatic = [
             bool(a) and any(elements[s] != "C" for s in found[k].sites)
             for a, k in zip(aromatic.tolist(), group, strict=True)
@@ -1059,9 +1059,9 @@ def _describe(
             out.append(
                 Ring(
                     number=k + 1,  # ``found`` is in the order of the rings' sites
-                    atoms=tuple(Atom(s, code) for s, code in zip(r.sites, r.codes, strict=True)),
-                    labels=tuple(structure.labels[s] for s in r.sites),
-                    elements=tuple(structure.elements[s] for s in r.sites),
+                    atoms=tuple(map(Atom, r.sites, r.codes)),
+                    labels=tuple(labels[s] for s in r.sites),
+                    elements=tuple(elements[s] for s in r.sites),
                     metal=bool(has_metal[row]),
                     planar=bool(planar[row]),
                     aromatic=bool(aromatic[row]),
