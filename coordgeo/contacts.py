@@ -142,6 +142,7 @@ from coordgeo.options import (
 from coordgeo.rings import (
     DEFAULT_PLANARITY,
     Ring,
+    aromatic_rings,
     centroid_and_normal,
     find_rings,
     may_have_aromatic_rings,
@@ -687,8 +688,10 @@ def _pi_rings(
     structure: Structure, tolerance: float, planarity: float, chelate: bool, aromatic: bool
 ) -> list[Ring]:
     """The rings π contacts are sought for (module docstring)."""
-    if aromatic and not chelate and not may_have_aromatic_rings(structure, tolerance=tolerance):
-        return []  # no ring search: only aromatic rings are wanted and there can be none
+    if aromatic and not chelate:  # aromatic rings alone (aromatic implies planar, no metal)
+        if not may_have_aromatic_rings(structure, tolerance=tolerance):
+            return []  # no ring search: there can be none
+        return aromatic_rings(structure, tolerance=tolerance, planarity=planarity)
     return [
         r
         for r in find_rings(structure, tolerance=tolerance, planarity=planarity)

@@ -241,7 +241,9 @@ class _Found:
     codes: tuple[SymmetryCode, ...]
 
 
-# per structure: {(tolerance, planarity): rings, ("aromatic atoms", tolerance): mask,
+# per structure: {(tolerance, planarity): rings, ("aromatic rings", tolerance, planarity):
+# the aromatic ones alone, ("found", tolerance): the rings found and the metal mask,
+# ("aromatic atoms", tolerance): mask,
 # ("aromatic possible", tolerance): bool, ("ring bonds", tolerance): (bonds, metal mask),
 # ("cycles", tolerance): the ring search's cycles until find_rings takes them}
 _CACHE: weakref.WeakKeyDictionary[Structure, dict[tuple, object]] = weakref.WeakKeyDictionary()
@@ -265,17 +267,58 @@ def find_rings(
     per = _CACHE.setdefault(structure, {})
     key = (float(tolerance), float(planarity))
     if key not in per:
-        per[key] = _perceive(structure, tolerance, planarity)
+        found, metal = _found_rings(structure, tolerance)
+        per[key] = _describe(structure, found, metal, tolerance, planarity)
     return per[key]
 
 
-def _perceive(structure: Structure, tolerance: float, planarity: float) -> list[Ring]:
+def aromatic_rings(
+    structure: Structure,
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    planarity: float = DEFAULT_PLANARITY,
+) -> list[Ring]:
+    """The aromatic rings of :func:`find_rings` (module docstring), numbered as there: the
+    rings π contacts are sought for. A ring with a metal or with an atom that cannot be
+    aromatic (:func:`_aromatic_atoms`) is not described at all (its mean plane and Ring
+    are work no contact uses); each other ring's values are those find_rings gives it
+    (its plane fit does not depend on the rings fitted with it), its su's included.
+    Taken from find_rings' rings when it has them."""
+    per = _CACHE.setdefault(structure, {})
+    key = (float(tolerance), float(planarity))
+    if key in per:
+        return [r for r in per[key] if r.aromatic]
+    mine = ("aromatic rings", *key)
+    if mine not in per:
+        found, metal = _found_rings(structure, tolerance)
+        keep: set[int] = set()
+        if found:
+            ok = _aromatic_atoms(structure, tolerance)  # no metal among them
+            keep = {k for k, f in enumerate(found) if all(ok[s] for s in f.sites)}
+        rings = _describe(structure, found, metal, tolerance, planarity, keep)
+        per[mine] = [r for r in rings if r.aromatic]
+    return per[mine]
+
+
+def _found_rings(structure: Structure, tolerance: float) -> tuple[list[_Found], np.ndarray | None]:
+    """The rings found (:func:`_perceive`) and the metal mask, cached per structure and
+    bond tolerance (find_rings of several planarity limits, aromatic_rings)."""
+    per = _CACHE.setdefault(structure, {})
+    key = ("found", float(tolerance))
+    if key not in per:
+        per[key] = _perceive(structure, tolerance)
+    return per[key]
+
+
+def _perceive(structure: Structure, tolerance: float) -> tuple[list[_Found], np.ndarray | None]:
+    """Every ring once (sites and codes of its canonical copy), in the order of their
+    sites (their numbers), and the metal mask."""
     n = len(structure)
     if n == 0:
-        return []
+        return [], None
     edges, metal = _ring_bonds(structure, tolerance)
     if len(edges) == 0:
-        return []
+        return [], metal
     cycles = _CACHE.setdefault(structure, {}).pop(("cycles", float(tolerance)), None)
     if cycles is None:  # not found already by may_have_aromatic_rings
         cycles, _ = _cycles(structure, edges, metal, tolerance)
@@ -298,8 +341,7 @@ def _perceive(structure: Structure, tolerance: float, planarity: float) -> list[
         else:
             found[key] = _with_codes(structure, ring_sites, moved, rounded, codes)
     ordered = sorted((f for f in found.values() if f is not None), key=lambda f: f.sites)
-    aromatic_atom = _aromatic_atoms(structure, tolerance)
-    return _describe(structure, ordered, metal, aromatic_atom, planarity)
+    return ordered, metal
 
 
 def _ring_bonds(structure: Structure, tolerance: float):
@@ -988,23 +1030,25 @@ def _with_codes(
 
 
 class _RingSus:
-    """su's of the centroids, normals and rms deviations of a structure's rings, by linear
-    propagation of the coordinate (and cell) su's (:func:`coordgeo.geometry.su_of_function`),
-    computed for all rings at once on first use.
+    """su's of the centroids, normals and rms deviations of a structure's rings of one size,
+    by linear propagation of the coordinate (and cell) su's
+    (:func:`coordgeo.geometry.su_of_function`), computed for all of them at once on first
+    use (the same batch whether the rings were all described or not: :func:`aromatic_rings`).
 
     The rings are cached per structure, weakly keyed: this holds a copy of the structure
     (the same arrays under another object), never the structure itself, or the cache
     would keep every structure alive."""
 
-    def __init__(self, copy: Structure, sites, ops, shifts) -> None:
-        # ``copy``: ``_copy(structure)``, one per structure's rings
-        self._args = (copy, sites, ops, shifts)
+    def __init__(self, copy: Structure, found: list[_Found]) -> None:
+        # ``copy``: ``_copy(structure)``, one per structure's rings; ``found``: the rings
+        self._args = (copy, found)
         self._values: tuple[np.ndarray, np.ndarray] | None = None
 
     def values(self) -> tuple[np.ndarray, np.ndarray]:
         """(centroid_fract su's (k, 3), normal and rms deviation su's (k, 4))."""
         if self._values is None:
-            structure, sites, ops, shifts = self._args
+            structure, found = self._args
+            sites, ops, shifts = _ring_arrays(found)
             no_cell_su = replace(structure, cell=replace(structure.cell, su=(0.0,) * 6))
             fractionalization = structure.cell.fractionalization
             _, sus = su_of_function(structure, sites, ops, shifts, _plane_quantities)
@@ -1017,15 +1061,28 @@ class _RingSus:
         return self._values
 
 
+def _ring_arrays(found: list[_Found]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sites, operators (k, m) and lattice translations (k, m, 3) of k rings of m atoms."""
+    sites = np.array([f.sites for f in found])
+    ops = np.array([[c.op for c in f.codes] for f in found])
+    shifts = np.array([[c.shift for c in f.codes] for f in found], dtype=float)
+    return sites, ops, shifts
+
+
 def _describe(
     structure: Structure,
     found: list[_Found],
-    metal: np.ndarray,
-    aromatic_atom: np.ndarray,
+    metal: np.ndarray | None,
+    tolerance: float,
     planarity: float,
+    keep: set[int] | None = None,
 ) -> list[Ring]:
+    """The :class:`Ring` of each ring ``found`` (in the order of their sites, numbered 1,
+    2, …; only those of the indices ``keep`` when given): mean planes, aromaticity and
+    su's, by ring size."""
     if not found:
         return []
+    aromatic_atom = _aromatic_atoms(structure, tolerance)
     out: list[Ring] = []
     fractionalization = structure.cell.fractionalization
     radius = _radii(structure)  # per list of elements, cached
@@ -1033,9 +1090,13 @@ def _describe(
     labels, elements = structure.labels, structure.elements
     for size in sorted({len(f.sites) for f in found}):
         group = [k for k, f in enumerate(found) if len(f.sites) == size]
-        sites = np.array([found[k].sites for k in group])
-        ops = np.array([[c.op for c in found[k].codes] for k in group])
-        shifts = np.array([[c.shift for c in found[k].codes] for k in group], dtype=float)
+        sus = _RingSus(copy, [found[k] for k in group])  # of every ring of the size
+        rows = list(range(len(group))) if keep is None else [
+            row for row, k in enumerate(group) if k in keep
+        ]  # fmt: skip
+        if not rows:
+            continue
+        sites, ops, shifts = _ring_arrays([found[group[row]] for row in rows])
         f = image_fract(structure, sites, ops, shifts)
         x = f @ structure.cell.orthogonalization.T
         # plane_deviations and _plane_quantities of x, from one plane fit (its centroid
@@ -1043,18 +1104,14 @@ def _describe(
         c, d, _, _, normal = _plane_fit(x)
         dev = np.einsum("...ki,...i->...k", d, normal)
         rms = np.sqrt(np.mean(dev**2, axis=-1))
-        sus = _RingSus(copy, sites, ops, shifts)
         max_dev = np.abs(dev).max(axis=1)
         planar = max_dev <= planarity
         has_metal = metal[sites].any(axis=1)
         aromatic = planar & ~has_metal & aromatic_atom[sites].all(axis=1)
         if aromatic.any():  # (the bond lengths of no other ring matter)
             aromatic &= _short_bonds(x, radius[sites])
-        heteroaromatic = [
-            bool(a) and any(elements[s] != "C" for s in found[k].sites)
-            for a, k in zip(aromatic.tolist(), group, strict=True)
-        ]
-        for row, k in enumerate(group):
+        for j, row in enumerate(rows):
+            k = group[row]
             r = found[k]
             out.append(
                 Ring(
@@ -1062,15 +1119,15 @@ def _describe(
                     atoms=tuple(map(Atom, r.sites, r.codes)),
                     labels=tuple(labels[s] for s in r.sites),
                     elements=tuple(elements[s] for s in r.sites),
-                    metal=bool(has_metal[row]),
-                    planar=bool(planar[row]),
-                    aromatic=bool(aromatic[row]),
-                    heteroaromatic=heteroaromatic[row],
-                    centroid=c[row],
-                    centroid_fract=c[row] @ fractionalization.T,
-                    normal=normal[row],
-                    max_deviation=float(max_dev[row]),
-                    rms_deviation=float(rms[row]),
+                    metal=bool(has_metal[j]),
+                    planar=bool(planar[j]),
+                    aromatic=bool(aromatic[j]),
+                    heteroaromatic=bool(aromatic[j]) and any(elements[s] != "C" for s in r.sites),
+                    centroid=c[j],
+                    centroid_fract=c[j] @ fractionalization.T,
+                    normal=normal[j],
+                    max_deviation=float(max_dev[j]),
+                    rms_deviation=float(rms[j]),
                     _sus=sus,
                     _su_row=row,
                 )
@@ -1194,6 +1251,7 @@ __all__ = [
     "DEFAULT_PLANARITY",
     "RING_SIZES",
     "Ring",
+    "aromatic_rings",
     "centroid_and_normal",
     "centroid_label",
     "find_rings",

@@ -14,6 +14,7 @@ from coordgeo.geometry import cartesian_elementwise
 from coordgeo.io.cif import read_cif
 from coordgeo.model import orthogonalization_matrix
 from coordgeo.rings import (
+    aromatic_rings,
     centroid_label,
     find_rings,
     may_have_aromatic_rings,
@@ -424,3 +425,26 @@ def test_cartesian_positions_do_not_depend_on_the_array_shape() -> None:
     assert np.array_equal(cartesian_elementwise(f[:, None, :], o)[:, 0], flat)
     assert np.array_equal(cartesian_elementwise(f.reshape(40, 50, 3), o).reshape(-1, 3), flat)
     np.testing.assert_allclose(flat, f @ o.T, rtol=0, atol=1e-12)
+
+
+def test_aromatic_rings_alone_are_find_rings_aromatic_ones(published_cifs, report_figure):
+    # rings.aromatic_rings (what the π contacts take) describes only the rings that can be
+    # aromatic: each must be the Ring find_rings gives, number, atoms, values and su's to
+    # the last bit, on every block of the corpus (asked first, on a structure not searched)
+    def fields(r):
+        return (r.number, r.atoms, r.labels, r.elements, r.metal, r.planar, r.aromatic,
+                r.heteroaromatic, r.max_deviation, r.rms_deviation, r.rms_deviation_su,
+                *(tuple(v.tolist()) for v in (r.centroid, r.centroid_fract, r.normal,
+                                               r.centroid_fract_su, r.normal_su)))  # fmt: skip
+
+    skipped = aromatic = 0
+    for path, s in _corpus_blocks(published_cifs):
+        alone = aromatic_rings(s)
+        every = find_rings(s)
+        expected = [r for r in every if r.aromatic]
+        assert [fields(r) for r in alone] == [fields(r) for r in expected], f"{path.name}"
+        aromatic += len(expected)
+        skipped += sum(not r.aromatic for r in every)
+    assert aromatic >= 100 and skipped >= 100
+    report_figure(f"aromatic rings alone: {aromatic} as find_rings gives them; "
+                  f"{skipped} other rings not described")  # fmt: skip
