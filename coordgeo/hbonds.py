@@ -91,7 +91,7 @@ from coordgeo.geometry import (
 )
 from coordgeo.model import Structure
 from coordgeo.options import DEFAULT_HA_MARGIN, DEFAULT_MIN_ANGLE
-from coordgeo.symmetry import SymmetryCode, affine, format_code, vector_lengths
+from coordgeo.symmetry import SymmetryCode, affine, format_codes, vector_lengths
 
 DEFAULT_DONORS = ("N", "O")
 DEFAULT_ACCEPTORS = ("N", "O", "S", "F", "Cl", "Br", "I")
@@ -304,7 +304,7 @@ def hbond_columns(
         "donor": labels[sites3[:, 0]],
         "hydrogen": labels[h_site],
         "acceptor": labels[found.site],
-        "acceptor_code": _objects([format_code(c, structure) for c in a_codes]),
+        "acceptor_code": _objects(format_codes(structure, found.op, found.shift)),
         "d_dh": d_dh,
         "d_dh_su": d_dh_su,
         "d_ha": d_ha,
@@ -313,7 +313,7 @@ def hbond_columns(
         "d_da_su": d_da_su,
         "angle_dha": angle,
         "angle_dha_su": angle_su,
-        "donor_code": _objects([format_code(c, structure) for c in d_codes]),
+        "donor_code": _objects(format_codes(structure, ops3[:, 0], shifts3[:, 0].astype(int))),
         "intramolecular": np.asarray(intra, dtype=bool),
         "riding": np.asarray(riding, dtype=bool),
         "donor_atom": _objects(
