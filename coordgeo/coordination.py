@@ -658,11 +658,17 @@ def _element_index(elements: tuple[str, ...]) -> np.ndarray:
     return out
 
 
-@lru_cache(maxsize=8)
 def _ionic_limits(elements: tuple[str, ...]) -> np.ndarray | None:
     """Element × element matrix of :func:`coordgeo.elements.ionic_bond_limit` (symmetric:
-    cation–anion either way round), or None when no pair of the structure has one."""
-    kinds = sorted(set(elements))
+    cation–anion either way round), or None when no pair of the structure has one; rows
+    and columns in :func:`_element_index` order. One matrix per set of elements (they
+    recur from file to file)."""
+    return _ionic_limits_of(tuple(sorted(set(elements))))
+
+
+@lru_cache(maxsize=256)
+def _ionic_limits_of(kinds: tuple[str, ...]) -> np.ndarray | None:
+    """:func:`_ionic_limits` of the sorted distinct elements ``kinds``."""
     limits = np.array(
         [[max(ionic_bond_limit(a, b), ionic_bond_limit(b, a)) for b in kinds] for a in kinds]
     )
