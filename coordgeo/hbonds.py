@@ -746,6 +746,7 @@ class _Molecules:
         self.neighbours = self.pair_sorted % n
         self.neighbour_start = np.searchsorted(self.pair_sorted // n, np.arange(n + 1))
         self.maps = np.tile(np.eye(4), (n, 1, 1))
+        self.plain = (self.edge == np.eye(4)).all(axis=(1, 2))  # bonds mapped by the identity
         self._symmetry: dict[int, tuple[np.ndarray, list[list[int]]]] = {}
 
     def symmetry(self, structure: Structure, comp: int) -> tuple[np.ndarray, list[list[int]]]:
@@ -753,6 +754,12 @@ class _Molecules:
         if comp not in self._symmetry:
             n = len(structure)
             members = self.component == comp
+            if self.plain[members[self.bonded.center]].all():
+                # every bond of the component maps by the identity: the tree maps are the
+                # identity (as set) and no bond closes a cycle onto another image, so the
+                # molecule's own symmetry is the identity alone (what the tree would give)
+                self._symmetry[comp] = (np.eye(4)[None], [])
+                return self._symmetry[comp]
             order, parent, ends = self._breadth_first(int(np.flatnonzero(members)[0]))
             maps, edge = self.maps, self.edge
             tree = order[1:]  # each site after the root, from its parent

@@ -273,6 +273,28 @@ def test_spheres_that_skip_the_donor_tests_are_those_the_tests_leave_whole(struc
     assert skipped > 100 and flagged > 20
 
 
+def test_molecules_of_identity_bonds_skip_the_tree_and_get_its_answer(structures):
+    """A molecule whose bonds all map by the identity gets the identity as its own symmetry
+    and identity tree maps without the breadth-first tree (hbonds._Molecules.plain): on
+    every component of the corpus the representatives, lattice and maps are those of the
+    tree walked for every component."""
+    from coordgeo.hbonds import _Molecules, covalent_bonds
+
+    plain = 0
+    for s in structures:
+        bonded = covalent_bonds(s)
+        fast, walked = _Molecules(s, bonded), _Molecules(s, bonded)
+        walked.plain = np.zeros_like(walked.plain)  # every component through the tree
+        for comp in np.unique(fast.component).tolist():
+            reps, lattice = fast.symmetry(s, comp)
+            want_reps, want_lattice = walked.symmetry(s, comp)
+            np.testing.assert_array_equal(reps, want_reps, err_msg=s.block)
+            assert lattice == want_lattice, s.block
+            plain += bool(fast.plain[(fast.component == comp)[bonded.center]].all())
+        np.testing.assert_array_equal(fast.maps, walked.maps, err_msg=s.block)
+    assert plain > 300
+
+
 def test_cell_list_finds_an_image_a_rounding_error_below_zero(shared, monkeypatch):
     """Two ring centroids of 4301885 (I2/a): an image of the second lands at
     y = −3.8e-18, which unit_cell_images keeps as the origin plane and gemmi's cell list
