@@ -139,3 +139,21 @@ def test_density_limit_at_its_edge(tmp_path: Path, space_group, sites, refused):
     else:
         assert isinstance(result, InputError)
         assert refused in str(result) and "more than 0.5" in str(result)
+
+
+@pytest.mark.parametrize("tag", ["_atom_site_disorder_group", "_ATOM_SITE_Disorder_Group"])
+def test_a_site_column_outside_the_site_loop(tmp_path: Path, tag):
+    # one site in the loop and its disorder group as a pair item (tag names are
+    # case-insensitive in CIF 1.1): the group is the site's; a loop of another category
+    # with no such tag changes nothing
+    path = tmp_path / "one.cif"
+    path.write_text(
+        "data_one\n_cell_length_a 10\n_cell_length_b 10\n_cell_length_c 10\n"
+        "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+        f"_symmetry_space_group_name_H-M 'P 1'\n{tag} 2\n"
+        "loop_\n_atom_type_symbol\n_atom_type_oxidation_number\nFe 3\n"
+        "loop_\n_atom_site_label\n_atom_site_type_symbol\n"
+        "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nFe1 Fe 0.1 0.2 0.3\n"
+    )
+    (s,) = read_cif_blocks(path)
+    assert s.labels == ("Fe1",) and s.disorder_group == ("2",) and s.disorder_assembly == ("",)
