@@ -328,7 +328,11 @@ def bond_contacts(
     tolerance = validate_tolerance(tolerance)  # InputError outside −1 … 1.5 Å
     known = _ALL_BONDS.get(structure, {}).get(tolerance)
     if known is not None:
-        return known if centers is None else known.take(np.isin(known.center, centers))
+        if centers is None:
+            return known
+        asked = np.zeros(len(structure), dtype=bool)  # a mask, not np.isin (which sorts)
+        asked[np.asarray(centers, dtype=int)] = True
+        return known.take(asked[known.center])
     if centers is not None:
         centers = np.asarray(centers, dtype=int)
         if not bool((centers[1:] > centers[:-1]).all()):  # a centre twice, or out of order
