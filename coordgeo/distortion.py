@@ -108,8 +108,10 @@ def defined_parameters(n: int) -> tuple[str, ...]:
     return tuple(names)
 
 
+@functools.lru_cache(maxsize=64)
 def undefined_reason(n: int) -> str:
     """Why some parameters are NaN for a site with ``n`` donors ("" when all are defined).
+    Kept per n: every row of a site table asks.
 
     >>> undefined_reason(4)
     'Σ, Θ and the trans angles are defined for six-coordinate sites only (this site has 4 donors)'

@@ -73,7 +73,14 @@ def shape_column(label: str) -> str:
 
 def donor_set(structure: Structure, sphere: Sphere) -> str:
     """Donor atoms as a formula, heaviest-first by convention of the field: ``N4O2``, ``N6``."""
-    counts = Counter(structure.elements[a.site] for a in sphere.donors)
+    return _donor_formula(tuple(structure.elements[a.site] for a in sphere.donors))
+
+
+@functools.lru_cache(maxsize=4096)
+def _donor_formula(elements: tuple[str, ...]) -> str:
+    """:func:`donor_set` of donors with these elements (kept: a batch has few donor sets,
+    and counting them per sphere was most of the site table's per-sphere columns)."""
+    counts = Counter(elements)
     return "".join(f"{el}{n if n > 1 else ''}" for el, n in sorted(counts.items()))
 
 
