@@ -458,6 +458,47 @@ def _pair_arrays(
     return sites[pick], ops[pick], shifts[pick]
 
 
+class _Intramolecular:
+    """:func:`coordgeo.hbonds.intramolecular` of the atom pairs of several contact kinds of
+    one structure in one call (each call costs its fixed overhead, not its pairs): each
+    kind adds its pairs and keeps where their answers will be; the answers are worked out
+    when first asked for, after the last kind has added its pairs (a pair's answer does
+    not depend on the pairs asked with it)."""
+
+    def __init__(self, structure: Structure, bonded) -> None:
+        self.structure, self.bonded = structure, bonded
+        self.pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.count = 0
+        self.answers: np.ndarray | None = None
+
+    def add(self, sites: np.ndarray, ops: np.ndarray, shifts: np.ndarray) -> list[int]:
+        """Where the answers of these pairs ((k, 2) sites and operators, (k, 2, 3) shifts)
+        will be."""
+        if self.answers is not None:
+            raise RuntimeError("pairs added after the answers were worked out")
+        self.pairs.append((sites, ops, shifts))
+        self.count += len(sites)
+        return list(range(self.count - len(sites), self.count))
+
+    def answer(self, where: Sequence[int]) -> np.ndarray:
+        """The answers (bool) at ``where`` (from :meth:`add`)."""
+        if self.answers is None:
+            if not self.pairs:
+                self.answers = np.zeros(0, dtype=bool)
+            else:
+                joined = [np.concatenate([p[k] for p in self.pairs]) for k in range(3)]
+                self.answers = intramolecular(self.structure, self.bonded, *joined)
+        return self.answers[np.asarray(where, dtype=int)]
+
+
+def _answer_intramolecular(columns: dict | None, pairs: _Intramolecular) -> dict | None:
+    """``columns`` of a π kind with its ``intramolecular`` column (where the answers are,
+    :meth:`_Intramolecular.add`) made the answers."""
+    if columns is not None:
+        columns["intramolecular"] = [bool(a) for a in pairs.answer(columns["intramolecular"])]
+    return columns
+
+
 def _fract(structure: Structure, atoms: Sequence[Atom]) -> np.ndarray:
     sites = np.array([a.site for a in atoms])
     ops = np.array([a.code.op for a in atoms])
@@ -747,10 +788,19 @@ def _pi_stacking(
     tolerance: float,
     planarity: float,
     near: list[tuple[int, int, SymmetryCode]] | None = None,
+    pairs: _Intramolecular | None = None,
 ) -> dict[str, list] | None:
     """:func:`pi_stacking` as columns (None: no rows). ``near``: the
     :func:`_centroids_near` rows of the rings within ``max_distance`` when the caller
-    has them (:func:`_pi_searches`)."""
+    has them (:func:`_pi_searches`); ``pairs``: the caller's intramolecular test, whose
+    answers it fills in itself (the ``intramolecular`` column is then where they are)."""
+    if pairs is None:
+        pairs = _Intramolecular(structure, covalent_bonds(structure, tolerance))
+        return _answer_intramolecular(
+            _pi_stacking(structure, max_distance, max_alpha, max_beta, chelate, aromatic,
+                         tolerance, planarity, near, pairs),
+            pairs,
+        )  # fmt: skip
     rings = _pi_rings(structure, tolerance, planarity, chelate, aromatic)
     if not rings or max_distance <= 0:
         return None
@@ -771,19 +821,18 @@ def _pi_stacking(
     first = list(dict.fromkeys(i for i, *_ in found))
     keys = _position_key_sets(structure, [rings[i].atoms for i in first] + [f[4] for f in found])
     keys_of = dict(zip(first, keys[: len(first)], strict=True))
-    pairs: list[tuple[Ring, Ring, SymmetryCode, list[Atom]]] = []
+    found_pairs: list[tuple[Ring, Ring, SymmetryCode, list[Atom]]] = []
     for n, (i, ri, rj, code, image) in enumerate(found):
         if keys_of[i] & keys[len(first) + n]:
             continue  # fused rings
         if _disorder_clash(structure, ri.atoms, image):
             continue
-        pairs.append((ri, rj, code, image))
-    if not pairs:
+        found_pairs.append((ri, rj, code, image))
+    if not found_pairs:
         return None
     records = []
-    bonded = covalent_bonds(structure, tolerance)
-    for m1, m2 in sorted({(p[0].size, p[1].size) for p in pairs}):
-        group = [p for p in pairs if (p[0].size, p[1].size) == (m1, m2)]
+    for m1, m2 in sorted({(p[0].size, p[1].size) for p in found_pairs}):
+        group = [p for p in found_pairs if (p[0].size, p[1].size) == (m1, m2)]
         sites, ops, shifts = _code_arrays([list(p[0].atoms) + p[3] for p in group])
         f, values, idx, sus = _values_and_sus(
             structure, sites, ops, shifts, functools.partial(_pi_pi_parts, m1=m1),
@@ -793,9 +842,9 @@ def _pi_stacking(
         )  # fmt: skip
         if not len(idx):
             continue
-        intra = intramolecular(structure, bonded, *_pair_arrays(sites, ops, shifts, idx, m1))
+        intra = pairs.add(*_pair_arrays(sites, ops, shifts, idx, m1))
         vector = f[:, m1:].mean(axis=1) - f[:, :m1].mean(axis=1)
-        for k, inside in zip(idx.tolist(), intra.tolist(), strict=True):
+        for k, inside in zip(idx.tolist(), intra, strict=True):
             ri, rj, code, image = group[k]
             row = {
                 "block": structure.block,
@@ -806,7 +855,7 @@ def _pi_stacking(
                 "symmetry_code": format_code(code, structure),
                 "distance": values[k, 0],
                 "distance_su": sus[k, 0],
-                "intramolecular": bool(inside),
+                "intramolecular": inside,  # where its answer will be
                 "dx": vector[k, 0],
                 "dy": vector[k, 1],
                 "dz": vector[k, 2],
@@ -907,11 +956,19 @@ def _x_h_pi(
     tolerance: float,
     planarity: float,
     searched: tuple | None = None,
+    pairs: _Intramolecular | None = None,
 ) -> dict[str, list] | None:
     """:func:`x_h_pi` as columns (None: no rows). ``searched``: the donors of the H atoms
     (:func:`coordgeo.hbonds.hydrogen_donors` of ``donors``) and their
     :func:`_centroids_near` rows within ``max_h_cg`` when the caller has them
-    (:func:`_pi_searches`)."""
+    (:func:`_pi_searches`); ``pairs`` as for :func:`_pi_stacking`."""
+    if pairs is None:
+        pairs = _Intramolecular(structure, covalent_bonds(structure, tolerance))
+        return _answer_intramolecular(
+            _x_h_pi(structure, max_h_cg, max_gamma, min_angle, donors, chelate, aromatic,
+                    tolerance, planarity, searched, pairs),
+            pairs,
+        )  # fmt: skip
     rings = _pi_rings(structure, tolerance, planarity, chelate, aromatic)
     if not rings or max_h_cg <= 0:
         return None
@@ -966,9 +1023,9 @@ def _x_h_pi(
         )  # fmt: skip
         if not len(idx):
             continue
-        intra = intramolecular(structure, bonded, *_pair_arrays(sites, ops, shifts, idx, 2))
+        intra = pairs.add(*_pair_arrays(sites, ops, shifts, idx, 2))
         vector = f[:, 2:].mean(axis=1) - f[:, 0]
-        for k, inside in zip(idx.tolist(), intra.tolist(), strict=True):
+        for k, inside in zip(idx.tolist(), intra, strict=True):
             x_atom, h_atom, ring, code, _ = group[k]
             rides = bool(riding[h_atom.site])
             row = {
@@ -980,7 +1037,7 @@ def _x_h_pi(
                 "symmetry_code": format_code(code, structure),
                 "distance": values[k, 2],
                 "distance_su": sus[k, 2],
-                "intramolecular": bool(inside),
+                "intramolecular": inside,  # where its answer will be
                 "dx": vector[k, 0],
                 "dy": vector[k, 1],
                 "dz": vector[k, 2],
@@ -1329,16 +1386,19 @@ def contact_columns(
     if "pi-pi" in kinds and "ch-pi" in kinds:
         near_pi, searched_h = _pi_searches(structure, max_cg_cg, max_h_cg, DEFAULT_PI_DONORS,
                                        chelate, aromatic, tolerance, planarity)  # fmt: skip
+    # the π kinds' intramolecular tests in one call, answered once both have asked
+    pairs = _Intramolecular(structure, covalent_bonds(structure, tolerance))
     if "pi-pi" in kinds:
         parts.append(
             _pi_stacking(structure, max_cg_cg, max_alpha, max_beta, chelate, aromatic,
-                         tolerance, planarity, near_pi)
+                         tolerance, planarity, near_pi, pairs)
         )  # fmt: skip
     if "ch-pi" in kinds:
         parts.append(
             _x_h_pi(structure, max_h_cg, max_gamma, min_xh_cg_angle, DEFAULT_PI_DONORS,
-                    chelate, aromatic, tolerance, planarity, searched_h)
+                    chelate, aromatic, tolerance, planarity, searched_h, pairs)
         )  # fmt: skip
+    parts = [_answer_intramolecular(p, pairs) for p in parts]
     if "hbond" in kinds:
         parts.append(
             _hbond_contacts(structure, ha_margin, min_angle, include_c, include_s, da_margin,
