@@ -518,29 +518,44 @@ def test_shape_measures_of_a_batch_are_those_of_each_polyhedron_alone() -> None:
                 assert np.array_equal(alone[1], together[i][1])
 
 
-def test_memory_of_the_search_does_not_grow_with_the_number_of_sites() -> None:
-    # The search scores every problem × 2·N_STARTS orientations × n × n donor–vertex pairs
-    # in its first round. Searched all at once, 512 nine-donor sites of a bulk batch
-    # (lanthanide complexes, a disordered intermetallic) held ~800 MB; a few problems at a
-    # time (shape._SEARCH_BUDGET) keep the peak that of one such group. Hand estimate: one
-    # problem's first-round scores are 600 × 9 × 9 × 8 B = 389 kB, so 240 problems at
-    # once would need ≥ 93 MB per array, and a group of ≤ 5 problems (250 000 / (600 × 81)) ≤ 2 MB.
+@pytest.mark.parametrize(
+    ("seed", "ideal_label", "labels", "small_k"),
+    [(5, "CSAPR-9", ("CSAPR-9",), 20), (8, "SAPR-8", ("CU-8", "SAPR-8", "TDD-8"), 7)],
+)
+def test_memory_of_the_shape_measures_does_not_grow_with_the_number_of_sites(
+    seed, ideal_label, labels, small_k
+) -> None:
+    # Nine donors, the search: it scores every problem × 2·N_STARTS orientations × n × n
+    # donor–vertex pairs in its first round. Searched all at once, 512 nine-donor sites of
+    # a bulk batch (lanthanide complexes, a disordered intermetallic) held ~800 MB; a few
+    # problems at a time (shape._SEARCH_BUDGET) keep the peak that of one such group. Hand
+    # estimate: one problem's first-round scores are 600 × 9 × 9 × 8 B = 389 kB, so 240
+    # problems at once would need ≥ 93 MB per array, and a group of ≤ 5 problems
+    # (250 000 / (600 × 81)) ≤ 2 MB.
+    # Eight donors, the enumeration: CU-8, SAPR-8 and TDD-8 have 8!/48 + 8!/16 + 8!/8 =
+    # 840 + 2520 + 5040 = 8400 pairings. Each pass scores at most shape._ENUMERATION_BUDGET
+    # sites × pairings (62 500: 7 sites, 7 × 9 × 8400 × 8 B = 4.2 MB per product array) and
+    # keeps the measures, the near pairings and their order per pass too. Before, only the
+    # products were chunked (250 000) and the (sites, pairings) measures were whole: a bulk
+    # batch of 31 copies of one CIF peaked at 58 MB, and 240 sites need ≥ 16 MB per (sites,
+    # pairings) array.
     import tracemalloc
 
-    rng = np.random.default_rng(5)
-    ideal = S.ideal_polyhedron("CSAPR-9")
+    rng = np.random.default_rng(seed)
+    ideal = S.ideal_polyhedron(ideal_label)
+    n = len(ideal.vertices)
 
     def peak(k: int) -> int:
         center = rng.normal(0, 0.03, (k, 3))
-        ligands = 2.0 * ideal.vertices[None] + rng.normal(0, 0.1, (k, 9, 3))
+        ligands = 2.0 * ideal.vertices[None] + rng.normal(0, 0.1, (k, n, 3))
         tracemalloc.start()
         try:
-            S.shape_candidates(center, ligands, ("CSAPR-9",), 1e-5)
+            S.shape_candidates(center, ligands, labels, 1e-5)
             return tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
 
-    small, large = peak(20), peak(240)
+    small, large = peak(small_k), peak(240)
     assert small < 40e6, small
     assert large < 1.5 * small, (small, large)
 
@@ -585,35 +600,6 @@ def test_search_reports_each_local_optimum_with_the_nu_of_its_own_fit() -> None:
             owner = np.full(len(pairings), b)
             fresh = S._fit_of(S._reference(label), q, pairings, owner, False)[0]
             assert np.array_equal(nu, fresh), label
-
-
-def test_memory_of_the_enumeration_does_not_grow_with_the_number_of_sites() -> None:
-    # Eight-donor shapes are measured by scoring every pairing: CU-8, SAPR-8 and TDD-8 have
-    # 8!/48 + 8!/16 + 8!/8 = 840 + 2520 + 5040 = 8400 pairings. Each pass scores at most
-    # shape._ENUMERATION_BUDGET sites × pairings (62 500: 7 sites, 7 × 9 × 8400 × 8 B =
-    # 4.2 MB per product array) and keeps the measures, the near pairings and their order
-    # per pass too. Before, only the products were chunked (250 000) and the (sites,
-    # pairings) measures were whole: a bulk batch of 31 copies of one CIF peaked at 58 MB,
-    # and 240 sites need ≥ 16 MB per (sites, pairings) array.
-    import tracemalloc
-
-    rng = np.random.default_rng(8)
-    labels = ("CU-8", "SAPR-8", "TDD-8")
-    ideal = S.ideal_polyhedron("SAPR-8")
-
-    def peak(k: int) -> int:
-        center = rng.normal(0, 0.03, (k, 3))
-        ligands = 2.0 * ideal.vertices[None] + rng.normal(0, 0.1, (k, 8, 3))
-        tracemalloc.start()
-        try:
-            S.shape_candidates(center, ligands, labels, 1e-5)
-            return tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-
-    small, large = peak(7), peak(240)
-    assert small < 40e6, small
-    assert large < 1.5 * small, (small, large)
 
 
 def test_greedy_pairing_is_the_largest_free_score_first_with_ties_to_the_first() -> None:
