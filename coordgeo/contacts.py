@@ -279,11 +279,25 @@ def _points(structure: Structure, fract: np.ndarray, labels: Sequence[str]) -> S
     return points
 
 
-@functools.lru_cache(maxsize=16)
 def _dummy_site_fields(k: int) -> dict[str, np.ndarray]:
     """The per-site arrays of k dummy sites of :func:`_points` (no su's, full occupancy, no
     displacement, general positions): read-only, so the dummy structures of any size-k
-    search share them."""
+    search share them, remembered for up to :data:`_SHARED_DUMMY_SITES` sites (~265 B a
+    site; 16 lists of 20 000 would hold ~85 MB in a bulk worker)."""
+    if k > _SHARED_DUMMY_SITES:
+        return _new_dummy_site_fields(k)
+    return _shared_dummy_site_fields(k)
+
+
+_SHARED_DUMMY_SITES = 2048
+
+
+@functools.lru_cache(maxsize=16)
+def _shared_dummy_site_fields(k: int) -> dict[str, np.ndarray]:
+    return _new_dummy_site_fields(k)
+
+
+def _new_dummy_site_fields(k: int) -> dict[str, np.ndarray]:
     return {
         "fract_su": read_only(np.zeros((k, 3))),
         "fract_cov": read_only(np.zeros((k, 3, 3))),

@@ -678,9 +678,9 @@ def contacts(
     is reported twice. ``targets``: the sites whose images are sought (None: every
     site); the rows are those of the other sites left out, found without measuring them.
     ``pair_limits``: given the centre and neighbour sites of candidate pairs (two (k,)
-    arrays), the limit of each pair, at most its centre's ``max_distance`` (a bond's
-    r_i + r_j + tolerance; below ``min_distance``: never a row); the rows are those of
-    the pairs beyond their limit left out, found without measuring them.
+    arrays), the limit of each pair (a bond's r_i + r_j + tolerance; below
+    ``min_distance``: never a row; above its centre's ``max_distance``: that one); the
+    rows are those of the pairs beyond their limit left out, found without measuring them.
 
     Rows come by centre, then by distance; exact ties (symmetry mates of one
     atom at one distance, common around special positions) by site, operator
@@ -728,8 +728,9 @@ def contacts(
     else:  # a center given twice: its last limit counts
         limit_of = dict(zip(centers.tolist(), limits.tolist(), strict=True))
         lim = np.array([limit_of[c] for c in cc])
-    if pair_limits is not None:  # each pair's own limit, within its centre's
-        lim = pair_limits(cc, uc.site[ci])
+    if pair_limits is not None:  # each pair's own limit, within its centre's (the
+        # candidates are those within the centre's: a longer pair limit cannot reach more)
+        lim = np.minimum(pair_limits(cc, uc.site[ci]), lim)
         sought = lim >= min_distance
         if not sought.all():
             cc, ci, lim = cc[sought], ci[sought], lim[sought]

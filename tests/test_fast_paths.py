@@ -208,6 +208,24 @@ def test_contacts_within_pair_limits_are_those_rows_of_the_longer_search(structu
     assert checked > 100
 
 
+def test_a_pair_limit_beyond_its_centres_is_the_centres(structures, monkeypatch):
+    """A pair limit longer than its centre's ``max_distance`` reaches no farther than the
+    centre's (review 11: a 6 Å pair limit in a 2 Å search gave 112 of 238 rows beyond 2 Å,
+    those the 2 Å candidate search happened to list), on both candidate searches."""
+    from coordgeo import geometry
+
+    for s in structures[:20]:
+        for dense in (0, 10**9):
+            monkeypatch.setattr(geometry, "DENSE_PAIRS", dense)
+            plain = contacts(s, 2.0)
+            longer = contacts(s, 2.0, pair_limits=lambda i, j: np.full(len(i), 6.0))
+            assert longer.distance.max(initial=0.0) <= 2.0, s.block
+            for name in ("center", "site", "op", "shift", "distance"):
+                np.testing.assert_array_equal(
+                    getattr(longer, name), getattr(plain, name), err_msg=f"{s.block} {name}"
+                )
+
+
 def test_bonds_of_centres_searched_in_turn_are_those_of_one_search(structures):
     """bond_contacts searches only the centres it has not searched yet and merges their rows
     in by centre (the spheres ask for the metals and the H atoms bonded to them, the H-bonds
@@ -231,6 +249,23 @@ def test_bonds_of_centres_searched_in_turn_are_those_of_one_search(structures):
                 )
         checked += bool(len(asked[0])) and len(got[1]) < len(got[3])
     assert checked > 100
+
+
+def test_a_row_of_cartesian_differences_has_the_same_bits_in_any_batch_of_two_or_more():
+    """What the bonds of centres searched in turn rest on (test above, and review 11): the
+    distance of a pair comes from its row of (p, 3) @ (3, 3), so each row must have the same
+    bits whatever other rows are multiplied with it. numpy hands p ≥ 2 rows to BLAS gemm
+    and one row to gemv, which may round otherwise (geometry.contacts doubles a lone row);
+    a BLAS whose gemm kernels round a row otherwise by batch size would make a centre's
+    bonds depend, in the last bit, on which centres were searched before it."""
+    rng = np.random.default_rng(11)
+    rows = rng.uniform(-1.5, 1.5, (4099, 3))
+    matrix = np.array([[10.2, -3.1, 0.7], [0.0, 12.9, -2.2], [0.0, 0.0, 15.3]]).T
+    whole = rows @ matrix
+    for size in (2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 257, 1000, 4098):
+        for start in (0, 1, 2, 5, 4099 - size):
+            part = rows[start : start + size] @ matrix
+            np.testing.assert_array_equal(part, whole[start : start + size], err_msg=str(size))
 
 
 def test_spheres_that_skip_the_donor_tests_are_those_the_tests_leave_whole(structures):
