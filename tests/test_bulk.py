@@ -562,6 +562,29 @@ def test_parts_are_written_on_time_while_the_run_waits(tmp_path, qsal_cif):
     assert bulk.load(out, "files")["path"].tolist() == [str(qsal_cif)]
 
 
+def test_a_part_is_written_once_its_tables_hold_part_bytes(tmp_path, qsal_cif, monkeypatch):
+    """The run's buffer is bounded in bytes too, not only in files: with the limit at the
+    tables of two batches (their Arrow bytes, summed by hand here), the second batch
+    writes the part, long before ``part_size`` files or ``flush_seconds``; nothing is lost."""
+    from coordgeo.bulk import dataset
+    from coordgeo.bulk.dataset import PartWriter, prepare_out
+    from coordgeo.bulk.schema import TABLES, Options, Task, schemas
+
+    options = Options(run="t")
+    out = tmp_path / "out"
+    first, _ = prepare_out(out, options, resume=False)
+    tables = analyse.analyse_batch([Task(str(qsal_cif))], options)
+    one_batch = sum(tables[name].nbytes for name in TABLES if tables[name].num_rows)
+    monkeypatch.setattr(dataset, "PART_BYTES", 2 * one_batch)
+    writer = PartWriter(out, schemas(options.shapes), first, part_size=1000, flush_seconds=600)
+    writer.add(tables)
+    assert not list((out / "files").glob("part-*.parquet"))  # one batch: below the limit
+    writer.add(tables)
+    assert [p.name for p in (out / "files").glob("part-*.parquet")] == ["part-000000.parquet"]
+    assert bulk.load(out, "files")["path"].tolist() == [str(qsal_cif)] * 2
+    assert len(bulk.load(out, "bonds")) == 2 * tables["bonds"].num_rows > 0
+
+
 def test_without_posix_pipes_the_local_engine_runs_in_this_process(
     qsal_cif, tmp_path, monkeypatch, capsys
 ):

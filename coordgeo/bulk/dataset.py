@@ -20,6 +20,10 @@ from coordgeo.bulk.schema import TABLES, Options, now
 from coordgeo.errors import InputError
 
 DEFAULT_PART_SIZE = 1000  # files per part file
+#: … or once the buffered tables hold this many bytes (Arrow), whichever comes first: the
+#: run's memory does not depend on how large the structures are (a part of 1000 median
+#: files is ~18 MB of tables; of 1000 giant intermetallics it would be ~1 GB).
+PART_BYTES = 4_000_000
 #: … or this long since the last part, whichever comes first: what a ``kill -9`` can cost
 #: (plus the batches in flight). Five seconds keeps that small and costs ~5 ms per part.
 DEFAULT_FLUSH_SECONDS = 5.0
@@ -62,6 +66,7 @@ class PartWriter:
         self.flush_seconds = flush_seconds
         self.buffer: dict[str, list[pa.Table]] = {t: [] for t in TABLES}
         self.buffered_files = 0
+        self.buffered_bytes = 0
         self.last_flush = time.monotonic()
         self.parts_written = 0
         self.rows = dict.fromkeys(TABLES, 0)
@@ -72,8 +77,9 @@ class PartWriter:
             if table.num_rows:
                 self.buffer[name].append(table)
                 self.rows[name] += table.num_rows
+                self.buffered_bytes += table.nbytes
         self.buffered_files += tables["files"].num_rows
-        if self.buffered_files >= self.part_size:
+        if self.buffered_files >= self.part_size or self.buffered_bytes >= PART_BYTES:
             self.flush()
         else:
             self.flush_if_due()
@@ -93,6 +99,7 @@ class PartWriter:
             _write_atomic(data, self.out / table / name)
         self.buffer = {t: [] for t in TABLES}
         self.buffered_files = 0
+        self.buffered_bytes = 0
         self.next_part += 1
         self.parts_written += 1
         self.last_flush = time.monotonic()
