@@ -125,6 +125,14 @@ def _contacts_every_image(structure, limit: float) -> np.ndarray:
     return _sorted_rows(c, site[k], op[k], shift[k] + trial[c, k, t], dist[c, k, t])
 
 
+def _assert_same_rows(found, want, block: str) -> None:
+    """Two neighbour searches (geometry.Contacts) list the same rows, bit for bit, in order."""
+    for name in ("center", "site", "op", "shift", "distance"):
+        np.testing.assert_array_equal(
+            getattr(found, name), getattr(want, name), err_msg=f"{block} {name}"
+        )
+
+
 def test_contacts_equal_every_image_measured(structures):
     checked = 0
     for s in structures:
@@ -169,10 +177,7 @@ def test_contacts_of_some_sites_are_those_rows_of_every_site(structures, monkeyp
             every = contacts(s, 4.0, centers)
             every = every.take(np.isin(every.site, targets))
             some = contacts(s, 4.0, centers, targets=targets)
-            for name in ("center", "site", "op", "shift", "distance"):
-                np.testing.assert_array_equal(
-                    getattr(some, name), getattr(every, name), err_msg=f"{s.block} {name}"
-                )
+            _assert_same_rows(some, every, s.block)
         checked += len(every) > 0
     assert checked > 100
 
@@ -200,10 +205,7 @@ def test_contacts_within_pair_limits_are_those_rows_of_the_longer_search(structu
             lim = limits(every.center, every.site)
             every = every.take((every.distance <= lim) & (lim >= 0.5))
             some = contacts(s, 3.3, min_distance=0.5, pair_limits=limits)
-            for name in ("center", "site", "op", "shift", "distance"):
-                np.testing.assert_array_equal(
-                    getattr(some, name), getattr(every, name), err_msg=f"{s.block} {name}"
-                )
+            _assert_same_rows(some, every, s.block)
         checked += len(every) > 0
     assert checked > 100
 
@@ -220,10 +222,7 @@ def test_a_pair_limit_beyond_its_centres_is_the_centres(structures, monkeypatch)
             plain = contacts(s, 2.0)
             longer = contacts(s, 2.0, pair_limits=lambda i, j: np.full(len(i), 6.0))
             assert longer.distance.max(initial=0.0) <= 2.0, s.block
-            for name in ("center", "site", "op", "shift", "distance"):
-                np.testing.assert_array_equal(
-                    getattr(longer, name), getattr(plain, name), err_msg=f"{s.block} {name}"
-                )
+            _assert_same_rows(longer, plain, s.block)
 
 
 def test_bonds_of_centres_searched_in_turn_are_those_of_one_search(structures):
@@ -243,10 +242,7 @@ def test_bonds_of_centres_searched_in_turn_are_those_of_one_search(structures):
         got = [bond_contacts(turn, 0.45, centers) for centers in asked]
         for centers, found in zip(asked, got, strict=True):
             want = bond_contacts(copy.copy(s), 0.45, centers)
-            for name in ("center", "site", "op", "shift", "distance"):
-                np.testing.assert_array_equal(
-                    getattr(found, name), getattr(want, name), err_msg=f"{s.block} {name}"
-                )
+            _assert_same_rows(found, want, s.block)
         checked += bool(len(asked[0])) and len(got[1]) < len(got[3])
     assert checked > 100
 
