@@ -729,8 +729,11 @@ def _intramolecular(
 class _Molecules:
     """The molecules of one structure's bond graph (:func:`_intramolecular`): components,
     the tree map c(t) of every site and each component's own symmetry, worked out once per
-    structure and bond set (H-bonds, π–π, X–H···π and D···A contacts all ask). Kept in a
-    cache keyed weakly by the structure, so it must not hold the structure itself."""
+    structure and bond set (H-bonds, π–π, X–H···π and D···A contacts all ask), each
+    component's when a pair in it is first asked about. The bond maps and pair index that
+    the breadth-first trees walk are made for the first component whose bonds are not all
+    mapped by the identity (most structures have none). Kept in a cache keyed weakly by
+    the structure, so it must not hold the structure itself."""
 
     def __init__(self, structure: Structure, bonded: Contacts) -> None:
         # in numpy, not scipy.sparse.csgraph, whose import (~0.1 s) a one-file command
@@ -738,16 +741,27 @@ class _Molecules:
         n = len(structure)
         self.bonded = bonded
         self.component = connected_components(n, bonded.center, bonded.site)
-        self.edge = _bond_maps(structure, bonded)
-        # first bond of each ordered (i, j) pair, for the tree edges; the pairs in order
-        # are also each site's neighbours in increasing order (bonds go both ways)
-        pair = bonded.center.astype(np.int64) * n + bonded.site
-        self.pair_sorted, self.first = np.unique(pair, return_index=True)
-        self.neighbours = self.pair_sorted % n
-        self.neighbour_start = np.searchsorted(self.pair_sorted // n, np.arange(n + 1))
         self.maps = np.tile(np.eye(4), (n, 1, 1))
-        self.plain = (self.edge == np.eye(4)).all(axis=(1, 2))  # bonds mapped by the identity
+        # bonds mapped by the identity (their 4×4 map, _bond_maps, is the identity): an
+        # identity rotation and a translation plus shift of zero, the same sums
+        identity = (structure.rotations == np.eye(3)).all(axis=(1, 2))
+        translation = structure.translations[bonded.op] + bonded.shift
+        self.plain = identity[bonded.op] & (translation == 0).all(axis=1)
+        self._tree_index: tuple[np.ndarray, ...] | None = None
         self._symmetry: dict[int, tuple[np.ndarray, list[list[int]]]] = {}
+
+    def _index(self, structure: Structure) -> tuple[np.ndarray, ...]:
+        """The map of every bond (:func:`_bond_maps`), the ordered (i, j) pairs with the
+        first bond of each (the tree edges), each site's neighbours in increasing order
+        (bonds go both ways) and where each site's start: made once, when first needed."""
+        if self._tree_index is None:
+            n, bonded = len(structure), self.bonded
+            pair = bonded.center.astype(np.int64) * n + bonded.site
+            pair_sorted, first = np.unique(pair, return_index=True)
+            neighbour_start = np.searchsorted(pair_sorted // n, np.arange(n + 1))
+            edge = _bond_maps(structure, bonded)
+            self._tree_index = (edge, pair_sorted, first, pair_sorted % n, neighbour_start)
+        return self._tree_index
 
     def symmetry(self, structure: Structure, comp: int) -> tuple[np.ndarray, list[list[int]]]:
         """Coset representatives and lattice of component ``comp`` (its tree maps set)."""
@@ -760,35 +774,39 @@ class _Molecules:
                 # molecule's own symmetry is the identity alone (what the tree would give)
                 self._symmetry[comp] = (np.eye(4)[None], [])
                 return self._symmetry[comp]
-            order, parent, ends = self._breadth_first(int(np.flatnonzero(members)[0]))
-            maps, edge = self.maps, self.edge
+            edge, pair_sorted, first, neighbours, start = self._index(structure)
+            order, parent, ends = _breadth_first(neighbours, start, int(np.flatnonzero(members)[0]))
+            maps = self.maps
             tree = order[1:]  # each site after the root, from its parent
-            bond = self.first[np.searchsorted(self.pair_sorted, parent * n + tree)]
+            bond = first[np.searchsorted(pair_sorted, parent * n + tree)]
             # level by level, one stacked product each: a level's parents are all set
             for lo, hi in itertools.pairwise([0, *ends]):
                 maps[tree[lo:hi]] = maps[parent[lo:hi]] @ edge[bond[lo:hi]]
             self._symmetry[comp] = _own_symmetry(structure, self.bonded, edge, maps, members)
         return self._symmetry[comp]
 
-    def _breadth_first(self, root: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
-        """Sites of ``root``'s component in breadth-first order (neighbours in increasing
-        order), the parent of each after the root, and where each level of those ends
-        (levels 1, 2, … of the sites after the root: one bond farther each)."""
-        start, neighbours = self.neighbour_start, self.neighbours
-        order, parents, seen = [root], [], {root}
-        ends, level_end = [], 1  # the current level's sites end at order[level_end]
-        for k, i in enumerate(order):  # grows while it is read: the queue
-            if k == level_end:  # the first site of a level: its children start the next
-                ends.append(len(parents))
-                level_end = len(order)
-            for j in neighbours[start[i] : start[i + 1]].tolist():
-                if j not in seen:
-                    seen.add(j)
-                    order.append(j)
-                    parents.append(i)
-        if not ends or ends[-1] < len(parents):
+
+def _breadth_first(
+    neighbours: np.ndarray, start: np.ndarray, root: int
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Sites of ``root``'s component in breadth-first order (neighbours in increasing
+    order: site i's are ``neighbours[start[i]:start[i + 1]]``), the parent of each after
+    the root, and where each level of those ends (levels 1, 2, … of the sites after the
+    root: one bond farther each)."""
+    order, parents, seen = [root], [], {root}
+    ends, level_end = [], 1  # the current level's sites end at order[level_end]
+    for k, i in enumerate(order):  # grows while it is read: the queue
+        if k == level_end:  # the first site of a level: its children start the next
             ends.append(len(parents))
-        return np.array(order, dtype=np.int64), np.array(parents, dtype=np.int64), ends
+            level_end = len(order)
+        for j in neighbours[start[i] : start[i + 1]].tolist():
+            if j not in seen:
+                seen.add(j)
+                order.append(j)
+                parents.append(i)
+    if not ends or ends[-1] < len(parents):
+        ends.append(len(parents))
+    return np.array(order, dtype=np.int64), np.array(parents, dtype=np.int64), ends
 
 
 _MOLECULES: weakref.WeakKeyDictionary[Structure, list[_Molecules]] = weakref.WeakKeyDictionary()

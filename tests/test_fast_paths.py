@@ -308,13 +308,16 @@ def test_molecules_of_identity_bonds_skip_the_tree_and_get_its_answer(structures
     """A molecule whose bonds all map by the identity gets the identity as its own symmetry
     and identity tree maps without the breadth-first tree (hbonds._Molecules.plain): on
     every component of the corpus the representatives, lattice and maps are those of the
-    tree walked for every component."""
-    from coordgeo.hbonds import _Molecules, covalent_bonds
+    tree walked for every component. The bonds taken as mapped by the identity (from their
+    operators and shifts) are those whose 4×4 map is the identity."""
+    from coordgeo.hbonds import _bond_maps, _Molecules, covalent_bonds
 
     plain = 0
     for s in structures:
         bonded = covalent_bonds(s)
         fast, walked = _Molecules(s, bonded), _Molecules(s, bonded)
+        by_map = (_bond_maps(s, bonded) == np.eye(4)).all(axis=(1, 2))
+        np.testing.assert_array_equal(fast.plain, by_map, err_msg=s.block)
         walked.plain = np.zeros_like(walked.plain)  # every component through the tree
         for comp in np.unique(fast.component).tolist():
             reps, lattice = fast.symmetry(s, comp)
