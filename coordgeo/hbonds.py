@@ -696,6 +696,17 @@ def _intramolecular(
     if len(same) == 0:
         return out
     comp = component[d_site[same]]
+    if molecules.plain_component[comp].all():
+        # every molecule asked about has bonds mapped by the identity alone: G = {1} and
+        # every tree map c(t) the identity (_Molecules.symmetry), so A is intramolecular
+        # when q = d_map⁻¹·x(A) is x_A itself, within the tolerance below (|q − x_A| is
+        # below it on each axis exactly when its nearest lattice vector is 0 and it is
+        # within the tolerance of that)
+        q = np.linalg.inv(d_map[same])
+        q = np.einsum("kij,kj->ki", q[:, :3, :3], a_fract[same]) + q[:, :3, 3]
+        diff = (q - structure.fract[a_site[same]]) * _TRANSLATION_SCALE
+        out[same] = np.all(np.abs(diff) < _SAME_POSITION * _TRANSLATION_SCALE, axis=-1)
+        return out
     comps = np.unique(comp)
     # each component's symmetry first: it sets the tree maps of its sites
     symmetry = [molecules.symmetry(structure, int(c)) for c in comps.tolist()]
@@ -747,6 +758,9 @@ class _Molecules:
         identity = (structure.rotations == np.eye(3)).all(axis=(1, 2))
         translation = structure.translations[bonded.op] + bonded.shift
         self.plain = identity[bonded.op] & (translation == 0).all(axis=1)
+        # components all of whose bonds are plain (or that have none)
+        other = np.bincount(self.component[bonded.center[~self.plain]], minlength=n)
+        self.plain_component = other == 0
         self._tree_index: tuple[np.ndarray, ...] | None = None
         self._symmetry: dict[int, tuple[np.ndarray, list[list[int]]]] = {}
 

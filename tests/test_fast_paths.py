@@ -28,6 +28,7 @@ two run side by side on every published structure and must agree exactly:
 from __future__ import annotations
 
 import contextlib
+import importlib
 import warnings
 
 import numpy as np
@@ -327,6 +328,40 @@ def test_molecules_of_identity_bonds_skip_the_tree_and_get_its_answer(structures
             plain += bool(fast.plain[(fast.component == comp)[bonded.center]].all())
         np.testing.assert_array_equal(fast.maps, walked.maps, err_msg=s.block)
     assert plain > 300
+
+
+def test_intramolecular_of_molecules_of_identity_bonds_is_the_general_test(structures, monkeypatch):
+    """Where every molecule asked about has bonds mapped by the identity alone,
+    hbonds._intramolecular compares d_map⁻¹·x(A) with x_A directly; on the pairs of every
+    structure of the corpus (each site and its neighbours within 3.2 Å, either as the
+    donor) its answers are those of the general test (coset representatives and tree
+    maps) that it takes when the components are not marked plain."""
+    from coordgeo import geometry
+
+    hb = importlib.import_module("coordgeo.hbonds")  # (coordgeo.hbonds is also a function)
+    direct = 0
+    for s in structures:
+        bonded = hb.covalent_bonds(s)
+        found = geometry.contacts(s, 3.2)
+        zero = np.zeros_like(found.op)
+        for sites, ops, order in (
+            (np.column_stack([found.center, found.site]), np.column_stack([zero, found.op]), 1),
+            (np.column_stack([found.site, found.center]), np.column_stack([found.op, zero]), 0),
+        ):
+            shifts = np.zeros((len(found), 2, 3))
+            shifts[:, order] = found.shift  # the image is the second atom, then the first
+            fast = hb.intramolecular(s, bonded, sites, ops, shifts)
+            general = hb._Molecules(s, bonded)
+            general.plain_component = np.zeros_like(general.plain_component)
+            with monkeypatch.context() as m:
+                m.setattr(hb, "_molecules", lambda *_, g=general: g)
+                want = hb.intramolecular(s, bonded, sites, ops, shifts)
+            np.testing.assert_array_equal(fast, want, err_msg=s.block)
+            molecules = hb._molecules(s, bonded)
+            same = molecules.component[sites[:, 0]] == molecules.component[sites[:, 1]]
+            asked = molecules.component[sites[same, 0]]
+            direct += bool(same.any() and molecules.plain_component[asked].all())
+    assert direct > 100
 
 
 def test_cell_list_finds_an_image_a_rounding_error_below_zero(shared, monkeypatch):
