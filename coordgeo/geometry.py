@@ -604,10 +604,10 @@ def _maybe_special(structure: Structure, images: np.ndarray) -> np.ndarray:
         return np.arange(len(structure))
     reach = 1e-4 * _largest_row_sum(rot)
     d = images - structure.fract[:, None, :]
-    d -= np.round(d)
+    d -= d.round()
     np.abs(d, out=d)
     near = np.maximum(np.maximum(d[..., 0], d[..., 1]), d[..., 2]) < reach
-    return np.flatnonzero(near.sum(axis=1) > 1)
+    return (near.sum(axis=1) > 1).nonzero()[0]
 
 
 # The images of each structure, and gemmi's search over them once one is needed; weak keys
@@ -704,7 +704,7 @@ def contacts(
     if targets is not None:  # the images of the target sites, in order
         targeted = np.zeros(len(structure), dtype=bool)
         targeted[np.asarray(targets, dtype=int)] = True
-        images = np.flatnonzero(targeted[uc.site])
+        images = targeted[uc.site].nonzero()[0]
     # ‖F_a‖ of each row of the fractionalization: Å of reach → cell fractions per axis
     per_angstrom = structure.cell.reciprocal_lengths
     if len(centers) * (len(uc.fract) if images is None else len(images)) <= DENSE_PAIRS:
@@ -736,7 +736,7 @@ def contacts(
             cc, ci, lim = cc[sought], ci[sought], lim[sought]
     # exact lattice translations: those around the minimum image that can be in reach
     diff = uc.fract[ci] - structure.fract[cc]
-    base = -np.round(diff)
+    base = -diff.round()
     hit_k, step = _possible_trials(diff + base, lim, per_angstrom)
     trial = base[hit_k] + step  # (p, 3)
     apart = diff[hit_k] + trial
@@ -809,18 +809,26 @@ def _pairs_in_reach(
     # centre, images in order, and the other two axes keep that order (the pairs kept and
     # their order do not depend on which axis goes first; |u_a| after taking the nearest
     # integer is at most ½, so min(|u_a|, 1 − |u_a|) is |u_a|)
-    first = int(np.argmin(per_angstrom))
+    # (array methods, not the np.* functions that call them: the same numbers without the
+    # dispatch overhead, which is most of a short search's fixed cost)
+    first = int(per_angstrom.argmin())
     u = (uc.fract[:, first] if every else uc.fract[images, first])[None, :] - centre[:, first, None]
-    u = np.abs(u - np.round(u))
-    c, i = np.nonzero(u <= reach[:, first, None])
+    u -= u.round()
+    np.abs(u, out=u)
+    c, i = (u <= reach[:, first, None]).nonzero()
     if not every:
         i = images[i]
-    for a in [axis for axis in range(3) if axis != first]:
+    for a in _OTHER_AXES[first]:
         u = uc.fract[i, a] - centre[c, a]
-        u = np.abs(u - np.round(u))
+        u -= u.round()
+        np.abs(u, out=u)
         keep = u <= reach[c, a]
         c, i = c[keep], i[keep]
     return centers[c], i
+
+
+#: The two axes other than each one, in order (:func:`_pairs_in_reach`).
+_OTHER_AXES = ((1, 2), (0, 2), (0, 1))
 
 
 def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -871,7 +879,7 @@ def _possible_trials(
     count = np.maximum(np.floor(reach - near_image) - first + 1, 0).astype(np.int64)
     trials = count[:, 0] * count[:, 1] * count[:, 2]
     if trials.max(initial=0) <= 1:  # at most one translation each (a short limit): its first
-        hit_k = np.flatnonzero(trials)
+        hit_k = trials.nonzero()[0]
         return hit_k, first[hit_k] + 0.0  # + 0.0: −0.0 becomes 0.0, as the sums below make it
     hit_k = np.repeat(np.arange(len(near_image)), trials)
     t = np.arange(len(hit_k)) - np.repeat(np.cumsum(trials) - trials, trials)
