@@ -736,7 +736,8 @@ def contacts(
             cc, ci, lim = cc[sought], ci[sought], lim[sought]
     # exact lattice translations: those around the minimum image that can be in reach
     diff = uc.fract[ci] - structure.fract[cc]
-    base = -diff.round()
+    base = diff.round()
+    np.negative(base, out=base)
     hit_k, step = _possible_trials(diff + base, lim, per_angstrom)
     trial = base[hit_k] + step  # (p, 3)
     apart = diff[hit_k] + trial
@@ -872,11 +873,21 @@ def _possible_trials(
     exceeds about 1.5 spacings of that axis' lattice planes, which a long search in a
     small cell does.
     """
-    reach = limit[:, None] * per_angstrom * (1 + 1e-9) + 1e-9
+    # (each step in place, in the order of ρ·(1 + 1e-9) + 1e-9, ⌈−ρ − u⌉ and
+    # max(⌊ρ − u⌋ − first + 1, 0): the same numbers without a (k, 3) temporary per step)
+    reach = limit[:, None] * per_angstrom
+    reach *= 1 + 1e-9
+    reach += 1e-9
     # each candidate's trials are the product of three runs of consecutive translations,
     # enumerated first axis slowest (as np.nonzero lists the product of three masks)
-    first = np.ceil(-reach - near_image)  # (k, 3) the first translation of each run
-    count = np.maximum(np.floor(reach - near_image) - first + 1, 0).astype(np.int64)
+    first = np.negative(reach)
+    first -= near_image
+    np.ceil(first, out=first)  # (k, 3) the first translation of each run
+    count = reach - near_image
+    np.floor(count, out=count)
+    count -= first
+    count += 1
+    count = np.maximum(count, 0, out=count).astype(np.int64)
     trials = count[:, 0] * count[:, 1] * count[:, 2]
     if trials.max(initial=0) <= 1:  # at most one translation each (a short limit): its first
         hit_k = trials.nonzero()[0]
