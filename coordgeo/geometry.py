@@ -516,7 +516,9 @@ def unit_cell_images(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.n
     of the operators giving the same image, the first in the CIF's list is kept.
     """
     images = _images_of_sites(structure)
-    wrap = -np.floor(images + 1e-9)
+    wrap = images + 1e-9  # −⌊x + 1e-9⌋, in place
+    np.floor(wrap, out=wrap)
+    np.negative(wrap, out=wrap)
     inside = images + wrap
     inside[inside >= 1.0 - 1e-9] = 0.0  # 0.9999999999 and 1.0 are the origin
     n, k = inside.shape[:2]
@@ -531,7 +533,7 @@ def unit_cell_images(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.n
         kept = keep[rows]
         for j in range(1, k):
             d = sub[:, :, :j] - sub[:, :, j : j + 1]
-            d -= np.round(d)
+            d -= d.round()
             np.abs(d, out=d)
             dup = (d[0] < 1e-5) & (d[1] < 1e-5) & (d[2] < 1e-5) & kept[:, :j]
             kept[:, j] = ~dup.any(axis=1)
@@ -543,7 +545,7 @@ def unit_cell_images(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.n
         chunk = rows[start : start + step]
         sub = inside[chunk]
         d = sub[:, :, None, :] - sub[:, None, :, :]  # d[r, i, j] = image i − image j
-        d -= np.round(d)
+        d -= d.round()
         np.abs(d, out=d)
         gap = np.maximum(np.maximum(d[..., 0], d[..., 1]), d[..., 2])  # max over x, y, z
         close = gap < 1e-5
@@ -561,8 +563,8 @@ def unit_cell_images(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.n
     else:
         site, op = np.nonzero(keep)
         fract, images = inside[site, op], images[site, op]
-    shift = np.round(fract - images).astype(int)
-    return site, op, shift, fract
+    shift = fract - images
+    return site, op, shift.round(out=shift).astype(int), fract
 
 
 def _largest_row_sum(rotations: np.ndarray) -> int:
