@@ -282,19 +282,9 @@ def _points(structure: Structure, fract: np.ndarray, labels: Sequence[str]) -> S
 def _dummy_site_fields(k: int) -> dict[str, np.ndarray]:
     """The per-site arrays of k dummy sites of :func:`_points` (no su's, full occupancy, no
     displacement, general positions): read-only, so the dummy structures of any size-k
-    search share them, remembered for up to :data:`_SHARED_DUMMY_SITES` sites (~265 B a
-    site; 16 lists of 20 000 would hold ~85 MB in a bulk worker)."""
-    if k > _SHARED_DUMMY_SITES:
-        return _new_dummy_site_fields(k)
-    return _shared_dummy_site_fields(k)
-
-
-_SHARED_DUMMY_SITES = 2048
-
-
-@functools.lru_cache(maxsize=16)
-def _shared_dummy_site_fields(k: int) -> dict[str, np.ndarray]:
-    return _new_dummy_site_fields(k)
+    search share them, remembered for up to 2048 sites (~265 B a site; 16 lists of 20 000
+    would hold ~85 MB in a bulk worker)."""
+    return _new_dummy_site_fields(k) if k > 2048 else _shared_dummy_site_fields(k)
 
 
 def _new_dummy_site_fields(k: int) -> dict[str, np.ndarray]:
@@ -309,6 +299,9 @@ def _new_dummy_site_fields(k: int) -> dict[str, np.ndarray]:
         "site_symmetry_order": read_only(np.ones(k, dtype=int)),
         "site_projector": read_only(np.broadcast_to(np.eye(3), (k, 3, 3)).copy()),
     }
+
+
+_shared_dummy_site_fields = functools.lru_cache(maxsize=16)(_new_dummy_site_fields)
 
 
 _STRUCTURE_FIELDS = tuple(f.name for f in fields(Structure))

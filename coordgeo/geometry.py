@@ -889,7 +889,8 @@ def _possible_trials(
     np.floor(count, out=count)
     count -= first
     count += 1
-    count = np.maximum(count, 0, out=count).astype(np.int64)
+    np.maximum(count, 0, out=count)
+    count = count.astype(np.int64)
     trials = count[:, 0] * count[:, 1] * count[:, 2]
     if trials.max(initial=0) <= 1:  # at most one translation each (a short limit): its first
         hit_k = trials.nonzero()[0]

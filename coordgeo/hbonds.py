@@ -703,7 +703,7 @@ def _intramolecular(
         # below it on each axis exactly when its nearest lattice vector is 0 and it is
         # within the tolerance of that)
         q = np.linalg.inv(d_map[same])
-        q = np.einsum("kij,kj->ki", q[:, :3, :3], a_fract[same]) + q[:, :3, 3]
+        q = _moved(q, a_fract[same])
         diff = (q - structure.fract[a_site[same]]) * _TRANSLATION_SCALE
         out[same] = np.all(np.abs(diff) < _SAME_POSITION * _TRANSLATION_SCALE, axis=-1)
         return out
@@ -721,8 +721,8 @@ def _intramolecular(
     reps = reps[which]  # (k, r, 4, 4)
     d, a = d_site[same], a_site[same]
     q = np.linalg.inv(d_map[same] @ np.linalg.inv(maps[d]))
-    q = np.einsum("kij,kj->ki", q[:, :3, :3], a_fract[same]) + q[:, :3, 3]
-    y = np.einsum("kij,kj->ki", maps[a, :3, :3], structure.fract[a]) + maps[a, :3, 3]
+    q = _moved(q, a_fract[same])
+    y = _moved(maps[a], structure.fract[a])
     ry = np.einsum("krij,kj->kri", reps[..., :3, :3], y) + reps[..., :3, 3]  # (k, r, 3)
     diff = (q[:, None, :] - ry) * _TRANSLATION_SCALE
     whole = np.all(np.abs(diff - np.round(diff)) < _SAME_POSITION * _TRANSLATION_SCALE, -1)
@@ -735,6 +735,11 @@ def _intramolecular(
         if not out[same[kk]] and _in_lattice(np.round(diff[kk, r]).astype(int), lattice):
             out[same[kk]] = True
     return out
+
+
+def _moved(maps: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """M·x for each 4×4 affine map M (k, 4, 4) and fractional point x (k, 3)."""
+    return np.einsum("kij,kj->ki", maps[:, :3, :3], x) + maps[:, :3, 3]
 
 
 class _Molecules:
@@ -782,7 +787,7 @@ class _Molecules:
         if comp not in self._symmetry:
             n = len(structure)
             members = self.component == comp
-            if self.plain[members[self.bonded.center]].all():
+            if self.plain_component[comp]:
                 # every bond of the component maps by the identity: the tree maps are the
                 # identity (as set) and no bond closes a cycle onto another image, so the
                 # molecule's own symmetry is the identity alone (what the tree would give)
@@ -861,8 +866,8 @@ def _own_symmetry(
     i, j = bonded.center[k], bonded.site[k]
     reached = maps[i] @ edge[k]  # where the bond puts site j, from the tree image of i
     x_j = structure.fract[j]
-    p_reached = np.einsum("kab,kb->ka", reached[:, :3, :3], x_j) + reached[:, :3, 3]
-    p_tree = np.einsum("kab,kb->ka", maps[j][:, :3, :3], x_j) + maps[j][:, :3, 3]
+    p_reached = _moved(reached, x_j)
+    p_tree = _moved(maps[j], x_j)
     closing = np.any(np.abs(p_reached - p_tree) > _SAME_POSITION, axis=1)
     if not closing.any():
         return np.eye(4)[None], []
